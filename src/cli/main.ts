@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { RequestContext } from '@mikro-orm/core';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { ROLES, type Role } from '../entities/security/api-token.entity';
+import { AppError } from '../errors';
+import { printAppSchema } from '../schema/build-schema';
+import { createServices, type Services } from '../services';
+import { createLogger } from '../services/observability/logger';
+import { CLI_PRINCIPAL } from '../services/security/principal';
+import { serve } from './serve';
+
+const program = new Command();
+program
+  .name('alertagent')
+  .description('Intelligent alert hub for Prometheus and Alertmanager')
+  .option('-c, --config <file>', 'YAML configuration file (default: $ALERTAGENT_CONFIG)');
+
+function configFile(): string | undefined {
+  return program.opts<{ config?: string }>().config ?? process.env.ALERTAGENT_CONFIG;
+}
+
+function readConfig(): Config {
+  return loadConfig({ file: configFile() });
+}
+
+function wholeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a whole number above 0');
+  return parsed;
+}
+
+/** Runs `work` against the services with one entity-manager context, then closes everything. */
+async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  const config = readConfig();
+  const services = await createServices(config, { logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level), role: 'cli' });
+  try {
+    return await RequestContext.create(services.storage.orm.em, () => work(services));
+  } finally {
+    await services.close();
+  }
+}
+
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`received ${signal}, shutting down\n`);
+    stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+program
+  .command('serve')
+  .description('Run the GraphQL API, subscriptions, webhook and operational routes (and the workers, unless disabled)')
+  .action(async () => {
+    const handle = await serve({ config: readConfig(), configFile: configFile() });
+    stopOnSignals(handle.stop);
+  });
+
+program
+  .command('worker')
+  .description('Run only the queue workers (production scale-out; needs REDIS_URL to share work)')
+  .action(async () => {
+    const config = readConfig();
+    const services = await createServices(config, { logger: createLogger(config.log.level), role: 'worker' });
+    await services.start();
+    services.logger.info({ redis: Boolean(config.redis.url) }, 'worker started');
+    stopOnSignals(() => services.close());
+  });
+
+const migrate = program.command('migrate').description('Database schema migrations');
+migrate
+  .command('up')
+  .description('Apply every pending migration')
+  .action(() =>
+    withServices(async ({ migrations }) => {
+      const applied = await migrations.up();
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    }),
+  );
+migrate
+  .command('down')
+  .description('Revert the newest migration (or more)')
+  .option('--steps <n>', 'how many migrations to revert', wholeNumber, 1)
+  .option('--all', 'revert every migration')
+  .action((options: { steps: number; all?: boolean }) =>
+    withServices(async ({ migrations }) => {
+      const reverted = await migrations.down(options.all ? 'all' : options.steps);
+      console.log(reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert');
+    }),
+  );
+migrate
+  .command('status')
+  .description('List executed and pending migrations')
+  .action(() =>
+    withServices(async ({ migrations }) => {
+      const { executed, pending } = await migrations.status();
+      for (const name of executed) console.log(`executed  ${name}`);
+      for (const name of pending) console.log(`pending   ${name}`);
+    }),
+  );
+
+const token = program.command('token').description('API tokens (run with the server stopped when using the embedded database)');
+token
+  .command('create')
+  .description('Create an API token and print it once')
+  .requiredOption('--name <name>', 'who uses the token')
+  .addOption(new Option('--role <role>', 'role of the token').choices([...ROLES]).default('admin'))
+  .option('--expires-in-days <days>', 'expiry in days', wholeNumber)
+  .action((options: { name: string; role: Role; expiresInDays?: number }) =>
+    withServices(async ({ apiTokens, migrations }) => {
+      await migrations.up();
+      const created = await apiTokens.create(options, { principal: CLI_PRINCIPAL });
+      console.log(created.token);
+    }),
+  );
+token
+  .command('list')
+  .description('List API tokens')
+  .option('--all', 'include revoked tokens')
+  .action((options: { all?: boolean }) =>
+    withServices(async ({ apiTokens }) => {
+      for (const t of await apiTokens.list(Boolean(options.all))) {
+        const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= new Date() ? 'expired' : 'active';
+        console.log([t.id, t.prefix + '…', t.role, state, t.name].join('\t'));
+      }
+    }),
+  );
+token
+  .command('revoke <id>')
+  .description('Revoke an API token')
+  .action((id: string) =>
+    withServices(async ({ apiTokens }) => {
+      await apiTokens.revoke(id, { principal: CLI_PRINCIPAL });
+      console.log(`revoked ${id}`);
+    }),
+  );
+
+const schema = program.command('schema').description('The GraphQL contract');
+schema
+  .command('emit')
+  .description('Write the SDL (default: src/schema/schema.graphql)')
+  .option('--out <file>', 'where to write', 'src/schema/schema.graphql')
+  .action(async (options: { out: string }) => {
+    writeFileSync(options.out, await printAppSchema());
+    console.log(`wrote ${options.out}`);
+  });
+
+program
+  .command('config')
+  .description('Validate the configuration and print it with secrets hidden')
+  .action(() => {
+    const config = readConfig();
+    const hidden = JSON.parse(JSON.stringify(config), (key, value) =>
+      /secret|token|url/i.test(key) && typeof value === 'string' ? '[set]' : value,
+    );
+    console.log(JSON.stringify(hidden, null, 2));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof AppError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import { RequestContext } from '@mikro-orm/core';
+import { loadConfig, type Config } from '../config';
+import { startServer, type RunningServer } from '../http/server';
+import { createServices, type Services } from '../services';
+import { createLogger, setLogLevel, type Logger } from '../services/observability/logger';
+import { watchFileChanges } from '../services/shared/file-watcher';
+
+export interface ServeOptions {
+  config: Config;
+  configFile?: string;
+  logger?: Logger;
+  /** Port override (0 = any free port), used by tests and benchmarks. */
+  port?: number;
+}
+
+export interface ServeHandle {
+  services: Services;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** Starts everything `alertagent serve` runs: migrations, services, background work, the HTTP server, config reload. */
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.log.level);
+  const services = await createServices(config, { logger, role: 'serve' });
+  try {
+    if (config.database.autoMigrate) {
+      const applied = await services.migrations.up();
+      if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
+    } else {
+      const { pending } = await services.migrations.status();
+      if (pending.length > 0) logger.warn({ pending }, 'database has pending migrations; run `alertagent migrate up`');
+    }
+    if (services.storage.mode === 'embedded' && !config.auth.bootstrapToken) {
+      await RequestContext.create(services.storage.orm.em, () => services.apiTokens.ensureInitialAdminToken(config.database.dataDir));
+    }
+    await services.start();
+    const server = await startServer(services, options.port);
+    const stopWatching = options.configFile ? watchConfig(options.configFile, logger) : () => {};
+    return {
+      services,
+      server,
+      stop: async () => {
+        stopWatching();
+        await server.stop();
+        await services.close();
+      },
+    };
+  } catch (err) {
+    await services.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Applies the settings that are safe to change at run time; a bad edit is logged and ignored. */
+function watchConfig(file: string, logger: Logger): () => void {
+  return watchFileChanges(file, () => {
+    try {
+      const next = loadConfig({ file });
+      setLogLevel(logger, next.log.level);
+      logger.info({ file, logLevel: next.log.level }, 'configuration reloaded');
+    } catch (err) {
+      logger.error({ file, problem: (err as Error).message }, 'configuration change rejected; keeping the running values');
+    }
+  });
+}

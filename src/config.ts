@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Accepts real booleans (YAML) and the strings an environment variable can hold. */
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const flexibleBoolean = z.preprocess(
+  (v) => (typeof v === 'string' ? (BOOLEAN_WORDS[v.trim().toLowerCase()] ?? v) : v),
+  z.boolean({ message: 'expected true or false' }),
+);
+
+const wholeNumber = z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number');
+const port = wholeNumber.min(0, 'expected a port from 0 to 65535').max(65535, 'expected a port from 0 to 65535');
+const positiveInt = wholeNumber.positive('expected a number above 0');
+const optionalString = z.string().trim().min(1).optional();
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgres:// or postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((u) => /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL');
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(4000),
+      bodyLimitBytes: positiveInt.default(1_048_576),
+      /** Header whose value becomes the request id when a proxy sets one. */
+      requestIdHeader: z.string().default('x-request-id'),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
+      url: postgresUrl.optional(),
+      dataDir: z.string().default('./data'),
+      autoMigrate: flexibleBoolean.default(true),
+      poolMax: positiveInt.default(10),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      url: redisUrl.optional(),
+      keyPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]+$/, 'only letters, digits and _ . : - are allowed')
+        .default('alertagent'),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  auth: z
+    .strictObject({
+      /** HS256 secret for bearer JWTs; JWT auth is off when absent (API tokens still work). */
+      jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+      jwtIssuer: z.string().default('alertagent'),
+      /** An admin API token accepted from the environment, e.g. a Kubernetes Secret. */
+      bootstrapToken: z.string().min(24, 'must be at least 24 characters').optional(),
+    })
+    .prefault({}),
+  flags: z
+    .strictObject({
+      unleashUrl: httpUrl.optional(),
+      unleashToken: optionalString,
+      unleashAppName: z.string().default('alertagent'),
+      refreshIntervalMs: positiveInt.default(15_000),
+      /** YAML or JSON file of `flagName: true|false`, used when Unleash is absent or unreachable. */
+      bootstrapFile: optionalString,
+    })
+    .prefault({}),
+  graphql: z
+    .strictObject({
+      maxDepth: positiveInt.max(100).default(12),
+      introspection: flexibleBoolean.default(true),
+    })
+    .prefault({}),
+  workers: z
+    .strictObject({
+      /** Run queue workers inside `serve` (single-node default). */
+      inProcess: flexibleBoolean.default(true),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      auditDays: positiveInt.default(365),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** One row per environment variable: where it lands in the config and what it means (the README table is built from this). */
+export const ENVIRONMENT_VARIABLES = [
+  { env: 'HOST', path: 'server.host', description: 'Interface to listen on' },
+  { env: 'PORT', path: 'server.port', description: 'HTTP port for GraphQL, subscriptions and the plain routes (0 = any free port)' },
+  { env: 'BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', description: 'Largest accepted request body' },
+  { env: 'DATABASE_URL', path: 'database.url', description: 'PostgreSQL URL; unset = embedded PGlite' },
+  { env: 'DATA_DIR', path: 'database.dataDir', description: 'Directory of the embedded database' },
+  { env: 'DATABASE_AUTO_MIGRATE', path: 'database.autoMigrate', description: 'Apply pending migrations when `serve` starts' },
+  { env: 'DATABASE_POOL_MAX', path: 'database.poolMax', description: 'PostgreSQL connection pool size' },
+  { env: 'REDIS_URL', path: 'redis.url', description: 'Redis URL; unset = in-process queue and pub/sub' },
+  { env: 'REDIS_KEY_PREFIX', path: 'redis.keyPrefix', description: 'Prefix of every Redis key and channel' },
+  { env: 'LOG_LEVEL', path: 'log.level', description: 'fatal, error, warn, info, debug, trace or silent (hot-reloaded from the file)' },
+  { env: 'AUTH_JWT_SECRET', path: 'auth.jwtSecret', description: 'HS256 secret for bearer JWTs (≥ 32 chars); unset = JWTs refused' },
+  { env: 'AUTH_JWT_ISSUER', path: 'auth.jwtIssuer', description: 'Required `iss` claim of bearer JWTs' },
+  { env: 'AUTH_BOOTSTRAP_TOKEN', path: 'auth.bootstrapToken', description: 'An admin API token taken from the environment (≥ 24 chars)' },
+  { env: 'UNLEASH_URL', path: 'flags.unleashUrl', description: 'Unleash API URL, e.g. http://unleash:4242/api' },
+  { env: 'UNLEASH_API_TOKEN', path: 'flags.unleashToken', description: 'Unleash client token' },
+  { env: 'UNLEASH_APP_NAME', path: 'flags.unleashAppName', description: 'Application name reported to Unleash' },
+  { env: 'UNLEASH_REFRESH_INTERVAL_MS', path: 'flags.refreshIntervalMs', description: 'How often flags are fetched from Unleash' },
+  { env: 'FLAGS_BOOTSTRAP_FILE', path: 'flags.bootstrapFile', description: 'Local flag values used without Unleash (hot-reloaded)' },
+  { env: 'GRAPHQL_MAX_DEPTH', path: 'graphql.maxDepth', description: 'Deepest accepted GraphQL selection' },
+  { env: 'GRAPHQL_INTROSPECTION', path: 'graphql.introspection', description: 'Allow schema introspection' },
+  { env: 'WORKERS_IN_PROCESS', path: 'workers.inProcess', description: 'Run queue workers inside `serve`' },
+  { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
+] as const;
+
+/** Raised when configuration does not validate; its message names every bad key and where it came from. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** YAML file; defaults to $ALERTAGENT_CONFIG when set. */
+  file?: string;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node[key] = next !== null && typeof next === 'object' ? next : {};
+    node = node[key] as Tree;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function readConfigFile(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`config file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`config file ${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`]);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([`config file ${file}: expected a mapping at the top level`]);
+  }
+  return parsed as Tree;
+}
+
+const SENSITIVE_KEY = /secret|token|password|url/i;
+
+/** Echoes the rejected value so the user sees what was read, except for keys that may hold credentials. */
+function describeValue(path: string, raw: Tree): string {
+  if (!path || SENSITIVE_KEY.test(path)) return '';
+  let node: unknown = raw;
+  for (const key of path.split('.')) node = node && typeof node === 'object' ? (node as Tree)[key] : undefined;
+  return node === undefined || typeof node === 'object' ? '' : ` (got ${JSON.stringify(node)})`;
+}
+
+/** Builds the one validated config: defaults, then the YAML file, then environment variables. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.ALERTAGENT_CONFIG;
+  const raw: Tree = file ? readConfigFile(file) : {};
+  const origin = new Map<string, string>();
+  for (const { env: name, path } of ENVIRONMENT_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, path, value);
+    origin.set(path, `env ${name}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const source = origin.get(path) ?? (file ? `file ${file}` : 'default');
+    return `${path || '(root)'} (${source}): ${issue.message}${describeValue(path, raw)}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Settings that can change while the process runs; the rest needs a restart. */
+export type HotConfig = Pick<Config, 'log'>;

@@ -1,0 +1,40 @@
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A long-lived bearer credential; only its SHA-256 is stored. */
+@Entity({ tableName: 'api_token' })
+export class ApiTokenEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  @Enum({ items: () => ROLES, type: 'string' })
+  role!: Role;
+
+  @Property({ type: 'string', length: 64, unique: true })
+  tokenHash!: string;
+
+  /** First characters of the token, shown so a user can tell tokens apart. */
+  @Property({ type: 'string', length: 16 })
+  prefix!: string;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  createdBy?: string | null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  expiresAt?: Date | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastUsedAt?: Date | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  revokedAt?: Date | null;
+}

@@ -1,0 +1,16 @@
+import type { Logger } from '../services/observability/logger';
+import type { Actor } from '../services/security/audit.service';
+import type { Principal } from '../services/security/principal';
+import { UnauthenticatedError } from '../errors';
+
+/** What every resolver gets: who calls, and the request's id and logger. */
+export interface GraphQLContext {
+  requestId: string;
+  principal: Principal | null;
+  logger: Logger;
+}
+
+export function actorFrom(context: GraphQLContext): Actor {
+  if (!context.principal) throw new UnauthenticatedError('authentication required');
+  return { principal: context.principal, requestId: context.requestId };
+}

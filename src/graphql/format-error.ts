@@ -1,0 +1,49 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { AppError } from '../errors';
+import type { Logger } from '../services/observability/logger';
+
+/** Codes produced by graphql-js, Apollo and type-graphql whose messages are safe to show. */
+const PASS_THROUGH_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+]);
+
+/**
+ * The only place a GraphQL error becomes a client response: our AppErrors and the GraphQL
+ * stack's own input errors keep their message and code; anything else is logged with its stack
+ * and answered as INTERNAL without details.
+ */
+export function createErrorFormatter(logger: Logger, onCode: (code: string) => void = () => {}) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      onCode(original.code);
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...original.details, code: original.code },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
+      onCode(code);
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    // graphql-js validation errors carry no code; they are the caller's fault.
+    if (original instanceof GraphQLError && original.originalError === undefined && !formatted.path) {
+      onCode('GRAPHQL_VALIDATION_FAILED');
+      return { ...formatted, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    }
+    onCode('INTERNAL');
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL' } };
+  };
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { Metrics } from '../services/observability/metrics';
+import type { SystemService } from '../services/system/system.service';
+
+/** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus text format). */
+export function opsRoutes(system: SystemService, metrics: Metrics): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const health = await system.health();
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,59 @@
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { ApiTokenEntity } from '../entities/security/api-token.entity';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { toRoleName } from '../schema/common/enums';
+import { ApiTokenType, CreatedApiTokenType, ViewerType } from '../schema/security/api-token.type';
+import { CreateApiTokenInput } from '../schema/security/create-api-token.input';
+import type { ApiTokenService } from '../services/security/api-token.service';
+
+@ArgsType()
+class ApiTokensArgs {
+  @Field({ defaultValue: false, description: 'Include revoked tokens' })
+  includeRevoked!: boolean;
+}
+
+export function toApiTokenType(token: ApiTokenEntity): ApiTokenType {
+  return {
+    id: token.id,
+    name: token.name,
+    role: toRoleName(token.role),
+    prefix: token.prefix,
+    createdBy: token.createdBy ?? null,
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt ?? null,
+    lastUsedAt: token.lastUsedAt ?? null,
+    revokedAt: token.revokedAt ?? null,
+  };
+}
+
+/** Who am I, and management of API tokens (admin only). */
+@Resolver()
+export class ApiTokenResolver {
+  constructor(private readonly tokens: ApiTokenService) {}
+
+  @Authorized()
+  @Query(() => ViewerType, { description: 'The authenticated caller' })
+  viewer(@Ctx() context: GraphQLContext): ViewerType {
+    const { principal } = actorFrom(context);
+    return { name: principal.name, kind: principal.kind, role: toRoleName(principal.role) };
+  }
+
+  @Authorized('admin')
+  @Query(() => [ApiTokenType], { description: 'API tokens, newest first' })
+  async apiTokens(@Args() { includeRevoked }: ApiTokensArgs): Promise<ApiTokenType[]> {
+    return (await this.tokens.list(includeRevoked)).map(toApiTokenType);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreatedApiTokenType, { description: 'Issue a token; its secret is in the answer and nowhere else' })
+  async createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() context: GraphQLContext): Promise<CreatedApiTokenType> {
+    const { token, record } = await this.tokens.create(input, actorFrom(context));
+    return { token, apiToken: toApiTokenType(record) };
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ApiTokenType, { description: 'Revoke a token; requests with it fail from now on' })
+  async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ApiTokenType> {
+    return toApiTokenType(await this.tokens.revoke(id, actorFrom(context)));
+  }
+}

@@ -1,0 +1,34 @@
+import { Args, Authorized, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { toPageRequest } from '../schema/common/page.args';
+import { AuditEventPageType, AuditEventsArgs, AuditEventType } from '../schema/security/audit-event.type';
+import type { AuditRecordedEvent } from '../services/pubsub/event-map';
+import type { AuditService } from '../services/security/audit.service';
+
+/** The audit trail: query it, or watch it live. */
+@Resolver()
+export class AuditResolver {
+  constructor(private readonly audit: AuditService) {}
+
+  @Authorized('admin')
+  @Query(() => AuditEventPageType, { description: 'Administrative actions, filtered and paginated' })
+  async auditEvents(@Args() args: AuditEventsArgs): Promise<AuditEventPageType> {
+    const page = toPageRequest(args);
+    const { items, total } = await this.audit.list(
+      { action: args.action ?? undefined, actor: args.actor ?? undefined, targetType: args.targetType ?? undefined, since: args.since ?? undefined },
+      page,
+    );
+    return {
+      total,
+      items: items.map((e) => ({ ...e, targetId: e.targetId ?? null, details: e.details })),
+    };
+  }
+
+  @Authorized('admin')
+  @Subscription(() => AuditEventType, {
+    topics: 'audit.recorded',
+    description: 'Administrative actions as they happen, on any replica',
+  })
+  auditEventRecorded(@Root() event: AuditRecordedEvent): AuditEventType {
+    return { ...event, createdAt: new Date(event.createdAt), details: null };
+  }
+}

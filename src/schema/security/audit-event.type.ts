@@ -1,0 +1,51 @@
+import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { PageArgs } from '../common/page.args';
+
+@ObjectType('AuditEvent', { description: 'One administrative action' })
+export class AuditEventType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'kind:name of the principal, e.g. api-token:grafana' })
+  actor!: string;
+
+  @Field({ description: 'e.g. api-token.created' })
+  action!: string;
+
+  @Field()
+  targetType!: string;
+
+  @Field(() => String, { nullable: true })
+  targetId!: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'What changed (never secrets)' })
+  details?: Record<string, unknown> | null;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType('AuditEventPage')
+export class AuditEventPageType {
+  @Field(() => [AuditEventType])
+  items!: AuditEventType[];
+
+  @Field(() => Int, { description: 'Rows matching the filter, ignoring limit and offset' })
+  total!: number;
+}
+
+@ArgsType()
+export class AuditEventsArgs extends PageArgs {
+  @Field(() => String, { nullable: true })
+  action?: string | null;
+
+  @Field(() => String, { nullable: true })
+  actor?: string | null;
+
+  @Field(() => String, { nullable: true })
+  targetType?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only events at or after this time' })
+  since?: Date | null;
+}

@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import { AuditRetentionJob } from './maintenance/audit-retention.job';
+import type { Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import type { EventBus } from './pubsub/event-bus';
+import { InProcessEventBus } from './pubsub/in-process-event-bus';
+import { RedisEventBus } from './pubsub/redis-event-bus';
+import { BullJobQueue } from './queue/bull-job-queue';
+import { InProcessJobQueue } from './queue/in-process-job-queue';
+import type { JobQueue } from './queue/job-queue';
+import { FlagService, type FlagServiceOptions } from './flags/flag.service';
+import { ApiTokenRepository } from './security/api-token.repository';
+import { ApiTokenService } from './security/api-token.service';
+import { AuditRepository } from './security/audit.repository';
+import { AuditService } from './security/audit.service';
+import { AuthService } from './security/auth.service';
+import { connectRedis, pingRedis } from './shared/redis';
+import { MigrationRunner } from './storage/migrations';
+import { openStorage, type Storage } from './storage/orm';
+import { SystemService } from './system/system.service';
+
+export interface ServiceDeps {
+  logger: Logger;
+  /** serve | worker | cli: labels metrics and decides which background parts run. */
+  role: 'serve' | 'worker' | 'cli';
+  flagOptions?: FlagServiceOptions;
+}
+
+/** Everything a process needs, built once. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  storage: Storage;
+  migrations: MigrationRunner;
+  events: EventBus;
+  queue: JobQueue;
+  flags: FlagService;
+  auth: AuthService;
+  audit: AuditService;
+  apiTokens: ApiTokenService;
+  system: SystemService;
+  auditRetention: AuditRetentionJob;
+  /** Starts background work that belongs to this role (flag polling, queue processors, schedules). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface RedisConnections {
+  commands: Redis;
+  subscriber: Redis;
+  queue: Redis;
+}
+
+function openRedis(url: string): RedisConnections {
+  return {
+    commands: connectRedis(url, 'alertagent-commands'),
+    subscriber: connectRedis(url, 'alertagent-subscriber'),
+    queue: connectRedis(url, 'alertagent-queue'),
+  };
+}
+
+/** The one composition root: storage, Redis, bus, queue, flags and the domain services, wired by hand. */
+export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const { logger } = deps;
+  const metrics = new Metrics(deps.role);
+  const storage = await openStorage(config, logger.child({ component: 'storage' }));
+  const migrations = new MigrationRunner(storage.orm);
+  const redis = config.redis.url ? openRedis(config.redis.url) : null;
+  const events: EventBus = redis
+    ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }))
+    : new InProcessEventBus();
+  const queue: JobQueue = redis
+    ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics)
+    : new InProcessJobQueue(logger.child({ component: 'queue' }));
+
+  const em = storage.orm.em;
+  const tokenRepository = new ApiTokenRepository(em);
+  const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
+  const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
+  const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
+  const system = new SystemService(storage.mode, {
+    database: () => storage.ping(),
+    redis: redis ? () => pingRedis(redis.commands) : null,
+  });
+
+  return {
+    config,
+    logger,
+    metrics,
+    storage,
+    migrations,
+    events,
+    queue,
+    flags,
+    auth: new AuthService(config.auth, tokenRepository),
+    audit,
+    apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' })),
+    system,
+    auditRetention,
+    async start() {
+      flags.start();
+      const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
+      if (runsWorkers) {
+        auditRetention.registerProcessor();
+        auditRetention.schedule();
+      }
+    },
+    async close() {
+      auditRetention.stop();
+      await flags.stop();
+      await queue.close();
+      await events.close();
+      if (redis) await Promise.all(Object.values(redis).map((c) => c.quit().catch(() => c.disconnect())));
+      await storage.close();
+    },
+  };
+}

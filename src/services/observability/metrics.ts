@@ -1,0 +1,41 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Owns one Prometheus registry per process role, so two servers in one process never share series. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'alertagent_http_request_duration_seconds',
+    help: 'Duration of HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly graphqlOperationDuration = new Histogram({
+    name: 'alertagent_graphql_operation_duration_seconds',
+    help: 'Duration of GraphQL operations by type, name and outcome',
+    labelNames: ['type', 'name', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly graphqlErrors = new Counter({
+    name: 'alertagent_graphql_errors_total',
+    help: 'GraphQL errors returned to clients by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsProcessed = new Counter({
+    name: 'alertagent_queue_jobs_total',
+    help: 'Queue jobs finished by queue and outcome',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(role: string) {
+    this.registry.setDefaultLabels({ role });
+    collectDefaultMetrics({ register: this.registry, prefix: 'alertagent_' });
+  }
+}

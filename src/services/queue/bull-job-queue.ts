@@ -1,0 +1,117 @@
+import { Queue, UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff';
+import {
+  DEFAULT_JOB_ATTEMPTS,
+  PermanentJobError,
+  type EnqueueOptions,
+  type JobHandler,
+  type JobQueue,
+  type JobRecord,
+  type JobState,
+  type ProcessOptions,
+} from './job-queue';
+import type { QueueJobs, QueueName } from './queue-map';
+
+/** What is stored in Redis: the job's data plus the backoff it asked for, which BullMQ's own options cannot cap. */
+interface Envelope {
+  data: unknown;
+  backoff: BackoffPolicy;
+}
+
+const BACKOFF_TYPE = 'alertagent';
+
+/** The production queue on BullMQ: jobs live in Redis and survive restarts of every process. */
+export class BullJobQueue implements JobQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly keyPrefix: string,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async enqueue<N extends QueueName>(name: N, data: QueueJobs[N], options: EnqueueOptions = {}): Promise<string> {
+    const envelope: Envelope = { data, backoff: { ...DEFAULT_BACKOFF, ...options.backoff } };
+    const job = await this.queue(name).add(name, envelope, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { count: 10_000, age: 24 * 3600 },
+      removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
+    });
+    return job.id as string;
+  }
+
+  process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options: ProcessOptions = {}): void {
+    const worker = new Worker<Envelope>(
+      name,
+      async (job: Job<Envelope>) => {
+        try {
+          await handler({
+            id: job.id as string,
+            data: job.data.data as QueueJobs[N],
+            attempt: job.attemptsMade + 1,
+            maxAttempts: job.opts.attempts ?? 1,
+          });
+        } catch (err) {
+          if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+      },
+      {
+        connection: this.connection,
+        prefix: this.bullPrefix(),
+        concurrency: options.concurrency ?? 1,
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) =>
+            backoffDelay(attemptsMade, (job?.data as Envelope | undefined)?.backoff ?? DEFAULT_BACKOFF),
+        },
+      },
+    );
+    worker.on('completed', () => this.metrics?.jobsProcessed.inc({ queue: name, outcome: 'completed' }));
+    worker.on('failed', (job, err) => {
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      this.metrics?.jobsProcessed.inc({ queue: name, outcome: final ? 'failed' : 'retried' });
+      if (final) this.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, reason: err.message }, 'job failed');
+    });
+    worker.on('error', (err) => this.logger.error({ err, queue: name }, 'queue worker error'));
+    this.workers.push(worker);
+  }
+
+  async getJob(name: QueueName, id: string): Promise<JobRecord | null> {
+    const job = await this.queue(name).getJob(id);
+    if (!job) return null;
+    const state = (await job.getState()) as string;
+    const known: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed'];
+    return {
+      id,
+      state: known.includes(state as JobState) ? (state as JobState) : 'waiting',
+      attemptsMade: job.attemptsMade,
+      failedReason: job.failedReason || undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  private bullPrefix(): string {
+    return `${this.keyPrefix}:bull`;
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.bullPrefix() });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+}

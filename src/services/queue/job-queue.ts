@@ -1,0 +1,53 @@
+import type { BackoffPolicy } from '../shared/backoff';
+import type { QueueJobs, QueueName } from './queue-map';
+
+export interface EnqueueOptions {
+  /** Idempotency key: a second job with the same id is dropped while the first is known. */
+  jobId?: string;
+  delayMs?: number;
+  /** Total tries, the first included. */
+  attempts?: number;
+  backoff?: Partial<BackoffPolicy>;
+}
+
+export interface JobContext<D> {
+  id: string;
+  data: D;
+  /** 1 on the first try. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type JobHandler<D> = (job: JobContext<D>) => Promise<void>;
+
+export interface ProcessOptions {
+  concurrency?: number;
+}
+
+export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  attemptsMade: number;
+  failedReason?: string;
+}
+
+/** Thrown by a handler when retrying cannot help; the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export const DEFAULT_JOB_ATTEMPTS = 5;
+
+/** Durable background work with retries; BullMQ in production, in-process in the embedded mode. */
+export interface JobQueue {
+  enqueue<N extends QueueName>(name: N, data: QueueJobs[N], options?: EnqueueOptions): Promise<string>;
+  process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options?: ProcessOptions): void;
+  getJob(name: QueueName, id: string): Promise<JobRecord | null>;
+  /** Stops taking new jobs, lets running ones finish, releases connections. */
+  close(): Promise<void>;
+}

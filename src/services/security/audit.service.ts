@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { AuditEventEntity } from '../../entities/security/audit-event.entity';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { AuditFilter, AuditRepository, PageRequest } from './audit.repository';
+import { actorOf, type Principal } from './principal';
+
+/** Who acts, and under which request, for the audit trail. */
+export interface Actor {
+  principal: Principal;
+  requestId?: string;
+}
+
+export type RecordAudit = (action: string, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
+
+/** Keeps the audit trail: every administrative change is written in the same transaction as its audit event. */
+export class AuditService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly repository: AuditRepository,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs `work` in one transaction with an audit recorder; events are published only after the commit. */
+  async change<T>(actor: Actor, work: (record: RecordAudit) => Promise<T>): Promise<T> {
+    const recorded: AuditEventEntity[] = [];
+    const result = await this.em.transactional(async () => {
+      const record: RecordAudit = (action, targetType, targetId, details = {}) => {
+        const event = new AuditEventEntity();
+        Object.assign(event, { actor: actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null });
+        this.repository.add(event);
+        recorded.push(event);
+      };
+      return work(record);
+    });
+    for (const event of recorded) await this.publish(event);
+    return result;
+  }
+
+  list(filter: AuditFilter, page: PageRequest) {
+    return this.repository.findPage(filter, page);
+  }
+
+  async pruneOlderThan(days: number, now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - days * 24 * 3600 * 1000);
+    return this.repository.deleteOlderThan(cutoff);
+  }
+
+  private async publish(event: AuditEventEntity): Promise<void> {
+    try {
+      await this.events.publish('audit.recorded', {
+        id: event.id,
+        actor: event.actor,
+        action: event.action,
+        targetType: event.targetType,
+        targetId: event.targetId ?? null,
+        createdAt: event.createdAt.toISOString(),
+      });
+    } catch (err) {
+      // The change is committed; a missed live event must not turn it into an error for the caller.
+      this.logger.warn({ err, auditId: event.id }, 'could not publish audit event');
+    }
+  }
+}

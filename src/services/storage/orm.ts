@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type * as PgliteDriverModule from 'mikro-orm-pglite' with { 'resolution-mode': 'import' };
+import type { Config } from '../../config';
+import { ENTITIES } from '../../entities';
+import { MIGRATIONS } from '../../../migrations';
+import type { Logger } from '../observability/logger';
+
+// The package ships CommonJS at run time but types only for ESM resolution.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PGliteDriver } = require('mikro-orm-pglite') as typeof PgliteDriverModule;
+
+export type StorageMode = 'postgres' | 'embedded';
+
+/** The database handle every repository goes through, with what must be closed after it. */
+export interface Storage {
+  orm: MikroORM;
+  mode: StorageMode;
+  close(): Promise<void>;
+  ping(): Promise<void>;
+}
+
+function sharedOptions(logger: Logger): Partial<Options> {
+  return {
+    entities: ENTITIES,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: MIGRATIONS,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: false,
+    logger: (message: string) => logger.debug({ orm: message }, 'orm'),
+  };
+}
+
+/** Opens PostgreSQL when `database.url` is set, otherwise the embedded PGlite database under `database.dataDir`. */
+export async function openStorage(config: Pick<Config, 'database'>, logger: Logger): Promise<Storage> {
+  const { url, dataDir, poolMax } = config.database;
+  if (url) {
+    const orm = await MikroORM.init({
+      ...sharedOptions(logger),
+      driver: PostgreSqlDriver,
+      clientUrl: url,
+      pool: { min: 0, max: poolMax },
+    } as Options);
+    return { orm, mode: 'postgres', close: () => orm.close(true), ping: () => pingDatabase(orm) };
+  }
+
+  const directory = resolve(dataDir);
+  mkdirSync(directory, { recursive: true });
+  const pglite = await PGlite.create(directory);
+  const orm = await MikroORM.init({
+    ...sharedOptions(logger),
+    driver: PGliteDriver,
+    dbName: 'postgres',
+    driverOptions: { connection: { pglite: () => pglite } },
+  } as Options);
+  return {
+    orm,
+    mode: 'embedded',
+    ping: () => pingDatabase(orm),
+    close: async () => {
+      await orm.close(true);
+      await pglite.close();
+    },
+  };
+}
+
+async function pingDatabase(orm: MikroORM): Promise<void> {
+  await orm.em.getConnection().execute('select 1');
+}
