@@ -126,8 +126,18 @@ function serveSubscriptions(
   formatError: ReturnType<typeof createErrorFormatter>,
 ) {
   const { auth, logger, storage } = services;
-  // graphql-ws only serialises what it is given, so formatted errors can stand in for GraphQLError objects.
-  const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e)) as unknown as GraphQLError[];
+  // graphql-ws insists on GraphQLError instances, so the formatted message and code are put back into one.
+  const format = (errors: readonly GraphQLError[]): GraphQLError[] =>
+    errors.map((error) => {
+      const formatted = formatError(error.toJSON(), error);
+      return new GraphQLError(formatted.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions: formatted.extensions,
+      });
+    });
   const withOrmContext = <T>(fn: () => T): T => RequestContext.create(storage.orm.em, fn);
 
   return useServer<Record<string, unknown> | undefined, WsExtra>(

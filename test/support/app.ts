@@ -62,6 +62,7 @@ export async function startTestServer(env: Record<string, string | undefined>): 
         connectionParams: token ? { authorization: `Bearer ${token}` } : {},
         retryAttempts: 0,
         lazy: false,
+        onNonLazyError: () => {},
       });
       clients.push(client);
       return client;

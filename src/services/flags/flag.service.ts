@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { InMemStorageProvider, Unleash, UnleashEvents } from 'unleash-client';
 import type { Config } from '../../config';
 import type { Logger } from '../observability/logger';
@@ -32,8 +33,15 @@ export class FlagService implements FlagResolver {
   start(): void {
     const file = this.config.bootstrapFile;
     if (file) {
-      this.loadBootstrap(file);
-      this.stopWatching = watchFileChanges(file, () => this.reloadBootstrap(file), this.options.watchIntervalMs);
+      // Watch before reading, so an edit landing in between is picked up rather than lost.
+      const stopWatching = watchFileChanges(file, () => this.reloadBootstrap(file), this.options.watchIntervalMs);
+      try {
+        this.loadBootstrap(file);
+      } catch (err) {
+        stopWatching();
+        throw err;
+      }
+      this.stopWatching = stopWatching;
     }
     if (this.config.unleashUrl) this.connectUnleash(this.config.unleashUrl);
   }
@@ -53,8 +61,15 @@ export class FlagService implements FlagResolver {
 
   async stop(): Promise<void> {
     this.stopWatching?.();
-    this.unleash?.destroy();
+    const unleash = this.unleash;
     this.unleash = null;
+    if (!unleash) return;
+    unleash.destroy();
+    // destroy() strips every listener from the SDK's internal repository, yet a fetch already in
+    // flight still emits 'error' there when it fails, and an unheard 'error' ends the process.
+    // A known SDK shutdown race; swallowing errors after we stopped listening is the safe answer.
+    const repository = (unleash as unknown as { repository?: EventEmitter }).repository;
+    repository?.on('error', () => {});
   }
 
   private resolve(name: FlagName, context: FlagContext): FlagState {

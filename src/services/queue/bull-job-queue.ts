@@ -85,9 +85,11 @@ export class BullJobQueue implements JobQueue {
   }
 
   async getJob(name: QueueName, id: string): Promise<JobRecord | null> {
+    // State first: a job read before its state flips to failed would lack the failure reason.
+    const state = (await this.queue(name).getJobState(id)) as string;
+    if (state === 'unknown') return null;
     const job = await this.queue(name).getJob(id);
     if (!job) return null;
-    const state = (await job.getState()) as string;
     const known: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed'];
     return {
       id,

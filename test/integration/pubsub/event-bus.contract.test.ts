@@ -1,0 +1,90 @@
+import { createLogger } from '../../../src/services/observability/logger';
+import type { EventBus } from '../../../src/services/pubsub/event-bus';
+import { InProcessEventBus } from '../../../src/services/pubsub/in-process-event-bus';
+import { RedisEventBus } from '../../../src/services/pubsub/redis-event-bus';
+import { connectRedis } from '../../../src/services/shared/redis';
+import { TEST_REDIS_URL } from '../../support/env';
+import { testRedisPrefix } from '../../support/redis';
+
+const logger = createLogger('silent');
+const event = (n: number) => ({ names: [`flag-${n}`], source: 'bootstrap' as const, at: new Date(n).toISOString() });
+
+/** Two buses that should see each other's events: the same object in-process, two connections' worth on Redis. */
+function inProcessPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
+  const bus = new InProcessEventBus();
+  return { a: bus, b: bus, close: () => bus.close() };
+}
+
+function redisPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
+  const { prefix, cleanup } = testRedisPrefix();
+  const connections = Array.from({ length: 4 }, (_, i) => connectRedis(TEST_REDIS_URL, `bus-${i}`));
+  const a = new RedisEventBus(connections[0], connections[1], prefix, logger);
+  const b = new RedisEventBus(connections[2], connections[3], prefix, logger);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.close();
+      await b.close();
+      await Promise.all(connections.map((c) => c.quit()));
+      await cleanup();
+    },
+  };
+}
+
+/** Redis confirms a SUBSCRIBE asynchronously; give it a moment before publishing. */
+const settle = () => new Promise((r) => setTimeout(r, 100));
+
+describe.each([
+  ['in-process', inProcessPair],
+  ['Redis pub/sub', redisPair],
+])('event bus contract: %s', (_name, makePair) => {
+  let pair: ReturnType<typeof inProcessPair>;
+
+  beforeEach(() => {
+    pair = makePair();
+  });
+  afterEach(() => pair.close());
+
+  it('delivers published events in order, as plain JSON', async () => {
+    const events = pair.b.subscribe('flags.changed');
+    await settle();
+    await pair.a.publish('flags.changed', event(1));
+    await pair.a.publish('flags.changed', event(2));
+    expect((await events.next()).value).toEqual(event(1));
+    expect((await events.next()).value).toEqual(event(2));
+    await events.return?.();
+  });
+
+  it('gives every subscriber its own copy', async () => {
+    const first = pair.b.subscribe('flags.changed');
+    const second = pair.b.subscribe('flags.changed');
+    await settle();
+    await pair.a.publish('flags.changed', event(3));
+    expect((await first.next()).value).toEqual(event(3));
+    expect((await second.next()).value).toEqual(event(3));
+    await first.return?.();
+    await second.return?.();
+  });
+
+  it('stops delivering after the subscriber returns, and ends pending reads', async () => {
+    const events = pair.b.subscribe('flags.changed');
+    const pending = events.next();
+    await events.return?.();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    await pair.a.publish('flags.changed', event(4));
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('keeps topics apart', async () => {
+    const audit = pair.b.subscribe('audit.recorded');
+    const flags = pair.b.subscribe('flags.changed');
+    await settle();
+    await pair.a.publish('flags.changed', event(5));
+    expect((await flags.next()).value).toEqual(event(5));
+    const raced = await Promise.race([audit.next(), new Promise((r) => setTimeout(() => r('nothing'), 150))]);
+    expect(raced).toBe('nothing');
+    await audit.return?.();
+    await flags.return?.();
+  });
+});

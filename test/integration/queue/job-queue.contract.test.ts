@@ -1,0 +1,158 @@
+import type { Redis } from 'ioredis';
+import { createLogger } from '../../../src/services/observability/logger';
+import { BullJobQueue } from '../../../src/services/queue/bull-job-queue';
+import { InProcessJobQueue } from '../../../src/services/queue/in-process-job-queue';
+import { PermanentJobError, type JobQueue, type JobRecord } from '../../../src/services/queue/job-queue';
+import { connectRedis } from '../../../src/services/shared/redis';
+import { TEST_REDIS_URL } from '../../support/env';
+import { testRedisPrefix } from '../../support/redis';
+
+const logger = createLogger('silent');
+const FAST_BACKOFF = { baseMs: 40, maxMs: 200, jitter: 0 };
+
+async function waitForState(queue: JobQueue, id: string, state: JobRecord['state'], timeoutMs = 10_000): Promise<JobRecord> {
+  const deadline = Date.now() + timeoutMs;
+  let last: JobRecord | null = null;
+  while (Date.now() < deadline) {
+    last = await queue.getJob('maintenance.prune-audit', id);
+    if (last?.state === state) return last;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`job ${id} did not reach ${state}; last seen ${JSON.stringify(last)}`);
+}
+
+interface Harness {
+  make(): JobQueue;
+  cleanup(): Promise<void>;
+}
+
+function inProcess(): Harness {
+  return { make: () => new InProcessJobQueue(logger), cleanup: async () => {} };
+}
+
+function bull(): Harness {
+  const prefix = testRedisPrefix();
+  const connections: Redis[] = [];
+  return {
+    make: () => {
+      const connection = connectRedis(TEST_REDIS_URL, 'test-queue');
+      connections.push(connection);
+      return new BullJobQueue(connection, prefix.prefix, logger);
+    },
+    cleanup: async () => {
+      await Promise.all(connections.map((c) => c.quit()));
+      await prefix.cleanup();
+    },
+  };
+}
+
+describe.each([
+  ['in-process', inProcess],
+  ['BullMQ on Redis', bull],
+])('job queue contract: %s', (_name, harnessFactory) => {
+  let harness: Harness;
+  let queue: JobQueue;
+
+  beforeEach(() => {
+    harness = harnessFactory();
+    queue = harness.make();
+  });
+
+  afterEach(async () => {
+    await queue.close();
+    await harness.cleanup();
+  });
+
+  it('runs a job with its data', async () => {
+    const seen: number[] = [];
+    queue.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 7 });
+    await waitForState(queue, id, 'completed');
+    expect(seen).toEqual([7]);
+  });
+
+  it('retries a failing job with growing delays until it succeeds', async () => {
+    const attemptsAt: number[] = [];
+    queue.process('maintenance.prune-audit', async ({ attempt }) => {
+      attemptsAt.push(Date.now());
+      if (attempt < 3) throw new Error(`peer down (attempt ${attempt})`);
+    });
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 5, backoff: FAST_BACKOFF });
+    const job = await waitForState(queue, id, 'completed');
+    expect(job.attemptsMade).toBe(3);
+    const gaps = attemptsAt.slice(1).map((t, i) => t - attemptsAt[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(35);
+    expect(gaps[1]).toBeGreaterThanOrEqual(75);
+  });
+
+  it('marks a job failed with the reason after its last attempt', async () => {
+    queue.process('maintenance.prune-audit', async () => {
+      throw new Error('still down');
+    });
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 2, backoff: FAST_BACKOFF });
+    const job = await waitForState(queue, id, 'failed');
+    expect(job).toMatchObject({ attemptsMade: 2, failedReason: 'still down' });
+  });
+
+  it('does not retry a job whose handler says retrying cannot help', async () => {
+    let calls = 0;
+    queue.process('maintenance.prune-audit', async () => {
+      calls += 1;
+      throw new PermanentJobError('record was deleted');
+    });
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 5, backoff: FAST_BACKOFF });
+    const job = await waitForState(queue, id, 'failed');
+    expect(calls).toBe(1);
+    expect(job.failedReason).toBe('record was deleted');
+  });
+
+  it('drops a second job with the same id (idempotency key)', async () => {
+    let runs = 0;
+    const first = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { jobId: 'same-key', delayMs: 100 });
+    const second = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 2 }, { jobId: 'same-key' });
+    expect(second).toBe(first);
+    queue.process('maintenance.prune-audit', async () => void (runs += 1));
+    await waitForState(queue, 'same-key', 'completed');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(runs).toBe(1);
+  });
+
+  it('runs up to `concurrency` jobs at once', async () => {
+    let active = 0;
+    let peak = 0;
+    queue.process(
+      'maintenance.prune-audit',
+      async () => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 60));
+        active -= 1;
+      },
+      { concurrency: 3 },
+    );
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => queue.enqueue('maintenance.prune-audit', { olderThanDays: i + 1 })));
+    for (const id of ids) await waitForState(queue, id, 'completed');
+    expect(peak).toBe(3);
+  });
+});
+
+describe('BullMQ queue durability', () => {
+  it('runs a job enqueued before any worker existed, in a later process lifetime', async () => {
+    const prefix = testRedisPrefix();
+    const producerConnection = connectRedis(TEST_REDIS_URL, 'producer');
+    const producer = new BullJobQueue(producerConnection, prefix.prefix, logger);
+    const id = await producer.enqueue('maintenance.prune-audit', { olderThanDays: 30 });
+    await producer.close();
+    await producerConnection.quit();
+
+    const consumerConnection = connectRedis(TEST_REDIS_URL, 'consumer');
+    const consumer = new BullJobQueue(consumerConnection, prefix.prefix, logger);
+    const seen: number[] = [];
+    consumer.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
+    await waitForState(consumer, id, 'completed');
+    expect(seen).toEqual([30]);
+    await consumer.close();
+    await consumerConnection.quit();
+    await prefix.cleanup();
+  });
+});
