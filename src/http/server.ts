@@ -68,6 +68,8 @@ export async function startServer(services: Services, port = services.config.ser
     introspection: config.graphql.introspection,
     validationRules: [depthRule],
     includeStacktraceInErrorResponses: false,
+    // The CLI owns shutdown (HTTP, then workers, then storage); Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -16,6 +16,7 @@ import { AuditRepository } from './security/audit.repository';
 import { AuditService } from './security/audit.service';
 import { AuthService } from './security/auth.service';
 import { connectRedis, pingRedis } from './shared/redis';
+import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
 import { SystemService } from './system/system.service';
@@ -51,6 +52,14 @@ interface RedisConnections {
   commands: Redis;
   subscriber: Redis;
   queue: Redis;
+}
+
+const SHUTDOWN_STEP_MS = 5_000;
+
+/** QUIT waits for a reply that a Redis which is down never sends; drop the socket then. */
+async function closeRedis(connection: Redis): Promise<void> {
+  if (connection.status === 'ready' && (await settleWithin(connection.quit(), 2_000))) return;
+  connection.disconnect();
 }
 
 function openRedis(url: string): RedisConnections {
@@ -110,9 +119,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     async close() {
       auditRetention.stop();
       await flags.stop();
-      await queue.close();
+      if (!(await settleWithin(queue.close(), SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
       await events.close();
-      if (redis) await Promise.all(Object.values(redis).map((c) => c.quit().catch(() => c.disconnect())));
+      if (redis) await Promise.all(Object.values(redis).map(closeRedis));
       await storage.close();
     },
   };

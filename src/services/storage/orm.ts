@@ -6,6 +6,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type * as PgliteDriverModule from 'mikro-orm-pglite' with { 'resolution-mode': 'import' };
 import type { Config } from '../../config';
+import { UpstreamError } from '../../errors';
 import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../../migrations';
 import type { Logger } from '../observability/logger';
@@ -52,7 +53,14 @@ export async function openStorage(config: Pick<Config, 'database'>, logger: Logg
       driver: PostgreSqlDriver,
       clientUrl: url,
       pool: { min: 0, max: poolMax },
+      // Connect in checkConnection below, so a failure becomes one clear message.
+      connect: false,
     } as Options);
+    const check = await orm.checkConnection();
+    if (!check.ok) {
+      await orm.close(true);
+      throw new UpstreamError(`cannot connect to PostgreSQL at ${describeDatabase(url)}: ${check.reason}`);
+    }
     return { orm, mode: 'postgres', close: () => orm.close(true), ping: () => pingDatabase(orm) };
   }
 
@@ -74,6 +82,12 @@ export async function openStorage(config: Pick<Config, 'database'>, logger: Logg
       await pglite.close();
     },
   };
+}
+
+/** host:port/database, without credentials, for messages. */
+function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
 async function pingDatabase(orm: MikroORM): Promise<void> {

@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { postGraphQL, runCli, startServeProcess, type ServeProcess } from '../support/cli-process';
+
+describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aa-embedded-'));
+  let server: ServeProcess | null = null;
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('boots, serves GraphQL, keeps data across a restart, and shuts down cleanly', async () => {
+    server = await startServeProcess({ DATA_DIR: dataDir });
+
+    const health = await postGraphQL(server.url, '{ health { status mode components { name status } } version { version } }');
+    expect(health.data.health).toEqual({
+      status: 'ok',
+      mode: 'EMBEDDED',
+      components: [
+        { name: 'database', status: 'UP' },
+        { name: 'redis', status: 'DISABLED' },
+      ],
+    });
+
+    const tokenFile = join(dataDir, 'initial-admin-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const initial = readFileSync(tokenFile, 'utf8').trim();
+    const flags = await postGraphQL(server.url, '{ flags { name enabled source } }', initial);
+    expect(flags.data.flags).toContainEqual({ name: 'analysis.enabled', enabled: false, source: 'DEFAULT' });
+
+    const created = await postGraphQL(server.url, 'mutation { createApiToken(input: { name: "kept", role: OPERATOR }) { token } }', initial);
+    const kept: string = created.data.createApiToken.token;
+
+    expect(await server.stop()).toBe(0);
+    server = await startServeProcess({ DATA_DIR: dataDir });
+
+    const viewer = await postGraphQL(server.url, '{ viewer { name role } }', kept);
+    expect(viewer.data.viewer).toEqual({ name: 'kept', role: 'OPERATOR' });
+    const audit = await postGraphQL(server.url, '{ auditEvents(action: "api-token.created") { total } }', initial);
+    expect(audit.data.auditEvents.total).toBe(2);
+    expect(server.output()).not.toContain('created the initial admin API token');
+
+    expect(await server.stop()).toBe(0);
+    server = null;
+  });
+
+  it('lets the CLI issue a token into the embedded database while the server is stopped', async () => {
+    const result = await runCli(['token', 'create', '--name', 'from-cli', '--role', 'viewer'], { DATA_DIR: dataDir });
+    expect(result.code).toBe(0);
+    const token = result.stdout.trim();
+    expect(token).toMatch(/^aat_[A-Za-z0-9_-]{43}$/);
+
+    server = await startServeProcess({ DATA_DIR: dataDir });
+    const viewer = await postGraphQL(server.url, '{ viewer { name role } }', token);
+    expect(viewer.data.viewer).toEqual({ name: 'from-cli', role: 'VIEWER' });
+  });
+
+  it('reports migrations as applied', async () => {
+    await server?.stop();
+    server = null;
+    const status = await runCli(['migrate', 'status'], { DATA_DIR: dataDir });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^executed {2}Migration\d+_security$/m);
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+  });
+});
