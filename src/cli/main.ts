@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { RequestContext } from '@mikro-orm/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config';
@@ -10,6 +10,7 @@ import { printAppSchema } from '../schema/build-schema';
 import { createServices, type Services } from '../services';
 import { createLogger } from '../services/observability/logger';
 import { CLI_PRINCIPAL } from '../services/security/principal';
+import { configTableMarkdown } from './config-table';
 import { serve } from './serve';
 
 const program = new Command();
@@ -155,6 +156,19 @@ schema
   .action(async (options: { out: string }) => {
     writeFileSync(options.out, await printAppSchema());
     console.log(`wrote ${options.out}`);
+  });
+
+program
+  .command('config-table')
+  .description('Print the configuration reference as a Markdown table, or refresh it inside a README')
+  .option('--write <readme>', 'replace the table between the config-table markers in this file')
+  .action((options: { write?: string }) => {
+    if (!options.write) return console.log(configTableMarkdown());
+    const markers = /<!-- config-table:start -->[\s\S]*<!-- config-table:end -->/;
+    const text = readFileSync(options.write, 'utf8');
+    if (!markers.test(text)) throw new Error(`${options.write} has no config-table markers`);
+    writeFileSync(options.write, text.replace(markers, `<!-- config-table:start -->\n${configTableMarkdown()}\n<!-- config-table:end -->`));
+    console.log(`updated ${options.write}`);
   });
 
 program

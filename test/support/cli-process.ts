@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
-export const CLI = join(__dirname, '../../dist/src/cli/main.js');
+/** The repository root, whether this file runs from test/support (Jest) or dist/test/support (benchmarks). */
+const ROOT = ((dir) => (basename(dir) === 'dist' ? dirname(dir) : dir))(join(__dirname, '../..'));
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 /** A clean environment: nothing from the developer's shell (DATABASE_URL, REDIS_URL …) leaks into the child. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,0 +1,12 @@
+import { runGraphQLBench } from './graphql.bench';
+
+/** `npm run bench`: every benchmark, figures on stdout. */
+async function main(): Promise<void> {
+  console.log(`AlertAgent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
+  await runGraphQLBench();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+import { configSchema, ENVIRONMENT_VARIABLES } from '../config';
+
+/** The README's configuration table, made from the config schema so the two cannot drift. */
+export function configTableMarkdown(): string {
+  const defaults = configSchema.parse({}) as unknown as Record<string, Record<string, unknown>>;
+  const rows = ENVIRONMENT_VARIABLES.map(({ env, path, description }) => {
+    const [section, key] = path.split('.');
+    const value = defaults[section]?.[key];
+    const shown = value === undefined ? '—' : `\`${String(value)}\``;
+    return `| \`${env}\` | \`${path}\` | ${shown} | ${description} |`;
+  });
+  return ['| Variable | YAML key | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
