@@ -1,5 +1,8 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/** From 1 ms to 5 s: the span between a local call and a slow peer. */
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /** Owns one Prometheus registry per process role, so two servers in one process never share series. */
 export class Metrics {
   readonly registry = new Registry();
@@ -8,7 +11,7 @@ export class Metrics {
     name: 'alertagent_http_request_duration_seconds',
     help: 'Duration of HTTP requests by route and status',
     labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: LATENCY_BUCKETS_SECONDS,
     registers: [this.registry],
   });
 
@@ -16,7 +19,7 @@ export class Metrics {
     name: 'alertagent_graphql_operation_duration_seconds',
     help: 'Duration of GraphQL operations by type, name and outcome',
     labelNames: ['type', 'name', 'outcome'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: LATENCY_BUCKETS_SECONDS,
     registers: [this.registry],
   });
 
