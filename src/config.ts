@@ -29,6 +29,10 @@ const httpUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
 
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -89,6 +93,15 @@ export const configSchema = z.strictObject({
       inProcess: flexibleBoolean.default(true),
     })
     .prefault({}),
+  security: z
+    .strictObject({
+      /** 32 bytes, base64: seals channel secrets at rest. Unset in the embedded mode = a key file in the data directory. */
+      encryptionKey: base64Key.optional(),
+      encryptionKeyId: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'letters, digits and _ . - only, at most 32').default('k1'),
+      /** Older keys, `id:base64,id:base64`, still accepted for opening secrets during a rotation. */
+      previousEncryptionKeys: z.string().optional(),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -121,6 +134,9 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GRAPHQL_MAX_DEPTH', path: 'graphql.maxDepth', description: 'Deepest accepted GraphQL selection' },
   { env: 'GRAPHQL_INTROSPECTION', path: 'graphql.introspection', description: 'Allow schema introspection' },
   { env: 'WORKERS_IN_PROCESS', path: 'workers.inProcess', description: 'Run queue workers inside `serve`' },
+  { env: 'ENCRYPTION_KEY', path: 'security.encryptionKey', description: 'Key sealing channel secrets (32 bytes base64); required with DATABASE_URL' },
+  { env: 'ENCRYPTION_KEY_ID', path: 'security.encryptionKeyId', description: 'Id stored with each sealed secret, for key rotation' },
+  { env: 'PREVIOUS_ENCRYPTION_KEYS', path: 'security.previousEncryptionKeys', description: 'Older keys still accepted while rotating: `id:base64,id:base64`' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 
@@ -171,7 +187,7 @@ function readConfigFile(file: string): Tree {
   return parsed as Tree;
 }
 
-const SENSITIVE_KEY = /secret|token|password|url/i;
+const SENSITIVE_KEY = /secret|token|password|url|encryptionKey$|Keys$/i;
 
 /** Echoes the rejected value so the user sees what was read, except for keys that may hold credentials. */
 function describeValue(path: string, raw: Tree): string {

@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { ChannelMessage } from './message';
+import type { ChannelTemplates, RenderedMessage } from './templates';
+
+/** How a peer's answer is classified: delivered, worth retrying, or never going to work as sent. */
+export type SendOutcome =
+  | { ok: true; status?: number; latencyMs: number; peerAnswer: string }
+  | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; latencyMs: number; error: string; peerAnswer?: string };
+
+export interface SendContext {
+  /** Stable across the retries of one delivery; peers that deduplicate receive it. */
+  idempotencyKey: string;
+  attempt: number;
+  now: Date;
+}
+
+/**
+ * One kind of channel. Adding a type is one module implementing this and one line in the
+ * registry: the schema validates input and is published through GraphQL for forms, the
+ * secret fields are sealed at rest and masked in answers.
+ */
+export interface ChannelPlugin<C extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly schema: z.ZodType<C>;
+  readonly secretFields: readonly string[];
+  readonly defaultTemplates: ChannelTemplates;
+  send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
+}
+
+/** Shared classification of plain HTTP answers for peers without a protocol of their own. */
+export function classifyHttpStatus(status: number): { ok: boolean; retryable: boolean } {
+  if (status >= 200 && status < 300) return { ok: true, retryable: false };
+  return { ok: false, retryable: status === 408 || status === 429 || status >= 500 };
+}
+
+/** Retry-After in seconds or as an HTTP date, as milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

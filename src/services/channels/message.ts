@@ -1,0 +1,42 @@
+/** One alert as channels render it (the Alertmanager webhook's alert, minus transport details). */
+export interface AlertView {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+  fingerprint?: string;
+}
+
+/** What a channel is asked to deliver: a group of alerts, or a test message. */
+export interface ChannelMessage {
+  kind: 'alerts' | 'test';
+  status: 'firing' | 'resolved';
+  alerts: AlertView[];
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL?: string;
+  receiver?: string;
+  groupKey?: string;
+  truncatedAlerts?: number;
+}
+
+export function testMessage(channelName: string, now = new Date()): ChannelMessage {
+  return {
+    kind: 'test',
+    status: 'firing',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'AlertAgentTest', severity: 'info', channel: channelName },
+        annotations: { summary: `Test message from AlertAgent to channel "${channelName}"`, description: 'If you can read this, the channel works.' },
+        startsAt: now.toISOString(),
+      },
+    ],
+    groupLabels: { alertname: 'AlertAgentTest' },
+    commonLabels: { alertname: 'AlertAgentTest', severity: 'info' },
+    commonAnnotations: {},
+  };
+}

@@ -1,0 +1,48 @@
+import { describeNetworkError, excerpt, postToPeer, type PeerResponse } from '../../shared/http-post';
+import type { SendOutcome } from '../channel-plugin';
+
+/**
+ * Posts a body and lets the plugin judge the answer; a network failure or timeout is always
+ * retryable. Every plugin that speaks HTTP goes through here.
+ */
+export async function sendOverHttp(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  judge: (response: PeerResponse) => SendOutcome,
+): Promise<SendOutcome> {
+  const started = performance.now();
+  let response: PeerResponse;
+  try {
+    response = await postToPeer(url, body, headers, timeoutMs);
+  } catch (err) {
+    return { ok: false, retryable: true, latencyMs: performance.now() - started, error: describeNetworkError(err, timeoutMs) };
+  }
+  return judge(response);
+}
+
+/** For peers that answer `{ errcode, errmsg }` in a 200 body (DingTalk, WeCom). */
+export function judgeErrcode(response: PeerResponse, retryableCodes: ReadonlySet<number>, peer: string): SendOutcome {
+  const { status, text, latencyMs } = response;
+  const peerAnswer = excerpt(text);
+  if (status !== 200) {
+    return { ok: false, retryable: status === 429 || status >= 500, status, latencyMs, error: `${peer} answered HTTP ${status}`, peerAnswer };
+  }
+  let parsed: { errcode?: unknown; errmsg?: unknown };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, retryable: true, status, latencyMs, error: `${peer} answered with a body that is not JSON`, peerAnswer };
+  }
+  if (parsed.errcode === 0) return { ok: true, status, latencyMs, peerAnswer };
+  const code = Number(parsed.errcode);
+  return {
+    ok: false,
+    retryable: retryableCodes.has(code),
+    status,
+    latencyMs,
+    error: `${peer} errcode ${String(parsed.errcode)}: ${String(parsed.errmsg ?? '')}`,
+    peerAnswer,
+  };
+}

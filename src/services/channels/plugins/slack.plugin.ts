@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { excerpt } from '../../shared/http-post';
+import { classifyHttpStatus, retryAfterMs, type ChannelPlugin } from '../channel-plugin';
+import { DEFAULT_TITLE } from '../templates';
+import { truncateToChars } from '../text-budget';
+import { sendOverHttp } from './send-over-http';
+
+/** Slack limits: header text 150 chars, section text 3,000 chars, 50 blocks, top-level text ~40,000 chars. */
+export const SLACK_LIMITS = { header: 150, section: 3_000, blocks: 50, text: 40_000 } as const;
+
+const schema = z.strictObject({
+  webhookUrl: z
+    .url({ message: 'expected the incoming webhook URL' })
+    .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+});
+
+export type SlackConfig = z.output<typeof schema>;
+
+const SLACK_BODY = `{% for alert in alerts limit: 20 %}*{{ alert.status | upcase }}* {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
+{% if alert.annotations.summary %}>{{ alert.annotations.summary }}
+{% endif %}\`{{ alert.labels | label_pairs }}\`{% if alert.generatorURL %} · <{{ alert.generatorURL }}|source>{% endif %}
+{% endfor %}{% if count > 20 %}…and {{ count | minus: 20 }} more{% endif %}`;
+
+/** Splits mrkdwn into section-sized pieces on line boundaries where possible. */
+function sections(text: string, max: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  for (const line of text.split('\n')) {
+    const candidate = current ? `${current}\n${line}` : line;
+    if (candidate.length <= max) {
+      current = candidate;
+      continue;
+    }
+    if (current) pieces.push(current);
+    current = truncateToChars(line, max);
+  }
+  if (current) pieces.push(current);
+  return pieces;
+}
+
+/** Slack incoming webhook: Block Kit with a plain-text fallback; 429 + Retry-After is honoured. */
+export const slackPlugin: ChannelPlugin<SlackConfig> = {
+  type: 'slack',
+  displayName: 'Slack incoming webhook',
+  description: 'A Slack incoming webhook; Block Kit message with a text fallback',
+  schema,
+  secretFields: ['webhookUrl'],
+  defaultTemplates: { title: DEFAULT_TITLE, body: SLACK_BODY },
+  async send(config, rendered, message) {
+    const headerBlock = { type: 'header', text: { type: 'plain_text', text: truncateToChars(rendered.title, SLACK_LIMITS.header, '…'), emoji: true } };
+    const contextBlock = message.externalURL
+      ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.externalURL}|Alertmanager>` }] }]
+      : [];
+    const room = SLACK_LIMITS.blocks - 1 - contextBlock.length;
+    const bodySections = sections(rendered.body || ' ', SLACK_LIMITS.section);
+    const kept = bodySections.slice(0, room);
+    if (bodySections.length > room) kept[room - 1] = truncateToChars(kept[room - 1], SLACK_LIMITS.section - 20, '\n…(truncated)');
+    const blocks = [headerBlock, ...kept.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })), ...contextBlock];
+    const payload = { text: truncateToChars(`${rendered.title}\n${rendered.body}`, SLACK_LIMITS.text), blocks };
+    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) => {
+      const { ok, retryable } = classifyHttpStatus(r.status);
+      const peerAnswer = excerpt(r.text);
+      if (ok) return { ok: true, status: r.status, latencyMs: r.latencyMs, peerAnswer };
+      return {
+        ok: false,
+        retryable,
+        retryAfterMs: r.status === 429 ? retryAfterMs(r.headers.get('retry-after')) : undefined,
+        status: r.status,
+        latencyMs: r.latencyMs,
+        error: `Slack answered HTTP ${r.status}: ${peerAnswer || '(empty)'}`,
+        peerAnswer,
+      };
+    });
+  },
+};

@@ -1,0 +1,94 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { excerpt } from '../../shared/http-post';
+import { classifyHttpStatus, retryAfterMs, type ChannelPlugin } from '../channel-plugin';
+import type { ChannelMessage } from '../message';
+import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
+import { sendOverHttp } from './send-over-http';
+
+export const SIGNATURE_HEADER = 'x-alertagent-signature';
+export const TIMESTAMP_HEADER = 'x-alertagent-timestamp';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER]);
+
+const schema = z.strictObject({
+  url: z.url({ message: 'expected a URL' }).refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'), z.string().max(4_096))
+    .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), 'content-type, host and the signature headers are set by AlertAgent')
+    .default({}),
+  signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** `alertmanager`: the Alertmanager v4 webhook body; `rendered`: { title, body, status, alerts }. */
+  bodyFormat: z.enum(['alertmanager', 'rendered']).default('alertmanager'),
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+});
+
+export type WebhookConfig = z.output<typeof schema>;
+
+/** The signature a receiver recomputes: hex HMAC-SHA256(secret, "<timestamp>.<body>"). */
+export function webhookSignature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** The body Alertmanager itself would send, so existing receivers keep working unchanged. */
+export function alertmanagerBody(message: ChannelMessage): Record<string, unknown> {
+  return {
+    version: '4',
+    groupKey: message.groupKey ?? '',
+    truncatedAlerts: message.truncatedAlerts ?? 0,
+    status: message.status,
+    receiver: message.receiver ?? '',
+    groupLabels: message.groupLabels,
+    commonLabels: message.commonLabels,
+    commonAnnotations: message.commonAnnotations,
+    externalURL: message.externalURL ?? '',
+    alerts: message.alerts.map((a) => ({
+      status: a.status,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: a.startsAt,
+      endsAt: a.endsAt ?? '0001-01-01T00:00:00Z',
+      generatorURL: a.generatorURL ?? '',
+      fingerprint: a.fingerprint ?? '',
+    })),
+  };
+}
+
+/** Generic webhook: JSON POST, custom headers, optional HMAC signature with a timestamp, an idempotency key. */
+export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
+  type: 'webhook',
+  displayName: 'Webhook',
+  description: 'POST JSON to any URL (Alertmanager-compatible body by default), optionally signed with HMAC-SHA256',
+  schema,
+  secretFields: ['headers', 'signingSecret'],
+  defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
+  async send(config, rendered, message, context) {
+    const payload =
+      config.bodyFormat === 'alertmanager'
+        ? alertmanagerBody(message)
+        : { title: rendered.title, body: rendered.body, status: message.status, alerts: message.alerts };
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { ...config.headers, 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: context.idempotencyKey };
+    if (config.signingSecret) {
+      const timestamp = String(Math.floor(context.now.getTime() / 1000));
+      headers[TIMESTAMP_HEADER] = timestamp;
+      headers[SIGNATURE_HEADER] = webhookSignature(config.signingSecret, timestamp, body);
+    }
+    return sendOverHttp(config.url, body, headers, config.timeoutMs, (r) => {
+      const { ok, retryable } = classifyHttpStatus(r.status);
+      const peerAnswer = excerpt(r.text);
+      if (ok) return { ok: true, status: r.status, latencyMs: r.latencyMs, peerAnswer };
+      return {
+        ok: false,
+        retryable,
+        retryAfterMs: retryAfterMs(r.headers.get('retry-after')),
+        status: r.status,
+        latencyMs: r.latencyMs,
+        error: `webhook answered HTTP ${r.status}`,
+        peerAnswer,
+      };
+    });
+  },
+};
+

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { ChannelPlugin } from '../channel-plugin';
+import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
+import { truncateToBytes } from '../text-budget';
+import { judgeErrcode, sendOverHttp } from './send-over-http';
+
+/** WeCom counts UTF-8 bytes of the content: 4,096 for markdown, 2,048 for text (errcode 40058 beyond). */
+export const WECOM_MARKDOWN_MAX_BYTES = 4_096;
+export const WECOM_TEXT_MAX_BYTES = 2_048;
+/** 45009: over the per-robot rate limit; -1: system busy. */
+const RETRYABLE = new Set([45009, -1]);
+
+const schema = z.strictObject({
+  webhookUrl: z
+    .url({ message: 'expected the robot webhook URL' })
+    .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
+    .refine((u) => new URL(u).searchParams.has('key'), 'expected the URL to carry key=…'),
+  msgType: z.enum(['markdown', 'text']).default('markdown'),
+  mentionedList: z.array(z.string().trim().min(1)).max(50).default([]),
+  mentionedMobileList: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number')).max(50).default([]),
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+});
+
+export type WeComConfig = z.output<typeof schema>;
+
+/** WeCom (WeChat Work) group robot: markdown or text within WeCom's byte limits, with mentions. */
+export const weComPlugin: ChannelPlugin<WeComConfig> = {
+  type: 'wecom',
+  displayName: 'WeCom robot',
+  description: 'A WeCom (WeChat Work) group robot webhook (key=…), markdown or text, with mentions',
+  schema,
+  secretFields: ['webhookUrl'],
+  defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
+  async send(config, rendered) {
+    let payload: unknown;
+    if (config.msgType === 'text') {
+      const content = truncateToBytes(`${rendered.title}\n${rendered.body}`, WECOM_TEXT_MAX_BYTES);
+      payload = { msgtype: 'text', text: { content, mentioned_list: config.mentionedList, mentioned_mobile_list: config.mentionedMobileList } };
+    } else {
+      // Markdown messages cannot carry mention lists; WeCom renders <@userid> in the content instead.
+      const mentions = config.mentionedList.map((id) => `<@${id}>`).join(' ');
+      const suffix = mentions ? `\n${mentions}` : '';
+      const content = truncateToBytes(`**${rendered.title}**\n${rendered.body}`, WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(suffix)) + suffix;
+      payload = { msgtype: 'markdown', markdown: { content } };
+    }
+    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) =>
+      judgeErrcode(r, RETRYABLE, 'WeCom'),
+    );
+  },
+};
+

@@ -1,0 +1,64 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { InternalError } from '../../errors';
+
+/** A sealed secret as stored: key id, nonce, auth tag and ciphertext, all base64. */
+export interface SealedSecret {
+  kid: string;
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+export interface EncryptionKey {
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+
+/**
+ * Encrypts secrets at rest with AES-256-GCM. New secrets are sealed with the current key;
+ * secrets sealed with an older key still open while that key is listed, so keys can rotate.
+ */
+export class SecretBox {
+  private readonly byId: Map<string, Buffer>;
+
+  constructor(
+    private readonly current: EncryptionKey,
+    previous: EncryptionKey[] = [],
+  ) {
+    this.byId = new Map([current, ...previous].map((k) => [k.id, k.key]));
+    for (const [id, key] of this.byId) {
+      if (key.length !== 32) throw new InternalError(`encryption key ${id} must be 32 bytes, got ${key.length}`);
+    }
+  }
+
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  seal(plaintext: string, context: string): SealedSecret {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+    // Binding the context (e.g. "channel:<id>:webhookUrl") stops a sealed value being moved to another record.
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return { kid: this.current.id, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  }
+
+  open(sealed: SealedSecret, context: string): string {
+    const key = this.byId.get(sealed.kid);
+    if (!key) throw new InternalError(`secret was sealed with key "${sealed.kid}", which is not configured`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new InternalError(`secret sealed with key "${sealed.kid}" failed authentication (wrong key or tampered data)`);
+    }
+  }
+
+  needsResealing(sealed: SealedSecret): boolean {
+    return sealed.kid !== this.current.id;
+  }
+}

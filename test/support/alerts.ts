@@ -1,0 +1,28 @@
+import type { AlertView, ChannelMessage } from '../../src/services/channels/message';
+
+export function alert(overrides: Partial<AlertView> & { labels?: Record<string, string> } = {}): AlertView {
+  return {
+    status: 'firing',
+    labels: { alertname: 'HighLatency', severity: 'critical', service: 'checkout', ...overrides.labels },
+    annotations: { summary: 'p99 latency above 2s', description: 'checkout p99 is 2.4s for 10m', ...overrides.annotations },
+    startsAt: '2026-11-25T10:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph?g0.expr=latency',
+    fingerprint: 'a1b2c3d4e5f6a7b8',
+    ...overrides,
+    ...(overrides.labels ? { labels: { alertname: 'HighLatency', ...overrides.labels } } : {}),
+  };
+}
+
+export function alertGroup(alerts: AlertView[], status: 'firing' | 'resolved' = 'firing'): ChannelMessage {
+  return {
+    kind: 'alerts',
+    status,
+    alerts,
+    groupLabels: { alertname: alerts[0]?.labels.alertname ?? 'x' },
+    commonLabels: { alertname: alerts[0]?.labels.alertname ?? 'x', severity: 'critical' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    receiver: 'alertagent',
+    groupKey: '{}:{alertname="HighLatency"}',
+  };
+}

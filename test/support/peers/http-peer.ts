@@ -1,0 +1,77 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface PeerRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  body: string;
+  receivedAt: number;
+}
+
+export interface PeerReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A loopback HTTP server whose answers a test peer decides; it records every request. */
+export class HttpPeer {
+  private server: Server | null = null;
+  readonly requests: PeerRequest[] = [];
+  port = 0;
+
+  constructor(private readonly handle: (request: PeerRequest) => PeerReply | Promise<PeerReply>) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const request: PeerRequest = {
+          method: req.method ?? 'GET',
+          url: new URL(req.url ?? '/', 'http://peer'),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          receivedAt: Date.now(),
+        };
+        this.requests.push(request);
+        const reply = await this.handle(request);
+        const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json';
+        res.writeHead(reply.status, { 'content-type': type, ...reply.headers }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as AddressInfo).port;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = null;
+  }
+}
+
+/** A fixed-window per-minute counter, as DingTalk and WeCom apply per robot. */
+export class PerMinuteLimit {
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(private readonly limit: number) {}
+
+  allow(now = Date.now()): boolean {
+    if (now - this.windowStart >= 60_000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count <= this.limit;
+  }
+}
