@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { postGraphQL, startServeProcess, type ServeProcess } from '../test/support/cli-process';
-import { TEST_REDIS_URL } from '../test/support/env';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
 import { createTestDatabase } from '../test/support/postgres';
 import { testRedisPrefix } from '../test/support/redis';
 
@@ -78,7 +78,7 @@ async function crossReplicaLatency(a: ServeProcess, b: ServeProcess, token: stri
 export async function runGraphQLBench(): Promise<void> {
   const db = await createTestDatabase();
   const redis = testRedisPrefix();
-  const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn' };
   const a = await startServeProcess(env);
   const b = await startServeProcess(env);
   try {

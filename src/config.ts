@@ -102,6 +102,20 @@ export const configSchema = z.strictObject({
       previousEncryptionKeys: z.string().optional(),
     })
     .prefault({}),
+  delivery: z
+    .strictObject({
+      maxAttempts: positiveInt.max(50).default(8),
+      backoffBaseMs: positiveInt.default(2_000),
+      backoffMaxMs: positiveInt.default(5 * 60_000),
+      /** How long a sender owns a delivery; past it, a crashed sender's delivery is taken over. */
+      leaseMs: positiveInt.default(60_000),
+      /** How often due and orphaned deliveries are looked for (the safety net under the queue). */
+      sweepIntervalMs: positiveInt.default(15_000),
+      concurrency: positiveInt.max(256).default(16),
+      /** Window of channel health (success rate, latency percentiles). */
+      healthWindowMinutes: positiveInt.max(24 * 60).default(15),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -137,6 +151,13 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'ENCRYPTION_KEY', path: 'security.encryptionKey', description: 'Key sealing channel secrets (32 bytes base64); required with DATABASE_URL' },
   { env: 'ENCRYPTION_KEY_ID', path: 'security.encryptionKeyId', description: 'Id stored with each sealed secret, for key rotation' },
   { env: 'PREVIOUS_ENCRYPTION_KEYS', path: 'security.previousEncryptionKeys', description: 'Older keys still accepted while rotating: `id:base64,id:base64`' },
+  { env: 'DELIVERY_MAX_ATTEMPTS', path: 'delivery.maxAttempts', description: 'Tries per delivery, the first included' },
+  { env: 'DELIVERY_BACKOFF_BASE_MS', path: 'delivery.backoffBaseMs', description: 'Delay before the first retry; doubles each time, with jitter' },
+  { env: 'DELIVERY_BACKOFF_MAX_MS', path: 'delivery.backoffMaxMs', description: 'Longest delay between retries' },
+  { env: 'DELIVERY_LEASE_MS', path: 'delivery.leaseMs', description: 'How long a sender owns a delivery before another may take it over' },
+  { env: 'DELIVERY_SWEEP_INTERVAL_MS', path: 'delivery.sweepIntervalMs', description: 'How often due or orphaned deliveries are picked up' },
+  { env: 'DELIVERY_CONCURRENCY', path: 'delivery.concurrency', description: 'Retries sent at once per worker process' },
+  { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

@@ -1,6 +1,10 @@
+import { ChannelGroupEntity } from './channels/channel-group.entity';
+import { ChannelEntity } from './channels/channel.entity';
+import { DeliveryAttemptEntity } from './channels/delivery-attempt.entity';
+import { DeliveryEntity } from './channels/delivery.entity';
 import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity];
-export { ApiTokenEntity, AuditEventEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity };

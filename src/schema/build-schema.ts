@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../graphql/auth-checker';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
+import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
@@ -10,7 +11,7 @@ import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -19,6 +20,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [FlagsResolver, new FlagsResolver(services.flags)],
     [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
     [AuditResolver, new AuditResolver(services.audit)],
+    [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
+    [DeliveryResolver, new DeliveryResolver(services.deliveryRecords)],
   ]);
 }
 

@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { ChannelHealthService } from './channels/channel-health.service';
+import { ChannelRepository } from './channels/channel.repository';
+import { ChannelService } from './channels/channel.service';
+import { DeliveryRepository } from './channels/delivery.repository';
+import { DeliveryService } from './channels/delivery.service';
+import { loadSecretBox } from './security/encryption-keys';
 import { AuditRetentionJob } from './maintenance/audit-retention.job';
 import type { Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
@@ -31,6 +37,10 @@ export interface ServiceDeps {
 /** Everything a process needs, built once. */
 export interface Services {
   config: Config;
+  channels: ChannelService;
+  deliveries: DeliveryService;
+  deliveryRecords: DeliveryRepository;
+  channelHealth: ChannelHealthService;
   logger: Logger;
   metrics: Metrics;
   storage: Storage;
@@ -74,6 +84,8 @@ function openRedis(url: string): RedisConnections {
 export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const { logger } = deps;
   const metrics = new Metrics(deps.role);
+  // Before storage: a missing key is a configuration error and should say so before any connection is tried.
+  const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
   const migrations = new MigrationRunner(storage.orm);
   const redis = config.redis.url ? openRedis(config.redis.url) : null;
@@ -89,6 +101,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
+  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit);
+  const deliveryRecords = new DeliveryRepository(em);
+  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
     redis: redis ? () => pingRedis(redis.commands) : null,
@@ -96,6 +111,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   return {
     config,
+    channels,
+    deliveries,
+    deliveryRecords,
+    channelHealth: new ChannelHealthService(deliveryRecords, config.delivery.healthWindowMinutes),
     logger,
     metrics,
     storage,
@@ -114,10 +133,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       if (runsWorkers) {
         auditRetention.registerProcessor();
         auditRetention.schedule();
+        deliveries.registerProcessor();
+        deliveries.startSweeper();
       }
     },
     async close() {
       auditRetention.stop();
+      deliveries.stop();
       await flags.stop();
       if (!(await settleWithin(queue.close(), SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
       await events.close();

@@ -37,6 +37,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly channelSends = new Counter({
+    name: 'alertagent_channel_sends_total',
+    help: 'Attempts to send to a channel by outcome (delivered, retrying, failed)',
+    labelNames: ['channel', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly channelSendDuration = new Histogram({
+    name: 'alertagent_channel_send_duration_seconds',
+    help: 'Time a channel peer took to answer one send',
+    labelNames: ['channel', 'type'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry, prefix: 'alertagent_' });

@@ -2,7 +2,9 @@
 export interface QueueJobs {
   /** Deletes audit events older than the retention period. */
   'maintenance.prune-audit': { olderThanDays: number };
+  /** Wakes a delivery up for its next attempt; the delivery row decides whether one is due. */
+  'delivery.attempt': { deliveryId: string };
 }
 
 export type QueueName = keyof QueueJobs;
-export const QUEUE_NAMES: QueueName[] = ['maintenance.prune-audit'];
+export const QUEUE_NAMES: QueueName[] = ['maintenance.prune-audit', 'delivery.attempt'];

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../../config';
@@ -32,6 +32,7 @@ export function loadSecretBox(config: Pick<Config, 'security' | 'database'>, log
       'security.encryptionKey (env ENCRYPTION_KEY): required when database.url is set, so every replica seals and opens secrets with the same key (create one with `openssl rand -base64 32`)',
     ]);
   }
+  mkdirSync(config.database.dataDir, { recursive: true });
   const file = join(config.database.dataDir, EMBEDDED_KEY_FILE);
   if (!existsSync(file)) {
     writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });

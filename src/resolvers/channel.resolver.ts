@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ChannelGroupEntity } from '../entities/channels/channel-group.entity';
+import type { DeliveryAttemptEntity } from '../entities/channels/delivery-attempt.entity';
+import type { DeliveryEntity } from '../entities/channels/delivery.entity';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { toRoleName } from '../schema/common/enums';
+import { toPageRequest } from '../schema/common/page.args';
+import { ChannelTemplatesInput, ChannelsArgs, CreateChannelGroupInput, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
+import {
+  ChannelGroupType,
+  ChannelHealthType,
+  ChannelKindType,
+  ChannelPageType,
+  ChannelType,
+  type ChannelHealthStatusName,
+} from '../schema/channels/channel.type';
+import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
+import type { ChannelHealthService } from '../services/channels/channel-health.service';
+import type { ChannelService, ChannelView } from '../services/channels/channel.service';
+import type { DeliveryRepository } from '../services/channels/delivery.repository';
+import type { DeliveryService } from '../services/channels/delivery.service';
+import { testMessage } from '../services/channels/message';
+
+export function toGroupType(group: ChannelGroupEntity): ChannelGroupType {
+  return {
+    id: group.id,
+    name: group.name,
+    parentId: group.parent?.id ?? null,
+    manageRole: group.manageRole ? toRoleName(group.manageRole) : null,
+    createdAt: group.createdAt,
+  };
+}
+
+function toChannelType({ entity, config, secretFieldsSet }: ChannelView): ChannelType {
+  return {
+    id: entity.id,
+    name: entity.name,
+    type: entity.type,
+    config,
+    secretFieldsSet,
+    group: entity.group ? toGroupType(entity.group) : null,
+    tags: entity.tags,
+    enabled: entity.enabled,
+    templates: entity.templates ?? null,
+    createdAt: entity.createdAt,
+    updatedAt: entity.updatedAt,
+  };
+}
+
+export function toDeliveryType(delivery: DeliveryEntity): DeliveryType {
+  return {
+    id: delivery.id,
+    channelId: delivery.channel.id,
+    channelName: delivery.channel.name,
+    status: delivery.status as DeliveryStatusName,
+    source: delivery.source,
+    idempotencyKey: delivery.idempotencyKey,
+    attempts: delivery.attempts,
+    maxAttempts: delivery.maxAttempts,
+    nextAttemptAt: delivery.nextAttemptAt ?? null,
+    lastError: delivery.lastError ?? null,
+    createdAt: delivery.createdAt,
+    deliveredAt: delivery.deliveredAt ?? null,
+  };
+}
+
+function toAttemptType(attempt: DeliveryAttemptEntity): DeliveryAttemptType {
+  return {
+    attempt: attempt.attempt,
+    ok: attempt.ok,
+    retryable: attempt.retryable,
+    status: attempt.httpStatus ?? null,
+    latencyMs: attempt.latencyMs,
+    error: attempt.error ?? null,
+    peerAnswer: attempt.peerAnswer ?? null,
+    createdAt: attempt.createdAt,
+  };
+}
+
+/** Channels, their groups and kinds: thin mapping onto the channel service. */
+@Resolver(() => ChannelType)
+export class ChannelResolver {
+  constructor(
+    private readonly channelService: ChannelService,
+    private readonly deliveryService: DeliveryService,
+    private readonly healthService: ChannelHealthService,
+  ) {}
+
+  @Authorized()
+  @Query(() => [ChannelKindType], { description: 'Every kind of channel with its configuration schema' })
+  channelKinds(): ChannelKindType[] {
+    return this.channelService.types().map((p) => ({
+      type: p.type,
+      displayName: p.displayName,
+      description: p.description,
+      secretFields: [...p.secretFields],
+      configSchema: z.toJSONSchema(p.schema, { io: 'input' }) as Record<string, unknown>,
+      defaultTemplates: p.defaultTemplates,
+    }));
+  }
+
+  @Authorized()
+  @Query(() => ChannelPageType, { description: 'Channels, filtered, sorted and paginated' })
+  async channels(@Args() args: ChannelsArgs): Promise<ChannelPageType> {
+    const { items, total } = await this.channelService.list(
+      {
+        type: args.type ?? undefined,
+        groupId: args.groupId ?? undefined,
+        tag: args.tag ?? undefined,
+        enabled: args.enabled ?? undefined,
+        search: args.search ?? undefined,
+      },
+      toPageRequest(args),
+      args.sortBy,
+    );
+    return { items: items.map(toChannelType), total };
+  }
+
+  @Authorized()
+  @Query(() => ChannelType)
+  async channel(@Arg('id', () => ID) id: string): Promise<ChannelType> {
+    return toChannelType(await this.channelService.get(id));
+  }
+
+  @Authorized()
+  @FieldResolver(() => ChannelHealthType, { description: 'Success rate and latency over the health window' })
+  async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
+    const health = await this.healthService.health(channel.id);
+    return { ...health, status: health.status as ChannelHealthStatusName };
+  }
+
+  @Authorized('operator')
+  @Mutation(() => ChannelType)
+  async createChannel(@Arg('input') input: CreateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
+    return toChannelType(await this.channelService.create({ ...input, templates: plainTemplates(input.templates) }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => ChannelType)
+  async updateChannel(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
+    const templates = input.templates === undefined ? undefined : plainTemplates(input.templates);
+    return toChannelType(await this.channelService.update(id, { ...input, templates }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Boolean)
+  async deleteChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.channelService.remove(id, actorFrom(context));
+    return true;
+  }
+
+  @Authorized('operator')
+  @Mutation(() => DeliveryType, { description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
+  async testChannel(@Arg('id', () => ID) id: string): Promise<DeliveryType> {
+    const channel = await this.channelService.get(id);
+    return toDeliveryType(await this.deliveryService.deliver(id, testMessage(channel.entity.name), { source: 'test', maxAttempts: 1 }));
+  }
+
+  @Authorized()
+  @Query(() => [ChannelGroupType])
+  async channelGroups(): Promise<ChannelGroupType[]> {
+    return (await this.channelService.listGroups()).map(toGroupType);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => ChannelGroupType)
+  async createChannelGroup(@Arg('input') input: CreateChannelGroupInput, @Ctx() context: GraphQLContext): Promise<ChannelGroupType> {
+    return toGroupType(await this.channelService.createGroup(input, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Boolean)
+  async deleteChannelGroup(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.channelService.deleteGroup(id, actorFrom(context));
+    return true;
+  }
+}
+
+/** type-graphql hands over class instances; the service validates plain objects. */
+function plainTemplates(templates: ChannelTemplatesInput | null | undefined) {
+  if (!templates) return null;
+  return Object.fromEntries(Object.entries(templates).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** Deliveries and their attempts. */
+@Resolver(() => DeliveryType)
+export class DeliveryResolver {
+  constructor(private readonly records: DeliveryRepository) {}
+
+  @Authorized()
+  @Query(() => DeliveryPageType, { description: 'Deliveries, newest first by default' })
+  async deliveries(@Args() args: DeliveriesArgs): Promise<DeliveryPageType> {
+    const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
+    return { items: items.map(toDeliveryType), total };
+  }
+
+  @Authorized()
+  @FieldResolver(() => [DeliveryAttemptType], { description: 'Every attempt, oldest first' })
+  async attemptLog(@Root() delivery: DeliveryType): Promise<DeliveryAttemptType[]> {
+    return (await this.records.attemptsOf(delivery.id)).map(toAttemptType);
+  }
+}

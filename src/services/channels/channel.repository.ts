@@ -1,0 +1,64 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { ChannelGroupEntity } from '../../entities/channels/channel-group.entity';
+import { ChannelEntity } from '../../entities/channels/channel.entity';
+import type { PageRequest } from '../security/audit.repository';
+
+export interface ChannelFilter {
+  type?: string;
+  groupId?: string;
+  tag?: string;
+  enabled?: boolean;
+  /** Case-insensitive substring of the name. */
+  search?: string;
+}
+
+export type ChannelSortField = 'name' | 'createdAt' | 'type';
+
+/** Storage of channels and channel groups. */
+export class ChannelRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  add(entity: ChannelEntity | ChannelGroupEntity): void {
+    this.em.persist(entity);
+  }
+
+  remove(entity: ChannelEntity | ChannelGroupEntity): void {
+    this.em.remove(entity);
+  }
+
+  findById(id: string): Promise<ChannelEntity | null> {
+    return this.em.findOne(ChannelEntity, { id }, { populate: ['group'] });
+  }
+
+  findByName(name: string): Promise<ChannelEntity | null> {
+    return this.em.findOne(ChannelEntity, { name });
+  }
+
+  async findPage(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField): Promise<{ items: ChannelEntity[]; total: number }> {
+    const where: FilterQuery<ChannelEntity> = {};
+    if (filter.type) where.type = filter.type;
+    if (filter.groupId) where.group = filter.groupId;
+    if (filter.enabled !== undefined) where.enabled = filter.enabled;
+    if (filter.tag) where.tags = { $contains: [filter.tag] };
+    if (filter.search) where.name = { $ilike: `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+    const [items, total] = await this.em.findAndCount(ChannelEntity, where, {
+      populate: ['group'],
+      orderBy: { [sortBy]: page.order, id: page.order },
+      limit: page.limit,
+      offset: page.offset,
+    });
+    return { items, total };
+  }
+
+  findGroup(id: string): Promise<ChannelGroupEntity | null> {
+    return this.em.findOne(ChannelGroupEntity, { id });
+  }
+
+  listGroups(): Promise<ChannelGroupEntity[]> {
+    return this.em.find(ChannelGroupEntity, {}, { orderBy: { name: 'asc' } });
+  }
+
+  countGroupChildren(id: string): Promise<number> {
+    return this.em.count(ChannelGroupEntity, { parent: id });
+  }
+}

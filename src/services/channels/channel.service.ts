@@ -1,0 +1,260 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+import { ChannelGroupEntity } from '../../entities/channels/channel-group.entity';
+import { ChannelEntity, type StoredTemplates } from '../../entities/channels/channel.entity';
+import { ROLES, type Role } from '../../entities/security/api-token.entity';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, zodIssues } from '../../errors';
+import type { Actor, AuditService } from '../security/audit.service';
+import type { PageRequest } from '../security/audit.repository';
+import { roleAllows } from '../security/principal';
+import type { SecretBox } from '../security/secret-box';
+import type { ChannelPlugin } from './channel-plugin';
+import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';
+import { maskedConfig, openSecrets, sealSecrets } from './channel-secrets';
+import { CHANNEL_PLUGINS, channelPlugin } from './registry';
+import { checkTemplate, type ChannelTemplates } from './templates';
+
+const TEMPLATE_MAX = 16 * 1024;
+const name = z
+  .string()
+  .trim()
+  .min(1, { message: 'must not be empty', abort: true })
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[\p{L}\p{N} ._@:()/-]+$/u, 'may contain letters, digits, spaces and . _ @ : ( ) / - only');
+const tags = z
+  .array(z.string().trim().regex(/^[a-z0-9][a-z0-9_.:=-]{0,49}$/, 'tags are lower-case letters, digits and _ . : = -, up to 50 characters'))
+  .max(20, 'at most 20 tags');
+const templates = z.strictObject({
+  title: z.string().max(TEMPLATE_MAX).optional(),
+  body: z.string().max(TEMPLATE_MAX).optional(),
+  html: z.string().max(TEMPLATE_MAX).optional(),
+});
+
+const createInput = z.strictObject({
+  name,
+  type: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  groupId: z.uuid('expected a channel group id').nullish(),
+  tags: tags.default([]),
+  enabled: z.boolean().default(true),
+  templates: templates.nullish(),
+});
+
+const updateInput = z.strictObject({
+  name: name.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  groupId: z.uuid('expected a channel group id').nullish(),
+  tags: tags.optional(),
+  enabled: z.boolean().optional(),
+  templates: templates.nullish(),
+});
+
+export type CreateChannelInput = z.input<typeof createInput>;
+export type UpdateChannelInput = z.input<typeof updateInput>;
+
+/** A channel as clients see it: secret fields masked, never in clear. */
+export interface ChannelView {
+  entity: ChannelEntity;
+  config: Record<string, unknown>;
+  secretFieldsSet: string[];
+}
+
+/** What the delivery path needs to send: the plugin, the full config with secrets opened, the templates. */
+export interface SendableChannel {
+  channel: ChannelEntity;
+  plugin: ChannelPlugin;
+  config: Record<string, unknown>;
+  templates: ChannelTemplates;
+}
+
+const DEFAULT_MANAGE_ROLE: Role = 'operator';
+
+/** Channel CRUD: validation by each type's schema, secrets sealed at rest and masked in answers, group permissions, audit. */
+export class ChannelService {
+  constructor(
+    private readonly repository: ChannelRepository,
+    private readonly box: SecretBox,
+    private readonly audit: AuditService,
+  ) {}
+
+  types(): readonly ChannelPlugin[] {
+    return CHANNEL_PLUGINS;
+  }
+
+  async get(id: string): Promise<ChannelView> {
+    return this.view(NotFoundError.assert(await this.repository.findById(id), 'channel', id));
+  }
+
+  async list(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField): Promise<{ items: ChannelView[]; total: number }> {
+    const { items, total } = await this.repository.findPage(filter, page, sortBy);
+    return { items: items.map((c) => this.view(c)), total };
+  }
+
+  async create(input: CreateChannelInput, actor: Actor): Promise<ChannelView> {
+    const parsed = parseInput(createInput, input, 'input');
+    const plugin = channelPlugin(parsed.type);
+    const group = await this.resolveGroup(parsed.groupId ?? null);
+    await this.assertMayManage(actor, group);
+    const channel = new ChannelEntity();
+    Object.assign(channel, { name: parsed.name, type: plugin.type, group, tags: parsed.tags, enabled: parsed.enabled });
+    this.applyConfig(channel, plugin, this.validateConfig(plugin, parsed.config));
+    channel.templates = this.validateTemplates(parsed.templates ?? null);
+    await this.saving(() =>
+      this.audit.change(actor, async (record) => {
+        this.repository.add(channel);
+        record('channel.created', 'channel', channel.id, { name: channel.name, type: channel.type });
+      }),
+    );
+    return this.view(channel);
+  }
+
+  async update(id: string, input: UpdateChannelInput, actor: Actor): Promise<ChannelView> {
+    const parsed = parseInput(updateInput, input, 'input');
+    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    await this.assertMayManage(actor, channel.group ?? null);
+    const plugin = channelPlugin(channel.type);
+    const changed: string[] = [];
+    if (parsed.groupId !== undefined) {
+      const group = await this.resolveGroup(parsed.groupId);
+      await this.assertMayManage(actor, group);
+      channel.group = group;
+      changed.push('group');
+    }
+    if (parsed.config) {
+      // A config update merges: omitted fields (secrets included) keep their value; null clears an optional field.
+      const current = openSecrets(this.box, channel.id, channel.secrets);
+      const merged: Record<string, unknown> = { ...channel.config, ...current };
+      for (const [key, value] of Object.entries(parsed.config)) {
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
+      this.applyConfig(channel, plugin, this.validateConfig(plugin, merged));
+      changed.push('config');
+    }
+    if (parsed.name !== undefined) (channel.name = parsed.name), changed.push('name');
+    if (parsed.tags !== undefined) (channel.tags = parsed.tags), changed.push('tags');
+    if (parsed.enabled !== undefined) (channel.enabled = parsed.enabled), changed.push('enabled');
+    if (parsed.templates !== undefined) (channel.templates = this.validateTemplates(parsed.templates)), changed.push('templates');
+    channel.updatedAt = new Date();
+    await this.saving(() =>
+      this.audit.change(actor, async (record) => {
+        record('channel.updated', 'channel', channel.id, { name: channel.name, changed });
+      }),
+    );
+    return this.view(channel);
+  }
+
+  async remove(id: string, actor: Actor): Promise<void> {
+    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    await this.assertMayManage(actor, channel.group ?? null);
+    await this.audit.change(actor, async (record) => {
+      this.repository.remove(channel);
+      record('channel.deleted', 'channel', id, { name: channel.name, type: channel.type });
+    });
+  }
+
+  async sendable(id: string): Promise<SendableChannel | null> {
+    const channel = await this.repository.findById(id);
+    if (!channel) return null;
+    const plugin = channelPlugin(channel.type);
+    const stored = channel.templates ?? {};
+    return {
+      channel,
+      plugin,
+      config: { ...channel.config, ...openSecrets(this.box, channel.id, channel.secrets) },
+      templates: {
+        title: stored.title ?? plugin.defaultTemplates.title,
+        body: stored.body ?? plugin.defaultTemplates.body,
+        html: stored.html ?? plugin.defaultTemplates.html,
+      },
+    };
+  }
+
+  async listGroups(): Promise<ChannelGroupEntity[]> {
+    return this.repository.listGroups();
+  }
+
+  async createGroup(input: { name: string; parentId?: string | null; manageRole?: Role | null }, actor: Actor): Promise<ChannelGroupEntity> {
+    const parsed = parseInput(
+      z.strictObject({ name, parentId: z.uuid('expected a channel group id').nullish(), manageRole: z.enum(ROLES).nullish() }),
+      input,
+      'input',
+    );
+    const parent = await this.resolveGroup(parsed.parentId ?? null);
+    await this.assertMayManage(actor, parent);
+    const group = new ChannelGroupEntity();
+    Object.assign(group, { name: parsed.name, parent, manageRole: parsed.manageRole ?? null });
+    await this.saving(() =>
+      this.audit.change(actor, async (record) => {
+        this.repository.add(group);
+        record('channel-group.created', 'channel-group', group.id, { name: group.name, manageRole: group.manageRole });
+      }),
+    );
+    return group;
+  }
+
+  async deleteGroup(id: string, actor: Actor): Promise<void> {
+    const group = NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
+    await this.assertMayManage(actor, group);
+    if ((await this.repository.countGroupChildren(id)) > 0) throw new ConflictError(`channel group ${group.name} has subgroups; delete or move them first`);
+    await this.audit.change(actor, async (record) => {
+      this.repository.remove(group);
+      record('channel-group.deleted', 'channel-group', id, { name: group.name });
+    });
+  }
+
+  /** The role needed to change channels in a group: its own setting, else the nearest ancestor's, else operator. */
+  async manageRoleOf(group: ChannelGroupEntity | null): Promise<Role> {
+    const seen = new Set<string>();
+    for (let current = group; current && !seen.has(current.id); current = current.parent ? await this.repository.findGroup(current.parent.id) : null) {
+      seen.add(current.id);
+      if (current.manageRole) return current.manageRole;
+    }
+    return DEFAULT_MANAGE_ROLE;
+  }
+
+  view(channel: ChannelEntity): ChannelView {
+    const opened = openSecrets(this.box, channel.id, channel.secrets);
+    return { entity: channel, config: maskedConfig(channel.config, opened), secretFieldsSet: Object.keys(channel.secrets) };
+  }
+
+  private validateConfig(plugin: ChannelPlugin, config: Record<string, unknown>): Record<string, unknown> {
+    const result = plugin.schema.safeParse(config);
+    if (result.success) return result.data;
+    const issues = zodIssues(result.error, 'input.config');
+    throw new BadUserInputError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+  }
+
+  private applyConfig(channel: ChannelEntity, plugin: ChannelPlugin, config: Record<string, unknown>): void {
+    const { publicConfig, secrets } = sealSecrets(this.box, channel.id, config, plugin.secretFields);
+    channel.config = publicConfig;
+    channel.secrets = secrets;
+  }
+
+  private validateTemplates(input: StoredTemplates | null): StoredTemplates | null {
+    if (!input) return null;
+    for (const [field, source] of Object.entries(input)) if (source !== undefined) checkTemplate(`input.templates.${field}`, source);
+    return input;
+  }
+
+  private async resolveGroup(id: string | null): Promise<ChannelGroupEntity | null> {
+    if (!id) return null;
+    return NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
+  }
+
+  private async assertMayManage(actor: Actor, group: ChannelGroupEntity | null): Promise<void> {
+    const required = await this.manageRoleOf(group);
+    if (!roleAllows(actor.principal.role, required)) {
+      throw new ForbiddenError(`changing channels in group "${group?.name ?? '(none)'}" requires the ${required} role; you have ${actor.principal.role}`);
+    }
+  }
+
+  private async saving<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError('a channel or group with this name already exists');
+      throw err;
+    }
+  }
+}

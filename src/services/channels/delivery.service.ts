@@ -1,0 +1,174 @@
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config';
+import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
+import { DeliveryEntity } from '../../entities/channels/delivery.entity';
+import { NotFoundError } from '../../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { JobQueue } from '../queue/job-queue';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import { excerpt } from '../shared/http-post';
+import type { SendOutcome } from './channel-plugin';
+import type { ChannelService } from './channel.service';
+import type { DeliveryRepository } from './delivery.repository';
+import type { ChannelMessage } from './message';
+import { renderMessage } from './templates';
+
+export interface DeliverOptions {
+  /** Same key, same delivery: a repeat is answered with the stored one. Defaults to a fresh id. */
+  idempotencyKey?: string;
+  /** Who asked: gateway, test, api … */
+  source: string;
+  maxAttempts?: number;
+}
+
+const SWEEP_BATCH = 500;
+
+/**
+ * Delivers messages to channels: the first attempt runs at once (pass-through); a failure that
+ * may pass is retried with exponential backoff through the queue; every attempt is recorded.
+ * The delivery row is the durable truth and a lease guards each attempt, so a crash or restart
+ * neither loses a delivery nor sends it twice at once.
+ */
+export class DeliveryService {
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly backoff: BackoffPolicy;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly deliveries: DeliveryRepository,
+    private readonly channels: ChannelService,
+    private readonly queue: JobQueue,
+    private readonly metrics: Metrics,
+    private readonly settings: Config['delivery'],
+    private readonly logger: Logger,
+  ) {
+    this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
+  }
+
+  /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
+  async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryEntity> {
+    const channel = await this.channels.sendable(channelId);
+    NotFoundError.assert(channel, 'channel', channelId);
+    const draft = new DeliveryEntity();
+    Object.assign(draft, {
+      channel: channel!.channel,
+      idempotencyKey: options.idempotencyKey ?? randomUUID(),
+      source: options.source,
+      message,
+      maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
+    });
+    const stored = await this.deliveries.insertOnce(draft);
+    if (stored.status === 'pending' && stored.attempts === 0) await this.attempt(stored.id);
+    return NotFoundError.assert(await this.deliveries.findById(stored.id), 'delivery', stored.id);
+  }
+
+  /** One attempt, if the delivery is due and nobody else holds it. Safe to call any number of times. */
+  async attempt(deliveryId: string): Promise<void> {
+    const claimed = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
+    if (!claimed) return;
+    const delivery = (await this.deliveries.findById(deliveryId))!;
+    const sendable = await this.channels.sendable(delivery.channel.id);
+    let outcome: SendOutcome;
+    if (!sendable) {
+      outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
+    } else if (!sendable.channel.enabled && delivery.source !== 'test') {
+      outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
+    } else {
+      outcome = await this.send(sendable, delivery, claimed.attempts);
+    }
+    await this.record(delivery, claimed.attempts, outcome);
+  }
+
+  /** Queues every delivery that is due or was orphaned by a crashed sender; runs at start-up and on a timer. */
+  async resume(): Promise<number> {
+    const now = new Date();
+    const waking = await RequestContext.create(this.orm.em, () => this.deliveries.findWaking(now, SWEEP_BATCH));
+    for (const { id, attempts, dueAt } of waking) await this.schedule(id, attempts + 1, dueAt);
+    return waking.length;
+  }
+
+  registerProcessor(): void {
+    this.queue.process(
+      'delivery.attempt',
+      ({ data }) => RequestContext.create(this.orm.em, () => this.attempt(data.deliveryId)),
+      { concurrency: this.settings.concurrency },
+    );
+  }
+
+  startSweeper(): void {
+    const sweep = () => void this.resume().catch((err) => this.logger.warn({ err }, 'delivery sweep failed'));
+    sweep();
+    this.sweeper = setInterval(sweep, this.settings.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  private async send(sendable: NonNullable<Awaited<ReturnType<ChannelService['sendable']>>>, delivery: DeliveryEntity, attempt: number): Promise<SendOutcome> {
+    try {
+      const rendered = await renderMessage(sendable.templates, delivery.message);
+      return await sendable.plugin.send(sendable.config, rendered, delivery.message, { idempotencyKey: delivery.idempotencyKey, attempt, now: new Date() });
+    } catch (err) {
+      // A template that fails at render time, or a plugin bug: retrying the same input cannot help.
+      return { ok: false, retryable: false, latencyMs: 0, error: `could not send: ${(err as Error).message}` };
+    }
+  }
+
+  private async record(delivery: DeliveryEntity, attempt: number, outcome: SendOutcome): Promise<void> {
+    const now = new Date();
+    const retry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
+    const delayMs = retry ? Math.max(backoffDelay(attempt, this.backoff), outcome.retryAfterMs ?? 0) : 0;
+    await this.orm.em.transactional(async () => {
+      const row = new DeliveryAttemptEntity();
+      Object.assign(row, {
+        delivery,
+        channel: delivery.channel,
+        attempt,
+        ok: outcome.ok,
+        retryable: !outcome.ok && outcome.retryable,
+        httpStatus: outcome.status ?? null,
+        latencyMs: Math.round(outcome.latencyMs * 100) / 100,
+        error: outcome.ok ? null : outcome.error,
+        peerAnswer: outcome.peerAnswer ? excerpt(outcome.peerAnswer) : null,
+        createdAt: now,
+      });
+      this.deliveries.addAttempt(row);
+      delivery.attempts = attempt;
+      delivery.leaseUntil = null;
+      if (outcome.ok) {
+        delivery.status = 'delivered';
+        delivery.deliveredAt = now;
+        delivery.nextAttemptAt = null;
+      } else if (retry) {
+        delivery.status = 'retrying';
+        delivery.nextAttemptAt = new Date(now.getTime() + delayMs);
+        delivery.lastError = outcome.error;
+      } else {
+        delivery.status = 'failed';
+        delivery.nextAttemptAt = null;
+        delivery.lastError = attempt >= delivery.maxAttempts && !outcome.ok && outcome.retryable ? `gave up after ${attempt} attempts: ${outcome.error}` : outcome.error;
+      }
+    });
+    const labels = { channel: delivery.channel.name, type: delivery.channel.type };
+    this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
+    this.metrics.channelSends.inc({ ...labels, outcome: outcome.ok ? 'delivered' : retry ? 'retrying' : 'failed' });
+    if (retry) await this.schedule(delivery.id, attempt + 1, delivery.nextAttemptAt!);
+    else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: delivery.lastError }, 'delivery failed');
+  }
+
+  /** The job id names the attempt and its due time, so the sweeper and the retry path never queue the same wake-up twice. */
+  private async schedule(deliveryId: string, attempt: number, dueAt: Date): Promise<void> {
+    const delayMs = Math.max(0, dueAt.getTime() - Date.now());
+    try {
+      await this.queue.enqueue('delivery.attempt', { deliveryId }, { jobId: `${deliveryId}_${attempt}_${dueAt.getTime()}`, delayMs, attempts: 1 });
+    } catch (err) {
+      // The row stays 'retrying' with its due time; the sweeper will queue it again.
+      this.logger.warn({ err, deliveryId }, 'could not queue a delivery retry; the sweeper will pick it up');
+    }
+  }
+}
