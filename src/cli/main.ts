@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { RequestContext } from '@mikro-orm/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config';
@@ -191,6 +192,6 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(1);
   }
-  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : inspect(err, { depth: 4 })}\n`);
   process.exit(1);
 });

@@ -64,6 +64,7 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     const status = await runCli(['migrate', 'status'], { DATA_DIR: dataDir });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^executed {2}Migration\d+_security$/m);
-    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+    expect(statSync(join(dataDir, 'encryption.key')).mode & 0o777).toBe(0o600);
   });
 });

@@ -17,6 +17,8 @@ const { PGliteDriver } = require('mikro-orm-pglite') as typeof PgliteDriverModul
 
 export type StorageMode = 'postgres' | 'embedded';
 
+export const EMBEDDED_DATABASE_DIR = 'pglite';
+
 /** The database handle every repository goes through, with what must be closed after it. */
 export interface Storage {
   orm: MikroORM;
@@ -64,7 +66,9 @@ export async function openStorage(config: Pick<Config, 'database'>, logger: Logg
     return { orm, mode: 'postgres', close: () => orm.close(true), ping: () => pingDatabase(orm) };
   }
 
-  const directory = resolve(dataDir);
+  // The database gets a folder of its own: PGlite initialises only into an empty directory, and the
+  // data directory also holds the encryption key and the initial admin token.
+  const directory = resolve(dataDir, EMBEDDED_DATABASE_DIR);
   mkdirSync(directory, { recursive: true });
   const pglite = await PGlite.create(directory);
   const orm = await MikroORM.init({
