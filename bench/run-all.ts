@@ -1,9 +1,11 @@
+import { runChannelsBench } from './channels.bench';
 import { runGraphQLBench } from './graphql.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
   console.log(`AlertAgent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
   await runGraphQLBench();
+  await runChannelsBench();
 }
 
 main().catch((err) => {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChannelGroupEntity } from '../entities/channels/channel-group.entity';
 import type { DeliveryAttemptEntity } from '../entities/channels/delivery-attempt.entity';
-import type { DeliveryEntity } from '../entities/channels/delivery.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toRoleName } from '../schema/common/enums';
 import { toPageRequest } from '../schema/common/page.args';
@@ -18,7 +17,7 @@ import {
 import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
 import type { ChannelHealthService } from '../services/channels/channel-health.service';
 import type { ChannelService, ChannelView } from '../services/channels/channel.service';
-import type { DeliveryRepository } from '../services/channels/delivery.repository';
+import { rowOf, type DeliveryRepository, type DeliveryRow } from '../services/channels/delivery.repository';
 import type { DeliveryService } from '../services/channels/delivery.service';
 import { testMessage } from '../services/channels/message';
 
@@ -48,20 +47,20 @@ function toChannelType({ entity, config, secretFieldsSet }: ChannelView): Channe
   };
 }
 
-export function toDeliveryType(delivery: DeliveryEntity): DeliveryType {
+export function toDeliveryType(delivery: DeliveryRow, channelName: string): DeliveryType {
   return {
     id: delivery.id,
-    channelId: delivery.channel.id,
-    channelName: delivery.channel.name,
+    channelId: delivery.channelId,
+    channelName,
     status: delivery.status as DeliveryStatusName,
     source: delivery.source,
     idempotencyKey: delivery.idempotencyKey,
     attempts: delivery.attempts,
     maxAttempts: delivery.maxAttempts,
-    nextAttemptAt: delivery.nextAttemptAt ?? null,
-    lastError: delivery.lastError ?? null,
+    nextAttemptAt: delivery.nextAttemptAt,
+    lastError: delivery.lastError,
     createdAt: delivery.createdAt,
-    deliveredAt: delivery.deliveredAt ?? null,
+    deliveredAt: delivery.deliveredAt,
   };
 }
 
@@ -154,7 +153,8 @@ export class ChannelResolver {
   @Mutation(() => DeliveryType, { description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
   async testChannel(@Arg('id', () => ID) id: string): Promise<DeliveryType> {
     const channel = await this.channelService.get(id);
-    return toDeliveryType(await this.deliveryService.deliver(id, testMessage(channel.entity.name), { source: 'test', maxAttempts: 1 }));
+    const delivery = await this.deliveryService.deliver(id, testMessage(channel.entity.name), { source: 'test', maxAttempts: 1 });
+    return toDeliveryType(delivery, channel.entity.name);
   }
 
   @Authorized()
@@ -192,7 +192,7 @@ export class DeliveryResolver {
   @Query(() => DeliveryPageType, { description: 'Deliveries, newest first by default' })
   async deliveries(@Args() args: DeliveriesArgs): Promise<DeliveryPageType> {
     const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
-    return { items: items.map(toDeliveryType), total };
+    return { items: items.map((d) => toDeliveryType(rowOf(d), d.channel.name)), total };
   }
 
   @Authorized()

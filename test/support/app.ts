@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadConfig, type Config } from '../../src/config';
-import { TEST_ENCRYPTION_KEY } from './env';
+import type { Config } from '../../src/config';
+import { testConfig } from './app-config';
 import { serve, type ServeHandle } from '../../src/cli/serve';
 import { createLogger } from '../../src/services/observability/logger';
 import { CLI_PRINCIPAL } from '../../src/services/security/principal';
@@ -26,10 +26,6 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Builds config the way the CLI does, from environment-style variables, quiet unless TEST_LOG_LEVEL is set. */
-export function testConfig(env: Record<string, string | undefined>): Config {
-  return loadConfig({ env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env } });
-}
 
 /** Starts a real `serve` on a free port. */
 export async function startTestServer(env: Record<string, string | undefined>): Promise<TestServer> {

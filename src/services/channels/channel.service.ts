@@ -68,9 +68,12 @@ export interface SendableChannel {
 }
 
 const DEFAULT_MANAGE_ROLE: Role = 'operator';
+const SENDABLE_TTL_MS = 2_000;
 
 /** Channel CRUD: validation by each type's schema, secrets sealed at rest and masked in answers, group permissions, audit. */
 export class ChannelService {
+  private readonly sendableCache = new Map<string, { value: SendableChannel; expires: number }>();
+
   constructor(
     private readonly repository: ChannelRepository,
     private readonly box: SecretBox,
@@ -136,6 +139,7 @@ export class ChannelService {
     if (parsed.enabled !== undefined) (channel.enabled = parsed.enabled), changed.push('enabled');
     if (parsed.templates !== undefined) (channel.templates = this.validateTemplates(parsed.templates)), changed.push('templates');
     channel.updatedAt = new Date();
+    this.sendableCache.delete(channel.id);
     await this.saving(() =>
       this.audit.change(actor, async (record) => {
         record('channel.updated', 'channel', channel.id, { name: channel.name, changed });
@@ -147,13 +151,28 @@ export class ChannelService {
   async remove(id: string, actor: Actor): Promise<void> {
     const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
     await this.assertMayManage(actor, channel.group ?? null);
+    this.sendableCache.delete(id);
     await this.audit.change(actor, async (record) => {
       this.repository.remove(channel);
       record('channel.deleted', 'channel', id, { name: channel.name, type: channel.type });
     });
   }
 
+  /**
+   * The channel ready to send, with secrets opened. Kept for a moment so a burst of deliveries
+   * does not reload and decrypt it each time; changes made here drop it at once, changes made on
+   * another replica apply within SENDABLE_TTL_MS.
+   */
   async sendable(id: string): Promise<SendableChannel | null> {
+    const cached = this.sendableCache.get(id);
+    if (cached && cached.expires > Date.now()) return cached.value;
+    const value = await this.loadSendable(id);
+    if (value) this.sendableCache.set(id, { value, expires: Date.now() + SENDABLE_TTL_MS });
+    else this.sendableCache.delete(id);
+    return value;
+  }
+
+  private async loadSendable(id: string): Promise<SendableChannel | null> {
     const channel = await this.repository.findById(id);
     if (!channel) return null;
     const plugin = channelPlugin(channel.type);

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { ChannelMessage } from './message';
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import { DeliveryEntity, type DeliveryStatus } from '../../entities/channels/delivery.entity';
 import type { PageRequest } from '../security/audit.repository';
@@ -6,6 +8,93 @@ import type { PageRequest } from '../security/audit.repository';
 export interface DeliveryFilter {
   channelId?: string;
   status?: DeliveryStatus;
+}
+
+/** A delivery as the hot path handles it: plain values, no entity tracking. */
+export interface DeliveryRow {
+  id: string;
+  channelId: string;
+  idempotencyKey: string;
+  source: string;
+  status: DeliveryStatus;
+  message: ChannelMessage;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export type NewDelivery = Pick<DeliveryRow, 'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt'> & { id: string };
+
+export interface AttemptRecord {
+  deliveryId: string;
+  channelId: string;
+  attempt: number;
+  ok: boolean;
+  retryable: boolean;
+  httpStatus: number | null;
+  latencyMs: number;
+  error: string | null;
+  peerAnswer: string | null;
+  createdAt: Date;
+}
+
+export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>;
+
+interface RawDelivery {
+  id: string;
+  channel_id: string;
+  idempotency_key: string;
+  source: string;
+  status: DeliveryStatus;
+  message: ChannelMessage | string;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: Date | string | null;
+  last_error: string | null;
+  created_at: Date | string;
+  delivered_at: Date | string | null;
+}
+
+const COLUMNS =
+  '"id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "next_attempt_at", "last_error", "created_at", "delivered_at"';
+
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+function toRow(raw: RawDelivery): DeliveryRow {
+  return {
+    id: raw.id,
+    channelId: raw.channel_id,
+    idempotencyKey: raw.idempotency_key,
+    source: raw.source,
+    status: raw.status,
+    message: typeof raw.message === 'string' ? JSON.parse(raw.message) : raw.message,
+    attempts: raw.attempts,
+    maxAttempts: raw.max_attempts,
+    nextAttemptAt: dateOrNull(raw.next_attempt_at),
+    lastError: raw.last_error,
+    createdAt: new Date(raw.created_at),
+    deliveredAt: dateOrNull(raw.delivered_at),
+  };
+}
+
+export function rowOf(entity: DeliveryEntity): DeliveryRow {
+  return {
+    id: entity.id,
+    channelId: entity.channel.id,
+    idempotencyKey: entity.idempotencyKey,
+    source: entity.source,
+    status: entity.status,
+    message: entity.message,
+    attempts: entity.attempts,
+    maxAttempts: entity.maxAttempts,
+    nextAttemptAt: entity.nextAttemptAt ?? null,
+    lastError: entity.lastError ?? null,
+    createdAt: entity.createdAt,
+    deliveredAt: entity.deliveredAt ?? null,
+  };
 }
 
 export interface HealthFigures {
@@ -20,38 +109,53 @@ export class DeliveryRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** Inserts the delivery unless one with its idempotency key exists; returns whichever is stored. */
-  async insertOnce(delivery: DeliveryEntity): Promise<DeliveryEntity> {
+  async insertOnce(draft: NewDelivery): Promise<DeliveryRow> {
     const connection = this.em.getConnection();
-    await connection.execute(
+    const inserted: RawDelivery[] = await connection.execute(
       `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "created_at")
-       values (?, ?, ?, ?, 'pending', ?, 0, ?, ?) on conflict ("idempotency_key") do nothing`,
-      [delivery.id, delivery.channel.id, delivery.idempotencyKey, delivery.source, JSON.stringify(delivery.message), delivery.maxAttempts, delivery.createdAt],
+       values (?, ?, ?, ?, 'pending', ?, 0, ?, ?) on conflict ("idempotency_key") do nothing returning ${COLUMNS}`,
+      [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, draft.createdAt],
     );
-    return this.em.findOneOrFail(DeliveryEntity, { idempotencyKey: delivery.idempotencyKey }, { refresh: true });
+    if (inserted[0]) return toRow(inserted[0]);
+    const existing: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" = ?`, [draft.idempotencyKey]);
+    return toRow(existing[0]);
   }
 
   /**
    * Takes a delivery for one attempt if it is due and nobody holds it (or the holder's lease ran
    * out), counting the attempt. Returns null when there is nothing to do.
    */
-  async claim(id: string, now: Date, leaseMs: number): Promise<{ id: string; attempts: number } | null> {
-    const rows: Array<{ id: string; attempts: number }> = await this.em.getConnection().execute(
+  async claim(id: string, now: Date, leaseMs: number): Promise<DeliveryRow | null> {
+    const rows: RawDelivery[] = await this.em.getConnection().execute(
       `update "delivery" set "status" = 'sending', "lease_until" = ?, "attempts" = "attempts" + 1
         where "id" = ?
           and (("status" in ('pending', 'retrying') and ("next_attempt_at" is null or "next_attempt_at" <= ?))
                or ("status" = 'sending' and "lease_until" < ?))
-        returning "id", "attempts"`,
+        returning ${COLUMNS}`,
       [new Date(now.getTime() + leaseMs), id, now, now],
     );
-    return rows[0] ?? null;
+    return rows[0] ? toRow(rows[0]) : null;
   }
 
-  findById(id: string): Promise<DeliveryEntity | null> {
-    return this.em.findOne(DeliveryEntity, { id }, { populate: ['channel'], refresh: true });
+  /** Stores an attempt and the delivery's new state in one statement (one round trip, atomic). */
+  async recordAttempt(attempt: AttemptRecord, next: DeliveryUpdate): Promise<void> {
+    await this.em.getConnection().execute(
+      `with "attempt" as (
+         insert into "delivery_attempt" ("id", "delivery_id", "channel_id", "attempt", "ok", "retryable", "http_status", "latency_ms", "error", "peer_answer", "created_at")
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+       update "delivery" set "status" = ?, "lease_until" = null, "next_attempt_at" = ?, "last_error" = ?, "delivered_at" = ?
+        where "id" = ?`,
+      [
+        randomUUID(), attempt.deliveryId, attempt.channelId, attempt.attempt, attempt.ok, attempt.retryable, attempt.httpStatus, attempt.latencyMs,
+        attempt.error, attempt.peerAnswer, attempt.createdAt,
+        next.status, next.nextAttemptAt, next.lastError, next.deliveredAt, attempt.deliveryId,
+      ],
+    );
   }
 
-  addAttempt(attempt: DeliveryAttemptEntity): void {
-    this.em.persist(attempt);
+  async findRow(id: string): Promise<DeliveryRow | null> {
+    const rows: RawDelivery[] = await this.em.getConnection().execute(`select ${COLUMNS} from "delivery" where "id" = ?`, [id]);
+    return rows[0] ? toRow(rows[0]) : null;
   }
 
   /** Deliveries that are due, or whose sender vanished, with when they are due. */

@@ -1,8 +1,7 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
-import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
-import { DeliveryEntity } from '../../entities/channels/delivery.entity';
+import type { ChannelEntity } from '../../entities/channels/channel.entity';
 import { NotFoundError } from '../../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -10,8 +9,8 @@ import type { JobQueue } from '../queue/job-queue';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { excerpt } from '../shared/http-post';
 import type { SendOutcome } from './channel-plugin';
-import type { ChannelService } from './channel.service';
-import type { DeliveryRepository } from './delivery.repository';
+import type { ChannelService, SendableChannel } from './channel.service';
+import type { DeliveryRepository, DeliveryRow, DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
 import { renderMessage } from './templates';
 
@@ -48,37 +47,35 @@ export class DeliveryService {
   }
 
   /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
-  async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryEntity> {
-    const channel = await this.channels.sendable(channelId);
-    NotFoundError.assert(channel, 'channel', channelId);
-    const draft = new DeliveryEntity();
-    Object.assign(draft, {
-      channel: channel!.channel,
+  async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryRow> {
+    NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
+    const stored = await this.deliveries.insertOnce({
+      id: randomUUID(),
+      channelId,
       idempotencyKey: options.idempotencyKey ?? randomUUID(),
       source: options.source,
       message,
       maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
+      createdAt: new Date(),
     });
-    const stored = await this.deliveries.insertOnce(draft);
-    if (stored.status === 'pending' && stored.attempts === 0) await this.attempt(stored.id);
-    return NotFoundError.assert(await this.deliveries.findById(stored.id), 'delivery', stored.id);
+    if (stored.status !== 'pending' || stored.attempts !== 0) return stored;
+    return (await this.attempt(stored.id)) ?? NotFoundError.assert(await this.deliveries.findRow(stored.id), 'delivery', stored.id);
   }
 
-  /** One attempt, if the delivery is due and nobody else holds it. Safe to call any number of times. */
-  async attempt(deliveryId: string): Promise<void> {
-    const claimed = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
-    if (!claimed) return;
-    const delivery = (await this.deliveries.findById(deliveryId))!;
-    const sendable = await this.channels.sendable(delivery.channel.id);
+  /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
+  async attempt(deliveryId: string): Promise<DeliveryRow | null> {
+    const delivery = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
+    if (!delivery) return null;
+    const sendable = await this.channels.sendable(delivery.channelId);
     let outcome: SendOutcome;
     if (!sendable) {
       outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
     } else if (!sendable.channel.enabled && delivery.source !== 'test') {
       outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
     } else {
-      outcome = await this.send(sendable, delivery, claimed.attempts);
+      outcome = await this.send(sendable, delivery);
     }
-    await this.record(delivery, claimed.attempts, outcome);
+    return this.record(delivery, sendable?.channel ?? null, outcome);
   }
 
   /** Queues every delivery that is due or was orphaned by a crashed sender; runs at start-up and on a timer. */
@@ -92,7 +89,9 @@ export class DeliveryService {
   registerProcessor(): void {
     this.queue.process(
       'delivery.attempt',
-      ({ data }) => RequestContext.create(this.orm.em, () => this.attempt(data.deliveryId)),
+      async ({ data }) => {
+        await RequestContext.create(this.orm.em, () => this.attempt(data.deliveryId));
+      },
       { concurrency: this.settings.concurrency },
     );
   }
@@ -109,56 +108,52 @@ export class DeliveryService {
     this.sweeper = null;
   }
 
-  private async send(sendable: NonNullable<Awaited<ReturnType<ChannelService['sendable']>>>, delivery: DeliveryEntity, attempt: number): Promise<SendOutcome> {
+  private async send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
       const rendered = await renderMessage(sendable.templates, delivery.message);
-      return await sendable.plugin.send(sendable.config, rendered, delivery.message, { idempotencyKey: delivery.idempotencyKey, attempt, now: new Date() });
+      return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
+        idempotencyKey: delivery.idempotencyKey,
+        attempt: delivery.attempts,
+        now: new Date(),
+      });
     } catch (err) {
       // A template that fails at render time, or a plugin bug: retrying the same input cannot help.
       return { ok: false, retryable: false, latencyMs: 0, error: `could not send: ${(err as Error).message}` };
     }
   }
 
-  private async record(delivery: DeliveryEntity, attempt: number, outcome: SendOutcome): Promise<void> {
+  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome): Promise<DeliveryRow> {
     const now = new Date();
+    const attempt = delivery.attempts;
     const retry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
     const delayMs = retry ? Math.max(backoffDelay(attempt, this.backoff), outcome.retryAfterMs ?? 0) : 0;
-    await this.orm.em.transactional(async () => {
-      const row = new DeliveryAttemptEntity();
-      Object.assign(row, {
-        delivery,
-        channel: delivery.channel,
+    const error = outcome.ok ? null : outcome.error;
+    const next: DeliveryUpdate = outcome.ok
+      ? { status: 'delivered', nextAttemptAt: null, lastError: null, deliveredAt: now }
+      : retry
+        ? { status: 'retrying', nextAttemptAt: new Date(now.getTime() + delayMs), lastError: error, deliveredAt: null }
+        : { status: 'failed', nextAttemptAt: null, lastError: outcome.retryable ? `gave up after ${attempt} attempts: ${error}` : error, deliveredAt: null };
+    await this.deliveries.recordAttempt(
+      {
+        deliveryId: delivery.id,
+        channelId: delivery.channelId,
         attempt,
         ok: outcome.ok,
         retryable: !outcome.ok && outcome.retryable,
         httpStatus: outcome.status ?? null,
         latencyMs: Math.round(outcome.latencyMs * 100) / 100,
-        error: outcome.ok ? null : outcome.error,
+        error,
         peerAnswer: outcome.peerAnswer ? excerpt(outcome.peerAnswer) : null,
         createdAt: now,
-      });
-      this.deliveries.addAttempt(row);
-      delivery.attempts = attempt;
-      delivery.leaseUntil = null;
-      if (outcome.ok) {
-        delivery.status = 'delivered';
-        delivery.deliveredAt = now;
-        delivery.nextAttemptAt = null;
-      } else if (retry) {
-        delivery.status = 'retrying';
-        delivery.nextAttemptAt = new Date(now.getTime() + delayMs);
-        delivery.lastError = outcome.error;
-      } else {
-        delivery.status = 'failed';
-        delivery.nextAttemptAt = null;
-        delivery.lastError = attempt >= delivery.maxAttempts && !outcome.ok && outcome.retryable ? `gave up after ${attempt} attempts: ${outcome.error}` : outcome.error;
-      }
-    });
-    const labels = { channel: delivery.channel.name, type: delivery.channel.type };
+      },
+      next,
+    );
+    const labels = { channel: channel?.name ?? delivery.channelId, type: channel?.type ?? 'unknown' };
     this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
-    this.metrics.channelSends.inc({ ...labels, outcome: outcome.ok ? 'delivered' : retry ? 'retrying' : 'failed' });
-    if (retry) await this.schedule(delivery.id, attempt + 1, delivery.nextAttemptAt!);
-    else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: delivery.lastError }, 'delivery failed');
+    this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'retrying' ? 'retrying' : next.status });
+    if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
+    else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
+    return { ...delivery, ...next };
   }
 
   /** The job id names the attempt and its due time, so the sweeper and the retry path never queue the same wake-up twice. */
