@@ -88,7 +88,7 @@ export class ChannelResolver {
 
   @Authorized()
   @Query(() => [ChannelKindType], { description: 'Every kind of channel with its configuration schema' })
-  channelKinds(): ChannelKindType[] {
+  channelTypes(): ChannelKindType[] {
     return this.channelService.types().map((p) => ({
       type: p.type,
       displayName: p.displayName,
@@ -125,7 +125,14 @@ export class ChannelResolver {
   @Authorized()
   @FieldResolver(() => ChannelHealthType, { description: 'Success rate and latency over the health window' })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
-    const health = await this.healthService.health(channel.id);
+    return this.channelHealth(channel.id);
+  }
+
+  @Authorized()
+  @Query(() => ChannelHealthType, { description: 'Live health of one channel (also available as Channel.health)' })
+  async channelHealth(@Arg('id', () => ID) id: string): Promise<ChannelHealthType> {
+    await this.channelService.get(id);
+    const health = await this.healthService.health(id);
     return { ...health, status: health.status as ChannelHealthStatusName };
   }
 

@@ -27,10 +27,10 @@ export class CreateChannelInput {
   @Field()
   name!: string;
 
-  @Field({ description: 'One of channelKinds.type' })
+  @Field({ description: 'One of channelTypes.type' })
   type!: string;
 
-  @Field(() => GraphQLJSONObject, { description: 'Validated against channelKinds.configSchema' })
+  @Field(() => GraphQLJSONObject, { description: 'Validated against channelTypes.configSchema' })
   config!: Record<string, unknown>;
 
   @Field(() => ID, { nullable: true })

@@ -43,8 +43,8 @@ describe('channels through GraphQL', () => {
   });
 
   it('lists every channel kind with a JSON Schema a UI can draw', async () => {
-    const res = await server.gql('{ channelKinds { type secretFields configSchema } }', undefined, viewer);
-    const kinds = res.data!.channelKinds;
+    const res = await server.gql('{ channelTypes { type secretFields configSchema } }', undefined, viewer);
+    const kinds = res.data!.channelTypes;
     expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual(['dingtalk', 'email', 'slack', 'webhook', 'wecom']);
     const dingtalk = kinds.find((k: { type: string }) => k.type === 'dingtalk');
     expect(dingtalk.secretFields).toEqual(['webhookUrl', 'secret']);

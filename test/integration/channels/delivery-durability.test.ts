@@ -2,6 +2,7 @@ import { RequestContext } from '@mikro-orm/core';
 import { alert, alertGroup } from '../../support/alerts';
 import { startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
+import { SlackPeer } from '../../support/peers/slack-peer';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { testRedisPrefix } from '../../support/redis';
@@ -118,6 +119,30 @@ describe('durable delivery with BullMQ on Redis', () => {
     peer.failWith = null;
   });
 
+  it("waits as long as Slack's Retry-After asks, even when its own backoff is shorter", async () => {
+    const slack = new SlackPeer();
+    await slack.start();
+    slack.throttleNext = 1;
+    slack.retryAfterSeconds = 1;
+    const created = await server.gql(
+      'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }',
+      { input: { name: 'slack-throttled', type: 'slack', config: { webhookUrl: slack.webhookUrl } } },
+      admin,
+    );
+    const slackChannel = created.data!.createChannel.id;
+    const { deliveries, storage } = server.handle.services;
+    await RequestContext.create(storage.orm.em, () => deliveries.deliver(slackChannel, alertGroup([alert()]), { source: 'test', idempotencyKey: 'slack-429' }));
+    const query = 'query($c: ID!) { deliveries(channelId: $c) { items { status attemptLog { status createdAt } } } }';
+    const done = await waitFor(async () => {
+      const item = (await server.gql(query, { c: slackChannel }, admin)).data!.deliveries.items[0];
+      return item.status === 'DELIVERED' ? item : undefined;
+    }, 'the throttled Slack delivery');
+    await slack.stop();
+    const [first, second] = done.attemptLog;
+    expect(first.status).toBe(429);
+    expect(new Date(second.createdAt).getTime() - new Date(first.createdAt).getTime()).toBeGreaterThanOrEqual(950);
+  });
+
   it('reports channel health from the attempts: degraded after the outage, with latency figures', async () => {
     const res = await server.gql('query($id: ID!) { channel(id: $id) { health { status attempts successRate p50LatencyMs p95LatencyMs lastError } } }', { id: channelId }, admin);
     const health = res.data!.channel.health;
@@ -129,5 +154,47 @@ describe('durable delivery with BullMQ on Redis', () => {
     expect(health.lastError).toBe('webhook answered HTTP 400');
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/alertagent_channel_sends_total\{[^}]*channel="flaky-peer"[^}]*outcome="delivered"[^}]*\} \d+/);
+  });
+});
+
+describe('durable delivery without Redis (the database is the outbox)', () => {
+  let db: TestDatabase;
+  const peer = new WebhookPeer();
+  let server: TestServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await peer.start();
+    env = { DATABASE_URL: db.url, ...RETRY_ENV };
+    server = await startTestServer(env);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await peer.stop();
+    await db?.drop();
+  });
+
+  it('picks up deliveries owed before a restart, though the in-process queue forgot them', async () => {
+    const admin = await server.issueToken('admin');
+    const created = await server.gql(
+      'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }',
+      { input: { name: 'outbox-peer', type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
+      admin,
+    );
+    const channelId = created.data!.createChannel.id;
+    peer.failWith = 503;
+    const { deliveries, storage } = server.handle.services;
+    for (let i = 0; i < 10; i += 1) {
+      await RequestContext.create(storage.orm.em, () =>
+        deliveries.deliver(channelId, alertGroup([alert({ labels: { instance: `o-${i}` } })]), { source: 'test', idempotencyKey: `outbox-${i}` }),
+      );
+    }
+    await server.stop();
+    peer.failWith = null;
+    server = await startTestServer(env);
+    await waitFor(() => peer.accepted.length === 10, 'all ten deliveries after the restart', 20_000);
+    expect([...peer.seenKeys.values()].every((times) => times === 1)).toBe(true);
   });
 });

@@ -206,6 +206,22 @@ describe('generic webhook', () => {
     expect(timedOut).toMatchObject({ ok: false, retryable: true, error: 'no answer within 200 ms' });
   });
 
+  it('sends a custom JSON body from the body template, and refuses one that is not JSON', async () => {
+    const plugin = webhookPlugin;
+    const message = alertGroup([alert()]);
+    const config = plugin.schema.parse({ url: `${peer.baseUrl}/hook`, signingSecret: secret, bodyFormat: 'template' });
+    const context = { idempotencyKey: 'custom-body-1', attempt: 1, now: new Date() };
+    const good = await renderMessage({ title: 't', body: '{"text": "{{ alertname }} is {{ status }}", "count": {{ count }}}' }, message);
+    expect(await plugin.send(config, good, message, context)).toMatchObject({ ok: true });
+    expect(peer.accepted.at(-1)!.payload).toEqual({ text: 'HighLatency is firing', count: 1 });
+    const bad = await renderMessage({ title: 't', body: 'not json {{ alertname }}' }, message);
+    expect(await plugin.send(config, bad, message, { ...context, idempotencyKey: 'custom-body-2' })).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringMatching(/^body template did not render to JSON/),
+    });
+  });
+
   it('refuses headers AlertAgent sets itself', () => {
     const result = webhookPlugin.schema.safeParse({ url: 'http://x/', headers: { 'Content-Type': 'text/plain' } });
     expect(result.success).toBe(false);

@@ -1,5 +1,5 @@
 import { describeNetworkError, excerpt, postToPeer, type PeerResponse } from '../../shared/http-post';
-import type { SendOutcome } from '../channel-plugin';
+import { classifyHttpStatus, retryAfterMs, type SendOutcome } from '../channel-plugin';
 
 /**
  * Posts a body and lets the plugin judge the answer; a network failure or timeout is always
@@ -43,6 +43,22 @@ export function judgeErrcode(response: PeerResponse, retryableCodes: ReadonlySet
     status,
     latencyMs,
     error: `${peer} errcode ${String(parsed.errcode)}: ${String(parsed.errmsg ?? '')}`,
+    peerAnswer,
+  };
+}
+
+/** For peers whose HTTP status is the verdict (Slack, generic webhooks); Retry-After is honoured when sent. */
+export function judgeHttpStatus(response: PeerResponse, describe: (status: number, answer: string) => string): SendOutcome {
+  const { ok, retryable } = classifyHttpStatus(response.status);
+  const peerAnswer = excerpt(response.text);
+  if (ok) return { ok: true, status: response.status, latencyMs: response.latencyMs, peerAnswer };
+  return {
+    ok: false,
+    retryable,
+    retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    status: response.status,
+    latencyMs: response.latencyMs,
+    error: describe(response.status, peerAnswer),
     peerAnswer,
   };
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { excerpt } from '../../shared/http-post';
-import { classifyHttpStatus, retryAfterMs, type ChannelPlugin } from '../channel-plugin';
+import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
-import { sendOverHttp } from './send-over-http';
+import { judgeHttpStatus, sendOverHttp } from './send-over-http';
 
 /** Slack limits: header text 150 chars, section text 3,000 chars, 50 blocks, top-level text ~40,000 chars. */
 export const SLACK_LIMITS = { header: 150, section: 3_000, blocks: 50, text: 40_000 } as const;
@@ -58,19 +57,8 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
     if (bodySections.length > room) kept[room - 1] = truncateToChars(kept[room - 1], SLACK_LIMITS.section - 20, '\n…(truncated)');
     const blocks = [headerBlock, ...kept.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })), ...contextBlock];
     const payload = { text: truncateToChars(`${rendered.title}\n${rendered.body}`, SLACK_LIMITS.text), blocks };
-    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) => {
-      const { ok, retryable } = classifyHttpStatus(r.status);
-      const peerAnswer = excerpt(r.text);
-      if (ok) return { ok: true, status: r.status, latencyMs: r.latencyMs, peerAnswer };
-      return {
-        ok: false,
-        retryable,
-        retryAfterMs: r.status === 429 ? retryAfterMs(r.headers.get('retry-after')) : undefined,
-        status: r.status,
-        latencyMs: r.latencyMs,
-        error: `Slack answered HTTP ${r.status}: ${peerAnswer || '(empty)'}`,
-        peerAnswer,
-      };
-    });
+    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) =>
+      judgeHttpStatus(r, (status, answer) => `Slack answered HTTP ${status}: ${answer || '(empty)'}`),
+    );
   },
 };

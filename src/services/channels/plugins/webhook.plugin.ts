@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { excerpt } from '../../shared/http-post';
-import { classifyHttpStatus, retryAfterMs, type ChannelPlugin } from '../channel-plugin';
+import type { ChannelPlugin } from '../channel-plugin';
 import type { ChannelMessage } from '../message';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
-import { sendOverHttp } from './send-over-http';
+import { judgeHttpStatus, sendOverHttp } from './send-over-http';
 
 export const SIGNATURE_HEADER = 'x-alertagent-signature';
 export const TIMESTAMP_HEADER = 'x-alertagent-timestamp';
@@ -19,8 +18,11 @@ const schema = z.strictObject({
     .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), 'content-type, host and the signature headers are set by AlertAgent')
     .default({}),
   signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** `alertmanager`: the Alertmanager v4 webhook body; `rendered`: { title, body, status, alerts }. */
-  bodyFormat: z.enum(['alertmanager', 'rendered']).default('alertmanager'),
+  /**
+   * `alertmanager`: the Alertmanager v4 webhook body; `rendered`: { title, body, status, alerts };
+   * `template`: the channel's body template, which must render to JSON.
+   */
+  bodyFormat: z.enum(['alertmanager', 'rendered', 'template']).default('alertmanager'),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
 });
 
@@ -64,31 +66,27 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
   secretFields: ['headers', 'signingSecret'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
   async send(config, rendered, message, context) {
-    const payload =
-      config.bodyFormat === 'alertmanager'
-        ? alertmanagerBody(message)
-        : { title: rendered.title, body: rendered.body, status: message.status, alerts: message.alerts };
-    const body = JSON.stringify(payload);
+    let body: string;
+    if (config.bodyFormat === 'template') {
+      try {
+        body = JSON.stringify(JSON.parse(rendered.body));
+      } catch (err) {
+        return { ok: false, retryable: false, latencyMs: 0, error: `body template did not render to JSON: ${(err as Error).message}` };
+      }
+    } else {
+      const payload =
+        config.bodyFormat === 'alertmanager'
+          ? alertmanagerBody(message)
+          : { title: rendered.title, body: rendered.body, status: message.status, alerts: message.alerts };
+      body = JSON.stringify(payload);
+    }
     const headers: Record<string, string> = { ...config.headers, 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: context.idempotencyKey };
     if (config.signingSecret) {
       const timestamp = String(Math.floor(context.now.getTime() / 1000));
       headers[TIMESTAMP_HEADER] = timestamp;
       headers[SIGNATURE_HEADER] = webhookSignature(config.signingSecret, timestamp, body);
     }
-    return sendOverHttp(config.url, body, headers, config.timeoutMs, (r) => {
-      const { ok, retryable } = classifyHttpStatus(r.status);
-      const peerAnswer = excerpt(r.text);
-      if (ok) return { ok: true, status: r.status, latencyMs: r.latencyMs, peerAnswer };
-      return {
-        ok: false,
-        retryable,
-        retryAfterMs: retryAfterMs(r.headers.get('retry-after')),
-        status: r.status,
-        latencyMs: r.latencyMs,
-        error: `webhook answered HTTP ${r.status}`,
-        peerAnswer,
-      };
-    });
+    return sendOverHttp(config.url, body, headers, config.timeoutMs, (r) => judgeHttpStatus(r, (status) => `webhook answered HTTP ${status}`));
   },
 };
 
