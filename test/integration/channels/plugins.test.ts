@@ -1,3 +1,4 @@
+import selfsigned from 'selfsigned';
 import { z } from 'zod';
 import type { ChannelPlugin, SendOutcome } from '../../../src/services/channels/channel-plugin';
 import type { ChannelMessage } from '../../../src/services/channels/message';
@@ -91,6 +92,15 @@ describe('DingTalk robot', () => {
     for (let i = 0; i < 21; i += 1) outcomes.push(await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('busy'), msgType: 'text' }, alertGroup([alert()])));
     expect(outcomes.slice(0, 20).every((o) => o.ok)).toBe(true);
     expect(outcomes[20]).toMatchObject({ ok: false, retryable: true, error: 'DingTalk errcode 130101: send too fast, exceed 20 times per minute' });
+  });
+
+  it('sends an actionCard linking to Alertmanager', async () => {
+    const outcome = await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('plain'), msgType: 'actionCard' }, alertGroup([alert()]));
+    expect(outcome.ok).toBe(true);
+    expect(peer.accepted.at(-1)!.payload).toMatchObject({
+      msgtype: 'actionCard',
+      actionCard: { title: '[FIRING:1] HighLatency (critical)', singleURL: 'http://alertmanager:9093' },
+    });
   });
 
   it('refuses a config without access_token, naming the field', () => {
@@ -260,11 +270,60 @@ describe('email over SMTP', () => {
     expect(smtp.messages.at(-1)!.html).toContain('&lt;script&gt;');
   });
 
+  it('renders resolved alerts as resolved', async () => {
+    await send(emailPlugin, config(), alertGroup([alert({ status: 'resolved', endsAt: '2026-11-25T10:30:00Z' })], 'resolved'));
+    expect(smtp.messages.at(-1)!.subject).toBe('[RESOLVED] HighLatency (critical)');
+  });
+
   it('reports wrong credentials as permanent, a 451 as retryable and a 550 as permanent', async () => {
     expect(await send(emailPlugin, { ...config(), password: 'wrong' }, alertGroup([alert()]))).toMatchObject({ ok: false, retryable: false, status: 535 });
     smtp.rejectRecipientsWith = 451;
     expect(await send(emailPlugin, config(), alertGroup([alert()]))).toMatchObject({ ok: false, retryable: true, status: 451 });
     smtp.rejectRecipientsWith = 550;
     expect(await send(emailPlugin, config(), alertGroup([alert()]))).toMatchObject({ ok: false, retryable: false, status: 550 });
+  });
+});
+
+describe('email over TLS', () => {
+  let starttls: SmtpPeer;
+  let implicit: SmtpPeer;
+
+  beforeAll(async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048 });
+    starttls = new SmtpPeer(undefined, { key: pems.private, cert: pems.cert });
+    implicit = new SmtpPeer(undefined, { key: pems.private, cert: pems.cert, implicitTls: true });
+    await starttls.start();
+    await implicit.start();
+  });
+  afterAll(async () => {
+    await starttls.stop();
+    await implicit.stop();
+  });
+
+  const tlsConfig = (peer: SmtpPeer, security: string, allowInvalidCertificates: boolean) => ({
+    host: '127.0.0.1',
+    port: peer.port,
+    security,
+    username: peer.credentials.user,
+    password: peer.credentials.pass,
+    from: 'alerts@example.org',
+    to: ['oncall@example.org'],
+    allowInvalidCertificates,
+  });
+
+  it('upgrades with STARTTLS before authenticating', async () => {
+    expect(await send(emailPlugin, tlsConfig(starttls, 'starttls', true), alertGroup([alert()]))).toMatchObject({ ok: true });
+    expect(starttls.secured.at(-1)).toBe(true);
+  });
+
+  it('speaks TLS from the first byte when told to', async () => {
+    expect(await send(emailPlugin, tlsConfig(implicit, 'tls', true), alertGroup([alert()]))).toMatchObject({ ok: true });
+    expect(implicit.secured.at(-1)).toBe(true);
+  });
+
+  it('refuses an untrusted certificate unless allowed, and says so without retrying', async () => {
+    const outcome = await send(emailPlugin, tlsConfig(starttls, 'starttls', false), alertGroup([alert()]));
+    expect(outcome).toMatchObject({ ok: false, retryable: false });
+    expect((outcome as { error: string }).error).toMatch(/certificate/i);
   });
 });

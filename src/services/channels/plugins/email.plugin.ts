@@ -30,9 +30,15 @@ const HTML_TEMPLATE = `<h2>{{ title | escape }}</h2>
 <small>since {{ alert.startsAt }}{% if alert.generatorURL %} · <a href="{{ alert.generatorURL | escape }}">source</a>{% endif %}</small>
 </div>{% endfor %}{% if externalURL %}<p><a href="{{ externalURL | escape }}">Alertmanager</a></p>{% endif %}`;
 
-/** SMTP status 4xx is temporary by definition; connection-level failures are worth another try too. */
-function isTemporary(err: { responseCode?: number; code?: string }): boolean {
+const CERTIFICATE_PROBLEM = /certificate|CERT_|self[- ]signed/i;
+
+/**
+ * SMTP status 4xx is temporary by definition and connection-level failures are worth another
+ * try, but a certificate the server will keep presenting fails the same way every time.
+ */
+function isTemporary(err: { responseCode?: number; code?: string; message?: string }): boolean {
   if (typeof err.responseCode === 'number') return err.responseCode >= 400 && err.responseCode < 500;
+  if (CERTIFICATE_PROBLEM.test(err.message ?? '') || CERTIFICATE_PROBLEM.test(err.code ?? '')) return false;
   return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNREFUSED', 'EDNS'].includes(err.code ?? '') || err.code === undefined;
 }
 
