@@ -1,0 +1,55 @@
+import { RE2JS } from 're2js';
+import { BadUserInputError } from '../../errors';
+
+export type MatchOperator = '=' | '!=' | '=~' | '!~';
+
+/** One Alertmanager-style matcher, e.g. severity="critical" or team=~"db|infra". */
+export interface LabelMatcher {
+  name: string;
+  operator: MatchOperator;
+  value: string;
+}
+
+export interface CompiledMatcher extends LabelMatcher {
+  matches(labels: Record<string, string>): boolean;
+}
+
+const MATCHER_SYNTAX = /^\s*([^\s=!~"{},]+|"(?:[^"\\]|\\.)*")\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"{},]*))\s*$/u;
+
+function unquote(text: string): string {
+  return text.startsWith('"') ? JSON.parse(text) : text;
+}
+
+/**
+ * Compiles a matcher with Alertmanager's semantics: regexes are RE2 (Go) syntax and anchored at
+ * both ends, and a missing label reads as the empty string.
+ */
+export function compileMatcher(matcher: LabelMatcher, field = 'matchers'): CompiledMatcher {
+  if (matcher.name === '') throw BadUserInputError.forField(field, 'label name must not be empty');
+  const { name, operator, value } = matcher;
+  if (operator === '=' || operator === '!=') {
+    const equal = operator === '=';
+    return { ...matcher, matches: (labels) => (labels[name] ?? '') === value === equal };
+  }
+  let pattern: RE2JS;
+  try {
+    pattern = RE2JS.compile(`^(?:${value})$`);
+  } catch (err) {
+    throw BadUserInputError.forField(field, `${name}${operator}"${value}": invalid regular expression (${(err as Error).message})`);
+  }
+  const positive = operator === '=~';
+  return { ...matcher, matches: (labels) => pattern.matches(labels[name] ?? '') === positive };
+}
+
+/** Parses `name="value"`, `name=~"re"`, `name!=value` … as written in Alertmanager's `matchers:`. */
+export function parseMatcher(text: string, field = 'matchers'): LabelMatcher {
+  const match = MATCHER_SYNTAX.exec(text);
+  if (!match) throw BadUserInputError.forField(field, `"${text}" is not a matcher; expected e.g. severity="critical" or team=~"db|infra"`);
+  const [, rawName, operator, quoted, bare] = match;
+  return { name: unquote(rawName), operator: operator as MatchOperator, value: quoted !== undefined ? JSON.parse(`"${quoted}"`) : bare };
+}
+
+/** True when every matcher matches (an empty list matches everything, as in Alertmanager). */
+export function matchesAll(matchers: readonly CompiledMatcher[], labels: Record<string, string>): boolean {
+  return matchers.every((m) => m.matches(labels));
+}
