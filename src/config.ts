@@ -116,6 +116,13 @@ export const configSchema = z.strictObject({
       healthWindowMinutes: positiveInt.max(24 * 60).default(15),
     })
     .prefault({}),
+  gateway: z
+    .strictObject({
+      /** Alertmanager sends up to thousands of alerts per group; 5 MiB holds several thousand. */
+      bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
+      sweepIntervalMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -158,6 +165,8 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'DELIVERY_SWEEP_INTERVAL_MS', path: 'delivery.sweepIntervalMs', description: 'How often due or orphaned deliveries are picked up' },
   { env: 'DELIVERY_CONCURRENCY', path: 'delivery.concurrency', description: 'Retries sent at once per worker process' },
   { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
+  { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
+  { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

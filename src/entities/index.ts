@@ -2,9 +2,12 @@ import { ChannelGroupEntity } from './channels/channel-group.entity';
 import { ChannelEntity } from './channels/channel.entity';
 import { DeliveryAttemptEntity } from './channels/delivery-attempt.entity';
 import { DeliveryEntity } from './channels/delivery.entity';
+import { AlertReceiptEntity } from './gateway/alert-receipt.entity';
+import { AlertRecordEntity } from './gateway/alert-record.entity';
+import { GatewayRouteEntity } from './gateway/gateway-route.entity';
 import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity };

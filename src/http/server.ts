@@ -26,11 +26,12 @@ import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { ALERTMANAGER_WEBHOOK_PATH, gatewayRoutes } from './gateway.routes';
 import { opsRoutes } from './ops.routes';
 import { requestContext } from './request-context';
 
 export const GRAPHQL_PATH = '/graphql';
-const KNOWN_ROUTES = new Set([GRAPHQL_PATH, '/healthz', '/readyz', '/metrics']);
+const KNOWN_ROUTES = new Set([GRAPHQL_PATH, '/healthz', '/readyz', '/metrics', ALERTMANAGER_WEBHOOK_PATH]);
 
 export interface RunningServer {
   url: string;
@@ -58,6 +59,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
   app.use(opsRoutes(services.system, metrics));
+  app.use(ormContext(services), gatewayRoutes(services.gateway, auth, config.gateway.bodyLimitBytes));
 
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.server.bodyLimitBytes });
@@ -82,7 +84,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: config.server.bodyLimitBytes }),
-    (_req: Request, _res: Response, next: NextFunction) => RequestContext.create(services.storage.orm.em, next),
+    ormContext(services),
     async (req: Request, _res: Response, next: NextFunction) => {
       try {
         req.principal = await auth.authenticate(req.header('authorization'));
@@ -208,6 +210,11 @@ function depthLimitRule(maxDepth: number): ValidationRule {
         context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
     ],
   }) as unknown as ValidationRule;
+}
+
+/** One entity-manager context per request, for routes that reach the database. */
+function ormContext(services: Services) {
+  return (_req: Request, _res: Response, next: NextFunction) => RequestContext.create(services.storage.orm.em, next);
 }
 
 function httpMetrics(services: Services) {

@@ -6,12 +6,13 @@ import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
+import { GatewayResolver } from '../resolvers/gateway.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -22,6 +23,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [AuditResolver, new AuditResolver(services.audit)],
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
     [DeliveryResolver, new DeliveryResolver(services.deliveryRecords)],
+    [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em)],
   ]);
 }
 

@@ -5,6 +5,8 @@ import { ChannelRepository } from './channels/channel.repository';
 import { ChannelService } from './channels/channel.service';
 import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
+import { GatewayService } from './gateway/gateway.service';
+import { RouteService } from './gateway/route.service';
 import { loadSecretBox } from './security/encryption-keys';
 import { AuditRetentionJob } from './maintenance/audit-retention.job';
 import type { Logger } from './observability/logger';
@@ -37,6 +39,8 @@ export interface ServiceDeps {
 /** Everything a process needs, built once. */
 export interface Services {
   config: Config;
+  routes: RouteService;
+  gateway: GatewayService;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -104,6 +108,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit);
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
+  const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
+  const gateway = new GatewayService(storage.orm, routes, deliveries, events, logger.child({ component: 'gateway' }));
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
     redis: redis ? () => pingRedis(redis.commands) : null,
@@ -111,6 +117,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   return {
     config,
+    routes,
+    gateway,
     channels,
     deliveries,
     deliveryRecords,
@@ -129,16 +137,20 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     auditRetention,
     async start() {
       flags.start();
+      await routes.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
         auditRetention.registerProcessor();
         auditRetention.schedule();
         deliveries.registerProcessor();
         deliveries.startSweeper();
+        gateway.startSweeper(config.gateway.sweepIntervalMs);
       }
     },
     async close() {
       auditRetention.stop();
+      await gateway.stop();
+      await routes.stop();
       deliveries.stop();
       await flags.stop();
       if (!(await settleWithin(queue.close(), SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');

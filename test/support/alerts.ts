@@ -26,3 +26,30 @@ export function alertGroup(alerts: AlertView[], status: 'firing' | 'resolved' = 
     groupKey: '{}:{alertname="HighLatency"}',
   };
 }
+
+/** A webhook body exactly as Alertmanager 0.25 sends it. */
+export function validPayload(): Record<string, any> {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="DiskFull"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'alertagent',
+    groupLabels: { alertname: 'DiskFull' },
+    commonLabels: { alertname: 'DiskFull', severity: 'critical' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' },
+        annotations: { summary: 'disk 95% full' },
+        startsAt: '2026-11-25T10:00:00.123Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus:9090/graph',
+        fingerprint: '1a2b3c4d5e6f7a8b',
+      },
+    ],
+  };
+}
+

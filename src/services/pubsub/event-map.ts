@@ -15,11 +15,31 @@ export interface FlagsChangedEvent {
 }
 
 
+export interface RoutesChangedEvent {
+  at: string;
+}
+
+/** What happened to an alert on its way through the gateway. */
+export interface GatewayEvent {
+  type: 'received' | 'routed' | 'delivered' | 'failed' | 'unrouted';
+  recordId: string;
+  receiptId: string;
+  fingerprint: string;
+  alertname: string;
+  severity: string | null;
+  cluster: string | null;
+  status: 'firing' | 'resolved';
+  at: string;
+  detail: string | null;
+}
+
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
   'flags.changed': FlagsChangedEvent;
+  'routes.changed': RoutesChangedEvent;
+  'gateway.event': GatewayEvent;
 }
 
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: EventName[] = ['audit.recorded', 'flags.changed'];
+export const EVENT_NAMES: EventName[] = ['audit.recorded', 'flags.changed', 'routes.changed', 'gateway.event'];

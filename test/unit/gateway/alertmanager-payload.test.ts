@@ -1,33 +1,9 @@
 import { alertmanagerPayloadSchema, fingerprintOf } from '../../../src/services/gateway/alertmanager-payload';
-
-export function validPayload(): Record<string, any> {
-  return {
-    version: '4',
-    groupKey: '{}:{alertname="DiskFull"}',
-    truncatedAlerts: 0,
-    status: 'firing',
-    receiver: 'alertagent',
-    groupLabels: { alertname: 'DiskFull' },
-    commonLabels: { alertname: 'DiskFull', severity: 'critical' },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager:9093',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: 'DiskFull', severity: 'critical', instance: 'db-1' },
-        annotations: { summary: 'disk 95% full' },
-        startsAt: '2026-11-25T10:00:00.123Z',
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus:9090/graph',
-        fingerprint: '1a2b3c4d5e6f7a8b',
-      },
-    ],
-  };
-}
+import { validPayload } from '../../support/alerts';
 
 describe('Alertmanager webhook payload (version 4)', () => {
   it('accepts what Alertmanager sends and keeps fields added by newer releases', () => {
-    const payload = { ...validPayload(), routeLabels: { team: 'db' } };
+    const payload: Record<string, any> = { ...validPayload(), routeLabels: { team: 'db' } };
     payload.alerts[0].notification_reason = 'new_alert';
     const parsed = alertmanagerPayloadSchema.parse(payload);
     expect(parsed.alerts[0].fingerprint).toBe('1a2b3c4d5e6f7a8b');

@@ -1,0 +1,64 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted'] as const;
+export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
+
+/** The processing record of one alert in one receipt: what it was, where it went, how long it took. */
+@Entity({ tableName: 'alert_record' })
+@Index({ properties: ['receivedAt'] })
+@Index({ properties: ['fingerprint', 'receivedAt'] })
+@Index({ properties: ['alertname', 'receivedAt'] })
+export class AlertRecordEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Index()
+  @Property({ type: 'uuid' })
+  receiptId!: string;
+
+  @Property({ type: 'string', length: 64 })
+  fingerprint!: string;
+
+  @Property({ type: 'string', length: 16 })
+  status!: string;
+
+  @Property({ type: 'string', length: 200 })
+  alertname!: string;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  severity?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  cluster?: string | null;
+
+  @Property({ type: 'json' })
+  labels!: Record<string, string>;
+
+  @Property({ type: 'json' })
+  annotations!: Record<string, string>;
+
+  @Property({ type: 'datetime' })
+  startsAt!: Date;
+
+  @Property({ type: 'datetime', nullable: true })
+  endsAt?: Date | null;
+
+  @Property({ type: 'datetime' })
+  receivedAt!: Date;
+
+  @Property({ type: 'datetime', nullable: true })
+  routedAt?: Date | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  firstDeliveredAt?: Date | null;
+
+  @Property({ type: 'string', length: 32 })
+  state: AlertRecordState = 'received';
+
+  @Property({ type: 'json' })
+  routeNames: string[] = [];
+
+  @Property({ type: 'json' })
+  deliveryIds: string[] = [];
+}

@@ -1,0 +1,39 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { LabelMatcher } from '../../services/gateway/label-matcher';
+
+/** One static routing rule: alerts whose labels match go to these channels. Routes are tried by position. */
+@Entity({ tableName: 'gateway_route' })
+export class GatewayRouteEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 100, unique: true })
+  name!: string;
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  @Property({ type: 'json' })
+  matchers: LabelMatcher[] = [];
+
+  @Property({ type: 'json' })
+  channelIds: string[] = [];
+
+  /** Keep trying later routes after this one matched (Alertmanager's `continue`). */
+  @Property({ type: 'boolean' })
+  continueMatching: boolean = false;
+
+  /** The route used when no other route matches; at most one. */
+  @Property({ type: 'boolean' })
+  isDefault: boolean = false;
+
+  @Property({ type: 'boolean' })
+  enabled: boolean = true;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,97 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { AlertRecordEntity } from '../entities/gateway/alert-record.entity';
+import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { toPageRequest } from '../schema/common/page.args';
+import {
+  AlertRecordPageType,
+  AlertRecordsArgs,
+  GatewayEventsArgs,
+  GatewayEventType,
+  RouteInput,
+  RouteType,
+} from '../schema/gateway/gateway.type';
+import { formatMatcher, type RouteService } from '../services/gateway/route.service';
+import type { GatewayEvent } from '../services/pubsub/event-map';
+
+function toRouteType(route: GatewayRouteEntity): RouteType {
+  return {
+    id: route.id,
+    name: route.name,
+    position: route.position,
+    matchers: route.matchers.map(formatMatcher),
+    channelIds: route.channelIds,
+    continueMatching: route.continueMatching,
+    isDefault: route.isDefault,
+    enabled: route.enabled,
+  };
+}
+
+/** Routes, alert records and the live gateway event stream. */
+@Resolver()
+export class GatewayResolver {
+  constructor(
+    private readonly routeService: RouteService,
+    private readonly em: EntityManager,
+  ) {}
+
+  @Authorized()
+  @Query(() => [RouteType], { description: 'Routes in the order they are tried' })
+  async routes(): Promise<RouteType[]> {
+    return (await this.routeService.list()).map(toRouteType);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => RouteType, { description: 'Applies at once on every replica' })
+  async createRoute(@Arg('input') input: RouteInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+    return toRouteType(await this.routeService.create({ ...input }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => RouteType)
+  async updateRoute(@Arg('id', () => ID) id: string, @Arg('input') input: RouteInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+    return toRouteType(await this.routeService.update(id, { ...input }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Boolean)
+  async deleteRoute(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.routeService.remove(id, actorFrom(context));
+    return true;
+  }
+
+  @Authorized()
+  @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
+  async alertRecords(@Args() args: AlertRecordsArgs): Promise<AlertRecordPageType> {
+    const page = toPageRequest(args);
+    const where: FilterQuery<AlertRecordEntity> = {};
+    for (const key of ['alertname', 'severity', 'cluster', 'status', 'state', 'fingerprint'] as const) {
+      const value = args[key];
+      if (value) (where as Record<string, unknown>)[key] = value;
+    }
+    const [items, total] = await this.em.findAndCount(AlertRecordEntity, where, {
+      orderBy: { receivedAt: page.order, id: page.order },
+      limit: page.limit,
+      offset: page.offset,
+    });
+    return {
+      total,
+      items: items.map((r) => ({ ...r, severity: r.severity ?? null, cluster: r.cluster ?? null, endsAt: r.endsAt ?? null, routedAt: r.routedAt ?? null, firstDeliveredAt: r.firstDeliveredAt ?? null })),
+    };
+  }
+
+  @Authorized()
+  @Subscription(() => GatewayEventType, {
+    topics: 'gateway.event',
+    filter: ({ payload, args }: { payload: GatewayEvent; args: GatewayEventsArgs }) =>
+      (!args.cluster || payload.cluster === args.cluster) &&
+      (!args.severity || payload.severity === args.severity) &&
+      (!args.alertname || payload.alertname === args.alertname) &&
+      (!args.status || payload.status === args.status),
+    description: 'Gateway events as they happen on any replica, optionally filtered',
+  })
+  gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: GatewayEventsArgs): GatewayEventType {
+    return { ...event, at: new Date(event.at) };
+  }
+}

@@ -1,0 +1,186 @@
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { PageArgs } from '../common/page.args';
+
+@ObjectType('Route', { description: 'A static routing rule: alerts matching every matcher go to the channels' })
+export class RouteType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int, { description: 'Routes are tried in ascending position' })
+  position!: number;
+
+  @Field(() => [String], { description: 'Alertmanager-style matchers, e.g. severity="critical", team=~"db|infra"' })
+  matchers!: string[];
+
+  @Field(() => [ID])
+  channelIds!: string[];
+
+  @Field({ description: 'Keep trying later routes after this one matched' })
+  continueMatching!: boolean;
+
+  @Field({ description: 'Used when no other route matches' })
+  isDefault!: boolean;
+
+  @Field()
+  enabled!: boolean;
+}
+
+@InputType()
+export class RouteInput {
+  @Field()
+  name!: string;
+
+  @Field(() => [String], { nullable: true })
+  matchers?: string[];
+
+  @Field(() => [ID], { nullable: true })
+  channelIds?: string[];
+
+  @Field({ nullable: true })
+  continueMatching?: boolean;
+
+  @Field({ nullable: true })
+  isDefault?: boolean;
+
+  @Field({ nullable: true })
+  enabled?: boolean;
+
+  @Field(() => Int, { nullable: true })
+  position?: number;
+}
+
+@ObjectType('AlertRecord', { description: 'The processing record of one alert in one webhook receipt' })
+export class AlertRecordType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  receiptId!: string;
+
+  @Field()
+  fingerprint!: string;
+
+  @Field({ description: 'firing or resolved' })
+  status!: string;
+
+  @Field()
+  alertname!: string;
+
+  @Field(() => String, { nullable: true })
+  severity!: string | null;
+
+  @Field(() => String, { nullable: true })
+  cluster!: string | null;
+
+  @Field(() => GraphQLJSONObject)
+  labels!: Record<string, string>;
+
+  @Field(() => GraphQLJSONObject)
+  annotations!: Record<string, string>;
+
+  @Field()
+  startsAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  endsAt!: Date | null;
+
+  @Field()
+  receivedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  routedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  firstDeliveredAt!: Date | null;
+
+  @Field({ description: 'received, routed, delivered, partially_delivered, failed or unrouted' })
+  state!: string;
+
+  @Field(() => [String])
+  routeNames!: string[];
+
+  @Field(() => [ID])
+  deliveryIds!: string[];
+}
+
+@ObjectType('AlertRecordPage')
+export class AlertRecordPageType {
+  @Field(() => [AlertRecordType])
+  items!: AlertRecordType[];
+
+  @Field(() => Int)
+  total!: number;
+}
+
+@ArgsType()
+export class AlertRecordsArgs extends PageArgs {
+  @Field(() => String, { nullable: true })
+  alertname?: string | null;
+
+  @Field(() => String, { nullable: true })
+  severity?: string | null;
+
+  @Field(() => String, { nullable: true })
+  cluster?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'firing or resolved' })
+  status?: string | null;
+
+  @Field(() => String, { nullable: true })
+  state?: string | null;
+
+  @Field(() => String, { nullable: true })
+  fingerprint?: string | null;
+}
+
+@ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
+export class GatewayEventType {
+  @Field({ description: 'routed, delivered, failed or unrouted' })
+  type!: string;
+
+  @Field(() => ID)
+  recordId!: string;
+
+  @Field(() => ID)
+  receiptId!: string;
+
+  @Field()
+  fingerprint!: string;
+
+  @Field()
+  alertname!: string;
+
+  @Field(() => String, { nullable: true })
+  severity!: string | null;
+
+  @Field(() => String, { nullable: true })
+  cluster!: string | null;
+
+  @Field()
+  status!: string;
+
+  @Field()
+  at!: Date;
+
+  @Field(() => String, { nullable: true })
+  detail!: string | null;
+}
+
+@ArgsType()
+export class GatewayEventsArgs {
+  @Field(() => String, { nullable: true })
+  cluster?: string | null;
+
+  @Field(() => String, { nullable: true })
+  severity?: string | null;
+
+  @Field(() => String, { nullable: true })
+  alertname?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'firing or resolved' })
+  status?: string | null;
+}

@@ -1,0 +1,261 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { AlertRecordState } from '../../entities/gateway/alert-record.entity';
+import type { DeliveryRow } from '../channels/delivery.repository';
+import type { DeliveryService } from '../channels/delivery.service';
+import type { AlertView, ChannelMessage } from '../channels/message';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { GatewayEvent } from '../pubsub/event-map';
+import { fingerprintOf, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
+import type { CompiledRoute, RouteService } from './route.service';
+
+export interface Acceptance {
+  receiptId: string;
+  accepted: number;
+  truncatedAlerts: number;
+}
+
+const RECORD_INSERT_BATCH = 500;
+/** Receipts older than this and still unprocessed were orphaned by a crash or a stop. */
+const ORPHAN_AFTER_MS = 10_000;
+
+/** The record of alert `index` in a receipt has an id derived from both, so a reprocessing finds it again. */
+export function recordIdFor(receiptId: string, index: number): string {
+  const hex = createHash('sha256').update(`${receiptId}:${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function toAlertView(alert: AlertmanagerAlert, fingerprint: string): AlertView {
+  return {
+    status: alert.status,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: alert.startsAt,
+    endsAt: alert.endsAt === ZERO_TIME ? undefined : alert.endsAt,
+    generatorURL: alert.generatorURL || undefined,
+    fingerprint,
+  };
+}
+
+/**
+ * The alert path: accept (durably, before answering), route, deliver at once. Routing and
+ * delivery run after the answer, in this process; a sweeper finishes receipts a crash left.
+ */
+export class GatewayService {
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly routes: RouteService,
+    private readonly deliveries: DeliveryService,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Stores the receipt and one record per alert in one transaction; when it returns, nothing can be lost. */
+  async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
+    const receiptId = randomUUID();
+    const receivedAt = new Date();
+    await this.orm.em.fork().transactional(async (em) => {
+      const connection = em.getConnection();
+      const ctx = em.getTransactionContext();
+      await connection.execute(
+        `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload")
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload)],
+        'run',
+        ctx,
+      );
+      for (let start = 0; start < payload.alerts.length; start += RECORD_INSERT_BATCH) {
+        const batch = payload.alerts.slice(start, start + RECORD_INSERT_BATCH);
+        const placeholders = batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \'received\', \'[]\', \'[]\')').join(', ');
+        const values = batch.flatMap((alert, i) => [
+          recordIdFor(receiptId, start + i),
+          receiptId,
+          alert.fingerprint || fingerprintOf(alert.labels),
+          alert.status,
+          (alert.labels.alertname ?? '').slice(0, 200),
+          alert.labels.severity?.slice(0, 64) ?? null,
+          alert.labels.cluster?.slice(0, 200) ?? null,
+          JSON.stringify(alert.labels),
+          JSON.stringify(alert.annotations),
+          new Date(alert.startsAt),
+          alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
+          receivedAt,
+        ]);
+        await connection.execute(
+          `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
+             "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values ${placeholders}`,
+          values,
+          'run',
+          ctx,
+        );
+      }
+    });
+    this.runInBackground(receiptId);
+    return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
+  }
+
+  /** Routes a receipt's alerts and delivers them; idempotent, so a crash or a second replica cannot double-send. */
+  async process(receiptId: string): Promise<void> {
+    const em = this.orm.em;
+    const [receipt]: Array<{ payload: AlertmanagerPayload | string; received_at: Date; processed_at: Date | null }> = await em
+      .getConnection()
+      .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
+    if (!receipt || receipt.processed_at) return;
+    const payload: AlertmanagerPayload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
+    const routedAt = new Date();
+
+    // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager groups them.
+    const decisions = payload.alerts.map((alert) => this.routes.decide(alert.labels));
+    const groups = new Map<string, { route: CompiledRoute; channelId: string; indexes: number[] }>();
+    decisions.forEach((decision, index) => {
+      for (const route of decision.routes) {
+        for (const channelId of route.channelIds) {
+          const key = `${route.id}:${channelId}`;
+          const group = groups.get(key) ?? { route, channelId, indexes: [] };
+          group.indexes.push(index);
+          groups.set(key, group);
+        }
+      }
+    });
+
+    const results = await Promise.all(
+      [...groups.entries()].map(async ([key, group]) => {
+        const message = this.messageFor(payload, group.indexes);
+        try {
+          const delivery = await this.deliveries.deliver(group.channelId, message, { source: 'gateway', idempotencyKey: `${receiptId}:${key}` });
+          return { group, delivery };
+        } catch (err) {
+          this.logger.error({ err, receiptId, channelId: group.channelId }, 'could not hand an alert group to delivery');
+          return { group, delivery: null };
+        }
+      }),
+    );
+
+    const perAlert = payload.alerts.map(() => ({ deliveries: [] as DeliveryRow[], failedHandOff: false }));
+    for (const { group, delivery } of results) {
+      for (const index of group.indexes) {
+        if (delivery) perAlert[index].deliveries.push(delivery);
+        else perAlert[index].failedHandOff = true;
+      }
+    }
+    const updates = payload.alerts.map((alert, index) => {
+      const { deliveries, failedHandOff } = perAlert[index];
+      const state = stateOf(deliveries, decisions[index].routes.length > 0, failedHandOff);
+      const delivered = deliveries.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
+      return {
+        id: recordIdFor(receiptId, index),
+        state,
+        routeNames: decisions[index].routes.map((r) => r.name),
+        deliveryIds: deliveries.map((d) => d.id),
+        firstDeliveredAt: delivered.length > 0 ? new Date(Math.min(...delivered.map((d) => d.getTime()))) : null,
+        alert,
+      };
+    });
+    await this.updateRecords(updates, routedAt);
+    if (!perAlert.some((a) => a.failedHandOff)) {
+      await em.getConnection().execute(`update "alert_receipt" set "processed_at" = ? where "id" = ?`, [new Date(), receiptId]);
+    }
+    for (const update of updates) void this.publish(update.state, update.id, receiptId, update.alert, update.state === 'failed' ? 'no channel accepted the alert' : null);
+  }
+
+  /** Finishes receipts that were accepted but never processed (the process stopped in between). */
+  async resume(): Promise<number> {
+    const rows: Array<{ id: string }> = await RequestContext.create(this.orm.em, () =>
+      this.orm.em
+        .getConnection()
+        .execute(`select "id" from "alert_receipt" where "processed_at" is null and "received_at" < ? order by "received_at" limit 200`, [
+          new Date(Date.now() - ORPHAN_AFTER_MS),
+        ]),
+    );
+    for (const { id } of rows) await RequestContext.create(this.orm.em, () => this.process(id)).catch((err) => this.logger.error({ err, receiptId: id }, 'could not resume a receipt'));
+    return rows.length;
+  }
+
+  startSweeper(intervalMs: number): void {
+    const sweep = () => void this.resume().catch((err) => this.logger.warn({ err }, 'receipt sweep failed'));
+    sweep();
+    this.sweeper = setInterval(sweep, intervalMs);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private runInBackground(receiptId: string): void {
+    const run = RequestContext.create(this.orm.em, () => this.process(receiptId))
+      .catch((err) => this.logger.error({ err, receiptId }, 'processing a receipt failed; the sweeper will retry it'))
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private messageFor(payload: AlertmanagerPayload, indexes: number[]): ChannelMessage {
+    const alerts = indexes.map((i) => toAlertView(payload.alerts[i], payload.alerts[i].fingerprint || fingerprintOf(payload.alerts[i].labels)));
+    return {
+      kind: 'alerts',
+      status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+      alerts,
+      groupLabels: payload.groupLabels,
+      commonLabels: payload.commonLabels,
+      commonAnnotations: payload.commonAnnotations,
+      externalURL: payload.externalURL || undefined,
+      receiver: payload.receiver,
+      groupKey: payload.groupKey,
+      truncatedAlerts: payload.truncatedAlerts,
+    };
+  }
+
+  private async updateRecords(
+    updates: Array<{ id: string; state: AlertRecordState; routeNames: string[]; deliveryIds: string[]; firstDeliveredAt: Date | null }>,
+    routedAt: Date,
+  ): Promise<void> {
+    const connection = this.orm.em.getConnection();
+    for (let start = 0; start < updates.length; start += RECORD_INSERT_BATCH) {
+      const batch = updates.slice(start, start + RECORD_INSERT_BATCH);
+      const rows = batch.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz)').join(', ');
+      await connection.execute(
+        `update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
+           "first_delivered_at" = v.first_delivered_at, "routed_at" = ?
+          from (values ${rows}) as v(id, state, route_names, delivery_ids, first_delivered_at) where r."id" = v.id`,
+        [routedAt, ...batch.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt])],
+      );
+    }
+  }
+
+  private async publish(state: AlertRecordState, recordId: string, receiptId: string, alert: AlertmanagerAlert, detail: string | null): Promise<void> {
+    const type: GatewayEvent['type'] = state === 'delivered' || state === 'partially_delivered' ? 'delivered' : state === 'failed' ? 'failed' : state === 'unrouted' ? 'unrouted' : 'routed';
+    try {
+      await this.events.publish('gateway.event', {
+        type,
+        recordId,
+        receiptId,
+        fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+        alertname: alert.labels.alertname ?? '',
+        severity: alert.labels.severity ?? null,
+        cluster: alert.labels.cluster ?? null,
+        status: alert.status,
+        at: new Date().toISOString(),
+        detail,
+      });
+    } catch (err) {
+      this.logger.warn({ err }, 'could not publish a gateway event');
+    }
+  }
+}
+
+/** A record's state from its deliveries' first attempts; retries still under way read as routed. */
+function stateOf(deliveries: DeliveryRow[], routed: boolean, failedHandOff: boolean): AlertRecordState {
+  if (!routed) return 'unrouted';
+  if (deliveries.length === 0) return failedHandOff ? 'received' : 'unrouted';
+  const delivered = deliveries.filter((d) => d.status === 'delivered').length;
+  if (delivered === deliveries.length && !failedHandOff) return 'delivered';
+  if (delivered > 0) return 'partially_delivered';
+  if (deliveries.every((d) => d.status === 'failed')) return 'failed';
+  return 'routed';
+}
