@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger';
+import { settleWithin } from '../shared/settle-within';
 import type { EventBus } from './event-bus';
 import { LocalFanout } from './event-bus';
 import type { EventMap, EventName } from './event-map';
@@ -11,6 +12,7 @@ import type { EventMap, EventName } from './event-map';
  */
 export class RedisEventBus implements EventBus {
   private readonly fanout: LocalFanout;
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly publisher: Redis,
@@ -20,8 +22,8 @@ export class RedisEventBus implements EventBus {
   ) {
     this.fanout = new LocalFanout(
       10_000,
-      (name) => void this.subscriber.subscribe(this.channel(name)).catch((err) => this.logger.error({ err, name }, 'redis subscribe failed')),
-      (name) => void this.subscriber.unsubscribe(this.channel(name)).catch((err) => this.logger.warn({ err, name }, 'redis unsubscribe failed')),
+      (name) => this.track(this.subscriber.subscribe(this.channel(name)), 'subscribe', name),
+      (name) => this.track(this.subscriber.unsubscribe(this.channel(name)), 'unsubscribe', name),
     );
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
   }
@@ -34,8 +36,17 @@ export class RedisEventBus implements EventBus {
     return this.fanout.iterate<EventMap[N]>(name);
   }
 
+  /** Waits (briefly: Redis may be down) for subscription changes still on the wire, so connections close cleanly after. */
   async close(): Promise<void> {
+    await settleWithin(Promise.allSettled([...this.pending]), 2_000);
     this.subscriber.removeAllListeners('message');
+  }
+
+  private track(operation: Promise<unknown>, what: string, name: string): void {
+    const tracked = operation
+      .catch((err) => this.logger.warn({ err, name }, `redis ${what} failed`))
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 
   private channel(name: string): string {
