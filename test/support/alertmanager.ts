@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './cli-process';
+
+/** Debian names the binary prometheus-alertmanager; elsewhere it is alertmanager. */
+export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? 'prometheus-alertmanager';
+
+export interface RunningAlertmanager {
+  url: string;
+  output(): string;
+  postAlerts(alerts: unknown[]): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Runs a real Alertmanager on loopback with the given config (clustering off, its own storage). */
+export async function startAlertmanager(configYaml: string, timeoutMs = 20_000): Promise<RunningAlertmanager> {
+  const dir = mkdtempSync(join(tmpdir(), 'aa-alertmanager-'));
+  writeFileSync(join(dir, 'alertmanager.yml'), configYaml);
+  const port = await freePort();
+  const child: ChildProcess = spawn(ALERTMANAGER_BINARY, [
+    `--config.file=${join(dir, 'alertmanager.yml')}`,
+    `--storage.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ]);
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`alertmanager not ready in ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    output: () => output,
+    postAlerts: (alerts) => fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An Alertmanager config whose one receiver is AlertAgent's webhook, with fast timers for tests. */
+export function alertmanagerConfigFor(webhookUrl: string, token: string): string {
+  return `route:
+  receiver: alertagent
+  group_by: ['alertname']
+  group_wait: 200ms
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: alertagent
+    webhook_configs:
+      - url: ${webhookUrl}
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: ${token}
+`;
+}
