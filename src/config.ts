@@ -121,6 +121,8 @@ export const configSchema = z.strictObject({
       /** Alertmanager sends up to thousands of alerts per group; 5 MiB holds several thousand. */
       bodyLimitBytes: positiveInt.default(5 * 1024 * 1024),
       sweepIntervalMs: positiveInt.default(10_000),
+      /** A receipt still unprocessed this long after it was accepted was left by a crash; the sweeper finishes it. */
+      orphanAfterMs: positiveInt.default(10_000),
     })
     .prefault({}),
   retention: z
@@ -167,6 +169,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
   { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
   { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },
+  { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

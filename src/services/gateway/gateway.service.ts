@@ -17,8 +17,6 @@ export interface Acceptance {
 }
 
 const RECORD_INSERT_BATCH = 500;
-/** Receipts older than this and still unprocessed were orphaned by a crash or a stop. */
-const ORPHAN_AFTER_MS = 10_000;
 
 /** The record of alert `index` in a receipt has an id derived from both, so a reprocessing finds it again. */
 export function recordIdFor(receiptId: string, index: number): string {
@@ -52,6 +50,7 @@ export class GatewayService {
     private readonly deliveries: DeliveryService,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly orphanAfterMs: number,
   ) {}
 
   /** Stores the receipt and one record per alert in one transaction; when it returns, nothing can be lost. */
@@ -168,7 +167,7 @@ export class GatewayService {
       this.orm.em
         .getConnection()
         .execute(`select "id" from "alert_receipt" where "processed_at" is null and "received_at" < ? order by "received_at" limit 200`, [
-          new Date(Date.now() - ORPHAN_AFTER_MS),
+          new Date(Date.now() - this.orphanAfterMs),
         ]),
     );
     for (const { id } of rows) await RequestContext.create(this.orm.em, () => this.process(id)).catch((err) => this.logger.error({ err, receiptId: id }, 'could not resume a receipt'));
