@@ -109,7 +109,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
-  const gateway = new GatewayService(storage.orm, routes, deliveries, events, logger.child({ component: 'gateway' }), config.gateway.orphanAfterMs);
+  const gateway = new GatewayService(storage.orm, routes, deliveries, events, metrics, logger.child({ component: 'gateway' }), config.gateway.orphanAfterMs);
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
     redis: redis ? () => pingRedis(redis.commands) : null,

@@ -5,6 +5,7 @@ import type { DeliveryRow } from '../channels/delivery.repository';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
 import { fingerprintOf, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
@@ -49,6 +50,7 @@ export class GatewayService {
     private readonly routes: RouteService,
     private readonly deliveries: DeliveryService,
     private readonly events: EventBus,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly orphanAfterMs: number,
   ) {}
@@ -93,6 +95,7 @@ export class GatewayService {
         );
       }
     });
+    for (const alert of payload.alerts) this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
     this.runInBackground(receiptId);
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
   }
@@ -158,7 +161,13 @@ export class GatewayService {
     if (!perAlert.some((a) => a.failedHandOff)) {
       await em.getConnection().execute(`update "alert_receipt" set "processed_at" = ? where "id" = ?`, [new Date(), receiptId]);
     }
-    for (const update of updates) void this.publish(update.state, update.id, receiptId, update.alert, update.state === 'failed' ? 'no channel accepted the alert' : null);
+    const receivedAt = new Date(receipt.received_at);
+    for (const update of updates) {
+      const labels = metricLabels(update.alert);
+      this.metrics.gatewayAlerts.inc({ stage: stageOf(update.state), ...labels });
+      if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
+      void this.publish(update.state, update.id, receiptId, update.alert, update.state === 'failed' ? 'no channel accepted the alert' : null);
+    }
   }
 
   /** Finishes receipts that were accepted but never processed (the process stopped in between). */
@@ -246,6 +255,14 @@ export class GatewayService {
       this.logger.warn({ err }, 'could not publish a gateway event');
     }
   }
+}
+
+function metricLabels(alert: AlertmanagerAlert): { cluster: string; severity: string } {
+  return { cluster: alert.labels.cluster ?? '', severity: alert.labels.severity ?? '' };
+}
+
+function stageOf(state: AlertRecordState): string {
+  return state === 'partially_delivered' ? 'delivered' : state;
 }
 
 /** A record's state from its deliveries' first attempts; retries still under way read as routed. */

@@ -52,6 +52,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly gatewayAlerts = new Counter({
+    name: 'alertagent_gateway_alerts_total',
+    help: 'Alerts through the gateway by stage (received, delivered, failed, routed = still retrying, unrouted)',
+    labelNames: ['stage', 'cluster', 'severity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly gatewayFirstDelivery = new Histogram({
+    name: 'alertagent_gateway_first_delivery_seconds',
+    help: 'From receiving an alert to its first successful delivery',
+    labelNames: ['cluster', 'severity'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry, prefix: 'alertagent_' });

@@ -81,6 +81,13 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(new Date(record.firstDeliveredAt).getTime()).toBeGreaterThanOrEqual(new Date(record.receivedAt).getTime());
   });
 
+  it('counts alerts by stage, cluster and severity and times receive → first delivery', async () => {
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/alertagent_gateway_alerts_total\{[^}]*stage="received"[^}]*severity="critical"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/alertagent_gateway_alerts_total\{[^}]*stage="delivered"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/alertagent_gateway_first_delivery_seconds_count\{[^}]*severity="critical"[^}]*\} [1-9]/);
+  });
+
   it('sends what no route matches to the default route, and accepts basic auth as Alertmanager sends it', async () => {
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'HighLatency', severity: 'warning' };
