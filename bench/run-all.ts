@@ -1,4 +1,5 @@
 import { runChannelsBench } from './channels.bench';
+import { runGatewayBench } from './gateway.bench';
 import { runGraphQLBench } from './graphql.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
@@ -6,6 +7,7 @@ async function main(): Promise<void> {
   console.log(`AlertAgent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
   await runGraphQLBench();
   await runChannelsBench();
+  await runGatewayBench();
 }
 
 main().catch((err) => {

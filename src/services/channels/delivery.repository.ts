@@ -108,17 +108,20 @@ export interface HealthFigures {
 export class DeliveryRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Inserts the delivery unless one with its idempotency key exists; returns whichever is stored. */
-  async insertOnce(draft: NewDelivery): Promise<DeliveryRow> {
+  /**
+   * Inserts the delivery already held for its first attempt (one statement instead of insert +
+   * claim). `claimed` is false when the idempotency key existed: the stored delivery is returned.
+   */
+  async insertClaimed(draft: NewDelivery, now: Date, leaseMs: number): Promise<{ row: DeliveryRow; claimed: boolean }> {
     const connection = this.em.getConnection();
     const inserted: RawDelivery[] = await connection.execute(
-      `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "created_at")
-       values (?, ?, ?, ?, 'pending', ?, 0, ?, ?) on conflict ("idempotency_key") do nothing returning ${COLUMNS}`,
-      [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, draft.createdAt],
+      `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "lease_until", "created_at")
+       values (?, ?, ?, ?, 'sending', ?, 1, ?, ?, ?) on conflict ("idempotency_key") do nothing returning ${COLUMNS}`,
+      [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, new Date(now.getTime() + leaseMs), draft.createdAt],
     );
-    if (inserted[0]) return toRow(inserted[0]);
+    if (inserted[0]) return { row: toRow(inserted[0]), claimed: true };
     const existing: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" = ?`, [draft.idempotencyKey]);
-    return toRow(existing[0]);
+    return { row: toRow(existing[0]), claimed: false };
   }
 
   /**

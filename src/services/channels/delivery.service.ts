@@ -49,23 +49,31 @@ export class DeliveryService {
   /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
   async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryRow> {
     NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
-    const stored = await this.deliveries.insertOnce({
-      id: randomUUID(),
-      channelId,
-      idempotencyKey: options.idempotencyKey ?? randomUUID(),
-      source: options.source,
-      message,
-      maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
-      createdAt: new Date(),
-    });
-    if (stored.status !== 'pending' || stored.attempts !== 0) return stored;
-    return (await this.attempt(stored.id)) ?? NotFoundError.assert(await this.deliveries.findRow(stored.id), 'delivery', stored.id);
+    const now = new Date();
+    const { row, claimed } = await this.deliveries.insertClaimed(
+      {
+        id: randomUUID(),
+        channelId,
+        idempotencyKey: options.idempotencyKey ?? randomUUID(),
+        source: options.source,
+        message,
+        maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
+        createdAt: now,
+      },
+      now,
+      this.settings.leaseMs,
+    );
+    return claimed ? this.runAttempt(row) : row;
   }
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
   async attempt(deliveryId: string): Promise<DeliveryRow | null> {
     const delivery = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
-    if (!delivery) return null;
+    return delivery ? this.runAttempt(delivery) : null;
+  }
+
+  /** Sends a delivery this process holds (its lease) and records the outcome. */
+  private async runAttempt(delivery: DeliveryRow): Promise<DeliveryRow> {
     const sendable = await this.channels.sendable(delivery.channelId);
     let outcome: SendOutcome;
     if (!sendable) {

@@ -55,59 +55,71 @@ export class GatewayService {
     private readonly orphanAfterMs: number,
   ) {}
 
-  /** Stores the receipt and one record per alert in one transaction; when it returns, nothing can be lost. */
+  /**
+   * Stores the receipt and one record per alert in a single statement (atomic without an explicit
+   * transaction, and one commit); when it returns, nothing can be lost.
+   */
   async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
     const receiptId = randomUUID();
     const receivedAt = new Date();
-    await this.orm.em.fork().transactional(async (em) => {
-      const connection = em.getConnection();
-      const ctx = em.getTransactionContext();
-      await connection.execute(
-        `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload")
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload)],
-        'run',
-        ctx,
-      );
-      for (let start = 0; start < payload.alerts.length; start += RECORD_INSERT_BATCH) {
-        const batch = payload.alerts.slice(start, start + RECORD_INSERT_BATCH);
-        const placeholders = batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \'received\', \'[]\', \'[]\')').join(', ');
-        const values = batch.flatMap((alert, i) => [
-          recordIdFor(receiptId, start + i),
-          receiptId,
-          alert.fingerprint || fingerprintOf(alert.labels),
-          alert.status,
-          (alert.labels.alertname ?? '').slice(0, 200),
-          alert.labels.severity?.slice(0, 64) ?? null,
-          alert.labels.cluster?.slice(0, 200) ?? null,
-          JSON.stringify(alert.labels),
-          JSON.stringify(alert.annotations),
-          new Date(alert.startsAt),
-          alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
-          receivedAt,
-        ]);
-        await connection.execute(
-          `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
-             "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values ${placeholders}`,
-          values,
-          'run',
-          ctx,
-        );
-      }
+    const connection = this.orm.em.getConnection();
+    const head = [receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload)];
+    const recordRows = (start: number, batch: AlertmanagerAlert[]) => ({
+      sql: batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')").join(', '),
+      values: batch.flatMap((alert, i) => [
+        recordIdFor(receiptId, start + i),
+        receiptId,
+        alert.fingerprint || fingerprintOf(alert.labels),
+        alert.status,
+        (alert.labels.alertname ?? '').slice(0, 200),
+        alert.labels.severity?.slice(0, 64) ?? null,
+        alert.labels.cluster?.slice(0, 200) ?? null,
+        JSON.stringify(alert.labels),
+        JSON.stringify(alert.annotations),
+        new Date(alert.startsAt),
+        alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
+        receivedAt,
+      ]),
     });
+    const insertRecords = (rows: string) =>
+      `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
+         "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values ${rows}`;
+    const insertReceipt = `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload")
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    if (payload.alerts.length <= RECORD_INSERT_BATCH) {
+      const rows = recordRows(0, payload.alerts);
+      await connection.execute(`with "receipt" as (${insertReceipt}) ${insertRecords(rows.sql)}`, [...head, ...rows.values]);
+    } else {
+      await this.orm.em.fork().transactional(async (em) => {
+        const ctx = em.getTransactionContext();
+        await connection.execute(insertReceipt, head, 'run', ctx);
+        for (let start = 0; start < payload.alerts.length; start += RECORD_INSERT_BATCH) {
+          const rows = recordRows(start, payload.alerts.slice(start, start + RECORD_INSERT_BATCH));
+          await connection.execute(insertRecords(rows.sql), rows.values, 'run', ctx);
+        }
+      });
+    }
     for (const alert of payload.alerts) this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
-    this.runInBackground(receiptId);
+    this.runInBackground(receiptId, { payload, receivedAt });
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
   }
 
   /** Routes a receipt's alerts and delivers them; idempotent, so a crash or a second replica cannot double-send. */
-  async process(receiptId: string): Promise<void> {
+  async process(receiptId: string, known?: { payload: AlertmanagerPayload; receivedAt: Date }): Promise<void> {
     const em = this.orm.em;
-    const [receipt]: Array<{ payload: AlertmanagerPayload | string; received_at: Date; processed_at: Date | null }> = await em
-      .getConnection()
-      .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
-    if (!receipt || receipt.processed_at) return;
-    const payload: AlertmanagerPayload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
+    let payload: AlertmanagerPayload;
+    let receivedAt: Date;
+    if (known) {
+      // Just accepted by this process: the payload is in memory and nobody else has had time to take it.
+      ({ payload, receivedAt } = known);
+    } else {
+      const [receipt]: Array<{ payload: AlertmanagerPayload | string; received_at: Date; processed_at: Date | null }> = await em
+        .getConnection()
+        .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
+      if (!receipt || receipt.processed_at) return;
+      payload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
+      receivedAt = new Date(receipt.received_at);
+    }
     const routedAt = new Date();
 
     // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager groups them.
@@ -157,11 +169,7 @@ export class GatewayService {
         alert,
       };
     });
-    await this.updateRecords(updates, routedAt);
-    if (!perAlert.some((a) => a.failedHandOff)) {
-      await em.getConnection().execute(`update "alert_receipt" set "processed_at" = ? where "id" = ?`, [new Date(), receiptId]);
-    }
-    const receivedAt = new Date(receipt.received_at);
+    await this.updateRecords(updates, routedAt, perAlert.some((a) => a.failedHandOff) ? null : receiptId);
     for (const update of updates) {
       const labels = metricLabels(update.alert);
       this.metrics.gatewayAlerts.inc({ stage: stageOf(update.state), ...labels });
@@ -196,8 +204,8 @@ export class GatewayService {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private runInBackground(receiptId: string): void {
-    const run = RequestContext.create(this.orm.em, () => this.process(receiptId))
+  private runInBackground(receiptId: string, known: { payload: AlertmanagerPayload; receivedAt: Date }): void {
+    const run = RequestContext.create(this.orm.em, () => this.process(receiptId, known))
       .catch((err) => this.logger.error({ err, receiptId }, 'processing a receipt failed; the sweeper will retry it'))
       .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
@@ -219,19 +227,27 @@ export class GatewayService {
     };
   }
 
+  /** Writes the records' outcome; with `finishedReceiptId`, the last batch also marks the receipt processed, in the same statement. */
   private async updateRecords(
     updates: Array<{ id: string; state: AlertRecordState; routeNames: string[]; deliveryIds: string[]; firstDeliveredAt: Date | null }>,
     routedAt: Date,
+    finishedReceiptId: string | null,
   ): Promise<void> {
     const connection = this.orm.em.getConnection();
     for (let start = 0; start < updates.length; start += RECORD_INSERT_BATCH) {
       const batch = updates.slice(start, start + RECORD_INSERT_BATCH);
+      const last = start + RECORD_INSERT_BATCH >= updates.length;
       const rows = batch.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz)').join(', ');
+      const finish = last && finishedReceiptId ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" = ?) ` : '';
       await connection.execute(
-        `update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
+        `${finish}update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
            "first_delivered_at" = v.first_delivered_at, "routed_at" = ?
           from (values ${rows}) as v(id, state, route_names, delivery_ids, first_delivered_at) where r."id" = v.id`,
-        [routedAt, ...batch.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt])],
+        [
+          ...(finish ? [new Date(), finishedReceiptId] : []),
+          routedAt,
+          ...batch.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt]),
+        ],
       );
     }
   }

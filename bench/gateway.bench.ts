@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'undici';
+import { validPayload } from '../test/support/alerts';
+import { postGraphQL, startServeProcess } from '../test/support/cli-process';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
+import { createTestDatabase } from '../test/support/postgres';
+import { testRedisPrefix } from '../test/support/redis';
+
+const BOOTSTRAP = 'bench-gateway-bootstrap-token-0123456789';
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
+const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 200);
+
+/** The channel peer: counts alerts and, from the send time each carries, the latency to arrival. */
+const PEER = `
+const latencies = []; let alerts = 0;
+const s = require('http').createServer((q, r) => {
+  if (q.method === 'GET') { const sorted = latencies.slice().sort((a, b) => a - b);
+    const p = (x) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))] : null;
+    return r.end(JSON.stringify({ alerts, p50: p(0.5), p99: p(0.99) })); }
+  if (q.url === '/reset') { latencies.length = 0; alerts = 0; q.resume(); return r.end('{}'); }
+  let body = ''; q.on('data', (c) => body += c); q.on('end', () => {
+    const now = Date.now(); const payload = JSON.parse(body);
+    for (const a of payload.alerts) { alerts++; latencies.push(now - Number(a.annotations.sentAt)); }
+    r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'); });
+});
+s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
+/** The ceiling: parse JSON, POST it to the peer, answer. Nothing stored, nothing routed. */
+const FORWARDER = `
+const peer = process.argv[1];
+const s = require('http').createServer((q, r) => { let body = ''; q.on('data', (c) => body += c); q.on('end', async () => {
+  const payload = JSON.parse(body);
+  await fetch(peer, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  r.writeHead(200).end('{"status":"forwarded"}'); }); });
+s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
+async function spawnScript(script: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', script, ...args]);
+  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function payloadOf(requestIndex: number, alertsPerRequest: number): string {
+  const payload = validPayload();
+  const template = payload.alerts[0];
+  const sentAt = String(Date.now());
+  payload.groupKey = `{}:{batch="${requestIndex}"}`;
+  payload.alerts = Array.from({ length: alertsPerRequest }, (_, i) => ({
+    ...template,
+    labels: { ...template.labels, instance: `n-${requestIndex}-${i}` },
+    annotations: { ...template.annotations, sentAt },
+    fingerprint: `${requestIndex.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
+  }));
+  return JSON.stringify(payload);
+}
+
+interface PeerStats {
+  alerts: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+async function peerStats(peerUrl: string): Promise<PeerStats> {
+  return (await (await fetch(peerUrl)).json()) as PeerStats;
+}
+
+/** Sends `requests` webhooks at CONCURRENCY and waits until the peer has every alert; alerts/s from first send to last arrival. */
+async function drive(targetUrl: string, peerUrl: string, requests: number, alertsPerRequest: number, token?: string): Promise<{ rate: number; stats: PeerStats; rejected: number }> {
+  await fetch(`${peerUrl}/reset`, { method: 'POST' });
+  const dispatcher = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  let next = 0;
+  let rejected = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const response = await request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest), dispatcher });
+        await response.body.text();
+        if (response.statusCode !== 200) rejected += 1;
+      }
+    }),
+  );
+  const expected = requests * alertsPerRequest;
+  let stats = await peerStats(peerUrl);
+  for (let waited = 0; stats.alerts < expected && waited < 120_000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    stats = await peerStats(peerUrl);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  await dispatcher.close();
+  return { rate: stats.alerts / seconds, stats, rejected };
+}
+
+function line(name: string, result: { rate: number; stats: PeerStats; rejected: number }): string {
+  return `  ${name.padEnd(40)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${result.rejected ? `   rejected ${result.rejected}` : ''}`;
+}
+
+/** AlertAgent's alert path against a bare forwarder, at 1 and 50 alerts per request. */
+export async function runGatewayBench(): Promise<void> {
+  const db = await createTestDatabase();
+  const redis = testRedisPrefix();
+  const peer = await spawnScript(PEER);
+  const forwarder = await spawnScript(FORWARDER, [`${peer.url}/hook`]);
+  const server = await startServeProcess({
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redis.prefix,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
+    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
+    console.log(`\nGateway: webhook → channel peer (separate processes), ${CONCURRENCY} concurrent senders, PostgreSQL + Redis; latency = send → arrival at the peer:`);
+    console.log(line(`bare forwarder, 1 alert/request`, await drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1)));
+    console.log(line(`AlertAgent, 1 alert/request`, await drive(webhook, peer.url, SINGLE_REQUESTS, 1, BOOTSTRAP)));
+    console.log(line(`bare forwarder, 50 alerts/request`, await drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50)));
+    console.log(line(`AlertAgent, 50 alerts/request`, await drive(webhook, peer.url, BATCH_REQUESTS, 50, BOOTSTRAP)));
+  } finally {
+    await server.stop();
+    forwarder.child.kill();
+    peer.child.kill();
+    await db.drop();
+    await redis.cleanup();
+  }
+}
+
+if (require.main === module) {
+  runGatewayBench().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
