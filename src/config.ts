@@ -123,6 +123,10 @@ export const configSchema = z.strictObject({
       sweepIntervalMs: positiveInt.default(10_000),
       /** A receipt still unprocessed this long after it was accepted was left by a crash; the sweeper finishes it. */
       orphanAfterMs: positiveInt.default(10_000),
+      /** Alertmanager HA replicas each send the same notification: copies within this window are dropped. */
+      dedupeWindowMs: positiveInt.default(60_000),
+      /** With the gateway.convergence flag on: repeats of one firing alert within this window are folded. */
+      convergenceWindowMs: positiveInt.default(5 * 60_000),
     })
     .prefault({}),
   retention: z
@@ -170,6 +174,8 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
   { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
+  { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
+  { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

@@ -7,6 +7,7 @@ import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
 import { GatewayService } from './gateway/gateway.service';
 import { RouteService } from './gateway/route.service';
+import { InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
 import { loadSecretBox } from './security/encryption-keys';
 import { AuditRetentionJob } from './maintenance/audit-retention.job';
 import type { Logger } from './observability/logger';
@@ -109,7 +110,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
-  const gateway = new GatewayService(storage.orm, routes, deliveries, events, metrics, logger.child({ component: 'gateway' }), config.gateway.orphanAfterMs);
+  const gateway = new GatewayService({
+    orm: storage.orm,
+    routes,
+    deliveries,
+    events,
+    metrics,
+    logger: logger.child({ component: 'gateway' }),
+    windows: redis ? new RedisWindowStore(redis.commands, config.redis.keyPrefix) : new InProcessWindowStore(),
+    flags,
+    settings: config.gateway,
+  });
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
     redis: redis ? () => pingRedis(redis.commands) : null,

@@ -4,12 +4,27 @@ import type { AlertRecordState } from '../../entities/gateway/alert-record.entit
 import type { DeliveryRow } from '../channels/delivery.repository';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
+import type { Config } from '../../config';
+import type { FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
 import { fingerprintOf, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 import type { CompiledRoute, RouteService } from './route.service';
+import type { WindowStore } from './window-store';
+
+export interface GatewayDeps {
+  orm: MikroORM;
+  routes: RouteService;
+  deliveries: DeliveryService;
+  events: EventBus;
+  metrics: Metrics;
+  logger: Logger;
+  windows: WindowStore;
+  flags: FlagResolver;
+  settings: Config['gateway'];
+}
 
 export interface Acceptance {
   receiptId: string;
@@ -45,15 +60,29 @@ export class GatewayService {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly routes: RouteService,
-    private readonly deliveries: DeliveryService,
-    private readonly events: EventBus,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-    private readonly orphanAfterMs: number,
-  ) {}
+  private readonly orm: MikroORM;
+  private readonly routes: RouteService;
+  private readonly deliveries: DeliveryService;
+  private readonly events: EventBus;
+  private readonly metrics: Metrics;
+  private readonly logger: Logger;
+  private readonly windows: WindowStore;
+  private readonly flags: FlagResolver;
+  private readonly settings: Config['gateway'];
+
+  constructor(deps: GatewayDeps) {
+    ({
+      orm: this.orm,
+      routes: this.routes,
+      deliveries: this.deliveries,
+      events: this.events,
+      metrics: this.metrics,
+      logger: this.logger,
+      windows: this.windows,
+      flags: this.flags,
+      settings: this.settings,
+    } = deps);
+  }
 
   /**
    * Stores the receipt and one record per alert in a single statement (atomic without an explicit
@@ -122,8 +151,10 @@ export class GatewayService {
     }
     const routedAt = new Date();
 
+    // Alerts that are copies (Alertmanager HA) or repeats inside a convergence window go nowhere.
+    const held = await this.holdBack(receiptId, payload);
     // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager groups them.
-    const decisions = payload.alerts.map((alert) => this.routes.decide(alert.labels));
+    const decisions = payload.alerts.map((alert, index) => (held[index] ? { routes: [], channelIds: [] } : this.routes.decide(alert.labels)));
     const groups = new Map<string, { route: CompiledRoute; channelId: string; indexes: number[] }>();
     decisions.forEach((decision, index) => {
       for (const route of decision.routes) {
@@ -158,7 +189,7 @@ export class GatewayService {
     }
     const updates = payload.alerts.map((alert, index) => {
       const { deliveries, failedHandOff } = perAlert[index];
-      const state = stateOf(deliveries, decisions[index].routes.length > 0, failedHandOff);
+      const state = held[index]?.state ?? stateOf(deliveries, decisions[index].routes.length > 0, failedHandOff);
       const delivered = deliveries.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
       return {
         id: recordIdFor(receiptId, index),
@@ -174,7 +205,8 @@ export class GatewayService {
       const labels = metricLabels(update.alert);
       this.metrics.gatewayAlerts.inc({ stage: stageOf(update.state), ...labels });
       if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
-      void this.publish(update.state, update.id, receiptId, update.alert, update.state === 'failed' ? 'no channel accepted the alert' : null);
+      const index = updates.indexOf(update);
+      void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
     }
   }
 
@@ -184,7 +216,7 @@ export class GatewayService {
       this.orm.em
         .getConnection()
         .execute(`select "id" from "alert_receipt" where "processed_at" is null and "received_at" < ? order by "received_at" limit 200`, [
-          new Date(Date.now() - this.orphanAfterMs),
+          new Date(Date.now() - this.settings.orphanAfterMs),
         ]),
     );
     for (const { id } of rows) await RequestContext.create(this.orm.em, () => this.process(id)).catch((err) => this.logger.error({ err, receiptId: id }, 'could not resume a receipt'));
@@ -202,6 +234,31 @@ export class GatewayService {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Decides which alerts of a receipt are held back: copies of a notification already taken
+   * (always), and repeats of a firing alert within the convergence window (behind the flag).
+   * A resolved alert always goes out, and ends its alert's convergence window.
+   */
+  private async holdBack(receiptId: string, payload: AlertmanagerPayload): Promise<Array<{ state: AlertRecordState; detail: string } | null>> {
+    const converging = this.flags.isEnabled('gateway.convergence');
+    const group = createHash('sha1').update(payload.groupKey).digest('hex').slice(0, 16);
+    return Promise.all(
+      payload.alerts.map(async (alert) => {
+        const fingerprint = alert.fingerprint || fingerprintOf(alert.labels);
+        const copy = await this.windows.claim(`dedupe:${group}:${fingerprint}:${alert.status}:${alert.startsAt}`, receiptId, this.settings.dedupeWindowMs);
+        if (copy.owner !== receiptId) return { state: 'duplicate' as const, detail: `same notification already taken by receipt ${copy.owner}` };
+        if (!converging) return null;
+        if (alert.status === 'resolved') {
+          await this.windows.close(`converge:${fingerprint}`);
+          return null;
+        }
+        const repeat = await this.windows.claim(`converge:${fingerprint}`, receiptId, this.settings.convergenceWindowMs);
+        if (repeat.owner === receiptId) return null;
+        return { state: 'converged' as const, detail: `repeat ${repeat.count} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
+      }),
+    );
   }
 
   private runInBackground(receiptId: string, known: { payload: AlertmanagerPayload; receivedAt: Date }): void {
@@ -253,7 +310,14 @@ export class GatewayService {
   }
 
   private async publish(state: AlertRecordState, recordId: string, receiptId: string, alert: AlertmanagerAlert, detail: string | null): Promise<void> {
-    const type: GatewayEvent['type'] = state === 'delivered' || state === 'partially_delivered' ? 'delivered' : state === 'failed' ? 'failed' : state === 'unrouted' ? 'unrouted' : 'routed';
+    const delivered = state === 'delivered' || state === 'partially_delivered';
+    const type: GatewayEvent['type'] = delivered
+      ? alert.status === 'resolved'
+        ? 'resolved'
+        : 'delivered'
+      : state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged'
+        ? state
+        : 'routed';
     try {
       await this.events.publish('gateway.event', {
         type,

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -33,7 +36,9 @@ describe('Alertmanager webhook → routes → channels', () => {
     db = await createTestDatabase();
     await dbPeer.start();
     await fallbackPeer.start();
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
+    const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-gw-flags-')), 'flags.yaml');
+    writeFileSync(flagsFile, 'gateway.convergence: true\n');
+    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
     webhookUrl = `${server.baseUrl}/api/v1/alerts/alertmanager`;
@@ -91,6 +96,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   it('sends what no route matches to the default route, and accepts basic auth as Alertmanager sends it', async () => {
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'HighLatency', severity: 'warning' };
+    payload.alerts[0].fingerprint = 'b0b0b0b0b0b0b0b0';
     const basic = Buffer.from(`prod-cluster:${sender}`).toString('base64');
     expect((await post(payload, { authorization: `Basic ${basic}` })).status).toBe(200);
     await waitFor(() => fallbackPeer.accepted.length === 1, 'the default route');
@@ -103,8 +109,50 @@ describe('Alertmanager webhook → routes → channels', () => {
     }, admin);
     const payload = validPayload();
     payload.alerts[0].labels.severity = 'warning';
+    payload.alerts[0].fingerprint = 'c0c0c0c0c0c0c0c0';
     expect((await post(payload)).status).toBe(200);
     await waitFor(() => dbPeer.accepted.length === 2, 'the changed route to apply');
+  });
+
+  it('drops the copy an Alertmanager HA peer sends of the same notification, recording it as a duplicate', async () => {
+    const payload = validPayload();
+    payload.alerts[0].labels = { alertname: 'DiskFull', severity: 'critical', instance: 'ha-1' };
+    payload.alerts[0].fingerprint = 'd0d0d0d0d0d0d0d0';
+    const before = dbPeer.accepted.length;
+    expect((await post(payload)).status).toBe(200);
+    expect((await post(payload)).status).toBe(200);
+    await waitFor(async () => {
+      const res = await server.gql('{ alertRecords(fingerprint: "d0d0d0d0d0d0d0d0") { items { state } } }', undefined, admin);
+      const states = res.data!.alertRecords.items.map((r: { state: string }) => r.state).sort();
+      return states.length === 2 && states[0] === 'delivered' && states[1] === 'duplicate';
+    }, 'one delivered record and one duplicate');
+    expect(dbPeer.accepted.length - before).toBe(1);
+  });
+
+  it('with gateway.convergence on, folds repeats of a firing alert and always lets the resolution through', async () => {
+    const firing = (startsAt: string) => {
+      const payload = validPayload();
+      payload.alerts[0].labels = { alertname: 'DiskFull', severity: 'critical', instance: 'flappy' };
+      payload.alerts[0].fingerprint = 'e0e0e0e0e0e0e0e0';
+      payload.alerts[0].startsAt = startsAt;
+      return payload;
+    };
+    const before = dbPeer.accepted.length;
+    for (const minute of ['01', '02', '03']) expect((await post(firing(`2026-11-25T11:${minute}:00Z`))).status).toBe(200);
+    const resolved = firing('2026-11-25T11:03:00Z');
+    resolved.status = 'resolved';
+    resolved.alerts[0].status = 'resolved';
+    resolved.alerts[0].endsAt = '2026-11-25T11:04:00Z';
+    expect((await post(resolved)).status).toBe(200);
+    await waitFor(async () => {
+      const res = await server.gql('{ alertRecords(fingerprint: "e0e0e0e0e0e0e0e0") { items { state } } }', undefined, admin);
+      return res.data!.alertRecords.items.length === 4 && res.data!.alertRecords.items.every((r: { state: string }) => r.state !== 'received' && r.state !== 'routed');
+    }, 'all four processed');
+    const res = await server.gql('{ alertRecords(fingerprint: "e0e0e0e0e0e0e0e0", order: ASC) { items { state status } } }', undefined, admin);
+    expect(res.data!.alertRecords.items.filter((r: { state: string }) => r.state === 'converged')).toHaveLength(2);
+    expect(res.data!.alertRecords.items.filter((r: { state: string }) => r.state === 'delivered')).toHaveLength(2);
+    expect(dbPeer.accepted.length - before).toBe(2);
+    expect(dbPeer.accepted.at(-1)!.payload.status).toBe('resolved');
   });
 
   it('answers bad requests with a precise 4xx and stores nothing', async () => {
