@@ -54,6 +54,8 @@ export class Migration20261125110000_gateway extends Migration {
     this.addSql(`create index "alert_record_alertname_received_at_index" on "alert_record" ("alertname", "received_at");`);
     this.addSql(`create index "alert_record_fingerprint_received_at_index" on "alert_record" ("fingerprint", "received_at");`);
     this.addSql(`create index "alert_record_received_at_index" on "alert_record" ("received_at");`);
+    // Finds the records a delivery belongs to when its retries settle.
+    this.addSql(`create index "alert_record_delivery_ids_index" on "alert_record" using gin ("delivery_ids" jsonb_path_ops);`);
   }
 
   override async down(): Promise<void> {

@@ -9,6 +9,7 @@ export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
 @Index({ properties: ['receivedAt'] })
 @Index({ properties: ['fingerprint', 'receivedAt'] })
 @Index({ properties: ['alertname', 'receivedAt'] })
+@Index({ name: 'alert_record_delivery_ids_index', expression: 'create index "alert_record_delivery_ids_index" on "alert_record" using gin ("delivery_ids" jsonb_path_ops)' })
 export class AlertRecordEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -32,6 +32,7 @@ const SWEEP_BATCH = 500;
  */
 export class DeliveryService {
   private sweeper: NodeJS.Timeout | null = null;
+  private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
   private readonly backoff: BackoffPolicy;
 
   constructor(
@@ -86,12 +87,21 @@ export class DeliveryService {
     return this.record(delivery, sendable?.channel ?? null, outcome);
   }
 
+  find(id: string): Promise<DeliveryRow | null> {
+    return this.deliveries.findRow(id);
+  }
+
   /** Queues every delivery that is due or was orphaned by a crashed sender; runs at start-up and on a timer. */
   async resume(): Promise<number> {
     const now = new Date();
     const waking = await RequestContext.create(this.orm.em, () => this.deliveries.findWaking(now, SWEEP_BATCH));
     for (const { id, attempts, dueAt } of waking) await this.schedule(id, attempts + 1, dueAt);
     return waking.length;
+  }
+
+  /** Called when a delivery reaches delivered or failed after a retry (first attempts are reported by their caller). */
+  onSettledAfterRetry(listener: (delivery: DeliveryRow) => Promise<void>): void {
+    this.settledListeners.push(listener);
   }
 
   registerProcessor(): void {
@@ -161,7 +171,11 @@ export class DeliveryService {
     this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'retrying' ? 'retrying' : next.status });
     if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
     else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
-    return { ...delivery, ...next };
+    const settled = { ...delivery, ...next };
+    if (!retry && attempt > 1) {
+      for (const listener of this.settledListeners) await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
+    }
+    return settled;
   }
 
   /** The job id names the attempt and its due time, so the sweeper and the retry path never queue the same wake-up twice. */

@@ -82,6 +82,7 @@ export class GatewayService {
       flags: this.flags,
       settings: this.settings,
     } = deps);
+    this.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
   }
 
   /**
@@ -207,6 +208,29 @@ export class GatewayService {
       if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
       const index = updates.indexOf(update);
       void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
+    }
+  }
+
+  /** A delivery finished after retries: bring the records it served up to date and tell subscribers. */
+  async settleRecords(delivery: DeliveryRow): Promise<void> {
+    const connection = this.orm.em.getConnection();
+    const records: Array<{ id: string; receipt_id: string; delivery_ids: string[] | string; received_at: Date; labels: Record<string, string> | string; status: string; fingerprint: string }> =
+      await connection.execute(
+        `select "id", "receipt_id", "delivery_ids", "received_at", "labels", "status", "fingerprint" from "alert_record" where "delivery_ids" @> ?::jsonb`,
+        [JSON.stringify([delivery.id])],
+      );
+    for (const record of records) {
+      const ids: string[] = typeof record.delivery_ids === 'string' ? JSON.parse(record.delivery_ids) : record.delivery_ids;
+      const rows: DeliveryRow[] = (await Promise.all(ids.map((id) => this.deliveries.find(id)))).filter((d): d is DeliveryRow => d !== null);
+      const state = stateOf(rows, true, false);
+      const delivered = rows.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
+      const first = delivered.length > 0 ? new Date(Math.min(...delivered.map((d) => d.getTime()))) : null;
+      await connection.execute(`update "alert_record" set "state" = ?, "first_delivered_at" = coalesce("first_delivered_at", ?) where "id" = ?`, [state, first, record.id]);
+      const labels: Record<string, string> = typeof record.labels === 'string' ? JSON.parse(record.labels) : record.labels;
+      const alert = { status: record.status, labels, fingerprint: record.fingerprint } as AlertmanagerAlert;
+      if (first) this.metrics.gatewayFirstDelivery.observe(metricLabels(alert), Math.max(0, first.getTime() - new Date(record.received_at).getTime()) / 1000);
+      this.metrics.gatewayAlerts.inc({ stage: stageOf(state), ...metricLabels(alert) });
+      void this.publish(state, record.id, record.receipt_id, alert, state === 'failed' ? delivery.lastError : null);
     }
   }
 

@@ -15,6 +15,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   const redis = testRedisPrefix();
   const dbPeer = new WebhookPeer();
   const fallbackPeer = new WebhookPeer();
+  const flakyPeer = new WebhookPeer();
   let server: TestServer;
   let admin: string;
   let sender: string;
@@ -36,9 +37,17 @@ describe('Alertmanager webhook → routes → channels', () => {
     db = await createTestDatabase();
     await dbPeer.start();
     await fallbackPeer.start();
+    await flakyPeer.start();
     const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-gw-flags-')), 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.convergence: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      DELIVERY_BACKOFF_BASE_MS: '100',
+      DELIVERY_BACKOFF_MAX_MS: '300',
+    });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
     webhookUrl = `${server.baseUrl}/api/v1/alerts/alertmanager`;
@@ -53,6 +62,8 @@ describe('Alertmanager webhook → routes → channels', () => {
       admin,
     );
     routeId = route.data!.createRoute.id;
+    const flakyChannel = await channel('flaky', flakyPeer);
+    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'flaky', matchers: ['alertname="Flaky"'], channelIds: [flakyChannel] } }, admin);
     await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'default', isDefault: true, channelIds: [fallbackChannel] } }, admin);
   });
 
@@ -60,6 +71,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     await server?.stop();
     await dbPeer.stop();
     await fallbackPeer.stop();
+    await flakyPeer.stop();
     await db?.drop();
     await redis.cleanup();
   });
@@ -112,6 +124,23 @@ describe('Alertmanager webhook → routes → channels', () => {
     payload.alerts[0].fingerprint = 'c0c0c0c0c0c0c0c0';
     expect((await post(payload)).status).toBe(200);
     await waitFor(() => dbPeer.accepted.length === 2, 'the changed route to apply');
+  });
+
+  it('moves a record from routed to delivered when a retry gets through, and says so live', async () => {
+    flakyPeer.failWith = 503;
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Flaky") { type } }', 2);
+    await new Promise((r) => setTimeout(r, 150));
+    const payload = validPayload();
+    payload.alerts[0].labels = { alertname: 'Flaky', severity: 'warning' };
+    payload.alerts[0].fingerprint = 'f1f1f1f1f1f1f1f1';
+    expect((await post(payload)).status).toBe(200);
+    const state = async () => (await server.gql('{ alertRecords(fingerprint: "f1f1f1f1f1f1f1f1") { items { state firstDeliveredAt } } }', undefined, admin)).data!.alertRecords.items[0];
+    await waitFor(async () => (await state())?.state === 'routed', 'the record waiting on a retry');
+    flakyPeer.failWith = null;
+    await waitFor(async () => (await state()).state === 'delivered', 'the retry to settle the record');
+    expect((await state()).firstDeliveredAt).not.toBeNull();
+    const seen = (await events.done).map((e) => e.data!.gatewayEvents.type);
+    expect(seen).toEqual(['routed', 'delivered']);
   });
 
   it('drops the copy an Alertmanager HA peer sends of the same notification, recording it as a duplicate', async () => {
