@@ -6,6 +6,7 @@ import type { AuthService } from '../services/security/auth.service';
 import { roleAllows } from '../services/security/principal';
 
 export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
+const CLUSTER_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /**
  * Alertmanager's `http_config` sends either `Authorization: Bearer <token>` or basic auth; with
@@ -21,14 +22,14 @@ function bearerFrom(header: string | undefined): string | undefined {
 }
 
 /**
- * POST /api/v1/alerts/alertmanager: Alertmanager's webhook receiver. Answers 200 only once the
+ * POST /api/v1/alerts/alertmanager[/:cluster]: Alertmanager's webhook receiver. Answers 200 only once the
  * alerts are stored (so Alertmanager stops retrying only when nothing can be lost), 4xx for a
  * request that will never be valid, 5xx (which Alertmanager retries) when storing failed.
  */
 export function gatewayRoutes(gateway: GatewayService, auth: AuthService, bodyLimitBytes: number): Router {
   const router = Router();
   router.post(
-    ALERTMANAGER_WEBHOOK_PATH,
+    [ALERTMANAGER_WEBHOOK_PATH, `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`],
     async (req: Request, _res: Response, next: NextFunction) => {
       try {
         const principal = await auth.authenticate(bearerFrom(req.header('authorization')));
@@ -52,7 +53,14 @@ export function gatewayRoutes(gateway: GatewayService, auth: AuthService, bodyLi
             shown,
           );
         }
-        const acceptance = await gateway.accept(parsed.data, `${req.principal!.kind}:${req.principal!.name}`);
+        const cluster = req.params.cluster as string | undefined;
+        if (cluster !== undefined) {
+          if (!CLUSTER_NAME.test(cluster)) throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
+          // The per-cluster endpoint labels what it receives, as an external label would; an alert's own label wins.
+          for (const alert of parsed.data.alerts) alert.labels.cluster ??= cluster;
+        }
+        const source = cluster ? `cluster:${cluster}` : `${req.principal!.kind}:${req.principal!.name}`;
+        const acceptance = await gateway.accept(parsed.data, source);
         res.status(200).json({ status: 'accepted', ...acceptance });
       } catch (err) {
         next(err);

@@ -221,7 +221,7 @@ function httpMetrics(services: Services) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const stop = services.metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
-      const route = KNOWN_ROUTES.has(req.path) ? req.path : 'other';
+      const route = KNOWN_ROUTES.has(req.path) ? req.path : req.path.startsWith(`${ALERTMANAGER_WEBHOOK_PATH}/`) ? `${ALERTMANAGER_WEBHOOK_PATH}/:cluster` : 'other';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -114,6 +114,21 @@ describe('Alertmanager webhook → routes → channels', () => {
     await waitFor(() => fallbackPeer.accepted.length === 1, 'the default route');
   });
 
+  it('labels alerts with the cluster named in the per-cluster endpoint, unless they carry their own', async () => {
+    const payload = validPayload();
+    payload.alerts = [
+      { ...payload.alerts[0], labels: { alertname: 'ClusterA', severity: 'info' }, fingerprint: 'a1a1a1a1a1a1a1a1' },
+      { ...payload.alerts[0], labels: { alertname: 'ClusterA', severity: 'info', cluster: 'own' }, fingerprint: 'a2a2a2a2a2a2a2a2' },
+    ];
+    const response = await fetch(`${webhookUrl}/eu-west`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    expect(response.status).toBe(200);
+    await waitFor(async () => (await server.gql('{ alertRecords(alertname: "ClusterA") { total } }', undefined, admin)).data!.alertRecords.total === 2, 'both records');
+    const records = await server.gql('{ alertRecords(alertname: "ClusterA", order: ASC) { items { fingerprint cluster } } }', undefined, admin);
+    expect(records.data!.alertRecords.items.map((r: { cluster: string }) => r.cluster).sort()).toEqual(['eu-west', 'own']);
+    const bad = await fetch(`${webhookUrl}/bad%20name`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    expect(bad.status).toBe(400);
+  });
+
   it('applies a route change at once, without a restart', async () => {
     await server.gql('mutation($id: ID!, $i: RouteInput!) { updateRoute(id: $id, input: $i) { id } }', {
       id: routeId,
