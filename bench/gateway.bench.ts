@@ -41,7 +41,8 @@ async function spawnScript(script: string, args: string[] = []): Promise<{ url: 
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-function payloadOf(requestIndex: number, alertsPerRequest: number): string {
+/** Each run starts its alerts at its own time, so no run's alerts look like another's (the gateway drops such copies). */
+function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: string): string {
   const payload = validPayload();
   const template = payload.alerts[0];
   const sentAt = String(Date.now());
@@ -50,6 +51,7 @@ function payloadOf(requestIndex: number, alertsPerRequest: number): string {
     ...template,
     labels: { ...template.labels, instance: `n-${requestIndex}-${i}` },
     annotations: { ...template.annotations, sentAt },
+    startsAt: runStartsAt,
     fingerprint: `${requestIndex.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
   }));
   return JSON.stringify(payload);
@@ -73,11 +75,12 @@ async function drive(targetUrl: string, peerUrl: string, requests: number, alert
   let next = 0;
   let rejected = 0;
   const started = Date.now();
+  const runStartsAt = new Date(started).toISOString();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < requests) {
         const i = next++;
-        const response = await request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest), dispatcher });
+        const response = await request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest, runStartsAt), dispatcher });
         await response.body.text();
         if (response.statusCode !== 200) rejected += 1;
       }
