@@ -7,7 +7,7 @@ import { toPageRequest } from '../schema/common/page.args';
 import {
   AlertRecordPageType,
   AlertRecordsArgs,
-  GatewayEventsArgs,
+  AlertFilterArgs,
   GatewayEventType,
   RouteInput,
   RouteType,
@@ -63,11 +63,12 @@ export class GatewayResolver {
 
   @Authorized()
   @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
-  async alertRecords(@Args() args: AlertRecordsArgs): Promise<AlertRecordPageType> {
+  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs): Promise<AlertRecordPageType> {
     const page = toPageRequest(args);
     const where: FilterQuery<AlertRecordEntity> = {};
+    const given = { ...filter, state: args.state, fingerprint: args.fingerprint };
     for (const key of ['alertname', 'severity', 'cluster', 'status', 'state', 'fingerprint'] as const) {
-      const value = args[key];
+      const value = given[key];
       if (value) (where as Record<string, unknown>)[key] = value;
     }
     const [items, total] = await this.em.findAndCount(AlertRecordEntity, where, {
@@ -84,14 +85,14 @@ export class GatewayResolver {
   @Authorized()
   @Subscription(() => GatewayEventType, {
     topics: 'gateway.event',
-    filter: ({ payload, args }: { payload: GatewayEvent; args: GatewayEventsArgs }) =>
+    filter: ({ payload, args }: { payload: GatewayEvent; args: AlertFilterArgs }) =>
       (!args.cluster || payload.cluster === args.cluster) &&
       (!args.severity || payload.severity === args.severity) &&
       (!args.alertname || payload.alertname === args.alertname) &&
       (!args.status || payload.status === args.status),
     description: 'Gateway events as they happen on any replica, optionally filtered',
   })
-  gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: GatewayEventsArgs): GatewayEventType {
+  gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: AlertFilterArgs): GatewayEventType {
     return { ...event, at: new Date(event.at) };
   }
 }

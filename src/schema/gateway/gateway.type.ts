@@ -53,14 +53,9 @@ export class RouteInput {
   position?: number;
 }
 
-@ObjectType('AlertRecord', { description: 'The processing record of one alert in one webhook receipt' })
-export class AlertRecordType {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => ID)
-  receiptId!: string;
-
+/** The fields that identify an alert, shared by records and live events. */
+@ObjectType()
+export abstract class AlertIdentityType {
   @Field()
   fingerprint!: string;
 
@@ -75,6 +70,15 @@ export class AlertRecordType {
 
   @Field(() => String, { nullable: true })
   cluster!: string | null;
+}
+
+@ObjectType('AlertRecord', { description: 'The processing record of one alert in one webhook receipt' })
+export class AlertRecordType extends AlertIdentityType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  receiptId!: string;
 
   @Field(() => GraphQLJSONObject)
   labels!: Record<string, string>;
@@ -119,18 +123,6 @@ export class AlertRecordPageType {
 @ArgsType()
 export class AlertRecordsArgs extends PageArgs {
   @Field(() => String, { nullable: true })
-  alertname?: string | null;
-
-  @Field(() => String, { nullable: true })
-  severity?: string | null;
-
-  @Field(() => String, { nullable: true })
-  cluster?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'firing or resolved' })
-  status?: string | null;
-
-  @Field(() => String, { nullable: true })
   state?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -138,7 +130,7 @@ export class AlertRecordsArgs extends PageArgs {
 }
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
-export class GatewayEventType {
+export class GatewayEventType extends AlertIdentityType {
   @Field({ description: 'routed, delivered, failed or unrouted' })
   type!: string;
 
@@ -149,29 +141,15 @@ export class GatewayEventType {
   receiptId!: string;
 
   @Field()
-  fingerprint!: string;
-
-  @Field()
-  alertname!: string;
-
-  @Field(() => String, { nullable: true })
-  severity!: string | null;
-
-  @Field(() => String, { nullable: true })
-  cluster!: string | null;
-
-  @Field()
-  status!: string;
-
-  @Field()
   at!: Date;
 
   @Field(() => String, { nullable: true })
   detail!: string | null;
 }
 
+/** Filters shared by the record list and the live stream. */
 @ArgsType()
-export class GatewayEventsArgs {
+export class AlertFilterArgs {
   @Field(() => String, { nullable: true })
   cluster?: string | null;
 
