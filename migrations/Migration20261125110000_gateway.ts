@@ -10,6 +10,7 @@ export class Migration20261125110000_gateway extends Migration {
       "matchers" jsonb not null,
       "channel_ids" jsonb not null,
       "continue_matching" boolean not null default false,
+      "per_alert" boolean not null default false,
       "is_default" boolean not null default false,
       "enabled" boolean not null default true,
       "created_at" timestamptz not null,

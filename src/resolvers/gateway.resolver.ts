@@ -23,6 +23,7 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
     matchers: route.matchers.map(formatMatcher),
     channelIds: route.channelIds,
     continueMatching: route.continueMatching,
+    perAlert: route.perAlert,
     isDefault: route.isDefault,
     enabled: route.enabled,
   };

@@ -24,6 +24,10 @@ export class GatewayRouteEntity {
   @Property({ type: 'boolean' })
   continueMatching: boolean = false;
 
+  /** Send each alert as its own message instead of one message per webhook group. */
+  @Property({ type: 'boolean' })
+  perAlert: boolean = false;
+
   /** The route used when no other route matches; at most one. */
   @Property({ type: 'boolean' })
   isDefault: boolean = false;

@@ -22,6 +22,9 @@ export class RouteType {
   @Field({ description: 'Keep trying later routes after this one matched' })
   continueMatching!: boolean;
 
+  @Field({ description: 'One message per alert instead of one per webhook group' })
+  perAlert!: boolean;
+
   @Field({ description: 'Used when no other route matches' })
   isDefault!: boolean;
 
@@ -42,6 +45,9 @@ export class RouteInput {
 
   @Field({ nullable: true })
   continueMatching?: boolean;
+
+  @Field({ nullable: true, description: 'One message per alert instead of one per webhook group (default false)' })
+  perAlert?: boolean;
 
   @Field({ nullable: true })
   isDefault?: boolean;

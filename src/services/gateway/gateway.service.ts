@@ -154,13 +154,14 @@ export class GatewayService {
 
     // Alerts that are copies (Alertmanager HA) or repeats inside a convergence window go nowhere.
     const held = await this.holdBack(receiptId, payload);
-    // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager groups them.
+    // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager
+    // groups them; a per-alert route gives each alert its own message.
     const decisions = payload.alerts.map((alert, index) => (held[index] ? { routes: [], channelIds: [] } : this.routes.decide(alert.labels)));
     const groups = new Map<string, { route: CompiledRoute; channelId: string; indexes: number[] }>();
     decisions.forEach((decision, index) => {
       for (const route of decision.routes) {
         for (const channelId of route.channelIds) {
-          const key = `${route.id}:${channelId}`;
+          const key = route.perAlert ? `${route.id}:${channelId}:${index}` : `${route.id}:${channelId}`;
           const group = groups.get(key) ?? { route, channelId, indexes: [] };
           group.indexes.push(index);
           groups.set(key, group);

@@ -14,6 +14,7 @@ const routeInput = z.strictObject({
   matchers: z.array(z.string()).max(50).default([]),
   channelIds: z.array(z.uuid('expected a channel id')).max(100).default([]),
   continueMatching: z.boolean().default(false),
+  perAlert: z.boolean().default(false),
   isDefault: z.boolean().default(false),
   enabled: z.boolean().default(true),
   position: z.number().int().min(0).optional(),
@@ -27,6 +28,7 @@ export interface CompiledRoute {
   matchers: CompiledMatcher[];
   channelIds: string[];
   continueMatching: boolean;
+  perAlert: boolean;
 }
 
 export interface RoutingTable {
@@ -132,6 +134,7 @@ export class RouteService {
       matchers,
       channelIds: input.channelIds,
       continueMatching: input.continueMatching,
+      perAlert: input.perAlert,
       isDefault: input.isDefault,
       enabled: input.enabled,
       position,
@@ -161,6 +164,7 @@ export class RouteService {
       matchers: r.matchers.map((m) => compileMatcher(m)),
       channelIds: r.channelIds,
       continueMatching: r.continueMatching,
+      perAlert: r.perAlert,
     });
     const enabled = rows.filter((r) => r.enabled);
     this.table = {

@@ -158,6 +158,20 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(seen).toEqual(['routed', 'delivered']);
   });
 
+  it('sends one message per alert on a per-alert route, one per group otherwise', async () => {
+    const perAlertPeer = new WebhookPeer();
+    await perAlertPeer.start();
+    const channel = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'pager', type: 'webhook', config: { url: `${perAlertPeer.baseUrl}/h` } } }, admin)).data!.createChannel.id;
+    const route = await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { perAlert } }', { i: { name: 'paging', matchers: ['alertname="Page"'], channelIds: [channel], perAlert: true, position: 0 } }, admin);
+    expect(route.data!.createRoute.perAlert).toBe(true);
+    const payload = validPayload();
+    payload.alerts = ['p1', 'p2', 'p3'].map((instance, i) => ({ ...payload.alerts[0], labels: { alertname: 'Page', instance }, fingerprint: `9${i}9${i}9${i}9${i}9${i}9${i}9${i}9${i}` }));
+    expect((await post(payload)).status).toBe(200);
+    await waitFor(() => perAlertPeer.accepted.length === 3, 'three separate messages');
+    expect(perAlertPeer.accepted.map((r) => r.payload.alerts.length)).toEqual([1, 1, 1]);
+    await perAlertPeer.stop();
+  });
+
   it('drops the copy an Alertmanager HA peer sends of the same notification, recording it as a duplicate', async () => {
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'DiskFull', severity: 'critical', instance: 'ha-1' };
