@@ -112,6 +112,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
   const gateway = new GatewayService({
     orm: storage.orm,
+    queue,
     routes,
     deliveries,
     events,
@@ -155,6 +156,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         auditRetention.schedule();
         deliveries.registerProcessor();
         deliveries.startSweeper();
+        gateway.registerProcessor();
         gateway.startSweeper(config.gateway.sweepIntervalMs);
       }
     },

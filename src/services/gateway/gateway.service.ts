@@ -11,11 +11,13 @@ import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
 import { fingerprintOf, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
+import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteService } from './route.service';
 import type { WindowStore } from './window-store';
 
 export interface GatewayDeps {
   orm: MikroORM;
+  queue: JobQueue;
   routes: RouteService;
   deliveries: DeliveryService;
   events: EventBus;
@@ -61,6 +63,7 @@ export class GatewayService {
   private readonly inFlight = new Set<Promise<void>>();
 
   private readonly orm: MikroORM;
+  private readonly queue: JobQueue;
   private readonly routes: RouteService;
   private readonly deliveries: DeliveryService;
   private readonly events: EventBus;
@@ -73,6 +76,7 @@ export class GatewayService {
   constructor(deps: GatewayDeps) {
     ({
       orm: this.orm,
+      queue: this.queue,
       routes: this.routes,
       deliveries: this.deliveries,
       events: this.events,
@@ -279,11 +283,59 @@ export class GatewayService {
           await this.windows.close(`converge:${fingerprint}`);
           return null;
         }
-        const repeat = await this.windows.claim(`converge:${fingerprint}`, receiptId, this.settings.convergenceWindowMs);
+        const windowKey = `converge:${fingerprint}`;
+        const repeat = await this.windows.claim(windowKey, receiptId, this.settings.convergenceWindowMs);
         if (repeat.owner === receiptId) return null;
-        return { state: 'converged' as const, detail: `repeat ${repeat.count} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
+        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alert, fingerprint));
+        return { state: 'converged' as const, detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
       }),
     );
+  }
+
+  /** The first folded repeat books one summary for the window, sent just before it closes. */
+  private async scheduleSummary(windowKey: string, owner: string, expiresAt: number, alert: AlertView): Promise<void> {
+    const channelIds = this.routes.decide(alert.labels).channelIds;
+    if (channelIds.length === 0) return;
+    const jobId = `convergence-summary_${createHash('sha1').update(`${windowKey}|${owner}`).digest('hex')}`;
+    const delayMs = Math.max(0, expiresAt - Date.now() - 250);
+    await this.queue
+      .enqueue('gateway.convergence-summary', { windowKey, owner, channelIds, alert, windowMs: this.settings.convergenceWindowMs }, { jobId, delayMs, attempts: 3 })
+      .catch((err) => this.logger.warn({ err, windowKey }, 'could not schedule a convergence summary'));
+  }
+
+  registerProcessor(): void {
+    this.queue.process('gateway.convergence-summary', async ({ data }) => {
+      const window = await this.windows.peek(data.windowKey);
+      // Closed early by a resolution (which went out), or already a new window: nothing to summarise.
+      if (!window || window.owner !== data.owner || window.count < 2) return;
+      const repeats = window.count - 1;
+      const minutes = Math.max(1, Math.round(data.windowMs / 60_000));
+      const alert: AlertView = {
+        ...data.alert,
+        annotations: {
+          ...data.alert.annotations,
+          alertagent_folded_repeats: String(repeats),
+          alertagent_convergence: `repeated ${repeats} more time${repeats === 1 ? '' : 's'} within ${minutes} min of the first notification`,
+        },
+      };
+      const message: ChannelMessage = {
+        kind: 'alerts',
+        status: 'firing',
+        alerts: [alert],
+        groupLabels: { alertname: alert.labels.alertname ?? '' },
+        commonLabels: alert.labels,
+        commonAnnotations: alert.annotations,
+      };
+      await RequestContext.create(this.orm.em, () =>
+        Promise.all(
+          data.channelIds.map((channelId) =>
+            this.deliveries.deliver(channelId, message, { source: 'convergence', idempotencyKey: `convergence:${data.owner}:${data.windowKey}:${channelId}` }).catch((err) =>
+              this.logger.warn({ err, channelId }, 'could not send a convergence summary'),
+            ),
+          ),
+        ),
+      );
+    });
   }
 
   private runInBackground(receiptId: string, known: { payload: AlertmanagerPayload; receivedAt: Date }): void {

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 export interface WindowClaim {
   owner: string;
   count: number;
+  /** When the window closes (epoch ms). */
+  expiresAt: number;
 }
 
 /**
@@ -13,13 +15,15 @@ export interface WindowClaim {
  */
 export interface WindowStore {
   claim(key: string, owner: string, windowMs: number): Promise<WindowClaim>;
+  /** The window as it stands, without claiming; null once it has closed. */
+  peek(key: string): Promise<WindowClaim | null>;
   /** Ends a window early (a resolved alert ends its firing window). */
   close(key: string): Promise<void>;
 }
 
 /** The embedded-mode store: windows in this process only. */
 export class InProcessWindowStore implements WindowStore {
-  private readonly windows = new Map<string, WindowClaim & { expires: number }>();
+  private readonly windows = new Map<string, { owner: string; count: number; expires: number }>();
 
   async claim(key: string, owner: string, windowMs: number): Promise<WindowClaim> {
     const now = Date.now();
@@ -27,10 +31,16 @@ export class InProcessWindowStore implements WindowStore {
     const current = this.windows.get(key);
     if (!current || current.expires <= now) {
       this.windows.set(key, { owner, count: 1, expires: now + windowMs });
-      return { owner, count: 1 };
+      return { owner, count: 1, expiresAt: now + windowMs };
     }
     if (current.owner !== owner) current.count += 1;
-    return { owner: current.owner, count: current.count };
+    return { owner: current.owner, count: current.count, expiresAt: current.expires };
+  }
+
+  async peek(key: string): Promise<WindowClaim | null> {
+    const current = this.windows.get(key);
+    if (!current || current.expires <= Date.now()) return null;
+    return { owner: current.owner, count: current.count, expiresAt: current.expires };
   }
 
   async close(key: string): Promise<void> {
@@ -44,12 +54,18 @@ local owner = redis.call('HGET', KEYS[1], 'owner')
 if not owner then
   redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'count', 1)
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {ARGV[1], 1}
+  return {ARGV[1], 1, tonumber(ARGV[2])}
 end
 if owner == ARGV[1] then
-  return {owner, tonumber(redis.call('HGET', KEYS[1], 'count'))}
+  return {owner, tonumber(redis.call('HGET', KEYS[1], 'count')), redis.call('PTTL', KEYS[1])}
 end
-return {owner, redis.call('HINCRBY', KEYS[1], 'count', 1)}
+return {owner, redis.call('HINCRBY', KEYS[1], 'count', 1), redis.call('PTTL', KEYS[1])}
+`;
+
+const PEEK_SCRIPT = `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner then return nil end
+return {owner, tonumber(redis.call('HGET', KEYS[1], 'count')), redis.call('PTTL', KEYS[1])}
 `;
 
 /** The scale-out store: windows in Redis, so every gateway replica agrees. */
@@ -60,8 +76,14 @@ export class RedisWindowStore implements WindowStore {
   ) {}
 
   async claim(key: string, owner: string, windowMs: number): Promise<WindowClaim> {
-    const [winner, count] = (await this.redis.eval(CLAIM_SCRIPT, 1, this.key(key), owner, String(windowMs))) as [string, number];
-    return { owner: winner, count: Number(count) };
+    const [winner, count, ttl] = (await this.redis.eval(CLAIM_SCRIPT, 1, this.key(key), owner, String(windowMs))) as [string, number, number];
+    return { owner: winner, count: Number(count), expiresAt: Date.now() + Math.max(0, Number(ttl)) };
+  }
+
+  async peek(key: string): Promise<WindowClaim | null> {
+    const found = (await this.redis.eval(PEEK_SCRIPT, 1, this.key(key))) as [string, number, number] | null;
+    if (!found) return null;
+    return { owner: found[0], count: Number(found[1]), expiresAt: Date.now() + Math.max(0, Number(found[2])) };
   }
 
   async close(key: string): Promise<void> {

@@ -1,10 +1,14 @@
+import type { AlertView } from '../channels/message';
+
 /** Every queue and the data its jobs carry. Job data holds ids and small values; processors reload the rest. */
 export interface QueueJobs {
   /** Deletes audit events older than the retention period. */
   'maintenance.prune-audit': { olderThanDays: number };
   /** Wakes a delivery up for its next attempt; the delivery row decides whether one is due. */
   'delivery.attempt': { deliveryId: string };
+  /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
+  'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number };
 }
 
 export type QueueName = keyof QueueJobs;
-export const QUEUE_NAMES: QueueName[] = ['maintenance.prune-audit', 'delivery.attempt'];
+export const QUEUE_NAMES: QueueName[] = ['maintenance.prune-audit', 'delivery.attempt', 'gateway.convergence-summary'];

@@ -47,6 +47,7 @@ describe('Alertmanager webhook → routes → channels', () => {
       FLAGS_BOOTSTRAP_FILE: flagsFile,
       DELIVERY_BACKOFF_BASE_MS: '100',
       DELIVERY_BACKOFF_MAX_MS: '300',
+      GATEWAY_CONVERGENCE_WINDOW_MS: '2000',
     });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
@@ -211,6 +212,23 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(res.data!.alertRecords.items.filter((r: { state: string }) => r.state === 'delivered')).toHaveLength(2);
     expect(dbPeer.accepted.length - before).toBe(2);
     expect(dbPeer.accepted.at(-1)!.payload.status).toBe('resolved');
+  });
+
+  it('with gateway.convergence on, sends one summary with the count of folded repeats when the window closes', async () => {
+    const repeat = (startsAt: string) => {
+      const payload = validPayload();
+      payload.alerts[0].labels = { alertname: 'DiskFull', severity: 'critical', instance: 'noisy' };
+      payload.alerts[0].fingerprint = 'ababababababab01';
+      payload.alerts[0].startsAt = startsAt;
+      return payload;
+    };
+    const before = dbPeer.accepted.length;
+    for (const second of ['01', '02', '03']) expect((await post(repeat(`2026-11-25T12:00:${second}Z`))).status).toBe(200);
+    await waitFor(() => dbPeer.accepted.length - before === 2, 'the first notification and the summary', 10_000);
+    const summary = dbPeer.accepted.at(-1)!.payload.alerts[0];
+    expect(summary.labels.instance).toBe('noisy');
+    expect(summary.annotations.alertagent_folded_repeats).toBe('2');
+    expect(summary.annotations.alertagent_convergence).toBe('repeated 2 more times within 1 min of the first notification');
   });
 
   it('answers bad requests with a precise 4xx and stores nothing', async () => {

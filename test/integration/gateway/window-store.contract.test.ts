@@ -20,14 +20,18 @@ describe.each([
   afterEach(() => harness.close());
 
   it('gives the window to the first claimant and counts the others', async () => {
-    expect(await harness.store.claim('k', 'r1', 10_000)).toEqual({ owner: 'r1', count: 1 });
-    expect(await harness.store.claim('k', 'r2', 10_000)).toEqual({ owner: 'r1', count: 2 });
-    expect(await harness.store.claim('k', 'r3', 10_000)).toEqual({ owner: 'r1', count: 3 });
+    expect(await harness.store.claim('k', 'r1', 10_000)).toMatchObject({ owner: 'r1', count: 1 });
+    expect(await harness.store.claim('k', 'r2', 10_000)).toMatchObject({ owner: 'r1', count: 2 });
+    const third = await harness.store.claim('k', 'r3', 10_000);
+    expect(third).toMatchObject({ owner: 'r1', count: 3 });
+    expect(third.expiresAt - Date.now()).toBeGreaterThan(9_000);
+    expect(await harness.store.peek('k')).toMatchObject({ owner: 'r1', count: 3 });
+    expect(await harness.store.peek('missing')).toBeNull();
   });
 
   it('does not count the owner claiming again (a receipt reprocessed after a crash)', async () => {
     await harness.store.claim('k', 'r1', 10_000);
-    expect(await harness.store.claim('k', 'r1', 10_000)).toEqual({ owner: 'r1', count: 1 });
+    expect(await harness.store.claim('k', 'r1', 10_000)).toMatchObject({ owner: 'r1', count: 1 });
   });
 
   it('opens a new window once the old one expires or is closed', async () => {
