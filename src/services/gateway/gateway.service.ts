@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { AlertRecordState } from '../../entities/gateway/alert-record.entity';
+import { NotFoundError } from '../../errors';
 import type { DeliveryRow } from '../channels/delivery.repository';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
@@ -178,24 +179,30 @@ export class GatewayService {
         const message = this.messageFor(payload, group.indexes);
         try {
           const delivery = await this.deliveries.deliver(group.channelId, message, { source: 'gateway', idempotencyKey: `${receiptId}:${key}` });
-          return { group, delivery };
+          return { group, delivery, gone: false };
         } catch (err) {
+          // A route that still names a deleted channel will never work: record it, do not retry it.
+          if (err instanceof NotFoundError) return { group, delivery: null, gone: true };
           this.logger.error({ err, receiptId, channelId: group.channelId }, 'could not hand an alert group to delivery');
-          return { group, delivery: null };
+          return { group, delivery: null, gone: false };
         }
       }),
     );
 
-    const perAlert = payload.alerts.map(() => ({ deliveries: [] as DeliveryRow[], failedHandOff: false }));
-    for (const { group, delivery } of results) {
+    const perAlert = payload.alerts.map(() => ({ deliveries: [] as DeliveryRow[], failedHandOff: false, missingChannels: [] as string[] }));
+    for (const { group, delivery, gone } of results) {
       for (const index of group.indexes) {
         if (delivery) perAlert[index].deliveries.push(delivery);
+        else if (gone) perAlert[index].missingChannels.push(group.channelId);
         else perAlert[index].failedHandOff = true;
       }
     }
     const updates = payload.alerts.map((alert, index) => {
-      const { deliveries, failedHandOff } = perAlert[index];
-      const state = held[index]?.state ?? stateOf(deliveries, decisions[index].routes.length > 0, failedHandOff);
+      const { deliveries, failedHandOff, missingChannels } = perAlert[index];
+      const routed = decisions[index].routes.length > 0;
+      const onlyMissing = routed && deliveries.length === 0 && !failedHandOff && missingChannels.length > 0;
+      const state = held[index]?.state ?? (onlyMissing ? 'failed' : stateOf(deliveries, routed, failedHandOff));
+      if (missingChannels.length > 0) held[index] ??= { state, detail: `route names deleted channel ${missingChannels.join(', ')}` };
       const delivered = deliveries.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
       return {
         id: recordIdFor(receiptId, index),

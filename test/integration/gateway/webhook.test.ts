@@ -231,6 +231,25 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(summary.annotations.alertagent_convergence).toBe('repeated 2 more times within 1 min of the first notification');
   });
 
+  it('records an alert whose route names a deleted channel as failed, saying why, and does not retry it forever', async () => {
+    const doomed = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } } }, admin)).data!.createChannel.id;
+    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 } }, admin);
+    await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Doomed") { type detail } }');
+    await new Promise((r) => setTimeout(r, 150));
+    const payload = validPayload();
+    payload.alerts[0].labels = { alertname: 'Doomed' };
+    payload.alerts[0].fingerprint = 'dddddddddddddd01';
+    expect((await post(payload)).status).toBe(200);
+    const [event] = await events.done;
+    expect(event.data!.gatewayEvents).toEqual({ type: 'failed', detail: `route names deleted channel ${doomed}` });
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query(`select processed_at from alert_receipt r join alert_record a on a.receipt_id = r.id where a.fingerprint = 'dddddddddddddd01'`);
+    await client.end();
+    expect(rows[0].processed_at).not.toBeNull();
+  });
+
   it('answers bad requests with a precise 4xx and stores nothing', async () => {
     const before = await receiptCount();
     const wrongVersion = { ...validPayload(), version: '3' };
