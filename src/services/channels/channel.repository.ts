@@ -58,6 +58,14 @@ export class ChannelRepository {
     return this.em.find(ChannelGroupEntity, {}, { orderBy: { name: 'asc' } });
   }
 
+  /** Names of the gateway routes that send to this channel. */
+  async routesUsing(channelId: string): Promise<string[]> {
+    const rows: Array<{ name: string }> = await this.em
+      .getConnection()
+      .execute(`select "name" from "gateway_route" where "channel_ids" @> ?::jsonb order by "position", "name"`, [JSON.stringify([channelId])]);
+    return rows.map((r) => r.name);
+  }
+
   countGroupChildren(id: string): Promise<number> {
     return this.em.count(ChannelGroupEntity, { parent: id });
   }

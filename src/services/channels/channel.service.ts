@@ -151,6 +151,8 @@ export class ChannelService {
   async remove(id: string, actor: Actor): Promise<void> {
     const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
     await this.assertMayManage(actor, channel.group ?? null);
+    const routes = await this.repository.routesUsing(id);
+    if (routes.length > 0) throw new ConflictError(`channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`, { routes });
     this.sendableCache.delete(id);
     await this.audit.change(actor, async (record) => {
       this.repository.remove(channel);

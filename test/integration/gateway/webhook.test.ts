@@ -231,10 +231,16 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(summary.annotations.alertagent_convergence).toBe('repeated 2 more times within 1 min of the first notification');
   });
 
-  it('records an alert whose route names a deleted channel as failed, saying why, and does not retry it forever', async () => {
+  it('refuses to delete a channel a route uses; an alert meeting a missing channel anyway is failed with the reason, not retried forever', async () => {
     const doomed = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } } }, admin)).data!.createChannel.id;
     await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 } }, admin);
-    await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
+    const refused = await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
+    expect(refused.errors?.[0]).toMatchObject({ message: 'channel doomed is used by route to-doomed; take it out of them first', extensions: { code: 'CONFLICT', routes: ['to-doomed'] } });
+    // A delete racing a route change can still leave a route naming a missing channel; simulate that.
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    await sql.query('delete from channel where id = $1', [doomed]);
+    await sql.end();
     const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Doomed") { type detail } }');
     await new Promise((r) => setTimeout(r, 150));
     const payload = validPayload();
