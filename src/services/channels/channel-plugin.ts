@@ -26,6 +26,8 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
   readonly schema: z.ZodType<C>;
   readonly secretFields: readonly string[];
   readonly defaultTemplates: ChannelTemplates;
+  /** False when this config sends no rendered text (e.g. a webhook forwarding the Alertmanager body); rendering is then skipped. */
+  rendersTemplates?(config: C): boolean;
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
 }
 

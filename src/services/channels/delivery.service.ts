@@ -23,6 +23,7 @@ export interface DeliverOptions {
 }
 
 const SWEEP_BATCH = 500;
+const NOTHING_RENDERED = { title: '', body: '' };
 
 /**
  * Delivers messages to channels: the first attempt runs at once (pass-through); a failure that
@@ -128,7 +129,8 @@ export class DeliveryService {
 
   private async send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
-      const rendered = await renderMessage(sendable.templates, delivery.message);
+      const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
+      const rendered = renders ? await renderMessage(sendable.templates, delivery.message) : NOTHING_RENDERED;
       return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
         idempotencyKey: delivery.idempotencyKey,
         attempt: delivery.attempts,

@@ -65,6 +65,7 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
   schema,
   secretFields: ['headers', 'signingSecret'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
+  rendersTemplates: (config) => config.bodyFormat !== 'alertmanager',
   async send(config, rendered, message, context) {
     let body: string;
     if (config.bodyFormat === 'template') {
