@@ -55,6 +55,7 @@ export interface ServeProcess {
 /** Starts `alertagent serve` and waits until /healthz answers. */
 export async function startServeProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
   const port = await freePort();
+  // SERVE_WRAPPER names a script that runs the CLI under a profiler (e.g. node --cpu-prof) for benchmarks.
   const child = spawn(process.env.SERVE_WRAPPER ?? process.execPath, process.env.SERVE_WRAPPER ? ['serve'] : [CLI, 'serve'], { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }) });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
