@@ -38,7 +38,7 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
   });
 
   it('passes a firing alert posted to Alertmanager on to the channel, records it and streams its events', async () => {
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "ReplicaLag") { type alertname status cluster } }');
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "ReplicaLag") { type alertname status cluster } }', 2);
     await new Promise((r) => setTimeout(r, 200));
 
     const posted = await alertmanager.postAlerts([
@@ -56,8 +56,11 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
     expect(body.receiver).toBe('alertagent');
     expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'ReplicaLag', instance: 'pg-2' }, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
 
-    const [event] = await events.done;
-    expect(event.data!.gatewayEvents).toEqual({ type: 'delivered', alertname: 'ReplicaLag', status: 'firing', cluster: 'eu-1' });
+    const seen = (await events.done).map((e) => e.data!.gatewayEvents);
+    expect(seen).toEqual([
+      { type: 'received', alertname: 'ReplicaLag', status: 'firing', cluster: 'eu-1' },
+      { type: 'delivered', alertname: 'ReplicaLag', status: 'firing', cluster: 'eu-1' },
+    ]);
 
     const records = await server.gql('{ alertRecords(alertname: "ReplicaLag") { total items { state fingerprint cluster severity routeNames } } }', undefined, admin);
     expect(records.data!.alertRecords.items[0]).toEqual({

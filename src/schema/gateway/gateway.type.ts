@@ -137,7 +137,7 @@ export class AlertRecordsArgs extends PageArgs {
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
-  @Field({ description: 'routed, delivered, resolved, failed, unrouted, duplicate or converged' })
+  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate or converged' })
   type!: string;
 
   @Field(() => ID)

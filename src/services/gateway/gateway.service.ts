@@ -134,7 +134,10 @@ export class GatewayService {
         }
       });
     }
-    for (const alert of payload.alerts) this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
+    payload.alerts.forEach((alert, index) => {
+      this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
+      void this.publish('received', recordIdFor(receiptId, index), receiptId, alert, null);
+    });
     this.runInBackground(receiptId, { payload, receivedAt });
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
   }
@@ -395,7 +398,7 @@ export class GatewayService {
 
   private async publish(state: AlertRecordState, recordId: string, receiptId: string, alert: AlertmanagerAlert, detail: string | null): Promise<void> {
     const delivered = state === 'delivered' || state === 'partially_delivered';
-    const type: GatewayEvent['type'] = delivered
+    const type: GatewayEvent['type'] = state === 'received' ? 'received' : delivered
       ? alert.status === 'resolved'
         ? 'resolved'
         : 'delivered'

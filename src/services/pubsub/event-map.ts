@@ -21,7 +21,7 @@ export interface RoutesChangedEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged';
   recordId: string;
   receiptId: string;
   fingerprint: string;

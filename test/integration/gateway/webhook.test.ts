@@ -78,7 +78,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   });
 
   it('accepts a payload, delivers it through the matching route, records it, and streams the events', async () => {
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(severity: "critical") { type alertname severity status } }');
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(severity: "critical") { type alertname severity status } }', 2);
     await new Promise((r) => setTimeout(r, 150));
 
     const response = await post(validPayload());
@@ -89,8 +89,11 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(dbPeer.accepted[0].payload).toMatchObject({ version: '4', groupKey: '{}:{alertname="DiskFull"}', alerts: [{ fingerprint: '1a2b3c4d5e6f7a8b' }] });
     expect(fallbackPeer.accepted).toHaveLength(0);
 
-    const [event] = await events.done;
-    expect(event.data!.gatewayEvents).toEqual({ type: 'delivered', alertname: 'DiskFull', severity: 'critical', status: 'firing' });
+    const seen = (await events.done).map((e) => e.data!.gatewayEvents);
+    expect(seen).toEqual([
+      { type: 'received', alertname: 'DiskFull', severity: 'critical', status: 'firing' },
+      { type: 'delivered', alertname: 'DiskFull', severity: 'critical', status: 'firing' },
+    ]);
 
     const records = await server.gql('{ alertRecords(alertname: "DiskFull") { total items { state routeNames fingerprint receivedAt routedAt firstDeliveredAt deliveryIds } } }', undefined, admin);
     const [record] = records.data!.alertRecords.items;
@@ -144,7 +147,7 @@ describe('Alertmanager webhook → routes → channels', () => {
 
   it('moves a record from routed to delivered when a retry gets through, and says so live', async () => {
     flakyPeer.failWith = 503;
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Flaky") { type } }', 2);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Flaky") { type } }', 3);
     await new Promise((r) => setTimeout(r, 150));
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'Flaky', severity: 'warning' };
@@ -156,7 +159,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     await waitFor(async () => (await state()).state === 'delivered', 'the retry to settle the record');
     expect((await state()).firstDeliveredAt).not.toBeNull();
     const seen = (await events.done).map((e) => e.data!.gatewayEvents.type);
-    expect(seen).toEqual(['routed', 'delivered']);
+    expect(seen).toEqual(['received', 'routed', 'delivered']);
   });
 
   it('sends one message per alert on a per-alert route, one per group otherwise', async () => {
@@ -241,14 +244,15 @@ describe('Alertmanager webhook → routes → channels', () => {
     await sql.connect();
     await sql.query('delete from channel where id = $1', [doomed]);
     await sql.end();
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Doomed") { type detail } }');
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Doomed") { type detail } }', 2);
     await new Promise((r) => setTimeout(r, 150));
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'Doomed' };
     payload.alerts[0].fingerprint = 'dddddddddddddd01';
     expect((await post(payload)).status).toBe(200);
-    const [event] = await events.done;
-    expect(event.data!.gatewayEvents).toEqual({ type: 'failed', detail: `route names deleted channel ${doomed}` });
+    const [received, failed] = await events.done;
+    expect(received.data!.gatewayEvents).toEqual({ type: 'received', detail: null });
+    expect(failed.data!.gatewayEvents).toEqual({ type: 'failed', detail: `route names deleted channel ${doomed}` });
     const client = new Client({ connectionString: db.url });
     await client.connect();
     const { rows } = await client.query(`select processed_at from alert_receipt r join alert_record a on a.receipt_id = r.id where a.fingerprint = 'dddddddddddddd01'`);
