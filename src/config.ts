@@ -257,6 +257,3 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   });
   throw new ConfigError(problems);
 }
-
-/** Settings that can change while the process runs; the rest needs a restart. */
-export type HotConfig = Pick<Config, 'log'>;

@@ -125,13 +125,18 @@ export class ChannelResolver {
   @Authorized()
   @FieldResolver(() => ChannelHealthType, { description: 'Success rate and latency over the health window' })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
-    return this.channelHealth(channel.id);
+    return this.healthOf(channel.id);
   }
 
   @Authorized()
   @Query(() => ChannelHealthType, { description: 'Live health of one channel (also available as Channel.health)' })
   async channelHealth(@Arg('id', () => ID) id: string): Promise<ChannelHealthType> {
     await this.channelService.get(id);
+    return this.healthOf(id);
+  }
+
+  /** The channel is known to exist here; listing channels must not reload and decrypt each one again. */
+  private async healthOf(id: string): Promise<ChannelHealthType> {
     const health = await this.healthService.health(id);
     return { ...health, status: health.status as ChannelHealthStatusName };
   }

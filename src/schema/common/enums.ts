@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { ROLES, type Role } from '../../entities/security/api-token.entity';
+import type { Role } from '../../entities/security/api-token.entity';
 
 export enum SortOrder {
   ASC = 'asc',
@@ -21,5 +21,3 @@ registerEnumType(RoleName, {
 export function toRoleName(role: Role): RoleName {
   return role as RoleName;
 }
-
-export const ROLE_NAMES: readonly Role[] = ROLES;

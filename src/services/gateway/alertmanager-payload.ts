@@ -9,15 +9,18 @@ const labelSet = z.record(z.string().min(1, 'label names must not be empty'), z.
 const status = z.enum(['firing', 'resolved'], { message: 'expected "firing" or "resolved"' });
 
 // Newer Alertmanagers add fields (notification_reason, routeLabels …): loose objects keep them.
-const alertSchema = z.looseObject({
-  status,
-  labels: labelSet,
-  annotations: labelSet.default({}),
-  startsAt: timestamp,
-  endsAt: timestamp.default(ZERO_TIME),
-  generatorURL: z.string().default(''),
-  fingerprint: z.string().optional(),
-});
+// Senders using a custom payload template may omit the fingerprint; it is filled in here, once.
+const alertSchema = z
+  .looseObject({
+    status,
+    labels: labelSet,
+    annotations: labelSet.default({}),
+    startsAt: timestamp,
+    endsAt: timestamp.default(ZERO_TIME),
+    generatorURL: z.string().default(''),
+    fingerprint: z.string().optional(),
+  })
+  .transform((alert) => ({ ...alert, fingerprint: alert.fingerprint || fingerprintOf(alert.labels) }));
 
 export const MAX_ALERTS_PER_PAYLOAD = 5_000;
 

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
-import { fingerprintOf, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
+import { ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteService } from './route.service';
 import type { WindowStore } from './window-store';
@@ -43,7 +43,7 @@ export function recordIdFor(receiptId: string, index: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function toAlertView(alert: AlertmanagerAlert, fingerprint: string): AlertView {
+function toAlertView(alert: AlertmanagerAlert): AlertView {
   return {
     status: alert.status,
     labels: alert.labels,
@@ -51,7 +51,7 @@ function toAlertView(alert: AlertmanagerAlert, fingerprint: string): AlertView {
     startsAt: alert.startsAt,
     endsAt: alert.endsAt === ZERO_TIME ? undefined : alert.endsAt,
     generatorURL: alert.generatorURL || undefined,
-    fingerprint,
+    fingerprint: alert.fingerprint,
   };
 }
 
@@ -104,7 +104,7 @@ export class GatewayService {
       values: batch.flatMap((alert, i) => [
         recordIdFor(receiptId, start + i),
         receiptId,
-        alert.fingerprint || fingerprintOf(alert.labels),
+        alert.fingerprint,
         alert.status,
         (alert.labels.alertname ?? '').slice(0, 200),
         alert.labels.severity?.slice(0, 64) ?? null,
@@ -217,13 +217,12 @@ export class GatewayService {
       };
     });
     await this.updateRecords(updates, routedAt, perAlert.some((a) => a.failedHandOff) ? null : receiptId);
-    for (const update of updates) {
+    updates.forEach((update, index) => {
       const labels = metricLabels(update.alert);
       this.metrics.gatewayAlerts.inc({ stage: stageOf(update.state), ...labels });
       if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
-      const index = updates.indexOf(update);
       void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
-    }
+    });
   }
 
   /** A delivery finished after retries: bring the records it served up to date and tell subscribers. */
@@ -285,7 +284,7 @@ export class GatewayService {
     const group = createHash('sha1').update(payload.groupKey).digest('hex').slice(0, 16);
     return Promise.all(
       payload.alerts.map(async (alert) => {
-        const fingerprint = alert.fingerprint || fingerprintOf(alert.labels);
+        const { fingerprint } = alert;
         const copy = await this.windows.claim(`dedupe:${group}:${fingerprint}:${alert.status}:${alert.startsAt}`, receiptId, this.settings.dedupeWindowMs);
         if (copy.owner !== receiptId) return { state: 'duplicate' as const, detail: `same notification already taken by receipt ${copy.owner}` };
         if (!converging) return null;
@@ -296,7 +295,7 @@ export class GatewayService {
         const windowKey = `converge:${fingerprint}`;
         const repeat = await this.windows.claim(windowKey, receiptId, this.settings.convergenceWindowMs);
         if (repeat.owner === receiptId) return null;
-        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alert, fingerprint));
+        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alert));
         return { state: 'converged' as const, detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
       }),
     );
@@ -356,7 +355,7 @@ export class GatewayService {
   }
 
   private messageFor(payload: AlertmanagerPayload, indexes: number[]): ChannelMessage {
-    const alerts = indexes.map((i) => toAlertView(payload.alerts[i], payload.alerts[i].fingerprint || fingerprintOf(payload.alerts[i].labels)));
+    const alerts = indexes.map((i) => toAlertView(payload.alerts[i]));
     return {
       kind: 'alerts',
       status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
@@ -410,7 +409,7 @@ export class GatewayService {
         type,
         recordId,
         receiptId,
-        fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+        fingerprint: alert.fingerprint,
         alertname: alert.labels.alertname ?? '',
         severity: alert.labels.severity ?? null,
         cluster: alert.labels.cluster ?? null,

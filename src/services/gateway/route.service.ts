@@ -7,7 +7,7 @@ import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
-import { compileMatcher, parseMatcher, type CompiledMatcher, type LabelMatcher } from './label-matcher';
+import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher, type LabelMatcher } from './label-matcher';
 
 const routeInput = z.strictObject({
   name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
@@ -79,7 +79,7 @@ export class RouteService {
   decide(labels: Record<string, string>): RouteDecision {
     const matched: CompiledRoute[] = [];
     for (const route of this.table.routes) {
-      if (!route.matchers.every((m) => m.matches(labels))) continue;
+      if (!matchesAll(route.matchers, labels)) continue;
       matched.push(route);
       if (!route.continueMatching) break;
     }

@@ -27,10 +27,6 @@ export class LocalFanout {
     for (const listener of this.listeners.get(name) ?? []) listener(payload);
   }
 
-  listenerCount(name: string): number {
-    return this.listeners.get(name)?.size ?? 0;
-  }
-
   iterate<T>(name: string): AsyncIterableIterator<T> {
     const buffered: T[] = [];
     const waiting: Array<(result: IteratorResult<T>) => void> = [];

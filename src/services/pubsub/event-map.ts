@@ -42,4 +42,3 @@ export interface EventMap {
 }
 
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: EventName[] = ['audit.recorded', 'flags.changed', 'routes.changed', 'gateway.event'];

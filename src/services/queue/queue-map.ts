@@ -11,4 +11,3 @@ export interface QueueJobs {
 }
 
 export type QueueName = keyof QueueJobs;
-export const QUEUE_NAMES: QueueName[] = ['maintenance.prune-audit', 'delivery.attempt', 'gateway.convergence-summary'];

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ApiTokenEntity, ROLES, type Role } from '../../entities/security/api-token.entity';
+import { ApiTokenEntity, ROLES } from '../../entities/security/api-token.entity';
 import { ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { Logger } from '../observability/logger';
 import type { ApiTokenRepository } from './api-token.repository';
@@ -95,4 +95,3 @@ export class ApiTokenService {
   }
 }
 
-export type { Role };

@@ -32,9 +32,6 @@ export class SecretBox {
     }
   }
 
-  get currentKeyId(): string {
-    return this.current.id;
-  }
 
   seal(plaintext: string, context: string): SealedSecret {
     const iv = randomBytes(12);
@@ -58,7 +55,4 @@ export class SecretBox {
     }
   }
 
-  needsResealing(sealed: SealedSecret): boolean {
-    return sealed.kid !== this.current.id;
-  }
 }

@@ -53,6 +53,14 @@ describe('Alertmanager webhook payload (version 4)', () => {
     expect(reported).toBeGreaterThan(100);
   });
 
+  it('fills in the fingerprint from the labels when a custom payload template leaves it out', () => {
+    const payload = validPayload();
+    delete payload.alerts[0].fingerprint;
+    const parsed = alertmanagerPayloadSchema.parse(payload);
+    expect(parsed.alerts[0].fingerprint).toBe(fingerprintOf(payload.alerts[0].labels));
+    expect(alertmanagerPayloadSchema.parse(validPayload()).alerts[0].fingerprint).toBe('1a2b3c4d5e6f7a8b');
+  });
+
   it('derives a stable fingerprint from labels when the sender omits one', () => {
     expect(fingerprintOf({ b: '2', a: '1' })).toBe(fingerprintOf({ a: '1', b: '2' }));
     expect(fingerprintOf({ a: '1' })).not.toBe(fingerprintOf({ a: '2' }));
