@@ -79,7 +79,7 @@ async function closeRedis(connection: Redis): Promise<void> {
 
 function openRedis(url: string): RedisConnections {
   return {
-    commands: connectRedis(url, 'alertagent-commands'),
+    commands: connectRedis(url, 'alertagent-commands', { autoPipelining: true }),
     subscriber: connectRedis(url, 'alertagent-subscriber'),
     queue: connectRedis(url, 'alertagent-queue'),
   };

@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from './message';
+import { MicroBatcher } from '../shared/micro-batcher';
+
+const GROUP_COMMIT = { maxBatch: 64, maxConcurrent: 4 };
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import { DeliveryEntity, type DeliveryStatus } from '../../entities/channels/delivery.entity';
 import type { PageRequest } from '../security/audit.repository';
@@ -106,22 +109,41 @@ export interface HealthFigures {
 
 /** Storage of deliveries and their attempts, including the atomic claim that gives one sender a delivery. */
 export class DeliveryRepository {
+  // The first attempt of every delivery passes through both: group commit keeps the statements
+  // per delivery constant under load.
+  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), GROUP_COMMIT);
+  private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), GROUP_COMMIT);
+
   constructor(private readonly em: EntityManager) {}
 
   /**
    * Inserts the delivery already held for its first attempt (one statement instead of insert +
    * claim). `claimed` is false when the idempotency key existed: the stored delivery is returned.
    */
-  async insertClaimed(draft: NewDelivery, now: Date, leaseMs: number): Promise<{ row: DeliveryRow; claimed: boolean }> {
+  insertClaimed(draft: NewDelivery, now: Date, leaseMs: number): Promise<{ row: DeliveryRow; claimed: boolean }> {
+    return this.inserts.submit({ draft, leaseUntil: new Date(now.getTime() + leaseMs) });
+  }
+
+  private async writeInserts(items: Array<{ draft: NewDelivery; leaseUntil: Date }>): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
     const connection = this.em.getConnection();
-    const inserted: RawDelivery[] = await connection.execute(
+    const inserted: Array<{ id: string }> = await connection.execute(
       `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "lease_until", "created_at")
-       values (?, ?, ?, ?, 'sending', ?, 1, ?, ?, ?) on conflict ("idempotency_key") do nothing returning ${COLUMNS}`,
-      [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, new Date(now.getTime() + leaseMs), draft.createdAt],
+       values ${items.map(() => "(?, ?, ?, ?, 'sending', ?, 1, ?, ?, ?)").join(', ')} on conflict ("idempotency_key") do nothing returning "id"`,
+      items.flatMap(({ draft, leaseUntil }) => [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, leaseUntil, draft.createdAt]),
     );
-    if (inserted[0]) return { row: toRow(inserted[0]), claimed: true };
-    const existing: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" = ?`, [draft.idempotencyKey]);
-    return { row: toRow(existing[0]), claimed: false };
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    const repeated = items.filter(({ draft }) => !insertedIds.has(draft.id)).map(({ draft }) => draft.idempotencyKey);
+    const existing = new Map<string, DeliveryRow>();
+    if (repeated.length > 0) {
+      const rows: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" in (${repeated.map(() => '?').join(', ')})`, repeated);
+      for (const raw of rows) existing.set(raw.idempotency_key, toRow(raw));
+    }
+    return items.map(({ draft }) =>
+      insertedIds.has(draft.id)
+        ? // Inserted: the row is what we just wrote (reading the message back would parse it again for nothing).
+          { row: { ...draft, status: 'sending', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: null }, claimed: true }
+        : { row: existing.get(draft.idempotencyKey)!, claimed: false },
+    );
   }
 
   /**
@@ -140,20 +162,25 @@ export class DeliveryRepository {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
-  /** Stores an attempt and the delivery's new state in one statement (one round trip, atomic). */
+  /** Stores an attempt and the delivery's new state in one statement (atomic; shared with attempts finishing at the same moment). */
   async recordAttempt(attempt: AttemptRecord, next: DeliveryUpdate): Promise<void> {
+    await this.attempts.submit({ attempt, next });
+  }
+
+  private async writeAttempts(items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>): Promise<void[]> {
     await this.em.getConnection().execute(
       `with "attempt" as (
          insert into "delivery_attempt" ("id", "delivery_id", "channel_id", "attempt", "ok", "retryable", "http_status", "latency_ms", "error", "peer_answer", "created_at")
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
-       update "delivery" set "status" = ?, "lease_until" = null, "next_attempt_at" = ?, "last_error" = ?, "delivered_at" = ?
-        where "id" = ?`,
+         values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
+       update "delivery" as d set "status" = v.status, "lease_until" = null, "next_attempt_at" = v.next_attempt_at, "last_error" = v.last_error, "delivered_at" = v.delivered_at
+         from (values ${items.map(() => '(?::uuid, ?, ?::timestamptz, ?, ?::timestamptz)').join(', ')}) as v(id, status, next_attempt_at, last_error, delivered_at)
+        where d."id" = v.id`,
       [
-        randomUUID(), attempt.deliveryId, attempt.channelId, attempt.attempt, attempt.ok, attempt.retryable, attempt.httpStatus, attempt.latencyMs,
-        attempt.error, attempt.peerAnswer, attempt.createdAt,
-        next.status, next.nextAttemptAt, next.lastError, next.deliveredAt, attempt.deliveryId,
+        ...items.flatMap(({ attempt: a }) => [randomUUID(), a.deliveryId, a.channelId, a.attempt, a.ok, a.retryable, a.httpStatus, a.latencyMs, a.error, a.peerAnswer, a.createdAt]),
+        ...items.flatMap(({ attempt: a, next: n }) => [a.deliveryId, n.status, n.nextAttemptAt, n.lastError, n.deliveredAt]),
       ],
     );
+    return items.map(() => undefined);
   }
 
   async findRow(id: string): Promise<DeliveryRow | null> {

@@ -15,6 +15,7 @@ import { ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './a
 import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteService } from './route.service';
 import type { WindowStore } from './window-store';
+import { MicroBatcher } from '../shared/micro-batcher';
 
 export interface GatewayDeps {
   orm: MikroORM;
@@ -36,6 +37,68 @@ export interface Acceptance {
 }
 
 const RECORD_INSERT_BATCH = 500;
+/** Receipts up to this size go through group commit; bigger ones are written on their own. */
+const GROUP_COMMIT_MAX_ALERTS = 100;
+
+interface RecordUpdate {
+  id: string;
+  state: AlertRecordState;
+  routeNames: string[];
+  deliveryIds: string[];
+  firstDeliveredAt: Date | null;
+}
+
+interface ReceiptOutcome {
+  updates: RecordUpdate[];
+  routedAt: Date;
+  finishedReceiptId: string | null;
+}
+
+interface AcceptedReceipt {
+  receiptId: string;
+  receivedAt: Date;
+  payload: AlertmanagerPayload;
+  source: string;
+}
+
+const INSERT_RECEIPTS = `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload") values`;
+const INSERT_RECORDS = `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
+  "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values`;
+
+function receiptRows(drafts: AcceptedReceipt[]): { sql: string; values: unknown[] } {
+  return {
+    sql: drafts.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    values: drafts.flatMap(({ receiptId, receivedAt, payload, source }) => [
+      receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload),
+    ]),
+  };
+}
+
+/** Record rows for slices of receipts' alerts (`start` is the index of the slice's first alert in its receipt). */
+function recordRows(slices: Array<{ draft: AcceptedReceipt; start: number; alerts: AlertmanagerAlert[] }>): { sql: string; values: unknown[] } {
+  const rows: string[] = [];
+  const values: unknown[] = [];
+  for (const { draft, start, alerts } of slices) {
+    alerts.forEach((alert, i) => {
+      rows.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')");
+      values.push(
+        recordIdFor(draft.receiptId, start + i),
+        draft.receiptId,
+        alert.fingerprint,
+        alert.status,
+        (alert.labels.alertname ?? '').slice(0, 200),
+        alert.labels.severity?.slice(0, 64) ?? null,
+        alert.labels.cluster?.slice(0, 200) ?? null,
+        JSON.stringify(alert.labels),
+        JSON.stringify(alert.annotations),
+        new Date(alert.startsAt),
+        alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
+        draft.receivedAt,
+      );
+    });
+  }
+  return { sql: rows.join(', '), values };
+}
 
 /** The record of alert `index` in a receipt has an id derived from both, so a reprocessing finds it again. */
 export function recordIdFor(receiptId: string, index: number): string {
@@ -62,6 +125,8 @@ function toAlertView(alert: AlertmanagerAlert): AlertView {
 export class GatewayService {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly outcomeWriter = new MicroBatcher<ReceiptOutcome, void>((items) => this.writeOutcomes(items), { maxBatch: 32, maxConcurrent: 4 });
+  private readonly acceptWriter = new MicroBatcher<AcceptedReceipt, void>((drafts) => this.writeReceipts(drafts), { maxBatch: 32, maxConcurrent: 4 });
 
   private readonly orm: MikroORM;
   private readonly queue: JobQueue;
@@ -91,55 +156,44 @@ export class GatewayService {
   }
 
   /**
-   * Stores the receipt and one record per alert in a single statement (atomic without an explicit
-   * transaction, and one commit); when it returns, nothing can be lost.
+   * Stores the receipt and one record per alert before answering; when it returns, nothing can
+   * be lost. Receipts accepted at the same moment share one statement (group commit).
    */
   async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
-    const receiptId = randomUUID();
-    const receivedAt = new Date();
-    const connection = this.orm.em.getConnection();
-    const head = [receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload)];
-    const recordRows = (start: number, batch: AlertmanagerAlert[]) => ({
-      sql: batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')").join(', '),
-      values: batch.flatMap((alert, i) => [
-        recordIdFor(receiptId, start + i),
-        receiptId,
-        alert.fingerprint,
-        alert.status,
-        (alert.labels.alertname ?? '').slice(0, 200),
-        alert.labels.severity?.slice(0, 64) ?? null,
-        alert.labels.cluster?.slice(0, 200) ?? null,
-        JSON.stringify(alert.labels),
-        JSON.stringify(alert.annotations),
-        new Date(alert.startsAt),
-        alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
-        receivedAt,
-      ]),
-    });
-    const insertRecords = (rows: string) =>
-      `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
-         "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values ${rows}`;
-    const insertReceipt = `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload")
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-    if (payload.alerts.length <= RECORD_INSERT_BATCH) {
-      const rows = recordRows(0, payload.alerts);
-      await connection.execute(`with "receipt" as (${insertReceipt}) ${insertRecords(rows.sql)}`, [...head, ...rows.values]);
-    } else {
-      await this.orm.em.fork().transactional(async (em) => {
-        const ctx = em.getTransactionContext();
-        await connection.execute(insertReceipt, head, 'run', ctx);
-        for (let start = 0; start < payload.alerts.length; start += RECORD_INSERT_BATCH) {
-          const rows = recordRows(start, payload.alerts.slice(start, start + RECORD_INSERT_BATCH));
-          await connection.execute(insertRecords(rows.sql), rows.values, 'run', ctx);
-        }
-      });
-    }
+    const draft: AcceptedReceipt = { receiptId: randomUUID(), receivedAt: new Date(), payload, source };
+    if (payload.alerts.length <= GROUP_COMMIT_MAX_ALERTS) await this.acceptWriter.submit(draft);
+    else await this.writeLargeReceipt(draft);
+    const { receiptId, receivedAt } = draft;
     payload.alerts.forEach((alert, index) => {
       this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
       void this.publish('received', recordIdFor(receiptId, index), receiptId, alert, null);
     });
     this.runInBackground(receiptId, { payload, receivedAt });
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
+  }
+
+  /** Several receipts and all their records in one statement: atomic without an explicit transaction, one commit. */
+  private async writeReceipts(drafts: AcceptedReceipt[]): Promise<void[]> {
+    const receipts = receiptRows(drafts);
+    const records = recordRows(drafts.map((draft) => ({ draft, start: 0, alerts: draft.payload.alerts })));
+    await this.orm.em
+      .getConnection()
+      .execute(`with "receipt" as (${INSERT_RECEIPTS} ${receipts.sql}) ${INSERT_RECORDS} ${records.sql}`, [...receipts.values, ...records.values]);
+    return drafts.map(() => undefined);
+  }
+
+  /** A receipt too big for one statement: its parts in one transaction. */
+  private async writeLargeReceipt(draft: AcceptedReceipt): Promise<void> {
+    const connection = this.orm.em.getConnection();
+    await this.orm.em.fork().transactional(async (em) => {
+      const ctx = em.getTransactionContext();
+      const receipt = receiptRows([draft]);
+      await connection.execute(`${INSERT_RECEIPTS} ${receipt.sql}`, receipt.values, 'run', ctx);
+      for (let start = 0; start < draft.payload.alerts.length; start += RECORD_INSERT_BATCH) {
+        const records = recordRows([{ draft, start, alerts: draft.payload.alerts.slice(start, start + RECORD_INSERT_BATCH) }]);
+        await connection.execute(`${INSERT_RECORDS} ${records.sql}`, records.values, 'run', ctx);
+      }
+    });
   }
 
   /** Routes a receipt's alerts and delivers them; idempotent, so a crash or a second replica cannot double-send. */
@@ -370,29 +424,34 @@ export class GatewayService {
     };
   }
 
-  /** Writes the records' outcome; with `finishedReceiptId`, the last batch also marks the receipt processed, in the same statement. */
-  private async updateRecords(
-    updates: Array<{ id: string; state: AlertRecordState; routeNames: string[]; deliveryIds: string[]; firstDeliveredAt: Date | null }>,
-    routedAt: Date,
-    finishedReceiptId: string | null,
-  ): Promise<void> {
-    const connection = this.orm.em.getConnection();
-    for (let start = 0; start < updates.length; start += RECORD_INSERT_BATCH) {
-      const batch = updates.slice(start, start + RECORD_INSERT_BATCH);
-      const last = start + RECORD_INSERT_BATCH >= updates.length;
-      const rows = batch.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz)').join(', ');
-      const finish = last && finishedReceiptId ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" = ?) ` : '';
-      await connection.execute(
-        `${finish}update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
-           "first_delivered_at" = v.first_delivered_at, "routed_at" = ?
-          from (values ${rows}) as v(id, state, route_names, delivery_ids, first_delivered_at) where r."id" = v.id`,
-        [
-          ...(finish ? [new Date(), finishedReceiptId] : []),
-          routedAt,
-          ...batch.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt]),
-        ],
-      );
+  /** Writes the records' outcome and, with `finishedReceiptId`, marks the receipt processed in the same statement. */
+  private async updateRecords(updates: RecordUpdate[], routedAt: Date, finishedReceiptId: string | null): Promise<void> {
+    if (updates.length <= GROUP_COMMIT_MAX_ALERTS) {
+      await this.outcomeWriter.submit({ updates, routedAt, finishedReceiptId });
+      return;
     }
+    for (let start = 0; start < updates.length; start += RECORD_INSERT_BATCH) {
+      const last = start + RECORD_INSERT_BATCH >= updates.length;
+      await this.writeOutcomes([{ updates: updates.slice(start, start + RECORD_INSERT_BATCH), routedAt, finishedReceiptId: last ? finishedReceiptId : null }]);
+    }
+  }
+
+  /** Several receipts' outcomes in one statement (group commit, as for accepts). */
+  private async writeOutcomes(items: ReceiptOutcome[]): Promise<void[]> {
+    const finished = items.map((i) => i.finishedReceiptId).filter((id): id is string => id !== null);
+    const rows = items.flatMap((item) => item.updates.map((u) => ({ ...u, routedAt: item.routedAt })));
+    const done = finished.length > 0 ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" in (${finished.map(() => '?').join(', ')})) ` : '';
+    await this.orm.em.getConnection().execute(
+      `${done}update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
+         "first_delivered_at" = v.first_delivered_at, "routed_at" = v.routed_at
+        from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)').join(', ')})
+          as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at) where r."id" = v.id`,
+      [
+        ...(done ? [new Date(), ...finished] : []),
+        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt]),
+      ],
+    );
+    return items.map(() => undefined);
   }
 
   private async publish(state: AlertRecordState, recordId: string, receiptId: string, alert: AlertmanagerAlert, detail: string | null): Promise<void> {

@@ -55,7 +55,7 @@ export function judgeHttpStatus(response: PeerResponse, describe: (status: numbe
   return {
     ok: false,
     retryable,
-    retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    retryAfterMs: retryAfterMs(response.header('retry-after') ?? null),
     status: response.status,
     latencyMs: response.latencyMs,
     error: describe(response.status, peerAnswer),
