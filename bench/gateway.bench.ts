@@ -10,6 +10,9 @@ const BOOTSTRAP = 'bench-gateway-bootstrap-token-0123456789';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
 const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 200);
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5);
+const PACED_SINGLE_RATE = Number(process.env.BENCH_PACED_SINGLE_RATE ?? 500);
+const PACED_BATCH_RATE = Number(process.env.BENCH_PACED_BATCH_RATE ?? 40);
 
 /** The channel peer: counts alerts and, from the send time each carries, the latency to arrival. */
 const PEER = `
@@ -97,8 +100,43 @@ async function drive(targetUrl: string, peerUrl: string, requests: number, alert
   return { rate: stats.alerts / seconds, stats, rejected };
 }
 
+/**
+ * Open loop at a fixed offered rate (as alerts arrive from Alertmanager, independent of how fast
+ * we answer): latency without the backlog a saturating closed loop builds.
+ */
+async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<{ rate: number; stats: PeerStats; rejected: number }> {
+  await fetch(`${peerUrl}/reset`, { method: 'POST' });
+  const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const requests = Math.round(requestsPerSecond * seconds);
+  const started = Date.now();
+  const runStartsAt = new Date(started).toISOString();
+  let rejected = 0;
+  const sends: Array<Promise<void>> = [];
+  for (let i = 0; i < requests; i += 1) {
+    const due = started + (i * 1000) / requestsPerSecond;
+    const wait = due - Date.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    sends.push(
+      request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest, runStartsAt), dispatcher }).then(async (response) => {
+        await response.body.text();
+        if (response.statusCode !== 200) rejected += 1;
+      }),
+    );
+  }
+  await Promise.all(sends);
+  const expected = requests * alertsPerRequest;
+  let stats = await peerStats(peerUrl);
+  for (let waited = 0; stats.alerts < expected && waited < 120_000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    stats = await peerStats(peerUrl);
+  }
+  await dispatcher.close();
+  return { rate: stats.alerts / ((Date.now() - started) / 1000), stats, rejected };
+}
+
 function line(name: string, result: { rate: number; stats: PeerStats; rejected: number }): string {
-  return `  ${name.padEnd(40)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${result.rejected ? `   rejected ${result.rejected}` : ''}`;
+  return `  ${name.padEnd(46)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${result.rejected ? `   rejected ${result.rejected}` : ''}`;
 }
 
 /** AlertAgent's alert path against a bare forwarder, at 1 and 50 alerts per request. */
@@ -124,6 +162,11 @@ export async function runGatewayBench(): Promise<void> {
     console.log(line(`AlertAgent, 1 alert/request`, await drive(webhook, peer.url, SINGLE_REQUESTS, 1, BOOTSTRAP)));
     console.log(line(`bare forwarder, 50 alerts/request`, await drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50)));
     console.log(line(`AlertAgent, 50 alerts/request`, await drive(webhook, peer.url, BATCH_REQUESTS, 50, BOOTSTRAP)));
+    console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each): latency without saturation backlog:`);
+    console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1)));
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP)));
+    console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50)));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP)));
   } finally {
     await server.stop();
     forwarder.child.kill();
