@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000_security } from './Migration20261125000000_security';
 import { Migration20261125100000_channels } from './Migration20261125100000_channels';
 import { Migration20261125110000_gateway } from './Migration20261125110000_gateway';
+import { Migration20261125120000_clusters } from './Migration20261125120000_clusters';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125000000_security', class: Migration20261125000000_security },
   { name: 'Migration20261125100000_channels', class: Migration20261125100000_channels },
   { name: 'Migration20261125110000_gateway', class: Migration20261125110000_gateway },
+  { name: 'Migration20261125120000_clusters', class: Migration20261125120000_clusters },
 ];

@@ -41,6 +41,8 @@ export const configSchema = z.strictObject({
       bodyLimitBytes: positiveInt.default(1_048_576),
       /** Header whose value becomes the request id when a proxy sets one. */
       requestIdHeader: z.string().default('x-request-id'),
+      /** How Alertmanager reaches this server (written into rendered configs); default http://localhost:<port>. */
+      publicUrl: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
     })
     .prefault({}),
   database: z
@@ -129,6 +131,14 @@ export const configSchema = z.strictObject({
       convergenceWindowMs: positiveInt.default(5 * 60_000),
     })
     .prefault({}),
+  clusters: z
+    .strictObject({
+      healthIntervalMs: positiveInt.default(15_000),
+      healthTimeoutMs: positiveInt.default(3_000),
+      /** Replica health history is kept this long. */
+      healthRetentionHours: positiveInt.default(72),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -142,6 +152,7 @@ export type Config = z.output<typeof configSchema>;
 export const ENVIRONMENT_VARIABLES = [
   { env: 'HOST', path: 'server.host', description: 'Interface to listen on' },
   { env: 'PORT', path: 'server.port', description: 'HTTP port for GraphQL, subscriptions and the plain routes (0 = any free port)' },
+  { env: 'PUBLIC_URL', path: 'server.publicUrl', description: 'URL at which Alertmanager reaches this server, used in rendered configs (default http://localhost:PORT)' },
   { env: 'BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', description: 'Largest accepted request body' },
   { env: 'DATABASE_URL', path: 'database.url', description: 'PostgreSQL URL; unset = embedded PGlite' },
   { env: 'DATA_DIR', path: 'database.dataDir', description: 'Directory of the embedded database' },
@@ -176,6 +187,9 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
+  { env: 'CLUSTER_HEALTH_INTERVAL_MS', path: 'clusters.healthIntervalMs', description: 'How often every Alertmanager replica is checked' },
+  { env: 'CLUSTER_HEALTH_TIMEOUT_MS', path: 'clusters.healthTimeoutMs', description: 'A replica slower than this to answer a check counts as down' },
+  { env: 'CLUSTER_HEALTH_RETENTION_HOURS', path: 'clusters.healthRetentionHours', description: 'Hours of replica health history kept' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

@@ -13,6 +13,7 @@ import { createLogger } from '../services/observability/logger';
 import { CLI_PRINCIPAL } from '../services/security/principal';
 import { configTableMarkdown } from './config-table';
 import { serve } from './serve';
+import { runSidecar, type SidecarFlags } from '../sidecar/sidecar-command';
 
 const program = new Command();
 program
@@ -181,6 +182,26 @@ program
       /secret|token|url/i.test(key) && typeof value === 'string' ? '[set]' : value,
     );
     console.log(JSON.stringify(hidden, null, 2));
+  });
+
+program
+  .command('sidecar')
+  .description("Keep an engine's config file in sync with AlertAgent (runs beside Alertmanager)")
+  .addOption(new Option('--kind <kind>', 'the engine beside this sidecar').choices(['alertmanager']).default('alertmanager'))
+  .requiredOption('--server <url>', "AlertAgent's base URL, e.g. http://alertagent:4000")
+  .requiredOption('--cluster <name>', 'the cluster this engine belongs to')
+  .option('--token-file <file>', "file holding the cluster's sidecar token (or set ALERTAGENT_SIDECAR_TOKEN)")
+  .requiredOption('--file <path>', "the engine's config file, e.g. /etc/alertmanager/alertmanager.yml")
+  .requiredOption('--engine-url <url>', 'the engine, e.g. http://localhost:9093')
+  .option('--instance <name>', 'name in AlertAgent\'s sync status (default: the engine URL)')
+  .option('--interval <duration>', 'poll interval (default: the interval set on the cluster)')
+  .option('--backoff-base <duration>', 'first delay after a failure; doubles per failure, with jitter', '1s')
+  .option('--backoff-max <duration>', 'longest delay after failures', '2m')
+  .option('--listen <host:port>', 'address of /metrics and /healthz', '0.0.0.0:9531')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+  .action(async (options: SidecarFlags) => {
+    const stop = await runSidecar(options);
+    stopOnSignals(stop);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,6 +2,10 @@ import { ChannelGroupEntity } from './channels/channel-group.entity';
 import { ChannelEntity } from './channels/channel.entity';
 import { DeliveryAttemptEntity } from './channels/delivery-attempt.entity';
 import { DeliveryEntity } from './channels/delivery.entity';
+import { ClusterConfigVersionEntity } from './clusters/cluster-config-version.entity';
+import { ClusterEntity } from './clusters/cluster.entity';
+import { ReplicaCheckEntity } from './clusters/replica-check.entity';
+import { SyncStatusEntity } from './clusters/sync-status.entity';
 import { AlertReceiptEntity } from './gateway/alert-receipt.entity';
 import { AlertRecordEntity } from './gateway/alert-record.entity';
 import { GatewayRouteEntity } from './gateway/gateway-route.entity';
@@ -9,5 +13,5 @@ import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity };

@@ -3,6 +3,8 @@ import { BadUserInputError, ForbiddenError, UnauthenticatedError, zodIssues } fr
 import { alertmanagerPayloadSchema } from '../services/gateway/alertmanager-payload';
 import type { GatewayService } from '../services/gateway/gateway.service';
 import type { AuthService } from '../services/security/auth.service';
+import type { ClusterService } from '../services/clusters/cluster.service';
+import { WEBHOOK_TOKEN_PREFIX } from '../services/security/token-secret';
 import { roleAllows } from '../services/security/principal';
 
 export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
@@ -26,13 +28,23 @@ function bearerFrom(header: string | undefined): string | undefined {
  * alerts are stored (so Alertmanager stops retrying only when nothing can be lost), 4xx for a
  * request that will never be valid, 5xx (which Alertmanager retries) when storing failed.
  */
-export function gatewayRoutes(gateway: GatewayService, auth: AuthService, bodyLimitBytes: number): Router {
+export function gatewayRoutes(gateway: GatewayService, auth: AuthService, clusters: ClusterService, bodyLimitBytes: number): Router {
   const router = Router();
   router.post(
     [ALERTMANAGER_WEBHOOK_PATH, `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`],
     async (req: Request, _res: Response, next: NextFunction) => {
       try {
-        const principal = await auth.authenticate(bearerFrom(req.header('authorization')));
+        const authorization = bearerFrom(req.header('authorization'));
+        const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+        // A cluster's own webhook token is good for that cluster's endpoint only.
+        if (token?.startsWith(WEBHOOK_TOKEN_PREFIX)) {
+          const clusterName = req.params.cluster as string | undefined;
+          if (!clusterName) throw new UnauthenticatedError(`a cluster webhook token is good only at ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
+          const cluster = await clusters.authenticateWebhook(clusterName, token);
+          req.principal = { kind: 'cluster', id: cluster.id, name: cluster.name, role: 'operator' };
+          return next();
+        }
+        const principal = await auth.authenticate(authorization);
         if (!principal) throw new UnauthenticatedError('the webhook needs a token: set http_config.authorization (Bearer) or basic_auth in Alertmanager');
         if (!roleAllows(principal.role, 'operator')) throw new ForbiddenError(`the webhook needs a token with the operator role; this one has ${principal.role}`);
         req.principal = principal;

@@ -4,6 +4,7 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../graphql/auth-checker';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
+import { ClusterResolver } from '../resolvers/cluster.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
@@ -12,7 +13,7 @@ import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -24,6 +25,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
     [DeliveryResolver, new DeliveryResolver(services.deliveryRecords)],
     [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em)],
+    [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
   ]);
 }
 

@@ -25,6 +25,9 @@ import { AuditRepository } from './security/audit.repository';
 import { AuditService } from './security/audit.service';
 import { AuthService } from './security/auth.service';
 import { connectRedis, pingRedis } from './shared/redis';
+import { AlertmanagerClient } from './clusters/alertmanager-client';
+import { ClusterHealthService } from './clusters/cluster-health.service';
+import { ClusterService } from './clusters/cluster.service';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -58,6 +61,9 @@ export interface Services {
   apiTokens: ApiTokenService;
   system: SystemService;
   auditRetention: AuditRetentionJob;
+  clusters: ClusterService;
+  clusterHealth: ClusterHealthService;
+  alertmanagers: AlertmanagerClient;
   /** Starts background work that belongs to this role (flag polling, queue processors, schedules). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -122,6 +128,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     flags,
     settings: config.gateway,
   });
+  const clusters = new ClusterService(em, secretBox, audit, events, config.server.publicUrl ?? `http://localhost:${config.server.port}`, config.server.publicUrl !== undefined);
+  const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }));
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
     redis: redis ? () => pingRedis(redis.commands) : null,
@@ -129,6 +137,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   return {
     config,
+    clusters,
+    clusterHealth,
+    alertmanagers: new AlertmanagerClient(clusterHealth),
     routes,
     gateway,
     channels,
@@ -158,10 +169,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         deliveries.startSweeper();
         gateway.registerProcessor();
         gateway.startSweeper(config.gateway.sweepIntervalMs);
+        clusterHealth.registerProcessor();
+        clusterHealth.schedule();
       }
     },
     async close() {
       auditRetention.stop();
+      clusterHealth.stop();
       await gateway.stop();
       await routes.stop();
       deliveries.stop();

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** From 1 ms to 5 s: the span between a local call and a slow peer. */
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -64,6 +64,27 @@ export class Metrics {
     help: 'From receiving an alert to its first successful delivery',
     labelNames: ['cluster', 'severity'] as const,
     buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
+  readonly clusterReplicaUp = new Gauge({
+    name: 'alertagent_cluster_replica_up',
+    help: 'Whether an Alertmanager replica was healthy and ready at its last check (1) or not (0)',
+    labelNames: ['cluster', 'url'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clusterReplicaResponse = new Gauge({
+    name: 'alertagent_cluster_replica_response_seconds',
+    help: 'How long the last health check of an Alertmanager replica took',
+    labelNames: ['cluster', 'url'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clusterSyncReports = new Counter({
+    name: 'alertagent_cluster_sync_reports_total',
+    help: 'Reports from config-sync sidecars by cluster and outcome',
+    labelNames: ['cluster', 'outcome'] as const,
     registers: [this.registry],
   });
 

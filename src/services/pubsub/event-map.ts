@@ -33,12 +33,47 @@ export interface GatewayEvent {
   detail: string | null;
 }
 
+/** One replica's state after a health check. */
+export interface ReplicaHealthEvent {
+  url: string;
+  up: boolean;
+  responseMs: number;
+  version: string | null;
+  peers: number | null;
+  error: string | null;
+  checkedAt: string;
+}
+
+/** A cluster after a round of health checks. */
+export interface ClusterHealthEvent {
+  clusterId: string;
+  clusterName: string;
+  status: 'unknown' | 'healthy' | 'degraded' | 'down';
+  previousStatus: 'unknown' | 'healthy' | 'degraded' | 'down';
+  replicas: ReplicaHealthEvent[];
+  at: string;
+}
+
+/** What a sidecar reported about applying its cluster's config. */
+export interface ClusterSyncEvent {
+  clusterId: string;
+  clusterName: string;
+  instance: string;
+  desiredHash: string;
+  appliedHash: string | null;
+  ok: boolean;
+  error: string | null;
+  at: string;
+}
+
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
   'flags.changed': FlagsChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'gateway.event': GatewayEvent;
+  'cluster.health': ClusterHealthEvent;
+  'cluster.sync': ClusterSyncEvent;
 }
 
 export type EventName = keyof EventMap;

@@ -8,6 +8,8 @@ export interface QueueJobs {
   'delivery.attempt': { deliveryId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
   'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number };
+  /** One round of health checks over every cluster's replicas. */
+  'clusters.health-check': Record<string, never>;
 }
 
 export type QueueName = keyof QueueJobs;

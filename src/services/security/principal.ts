@@ -2,7 +2,7 @@ import { ROLES, type Role } from '../../entities/security/api-token.entity';
 
 /** Who is calling: resolved once per request from its bearer token. */
 export interface Principal {
-  kind: 'api-token' | 'jwt' | 'bootstrap' | 'cli';
+  kind: 'api-token' | 'jwt' | 'bootstrap' | 'cli' | 'cluster';
   /** Token id or JWT subject. */
   id: string;
   name: string;

@@ -3,9 +3,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** Every API token starts with this, so secret scanners and people can recognise one. */
 export const API_TOKEN_PREFIX = 'aat_';
 
-/** A new random token: 32 bytes of entropy, base64url. */
-export function generateApiToken(): string {
-  return API_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+/** Cluster credentials: what Alertmanager's webhook sends, and what a sidecar sends. */
+export const WEBHOOK_TOKEN_PREFIX = 'aaw_';
+export const SIDECAR_TOKEN_PREFIX = 'aas_';
+
+/** A new random token: 32 bytes of entropy, base64url, after a prefix that says what it is for. */
+export function generateApiToken(prefix = API_TOKEN_PREFIX): string {
+  return prefix + randomBytes(32).toString('base64url');
 }
 
 /** Tokens are random and long, so one SHA-256 pass is enough; no salt or slow hash is needed. */

@@ -17,20 +17,24 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const peers = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
 /**
- * The one way AlertAgent POSTs to a peer: a hard timeout, no redirects (a webhook URL that
+ * The one way AlertAgent calls a peer: a hard timeout, no redirects (a webhook URL that
  * redirects is a misconfiguration, and following it could leak the body elsewhere), and the
  * answer read up to a bound. Network failures and timeouts reject; any HTTP status resolves.
  */
-export async function postToPeer(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS): Promise<PeerResponse> {
+export async function callPeer(
+  method: 'GET' | 'POST',
+  url: string,
+  options: { body?: string; headers?: Record<string, string>; timeoutMs?: number; maxAnswerBytes?: number } = {},
+): Promise<PeerResponse> {
   const started = performance.now();
   const response = await request(url, {
-    method: 'POST',
-    body,
-    headers,
+    method,
+    body: options.body,
+    headers: options.headers,
     dispatcher: peers,
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS),
   });
-  const text = await readBounded(response.body, MAX_ANSWER_BYTES);
+  const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
   const answerHeaders = response.headers;
   return {
     status: response.statusCode,
@@ -41,6 +45,10 @@ export async function postToPeer(url: string, body: string, headers: Record<stri
     text,
     latencyMs: performance.now() - started,
   };
+}
+
+export function postToPeer(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS): Promise<PeerResponse> {
+  return callPeer('POST', url, { body, headers, timeoutMs });
 }
 
 /** Reads an answer up to `max` bytes and drops the rest, so a peer cannot make us buffer megabytes. */

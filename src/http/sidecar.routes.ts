@@ -1,0 +1,59 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { parseInput } from '../errors';
+import type { ClusterService } from '../services/clusters/cluster.service';
+import type { Metrics } from '../services/observability/metrics';
+
+export const SIDECAR_PATH = '/api/v1/sidecar/clusters';
+
+const syncReport = z.strictObject({
+  instance: z.string().trim().min(1).max(200),
+  kind: z.enum(['alertmanager', 'prometheus']),
+  appliedHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hash in hex').nullable(),
+  ok: z.boolean(),
+  error: z.string().max(4000).nullable().default(null),
+});
+
+const bearer = (req: Request): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+
+/**
+ * What sidecars talk to: the current alertmanager.yml of their cluster (ETag = sha256 of the
+ * content, so an unchanged config costs a 304), and where they report what they applied.
+ * Authenticated by the cluster's sidecar token.
+ */
+export function sidecarRoutes(clusters: ClusterService, metrics: Metrics): Router {
+  const router = Router();
+  const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
+
+  router.get(
+    `${SIDECAR_PATH}/:cluster/alertmanager.yml`,
+    wrap(async (req, res) => {
+      const cluster = await clusters.authenticateSidecar(req.params.cluster as string, bearer(req));
+      const desired = await clusters.desiredConfig(cluster.id);
+      const etag = `"${desired.hash}"`;
+      res.setHeader('ETag', etag);
+      res.setHeader('X-Config-Version', String(desired.version));
+      res.setHeader('X-Sync-Interval-Seconds', String(cluster.syncIntervalSeconds));
+      res.setHeader('Cache-Control', 'no-store');
+      const known = req.header('if-none-match');
+      if (known && known.split(',').some((tag) => tag.trim() === etag)) {
+        res.status(304).end();
+        return;
+      }
+      res.type('application/yaml').send(desired.content);
+    }),
+  );
+
+  router.post(
+    `${SIDECAR_PATH}/:cluster/sync`,
+    express.json({ limit: 64 * 1024, type: () => true }),
+    wrap(async (req, res) => {
+      const cluster = await clusters.authenticateSidecar(req.params.cluster as string, bearer(req));
+      const report = parseInput(syncReport, req.body, 'body');
+      const status = await clusters.recordSync(cluster, report);
+      metrics.clusterSyncReports.inc({ cluster: cluster.name, outcome: report.ok ? 'applied' : 'failed' });
+      res.json({ instance: status.instance, appliedHash: status.appliedHash ?? null, reportedAt: status.reportedAt.toISOString() });
+    }),
+  );
+  return router;
+}

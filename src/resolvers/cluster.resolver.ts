@@ -1,0 +1,219 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { ClusterEntity } from '../entities/clusters/cluster.entity';
+import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.entity';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { PageArgs, toPageRequest } from '../schema/common/page.args';
+import {
+  AlertmanagerStatusType,
+  ClusterConfigVersionPageType,
+  ClusterConfigVersionType,
+  ClusterEventArgs,
+  ClusterHealthEventType,
+  ClusterSyncEventType,
+  ClusterSyncType,
+  ClusterType,
+  ClusterWithCredentialsType,
+  CreateClusterInput,
+  ReplicaHealthType,
+  SilenceListType,
+  UpdateClusterInput,
+} from '../schema/clusters/cluster.type';
+import type { AlertmanagerClient } from '../services/clusters/alertmanager-client';
+import type { ClusterHealthService } from '../services/clusters/cluster-health.service';
+import type { ClusterCredentials, ClusterService } from '../services/clusters/cluster.service';
+import type { ClusterHealthEvent, ClusterSyncEvent } from '../services/pubsub/event-map';
+
+const toReplicaHealth = (check: ReplicaCheckEntity): ReplicaHealthType => ({
+  url: check.url,
+  up: check.up,
+  responseMs: check.responseMs,
+  version: check.version ?? null,
+  peers: check.peers ?? null,
+  error: check.error ?? null,
+  checkedAt: check.checkedAt,
+});
+
+interface AlertmanagerStatusBody {
+  versionInfo?: { version?: string };
+  uptime?: string;
+  cluster?: { status?: string; peers?: unknown[] };
+  config?: { original?: string };
+}
+
+interface SilenceBody {
+  id: string;
+  status: { state: string };
+  matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual?: boolean }>;
+  createdBy: string;
+  comment: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** Clusters: registry, health, rendered config and sync status, and calls to their Alertmanagers. */
+@Resolver(() => ClusterType)
+export class ClusterResolver {
+  constructor(
+    private readonly clusterService: ClusterService,
+    private readonly health: ClusterHealthService,
+    private readonly alertmanagers: AlertmanagerClient,
+  ) {}
+
+  @Authorized()
+  @Query(() => [ClusterType], { description: 'Every cluster with its status: the at-a-glance view' })
+  async clusters(): Promise<ClusterType[]> {
+    return (await this.clusterService.list()).map((c) => this.toType(c));
+  }
+
+  @Authorized()
+  @Query(() => ClusterType)
+  async cluster(@Arg('id', () => ID) id: string): Promise<ClusterType> {
+    return this.toType(await this.clusterService.get(id));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ClusterWithCredentialsType, { description: 'Registers a cluster and renders its first config; the tokens are shown only here' })
+  async createCluster(@Arg('input') input: CreateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterWithCredentialsType> {
+    const { cluster, credentials } = await this.clusterService.create({ ...input }, actorFrom(context));
+    return this.withCredentials(cluster, credentials);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ClusterType, { description: 'Re-renders the config; refused with the reasons when Alertmanager would refuse it' })
+  async updateCluster(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterType> {
+    return this.toType(await this.clusterService.update(id, { ...input }, actorFrom(context)));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ClusterWithCredentialsType, { description: 'New webhook and sidecar tokens; the old ones stop working at once' })
+  async rotateClusterCredentials(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ClusterWithCredentialsType> {
+    const { cluster, credentials } = await this.clusterService.rotateCredentials(id, actorFrom(context));
+    return this.withCredentials(cluster, credentials);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Boolean)
+  async deleteCluster(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.clusterService.remove(id, actorFrom(context));
+    return true;
+  }
+
+  @Authorized()
+  @FieldResolver(() => [ReplicaHealthType], { description: 'The latest check of each replica (replicas not checked recently are absent)' })
+  async replicas(@Root() cluster: ClusterType): Promise<ReplicaHealthType[]> {
+    return (await this.health.latest(cluster.id)).map(toReplicaHealth);
+  }
+
+  @Authorized()
+  @FieldResolver(() => [ReplicaHealthType], { description: 'Past checks, newest first' })
+  async healthHistory(@Root() cluster: ClusterType, @Arg('limit', () => Int, { defaultValue: 100 }) limit: number): Promise<ReplicaHealthType[]> {
+    return (await this.health.history(cluster.id, Math.min(Math.max(limit, 1), 1000))).map(toReplicaHealth);
+  }
+
+  @Authorized('operator')
+  @FieldResolver(() => ClusterConfigVersionType, { description: 'The config its sidecars should apply (contains the webhook token: operator role)' })
+  async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
+    return this.clusterService.desiredConfig(cluster.id);
+  }
+
+  @Authorized('operator')
+  @FieldResolver(() => ClusterConfigVersionPageType, { description: 'Every rendered version, newest first by default' })
+  async configVersions(@Root() cluster: ClusterType, @Args() page: PageArgs): Promise<ClusterConfigVersionPageType> {
+    return this.clusterService.versions(cluster.id, toPageRequest(page));
+  }
+
+  @Authorized()
+  @FieldResolver(() => ClusterSyncType)
+  async sync(@Root() cluster: ClusterType): Promise<ClusterSyncType> {
+    const desired = await this.clusterService.desiredConfig(cluster.id);
+    const instances = await this.clusterService.syncStatuses(cluster.id);
+    return {
+      desiredVersion: desired.version,
+      desiredHash: desired.hash,
+      instances: instances.map((s) => ({
+        instance: s.instance,
+        kind: s.kind,
+        appliedHash: s.appliedHash ?? null,
+        inSync: s.appliedHash === desired.hash,
+        lastSuccessAt: s.lastSuccessAt ?? null,
+        lastError: s.lastError ?? null,
+        lastErrorAt: s.lastErrorAt ?? null,
+        reportedAt: s.reportedAt,
+      })),
+    };
+  }
+
+  @Authorized()
+  @Query(() => AlertmanagerStatusType, { description: "A healthy replica's /api/v2/status (fails over to the next replica)" })
+  async alertmanagerStatus(@Arg('clusterId', () => ID) clusterId: string): Promise<AlertmanagerStatusType> {
+    const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(await this.clusterService.get(clusterId), '/api/v2/status');
+    return {
+      servedBy,
+      version: body.versionInfo?.version ?? '',
+      uptime: new Date(body.uptime ?? 0),
+      clusterStatus: body.cluster?.status ?? 'disabled',
+      peers: body.cluster?.peers?.length ?? 0,
+      config: body.config?.original ?? '',
+    };
+  }
+
+  @Authorized()
+  @Query(() => SilenceListType, { description: 'Silences of a cluster, from a healthy replica' })
+  async clusterSilences(@Arg('clusterId', () => ID) clusterId: string): Promise<SilenceListType> {
+    const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(await this.clusterService.get(clusterId), '/api/v2/silences');
+    return {
+      servedBy,
+      silences: body.map((s) => ({
+        id: s.id,
+        state: s.status.state,
+        matchers: s.matchers.map((m) => `${m.name}${m.isEqual === false ? (m.isRegex ? '!~' : '!=') : m.isRegex ? '=~' : '='}${JSON.stringify(m.value)}`),
+        createdBy: s.createdBy,
+        comment: s.comment,
+        startsAt: new Date(s.startsAt),
+        endsAt: new Date(s.endsAt),
+      })),
+    };
+  }
+
+  @Authorized()
+  @Subscription(() => ClusterHealthEventType, {
+    topics: 'cluster.health',
+    filter: ({ payload, args }: { payload: ClusterHealthEvent; args: ClusterEventArgs }) => !args.clusterId || payload.clusterId === args.clusterId,
+    description: 'Every health round of every cluster (or one), from any replica',
+  })
+  clusterHealth(@Root() event: ClusterHealthEvent, @Args() _args: ClusterEventArgs): ClusterHealthEventType {
+    return { ...event, at: new Date(event.at), replicas: event.replicas.map((r) => ({ ...r, checkedAt: new Date(r.checkedAt) })) };
+  }
+
+  @Authorized()
+  @Subscription(() => ClusterSyncEventType, {
+    topics: 'cluster.sync',
+    filter: ({ payload, args }: { payload: ClusterSyncEvent; args: ClusterEventArgs }) => !args.clusterId || payload.clusterId === args.clusterId,
+    description: 'Sidecar reports as they arrive',
+  })
+  clusterSync(@Root() event: ClusterSyncEvent, @Args() _args: ClusterEventArgs): ClusterSyncEventType {
+    return { ...event, at: new Date(event.at) };
+  }
+
+  private toType(cluster: ClusterEntity): ClusterType {
+    return {
+      id: cluster.id,
+      name: cluster.name,
+      labels: cluster.labels,
+      alertmanagerUrls: cluster.alertmanagerUrls,
+      prometheusUrls: cluster.prometheusUrls,
+      syncIntervalSeconds: cluster.syncIntervalSeconds,
+      configTemplate: cluster.configTemplate,
+      routes: cluster.routes,
+      inhibitRules: cluster.inhibitRules,
+      status: cluster.status,
+      webhookUrl: this.clusterService.webhookUrl(cluster),
+      createdAt: cluster.createdAt,
+      updatedAt: cluster.updatedAt,
+    };
+  }
+
+  private withCredentials(cluster: ClusterEntity, credentials: ClusterCredentials): ClusterWithCredentialsType {
+    return { cluster: this.toType(cluster), ...credentials };
+  }
+}

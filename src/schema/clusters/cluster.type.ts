@@ -1,0 +1,308 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+@ObjectType('ReplicaHealth', { description: 'One health check of one Alertmanager replica' })
+export class ReplicaHealthType {
+  @Field()
+  url!: string;
+
+  @Field({ description: 'Healthy (/-/healthy) and ready (/-/ready)' })
+  up!: boolean;
+
+  @Field(() => Float, { description: 'Time the three checks took together, in ms' })
+  responseMs!: number;
+
+  @Field(() => String, { nullable: true, description: 'From /api/v2/status' })
+  version!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Members of the gossip cluster, from /api/v2/status' })
+  peers!: number | null;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field()
+  checkedAt!: Date;
+}
+
+@ObjectType('ClusterConfigVersion', { description: 'A rendered, validated alertmanager.yml' })
+export class ClusterConfigVersionType {
+  @Field(() => Int)
+  version!: number;
+
+  @Field({ description: 'sha256 of the content, hex (the ETag sidecars compare)' })
+  hash!: string;
+
+  @Field()
+  content!: string;
+
+  @Field()
+  author!: string;
+
+  @Field()
+  createdAt!: Date;
+}
+
+@ObjectType('ClusterConfigVersionPage')
+export class ClusterConfigVersionPageType {
+  @Field(() => [ClusterConfigVersionType])
+  items!: ClusterConfigVersionType[];
+
+  @Field(() => Int)
+  total!: number;
+}
+
+@ObjectType('SyncInstance', { description: 'What one sidecar last reported' })
+export class SyncInstanceType {
+  @Field()
+  instance!: string;
+
+  @Field({ description: 'alertmanager or prometheus' })
+  kind!: string;
+
+  @Field(() => String, { nullable: true })
+  appliedHash!: string | null;
+
+  @Field({ description: 'The applied config is the desired one' })
+  inSync!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  lastSuccessAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  lastError!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  lastErrorAt!: Date | null;
+
+  @Field()
+  reportedAt!: Date;
+}
+
+@ObjectType('ClusterSync', { description: 'Desired config against what each sidecar applied' })
+export class ClusterSyncType {
+  @Field(() => Int)
+  desiredVersion!: number;
+
+  @Field()
+  desiredHash!: string;
+
+  @Field(() => [SyncInstanceType])
+  instances!: SyncInstanceType[];
+}
+
+@ObjectType('Cluster', { description: 'An Alertmanager cluster: its replicas, health, and the config AlertAgent keeps on it' })
+export class ClusterType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => GraphQLJSONObject)
+  labels!: Record<string, string>;
+
+  @Field(() => [String])
+  alertmanagerUrls!: string[];
+
+  @Field(() => [String])
+  prometheusUrls!: string[];
+
+  @Field(() => Int)
+  syncIntervalSeconds!: number;
+
+  @Field({ description: "The user's part of alertmanager.yml (YAML)" })
+  configTemplate!: string;
+
+  @Field({ description: 'YAML list of routes placed first under the root route' })
+  routes!: string;
+
+  @Field({ description: 'YAML list of inhibit rules added to the template’s' })
+  inhibitRules!: string;
+
+  @Field({ description: 'healthy, degraded, down, or unknown before the first check' })
+  status!: string;
+
+  @Field({ description: 'Where this cluster’s Alertmanager posts alerts (written into its config)' })
+  webhookUrl!: string;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@ObjectType('ClusterWithCredentials', { description: 'Returned once, when credentials are issued: store the tokens now' })
+export class ClusterWithCredentialsType {
+  @Field(() => ClusterType)
+  cluster!: ClusterType;
+
+  @Field({ description: 'Alertmanager’s webhook token (already in the rendered config)' })
+  webhookToken!: string;
+
+  @Field({ description: 'For the cluster’s sidecars (--token)' })
+  sidecarToken!: string;
+}
+
+@ObjectType('AlertmanagerStatus', { description: "A replica's /api/v2/status, from a healthy replica" })
+export class AlertmanagerStatusType {
+  @Field({ description: 'The replica that answered' })
+  servedBy!: string;
+
+  @Field()
+  version!: string;
+
+  @Field()
+  uptime!: Date;
+
+  @Field({ description: 'Gossip cluster status: ready, settling or disabled' })
+  clusterStatus!: string;
+
+  @Field(() => Int)
+  peers!: number;
+
+  @Field({ description: 'The config the replica runs, as loaded' })
+  config!: string;
+}
+
+@ObjectType('Silence')
+export class SilenceType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'active, pending or expired' })
+  state!: string;
+
+  @Field(() => [String])
+  matchers!: string[];
+
+  @Field()
+  createdBy!: string;
+
+  @Field()
+  comment!: string;
+
+  @Field()
+  startsAt!: Date;
+
+  @Field()
+  endsAt!: Date;
+}
+
+@ObjectType('SilenceList')
+export class SilenceListType {
+  @Field({ description: 'The replica that answered' })
+  servedBy!: string;
+
+  @Field(() => [SilenceType])
+  silences!: SilenceType[];
+}
+
+@ObjectType('ClusterHealthEvent', { description: 'A cluster after a round of health checks' })
+export class ClusterHealthEventType {
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field()
+  clusterName!: string;
+
+  @Field()
+  status!: string;
+
+  @Field()
+  previousStatus!: string;
+
+  @Field(() => [ReplicaHealthType])
+  replicas!: ReplicaHealthType[];
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType('ClusterSyncEvent', { description: 'A sidecar reported on applying its cluster’s config' })
+export class ClusterSyncEventType {
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field()
+  clusterName!: string;
+
+  @Field()
+  instance!: string;
+
+  @Field()
+  desiredHash!: string;
+
+  @Field(() => String, { nullable: true })
+  appliedHash!: string | null;
+
+  @Field()
+  ok!: boolean;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field()
+  at!: Date;
+}
+
+@InputType()
+export class CreateClusterInput {
+  @Field({ description: 'Letters, digits and _ . -; also the path of the cluster’s webhook and the default cluster label' })
+  name!: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  labels?: Record<string, string>;
+
+  @Field(() => [String], { description: 'Base URLs of the Alertmanager replicas' })
+  alertmanagerUrls!: string[];
+
+  @Field(() => [String], { nullable: true })
+  prometheusUrls?: string[];
+
+  @Field(() => Int, { nullable: true, description: 'How often sidecars poll for a new config (default 30)' })
+  syncIntervalSeconds?: number;
+
+  @Field({ nullable: true, description: 'Base alertmanager.yml (YAML): global, templates, receivers, route defaults …' })
+  configTemplate?: string;
+
+  @Field({ nullable: true, description: 'YAML list of routes' })
+  routes?: string;
+
+  @Field({ nullable: true, description: 'YAML list of inhibit rules' })
+  inhibitRules?: string;
+}
+
+@InputType()
+export class UpdateClusterInput {
+  @Field({ nullable: true })
+  name?: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  labels?: Record<string, string>;
+
+  @Field(() => [String], { nullable: true })
+  alertmanagerUrls?: string[];
+
+  @Field(() => [String], { nullable: true })
+  prometheusUrls?: string[];
+
+  @Field(() => Int, { nullable: true })
+  syncIntervalSeconds?: number;
+
+  @Field({ nullable: true })
+  configTemplate?: string;
+
+  @Field({ nullable: true })
+  routes?: string;
+
+  @Field({ nullable: true })
+  inhibitRules?: string;
+}
+
+@ArgsType()
+export class ClusterEventArgs {
+  @Field(() => ID, { nullable: true, description: 'Only this cluster' })
+  clusterId?: string;
+}

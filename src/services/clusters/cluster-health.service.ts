@@ -1,0 +1,131 @@
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { Config } from '../../config';
+import { ClusterEntity, type ClusterStatus } from '../../entities/clusters/cluster.entity';
+import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { EventBus } from '../pubsub/event-bus';
+import type { ReplicaHealthEvent } from '../pubsub/event-map';
+import type { JobQueue } from '../queue/job-queue';
+import { callPeer, describeNetworkError } from '../shared/http-post';
+
+export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus {
+  if (replicas.length === 0) return 'unknown';
+  const up = replicas.filter((r) => r.up).length;
+  return up === replicas.length ? 'healthy' : up === 0 ? 'down' : 'degraded';
+}
+
+/**
+ * Checks every Alertmanager replica of every cluster on a schedule: `/-/healthy` and `/-/ready`
+ * decide up or down, `/api/v2/status` gives version and gossip peers. Each round is one queue
+ * job whose id names its time slot, so several workers run it once; results are kept as
+ * history (pruned past retention), exported as metrics and streamed to subscribers.
+ */
+export class ClusterHealthService {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly queue: JobQueue,
+    private readonly events: EventBus,
+    private readonly metrics: Metrics,
+    private readonly settings: Config['clusters'],
+    private readonly logger: Logger,
+  ) {}
+
+  registerProcessor(): void {
+    this.queue.process('clusters.health-check', async () => {
+      await RequestContext.create(this.orm.em, () => this.checkAll());
+    });
+  }
+
+  schedule(): void {
+    const enqueue = (): void => {
+      const slot = Math.floor(Date.now() / this.settings.healthIntervalMs);
+      this.queue
+        .enqueue('clusters.health-check', {}, { jobId: `cluster-health_${slot}`, attempts: 1 })
+        .catch((err) => this.logger.warn({ err }, 'could not enqueue a cluster health round'));
+    };
+    enqueue();
+    this.timer = setInterval(enqueue, this.settings.healthIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One round over every cluster; returns how many replicas were checked. */
+  async checkAll(): Promise<number> {
+    const em = this.orm.em.fork();
+    const clusters = await em.find(ClusterEntity, {});
+    const counts = await Promise.all(clusters.map((cluster) => this.checkCluster(em, cluster).catch((err) => (this.logger.error({ err, cluster: cluster.name }, 'cluster health round failed'), 0))));
+    await em.nativeDelete(ReplicaCheckEntity, { checkedAt: { $lt: new Date(Date.now() - this.settings.healthRetentionHours * 3_600_000) } });
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** The newest check of each replica of a cluster; checks older than a few rounds are left out (unknown). */
+  async latest(clusterId: string): Promise<ReplicaCheckEntity[]> {
+    const fresh = new Date(Date.now() - 3 * this.settings.healthIntervalMs);
+    const rows: Array<{ id: string }> = await this.orm.em
+      .getConnection()
+      .execute(`select distinct on ("url") "id" from "replica_check" where "cluster_id" = ? and "checked_at" >= ? order by "url", "checked_at" desc`, [clusterId, fresh]);
+    if (rows.length === 0) return [];
+    return this.orm.em.find(ReplicaCheckEntity, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { url: 'asc' } });
+  }
+
+  /** History of a cluster's checks, newest first. */
+  history(clusterId: string, limit: number): Promise<ReplicaCheckEntity[]> {
+    return this.orm.em.find(ReplicaCheckEntity, { clusterId }, { orderBy: { checkedAt: 'desc' }, limit });
+  }
+
+  private async checkCluster(em: ReturnType<MikroORM['em']['fork']>, cluster: ClusterEntity): Promise<number> {
+    const replicas = await Promise.all(cluster.alertmanagerUrls.map((url) => this.checkReplica(url)));
+    for (const replica of replicas) {
+      em.persist(Object.assign(new ReplicaCheckEntity(), { clusterId: cluster.id, ...replica, checkedAt: new Date(replica.checkedAt) }));
+      const labels = { cluster: cluster.name, url: replica.url };
+      this.metrics.clusterReplicaUp.set(labels, replica.up ? 1 : 0);
+      this.metrics.clusterReplicaResponse.set(labels, replica.responseMs / 1000);
+    }
+    const previousStatus = cluster.status;
+    cluster.status = clusterStatusOf(replicas);
+    await em.flush();
+    if (cluster.status !== previousStatus) this.logger.info({ cluster: cluster.name, from: previousStatus, to: cluster.status }, 'cluster health changed');
+    await this.events
+      .publish('cluster.health', { clusterId: cluster.id, clusterName: cluster.name, status: cluster.status, previousStatus, replicas, at: new Date().toISOString() })
+      .catch((err) => this.logger.warn({ err }, 'could not publish cluster health'));
+    return replicas.length;
+  }
+
+  private async checkReplica(url: string): Promise<ReplicaHealthEvent> {
+    const started = performance.now();
+    const timeoutMs = this.settings.healthTimeoutMs;
+    const checkedAt = new Date().toISOString();
+    try {
+      const [healthy, ready, status] = await Promise.all([
+        callPeer('GET', `${url}/-/healthy`, { timeoutMs }),
+        callPeer('GET', `${url}/-/ready`, { timeoutMs }),
+        callPeer('GET', `${url}/api/v2/status`, { timeoutMs, headers: { accept: 'application/json' } }),
+      ]);
+      const responseMs = Math.round((performance.now() - started) * 100) / 100;
+      let version: string | null = null;
+      let peers: number | null = null;
+      try {
+        const body = JSON.parse(status.text) as { versionInfo?: { version?: string }; cluster?: { peers?: unknown[] } };
+        version = body.versionInfo?.version?.slice(0, 64) ?? null;
+        peers = Array.isArray(body.cluster?.peers) ? body.cluster.peers.length : null;
+      } catch {
+        // an answer that is not Alertmanager's status: reported through `error` below
+      }
+      const problems = [
+        healthy.status !== 200 ? `/-/healthy answered ${healthy.status}` : null,
+        ready.status !== 200 ? `/-/ready answered ${ready.status}` : null,
+        status.status !== 200 || version === null ? `/api/v2/status answered ${status.status} without a version` : null,
+      ].filter((p): p is string => p !== null);
+      return { url, up: healthy.status === 200 && ready.status === 200, responseMs, version, peers, error: problems.length ? problems.join('; ') : null, checkedAt };
+    } catch (err) {
+      return { url, up: false, responseMs: Math.round((performance.now() - started) * 100) / 100, version: null, peers: null, error: describeNetworkError(err, timeoutMs), checkedAt };
+    }
+  }
+}

@@ -1,0 +1,267 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+import { ClusterConfigVersionEntity } from '../../entities/clusters/cluster-config-version.entity';
+import { ClusterEntity } from '../../entities/clusters/cluster.entity';
+import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
+import { SyncStatusEntity } from '../../entities/clusters/sync-status.entity';
+import { ConflictError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
+import type { EventBus } from '../pubsub/event-bus';
+import type { Actor, AuditService, RecordAudit } from '../security/audit.service';
+import type { PageRequest } from '../security/audit.repository';
+import type { SecretBox } from '../security/secret-box';
+import { generateApiToken, hashApiToken, sameSecret, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
+import { renderAlertmanagerConfig } from './alertmanager-config';
+
+/** Where Alertmanager posts a cluster's alerts; the gateway serves it. */
+export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
+
+const YAML_MAX = 256 * 1024;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const engineUrl = z
+  .url('expected an http:// or https:// URL')
+  .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const fields = {
+  name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
+  labels: z
+    .record(z.string().regex(LABEL_NAME, 'label names are letters, digits and _, not starting with a digit'), z.string().max(200))
+    .refine((l) => Object.keys(l).length <= 30, 'at most 30 labels'),
+  alertmanagerUrls: z
+    .array(engineUrl)
+    .min(1, 'a cluster needs at least one Alertmanager URL')
+    .max(10, 'at most 10 replicas')
+    .refine((urls) => new Set(urls).size === urls.length, 'a URL is listed twice'),
+  prometheusUrls: z.array(engineUrl).max(20, 'at most 20 Prometheus URLs'),
+  syncIntervalSeconds: z.number().int().min(1, 'at least 1 second').max(3600, 'at most 3600 seconds'),
+  configTemplate: z.string().max(YAML_MAX, 'at most 256 KiB'),
+  routes: z.string().max(YAML_MAX, 'at most 256 KiB'),
+  inhibitRules: z.string().max(YAML_MAX, 'at most 256 KiB'),
+};
+
+const createInput = z.strictObject({
+  name: fields.name,
+  labels: fields.labels.default({}),
+  alertmanagerUrls: fields.alertmanagerUrls,
+  prometheusUrls: fields.prometheusUrls.default([]),
+  syncIntervalSeconds: fields.syncIntervalSeconds.default(30),
+  configTemplate: fields.configTemplate.default(''),
+  routes: fields.routes.default(''),
+  inhibitRules: fields.inhibitRules.default(''),
+});
+const updateInput = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> });
+
+export type ClusterCreateInput = z.input<typeof createInput>;
+export type ClusterUpdateInput = z.input<typeof updateInput>;
+
+export interface ClusterCredentials {
+  /** For Alertmanager's webhook (already written into the rendered config). Shown once. */
+  webhookToken: string;
+  /** For the cluster's sidecars (`--token`). Shown once. */
+  sidecarToken: string;
+}
+
+export interface SyncReport {
+  instance: string;
+  kind: 'alertmanager' | 'prometheus';
+  appliedHash: string | null;
+  ok: boolean;
+  error: string | null;
+}
+
+/**
+ * The cluster registry: CRUD, credentials, and the rendered alertmanager.yml of each cluster.
+ * Every change that alters the rendered file stores a new version; a change that would render a
+ * file Alertmanager refuses is refused itself, so sidecars only ever see loadable configs.
+ */
+export class ClusterService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secrets: SecretBox,
+    private readonly audit: AuditService,
+    private readonly events: EventBus,
+    private publicUrl: string,
+    private readonly publicUrlConfigured: boolean,
+  ) {}
+
+  /** Without a configured public URL, the address the server actually listens on (port 0 = any port). */
+  useListeningPort(port: number): void {
+    if (!this.publicUrlConfigured) this.publicUrl = `http://localhost:${port}`;
+  }
+
+  list(): Promise<ClusterEntity[]> {
+    return this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+  }
+
+  async get(id: string): Promise<ClusterEntity> {
+    return NotFoundError.assert(await this.em.findOne(ClusterEntity, { id }), 'cluster', id);
+  }
+
+  findByName(name: string): Promise<ClusterEntity | null> {
+    return this.em.findOne(ClusterEntity, { name });
+  }
+
+  webhookUrl(cluster: Pick<ClusterEntity, 'name'>): string {
+    return `${this.publicUrl}${clusterWebhookPath(cluster.name)}`;
+  }
+
+  async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
+    const parsed = parseInput(createInput, input, 'input');
+    const cluster = Object.assign(new ClusterEntity(), parsed);
+    const credentials = this.issueCredentials(cluster);
+    const rendered = this.render(cluster);
+    await this.saving(cluster.name, () =>
+      this.audit.change(actor, async (record) => {
+        this.em.persist(cluster);
+        await this.addVersion(cluster, rendered, actor, record);
+        record('cluster.created', 'cluster', cluster.id, { name: cluster.name, alertmanagerUrls: cluster.alertmanagerUrls });
+      }),
+    );
+    return { cluster, credentials };
+  }
+
+  async update(id: string, input: ClusterUpdateInput, actor: Actor): Promise<ClusterEntity> {
+    const parsed = parseInput(updateInput, input, 'input');
+    const cluster = await this.get(id);
+    const changed = Object.keys(parsed).filter((k) => (parsed as Record<string, unknown>)[k] !== undefined);
+    Object.assign(cluster, Object.fromEntries(changed.map((k) => [k, (parsed as Record<string, unknown>)[k]])));
+    cluster.updatedAt = new Date();
+    const rendered = this.render(cluster);
+    await this.saving(cluster.name, () =>
+      this.audit.change(actor, async (record) => {
+        await this.addVersion(cluster, rendered, actor, record);
+        record('cluster.updated', 'cluster', cluster.id, { name: cluster.name, fields: changed });
+      }),
+    );
+    return cluster;
+  }
+
+  /** New webhook and sidecar tokens; the old ones stop working at once, and the config is re-rendered with the new webhook token. */
+  async rotateCredentials(id: string, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
+    const cluster = await this.get(id);
+    const credentials = this.issueCredentials(cluster);
+    cluster.updatedAt = new Date();
+    const rendered = this.render(cluster);
+    await this.audit.change(actor, async (record) => {
+      await this.addVersion(cluster, rendered, actor, record);
+      record('cluster.credentials-rotated', 'cluster', cluster.id, { name: cluster.name });
+    });
+    return { cluster, credentials };
+  }
+
+  async remove(id: string, actor: Actor): Promise<void> {
+    const cluster = await this.get(id);
+    await this.audit.change(actor, async (record) => {
+      await this.em.nativeDelete(ClusterConfigVersionEntity, { clusterId: id });
+      await this.em.nativeDelete(ReplicaCheckEntity, { clusterId: id });
+      await this.em.nativeDelete(SyncStatusEntity, { clusterId: id });
+      this.em.remove(cluster);
+      record('cluster.deleted', 'cluster', id, { name: cluster.name });
+    });
+  }
+
+  /** The config sidecars should apply: the newest version. */
+  async desiredConfig(clusterId: string): Promise<ClusterConfigVersionEntity> {
+    const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: 'desc' }, limit: 1 });
+    return NotFoundError.assert(latest, 'config of cluster', clusterId);
+  }
+
+  async versions(clusterId: string, page: PageRequest): Promise<{ items: ClusterConfigVersionEntity[]; total: number }> {
+    await this.get(clusterId);
+    const [items, total] = await this.em.findAndCount(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: page.order }, limit: page.limit, offset: page.offset });
+    return { items, total };
+  }
+
+  /** The cluster a sidecar speaks for, when its token is that cluster's sidecar token. */
+  async authenticateSidecar(clusterName: string, token: string | undefined): Promise<ClusterEntity> {
+    return this.authenticate(clusterName, token, 'sidecarTokenHash', 'sidecar');
+  }
+
+  /** The cluster whose Alertmanager sent a webhook, when the token is that cluster's webhook token. */
+  async authenticateWebhook(clusterName: string, token: string | undefined): Promise<ClusterEntity> {
+    return this.authenticate(clusterName, token, 'webhookTokenHash', 'webhook');
+  }
+
+  async recordSync(cluster: ClusterEntity, report: SyncReport, now = new Date()): Promise<SyncStatusEntity> {
+    const status = (await this.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ?? Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
+    status.kind = report.kind;
+    status.reportedAt = now;
+    if (report.appliedHash !== null) status.appliedHash = report.appliedHash;
+    if (report.ok) status.lastSuccessAt = now;
+    else Object.assign(status, { lastError: report.error ?? 'unknown error', lastErrorAt: now });
+    await this.em.persistAndFlush(status);
+    const desired = await this.desiredConfig(cluster.id);
+    await this.events.publish('cluster.sync', {
+      clusterId: cluster.id,
+      clusterName: cluster.name,
+      instance: status.instance,
+      desiredHash: desired.hash,
+      appliedHash: status.appliedHash ?? null,
+      ok: report.ok,
+      error: report.ok ? null : (status.lastError ?? null),
+      at: now.toISOString(),
+    });
+    return status;
+  }
+
+  syncStatuses(clusterId: string): Promise<SyncStatusEntity[]> {
+    return this.em.find(SyncStatusEntity, { clusterId }, { orderBy: { instance: 'asc' } });
+  }
+
+  private async authenticate(clusterName: string, token: string | undefined, field: 'sidecarTokenHash' | 'webhookTokenHash', what: string): Promise<ClusterEntity> {
+    if (!token) throw new UnauthenticatedError(`the ${what} needs the cluster's ${what} token as a bearer token`);
+    const cluster = await this.findByName(clusterName);
+    // One answer for an unknown cluster and a wrong token: a caller learns nothing about which clusters exist.
+    if (!cluster || !sameHash(hashApiToken(token), cluster[field])) throw new UnauthenticatedError(`not a ${what} token of cluster ${clusterName}`);
+    return cluster;
+  }
+
+  private issueCredentials(cluster: ClusterEntity): ClusterCredentials {
+    const webhookToken = generateApiToken(WEBHOOK_TOKEN_PREFIX);
+    const sidecarToken = generateApiToken(SIDECAR_TOKEN_PREFIX);
+    cluster.webhookTokenHash = hashApiToken(webhookToken);
+    cluster.webhookTokenSealed = this.secrets.seal(webhookToken, `cluster:${cluster.id}:webhookToken`);
+    cluster.sidecarTokenHash = hashApiToken(sidecarToken);
+    return { webhookToken, sidecarToken };
+  }
+
+  private render(cluster: ClusterEntity) {
+    return renderAlertmanagerConfig({
+      clusterName: cluster.name,
+      configTemplate: cluster.configTemplate,
+      routes: cluster.routes,
+      inhibitRules: cluster.inhibitRules,
+      webhookUrl: this.webhookUrl(cluster),
+      webhookToken: this.secrets.open(cluster.webhookTokenSealed, `cluster:${cluster.id}:webhookToken`),
+    });
+  }
+
+  /** Stores the rendered file as the next version unless it equals the newest one. */
+  private async addVersion(cluster: ClusterEntity, rendered: { content: string; hash: string }, actor: Actor, record: RecordAudit): Promise<void> {
+    const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId: cluster.id }, { orderBy: { version: 'desc' }, limit: 1 });
+    if (latest?.hash === rendered.hash) return;
+    const version = Object.assign(new ClusterConfigVersionEntity(), {
+      clusterId: cluster.id,
+      version: (latest?.version ?? 0) + 1,
+      hash: rendered.hash,
+      content: rendered.content,
+      author: actor.principal.name,
+    });
+    this.em.persist(version);
+    record('cluster.config-published', 'cluster', cluster.id, { version: version.version, hash: version.hash });
+  }
+
+  private async saving<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a cluster named ${name} already exists`);
+      throw err;
+    }
+  }
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && sameSecret(a, b);
+}
