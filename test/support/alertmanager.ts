@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,22 @@ import { freePort } from './cli-process';
 
 /** Debian names the binary prometheus-alertmanager; elsewhere it is alertmanager. */
 export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? 'prometheus-alertmanager';
+
+export const AMTOOL_BINARY = ALERTMANAGER_BINARY === 'prometheus-alertmanager' ? 'amtool' : join(ALERTMANAGER_BINARY, '..', 'amtool');
+
+/** `amtool check-config` on a config text: its verdict and what it printed. */
+export function amtoolCheck(configYaml: string): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'aa-amtool-'));
+  try {
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, configYaml);
+    const result = spawnSync(AMTOOL_BINARY, ['check-config', file], { encoding: 'utf8' });
+    if (result.error) throw result.error;
+    return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export interface RunningAlertmanager {
   url: string;

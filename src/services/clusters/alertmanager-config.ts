@@ -106,7 +106,7 @@ function refusal(problems: FieldIssue[]): BadUserInputError {
 
 function parseYamlPart(text: string, field: string, shape: 'mapping' | 'list', problems: FieldIssue[]): unknown {
   if (text.trim() === '') return null;
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     problems.push({ field, message: `not valid YAML at line ${err.linePos?.[0]?.line ?? '?'}: ${err.message.split('\n')[0]}` });
