@@ -25,6 +25,10 @@ export function amtoolCheck(configYaml: string): { ok: boolean; output: string }
 
 export interface RunningAlertmanager {
   url: string;
+  /** The config file it runs (a sidecar may own it). */
+  configFile: string;
+  dir: string;
+  status(): Promise<{ config: { original: string }; versionInfo: { version: string } }>;
   output(): string;
   postAlerts(alerts: unknown[]): Promise<Response>;
   stop(): Promise<void>;
@@ -63,6 +67,9 @@ export async function startAlertmanager(configYaml: string, timeoutMs = 20_000):
   }
   return {
     url,
+    configFile: join(dir, 'alertmanager.yml'),
+    dir,
+    status: async () => (await fetch(`${url}/api/v2/status`)).json() as Promise<{ config: { original: string }; versionInfo: { version: string } }>,
     output: () => output,
     postAlerts: (alerts) => fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }),
     stop: async () => {

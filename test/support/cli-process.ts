@@ -95,3 +95,47 @@ export async function postGraphQL(url: string, query: string, token?: string): P
   });
   return response.json();
 }
+
+export interface SidecarProcess {
+  child: ChildProcess;
+  /** Base URL of its /metrics and /healthz. */
+  url: string;
+  output(): string;
+  health(): Promise<{ appliedHash: string | null; consecutiveFailures: number; lastError: string | null }>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `alertagent sidecar` with the token in its environment and waits until /healthz answers. */
+export async function startSidecarProcess(args: string[], token: string, timeoutMs = 20_000): Promise<SidecarProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'sidecar', ...args, '--listen', `127.0.0.1:${port}`], { env: childEnv({ ALERTAGENT_SIDECAR_TOKEN: token }) });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sidecar exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`sidecar not up in ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    url,
+    output: () => output,
+    health: async () => (await fetch(`${url}/healthz`)).json() as Promise<{ appliedHash: string | null; consecutiveFailures: number; lastError: string | null }>,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
