@@ -58,9 +58,14 @@ function readToken(tokenFile: string | undefined): string {
   return token;
 }
 
+/** Checks the flags as the command does (also used to check the shipped examples). */
+export function parseSidecarFlags(raw: SidecarFlags) {
+  return parseInput(flagsSchema, raw);
+}
+
 /** Starts the sidecar and its /metrics and /healthz; resolves to a stop function. */
 export async function runSidecar(raw: SidecarFlags): Promise<() => Promise<void>> {
-  const flags = parseInput(flagsSchema, raw);
+  const flags = parseSidecarFlags(raw);
   const logger = createLogger(flags.logLevel, { component: 'sidecar', cluster: flags.cluster });
   const [, host, port] = /^(.*):(\d+)$/.exec(flags.listen)!;
   const sidecar = new ConfigSidecar(
