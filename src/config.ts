@@ -29,6 +29,9 @@ const httpUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
 
+/** An http(s) base URL, stored without trailing slashes so paths can be appended. */
+export const httpBaseUrl = httpUrl.transform((u) => u.replace(/\/+$/, ''));
+
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
@@ -42,7 +45,7 @@ export const configSchema = z.strictObject({
       /** Header whose value becomes the request id when a proxy sets one. */
       requestIdHeader: z.string().default('x-request-id'),
       /** How Alertmanager reaches this server (written into rendered configs); default http://localhost:<port>. */
-      publicUrl: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
+      publicUrl: httpBaseUrl.optional(),
     })
     .prefault({}),
   database: z

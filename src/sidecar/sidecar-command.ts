@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { httpBaseUrl } from '../config';
 import { BadUserInputError, parseInput } from '../errors';
 import { parseDuration } from '../services/clusters/alertmanager-config';
 import { createLogger } from '../services/observability/logger';
@@ -31,18 +32,14 @@ const duration = z.string().transform((text, ctx) => {
   }
   return ms;
 });
-const baseUrl = z
-  .url('expected an http:// or https:// URL')
-  .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL')
-  .transform((u) => u.replace(/\/+$/, ''));
 
 const flagsSchema = z.object({
   kind: z.literal('alertmanager', 'only alertmanager is supported by this version (prometheus rules come with rule management)'),
-  server: baseUrl,
+  server: httpBaseUrl,
   cluster: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are letters, digits and _ . -'),
   tokenFile: z.string().optional(),
   file: z.string().min(1),
-  engineUrl: baseUrl,
+  engineUrl: httpBaseUrl,
   instance: z.string().trim().min(1).max(200).optional(),
   interval: duration.optional(),
   backoffBase: duration,

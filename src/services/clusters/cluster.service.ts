@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
+import { httpBaseUrl } from '../../config';
 import { ClusterConfigVersionEntity } from '../../entities/clusters/cluster-config-version.entity';
 import { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
@@ -18,10 +19,6 @@ export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager
 
 const YAML_MAX = 256 * 1024;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const engineUrl = z
-  .url('expected an http:// or https:// URL')
-  .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL')
-  .transform((u) => u.replace(/\/+$/, ''));
 
 const fields = {
   name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
@@ -29,11 +26,11 @@ const fields = {
     .record(z.string().regex(LABEL_NAME, 'label names are letters, digits and _, not starting with a digit'), z.string().max(200))
     .refine((l) => Object.keys(l).length <= 30, 'at most 30 labels'),
   alertmanagerUrls: z
-    .array(engineUrl)
+    .array(httpBaseUrl)
     .min(1, 'a cluster needs at least one Alertmanager URL')
     .max(10, 'at most 10 replicas')
     .refine((urls) => new Set(urls).size === urls.length, 'a URL is listed twice'),
-  prometheusUrls: z.array(engineUrl).max(20, 'at most 20 Prometheus URLs'),
+  prometheusUrls: z.array(httpBaseUrl).max(20, 'at most 20 Prometheus URLs'),
   syncIntervalSeconds: z.number().int().min(1, 'at least 1 second').max(3600, 'at most 3600 seconds'),
   configTemplate: z.string().max(YAML_MAX, 'at most 256 KiB'),
   routes: z.string().max(YAML_MAX, 'at most 256 KiB'),
