@@ -5,6 +5,7 @@ import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
   AlertmanagerStatusType,
+  ClusterAlertListType,
   ClusterConfigVersionPageType,
   ClusterConfigVersionType,
   ClusterEventArgs,
@@ -38,6 +39,16 @@ interface AlertmanagerStatusBody {
   uptime?: string;
   cluster?: { status?: string; peers?: unknown[] };
   config?: { original?: string };
+}
+
+interface AlertBody {
+  fingerprint: string;
+  status: { state: string };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  receivers: Array<{ name: string }>;
 }
 
 interface SilenceBody {
@@ -171,6 +182,24 @@ export class ClusterResolver {
         comment: s.comment,
         startsAt: new Date(s.startsAt),
         endsAt: new Date(s.endsAt),
+      })),
+    };
+  }
+
+  @Authorized()
+  @Query(() => ClusterAlertListType, { description: 'Alerts the cluster holds now, from a healthy replica' })
+  async clusterAlerts(@Arg('clusterId', () => ID) clusterId: string): Promise<ClusterAlertListType> {
+    const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(await this.clusterService.get(clusterId), '/api/v2/alerts');
+    return {
+      servedBy,
+      alerts: body.map((a) => ({
+        fingerprint: a.fingerprint,
+        state: a.status.state,
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: new Date(a.startsAt),
+        endsAt: new Date(a.endsAt),
+        receivers: a.receivers.map((r) => r.name),
       })),
     };
   }

@@ -76,6 +76,9 @@ describe('cluster health and failover with two real Alertmanager replicas', () =
     for (let i = 0; i < 4; i += 1) expect(await servedBy()).toBe(second.url);
     const silences = await server.gql(`query($id: ID!) { clusterSilences(clusterId: $id) { servedBy silences { id } } }`, { id: clusterId }, admin);
     expect(silences.data!.clusterSilences).toEqual({ servedBy: second.url, silences: [] });
+    expect((await second.postAlerts([{ labels: { alertname: 'FailoverProbe', severity: 'info' } }])).status).toBe(200);
+    const alerts = await server.gql(`query($id: ID!) { clusterAlerts(clusterId: $id) { servedBy alerts { labels state receivers } } }`, { id: clusterId }, admin);
+    expect(alerts.data!.clusterAlerts).toEqual({ servedBy: second.url, alerts: [{ labels: { alertname: 'FailoverProbe', severity: 'info' }, state: 'active', receivers: ['local'] }] });
 
     const state = await cluster();
     expect(state.replicas.find((r: { url: string }) => r.url === first.url)).toMatchObject({ up: false, error: expect.stringContaining('ECONNREFUSED') });

@@ -24,7 +24,7 @@ class SidecarEndpointPeer {
   private server: Server | null = null;
   baseUrl = '';
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       if (req.headers.authorization !== 'Bearer aas_standin-token') return void res.writeHead(401).end();
       if (req.method === 'GET' && req.url === '/api/v1/sidecar/clusters/c1/alertmanager.yml') {
@@ -44,7 +44,7 @@ class SidecarEndpointPeer {
       }
       res.writeHead(404).end();
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.baseUrl = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
@@ -89,6 +89,12 @@ describe('the sidecar when AlertAgent fails', () => {
     const health = await sidecar.health();
     expect(health.consecutiveFailures).toBeGreaterThanOrEqual(8);
     expect(health.lastError).toContain('AlertAgent answered HTTP 500');
+
+    // AlertAgent gone altogether: still failures, still backing off, no crash.
+    const port = Number(new URL(peer.baseUrl).port);
+    await peer.stop();
+    await waitFor(async () => (await sidecar.health()).lastError?.includes('AlertAgent unreachable'), 'a failed poll against a stopped server', 5_000);
+    await peer.start(port);
 
     peer.failing = false;
     await waitFor(() => peer.reports.find((r) => r.ok === true), 'a success report', 10_000);

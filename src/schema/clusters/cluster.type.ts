@@ -199,6 +199,39 @@ export class SilenceListType {
   silences!: SilenceType[];
 }
 
+@ObjectType('ClusterAlert', { description: 'An alert as the Alertmanager holds it' })
+export class ClusterAlertType {
+  @Field()
+  fingerprint!: string;
+
+  @Field({ description: 'active, suppressed or unprocessed' })
+  state!: string;
+
+  @Field(() => GraphQLJSONObject)
+  labels!: Record<string, string>;
+
+  @Field(() => GraphQLJSONObject)
+  annotations!: Record<string, string>;
+
+  @Field()
+  startsAt!: Date;
+
+  @Field()
+  endsAt!: Date;
+
+  @Field(() => [String], { description: 'Receivers the alert is routed to' })
+  receivers!: string[];
+}
+
+@ObjectType('ClusterAlertList')
+export class ClusterAlertListType {
+  @Field({ description: 'The replica that answered' })
+  servedBy!: string;
+
+  @Field(() => [ClusterAlertType])
+  alerts!: ClusterAlertType[];
+}
+
 @ObjectType('ClusterHealthEvent', { description: 'A cluster after a round of health checks' })
 export class ClusterHealthEventType {
   @Field(() => ID)
