@@ -13,6 +13,7 @@ import { createLogger } from '../services/observability/logger';
 import { CLI_PRINCIPAL } from '../services/security/principal';
 import { configTableMarkdown } from './config-table';
 import { serve } from './serve';
+import { checkRuleFiles } from './rules-check';
 import { runSidecar, type SidecarFlags } from '../sidecar/sidecar-command';
 
 const program = new Command();
@@ -182,6 +183,14 @@ program
       /secret|token|url/i.test(key) && typeof value === 'string' ? '[set]' : value,
     );
     console.log(JSON.stringify(hidden, null, 2));
+  });
+
+const rules = program.command('rules').description('Prometheus rule files');
+rules
+  .command('check <files...>')
+  .description('Check rule files as `promtool check rules` does; exits 1 when any file fails')
+  .action((files: string[]) => {
+    process.exitCode = checkRuleFiles(files);
   });
 
 program

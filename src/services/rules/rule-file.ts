@@ -1,0 +1,209 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { parseDuration } from '../clusters/alertmanager-config';
+import { checkGoTemplate } from './go-template-check';
+import { checkPromQL } from './promql-check';
+
+export interface RuleDefinition {
+  kind: 'alert' | 'record';
+  name: string;
+  expr: string;
+  for?: string;
+  keepFiringFor?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface RuleGroupDefinition {
+  name: string;
+  interval?: string;
+  limit?: number;
+  rules: RuleDefinition[];
+}
+
+/** One problem, where it is: the file position, and the group and rule when it concerns one. */
+export interface RuleProblem {
+  line: number;
+  column: number;
+  group?: string;
+  /** 1-based, as promtool counts. */
+  rule?: number;
+  ruleName?: string;
+  message: string;
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const GROUP_KEYS = new Set(['name', 'interval', 'limit', 'rules']);
+const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
+
+/**
+ * Judges a Prometheus rule file as `promtool check rules` (Prometheus 2.42) does: YAML shape with
+ * strict fields, group names, `alert` xor `record`, expressions (PromQL syntax and types),
+ * recording rule names, durations, label and annotation names, and alert templates. Returns the
+ * groups it could read and every problem found.
+ */
+export function checkRuleFile(text: string): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  const at = (node: YamlNode | null | undefined) => {
+    const pos = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
+    return { line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    return { groups: [], problems: [{ line: err.linePos?.[0]?.line ?? 0, column: err.linePos?.[0]?.col ?? 0, message: `yaml: ${err.message.split('\n')[0]}` }] };
+  }
+  const problems: RuleProblem[] = [];
+  const groups: RuleGroupDefinition[] = [];
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return { groups, problems };
+  if (!isMap(root)) return { groups, problems: [{ ...at(root), message: 'yaml: the file must be a mapping with a `groups` list' }] };
+  for (const pair of root.items) {
+    const key = String((pair.key as { value?: unknown })?.value);
+    if (key !== 'groups') problems.push({ ...at(pair.key as YamlNode), message: `yaml: field ${key} not found in type rulefmt.RuleGroups` });
+  }
+  const list = root.get('groups', true) as YamlNode | undefined;
+  if (list === undefined || (isScalar(list) && list.value === null)) return { groups, problems };
+  if (!isSeq(list)) return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
+
+  const seen = new Set<string>();
+  for (const item of list.items as YamlNode[]) {
+    if (!isMap(item)) {
+      problems.push({ ...at(item), message: 'yaml: a rule group must be a mapping' });
+      continue;
+    }
+    const structural = unknownKeys(item, GROUP_KEYS, 'rulefmt.RuleGroup', at);
+    problems.push(...structural);
+    const nameNode = item.get('name', true) as YamlNode | undefined;
+    const name = scalarText(nameNode);
+    if (!name) problems.push({ ...at(item), message: 'Groupname must not be empty' });
+    else if (seen.has(name)) problems.push({ ...at(item), message: `groupname: "${name}" is repeated in the same file` });
+    if (name) seen.add(name);
+    const group: RuleGroupDefinition = { name: name ?? '', rules: [] };
+    const interval = item.get('interval', true) as YamlNode | undefined;
+    if (interval !== undefined) {
+      group.interval = scalarText(interval) ?? '';
+      if (parseDuration(group.interval) === null) problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
+    }
+    const limit = item.get('limit', true) as YamlNode | undefined;
+    if (limit !== undefined) {
+      const value = isScalar(limit) ? limit.value : undefined;
+      if (typeof value !== 'number' || !Number.isInteger(value)) problems.push({ ...at(limit), message: `yaml: cannot unmarshal \`${scalarText(limit) ?? '…'}\` into int` });
+      else group.limit = value;
+    }
+    const rules = item.get('rules', true) as YamlNode | undefined;
+    if (rules !== undefined && !(isScalar(rules) && rules.value === null)) {
+      if (!isSeq(rules)) problems.push({ ...at(rules), message: 'yaml: `rules` must be a list of rules' });
+      else (rules.items as YamlNode[]).forEach((rule, index) => checkRule(rule, index + 1, group, problems, at));
+    }
+    groups.push(group);
+  }
+  return { groups, problems };
+}
+
+type At = (node: YamlNode | null | undefined) => { line: number; column: number };
+
+function checkRule(node: YamlNode, index: number, group: RuleGroupDefinition, problems: RuleProblem[], at: At): void {
+  if (!isMap(node)) {
+    problems.push({ ...at(node), message: 'yaml: a rule must be a mapping' });
+    return;
+  }
+  const unknown = unknownKeys(node, RULE_KEYS, 'rulefmt.RuleNode', at);
+  problems.push(...unknown);
+  const field = (key: string) => node.get(key, true) as YamlNode | undefined;
+  const alert = scalarText(field('alert'));
+  const record = scalarText(field('record'));
+  const name = record || alert || '';
+  const where = { group: group.name, rule: index, ruleName: name };
+  const problem = (n: YamlNode | null | undefined, message: string) => problems.push({ ...(n ? at(n) : { line: 0, column: 0 }), ...where, message });
+
+  const labels = stringMap(field('labels'), 'labels', problem);
+  const annotations = stringMap(field('annotations'), 'annotations', problem);
+  if (record && alert) problem(field('record'), "only one of 'record' and 'alert' must be set");
+  else if (!record && !alert) problem(null, "one of 'record' or 'alert' must be set");
+  const expr = scalarText(field('expr')) ?? '';
+  if (expr === '') problem(field('expr') ?? null, "field 'expr' must be set in rule");
+  else {
+    const parsed = checkPromQL(expr);
+    if (parsed) problem(field('expr'), `could not parse expression: ${parsed.line}:${parsed.column}: parse error: ${parsed.message}`);
+  }
+  for (const key of ['for', 'keep_firing_for'] as const) {
+    const value = field(key);
+    if (value === undefined) continue;
+    if (record) problem(field('record'), `invalid field '${key}' in recording rule`);
+    else if (parseDuration(scalarText(value) ?? '') === null) problem(value, `not a valid duration string: "${scalarText(value) ?? ''}"`);
+  }
+  if (record) {
+    if (field('annotations') !== undefined) problem(field('record'), "invalid field 'annotations' in recording rule");
+    if (!METRIC_NAME.test(record)) problem(field('record'), `invalid recording rule name: ${record}`);
+  }
+  for (const label of Object.keys(labels)) if (!LABEL_NAME.test(label) || label === '__name__') problem(field('labels'), `invalid label name: ${label}`);
+  for (const annotation of Object.keys(annotations)) if (!LABEL_NAME.test(annotation)) problem(field('annotations'), `invalid annotation name: ${annotation}`);
+  if (alert) {
+    // Prometheus parses alert labels and annotations as Go templates when it loads the file.
+    for (const [kind, values, n] of [['label', labels, field('labels')], ['annotation', annotations, field('annotations')]] as const) {
+      for (const [key, value] of Object.entries(values)) {
+        const error = checkGoTemplate(value);
+        if (error) problem(n, `${kind} "${key}": template: __alert_${alert}:${error.line}: ${error.message}`);
+      }
+    }
+  }
+  const rule: RuleDefinition = { kind: record ? 'record' : 'alert', name, expr, labels, annotations };
+  const forValue = scalarText(field('for'));
+  if (forValue) rule.for = forValue;
+  const keep = scalarText(field('keep_firing_for'));
+  if (keep) rule.keepFiringFor = keep;
+  group.rules.push(rule);
+}
+
+function unknownKeys(map: YAMLMap, allowed: Set<string>, type: string, at: At): RuleProblem[] {
+  return map.items
+    .filter((pair) => !allowed.has(String((pair.key as { value?: unknown })?.value)))
+    .map((pair) => ({ ...at(pair.key as YamlNode), message: `yaml: field ${String((pair.key as { value?: unknown }).value)} not found in type ${type}` }));
+}
+
+function scalarText(node: YamlNode | null | undefined): string | undefined {
+  if (!node || !isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  return String(node.value);
+}
+
+function stringMap(node: YamlNode | undefined, what: string, problem: (n: YamlNode | null | undefined, message: string) => void): Record<string, string> {
+  if (node === undefined || (isScalar(node) && node.value === null)) return {};
+  if (!isMap(node)) {
+    problem(node, `yaml: \`${what}\` must be a mapping of names to values`);
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const pair of node.items) {
+    const value = pair.value as YamlNode | null;
+    if (value !== null && !isScalar(value)) problem(value, `yaml: the value of ${what}.${String((pair.key as { value?: unknown }).value)} must be a string`);
+    else result[String((pair.key as { value?: unknown }).value)] = value === null ? '' : String(value.value ?? '');
+  }
+  return result;
+}
+
+/** A problem as promtool prints it: `file: line:col: group "g", rule 2, "name": message`. */
+export function formatRuleProblem(file: string, p: RuleProblem): string {
+  const position = p.line > 0 ? `${p.line}:${p.column}: ` : '';
+  const where = p.group !== undefined && p.rule !== undefined ? `group "${p.group}", rule ${p.rule}, "${p.ruleName ?? ''}": ` : '';
+  return `${file}: ${position}${where}${p.message}`;
+}
+
+/** Rule files as Prometheus reads them, from groups. */
+export function ruleGroupsToYaml(groups: RuleGroupDefinition[]): Record<string, unknown> {
+  return {
+    groups: groups.map((g) => ({
+      name: g.name,
+      ...(g.interval ? { interval: g.interval } : {}),
+      ...(g.limit !== undefined ? { limit: g.limit } : {}),
+      rules: g.rules.map((r) => ({
+        [r.kind]: r.name,
+        expr: r.expr,
+        ...(r.for ? { for: r.for } : {}),
+        ...(r.keepFiringFor ? { keep_firing_for: r.keepFiringFor } : {}),
+        ...(Object.keys(r.labels).length ? { labels: r.labels } : {}),
+        ...(Object.keys(r.annotations).length ? { annotations: r.annotations } : {}),
+      })),
+    })),
+  };
+}

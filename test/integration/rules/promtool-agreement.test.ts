@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkRuleFile } from '../../../src/services/rules/rule-file';
+import { ruleCorpus } from '../../fixtures/rule-corpus';
+import { runCli } from '../../support/cli-process';
+
+const PROMTOOL = process.env.PROMTOOL_BINARY ?? 'promtool';
+
+describe('rule validation agrees with promtool check rules', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aa-rules-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the verdict promtool gives on every corpus file', () => {
+    const corpus = ruleCorpus();
+    expect(corpus.length).toBeGreaterThanOrEqual(200);
+    const paths = corpus.map(({ name, content }) => {
+      const path = join(dir, `${name}.yml`);
+      writeFileSync(path, content);
+      return path;
+    });
+    // One promtool run over every file: it says SUCCESS on stdout under each "Checking" line.
+    const run = spawnSync(PROMTOOL, ['check', 'rules', ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.error) throw run.error;
+    const verdicts = new Map<string, boolean>();
+    let current = '';
+    for (const line of run.stdout.split('\n')) {
+      if (line.startsWith('Checking ')) {
+        current = line.slice('Checking '.length).trim();
+        verdicts.set(current, false);
+      } else if (line.includes('SUCCESS')) verdicts.set(current, true);
+    }
+    const disagreements: string[] = [];
+    let invalid = 0;
+    corpus.forEach(({ name, content }, i) => {
+      const theirs = verdicts.get(paths[i]);
+      expect(theirs).toBeDefined();
+      const ours = checkRuleFile(content).problems;
+      if (!theirs) invalid += 1;
+      if ((ours.length === 0) !== theirs) disagreements.push(`${name}: promtool ${theirs ? 'accepts' : 'refuses'}, we ${ours.length === 0 ? 'accept' : `refuse (${ours[0].message})`}\n${content}`);
+    });
+    console.log(`promtool agreement: ${corpus.length - disagreements.length}/${corpus.length} rule files (${invalid} invalid, ${corpus.length - invalid} valid)`);
+    expect(disagreements).toEqual([]);
+  });
+});
+
+describe('alertagent rules check', () => {
+  it('prints SUCCESS with the rule count or FAILED with each error, and exits 1 when any file fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aa-rules-cli-'));
+    try {
+      const good = join(dir, 'good.yml');
+      const bad = join(dir, 'bad.yml');
+      writeFileSync(good, 'groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: job:up:sum == 0\n');
+      writeFileSync(bad, 'groups:\n  - name: g\n    rules:\n      - alert: Slow\n        expr: rate(http_seconds)\n      - record: 1bad\n        expr: up\n');
+      const ok = await runCli(['rules', 'check', good], {});
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toBe(`Checking ${good}\n  SUCCESS: 2 rules found\n\n`);
+      const failed = await runCli(['rules', 'check', good, bad], {});
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('SUCCESS: 2 rules found');
+      expect(failed.stderr).toContain(`${bad}: 5:15: group "g", rule 1, "Slow": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector`);
+      expect(failed.stderr).toContain(`${bad}: 6:17: group "g", rule 2, "1bad": invalid recording rule name: 1bad`);
+      const missing = await runCli(['rules', 'check', join(dir, 'nope.yml')], {});
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('ENOENT');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
