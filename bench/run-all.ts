@@ -1,6 +1,7 @@
 import { runChannelsBench } from './channels.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runGraphQLBench } from './graphql.bench';
+import { runRulesBench } from './rules.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   await runGraphQLBench();
   await runChannelsBench();
   await runGatewayBench();
+  await runRulesBench();
 }
 
 main().catch((err) => {
