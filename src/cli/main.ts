@@ -195,12 +195,12 @@ rules
 
 program
   .command('sidecar')
-  .description("Keep an engine's config file in sync with AlertAgent (runs beside Alertmanager)")
-  .addOption(new Option('--kind <kind>', 'the engine beside this sidecar').choices(['alertmanager']).default('alertmanager'))
+  .description("Keep an engine's file in sync with AlertAgent: alertmanager.yml beside Alertmanager, a rule file beside Prometheus")
+  .addOption(new Option('--kind <kind>', 'the engine beside this sidecar').choices(['alertmanager', 'prometheus']).default('alertmanager'))
   .requiredOption('--server <url>', "AlertAgent's base URL, e.g. http://alertagent:4000")
   .requiredOption('--cluster <name>', 'the cluster this engine belongs to')
   .option('--token-file <file>', "file holding the cluster's sidecar token (or set ALERTAGENT_SIDECAR_TOKEN)")
-  .requiredOption('--file <path>', "the engine's config file, e.g. /etc/alertmanager/alertmanager.yml")
+  .requiredOption('--file <path>', "the file it owns: alertmanager.yml, or a rule file Prometheus' rule_files includes")
   .requiredOption('--engine-url <url>', 'the engine, e.g. http://localhost:9093')
   .option('--instance <name>', 'name in AlertAgent\'s sync status (default: the engine URL)')
   .option('--interval <duration>', 'poll interval (default: the interval set on the cluster)')

@@ -6,6 +6,8 @@ import { ClusterConfigVersionEntity } from './clusters/cluster-config-version.en
 import { ClusterEntity } from './clusters/cluster.entity';
 import { ReplicaCheckEntity } from './clusters/replica-check.entity';
 import { SyncStatusEntity } from './clusters/sync-status.entity';
+import { RuleGroupEntity } from './rules/rule-group.entity';
+import { RuleGroupVersionEntity } from './rules/rule-group-version.entity';
 import { AlertReceiptEntity } from './gateway/alert-receipt.entity';
 import { AlertRecordEntity } from './gateway/alert-record.entity';
 import { GatewayRouteEntity } from './gateway/gateway-route.entity';
@@ -13,5 +15,5 @@ import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity };

@@ -61,7 +61,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(httpMetrics(services));
   app.use(opsRoutes(services.system, metrics));
   app.use(ormContext(services), gatewayRoutes(services.gateway, auth, services.clusters, config.gateway.bodyLimitBytes));
-  app.use(ormContext(services), sidecarRoutes(services.clusters, metrics));
+  app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
 
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.server.bodyLimitBytes });

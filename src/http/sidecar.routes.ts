@@ -1,7 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { parseInput } from '../errors';
-import type { ClusterService } from '../services/clusters/cluster.service';
+import type { ClusterEntity } from '../entities/clusters/cluster.entity';
+import type { ClusterService, SyncReport } from '../services/clusters/cluster.service';
+import type { RuleService } from '../services/rules/rule.service';
+
+type SyncKind = SyncReport['kind'];
 import type { Metrics } from '../services/observability/metrics';
 
 export const SIDECAR_PATH = '/api/v1/sidecar/clusters';
@@ -17,22 +21,24 @@ const syncReport = z.strictObject({
 const bearer = (req: Request): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
 
 /**
- * What sidecars talk to: the current alertmanager.yml of their cluster (ETag = sha256 of the
- * content, so an unchanged config costs a 304), and where they report what they applied.
+ * What sidecars talk to: the current alertmanager.yml or Prometheus rule file of their cluster
+ * (ETag = sha256 of the content, so an unchanged file costs a 304), and where they report what
+ * they applied.
  * Authenticated by the cluster's sidecar token.
  */
-export function sidecarRoutes(clusters: ClusterService, metrics: Metrics): Router {
+export function sidecarRoutes(clusters: ClusterService, rules: RuleService, metrics: Metrics): Router {
   const router = Router();
   const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
+  /** What a sidecar of this kind should run now for the cluster. */
+  const desiredFor = async (cluster: ClusterEntity, kind: SyncKind): Promise<{ content: string; hash: string }> =>
+    kind === 'alertmanager' ? clusters.desiredConfig(cluster.id) : rules.ruleFileFor(cluster);
 
-  router.get(
-    `${SIDECAR_PATH}/:cluster/alertmanager.yml`,
+  const serve = (kind: SyncKind) =>
     wrap(async (req, res) => {
       const cluster = await clusters.authenticateSidecar(req.params.cluster as string, bearer(req));
-      const desired = await clusters.desiredConfig(cluster.id);
+      const desired = await desiredFor(cluster, kind);
       const etag = `"${desired.hash}"`;
       res.setHeader('ETag', etag);
-      res.setHeader('X-Config-Version', String(desired.version));
       res.setHeader('X-Sync-Interval-Seconds', String(cluster.syncIntervalSeconds));
       res.setHeader('Cache-Control', 'no-store');
       const known = req.header('if-none-match');
@@ -41,8 +47,9 @@ export function sidecarRoutes(clusters: ClusterService, metrics: Metrics): Route
         return;
       }
       res.type('application/yaml').send(desired.content);
-    }),
-  );
+    });
+  router.get(`${SIDECAR_PATH}/:cluster/alertmanager.yml`, serve('alertmanager'));
+  router.get(`${SIDECAR_PATH}/:cluster/prometheus-rules.yml`, serve('prometheus'));
 
   router.post(
     `${SIDECAR_PATH}/:cluster/sync`,
@@ -50,8 +57,8 @@ export function sidecarRoutes(clusters: ClusterService, metrics: Metrics): Route
     wrap(async (req, res) => {
       const cluster = await clusters.authenticateSidecar(req.params.cluster as string, bearer(req));
       const report = parseInput(syncReport, req.body, 'body');
-      const status = await clusters.recordSync(cluster, report);
-      metrics.clusterSyncReports.inc({ cluster: cluster.name, outcome: report.ok ? 'applied' : 'failed' });
+      const status = await clusters.recordSync(cluster, report, (await desiredFor(cluster, report.kind)).hash);
+      metrics.clusterSyncReports.inc({ cluster: cluster.name, kind: report.kind, outcome: report.ok ? 'applied' : 'failed' });
       res.json({ instance: status.instance, appliedHash: status.appliedHash ?? null, reportedAt: status.reportedAt.toISOString() });
     }),
   );

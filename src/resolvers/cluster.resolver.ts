@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.entity';
+import type { SyncStatusEntity } from '../entities/clusters/sync-status.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
@@ -17,12 +18,24 @@ import {
   CreateClusterInput,
   ReplicaHealthType,
   SilenceListType,
+  SyncInstanceType,
   UpdateClusterInput,
 } from '../schema/clusters/cluster.type';
 import type { AlertmanagerClient } from '../services/clusters/alertmanager-client';
 import type { ClusterHealthService } from '../services/clusters/cluster-health.service';
 import type { ClusterCredentials, ClusterService } from '../services/clusters/cluster.service';
 import type { ClusterHealthEvent, ClusterSyncEvent } from '../services/pubsub/event-map';
+
+export const toSyncInstance = (s: SyncStatusEntity, desiredHash: string): SyncInstanceType => ({
+  instance: s.instance,
+  kind: s.kind,
+  appliedHash: s.appliedHash ?? null,
+  inSync: s.appliedHash === desiredHash,
+  lastSuccessAt: s.lastSuccessAt ?? null,
+  lastError: s.lastError ?? null,
+  lastErrorAt: s.lastErrorAt ?? null,
+  reportedAt: s.reportedAt,
+});
 
 const toReplicaHealth = (check: ReplicaCheckEntity): ReplicaHealthType => ({
   url: check.url,
@@ -134,24 +147,11 @@ export class ClusterResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => ClusterSyncType)
+  @FieldResolver(() => ClusterSyncType, { description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied' })
   async sync(@Root() cluster: ClusterType): Promise<ClusterSyncType> {
     const desired = await this.clusterService.desiredConfig(cluster.id);
-    const instances = await this.clusterService.syncStatuses(cluster.id);
-    return {
-      desiredVersion: desired.version,
-      desiredHash: desired.hash,
-      instances: instances.map((s) => ({
-        instance: s.instance,
-        kind: s.kind,
-        appliedHash: s.appliedHash ?? null,
-        inSync: s.appliedHash === desired.hash,
-        lastSuccessAt: s.lastSuccessAt ?? null,
-        lastError: s.lastError ?? null,
-        lastErrorAt: s.lastErrorAt ?? null,
-        reportedAt: s.reportedAt,
-      })),
-    };
+    const instances = await this.clusterService.syncStatuses(cluster.id, 'alertmanager');
+    return { desiredVersion: desired.version, desiredHash: desired.hash, instances: instances.map((s) => toSyncInstance(s, desired.hash)) };
   }
 
   @Authorized()

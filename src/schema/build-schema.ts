@@ -5,6 +5,7 @@ import { authChecker } from '../graphql/auth-checker';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
+import { RuleResolver } from '../resolvers/rule.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
@@ -13,7 +14,7 @@ import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -26,6 +27,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [DeliveryResolver, new DeliveryResolver(services.deliveryRecords)],
     [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
+    [RuleResolver, new RuleResolver(services.rules, services.clusters)],
   ]);
 }
 

@@ -28,6 +28,7 @@ import { connectRedis, pingRedis } from './shared/redis';
 import { AlertmanagerClient } from './clusters/alertmanager-client';
 import { ClusterHealthService } from './clusters/cluster-health.service';
 import { ClusterService } from './clusters/cluster.service';
+import { RuleService } from './rules/rule.service';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -62,6 +63,7 @@ export interface Services {
   system: SystemService;
   auditRetention: AuditRetentionJob;
   clusters: ClusterService;
+  rules: RuleService;
   clusterHealth: ClusterHealthService;
   alertmanagers: AlertmanagerClient;
   /** Starts background work that belongs to this role (flag polling, queue processors, schedules). */
@@ -128,7 +130,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     flags,
     settings: config.gateway,
   });
-  const clusters = new ClusterService(em, secretBox, audit, events, config.server.publicUrl ?? `http://localhost:${config.server.port}`, config.server.publicUrl !== undefined);
+  const rules = new RuleService(em, audit);
+  const clusters = new ClusterService(em, secretBox, audit, events, config.server.publicUrl ?? `http://localhost:${config.server.port}`, config.server.publicUrl !== undefined, rules);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }));
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
@@ -138,6 +141,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   return {
     config,
     clusters,
+    rules,
     clusterHealth,
     alertmanagers: new AlertmanagerClient(clusterHealth),
     routes,

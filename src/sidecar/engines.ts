@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { callPeer, describeNetworkError, excerpt } from '../services/shared/http-post';
 
 const ENGINE_TIMEOUT_MS = 10_000;
 
 /** What the sidecar needs to know about the engine beside it. */
 export interface EngineAdapter {
-  kind: 'alertmanager';
+  kind: 'alertmanager' | 'prometheus';
   /** Where AlertAgent serves this engine's file for a cluster. */
   configPath(cluster: string): string;
   /** Asks the engine to reload and checks it now runs `content`; the problem, or null when it does. */
@@ -58,5 +60,63 @@ export class AlertmanagerEngine implements EngineAdapter {
     } catch {
       return false;
     }
+  }
+}
+
+interface PrometheusRulesAnswer {
+  data?: { groups?: Array<{ name: string; file: string; rules: unknown[] }> };
+}
+
+/**
+ * Prometheus beside the sidecar (started with --web.enable-lifecycle). The sidecar owns one rule
+ * file that Prometheus' `rule_files` includes; after a reload, the groups Prometheus reports
+ * from that file (/api/v1/rules) must be exactly the file's groups, rule for rule.
+ */
+export class PrometheusEngine implements EngineAdapter {
+  readonly kind = 'prometheus' as const;
+
+  constructor(
+    private readonly url: string,
+    private readonly file: string,
+  ) {}
+
+  configPath(cluster: string): string {
+    return `/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/prometheus-rules.yml`;
+  }
+
+  async reloadAndVerify(content: string): Promise<string | null> {
+    try {
+      const reload = await callPeer('POST', `${this.url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
+      if (reload.status === 404 || reload.status === 403) return `reload answered HTTP ${reload.status}: start Prometheus with --web.enable-lifecycle`;
+      if (reload.status !== 200) return `reload answered HTTP ${reload.status}: ${excerpt(reload.text, 1000)}`;
+    } catch (err) {
+      return `reload failed: ${describeNetworkError(err, ENGINE_TIMEOUT_MS)}`;
+    }
+    return this.difference(content);
+  }
+
+  async runs(content: string): Promise<boolean> {
+    return (await this.difference(content)) === null;
+  }
+
+  /** How the groups Prometheus runs from our file differ from the file's groups; null when they agree. */
+  private async difference(content: string): Promise<string | null> {
+    const wanted = new Map<string, number>();
+    const parsed = parse(content) as { groups?: Array<{ name: string; rules?: unknown[] }> } | null;
+    for (const group of parsed?.groups ?? []) wanted.set(group.name, group.rules?.length ?? 0);
+    let answer: PrometheusRulesAnswer;
+    try {
+      const response = await callPeer('GET', `${this.url}/api/v1/rules`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 32 * 1024 * 1024 });
+      if (response.status !== 200) return `/api/v1/rules answered HTTP ${response.status}`;
+      answer = JSON.parse(response.text) as PrometheusRulesAnswer;
+    } catch (err) {
+      return `could not read /api/v1/rules: ${err instanceof SyntaxError ? 'not JSON' : describeNetworkError(err, ENGINE_TIMEOUT_MS)}`;
+    }
+    const ours = (file: string) => resolve(file) === resolve(this.file) || basename(file) === basename(this.file);
+    const running = new Map((answer.data?.groups ?? []).filter((g) => ours(g.file)).map((g) => [g.name, g.rules.length]));
+    const missing = [...wanted].filter(([name, count]) => running.get(name) !== count).map(([name]) => name);
+    const extra = [...running.keys()].filter((name) => !wanted.has(name));
+    if (missing.length === 0 && extra.length === 0) return null;
+    return `Prometheus does not run the written rules (${[missing.length ? `missing or different: ${missing.join(', ')}` : '', extra.length ? `not in the file: ${extra.join(', ')}` : ''].filter(Boolean).join('; ')})`;
   }
 }

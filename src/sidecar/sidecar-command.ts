@@ -5,7 +5,7 @@ import { BadUserInputError, parseInput } from '../errors';
 import { parseDuration } from '../services/clusters/alertmanager-config';
 import { createLogger } from '../services/observability/logger';
 import { ConfigSidecar } from './config-sidecar';
-import { AlertmanagerEngine } from './engines';
+import { AlertmanagerEngine, PrometheusEngine } from './engines';
 import { startSidecarServer } from './sidecar-server';
 
 /** The flags of `alertagent sidecar`, as commander hands them over. */
@@ -34,7 +34,7 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 const flagsSchema = z.object({
-  kind: z.literal('alertmanager', 'only alertmanager is supported by this version (prometheus rules come with rule management)'),
+  kind: z.enum(['alertmanager', 'prometheus']),
   server: httpBaseUrl,
   cluster: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are letters, digits and _ . -'),
   tokenFile: z.string().optional(),
@@ -75,7 +75,7 @@ export async function runSidecar(raw: SidecarFlags): Promise<() => Promise<void>
       intervalMs: flags.interval,
       backoff: { baseMs: flags.backoffBase, maxMs: flags.backoffMax, jitter: 0.2 },
     },
-    new AlertmanagerEngine(flags.engineUrl),
+    flags.kind === 'alertmanager' ? new AlertmanagerEngine(flags.engineUrl) : new PrometheusEngine(flags.engineUrl, flags.file),
     logger,
   );
   await sidecar.start();

@@ -264,6 +264,9 @@ export class ClusterSyncEventType {
   @Field()
   instance!: string;
 
+  @Field({ description: 'alertmanager or prometheus' })
+  kind!: string;
+
   @Field()
   desiredHash!: string;
 

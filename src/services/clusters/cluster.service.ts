@@ -13,6 +13,7 @@ import type { PageRequest } from '../security/audit.repository';
 import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameSecret, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
+import type { RuleService } from '../rules/rule.service';
 
 /** Where Alertmanager posts a cluster's alerts; the gateway serves it. */
 export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
@@ -80,6 +81,7 @@ export class ClusterService {
     private readonly events: EventBus,
     private publicUrl: string,
     private readonly publicUrlConfigured: boolean,
+    private readonly rules: RuleService,
   ) {}
 
   /** Without a configured public URL, the address the server actually listens on (port 0 = any port). */
@@ -106,6 +108,7 @@ export class ClusterService {
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
     const parsed = parseInput(createInput, input, 'input');
     const cluster = Object.assign(new ClusterEntity(), parsed);
+    await this.refuseRuleConflicts(cluster);
     const credentials = this.issueCredentials(cluster);
     const rendered = this.render(cluster);
     await this.saving(cluster.name, () =>
@@ -125,6 +128,7 @@ export class ClusterService {
     Object.assign(cluster, Object.fromEntries(changed.map((k) => [k, (parsed as Record<string, unknown>)[k]])));
     cluster.updatedAt = new Date();
     const rendered = this.render(cluster);
+    if (changed.includes('labels') || changed.includes('name')) await this.refuseRuleConflicts(cluster);
     await this.saving(cluster.name, () =>
       this.audit.change(actor, async (record) => {
         await this.addVersion(cluster, rendered, actor, record);
@@ -180,7 +184,8 @@ export class ClusterService {
     return this.authenticate(clusterName, token, 'webhookTokenHash', 'webhook');
   }
 
-  async recordSync(cluster: ClusterEntity, report: SyncReport, now = new Date()): Promise<SyncStatusEntity> {
+  /** Stores a sidecar's report; `desiredHash` is what that kind of sidecar should run now. */
+  async recordSync(cluster: ClusterEntity, report: SyncReport, desiredHash: string, now = new Date()): Promise<SyncStatusEntity> {
     const status = (await this.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ?? Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
     status.kind = report.kind;
     status.reportedAt = now;
@@ -188,12 +193,12 @@ export class ClusterService {
     if (report.ok) status.lastSuccessAt = now;
     else Object.assign(status, { lastError: report.error ?? 'unknown error', lastErrorAt: now });
     await this.em.persistAndFlush(status);
-    const desired = await this.desiredConfig(cluster.id);
     await this.events.publish('cluster.sync', {
       clusterId: cluster.id,
       clusterName: cluster.name,
       instance: status.instance,
-      desiredHash: desired.hash,
+      kind: report.kind,
+      desiredHash,
       appliedHash: status.appliedHash ?? null,
       ok: report.ok,
       error: report.ok ? null : (status.lastError ?? null),
@@ -202,8 +207,8 @@ export class ClusterService {
     return status;
   }
 
-  syncStatuses(clusterId: string): Promise<SyncStatusEntity[]> {
-    return this.em.find(SyncStatusEntity, { clusterId }, { orderBy: { instance: 'asc' } });
+  syncStatuses(clusterId: string, kind: SyncReport['kind']): Promise<SyncStatusEntity[]> {
+    return this.em.find(SyncStatusEntity, { clusterId, kind }, { orderBy: { instance: 'asc' } });
   }
 
   private async authenticate(clusterName: string, token: string | undefined, field: 'sidecarTokenHash' | 'webhookTokenHash', what: string): Promise<ClusterEntity> {
@@ -247,6 +252,12 @@ export class ClusterService {
     });
     this.em.persist(version);
     record('cluster.config-published', 'cluster', cluster.id, { version: version.version, hash: version.hash });
+  }
+
+  /** New labels (or a new cluster) can bring rule groups together that conflict; refuse that as rule changes are refused. */
+  private async refuseRuleConflicts(cluster: ClusterEntity): Promise<void> {
+    const conflicts = await this.rules.conflictsForCluster(cluster);
+    if (conflicts.length > 0) throw new ConflictError(`refused: with these labels the cluster would get conflicting rules: ${conflicts.slice(0, 5).join('; ')}`);
   }
 
   private async saving<T>(name: string, work: () => Promise<T>): Promise<T> {

@@ -83,8 +83,8 @@ export class Metrics {
 
   readonly clusterSyncReports = new Counter({
     name: 'alertagent_cluster_sync_reports_total',
-    help: 'Reports from config-sync sidecars by cluster and outcome',
-    labelNames: ['cluster', 'outcome'] as const,
+    help: 'Reports from config-sync sidecars by cluster, kind and outcome',
+    labelNames: ['cluster', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });
 

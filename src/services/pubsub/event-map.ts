@@ -59,6 +59,7 @@ export interface ClusterSyncEvent {
   clusterId: string;
   clusterName: string;
   instance: string;
+  kind: 'alertmanager' | 'prometheus';
   desiredHash: string;
   appliedHash: string | null;
   ok: boolean;

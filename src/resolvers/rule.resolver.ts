@@ -1,0 +1,126 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { stringify } from 'yaml';
+import type { RuleGroupVersionEntity } from '../entities/rules/rule-group-version.entity';
+import type { RuleGroupEntity } from '../entities/rules/rule-group.entity';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { ClusterType } from '../schema/clusters/cluster.type';
+import { ClusterRuleFileType, CreateRuleGroupInput, ImportRuleFileInput, RuleGroupType, RuleGroupVersionType, RuleSyncType, UpdateRuleGroupInput } from '../schema/rules/rule.type';
+import type { ClusterService } from '../services/clusters/cluster.service';
+import { ruleGroupsToYaml } from '../services/rules/rule-file';
+import { groupYaml, type RuleService } from '../services/rules/rule.service';
+import { toSyncInstance } from './cluster.resolver';
+
+function toGroupType(group: RuleGroupEntity): RuleGroupType {
+  const { definition } = group;
+  return {
+    id: group.id,
+    name: group.name,
+    interval: definition.interval ?? null,
+    limit: definition.limit ?? null,
+    rules: definition.rules.map((r) => ({ ...r, for: r.for ?? null, keepFiringFor: r.keepFiringFor ?? null })),
+    targets: group.targets,
+    version: group.version,
+    yaml: groupYaml(definition),
+    createdAt: group.createdAt,
+    updatedAt: group.updatedAt,
+  };
+}
+
+const toVersionType = (v: RuleGroupVersionEntity): RuleGroupVersionType => ({
+  version: v.version,
+  yaml: groupYaml(v.definition),
+  targets: v.targets,
+  author: v.author,
+  message: v.message,
+  createdAt: v.createdAt,
+});
+
+/** Prometheus rule groups: CRUD, import/export, versions, diff, rollback, and per-cluster distribution. */
+@Resolver(() => ClusterType)
+export class RuleResolver {
+  constructor(
+    private readonly rules: RuleService,
+    private readonly clusters: ClusterService,
+  ) {}
+
+  @Authorized()
+  @Query(() => [RuleGroupType])
+  async ruleGroups(): Promise<RuleGroupType[]> {
+    return (await this.rules.list()).map(toGroupType);
+  }
+
+  @Authorized()
+  @Query(() => RuleGroupType)
+  async ruleGroup(@Arg('id', () => ID) id: string): Promise<RuleGroupType> {
+    return toGroupType(await this.rules.get(id));
+  }
+
+  @Authorized()
+  @Query(() => [RuleGroupVersionType], { description: 'Every version, newest first' })
+  async ruleGroupVersions(@Arg('id', () => ID) id: string): Promise<RuleGroupVersionType[]> {
+    return (await this.rules.versions(id)).map(toVersionType);
+  }
+
+  @Authorized()
+  @Query(() => String, { description: 'Unified diff between two versions of a group' })
+  async ruleGroupDiff(@Arg('id', () => ID) id: string, @Arg('from', () => Int) from: number, @Arg('to', () => Int) to: number): Promise<string> {
+    return this.rules.diff(id, from, to);
+  }
+
+  @Authorized()
+  @Query(() => String, { description: 'Groups as one Prometheus rule file (all groups when no ids are given)' })
+  async exportRuleGroups(@Arg('ids', () => [ID], { nullable: true }) ids?: string[]): Promise<string> {
+    const groups = ids ? await Promise.all(ids.map((id) => this.rules.get(id))) : await this.rules.list();
+    return stringify(ruleGroupsToYaml(groups.map((g) => g.definition)), { lineWidth: 0 });
+  }
+
+  @Authorized()
+  @Query(() => ClusterRuleFileType, { description: 'The rule file a cluster gets: every group that targets it' })
+  async clusterRuleFile(@Arg('clusterId', () => ID) clusterId: string): Promise<ClusterRuleFileType> {
+    return this.rules.ruleFileFor(await this.clusters.get(clusterId));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => RuleGroupType, { description: 'Validated as promtool would; refused with the reason when it conflicts on any target' })
+  async createRuleGroup(@Arg('input') input: CreateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
+    return toGroupType(await this.rules.create({ ...input }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => RuleGroupType)
+  async updateRuleGroup(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
+    return toGroupType(await this.rules.update(id, { ...input }, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => RuleGroupType, { description: 'Writes a new version equal to the given one' })
+  async rollbackRuleGroup(
+    @Arg('id', () => ID) id: string,
+    @Arg('version', () => Int) version: number,
+    @Arg('message') message: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RuleGroupType> {
+    return toGroupType(await this.rules.rollback(id, version, message, actorFrom(context)));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Boolean)
+  async deleteRuleGroup(@Arg('id', () => ID) id: string, @Arg('message') message: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.rules.remove(id, message, actorFrom(context));
+    return true;
+  }
+
+  @Authorized('operator')
+  @Mutation(() => [RuleGroupType], { description: 'Every group of a rule file: updates the group of the same name and targets, or creates it; all or nothing' })
+  async importRuleFile(@Arg('input') input: ImportRuleFileInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType[]> {
+    return (await this.rules.importFile({ ...input }, actorFrom(context))).map(toGroupType);
+  }
+
+  @Authorized()
+  @FieldResolver(() => RuleSyncType, { description: 'The rule file: desired against what each Prometheus sidecar applied' })
+  async ruleSync(@Root() cluster: ClusterType): Promise<RuleSyncType> {
+    const file = await this.rules.ruleFileFor(cluster);
+    const instances = await this.clusters.syncStatuses(cluster.id, 'prometheus');
+    return { desiredHash: file.hash, groups: file.groups, instances: instances.map((s) => toSyncInstance(s, file.hash)) };
+  }
+}
