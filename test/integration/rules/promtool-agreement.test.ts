@@ -72,3 +72,13 @@ describe('alertagent rules check', () => {
     }
   });
 });
+
+describe('examples/rules/api.rules.yml', () => {
+  it('passes both alertagent rules check and promtool', async () => {
+    const file = join(__dirname, '../../../examples/rules/api.rules.yml');
+    const ours = await runCli(['rules', 'check', file], {});
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toContain('SUCCESS: 4 rules found');
+    expect(spawnSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' }).status).toBe(0);
+  });
+});
