@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { httpBaseUrl } from '../config';
 import { BadUserInputError, parseInput } from '../errors';
-import { parseDuration } from '../services/clusters/alertmanager-config';
+import { parseDuration } from '../services/shared/prometheus-syntax';
 import { createLogger } from '../services/observability/logger';
 import { ConfigSidecar } from './config-sidecar';
 import { AlertmanagerEngine, PrometheusEngine } from './engines';

@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { BadUserInputError, type FieldIssue } from '../../errors';
 import { parseMatcher } from '../gateway/label-matcher';
+import { LABEL_NAME, parseDuration } from '../shared/prometheus-syntax';
 
 /** The receiver AlertAgent adds to every cluster's config: its own webhook. */
 export const ALERTAGENT_RECEIVER = 'alertagent';
@@ -38,18 +39,7 @@ const NOTIFIER_LISTS = new Set([
 ]);
 const WEBHOOK_KEYS = new Set(['send_resolved', 'url', 'url_file', 'http_config', 'max_alerts']);
 const INHIBIT_KEYS = new Set(['source_match', 'source_match_re', 'source_matchers', 'target_match', 'target_match_re', 'target_matchers', 'equal']);
-// Prometheus' duration syntax (model.ParseDuration): units in descending order, whole numbers only.
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_UNITS_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
 
-/** Milliseconds of a Prometheus duration ("1h30m", "0"), or null when it is not one. */
-export function parseDuration(text: string): number | null {
-  if (text === '0') return 0;
-  const match = text === '' ? null : DURATION.exec(text);
-  if (!match) return null;
-  return DURATION_UNITS_MS.reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * unit, 0);
-}
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -13,13 +13,13 @@ import type { PageRequest } from '../security/audit.repository';
 import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameSecret, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
+import { LABEL_NAME } from '../shared/prometheus-syntax';
 import type { RuleService } from '../rules/rule.service';
 
 /** Where Alertmanager posts a cluster's alerts; the gateway serves it. */
 export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
 
 const YAML_MAX = 256 * 1024;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 const fields = {
   name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { RE2JS } from 're2js';
-import { parseDuration } from '../clusters/alertmanager-config';
+import { parseDuration } from '../shared/prometheus-syntax';
 import { AGGREGATION_PARAMETERS, PROMQL_FUNCTIONS, type ValueType } from './promql-functions';
 
 /** A problem in an expression, at a 1-based line and column of the expression text. */

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
-import { parseDuration } from '../clusters/alertmanager-config';
+import { LABEL_NAME, METRIC_NAME, parseDuration } from '../shared/prometheus-syntax';
 import { checkGoTemplate } from './go-template-check';
 import { checkPromQL } from './promql-check';
 
@@ -31,8 +31,6 @@ export interface RuleProblem {
   message: string;
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const GROUP_KEYS = new Set(['name', 'interval', 'limit', 'rules']);
 const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
 
