@@ -4,6 +4,7 @@ import { Migration20261125100000_channels } from './Migration20261125100000_chan
 import { Migration20261125110000_gateway } from './Migration20261125110000_gateway';
 import { Migration20261125120000_clusters } from './Migration20261125120000_clusters';
 import { Migration20261125130000_rules } from './Migration20261125130000_rules';
+import { Migration20261125140000_analysis } from './Migration20261125140000_analysis';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125110000_gateway', class: Migration20261125110000_gateway },
   { name: 'Migration20261125120000_clusters', class: Migration20261125120000_clusters },
   { name: 'Migration20261125130000_rules', class: Migration20261125130000_rules },
+  { name: 'Migration20261125140000_analysis', class: Migration20261125140000_analysis },
 ];

@@ -142,6 +142,20 @@ export const configSchema = z.strictObject({
       healthRetentionHours: positiveInt.default(72),
     })
     .prefault({}),
+  analysis: z
+    .strictObject({
+      /** Analyses run at once per worker process. */
+      concurrency: positiveInt.max(64).default(4),
+      /** Tries per analysis, the first included; past them it is failed (or timed out) with the reason. */
+      maxAttempts: positiveInt.max(10).default(3),
+      backoffBaseMs: positiveInt.default(2_000),
+      backoffMaxMs: positiveInt.default(60_000),
+      /** Largest context sent to a provider, as JSON. */
+      contextMaxBytes: positiveInt.default(16_384),
+      /** Earlier notifications, similar alerts and earlier analyses each included in the context. */
+      historyLimit: positiveInt.max(100).default(10),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -193,6 +207,12 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'CLUSTER_HEALTH_INTERVAL_MS', path: 'clusters.healthIntervalMs', description: 'How often every Alertmanager replica is checked' },
   { env: 'CLUSTER_HEALTH_TIMEOUT_MS', path: 'clusters.healthTimeoutMs', description: 'A replica slower than this to answer a check counts as down' },
   { env: 'CLUSTER_HEALTH_RETENTION_HOURS', path: 'clusters.healthRetentionHours', description: 'Hours of replica health history kept' },
+  { env: 'ANALYSIS_CONCURRENCY', path: 'analysis.concurrency', description: 'Analyses run at once per worker process' },
+  { env: 'ANALYSIS_MAX_ATTEMPTS', path: 'analysis.maxAttempts', description: 'Tries per analysis before it is marked failed or timed out' },
+  { env: 'ANALYSIS_BACKOFF_BASE_MS', path: 'analysis.backoffBaseMs', description: 'Delay before the first analysis retry; doubles each time, with jitter' },
+  { env: 'ANALYSIS_BACKOFF_MAX_MS', path: 'analysis.backoffMaxMs', description: 'Longest delay between analysis retries' },
+  { env: 'ANALYSIS_CONTEXT_MAX_BYTES', path: 'analysis.contextMaxBytes', description: 'Largest alert context sent to a provider (JSON bytes)' },
+  { env: 'ANALYSIS_HISTORY_LIMIT', path: 'analysis.historyLimit', description: 'Earlier notifications, similar alerts and analyses included in a context, each' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

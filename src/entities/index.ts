@@ -8,6 +8,8 @@ import { ReplicaCheckEntity } from './clusters/replica-check.entity';
 import { SyncStatusEntity } from './clusters/sync-status.entity';
 import { RuleGroupEntity } from './rules/rule-group.entity';
 import { RuleGroupVersionEntity } from './rules/rule-group-version.entity';
+import { AlertAnalysisEntity } from './analysis/alert-analysis.entity';
+import { AnalysisProviderEntity } from './analysis/analysis-provider.entity';
 import { AlertReceiptEntity } from './gateway/alert-receipt.entity';
 import { AlertRecordEntity } from './gateway/alert-record.entity';
 import { GatewayRouteEntity } from './gateway/gateway-route.entity';
@@ -15,5 +17,5 @@ import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity };

@@ -29,6 +29,7 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { ALERTMANAGER_WEBHOOK_PATH, gatewayRoutes } from './gateway.routes';
 import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
+import { analysisRoutes } from './analysis.routes';
 import { requestContext } from './request-context';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -62,6 +63,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(opsRoutes(services.system, metrics));
   app.use(ormContext(services), gatewayRoutes(services.gateway, auth, services.clusters, config.gateway.bodyLimitBytes));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
+  app.use(ormContext(services), analysisRoutes(services.analysis));
 
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.server.bodyLimitBytes });
@@ -107,7 +109,7 @@ export async function startServer(services: Services, port = services.config.ser
     httpServer.listen(port, config.server.host, () => resolve());
   });
   const actualPort = (httpServer.address() as AddressInfo).port;
-  services.clusters.useListeningPort(actualPort);
+  services.publicUrl.useListeningPort(actualPort);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   logger.info({ port: actualPort, mode: services.storage.mode }, `AlertAgent GraphQL at http://${host}:${actualPort}${GRAPHQL_PATH}`);
 

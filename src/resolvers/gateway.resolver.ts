@@ -26,6 +26,7 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
     perAlert: route.perAlert,
     isDefault: route.isDefault,
     enabled: route.enabled,
+    analysisProviderId: route.analysisProviderId ?? null,
   };
 }
 
@@ -79,7 +80,7 @@ export class GatewayResolver {
     });
     return {
       total,
-      items: items.map((r) => ({ ...r, severity: r.severity ?? null, cluster: r.cluster ?? null, endsAt: r.endsAt ?? null, routedAt: r.routedAt ?? null, firstDeliveredAt: r.firstDeliveredAt ?? null })),
+      items: items.map((r) => ({ ...r, severity: r.severity ?? null, cluster: r.cluster ?? null, endsAt: r.endsAt ?? null, routedAt: r.routedAt ?? null, firstDeliveredAt: r.firstDeliveredAt ?? null, generatorUrl: r.generatorUrl ?? null })),
     };
   }
 

@@ -6,6 +6,7 @@ import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
 import { RuleResolver } from '../resolvers/rule.resolver';
+import { AnalysisResolver } from '../resolvers/analysis.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
@@ -14,7 +15,7 @@ import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver, AnalysisResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -28,6 +29,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
+    [AnalysisResolver, new AnalysisResolver(services.analysis)],
   ]);
 }
 

@@ -29,6 +29,8 @@ import { AlertmanagerClient } from './clusters/alertmanager-client';
 import { ClusterHealthService } from './clusters/cluster-health.service';
 import { ClusterService } from './clusters/cluster.service';
 import { RuleService } from './rules/rule.service';
+import { PublicUrl } from './shared/public-url';
+import { AnalysisService } from './analysis/analysis.service';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -62,6 +64,8 @@ export interface Services {
   apiTokens: ApiTokenService;
   system: SystemService;
   auditRetention: AuditRetentionJob;
+  publicUrl: PublicUrl;
+  analysis: AnalysisService;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -118,6 +122,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
+  const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
+  const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
   const gateway = new GatewayService({
     orm: storage.orm,
     queue,
@@ -129,9 +135,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     windows: redis ? new RedisWindowStore(redis.commands, config.redis.keyPrefix) : new InProcessWindowStore(),
     flags,
     settings: config.gateway,
+    analysis,
   });
   const rules = new RuleService(em, audit);
-  const clusters = new ClusterService(em, secretBox, audit, events, config.server.publicUrl ?? `http://localhost:${config.server.port}`, config.server.publicUrl !== undefined, rules);
+  const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }));
   const system = new SystemService(storage.mode, {
     database: () => storage.ping(),
@@ -140,6 +147,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   return {
     config,
+    publicUrl,
+    analysis,
     clusters,
     rules,
     clusterHealth,
@@ -173,6 +182,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         deliveries.startSweeper();
         gateway.registerProcessor();
         gateway.startSweeper(config.gateway.sweepIntervalMs);
+        analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
       }

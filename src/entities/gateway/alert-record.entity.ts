@@ -42,6 +42,10 @@ export class AlertRecordEntity {
   @Property({ type: 'datetime' })
   startsAt!: Date;
 
+  /** Where the alert came from (Prometheus' graph link), when Alertmanager sent one. */
+  @Property({ type: 'text', nullable: true })
+  generatorUrl?: string | null;
+
   @Property({ type: 'datetime', nullable: true })
   endsAt?: Date | null;
 

@@ -35,6 +35,10 @@ export class GatewayRouteEntity {
   @Property({ type: 'boolean' })
   enabled: boolean = true;
 
+  /** With the analysis.enabled flag on: analyse the alerts this route delivers with this provider. */
+  @Property({ type: 'uuid', nullable: true })
+  analysisProviderId?: string | null;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 

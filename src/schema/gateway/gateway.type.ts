@@ -30,6 +30,9 @@ export class RouteType {
 
   @Field()
   enabled!: boolean;
+
+  @Field(() => ID, { nullable: true, description: 'Analyse what this route delivers with this provider (flag analysis.enabled)' })
+  analysisProviderId!: string | null;
 }
 
 @InputType()
@@ -57,6 +60,9 @@ export class RouteInput {
 
   @Field(() => Int, { nullable: true })
   position?: number;
+
+  @Field(() => ID, { nullable: true })
+  analysisProviderId?: string | null;
 }
 
 /** The fields that identify an alert, shared by records and live events. */
@@ -106,6 +112,9 @@ export class AlertRecordType extends AlertIdentityType {
 
   @Field(() => Date, { nullable: true })
   firstDeliveredAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  generatorUrl!: string | null;
 
   @Field({ description: 'received, routed, delivered, partially_delivered, failed or unrouted' })
   state!: string;

@@ -11,10 +11,11 @@ import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService, RecordAudit } from '../security/audit.service';
 import type { PageRequest } from '../security/audit.repository';
 import type { SecretBox } from '../security/secret-box';
-import { generateApiToken, hashApiToken, sameSecret, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
+import { generateApiToken, hashApiToken, sameHash, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
 import { LABEL_NAME } from '../shared/prometheus-syntax';
 import type { RuleService } from '../rules/rule.service';
+import type { PublicUrl } from '../shared/public-url';
 
 /** Where Alertmanager posts a cluster's alerts; the gateway serves it. */
 export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
@@ -79,15 +80,9 @@ export class ClusterService {
     private readonly secrets: SecretBox,
     private readonly audit: AuditService,
     private readonly events: EventBus,
-    private publicUrl: string,
-    private readonly publicUrlConfigured: boolean,
+    private readonly publicUrl: PublicUrl,
     private readonly rules: RuleService,
   ) {}
-
-  /** Without a configured public URL, the address the server actually listens on (port 0 = any port). */
-  useListeningPort(port: number): void {
-    if (!this.publicUrlConfigured) this.publicUrl = `http://localhost:${port}`;
-  }
 
   list(): Promise<ClusterEntity[]> {
     return this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
@@ -102,7 +97,7 @@ export class ClusterService {
   }
 
   webhookUrl(cluster: Pick<ClusterEntity, 'name'>): string {
-    return `${this.publicUrl}${clusterWebhookPath(cluster.name)}`;
+    return `${this.publicUrl.get()}${clusterWebhookPath(cluster.name)}`;
   }
 
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
@@ -268,8 +263,4 @@ export class ClusterService {
       throw err;
     }
   }
-}
-
-function sameHash(a: string, b: string): boolean {
-  return a.length === b.length && sameSecret(a, b);
 }

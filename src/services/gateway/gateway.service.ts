@@ -28,6 +28,8 @@ export interface GatewayDeps {
   windows: WindowStore;
   flags: FlagResolver;
   settings: Config['gateway'];
+  /** Asked after delivery; never awaited by the delivery path. */
+  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string }>): Promise<void> };
 }
 
 export interface Acceptance {
@@ -63,7 +65,7 @@ interface AcceptedReceipt {
 
 const INSERT_RECEIPTS = `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload") values`;
 const INSERT_RECORDS = `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
-  "starts_at", "ends_at", "received_at", "state", "route_names", "delivery_ids") values`;
+  "starts_at", "ends_at", "generator_url", "received_at", "state", "route_names", "delivery_ids") values`;
 
 function receiptRows(drafts: AcceptedReceipt[]): { sql: string; values: unknown[] } {
   return {
@@ -80,7 +82,7 @@ function recordRows(slices: Array<{ draft: AcceptedReceipt; start: number; alert
   const values: unknown[] = [];
   for (const { draft, start, alerts } of slices) {
     alerts.forEach((alert, i) => {
-      rows.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')");
+      rows.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')");
       values.push(
         recordIdFor(draft.receiptId, start + i),
         draft.receiptId,
@@ -93,6 +95,7 @@ function recordRows(slices: Array<{ draft: AcceptedReceipt; start: number; alert
         JSON.stringify(alert.annotations),
         new Date(alert.startsAt),
         alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
+        alert.generatorURL || null,
         draft.receivedAt,
       );
     });
@@ -138,6 +141,7 @@ export class GatewayService {
   private readonly windows: WindowStore;
   private readonly flags: FlagResolver;
   private readonly settings: Config['gateway'];
+  private readonly analysis: GatewayDeps['analysis'];
 
   constructor(deps: GatewayDeps) {
     ({
@@ -151,6 +155,7 @@ export class GatewayService {
       windows: this.windows,
       flags: this.flags,
       settings: this.settings,
+      analysis: this.analysis,
     } = deps);
     this.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
   }
@@ -277,6 +282,11 @@ export class GatewayService {
       if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
       void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
     });
+    // Analysis comes after delivery and off its path: queued in the background, never awaited here.
+    const analyses = updates.flatMap((update, index) =>
+      update.deliveryIds.length === 0 ? [] : [...new Set(decisions[index].routes.map((r) => r.analysisProviderId).filter((id): id is string => id !== null))].map((providerId) => ({ recordId: update.id, providerId })),
+    );
+    if (analyses.length > 0) void this.analysis.requestAfterDelivery(analyses).catch((err) => this.logger.warn({ err, receiptId }, 'could not request analyses'));
   }
 
   /** A delivery finished after retries: bring the records it served up to date and tell subscribers. */

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { ChannelEntity } from '../../entities/channels/channel.entity';
+import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { Logger } from '../observability/logger';
@@ -18,6 +19,7 @@ const routeInput = z.strictObject({
   isDefault: z.boolean().default(false),
   enabled: z.boolean().default(true),
   position: z.number().int().min(0).optional(),
+  analysisProviderId: z.uuid('expected an analysis provider id').nullish(),
 });
 
 export type RouteInput = z.input<typeof routeInput>;
@@ -29,6 +31,8 @@ export interface CompiledRoute {
   channelIds: string[];
   continueMatching: boolean;
   perAlert: boolean;
+  /** Analyse what this route delivers with this provider (when the analysis.enabled flag is on). */
+  analysisProviderId: string | null;
 }
 
 export interface RoutingTable {
@@ -124,6 +128,9 @@ export class RouteService {
     const known = await this.em.find(ChannelEntity, { id: { $in: input.channelIds } }, { fields: ['id'] });
     const missing = input.channelIds.filter((id) => !known.some((c) => c.id === id));
     if (missing.length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing.join(', ')}`);
+    if (input.analysisProviderId && !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))) {
+      throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);
+    }
     if (input.isDefault) {
       const other = await this.em.findOne(GatewayRouteEntity, { isDefault: true, id: { $ne: route.id } });
       if (other) throw new ConflictError(`route "${other.name}" is already the default route`);
@@ -138,6 +145,7 @@ export class RouteService {
       isDefault: input.isDefault,
       enabled: input.enabled,
       position,
+      analysisProviderId: input.analysisProviderId ?? null,
     });
     try {
       await this.audit.change(actor, async (record) => {
@@ -165,6 +173,7 @@ export class RouteService {
       channelIds: r.channelIds,
       continueMatching: r.continueMatching,
       perAlert: r.perAlert,
+      analysisProviderId: r.analysisProviderId ?? null,
     });
     const enabled = rows.filter((r) => r.enabled);
     this.table = {

@@ -88,6 +88,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly analysisRuns = new Counter({
+    name: 'alertagent_analysis_runs_total',
+    help: 'Analyses finished by provider and status (succeeded, failed, timed_out) and whether the answer parsed',
+    labelNames: ['provider', 'status', 'parsed'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analysisDuration = new Histogram({
+    name: 'alertagent_analysis_duration_seconds',
+    help: 'Time a provider took to answer one analysis try',
+    labelNames: ['provider'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly analysisFeedback = new Counter({
+    name: 'alertagent_analysis_feedback_total',
+    help: 'Feedback on analyses by provider and verdict (useful, not_useful): the input of the AI maturity evaluation',
+    labelNames: ['provider', 'verdict'] as const,
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry, prefix: 'alertagent_' });

@@ -67,6 +67,23 @@ export interface ClusterSyncEvent {
   at: string;
 }
 
+/** An analysis moved: queued, running, succeeded, failed or timed out. */
+export interface AnalysisEvent {
+  analysisId: string;
+  recordId: string;
+  providerId: string;
+  providerName: string;
+  alertname: string;
+  fingerprint: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out';
+  attempts: number;
+  parsed: boolean | null;
+  rootCause: string | null;
+  confidence: number | null;
+  error: string | null;
+  at: string;
+}
+
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
@@ -75,6 +92,7 @@ export interface EventMap {
   'gateway.event': GatewayEvent;
   'cluster.health': ClusterHealthEvent;
   'cluster.sync': ClusterSyncEvent;
+  'analysis.event': AnalysisEvent;
 }
 
 export type EventName = keyof EventMap;

@@ -8,6 +8,10 @@ export interface QueueJobs {
   'delivery.attempt': { deliveryId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
   'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number };
+  /** One try of an analysis; the analysis row decides whether one is due. */
+  'analysis.run': { analysisId: string };
+  /** A callback-mode analysis whose result has not arrived in time. */
+  'analysis.timeout': { analysisId: string; attempt: number };
   /** One round of health checks over every cluster's replicas. */
   'clusters.health-check': Record<string, never>;
 }

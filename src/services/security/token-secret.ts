@@ -26,3 +26,8 @@ export function sameSecret(a: string, b: string): boolean {
   const right = Buffer.from(hashApiToken(b), 'hex');
   return timingSafeEqual(left, right);
 }
+
+/** Compares two stored hashes in constant time (a token's hash against the one on record). */
+export function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

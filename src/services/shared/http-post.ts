@@ -47,6 +47,27 @@ export async function callPeer(
   };
 }
 
+/** A peer's answer whose body is read as it arrives (server-sent events), with the same bounds on the call. */
+export interface PeerStream {
+  status: number;
+  header(name: string): string | undefined;
+  chunks: AsyncIterable<string>;
+}
+
+export async function streamFromPeer(url: string, options: { body: string; headers: Record<string, string>; signal: AbortSignal }): Promise<PeerStream> {
+  const response = await request(url, { method: 'POST', body: options.body, headers: options.headers, dispatcher: peers, signal: options.signal });
+  const answerHeaders = response.headers;
+  response.body.setEncoding('utf8');
+  return {
+    status: response.statusCode,
+    header: (name) => {
+      const value = answerHeaders[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+    chunks: response.body as AsyncIterable<string>,
+  };
+}
+
 export function postToPeer(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS): Promise<PeerResponse> {
   return callPeer('POST', url, { body, headers, timeoutMs });
 }

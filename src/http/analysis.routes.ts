@@ -1,0 +1,24 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { BadUserInputError } from '../errors';
+import { ANALYSIS_CALLBACK_PATH, type AnalysisService } from '../services/analysis/analysis.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * POST /api/v1/analysis/callback/:analysisId — where an n8n workflow in callback mode posts its
+ * result, with the one-off bearer token it was given. Idempotent: a repeat changes nothing and
+ * says so (`recorded: false`).
+ */
+export function analysisRoutes(analysis: AnalysisService): Router {
+  const router = Router();
+  router.post(`${ANALYSIS_CALLBACK_PATH}/:analysisId`, express.json({ limit: 1024 * 1024, type: () => true }), (req: Request, res: Response, next: NextFunction) => {
+    const id = req.params.analysisId as string;
+    if (!UUID.test(id)) return next(BadUserInputError.forField('analysisId', 'expected an analysis id'));
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+    analysis
+      .callback(id, token, req.body)
+      .then((outcome) => res.json(outcome))
+      .catch(next);
+  });
+  return router;
+}

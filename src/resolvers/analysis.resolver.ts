@@ -1,0 +1,156 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { ANALYSIS_STATUSES, type AlertAnalysisEntity, type AnalysisStatus } from '../entities/analysis/alert-analysis.entity';
+import type { AnalysisProviderEntity } from '../entities/analysis/analysis-provider.entity';
+import { BadUserInputError } from '../errors';
+import { actorFrom, type GraphQLContext } from '../graphql/context';
+import {
+  AnalysesArgs,
+  AnalysisEventArgs,
+  AnalysisEventType,
+  AnalysisPageType,
+  AnalysisProviderInput,
+  AnalysisProviderType,
+  AnalysisTrendType,
+  AnalysisType,
+} from '../schema/analysis/analysis.type';
+import { toPageRequest } from '../schema/common/page.args';
+import { AlertRecordType } from '../schema/gateway/gateway.type';
+import type { AnalysisService, ProviderInput } from '../services/analysis/analysis.service';
+import type { AnalysisEvent } from '../services/pubsub/event-map';
+
+const toProviderType = (p: AnalysisProviderEntity): AnalysisProviderType => ({
+  id: p.id,
+  name: p.name,
+  type: p.type,
+  config: p.config,
+  secretSet: Boolean(p.secret),
+  rateLimitPerMinute: p.rateLimitPerMinute,
+  timeoutMs: p.timeoutMs,
+  enabled: p.enabled,
+});
+
+const toAnalysisType = (a: AlertAnalysisEntity): AnalysisType => ({
+  id: a.id,
+  recordId: a.recordId,
+  providerId: a.providerId,
+  alertname: a.alertname,
+  fingerprint: a.fingerprint,
+  status: a.status,
+  attempts: a.attempts,
+  queuedAt: a.queuedAt,
+  startedAt: a.startedAt ?? null,
+  finishedAt: a.finishedAt ?? null,
+  error: a.error ?? null,
+  parsed: a.parsed ?? null,
+  parseError: a.parseError ?? null,
+  rootCause: a.rootCause ?? null,
+  confidence: a.confidence ?? null,
+  suggestedActions: a.suggestedActions ?? null,
+  severityAssessment: a.severityAssessment ?? null,
+  rawAnswer: a.rawAnswer ?? null,
+  model: a.model ?? null,
+  tokens: a.tokens ?? null,
+  durationMs: a.durationMs ?? null,
+  executionId: a.executionId ?? null,
+  conversationId: a.conversationId ?? null,
+  feedbackUseful: a.feedbackUseful ?? null,
+  feedbackNote: a.feedbackNote ?? null,
+  feedbackBy: a.feedbackBy ?? null,
+  createdAt: a.createdAt,
+});
+
+function statusOf(text: string | undefined): AnalysisStatus | undefined {
+  if (text === undefined) return undefined;
+  if (!(ANALYSIS_STATUSES as readonly string[]).includes(text)) throw BadUserInputError.forField('status', `expected one of ${ANALYSIS_STATUSES.join(', ')}`);
+  return text as AnalysisStatus;
+}
+
+/** AI analysis: providers, runs, results, trends, feedback and the live stream. */
+@Resolver(() => AlertRecordType)
+export class AnalysisResolver {
+  constructor(private readonly analysisService: AnalysisService) {}
+
+  @Authorized()
+  @Query(() => [AnalysisProviderType])
+  async analysisProviders(): Promise<AnalysisProviderType[]> {
+    return (await this.analysisService.listProviders()).map(toProviderType);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => AnalysisProviderType)
+  async createAnalysisProvider(@Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
+    return toProviderType(await this.analysisService.saveProvider(null, { ...input } as ProviderInput, actorFrom(context)));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => AnalysisProviderType, { description: 'Replaces the settings; the secret is kept when omitted' })
+  async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
+    return toProviderType(await this.analysisService.saveProvider(id, { ...input } as ProviderInput, actorFrom(context)));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Boolean)
+  async deleteAnalysisProvider(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    await this.analysisService.removeProvider(id, actorFrom(context));
+    return true;
+  }
+
+  @Authorized()
+  @Query(() => AnalysisPageType, { description: 'Analyses, newest first by default; filter by record, status or alert name' })
+  async analyses(@Args() args: AnalysesArgs): Promise<AnalysisPageType> {
+    const { items, total } = await this.analysisService.list({ recordId: args.recordId, status: statusOf(args.status), alertname: args.alertname }, toPageRequest(args));
+    return { items: items.map(toAnalysisType), total };
+  }
+
+  @Authorized()
+  @Query(() => AnalysisType)
+  async analysis(@Arg('id', () => ID) id: string): Promise<AnalysisType> {
+    return toAnalysisType(await this.analysisService.get(id));
+  }
+
+  @Authorized()
+  @Query(() => [AnalysisTrendType], { description: 'Per alert name and day: count, mean confidence and feedback score' })
+  async analysisTrends(@Arg('alertname', { nullable: true }) alertname?: string, @Arg('days', () => Int, { defaultValue: 30 }) days = 30): Promise<AnalysisTrendType[]> {
+    if (days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
+    return (await this.analysisService.trends(alertname, days)).map((t) => ({ ...t, feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null }));
+  }
+
+  @Authorized()
+  @FieldResolver(() => [AnalysisType], { name: 'analyses', description: 'Analyses of this alert' })
+  async recordAnalyses(@Root() record: AlertRecordType): Promise<AnalysisType[]> {
+    return (await this.analysisService.list({ recordId: record.id }, { limit: 20, offset: 0, order: 'desc' })).items.map(toAnalysisType);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => AnalysisType, { description: 'Runs an analysis of this alert now (a new run if one exists); the result arrives through analysisResults' })
+  async analyzeAlert(@Arg('recordId', () => ID) recordId: string, @Arg('providerId', () => ID) providerId: string): Promise<AnalysisType> {
+    return toAnalysisType(await this.analysisService.analyze(recordId, providerId));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => AnalysisType, { description: 'Another try of a failed or timed-out analysis' })
+  async retryAnalysis(@Arg('id', () => ID) id: string): Promise<AnalysisType> {
+    return toAnalysisType(await this.analysisService.retry(id));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => AnalysisType, { description: 'Was it useful? The verdict and note go into later contexts and the maturity metrics' })
+  async submitAnalysisFeedback(
+    @Arg('id', () => ID) id: string,
+    @Arg('useful') useful: boolean,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AnalysisType> {
+    return toAnalysisType(await this.analysisService.feedback(id, { useful, note }, actorFrom(context)));
+  }
+
+  @Authorized()
+  @Subscription(() => AnalysisEventType, {
+    topics: 'analysis.event',
+    filter: ({ payload, args }: { payload: AnalysisEvent; args: AnalysisEventArgs }) => (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),
+    description: 'Analysis progress and results as they happen, on any replica',
+  })
+  analysisResults(@Root() event: AnalysisEvent, @Args() _args: AnalysisEventArgs): AnalysisEventType {
+    return { ...event, at: new Date(event.at) };
+  }
+}
