@@ -13,6 +13,12 @@ export interface PeerReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Server-sent events instead of a body: each written as `data: <json>` (or a named event), after its delay. */
+  sse?: Array<{ event?: string; data?: unknown; delayMs?: number }>;
+  /** Answer only after this long (a slow peer). */
+  delayMs?: number;
+  /** Never answer (a hanging peer); the connection is dropped when the peer stops. */
+  hang?: boolean;
 }
 
 /** A loopback HTTP server whose answers a test peer decides; it records every request. */
@@ -41,9 +47,21 @@ export class HttpPeer {
         };
         this.requests.push(request);
         const reply = await this.handle(request);
+        if (reply.hang) return;
+        if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+        if (reply.sse) {
+          res.writeHead(reply.status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
+          for (const event of reply.sse) {
+            if (event.delayMs) await new Promise((r) => setTimeout(r, event.delayMs));
+            if (res.destroyed) return;
+            res.write(`${event.event ? `event: ${event.event}\n` : ''}${event.data === undefined ? '' : `data: ${JSON.stringify(event.data)}\n`}\n`);
+          }
+          res.end();
+          return;
+        }
         const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json';
-        res.writeHead(reply.status, { 'content-type': type, ...reply.headers }).end(text);
+        if (!res.destroyed) res.writeHead(reply.status, { 'content-type': type, ...reply.headers }).end(text);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
