@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { validPayload } from '../test/support/alerts';
 import { postGraphQL, startServeProcess } from '../test/support/cli-process';
@@ -28,6 +31,11 @@ const s = require('http').createServer((q, r) => {
     r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'); });
 });
 s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
+/** An analysis provider that takes requests and never answers (the worst case for "analysis never delays delivery"). */
+const HANGING_PROVIDER = `
+const s = require('http').createServer((q) => { q.resume(); });
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
 /** The ceiling: parse JSON, POST it to the peer, answer. Nothing stored, nothing routed. */
 const FORWARDER = `
@@ -145,7 +153,11 @@ export async function runGatewayBench(): Promise<void> {
   const redis = testRedisPrefix();
   const peer = await spawnScript(PEER);
   const forwarder = await spawnScript(FORWARDER, [`${peer.url}/hook`]);
+  const hanging = await spawnScript(HANGING_PROVIDER);
+  const flagsDir = mkdtempSync(join(tmpdir(), 'aa-bench-flags-'));
+  writeFileSync(join(flagsDir, 'flags.yml'), 'analysis.enabled: true\n');
   const server = await startServeProcess({
+    FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml'),
     DATABASE_URL: db.url,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: redis.prefix,
@@ -155,7 +167,7 @@ export async function runGatewayBench(): Promise<void> {
   });
   try {
     const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const route = await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     console.log(`\nGateway: webhook → channel peer (separate processes), ${CONCURRENCY} concurrent senders, PostgreSQL + Redis; latency = send → arrival at the peer:`);
     console.log(line(`bare forwarder, 1 alert/request`, await drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1)));
@@ -167,10 +179,28 @@ export async function runGatewayBench(): Promise<void> {
     console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP)));
     console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50)));
     console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP)));
+
+    // The same fixed load with every alert also sent for analysis to a provider that never answers.
+    const provider = await postGraphQL(
+      server.url,
+      `mutation { createAnalysisProvider(input: { name: "hanging", type: "openai", config: { baseUrl: "${hanging.url}/v1", model: "m" }, timeoutMs: 600000 }) { id } }`,
+      BOOTSTRAP,
+    );
+    const channelId = channel.data.createChannel.id;
+    await postGraphQL(
+      server.url,
+      `mutation { updateRoute(id: "${route.data.createRoute.id}", input: { name: "all", isDefault: true, channelIds: ["${channelId}"], analysisProviderId: "${provider.data.createAnalysisProvider.id}" }) { id } }`,
+      BOOTSTRAP,
+    );
+    console.log(`\nAnalysis on, the provider hanging (every delivered alert queued for analysis; flag analysis.enabled):`);
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP)));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP)));
   } finally {
     await server.stop();
     forwarder.child.kill();
     peer.child.kill();
+    hanging.child.kill();
+    rmSync(flagsDir, { recursive: true, force: true });
     await db.drop();
     await redis.cleanup();
   }

@@ -1,4 +1,5 @@
 import { RequestContext, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
@@ -16,6 +17,7 @@ import type { PageRequest } from '../security/audit.repository';
 import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameHash } from '../security/token-secret';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import { MicroBatcher } from '../shared/micro-batcher';
 import type { PublicUrl } from '../shared/public-url';
 import { buildContext, promptFor } from './context-builder';
 import { DifyProvider, difyConfigSchema } from './providers/dify.provider';
@@ -52,6 +54,14 @@ const callbackBody = z.object({
   executionId: z.union([z.string(), z.number()]).transform(String).optional(),
 });
 
+/** What the gateway asks for: a record (with what identifies its alert) and the provider its route names. */
+export interface AnalysisRequest {
+  recordId: string;
+  providerId: string;
+  alertname: string;
+  fingerprint: string;
+}
+
 export interface AnalysisFilter {
   recordId?: string;
   status?: AnalysisStatus;
@@ -77,6 +87,9 @@ export class AnalysisService {
   private readonly backoff: BackoffPolicy;
   /** Start times of recent calls per provider, for the per-minute limit of this process. */
   private readonly recentCalls = new Map<string, number[]>();
+  private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), { maxBatch: 64, maxConcurrent: 2 });
+  /** Provider names for events, refreshed whenever a provider is read. */
+  private readonly providerNames = new Map<string, string>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -95,8 +108,10 @@ export class AnalysisService {
 
   // ── providers ──────────────────────────────────────────────────────────────
 
-  listProviders(): Promise<AnalysisProviderEntity[]> {
-    return this.orm.em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
+  async listProviders(): Promise<AnalysisProviderEntity[]> {
+    const providers = await this.orm.em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
+    for (const p of providers) this.providerNames.set(p.id, p.name);
+    return providers;
   }
 
   async getProvider(id: string): Promise<AnalysisProviderEntity> {
@@ -135,16 +150,36 @@ export class AnalysisService {
   // ── requests ───────────────────────────────────────────────────────────────
 
   /**
-   * After delivery: analyses for these records, when the flag is on. Never throws to the caller;
-   * an analysis that cannot be queued is logged (the alert's delivery is done either way).
+   * After delivery: analyses for these records, when the flag is on. Requests arriving together
+   * are stored by one statement and queued in one round trip, so asking costs the gateway
+   * little however many alerts flow. Never throws to the caller: an analysis that cannot be
+   * queued is logged (the alert's delivery is done either way).
    */
-  async requestAfterDelivery(requests: Array<{ recordId: string; providerId: string }>): Promise<void> {
+  async requestAfterDelivery(requests: AnalysisRequest[]): Promise<void> {
     if (requests.length === 0 || !this.flags.isEnabled('analysis.enabled')) return;
-    await RequestContext.create(this.orm.em, async () => {
-      for (const { recordId, providerId } of requests) {
-        await this.start(recordId, providerId, false).catch((err) => this.logger.warn({ err, recordId, providerId }, 'could not queue an analysis'));
-      }
-    });
+    await this.requests.submit(requests).catch((err) => this.logger.warn({ err, count: requests.length }, 'could not queue analyses'));
+  }
+
+  private async storeRequests(batches: AnalysisRequest[][]): Promise<void[]> {
+    const requests = batches.flat();
+    const now = new Date();
+    const rows: Array<{ id: string; record_id: string; provider_id: string; alertname: string; fingerprint: string }> = await this.orm.em.getConnection().execute(
+      `insert into "alert_analysis" ("id", "record_id", "provider_id", "alertname", "fingerprint", "status", "attempts", "queued_at", "created_at")
+       values ${requests.map(() => "(?, ?, ?, ?, ?, 'queued', 0, ?, ?)").join(', ')}
+       on conflict ("record_id", "provider_id") do nothing
+       returning "id", "record_id", "provider_id", "alertname", "fingerprint"`,
+      requests.flatMap((r) => [randomUUID(), r.recordId, r.providerId, r.alertname.slice(0, 200), r.fingerprint, now, now]),
+    );
+    await this.queue.enqueueMany('analysis.run', rows.map((row) => ({ data: { analysisId: row.id }, options: { jobId: `analysis_${row.id}_0`, attempts: 1 } })));
+    for (const row of rows) {
+      void this.events
+        .publish('analysis.event', {
+          analysisId: row.id, recordId: row.record_id, providerId: row.provider_id, providerName: this.providerNames.get(row.provider_id) ?? row.provider_id, alertname: row.alertname,
+          fingerprint: row.fingerprint, status: 'queued', attempts: 0, parsed: null, rootCause: null, confidence: null, error: null, at: now.toISOString(),
+        })
+        .catch((err) => this.logger.warn({ err }, 'could not publish an analysis event'));
+    }
+    return batches.map(() => undefined);
   }
 
   /** A manual run (GraphQL): a new run of this record by this provider, even if one ran before. */
@@ -351,6 +386,7 @@ export class AnalysisService {
 
   private async publish(analysis: AlertAnalysisEntity, provider?: AnalysisProviderEntity | null): Promise<void> {
     const name = provider?.name ?? (await this.orm.em.findOne(AnalysisProviderEntity, { id: analysis.providerId }))?.name ?? 'unknown';
+    this.providerNames.set(analysis.providerId, name);
     await this.events
       .publish('analysis.event', {
         analysisId: analysis.id,

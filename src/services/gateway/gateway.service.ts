@@ -29,7 +29,7 @@ export interface GatewayDeps {
   flags: FlagResolver;
   settings: Config['gateway'];
   /** Asked after delivery; never awaited by the delivery path. */
-  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string }>): Promise<void> };
+  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string }>): Promise<void> };
 }
 
 export interface Acceptance {
@@ -284,7 +284,14 @@ export class GatewayService {
     });
     // Analysis comes after delivery and off its path: queued in the background, never awaited here.
     const analyses = updates.flatMap((update, index) =>
-      update.deliveryIds.length === 0 ? [] : [...new Set(decisions[index].routes.map((r) => r.analysisProviderId).filter((id): id is string => id !== null))].map((providerId) => ({ recordId: update.id, providerId })),
+      update.deliveryIds.length === 0
+        ? []
+        : [...new Set(decisions[index].routes.map((r) => r.analysisProviderId).filter((id): id is string => id !== null))].map((providerId) => ({
+            recordId: update.id,
+            providerId,
+            alertname: update.alert.labels.alertname ?? '',
+            fingerprint: update.alert.fingerprint,
+          })),
     );
     if (analyses.length > 0) void this.analysis.requestAfterDelivery(analyses).catch((err) => this.logger.warn({ err, receiptId }, 'could not request analyses'));
   }

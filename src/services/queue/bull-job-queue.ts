@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type MinimalJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -36,16 +36,30 @@ export class BullJobQueue implements JobQueue {
   ) {}
 
   async enqueue<N extends QueueName>(name: N, data: QueueJobs[N], options: EnqueueOptions = {}): Promise<string> {
-    const envelope: Envelope = { data, backoff: { ...DEFAULT_BACKOFF, ...options.backoff } };
-    const job = await this.queue(name).add(name, envelope, {
-      jobId: options.jobId,
-      delay: options.delayMs,
-      attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { count: 10_000, age: 24 * 3600 },
-      removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
-    });
+    const job = await this.queue(name).add(name, ...this.jobOf(data, options));
     return job.id as string;
+  }
+
+  async enqueueMany<N extends QueueName>(name: N, jobs: Array<{ data: QueueJobs[N]; options?: EnqueueOptions }>): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue(name).addBulk(jobs.map(({ data, options }) => {
+      const [envelope, opts] = this.jobOf(data, options ?? {});
+      return { name, data: envelope, opts };
+    }));
+  }
+
+  private jobOf(data: unknown, options: EnqueueOptions): [Envelope, JobsOptions] {
+    return [
+      { data, backoff: { ...DEFAULT_BACKOFF, ...options.backoff } },
+      {
+        jobId: options.jobId,
+        delay: options.delayMs,
+        attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { count: 10_000, age: 24 * 3600 },
+        removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
+      },
+    ];
   }
 
   process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options: ProcessOptions = {}): void {

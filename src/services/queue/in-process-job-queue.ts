@@ -55,6 +55,10 @@ export class InProcessJobQueue implements JobQueue {
     return id;
   }
 
+  async enqueueMany<N extends QueueName>(name: N, jobs: Array<{ data: QueueJobs[N]; options?: EnqueueOptions }>): Promise<void> {
+    for (const job of jobs) await this.enqueue(name, job.data, job.options);
+  }
+
   process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options: ProcessOptions = {}): void {
     if (this.workers.has(name)) throw new Error(`queue ${name} already has a processor`);
     this.workers.set(name, { handler: handler as JobHandler<unknown>, concurrency: options.concurrency ?? 1, active: 0 });

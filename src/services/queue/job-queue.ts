@@ -46,6 +46,8 @@ export const DEFAULT_JOB_ATTEMPTS = 5;
 /** Durable background work with retries; BullMQ in production, in-process in the embedded mode. */
 export interface JobQueue {
   enqueue<N extends QueueName>(name: N, data: QueueJobs[N], options?: EnqueueOptions): Promise<string>;
+  /** Several jobs of one queue in one round trip. */
+  enqueueMany<N extends QueueName>(name: N, jobs: Array<{ data: QueueJobs[N]; options?: EnqueueOptions }>): Promise<void>;
   process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options?: ProcessOptions): void;
   getJob(name: QueueName, id: string): Promise<JobRecord | null>;
   /** Stops taking new jobs, lets running ones finish, releases connections. */
