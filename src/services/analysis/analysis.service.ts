@@ -172,12 +172,8 @@ export class AnalysisService {
     );
     await this.queue.enqueueMany('analysis.run', rows.map((row) => ({ data: { analysisId: row.id }, options: { jobId: `analysis_${row.id}_0`, attempts: 1 } })));
     for (const row of rows) {
-      void this.events
-        .publish('analysis.event', {
-          analysisId: row.id, recordId: row.record_id, providerId: row.provider_id, providerName: this.providerNames.get(row.provider_id) ?? row.provider_id, alertname: row.alertname,
-          fingerprint: row.fingerprint, status: 'queued', attempts: 0, parsed: null, rootCause: null, confidence: null, error: null, at: now.toISOString(),
-        })
-        .catch((err) => this.logger.warn({ err }, 'could not publish an analysis event'));
+      const queued = { id: row.id, recordId: row.record_id, providerId: row.provider_id, alertname: row.alertname, fingerprint: row.fingerprint, status: 'queued' as const, attempts: 0, parsed: null, rootCause: null, confidence: null, error: null };
+      void this.publish(queued);
     }
     return batches.map(() => undefined);
   }
@@ -384,8 +380,8 @@ export class AnalysisService {
     return buildContext(record, { history, similar, analyses }, this.settings.contextMaxBytes);
   }
 
-  private async publish(analysis: AlertAnalysisEntity, provider?: AnalysisProviderEntity | null): Promise<void> {
-    const name = provider?.name ?? (await this.orm.em.findOne(AnalysisProviderEntity, { id: analysis.providerId }))?.name ?? 'unknown';
+  private async publish(analysis: Pick<AlertAnalysisEntity, 'id' | 'recordId' | 'providerId' | 'alertname' | 'fingerprint' | 'status' | 'attempts' | 'parsed' | 'rootCause' | 'confidence' | 'error'>, provider?: AnalysisProviderEntity | null): Promise<void> {
+    const name = provider?.name ?? this.providerNames.get(analysis.providerId) ?? (await this.orm.em.findOne(AnalysisProviderEntity, { id: analysis.providerId }))?.name ?? 'unknown';
     this.providerNames.set(analysis.providerId, name);
     await this.events
       .publish('analysis.event', {
