@@ -7,7 +7,7 @@ import { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { RuleGroupVersionEntity } from '../../entities/rules/rule-group-version.entity';
 import { RuleGroupEntity } from '../../entities/rules/rule-group.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput, type FieldIssue } from '../../errors';
-import { compileMatcher, matchesAll, parseMatcher } from '../gateway/label-matcher';
+import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import type { Actor, AuditService } from '../security/audit.service';
 import { checkRuleFile, formatRuleProblem, ruleGroupsToYaml, type RuleGroupDefinition } from './rule-file';
 
@@ -38,8 +38,19 @@ interface Candidate {
 /** The labels a target selector sees: the cluster's labels and its name as `cluster`. */
 const clusterLabels = (cluster: Pick<ClusterEntity, 'name' | 'labels'>) => ({ ...cluster.labels, cluster: cluster.name });
 
-function compileTargets(targetList: string[], field = 'input.targets') {
-  return targetList.map((text, i) => compileMatcher(parseMatcher(text, `${field}.${i}`), `${field}.${i}`));
+// Sidecars poll often and every poll matches every group against the cluster: compile each target once.
+const compiledTargets = new Map<string, CompiledMatcher>();
+
+function compileTargets(targetList: string[], field = 'input.targets'): CompiledMatcher[] {
+  return targetList.map((text, i) => {
+    let compiled = compiledTargets.get(text);
+    if (!compiled) {
+      compiled = compileMatcher(parseMatcher(text, `${field}.${i}`), `${field}.${i}`);
+      if (compiledTargets.size > 10_000) compiledTargets.clear();
+      compiledTargets.set(text, compiled);
+    }
+    return compiled;
+  });
 }
 
 const landsOn = (candidate: Candidate, cluster: Pick<ClusterEntity, 'name' | 'labels'>) => matchesAll(compileTargets(candidate.targets), clusterLabels(cluster));
