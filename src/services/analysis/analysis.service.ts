@@ -87,7 +87,7 @@ export class AnalysisService {
   private readonly backoff: BackoffPolicy;
   /** Start times of recent calls per provider, for the per-minute limit of this process. */
   private readonly recentCalls = new Map<string, number[]>();
-  private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), { maxBatch: 64, maxConcurrent: 2 });
+  private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), { maxBatch: 200, maxConcurrent: 1, lingerMs: 100 });
   /** Provider names for events, refreshed whenever a provider is read. */
   private readonly providerNames = new Map<string, string>();
 
