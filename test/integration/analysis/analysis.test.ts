@@ -127,7 +127,7 @@ describe('asynchronous analysis of delivered alerts', () => {
       const { recordId } = await sendAnalysed(provider);
       expect(await finished(recordId)).toMatchObject({ status: 'succeeded', parsed: true, confidence: 0.82, tokens: 321 });
     }
-    const chat = await analysisOf((await sendAnalysed('dify-chat-blocking')).recordId);
+    const chat = await finished((await sendAnalysed('dify-chat-blocking')).recordId);
     expect(chat.conversationId).toEqual(expect.any(String));
     // A manual re-run of the same alert continues its conversation.
     const rerun = await server.gql('mutation($r: ID!, $p: ID!) { analyzeAlert(recordId: $r, providerId: $p) { status } }', { r: (await server.gql(`{ analyses(limit: 1) { items { recordId } } }`, {}, admin)).data!.analyses.items[0].recordId, p: providers['dify-chat-blocking'] }, admin);
@@ -204,7 +204,8 @@ describe('asynchronous analysis of delivered alerts', () => {
     try {
       const { recordId } = await sendAnalysed('openai-slow');
       // Delivered already (sendAnalysed waited for it), while the analysis still runs.
-      expect((await analysisOf(recordId)).status).toMatch(/queued|running/);
+      const pending = await waitFor(async () => (await analysisOf(recordId)) ?? false, 'the queued analysis', 5_000);
+      expect(pending.status).toMatch(/queued|running/);
       const timedOut = await finished(recordId);
       expect(timedOut).toMatchObject({ status: 'timed_out', attempts: 3, error: 'gave up after 3 attempts: no answer within 300 ms' });
     } finally {
