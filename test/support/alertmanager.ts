@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './cli-process';
+import { spawnUntilReady } from './spawn-ready';
 
 /** Debian names the binary prometheus-alertmanager; elsewhere it is alertmanager. */
 export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? 'prometheus-alertmanager';
@@ -39,38 +40,21 @@ export async function startAlertmanager(configYaml: string, timeoutMs = 20_000):
   const dir = mkdtempSync(join(tmpdir(), 'aa-alertmanager-'));
   writeFileSync(join(dir, 'alertmanager.yml'), configYaml);
   const port = await freePort();
-  const child: ChildProcess = spawn(ALERTMANAGER_BINARY, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ]);
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`alertmanager not ready in ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { child, output, exited } = await spawnUntilReady(
+    'alertmanager',
+    ALERTMANAGER_BINARY,
+    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    `${url}/-/ready`,
+    {},
+    timeoutMs,
+  );
   return {
     url,
     configFile: join(dir, 'alertmanager.yml'),
     dir,
     status: async () => (await fetch(`${url}/api/v2/status`)).json() as Promise<{ config: { original: string }; versionInfo: { version: string } }>,
-    output: () => output,
+    output,
     postAlerts: (alerts) => fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }),
     stop: async () => {
       child.kill('SIGTERM');

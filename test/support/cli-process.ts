@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnUntilReady } from './spawn-ready';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 
@@ -55,31 +56,20 @@ export interface ServeProcess {
 /** Starts `alertagent serve` and waits until /healthz answers. */
 export async function startServeProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
   const port = await freePort();
-  // SERVE_WRAPPER names a script that runs the CLI under a profiler (e.g. node --cpu-prof) for benchmarks.
-  const child = spawn(process.env.SERVE_WRAPPER ?? process.execPath, process.env.SERVE_WRAPPER ? ['serve'] : [CLI, 'serve'], { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }) });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`serve did not become healthy in ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // SERVE_WRAPPER names a script that runs the CLI under a profiler (e.g. node --cpu-prof) for benchmarks.
+  const { child, output, exited } = await spawnUntilReady(
+    'serve',
+    process.env.SERVE_WRAPPER ?? process.execPath,
+    process.env.SERVE_WRAPPER ? ['serve'] : [CLI, 'serve'],
+    `${base}/healthz`,
+    { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }) },
+    timeoutMs,
+  );
   return {
     child,
     url: `${base}/graphql`,
-    output: () => output,
+    output,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;
@@ -108,30 +98,12 @@ export interface SidecarProcess {
 /** Starts `alertagent sidecar` with the token in its environment and waits until /healthz answers. */
 export async function startSidecarProcess(args: string[], token: string, timeoutMs = 20_000): Promise<SidecarProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'sidecar', ...args, '--listen', `127.0.0.1:${port}`], { env: childEnv({ ALERTAGENT_SIDECAR_TOKEN: token }) });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`sidecar exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`sidecar not up in ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { child, output, exited } = await spawnUntilReady('sidecar', process.execPath, [CLI, 'sidecar', ...args, '--listen', `127.0.0.1:${port}`], `${url}/healthz`, { env: childEnv({ ALERTAGENT_SIDECAR_TOKEN: token }) }, timeoutMs);
   return {
     child,
     url,
-    output: () => output,
+    output,
     health: async () => (await fetch(`${url}/healthz`)).json() as Promise<{ appliedHash: string | null; consecutiveFailures: number; lastError: string | null }>,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
