@@ -16,17 +16,18 @@ const port = wholeNumber.min(0, 'expected a port from 0 to 65535').max(65535, 'e
 const positiveInt = wholeNumber.positive('expected a number above 0');
 const optionalString = z.string().trim().min(1).optional();
 
+// A string that is not a URL at all gets one message, not "Invalid URL" and the scheme message both.
 const postgresUrl = z
   .string()
-  .url()
+  .url({ message: 'expected a postgres:// or postgresql:// URL', abort: true })
   .refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgres:// or postgresql:// URL');
 const redisUrl = z
   .string()
-  .url()
+  .url({ message: 'expected a redis:// or rediss:// URL', abort: true })
   .refine((u) => /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL');
 const httpUrl = z
   .string()
-  .url()
+  .url({ message: 'expected an http:// or https:// URL', abort: true })
   .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
 
 /** An http(s) base URL, stored without trailing slashes so paths can be appended. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { httpBaseUrl } from '../config';
-import { BadUserInputError, parseInput } from '../errors';
+import { BadUserInputError, zodIssues } from '../errors';
 import { parseDuration } from '../services/shared/prometheus-syntax';
 import { createLogger } from '../services/observability/logger';
 import { ConfigSidecar } from './config-sidecar';
@@ -55,9 +55,14 @@ function readToken(tokenFile: string | undefined): string {
   return token;
 }
 
-/** Checks the flags as the command does (also used to check the shipped examples). */
+const flagName = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Checks the flags as the command does (also used to check the shipped examples); errors name the flag. */
 export function parseSidecarFlags(raw: SidecarFlags) {
-  return parseInput(flagsSchema, raw);
+  const parsed = flagsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = zodIssues(parsed.error).map((i) => ({ field: flagName(i.field), message: i.message }));
+  throw new BadUserInputError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
 }
 
 /** Starts the sidecar and its /metrics and /healthz; resolves to a stop function. */

@@ -21,3 +21,11 @@ describe('examples/sidecar/alertmanager-with-sidecar.yaml', () => {
     expect(alertmanager.args).toContain(`--config.file=${parsed.file}`);
   });
 });
+
+describe('sidecar flags', () => {
+  it('are refused with the flag named and what it expects', () => {
+    expect(() => parseSidecarFlags({ kind: 'alertmanager', server: 'http://alertagent:4000', cluster: 'prod eu', file: '/etc/am.yml', engineUrl: 'localhost:9093', backoffBase: '1.5s', backoffMax: '2m', listen: '9531', logLevel: 'info' } as never)).toThrow(
+      '--cluster: cluster names are letters, digits and _ . -; --engine-url: expected an http:// or https:// URL; --backoff-base: "1.5s" is not a duration such as 30s, 5m or 1h30m; --listen: expected host:port, e.g. 0.0.0.0:9531',
+    );
+  });
+});
