@@ -51,14 +51,14 @@ describe('asynchronous analysis of delivered alerts', () => {
       expect(made.errors).toBeUndefined();
       providers[name] = made.data!.createAnalysisProvider.id;
     };
-    await create('dify-workflow-stream', 'dify', { baseUrl: dify.baseUrl, app: 'workflow', responseMode: 'streaming' }, dify.apiKey);
-    await create('dify-workflow-blocking', 'dify', { baseUrl: dify.baseUrl, app: 'workflow', responseMode: 'blocking' }, dify.apiKey);
-    await create('dify-chat-stream', 'dify', { baseUrl: dify.baseUrl, app: 'chat', responseMode: 'streaming' }, dify.apiKey);
-    await create('dify-chat-blocking', 'dify', { baseUrl: dify.baseUrl, app: 'chat', responseMode: 'blocking' }, dify.apiKey);
+    await create('dify-workflow-stream', 'dify', { baseUrl: dify.apiUrl, app: 'workflow', responseMode: 'streaming' }, dify.apiKey);
+    await create('dify-workflow-blocking', 'dify', { baseUrl: dify.apiUrl, app: 'workflow', responseMode: 'blocking' }, dify.apiKey);
+    await create('dify-chat-stream', 'dify', { baseUrl: dify.apiUrl, app: 'chat', responseMode: 'streaming' }, dify.apiKey);
+    await create('dify-chat-blocking', 'dify', { baseUrl: dify.apiUrl, app: 'chat', responseMode: 'blocking' }, dify.apiKey);
     await create('n8n-respond', 'n8n', { webhookUrl: n8n.webhookUrl, authHeaderName: 'X-N8N-Auth', mode: 'respond' }, 'n8n-shared-secret');
     await create('n8n-callback', 'n8n', { webhookUrl: n8n.webhookUrl, authHeaderName: 'X-N8N-Auth', mode: 'callback' }, 'n8n-shared-secret');
-    await create('openai', 'openai', { baseUrl: openai.baseUrl, model: 'llama3.1:8b' }, openai.apiKey);
-    await create('openai-slow', 'openai', { baseUrl: openai.baseUrl, model: 'llama3.1:8b' }, openai.apiKey, 300);
+    await create('openai', 'openai', { baseUrl: openai.apiUrl, model: 'llama3.1:8b' }, openai.apiKey);
+    await create('openai-slow', 'openai', { baseUrl: openai.apiUrl, model: 'llama3.1:8b' }, openai.apiKey, 300);
   });
 
   afterAll(async () => {
@@ -164,12 +164,12 @@ describe('asynchronous analysis of delivered alerts', () => {
   it('retries a failing provider with backoff, then marks the analysis failed with the reason, leaving the delivery alone', async () => {
     openai.failWith = { status: 503, message: 'model is loading' };
     try {
-      const before = openai.http.requests.length;
+      const before = openai.requests.length;
       const { recordId, alertname } = await sendAnalysed('openai');
       const failed = await finished(recordId);
       expect(failed).toMatchObject({ status: 'failed', attempts: 3, parsed: null });
       expect(failed.error).toBe('gave up after 3 attempts: model endpoint answered HTTP 503: model is loading');
-      const tries = openai.http.requests.slice(before).map((r) => r.receivedAt);
+      const tries = openai.requests.slice(before).map((r) => r.receivedAt);
       expect(tries).toHaveLength(3);
       expect(tries[2] - tries[1]).toBeGreaterThanOrEqual(tries[1] - tries[0] - 30);
       const record = await server.gql('query($a: String) { alertRecords(alertname: $a) { items { state deliveryIds } } }', { a: alertname }, admin);
@@ -237,7 +237,7 @@ describe('asynchronous analysis of delivered alerts', () => {
     const alertname = (await server.gql('query($id: ID!) { analysis(id: $id) { alertname recordId } }', { id: first.id }, admin)).data!.analysis;
     await finished(await sendAlert(alertname.alertname, 'pg-3'));
     await waitFor(async () => {
-      const last = openai.http.requests.at(-1)!;
+      const last = openai.requests.at(-1)!;
       const context = JSON.parse(JSON.parse(last.body).messages[1].content);
       return context.previousAnalyses.some((p: { feedback: string; note: string }) => p.feedback === 'not useful' && p.note === 'it was the backup job, not WAL');
     }, 'the feedback in a later context', 10_000);

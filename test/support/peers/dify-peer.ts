@@ -9,37 +9,29 @@ type Behaviour = { kind: 'answer'; text: string } | { kind: 'error'; status: num
  * {code, message, status}, in the body or as an `error` event inside a stream; chat
  * conversations that must exist when a conversation_id is sent.
  */
-export class DifyPeer {
-  readonly http: HttpPeer;
+export class DifyPeer extends HttpPeer {
   behaviour: Behaviour = { kind: 'answer', text: '{}' };
   readonly conversations = new Set<string>();
   tokens = 321;
 
   constructor(readonly apiKey: string) {
-    this.http = new HttpPeer((r) => this.handle(r));
+    super((r) => this.answer(r));
   }
 
-  get baseUrl(): string {
-    return `${this.http.baseUrl}/v1`;
-  }
-
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
+  /** The App API base, as a provider is configured with it. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/v1`;
   }
 
   get calls(): Array<{ path: string; body: Record<string, any> }> {
-    return this.http.requests.map((r) => ({ path: r.url.pathname, body: JSON.parse(r.body || '{}') }));
+    return this.requests.map((r) => ({ path: r.url.pathname, body: JSON.parse(r.body || '{}') }));
   }
 
   private error(status: number, code: string, message: string): PeerReply {
     return { status, body: { code, message, status } };
   }
 
-  private handle(request: PeerRequest): PeerReply {
+  private answer(request: PeerRequest): PeerReply {
     if (request.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(401, 'unauthorized', 'Access token is invalid');
     let body: Record<string, any>;
     try {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { HttpPeer, type PeerReply, type PeerRequest } from './http-peer';
 
 /**
@@ -7,8 +6,7 @@ import { HttpPeer, type PeerReply, type PeerRequest } from './http-peer';
  * response modes — the last node's output as the answer, or "Workflow was started" at once with
  * the result posted later (here: to AlertAgent's callback URL with the token it was given).
  */
-export class N8nPeer {
-  readonly http: HttpPeer;
+export class N8nPeer extends HttpPeer {
   active = true;
   mode: 'respond' | 'callback' = 'respond';
   /** What the workflow's LLM step "answered". */
@@ -23,32 +21,24 @@ export class N8nPeer {
     readonly headerName: string,
     readonly headerValue: string,
   ) {
-    this.http = new HttpPeer((r) => this.handle(r));
+    super((r) => this.reply(r));
   }
 
   get webhookUrl(): string {
-    return `${this.http.baseUrl}/webhook/${this.path}`;
-  }
-
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
+    return `${this.baseUrl}/webhook/${this.path}`;
   }
 
   get executions(): Array<Record<string, any>> {
-    return this.http.requests.map((r) => JSON.parse(r.body || '{}'));
+    return this.requests.map((r) => JSON.parse(r.body || '{}'));
   }
 
-  private handle(request: PeerRequest): PeerReply {
+  private reply(request: PeerRequest): PeerReply {
     if (request.method !== 'POST' || request.url.pathname !== `/webhook/${this.path}` || !this.active) {
       return { status: 404, body: { code: 404, message: `The requested webhook "${request.method} ${request.url.pathname.replace('/webhook/', '')}" is not registered.`, hint: "The workflow must be active for a production URL to run successfully. You can activate the workflow using the toggle in the top-right of the editor." } };
     }
     if (request.headers[this.headerName.toLowerCase()] !== this.headerValue) return { status: 403, body: 'Authorization data is wrong!' };
     const body = JSON.parse(request.body);
-    const executionId = String(1000 + this.http.requests.length);
+    const executionId = String(1000 + this.requests.length);
     if (this.mode === 'callback') {
       setTimeout(() => void this.callBack(body, executionId), this.callbackDelayMs);
       return { status: 200, body: { message: 'Workflow was started' } };
@@ -64,9 +54,5 @@ export class N8nPeer {
     // n8n may retry a callback node; the second post must change nothing.
     const again = await fetch(body.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${body.callbackToken}` }, body: JSON.stringify({ ...payload, result: { root_cause: 'a different answer', confidence: 0.1, suggested_actions: [] } }) });
     this.callbacks.push({ status: again.status, body: await again.text() });
-  }
-
-  newId(): string {
-    return randomUUID();
   }
 }

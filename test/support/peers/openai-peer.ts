@@ -5,29 +5,21 @@ import { HttpPeer, type PeerReply, type PeerRequest } from './http-peer';
  * `model` and `messages` required, `choices[0].message.content` and `usage` in the answer,
  * `{error: {message, type, code}}` with the HTTP status on failure, 429 with Retry-After.
  */
-export class OpenAIPeer {
-  readonly http: HttpPeer;
+export class OpenAIPeer extends HttpPeer {
   content = '{}';
   failWith: { status: number; message: string } | null = null;
   hang = false;
 
   constructor(readonly apiKey: string) {
-    this.http = new HttpPeer((r) => this.handle(r));
+    super((r) => this.answer(r));
   }
 
-  get baseUrl(): string {
-    return `${this.http.baseUrl}/v1`;
+  /** The API base including /v1, as a provider is configured with it. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/v1`;
   }
 
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
-  }
-
-  private handle(request: PeerRequest): PeerReply {
+  private answer(request: PeerRequest): PeerReply {
     if (request.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } };
     if (request.url.pathname !== '/v1/chat/completions') return { status: 404, body: { error: { message: 'Not found', type: 'invalid_request_error', code: null } } };
     const body = JSON.parse(request.body);
@@ -37,7 +29,7 @@ export class OpenAIPeer {
     return {
       status: 200,
       body: {
-        id: `chatcmpl-${this.http.requests.length}`,
+        id: `chatcmpl-${this.requests.length}`,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
