@@ -162,12 +162,6 @@ export class RuleService {
     return createTwoFilesPatch(`version ${from}`, `version ${to}`, text(pick(from)), text(pick(to)), undefined, undefined, { context: 3 });
   }
 
-  /** The clusters a group lands on. */
-  async clustersFor(group: Candidate): Promise<ClusterEntity[]> {
-    const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
-    return clusters.filter((c) => landsOn(group, c));
-  }
-
   /** The rule file of one cluster: its groups ordered by name, and the hash its sidecars compare. */
   async ruleFileFor(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<ClusterRuleFile> {
     const groups = (await this.list()).filter((g) => landsOn(g, cluster));

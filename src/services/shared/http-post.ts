@@ -35,13 +35,9 @@ export async function callPeer(
     signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS),
   });
   const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
-  const answerHeaders = response.headers;
   return {
     status: response.statusCode,
-    header: (name) => {
-      const value = answerHeaders[name];
-      return Array.isArray(value) ? value[0] : value;
-    },
+    header: headerReader(response.headers),
     text,
     latencyMs: performance.now() - started,
   };
@@ -56,20 +52,24 @@ export interface PeerStream {
 
 export async function streamFromPeer(url: string, options: { body: string; headers: Record<string, string>; signal: AbortSignal }): Promise<PeerStream> {
   const response = await request(url, { method: 'POST', body: options.body, headers: options.headers, dispatcher: peers, signal: options.signal });
-  const answerHeaders = response.headers;
   response.body.setEncoding('utf8');
   return {
     status: response.statusCode,
-    header: (name) => {
-      const value = answerHeaders[name];
-      return Array.isArray(value) ? value[0] : value;
-    },
+    header: headerReader(response.headers),
     chunks: response.body as AsyncIterable<string>,
   };
 }
 
 export function postToPeer(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS): Promise<PeerResponse> {
   return callPeer('POST', url, { body, headers, timeoutMs });
+}
+
+/** A header of the answer by lower-case name; the first value when the peer sent several. */
+function headerReader(headers: Record<string, string | string[] | undefined>): (name: string) => string | undefined {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
 }
 
 /** Reads an answer up to `max` bytes and drops the rest, so a peer cannot make us buffer megabytes. */
