@@ -180,23 +180,22 @@ export class AnalysisService {
 
   /** A manual run (GraphQL): a new run of this record by this provider, even if one ran before. */
   async analyze(recordId: string, providerId: string): Promise<AlertAnalysisEntity> {
-    NotFoundError.assert(await this.orm.em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
     await this.getProvider(providerId);
-    return this.start(recordId, providerId, true);
+    return this.start(recordId, providerId);
   }
 
   /** Another try of a failed or timed-out analysis. */
   async retry(id: string): Promise<AlertAnalysisEntity> {
     const analysis = await this.get(id);
     if (analysis.status !== 'failed' && analysis.status !== 'timed_out') throw new ConflictError(`analysis ${id} is ${analysis.status}; only failed or timed-out analyses are retried`);
-    return this.start(analysis.recordId, analysis.providerId, true);
+    return this.start(analysis.recordId, analysis.providerId);
   }
 
-  private async start(recordId: string, providerId: string, rerun: boolean): Promise<AlertAnalysisEntity> {
+  /** A fresh run of this record by this provider (the row is reused); one already queued or running is left as it is. */
+  private async start(recordId: string, providerId: string): Promise<AlertAnalysisEntity> {
     const em = this.orm.em;
     const record = NotFoundError.assert(await em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
     let analysis = await em.findOne(AlertAnalysisEntity, { recordId, providerId });
-    if (analysis && !rerun) return analysis;
     if (analysis && (analysis.status === 'queued' || analysis.status === 'running')) return analysis;
     analysis ??= Object.assign(new AlertAnalysisEntity(), { recordId, providerId, alertname: record.alertname, fingerprint: record.fingerprint });
     Object.assign(analysis, {
