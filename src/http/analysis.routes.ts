@@ -1,6 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { BadUserInputError } from '../errors';
 import { ANALYSIS_CALLBACK_PATH, type AnalysisService } from '../services/analysis/analysis.service';
+import { bearerToken } from '../services/security/token-secret';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -14,7 +15,7 @@ export function analysisRoutes(analysis: AnalysisService): Router {
   router.post(`${ANALYSIS_CALLBACK_PATH}/:analysisId`, express.json({ limit: 1024 * 1024, type: () => true }), (req: Request, res: Response, next: NextFunction) => {
     const id = req.params.analysisId as string;
     if (!UUID.test(id)) return next(BadUserInputError.forField('analysisId', 'expected an analysis id'));
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+    const token = bearerToken(req.header('authorization'));
     analysis
       .callback(id, token, req.body)
       .then((outcome) => res.json(outcome))

@@ -4,7 +4,7 @@ import { alertmanagerPayloadSchema } from '../services/gateway/alertmanager-payl
 import type { GatewayService } from '../services/gateway/gateway.service';
 import type { AuthService } from '../services/security/auth.service';
 import type { ClusterService } from '../services/clusters/cluster.service';
-import { WEBHOOK_TOKEN_PREFIX } from '../services/security/token-secret';
+import { bearerToken, WEBHOOK_TOKEN_PREFIX } from '../services/security/token-secret';
 import { roleAllows } from '../services/security/principal';
 
 export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
@@ -35,7 +35,7 @@ export function gatewayRoutes(gateway: GatewayService, auth: AuthService, cluste
     async (req: Request, _res: Response, next: NextFunction) => {
       try {
         const authorization = bearerFrom(req.header('authorization'));
-        const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+        const token = bearerToken(authorization);
         // A cluster's own webhook token is good for that cluster's endpoint only.
         if (token?.startsWith(WEBHOOK_TOKEN_PREFIX)) {
           const clusterName = req.params.cluster as string | undefined;

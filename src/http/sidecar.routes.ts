@@ -4,6 +4,7 @@ import { parseInput } from '../errors';
 import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import type { ClusterService, SyncReport } from '../services/clusters/cluster.service';
 import type { RuleService } from '../services/rules/rule.service';
+import { bearerToken } from '../services/security/token-secret';
 
 type SyncKind = SyncReport['kind'];
 import type { Metrics } from '../services/observability/metrics';
@@ -18,7 +19,7 @@ const syncReport = z.strictObject({
   error: z.string().max(4000).nullable().default(null),
 });
 
-const bearer = (req: Request): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
+const bearer = (req: Request): string | undefined => bearerToken(req.header('authorization'));
 
 /**
  * What sidecars talk to: the current alertmanager.yml or Prometheus rule file of their cluster

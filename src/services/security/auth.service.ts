@@ -4,7 +4,7 @@ import { ROLES, type Role } from '../../entities/security/api-token.entity';
 import { UnauthenticatedError } from '../../errors';
 import type { ApiTokenRepository } from './api-token.repository';
 import type { Principal } from './principal';
-import { API_TOKEN_PREFIX, hashApiToken, sameSecret } from './token-secret';
+import { API_TOKEN_PREFIX, bearerToken, hashApiToken, sameSecret } from './token-secret';
 
 /** Recording every use would write on every request; once a minute is enough to tell live tokens from dead ones. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -23,9 +23,8 @@ export class AuthService {
   /** `null` when no credentials were sent; throws UNAUTHENTICATED when they were sent and are not good. */
   async authenticate(authorization: string | undefined | null, now = new Date()): Promise<Principal | null> {
     if (authorization === undefined || authorization === null || authorization.trim() === '') return null;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
-    const token = match[1];
+    const token = bearerToken(authorization);
+    if (!token) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
     if (this.config.bootstrapToken && sameSecret(token, this.config.bootstrapToken)) {
       return { kind: 'bootstrap', id: 'bootstrap', name: 'bootstrap', role: 'admin' };
     }
