@@ -27,6 +27,21 @@ export function alertmanagerConfigHash(content: string): number {
   return Number(value.readBigUInt64LE());
 }
 
+/**
+ * `POST /-/reload`: null when the engine took it, else why not. `disabledHint` explains a 403/404
+ * (Prometheus answers so when its lifecycle API is off).
+ */
+async function reload(url: string, disabledHint?: string): Promise<string | null> {
+  try {
+    const answer = await callPeer('POST', `${url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
+    if (answer.status === 200) return null;
+    if (disabledHint && (answer.status === 404 || answer.status === 403)) return `reload answered HTTP ${answer.status}: ${disabledHint}`;
+    return `reload answered HTTP ${answer.status}: ${excerpt(answer.text, 1000)}`;
+  } catch (err) {
+    return `reload failed: ${describeNetworkError(err, ENGINE_TIMEOUT_MS)}`;
+  }
+}
+
 function metricValue(metrics: string, name: string): number | null {
   const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1).trim()) : null;
@@ -42,13 +57,9 @@ export class AlertmanagerEngine implements EngineAdapter {
   }
 
   async reloadAndVerify(content: string): Promise<string | null> {
-    try {
-      // Alertmanager reloads inside the request: 200 = loaded, 500 = refused (the old config stays).
-      const reload = await callPeer('POST', `${this.url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
-      if (reload.status !== 200) return `reload answered HTTP ${reload.status}: ${excerpt(reload.text, 1000)}`;
-    } catch (err) {
-      return `reload failed: ${describeNetworkError(err, ENGINE_TIMEOUT_MS)}`;
-    }
+    // Alertmanager reloads inside the request: 200 = loaded, 500 = refused (the old config stays).
+    const refused = await reload(this.url);
+    if (refused) return refused;
     return (await this.runs(content)) ? null : 'Alertmanager reloaded but does not report the written config as loaded';
   }
 
@@ -85,14 +96,7 @@ export class PrometheusEngine implements EngineAdapter {
   }
 
   async reloadAndVerify(content: string): Promise<string | null> {
-    try {
-      const reload = await callPeer('POST', `${this.url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
-      if (reload.status === 404 || reload.status === 403) return `reload answered HTTP ${reload.status}: start Prometheus with --web.enable-lifecycle`;
-      if (reload.status !== 200) return `reload answered HTTP ${reload.status}: ${excerpt(reload.text, 1000)}`;
-    } catch (err) {
-      return `reload failed: ${describeNetworkError(err, ENGINE_TIMEOUT_MS)}`;
-    }
-    return this.difference(content);
+    return (await reload(this.url, 'start Prometheus with --web.enable-lifecycle')) ?? this.difference(content);
   }
 
   async runs(content: string): Promise<boolean> {
