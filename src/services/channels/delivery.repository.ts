@@ -31,6 +31,11 @@ export interface DeliveryRow {
 
 export type NewDelivery = Pick<DeliveryRow, 'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt'> & { id: string };
 
+/** A new delivery as `insertClaimed` stores it: held by its sender for the first attempt. */
+export function heldForFirstAttempt(draft: NewDelivery): DeliveryRow {
+  return { ...draft, status: 'sending', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: null };
+}
+
 export interface AttemptRecord {
   deliveryId: string;
   channelId: string;
@@ -141,7 +146,7 @@ export class DeliveryRepository {
     return items.map(({ draft }) =>
       insertedIds.has(draft.id)
         ? // Inserted: the row is what we just wrote (reading the message back would parse it again for nothing).
-          { row: { ...draft, status: 'sending', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: null }, claimed: true }
+          { row: heldForFirstAttempt(draft), claimed: true }
         : { row: existing.get(draft.idempotencyKey)!, claimed: false },
     );
   }

@@ -10,7 +10,7 @@ import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { excerpt } from '../shared/http-post';
 import type { SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
-import type { DeliveryRepository, DeliveryRow, DeliveryUpdate } from './delivery.repository';
+import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
 import { renderMessage } from './templates';
 
@@ -20,6 +20,12 @@ export interface DeliverOptions {
   /** Who asked: gateway, test, api … */
   source: string;
   maxAttempts?: number;
+  /**
+   * Sends the first attempt while the delivery is being stored instead of after. Only for a key
+   * that cannot exist yet (a receipt just taken): a repeat could not be answered with the stored
+   * delivery before it is sent again.
+   */
+  sendWhileStoring?: boolean;
 }
 
 const SWEEP_BATCH = 500;
@@ -50,22 +56,31 @@ export class DeliveryService {
 
   /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
   async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryRow> {
-    NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
+    const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
     const now = new Date();
-    const { row, claimed } = await this.deliveries.insertClaimed(
-      {
-        id: randomUUID(),
-        channelId,
-        idempotencyKey: options.idempotencyKey ?? randomUUID(),
-        source: options.source,
-        message,
-        maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
-        createdAt: now,
-      },
-      now,
-      this.settings.leaseMs,
-    );
-    return claimed ? this.runAttempt(row) : row;
+    const draft = {
+      id: randomUUID(),
+      channelId,
+      idempotencyKey: options.idempotencyKey ?? randomUUID(),
+      source: options.source,
+      message,
+      maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
+      createdAt: now,
+    };
+    const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs);
+    if (!options.sendWhileStoring) {
+      const { row, claimed } = await stored;
+      return claimed ? this.runAttempt(row) : row;
+    }
+    // The attempt is recorded only once the row exists; if storing fails the caller hears of it
+    // and hands the message over again later (which may send it twice, never zero times).
+    const row = heldForFirstAttempt(draft);
+    const [outcome, existing] = await Promise.all([this.attemptOutcome(sendable, row), stored]);
+    if (!existing.claimed) {
+      this.logger.warn({ idempotencyKey: draft.idempotencyKey }, 'a delivery sent while storing already existed; it went out once more');
+      return existing.row;
+    }
+    return this.record(row, sendable.channel, outcome);
   }
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
@@ -77,15 +92,13 @@ export class DeliveryService {
   /** Sends a delivery this process holds (its lease) and records the outcome. */
   private async runAttempt(delivery: DeliveryRow): Promise<DeliveryRow> {
     const sendable = await this.channels.sendable(delivery.channelId);
-    let outcome: SendOutcome;
-    if (!sendable) {
-      outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
-    } else if (!sendable.channel.enabled && delivery.source !== 'test') {
-      outcome = { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
-    } else {
-      outcome = await this.send(sendable, delivery);
-    }
-    return this.record(delivery, sendable?.channel ?? null, outcome);
+    return this.record(delivery, sendable?.channel ?? null, await this.attemptOutcome(sendable, delivery));
+  }
+
+  private async attemptOutcome(sendable: SendableChannel | null, delivery: DeliveryRow): Promise<SendOutcome> {
+    if (!sendable) return { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
+    if (!sendable.channel.enabled && delivery.source !== 'test') return { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
+    return this.send(sendable, delivery);
   }
 
   find(id: string): Promise<DeliveryRow | null> {

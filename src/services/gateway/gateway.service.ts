@@ -14,7 +14,7 @@ import type { GatewayEvent } from '../pubsub/event-map';
 import { ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteService } from './route.service';
-import type { WindowStore } from './window-store';
+import type { WindowClaim, WindowStore } from './window-store';
 import { MicroBatcher } from '../shared/micro-batcher';
 
 export interface GatewayDeps {
@@ -39,6 +39,15 @@ export interface Acceptance {
 }
 
 const RECORD_INSERT_BATCH = 500;
+/** How long a window's owner may take to store its receipt before a copy takes the window over. */
+const OWNER_STORE_GRACE_MS = 1_000;
+
+/** A receipt this process has just taken: in memory, and being stored. */
+interface JustAccepted {
+  payload: AlertmanagerPayload;
+  receivedAt: Date;
+  stored: Promise<void>;
+}
 /** Receipts up to this size go through group commit; bigger ones are written on their own. */
 const GROUP_COMMIT_MAX_ALERTS = 100;
 
@@ -163,17 +172,19 @@ export class GatewayService {
   /**
    * Stores the receipt and one record per alert before answering; when it returns, nothing can
    * be lost. Receipts accepted at the same moment share one statement (group commit).
+   * Pass-through: routing and the first delivery attempts start at once, while the receipt is
+   * being stored, so the store's latency is not in front of the channel.
    */
   async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
     const draft: AcceptedReceipt = { receiptId: randomUUID(), receivedAt: new Date(), payload, source };
-    if (payload.alerts.length <= GROUP_COMMIT_MAX_ALERTS) await this.acceptWriter.submit(draft);
-    else await this.writeLargeReceipt(draft);
+    const stored = payload.alerts.length <= GROUP_COMMIT_MAX_ALERTS ? this.acceptWriter.submit(draft) : this.writeLargeReceipt(draft);
     const { receiptId, receivedAt } = draft;
+    this.runInBackground(receiptId, { payload, receivedAt, stored });
+    await stored;
     payload.alerts.forEach((alert, index) => {
       this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
       void this.publish('received', recordIdFor(receiptId, index), receiptId, alert, null);
     });
-    this.runInBackground(receiptId, { payload, receivedAt });
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
   }
 
@@ -201,26 +212,38 @@ export class GatewayService {
     });
   }
 
-  /** Routes a receipt's alerts and delivers them; idempotent, so a crash or a second replica cannot double-send. */
-  async process(receiptId: string, known?: { payload: AlertmanagerPayload; receivedAt: Date }): Promise<void> {
-    const em = this.orm.em;
-    let payload: AlertmanagerPayload;
-    let receivedAt: Date;
+  /**
+   * Routes a receipt's alerts and delivers them; idempotent, so a crash or a second replica cannot
+   * double-send. `known` is a receipt this process has just taken and is still storing.
+   */
+  async process(receiptId: string, known?: JustAccepted): Promise<void> {
     if (known) {
       // Just accepted by this process: the payload is in memory and nobody else has had time to take it.
-      ({ payload, receivedAt } = known);
-    } else {
-      const [receipt]: Array<{ payload: AlertmanagerPayload | string; received_at: Date; processed_at: Date | null }> = await em
-        .getConnection()
-        .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
-      if (!receipt || receipt.processed_at) return;
-      payload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
-      receivedAt = new Date(receipt.received_at);
+      const claimed: string[] = [];
+      try {
+        await this.route(receiptId, known, claimed);
+      } catch (err) {
+        if (await known.stored.then(() => true, () => false)) throw err;
+        // Never stored, so Alertmanager hears 5xx and sends the receipt again: that copy must find the windows open.
+        await Promise.all(claimed.map((key) => this.windows.release(key, receiptId))).catch((releaseErr) => this.logger.warn({ err: releaseErr, receiptId }, 'could not release windows'));
+      }
+      return;
     }
+    const [receipt]: Array<{ payload: AlertmanagerPayload | string; received_at: Date; processed_at: Date | null }> = await this.orm.em
+      .getConnection()
+      .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
+    if (!receipt || receipt.processed_at) return;
+    const payload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
+    await this.route(receiptId, { payload, receivedAt: new Date(receipt.received_at), stored: null }, []);
+  }
+
+  /** `claimed` collects the windows this receipt opens, as it opens them. */
+  private async route(receiptId: string, receipt: { payload: AlertmanagerPayload; receivedAt: Date; stored: Promise<void> | null }, claimed: string[]): Promise<void> {
+    const { payload, receivedAt, stored } = receipt;
     const routedAt = new Date();
 
     // Alerts that are copies (Alertmanager HA) or repeats inside a convergence window go nowhere.
-    const held = await this.holdBack(receiptId, payload);
+    const held = await this.holdBack(receiptId, payload, stored, claimed);
     // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager
     // groups them; a per-alert route gives each alert its own message.
     const decisions = payload.alerts.map((alert, index) => (held[index] ? { routes: [], channelIds: [] } : this.routes.decide(alert.labels)));
@@ -240,7 +263,8 @@ export class GatewayService {
       [...groups.entries()].map(async ([key, group]) => {
         const message = this.messageFor(payload, group.indexes);
         try {
-          const delivery = await this.deliveries.deliver(group.channelId, message, { source: 'gateway', idempotencyKey: `${receiptId}:${key}` });
+          // A receipt being stored has keys nobody can hold yet: its first attempts need not wait for the store.
+          const delivery = await this.deliveries.deliver(group.channelId, message, { source: 'gateway', idempotencyKey: `${receiptId}:${key}`, sendWhileStoring: stored !== null });
           return { group, delivery, gone: false };
         } catch (err) {
           // A route that still names a deleted channel will never work: record it, do not retry it.
@@ -275,6 +299,7 @@ export class GatewayService {
         alert,
       };
     });
+    await stored;
     await this.updateRecords(updates, routedAt, perAlert.some((a) => a.failedHandOff) ? null : receiptId);
     updates.forEach((update, index) => {
       const labels = metricLabels(update.alert);
@@ -350,13 +375,34 @@ export class GatewayService {
    * (always), and repeats of a firing alert within the convergence window (behind the flag).
    * A resolved alert always goes out, and ends its alert's convergence window.
    */
-  private async holdBack(receiptId: string, payload: AlertmanagerPayload): Promise<Array<{ state: AlertRecordState; detail: string } | null>> {
+  private async holdBack(
+    receiptId: string,
+    payload: AlertmanagerPayload,
+    stored: Promise<void> | null,
+    claimed: string[],
+  ): Promise<Array<{ state: AlertRecordState; detail: string } | null>> {
     const converging = this.flags.isEnabled('gateway.convergence');
     const group = createHash('sha1').update(payload.groupKey).digest('hex').slice(0, 16);
+    const ownerStored = new Map<string, Promise<boolean>>();
+    const claim = async (key: string, windowMs: number): Promise<WindowClaim> => {
+      const window = await this.windows.claim(key, receiptId, windowMs);
+      if (window.owner !== receiptId) {
+        if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, this.receiptStored(window.owner, stored));
+        // Windows open before their receipt is stored; one whose receipt never was (its process died
+        // before answering, so Alertmanager sent again) belongs to this copy now.
+        if (!(await ownerStored.get(window.owner)) && (await this.windows.takeOver(key, window.owner, receiptId))) {
+          claimed.push(key);
+          return { ...window, owner: receiptId, count: 1 };
+        }
+        return window;
+      }
+      claimed.push(key);
+      return window;
+    };
     return Promise.all(
       payload.alerts.map(async (alert) => {
         const { fingerprint } = alert;
-        const copy = await this.windows.claim(`dedupe:${group}:${fingerprint}:${alert.status}:${alert.startsAt}`, receiptId, this.settings.dedupeWindowMs);
+        const copy = await claim(`dedupe:${group}:${fingerprint}:${alert.status}:${alert.startsAt}`, this.settings.dedupeWindowMs);
         if (copy.owner !== receiptId) return { state: 'duplicate' as const, detail: `same notification already taken by receipt ${copy.owner}` };
         if (!converging) return null;
         if (alert.status === 'resolved') {
@@ -364,12 +410,26 @@ export class GatewayService {
           return null;
         }
         const windowKey = `converge:${fingerprint}`;
-        const repeat = await this.windows.claim(windowKey, receiptId, this.settings.convergenceWindowMs);
+        const repeat = await claim(windowKey, this.settings.convergenceWindowMs);
         if (repeat.owner === receiptId) return null;
         if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alert));
         return { state: 'converged' as const, detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
       }),
     );
+  }
+
+  /**
+   * Whether another receipt is on disk (so what it holds will be delivered). Asked once this
+   * receipt is stored itself; a receipt still being stored elsewhere gets a grace period.
+   */
+  private async receiptStored(receiptId: string, ownStore: Promise<void> | null): Promise<boolean> {
+    await ownStore;
+    for (const wait of [0, OWNER_STORE_GRACE_MS]) {
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const rows: unknown[] = await this.orm.em.getConnection().execute(`select 1 from "alert_receipt" where "id" = ?`, [receiptId]);
+      if (rows.length > 0) return true;
+    }
+    return false;
   }
 
   /** The first folded repeat books one summary for the window, sent just before it closes. */
@@ -418,7 +478,7 @@ export class GatewayService {
     });
   }
 
-  private runInBackground(receiptId: string, known: { payload: AlertmanagerPayload; receivedAt: Date }): void {
+  private runInBackground(receiptId: string, known: JustAccepted): void {
     const run = RequestContext.create(this.orm.em, () => this.process(receiptId, known))
       .catch((err) => this.logger.error({ err, receiptId }, 'processing a receipt failed; the sweeper will retry it'))
       .finally(() => this.inFlight.delete(run));

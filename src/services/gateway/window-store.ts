@@ -19,6 +19,10 @@ export interface WindowStore {
   peek(key: string): Promise<WindowClaim | null>;
   /** Ends a window early (a resolved alert ends its firing window). */
   close(key: string): Promise<void>;
+  /** Hands a window from `from` to `to` as if `to` had opened it; false when `from` no longer owns it. */
+  takeOver(key: string, from: string, to: string): Promise<boolean>;
+  /** Closes the window if `owner` still owns it. */
+  release(key: string, owner: string): Promise<void>;
 }
 
 /** The embedded-mode store: windows in this process only. */
@@ -46,6 +50,17 @@ export class InProcessWindowStore implements WindowStore {
   async close(key: string): Promise<void> {
     this.windows.delete(key);
   }
+
+  async takeOver(key: string, from: string, to: string): Promise<boolean> {
+    const current = this.windows.get(key);
+    if (!current || current.expires <= Date.now() || current.owner !== from) return false;
+    Object.assign(current, { owner: to, count: 1 });
+    return true;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    if (this.windows.get(key)?.owner === owner) this.windows.delete(key);
+  }
 }
 
 // One round trip, atomic: create the window, or count a claim by someone other than the owner.
@@ -68,6 +83,17 @@ if not owner then return nil end
 return {owner, tonumber(redis.call('HGET', KEYS[1], 'count')), redis.call('PTTL', KEYS[1])}
 `;
 
+const TAKE_OVER_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'count', 1)
+return 1
+`;
+
+const RELEASE_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 /** The scale-out store: windows in Redis, so every gateway replica agrees. */
 export class RedisWindowStore implements WindowStore {
   constructor(
@@ -88,6 +114,14 @@ export class RedisWindowStore implements WindowStore {
 
   async close(key: string): Promise<void> {
     await this.redis.del(this.key(key));
+  }
+
+  async takeOver(key: string, from: string, to: string): Promise<boolean> {
+    return Number(await this.redis.eval(TAKE_OVER_SCRIPT, 1, this.key(key), from, to)) === 1;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, this.key(key), owner);
   }
 
   private key(key: string): string {

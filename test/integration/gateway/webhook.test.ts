@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -188,6 +190,56 @@ describe('Alertmanager webhook → routes → channels', () => {
       const states = res.data!.alertRecords.items.map((r: { state: string }) => r.state).sort();
       return states.length === 2 && states[0] === 'delivered' && states[1] === 'duplicate';
     }, 'one delivered record and one duplicate');
+    expect(dbPeer.accepted.length - before).toBe(1);
+  });
+
+  it('lets an HA copy through when the receipt holding its window was never stored (its server died before answering)', async () => {
+    const payload = validPayload();
+    payload.alerts[0].labels = { alertname: 'DiskFull', severity: 'critical', instance: 'ha-2' };
+    payload.alerts[0].fingerprint = 'd1d1d1d1d1d1d1d1';
+    // What a server killed between opening the window and storing its receipt leaves behind.
+    const group = createHash('sha1').update(payload.groupKey).digest('hex').slice(0, 16);
+    const key = `${redis.prefix}:window:dedupe:${group}:${payload.alerts[0].fingerprint}:firing:${payload.alerts[0].startsAt}`;
+    const client = new Redis(TEST_REDIS_URL);
+    await client.hset(key, 'owner', randomUUID(), 'count', 1);
+    await client.pexpire(key, 60_000);
+    client.disconnect();
+    const before = dbPeer.accepted.length;
+    expect((await post(payload)).status).toBe(200);
+    await waitFor(async () => {
+      const res = await server.gql('{ alertRecords(fingerprint: "d1d1d1d1d1d1d1d1") { items { state } } }', undefined, admin);
+      return res.data!.alertRecords.items[0]?.state === 'delivered';
+    }, 'the alert delivered, not dropped as a copy');
+    expect(dbPeer.accepted.length - before).toBe(1);
+  });
+
+  it('answers 5xx when the receipt cannot be stored, and delivers Alertmanager\'s retry instead of taking it for a copy', async () => {
+    const payload = validPayload();
+    payload.groupKey = '{}:{alertname="StoreFails"}';
+    payload.alerts[0].labels = { alertname: 'DiskStoreFails', severity: 'critical', instance: 'sf-1' };
+    payload.alerts[0].fingerprint = 'd2d2d2d2d2d2d2d2';
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    // A real failure of the store for this group only.
+    await client.query(`create function refuse_store_fails() returns trigger language plpgsql as $$
+      begin if new.group_key = '{}:{alertname="StoreFails"}' then raise exception 'disk full'; end if; return new; end $$`);
+    await client.query('create trigger refuse_store_fails before insert on alert_receipt for each row execute function refuse_store_fails()');
+    try {
+      const refused = await post(payload);
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await client.query('drop trigger refuse_store_fails on alert_receipt');
+      await client.query('drop function refuse_store_fails');
+      await client.end();
+    }
+    // The pass-through attempt may already have reached the channel; the retry must reach it as well, never be dropped.
+    await waitFor(() => dbPeer.accepted.some((r) => r.payload.alerts[0]?.fingerprint === 'd2d2d2d2d2d2d2d2'), 'the pass-through attempt');
+    const before = dbPeer.accepted.length;
+    expect((await post(payload)).status).toBe(200);
+    await waitFor(async () => {
+      const res = await server.gql('{ alertRecords(fingerprint: "d2d2d2d2d2d2d2d2") { items { state } } }', undefined, admin);
+      return res.data!.alertRecords.items.length === 1 && res.data!.alertRecords.items[0].state === 'delivered';
+    }, 'the retry stored once and delivered');
     expect(dbPeer.accepted.length - before).toBe(1);
   });
 
