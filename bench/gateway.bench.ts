@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -68,6 +68,34 @@ function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: 
   return JSON.stringify(payload);
 }
 
+/** CPU seconds a process has used (user + system), from /proc; null where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+interface RunResult {
+  rate: number;
+  stats: PeerStats;
+  rejected: number;
+  /** Server CPU time per alert, when measured. */
+  cpuMsPerAlert?: number;
+}
+
+/** Runs `run` and adds the CPU time `pid` spent on it, per alert delivered. */
+async function measuringCpu(pid: number | undefined, run: () => Promise<RunResult>): Promise<RunResult> {
+  const before = cpuSeconds(pid);
+  const result = await run();
+  const after = cpuSeconds(pid);
+  if (before === null || after === null || result.stats.alerts === 0) return result;
+  return { ...result, cpuMsPerAlert: ((after - before) * 1000) / result.stats.alerts };
+}
+
 interface PeerStats {
   alerts: number;
   p50: number | null;
@@ -79,7 +107,7 @@ async function peerStats(peerUrl: string): Promise<PeerStats> {
 }
 
 /** Sends `requests` webhooks at CONCURRENCY and waits until the peer has every alert; alerts/s from first send to last arrival. */
-async function drive(targetUrl: string, peerUrl: string, requests: number, alertsPerRequest: number, token?: string): Promise<{ rate: number; stats: PeerStats; rejected: number }> {
+async function drive(targetUrl: string, peerUrl: string, requests: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
   await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const dispatcher = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
@@ -112,7 +140,7 @@ async function drive(targetUrl: string, peerUrl: string, requests: number, alert
  * Open loop at a fixed offered rate (as alerts arrive from Alertmanager, independent of how fast
  * we answer): latency without the backlog a saturating closed loop builds.
  */
-async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<{ rate: number; stats: PeerStats; rejected: number }> {
+async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
   await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
@@ -143,8 +171,9 @@ async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond:
   return { rate: stats.alerts / ((Date.now() - started) / 1000), stats, rejected };
 }
 
-function line(name: string, result: { rate: number; stats: PeerStats; rejected: number }): string {
-  return `  ${name.padEnd(46)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${result.rejected ? `   rejected ${result.rejected}` : ''}`;
+function line(name: string, result: RunResult): string {
+  const cpu = result.cpuMsPerAlert === undefined ? '' : `   server CPU ${result.cpuMsPerAlert.toFixed(2)} ms/alert`;
+  return `  ${name.padEnd(46)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${cpu}${result.rejected ? `   rejected ${result.rejected}` : ''}`;
 }
 
 /** AlertAgent's alert path against a bare forwarder, at 1 and 50 alerts per request. */
@@ -170,15 +199,15 @@ export async function runGatewayBench(): Promise<void> {
     const route = await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     console.log(`\nGateway: webhook → channel peer (separate processes), ${CONCURRENCY} concurrent senders, PostgreSQL + Redis; latency = send → arrival at the peer:`);
-    console.log(line(`bare forwarder, 1 alert/request`, await drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1)));
-    console.log(line(`AlertAgent, 1 alert/request`, await drive(webhook, peer.url, SINGLE_REQUESTS, 1, BOOTSTRAP)));
-    console.log(line(`bare forwarder, 50 alerts/request`, await drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50)));
-    console.log(line(`AlertAgent, 50 alerts/request`, await drive(webhook, peer.url, BATCH_REQUESTS, 50, BOOTSTRAP)));
+    console.log(line(`bare forwarder, 1 alert/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1))));
+    console.log(line(`AlertAgent, 1 alert/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, SINGLE_REQUESTS, 1, BOOTSTRAP))));
+    console.log(line(`bare forwarder, 50 alerts/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50))));
+    console.log(line(`AlertAgent, 50 alerts/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, BATCH_REQUESTS, 50, BOOTSTRAP))));
     console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each): latency without saturation backlog:`);
-    console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1)));
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP)));
-    console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50)));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP)));
+    console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1))));
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP))));
+    console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50))));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP))));
 
     // The same fixed load with every alert also sent for analysis to a provider that never answers.
     const provider = await postGraphQL(
@@ -193,8 +222,8 @@ export async function runGatewayBench(): Promise<void> {
       BOOTSTRAP,
     );
     console.log(`\nAnalysis on, the provider hanging (every delivered alert queued for analysis; flag analysis.enabled):`);
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP)));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP)));
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP))));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP))));
   } finally {
     await server.stop();
     forwarder.child.kill();

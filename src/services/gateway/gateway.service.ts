@@ -225,7 +225,7 @@ export class GatewayService {
       } catch (err) {
         if (await known.stored.then(() => true, () => false)) throw err;
         // Never stored, so Alertmanager hears 5xx and sends the receipt again: that copy must find the windows open.
-        await Promise.all(claimed.map((key) => this.windows.release(key, receiptId))).catch((releaseErr) => this.logger.warn({ err: releaseErr, receiptId }, 'could not release windows'));
+        await this.windows.release(claimed, receiptId).catch((releaseErr) => this.logger.warn({ err: releaseErr, receiptId }, 'could not release windows'));
       }
       return;
     }
@@ -384,38 +384,50 @@ export class GatewayService {
     const converging = this.flags.isEnabled('gateway.convergence');
     const group = createHash('sha1').update(payload.groupKey).digest('hex').slice(0, 16);
     const ownerStored = new Map<string, Promise<boolean>>();
-    const claim = async (key: string, windowMs: number): Promise<WindowClaim> => {
-      const window = await this.windows.claim(key, receiptId, windowMs);
-      if (window.owner !== receiptId) {
-        if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, this.receiptStored(window.owner, stored));
-        // Windows open before their receipt is stored; one whose receipt never was (its process died
-        // before answering, so Alertmanager sent again) belongs to this copy now.
-        if (!(await ownerStored.get(window.owner)) && (await this.windows.takeOver(key, window.owner, receiptId))) {
-          claimed.push(key);
-          return { ...window, owner: receiptId, count: 1 };
-        }
-        return window;
-      }
-      claimed.push(key);
-      return window;
+    // One round trip for all the receipt's windows of a kind.
+    const claimAll = async (keys: string[], windowMs: number): Promise<WindowClaim[]> => {
+      const windows = await this.windows.claim(keys, receiptId, windowMs);
+      return Promise.all(
+        windows.map(async (window, i) => {
+          if (window.owner !== receiptId) {
+            if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, this.receiptStored(window.owner, stored));
+            // Windows open before their receipt is stored; one whose receipt never was (its process died
+            // before answering, so Alertmanager sent again) belongs to this copy now.
+            if ((await ownerStored.get(window.owner)) || !(await this.windows.takeOver(keys[i], window.owner, receiptId))) return window;
+            window = { ...window, owner: receiptId, count: 1 };
+          }
+          claimed.push(keys[i]);
+          return window;
+        }),
+      );
     };
-    return Promise.all(
-      payload.alerts.map(async (alert) => {
-        const { fingerprint } = alert;
-        const copy = await claim(`dedupe:${group}:${fingerprint}:${alert.status}:${alert.startsAt}`, this.settings.dedupeWindowMs);
-        if (copy.owner !== receiptId) return { state: 'duplicate' as const, detail: `same notification already taken by receipt ${copy.owner}` };
-        if (!converging) return null;
-        if (alert.status === 'resolved') {
-          await this.windows.close(`converge:${fingerprint}`);
-          return null;
-        }
-        const windowKey = `converge:${fingerprint}`;
-        const repeat = await claim(windowKey, this.settings.convergenceWindowMs);
-        if (repeat.owner === receiptId) return null;
-        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alert));
-        return { state: 'converged' as const, detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
+    const { alerts } = payload;
+    const copies = await claimAll(
+      alerts.map((a) => `dedupe:${group}:${a.fingerprint}:${a.status}:${a.startsAt}`),
+      this.settings.dedupeWindowMs,
+    );
+    const held: Array<{ state: AlertRecordState; detail: string } | null> = copies.map((copy) =>
+      copy.owner === receiptId ? null : { state: 'duplicate', detail: `same notification already taken by receipt ${copy.owner}` },
+    );
+    if (!converging) return held;
+    const taken = alerts.map((_, i) => i).filter((i) => held[i] === null);
+    // A resolved alert always goes out, and ends its alert's firing window.
+    await this.windows.close(taken.filter((i) => alerts[i].status === 'resolved').map((i) => `converge:${alerts[i].fingerprint}`));
+    const firing = taken.filter((i) => alerts[i].status === 'firing');
+    const repeats = await claimAll(
+      firing.map((i) => `converge:${alerts[i].fingerprint}`),
+      this.settings.convergenceWindowMs,
+    );
+    await Promise.all(
+      firing.map(async (index, i) => {
+        const repeat = repeats[i];
+        if (repeat.owner === receiptId) return;
+        const windowKey = `converge:${alerts[index].fingerprint}`;
+        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]));
+        held[index] = { state: 'converged', detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
       }),
     );
+    return held;
   }
 
   /**

@@ -12,33 +12,37 @@ export interface WindowClaim {
  * Time windows keyed by e.g. fingerprint: the first claimant owns the window until it expires;
  * later claimants are counted. A claim by the owner again (a receipt processed twice after a
  * crash) is not counted, so reprocessing never turns the original into a duplicate.
+ * Calls take many keys at once: a receipt claims all its alerts' windows in one round trip.
  */
 export interface WindowStore {
-  claim(key: string, owner: string, windowMs: number): Promise<WindowClaim>;
+  /** One claim per key, in order. */
+  claim(keys: string[], owner: string, windowMs: number): Promise<WindowClaim[]>;
   /** The window as it stands, without claiming; null once it has closed. */
   peek(key: string): Promise<WindowClaim | null>;
-  /** Ends a window early (a resolved alert ends its firing window). */
-  close(key: string): Promise<void>;
+  /** Ends windows early (a resolved alert ends its firing window). */
+  close(keys: string[]): Promise<void>;
   /** Hands a window from `from` to `to` as if `to` had opened it; false when `from` no longer owns it. */
   takeOver(key: string, from: string, to: string): Promise<boolean>;
-  /** Closes the window if `owner` still owns it. */
-  release(key: string, owner: string): Promise<void>;
+  /** Closes the windows `owner` still owns. */
+  release(keys: string[], owner: string): Promise<void>;
 }
 
 /** The embedded-mode store: windows in this process only. */
 export class InProcessWindowStore implements WindowStore {
   private readonly windows = new Map<string, { owner: string; count: number; expires: number }>();
 
-  async claim(key: string, owner: string, windowMs: number): Promise<WindowClaim> {
+  async claim(keys: string[], owner: string, windowMs: number): Promise<WindowClaim[]> {
     const now = Date.now();
     if (this.windows.size > 100_000) for (const [k, w] of this.windows) if (w.expires <= now) this.windows.delete(k);
-    const current = this.windows.get(key);
-    if (!current || current.expires <= now) {
-      this.windows.set(key, { owner, count: 1, expires: now + windowMs });
-      return { owner, count: 1, expiresAt: now + windowMs };
-    }
-    if (current.owner !== owner) current.count += 1;
-    return { owner: current.owner, count: current.count, expiresAt: current.expires };
+    return keys.map((key) => {
+      const current = this.windows.get(key);
+      if (!current || current.expires <= now) {
+        this.windows.set(key, { owner, count: 1, expires: now + windowMs });
+        return { owner, count: 1, expiresAt: now + windowMs };
+      }
+      if (current.owner !== owner) current.count += 1;
+      return { owner: current.owner, count: current.count, expiresAt: current.expires };
+    });
   }
 
   async peek(key: string): Promise<WindowClaim | null> {
@@ -47,8 +51,8 @@ export class InProcessWindowStore implements WindowStore {
     return { owner: current.owner, count: current.count, expiresAt: current.expires };
   }
 
-  async close(key: string): Promise<void> {
-    this.windows.delete(key);
+  async close(keys: string[]): Promise<void> {
+    for (const key of keys) this.windows.delete(key);
   }
 
   async takeOver(key: string, from: string, to: string): Promise<boolean> {
@@ -58,23 +62,28 @@ export class InProcessWindowStore implements WindowStore {
     return true;
   }
 
-  async release(key: string, owner: string): Promise<void> {
-    if (this.windows.get(key)?.owner === owner) this.windows.delete(key);
+  async release(keys: string[], owner: string): Promise<void> {
+    for (const key of keys) if (this.windows.get(key)?.owner === owner) this.windows.delete(key);
   }
 }
 
-// One round trip, atomic: create the window, or count a claim by someone other than the owner.
+// Atomic per key: create the window, or count a claim by someone other than the owner.
+// Answers owner, count and remaining ms for each key, flattened.
 const CLAIM_SCRIPT = `
-local owner = redis.call('HGET', KEYS[1], 'owner')
-if not owner then
-  redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'count', 1)
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {ARGV[1], 1, tonumber(ARGV[2])}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local owner = redis.call('HGET', key, 'owner')
+  if not owner then
+    redis.call('HSET', key, 'owner', ARGV[1], 'count', 1)
+    redis.call('PEXPIRE', key, ARGV[2])
+    out[#out + 1] = ARGV[1]; out[#out + 1] = 1; out[#out + 1] = tonumber(ARGV[2])
+  else
+    local count
+    if owner == ARGV[1] then count = tonumber(redis.call('HGET', key, 'count')) else count = redis.call('HINCRBY', key, 'count', 1) end
+    out[#out + 1] = owner; out[#out + 1] = count; out[#out + 1] = redis.call('PTTL', key)
+  end
 end
-if owner == ARGV[1] then
-  return {owner, tonumber(redis.call('HGET', KEYS[1], 'count')), redis.call('PTTL', KEYS[1])}
-end
-return {owner, redis.call('HINCRBY', KEYS[1], 'count', 1), redis.call('PTTL', KEYS[1])}
+return out
 `;
 
 const PEEK_SCRIPT = `
@@ -90,38 +99,56 @@ return 1
 `;
 
 const RELEASE_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+for i, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'owner') == ARGV[1] then redis.call('DEL', key) end
+end
 return 0
 `;
 
+/** The scripts as commands: ioredis sends them by SHA after the first call, not as text every time. */
+interface WindowCommands {
+  windowClaim(numKeys: number, ...args: string[]): Promise<Array<string | number>>;
+  windowPeek(numKeys: number, key: string): Promise<[string, number, number] | null>;
+  windowTakeOver(numKeys: number, key: string, from: string, to: string): Promise<number>;
+  windowRelease(numKeys: number, ...args: string[]): Promise<number>;
+}
+
 /** The scale-out store: windows in Redis, so every gateway replica agrees. */
 export class RedisWindowStore implements WindowStore {
+  private readonly commands: WindowCommands;
+
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-  ) {}
+  ) {
+    const scripts = { windowClaim: CLAIM_SCRIPT, windowPeek: PEEK_SCRIPT, windowTakeOver: TAKE_OVER_SCRIPT, windowRelease: RELEASE_SCRIPT };
+    for (const [name, lua] of Object.entries(scripts)) if (!(name in redis)) redis.defineCommand(name, { lua });
+    this.commands = redis as unknown as WindowCommands;
+  }
 
-  async claim(key: string, owner: string, windowMs: number): Promise<WindowClaim> {
-    const [winner, count, ttl] = (await this.redis.eval(CLAIM_SCRIPT, 1, this.key(key), owner, String(windowMs))) as [string, number, number];
-    return { owner: winner, count: Number(count), expiresAt: Date.now() + Math.max(0, Number(ttl)) };
+  async claim(keys: string[], owner: string, windowMs: number): Promise<WindowClaim[]> {
+    if (keys.length === 0) return [];
+    const flat = await this.commands.windowClaim(keys.length, ...keys.map((k) => this.key(k)), owner, String(windowMs));
+    const now = Date.now();
+    return keys.map((_, i) => ({ owner: String(flat[3 * i]), count: Number(flat[3 * i + 1]), expiresAt: now + Math.max(0, Number(flat[3 * i + 2])) }));
   }
 
   async peek(key: string): Promise<WindowClaim | null> {
-    const found = (await this.redis.eval(PEEK_SCRIPT, 1, this.key(key))) as [string, number, number] | null;
+    const found = await this.commands.windowPeek(1, this.key(key));
     if (!found) return null;
     return { owner: found[0], count: Number(found[1]), expiresAt: Date.now() + Math.max(0, Number(found[2])) };
   }
 
-  async close(key: string): Promise<void> {
-    await this.redis.del(this.key(key));
+  async close(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((k) => this.key(k)));
   }
 
   async takeOver(key: string, from: string, to: string): Promise<boolean> {
-    return Number(await this.redis.eval(TAKE_OVER_SCRIPT, 1, this.key(key), from, to)) === 1;
+    return Number(await this.commands.windowTakeOver(1, this.key(key), from, to)) === 1;
   }
 
-  async release(key: string, owner: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.key(key), owner);
+  async release(keys: string[], owner: string): Promise<void> {
+    if (keys.length > 0) await this.commands.windowRelease(keys.length, ...keys.map((k) => this.key(k)), owner);
   }
 
   private key(key: string): string {

@@ -8,11 +8,14 @@ import type { EventMap, EventName } from './event-map';
 /**
  * The scale-out bus: events go through Redis pub/sub so a subscriber on any replica sees
  * what any replica publishes. One subscriber connection per process; channels are joined
- * while at least one local subscriber wants them.
+ * while at least one local subscriber wants them. Events of one name published in the same
+ * turn of the event loop travel as one message (a JSON array), so a busy gateway sends one
+ * command per turn instead of one per alert.
  */
 export class RedisEventBus implements EventBus {
   private readonly fanout: LocalFanout;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly outgoing = new Map<string, { payloads: unknown[]; sent: Promise<void> }>();
 
   constructor(
     private readonly publisher: Redis,
@@ -28,8 +31,21 @@ export class RedisEventBus implements EventBus {
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
   }
 
-  async publish<N extends EventName>(name: N, payload: EventMap[N]): Promise<void> {
-    await this.publisher.publish(this.channel(name), JSON.stringify(payload));
+  publish<N extends EventName>(name: N, payload: EventMap[N]): Promise<void> {
+    const waiting = this.outgoing.get(name);
+    if (waiting) {
+      waiting.payloads.push(payload);
+      return waiting.sent;
+    }
+    const payloads: unknown[] = [payload];
+    const sent = new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        this.outgoing.delete(name);
+        this.publisher.publish(this.channel(name), JSON.stringify(payloads)).then(() => resolve(), reject);
+      }),
+    );
+    this.outgoing.set(name, { payloads, sent });
+    return sent;
   }
 
   subscribe<N extends EventName>(name: N): AsyncIterableIterator<EventMap[N]> {
@@ -57,7 +73,8 @@ export class RedisEventBus implements EventBus {
     const prefix = `${this.keyPrefix}:events:`;
     if (!channel.startsWith(prefix)) return;
     try {
-      this.fanout.emit(channel.slice(prefix.length), JSON.parse(message));
+      const name = channel.slice(prefix.length);
+      for (const payload of JSON.parse(message) as unknown[]) this.fanout.emit(name, payload);
     } catch (err) {
       this.logger.warn({ err, channel }, 'dropped an event that is not JSON');
     }
