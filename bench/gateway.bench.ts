@@ -197,17 +197,24 @@ export async function runGatewayBench(): Promise<void> {
   try {
     const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
     const route = await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
-    const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
+    // As an Alertmanager whose config AlertAgent manages sends: its cluster's endpoint and webhook token.
+    const cluster = await postGraphQL(
+      server.url,
+      `mutation { createCluster(input: { name: "bench", alertmanagerUrls: ["http://127.0.0.1:9"] }) { webhookToken } }`,
+      BOOTSTRAP,
+    );
+    const webhookToken: string = cluster.data.createCluster.webhookToken;
+    const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager/bench');
     console.log(`\nGateway: webhook → channel peer (separate processes), ${CONCURRENCY} concurrent senders, PostgreSQL + Redis; latency = send → arrival at the peer:`);
     console.log(line(`bare forwarder, 1 alert/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1))));
-    console.log(line(`AlertAgent, 1 alert/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, SINGLE_REQUESTS, 1, BOOTSTRAP))));
+    console.log(line(`AlertAgent, 1 alert/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, SINGLE_REQUESTS, 1, webhookToken))));
     console.log(line(`bare forwarder, 50 alerts/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50))));
-    console.log(line(`AlertAgent, 50 alerts/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, BATCH_REQUESTS, 50, BOOTSTRAP))));
+    console.log(line(`AlertAgent, 50 alerts/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, BATCH_REQUESTS, 50, webhookToken))));
     console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each): latency without saturation backlog:`);
     console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1))));
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP))));
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
     console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50))));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP))));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
 
     // The same fixed load with every alert also sent for analysis to a provider that never answers.
     const provider = await postGraphQL(
@@ -222,8 +229,8 @@ export async function runGatewayBench(): Promise<void> {
       BOOTSTRAP,
     );
     console.log(`\nAnalysis on, the provider hanging (every delivered alert queued for analysis; flag analysis.enabled):`);
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, BOOTSTRAP))));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, BOOTSTRAP))));
+    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
+    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
   } finally {
     await server.stop();
     forwarder.child.kill();

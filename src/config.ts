@@ -133,6 +133,8 @@ export const configSchema = z.strictObject({
       dedupeWindowMs: positiveInt.default(60_000),
       /** With the gateway.convergence flag on: repeats of one firing alert within this window are folded. */
       convergenceWindowMs: positiveInt.default(5 * 60_000),
+      /** A webhook credential once accepted is not looked up again for this long: revocations apply within it. */
+      credentialCacheMs: wholeNumber.min(0, 'expected 0 or more').default(5_000),
     })
     .prefault({}),
   clusters: z
@@ -205,6 +207,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
+  { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
   { env: 'CLUSTER_HEALTH_INTERVAL_MS', path: 'clusters.healthIntervalMs', description: 'How often every Alertmanager replica is checked' },
   { env: 'CLUSTER_HEALTH_TIMEOUT_MS', path: 'clusters.healthTimeoutMs', description: 'A replica slower than this to answer a check counts as down' },
   { env: 'CLUSTER_HEALTH_RETENTION_HOURS', path: 'clusters.healthRetentionHours', description: 'Hours of replica health history kept' },

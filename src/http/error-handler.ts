@@ -7,7 +7,7 @@ interface BodyParserError extends Error {
   limit?: number;
 }
 
-/** Maps body-parser's failures onto our errors so they answer like every other client error. */
+/** Maps body-parser's (and raw-body's) failures onto our errors so they answer like every other client error. */
 function fromBodyParser(err: BodyParserError): AppError | null {
   switch (err.type) {
     case 'entity.too.large':
@@ -27,14 +27,17 @@ function fromBodyParser(err: BodyParserError): AppError | null {
  * error list, so a client of /graphql reads a rejected body the same way as a rejected query.
  */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const failure = httpFailure(err);
+  if (failure.known) req.log?.info({ code: failure.known.code, message: failure.known.message }, 'request rejected');
+  else req.log?.error({ err }, 'unhandled error in an HTTP route');
+  res.status(failure.status).json(failure.body);
+}
+
+/** What a failed plain-HTTP request answers; `known` is null for a failure nobody foresaw (a 500). */
+export function httpFailure(err: unknown): { status: number; body: { errors: Array<{ message: string; extensions: Record<string, unknown> }> }; known: AppError | null } {
   const known = err instanceof AppError ? err : fromBodyParser(err as BodyParserError);
-  if (known) {
-    req.log?.info({ code: known.code, message: known.message }, 'request rejected');
-    res.status(known.httpStatus).json({ errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] });
-    return;
-  }
-  req.log?.error({ err }, 'unhandled error in an HTTP route');
-  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }] });
+  if (!known) return { status: 500, body: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }] }, known: null };
+  return { status: known.httpStatus, body: { errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] }, known };
 }
 
 export function notFoundHandler(req: Request, res: Response): void {

@@ -11,11 +11,15 @@ declare module 'express-serve-static-core' {
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Gives every request an id (the proxy's when it looks sane) and a logger bound to it. */
+/** The proxy's request id when it looks sane, else a new one. */
+export function requestIdFrom(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Gives every request an id and a logger bound to it. */
 export function requestContext(logger: Logger, header: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const incoming = req.header(header);
-    req.id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = requestIdFrom(req.header(header));
     req.log = logger.child({ requestId: req.id });
     res.setHeader(header, req.id);
     next();

@@ -26,7 +26,7 @@ import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import { errorHandler, notFoundHandler } from './error-handler';
-import { ALERTMANAGER_WEBHOOK_PATH, gatewayRoutes } from './gateway.routes';
+import { ALERTMANAGER_WEBHOOK_PATH, alertmanagerWebhook, webhookTarget } from './alertmanager-webhook';
 import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
 import { analysisRoutes } from './analysis.routes';
@@ -61,11 +61,27 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
   app.use(opsRoutes(services.system, metrics));
-  app.use(ormContext(services), gatewayRoutes(services.gateway, auth, services.clusters, config.gateway.bodyLimitBytes));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysis));
 
-  const httpServer = createServer(app);
+  const webhook = alertmanagerWebhook({
+    orm: services.storage.orm,
+    gateway: services.gateway,
+    auth,
+    clusters: services.clusters,
+    metrics,
+    logger,
+    bodyLimitBytes: config.gateway.bodyLimitBytes,
+    requestIdHeader: config.server.requestIdHeader,
+    credentialCacheMs: config.gateway.credentialCacheMs,
+    events: services.events,
+  });
+  // The webhook is answered before Express sees the request: it is the hottest route, and needs none of it.
+  const httpServer = createServer((req, res) => {
+    const target = webhookTarget(req.method, req.url);
+    if (target) void webhook.handle(req, res, target);
+    else app(req, res);
+  });
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.server.bodyLimitBytes });
   const wsCleanup = serveSubscriptions(services, schema, wsServer, depthRule, formatError);
 
@@ -120,6 +136,7 @@ export async function startServer(services: Services, port = services.config.ser
     stop: async () => {
       await apollo.stop();
       wsServer.close();
+      webhook.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from './message';
 import { MicroBatcher } from '../shared/micro-batcher';
+import { runBound } from '../storage/bound-sql';
 
 const GROUP_COMMIT = { maxBatch: 64, maxConcurrent: 4 };
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
@@ -116,8 +117,8 @@ export interface HealthFigures {
 export class DeliveryRepository {
   // The first attempt of every delivery passes through both: group commit keeps the statements
   // per delivery constant under load.
-  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), GROUP_COMMIT);
-  private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), GROUP_COMMIT);
+  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), { ...GROUP_COMMIT, lingerMs: 2 });
+  private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), { ...GROUP_COMMIT, lingerMs: 10 });
 
   constructor(private readonly em: EntityManager) {}
 
@@ -131,7 +132,8 @@ export class DeliveryRepository {
 
   private async writeInserts(items: Array<{ draft: NewDelivery; leaseUntil: Date }>): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
     const connection = this.em.getConnection();
-    const inserted: Array<{ id: string }> = await connection.execute(
+    const inserted = await runBound<{ id: string }>(
+      this.em,
       `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "lease_until", "created_at")
        values ${items.map(() => "(?, ?, ?, ?, 'sending', ?, 1, ?, ?, ?)").join(', ')} on conflict ("idempotency_key") do nothing returning "id"`,
       items.flatMap(({ draft, leaseUntil }) => [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, leaseUntil, draft.createdAt]),
@@ -173,7 +175,8 @@ export class DeliveryRepository {
   }
 
   private async writeAttempts(items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>): Promise<void[]> {
-    await this.em.getConnection().execute(
+    await runBound(
+      this.em,
       `with "attempt" as (
          insert into "delivery_attempt" ("id", "delivery_id", "channel_id", "attempt", "ok", "retryable", "http_status", "latency_ms", "error", "peer_answer", "created_at")
          values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})

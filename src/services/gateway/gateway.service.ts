@@ -16,6 +16,7 @@ import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteService } from './route.service';
 import type { WindowClaim, WindowStore } from './window-store';
 import { MicroBatcher } from '../shared/micro-batcher';
+import { runBound } from '../storage/bound-sql';
 
 export interface GatewayDeps {
   orm: MikroORM;
@@ -137,8 +138,8 @@ function toAlertView(alert: AlertmanagerAlert): AlertView {
 export class GatewayService {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly outcomeWriter = new MicroBatcher<ReceiptOutcome, void>((items) => this.writeOutcomes(items), { maxBatch: 32, maxConcurrent: 4 });
-  private readonly acceptWriter = new MicroBatcher<AcceptedReceipt, void>((drafts) => this.writeReceipts(drafts), { maxBatch: 32, maxConcurrent: 4 });
+  private readonly outcomeWriter = new MicroBatcher<ReceiptOutcome, void>((items) => this.writeOutcomes(items), { maxBatch: 32, maxConcurrent: 4, lingerMs: 10 });
+  private readonly acceptWriter = new MicroBatcher<AcceptedReceipt, void>((drafts) => this.writeReceipts(drafts), { maxBatch: 32, maxConcurrent: 4, lingerMs: 2 });
 
   private readonly orm: MikroORM;
   private readonly queue: JobQueue;
@@ -192,9 +193,7 @@ export class GatewayService {
   private async writeReceipts(drafts: AcceptedReceipt[]): Promise<void[]> {
     const receipts = receiptRows(drafts);
     const records = recordRows(drafts.map((draft) => ({ draft, start: 0, alerts: draft.payload.alerts })));
-    await this.orm.em
-      .getConnection()
-      .execute(`with "receipt" as (${INSERT_RECEIPTS} ${receipts.sql}) ${INSERT_RECORDS} ${records.sql}`, [...receipts.values, ...records.values]);
+    await runBound(this.orm.em, `with "receipt" as (${INSERT_RECEIPTS} ${receipts.sql}) ${INSERT_RECORDS} ${records.sql}`, [...receipts.values, ...records.values]);
     return drafts.map(() => undefined);
   }
 
@@ -389,14 +388,16 @@ export class GatewayService {
       const windows = await this.windows.claim(keys, receiptId, windowMs);
       return Promise.all(
         windows.map(async (window, i) => {
-          if (window.owner !== receiptId) {
+          // Windows open before their receipt is stored; one whose receipt never was (its process died
+          // before answering, so Alertmanager sent again) belongs to this copy now.
+          for (let tries = 0; window.owner !== receiptId && tries < 3; tries += 1) {
             if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, this.receiptStored(window.owner, stored));
-            // Windows open before their receipt is stored; one whose receipt never was (its process died
-            // before answering, so Alertmanager sent again) belongs to this copy now.
-            if ((await ownerStored.get(window.owner)) || !(await this.windows.takeOver(keys[i], window.owner, receiptId))) return window;
-            window = { ...window, owner: receiptId, count: 1 };
+            if (await ownerStored.get(window.owner)) return window;
+            if (await this.windows.takeOver(keys[i], window.owner, receiptId)) window = { ...window, owner: receiptId, count: 1 };
+            // Closed meanwhile (released by its failed receipt, or expired): claimed afresh.
+            else [window] = await this.windows.claim([keys[i]], receiptId, windowMs);
           }
-          claimed.push(keys[i]);
+          if (window.owner === receiptId) claimed.push(keys[i]);
           return window;
         }),
       );
@@ -530,7 +531,8 @@ export class GatewayService {
     const finished = items.map((i) => i.finishedReceiptId).filter((id): id is string => id !== null);
     const rows = items.flatMap((item) => item.updates.map((u) => ({ ...u, routedAt: item.routedAt })));
     const done = finished.length > 0 ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" in (${finished.map(() => '?').join(', ')})) ` : '';
-    await this.orm.em.getConnection().execute(
+    await runBound(
+      this.orm.em,
       `${done}update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
          "first_delivered_at" = v.first_delivered_at, "routed_at" = v.routed_at
         from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)').join(', ')})

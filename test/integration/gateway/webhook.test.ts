@@ -50,6 +50,7 @@ describe('Alertmanager webhook → routes → channels', () => {
       DELIVERY_BACKOFF_BASE_MS: '100',
       DELIVERY_BACKOFF_MAX_MS: '300',
       GATEWAY_CONVERGENCE_WINDOW_MS: '2000',
+      GATEWAY_CREDENTIAL_CACHE_MS: '300',
     });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
@@ -333,6 +334,24 @@ describe('Alertmanager webhook → routes → channels', () => {
     const huge = JSON.stringify({ ...validPayload(), padding: 'x'.repeat(6 * 1024 * 1024) });
     expect((await post(huge)).status).toBe(413);
     expect(await receiptCount()).toBe(before);
+  });
+
+  it('refuses a compressed body it cannot read, and a revoked token within the credential cache time', async () => {
+    const gzipped = await post(JSON.stringify(validPayload()), { authorization: `Bearer ${sender}`, 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(400);
+    expect(((await gzipped.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/content encoding "gzip" is not supported/);
+
+    const token = await server.issueToken('operator', 'soon-revoked');
+    const tokenId = (await server.gql('{ apiTokens { id name } }', undefined, admin)).data!.apiTokens.find((t: { name: string }) => t.name === 'soon-revoked').id;
+    expect((await post(validPayload(), { authorization: `Bearer ${token}` })).status).toBe(200);
+    await server.gql('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: tokenId }, admin);
+    const revokedAt = Date.now();
+    const refused = await waitFor(async () => {
+      const response = await post(validPayload(), { authorization: `Bearer ${token}` });
+      return response.status === 401 ? response : false;
+    }, 'the revoked token refused');
+    expect(Date.now() - revokedAt).toBeLessThan(300 + 1_000);
+    expect(((await refused.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/revoked/);
   });
 
   it('never answers 5xx to hundreds of generated malformed payloads', async () => {

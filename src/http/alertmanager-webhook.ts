@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { LRUCache } from 'lru-cache';
+import getRawBody from 'raw-body';
+import { BadUserInputError, ForbiddenError, UnauthenticatedError, zodIssues } from '../errors';
+import type { ClusterService } from '../services/clusters/cluster.service';
+import { alertmanagerPayloadSchema, type AlertmanagerPayload } from '../services/gateway/alertmanager-payload';
+import type { GatewayService } from '../services/gateway/gateway.service';
+import type { Logger } from '../services/observability/logger';
+import type { Metrics } from '../services/observability/metrics';
+import type { EventBus } from '../services/pubsub/event-bus';
+import type { AuthService } from '../services/security/auth.service';
+import { roleAllows } from '../services/security/principal';
+import { bearerToken, WEBHOOK_TOKEN_PREFIX } from '../services/security/token-secret';
+import { httpFailure } from './error-handler';
+import { requestIdFrom } from './request-context';
+
+export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
+const CLUSTER_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** Audited actions after which a remembered credential may no longer be good. */
+const CREDENTIAL_CHANGES = new Set(['api-token.revoked', 'cluster.credentials-rotated', 'cluster.deleted']);
+
+/** Which webhook URL a request is for; null when it is not a webhook request. */
+export interface WebhookTarget {
+  /** Set for the per-cluster endpoint. */
+  cluster?: string;
+}
+
+export function webhookTarget(method: string | undefined, url: string | undefined): WebhookTarget | null {
+  if (method !== 'POST' || !url?.startsWith(ALERTMANAGER_WEBHOOK_PATH)) return null;
+  const query = url.indexOf('?');
+  let path = query < 0 ? url : url.slice(0, query);
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  if (path === ALERTMANAGER_WEBHOOK_PATH) return {};
+  const rest = path.slice(ALERTMANAGER_WEBHOOK_PATH.length);
+  if (!rest.startsWith('/') || rest.indexOf('/', 1) >= 0) return null;
+  try {
+    return { cluster: decodeURIComponent(rest.slice(1)) };
+  } catch {
+    return { cluster: rest.slice(1) };
+  }
+}
+
+/**
+ * Alertmanager's `http_config` sends either `Authorization: Bearer <token>` or basic auth; with
+ * basic auth the password is the token (the user name is free, e.g. the cluster's name).
+ */
+function bearerFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(header);
+  if (!basic) return header;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : `Bearer ${decoded.slice(colon + 1)}`;
+}
+
+export interface WebhookDeps {
+  orm: MikroORM;
+  gateway: GatewayService;
+  auth: AuthService;
+  clusters: ClusterService;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  requestIdHeader: string;
+  /** How long an accepted credential is taken without asking the database again: a revoked API token or a rotated cluster token stops working within it. */
+  credentialCacheMs: number;
+  events: EventBus;
+}
+
+export interface WebhookEndpoint {
+  handle(req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void>;
+  close(): void;
+}
+
+/**
+ * POST /api/v1/alerts/alertmanager[/<cluster>]: Alertmanager's webhook receiver, served on the
+ * bare Node request (no framework in between: this is the hottest route). Answers 200 only once
+ * the alerts are stored (so Alertmanager stops retrying only when nothing can be lost), 4xx for a
+ * request that will never be valid, 5xx (which Alertmanager retries) when storing failed.
+ */
+export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
+  const { orm, gateway, auth, clusters, metrics, logger, bodyLimitBytes } = deps;
+  const requestIdHeader = deps.requestIdHeader.toLowerCase();
+  // Keyed by a hash of the credential and the endpoint, never the credential itself.
+  const accepted = deps.credentialCacheMs > 0 ? new LRUCache<string, { source: string }>({ max: 1_000, ttl: deps.credentialCacheMs }) : null;
+  // A revocation or rotation on any replica is audited and published: forget everything at once (the TTL is the backstop).
+  const audits = deps.events.subscribe('audit.recorded');
+  void (async () => {
+    for await (const event of audits) if (CREDENTIAL_CHANGES.has(event.action)) accepted?.clear();
+  })().catch((err) => logger.warn({ err }, 'stopped following credential changes'));
+
+  async function authenticate(header: string | undefined, cluster: string | undefined): Promise<{ source: string }> {
+    const authorization = bearerFrom(header);
+    const key = createHash('sha256').update(`${cluster ?? ''}\n${authorization ?? ''}`).digest('hex');
+    const known = accepted?.get(key);
+    if (known) return known;
+    const token = bearerToken(authorization);
+    let source: string;
+    // A cluster's own webhook token is good for that cluster's endpoint only.
+    if (token?.startsWith(WEBHOOK_TOKEN_PREFIX)) {
+      if (cluster === undefined) throw new UnauthenticatedError(`a cluster webhook token is good only at ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
+      await RequestContext.create(orm.em, () => clusters.authenticateWebhook(cluster, token));
+      source = `cluster:${cluster}`;
+    } else {
+      const principal = await RequestContext.create(orm.em, () => auth.authenticate(authorization));
+      if (!principal) throw new UnauthenticatedError('the webhook needs a token: set http_config.authorization (Bearer) or basic_auth in Alertmanager');
+      if (!roleAllows(principal.role, 'operator')) throw new ForbiddenError(`the webhook needs a token with the operator role; this one has ${principal.role}`);
+      source = cluster === undefined ? `${principal.kind}:${principal.name}` : `cluster:${cluster}`;
+    }
+    accepted?.set(key, { source });
+    return { source };
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
+    const stopTimer = metrics.httpRequestDuration.startTimer();
+    const requestId = requestIdFrom(req.headers[requestIdHeader]);
+    res.setHeader(requestIdHeader, requestId);
+    res.once('finish', () =>
+      stopTimer({ method: 'POST', route: target.cluster === undefined ? ALERTMANAGER_WEBHOOK_PATH : `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`, status: String(res.statusCode) }),
+    );
+    try {
+      const { source } = await authenticate(req.headers.authorization, target.cluster);
+      const payload = parsePayload(await readBody(req, bodyLimitBytes));
+      if (target.cluster !== undefined) {
+        if (!CLUSTER_NAME.test(target.cluster)) throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
+        // The per-cluster endpoint labels what it receives, as an external label would; an alert's own label wins.
+        for (const alert of payload.alerts) alert.labels.cluster ??= target.cluster;
+      }
+      const acceptance = await gateway.accept(payload, source);
+      reply(res, 200, { status: 'accepted', ...acceptance });
+    } catch (err) {
+      const failure = httpFailure(err);
+      const log = logger.child({ requestId });
+      if (failure.known) log.info({ code: failure.known.code, message: failure.known.message }, 'request rejected');
+      else log.error({ err }, 'unhandled error in the webhook');
+      reply(res, failure.status, failure.body);
+    }
+  };
+  return { handle, close: () => void audits.return?.() };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    return Promise.reject(new BadUserInputError(`content encoding "${encoding}" is not supported; send the webhook uncompressed`));
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return Promise.reject(new BadUserInputError(`unsupported charset "${charset}"; send UTF-8`));
+  return getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf8' });
+}
+
+function parsePayload(text: string): AlertmanagerPayload {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new BadUserInputError(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = alertmanagerPayloadSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues = zodIssues(parsed.error);
+  const shown = issues.slice(0, 20);
+  throw new BadUserInputError(
+    `not an Alertmanager webhook payload (version 4): ${shown.map((i) => `${i.field}: ${i.message}`).join('; ')}${issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : ''}`,
+    shown,
+  );
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
