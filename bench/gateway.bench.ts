@@ -13,7 +13,9 @@ const BOOTSTRAP = 'bench-gateway-bootstrap-token-0123456789';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
 const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 200);
-const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 5);
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20);
+/** Each fixed-load run is preceded by this much of the same load, not measured (connections opened, code warm). */
+const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3);
 const PACED_SINGLE_RATE = Number(process.env.BENCH_PACED_SINGLE_RATE ?? 500);
 const PACED_BATCH_RATE = Number(process.env.BENCH_PACED_BATCH_RATE ?? 40);
 
@@ -141,8 +143,17 @@ async function drive(targetUrl: string, peerUrl: string, requests: number, alert
  * we answer): latency without the backlog a saturating closed loop builds.
  */
 async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
-  await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
+  try {
+    if (PACED_WARMUP_SECONDS > 0) await sendPaced(dispatcher, targetUrl, peerUrl, requestsPerSecond, PACED_WARMUP_SECONDS, alertsPerRequest, token);
+    return await sendPaced(dispatcher, targetUrl, peerUrl, requestsPerSecond, seconds, alertsPerRequest, token);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function sendPaced(dispatcher: Agent, targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
+  await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const requests = Math.round(requestsPerSecond * seconds);
   const started = Date.now();
@@ -167,7 +178,6 @@ async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond:
     await new Promise((r) => setTimeout(r, 50));
     stats = await peerStats(peerUrl);
   }
-  await dispatcher.close();
   return { rate: stats.alerts / ((Date.now() - started) / 1000), stats, rejected };
 }
 
@@ -210,7 +220,7 @@ export async function runGatewayBench(): Promise<void> {
     console.log(line(`AlertAgent, 1 alert/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, SINGLE_REQUESTS, 1, webhookToken))));
     console.log(line(`bare forwarder, 50 alerts/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50))));
     console.log(line(`AlertAgent, 50 alerts/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, BATCH_REQUESTS, 50, webhookToken))));
-    console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each): latency without saturation backlog:`);
+    console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each after ${PACED_WARMUP_SECONDS} s unmeasured): latency without saturation backlog:`);
     console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1))));
     console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
     console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50))));
