@@ -47,6 +47,8 @@ const OWNER_STORE_GRACE_MS = 1_000;
 interface JustAccepted {
   payload: AlertmanagerPayload;
   receivedAt: Date;
+  /** The record id of each alert, in order. */
+  recordIds: string[];
   stored: Promise<void>;
 }
 /** Receipts up to this size go through group commit; bigger ones are written on their own. */
@@ -70,6 +72,7 @@ interface AcceptedReceipt {
   receiptId: string;
   receivedAt: Date;
   payload: AlertmanagerPayload;
+  recordIds: string[];
   source: string;
 }
 
@@ -94,7 +97,7 @@ function recordRows(slices: Array<{ draft: AcceptedReceipt; start: number; alert
     alerts.forEach((alert, i) => {
       rows.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', '[]', '[]')");
       values.push(
-        recordIdFor(draft.receiptId, start + i),
+        draft.recordIds[start + i],
         draft.receiptId,
         alert.fingerprint,
         alert.status,
@@ -177,15 +180,15 @@ export class GatewayService {
    * being stored, so the store's latency is not in front of the channel.
    */
   async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
-    const draft: AcceptedReceipt = { receiptId: randomUUID(), receivedAt: new Date(), payload, source };
+    const receiptId = randomUUID();
+    const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
+    const draft: AcceptedReceipt = { receiptId, receivedAt: new Date(), payload, recordIds, source };
     const stored = payload.alerts.length <= GROUP_COMMIT_MAX_ALERTS ? this.acceptWriter.submit(draft) : this.writeLargeReceipt(draft);
-    const { receiptId, receivedAt } = draft;
-    this.runInBackground(receiptId, { payload, receivedAt, stored });
+    const { receivedAt } = draft;
+    this.runInBackground(receiptId, { payload, receivedAt, recordIds, stored });
     await stored;
-    payload.alerts.forEach((alert, index) => {
-      this.metrics.gatewayAlerts.inc({ stage: 'received', ...metricLabels(alert) });
-      void this.publish('received', recordIdFor(receiptId, index), receiptId, alert, null);
-    });
+    this.countAlerts(payload.alerts.map((alert) => ({ stage: 'received', alert })));
+    payload.alerts.forEach((alert, index) => void this.publish('received', recordIds[index], receiptId, alert, null));
     return { receiptId, accepted: payload.alerts.length, truncatedAlerts: payload.truncatedAlerts };
   }
 
@@ -233,12 +236,13 @@ export class GatewayService {
       .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
     if (!receipt || receipt.processed_at) return;
     const payload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
-    await this.route(receiptId, { payload, receivedAt: new Date(receipt.received_at), stored: null }, []);
+    const recordIds = (payload as AlertmanagerPayload).alerts.map((_, index) => recordIdFor(receiptId, index));
+    await this.route(receiptId, { payload, receivedAt: new Date(receipt.received_at), recordIds, stored: null }, []);
   }
 
   /** `claimed` collects the windows this receipt opens, as it opens them. */
-  private async route(receiptId: string, receipt: { payload: AlertmanagerPayload; receivedAt: Date; stored: Promise<void> | null }, claimed: string[]): Promise<void> {
-    const { payload, receivedAt, stored } = receipt;
+  private async route(receiptId: string, receipt: Omit<JustAccepted, 'stored'> & { stored: Promise<void> | null }, claimed: string[]): Promise<void> {
+    const { payload, receivedAt, recordIds, stored } = receipt;
     const routedAt = new Date();
 
     // Alerts that are copies (Alertmanager HA) or repeats inside a convergence window go nowhere.
@@ -290,7 +294,7 @@ export class GatewayService {
       if (missingChannels.length > 0) held[index] ??= { state, detail: `route names deleted channel ${missingChannels.join(', ')}` };
       const delivered = deliveries.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
       return {
-        id: recordIdFor(receiptId, index),
+        id: recordIds[index],
         state,
         routeNames: decisions[index].routes.map((r) => r.name),
         deliveryIds: deliveries.map((d) => d.id),
@@ -300,10 +304,9 @@ export class GatewayService {
     });
     await stored;
     await this.updateRecords(updates, routedAt, perAlert.some((a) => a.failedHandOff) ? null : receiptId);
+    this.countAlerts(updates.map((update) => ({ stage: stageOf(update.state), alert: update.alert })));
     updates.forEach((update, index) => {
-      const labels = metricLabels(update.alert);
-      this.metrics.gatewayAlerts.inc({ stage: stageOf(update.state), ...labels });
-      if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(labels, Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
+      if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(metricLabels(update.alert), Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
       void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
     });
     // Analysis comes after delivery and off its path: queued in the background, never awaited here.
@@ -543,6 +546,19 @@ export class GatewayService {
       ],
     );
     return items.map(() => undefined);
+  }
+
+  /** One counter increment per stage, cluster and severity, however many alerts share them. */
+  private countAlerts(counted: Array<{ stage: string; alert: AlertmanagerAlert }>): void {
+    const totals = new Map<string, { labels: { stage: string; cluster: string; severity: string }; n: number }>();
+    for (const { stage, alert } of counted) {
+      const labels = { stage, ...metricLabels(alert) };
+      const key = `${labels.stage}\u0000${labels.cluster}\u0000${labels.severity}`;
+      const total = totals.get(key);
+      if (total) total.n += 1;
+      else totals.set(key, { labels, n: 1 });
+    }
+    for (const { labels, n } of totals.values()) this.metrics.gatewayAlerts.inc(labels, n);
   }
 
   private async publish(state: AlertRecordState, recordId: string, receiptId: string, alert: AlertmanagerAlert, detail: string | null): Promise<void> {
