@@ -117,7 +117,7 @@ export interface HealthFigures {
 export class DeliveryRepository {
   // The first attempt of every delivery passes through both: group commit keeps the statements
   // per delivery constant under load.
-  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), { ...GROUP_COMMIT, lingerMs: 2 });
+  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), { ...GROUP_COMMIT, lingerMs: 10 });
   private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), { ...GROUP_COMMIT, lingerMs: 10 });
 
   constructor(private readonly em: EntityManager) {}
