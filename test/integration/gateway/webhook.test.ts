@@ -354,6 +354,27 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(((await refused.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/revoked/);
   });
 
+  it('serves the webhook path exactly as documented: trailing slash and query accepted, request id echoed, other methods not found', async () => {
+    const withSlash = await fetch(`${webhookUrl}/?source=am`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}`, 'x-request-id': 'am-req-42' },
+      body: JSON.stringify(validPayload()),
+    });
+    expect(withSlash.status).toBe(200);
+    expect(withSlash.headers.get('x-request-id')).toBe('am-req-42');
+    expect(((await withSlash.json()) as { status: string }).status).toBe('accepted');
+    const generated = await post(validPayload());
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const get = await fetch(webhookUrl, { headers: { authorization: `Bearer ${sender}` } });
+    expect(get.status).toBe(404);
+    expect(((await get.json()) as { errors: Array<{ message: string }> }).errors[0].message).toBe('no route for GET /api/v1/alerts/alertmanager');
+    const latin1 = await post(JSON.stringify(validPayload()), { authorization: `Bearer ${sender}`, 'content-type': 'application/json; charset=iso-8859-1' });
+    expect(latin1.status).toBe(400);
+    expect(((await latin1.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/unsupported charset "iso-8859-1"/);
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/alertagent_http_request_duration_seconds_count\{role="serve",method="POST",route="\/api\/v1\/alerts\/alertmanager",status="200"\} [1-9]/);
+  });
+
   it('never answers 5xx to hundreds of generated malformed payloads', async () => {
     const mutations: Array<(p: Record<string, any>) => void> = [
       (p) => delete p.alerts,
