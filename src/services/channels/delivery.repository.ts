@@ -3,11 +3,16 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from './message';
 import { MicroBatcher } from '../shared/micro-batcher';
 import { runBound } from '../storage/bound-sql';
-
-const GROUP_COMMIT = { maxBatch: 64, maxConcurrent: 4 };
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import { DeliveryEntity, type DeliveryStatus } from '../../entities/channels/delivery.entity';
 import type { PageRequest } from '../security/audit.repository';
+
+/**
+ * Writes wait up to 10 ms for company: neither write stands between a gateway alert and its
+ * first send (that send runs while its row is written), and fewer statements leave more of the
+ * machine to the sends.
+ */
+const GROUP_COMMIT = { maxBatch: 64, maxConcurrent: 4, lingerMs: 10 };
 
 export interface DeliveryFilter {
   channelId?: string;
@@ -117,8 +122,8 @@ export interface HealthFigures {
 export class DeliveryRepository {
   // The first attempt of every delivery passes through both: group commit keeps the statements
   // per delivery constant under load.
-  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), { ...GROUP_COMMIT, lingerMs: 10 });
-  private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), { ...GROUP_COMMIT, lingerMs: 10 });
+  private readonly inserts = new MicroBatcher((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items), GROUP_COMMIT);
+  private readonly attempts = new MicroBatcher((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items), GROUP_COMMIT);
 
   constructor(private readonly em: EntityManager) {}
 

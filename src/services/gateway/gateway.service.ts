@@ -40,19 +40,10 @@ export interface Acceptance {
 }
 
 const RECORD_INSERT_BATCH = 500;
-/** How long a window's owner may take to store its receipt before a copy takes the window over. */
-const OWNER_STORE_GRACE_MS = 1_000;
-
-/** A receipt this process has just taken: in memory, and being stored. */
-interface JustAccepted {
-  payload: AlertmanagerPayload;
-  receivedAt: Date;
-  /** The record id of each alert, in order. */
-  recordIds: string[];
-  stored: Promise<void>;
-}
 /** Receipts up to this size go through group commit; bigger ones are written on their own. */
 const GROUP_COMMIT_MAX_ALERTS = 100;
+/** How long a window's owner may take to store its receipt before a copy takes the window over. */
+const OWNER_STORE_GRACE_MS = 1_000;
 
 interface RecordUpdate {
   id: string;
@@ -75,6 +66,18 @@ interface AcceptedReceipt {
   recordIds: string[];
   source: string;
 }
+
+/** A receipt being routed: `stored` is its write when this process has just taken it, null when it was read back. */
+interface ReceiptInHand {
+  payload: AlertmanagerPayload;
+  receivedAt: Date;
+  /** The record id of each alert, in order. */
+  recordIds: string[];
+  stored: Promise<void> | null;
+}
+
+/** A receipt this process has just taken: in memory, and being stored. */
+type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 
 const INSERT_RECEIPTS = `insert into "alert_receipt" ("id", "received_at", "group_key", "receiver", "status", "alert_count", "truncated_alerts", "source", "payload") values`;
 const INSERT_RECORDS = `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
@@ -235,13 +238,13 @@ export class GatewayService {
       .getConnection()
       .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
     if (!receipt || receipt.processed_at) return;
-    const payload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
-    const recordIds = (payload as AlertmanagerPayload).alerts.map((_, index) => recordIdFor(receiptId, index));
+    const payload: AlertmanagerPayload = typeof receipt.payload === 'string' ? JSON.parse(receipt.payload) : receipt.payload;
+    const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
     await this.route(receiptId, { payload, receivedAt: new Date(receipt.received_at), recordIds, stored: null }, []);
   }
 
   /** `claimed` collects the windows this receipt opens, as it opens them. */
-  private async route(receiptId: string, receipt: Omit<JustAccepted, 'stored'> & { stored: Promise<void> | null }, claimed: string[]): Promise<void> {
+  private async route(receiptId: string, receipt: ReceiptInHand, claimed: string[]): Promise<void> {
     const { payload, receivedAt, recordIds, stored } = receipt;
     const routedAt = new Date();
 
