@@ -67,7 +67,7 @@ export class DeliveryService {
       maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
       createdAt: now,
     };
-    const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs);
+    const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs, options.sendWhileStoring);
     if (!options.sendWhileStoring) {
       const { row, claimed } = await stored;
       return claimed ? this.runAttempt(row) : row;
@@ -80,7 +80,7 @@ export class DeliveryService {
       this.logger.warn({ idempotencyKey: draft.idempotencyKey }, 'a delivery sent while storing already existed; it went out once more');
       return existing.row;
     }
-    return this.record(row, sendable.channel, outcome);
+    return this.record(row, sendable.channel, outcome, true);
   }
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
@@ -155,7 +155,8 @@ export class DeliveryService {
     }
   }
 
-  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome): Promise<DeliveryRow> {
+  /** `patient`: the caller is in no hurry for the attempt to be written (see DeliveryRepository). */
+  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome, patient = false): Promise<DeliveryRow> {
     const now = new Date();
     const attempt = delivery.attempts;
     const retry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
@@ -180,6 +181,7 @@ export class DeliveryService {
         createdAt: now,
       },
       next,
+      patient,
     );
     const labels = { channel: channel?.name ?? delivery.channelId, type: channel?.type ?? 'unknown' };
     this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
