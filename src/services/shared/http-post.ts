@@ -27,20 +27,24 @@ export async function callPeer(
   options: { body?: string; headers?: Record<string, string>; timeoutMs?: number; maxAnswerBytes?: number } = {},
 ): Promise<PeerResponse> {
   const started = performance.now();
-  const response = await request(url, {
-    method,
-    body: options.body,
-    headers: options.headers,
-    dispatcher: peers,
-    signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS),
-  });
-  const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
-  return {
-    status: response.statusCode,
-    header: headerReader(response.headers),
-    text,
-    latencyMs: performance.now() - started,
-  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
+  // A deadline cleared as soon as the call ends. AbortSignal.timeout would keep every call's
+  // objects reachable for the whole timeout: at hundreds of sends a second that fills the old
+  // heap, and its collections stall the alert path.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+  try {
+    const response = await request(url, { method, body: options.body, headers: options.headers, dispatcher: peers, signal: deadline.signal });
+    const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
+    return {
+      status: response.statusCode,
+      header: headerReader(response.headers),
+      text,
+      latencyMs: performance.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A peer's answer whose body is read as it arrives (server-sent events), with the same bounds on the call. */
