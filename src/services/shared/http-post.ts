@@ -27,14 +27,8 @@ export async function callPeer(
   options: { body?: string; headers?: Record<string, string>; timeoutMs?: number; maxAnswerBytes?: number } = {},
 ): Promise<PeerResponse> {
   const started = performance.now();
-  const timeoutMs = options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
-  // A deadline cleared as soon as the call ends. AbortSignal.timeout would keep every call's
-  // objects reachable for the whole timeout: at hundreds of sends a second that fills the old
-  // heap, and its collections stall the alert path.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
-  try {
-    const response = await request(url, { method, body: options.body, headers: options.headers, dispatcher: peers, signal: deadline.signal });
+  return withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {
+    const response = await request(url, { method, body: options.body, headers: options.headers, dispatcher: peers, signal });
     const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
     return {
       status: response.statusCode,
@@ -42,6 +36,20 @@ export async function callPeer(
       text,
       latencyMs: performance.now() - started,
     };
+  });
+}
+
+/**
+ * Runs `work` with a signal that aborts after `timeoutMs` (as a TimeoutError) and a timer that is
+ * cleared as soon as the work ends. AbortSignal.timeout would keep every call's objects reachable
+ * for the whole timeout: at hundreds of sends a second that fills the old heap, and its
+ * collections stall the alert path.
+ */
+export async function withDeadline<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+  try {
+    return await work(deadline.signal);
   } finally {
     clearTimeout(timer);
   }

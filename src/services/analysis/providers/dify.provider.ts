@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import { httpBaseUrl } from '../../../config';
-import { excerpt, streamFromPeer } from '../../shared/http-post';
+import { excerpt, streamFromPeer, withDeadline } from '../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
 import { networkFailure, parseJson, postJson, ProviderError, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
 
@@ -79,8 +79,11 @@ export class DifyProvider implements AnalysisProvider {
     return { answer: outputs[this.config.outputKey] ?? outputs, tokens: data.total_tokens ?? null, executionId: runId ?? data.id ?? null, conversationId: null };
   }
 
-  private async streaming(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Collected> {
-    const signal = AbortSignal.timeout(timeoutMs);
+  private streaming(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Collected> {
+    return withDeadline(timeoutMs, (signal) => this.readStream(url, body, headers, timeoutMs, signal));
+  }
+
+  private async readStream(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Collected> {
     let stream;
     try {
       stream = await streamFromPeer(url, { body: JSON.stringify(body), headers, signal });
