@@ -120,6 +120,10 @@ export const configSchema = z.strictObject({
       concurrency: positiveInt.max(256).default(16),
       /** Window of channel health (success rate, latency percentiles). */
       healthWindowMinutes: positiveInt.max(24 * 60).default(15),
+      /** A channel's own templates render in worker threads and are stopped past this; the message then goes out with the defaults. */
+      templateTimeoutMs: positiveInt.max(60_000).default(1_000),
+      /** Worker threads that render channels' own templates. */
+      templateWorkers: positiveInt.max(16).default(2),
     })
     .prefault({}),
   gateway: z
@@ -202,6 +206,8 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'DELIVERY_SWEEP_INTERVAL_MS', path: 'delivery.sweepIntervalMs', description: 'How often due or orphaned deliveries are picked up' },
   { env: 'DELIVERY_CONCURRENCY', path: 'delivery.concurrency', description: 'Retries sent at once per worker process' },
   { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
+  { env: 'TEMPLATE_RENDER_TIMEOUT_MS', path: 'delivery.templateTimeoutMs', description: "Time limit of one render of a channel's own templates (in a worker thread); past it the message goes out with the default templates" },
+  { env: 'TEMPLATE_WORKERS', path: 'delivery.templateWorkers', description: "Worker threads that render channels' own templates" },
   { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
   { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },

@@ -3,6 +3,8 @@ import type { Config } from '../config';
 import { ChannelHealthService } from './channels/channel-health.service';
 import { ChannelRepository } from './channels/channel.repository';
 import { ChannelService } from './channels/channel.service';
+import { TemplateRenderer } from './channels/templates';
+import { SandboxPool } from './sandbox/sandbox-pool';
 import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
 import { GatewayService } from './gateway/gateway.service';
@@ -82,6 +84,8 @@ interface RedisConnections {
 }
 
 const SHUTDOWN_STEP_MS = 5_000;
+/** Renders waiting for a sandbox thread beyond this go out with the default templates at once. */
+const SANDBOX_QUEUE = 256;
 
 /** QUIT waits for a reply that a Redis which is down never sends; drop the socket then. */
 async function closeRedis(connection: Redis): Promise<void> {
@@ -118,9 +122,11 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
-  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit);
+  const sandbox = new SandboxPool({ threads: config.delivery.templateWorkers, maxQueue: SANDBOX_QUEUE });
+  const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
+  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates);
   const deliveryRecords = new DeliveryRepository(em);
-  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }));
+  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
@@ -197,6 +203,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       if (!(await settleWithin(queue.close(), SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
       await events.close();
       if (redis) await Promise.all(Object.values(redis).map(closeRedis));
+      await sandbox.close();
       await storage.close();
     },
   };

@@ -12,7 +12,7 @@ import type { ChannelPlugin } from './channel-plugin';
 import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';
 import { maskedConfig, openSecrets, sealSecrets } from './channel-secrets';
 import { CHANNEL_PLUGINS, channelPlugin } from './registry';
-import { checkTemplate, type ChannelTemplates } from './templates';
+import type { TemplateRenderer, TemplateSet } from './templates';
 
 const TEMPLATE_MAX = 16 * 1024;
 const name = z
@@ -64,7 +64,7 @@ export interface SendableChannel {
   channel: ChannelEntity;
   plugin: ChannelPlugin;
   config: Record<string, unknown>;
-  templates: ChannelTemplates;
+  templates: TemplateSet;
 }
 
 const DEFAULT_MANAGE_ROLE: Role = 'operator';
@@ -78,6 +78,7 @@ export class ChannelService {
     private readonly repository: ChannelRepository,
     private readonly box: SecretBox,
     private readonly audit: AuditService,
+    private readonly templates: TemplateRenderer,
   ) {}
 
   types(): readonly ChannelPlugin[] {
@@ -101,7 +102,7 @@ export class ChannelService {
     const channel = new ChannelEntity();
     Object.assign(channel, { name: parsed.name, type: plugin.type, group, tags: parsed.tags, enabled: parsed.enabled });
     this.applyConfig(channel, plugin, this.validateConfig(plugin, parsed.config));
-    channel.templates = this.validateTemplates(parsed.templates ?? null);
+    channel.templates = await this.validateTemplates(parsed.templates ?? null);
     await this.saving(() =>
       this.audit.change(actor, async (record) => {
         this.repository.add(channel);
@@ -137,7 +138,7 @@ export class ChannelService {
     if (parsed.name !== undefined) (channel.name = parsed.name), changed.push('name');
     if (parsed.tags !== undefined) (channel.tags = parsed.tags), changed.push('tags');
     if (parsed.enabled !== undefined) (channel.enabled = parsed.enabled), changed.push('enabled');
-    if (parsed.templates !== undefined) (channel.templates = this.validateTemplates(parsed.templates)), changed.push('templates');
+    if (parsed.templates !== undefined) (channel.templates = await this.validateTemplates(parsed.templates)), changed.push('templates');
     channel.updatedAt = new Date();
     this.sendableCache.delete(channel.id);
     await this.saving(() =>
@@ -179,14 +180,15 @@ export class ChannelService {
     if (!channel) return null;
     const plugin = channelPlugin(channel.type);
     const stored = channel.templates ?? {};
+    const defaults = plugin.defaultTemplates;
     return {
       channel,
       plugin,
       config: { ...channel.config, ...openSecrets(this.box, channel.id, channel.secrets) },
       templates: {
-        title: stored.title ?? plugin.defaultTemplates.title,
-        body: stored.body ?? plugin.defaultTemplates.body,
-        html: stored.html ?? plugin.defaultTemplates.html,
+        templates: { title: stored.title ?? defaults.title, body: stored.body ?? defaults.body, html: stored.html ?? defaults.html },
+        defaults,
+        custom: Object.values(stored).some((source) => source !== undefined && source !== null),
       },
     };
   }
@@ -252,9 +254,9 @@ export class ChannelService {
     channel.secrets = secrets;
   }
 
-  private validateTemplates(input: StoredTemplates | null): StoredTemplates | null {
+  private async validateTemplates(input: StoredTemplates | null): Promise<StoredTemplates | null> {
     if (!input) return null;
-    for (const [field, source] of Object.entries(input)) if (source !== undefined) checkTemplate(`input.templates.${field}`, source);
+    await this.templates.check(input, 'input.templates');
     return input;
   }
 

@@ -12,7 +12,7 @@ import type { SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
-import { renderMessage } from './templates';
+import type { RenderedMessage, TemplateRenderer } from './templates';
 
 export interface DeliverOptions {
   /** Same key, same delivery: a repeat is answered with the stored one. Defaults to a fresh id. */
@@ -29,7 +29,7 @@ export interface DeliverOptions {
 }
 
 const SWEEP_BATCH = 500;
-const NOTHING_RENDERED = { title: '', body: '' };
+const NOTHING_RENDERED: RenderedMessage = { title: '', body: '' };
 
 /**
  * Delivers messages to channels: the first attempt runs at once (pass-through); a failure that
@@ -50,6 +50,7 @@ export class DeliveryService {
     private readonly metrics: Metrics,
     private readonly settings: Config['delivery'],
     private readonly logger: Logger,
+    private readonly templates: TemplateRenderer,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
   }
@@ -143,7 +144,8 @@ export class DeliveryService {
   private async send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
       const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
-      const rendered = renders ? await renderMessage(sendable.templates, delivery.message) : NOTHING_RENDERED;
+      const rendered = renders ? await this.templates.render(sendable.templates, delivery.message, sendable.channel.name) : NOTHING_RENDERED;
+      if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
       return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
         idempotencyKey: delivery.idempotencyKey,
         attempt: delivery.attempts,

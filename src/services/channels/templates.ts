@@ -1,74 +1,71 @@
-import { Liquid } from 'liquidjs';
 import { BadUserInputError } from '../../errors';
+import type { Metrics } from '../observability/metrics';
+import type { SandboxPool } from '../sandbox/sandbox-pool';
 import type { ChannelMessage } from './message';
+import { parseTemplate, renderTemplates, type ChannelTemplates, type RenderedMessage } from './template-engine';
+import { sampleMessages } from './template-samples';
 
-/** A channel's templates; `html` only matters for email. */
-export interface ChannelTemplates {
-  title: string;
-  body: string;
-  html?: string;
-}
+export type { ChannelTemplates, RenderedMessage } from './template-engine';
 
-export interface RenderedMessage {
-  title: string;
-  body: string;
-  html?: string;
+const FIELDS = ['title', 'body', 'html'] as const;
+
+/** A channel's templates as the delivery path holds them. */
+export interface TemplateSet {
+  templates: ChannelTemplates;
+  /** The plugin's own templates: used when the channel has none, and when the channel's fail. */
+  defaults: ChannelTemplates;
+  /** True when the channel sets any template of its own. */
+  custom: boolean;
 }
 
 /**
- * Liquid has no access to code, the file system or prototypes (ownPropertyOnly), and each render
- * is bounded in time and memory, so a user's template can neither escape nor stall a delivery.
+ * Renders channel messages. The defaults are AlertAgent's own, bounded templates and render in
+ * place; a channel's own templates render in the sandbox under a time limit, and when they fail,
+ * overrun or the sandbox is full, the message goes out with the defaults instead of not at all.
  */
-const engine = new Liquid({
-  ownPropertyOnly: true,
-  strictFilters: true,
-  strictVariables: false,
-  cache: 200,
-  parseLimit: 64 * 1024,
-  renderLimit: 500,
-  memoryLimit: 8 * 1024 * 1024,
-  greedy: false,
-});
+export class TemplateRenderer {
+  constructor(
+    private readonly sandbox: SandboxPool,
+    private readonly timeoutMs: number,
+    private readonly metrics: Pick<Metrics, 'templateFallbacks'>,
+  ) {}
 
-engine.registerFilter('label_pairs', (labels: Record<string, string> | undefined) =>
-  Object.entries(labels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', '),
-);
-
-function scope(message: ChannelMessage) {
-  const firing = message.alerts.filter((a) => a.status === 'firing');
-  const resolved = message.alerts.filter((a) => a.status === 'resolved');
-  return {
-    ...message,
-    firing,
-    resolved,
-    count: message.alerts.length,
-    alertname: message.commonLabels.alertname ?? message.groupLabels.alertname ?? 'alerts',
-    severity: message.commonLabels.severity ?? '',
-    is_test: message.kind === 'test',
-  };
-}
-
-/** Parses a template now, so a broken one is refused when the channel is saved, not when an alert arrives. */
-export function checkTemplate(field: string, source: string): void {
-  try {
-    engine.parse(source);
-  } catch (err) {
-    throw BadUserInputError.forField(field, `template does not parse: ${(err as Error).message.split('\n')[0]}`);
+  async render(set: TemplateSet, message: ChannelMessage, channelName: string): Promise<RenderedMessage> {
+    if (!set.custom) return renderTemplates(set.defaults, message);
+    const result = await this.sandbox.run('renderTemplates', { templates: set.templates, message }, this.timeoutMs);
+    if (result.ok) return result.value;
+    this.metrics.templateFallbacks.inc({ channel: channelName, reason: result.reason });
+    const rendered = await renderTemplates(set.defaults, message);
+    return { ...rendered, fallback: `the channel's templates could not be used (${result.message}); sent with the default templates` };
   }
-}
 
-export async function renderMessage(templates: ChannelTemplates, message: ChannelMessage): Promise<RenderedMessage> {
-  const data = scope(message);
-  // The body and HTML templates may show the rendered title as `title`.
-  const title = (await engine.parseAndRender(templates.title, data)).trim();
-  const withTitle = { ...data, title };
-  const [body, html] = await Promise.all([
-    engine.parseAndRender(templates.body, withTitle),
-    templates.html ? engine.parseAndRender(templates.html, withTitle) : Promise.resolve(undefined),
-  ]);
-  return { title, body: body.trim(), html: html?.trim() };
+  /**
+   * Refuses, before a channel is saved, templates that do not parse, that read files, or that
+   * fail or overrun their time limit on sample alerts (a few, many, resolved, a test message).
+   */
+  async check(input: Partial<Record<(typeof FIELDS)[number], string>>, fieldPrefix: string): Promise<void> {
+    for (const field of FIELDS) {
+      const source = input[field];
+      if (source === undefined) continue;
+      try {
+        parseTemplate(source);
+      } catch (err) {
+        throw BadUserInputError.forField(`${fieldPrefix}.${field}`, `template does not parse: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    for (const field of FIELDS) {
+      const source = input[field];
+      if (source === undefined) continue;
+      // One template at a time, so the error names the one that fails.
+      const alone: ChannelTemplates = { title: '', body: '', html: '', [field]: source };
+      for (const { name, message } of sampleMessages()) {
+        const result = await this.sandbox.run('renderTemplates', { templates: alone, message }, this.timeoutMs);
+        if (!result.ok) {
+          throw BadUserInputError.forField(`${fieldPrefix}.${field}`, `template fails on sample alerts (${name}): ${result.message}`);
+        }
+      }
+    }
+  }
 }
 
 /** Shared default wording; plugins adapt the markup. */

@@ -52,6 +52,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly templateFallbacks = new Counter({
+    name: 'alertagent_template_fallbacks_total',
+    help: "Messages sent with the default templates because a channel's own failed, overran its time limit (timeout) or found the sandbox full (busy)",
+    labelNames: ['channel', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly gatewayAlerts = new Counter({
     name: 'alertagent_gateway_alerts_total',
     help: 'Alerts through the gateway by stage (received, delivered, failed, routed = still retrying, unrouted)',

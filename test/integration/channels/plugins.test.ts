@@ -8,7 +8,7 @@ import { slackPlugin } from '../../../src/services/channels/plugins/slack.plugin
 import { webhookPlugin } from '../../../src/services/channels/plugins/webhook.plugin';
 import { weComPlugin } from '../../../src/services/channels/plugins/wecom.plugin';
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
-import { checkTemplate, renderMessage } from '../../../src/services/channels/templates';
+import { parseTemplate, renderTemplates } from '../../../src/services/channels/template-engine';
 import { TRUNCATION_MARKER } from '../../../src/services/channels/text-budget';
 import { alert, alertGroup } from '../../support/alerts';
 import { freePort } from '../../support/cli-process';
@@ -22,7 +22,7 @@ import { WeComPeer } from '../../support/peers/wecom-peer';
 let sequence = 0;
 async function send<C extends Record<string, unknown>>(plugin: ChannelPlugin<C>, config: unknown, message: ChannelMessage): Promise<SendOutcome> {
   const parsed = plugin.schema.parse(config);
-  const rendered = await renderMessage(plugin.defaultTemplates, message);
+  const rendered = await renderTemplates(plugin.defaultTemplates, message);
   sequence += 1;
   return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, attempt: 1, now: new Date() });
 }
@@ -34,8 +34,8 @@ describe('every channel plugin (contract)', () => {
   it.each(CHANNEL_PLUGINS.map((p) => [p.type, p] as const))('%s: declares secrets that exist in its schema and templates that parse', (_type, plugin) => {
     const shape = (plugin.schema as unknown as z.ZodObject).shape;
     for (const field of plugin.secretFields) expect(Object.keys(shape)).toContain(field);
-    expect(() => checkTemplate('title', plugin.defaultTemplates.title)).not.toThrow();
-    expect(() => checkTemplate('body', plugin.defaultTemplates.body)).not.toThrow();
+    expect(() => parseTemplate(plugin.defaultTemplates.title)).not.toThrow();
+    expect(() => parseTemplate(plugin.defaultTemplates.body)).not.toThrow();
     expect(plugin.schema.safeParse({}).success).toBe(false);
     expect(z.toJSONSchema(plugin.schema, { io: 'input' })).toHaveProperty('properties');
   });
@@ -221,10 +221,10 @@ describe('generic webhook', () => {
     const message = alertGroup([alert()]);
     const config = plugin.schema.parse({ url: `${peer.baseUrl}/hook`, signingSecret: secret, bodyFormat: 'template' });
     const context = { idempotencyKey: 'custom-body-1', attempt: 1, now: new Date() };
-    const good = await renderMessage({ title: 't', body: '{"text": "{{ alertname }} is {{ status }}", "count": {{ count }}}' }, message);
+    const good = await renderTemplates({ title: 't', body: '{"text": "{{ alertname }} is {{ status }}", "count": {{ count }}}' }, message);
     expect(await plugin.send(config, good, message, context)).toMatchObject({ ok: true });
     expect(peer.accepted.at(-1)!.payload).toEqual({ text: 'HighLatency is firing', count: 1 });
-    const bad = await renderMessage({ title: 't', body: 'not json {{ alertname }}' }, message);
+    const bad = await renderTemplates({ title: 't', body: 'not json {{ alertname }}' }, message);
     expect(await plugin.send(config, bad, message, { ...context, idempotencyKey: 'custom-body-2' })).toMatchObject({
       ok: false,
       retryable: false,

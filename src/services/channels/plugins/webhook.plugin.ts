@@ -68,7 +68,8 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
   rendersTemplates: (config) => config.bodyFormat !== 'alertmanager',
   async send(config, rendered, message, context) {
     let body: string;
-    if (config.bodyFormat === 'template') {
+    // When the channel's body template could not be used, the rendered defaults go out in the `rendered` shape.
+    if (config.bodyFormat === 'template' && !rendered.fallback) {
       try {
         body = JSON.stringify(JSON.parse(rendered.body));
       } catch (err) {
