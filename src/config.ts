@@ -122,8 +122,6 @@ export const configSchema = z.strictObject({
       healthWindowMinutes: positiveInt.max(24 * 60).default(15),
       /** A channel's own templates render in worker threads and are stopped past this; the message then goes out with the defaults. */
       templateTimeoutMs: positiveInt.max(60_000).default(1_000),
-      /** Worker threads that render channels' own templates. */
-      templateWorkers: positiveInt.max(16).default(2),
     })
     .prefault({}),
   gateway: z
@@ -139,6 +137,14 @@ export const configSchema = z.strictObject({
       convergenceWindowMs: positiveInt.default(5 * 60_000),
       /** A webhook credential once accepted is not looked up again for this long: revocations apply within it. */
       credentialCacheMs: wholeNumber.min(0, 'expected 0 or more').default(5_000),
+      /** Routing whose regexes could be costly runs in a worker thread and is stopped past this; the alerts then take the default route. */
+      routingTimeoutMs: positiveInt.max(60_000).default(1_000),
+    })
+    .prefault({}),
+  sandbox: z
+    .strictObject({
+      /** Worker threads for work whose cost a user controls: channels' own templates, costly route regexes. */
+      threads: positiveInt.max(16).default(2),
     })
     .prefault({}),
   clusters: z
@@ -207,13 +213,14 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'DELIVERY_CONCURRENCY', path: 'delivery.concurrency', description: 'Retries sent at once per worker process' },
   { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
   { env: 'TEMPLATE_RENDER_TIMEOUT_MS', path: 'delivery.templateTimeoutMs', description: "Time limit of one render of a channel's own templates (in a worker thread); past it the message goes out with the default templates" },
-  { env: 'TEMPLATE_WORKERS', path: 'delivery.templateWorkers', description: "Worker threads that render channels' own templates" },
   { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
   { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
+  { env: 'GATEWAY_ROUTING_TIMEOUT_MS', path: 'gateway.routingTimeoutMs', description: 'Time limit of routing a webhook whose route regexes could be costly (run in a worker thread); past it the alerts take the default route' },
+  { env: 'SANDBOX_THREADS', path: 'sandbox.threads', description: "Worker threads for work whose cost users control: channels' own templates and costly route regexes" },
   { env: 'CLUSTER_HEALTH_INTERVAL_MS', path: 'clusters.healthIntervalMs', description: 'How often every Alertmanager replica is checked' },
   { env: 'CLUSTER_HEALTH_TIMEOUT_MS', path: 'clusters.healthTimeoutMs', description: 'A replica slower than this to answer a check counts as down' },
   { env: 'CLUSTER_HEALTH_RETENTION_HOURS', path: 'clusters.healthRetentionHours', description: 'Hours of replica health history kept' },

@@ -122,12 +122,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
-  const sandbox = new SandboxPool({ threads: config.delivery.templateWorkers, maxQueue: SANDBOX_QUEUE });
+  const sandbox = new SandboxPool({ threads: config.sandbox.threads, maxQueue: SANDBOX_QUEUE });
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates);
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates);
-  const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }));
+  const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
   const gateway = new GatewayService({

@@ -13,7 +13,7 @@ import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
 import { ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 import type { JobQueue } from '../queue/job-queue';
-import type { CompiledRoute, RouteService } from './route.service';
+import type { CompiledRoute, RouteDecision, RouteService } from './route.service';
 import type { WindowClaim, WindowStore } from './window-store';
 import { MicroBatcher } from '../shared/micro-batcher';
 import { runBound } from '../storage/bound-sql';
@@ -252,7 +252,15 @@ export class GatewayService {
     const held = await this.holdBack(receiptId, payload, stored, claimed);
     // Group the receipt's alerts per (route, channel): one message per channel, as Alertmanager
     // groups them; a per-alert route gives each alert its own message.
-    const decisions = payload.alerts.map((alert, index) => (held[index] ? { routes: [], channelIds: [] } : this.routes.decide(alert.labels)));
+    const taken = payload.alerts.map((_, index) => index).filter((index) => !held[index]);
+    const routing = await this.routes.decideAll(taken.map((index) => payload.alerts[index].labels));
+    const decisions: RouteDecision[] = payload.alerts.map(() => ({ routes: [], channelIds: [] }));
+    // What the record's event says about how the alert was handled, when there is more to say than its state.
+    const notes: Array<string | null> = held.map((h) => h?.detail ?? null);
+    taken.forEach((index, i) => {
+      decisions[index] = routing.decisions[i];
+      notes[index] = routing.fallbackReason;
+    });
     const groups = new Map<string, { route: CompiledRoute; channelId: string; indexes: number[] }>();
     decisions.forEach((decision, index) => {
       for (const route of decision.routes) {
@@ -294,7 +302,7 @@ export class GatewayService {
       const routed = decisions[index].routes.length > 0;
       const onlyMissing = routed && deliveries.length === 0 && !failedHandOff && missingChannels.length > 0;
       const state = held[index]?.state ?? (onlyMissing ? 'failed' : stateOf(deliveries, routed, failedHandOff));
-      if (missingChannels.length > 0) held[index] ??= { state, detail: `route names deleted channel ${missingChannels.join(', ')}` };
+      if (missingChannels.length > 0) notes[index] ??= `route names deleted channel ${missingChannels.join(', ')}`;
       const delivered = deliveries.map((d) => d.deliveredAt).filter((d): d is Date => d !== null);
       return {
         id: recordIds[index],
@@ -310,7 +318,7 @@ export class GatewayService {
     this.countAlerts(updates.map((update) => ({ stage: stageOf(update.state), alert: update.alert })));
     updates.forEach((update, index) => {
       if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(metricLabels(update.alert), Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
-      void this.publish(update.state, update.id, receiptId, update.alert, held[index]?.detail ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
+      void this.publish(update.state, update.id, receiptId, update.alert, notes[index] ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
     });
     // Analysis comes after delivery and off its path: queued in the background, never awaited here.
     const analyses = updates.flatMap((update, index) =>
@@ -453,7 +461,7 @@ export class GatewayService {
 
   /** The first folded repeat books one summary for the window, sent just before it closes. */
   private async scheduleSummary(windowKey: string, owner: string, expiresAt: number, alert: AlertView): Promise<void> {
-    const channelIds = this.routes.decide(alert.labels).channelIds;
+    const channelIds = (await this.routes.decideAll([alert.labels])).decisions[0].channelIds;
     if (channelIds.length === 0) return;
     const jobId = `convergence-summary_${createHash('sha1').update(`${windowKey}|${owner}`).digest('hex')}`;
     const delayMs = Math.max(0, expiresAt - Date.now() - 250);

@@ -12,6 +12,23 @@ export interface LabelMatcher {
 
 export interface CompiledMatcher extends LabelMatcher {
   matches(labels: Record<string, string>): boolean;
+  /**
+   * Steps per character of label value, at most, that matching costs: RE2 runs in time linear in
+   * the input, times the size of the compiled program. 0 for (in)equality.
+   */
+  costPerChar: number;
+}
+
+/**
+ * The largest regex program a matcher may compile to. Real matchers (alternations of names,
+ * prefixes) stay in the tens or hundreds; `.{0,999}` alone is a thousand.
+ */
+export const MAX_REGEX_PROGRAM = 2_000;
+
+/** re2js keeps the compiled program on an internal field; its size is what matching costs per character. */
+function programSize(pattern: RE2JS): number {
+  const internal = pattern as unknown as { re2Input?: { prog?: { inst?: unknown[] } } };
+  return internal.re2Input?.prog?.inst?.length ?? MAX_REGEX_PROGRAM;
 }
 
 const MATCHER_SYNTAX = /^\s*([^\s=!~"{},]+|"(?:[^"\\]|\\.)*")\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"{},]*))\s*$/u;
@@ -29,7 +46,7 @@ export function compileMatcher(matcher: LabelMatcher, field = 'matchers'): Compi
   const { name, operator, value } = matcher;
   if (operator === '=' || operator === '!=') {
     const equal = operator === '=';
-    return { ...matcher, matches: (labels) => (labels[name] ?? '') === value === equal };
+    return { ...matcher, costPerChar: 0, matches: (labels) => (labels[name] ?? '') === value === equal };
   }
   let pattern: RE2JS;
   try {
@@ -37,8 +54,15 @@ export function compileMatcher(matcher: LabelMatcher, field = 'matchers'): Compi
   } catch (err) {
     throw BadUserInputError.forField(field, `${name}${operator}"${value}": invalid regular expression (${(err as Error).message})`);
   }
+  const costPerChar = programSize(pattern);
+  if (costPerChar > MAX_REGEX_PROGRAM) {
+    throw BadUserInputError.forField(
+      field,
+      `${name}${operator}"${value.length > 60 ? `${value.slice(0, 60)}…` : value}": regular expression too costly to match (compiles to ${costPerChar} steps per character; at most ${MAX_REGEX_PROGRAM})`,
+    );
+  }
   const positive = operator === '=~';
-  return { ...matcher, matches: (labels) => pattern.matches(labels[name] ?? '') === positive };
+  return { ...matcher, costPerChar, matches: (labels) => pattern.matches(labels[name] ?? '') === positive };
 }
 
 /** Parses `name="value"`, `name=~"re"`, `name!=value` … as written in Alertmanager's `matchers:`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -8,7 +9,11 @@ import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
-import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher, type LabelMatcher } from './label-matcher';
+import type { SandboxPool } from '../sandbox/sandbox-pool';
+import { compileMatcher, parseMatcher, type LabelMatcher } from './label-matcher';
+import { compileTable, decideRoutes, routingCost, type CompiledRoute, type RouteDecision, type RouteSpec, type RoutingTable, type RouteTableSpec } from './route-table';
+
+export type { CompiledRoute, RouteDecision } from './route-table';
 
 const routeInput = z.strictObject({
   name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
@@ -24,26 +29,14 @@ const routeInput = z.strictObject({
 
 export type RouteInput = z.input<typeof routeInput>;
 
-export interface CompiledRoute {
-  id: string;
-  name: string;
-  matchers: CompiledMatcher[];
-  channelIds: string[];
-  continueMatching: boolean;
-  perAlert: boolean;
-  /** Analyse what this route delivers with this provider (when the analysis.enabled flag is on). */
-  analysisProviderId: string | null;
-}
+/** Routing this many regex steps (an upper bound, see routingCost) or fewer runs in place: a few milliseconds at most. */
+const INLINE_ROUTING_BUDGET = 2_000_000;
 
-export interface RoutingTable {
-  routes: CompiledRoute[];
-  fallback: CompiledRoute | null;
-}
-
-/** Where one alert goes: the routes it matched (or the default) and the union of their channels. */
-export interface RouteDecision {
-  routes: CompiledRoute[];
-  channelIds: string[];
+/** A receipt's routing: one decision per alert, and why some went to the default when routing did not finish. */
+export interface RoutingOutcome {
+  decisions: RouteDecision[];
+  /** Set when the routes could not be evaluated in time and every alert took the default route instead. */
+  fallbackReason: string | null;
 }
 
 export function formatMatcher(m: LabelMatcher): string {
@@ -56,7 +49,8 @@ export function formatMatcher(m: LabelMatcher): string {
  * change applies at run time without a restart.
  */
 export class RouteService {
-  private table: RoutingTable = { routes: [], fallback: null };
+  private spec: RouteTableSpec = { version: 'empty', routes: [], fallback: null };
+  private table: RoutingTable = compileTable(this.spec);
   private watching: AsyncIterableIterator<unknown> | null = null;
 
   constructor(
@@ -64,6 +58,8 @@ export class RouteService {
     private readonly audit: AuditService,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly sandbox: SandboxPool,
+    private readonly sandboxTimeoutMs: number,
   ) {}
 
   /** Loads the table and follows changes made anywhere. */
@@ -80,15 +76,32 @@ export class RouteService {
     await this.watching?.return?.();
   }
 
-  decide(labels: Record<string, string>): RouteDecision {
-    const matched: CompiledRoute[] = [];
-    for (const route of this.table.routes) {
-      if (!matchesAll(route.matchers, labels)) continue;
-      matched.push(route);
-      if (!route.continueMatching) break;
+  /**
+   * Routes a receipt's alerts. Cheap routing (nearly always) runs in place; when the routes'
+   * regexes on these labels could cost more than a few milliseconds, it runs in a sandbox thread
+   * under a time limit, and past the limit every alert takes the default route, so a costly regex
+   * can neither stall the event loop nor lose an alert.
+   */
+  async decideAll(labelSets: Array<Record<string, string>>): Promise<RoutingOutcome> {
+    const table = this.table;
+    if (routingCost(table, labelSets) <= INLINE_ROUTING_BUDGET) return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
+    const result = await this.sandbox.run('routeAlerts', { table: this.spec, labelSets }, this.sandboxTimeoutMs);
+    if (result.ok) {
+      const routeAt = (index: number) => (index < 0 ? table.fallback! : table.routes[index]);
+      return {
+        decisions: result.value.map((indexes) => {
+          const routes = indexes.map(routeAt);
+          return { routes, channelIds: [...new Set(routes.flatMap((r) => r.channelIds))] };
+        }),
+        fallbackReason: null,
+      };
     }
-    const routes = matched.length > 0 ? matched : this.table.fallback ? [this.table.fallback] : [];
-    return { routes, channelIds: [...new Set(routes.flatMap((r) => r.channelIds))] };
+    // A full sandbox is a busy moment, not a costly table: route here rather than not at all.
+    if (result.reason === 'busy') return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
+    const fallbackReason = `routing ${labelSets.length} alert(s) ${result.message}: the route regexes are too costly for these labels; sent by the default route`;
+    this.logger.warn({ alerts: labelSets.length, reason: result.message }, 'routing did not finish in time; alerts take the default route');
+    const routes = table.fallback ? [table.fallback] : [];
+    return { decisions: labelSets.map(() => ({ routes, channelIds: [...new Set(routes.flatMap((r) => r.channelIds))] })), fallbackReason };
   }
 
   list(): Promise<GatewayRouteEntity[]> {
@@ -166,19 +179,20 @@ export class RouteService {
 
   private async reload(): Promise<void> {
     const rows = await this.list();
-    const compile = (r: GatewayRouteEntity): CompiledRoute => ({
+    const specOf = (r: GatewayRouteEntity): RouteSpec => ({
       id: r.id,
       name: r.name,
-      matchers: r.matchers.map((m) => compileMatcher(m)),
+      matchers: r.matchers,
       channelIds: r.channelIds,
       continueMatching: r.continueMatching,
       perAlert: r.perAlert,
       analysisProviderId: r.analysisProviderId ?? null,
     });
     const enabled = rows.filter((r) => r.enabled);
-    this.table = {
-      routes: enabled.filter((r) => !r.isDefault).map(compile),
-      fallback: enabled.filter((r) => r.isDefault).map(compile)[0] ?? null,
-    };
+    const routes = enabled.filter((r) => !r.isDefault).map(specOf);
+    const fallback = enabled.filter((r) => r.isDefault).map(specOf)[0] ?? null;
+    const spec = { version: createHash('sha256').update(JSON.stringify([routes, fallback])).digest('hex'), routes, fallback };
+    this.table = compileTable(spec);
+    this.spec = spec;
   }
 }
