@@ -5,6 +5,7 @@ import { Migration20261125110000_gateway } from './Migration20261125110000_gatew
 import { Migration20261125120000_clusters } from './Migration20261125120000_clusters';
 import { Migration20261125130000_rules } from './Migration20261125130000_rules';
 import { Migration20261125140000_analysis } from './Migration20261125140000_analysis';
+import { Migration20261129000000_webhook_input } from './Migration20261129000000_webhook_input';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125120000_clusters', class: Migration20261125120000_clusters },
   { name: 'Migration20261125130000_rules', class: Migration20261125130000_rules },
   { name: 'Migration20261125140000_analysis', class: Migration20261125140000_analysis },
+  { name: 'Migration20261129000000_webhook_input', class: Migration20261129000000_webhook_input },
 ];

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { LRUCache } from 'lru-cache';
 import getRawBody from 'raw-body';
-import { BadUserInputError, ForbiddenError, UnauthenticatedError, zodIssues } from '../errors';
+import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../errors';
 import type { ClusterService } from '../services/clusters/cluster.service';
-import { alertmanagerPayloadSchema, type AlertmanagerPayload } from '../services/gateway/alertmanager-payload';
+import { parseAlertmanagerPayload } from '../services/gateway/alertmanager-payload';
 import type { GatewayService } from '../services/gateway/gateway.service';
 import type { Logger } from '../services/observability/logger';
 import type { Metrics } from '../services/observability/metrics';
@@ -122,14 +122,18 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
     );
     try {
       const { source } = await authenticate(req.headers.authorization, target.cluster);
-      const payload = parsePayload(await readBody(req, bodyLimitBytes));
+      const { payload, repairs } = parseAlertmanagerPayload(await readBody(req, bodyLimitBytes));
       if (target.cluster !== undefined) {
         if (!CLUSTER_NAME.test(target.cluster)) throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
         // The per-cluster endpoint labels what it receives, as an external label would; an alert's own label wins.
         for (const alert of payload.alerts) alert.labels.cluster ??= target.cluster;
       }
       const acceptance = await gateway.accept(payload, source);
-      reply(res, 200, { status: 'accepted', ...acceptance });
+      if (repairs.count > 0) {
+        metrics.gatewayPayloadRepairs.inc(repairs.count);
+        logger.info({ requestId, repairs: repairs.notes }, 'webhook accepted with repairs so that all of it can be stored');
+      }
+      reply(res, 200, { status: 'accepted', ...acceptance, ...(repairs.count > 0 ? { repairs: repairs.notes } : {}) });
     } catch (err) {
       const failure = httpFailure(err);
       const log = logger.child({ requestId });
@@ -149,23 +153,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return Promise.reject(new BadUserInputError(`unsupported charset "${charset}"; send UTF-8`));
   return getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf8' });
-}
-
-function parsePayload(text: string): AlertmanagerPayload {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    throw new BadUserInputError(`request body is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = alertmanagerPayloadSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issues = zodIssues(parsed.error);
-  const shown = issues.slice(0, 20);
-  throw new BadUserInputError(
-    `not an Alertmanager webhook payload (version 4): ${shown.map((i) => `${i.field}: ${i.message}`).join('; ')}${issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : ''}`,
-    shown,
-  );
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postGraphQL, runCli, startServeProcess, type ServeProcess } from '../support/cli-process';
+import { validPayload } from '../support/alerts';
 
 describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'aa-embedded-'));
@@ -56,6 +57,25 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     server = await startServeProcess({ DATA_DIR: dataDir });
     const viewer = await postGraphQL(server.url, '{ viewer { name role } }', token);
     expect(viewer.data.viewer).toEqual({ name: 'from-cli', role: 'VIEWER' });
+  });
+
+  it('stores hostile webhooks whole and stays alive: 1,000-deep JSON in an unknown field, NUL characters, unpaired surrogates', async () => {
+    server ??= await startServeProcess({ DATA_DIR: dataDir });
+    const admin = readFileSync(join(dataDir, 'initial-admin-token'), 'utf8').trim();
+    const post = (body: string) =>
+      fetch(server!.url.replace('/graphql', '/api/v1/alerts/alertmanager'), { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body });
+    const payload = validPayload();
+    payload.alerts[0].labels.instance = 'db\u0000-1';
+    payload.alerts[0].annotations.summary = 'lone \udc00 half';
+    const deep = '{"a":'.repeat(1_000) + '1' + '}'.repeat(1_000);
+    const hostile = await post(JSON.stringify({ ...payload, extra: 'DEEP' }).replace('"DEEP"', deep));
+    expect(hostile.status).toBe(200);
+    expect((await hostile.json()).repairs.length).toBeGreaterThan(0);
+    const after = await post(JSON.stringify(validPayload()));
+    expect(after.status).toBe(200);
+    expect((await fetch(server.url.replace('/graphql', '/readyz'))).status).toBe(200);
+    const records = await postGraphQL(server.url, '{ alertRecords(alertname: "DiskFull") { total } }', admin);
+    expect(records.data.alertRecords.total).toBe(2);
   });
 
   it('reports migrations as applied', async () => {

@@ -14,7 +14,7 @@ export class AlertReceiptEntity {
   @Property({ type: 'text' })
   groupKey!: string;
 
-  @Property({ type: 'string', length: 200 })
+  @Property({ type: 'text' })
   receiver!: string;
 
   @Property({ type: 'string', length: 16 })

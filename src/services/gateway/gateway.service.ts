@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { GatewayEvent } from '../pubsub/event-map';
-import { ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
+import { storableDate, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteDecision, RouteService } from './route.service';
 import type { WindowClaim, WindowStore } from './window-store';
@@ -109,8 +109,8 @@ function recordRows(slices: Array<{ draft: AcceptedReceipt; start: number; alert
         alert.labels.cluster?.slice(0, 200) ?? null,
         JSON.stringify(alert.labels),
         JSON.stringify(alert.annotations),
-        new Date(alert.startsAt),
-        alert.endsAt === ZERO_TIME ? null : new Date(alert.endsAt),
+        storableDate(alert.startsAt),
+        alert.endsAt === ZERO_TIME ? null : storableDate(alert.endsAt),
         alert.generatorURL || null,
         draft.receivedAt,
       );

@@ -66,6 +66,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly gatewayPayloadRepairs = new Counter({
+    name: 'alertagent_gateway_payload_repairs_total',
+    help: 'Values of accepted webhooks changed so that they can be stored (NUL characters, unpaired surrogates, JSON nested too deep, oversized unknown fields, out-of-range dates, overlong fingerprints)',
+    registers: [this.registry],
+  });
+
   readonly gatewayFirstDelivery = new Histogram({
     name: 'alertagent_gateway_first_delivery_seconds',
     help: 'From receiving an alert to its first successful delivery',
