@@ -2,7 +2,10 @@ import { Router } from 'express';
 import type { Metrics } from '../services/observability/metrics';
 import type { SystemService } from '../services/system/system.service';
 
-/** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus text format). */
+/**
+ * /healthz (alive), /readyz (can take alerts: 503 only when the database is down; a Redis outage
+ * is `degraded` and stays ready, because alerts still flow), /metrics (Prometheus text format).
+ */
 export function opsRoutes(system: SystemService, metrics: Metrics): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -10,7 +13,7 @@ export function opsRoutes(system: SystemService, metrics: Metrics): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const health = await system.health();
-    res.status(health.status === 'ok' ? 200 : 503).json(health);
+    res.status(health.status === 'down' ? 503 : 200).json(health);
   });
   router.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);

@@ -9,7 +9,8 @@ import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
 import { GatewayService } from './gateway/gateway.service';
 import { RouteService } from './gateway/route.service';
-import { InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
+import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
+import { RedisFallbacks } from './shared/redis-fallbacks';
 import { loadSecretBox } from './security/encryption-keys';
 import { AuditRetentionJob } from './maintenance/audit-retention.job';
 import type { Logger } from './observability/logger';
@@ -93,9 +94,10 @@ async function closeRedis(connection: Redis): Promise<void> {
   connection.disconnect();
 }
 
-function openRedis(url: string): RedisConnections {
+/** `commands` serves the alert path (windows, events) and fails fast; the queue's connections wait out an outage. */
+function openRedis(url: string, failFastMs: number): RedisConnections {
   return {
-    commands: connectRedis(url, 'alertagent-commands', { autoPipelining: true }),
+    commands: connectRedis(url, 'alertagent-commands', { autoPipelining: true, failFastMs }),
     subscriber: connectRedis(url, 'alertagent-subscriber'),
     queue: connectRedis(url, 'alertagent-queue'),
   };
@@ -109,9 +111,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
   const migrations = new MigrationRunner(storage.orm);
-  const redis = config.redis.url ? openRedis(config.redis.url) : null;
+  const redis = config.redis.url ? openRedis(config.redis.url, config.redis.commandTimeoutMs) : null;
+  const redisFallbacks = new RedisFallbacks(metrics, logger.child({ component: 'redis' }));
   const events: EventBus = redis
-    ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }))
+    ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }), redisFallbacks)
     : new InProcessEventBus();
   const queue: JobQueue = redis
     ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics)
@@ -126,7 +129,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates);
   const deliveryRecords = new DeliveryRepository(em);
-  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates);
+  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
@@ -138,7 +141,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     metrics,
     logger: logger.child({ component: 'gateway' }),
-    windows: redis ? new RedisWindowStore(redis.commands, config.redis.keyPrefix) : new InProcessWindowStore(),
+    windows: redis ? new FallbackWindowStore(new RedisWindowStore(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessWindowStore(),
     flags,
     settings: config.gateway,
     analysis,
@@ -146,10 +149,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }));
-  const system = new SystemService(storage.mode, {
-    database: () => storage.ping(),
-    redis: redis ? () => pingRedis(redis.commands) : null,
-  });
+  const system = new SystemService(
+    storage.mode,
+    {
+      database: () => storage.ping(),
+      redis: redis ? () => pingRedis(redis.commands) : null,
+    },
+    () => redisFallbacks.degradations(),
+  );
 
   return {
     config,

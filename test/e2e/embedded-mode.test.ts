@@ -70,7 +70,7 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     const deep = '{"a":'.repeat(1_000) + '1' + '}'.repeat(1_000);
     const hostile = await post(JSON.stringify({ ...payload, extra: 'DEEP' }).replace('"DEEP"', deep));
     expect(hostile.status).toBe(200);
-    expect((await hostile.json()).repairs.length).toBeGreaterThan(0);
+    expect(((await hostile.json()) as { repairs: string[] }).repairs.length).toBeGreaterThan(0);
     const after = await post(JSON.stringify(validPayload()));
     expect(after.status).toBe(200);
     expect((await fetch(server.url.replace('/graphql', '/readyz'))).status).toBe(200);

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL, uniqueSuffix } from './env';
 
@@ -19,5 +20,55 @@ export function testRedisPrefix(): { prefix: string; cleanup(): Promise<void> } 
         redis.disconnect();
       }
     },
+  };
+}
+
+/** A Redis server of the test's own, which it may kill, pause and restart without touching the shared one. */
+export interface OwnRedis {
+  url: string;
+  /** SIGKILL: connections drop at once. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing answers. */
+  pause(): void;
+  resume(): void;
+  /** Starts it again on the same port (empty: it keeps nothing on disk). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOwnRedis(port: number): Promise<OwnRedis> {
+  let child: ChildProcess | null = null;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    for (let tries = 0; ; tries += 1) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        break;
+      } catch (err) {
+        if (tries > 100) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    probe.disconnect();
+  };
+  const kill = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    kill,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+    start,
+    stop: kill,
   };
 }

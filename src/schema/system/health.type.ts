@@ -30,7 +30,7 @@ export class ComponentHealthType {
 
 @ObjectType('Health', { description: 'Whether this AlertAgent process can serve' })
 export class HealthType {
-  @Field({ description: 'ok, or degraded when a dependency is down' })
+  @Field({ description: 'ok; degraded when an optional dependency (Redis) is away and alerts still flow; down when what arrives cannot be stored' })
   status!: string;
 
   @Field(() => StorageModeName)
@@ -41,6 +41,9 @@ export class HealthType {
 
   @Field(() => [ComponentHealthType])
   components!: ComponentHealthType[];
+
+  @Field(() => [String], { description: 'What works differently while degraded, one line per part' })
+  degradations!: string[];
 }
 
 @ObjectType('Version')

@@ -13,6 +13,7 @@ import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
+import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
 
 export interface DeliverOptions {
   /** Same key, same delivery: a repeat is answered with the stored one. Defaults to a fresh id. */
@@ -39,6 +40,8 @@ const NOTHING_RENDERED: RenderedMessage = { title: '', body: '' };
  */
 export class DeliveryService {
   private sweeper: NodeJS.Timeout | null = null;
+  /** Retries kept in this process while the queue cannot be reached, by delivery. */
+  private readonly localWakeUps = new Map<string, NodeJS.Timeout>();
   private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
   private readonly backoff: BackoffPolicy;
 
@@ -51,6 +54,7 @@ export class DeliveryService {
     private readonly settings: Config['delivery'],
     private readonly logger: Logger,
     private readonly templates: TemplateRenderer,
+    private readonly redis: RedisFallbackMonitor,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
   }
@@ -139,6 +143,8 @@ export class DeliveryService {
   stop(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    for (const timer of this.localWakeUps.values()) clearTimeout(timer);
+    this.localWakeUps.clear();
   }
 
   private async send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
@@ -155,6 +161,16 @@ export class DeliveryService {
       // A template that fails at render time, or a plugin bug: retrying the same input cannot help.
       return { ok: false, retryable: false, latencyMs: 0, error: `could not send: ${(err as Error).message}` };
     }
+  }
+
+  private wakeLocally(deliveryId: string, delayMs: number): void {
+    if (this.localWakeUps.has(deliveryId)) return;
+    const timer = setTimeout(() => {
+      this.localWakeUps.delete(deliveryId);
+      void RequestContext.create(this.orm.em, () => this.attempt(deliveryId)).catch((err) => this.logger.warn({ err, deliveryId }, 'a retry in this process failed; the sweeper will pick it up'));
+    }, delayMs);
+    timer.unref();
+    this.localWakeUps.set(deliveryId, timer);
   }
 
   /** `patient`: the caller is in no hurry for the attempt to be written (see DeliveryRepository). */
@@ -197,9 +213,19 @@ export class DeliveryService {
     return settled;
   }
 
-  /** The job id names the attempt and its due time, so the sweeper and the retry path never queue the same wake-up twice. */
+  /**
+   * The job id names the attempt and its due time, so the sweeper and the retry path never queue
+   * the same wake-up twice. While the queue cannot be reached, this process wakes the delivery
+   * itself at its due time (the lease keeps two wake-ups from sending twice).
+   */
   private async schedule(deliveryId: string, attempt: number, dueAt: Date): Promise<void> {
     const delayMs = Math.max(0, dueAt.getTime() - Date.now());
+    if (!this.queue.isAvailable()) {
+      this.redis.fellBack('queue', new Error('the job queue is not connected'));
+      this.wakeLocally(deliveryId, delayMs);
+      return;
+    }
+    this.redis.recovered('queue');
     try {
       await this.queue.enqueue('delivery.attempt', { deliveryId }, { jobId: `${deliveryId}_${attempt}_${dueAt.getTime()}`, delayMs, attempts: 1 });
     } catch (err) {

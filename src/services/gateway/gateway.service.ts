@@ -143,7 +143,8 @@ function toAlertView(alert: AlertmanagerAlert): AlertView {
  */
 export class GatewayService {
   private sweeper: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Receipts this process is routing now, so its sweeper never routes one a second time alongside. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly outcomeWriter = new MicroBatcher<ReceiptOutcome, void>((items) => this.writeOutcomes(items), { maxBatch: 32, maxConcurrent: 4, lingerMs: 10 });
   private readonly acceptWriter = new MicroBatcher<AcceptedReceipt, void>((drafts) => this.writeReceipts(drafts), { maxBatch: 32, maxConcurrent: 4, lingerMs: 2 });
 
@@ -366,8 +367,9 @@ export class GatewayService {
           new Date(Date.now() - this.settings.orphanAfterMs),
         ]),
     );
-    for (const { id } of rows) await RequestContext.create(this.orm.em, () => this.process(id)).catch((err) => this.logger.error({ err, receiptId: id }, 'could not resume a receipt'));
-    return rows.length;
+    const orphans = rows.filter(({ id }) => !this.inFlight.has(id));
+    for (const { id } of orphans) await RequestContext.create(this.orm.em, () => this.process(id)).catch((err) => this.logger.error({ err, receiptId: id }, 'could not resume a receipt'));
+    return orphans.length;
   }
 
   startSweeper(intervalMs: number): void {
@@ -380,7 +382,7 @@ export class GatewayService {
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /**
@@ -438,7 +440,8 @@ export class GatewayService {
         const repeat = repeats[i];
         if (repeat.owner === receiptId) return;
         const windowKey = `converge:${alerts[index].fingerprint}`;
-        if (repeat.count === 2) await this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]));
+        // Booked in the background: routing never waits for the queue (or for Redis behind it).
+        if (repeat.count === 2) void this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]));
         held[index] = { state: 'converged', detail: `repeat ${repeat.count - 1} within ${Math.round(this.settings.convergenceWindowMs / 1000)} s of the first notification` };
       }),
     );
@@ -508,8 +511,8 @@ export class GatewayService {
   private runInBackground(receiptId: string, known: JustAccepted): void {
     const run = RequestContext.create(this.orm.em, () => this.process(receiptId, known))
       .catch((err) => this.logger.error({ err, receiptId }, 'processing a receipt failed; the sweeper will retry it'))
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+      .finally(() => this.inFlight.delete(receiptId));
+    this.inFlight.set(receiptId, run);
   }
 
   private messageFor(payload: AlertmanagerPayload, indexes: number[]): ChannelMessage {
@@ -547,8 +550,10 @@ export class GatewayService {
     const done = finished.length > 0 ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" in (${finished.map(() => '?').join(', ')})) ` : '';
     await runBound(
       this.orm.em,
-      `${done}update "alert_record" as r set "state" = v.state, "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
-         "first_delivered_at" = v.first_delivered_at, "routed_at" = v.routed_at
+      // A record that has settled is never taken back to routed by a second pass over its receipt.
+      `${done}update "alert_record" as r set "state" = case when r."state" in ('delivered', 'partially_delivered', 'failed') and v.state in ('routed', 'received') then r."state" else v.state end,
+         "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
+         "first_delivered_at" = coalesce(v.first_delivered_at, r."first_delivered_at"), "routed_at" = v.routed_at
         from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)').join(', ')})
           as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at) where r."id" = v.id`,
       [

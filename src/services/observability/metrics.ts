@@ -30,6 +30,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly redisFallbacks = new Counter({
+    name: 'alertagent_redis_fallbacks_total',
+    help: 'Calls that went on without Redis (it was down or slow), by what they were for (windows, events, queue)',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisDegraded = new Gauge({
+    name: 'alertagent_redis_degraded',
+    help: 'Whether a Redis-backed part is working without Redis now (1) or not (0), by part',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
+
   readonly jobsProcessed = new Counter({
     name: 'alertagent_queue_jobs_total',
     help: 'Queue jobs finished by queue and outcome',

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger';
+import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
 import { settleWithin } from '../shared/settle-within';
 import type { EventBus } from './event-bus';
 import { LocalFanout } from './event-bus';
@@ -10,7 +11,8 @@ import type { EventMap, EventName } from './event-map';
  * what any replica publishes. One subscriber connection per process; channels are joined
  * while at least one local subscriber wants them. Events of one name published in the same
  * turn of the event loop travel as one message (a JSON array), so a busy gateway sends one
- * command per turn instead of one per alert.
+ * command per turn instead of one per alert. While Redis cannot be reached, events still reach
+ * this process's own subscribers.
  */
 export class RedisEventBus implements EventBus {
   private readonly fanout: LocalFanout;
@@ -22,6 +24,7 @@ export class RedisEventBus implements EventBus {
     private readonly subscriber: Redis,
     private readonly keyPrefix: string,
     private readonly logger: Logger,
+    private readonly monitor?: RedisFallbackMonitor,
   ) {
     this.fanout = new LocalFanout(
       10_000,
@@ -41,7 +44,18 @@ export class RedisEventBus implements EventBus {
     const sent = new Promise<void>((resolve, reject) =>
       setImmediate(() => {
         this.outgoing.delete(name);
-        this.publisher.publish(this.channel(name), JSON.stringify(payloads)).then(() => resolve(), reject);
+        this.publisher.publish(this.channel(name), JSON.stringify(payloads)).then(
+          () => {
+            this.monitor?.recovered('events');
+            resolve();
+          },
+          (err) => {
+            if (!this.monitor) return reject(err);
+            this.monitor.fellBack('events', err);
+            for (const payload of payloads) this.fanout.emit(name, payload);
+            resolve();
+          },
+        );
       }),
     );
     this.outgoing.set(name, { payloads, sent });

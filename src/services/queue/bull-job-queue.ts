@@ -113,6 +113,10 @@ export class BullJobQueue implements JobQueue {
     };
   }
 
+  isAvailable(): boolean {
+    return this.connection.status === 'ready';
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));

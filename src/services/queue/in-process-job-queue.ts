@@ -70,6 +70,10 @@ export class InProcessJobQueue implements JobQueue {
     return job ? { ...job.record } : null;
   }
 
+  isAvailable(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

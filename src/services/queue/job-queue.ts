@@ -50,6 +50,8 @@ export interface JobQueue {
   enqueueMany<N extends QueueName>(name: N, jobs: Array<{ data: QueueJobs[N]; options?: EnqueueOptions }>): Promise<void>;
   process<N extends QueueName>(name: N, handler: JobHandler<QueueJobs[N]>, options?: ProcessOptions): void;
   getJob(name: QueueName, id: string): Promise<JobRecord | null>;
+  /** False while the queue's store cannot be reached: enqueued jobs would wait, and work that must not wait runs elsewhere. */
+  isAvailable(): boolean;
   /** Stops taking new jobs, lets running ones finish, releases connections. */
   close(): Promise<void>;
 }

@@ -11,10 +11,13 @@ export interface ComponentHealth {
 }
 
 export interface HealthReport {
-  status: 'ok' | 'degraded';
+  /** ok; degraded: an optional dependency is away and alerts still flow; down: what arrives cannot be stored. */
+  status: 'ok' | 'degraded' | 'down';
   mode: StorageMode;
   uptimeSeconds: number;
   components: ComponentHealth[];
+  /** What works differently while degraded, one line per part. */
+  degradations: string[];
 }
 
 export interface VersionInfo {
@@ -26,26 +29,40 @@ type Probe = (() => Promise<void>) | null;
 
 const packageVersion = packageJson.version;
 
+/** Probes run at most this often however many ask (the public health query, /readyz, load balancers). */
+const REPORT_TTL_MS = 1_000;
+
 /** Reports whether this process and what it depends on can serve. */
 export class SystemService {
   private readonly startedAt = Date.now();
+  private report: { at: number; value: Promise<HealthReport> } | null = null;
 
   constructor(
     private readonly mode: StorageMode,
     private readonly probes: { database: Probe; redis: Probe },
+    private readonly degradations: () => string[] = () => [],
   ) {}
 
   version(): VersionInfo {
     return { version: packageVersion, node: process.version };
   }
 
-  async health(): Promise<HealthReport> {
-    const components = await Promise.all([check('database', this.probes.database), check('redis', this.probes.redis)]);
+  health(): Promise<HealthReport> {
+    const now = Date.now();
+    if (!this.report || now - this.report.at >= REPORT_TTL_MS) this.report = { at: now, value: this.probe() };
+    return this.report.value;
+  }
+
+  private async probe(): Promise<HealthReport> {
+    const [database, redis] = await Promise.all([check('database', this.probes.database), check('redis', this.probes.redis)]);
+    const degradations = this.degradations();
+    if (redis.status === 'down' && degradations.length === 0) degradations.push('redis: does not answer; the alert path goes on without it as soon as it needs it');
     return {
-      status: components.some((c) => c.status === 'down') ? 'degraded' : 'ok',
+      status: database.status === 'down' ? 'down' : redis.status === 'down' || degradations.length > 0 ? 'degraded' : 'ok',
       mode: this.mode,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      components,
+      components: [database, redis],
+      degradations,
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { InProcessWindowStore, RedisWindowStore, type WindowStore } from '../../../src/services/gateway/window-store';
+import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore, type WindowStore } from '../../../src/services/gateway/window-store';
 import { connectRedis } from '../../../src/services/shared/redis';
 import { TEST_REDIS_URL } from '../../support/env';
 import { testRedisPrefix } from '../../support/redis';
@@ -14,9 +14,27 @@ describe.each([
       return { store: new RedisWindowStore(redis, prefix.prefix) as WindowStore, close: async () => (await redis.quit(), await prefix.cleanup()) };
     },
   ],
+  [
+    'Redis with a fallback, Redis answering',
+    async () => {
+      const prefix = testRedisPrefix();
+      const redis: Redis = connectRedis(TEST_REDIS_URL, 'window-test', { failFastMs: 1_000 });
+      // Until the connection is ready a fail-fast connection refuses commands (and the store falls back).
+      await new Promise((resolve) => redis.once('ready', resolve));
+      const store = new FallbackWindowStore(new RedisWindowStore(redis, prefix.prefix), { fellBack: (_use, err) => { throw err; }, recovered: () => {} });
+      return { store: store as WindowStore, close: async () => (await redis.quit(), await prefix.cleanup()) };
+    },
+  ],
+  [
+    'Redis with a fallback, Redis unreachable',
+    () => {
+      const redis: Redis = connectRedis('redis://127.0.0.1:1', 'window-test', { failFastMs: 100 });
+      return { store: new FallbackWindowStore(new RedisWindowStore(redis, 'unreachable'), { fellBack: () => {}, recovered: () => {} }) as WindowStore, close: async () => redis.disconnect() };
+    },
+  ],
 ])('window store contract: %s', (_name, make) => {
-  let harness: ReturnType<typeof make>;
-  beforeEach(() => (harness = make()));
+  let harness: Awaited<ReturnType<typeof make>>;
+  beforeEach(async () => (harness = await make()));
   afterEach(() => harness.close());
   const claim = async (key: string, owner: string, windowMs: number) => (await harness.store.claim([key], owner, windowMs))[0];
 
