@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isSensitiveKey } from './services/shared/sensitive';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -37,12 +38,47 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
 
+/** `role:cost` pairs, e.g. `anonymous:20,viewer:5000`; every built-in role must be there. */
+const costLimits = z.string().transform((text, ctx) => {
+  const limits: Record<string, number> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_.-]+):(\d+)$/.exec(pair);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `expected role:cost pairs, e.g. viewer:5000 (got "${pair}")` });
+      return z.NEVER;
+    }
+    limits[match[1]] = Number(match[2]);
+  }
+  const missing = ['anonymous', 'viewer', 'operator', 'admin'].filter((role) => limits[role] === undefined);
+  if (missing.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `missing ${missing.join(', ')}` });
+    return z.NEVER;
+  }
+  return limits;
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
       port: port.default(4000),
       bodyLimitBytes: positiveInt.default(1_048_576),
+      /** Open connections in all; more are dropped as they arrive. Keep it below the file-descriptor limit (ulimit -n). */
+      maxConnections: positiveInt.default(10_000),
+      /** Open connections from one address (a proxy counts as one). */
+      maxConnectionsPerIp: positiveInt.default(512),
+      /** A client must send a request's headers within this. */
+      headersTimeoutMs: positiveInt.default(10_000),
+      /** A client must send a whole request within this. */
+      requestTimeoutMs: positiveInt.default(60_000),
+      /** graphql-ws connections in all, per client address and per caller (token). */
+      maxSubscriptionSockets: positiveInt.default(2_000),
+      maxSubscriptionSocketsPerIp: positiveInt.default(100),
+      maxSubscriptionSocketsPerCaller: positiveInt.default(20),
+      /** A graphql-ws connection with no operation running for this long is closed. */
+      subscriptionIdleMs: positiveInt.default(60_000),
+      /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs or loopback, linklocal, uniquelocal). */
+      trustProxy: z.string().default('loopback, linklocal, uniquelocal'),
       /** Header whose value becomes the request id when a proxy sets one. */
       requestIdHeader: z.string().default('x-request-id'),
       /** How Alertmanager reaches this server (written into rendered configs); default http://localhost:<port>. */
@@ -93,6 +129,20 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxDepth: positiveInt.max(100).default(12),
       introspection: flexibleBoolean.default(true),
+      maxAliases: positiveInt.max(1_000).default(15),
+      maxRootFields: positiveInt.max(1_000).default(10),
+      /** Parsing stops past this many tokens: a document's size costs nothing more than this. */
+      maxTokens: positiveInt.default(5_000),
+      /** Resolvers that have not started by then do not run; the answer carries TIMEOUT errors for them. */
+      timeoutMs: positiveInt.default(10_000),
+      /** Most an operation may cost, per role; `anonymous` is the public surface (health, version). */
+      costLimits: costLimits.prefault('anonymous:20,viewer:5000,operator:10000,admin:20000'),
+      /** Cost a caller (token, or address when anonymous) may spend per minute, across operations. */
+      costPerMinute: positiveInt.default(100_000),
+      /** GraphQL requests and subscriptions one client address may start per minute. */
+      requestsPerMinutePerIp: positiveInt.default(1_200),
+      /** Operations one caller may have running at once. */
+      maxConcurrentPerCaller: positiveInt.max(1_000).default(4),
     })
     .prefault({}),
   workers: z
@@ -185,6 +235,15 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'HOST', path: 'server.host', description: 'Interface to listen on' },
   { env: 'PORT', path: 'server.port', description: 'HTTP port for GraphQL, subscriptions and the plain routes (0 = any free port)' },
   { env: 'PUBLIC_URL', path: 'server.publicUrl', description: 'URL at which Alertmanager reaches this server, used in rendered configs (default http://localhost:PORT)' },
+  { env: 'MAX_CONNECTIONS', path: 'server.maxConnections', description: 'Open connections in all (keep below `ulimit -n`); more are dropped as they arrive' },
+  { env: 'MAX_CONNECTIONS_PER_IP', path: 'server.maxConnectionsPerIp', description: 'Open connections from one address; more are dropped as they arrive' },
+  { env: 'HEADERS_TIMEOUT_MS', path: 'server.headersTimeoutMs', description: "Time a client has to send a request's headers" },
+  { env: 'REQUEST_TIMEOUT_MS', path: 'server.requestTimeoutMs', description: 'Time a client has to send a whole request' },
+  { env: 'WS_MAX_CONNECTIONS', path: 'server.maxSubscriptionSockets', description: 'graphql-ws connections in all' },
+  { env: 'WS_MAX_CONNECTIONS_PER_IP', path: 'server.maxSubscriptionSocketsPerIp', description: 'graphql-ws connections from one client address' },
+  { env: 'WS_MAX_CONNECTIONS_PER_CALLER', path: 'server.maxSubscriptionSocketsPerCaller', description: 'graphql-ws connections of one caller (token)' },
+  { env: 'WS_IDLE_TIMEOUT_MS', path: 'server.subscriptionIdleMs', description: 'A graphql-ws connection with no operation running for this long is closed' },
+  { env: 'TRUST_PROXY', path: 'server.trustProxy', description: 'Proxies whose X-Forwarded-For is believed for client addresses (addresses, CIDRs, or loopback, linklocal, uniquelocal)' },
   { env: 'BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', description: 'Largest accepted request body' },
   { env: 'DATABASE_URL', path: 'database.url', description: 'PostgreSQL URL; unset = embedded PGlite' },
   { env: 'DATA_DIR', path: 'database.dataDir', description: 'Directory of the embedded database' },
@@ -204,6 +263,14 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'FLAGS_BOOTSTRAP_FILE', path: 'flags.bootstrapFile', description: 'Local flag values used without Unleash (hot-reloaded)' },
   { env: 'GRAPHQL_MAX_DEPTH', path: 'graphql.maxDepth', description: 'Deepest accepted GraphQL selection' },
   { env: 'GRAPHQL_INTROSPECTION', path: 'graphql.introspection', description: 'Allow schema introspection' },
+  { env: 'GRAPHQL_MAX_ALIASES', path: 'graphql.maxAliases', description: 'Most aliases in one operation' },
+  { env: 'GRAPHQL_MAX_ROOT_FIELDS', path: 'graphql.maxRootFields', description: 'Most top-level fields in one operation' },
+  { env: 'GRAPHQL_MAX_TOKENS', path: 'graphql.maxTokens', description: 'Most tokens in one GraphQL document (parsing stops there)' },
+  { env: 'GRAPHQL_TIMEOUT_MS', path: 'graphql.timeoutMs', description: 'Time limit of one operation: resolvers not started by then answer TIMEOUT' },
+  { env: 'GRAPHQL_COST_LIMITS', path: 'graphql.costLimits', description: 'Most one operation may cost, per role (`role:cost,…`; `anonymous` is the public surface)' },
+  { env: 'GRAPHQL_COST_PER_MINUTE', path: 'graphql.costPerMinute', description: 'Cost one caller (token, or address when anonymous) may spend per minute' },
+  { env: 'GRAPHQL_REQUESTS_PER_MINUTE_PER_IP', path: 'graphql.requestsPerMinutePerIp', description: 'GraphQL requests and subscriptions one client address may start per minute' },
+  { env: 'GRAPHQL_MAX_CONCURRENT', path: 'graphql.maxConcurrentPerCaller', description: 'Operations one caller may have running at once' },
   { env: 'WORKERS_IN_PROCESS', path: 'workers.inProcess', description: 'Run queue workers inside `serve`' },
   { env: 'ENCRYPTION_KEY', path: 'security.encryptionKey', description: 'Key sealing channel secrets (32 bytes base64); required with DATABASE_URL' },
   { env: 'ENCRYPTION_KEY_ID', path: 'security.encryptionKeyId', description: 'Id stored with each sealed secret, for key rotation' },
@@ -283,11 +350,9 @@ function readConfigFile(file: string): Tree {
   return parsed as Tree;
 }
 
-const SENSITIVE_KEY = /secret|token|password|url|encryptionKey$|Keys$/i;
-
-/** Echoes the rejected value so the user sees what was read, except for keys that may hold credentials. */
+/** Echoes the rejected value so the user sees what was read, except for keys that may hold credentials (URLs included). */
 function describeValue(path: string, raw: Tree): string {
-  if (!path || SENSITIVE_KEY.test(path)) return '';
+  if (!path || isSensitiveKey(path) || /url$/i.test(path)) return '';
   let node: unknown = raw;
   for (const key of path.split('.')) node = node && typeof node === 'object' ? (node as Tree)[key] : undefined;
   return node === undefined || typeof node === 'object' ? '' : ` (got ${JSON.stringify(node)})`;

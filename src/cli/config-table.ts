@@ -6,7 +6,9 @@ export function configTableMarkdown(): string {
   const rows = ENVIRONMENT_VARIABLES.map(({ env, path, description }) => {
     const [section, key] = path.split('.');
     const value = defaults[section]?.[key];
-    const shown = value === undefined ? '—' : `\`${String(value)}\``;
+    // Values parsed from `key:value` lists are shown as they are written.
+    const text = value !== null && typeof value === 'object' ? Object.entries(value).map(([k, v]) => `${k}:${String(v)}`).join(',') : String(value);
+    const shown = value === undefined ? '—' : `\`${text}\``;
     return `| \`${env}\` | \`${path}\` | ${shown} | ${description} |`;
   });
   return ['| Variable | YAML key | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');

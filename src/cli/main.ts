@@ -12,6 +12,7 @@ import { createServices, type Services } from '../services';
 import { createLogger } from '../services/observability/logger';
 import { CLI_PRINCIPAL } from '../services/security/principal';
 import { configTableMarkdown } from './config-table';
+import { redactSettings } from '../services/shared/sensitive';
 import { serve } from './serve';
 import { checkRuleFiles } from './rules-check';
 import { runSidecar, type SidecarFlags } from '../sidecar/sidecar-command';
@@ -178,11 +179,7 @@ program
   .command('config')
   .description('Validate the configuration and print it with secrets hidden')
   .action(() => {
-    const config = readConfig();
-    const hidden = JSON.parse(JSON.stringify(config), (key, value) =>
-      /secret|token|url/i.test(key) && typeof value === 'string' ? '[set]' : value,
-    );
-    console.log(JSON.stringify(hidden, null, 2));
+    console.log(JSON.stringify(redactSettings(readConfig()), null, 2));
   });
 
 const rules = program.command('rules').description('Prometheus rule files');

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'UPSTREAM'
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export interface FieldIssue {

@@ -7,5 +7,6 @@ export * from './forbidden.error';
 export * from './payload-too-large.error';
 export * from './rate-limited.error';
 export * from './upstream.error';
+export * from './timeout.error';
 export * from './internal.error';
 export * from './zod-issues';

@@ -4,4 +4,12 @@ import { AppError } from './app-error';
 export class RateLimitedError extends AppError {
   readonly code = 'RATE_LIMITED' as const;
   readonly httpStatus = 429;
+
+  /** `retryAfterSeconds` is answered as Retry-After (and `extensions.retryAfterSeconds`). */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+  }
 }

@@ -8,6 +8,10 @@ export interface GraphQLContext {
   requestId: string;
   principal: Principal | null;
   logger: Logger;
+  /** The client's address (behind trusted proxies: the forwarded one), for limits and the audit trail. */
+  clientIp: string;
+  /** Epoch ms past which no further resolver starts; unset for subscriptions. */
+  deadline?: number;
 }
 
 export function actorFrom(context: GraphQLContext): Actor {

@@ -22,7 +22,9 @@ const PASS_THROUGH_CODES = new Set([
  */
 export function createErrorFormatter(logger: Logger, onCode: (code: string) => void = () => {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // Errors raised before execution (admission, limits) arrive wrapped in a GraphQLError of their own.
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
     if (original instanceof AppError) {
       onCode(original.code);
       return {

@@ -3,25 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { RequestContext } from '@mikro-orm/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import {
-  execute,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  subscribe,
-  validate,
-  type ExecutionArgs,
-  type GraphQLSchema,
-  type ValidationRule,
-} from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { UnauthenticatedError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { createErrorFormatter } from '../graphql/format-error';
+import { operationLimitRules, parseOptions } from '../graphql/limits';
+import { operationGuardPlugin } from '../graphql/operation-guard';
 import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
@@ -31,6 +18,9 @@ import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
 import { analysisRoutes } from './analysis.routes';
 import { requestContext } from './request-context';
+import { clientAddress } from './client-address';
+import { guardConnections } from './connection-guard';
+import { serveSubscriptions } from './graphql-ws';
 
 export const GRAPHQL_PATH = '/graphql';
 const KNOWN_ROUTES = new Set([GRAPHQL_PATH, '/healthz', '/readyz', '/metrics', ALERTMANAGER_WEBHOOK_PATH]);
@@ -50,14 +40,15 @@ declare module 'express-serve-static-core' {
 
 /** Serves GraphQL (HTTP and graphql-ws on one path) and the operational routes on one port. */
 export async function startServer(services: Services, port = services.config.server.port): Promise<RunningServer> {
-  const { config, logger, metrics, auth } = services;
+  const { config, logger, metrics, auth, requestLimits } = services;
   const schema = await buildAppSchema(services);
-  const depthRule = depthLimitRule(config.graphql.maxDepth);
+  const rules = operationLimitRules(config.graphql);
   const formatError = createErrorFormatter(logger, (code) => metrics.graphqlErrors.inc({ code }));
+  const addresses = clientAddress(config.server.trustProxy);
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', addresses.trust);
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
   app.use(opsRoutes(services.system, metrics));
@@ -82,20 +73,22 @@ export async function startServer(services: Services, port = services.config.ser
     if (target) void webhook.handle(req, res, target);
     else app(req, res);
   });
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.server.bodyLimitBytes });
-  const wsCleanup = serveSubscriptions(services, schema, wsServer, depthRule, formatError);
+  guardConnections(httpServer, config.server, logger);
+  const subscriptions = serveSubscriptions(httpServer, GRAPHQL_PATH, { services, schema, rules, formatError, limits: requestLimits, clientAddress: addresses.of });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.graphql.introspection,
-    validationRules: [depthRule],
+    validationRules: rules,
+    parseOptions: parseOptions(config.graphql),
     includeStacktraceInErrorResponses: false,
     // The CLI owns shutdown (HTTP, then workers, then storage); Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
+      { serverWillStart: async () => ({ drainServer: async () => void (await subscriptions.dispose()) }) },
+      operationGuardPlugin(schema, requestLimits),
       operationMetrics(services),
     ],
   });
@@ -103,6 +96,8 @@ export async function startServer(services: Services, port = services.config.ser
 
   app.use(
     GRAPHQL_PATH,
+    // Counted per client address before the body is even read.
+    (req: Request, _res: Response, next: NextFunction) => void requestLimits.admitRequest(req.ip ?? 'unknown').then(() => next(), next),
     express.json({ limit: config.server.bodyLimitBytes }),
     ormContext(services),
     async (req: Request, _res: Response, next: NextFunction) => {
@@ -114,7 +109,13 @@ export async function startServer(services: Services, port = services.config.ser
       }
     },
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ requestId: req.id, principal: req.principal, logger: req.log }),
+      context: async ({ req }) => ({
+        requestId: req.id,
+        principal: req.principal,
+        logger: req.log,
+        clientIp: req.ip ?? 'unknown',
+        deadline: Date.now() + config.graphql.timeoutMs,
+      }),
     }),
   );
   app.use(notFoundHandler);
@@ -135,103 +136,10 @@ export async function startServer(services: Services, port = services.config.ser
     httpServer,
     stop: async () => {
       await apollo.stop();
-      wsServer.close();
+      subscriptions.close();
       webhook.close();
     },
   };
-}
-
-type WsExtra = { principal: Principal | null };
-
-/** graphql-ws on the same path: the same schema, auth, depth limit and error formatting as HTTP. */
-function serveSubscriptions(
-  services: Services,
-  schema: GraphQLSchema,
-  wsServer: WebSocketServer,
-  depthRule: ValidationRule,
-  formatError: ReturnType<typeof createErrorFormatter>,
-) {
-  const { auth, logger, storage } = services;
-  // graphql-ws insists on GraphQLError instances, so the formatted message and code are put back into one.
-  const format = (errors: readonly GraphQLError[]): GraphQLError[] =>
-    errors.map((error) => {
-      const formatted = formatError(error.toJSON(), error);
-      return new GraphQLError(formatted.message, {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        extensions: formatted.extensions,
-      });
-    });
-  const withOrmContext = <T>(fn: () => T): T => RequestContext.create(storage.orm.em, fn);
-
-  return useServer<Record<string, unknown> | undefined, WsExtra>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const header = params.authorization ?? params.Authorization;
-        try {
-          ctx.extra.principal = await withOrmContext(() => auth.authenticate(typeof header === 'string' ? header : undefined));
-          return true;
-        } catch (err) {
-          if (err instanceof UnauthenticatedError) return false;
-          logger.error({ err }, 'graphql-ws connection check failed');
-          return false;
-        }
-      },
-      onSubscribe: (ctx, _id, payload) => {
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return format([err as GraphQLError]);
-        }
-        const errors = validate(schema, document, [...specifiedRules, depthRule]);
-        if (errors.length > 0) return format(errors);
-        const requestId = `ws-${crypto.randomUUID()}`;
-        const contextValue: GraphQLContext = {
-          requestId,
-          principal: ctx.extra.principal ?? null,
-          logger: logger.child({ requestId }),
-        };
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
-        return args;
-      },
-      execute: (args) => withOrmContext(() => execute(args)),
-      subscribe: (args) => withOrmContext(() => subscribe(args)),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!('errors' in result) || !result.errors) return result;
-        return { ...result, errors: format(result.errors) };
-      },
-      onError: (_ctx, _id, _payload, errors) => format(errors),
-    },
-    wsServer,
-  );
-}
-
-/**
- * graphql-armor's depth rule, made to report like every other validation rule: by default it
- * throws, which Apollo would answer as an internal error.
- */
-function depthLimitRule(maxDepth: number): ValidationRule {
-  return maxDepthRule({
-    n: maxDepth,
-    ignoreIntrospection: true,
-    flattenFragments: true,
-    propagateOnRejection: false,
-    onReject: [
-      (context, error) =>
-        context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
-    ],
-  }) as unknown as ValidationRule;
 }
 
 /** One entity-manager context per request, for routes that reach the database. */

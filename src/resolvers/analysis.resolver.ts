@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Re
 import { ANALYSIS_STATUSES, type AlertAnalysisEntity, type AnalysisStatus } from '../entities/analysis/alert-analysis.entity';
 import type { AnalysisProviderEntity } from '../entities/analysis/analysis-provider.entity';
 import { BadUserInputError } from '../errors';
+import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import {
   AnalysesArgs,
@@ -116,7 +117,7 @@ export class AnalysisResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => [AnalysisType], { name: 'analyses', description: 'Analyses of this alert' })
+  @FieldResolver(() => [AnalysisType], { complexity: COST.RESOLVED_FIELD, name: 'analyses', description: 'Analyses of this alert' })
   async recordAnalyses(@Root() record: AlertRecordType): Promise<AnalysisType[]> {
     return (await this.analysisService.list({ recordId: record.id }, { limit: 20, offset: 0, order: 'desc' })).items.map(toAnalysisType);
   }

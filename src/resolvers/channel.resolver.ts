@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChannelGroupEntity } from '../entities/channels/channel-group.entity';
 import type { DeliveryAttemptEntity } from '../entities/channels/delivery-attempt.entity';
+import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toRoleName } from '../schema/common/enums';
 import { toPageRequest } from '../schema/common/page.args';
@@ -123,7 +124,7 @@ export class ChannelResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => ChannelHealthType, { description: 'Success rate and latency over the health window' })
+  @FieldResolver(() => ChannelHealthType, { complexity: COST.RESOLVED_FIELD, description: 'Success rate and latency over the health window' })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
     return this.healthOf(channel.id);
   }
@@ -162,7 +163,7 @@ export class ChannelResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => DeliveryType, { description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
+  @Mutation(() => DeliveryType, { complexity: COST.REMOTE_CALL, description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
   async testChannel(@Arg('id', () => ID) id: string): Promise<DeliveryType> {
     const channel = await this.channelService.get(id);
     const delivery = await this.deliveryService.deliver(id, testMessage(channel.entity.name), { source: 'test', maxAttempts: 1 });
@@ -208,7 +209,7 @@ export class DeliveryResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => [DeliveryAttemptType], { description: 'Every attempt, oldest first' })
+  @FieldResolver(() => [DeliveryAttemptType], { complexity: COST.RESOLVED_FIELD, description: 'Every attempt, oldest first' })
   async attemptLog(@Root() delivery: DeliveryType): Promise<DeliveryAttemptType[]> {
     return (await this.records.attemptsOf(delivery.id)).map(toAttemptType);
   }

@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Re
 import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.entity';
 import type { SyncStatusEntity } from '../entities/clusters/sync-status.entity';
+import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
@@ -123,31 +124,31 @@ export class ClusterResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => [ReplicaHealthType], { description: 'The latest check of each replica (replicas not checked recently are absent)' })
+  @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'The latest check of each replica (replicas not checked recently are absent)' })
   async replicas(@Root() cluster: ClusterType): Promise<ReplicaHealthType[]> {
     return (await this.health.latest(cluster.id)).map(toReplicaHealth);
   }
 
   @Authorized()
-  @FieldResolver(() => [ReplicaHealthType], { description: 'Past checks, newest first' })
+  @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'Past checks, newest first' })
   async healthHistory(@Root() cluster: ClusterType, @Arg('limit', () => Int, { defaultValue: 100 }) limit: number): Promise<ReplicaHealthType[]> {
     return (await this.health.history(cluster.id, Math.min(Math.max(limit, 1), 1000))).map(toReplicaHealth);
   }
 
   @Authorized('operator')
-  @FieldResolver(() => ClusterConfigVersionType, { description: 'The config its sidecars should apply (contains the webhook token: operator role)' })
+  @FieldResolver(() => ClusterConfigVersionType, { complexity: COST.RESOLVED_FIELD, description: 'The config its sidecars should apply (contains the webhook token: operator role)' })
   async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
     return this.clusterService.desiredConfig(cluster.id);
   }
 
   @Authorized('operator')
-  @FieldResolver(() => ClusterConfigVersionPageType, { description: 'Every rendered version, newest first by default' })
+  @FieldResolver(() => ClusterConfigVersionPageType, { complexity: COST.RESOLVED_FIELD, description: 'Every rendered version, newest first by default' })
   async configVersions(@Root() cluster: ClusterType, @Args() page: PageArgs): Promise<ClusterConfigVersionPageType> {
     return this.clusterService.versions(cluster.id, toPageRequest(page));
   }
 
   @Authorized()
-  @FieldResolver(() => ClusterSyncType, { description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied' })
+  @FieldResolver(() => ClusterSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied' })
   async sync(@Root() cluster: ClusterType): Promise<ClusterSyncType> {
     const desired = await this.clusterService.desiredConfig(cluster.id);
     const instances = await this.clusterService.syncStatuses(cluster.id, 'alertmanager');
@@ -155,7 +156,7 @@ export class ClusterResolver {
   }
 
   @Authorized()
-  @Query(() => AlertmanagerStatusType, { description: "A healthy replica's /api/v2/status (fails over to the next replica)" })
+  @Query(() => AlertmanagerStatusType, { complexity: COST.REMOTE_CALL, description: "A healthy replica's /api/v2/status (fails over to the next replica)" })
   async alertmanagerStatus(@Arg('clusterId', () => ID) clusterId: string): Promise<AlertmanagerStatusType> {
     const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(await this.clusterService.get(clusterId), '/api/v2/status');
     return {
@@ -169,7 +170,7 @@ export class ClusterResolver {
   }
 
   @Authorized()
-  @Query(() => SilenceListType, { description: 'Silences of a cluster, from a healthy replica' })
+  @Query(() => SilenceListType, { complexity: COST.REMOTE_CALL, description: 'Silences of a cluster, from a healthy replica' })
   async clusterSilences(@Arg('clusterId', () => ID) clusterId: string): Promise<SilenceListType> {
     const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(await this.clusterService.get(clusterId), '/api/v2/silences');
     return {
@@ -187,7 +188,7 @@ export class ClusterResolver {
   }
 
   @Authorized()
-  @Query(() => ClusterAlertListType, { description: 'Alerts the cluster holds now, from a healthy replica' })
+  @Query(() => ClusterAlertListType, { complexity: COST.REMOTE_CALL, description: 'Alerts the cluster holds now, from a healthy replica' })
   async clusterAlerts(@Arg('clusterId', () => ID) clusterId: string): Promise<ClusterAlertListType> {
     const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(await this.clusterService.get(clusterId), '/api/v2/alerts');
     return {

@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { stringify } from 'yaml';
 import type { RuleGroupVersionEntity } from '../entities/rules/rule-group-version.entity';
 import type { RuleGroupEntity } from '../entities/rules/rule-group.entity';
+import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { ClusterType } from '../schema/clusters/cluster.type';
 import { ClusterRuleFileType, CreateRuleGroupInput, ImportRuleFileInput, RuleGroupType, RuleGroupVersionType, RuleSyncType, UpdateRuleGroupInput } from '../schema/rules/rule.type';
@@ -117,7 +118,7 @@ export class RuleResolver {
   }
 
   @Authorized()
-  @FieldResolver(() => RuleSyncType, { description: 'The rule file: desired against what each Prometheus sidecar applied' })
+  @FieldResolver(() => RuleSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The rule file: desired against what each Prometheus sidecar applied' })
   async ruleSync(@Root() cluster: ClusterType): Promise<RuleSyncType> {
     const file = await this.rules.ruleFileFor(cluster);
     const instances = await this.clusters.syncStatuses(cluster.id, 'prometheus');

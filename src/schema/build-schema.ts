@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../graphql/auth-checker';
+import { deadlineMiddleware } from '../graphql/operation-guard';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
@@ -57,6 +58,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     resolvers: [...RESOLVER_CLASSES],
     authChecker,
     authMode: 'error',
+    globalMiddlewares: [deadlineMiddleware],
     validate: false,
     pubSub: services ? pubSubOver(services.events) : unwired,
     container: {

@@ -27,6 +27,7 @@ import { ApiTokenService } from './security/api-token.service';
 import { AuditRepository } from './security/audit.repository';
 import { AuditService } from './security/audit.service';
 import { AuthService } from './security/auth.service';
+import { RequestLimits } from './security/request-limits';
 import { connectRedis, pingRedis } from './shared/redis';
 import { AlertmanagerClient } from './clusters/alertmanager-client';
 import { ClusterHealthService } from './clusters/cluster-health.service';
@@ -63,6 +64,8 @@ export interface Services {
   queue: JobQueue;
   flags: FlagService;
   auth: AuthService;
+  /** GraphQL's rate, cost and concurrency limits per caller and client address. */
+  requestLimits: RequestLimits;
   audit: AuditService;
   apiTokens: ApiTokenService;
   system: SystemService;
@@ -180,6 +183,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     queue,
     flags,
     auth: new AuthService(config.auth, tokenRepository),
+    requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix),
     audit,
     apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' })),
     system,

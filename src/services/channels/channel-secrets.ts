@@ -1,6 +1,5 @@
+import { maskValue } from '../security/masking';
 import type { SecretBox, SealedSecret } from '../security/secret-box';
-
-export const MASK = '••••••';
 
 function context(channelId: string, field: string): string {
   return `channel:${channelId}:${field}`;
@@ -24,18 +23,6 @@ export function sealSecrets(
 
 export function openSecrets(box: SecretBox, channelId: string, secrets: Record<string, SealedSecret>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(secrets).map(([key, sealed]) => [key, JSON.parse(box.open(sealed, context(channelId, key)))]));
-}
-
-/** Enough of a secret URL to recognise it (scheme and host), never the token in its path or query. */
-function maskValue(value: unknown): unknown {
-  if (typeof value === 'string' && /^https?:\/\//.test(value)) {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}/${MASK}`;
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.fromEntries(Object.keys(value).map((k) => [k, MASK]));
-  }
-  return MASK;
 }
 
 /** The config as clients see it: public fields as stored, secret fields masked. */

@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../../config';
+import { RateLimitedError } from '../../errors';
+import type { Principal } from './principal';
+
+/** Who is asking, for limits: the token when there is one, else the client's address. */
+export interface Caller {
+  principal: Principal | null;
+  ip: string;
+}
+
+function callerKey({ principal, ip }: Caller): string {
+  return principal ? `${principal.kind}:${principal.id}` : `ip:${ip}`;
+}
+
+/** Rate limits in Redis when there is one (every replica shares them), in the process otherwise or while Redis is away. */
+function limiter(redis: Redis | null, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration: durationSeconds });
+  if (!redis) return memory;
+  return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: durationSeconds, insuranceLimiter: memory });
+}
+
+/**
+ * What a GraphQL caller may do: requests per client address, cost per operation (by role) and per
+ * minute (by caller), and operations at once (by caller). Over a limit is RATE_LIMITED with the
+ * time after which to try again; over the per-operation cost is a query to make smaller.
+ */
+export class RequestLimits {
+  private readonly perIp: RateLimiterAbstract;
+  private readonly costPerCaller: RateLimiterAbstract;
+  private readonly running = new Map<string, number>();
+
+  constructor(
+    private readonly settings: Config['graphql'],
+    redis: Redis | null,
+    keyPrefix: string,
+  ) {
+    this.perIp = limiter(redis, `${keyPrefix}:limits:ip`, settings.requestsPerMinutePerIp, 60);
+    this.costPerCaller = limiter(redis, `${keyPrefix}:limits:cost`, settings.costPerMinute, 60);
+  }
+
+  /** Every GraphQL request and subscription counts against its client address. */
+  async admitRequest(ip: string): Promise<void> {
+    await consume(this.perIp, ip, 1, `more than ${this.settings.requestsPerMinutePerIp} GraphQL requests a minute from ${ip}`);
+  }
+
+  /** The most one operation may cost for this caller: the role's limit (custom roles without one have the viewer's). */
+  costLimit(principal: Principal | null): number {
+    const limits = this.settings.costLimits;
+    if (!principal) return limits.anonymous;
+    return limits[principal.role] ?? limits.viewer;
+  }
+
+  /**
+   * Spends an operation's cost from the caller's budget for the minute and takes one of its
+   * running slots; call the returned function when the operation ends.
+   */
+  async admitOperation(caller: Caller, cost: number): Promise<() => void> {
+    const key = callerKey(caller);
+    const running = this.running.get(key) ?? 0;
+    if (running >= this.settings.maxConcurrentPerCaller) throw new RateLimitedError(`${running} operations of this caller are running already; at most ${this.settings.maxConcurrentPerCaller} at once`, 1);
+    if (cost > 0) await consume(this.costPerCaller, key, cost, `this caller has spent its GraphQL budget of ${this.settings.costPerMinute} a minute`);
+    this.running.set(key, running + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    };
+  }
+}
+
+async function consume(limiterOf: RateLimiterAbstract, key: string, points: number, message: string): Promise<void> {
+  try {
+    await limiterOf.consume(key, points);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw new RateLimitedError(message, Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+    // The store failed and had no insurance: limits are a guard, not a reason to refuse.
+  }
+}
