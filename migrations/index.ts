@@ -6,6 +6,7 @@ import { Migration20261125120000_clusters } from './Migration20261125120000_clus
 import { Migration20261125130000_rules } from './Migration20261125130000_rules';
 import { Migration20261125140000_analysis } from './Migration20261125140000_analysis';
 import { Migration20261129000000_webhook_input } from './Migration20261129000000_webhook_input';
+import { Migration20261129010000_sealed_secrets } from './Migration20261129010000_sealed_secrets';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125130000_rules', class: Migration20261125130000_rules },
   { name: 'Migration20261125140000_analysis', class: Migration20261125140000_analysis },
   { name: 'Migration20261129000000_webhook_input', class: Migration20261129000000_webhook_input },
+  { name: 'Migration20261129010000_sealed_secrets', class: Migration20261129010000_sealed_secrets },
 ];

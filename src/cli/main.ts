@@ -13,6 +13,7 @@ import { createLogger } from '../services/observability/logger';
 import { CLI_PRINCIPAL } from '../services/security/principal';
 import { configTableMarkdown } from './config-table';
 import { redactSettings } from '../services/shared/sensitive';
+import { resealAll } from '../services/security/reseal';
 import { serve } from './serve';
 import { checkRuleFiles } from './rules-check';
 import { runSidecar, type SidecarFlags } from '../sidecar/sidecar-command';
@@ -149,6 +150,19 @@ token
     withServices(async ({ apiTokens }) => {
       await apiTokens.revoke(id, { principal: CLI_PRINCIPAL });
       console.log(`revoked ${id}`);
+    }),
+  );
+
+program
+  .command('secrets')
+  .description('Secrets sealed at rest')
+  .command('reseal')
+  .description('Seal every stored secret again with the current encryption key (after a rotation), and seal what older releases kept in clear')
+  .action(() =>
+    withServices(async (services) => {
+      await services.migrations.up();
+      const counts = await resealAll(services, services.audit, { principal: CLI_PRINCIPAL });
+      console.log(`resealed: ${counts.channels} channels, ${counts.analysisProviders} analysis providers, ${counts.clusters} clusters, ${counts.configVersions} config versions`);
     }),
   );
 

@@ -19,11 +19,11 @@ import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { AnalysisService, ProviderInput } from '../services/analysis/analysis.service';
 import type { AnalysisEvent } from '../services/pubsub/event-map';
 
-const toProviderType = (p: AnalysisProviderEntity): AnalysisProviderType => ({
+const toProviderType = (p: AnalysisProviderEntity, config: Record<string, unknown>): AnalysisProviderType => ({
   id: p.id,
   name: p.name,
   type: p.type,
-  config: p.config,
+  config,
   secretSet: Boolean(p.secret),
   rateLimitPerMinute: p.rateLimitPerMinute,
   timeoutMs: p.timeoutMs,
@@ -74,19 +74,21 @@ export class AnalysisResolver {
   @Authorized()
   @Query(() => [AnalysisProviderType])
   async analysisProviders(): Promise<AnalysisProviderType[]> {
-    return (await this.analysisService.listProviders()).map(toProviderType);
+    return (await this.analysisService.listProviders()).map((p) => toProviderType(p, this.analysisService.maskedSettings(p)));
   }
 
   @Authorized('admin')
   @Mutation(() => AnalysisProviderType)
   async createAnalysisProvider(@Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
-    return toProviderType(await this.analysisService.saveProvider(null, { ...input } as ProviderInput, actorFrom(context)));
+    const provider = await this.analysisService.saveProvider(null, { ...input } as ProviderInput, actorFrom(context));
+    return toProviderType(provider, this.analysisService.maskedSettings(provider));
   }
 
   @Authorized('admin')
   @Mutation(() => AnalysisProviderType, { description: 'Replaces the settings; the secret is kept when omitted' })
   async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
-    return toProviderType(await this.analysisService.saveProvider(id, { ...input } as ProviderInput, actorFrom(context)));
+    const provider = await this.analysisService.saveProvider(id, { ...input } as ProviderInput, actorFrom(context));
+    return toProviderType(provider, this.analysisService.maskedSettings(provider));
   }
 
   @Authorized('admin')

@@ -24,7 +24,8 @@ import {
 } from '../schema/clusters/cluster.type';
 import type { AlertmanagerClient } from '../services/clusters/alertmanager-client';
 import type { ClusterHealthService } from '../services/clusters/cluster-health.service';
-import type { ClusterCredentials, ClusterService } from '../services/clusters/cluster.service';
+import type { ClusterCredentials, ClusterService, ConfigVersionView } from '../services/clusters/cluster.service';
+import { maskConfigSecrets } from '../services/clusters/config-secrets';
 import type { ClusterHealthEvent, ClusterSyncEvent } from '../services/pubsub/event-map';
 
 export const toSyncInstance = (s: SyncStatusEntity, desiredHash: string): SyncInstanceType => ({
@@ -36,6 +37,12 @@ export const toSyncInstance = (s: SyncStatusEntity, desiredHash: string): SyncIn
   lastError: s.lastError ?? null,
   lastErrorAt: s.lastErrorAt ?? null,
   reportedAt: s.reportedAt,
+});
+
+/** A rendered version as GraphQL shows it: secrets masked, the cluster's own (public) webhook URL kept. */
+const toVersionType = (version: ConfigVersionView, cluster: Pick<ClusterType, 'webhookUrl'>): ClusterConfigVersionType => ({
+  ...version,
+  content: maskConfigSecrets(version.content, [cluster.webhookUrl]),
 });
 
 const toReplicaHealth = (check: ReplicaCheckEntity): ReplicaHealthType => ({
@@ -136,15 +143,25 @@ export class ClusterResolver {
   }
 
   @Authorized('operator')
-  @FieldResolver(() => ClusterConfigVersionType, { complexity: COST.RESOLVED_FIELD, description: 'The config its sidecars should apply (contains the webhook token: operator role)' })
-  async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
-    return this.clusterService.desiredConfig(cluster.id);
+  @FieldResolver(() => String, {
+    complexity: COST.RESOLVED_FIELD,
+    description: "The user's part of alertmanager.yml (YAML), secrets masked; sending a masked value back keeps the stored one (operator role)",
+  })
+  async configTemplate(@Root() cluster: ClusterType): Promise<string> {
+    return maskConfigSecrets(this.clusterService.templateOf(await this.clusterService.get(cluster.id)));
   }
 
   @Authorized('operator')
-  @FieldResolver(() => ClusterConfigVersionPageType, { complexity: COST.RESOLVED_FIELD, description: 'Every rendered version, newest first by default' })
+  @FieldResolver(() => ClusterConfigVersionType, { complexity: COST.RESOLVED_FIELD, description: 'The config its sidecars should apply, secrets and the webhook token masked (operator role)' })
+  async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
+    return toVersionType(await this.clusterService.desiredConfig(cluster.id), cluster);
+  }
+
+  @Authorized('operator')
+  @FieldResolver(() => ClusterConfigVersionPageType, { complexity: COST.RESOLVED_FIELD, description: 'Every rendered version, newest first by default, secrets masked' })
   async configVersions(@Root() cluster: ClusterType, @Args() page: PageArgs): Promise<ClusterConfigVersionPageType> {
-    return this.clusterService.versions(cluster.id, toPageRequest(page));
+    const { items, total } = await this.clusterService.versions(cluster.id, toPageRequest(page));
+    return { items: items.map((v) => toVersionType(v, cluster)), total };
   }
 
   @Authorized()
@@ -165,7 +182,7 @@ export class ClusterResolver {
       uptime: new Date(body.uptime ?? 0),
       clusterStatus: body.cluster?.status ?? 'disabled',
       peers: body.cluster?.peers?.length ?? 0,
-      config: body.config?.original ?? '',
+      config: maskConfigSecrets(body.config?.original ?? ''),
     };
   }
 
@@ -233,7 +250,6 @@ export class ClusterResolver {
       alertmanagerUrls: cluster.alertmanagerUrls,
       prometheusUrls: cluster.prometheusUrls,
       syncIntervalSeconds: cluster.syncIntervalSeconds,
-      configTemplate: cluster.configTemplate,
       routes: cluster.routes,
       inhibitRules: cluster.inhibitRules,
       status: cluster.status,

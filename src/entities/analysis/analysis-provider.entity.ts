@@ -25,6 +25,10 @@ export class AnalysisProviderEntity {
   @Property({ type: 'json', nullable: true })
   secret?: SealedSecret | null;
 
+  /** Settings that are secrets of their own (an n8n webhook URL), sealed by name; `config` holds the rest. */
+  @Property({ type: 'json' })
+  secrets: Record<string, SealedSecret> = {};
+
   /** Calls per minute this provider may receive from one worker process. */
   @Property({ type: 'integer' })
   rateLimitPerMinute: number = 60;

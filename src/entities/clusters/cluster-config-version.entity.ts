@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { SealedSecret } from '../../services/security/secret-box';
 
 /** A rendered, validated alertmanager.yml; the newest version of a cluster is the one its sidecars apply. */
 @Entity({ tableName: 'cluster_config_version' })
@@ -18,8 +19,13 @@ export class ClusterConfigVersionEntity {
   @Property({ type: 'string', length: 64 })
   hash!: string;
 
-  @Property({ type: 'text' })
-  content!: string;
+  /** The file, sealed: it holds the webhook token and the template's secrets. */
+  @Property({ type: 'json', nullable: true })
+  contentSealed?: SealedSecret | null;
+
+  /** The file in clear, for versions written before they were sealed; null since. */
+  @Property({ type: 'text', nullable: true })
+  content?: string | null;
 
   @Property({ type: 'string', length: 200 })
   author!: string;

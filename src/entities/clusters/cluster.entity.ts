@@ -28,7 +28,14 @@ export class ClusterEntity {
   @Property({ type: 'integer' })
   syncIntervalSeconds: number = 30;
 
-  /** The user's part of alertmanager.yml (global, templates, receivers, route defaults …); AlertAgent adds its own. */
+  /**
+   * The user's part of alertmanager.yml (global, templates, receivers, route defaults …); AlertAgent
+   * adds its own. Sealed (it holds passwords and API keys); `configTemplate` is the clear text of
+   * rows written before templates were sealed, empty otherwise.
+   */
+  @Property({ type: 'json', nullable: true })
+  configTemplateSealed?: SealedSecret | null;
+
   @Property({ type: 'text' })
   configTemplate: string = '';
 

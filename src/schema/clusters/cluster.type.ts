@@ -111,9 +111,6 @@ export class ClusterType {
   @Field(() => Int)
   syncIntervalSeconds!: number;
 
-  @Field({ description: "The user's part of alertmanager.yml (YAML)" })
-  configTemplate!: string;
-
   @Field({ description: 'YAML list of routes placed first under the root route' })
   routes!: string;
 

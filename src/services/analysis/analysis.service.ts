@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
-import { AnalysisProviderEntity, PROVIDER_TYPES, type ProviderType } from '../../entities/analysis/analysis-provider.entity';
+import { AnalysisProviderEntity, PROVIDER_TYPES } from '../../entities/analysis/analysis-provider.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
-import { BadUserInputError, ConflictError, NotFoundError, parseInput, UnauthenticatedError, zodIssues } from '../../errors';
+import { ConflictError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
 import type { FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -25,15 +25,10 @@ import { N8nProvider, n8nConfigSchema } from './providers/n8n.provider';
 import { OpenAIProvider, openaiConfigSchema } from './providers/openai.provider';
 import { ProviderError, type AnalysisProvider, type ProviderOutcome } from './providers/provider';
 import { parseAnalysisAnswer } from './result-parser';
+import { ProviderSettings } from './provider-settings';
 
 export const ANALYSIS_CALLBACK_PATH = '/api/v1/analysis/callback';
 const CALLBACK_TOKEN_PREFIX = 'aac_';
-
-const CONFIG_SCHEMAS: Record<ProviderType, z.ZodType<Record<string, unknown>>> = {
-  n8n: n8nConfigSchema,
-  dify: difyConfigSchema,
-  openai: openaiConfigSchema,
-};
 
 const providerInput = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100),
@@ -85,6 +80,7 @@ export interface AnalysisTrend {
  */
 export class AnalysisService {
   private readonly backoff: BackoffPolicy;
+  private readonly providerSettings: ProviderSettings;
   /** Start times of recent calls per provider, for the per-minute limit of this process. */
   private readonly recentCalls = new Map<string, number[]>();
   private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), { maxBatch: 200, maxConcurrent: 1, lingerMs: 100 });
@@ -104,6 +100,7 @@ export class AnalysisService {
     private readonly logger: Logger,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
+    this.providerSettings = new ProviderSettings(secrets);
   }
 
   // ── providers ──────────────────────────────────────────────────────────────
@@ -120,10 +117,9 @@ export class AnalysisService {
 
   async saveProvider(id: string | null, input: ProviderInput, actor: Actor): Promise<AnalysisProviderEntity> {
     const parsed = parseInput(providerInput, input, 'input');
-    const checked = CONFIG_SCHEMAS[parsed.type].safeParse(parsed.config);
-    if (!checked.success) throw new BadUserInputError(`invalid ${parsed.type} provider config: ${zodIssues(checked.error, 'input.config').map((i) => `${i.field}: ${i.message}`).join('; ')}`, zodIssues(checked.error, 'input.config'));
     const provider = id ? await this.getProvider(id) : new AnalysisProviderEntity();
-    Object.assign(provider, { name: parsed.name, type: parsed.type, config: checked.data, rateLimitPerMinute: parsed.rateLimitPerMinute, timeoutMs: parsed.timeoutMs, enabled: parsed.enabled, updatedAt: new Date() });
+    this.providerSettings.apply(provider, parsed.type, parsed.config, id !== null);
+    Object.assign(provider, { name: parsed.name, type: parsed.type, rateLimitPerMinute: parsed.rateLimitPerMinute, timeoutMs: parsed.timeoutMs, enabled: parsed.enabled, updatedAt: new Date() });
     if (parsed.secret !== undefined) provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
     try {
       await this.audit.change(actor, async (record) => {
@@ -356,15 +352,29 @@ export class AnalysisService {
     return 0;
   }
 
+  /** A provider's settings as every reader sees them: secret fields masked. */
+  maskedSettings(provider: AnalysisProviderEntity): Record<string, unknown> {
+    return this.providerSettings.masked(provider);
+  }
+
+  /** Seals again what is in clear and everything with the current key; returns how many providers. */
+  async resealProviders(): Promise<number> {
+    const providers = await this.orm.em.find(AnalysisProviderEntity, {});
+    for (const provider of providers) this.providerSettings.reseal(provider);
+    await this.orm.em.flush();
+    return providers.length;
+  }
+
   private providerFor(provider: AnalysisProviderEntity): AnalysisProvider {
     const secret = provider.secret ? this.secrets.open(provider.secret, `analysis-provider:${provider.id}`) : null;
+    const config = this.providerSettings.open(provider);
     switch (provider.type) {
       case 'n8n':
-        return new N8nProvider(n8nConfigSchema.parse(provider.config), secret);
+        return new N8nProvider(n8nConfigSchema.parse(config), secret);
       case 'dify':
-        return new DifyProvider(difyConfigSchema.parse(provider.config), secret);
+        return new DifyProvider(difyConfigSchema.parse(config), secret);
       case 'openai':
-        return new OpenAIProvider(openaiConfigSchema.parse(provider.config), secret);
+        return new OpenAIProvider(openaiConfigSchema.parse(config), secret);
     }
   }
 

@@ -30,6 +30,15 @@ export class ChannelRepository {
     return this.em.findOne(ChannelEntity, { id }, { populate: ['group'] });
   }
 
+  /** Every channel, for maintenance across all of them (resealing secrets). */
+  findAll(): Promise<ChannelEntity[]> {
+    return this.em.find(ChannelEntity, {});
+  }
+
+  flush(): Promise<void> {
+    return this.em.flush();
+  }
+
   findByName(name: string): Promise<ChannelEntity | null> {
     return this.em.findOne(ChannelEntity, { name });
   }

@@ -10,7 +10,7 @@ import { roleAllows } from '../security/principal';
 import type { SecretBox } from '../security/secret-box';
 import type { ChannelPlugin } from './channel-plugin';
 import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';
-import { maskedConfig, openSecrets, sealSecrets } from './channel-secrets';
+import { maskedConfig, mergeSettings, openSecrets, sealSecrets } from '../security/sealed-fields';
 import { CHANNEL_PLUGINS, channelPlugin } from './registry';
 import type { TemplateRenderer, TemplateSet } from './templates';
 
@@ -126,12 +126,7 @@ export class ChannelService {
     }
     if (parsed.config) {
       // A config update merges: omitted fields (secrets included) keep their value; null clears an optional field.
-      const current = openSecrets(this.box, channel.id, channel.secrets);
-      const merged: Record<string, unknown> = { ...channel.config, ...current };
-      for (const [key, value] of Object.entries(parsed.config)) {
-        if (value === null) delete merged[key];
-        else merged[key] = value;
-      }
+      const merged = mergeSettings({ ...channel.config, ...this.opened(channel, plugin) }, parsed.config);
       this.applyConfig(channel, plugin, this.validateConfig(plugin, merged));
       changed.push('config');
     }
@@ -184,7 +179,7 @@ export class ChannelService {
     return {
       channel,
       plugin,
-      config: { ...channel.config, ...openSecrets(this.box, channel.id, channel.secrets) },
+      config: { ...channel.config, ...this.opened(channel, plugin) },
       templates: {
         templates: { title: stored.title ?? defaults.title, body: stored.body ?? defaults.body, html: stored.html ?? defaults.html },
         defaults,
@@ -237,8 +232,24 @@ export class ChannelService {
   }
 
   view(channel: ChannelEntity): ChannelView {
-    const opened = openSecrets(this.box, channel.id, channel.secrets);
-    return { entity: channel, config: maskedConfig(channel.config, opened), secretFieldsSet: Object.keys(channel.secrets) };
+    const opened = this.opened(channel, channelPlugin(channel.type));
+    return { entity: channel, config: maskedConfig(channel.config, opened), secretFieldsSet: Object.keys(opened) };
+  }
+
+  /** Seals again what is still in clear (fields that became secret later) and everything with the current key. */
+  async resealAll(): Promise<number> {
+    const channels = await this.repository.findAll();
+    for (const channel of channels) {
+      const plugin = channelPlugin(channel.type);
+      this.applyConfig(channel, plugin, { ...channel.config, ...this.opened(channel, plugin) });
+      this.sendableCache.delete(channel.id);
+    }
+    await this.repository.flush();
+    return channels.length;
+  }
+
+  private opened(channel: ChannelEntity, plugin: ChannelPlugin): Record<string, unknown> {
+    return openSecrets(this.box, `channel:${channel.id}`, channel.secrets, channel.config, plugin.secretFields);
   }
 
   private validateConfig(plugin: ChannelPlugin, config: Record<string, unknown>): Record<string, unknown> {
@@ -249,7 +260,7 @@ export class ChannelService {
   }
 
   private applyConfig(channel: ChannelEntity, plugin: ChannelPlugin, config: Record<string, unknown>): void {
-    const { publicConfig, secrets } = sealSecrets(this.box, channel.id, config, plugin.secretFields);
+    const { publicConfig, secrets } = sealSecrets(this.box, `channel:${channel.id}`, config, plugin.secretFields);
     channel.config = publicConfig;
     channel.secrets = secrets;
   }

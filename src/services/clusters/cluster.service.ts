@@ -13,6 +13,7 @@ import type { PageRequest } from '../security/audit.repository';
 import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameHash, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
+import { restoreMaskedSecrets } from './config-secrets';
 import { LABEL_NAME } from '../shared/prometheus-syntax';
 import type { RuleService } from '../rules/rule.service';
 import type { PublicUrl } from '../shared/public-url';
@@ -21,6 +22,11 @@ import type { PublicUrl } from '../shared/public-url';
 export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
 
 const YAML_MAX = 256 * 1024;
+
+// What each sealed value is bound to: a sealed value moved to another row does not open.
+const templateContext = (clusterId: string) => `cluster:${clusterId}:configTemplate`;
+const webhookTokenContext = (clusterId: string) => `cluster:${clusterId}:webhookToken`;
+const versionContext = (clusterId: string, version: number) => `cluster:${clusterId}:config-version:${version}`;
 
 const fields = {
   name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
@@ -59,6 +65,16 @@ export interface ClusterCredentials {
   webhookToken: string;
   /** For the cluster's sidecars (`--token`). Shown once. */
   sidecarToken: string;
+}
+
+/** A rendered config version with its file opened (the entity keeps it sealed). */
+export interface ConfigVersionView {
+  id: string;
+  version: number;
+  hash: string;
+  content: string;
+  author: string;
+  createdAt: Date;
 }
 
 export interface SyncReport {
@@ -101,8 +117,9 @@ export class ClusterService {
   }
 
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
-    const parsed = parseInput(createInput, input, 'input');
+    const { configTemplate, ...parsed } = parseInput(createInput, input, 'input');
     const cluster = Object.assign(new ClusterEntity(), parsed);
+    this.sealTemplate(cluster, configTemplate);
     await this.refuseRuleConflicts(cluster);
     const credentials = this.issueCredentials(cluster);
     const rendered = this.render(cluster);
@@ -117,10 +134,15 @@ export class ClusterService {
   }
 
   async update(id: string, input: ClusterUpdateInput, actor: Actor): Promise<ClusterEntity> {
-    const parsed = parseInput(updateInput, input, 'input');
+    const { configTemplate, ...parsed } = parseInput(updateInput, input, 'input');
     const cluster = await this.get(id);
     const changed = Object.keys(parsed).filter((k) => (parsed as Record<string, unknown>)[k] !== undefined);
     Object.assign(cluster, Object.fromEntries(changed.map((k) => [k, (parsed as Record<string, unknown>)[k]])));
+    if (configTemplate !== undefined) {
+      // A template read back masked keeps the secrets stored at the places still masked.
+      this.sealTemplate(cluster, restoreMaskedSecrets(configTemplate, this.templateOf(cluster), 'input.configTemplate'));
+      changed.push('configTemplate');
+    }
     cluster.updatedAt = new Date();
     const rendered = this.render(cluster);
     if (changed.includes('labels') || changed.includes('name')) await this.refuseRuleConflicts(cluster);
@@ -158,15 +180,37 @@ export class ClusterService {
   }
 
   /** The config sidecars should apply: the newest version. */
-  async desiredConfig(clusterId: string): Promise<ClusterConfigVersionEntity> {
+  async desiredConfig(clusterId: string): Promise<ConfigVersionView> {
     const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: 'desc' }, limit: 1 });
-    return NotFoundError.assert(latest, 'config of cluster', clusterId);
+    return this.versionView(NotFoundError.assert(latest, 'config of cluster', clusterId));
   }
 
-  async versions(clusterId: string, page: PageRequest): Promise<{ items: ClusterConfigVersionEntity[]; total: number }> {
+  async versions(clusterId: string, page: PageRequest): Promise<{ items: ConfigVersionView[]; total: number }> {
     await this.get(clusterId);
     const [items, total] = await this.em.findAndCount(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: page.order }, limit: page.limit, offset: page.offset });
-    return { items, total };
+    return { items: items.map((v) => this.versionView(v)), total };
+  }
+
+  /** The user's part of the cluster's config, opened. */
+  templateOf(cluster: ClusterEntity): string {
+    return cluster.configTemplateSealed ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id)) : cluster.configTemplate;
+  }
+
+  /** Seals what is still stored in clear (rows written before sealing) and seals everything again with the current key. */
+  async resealAll(): Promise<{ clusters: number; versions: number }> {
+    const clusters = await this.em.find(ClusterEntity, {});
+    for (const cluster of clusters) {
+      this.sealTemplate(cluster, this.templateOf(cluster));
+      cluster.webhookTokenSealed = this.secrets.seal(this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)), webhookTokenContext(cluster.id));
+    }
+    const versions = await this.em.find(ClusterConfigVersionEntity, {});
+    for (const version of versions) {
+      const content = this.versionView(version).content;
+      version.contentSealed = this.secrets.seal(content, versionContext(version.clusterId, version.version));
+      version.content = null;
+    }
+    await this.em.flush();
+    return { clusters: clusters.length, versions: versions.length };
   }
 
   /** The cluster a sidecar speaks for, when its token is that cluster's sidecar token. */
@@ -218,19 +262,29 @@ export class ClusterService {
     const webhookToken = generateApiToken(WEBHOOK_TOKEN_PREFIX);
     const sidecarToken = generateApiToken(SIDECAR_TOKEN_PREFIX);
     cluster.webhookTokenHash = hashApiToken(webhookToken);
-    cluster.webhookTokenSealed = this.secrets.seal(webhookToken, `cluster:${cluster.id}:webhookToken`);
+    cluster.webhookTokenSealed = this.secrets.seal(webhookToken, webhookTokenContext(cluster.id));
     cluster.sidecarTokenHash = hashApiToken(sidecarToken);
     return { webhookToken, sidecarToken };
+  }
+
+  private sealTemplate(cluster: ClusterEntity, template: string): void {
+    cluster.configTemplateSealed = this.secrets.seal(template, templateContext(cluster.id));
+    cluster.configTemplate = '';
+  }
+
+  private versionView(version: ClusterConfigVersionEntity): ConfigVersionView {
+    const content = version.contentSealed ? this.secrets.open(version.contentSealed, versionContext(version.clusterId, version.version)) : (version.content ?? '');
+    return { id: version.id, version: version.version, hash: version.hash, content, author: version.author, createdAt: version.createdAt };
   }
 
   private render(cluster: ClusterEntity) {
     return renderAlertmanagerConfig({
       clusterName: cluster.name,
-      configTemplate: cluster.configTemplate,
+      configTemplate: this.templateOf(cluster),
       routes: cluster.routes,
       inhibitRules: cluster.inhibitRules,
       webhookUrl: this.webhookUrl(cluster),
-      webhookToken: this.secrets.open(cluster.webhookTokenSealed, `cluster:${cluster.id}:webhookToken`),
+      webhookToken: this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
     });
   }
 
@@ -238,11 +292,13 @@ export class ClusterService {
   private async addVersion(cluster: ClusterEntity, rendered: { content: string; hash: string }, actor: Actor, record: RecordAudit): Promise<void> {
     const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId: cluster.id }, { orderBy: { version: 'desc' }, limit: 1 });
     if (latest?.hash === rendered.hash) return;
+    const number = (latest?.version ?? 0) + 1;
     const version = Object.assign(new ClusterConfigVersionEntity(), {
       clusterId: cluster.id,
-      version: (latest?.version ?? 0) + 1,
+      version: number,
       hash: rendered.hash,
-      content: rendered.content,
+      contentSealed: this.secrets.seal(rendered.content, versionContext(cluster.id, number)),
+      content: null,
       author: actor.principal.name,
     });
     this.em.persist(version);

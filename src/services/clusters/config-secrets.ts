@@ -34,14 +34,15 @@ function walk(node: unknown, path: Array<string | number>, key: unknown, visit: 
 /**
  * An Alertmanager config (or the user's part of it) as it may be shown: values under secret keys
  * masked, passwords inside any URL masked; comments and layout kept. Text that is not YAML is
- * masked whole rather than shown.
+ * masked whole rather than shown. Values listed in `visible` are public already (the cluster's
+ * own webhook URL) and stay.
  */
-export function maskConfigSecrets(yaml: string): string {
+export function maskConfigSecrets(yaml: string, visible: readonly string[] = []): string {
   if (!yaml.includes(':')) return yaml;
   const doc = parseDocument(yaml, { uniqueKeys: false });
   if (doc.errors.length > 0) return MASK;
   walk(doc.contents, [], undefined, (node, _path, key) => {
-    if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') return;
+    if (!isScalar(node) || typeof node.value !== 'string' || node.value === '' || visible.includes(node.value)) return;
     if (isSecretKey(key)) node.value = maskValue(node.value);
     else if (URL_WITH_USER.test(node.value)) node.value = node.value.replace(new RegExp(URL_WITH_USER.source, 'gi'), `$1${MASK}@`);
   });

@@ -56,10 +56,11 @@ describe('channels through GraphQL', () => {
     const res = await server.gql(CREATE, { input: webhookInput('sre-hook') }, operator);
     expect(res.errors).toBeUndefined();
     const channel = res.data!.createChannel;
-    expect(channel.config.url).toBe(`${peer.baseUrl}/hooks/sre-hook`);
+    // The URL is a secret too (receivers take tokens in it): its scheme and host show, nothing more.
+    expect(channel.config.url).toBe(`${peer.baseUrl}/••••••`);
     expect(channel.config.signingSecret).toBe('••••••');
     expect(channel.config.headers).toEqual({ Authorization: '••••••' });
-    expect(channel.secretFieldsSet.sort()).toEqual(['headers', 'signingSecret']);
+    expect(channel.secretFieldsSet.sort()).toEqual(['headers', 'signingSecret', 'url']);
     expect(channel.health).toEqual({ status: 'UNKNOWN', attempts: 0, successRate: null });
     expect(JSON.stringify(res)).not.toContain(SECRET);
     expect(JSON.stringify(res)).not.toContain('peer-token-xyz');
@@ -89,7 +90,7 @@ describe('channels through GraphQL', () => {
     const updated = await server.gql(UPDATE, { id, input: { config: { timeoutMs: 5000 }, tags: ['team:sre', 'prod'] } }, operator);
     expect(updated.errors).toBeUndefined();
     expect(updated.data!.updateChannel.config.timeoutMs).toBe(5000);
-    expect(updated.data!.updateChannel.secretFieldsSet.sort()).toEqual(['headers', 'signingSecret']);
+    expect(updated.data!.updateChannel.secretFieldsSet.sort()).toEqual(['headers', 'signingSecret', 'url']);
 
     const test = await server.gql('mutation($id: ID!) { testChannel(id: $id) { status attempts attemptLog { ok status peerAnswer } } }', { id }, operator);
     expect(test.errors).toBeUndefined();

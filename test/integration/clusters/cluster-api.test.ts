@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { startTestServer, type TestServer } from '../../support/app';
 import { amtoolCheck } from '../../support/alertmanager';
@@ -50,8 +51,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     const config = data!.cluster.desiredConfig;
     expect(config).toMatchObject({ version: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/), author: 'test-admin' });
     const doc = parse(config.content);
-    expect(doc.receivers[0].webhook_configs[0]).toMatchObject({ url: created.cluster.webhookUrl, http_config: { authorization: { credentials: created.webhookToken } } });
-    expect(amtoolCheck(config.content).ok).toBe(true);
+    // GraphQL shows the token masked; the cluster's sidecar gets it in clear.
+    expect(doc.receivers[0].webhook_configs[0]).toMatchObject({ url: created.cluster.webhookUrl, http_config: { authorization: { credentials: '••••••' } } });
+    const served = await (await fetch(configUrl('eu-1'), { headers: { authorization: `Bearer ${created.sidecarToken}` } })).text();
+    expect(parse(served).receivers[0].webhook_configs[0].http_config.authorization.credentials).toBe(created.webhookToken);
+    expect(amtoolCheck(served).ok).toBe(true);
 
     // Neither token is stored in clear or listed again.
     const listed = JSON.stringify((await server.gql(`{ clusters { ${CLUSTER_FIELDS} } }`, {}, viewer)).data);
@@ -103,7 +107,7 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
   });
 
   it('serves the config to the cluster’s sidecar only, with an ETag that makes an unchanged poll a 304', async () => {
-    const { cluster, sidecarToken } = await create('us-1');
+    const { cluster, sidecarToken, webhookToken } = await create('us-1');
     const other = await create('us-2');
     expect((await fetch(configUrl('us-1'))).status).toBe(401);
     expect((await fetch(configUrl('us-1'), { headers: { authorization: `Bearer ${other.sidecarToken}` } })).status).toBe(401);
@@ -115,7 +119,10 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     const desired = (await server.gql(CONFIG, { id: cluster.id }, admin)).data!.cluster.desiredConfig;
     expect(first.headers.get('etag')).toBe(`"${desired.hash}"`);
     expect(first.headers.get('x-sync-interval-seconds')).toBe('30');
-    expect(await first.text()).toBe(desired.content);
+    // The sidecar gets the file itself (the hash is of its bytes); GraphQL shows it with the token masked.
+    const served = await first.text();
+    expect(createHash('sha256').update(served).digest('hex')).toBe(desired.hash);
+    expect(served.replace(webhookToken, '••••••')).toBe(desired.content);
 
     const again = await fetch(configUrl('us-1'), { headers: { authorization: `Bearer ${sidecarToken}`, 'if-none-match': `"${desired.hash}"` } });
     expect(again.status).toBe(304);

@@ -63,7 +63,8 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
   displayName: 'Webhook',
   description: 'POST JSON to any URL (Alertmanager-compatible body by default), optionally signed with HMAC-SHA256',
   schema,
-  secretFields: ['headers', 'signingSecret'],
+  // The URL too: receivers often take their credential in it (a path token, ?key=…).
+  secretFields: ['url', 'headers', 'signingSecret'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
   rendersTemplates: (config) => config.bodyFormat !== 'alertmanager',
   async send(config, rendered, message, context) {
