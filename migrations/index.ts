@@ -7,6 +7,7 @@ import { Migration20261125130000_rules } from './Migration20261125130000_rules';
 import { Migration20261125140000_analysis } from './Migration20261125140000_analysis';
 import { Migration20261129000000_webhook_input } from './Migration20261129000000_webhook_input';
 import { Migration20261129010000_sealed_secrets } from './Migration20261129010000_sealed_secrets';
+import { Migration20261129020000_roles } from './Migration20261129020000_roles';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125140000_analysis', class: Migration20261125140000_analysis },
   { name: 'Migration20261129000000_webhook_input', class: Migration20261129000000_webhook_input },
   { name: 'Migration20261129010000_sealed_secrets', class: Migration20261129010000_sealed_secrets },
+  { name: 'Migration20261129020000_roles', class: Migration20261129020000_roles },
 ];

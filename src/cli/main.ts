@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { RequestContext } from '@mikro-orm/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { ROLES, type Role } from '../entities/security/api-token.entity';
+import { ROLES } from '../entities/security/api-token.entity';
 import { AppError } from '../errors';
 import { printAppSchema } from '../schema/build-schema';
 import { createServices, type Services } from '../services';
@@ -122,9 +122,9 @@ token
   .command('create')
   .description('Create an API token and print it once')
   .requiredOption('--name <name>', 'who uses the token')
-  .addOption(new Option('--role <role>', 'role of the token').choices([...ROLES]).default('admin'))
+  .option('--role <role>', `role of the token: ${ROLES.join(', ')}, or a role an admin defined`, 'admin')
   .option('--expires-in-days <days>', 'expiry in days', wholeNumber)
-  .action((options: { name: string; role: Role; expiresInDays?: number }) =>
+  .action((options: { name: string; role: string; expiresInDays?: number }) =>
     withServices(async ({ apiTokens, migrations }) => {
       await migrations.up();
       const created = await apiTokens.create(options, { principal: CLI_PRINCIPAL });

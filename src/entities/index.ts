@@ -15,7 +15,8 @@ import { AlertRecordEntity } from './gateway/alert-record.entity';
 import { GatewayRouteEntity } from './gateway/gateway-route.entity';
 import { ApiTokenEntity } from './security/api-token.entity';
 import { AuditEventEntity } from './security/audit-event.entity';
+import { RoleEntity } from './security/role.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity };

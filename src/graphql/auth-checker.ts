@@ -1,19 +1,21 @@
 import type { AuthChecker } from 'type-graphql';
-import type { Role } from '../entities/security/api-token.entity';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
-import { roleAllows } from '../services/security/principal';
+import type { Permission } from '../services/security/permissions';
+import { hasPermission } from '../services/security/principal';
 import type { GraphQLContext } from './context';
 
 /**
- * `@Authorized()` needs any authenticated caller; `@Authorized('operator')` needs that role or
- * a higher one. Failing calls get UNAUTHENTICATED or FORBIDDEN, never a silent null.
+ * `@Authorized()` needs any authenticated caller; `@Authorized('channels:write')` needs that
+ * permission. Failing calls get UNAUTHENTICATED or FORBIDDEN, never a silent null. The permission
+ * checked last is kept on the context, so the audit trail can say what a change was made under.
  */
-export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context, info }, roles) => {
+export const authChecker: AuthChecker<GraphQLContext, Permission> = ({ context, info }, permissions) => {
   const { principal } = context;
   if (!principal) throw new UnauthenticatedError(`authentication required for ${info.parentType.name}.${info.fieldName}`);
-  const required = roles[0];
-  if (required && !roleAllows(principal.role, required)) {
-    throw new ForbiddenError(`${info.parentType.name}.${info.fieldName} requires the ${required} role; you have ${principal.role}`);
+  const required = permissions[0];
+  if (required && !hasPermission(principal, required)) {
+    throw new ForbiddenError(`${info.parentType.name}.${info.fieldName} needs the permission ${required}, which the role ${principal.role} does not hold`);
   }
+  if (required && info.parentType.name === 'Mutation') context.permission = required;
   return true;
 };

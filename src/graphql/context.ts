@@ -12,9 +12,19 @@ export interface GraphQLContext {
   clientIp: string;
   /** Epoch ms past which no further resolver starts; unset for subscriptions. */
   deadline?: number;
+  /** The permission the running mutation was let in with, for its audit events. */
+  permission?: string;
+  /** Names of the clusters the caller's scope covers; null when it covers every cluster (subscription filters ask per event). */
+  visibleClusters(): Promise<ReadonlySet<string> | null>;
+}
+
+/** Whether an event about a cluster may reach this caller. */
+export async function clusterVisible(context: GraphQLContext, clusterName: string | null): Promise<boolean> {
+  const names = await context.visibleClusters();
+  return names === null || (clusterName !== null && names.has(clusterName));
 }
 
 export function actorFrom(context: GraphQLContext): Actor {
   if (!context.principal) throw new UnauthenticatedError('authentication required');
-  return { principal: context.principal, requestId: context.requestId };
+  return { principal: context.principal, requestId: context.requestId, permission: context.permission };
 }

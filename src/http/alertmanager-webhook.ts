@@ -11,7 +11,8 @@ import type { Logger } from '../services/observability/logger';
 import type { Metrics } from '../services/observability/metrics';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { AuthService } from '../services/security/auth.service';
-import { roleAllows } from '../services/security/principal';
+import { hasPermission, type Principal } from '../services/security/principal';
+import { clusterInScope } from '../services/security/scopes';
 import { bearerToken, WEBHOOK_TOKEN_PREFIX } from '../services/security/token-secret';
 import { httpFailure } from './error-handler';
 import { requestIdFrom } from './request-context';
@@ -84,33 +85,42 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
   const { orm, gateway, auth, clusters, metrics, logger, bodyLimitBytes } = deps;
   const requestIdHeader = deps.requestIdHeader.toLowerCase();
   // Keyed by a hash of the credential and the endpoint, never the credential itself.
-  const accepted = deps.credentialCacheMs > 0 ? new LRUCache<string, { source: string }>({ max: 1_000, ttl: deps.credentialCacheMs }) : null;
+  const accepted = deps.credentialCacheMs > 0 ? new LRUCache<string, Sender>({ max: 1_000, ttl: deps.credentialCacheMs }) : null;
   // A revocation or rotation on any replica is audited and published: forget everything at once (the TTL is the backstop).
   const audits = deps.events.subscribe('audit.recorded');
   void (async () => {
     for await (const event of audits) if (CREDENTIAL_CHANGES.has(event.action)) accepted?.clear();
   })().catch((err) => logger.warn({ err }, 'stopped following credential changes'));
 
-  async function authenticate(header: string | undefined, cluster: string | undefined): Promise<{ source: string }> {
+  async function authenticate(header: string | undefined, cluster: string | undefined): Promise<Sender> {
     const authorization = bearerFrom(header);
     const key = accepted ? createHash('sha256').update(`${cluster ?? ''}\n${authorization ?? ''}`).digest('hex') : null;
     const known = key ? accepted?.get(key) : undefined;
     if (known) return known;
     const token = bearerToken(authorization);
-    let source: string;
+    let sender: Sender;
     // A cluster's own webhook token is good for that cluster's endpoint only.
     if (token?.startsWith(WEBHOOK_TOKEN_PREFIX)) {
       if (cluster === undefined) throw new UnauthenticatedError(`a cluster webhook token is good only at ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
       await RequestContext.create(orm.em, () => clusters.authenticateWebhook(cluster, token));
-      source = `cluster:${cluster}`;
+      sender = { source: `cluster:${cluster}`, boundToCluster: true };
     } else {
       const principal = await RequestContext.create(orm.em, () => auth.authenticate(authorization));
       if (!principal) throw new UnauthenticatedError('the webhook needs a token: set http_config.authorization (Bearer) or basic_auth in Alertmanager');
-      if (!roleAllows(principal.role, 'operator')) throw new ForbiddenError(`the webhook needs a token with the operator role; this one has ${principal.role}`);
-      source = cluster === undefined ? `${principal.kind}:${principal.name}` : `cluster:${cluster}`;
+      if (!hasPermission(principal, 'alerts:write')) throw new ForbiddenError(`the webhook needs the permission alerts:write, which the role ${principal.role} does not hold`);
+      const scoped = principal.grant.scopes.clusters !== null;
+      if (scoped) await RequestContext.create(orm.em, () => assertClusterInScope(principal, cluster));
+      sender = { source: cluster === undefined ? `${principal.kind}:${principal.name}` : `cluster:${cluster}`, boundToCluster: scoped };
     }
-    if (key) accepted?.set(key, { source });
-    return { source };
+    if (key) accepted?.set(key, sender);
+    return sender;
+  }
+
+  /** A token scoped to some clusters posts for one of them, at its endpoint. */
+  async function assertClusterInScope(principal: Principal, cluster: string | undefined): Promise<void> {
+    if (cluster === undefined) throw new ForbiddenError(`the role ${principal.role} is scoped to clusters: post to ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
+    const registered = await clusters.findByName(cluster);
+    if (!registered || !clusterInScope(principal.grant, registered)) throw new ForbiddenError(`cluster ${cluster} is outside the clusters of the role ${principal.role}`);
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
@@ -121,14 +131,13 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
       stopTimer({ method: 'POST', route: target.cluster === undefined ? ALERTMANAGER_WEBHOOK_PATH : `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`, status: String(res.statusCode) }),
     );
     try {
-      const { source } = await authenticate(req.headers.authorization, target.cluster);
+      const sender = await authenticate(req.headers.authorization, target.cluster);
       const { payload, repairs } = parseAlertmanagerPayload(await readBody(req, bodyLimitBytes));
       if (target.cluster !== undefined) {
         if (!CLUSTER_NAME.test(target.cluster)) throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
-        // The per-cluster endpoint labels what it receives, as an external label would; an alert's own label wins.
-        for (const alert of payload.alerts) alert.labels.cluster ??= target.cluster;
+        await labelWithCluster(payload.alerts, target.cluster, sender.boundToCluster);
       }
-      const acceptance = await gateway.accept(payload, source);
+      const acceptance = await gateway.accept(payload, sender.source);
       if (repairs.count > 0) {
         metrics.gatewayPayloadRepairs.inc(repairs.count);
         logger.info({ requestId, repairs: repairs.notes }, 'webhook accepted with repairs so that all of it can be stored');
@@ -142,7 +151,32 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
       reply(res, failure.status, failure.body);
     }
   };
+  /**
+   * The per-cluster endpoint labels what it receives, as an external label would; an alert's own
+   * label wins, except that a sender bound to this cluster (its webhook token, a cluster-scoped
+   * role) cannot label alerts as another registered cluster: such a label is kept as
+   * `exported_cluster`, as Prometheus keeps a target label it overrides.
+   */
+  async function labelWithCluster(alerts: Array<{ labels: Record<string, string> }>, cluster: string, bound: boolean): Promise<void> {
+    const others = bound ? await clusters.registeredNames() : null;
+    for (const alert of alerts) {
+      const own = alert.labels.cluster;
+      if (own !== undefined && own !== cluster && others?.has(own)) {
+        alert.labels.exported_cluster ??= own;
+        alert.labels.cluster = cluster;
+      } else {
+        alert.labels.cluster ??= cluster;
+      }
+    }
+  }
+
   return { handle, close: () => void audits.return?.() };
+}
+
+/** Who sent a webhook, as the gateway records it, and whether it speaks for one cluster only. */
+interface Sender {
+  source: string;
+  boundToCluster: boolean;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {

@@ -71,72 +71,72 @@ function statusOf(text: string | undefined): AnalysisStatus | undefined {
 export class AnalysisResolver {
   constructor(private readonly analysisService: AnalysisService) {}
 
-  @Authorized()
+  @Authorized('analysis:read')
   @Query(() => [AnalysisProviderType])
   async analysisProviders(): Promise<AnalysisProviderType[]> {
     return (await this.analysisService.listProviders()).map((p) => toProviderType(p, this.analysisService.maskedSettings(p)));
   }
 
-  @Authorized('admin')
+  @Authorized('analysis:admin')
   @Mutation(() => AnalysisProviderType)
   async createAnalysisProvider(@Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
     const provider = await this.analysisService.saveProvider(null, { ...input } as ProviderInput, actorFrom(context));
     return toProviderType(provider, this.analysisService.maskedSettings(provider));
   }
 
-  @Authorized('admin')
+  @Authorized('analysis:admin')
   @Mutation(() => AnalysisProviderType, { description: 'Replaces the settings; the secret is kept when omitted' })
   async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
     const provider = await this.analysisService.saveProvider(id, { ...input } as ProviderInput, actorFrom(context));
     return toProviderType(provider, this.analysisService.maskedSettings(provider));
   }
 
-  @Authorized('admin')
+  @Authorized('analysis:admin')
   @Mutation(() => Boolean)
   async deleteAnalysisProvider(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.analysisService.removeProvider(id, actorFrom(context));
     return true;
   }
 
-  @Authorized()
+  @Authorized('analysis:read')
   @Query(() => AnalysisPageType, { description: 'Analyses, newest first by default; filter by record, status or alert name' })
   async analyses(@Args() args: AnalysesArgs): Promise<AnalysisPageType> {
     const { items, total } = await this.analysisService.list({ recordId: args.recordId, status: statusOf(args.status), alertname: args.alertname }, toPageRequest(args));
     return { items: items.map(toAnalysisType), total };
   }
 
-  @Authorized()
+  @Authorized('analysis:read')
   @Query(() => AnalysisType)
   async analysis(@Arg('id', () => ID) id: string): Promise<AnalysisType> {
     return toAnalysisType(await this.analysisService.get(id));
   }
 
-  @Authorized()
+  @Authorized('analysis:read')
   @Query(() => [AnalysisTrendType], { description: 'Per alert name and day: count, mean confidence and feedback score' })
   async analysisTrends(@Arg('alertname', { nullable: true }) alertname?: string, @Arg('days', () => Int, { defaultValue: 30 }) days = 30): Promise<AnalysisTrendType[]> {
     if (days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
     return (await this.analysisService.trends(alertname, days)).map((t) => ({ ...t, feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null }));
   }
 
-  @Authorized()
+  @Authorized('analysis:read')
   @FieldResolver(() => [AnalysisType], { complexity: COST.RESOLVED_FIELD, name: 'analyses', description: 'Analyses of this alert' })
   async recordAnalyses(@Root() record: AlertRecordType): Promise<AnalysisType[]> {
     return (await this.analysisService.list({ recordId: record.id }, { limit: 20, offset: 0, order: 'desc' })).items.map(toAnalysisType);
   }
 
-  @Authorized('operator')
+  @Authorized('analysis:write')
   @Mutation(() => AnalysisType, { description: 'Runs an analysis of this alert now (a new run if one exists); the result arrives through analysisResults' })
   async analyzeAlert(@Arg('recordId', () => ID) recordId: string, @Arg('providerId', () => ID) providerId: string): Promise<AnalysisType> {
     return toAnalysisType(await this.analysisService.analyze(recordId, providerId));
   }
 
-  @Authorized('operator')
+  @Authorized('analysis:write')
   @Mutation(() => AnalysisType, { description: 'Another try of a failed or timed-out analysis' })
   async retryAnalysis(@Arg('id', () => ID) id: string): Promise<AnalysisType> {
     return toAnalysisType(await this.analysisService.retry(id));
   }
 
-  @Authorized('operator')
+  @Authorized('analysis:write')
   @Mutation(() => AnalysisType, { description: 'Was it useful? The verdict and note go into later contexts and the maturity metrics' })
   async submitAnalysisFeedback(
     @Arg('id', () => ID) id: string,
@@ -147,7 +147,7 @@ export class AnalysisResolver {
     return toAnalysisType(await this.analysisService.feedback(id, { useful, note }, actorFrom(context)));
   }
 
-  @Authorized()
+  @Authorized('analysis:read')
   @Subscription(() => AnalysisEventType, {
     topics: 'analysis.event',
     filter: ({ payload, args }: { payload: AnalysisEvent; args: AnalysisEventArgs }) => (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),

@@ -1,10 +1,12 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ApiTokenEntity } from '../entities/security/api-token.entity';
+import { BadUserInputError } from '../errors';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toRoleName } from '../schema/common/enums';
 import { ApiTokenType, CreatedApiTokenType, ViewerType } from '../schema/security/api-token.type';
 import { CreateApiTokenInput } from '../schema/security/create-api-token.input';
 import type { ApiTokenService } from '../services/security/api-token.service';
+import { formatMatcher } from '../services/gateway/route.service';
 
 @ArgsType()
 class ApiTokensArgs {
@@ -17,6 +19,7 @@ export function toApiTokenType(token: ApiTokenEntity): ApiTokenType {
     id: token.id,
     name: token.name,
     role: toRoleName(token.role),
+    roleName: token.role,
     prefix: token.prefix,
     createdBy: token.createdBy ?? null,
     createdAt: token.createdAt,
@@ -35,23 +38,33 @@ export class ApiTokenResolver {
   @Query(() => ViewerType, { description: 'The authenticated caller' })
   viewer(@Ctx() context: GraphQLContext): ViewerType {
     const { principal } = actorFrom(context);
-    return { name: principal.name, kind: principal.kind, role: toRoleName(principal.role) };
+    const { grant } = principal;
+    return {
+      name: principal.name,
+      kind: principal.kind,
+      role: toRoleName(principal.role),
+      roleName: principal.role,
+      permissions: [...grant.permissions],
+      scopes: { channelGroups: grant.scopes.channelGroups, clusterMatchers: grant.scopes.clusters?.map(formatMatcher) ?? null },
+    };
   }
 
-  @Authorized('admin')
+  @Authorized('tokens:admin')
   @Query(() => [ApiTokenType], { description: 'API tokens, newest first' })
   async apiTokens(@Args() { includeRevoked }: ApiTokensArgs): Promise<ApiTokenType[]> {
     return (await this.tokens.list(includeRevoked)).map(toApiTokenType);
   }
 
-  @Authorized('admin')
+  @Authorized('tokens:admin')
   @Mutation(() => CreatedApiTokenType, { description: 'Issue a token; its secret is in the answer and nowhere else' })
   async createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() context: GraphQLContext): Promise<CreatedApiTokenType> {
-    const { token, record } = await this.tokens.create(input, actorFrom(context));
+    const role = input.customRole ?? input.role;
+    if (!role || (input.customRole && input.role)) throw BadUserInputError.forField('input.role', 'give either role (a built-in role) or customRole (a role an admin defined)');
+    const { token, record } = await this.tokens.create({ name: input.name, role, expiresInDays: input.expiresInDays }, actorFrom(context));
     return { token, apiToken: toApiTokenType(record) };
   }
 
-  @Authorized('admin')
+  @Authorized('tokens:admin')
   @Mutation(() => ApiTokenType, { description: 'Revoke a token; requests with it fail from now on' })
   async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ApiTokenType> {
     return toApiTokenType(await this.tokens.revoke(id, actorFrom(context)));

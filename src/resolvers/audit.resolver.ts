@@ -9,7 +9,7 @@ import type { AuditService } from '../services/security/audit.service';
 export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
-  @Authorized('admin')
+  @Authorized('audit:read')
   @Query(() => AuditEventPageType, { description: 'Administrative actions, filtered and paginated' })
   async auditEvents(@Args() args: AuditEventsArgs): Promise<AuditEventPageType> {
     const page = toPageRequest(args);
@@ -19,11 +19,11 @@ export class AuditResolver {
     );
     return {
       total,
-      items: items.map((e) => ({ ...e, targetId: e.targetId ?? null, details: e.details })),
+      items: items.map((e) => ({ ...e, targetId: e.targetId ?? null, permission: e.permission ?? null, details: e.details })),
     };
   }
 
-  @Authorized('admin')
+  @Authorized('audit:read')
   @Subscription(() => AuditEventType, {
     topics: 'audit.recorded',
     description: 'Administrative actions as they happen, on any replica',

@@ -87,7 +87,7 @@ export class ChannelResolver {
     private readonly healthService: ChannelHealthService,
   ) {}
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => [ChannelKindType], { description: 'Every kind of channel with its configuration schema' })
   channelTypes(): ChannelKindType[] {
     return this.channelService.types().map((p) => ({
@@ -100,9 +100,9 @@ export class ChannelResolver {
     }));
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => ChannelPageType, { description: 'Channels, filtered, sorted and paginated' })
-  async channels(@Args() args: ChannelsArgs): Promise<ChannelPageType> {
+  async channels(@Args() args: ChannelsArgs, @Ctx() context: GraphQLContext): Promise<ChannelPageType> {
     const { items, total } = await this.channelService.list(
       {
         type: args.type ?? undefined,
@@ -113,26 +113,27 @@ export class ChannelResolver {
       },
       toPageRequest(args),
       args.sortBy,
+      context.principal,
     );
     return { items: items.map(toChannelType), total };
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => ChannelType)
-  async channel(@Arg('id', () => ID) id: string): Promise<ChannelType> {
-    return toChannelType(await this.channelService.get(id));
+  async channel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ChannelType> {
+    return toChannelType(await this.channelService.get(id, context.principal));
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @FieldResolver(() => ChannelHealthType, { complexity: COST.RESOLVED_FIELD, description: 'Success rate and latency over the health window' })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
     return this.healthOf(channel.id);
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => ChannelHealthType, { description: 'Live health of one channel (also available as Channel.health)' })
-  async channelHealth(@Arg('id', () => ID) id: string): Promise<ChannelHealthType> {
-    await this.channelService.get(id);
+  async channelHealth(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ChannelHealthType> {
+    await this.channelService.get(id, context.principal);
     return this.healthOf(id);
   }
 
@@ -142,47 +143,47 @@ export class ChannelResolver {
     return { ...health, status: health.status as ChannelHealthStatusName };
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => ChannelType)
   async createChannel(@Arg('input') input: CreateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
     return toChannelType(await this.channelService.create({ ...input, templates: plainTemplates(input.templates) }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => ChannelType)
   async updateChannel(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
     const templates = input.templates === undefined ? undefined : plainTemplates(input.templates);
     return toChannelType(await this.channelService.update(id, { ...input, templates }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => Boolean)
   async deleteChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.channelService.remove(id, actorFrom(context));
     return true;
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => DeliveryType, { complexity: COST.REMOTE_CALL, description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
-  async testChannel(@Arg('id', () => ID) id: string): Promise<DeliveryType> {
-    const channel = await this.channelService.get(id);
-    const delivery = await this.deliveryService.deliver(id, testMessage(channel.entity.name), { source: 'test', maxAttempts: 1 });
-    return toDeliveryType(delivery, channel.entity.name);
+  async testChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<DeliveryType> {
+    const { view } = await this.channelService.authorizeTest(id, actorFrom(context));
+    const delivery = await this.deliveryService.deliver(id, testMessage(view.entity.name), { source: 'test', maxAttempts: 1 });
+    return toDeliveryType(delivery, view.entity.name);
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => [ChannelGroupType])
-  async channelGroups(): Promise<ChannelGroupType[]> {
-    return (await this.channelService.listGroups()).map(toGroupType);
+  async channelGroups(@Ctx() context: GraphQLContext): Promise<ChannelGroupType[]> {
+    return (await this.channelService.listGroups(context.principal)).map(toGroupType);
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => ChannelGroupType)
   async createChannelGroup(@Arg('input') input: CreateChannelGroupInput, @Ctx() context: GraphQLContext): Promise<ChannelGroupType> {
     return toGroupType(await this.channelService.createGroup(input, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('channels:read')
   @Mutation(() => Boolean)
   async deleteChannelGroup(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.channelService.deleteGroup(id, actorFrom(context));
@@ -199,16 +200,20 @@ function plainTemplates(templates: ChannelTemplatesInput | null | undefined) {
 /** Deliveries and their attempts. */
 @Resolver(() => DeliveryType)
 export class DeliveryResolver {
-  constructor(private readonly records: DeliveryRepository) {}
+  constructor(
+    private readonly records: DeliveryRepository,
+    private readonly channelService: ChannelService,
+  ) {}
 
-  @Authorized()
+  @Authorized('channels:read')
   @Query(() => DeliveryPageType, { description: 'Deliveries, newest first by default' })
-  async deliveries(@Args() args: DeliveriesArgs): Promise<DeliveryPageType> {
-    const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
+  async deliveries(@Args() args: DeliveriesArgs, @Ctx() context: GraphQLContext): Promise<DeliveryPageType> {
+    const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
+    const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, channelIds: channelIds ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
     return { items: items.map((d) => toDeliveryType(rowOf(d), d.channel.name)), total };
   }
 
-  @Authorized()
+  @Authorized('channels:read')
   @FieldResolver(() => [DeliveryAttemptType], { complexity: COST.RESOLVED_FIELD, description: 'Every attempt, oldest first' })
   async attemptLog(@Root() delivery: DeliveryType): Promise<DeliveryAttemptType[]> {
     return (await this.records.attemptsOf(delivery.id)).map(toAttemptType);

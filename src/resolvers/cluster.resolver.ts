@@ -3,7 +3,7 @@ import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.entity';
 import type { SyncStatusEntity } from '../entities/clusters/sync-status.entity';
 import { COST } from '../graphql/cost';
-import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
   AlertmanagerStatusType,
@@ -91,58 +91,58 @@ export class ClusterResolver {
     private readonly alertmanagers: AlertmanagerClient,
   ) {}
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Query(() => [ClusterType], { description: 'Every cluster with its status: the at-a-glance view' })
-  async clusters(): Promise<ClusterType[]> {
-    return (await this.clusterService.list()).map((c) => this.toType(c));
+  async clusters(@Ctx() context: GraphQLContext): Promise<ClusterType[]> {
+    return (await this.clusterService.list(context.principal)).map((c) => this.toType(c));
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Query(() => ClusterType)
-  async cluster(@Arg('id', () => ID) id: string): Promise<ClusterType> {
-    return this.toType(await this.clusterService.get(id));
+  async cluster(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ClusterType> {
+    return this.toType(await this.clusterService.get(id, context.principal));
   }
 
-  @Authorized('admin')
+  @Authorized('clusters:admin')
   @Mutation(() => ClusterWithCredentialsType, { description: 'Registers a cluster and renders its first config; the tokens are shown only here' })
   async createCluster(@Arg('input') input: CreateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterWithCredentialsType> {
     const { cluster, credentials } = await this.clusterService.create({ ...input }, actorFrom(context));
     return this.withCredentials(cluster, credentials);
   }
 
-  @Authorized('admin')
+  @Authorized('clusters:write')
   @Mutation(() => ClusterType, { description: 'Re-renders the config; refused with the reasons when Alertmanager would refuse it' })
   async updateCluster(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterType> {
     return this.toType(await this.clusterService.update(id, { ...input }, actorFrom(context)));
   }
 
-  @Authorized('admin')
+  @Authorized('clusters:admin')
   @Mutation(() => ClusterWithCredentialsType, { description: 'New webhook and sidecar tokens; the old ones stop working at once' })
   async rotateClusterCredentials(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ClusterWithCredentialsType> {
     const { cluster, credentials } = await this.clusterService.rotateCredentials(id, actorFrom(context));
     return this.withCredentials(cluster, credentials);
   }
 
-  @Authorized('admin')
+  @Authorized('clusters:admin')
   @Mutation(() => Boolean)
   async deleteCluster(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.clusterService.remove(id, actorFrom(context));
     return true;
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'The latest check of each replica (replicas not checked recently are absent)' })
   async replicas(@Root() cluster: ClusterType): Promise<ReplicaHealthType[]> {
     return (await this.health.latest(cluster.id)).map(toReplicaHealth);
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'Past checks, newest first' })
   async healthHistory(@Root() cluster: ClusterType, @Arg('limit', () => Int, { defaultValue: 100 }) limit: number): Promise<ReplicaHealthType[]> {
     return (await this.health.history(cluster.id, Math.min(Math.max(limit, 1), 1000))).map(toReplicaHealth);
   }
 
-  @Authorized('operator')
+  @Authorized('clusters:deploy')
   @FieldResolver(() => String, {
     complexity: COST.RESOLVED_FIELD,
     description: "The user's part of alertmanager.yml (YAML), secrets masked; sending a masked value back keeps the stored one (operator role)",
@@ -151,20 +151,20 @@ export class ClusterResolver {
     return maskConfigSecrets(this.clusterService.templateOf(await this.clusterService.get(cluster.id)));
   }
 
-  @Authorized('operator')
+  @Authorized('clusters:deploy')
   @FieldResolver(() => ClusterConfigVersionType, { complexity: COST.RESOLVED_FIELD, description: 'The config its sidecars should apply, secrets and the webhook token masked (operator role)' })
   async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
     return toVersionType(await this.clusterService.desiredConfig(cluster.id), cluster);
   }
 
-  @Authorized('operator')
+  @Authorized('clusters:deploy')
   @FieldResolver(() => ClusterConfigVersionPageType, { complexity: COST.RESOLVED_FIELD, description: 'Every rendered version, newest first by default, secrets masked' })
   async configVersions(@Root() cluster: ClusterType, @Args() page: PageArgs): Promise<ClusterConfigVersionPageType> {
     const { items, total } = await this.clusterService.versions(cluster.id, toPageRequest(page));
     return { items: items.map((v) => toVersionType(v, cluster)), total };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @FieldResolver(() => ClusterSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied' })
   async sync(@Root() cluster: ClusterType): Promise<ClusterSyncType> {
     const desired = await this.clusterService.desiredConfig(cluster.id);
@@ -172,10 +172,10 @@ export class ClusterResolver {
     return { desiredVersion: desired.version, desiredHash: desired.hash, instances: instances.map((s) => toSyncInstance(s, desired.hash)) };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Query(() => AlertmanagerStatusType, { complexity: COST.REMOTE_CALL, description: "A healthy replica's /api/v2/status (fails over to the next replica)" })
-  async alertmanagerStatus(@Arg('clusterId', () => ID) clusterId: string): Promise<AlertmanagerStatusType> {
-    const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(await this.clusterService.get(clusterId), '/api/v2/status');
+  async alertmanagerStatus(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<AlertmanagerStatusType> {
+    const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(await this.clusterService.get(clusterId, context.principal), '/api/v2/status');
     return {
       servedBy,
       version: body.versionInfo?.version ?? '',
@@ -186,10 +186,10 @@ export class ClusterResolver {
     };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Query(() => SilenceListType, { complexity: COST.REMOTE_CALL, description: 'Silences of a cluster, from a healthy replica' })
-  async clusterSilences(@Arg('clusterId', () => ID) clusterId: string): Promise<SilenceListType> {
-    const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(await this.clusterService.get(clusterId), '/api/v2/silences');
+  async clusterSilences(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<SilenceListType> {
+    const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(await this.clusterService.get(clusterId, context.principal), '/api/v2/silences');
     return {
       servedBy,
       silences: body.map((s) => ({
@@ -204,10 +204,10 @@ export class ClusterResolver {
     };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Query(() => ClusterAlertListType, { complexity: COST.REMOTE_CALL, description: 'Alerts the cluster holds now, from a healthy replica' })
-  async clusterAlerts(@Arg('clusterId', () => ID) clusterId: string): Promise<ClusterAlertListType> {
-    const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(await this.clusterService.get(clusterId), '/api/v2/alerts');
+  async clusterAlerts(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<ClusterAlertListType> {
+    const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(await this.clusterService.get(clusterId, context.principal), '/api/v2/alerts');
     return {
       servedBy,
       alerts: body.map((a) => ({
@@ -222,20 +222,22 @@ export class ClusterResolver {
     };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Subscription(() => ClusterHealthEventType, {
     topics: 'cluster.health',
-    filter: ({ payload, args }: { payload: ClusterHealthEvent; args: ClusterEventArgs }) => !args.clusterId || payload.clusterId === args.clusterId,
+    filter: ({ payload, args, context }: { payload: ClusterHealthEvent; args: ClusterEventArgs; context: GraphQLContext }) =>
+      (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
     description: 'Every health round of every cluster (or one), from any replica',
   })
   clusterHealth(@Root() event: ClusterHealthEvent, @Args() _args: ClusterEventArgs): ClusterHealthEventType {
     return { ...event, at: new Date(event.at), replicas: event.replicas.map((r) => ({ ...r, checkedAt: new Date(r.checkedAt) })) };
   }
 
-  @Authorized()
+  @Authorized('clusters:read')
   @Subscription(() => ClusterSyncEventType, {
     topics: 'cluster.sync',
-    filter: ({ payload, args }: { payload: ClusterSyncEvent; args: ClusterEventArgs }) => !args.clusterId || payload.clusterId === args.clusterId,
+    filter: ({ payload, args, context }: { payload: ClusterSyncEvent; args: ClusterEventArgs; context: GraphQLContext }) =>
+      (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
     description: 'Sidecar reports as they arrive',
   })
   clusterSync(@Root() event: ClusterSyncEvent, @Args() _args: ClusterEventArgs): ClusterSyncEventType {

@@ -7,7 +7,7 @@ import type { FlagResolver } from '../services/flags/flag-resolver';
 export class FlagsResolver {
   constructor(private readonly flagResolver: FlagResolver) {}
 
-  @Authorized()
+  @Authorized('flags:read')
   @Query(() => [FlagType], { description: 'Every feature flag with its current value and where the value came from' })
   flags(): FlagType[] {
     return this.flagResolver.list().map((flag) => ({ ...flag, source: flag.source as FlagSourceName }));

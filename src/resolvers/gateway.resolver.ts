@@ -2,7 +2,8 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { AlertRecordEntity } from '../entities/gateway/alert-record.entity';
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
-import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
+import type { ChannelService } from '../services/channels/channel.service';
 import { toPageRequest } from '../schema/common/page.args';
 import {
   AlertRecordPageType,
@@ -36,36 +37,39 @@ export class GatewayResolver {
   constructor(
     private readonly routeService: RouteService,
     private readonly em: EntityManager,
+    private readonly channels: ChannelService,
   ) {}
 
-  @Authorized()
+  @Authorized('routes:read')
   @Query(() => [RouteType], { description: 'Routes in the order they are tried' })
   async routes(): Promise<RouteType[]> {
     return (await this.routeService.list()).map(toRouteType);
   }
 
-  @Authorized('operator')
+  @Authorized('routes:write')
   @Mutation(() => RouteType, { description: 'Applies at once on every replica' })
   async createRoute(@Arg('input') input: RouteInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+    await this.channels.assertVisible(input.channelIds ?? [], actorFrom(context).principal);
     return toRouteType(await this.routeService.create({ ...input }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('routes:write')
   @Mutation(() => RouteType)
   async updateRoute(@Arg('id', () => ID) id: string, @Arg('input') input: RouteInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+    await this.channels.assertVisible(input.channelIds ?? [], actorFrom(context).principal);
     return toRouteType(await this.routeService.update(id, { ...input }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('routes:write')
   @Mutation(() => Boolean)
   async deleteRoute(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.routeService.remove(id, actorFrom(context));
     return true;
   }
 
-  @Authorized()
+  @Authorized('alerts:read')
   @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
-  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs): Promise<AlertRecordPageType> {
+  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext): Promise<AlertRecordPageType> {
     const page = toPageRequest(args);
     const where: FilterQuery<AlertRecordEntity> = {};
     const given = { ...filter, state: args.state, fingerprint: args.fingerprint };
@@ -73,6 +77,9 @@ export class GatewayResolver {
       const value = given[key];
       if (value) (where as Record<string, unknown>)[key] = value;
     }
+    // A caller scoped to some clusters sees their alerts only.
+    const visible = await context.visibleClusters();
+    if (visible) where.cluster = filter.cluster ? (visible.has(filter.cluster) ? filter.cluster : { $in: [] }) : { $in: [...visible] };
     const [items, total] = await this.em.findAndCount(AlertRecordEntity, where, {
       orderBy: { receivedAt: page.order, id: page.order },
       limit: page.limit,
@@ -84,14 +91,15 @@ export class GatewayResolver {
     };
   }
 
-  @Authorized()
+  @Authorized('alerts:read')
   @Subscription(() => GatewayEventType, {
     topics: 'gateway.event',
-    filter: ({ payload, args }: { payload: GatewayEvent; args: AlertFilterArgs }) =>
+    filter: ({ payload, args, context }: { payload: GatewayEvent; args: AlertFilterArgs; context: GraphQLContext }) =>
       (!args.cluster || payload.cluster === args.cluster) &&
       (!args.severity || payload.severity === args.severity) &&
       (!args.alertname || payload.alertname === args.alertname) &&
-      (!args.status || payload.status === args.status),
+      (!args.status || payload.status === args.status) &&
+      clusterVisible(context, payload.cluster),
     description: 'Gateway events as they happen on any replica, optionally filtered',
   })
   gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: AlertFilterArgs): GatewayEventType {

@@ -44,56 +44,56 @@ export class RuleResolver {
     private readonly clusters: ClusterService,
   ) {}
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => [RuleGroupType])
   async ruleGroups(): Promise<RuleGroupType[]> {
     return (await this.rules.list()).map(toGroupType);
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => RuleGroupType)
   async ruleGroup(@Arg('id', () => ID) id: string): Promise<RuleGroupType> {
     return toGroupType(await this.rules.get(id));
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => [RuleGroupVersionType], { description: 'Every version, newest first' })
   async ruleGroupVersions(@Arg('id', () => ID) id: string): Promise<RuleGroupVersionType[]> {
     return (await this.rules.versions(id)).map(toVersionType);
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => String, { description: 'Unified diff between two versions of a group' })
   async ruleGroupDiff(@Arg('id', () => ID) id: string, @Arg('from', () => Int) from: number, @Arg('to', () => Int) to: number): Promise<string> {
     return this.rules.diff(id, from, to);
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => String, { description: 'Groups as one Prometheus rule file (all groups when no ids are given)' })
   async exportRuleGroups(@Arg('ids', () => [ID], { nullable: true }) ids?: string[]): Promise<string> {
     const groups = ids ? await Promise.all(ids.map((id) => this.rules.get(id))) : await this.rules.list();
     return stringify(ruleGroupsToYaml(groups.map((g) => g.definition)), { lineWidth: 0 });
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @Query(() => ClusterRuleFileType, { description: 'The rule file a cluster gets: every group that targets it' })
-  async clusterRuleFile(@Arg('clusterId', () => ID) clusterId: string): Promise<ClusterRuleFileType> {
-    return this.rules.ruleFileFor(await this.clusters.get(clusterId));
+  async clusterRuleFile(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<ClusterRuleFileType> {
+    return this.rules.ruleFileFor(await this.clusters.get(clusterId, context.principal));
   }
 
-  @Authorized('operator')
+  @Authorized('rules:write')
   @Mutation(() => RuleGroupType, { description: 'Validated as promtool would; refused with the reason when it conflicts on any target' })
   async createRuleGroup(@Arg('input') input: CreateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
     return toGroupType(await this.rules.create({ ...input }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('rules:write')
   @Mutation(() => RuleGroupType)
   async updateRuleGroup(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
     return toGroupType(await this.rules.update(id, { ...input }, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('rules:write')
   @Mutation(() => RuleGroupType, { description: 'Writes a new version equal to the given one' })
   async rollbackRuleGroup(
     @Arg('id', () => ID) id: string,
@@ -104,20 +104,20 @@ export class RuleResolver {
     return toGroupType(await this.rules.rollback(id, version, message, actorFrom(context)));
   }
 
-  @Authorized('operator')
+  @Authorized('rules:write')
   @Mutation(() => Boolean)
   async deleteRuleGroup(@Arg('id', () => ID) id: string, @Arg('message') message: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     await this.rules.remove(id, message, actorFrom(context));
     return true;
   }
 
-  @Authorized('operator')
+  @Authorized('rules:write')
   @Mutation(() => [RuleGroupType], { description: 'Every group of a rule file: updates the group of the same name and targets, or creates it; all or nothing' })
   async importRuleFile(@Arg('input') input: ImportRuleFileInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType[]> {
     return (await this.rules.importFile({ ...input }, actorFrom(context))).map(toGroupType);
   }
 
-  @Authorized()
+  @Authorized('rules:read')
   @FieldResolver(() => RuleSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The rule file: desired against what each Prometheus sidecar applied' })
   async ruleSync(@Root() cluster: ClusterType): Promise<RuleSyncType> {
     const file = await this.rules.ruleFileFor(cluster);

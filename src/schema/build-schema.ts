@@ -4,6 +4,7 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../graphql/auth-checker';
 import { deadlineMiddleware } from '../graphql/operation-guard';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
+import { AccessRoleResolver } from '../resolvers/access-role.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
 import { RuleResolver } from '../resolvers/rule.resolver';
@@ -16,7 +17,7 @@ import type { Services } from '../services';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver, AnalysisResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
 
 /** Builds each resolver once from the services; type-graphql asks this container for them. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -26,11 +27,12 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
     [AuditResolver, new AuditResolver(services.audit)],
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
-    [DeliveryResolver, new DeliveryResolver(services.deliveryRecords)],
-    [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em)],
+    [DeliveryResolver, new DeliveryResolver(services.deliveryRecords, services.channels)],
+    [GatewayResolver, new GatewayResolver(services.routes, services.storage.orm.em, services.channels)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [AnalysisResolver, new AnalysisResolver(services.analysis)],
+    [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);
 }
 

@@ -27,6 +27,7 @@ import { ApiTokenService } from './security/api-token.service';
 import { AuditRepository } from './security/audit.repository';
 import { AuditService } from './security/audit.service';
 import { AuthService } from './security/auth.service';
+import { RoleService } from './security/role.service';
 import { RequestLimits } from './security/request-limits';
 import { connectRedis, pingRedis } from './shared/redis';
 import { AlertmanagerClient } from './clusters/alertmanager-client';
@@ -64,6 +65,7 @@ export interface Services {
   queue: JobQueue;
   flags: FlagService;
   auth: AuthService;
+  roles: RoleService;
   /** GraphQL's rate, cost and concurrency limits per caller and client address. */
   requestLimits: RequestLimits;
   audit: AuditService;
@@ -126,6 +128,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const em = storage.orm.em;
   const tokenRepository = new ApiTokenRepository(em);
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
+  const roles = new RoleService(em, audit, events);
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
   const sandbox = new SandboxPool({ threads: config.sandbox.threads, maxQueue: SANDBOX_QUEUE });
@@ -182,10 +185,11 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     queue,
     flags,
-    auth: new AuthService(config.auth, tokenRepository),
+    auth: new AuthService(config.auth, tokenRepository, roles),
+    roles,
     requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix),
     audit,
-    apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' })),
+    apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' }), roles),
     system,
     auditRetention,
     async start() {

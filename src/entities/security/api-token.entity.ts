@@ -1,4 +1,4 @@
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -13,8 +13,9 @@ export class ApiTokenEntity {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  @Enum({ items: () => ROLES, type: 'string' })
-  role!: Role;
+  /** A built-in role (viewer, operator, admin) or the name of a role an admin defined. */
+  @Property({ type: 'string', length: 64 })
+  role!: string;
 
   @Property({ type: 'string', length: 64, unique: true })
   tokenHash!: string;

@@ -26,6 +26,10 @@ export class AuditEventEntity {
   @Property({ type: 'string', length: 100, nullable: true })
   requestId?: string | null;
 
+  /** The permission the change was made under (e.g. channels:write). */
+  @Property({ type: 'string', length: 100, nullable: true })
+  permission?: string | null;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 }

@@ -1,5 +1,4 @@
 import { registerEnumType } from 'type-graphql';
-import type { Role } from '../../entities/security/api-token.entity';
 
 export enum SortOrder {
   ASC = 'asc',
@@ -15,9 +14,10 @@ export enum RoleName {
 }
 registerEnumType(RoleName, {
   name: 'Role',
-  description: 'viewer reads; operator also changes operational state; admin also manages access and configuration',
+  description: 'The built-in roles: viewer reads; operator also changes operational state; admin may do everything. Each is a preset of permissions (see accessRoles)',
 });
 
-export function toRoleName(role: Role): RoleName {
-  return role as RoleName;
+/** The enum value of a built-in role; null for a role an admin defined. */
+export function toRoleName(role: string): RoleName | null {
+  return (Object.values(RoleName) as string[]).includes(role) ? (role as RoleName) : null;
 }

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { RoleName } from '../common/enums';
+import { RoleScopesType } from './access-role.type';
 
 @ObjectType('ApiToken', { description: 'A bearer credential; the secret itself is shown only when created' })
 export class ApiTokenType {
@@ -9,8 +10,11 @@ export class ApiTokenType {
   @Field()
   name!: string;
 
-  @Field(() => RoleName)
-  role!: RoleName;
+  @Field(() => RoleName, { nullable: true, description: 'The built-in role; null when the token holds a role an admin defined (see roleName)' })
+  role!: RoleName | null;
+
+  @Field({ description: 'The role the token holds, built in or defined' })
+  roleName!: string;
 
   @Field({ description: 'First characters of the token, to tell tokens apart' })
   prefix!: string;
@@ -48,6 +52,15 @@ export class ViewerType {
   @Field({ description: 'api-token, jwt or bootstrap' })
   kind!: string;
 
-  @Field(() => RoleName)
-  role!: RoleName;
+  @Field(() => RoleName, { nullable: true, description: 'The built-in role; null for a role an admin defined (see roleName)' })
+  role!: RoleName | null;
+
+  @Field()
+  roleName!: string;
+
+  @Field(() => [String], { description: 'Every permission the caller holds' })
+  permissions!: string[];
+
+  @Field(() => RoleScopesType)
+  scopes!: RoleScopesType;
 }

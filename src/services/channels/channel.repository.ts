@@ -10,6 +10,8 @@ export interface ChannelFilter {
   enabled?: boolean;
   /** Case-insensitive substring of the name. */
   search?: string;
+  /** Only channels in these groups (a caller's scope). */
+  groupIds?: string[];
 }
 
 export type ChannelSortField = 'name' | 'createdAt' | 'type';
@@ -35,6 +37,11 @@ export class ChannelRepository {
     return this.em.find(ChannelEntity, {});
   }
 
+  async idsInGroups(groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    return (await this.em.find(ChannelEntity, { group: { $in: groupIds } }, { fields: ['id'] })).map((c) => c.id);
+  }
+
   flush(): Promise<void> {
     return this.em.flush();
   }
@@ -46,7 +53,9 @@ export class ChannelRepository {
   async findPage(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField): Promise<{ items: ChannelEntity[]; total: number }> {
     const where: FilterQuery<ChannelEntity> = {};
     if (filter.type) where.type = filter.type;
+    if (filter.groupId && filter.groupIds && !filter.groupIds.includes(filter.groupId)) return { items: [], total: 0 };
     if (filter.groupId) where.group = filter.groupId;
+    else if (filter.groupIds) where.group = { $in: filter.groupIds };
     if (filter.enabled !== undefined) where.enabled = filter.enabled;
     if (filter.tag) where.tags = { $contains: [filter.tag] };
     if (filter.search) where.name = { $ilike: `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };

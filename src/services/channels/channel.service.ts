@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { ChannelGroupEntity } from '../../entities/channels/channel-group.entity';
 import { ChannelEntity, type StoredTemplates } from '../../entities/channels/channel.entity';
 import { ROLES, type Role } from '../../entities/security/api-token.entity';
+import type { Principal } from '../security/principal';
+import { ChannelAccess } from './channel-access';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, zodIssues } from '../../errors';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { PageRequest } from '../security/audit.repository';
-import { roleAllows } from '../security/principal';
 import type { SecretBox } from '../security/secret-box';
 import type { ChannelPlugin } from './channel-plugin';
 import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';
@@ -67,38 +68,73 @@ export interface SendableChannel {
   templates: TemplateSet;
 }
 
-const DEFAULT_MANAGE_ROLE: Role = 'operator';
 const SENDABLE_TTL_MS = 2_000;
+
+/** A group id from raw input, checked only as far as finding the group needs. */
+function groupIdOf(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  const parsed = z.uuid().safeParse(value);
+  if (!parsed.success) throw BadUserInputError.forField(field, 'expected a channel group id');
+  return parsed.data;
+}
 
 /** Channel CRUD: validation by each type's schema, secrets sealed at rest and masked in answers, group permissions, audit. */
 export class ChannelService {
   private readonly sendableCache = new Map<string, { value: SendableChannel; expires: number }>();
+  private readonly access: ChannelAccess;
 
   constructor(
     private readonly repository: ChannelRepository,
     private readonly box: SecretBox,
     private readonly audit: AuditService,
     private readonly templates: TemplateRenderer,
-  ) {}
+  ) {
+    this.access = new ChannelAccess(repository);
+  }
 
   types(): readonly ChannelPlugin[] {
     return CHANNEL_PLUGINS;
   }
 
-  async get(id: string): Promise<ChannelView> {
-    return this.view(NotFoundError.assert(await this.repository.findById(id), 'channel', id));
+  /** One channel; `reader` (when given) must have it in its channel-group scope. */
+  async get(id: string, reader: Principal | null = null): Promise<ChannelView> {
+    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    await this.access.assertVisible(reader, channel.group ?? null, `channel ${channel.name}`);
+    return this.view(channel);
   }
 
-  async list(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField): Promise<{ items: ChannelView[]; total: number }> {
-    const { items, total } = await this.repository.findPage(filter, page, sortBy);
+  /** Channels the reader may see (its channel-group scope), filtered, sorted and paged. */
+  async list(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField, reader: Principal | null = null): Promise<{ items: ChannelView[]; total: number }> {
+    const groupIds = reader ? await this.access.visibleGroupIds(reader.grant) : null;
+    const { items, total } = await this.repository.findPage(groupIds ? { ...filter, groupIds } : filter, page, sortBy);
     return { items: items.map((c) => this.view(c)), total };
   }
 
+  /** Ids of the channels a reader may see; null when it may see every channel. */
+  async visibleChannelIds(reader: Principal): Promise<string[] | null> {
+    const groupIds = await this.access.visibleGroupIds(reader.grant);
+    return groupIds === null ? null : this.repository.idsInGroups(groupIds);
+  }
+
+  /** Throws FORBIDDEN when any of these channels lies outside the reader's channel-group scope (a route may only send to channels its author may see). */
+  async assertVisible(ids: readonly string[], reader: Principal): Promise<void> {
+    const visible = await this.visibleChannelIds(reader);
+    const hidden = visible === null ? [] : ids.filter((id) => !visible.includes(id));
+    if (hidden.length > 0) throw new ForbiddenError(`channel ${hidden.join(', ')} is outside the channel groups of the role ${reader.role}`);
+  }
+
+  /** Throws unless the actor may send a test message through this channel; returns the actor with the permission it does so under. */
+  async authorizeTest(id: string, actor: Actor): Promise<{ view: ChannelView; actor: Actor }> {
+    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    return { view: this.view(channel), actor: await this.access.assertMay(actor, channel.group ?? null, 'test') };
+  }
+
   async create(input: CreateChannelInput, actor: Actor): Promise<ChannelView> {
+    // Who may is decided before what is asked is judged: a caller without access learns nothing from validation.
+    actor = await this.access.assertMay(actor, await this.resolveGroup(groupIdOf(input.groupId, 'input.groupId')), 'write');
     const parsed = parseInput(createInput, input, 'input');
     const plugin = channelPlugin(parsed.type);
     const group = await this.resolveGroup(parsed.groupId ?? null);
-    await this.assertMayManage(actor, group);
     const channel = new ChannelEntity();
     Object.assign(channel, { name: parsed.name, type: plugin.type, group, tags: parsed.tags, enabled: parsed.enabled });
     this.applyConfig(channel, plugin, this.validateConfig(plugin, parsed.config));
@@ -113,14 +149,14 @@ export class ChannelService {
   }
 
   async update(id: string, input: UpdateChannelInput, actor: Actor): Promise<ChannelView> {
-    const parsed = parseInput(updateInput, input, 'input');
     const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
-    await this.assertMayManage(actor, channel.group ?? null);
+    actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
+    const parsed = parseInput(updateInput, input, 'input');
     const plugin = channelPlugin(channel.type);
     const changed: string[] = [];
     if (parsed.groupId !== undefined) {
       const group = await this.resolveGroup(parsed.groupId);
-      await this.assertMayManage(actor, group);
+      await this.access.assertMay(actor, group, 'write');
       channel.group = group;
       changed.push('group');
     }
@@ -146,7 +182,7 @@ export class ChannelService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
-    await this.assertMayManage(actor, channel.group ?? null);
+    actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
     const routes = await this.repository.routesUsing(id);
     if (routes.length > 0) throw new ConflictError(`channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`, { routes });
     this.sendableCache.delete(id);
@@ -188,18 +224,21 @@ export class ChannelService {
     };
   }
 
-  async listGroups(): Promise<ChannelGroupEntity[]> {
-    return this.repository.listGroups();
+  /** Channel groups the reader may see: those in its scope and below them. */
+  async listGroups(reader: Principal | null = null): Promise<ChannelGroupEntity[]> {
+    const groups = await this.repository.listGroups();
+    const visible = reader ? await this.access.visibleGroupIds(reader.grant) : null;
+    return visible === null ? groups : groups.filter((g) => visible.includes(g.id));
   }
 
   async createGroup(input: { name: string; parentId?: string | null; manageRole?: Role | null }, actor: Actor): Promise<ChannelGroupEntity> {
+    actor = await this.access.assertMay(actor, await this.resolveGroup(groupIdOf(input.parentId, 'input.parentId')), 'write');
     const parsed = parseInput(
       z.strictObject({ name, parentId: z.uuid('expected a channel group id').nullish(), manageRole: z.enum(ROLES).nullish() }),
       input,
       'input',
     );
     const parent = await this.resolveGroup(parsed.parentId ?? null);
-    await this.assertMayManage(actor, parent);
     const group = new ChannelGroupEntity();
     Object.assign(group, { name: parsed.name, parent, manageRole: parsed.manageRole ?? null });
     await this.saving(() =>
@@ -213,22 +252,12 @@ export class ChannelService {
 
   async deleteGroup(id: string, actor: Actor): Promise<void> {
     const group = NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
-    await this.assertMayManage(actor, group);
+    actor = await this.access.assertMay(actor, group, 'write');
     if ((await this.repository.countGroupChildren(id)) > 0) throw new ConflictError(`channel group ${group.name} has subgroups; delete or move them first`);
     await this.audit.change(actor, async (record) => {
       this.repository.remove(group);
       record('channel-group.deleted', 'channel-group', id, { name: group.name });
     });
-  }
-
-  /** The role needed to change channels in a group: its own setting, else the nearest ancestor's, else operator. */
-  async manageRoleOf(group: ChannelGroupEntity | null): Promise<Role> {
-    const seen = new Set<string>();
-    for (let current = group; current && !seen.has(current.id); current = current.parent ? await this.repository.findGroup(current.parent.id) : null) {
-      seen.add(current.id);
-      if (current.manageRole) return current.manageRole;
-    }
-    return DEFAULT_MANAGE_ROLE;
   }
 
   view(channel: ChannelEntity): ChannelView {
@@ -274,13 +303,6 @@ export class ChannelService {
   private async resolveGroup(id: string | null): Promise<ChannelGroupEntity | null> {
     if (!id) return null;
     return NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
-  }
-
-  private async assertMayManage(actor: Actor, group: ChannelGroupEntity | null): Promise<void> {
-    const required = await this.manageRoleOf(group);
-    if (!roleAllows(actor.principal.role, required)) {
-      throw new ForbiddenError(`changing channels in group "${group?.name ?? '(none)'}" requires the ${required} role; you have ${actor.principal.role}`);
-    }
   }
 
   private async saving<T>(work: () => Promise<T>): Promise<T> {

@@ -22,6 +22,8 @@ function batchers<I, O>(write: (items: I[]) => Promise<O[]>): { now: MicroBatche
 
 export interface DeliveryFilter {
   channelId?: string;
+  /** Only deliveries to these channels (a caller's scope). */
+  channelIds?: string[];
   status?: DeliveryStatus;
 }
 
@@ -221,7 +223,9 @@ export class DeliveryRepository {
 
   async findPage(filter: DeliveryFilter, page: PageRequest): Promise<{ items: DeliveryEntity[]; total: number }> {
     const where: Record<string, unknown> = {};
+    if (filter.channelId && filter.channelIds && !filter.channelIds.includes(filter.channelId)) return { items: [], total: 0 };
     if (filter.channelId) where.channel = filter.channelId;
+    else if (filter.channelIds) where.channel = { $in: filter.channelIds };
     if (filter.status) where.status = filter.status;
     const [items, total] = await this.em.findAndCount(DeliveryEntity, where, {
       populate: ['channel'],

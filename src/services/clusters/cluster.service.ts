@@ -6,7 +6,9 @@ import { ClusterConfigVersionEntity } from '../../entities/clusters/cluster-conf
 import { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
 import { SyncStatusEntity } from '../../entities/clusters/sync-status.entity';
-import { ConflictError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
+import { ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
+import type { Principal } from '../security/principal';
+import { clusterInScope } from '../security/scopes';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService, RecordAudit } from '../security/audit.service';
 import type { PageRequest } from '../security/audit.repository';
@@ -22,6 +24,7 @@ import type { PublicUrl } from '../shared/public-url';
 export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
 
 const YAML_MAX = 256 * 1024;
+const NAMES_TTL_MS = 5_000;
 
 // What each sealed value is bound to: a sealed value moved to another row does not open.
 const templateContext = (clusterId: string) => `cluster:${clusterId}:configTemplate`;
@@ -91,6 +94,8 @@ export interface SyncReport {
  * file Alertmanager refuses is refused itself, so sidecars only ever see loadable configs.
  */
 export class ClusterService {
+  private names: { value: Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>; until: number } | null = null;
+
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: SecretBox,
@@ -100,12 +105,40 @@ export class ClusterService {
     private readonly rules: RuleService,
   ) {}
 
-  list(): Promise<ClusterEntity[]> {
-    return this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+  /** Clusters, by name; with a reader, those in its cluster scope. */
+  async list(reader: Principal | null = null): Promise<ClusterEntity[]> {
+    const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+    return reader ? clusters.filter((c) => clusterInScope(reader.grant, c)) : clusters;
   }
 
-  async get(id: string): Promise<ClusterEntity> {
-    return NotFoundError.assert(await this.em.findOne(ClusterEntity, { id }), 'cluster', id);
+  /** One cluster; a reader (when given) must have it in its cluster scope. */
+  async get(id: string, reader: Principal | null = null): Promise<ClusterEntity> {
+    const cluster = NotFoundError.assert(await this.em.findOne(ClusterEntity, { id }), 'cluster', id);
+    this.assertInScope(reader, cluster);
+    return cluster;
+  }
+
+  /** The names of every registered cluster, read at most every few seconds (the webhook asks on every request). */
+  async registeredNames(): Promise<ReadonlySet<string>> {
+    return new Set((await this.registry()).map((c) => c.name));
+  }
+
+  /** Names of the clusters a reader's scope covers; null when it covers every cluster. */
+  async namesInScope(reader: Principal | null): Promise<ReadonlySet<string> | null> {
+    if (!reader || reader.grant.scopes.clusters === null) return null;
+    return new Set((await this.registry()).filter((c) => clusterInScope(reader.grant, c)).map((c) => c.name));
+  }
+
+  /** Throws FORBIDDEN when a cluster lies outside the caller's cluster scope. */
+  assertInScope(principal: Principal | null, cluster: Pick<ClusterEntity, 'name' | 'labels'>): void {
+    if (principal && !clusterInScope(principal.grant, cluster)) throw new ForbiddenError(`cluster ${cluster.name} is outside the clusters of the role ${principal.role}`);
+  }
+
+  private async registry(): Promise<Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>> {
+    if (this.names && this.names.until > Date.now()) return this.names.value;
+    const rows = await this.em.fork().find(ClusterEntity, {}, { fields: ['id', 'name', 'labels'] });
+    this.names = { value: rows.map(({ id, name, labels }) => ({ id, name, labels })), until: Date.now() + NAMES_TTL_MS };
+    return this.names.value;
   }
 
   findByName(name: string): Promise<ClusterEntity | null> {
@@ -119,6 +152,7 @@ export class ClusterService {
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
     const { configTemplate, ...parsed } = parseInput(createInput, input, 'input');
     const cluster = Object.assign(new ClusterEntity(), parsed);
+    this.assertInScope(actor.principal, cluster);
     this.sealTemplate(cluster, configTemplate);
     await this.refuseRuleConflicts(cluster);
     const credentials = this.issueCredentials(cluster);
@@ -126,6 +160,7 @@ export class ClusterService {
     await this.saving(cluster.name, () =>
       this.audit.change(actor, async (record) => {
         this.em.persist(cluster);
+        this.names = null;
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.created', 'cluster', cluster.id, { name: cluster.name, alertmanagerUrls: cluster.alertmanagerUrls });
       }),
@@ -135,7 +170,7 @@ export class ClusterService {
 
   async update(id: string, input: ClusterUpdateInput, actor: Actor): Promise<ClusterEntity> {
     const { configTemplate, ...parsed } = parseInput(updateInput, input, 'input');
-    const cluster = await this.get(id);
+    const cluster = await this.get(id, actor.principal);
     const changed = Object.keys(parsed).filter((k) => (parsed as Record<string, unknown>)[k] !== undefined);
     Object.assign(cluster, Object.fromEntries(changed.map((k) => [k, (parsed as Record<string, unknown>)[k]])));
     if (configTemplate !== undefined) {
@@ -144,6 +179,9 @@ export class ClusterService {
       changed.push('configTemplate');
     }
     cluster.updatedAt = new Date();
+    // Relabelled or renamed, it must stay inside the scope it was changed under.
+    this.assertInScope(actor.principal, cluster);
+    this.names = null;
     const rendered = this.render(cluster);
     if (changed.includes('labels') || changed.includes('name')) await this.refuseRuleConflicts(cluster);
     await this.saving(cluster.name, () =>
@@ -157,7 +195,7 @@ export class ClusterService {
 
   /** New webhook and sidecar tokens; the old ones stop working at once, and the config is re-rendered with the new webhook token. */
   async rotateCredentials(id: string, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
-    const cluster = await this.get(id);
+    const cluster = await this.get(id, actor.principal);
     const credentials = this.issueCredentials(cluster);
     cluster.updatedAt = new Date();
     const rendered = this.render(cluster);
@@ -169,12 +207,13 @@ export class ClusterService {
   }
 
   async remove(id: string, actor: Actor): Promise<void> {
-    const cluster = await this.get(id);
+    const cluster = await this.get(id, actor.principal);
     await this.audit.change(actor, async (record) => {
       await this.em.nativeDelete(ClusterConfigVersionEntity, { clusterId: id });
       await this.em.nativeDelete(ReplicaCheckEntity, { clusterId: id });
       await this.em.nativeDelete(SyncStatusEntity, { clusterId: id });
       this.em.remove(cluster);
+      this.names = null;
       record('cluster.deleted', 'cluster', id, { name: cluster.name });
     });
   }

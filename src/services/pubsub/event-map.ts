@@ -5,6 +5,7 @@ export interface AuditRecordedEvent {
   action: string;
   targetType: string;
   targetId: string | null;
+  permission: string | null;
   createdAt: string;
 }
 

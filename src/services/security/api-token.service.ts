@@ -2,7 +2,8 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiTokenEntity, ROLES } from '../../entities/security/api-token.entity';
-import { ConflictError, NotFoundError, parseInput } from '../../errors';
+import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import type { RoleService } from './role.service';
 import type { Logger } from '../observability/logger';
 import type { ApiTokenRepository } from './api-token.repository';
 import type { Actor, AuditService } from './audit.service';
@@ -16,7 +17,7 @@ const createTokenInput = z.strictObject({
     .min(1, { message: 'must not be empty', abort: true })
     .max(100, 'must be at most 100 characters')
     .regex(/^[\p{L}\p{N} ._@:-]+$/u, 'may contain letters, digits, spaces and . _ @ : - only'),
-  role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
+  role: z.string({ message: `give a built-in role (${ROLES.join(', ')}) or the name of a role an admin defined` }).min(1),
   expiresInDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650').nullish(),
 });
 
@@ -36,10 +37,12 @@ export class ApiTokenService {
     private readonly tokens: ApiTokenRepository,
     private readonly audit: AuditService,
     private readonly logger: Logger,
+    private readonly roles: Pick<RoleService, 'grantFor'>,
   ) {}
 
   async create(input: CreateTokenInput, actor: Actor, now = new Date()): Promise<CreatedToken> {
     const { name, role, expiresInDays } = parseInput(createTokenInput, input, 'input');
+    if (!(await this.roles.grantFor(role))) throw BadUserInputError.forField('input.role', `no role named "${role}"; built in: ${ROLES.join(', ')}, or one from accessRoles`);
     const token = generateApiToken();
     const record = new ApiTokenEntity();
     Object.assign(record, {

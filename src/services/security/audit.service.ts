@@ -9,6 +9,8 @@ import { actorOf, type Principal } from './principal';
 export interface Actor {
   principal: Principal;
   requestId?: string;
+  /** The permission the change is made under (recorded with it). */
+  permission?: string;
 }
 
 export type RecordAudit = (action: string, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
@@ -28,7 +30,7 @@ export class AuditService {
     const result = await this.em.transactional(async () => {
       const record: RecordAudit = (action, targetType, targetId, details = {}) => {
         const event = new AuditEventEntity();
-        Object.assign(event, { actor: actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null });
+        Object.assign(event, { actor: actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null, permission: actor.permission ?? null });
         this.repository.add(event);
         recorded.push(event);
       };
@@ -55,6 +57,7 @@ export class AuditService {
         action: event.action,
         targetType: event.targetType,
         targetId: event.targetId ?? null,
+        permission: event.permission ?? null,
         createdAt: event.createdAt.toISOString(),
       });
     } catch (err) {

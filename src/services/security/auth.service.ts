@@ -1,9 +1,10 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../../config';
-import { ROLES, type Role } from '../../entities/security/api-token.entity';
 import { UnauthenticatedError } from '../../errors';
 import type { ApiTokenRepository } from './api-token.repository';
+import { presetGrant } from './permissions';
 import type { Principal } from './principal';
+import type { RoleService } from './role.service';
 import { API_TOKEN_PREFIX, bearerToken, hashApiToken, sameSecret } from './token-secret';
 
 /** Recording every use would write on every request; once a minute is enough to tell live tokens from dead ones. */
@@ -16,6 +17,7 @@ export class AuthService {
   constructor(
     private readonly config: Config['auth'],
     private readonly tokens: ApiTokenRepository,
+    private readonly roles: Pick<RoleService, 'grantFor'>,
   ) {
     this.jwtKey = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
   }
@@ -26,7 +28,7 @@ export class AuthService {
     const token = bearerToken(authorization);
     if (!token) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
     if (this.config.bootstrapToken && sameSecret(token, this.config.bootstrapToken)) {
-      return { kind: 'bootstrap', id: 'bootstrap', name: 'bootstrap', role: 'admin' };
+      return { kind: 'bootstrap', id: 'bootstrap', name: 'bootstrap', role: 'admin', grant: presetGrant('admin') };
     }
     if (token.startsWith(API_TOKEN_PREFIX)) return this.fromApiToken(token, now);
     if (token.split('.').length === 3) return this.fromJwt(token);
@@ -41,7 +43,9 @@ export class AuthService {
     if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.tokens.touchLastUsed(record.id, now);
     }
-    return { kind: 'api-token', id: record.id, name: record.name, role: record.role };
+    const grant = await this.roles.grantFor(record.role);
+    if (!grant) throw new UnauthenticatedError(`the role "${record.role}" of this API token no longer exists`);
+    return { kind: 'api-token', id: record.id, name: record.name, role: record.role, grant };
   }
 
   private async fromJwt(token: string): Promise<Principal> {
@@ -49,12 +53,11 @@ export class AuthService {
     try {
       const { payload } = await jwtVerify(token, this.jwtKey, { issuer: this.config.jwtIssuer, algorithms: ['HS256'] });
       const role = payload.role;
-      if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
-        throw new UnauthenticatedError(`JWT claim "role" must be one of ${ROLES.join(', ')}`);
-      }
+      const grant = typeof role === 'string' ? await this.roles.grantFor(role) : null;
+      if (typeof role !== 'string' || !grant) throw new UnauthenticatedError('JWT claim "role" must name a role: viewer, operator, admin, or one an admin defined');
       if (!payload.sub) throw new UnauthenticatedError('JWT claim "sub" is required');
       const name = typeof payload.name === 'string' ? payload.name : payload.sub;
-      return { kind: 'jwt', id: payload.sub, name, role: role as Role };
+      return { kind: 'jwt', id: payload.sub, name, role, grant };
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('JWT has expired');

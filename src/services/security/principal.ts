@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../../entities/security/api-token.entity';
+import { presetGrant, type Grant, type Permission } from './permissions';
 
 /** Who is calling: resolved once per request from its bearer token. */
 export interface Principal {
@@ -6,12 +6,14 @@ export interface Principal {
   /** Token id or JWT subject. */
   id: string;
   name: string;
-  role: Role;
+  /** The role's name: viewer, operator, admin, or a role an admin defined. */
+  role: string;
+  /** What the role allows, and where. */
+  grant: Grant;
 }
 
-/** Roles are ordered: admin can do what operator can, operator what viewer can. */
-export function roleAllows(held: Role, required: Role): boolean {
-  return ROLES.indexOf(held) >= ROLES.indexOf(required);
+export function hasPermission(principal: Principal, permission: Permission): boolean {
+  return principal.grant.permissions.has(permission);
 }
 
 /** How the audit trail names a principal. */
@@ -19,4 +21,4 @@ export function actorOf(principal: Principal): string {
   return `${principal.kind}:${principal.name}`;
 }
 
-export const CLI_PRINCIPAL: Principal = { kind: 'cli', id: 'cli', name: 'cli', role: 'admin' };
+export const CLI_PRINCIPAL: Principal = { kind: 'cli', id: 'cli', name: 'cli', role: 'admin', grant: presetGrant('admin') };

@@ -138,7 +138,7 @@ describe('channels through GraphQL', () => {
     const subId = sub.data!.createChannelGroup.id;
     const byOperator = await server.gql(CREATE, { input: { ...webhookInput('payments-eu'), groupId: subId } }, operator);
     expect(byOperator.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(byOperator.errors?.[0].message).toContain('requires the admin role');
+    expect(byOperator.errors?.[0].message).toContain('needs at least the admin role (the group\'s manage role)');
     const byAdmin = await server.gql(CREATE, { input: { ...webhookInput('payments-eu'), groupId: subId } }, admin);
     expect(byAdmin.data!.createChannel.group).toEqual({ id: subId, name: 'eu' });
     const filtered = await server.gql('query($g: ID!) { channels(groupId: $g) { total items { name } } }', { g: subId }, viewer);

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../../support/app';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { deadlineMiddleware } from '../../../src/graphql/operation-guard';
 import { RequestLimits } from '../../../src/services/security/request-limits';
+import { presetGrant } from '../../../src/services/security/permissions';
 import { loadConfig } from '../../../src/config';
 import type { GraphQLContext } from '../../../src/graphql/context';
 
@@ -119,7 +120,7 @@ describe('limits without a server', () => {
   it('holds each caller to its running slots and frees them when operations end', async () => {
     const config = loadConfig({ env: { GRAPHQL_MAX_CONCURRENT: '2' } });
     const limits = new RequestLimits(config.graphql, null, 'unit');
-    const caller = { principal: { kind: 'api-token' as const, id: 't1', name: 't1', role: 'viewer' as const }, ip: '10.0.0.1' };
+    const caller = { principal: { kind: 'api-token' as const, id: 't1', name: 't1', role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' };
     const first = await limits.admitOperation(caller, 1);
     await limits.admitOperation(caller, 1);
     await expect(limits.admitOperation(caller, 1)).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
