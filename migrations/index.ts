@@ -8,6 +8,7 @@ import { Migration20261125140000_analysis } from './Migration20261125140000_anal
 import { Migration20261129000000_webhook_input } from './Migration20261129000000_webhook_input';
 import { Migration20261129010000_sealed_secrets } from './Migration20261129010000_sealed_secrets';
 import { Migration20261129020000_roles } from './Migration20261129020000_roles';
+import { Migration20261129030000_cluster_tls } from './Migration20261129030000_cluster_tls';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000000_webhook_input', class: Migration20261129000000_webhook_input },
   { name: 'Migration20261129010000_sealed_secrets', class: Migration20261129010000_sealed_secrets },
   { name: 'Migration20261129020000_roles', class: Migration20261129020000_roles },
+  { name: 'Migration20261129030000_cluster_tls', class: Migration20261129030000_cluster_tls },
 ];

@@ -193,6 +193,17 @@ export const configSchema = z.strictObject({
       routingTimeoutMs: positiveInt.max(60_000).default(1_000),
     })
     .prefault({}),
+  egress: z
+    .strictObject({
+      /** auto: refused in production (PostgreSQL), allowed in the embedded quick start. */
+      loopback: z.enum(['auto', 'allow', 'deny']).default('auto'),
+      privateRanges: z.enum(['allow', 'deny']).default('allow'),
+      /** Addresses, CIDRs or host names (`*.example.com`) always allowed. */
+      allow: z.string().default(''),
+      /** Addresses, CIDRs or host names refused as well. */
+      deny: z.string().default(''),
+    })
+    .prefault({}),
   sandbox: z
     .strictObject({
       /** Worker threads for work whose cost a user controls: channels' own templates, costly route regexes. */
@@ -290,6 +301,10 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
   { env: 'GATEWAY_ROUTING_TIMEOUT_MS', path: 'gateway.routingTimeoutMs', description: 'Time limit of routing a webhook whose route regexes could be costly (run in a worker thread); past it the alerts take the default route' },
+  { env: 'EGRESS_LOOPBACK', path: 'egress.loopback', description: 'Calls to loopback addresses: auto (refused with DATABASE_URL, allowed embedded), allow or deny' },
+  { env: 'EGRESS_PRIVATE', path: 'egress.privateRanges', description: 'Calls to private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10): allow or deny' },
+  { env: 'EGRESS_ALLOW', path: 'egress.allow', description: 'Addresses, CIDRs or host names (`*.example.com`) that outbound calls may always reach, comma-separated' },
+  { env: 'EGRESS_DENY', path: 'egress.deny', description: 'Addresses, CIDRs or host names outbound calls may not reach, comma-separated (link-local and cloud metadata are always refused)' },
   { env: 'SANDBOX_THREADS', path: 'sandbox.threads', description: "Worker threads for work whose cost users control: channels' own templates and costly route regexes" },
   { env: 'CLUSTER_HEALTH_INTERVAL_MS', path: 'clusters.healthIntervalMs', description: 'How often every Alertmanager replica is checked' },
   { env: 'CLUSTER_HEALTH_TIMEOUT_MS', path: 'clusters.healthTimeoutMs', description: 'A replica slower than this to answer a check counts as down' },

@@ -256,6 +256,8 @@ export class ClusterResolver {
       inhibitRules: cluster.inhibitRules,
       status: cluster.status,
       webhookUrl: this.clusterService.webhookUrl(cluster),
+      tls: cluster.tls ?? null,
+      tlsKeySet: Boolean(cluster.tlsKeySealed),
       createdAt: cluster.createdAt,
       updatedAt: cluster.updatedAt,
     };

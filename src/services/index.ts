@@ -11,6 +11,8 @@ import { GatewayService } from './gateway/gateway.service';
 import { RouteService } from './gateway/route.service';
 import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
 import { RedisFallbacks } from './shared/redis-fallbacks';
+import { EgressPolicy, egressSettings } from './security/egress-policy';
+import { PeerClient } from './shared/http-post';
 import { loadSecretBox } from './security/encryption-keys';
 import { AuditRetentionJob } from './maintenance/audit-retention.job';
 import type { Logger } from './observability/logger';
@@ -131,14 +133,16 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const roles = new RoleService(em, audit, events);
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
+  const egress = new EgressPolicy(egressSettings(config));
+  const peers = new PeerClient(egress);
   const sandbox = new SandboxPool({ threads: config.sandbox.threads, maxQueue: SANDBOX_QUEUE });
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
-  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates);
+  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
   const deliveryRecords = new DeliveryRepository(em);
-  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks);
+  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks, peers);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
-  const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
+  const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }), peers, egress);
   const gateway = new GatewayService({
     orm: storage.orm,
     queue,
@@ -153,8 +157,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     analysis,
   });
   const rules = new RuleService(em, audit);
-  const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules);
-  const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }));
+  const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
+  const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }), peers, (cluster) => clusters.tlsOf(cluster));
   const system = new SystemService(
     storage.mode,
     {
@@ -171,7 +175,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clusters,
     rules,
     clusterHealth,
-    alertmanagers: new AlertmanagerClient(clusterHealth),
+    alertmanagers: new AlertmanagerClient(clusterHealth, peers),
     routes,
     gateway,
     channels,
@@ -219,6 +223,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await events.close();
       if (redis) await Promise.all(Object.values(redis).map(closeRedis));
       await sandbox.close();
+      await peers.close();
       await storage.close();
     },
   };

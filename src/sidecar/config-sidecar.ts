@@ -5,7 +5,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import writeFileAtomic from 'write-file-atomic';
 import type { Logger } from '../services/observability/logger';
 import { backoffDelay, type BackoffPolicy } from '../services/shared/backoff';
-import { callPeer, describeNetworkError, excerpt } from '../services/shared/http-post';
+import { describeNetworkError, excerpt } from '../services/shared/http-post';
+import { sidecarPeers } from './peer';
 import type { EngineAdapter } from './engines';
 
 export interface SidecarOptions {
@@ -136,7 +137,7 @@ export class ConfigSidecar {
     if (this.appliedHash) headers['if-none-match'] = `"${this.appliedHash}"`;
     let answer;
     try {
-      answer = await callPeer('GET', `${server}${this.engine.configPath(cluster)}`, { headers, timeoutMs: REQUEST_TIMEOUT_MS, maxAnswerBytes: MAX_CONFIG_BYTES });
+      answer = await sidecarPeers.call('GET', `${server}${this.engine.configPath(cluster)}`, { headers, timeoutMs: REQUEST_TIMEOUT_MS, maxAnswerBytes: MAX_CONFIG_BYTES });
     } catch (err) {
       throw new CycleError(`AlertAgent unreachable: ${describeNetworkError(err, REQUEST_TIMEOUT_MS)}`);
     }
@@ -193,7 +194,7 @@ export class ConfigSidecar {
   private async report(ok: boolean, error: string | null): Promise<void> {
     const { server, cluster, token, instance } = this.options;
     try {
-      const answer = await callPeer('POST', `${server}/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/sync`, {
+      const answer = await sidecarPeers.call('POST', `${server}/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/sync`, {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ instance, kind: this.engine.kind, appliedHash: this.appliedHash, ok, error }),
         timeoutMs: REQUEST_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { callPeer, describeNetworkError, excerpt } from '../services/shared/http-post';
+import { describeNetworkError, excerpt } from '../services/shared/http-post';
+import { sidecarPeers } from './peer';
 
 const ENGINE_TIMEOUT_MS = 10_000;
 
@@ -33,7 +34,7 @@ export function alertmanagerConfigHash(content: string): number {
  */
 async function reload(url: string, disabledHint?: string): Promise<string | null> {
   try {
-    const answer = await callPeer('POST', `${url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
+    const answer = await sidecarPeers.call('POST', `${url}/-/reload`, { timeoutMs: ENGINE_TIMEOUT_MS });
     if (answer.status === 200) return null;
     if (disabledHint && (answer.status === 404 || answer.status === 403)) return `reload answered HTTP ${answer.status}: ${disabledHint}`;
     return `reload answered HTTP ${answer.status}: ${excerpt(answer.text, 1000)}`;
@@ -65,7 +66,7 @@ export class AlertmanagerEngine implements EngineAdapter {
 
   async runs(content: string): Promise<boolean> {
     try {
-      const metrics = await callPeer('GET', `${this.url}/metrics`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 4 * 1024 * 1024 });
+      const metrics = await sidecarPeers.call('GET', `${this.url}/metrics`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 4 * 1024 * 1024 });
       if (metrics.status !== 200) return false;
       return metricValue(metrics.text, 'alertmanager_config_last_reload_successful') === 1 && metricValue(metrics.text, 'alertmanager_config_hash') === alertmanagerConfigHash(content);
     } catch {
@@ -110,7 +111,7 @@ export class PrometheusEngine implements EngineAdapter {
     for (const group of parsed?.groups ?? []) wanted.set(group.name, group.rules?.length ?? 0);
     let answer: PrometheusRulesAnswer;
     try {
-      const response = await callPeer('GET', `${this.url}/api/v1/rules`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 32 * 1024 * 1024 });
+      const response = await sidecarPeers.call('GET', `${this.url}/api/v1/rules`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 32 * 1024 * 1024 });
       if (response.status !== 200) return `/api/v1/rules answered HTTP ${response.status}`;
       answer = JSON.parse(response.text) as PrometheusRulesAnswer;
     } catch (err) {

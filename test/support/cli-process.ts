@@ -63,7 +63,8 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
     process.env.SERVE_WRAPPER ?? process.execPath,
     process.env.SERVE_WRAPPER ? ['serve'] : [CLI, 'serve'],
     `${base}/healthz`,
-    { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env }) },
+    // Test peers listen on loopback, which production mode refuses by default (tests of the egress policy set their own).
+    { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', EGRESS_LOOPBACK: 'allow', ...env }) },
     timeoutMs,
   );
   return {

@@ -1,6 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { SealedSecret } from '../../services/security/secret-box';
+import type { TlsSettings } from '../../services/shared/tls-options';
 
 export type ClusterStatus = 'unknown' | 'healthy' | 'degraded' | 'down';
 
@@ -57,6 +58,14 @@ export class ClusterEntity {
   /** The sidecar's credential (hash only: nothing needs it back). */
   @Property({ type: 'string', length: 64 })
   sidecarTokenHash!: string;
+
+  /** TLS for calls to its Alertmanagers (CA, client certificate, lowest version, skip verification). */
+  @Property({ type: 'json', nullable: true })
+  tls?: TlsSettings | null;
+
+  /** The client certificate's key, sealed. */
+  @Property({ type: 'json', nullable: true })
+  tlsKeySealed?: SealedSecret | null;
 
   @Property({ type: 'string', length: 16 })
   status: ClusterStatus = 'unknown';

@@ -123,6 +123,12 @@ export class ClusterType {
   @Field({ description: 'Where this cluster’s Alertmanager posts alerts (written into its config)' })
   webhookUrl!: string;
 
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers (the client key is never shown; see tlsKeySet)' })
+  tls!: Record<string, unknown> | null;
+
+  @Field()
+  tlsKeySet!: boolean;
+
   @Field()
   createdAt!: Date;
 
@@ -305,6 +311,12 @@ export class CreateClusterInput {
 
   @Field({ nullable: true, description: 'YAML list of inhibit rules' })
   inhibitRules?: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)' })
+  tls?: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept" })
+  tlsKey?: string | null;
 }
 
 @InputType()
@@ -332,6 +344,12 @@ export class UpdateClusterInput {
 
   @Field({ nullable: true })
   inhibitRules?: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)' })
+  tls?: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept" })
+  tlsKey?: string | null;
 }
 
 @ArgsType()

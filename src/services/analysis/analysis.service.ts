@@ -26,6 +26,9 @@ import { OpenAIProvider, openaiConfigSchema } from './providers/openai.provider'
 import { ProviderError, type AnalysisProvider, type ProviderOutcome } from './providers/provider';
 import { parseAnalysisAnswer } from './result-parser';
 import { ProviderSettings } from './provider-settings';
+import type { PeerClient, TlsOptions } from '../shared/http-post';
+import { skipsVerification, tlsOf } from '../shared/tls-options';
+import type { EgressPolicy } from '../security/egress-policy';
 
 export const ANALYSIS_CALLBACK_PATH = '/api/v1/analysis/callback';
 const CALLBACK_TOKEN_PREFIX = 'aac_';
@@ -98,9 +101,11 @@ export class AnalysisService {
     private readonly publicUrl: PublicUrl,
     private readonly settings: Config['analysis'],
     private readonly logger: Logger,
+    private readonly peers: PeerClient,
+    egress: Pick<EgressPolicy, 'assertUrl'>,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
-    this.providerSettings = new ProviderSettings(secrets);
+    this.providerSettings = new ProviderSettings(secrets, egress);
   }
 
   // ── providers ──────────────────────────────────────────────────────────────
@@ -125,6 +130,7 @@ export class AnalysisService {
       await this.audit.change(actor, async (record) => {
         this.orm.em.persist(provider);
         record(id ? 'analysis-provider.updated' : 'analysis-provider.created', 'analysis-provider', provider.id, { name: provider.name, type: provider.type });
+        if (skipsVerification(provider.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'analysis-provider', provider.id, { name: provider.name });
       });
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`an analysis provider named ${parsed.name} already exists`);
@@ -368,13 +374,14 @@ export class AnalysisService {
   private providerFor(provider: AnalysisProviderEntity): AnalysisProvider {
     const secret = provider.secret ? this.secrets.open(provider.secret, `analysis-provider:${provider.id}`) : null;
     const config = this.providerSettings.open(provider);
+    const http = { peers: this.peers, tls: tlsOf(config) };
     switch (provider.type) {
       case 'n8n':
-        return new N8nProvider(n8nConfigSchema.parse(config), secret);
+        return new N8nProvider(n8nConfigSchema.parse(config), secret, http);
       case 'dify':
-        return new DifyProvider(difyConfigSchema.parse(config), secret);
+        return new DifyProvider(difyConfigSchema.parse(config), secret, http);
       case 'openai':
-        return new OpenAIProvider(openaiConfigSchema.parse(config), secret);
+        return new OpenAIProvider(openaiConfigSchema.parse(config), secret, http);
     }
   }
 

@@ -3,6 +3,7 @@ import type { AnalysisProviderEntity, ProviderType } from '../../entities/analys
 import { BadUserInputError, zodIssues } from '../../errors';
 import { isMasked } from '../security/masking';
 import { maskedConfig, openSecrets, sealSecrets } from '../security/sealed-fields';
+import type { EgressPolicy } from '../security/egress-policy';
 import type { SecretBox } from '../security/secret-box';
 import { difyConfigSchema } from './providers/dify.provider';
 import { n8nConfigSchema } from './providers/n8n.provider';
@@ -15,13 +16,16 @@ const CONFIG_SCHEMAS: Record<ProviderType, z.ZodType<Record<string, unknown>>> =
 };
 
 /** Settings that are secrets: an n8n production webhook URL is enough to start the workflow. */
-const SECRET_FIELDS: Record<ProviderType, readonly string[]> = { n8n: ['webhookUrl'], dify: [], openai: [] };
+const SECRET_FIELDS: Record<ProviderType, readonly string[]> = { n8n: ['webhookUrl', 'tlsKey'], dify: ['tlsKey'], openai: ['tlsKey'] };
 
 const owner = (provider: AnalysisProviderEntity) => `analysis-provider:${provider.id}`;
 
 /** A provider's settings: validated per type, secret fields sealed at rest, masked in answers, kept when sent back masked or left out. */
 export class ProviderSettings {
-  constructor(private readonly box: SecretBox) {}
+  constructor(
+    private readonly box: SecretBox,
+    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
+  ) {}
 
   /** Validates settings for a provider (new, or being replaced) and stores them on it. */
   apply(provider: AnalysisProviderEntity, type: ProviderType, config: Record<string, unknown>, replacing: boolean): void {
@@ -34,6 +38,7 @@ export class ProviderSettings {
       const issues = zodIssues(checked.error, 'input.config');
       throw new BadUserInputError(`invalid ${type} provider config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
     }
+    for (const [field, value] of Object.entries(checked.data)) if (typeof value === 'string' && /^https?:\/\//i.test(value)) this.egress.assertUrl(value, `input.config.${field}`);
     const { publicConfig, secrets } = sealSecrets(this.box, owner(provider), checked.data, fields);
     provider.config = publicConfig;
     provider.secrets = secrets;

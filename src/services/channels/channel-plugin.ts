@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PeerClient } from '../shared/http-post';
 import type { ChannelMessage } from './message';
 import type { ChannelTemplates, RenderedMessage } from './templates';
 
@@ -10,6 +11,8 @@ export type SendOutcome =
 export interface SendContext {
   /** Stable across the retries of one delivery; peers that deduplicate receive it. */
   idempotencyKey: string;
+  /** The HTTP client under the egress policy; plugins call peers through it. */
+  peers: PeerClient;
   attempt: number;
   now: Date;
 }
@@ -26,6 +29,8 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
   readonly schema: z.ZodType<C>;
   readonly secretFields: readonly string[];
   readonly defaultTemplates: ChannelTemplates;
+  /** Where this config sends, for the egress policy at save time; by default every http(s) URL among the settings. */
+  destinations?(config: C): Array<{ field: string; url: string }>;
   /** False when this config sends no rendered text (e.g. a webhook forwarding the Alertmanager body); rendering is then skipped. */
   rendersTemplates?(config: C): boolean;
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;

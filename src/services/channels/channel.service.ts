@@ -5,6 +5,9 @@ import { ChannelEntity, type StoredTemplates } from '../../entities/channels/cha
 import { ROLES, type Role } from '../../entities/security/api-token.entity';
 import type { Principal } from '../security/principal';
 import { ChannelAccess } from './channel-access';
+import type { EgressPolicy } from '../security/egress-policy';
+import type { TlsOptions } from '../shared/http-post';
+import { skipsVerification } from '../shared/tls-options';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, zodIssues } from '../../errors';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { PageRequest } from '../security/audit.repository';
@@ -70,6 +73,14 @@ export interface SendableChannel {
 
 const SENDABLE_TTL_MS = 2_000;
 
+/** Where a channel sends: its own list when the plugin has one, else every http(s) URL among its settings. */
+function destinations(plugin: ChannelPlugin, config: Record<string, unknown>): Array<{ field: string; url: string }> {
+  if (plugin.destinations) return plugin.destinations(config);
+  return Object.entries(config)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && /^https?:\/\//i.test(entry[1]))
+    .map(([field, url]) => ({ field, url }));
+}
+
 /** A group id from raw input, checked only as far as finding the group needs. */
 function groupIdOf(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
@@ -88,6 +99,7 @@ export class ChannelService {
     private readonly box: SecretBox,
     private readonly audit: AuditService,
     private readonly templates: TemplateRenderer,
+    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
   ) {
     this.access = new ChannelAccess(repository);
   }
@@ -143,6 +155,7 @@ export class ChannelService {
       this.audit.change(actor, async (record) => {
         this.repository.add(channel);
         record('channel.created', 'channel', channel.id, { name: channel.name, type: channel.type });
+        if (skipsVerification(channel.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
       }),
     );
     return this.view(channel);
@@ -175,6 +188,7 @@ export class ChannelService {
     await this.saving(() =>
       this.audit.change(actor, async (record) => {
         record('channel.updated', 'channel', channel.id, { name: channel.name, changed });
+        if (changed.includes('config') && skipsVerification(channel.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
       }),
     );
     return this.view(channel);
@@ -283,7 +297,10 @@ export class ChannelService {
 
   private validateConfig(plugin: ChannelPlugin, config: Record<string, unknown>): Record<string, unknown> {
     const result = plugin.schema.safeParse(config);
-    if (result.success) return result.data;
+    if (result.success) {
+      for (const { field, url } of destinations(plugin, result.data)) this.egress.assertUrl(url, `input.config.${field}`);
+      return result.data;
+    }
     const issues = zodIssues(result.error, 'input.config');
     throw new BadUserInputError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
   }

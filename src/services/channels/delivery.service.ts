@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
-import { excerpt } from '../shared/http-post';
+import { excerpt, type PeerClient } from '../shared/http-post';
 import type { SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
@@ -55,6 +55,7 @@ export class DeliveryService {
     private readonly logger: Logger,
     private readonly templates: TemplateRenderer,
     private readonly redis: RedisFallbackMonitor,
+    private readonly peers: PeerClient,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
   }
@@ -154,6 +155,7 @@ export class DeliveryService {
       if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
       return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
         idempotencyKey: delivery.idempotencyKey,
+        peers: this.peers,
         attempt: delivery.attempts,
         now: new Date(),
       });

@@ -1,6 +1,6 @@
 import type { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { UpstreamError } from '../../errors';
-import { callPeer, describeNetworkError, excerpt } from '../shared/http-post';
+import { describeNetworkError, excerpt, type PeerClient } from '../shared/http-post';
 import type { ClusterHealthService } from './cluster-health.service';
 
 const CALL_TIMEOUT_MS = 5_000;
@@ -20,14 +20,17 @@ export interface ServedAnswer<T> {
 export class AlertmanagerClient {
   private turn = 0;
 
-  constructor(private readonly health: ClusterHealthService) {}
+  constructor(
+    private readonly health: ClusterHealthService,
+    private readonly peers: PeerClient,
+  ) {}
 
   async get<T>(cluster: ClusterEntity, path: string): Promise<ServedAnswer<T>> {
     const order = await this.order(cluster);
     const failures: string[] = [];
     for (const url of order) {
       try {
-        const answer = await callPeer('GET', `${url}${path}`, { timeoutMs: CALL_TIMEOUT_MS, headers: { accept: 'application/json' } });
+        const answer = await this.peers.call('GET', `${url}${path}`, { timeoutMs: CALL_TIMEOUT_MS, headers: { accept: 'application/json' }, tls: this.health.tlsOf(cluster) });
         if (answer.status >= 200 && answer.status < 300) return { servedBy: url, body: JSON.parse(answer.text) as T };
         failures.push(`${url}: HTTP ${answer.status} ${excerpt(answer.text, 200)}`);
         // A 4xx is about the request, not the replica: another replica would answer the same.

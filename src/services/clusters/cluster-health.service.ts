@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { ReplicaHealthEvent } from '../pubsub/event-map';
 import type { JobQueue } from '../queue/job-queue';
-import { callPeer, describeNetworkError } from '../shared/http-post';
+import { describeNetworkError, type PeerClient, type TlsOptions } from '../shared/http-post';
 
 export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus {
   if (replicas.length === 0) return 'unknown';
@@ -31,6 +31,9 @@ export class ClusterHealthService {
     private readonly metrics: Metrics,
     private readonly settings: Config['clusters'],
     private readonly logger: Logger,
+    private readonly peers: PeerClient,
+    /** A cluster's TLS settings for calls to its Alertmanagers, opened. */
+    readonly tlsOf: (cluster: ClusterEntity) => TlsOptions | undefined,
   ) {}
 
   registerProcessor(): void {
@@ -81,7 +84,8 @@ export class ClusterHealthService {
   }
 
   private async checkCluster(em: ReturnType<MikroORM['em']['fork']>, cluster: ClusterEntity): Promise<number> {
-    const replicas = await Promise.all(cluster.alertmanagerUrls.map((url) => this.checkReplica(url)));
+    const tls = this.tlsOf(cluster);
+    const replicas = await Promise.all(cluster.alertmanagerUrls.map((url) => this.checkReplica(url, tls)));
     for (const replica of replicas) {
       em.persist(Object.assign(new ReplicaCheckEntity(), { clusterId: cluster.id, ...replica, checkedAt: new Date(replica.checkedAt) }));
       const labels = { cluster: cluster.name, url: replica.url };
@@ -98,15 +102,15 @@ export class ClusterHealthService {
     return replicas.length;
   }
 
-  private async checkReplica(url: string): Promise<ReplicaHealthEvent> {
+  private async checkReplica(url: string, tls: TlsOptions | undefined): Promise<ReplicaHealthEvent> {
     const started = performance.now();
     const timeoutMs = this.settings.healthTimeoutMs;
     const checkedAt = new Date().toISOString();
     try {
       const [healthy, ready, status] = await Promise.all([
-        callPeer('GET', `${url}/-/healthy`, { timeoutMs }),
-        callPeer('GET', `${url}/-/ready`, { timeoutMs }),
-        callPeer('GET', `${url}/api/v2/status`, { timeoutMs, headers: { accept: 'application/json' } }),
+        this.peers.call('GET', `${url}/-/healthy`, { timeoutMs, tls }),
+        this.peers.call('GET', `${url}/-/ready`, { timeoutMs, tls }),
+        this.peers.call('GET', `${url}/api/v2/status`, { timeoutMs, headers: { accept: 'application/json' }, tls }),
       ]);
       const responseMs = Math.round((performance.now() - started) * 100) / 100;
       let version: string | null = null;

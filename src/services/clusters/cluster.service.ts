@@ -6,7 +6,10 @@ import { ClusterConfigVersionEntity } from '../../entities/clusters/cluster-conf
 import { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
 import { SyncStatusEntity } from '../../entities/clusters/sync-status.entity';
-import { ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
+import type { EgressPolicy } from '../security/egress-policy';
+import type { TlsOptions } from '../shared/http-post';
+import { CERTIFICATE_NEEDS_KEY, skipsVerification, tlsKeySchema, tlsOf, tlsSchema, type TlsSettings } from '../shared/tls-options';
 import type { Principal } from '../security/principal';
 import { clusterInScope } from '../security/scopes';
 import type { EventBus } from '../pubsub/event-bus';
@@ -30,6 +33,7 @@ const NAMES_TTL_MS = 5_000;
 const templateContext = (clusterId: string) => `cluster:${clusterId}:configTemplate`;
 const webhookTokenContext = (clusterId: string) => `cluster:${clusterId}:webhookToken`;
 const versionContext = (clusterId: string, version: number) => `cluster:${clusterId}:config-version:${version}`;
+const tlsKeyContext = (clusterId: string) => `cluster:${clusterId}:tlsKey`;
 
 const fields = {
   name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
@@ -46,6 +50,8 @@ const fields = {
   configTemplate: z.string().max(YAML_MAX, 'at most 256 KiB'),
   routes: z.string().max(YAML_MAX, 'at most 256 KiB'),
   inhibitRules: z.string().max(YAML_MAX, 'at most 256 KiB'),
+  tls: tlsSchema.nullable(),
+  tlsKey: tlsKeySchema.nullable(),
 };
 
 const createInput = z.strictObject({
@@ -57,6 +63,8 @@ const createInput = z.strictObject({
   configTemplate: fields.configTemplate.default(''),
   routes: fields.routes.default(''),
   inhibitRules: fields.inhibitRules.default(''),
+  tls: fields.tls.optional(),
+  tlsKey: fields.tlsKey.optional(),
 });
 const updateInput = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> });
 
@@ -103,6 +111,7 @@ export class ClusterService {
     private readonly events: EventBus,
     private readonly publicUrl: PublicUrl,
     private readonly rules: RuleService,
+    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
   ) {}
 
   /** Clusters, by name; with a reader, those in its cluster scope. */
@@ -150,9 +159,11 @@ export class ClusterService {
   }
 
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
-    const { configTemplate, ...parsed } = parseInput(createInput, input, 'input');
+    const { configTemplate, tls, tlsKey, ...parsed } = parseInput(createInput, input, 'input');
     const cluster = Object.assign(new ClusterEntity(), parsed);
     this.assertInScope(actor.principal, cluster);
+    this.assertReachable(cluster);
+    this.applyTls(cluster, tls, tlsKey);
     this.sealTemplate(cluster, configTemplate);
     await this.refuseRuleConflicts(cluster);
     const credentials = this.issueCredentials(cluster);
@@ -163,16 +174,22 @@ export class ClusterService {
         this.names = null;
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.created', 'cluster', cluster.id, { name: cluster.name, alertmanagerUrls: cluster.alertmanagerUrls });
+        if (skipsVerification(cluster.tls)) record('tls.verification-disabled', 'cluster', cluster.id, { name: cluster.name });
       }),
     );
     return { cluster, credentials };
   }
 
   async update(id: string, input: ClusterUpdateInput, actor: Actor): Promise<ClusterEntity> {
-    const { configTemplate, ...parsed } = parseInput(updateInput, input, 'input');
+    const { configTemplate, tls, tlsKey, ...parsed } = parseInput(updateInput, input, 'input');
     const cluster = await this.get(id, actor.principal);
     const changed = Object.keys(parsed).filter((k) => (parsed as Record<string, unknown>)[k] !== undefined);
     Object.assign(cluster, Object.fromEntries(changed.map((k) => [k, (parsed as Record<string, unknown>)[k]])));
+    this.assertReachable(cluster);
+    if (tls !== undefined || tlsKey !== undefined) {
+      this.applyTls(cluster, tls, tlsKey);
+      changed.push('tls');
+    }
     if (configTemplate !== undefined) {
       // A template read back masked keeps the secrets stored at the places still masked.
       this.sealTemplate(cluster, restoreMaskedSecrets(configTemplate, this.templateOf(cluster), 'input.configTemplate'));
@@ -188,6 +205,7 @@ export class ClusterService {
       this.audit.change(actor, async (record) => {
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.updated', 'cluster', cluster.id, { name: cluster.name, fields: changed });
+        if (changed.includes('tls') && skipsVerification(cluster.tls)) record('tls.verification-disabled', 'cluster', cluster.id, { name: cluster.name });
       }),
     );
     return cluster;
@@ -230,6 +248,12 @@ export class ClusterService {
     return { items: items.map((v) => this.versionView(v)), total };
   }
 
+  /** What calls to the cluster's Alertmanagers use for TLS, the key opened. */
+  tlsOf(cluster: ClusterEntity): TlsOptions | undefined {
+    const tlsKey = cluster.tlsKeySealed ? this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)) : undefined;
+    return tlsOf({ tls: cluster.tls ?? undefined, tlsKey });
+  }
+
   /** The user's part of the cluster's config, opened. */
   templateOf(cluster: ClusterEntity): string {
     return cluster.configTemplateSealed ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id)) : cluster.configTemplate;
@@ -241,6 +265,7 @@ export class ClusterService {
     for (const cluster of clusters) {
       this.sealTemplate(cluster, this.templateOf(cluster));
       cluster.webhookTokenSealed = this.secrets.seal(this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)), webhookTokenContext(cluster.id));
+      if (cluster.tlsKeySealed) cluster.tlsKeySealed = this.secrets.seal(this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)), tlsKeyContext(cluster.id));
     }
     const versions = await this.em.find(ClusterConfigVersionEntity, {});
     for (const version of versions) {
@@ -304,6 +329,19 @@ export class ClusterService {
     cluster.webhookTokenSealed = this.secrets.seal(webhookToken, webhookTokenContext(cluster.id));
     cluster.sidecarTokenHash = hashApiToken(sidecarToken);
     return { webhookToken, sidecarToken };
+  }
+
+  /** TLS settings as given: `tls` replaces the options, `tlsKey` the key; null clears, undefined keeps. */
+  private applyTls(cluster: ClusterEntity, tls: TlsSettings | null | undefined, tlsKey: string | null | undefined): void {
+    if (tls !== undefined) cluster.tls = tls;
+    if (tlsKey !== undefined) cluster.tlsKeySealed = tlsKey === null ? null : this.secrets.seal(tlsKey, tlsKeyContext(cluster.id));
+    if (Boolean(cluster.tls?.certPem) !== Boolean(cluster.tlsKeySealed)) throw BadUserInputError.forField('input.tlsKey', CERTIFICATE_NEEDS_KEY.message);
+  }
+
+  /** Refuses Alertmanager and Prometheus URLs the egress policy would never let a call reach. */
+  private assertReachable(cluster: ClusterEntity): void {
+    cluster.alertmanagerUrls.forEach((url, i) => this.egress.assertUrl(url, `input.alertmanagerUrls.${i}`));
+    cluster.prometheusUrls.forEach((url, i) => this.egress.assertUrl(url, `input.prometheusUrls.${i}`));
   }
 
   private sealTemplate(cluster: ClusterEntity, template: string): void {

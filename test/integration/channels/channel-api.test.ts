@@ -47,7 +47,7 @@ describe('channels through GraphQL', () => {
     const kinds = res.data!.channelTypes;
     expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual(['dingtalk', 'email', 'slack', 'webhook', 'wecom']);
     const dingtalk = kinds.find((k: { type: string }) => k.type === 'dingtalk');
-    expect(dingtalk.secretFields).toEqual(['webhookUrl', 'secret']);
+    expect(dingtalk.secretFields).toEqual(['webhookUrl', 'secret', 'tlsKey']);
     expect(dingtalk.configSchema.properties.msgType.enum).toEqual(['markdown', 'text', 'actionCard']);
     expect(dingtalk.configSchema.required).toEqual(['webhookUrl']);
   });

@@ -10,6 +10,8 @@ import { weComPlugin } from '../../../src/services/channels/plugins/wecom.plugin
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
 import { parseTemplate, renderTemplates } from '../../../src/services/channels/template-engine';
 import { TRUNCATION_MARKER } from '../../../src/services/channels/text-budget';
+import { EgressPolicy } from '../../../src/services/security/egress-policy';
+import { PeerClient } from '../../../src/services/shared/http-post';
 import { alert, alertGroup } from '../../support/alerts';
 import { freePort } from '../../support/cli-process';
 import { DingTalkPeer } from '../../support/peers/dingtalk-peer';
@@ -20,11 +22,13 @@ import { WebhookPeer } from '../../support/peers/webhook-peer';
 import { WeComPeer } from '../../support/peers/wecom-peer';
 
 let sequence = 0;
+// Plugins against local peers: the embedded mode's policy (loopback allowed).
+const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
 async function send<C extends Record<string, unknown>>(plugin: ChannelPlugin<C>, config: unknown, message: ChannelMessage): Promise<SendOutcome> {
   const parsed = plugin.schema.parse(config);
   const rendered = await renderTemplates(plugin.defaultTemplates, message);
   sequence += 1;
-  return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, attempt: 1, now: new Date() });
+  return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, peers, attempt: 1, now: new Date() });
 }
 
 const storm = (n: number) =>
@@ -220,7 +224,7 @@ describe('generic webhook', () => {
     const plugin = webhookPlugin;
     const message = alertGroup([alert()]);
     const config = plugin.schema.parse({ url: `${peer.baseUrl}/hook`, signingSecret: secret, bodyFormat: 'template' });
-    const context = { idempotencyKey: 'custom-body-1', attempt: 1, now: new Date() };
+    const context = { idempotencyKey: 'custom-body-1', peers, attempt: 1, now: new Date() };
     const good = await renderTemplates({ title: 't', body: '{"text": "{{ alertname }} is {{ status }}", "count": {{ count }}}' }, message);
     expect(await plugin.send(config, good, message, context)).toMatchObject({ ok: true });
     expect(peer.accepted.at(-1)!.payload).toEqual({ text: 'HighLatency is firing', count: 1 });

@@ -1,9 +1,10 @@
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
-import { excerpt, streamFromPeer, withDeadline } from '../../shared/http-post';
+import { excerpt, withDeadline } from '../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { networkFailure, parseJson, postJson, ProviderError, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { networkFailure, parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const difyConfigSchema = z.strictObject({
   /** The App API base, e.g. https://api.dify.ai/v1 or http://dify.internal/v1. */
@@ -13,7 +14,9 @@ export const difyConfigSchema = z.strictObject({
   /** The workflow output variable holding the answer (when absent, every output is the answer). */
   outputKey: z.string().min(1).max(100).default('text'),
   user: z.string().min(1).max(100).default('alertagent'),
-});
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type DifyConfig = z.output<typeof difyConfigSchema>;
 
 /** Dify's error codes that another try can clear; the rest need a fix (parameters, key, model setup, quota). */
@@ -48,6 +51,7 @@ export class DifyProvider implements AnalysisProvider {
   constructor(
     private readonly config: DifyConfig,
     private readonly apiKey: string | null,
+    private readonly http: ProviderHttp,
   ) {}
 
   async run(call: ProviderCall): Promise<ProviderOutcome> {
@@ -64,7 +68,7 @@ export class DifyProvider implements AnalysisProvider {
   }
 
   private async blocking(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Collected> {
-    const response = await postJson(url, body, headers, timeoutMs);
+    const response = await postJson(this.http, url, body, headers, timeoutMs);
     const parsed = parseJson(response, 'Dify') as Record<string, any>;
     if (response.status !== 200) throw difyFailure(parsed as DifyError, response.status);
     if (this.config.app === 'chat') {
@@ -86,7 +90,7 @@ export class DifyProvider implements AnalysisProvider {
   private async readStream(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Collected> {
     let stream;
     try {
-      stream = await streamFromPeer(url, { body: JSON.stringify(body), headers, signal });
+      stream = await this.http.peers.stream(url, { body: JSON.stringify(body), headers, signal, tls: this.http.tls });
     } catch (err) {
       throw networkFailure(err, timeoutMs);
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
 import { excerpt } from '../../shared/http-post';
-import { parseJson, postJson, ProviderError, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const n8nConfigSchema = z.strictObject({
   webhookUrl: httpBaseUrl,
@@ -9,7 +10,9 @@ export const n8nConfigSchema = z.strictObject({
   authHeaderName: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name').default('X-N8N-Auth'),
   /** respond: the workflow answers the webhook with the result; callback: it answers at once and posts the result back later. */
   mode: z.enum(['respond', 'callback']).default('respond'),
-});
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type N8nConfig = z.output<typeof n8nConfigSchema>;
 
 /** Pulls the analysis out of what a "respond" workflow returned: an object, n8n's item list, or a text field. */
@@ -31,11 +34,13 @@ export class N8nProvider implements AnalysisProvider {
   constructor(
     private readonly config: N8nConfig,
     private readonly secret: string | null,
+    private readonly http: ProviderHttp,
   ) {}
 
   async run(call: ProviderCall): Promise<ProviderOutcome> {
     const headers: Record<string, string> = this.secret ? { [this.config.authHeaderName]: this.secret } : {};
     const response = await postJson(
+      this.http,
       this.config.webhookUrl,
       { analysisId: call.analysisId, instructions: call.prompt, context: call.context, callbackUrl: call.callback.url, callbackToken: call.callback.token },
       headers,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
 import { excerpt } from '../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { parseJson, postJson, ProviderError, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const openaiConfigSchema = z.strictObject({
   /** The API base including /v1, e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), http://vllm:8000/v1. */
@@ -11,7 +12,9 @@ export const openaiConfigSchema = z.strictObject({
   temperature: z.number().min(0).max(2).default(0.2),
   /** Ask for a JSON object (response_format); turn off for servers that do not support it. */
   jsonMode: z.boolean().default(true),
-});
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type OpenAIConfig = z.output<typeof openaiConfigSchema>;
 
 /** An OpenAI-compatible chat-completions endpoint: hosted models, Ollama, vLLM. */
@@ -19,10 +22,12 @@ export class OpenAIProvider implements AnalysisProvider {
   constructor(
     private readonly config: OpenAIConfig,
     private readonly apiKey: string | null,
+    private readonly http: ProviderHttp,
   ) {}
 
   async run(call: ProviderCall): Promise<ProviderOutcome> {
     const response = await postJson(
+      this.http,
       `${this.config.baseUrl}/chat/completions`,
       {
         model: this.config.model,

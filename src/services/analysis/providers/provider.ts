@@ -1,4 +1,4 @@
-import { callPeer, describeNetworkError, excerpt, type PeerResponse } from '../../shared/http-post';
+import { describeNetworkError, excerpt, isEgressDenial, type PeerClient, type PeerResponse, type TlsOptions } from '../../shared/http-post';
 import type { AnalysisContext } from '../context-builder';
 
 export interface ProviderCall {
@@ -35,10 +35,16 @@ export interface AnalysisProvider {
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** POSTs JSON to a provider; network failures and timeouts become retryable ProviderErrors. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<PeerResponse> {
+/** How a provider reaches its peer: the HTTP client under the egress policy, and the provider's TLS settings. */
+export interface ProviderHttp {
+  peers: PeerClient;
+  tls?: TlsOptions;
+}
+
+/** POSTs JSON to a provider; network failures and timeouts become retryable ProviderErrors (an egress refusal, a final one). */
+export async function postJson(http: ProviderHttp, url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<PeerResponse> {
   try {
-    return await callPeer('POST', url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES });
+    return await http.peers.call('POST', url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES, tls: http.tls });
   } catch (err) {
     throw networkFailure(err, timeoutMs);
   }
@@ -46,7 +52,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 
 export function networkFailure(err: unknown, timeoutMs: number): ProviderError {
   const message = describeNetworkError(err, timeoutMs);
-  return new ProviderError(message, true, message.startsWith('no answer within'));
+  return new ProviderError(message, !isEgressDenial(err), message.startsWith('no answer within'));
 }
 
 export function parseJson(response: PeerResponse, peer: string): unknown {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
@@ -23,8 +24,10 @@ const schema = z.strictObject({
   atUserIds: z.array(z.string().trim().min(1)).max(50).default([]),
   atAll: z.boolean().default(false),
   keyword: z.string().trim().min(1).optional(),
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-});
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 
 export type DingTalkConfig = z.output<typeof schema>;
 
@@ -50,7 +53,7 @@ export const dingTalkPlugin: ChannelPlugin<DingTalkConfig> = {
   displayName: 'DingTalk robot',
   description: 'A DingTalk group custom robot (webhook with access_token; optional signing secret, keyword and @mentions)',
   schema,
-  secretFields: ['webhookUrl', 'secret'],
+  secretFields: ['webhookUrl', 'secret', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: `### {{ title }}\n\n${DEFAULT_MARKDOWN_BODY}` },
   async send(config, rendered, message, context) {
     // A robot with keyword security drops messages without the keyword; put it in the title.
@@ -66,7 +69,7 @@ export const dingTalkPlugin: ChannelPlugin<DingTalkConfig> = {
       return { msgtype: 'markdown', markdown: { title, text: `${content}${mentions}` }, at };
     };
     const body = fitJsonBody(build, text, DINGTALK_MAX_BODY_BYTES);
-    return sendOverHttp(signedUrl(config, context.now), body, { 'content-type': 'application/json' }, config.timeoutMs, (r) =>
+    return sendOverHttp(context.peers, { url: signedUrl(config, context.now), body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
       judgeErrcode(r, RETRYABLE, 'DingTalk'),
     );
   },

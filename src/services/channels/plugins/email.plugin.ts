@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import type { ChannelPlugin } from '../channel-plugin';
@@ -49,16 +50,25 @@ export const emailPlugin: ChannelPlugin<EmailConfig> = {
   description: 'Email through an SMTP server, HTML and plain text',
   schema,
   secretFields: ['password'],
+  destinations: (config) => [{ field: 'host', url: `smtp://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}` }],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY, html: HTML_TEMPLATE },
   async send(config, rendered, _message, context) {
+    let address: string;
+    try {
+      // Connected by the address the egress policy checked; the certificate is still checked against the name.
+      address = await context.peers.resolve(config.host);
+    } catch (err) {
+      const failure = err as Error & { code?: string };
+      return { ok: false, retryable: failure.code !== 'EEGRESS', latencyMs: 0, error: `SMTP ${failure.code ?? 'error'}: ${failure.message}` };
+    }
     const transport = nodemailer.createTransport({
-      host: config.host,
+      host: address,
       port: config.port,
       secure: config.security === 'tls',
       requireTLS: config.security === 'starttls',
       ignoreTLS: config.security === 'none',
       auth: config.username ? { user: config.username, pass: config.password ?? '' } : undefined,
-      tls: { rejectUnauthorized: !config.allowInvalidCertificates },
+      tls: { rejectUnauthorized: !config.allowInvalidCertificates, ...(isIP(config.host) ? {} : { servername: config.host }) },
       connectionTimeout: config.timeoutMs,
       greetingTimeout: config.timeoutMs,
       socketTimeout: config.timeoutMs,

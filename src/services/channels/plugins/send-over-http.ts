@@ -1,23 +1,21 @@
-import { describeNetworkError, excerpt, postToPeer, type PeerResponse } from '../../shared/http-post';
+import { describeNetworkError, excerpt, isEgressDenial, type PeerClient, type PeerResponse, type TlsOptions } from '../../shared/http-post';
 import { classifyHttpStatus, retryAfterMs, type SendOutcome } from '../channel-plugin';
 
 /**
- * Posts a body and lets the plugin judge the answer; a network failure or timeout is always
- * retryable. Every plugin that speaks HTTP goes through here.
+ * Posts a body and lets the plugin judge the answer; a network failure or timeout is retryable,
+ * a call the egress policy refuses is not. Every plugin that speaks HTTP goes through here.
  */
 export async function sendOverHttp(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
+  peers: PeerClient,
+  request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number; tls?: TlsOptions },
   judge: (response: PeerResponse) => SendOutcome,
 ): Promise<SendOutcome> {
   const started = performance.now();
   let response: PeerResponse;
   try {
-    response = await postToPeer(url, body, headers, timeoutMs);
+    response = await peers.post(request.url, request.body, request.headers, request.timeoutMs, request.tls);
   } catch (err) {
-    return { ok: false, retryable: true, latencyMs: performance.now() - started, error: describeNetworkError(err, timeoutMs) };
+    return { ok: false, retryable: !isEgressDenial(err), latencyMs: performance.now() - started, error: describeNetworkError(err, request.timeoutMs) };
   }
   return judge(response);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
@@ -11,8 +12,10 @@ const schema = z.strictObject({
   webhookUrl: z
     .url({ message: 'expected the incoming webhook URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-});
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 
 export type SlackConfig = z.output<typeof schema>;
 
@@ -44,9 +47,9 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
   displayName: 'Slack incoming webhook',
   description: 'A Slack incoming webhook; Block Kit message with a text fallback',
   schema,
-  secretFields: ['webhookUrl'],
+  secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: SLACK_BODY },
-  async send(config, rendered, message) {
+  async send(config, rendered, message, context) {
     const headerBlock = { type: 'header', text: { type: 'plain_text', text: truncateToChars(rendered.title, SLACK_LIMITS.header, '…'), emoji: true } };
     const contextBlock = message.externalURL
       ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.externalURL}|Alertmanager>` }] }]
@@ -57,7 +60,7 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
     if (bodySections.length > room) kept[room - 1] = truncateToChars(kept[room - 1], SLACK_LIMITS.section - 20, '\n…(truncated)');
     const blocks = [headerBlock, ...kept.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })), ...contextBlock];
     const payload = { text: truncateToChars(`${rendered.title}\n${rendered.body}`, SLACK_LIMITS.text), blocks };
-    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) =>
+    return sendOverHttp(context.peers, { url: config.webhookUrl, body: JSON.stringify(payload), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
       judgeHttpStatus(r, (status, answer) => `Slack answered HTTP ${status}: ${answer || '(empty)'}`),
     );
   },

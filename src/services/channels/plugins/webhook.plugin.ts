@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import type { ChannelMessage } from '../message';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
@@ -23,8 +24,10 @@ const schema = z.strictObject({
    * `template`: the channel's body template, which must render to JSON.
    */
   bodyFormat: z.enum(['alertmanager', 'rendered', 'template']).default('alertmanager'),
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-});
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 
 export type WebhookConfig = z.output<typeof schema>;
 
@@ -64,7 +67,7 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
   description: 'POST JSON to any URL (Alertmanager-compatible body by default), optionally signed with HMAC-SHA256',
   schema,
   // The URL too: receivers often take their credential in it (a path token, ?key=…).
-  secretFields: ['url', 'headers', 'signingSecret'],
+  secretFields: ['url', 'headers', 'signingSecret', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
   rendersTemplates: (config) => config.bodyFormat !== 'alertmanager',
   async send(config, rendered, message, context) {
@@ -89,7 +92,7 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
       headers[TIMESTAMP_HEADER] = timestamp;
       headers[SIGNATURE_HEADER] = webhookSignature(config.signingSecret, timestamp, body);
     }
-    return sendOverHttp(config.url, body, headers, config.timeoutMs, (r) => judgeHttpStatus(r, (status) => `webhook answered HTTP ${status}`));
+    return sendOverHttp(context.peers, { url: config.url, body, headers, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) => judgeHttpStatus(r, (status) => `webhook answered HTTP ${status}`));
   },
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
@@ -18,8 +19,10 @@ const schema = z.strictObject({
   msgType: z.enum(['markdown', 'text']).default('markdown'),
   mentionedList: z.array(z.string().trim().min(1)).max(50).default([]),
   mentionedMobileList: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number')).max(50).default([]),
+  tls: tlsSchema.optional(),
+  tlsKey: tlsKeySchema.optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-});
+}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 
 export type WeComConfig = z.output<typeof schema>;
 
@@ -29,9 +32,9 @@ export const weComPlugin: ChannelPlugin<WeComConfig> = {
   displayName: 'WeCom robot',
   description: 'A WeCom (WeChat Work) group robot webhook (key=…), markdown or text, with mentions',
   schema,
-  secretFields: ['webhookUrl'],
+  secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
-  async send(config, rendered) {
+  async send(config, rendered, _message, context) {
     let payload: unknown;
     if (config.msgType === 'text') {
       const content = truncateToBytes(`${rendered.title}\n${rendered.body}`, WECOM_TEXT_MAX_BYTES);
@@ -43,7 +46,7 @@ export const weComPlugin: ChannelPlugin<WeComConfig> = {
       const content = truncateToBytes(`**${rendered.title}**\n${rendered.body}`, WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(suffix)) + suffix;
       payload = { msgtype: 'markdown', markdown: { content } };
     }
-    return sendOverHttp(config.webhookUrl, JSON.stringify(payload), { 'content-type': 'application/json' }, config.timeoutMs, (r) =>
+    return sendOverHttp(context.peers, { url: config.webhookUrl, body: JSON.stringify(payload), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
       judgeErrcode(r, RETRYABLE, 'WeCom'),
     );
   },
