@@ -77,6 +77,8 @@ export const configSchema = z.strictObject({
       maxSubscriptionSocketsPerCaller: positiveInt.default(20),
       /** A graphql-ws connection with no operation running for this long is closed. */
       subscriptionIdleMs: positiveInt.default(60_000),
+      /** When set, /metrics answers only requests bearing it (Prometheus: authorization.credentials). */
+      metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
       /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs or loopback, linklocal, uniquelocal). */
       trustProxy: z.string().default('loopback, linklocal, uniquelocal'),
       /** Header whose value becomes the request id when a proxy sets one. */
@@ -111,6 +113,8 @@ export const configSchema = z.strictObject({
       /** HS256 secret for bearer JWTs; JWT auth is off when absent (API tokens still work). */
       jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
       jwtIssuer: z.string().default('alertagent'),
+      /** A JWT must carry `exp`, and live at most this long (from `iat`, or from now when it has none). */
+      jwtMaxLifetimeSeconds: positiveInt.default(24 * 3600),
       /** An admin API token accepted from the environment, e.g. a Kubernetes Secret. */
       bootstrapToken: z.string().min(24, 'must be at least 24 characters').optional(),
     })
@@ -254,6 +258,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'WS_MAX_CONNECTIONS_PER_IP', path: 'server.maxSubscriptionSocketsPerIp', description: 'graphql-ws connections from one client address' },
   { env: 'WS_MAX_CONNECTIONS_PER_CALLER', path: 'server.maxSubscriptionSocketsPerCaller', description: 'graphql-ws connections of one caller (token)' },
   { env: 'WS_IDLE_TIMEOUT_MS', path: 'server.subscriptionIdleMs', description: 'A graphql-ws connection with no operation running for this long is closed' },
+  { env: 'METRICS_TOKEN', path: 'server.metricsToken', description: '/metrics answers only requests with `Authorization: Bearer <this>` (≥ 16 chars); unset = open' },
   { env: 'TRUST_PROXY', path: 'server.trustProxy', description: 'Proxies whose X-Forwarded-For is believed for client addresses (addresses, CIDRs, or loopback, linklocal, uniquelocal)' },
   { env: 'BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', description: 'Largest accepted request body' },
   { env: 'DATABASE_URL', path: 'database.url', description: 'PostgreSQL URL; unset = embedded PGlite' },
@@ -266,6 +271,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'LOG_LEVEL', path: 'log.level', description: 'fatal, error, warn, info, debug, trace or silent (hot-reloaded from the file)' },
   { env: 'AUTH_JWT_SECRET', path: 'auth.jwtSecret', description: 'HS256 secret for bearer JWTs (≥ 32 chars); unset = JWTs refused' },
   { env: 'AUTH_JWT_ISSUER', path: 'auth.jwtIssuer', description: 'Required `iss` claim of bearer JWTs' },
+  { env: 'AUTH_JWT_MAX_LIFETIME_SECONDS', path: 'auth.jwtMaxLifetimeSeconds', description: 'Longest lifetime of a bearer JWT; `exp` is required' },
   { env: 'AUTH_BOOTSTRAP_TOKEN', path: 'auth.bootstrapToken', description: 'An admin API token taken from the environment (≥ 24 chars)' },
   { env: 'UNLEASH_URL', path: 'flags.unleashUrl', description: 'Unleash API URL, e.g. http://unleash:4242/api' },
   { env: 'UNLEASH_API_TOKEN', path: 'flags.unleashToken', description: 'Unleash client token' },

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { UnauthenticatedError } from '../errors';
+import { bearerToken, sameSecret } from '../services/security/token-secret';
 import type { Metrics } from '../services/observability/metrics';
 import type { SystemService } from '../services/system/system.service';
 
@@ -6,7 +8,7 @@ import type { SystemService } from '../services/system/system.service';
  * /healthz (alive), /readyz (can take alerts: 503 only when the database is down; a Redis outage
  * is `degraded` and stays ready, because alerts still flow), /metrics (Prometheus text format).
  */
-export function opsRoutes(system: SystemService, metrics: Metrics): Router {
+export function opsRoutes(system: SystemService, metrics: Metrics, metricsToken?: string): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -15,7 +17,11 @@ export function opsRoutes(system: SystemService, metrics: Metrics): Router {
     const health = await system.health();
     res.status(health.status === 'down' ? 503 : 200).json(health);
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (metricsToken) {
+      const token = bearerToken(req.header('authorization'));
+      if (!token || !sameSecret(token, metricsToken)) throw new UnauthenticatedError('/metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>');
+    }
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });

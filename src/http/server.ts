@@ -51,7 +51,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.set('trust proxy', addresses.trust);
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
-  app.use(opsRoutes(services.system, metrics));
+  app.use(opsRoutes(services.system, metrics, config.server.metricsToken));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysis));
 

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../graphql/auth-checker';
 import { deadlineMiddleware } from '../graphql/operation-guard';
+import { inputGuardMiddleware } from '../graphql/input-guard';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { AccessRoleResolver } from '../resolvers/access-role.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
@@ -60,7 +61,7 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     resolvers: [...RESOLVER_CLASSES],
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [deadlineMiddleware],
+    globalMiddlewares: [deadlineMiddleware, inputGuardMiddleware],
     validate: false,
     pubSub: services ? pubSubOver(services.events) : unwired,
     container: {

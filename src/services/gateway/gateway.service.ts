@@ -318,7 +318,7 @@ export class GatewayService {
     await this.updateRecords(updates, routedAt, perAlert.some((a) => a.failedHandOff) ? null : receiptId);
     this.countAlerts(updates.map((update) => ({ stage: stageOf(update.state), alert: update.alert })));
     updates.forEach((update, index) => {
-      if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(metricLabels(update.alert), Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
+      if (update.firstDeliveredAt) this.metrics.gatewayFirstDelivery.observe(this.metrics.alertLabels(update.alert.labels), Math.max(0, update.firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
       void this.publish(update.state, update.id, receiptId, update.alert, notes[index] ?? (update.state === 'failed' ? 'no channel accepted the alert' : null));
     });
     // Analysis comes after delivery and off its path: queued in the background, never awaited here.
@@ -352,8 +352,8 @@ export class GatewayService {
       await connection.execute(`update "alert_record" set "state" = ?, "first_delivered_at" = coalesce("first_delivered_at", ?) where "id" = ?`, [state, first, record.id]);
       const labels: Record<string, string> = typeof record.labels === 'string' ? JSON.parse(record.labels) : record.labels;
       const alert = { status: record.status, labels, fingerprint: record.fingerprint } as AlertmanagerAlert;
-      if (first) this.metrics.gatewayFirstDelivery.observe(metricLabels(alert), Math.max(0, first.getTime() - new Date(record.received_at).getTime()) / 1000);
-      this.metrics.gatewayAlerts.inc({ stage: stageOf(state), ...metricLabels(alert) });
+      if (first) this.metrics.gatewayFirstDelivery.observe(this.metrics.alertLabels(alert.labels), Math.max(0, first.getTime() - new Date(record.received_at).getTime()) / 1000);
+      this.metrics.gatewayAlerts.inc({ stage: stageOf(state), ...this.metrics.alertLabels(alert.labels) });
       void this.publish(state, record.id, record.receipt_id, alert, state === 'failed' ? delivery.lastError : null);
     }
   }
@@ -568,7 +568,7 @@ export class GatewayService {
   private countAlerts(counted: Array<{ stage: string; alert: AlertmanagerAlert }>): void {
     const totals = new Map<string, { labels: { stage: string; cluster: string; severity: string }; n: number }>();
     for (const { stage, alert } of counted) {
-      const labels = { stage, ...metricLabels(alert) };
+      const labels = { stage, ...this.metrics.alertLabels(alert.labels) };
       const key = `${labels.stage}\u0000${labels.cluster}\u0000${labels.severity}`;
       const total = totals.get(key);
       if (total) total.n += 1;
@@ -605,9 +605,6 @@ export class GatewayService {
   }
 }
 
-function metricLabels(alert: AlertmanagerAlert): { cluster: string; severity: string } {
-  return { cluster: alert.labels.cluster ?? '', severity: alert.labels.severity ?? '' };
-}
 
 function stageOf(state: AlertRecordState): string {
   return state === 'partially_delivered' ? 'delivered' : state;

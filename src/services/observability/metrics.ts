@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelValues, SEVERITIES } from './label-values';
 
 /** From 1 ms to 5 s: the span between a local call and a slow peer. */
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -136,6 +137,15 @@ export class Metrics {
     labelNames: ['provider', 'verdict'] as const,
     registers: [this.registry],
   });
+
+  // Alerts bring any label values; the metric labels made from them keep few (see LabelValues).
+  private readonly clusterValues = new LabelValues(200);
+  private readonly severityValues = new LabelValues(0, SEVERITIES);
+
+  /** The cluster and severity labels of an alert's series, bounded. */
+  alertLabels(labels: Record<string, string>): { cluster: string; severity: string } {
+    return { cluster: this.clusterValues.of(labels.cluster), severity: this.severityValues.of(labels.severity) };
+  }
 
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });

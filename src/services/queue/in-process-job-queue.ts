@@ -33,6 +33,7 @@ export class InProcessJobQueue implements JobQueue {
   private readonly jobs = new Map<string, Map<string, PendingJob>>();
   private readonly workers = new Map<string, Worker>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakeUps = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
 
@@ -103,10 +104,15 @@ export class InProcessJobQueue implements JobQueue {
     const worker = this.workers.get(name);
     if (!worker || this.closed) return;
     const now = Date.now();
+    let nextRunAt = Infinity;
     for (const job of this.jobsOf(name).values()) {
       if (worker.active >= worker.concurrency) return;
-      const ready = (job.record.state === 'waiting' || job.record.state === 'delayed') && job.runAt <= now;
-      if (!ready) continue;
+      const pending = job.record.state === 'waiting' || job.record.state === 'delayed';
+      if (!pending) continue;
+      if (job.runAt > now) {
+        nextRunAt = Math.min(nextRunAt, job.runAt);
+        continue;
+      }
       worker.active += 1;
       job.record.state = 'active';
       const run = this.run(name, worker, job).finally(() => {
@@ -116,6 +122,26 @@ export class InProcessJobQueue implements JobQueue {
       });
       this.running.add(run);
     }
+    // A timer may fire a millisecond before Date.now() reaches a job's time: wake again for it,
+    // or the job would wait for the next unrelated wake-up (possibly forever).
+    if (nextRunAt !== Infinity) this.wakeAt(name, nextRunAt);
+  }
+
+  /** One wake-up per queue at the earliest time a job is due; an earlier need replaces a later one. */
+  private wakeAt(name: string, at: number): void {
+    const current = this.wakeUps.get(name);
+    if (current && current.at <= at) return;
+    if (current) {
+      clearTimeout(current.timer);
+      this.timers.delete(current.timer);
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.wakeUps.delete(name);
+      this.dispatch(name);
+    }, Math.max(0, at - Date.now()) + 1);
+    this.timers.add(timer);
+    this.wakeUps.set(name, { at, timer });
   }
 
   private async run(name: string, worker: Worker, job: PendingJob): Promise<void> {

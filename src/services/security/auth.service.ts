@@ -51,7 +51,10 @@ export class AuthService {
   private async fromJwt(token: string): Promise<Principal> {
     if (!this.jwtKey) throw new UnauthenticatedError('JWT authentication is not enabled on this server');
     try {
-      const { payload } = await jwtVerify(token, this.jwtKey, { issuer: this.config.jwtIssuer, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.jwtKey, { issuer: this.config.jwtIssuer, algorithms: ['HS256'], requiredClaims: ['exp'] });
+      // A token that never expires, or lives longer than allowed, would outlive every revocation.
+      const lifetime = payload.exp! - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
+      if (lifetime > this.config.jwtMaxLifetimeSeconds) throw new UnauthenticatedError(`JWT lives ${lifetime} s; at most ${this.config.jwtMaxLifetimeSeconds} s is accepted (AUTH_JWT_MAX_LIFETIME_SECONDS)`);
       const role = payload.role;
       const grant = typeof role === 'string' ? await this.roles.grantFor(role) : null;
       if (typeof role !== 'string' || !grant) throw new UnauthenticatedError('JWT claim "role" must name a role: viewer, operator, admin, or one an admin defined');
@@ -61,7 +64,9 @@ export class AuthService {
     } catch (err) {
       if (err instanceof UnauthenticatedError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('JWT has expired');
-      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthenticatedError(`JWT claim "${err.claim}" is not valid: ${err.reason}`);
+      if (err instanceof joseErrors.JWTClaimValidationFailed) {
+        throw new UnauthenticatedError(err.reason === 'missing' ? `JWT claim "${err.claim}" is required` : `JWT claim "${err.claim}" is not valid: ${err.reason}`);
+      }
       throw new UnauthenticatedError('JWT signature or format is not valid');
     }
   }

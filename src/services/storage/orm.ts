@@ -10,10 +10,12 @@ import { UpstreamError } from '../../errors';
 import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../../migrations';
 import type { Logger } from '../observability/logger';
+import { useStructuralStatementSplit } from './pglite-statements';
 
 // The package ships CommonJS at run time but types only for ESM resolution.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PGliteDriver } = require('mikro-orm-pglite') as typeof PgliteDriverModule;
+const { PGliteDriver, PGliteKnexDialect } = require('mikro-orm-pglite') as typeof PgliteDriverModule;
+useStructuralStatementSplit(PGliteKnexDialect);
 
 export type StorageMode = 'postgres' | 'embedded';
 

@@ -181,6 +181,26 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
       const expired = await server.gql('{ viewer { name } }', undefined, await sign(JWT_SECRET, '-1m'));
       expect(expired.errors?.[0].message).toBe('JWT has expired');
     });
+
+    it('refuses a JWT that never expires or lives longer than allowed', async () => {
+      const key = new TextEncoder().encode(JWT_SECRET);
+      const base = () => new SignJWT({ role: 'viewer' }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setIssuer('alertagent');
+      const forever = await server.gql('{ viewer { name } }', undefined, await base().sign(key));
+      expect(forever.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'JWT claim "exp" is required' });
+      const tooLong = await server.gql('{ viewer { name } }', undefined, await base().setIssuedAt().setExpirationTime('30d').sign(key));
+      expect(tooLong.errors?.[0].message).toMatch(/^JWT lives 2592000 s; at most 86400 s is accepted/);
+    });
+
+    it('answers BAD_USER_INPUT, not INTERNAL, for an id that is not one and for NUL characters', async () => {
+      const id = await server.gql('query($id: ID!) { channel(id: $id) { id } }', { id: 'not-a-uuid' }, admin);
+      expect(id.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'id: expected an id (a UUID), got "not-a-uuid"' });
+      const nul = await server.gql('query($a: String) { alertRecords(alertname: $a) { total } }', { a: 'disk\u0000full' }, admin);
+      expect(nul.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'alertname: contains a NUL character' });
+      const nested = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', {
+        i: { name: 'deep', type: 'webhook', config: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) },
+      }, admin);
+      expect(nested.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/^input\.config\.a(\.a)+: nested deeper than 32 levels$/) });
+    });
   });
 
   describe('bad input', () => {
