@@ -39,10 +39,12 @@ export function createErrorFormatter(logger: Logger, onCode: (code: string) => v
       onCode(code);
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
-    // graphql-js validation errors carry no code; they are the caller's fault.
-    if (original instanceof GraphQLError && original.originalError === undefined && !formatted.path) {
-      onCode('GRAPHQL_VALIDATION_FAILED');
-      return { ...formatted, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    // graphql-js's own errors carry no code and are the caller's fault: validation before execution,
+    // argument coercion (a null for a non-null argument) during it.
+    if (original instanceof GraphQLError && original.originalError === undefined) {
+      const code = formatted.path ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
+      onCode(code);
+      return { ...formatted, extensions: { code } };
     }
     onCode('INTERNAL');
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');

@@ -59,6 +59,10 @@ export function operationGuardPlugin(schema: GraphQLSchema, limits: RequestLimit
       let release: (() => void) | null = null;
       return {
         async didResolveOperation({ request, document, contextValue, operation }) {
+          // Over HTTP a subscription would run once as a query, against resolvers made for events.
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) on this same path, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           release = await admitOperation(schema, limits, { principal: contextValue.principal, ip: contextValue.clientIp }, {
             document,
             variables: request.variables,
