@@ -2,6 +2,7 @@ import { runChannelsBench } from './channels.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runGraphQLBench } from './graphql.bench';
 import { runRulesBench } from './rules.bench';
+import { runIsolationBench } from './isolation.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   await runChannelsBench();
   await runGatewayBench();
   await runRulesBench();
+  await runIsolationBench();
 }
 
 main().catch((err) => {

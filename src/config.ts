@@ -140,13 +140,19 @@ export const configSchema = z.strictObject({
       /** Resolvers that have not started by then do not run; the answer carries TIMEOUT errors for them. */
       timeoutMs: positiveInt.default(10_000),
       /** Most an operation may cost, per role; `anonymous` is the public surface (health, version). */
-      costLimits: costLimits.prefault('anonymous:20,viewer:5000,operator:10000,admin:20000'),
+      costLimits: costLimits.prefault('anonymous:200,viewer:2000,operator:4000,admin:8000'),
       /** Cost a caller (token, or address when anonymous) may spend per minute, across operations. */
       costPerMinute: positiveInt.default(100_000),
+      /** …and per second, so the minute's budget is not spent in one burst. */
+      costPerSecond: positiveInt.default(4_000),
       /** GraphQL requests and subscriptions one client address may start per minute. */
       requestsPerMinutePerIp: positiveInt.default(1_200),
       /** Operations one caller may have running at once. */
       maxConcurrentPerCaller: positiveInt.max(1_000).default(4),
+      /** Operations costing this much or more take turns with each other (they hold the event loop for milliseconds). */
+      heavyCost: positiveInt.default(1_000),
+      /** Heavy operations running at once per process. */
+      heavyAtOnce: positiveInt.max(64).default(1),
     })
     .prefault({}),
   workers: z
@@ -286,8 +292,11 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GRAPHQL_TIMEOUT_MS', path: 'graphql.timeoutMs', description: 'Time limit of one operation: resolvers not started by then answer TIMEOUT' },
   { env: 'GRAPHQL_COST_LIMITS', path: 'graphql.costLimits', description: 'Most one operation may cost, per role (`role:cost,…`; `anonymous` is the public surface)' },
   { env: 'GRAPHQL_COST_PER_MINUTE', path: 'graphql.costPerMinute', description: 'Cost one caller (token, or address when anonymous) may spend per minute' },
+  { env: 'GRAPHQL_COST_PER_SECOND', path: 'graphql.costPerSecond', description: 'Cost one caller may spend per second (so a minute’s budget is not spent in one burst)' },
   { env: 'GRAPHQL_REQUESTS_PER_MINUTE_PER_IP', path: 'graphql.requestsPerMinutePerIp', description: 'GraphQL requests and subscriptions one client address may start per minute' },
   { env: 'GRAPHQL_MAX_CONCURRENT', path: 'graphql.maxConcurrentPerCaller', description: 'Operations one caller may have running at once' },
+  { env: 'GRAPHQL_HEAVY_COST', path: 'graphql.heavyCost', description: 'Operations costing this much or more take turns, so few at once hold the event loop the webhook shares' },
+  { env: 'GRAPHQL_HEAVY_AT_ONCE', path: 'graphql.heavyAtOnce', description: 'Heavy operations running at once per process' },
   { env: 'WORKERS_IN_PROCESS', path: 'workers.inProcess', description: 'Run queue workers inside `serve`' },
   { env: 'ENCRYPTION_KEY', path: 'security.encryptionKey', description: 'Key sealing channel secrets (32 bytes base64); required with DATABASE_URL' },
   { env: 'ENCRYPTION_KEY_ID', path: 'security.encryptionKeyId', description: 'Id stored with each sealed secret, for key rotation' },

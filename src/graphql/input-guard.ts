@@ -1,8 +1,21 @@
-import { getNullableType, isInputObjectType, isListType, isScalarType, type GraphQLInputType } from 'graphql';
-import type { MiddlewareFn } from 'type-graphql';
+import {
+  getNullableType,
+  getOperationAST,
+  isInputObjectType,
+  isListType,
+  isScalarType,
+  Kind,
+  TypeInfo,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { BadUserInputError } from '../errors';
 import { findUnstorable, unstorableText } from '../services/shared/storable-json';
-import type { GraphQLContext } from './context';
 
 /** Every id AlertAgent hands out is a UUID. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,15 +56,28 @@ function problem(value: unknown, type: GraphQLInputType, path: string): { path: 
 }
 
 /**
- * Refuses, before any resolver runs, arguments that could never be stored or found: ids that are
- * not UUIDs, strings with NUL characters or unpaired surrogates, JSON nested too deep. Each is
- * BAD_USER_INPUT naming the argument, not a database error answered as INTERNAL.
+ * Refuses, once per operation and before any resolver runs, arguments that could never be stored
+ * or found: ids that are not UUIDs, strings with NUL characters or unpaired surrogates, JSON
+ * nested too deep. Each is BAD_USER_INPUT naming the argument, not a database error answered as
+ * INTERNAL. Values that do not fit their type at all are left to GraphQL's own coercion errors.
  */
-export const inputGuardMiddleware: MiddlewareFn<GraphQLContext> = ({ args, info }, next) => {
-  const definitions = info.parentType.getFields()[info.fieldName]?.args ?? [];
-  for (const definition of definitions) {
-    const found = problem(args[definition.name], definition.type, definition.name);
-    if (found) throw BadUserInputError.forField(found.path, found.message);
-  }
-  return next();
-};
+export function assertStorableArguments(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): void {
+  // Variables as GraphQL will coerce them (a number sent for an ID becomes its string); ones that do not coerce are its to report.
+  const operation = getOperationAST(document, operationName);
+  const coerced = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}) : null;
+  if (!coerced || coerced.errors) return;
+  const values = coerced.coerced;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const argument = typeInfo.getArgument();
+        if (!argument || typeInfo.getDirective()) return;
+        const value = node.value.kind === Kind.VARIABLE ? values[node.value.name.value] : valueFromAST(node.value, argument.type, values);
+        const found = problem(value, argument.type, argument.name);
+        if (found) throw BadUserInputError.forField(found.path, found.message);
+      },
+    }),
+  );
+}

@@ -5,6 +5,7 @@ import { AppError, OperationTimeoutError, RateLimitedError, UnauthenticatedError
 import type { Caller, RequestLimits } from '../services/security/request-limits';
 import type { GraphQLContext } from './context';
 import { operationCost } from './cost';
+import { assertStorableArguments } from './input-guard';
 
 /** An AppError as graphql-js and Apollo want it, with the HTTP status (and Retry-After) it stands for. */
 export function asGraphQLError(error: AppError): GraphQLError {
@@ -24,6 +25,11 @@ export async function admitOperation(
   caller: Caller,
   operation: { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string | null; type: OperationTypeNode | undefined },
 ): Promise<() => void> {
+  try {
+    assertStorableArguments(schema, operation.document, operation.variables, operation.operationName);
+  } catch (err) {
+    throw err instanceof AppError ? asGraphQLError(err) : err;
+  }
   let cost: number;
   try {
     cost = operationCost(schema, operation.document, operation.variables, operation.operationName);

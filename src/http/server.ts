@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { RequestContext } from '@mikro-orm/core';
@@ -87,6 +88,8 @@ export async function startServer(services: Services, port = services.config.ser
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Nothing here is cacheable by HTTP caches, and its per-field hook doubled the cost of long lists.
+      ApolloServerPluginCacheControlDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => void (await subscriptions.dispose()) }) },
       operationGuardPlugin(schema, requestLimits),
       operationMetrics(services),

@@ -1,6 +1,5 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { AlertRecordEntity } from '../entities/gateway/alert-record.entity';
+import type { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
 import type { ChannelService } from '../services/channels/channel.service';
@@ -36,7 +35,7 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
 export class GatewayResolver {
   constructor(
     private readonly routeService: RouteService,
-    private readonly em: EntityManager,
+    private readonly records: AlertRecordRepository,
     private readonly channels: ChannelService,
   ) {}
 
@@ -70,25 +69,9 @@ export class GatewayResolver {
   @Authorized('alerts:read')
   @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
   async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext): Promise<AlertRecordPageType> {
-    const page = toPageRequest(args);
-    const where: FilterQuery<AlertRecordEntity> = {};
-    const given = { ...filter, state: args.state, fingerprint: args.fingerprint };
-    for (const key of ['alertname', 'severity', 'cluster', 'status', 'state', 'fingerprint'] as const) {
-      const value = given[key];
-      if (value) (where as Record<string, unknown>)[key] = value;
-    }
     // A caller scoped to some clusters sees their alerts only.
     const visible = await context.visibleClusters();
-    if (visible) where.cluster = filter.cluster ? (visible.has(filter.cluster) ? filter.cluster : { $in: [] }) : { $in: [...visible] };
-    const [items, total] = await this.em.findAndCount(AlertRecordEntity, where, {
-      orderBy: { receivedAt: page.order, id: page.order },
-      limit: page.limit,
-      offset: page.offset,
-    });
-    return {
-      total,
-      items: items.map((r) => ({ ...r, severity: r.severity ?? null, cluster: r.cluster ?? null, endsAt: r.endsAt ?? null, routedAt: r.routedAt ?? null, firstDeliveredAt: r.firstDeliveredAt ?? null, generatorUrl: r.generatorUrl ?? null })),
-    };
+    return this.records.findPage({ ...filter, state: args.state, fingerprint: args.fingerprint, clusters: visible ? [...visible] : undefined }, toPageRequest(args));
   }
 
   @Authorized('alerts:read')

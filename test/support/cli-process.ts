@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnUntilReady } from './spawn-ready';
+import { UNTHROTTLED } from './app-config';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 
@@ -64,7 +65,7 @@ export async function startServeProcess(env: Record<string, string>, timeoutMs =
     process.env.SERVE_WRAPPER ? ['serve'] : [CLI, 'serve'],
     `${base}/healthz`,
     // Test peers listen on loopback, which production mode refuses by default (tests of the egress policy set their own).
-    { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', EGRESS_LOOPBACK: 'allow', ...env }) },
+    { env: childEnv({ LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', EGRESS_LOOPBACK: 'allow', ...UNTHROTTLED, ...env }) },
     timeoutMs,
   );
   return {

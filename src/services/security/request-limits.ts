@@ -29,7 +29,11 @@ function limiter(redis: Redis | null, keyPrefix: string, points: number, duratio
 export class RequestLimits {
   private readonly perIp: RateLimiterAbstract;
   private readonly costPerCaller: RateLimiterAbstract;
+  private readonly costPerSecond: RateLimiterAbstract;
   private readonly running = new Map<string, number>();
+  /** Heavy operations running in this process, and those waiting for a turn (first come, first served). */
+  private heavyRunning = 0;
+  private readonly heavyWaiting: Array<() => void> = [];
 
   constructor(
     private readonly settings: Config['graphql'],
@@ -38,6 +42,7 @@ export class RequestLimits {
   ) {
     this.perIp = limiter(redis, `${keyPrefix}:limits:ip`, settings.requestsPerMinutePerIp, 60);
     this.costPerCaller = limiter(redis, `${keyPrefix}:limits:cost`, settings.costPerMinute, 60);
+    this.costPerSecond = limiter(redis, `${keyPrefix}:limits:burst`, settings.costPerSecond, 1);
   }
 
   /** Every GraphQL request and subscription counts against its client address. */
@@ -60,16 +65,63 @@ export class RequestLimits {
     const key = callerKey(caller);
     const running = this.running.get(key) ?? 0;
     if (running >= this.settings.maxConcurrentPerCaller) throw new RateLimitedError(`${running} operations of this caller are running already; at most ${this.settings.maxConcurrentPerCaller} at once`, 1);
-    if (cost > 0) await consume(this.costPerCaller, key, cost, `this caller has spent its GraphQL budget of ${this.settings.costPerMinute} a minute`);
+    if (cost > 0) {
+      // The minute's budget may not be spent in one burst: the event loop it costs is shared with the webhook.
+      await consume(this.costPerSecond, key, Math.min(cost, this.settings.costPerSecond), `this caller has spent its GraphQL budget of ${this.settings.costPerSecond} a second`);
+      await consume(this.costPerCaller, key, cost, `this caller has spent its GraphQL budget of ${this.settings.costPerMinute} a minute`);
+    }
     this.running.set(key, running + 1);
+    const heavy = cost >= this.settings.heavyCost;
+    if (heavy) {
+      try {
+        await this.heavyTurn();
+      } catch (err) {
+        this.leave(key);
+        throw err;
+      }
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.running.get(key) ?? 1) - 1;
-      if (left > 0) this.running.set(key, left);
-      else this.running.delete(key);
+      this.leave(key);
+      if (heavy) this.nextHeavy();
     };
+  }
+
+  private leave(key: string): void {
+    const left = (this.running.get(key) ?? 1) - 1;
+    if (left > 0) this.running.set(key, left);
+    else this.running.delete(key);
+  }
+
+  /**
+   * Operations that resolve thousands of fields keep the event loop busy for milliseconds at a time;
+   * the webhook shares that loop. They take turns, so at most `heavyAtOnce` of them stand between
+   * Alertmanager and its answer; one that waits past the operation time limit is refused.
+   */
+  private heavyTurn(): Promise<void> {
+    if (this.heavyRunning < this.settings.heavyAtOnce) {
+      this.heavyRunning += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer);
+        this.heavyRunning += 1;
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.heavyWaiting.splice(this.heavyWaiting.indexOf(turn), 1);
+        reject(new RateLimitedError(`the server is busy with other large operations; ask for fewer items or try again`, 1));
+      }, this.settings.timeoutMs);
+      this.heavyWaiting.push(turn);
+    });
+  }
+
+  private nextHeavy(): void {
+    this.heavyRunning -= 1;
+    this.heavyWaiting.shift()?.();
   }
 }
 

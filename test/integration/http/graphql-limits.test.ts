@@ -64,14 +64,14 @@ describe('GraphQL cost control', () => {
     expect(costly.status).toBe(400);
     expect(costly.body.errors?.[0]).toMatchObject({
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-      message: expect.stringMatching(/^this operation costs \d+; the viewer role may spend at most 5000 on one/),
+      message: expect.stringMatching(/^this operation costs \d+; the viewer role may spend at most 2000 on one/),
     });
     const modest = await post(server, '{ alertRecords(limit: 20) { items { id analyses { id rootCause } } } }', viewer);
     expect(modest.body.errors).toBeUndefined();
   });
 
   it('asks for a token when an unauthenticated operation reaches past the public fields', async () => {
-    const res = await post(server, '{ channels { items { id name } } }');
+    const res = await post(server, '{ channels(limit: 100) { items { id name } } }');
     expect(res.status).toBe(401);
     expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/send a bearer token$/) });
   });
@@ -84,7 +84,7 @@ describe('GraphQL rate limits', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startTestServer({ DATABASE_URL: db.url, GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '8', GRAPHQL_COST_PER_MINUTE: '120' });
+    server = await startTestServer({ DATABASE_URL: db.url, GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '8', GRAPHQL_COST_PER_MINUTE: '220' });
     viewer = await server.issueToken('viewer');
   });
 
@@ -94,7 +94,7 @@ describe('GraphQL rate limits', () => {
   });
 
   it('limits the cost one token spends a minute, answering 429 RATE_LIMITED with Retry-After', async () => {
-    // 1 + 50 × 1 = 51 each: two fit in 120, the third does not.
+    // 1 + 50 × (1 + 1) = 101 each: two fit in 220, the third does not.
     const query = '{ channels(limit: 50) { items { id } } }';
     expect((await post(server, query, viewer, { 'x-forwarded-for': '10.1.0.1' })).status).toBe(200);
     expect((await post(server, query, viewer, { 'x-forwarded-for': '10.1.0.2' })).status).toBe(200);
@@ -127,6 +127,28 @@ describe('limits without a server', () => {
     await expect(limits.admitOperation({ ...caller, principal: { ...caller.principal, id: 't2' } }, 1)).resolves.toBeInstanceOf(Function);
     first();
     await expect(limits.admitOperation(caller, 1)).resolves.toBeInstanceOf(Function);
+  });
+
+  it('lets one caller spend only so much a second, and has heavy operations take turns', async () => {
+    const config = loadConfig({ env: { GRAPHQL_COST_PER_SECOND: '3000', GRAPHQL_HEAVY_COST: '1000', GRAPHQL_TIMEOUT_MS: '300' } });
+    const limits = new RequestLimits(config.graphql, null, 'unit');
+    const caller = (id: string) => ({ principal: { kind: 'api-token' as const, id, name: id, role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' });
+    const first = await limits.admitOperation(caller('a'), 1_500);
+    // A second heavy operation (another caller) waits for the first one's turn to end.
+    let secondStarted = false;
+    const second = limits.admitOperation(caller('b'), 1_500).then((release) => ((secondStarted = true), release));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(secondStarted).toBe(false);
+    first();
+    (await second)();
+    expect(secondStarted).toBe(true);
+    // One that waits past the time limit is refused.
+    const holder = await limits.admitOperation(caller('c'), 1_000);
+    await expect(limits.admitOperation(caller('d'), 1_000)).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
+    holder();
+    // Caller a has spent 1,500 and 1,500 this second: 900 more is over its 3,000.
+    (await limits.admitOperation(caller('a'), 1_500))();
+    await expect(limits.admitOperation(caller('a'), 900)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 
   it('starts no resolver past the operation deadline', async () => {
