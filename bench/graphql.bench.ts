@@ -78,7 +78,7 @@ async function crossReplicaLatency(a: ServeProcess, b: ServeProcess, token: stri
 export async function runGraphQLBench(): Promise<void> {
   const db = await createTestDatabase();
   const redis = testRedisPrefix();
-  const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn', EGRESS_LOOPBACK: 'allow' };
+  const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn', EGRESS_LOOPBACK: 'allow', GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '100000000' };
   const a = await startServeProcess(env);
   const b = await startServeProcess(env);
   try {
