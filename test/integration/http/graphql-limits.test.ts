@@ -1,4 +1,4 @@
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../support/app';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
@@ -163,19 +163,7 @@ describe('graphql-ws connection limits', () => {
   let db: TestDatabase;
   let server: TestServer;
   let viewer: string;
-  const clients: Client[] = [];
-  const connect = (token?: string) => {
-    const client = createClient({
-      url: server.url.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => {},
-    });
-    clients.push(client);
-    return client;
-  };
+  const connect = (token?: string) => server.wsClient(token);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -184,7 +172,6 @@ describe('graphql-ws connection limits', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
     await server?.stop();
     await db?.drop();
   });
