@@ -219,7 +219,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await routes.stop();
       deliveries.stop();
       await flags.stop();
-      if (!(await settleWithin(queue.close(), SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
+      // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.
+      if (!(await settleWithin(queue.close(SHUTDOWN_STEP_MS), 2 * SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
       await events.close();
       if (redis) await Promise.all(Object.values(redis).map(closeRedis));
       await sandbox.close();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff';
+import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
   PermanentJobError,
@@ -27,6 +28,9 @@ const BACKOFF_TYPE = 'alertagent';
 export class BullJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  /** Handlers running in this process, so shutdown knows when it may close without cutting one off. */
+  private readonly running = new Set<Promise<void>>();
+  private closing?: Promise<void>;
 
   constructor(
     private readonly connection: Redis,
@@ -58,6 +62,9 @@ export class BullJobQueue implements JobQueue {
         backoff: { type: BACKOFF_TYPE },
         removeOnComplete: { count: 10_000, age: 24 * 3600 },
         removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
+        // BullMQ appends the error's stack on every attempt to record a failure, and retries that
+        // recording without end while Redis is unreachable: unbounded, each retry packs a longer list.
+        stackTraceLimit: 5,
       },
     ];
   }
@@ -66,16 +73,20 @@ export class BullJobQueue implements JobQueue {
     const worker = new Worker<Envelope>(
       name,
       async (job: Job<Envelope>) => {
+        const run = handler({
+          id: job.id as string,
+          data: job.data.data as QueueJobs[N],
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+        });
+        this.running.add(run);
         try {
-          await handler({
-            id: job.id as string,
-            data: job.data.data as QueueJobs[N],
-            attempt: job.attemptsMade + 1,
-            maxAttempts: job.opts.attempts ?? 1,
-          });
+          await run;
         } catch (err) {
           if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
           throw err;
+        } finally {
+          this.running.delete(run);
         }
       },
       {
@@ -117,8 +128,20 @@ export class BullJobQueue implements JobQueue {
     return this.connection.status === 'ready';
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  close(graceMs: number): Promise<void> {
+    this.closing ??= this.closeWithin(graceMs);
+    return this.closing;
+  }
+
+  private async closeWithin(graceMs: number): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.pause(true)));
+    const finished = await settleWithin(Promise.allSettled([...this.running]), graceMs);
+    if (!finished) {
+      // Closing by force leaves their jobs active without a lock holder: once the lock lapses, the
+      // stalled-job check (of another worker, or this one after restart) puts them back in the queue.
+      this.logger.warn({ running: this.running.size, graceMs }, 'jobs still running at shutdown; leaving them to be taken up again');
+    }
+    await Promise.all(this.workers.map((w) => w.close(!finished)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff';
+import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
   PermanentJobError,
@@ -75,11 +76,12 @@ export class InProcessJobQueue implements JobQueue {
     return true;
   }
 
-  async close(): Promise<void> {
+  async close(graceMs: number): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await Promise.allSettled([...this.running]);
+    await settleWithin(Promise.allSettled([...this.running]), graceMs);
   }
 
   private jobsOf(name: string): Map<string, PendingJob> {

@@ -99,8 +99,9 @@ export class PeerClient {
     return this.egress.resolve(host);
   }
 
+  /** Called last at shutdown: a request still open then (a peer that never answers) is cut, not awaited. */
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+    await Promise.all([...this.agents.values()].map((agent) => agent.destroy()));
     this.agents.clear();
   }
 

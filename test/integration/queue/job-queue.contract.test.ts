@@ -59,7 +59,7 @@ describe.each([
   });
 
   afterEach(async () => {
-    await queue.close();
+    await queue.close(5_000);
     await harness.cleanup();
   });
 
@@ -134,6 +134,27 @@ describe.each([
     for (const id of ids) await waitForState(queue, id, 'completed');
     expect(peak).toBe(3);
   });
+
+  it('lets a running job finish when it does so within the grace of close', async () => {
+    let finished = false;
+    queue.process('maintenance.prune-audit', async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      finished = true;
+    });
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 });
+    await waitForState(queue, id, 'active');
+    await queue.close(5_000);
+    expect(finished).toBe(true);
+  });
+
+  it('does not wait past the grace of close for a job that never finishes', async () => {
+    queue.process('maintenance.prune-audit', () => new Promise<void>(() => {}));
+    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 });
+    await waitForState(queue, id, 'active');
+    const started = Date.now();
+    await queue.close(300);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 });
 
 describe('BullMQ queue durability', () => {
@@ -142,7 +163,7 @@ describe('BullMQ queue durability', () => {
     const producerConnection = connectRedis(TEST_REDIS_URL, 'producer');
     const producer = new BullJobQueue(producerConnection, prefix.prefix, logger);
     const id = await producer.enqueue('maintenance.prune-audit', { olderThanDays: 30 });
-    await producer.close();
+    await producer.close(5_000);
     await producerConnection.quit();
 
     const consumerConnection = connectRedis(TEST_REDIS_URL, 'consumer');
@@ -151,8 +172,32 @@ describe('BullMQ queue durability', () => {
     consumer.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
     await waitForState(consumer, id, 'completed');
     expect(seen).toEqual([30]);
-    await consumer.close();
+    await consumer.close(5_000);
     await consumerConnection.quit();
     await prefix.cleanup();
   });
+
+  it('leaves a job cut off by shutdown to be run again, not failed', async () => {
+    const prefix = testRedisPrefix();
+    const firstConnection = connectRedis(TEST_REDIS_URL, 'first');
+    const first = new BullJobQueue(firstConnection, prefix.prefix, logger);
+    first.process('maintenance.prune-audit', () => new Promise<void>(() => {}));
+    const id = await first.enqueue('maintenance.prune-audit', { olderThanDays: 9 });
+    await waitForState(first, id, 'active');
+    await first.close(200);
+    await firstConnection.quit();
+
+    // The next process finds the job still active; once the dead worker's lock lapses it is run again.
+    const secondConnection = connectRedis(TEST_REDIS_URL, 'second');
+    const second = new BullJobQueue(secondConnection, prefix.prefix, logger);
+    expect((await second.getJob('maintenance.prune-audit', id))?.state).toBe('active');
+    const seen: number[] = [];
+    second.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
+    const job = await waitForState(second, id, 'completed', 75_000);
+    expect(seen).toEqual([9]);
+    expect(job.failedReason).toBeUndefined();
+    await second.close(5_000);
+    await secondConnection.quit();
+    await prefix.cleanup();
+  }, 90_000);
 });
