@@ -105,6 +105,8 @@ export const configSchema = z.strictObject({
         .default('alertagent'),
       /** Redis calls on the alert path (windows, events) that take longer fall back to the process. */
       commandTimeoutMs: positiveInt.max(10_000).default(100),
+      /** A running job's claim, renewed at half this while its worker lives; a job of a worker gone longer is run again. */
+      jobLockMs: positiveInt.min(1_000).max(600_000).default(30_000),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
@@ -274,6 +276,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'REDIS_URL', path: 'redis.url', description: 'Redis URL; unset = in-process queue and pub/sub' },
   { env: 'REDIS_KEY_PREFIX', path: 'redis.keyPrefix', description: 'Prefix of every Redis key and channel' },
   { env: 'REDIS_COMMAND_TIMEOUT_MS', path: 'redis.commandTimeoutMs', description: 'Redis calls on the alert path slower than this go on without Redis (windows local to the process, events to local subscribers)' },
+  { env: 'REDIS_JOB_LOCK_MS', path: 'redis.jobLockMs', description: 'How long a queued job stays claimed by a worker that stopped renewing its claim (crash, shutdown cut it off) before another worker runs it again' },
   { env: 'LOG_LEVEL', path: 'log.level', description: 'fatal, error, warn, info, debug, trace or silent (hot-reloaded from the file)' },
   { env: 'AUTH_JWT_SECRET', path: 'auth.jwtSecret', description: 'HS256 secret for bearer JWTs (≥ 32 chars); unset = JWTs refused' },
   { env: 'AUTH_JWT_ISSUER', path: 'auth.jwtIssuer', description: 'Required `iss` claim of bearer JWTs' },

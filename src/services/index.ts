@@ -124,7 +124,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }), redisFallbacks)
     : new InProcessEventBus();
   const queue: JobQueue = redis
-    ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics)
+    ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics, config.redis.jobLockMs)
     : new InProcessJobQueue(logger.child({ component: 'queue' }));
 
   const em = storage.orm.em;

@@ -37,6 +37,8 @@ export class BullJobQueue implements JobQueue {
     private readonly keyPrefix: string,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
+    /** How long a job stays claimed by a worker that stopped renewing the claim; also how often claims are checked. */
+    private readonly lockMs = 30_000,
   ) {}
 
   async enqueue<N extends QueueName>(name: N, data: QueueJobs[N], options: EnqueueOptions = {}): Promise<string> {
@@ -93,6 +95,8 @@ export class BullJobQueue implements JobQueue {
         connection: this.connection,
         prefix: this.bullPrefix(),
         concurrency: options.concurrency ?? 1,
+        lockDuration: this.lockMs,
+        stalledInterval: this.lockMs,
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) =>
             backoffDelay(attemptsMade, (job?.data as Envelope | undefined)?.backoff ?? DEFAULT_BACKOFF),

@@ -158,6 +158,9 @@ describe.each([
 });
 
 describe('BullMQ queue durability', () => {
+  // The claim of a cut-off worker lapses after this (REDIS_JOB_LOCK_MS; 30 s by default).
+  const LOCK_MS = 1_500;
+
   it('runs a job enqueued before any worker existed, in a later process lifetime', async () => {
     const prefix = testRedisPrefix();
     const producerConnection = connectRedis(TEST_REDIS_URL, 'producer');
@@ -180,7 +183,7 @@ describe('BullMQ queue durability', () => {
   it('leaves a job cut off by shutdown to be run again, not failed', async () => {
     const prefix = testRedisPrefix();
     const firstConnection = connectRedis(TEST_REDIS_URL, 'first');
-    const first = new BullJobQueue(firstConnection, prefix.prefix, logger);
+    const first = new BullJobQueue(firstConnection, prefix.prefix, logger, undefined, LOCK_MS);
     first.process('maintenance.prune-audit', () => new Promise<void>(() => {}));
     const id = await first.enqueue('maintenance.prune-audit', { olderThanDays: 9 });
     await waitForState(first, id, 'active');
@@ -189,15 +192,15 @@ describe('BullMQ queue durability', () => {
 
     // The next process finds the job still active; once the dead worker's lock lapses it is run again.
     const secondConnection = connectRedis(TEST_REDIS_URL, 'second');
-    const second = new BullJobQueue(secondConnection, prefix.prefix, logger);
+    const second = new BullJobQueue(secondConnection, prefix.prefix, logger, undefined, LOCK_MS);
     expect((await second.getJob('maintenance.prune-audit', id))?.state).toBe('active');
     const seen: number[] = [];
     second.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
-    const job = await waitForState(second, id, 'completed', 75_000);
+    const job = await waitForState(second, id, 'completed', 20 * LOCK_MS);
     expect(seen).toEqual([9]);
     expect(job.failedReason).toBeUndefined();
     await second.close(5_000);
     await secondConnection.quit();
     await prefix.cleanup();
-  }, 90_000);
+  }, 30 * LOCK_MS);
 });
