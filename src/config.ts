@@ -155,6 +155,8 @@ export const configSchema = z.strictObject({
       heavyCost: positiveInt.default(1_000),
       /** Heavy operations running at once per process. */
       heavyAtOnce: positiveInt.max(64).default(1),
+      /** Top-level query fields (each a database read) running at once per process; the rest of the pool stays free for the alert path. */
+      readsAtOnce: positiveInt.max(256).default(4),
     })
     .prefault({}),
   workers: z
@@ -299,6 +301,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GRAPHQL_REQUESTS_PER_MINUTE_PER_IP', path: 'graphql.requestsPerMinutePerIp', description: 'GraphQL requests and subscriptions one client address may start per minute' },
   { env: 'GRAPHQL_MAX_CONCURRENT', path: 'graphql.maxConcurrentPerCaller', description: 'Operations one caller may have running at once' },
   { env: 'GRAPHQL_HEAVY_COST', path: 'graphql.heavyCost', description: 'Operations costing this much or more take turns, so few at once hold the event loop the webhook shares' },
+  { env: 'GRAPHQL_READS_AT_ONCE', path: 'graphql.readsAtOnce', description: 'Top-level query fields resolving at once per process (at most `DATABASE_POOL_MAX` − 2): the other database connections stay free for the alert path' },
   { env: 'GRAPHQL_HEAVY_AT_ONCE', path: 'graphql.heavyAtOnce', description: 'Heavy operations running at once per process' },
   { env: 'WORKERS_IN_PROCESS', path: 'workers.inProcess', description: 'Run queue workers inside `serve`' },
   { env: 'ENCRYPTION_KEY', path: 'security.encryptionKey', description: 'Key sealing channel secrets (32 bytes base64); required with DATABASE_URL' },

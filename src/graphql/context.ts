@@ -12,6 +12,8 @@ export interface GraphQLContext {
   clientIp: string;
   /** Epoch ms past which no further resolver starts; unset for subscriptions. */
   deadline?: number;
+  /** Runs a top-level query field when the process has a read turn free (absent: at once). */
+  readTurn?: <T>(read: () => Promise<T>) => Promise<T>;
   /** The permission the running mutation was let in with, for its audit events. */
   permission?: string;
   /** Names of the clusters the caller's scope covers; null when it covers every cluster (subscription filters ask per event). */

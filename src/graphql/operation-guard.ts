@@ -84,10 +84,16 @@ export function operationGuardPlugin(schema: GraphQLSchema, limits: RequestLimit
   };
 }
 
-/** Resolvers that would start after the operation's deadline do not run; what already ran is answered. */
+/**
+ * Resolvers that would start after the operation's deadline do not run; what already ran is
+ * answered. Top-level query fields take read turns (see RequestLimits.readTurn).
+ */
 export const deadlineMiddleware: MiddlewareFn<GraphQLContext> = ({ context, info }, next) => {
-  if (context.deadline !== undefined && Date.now() > context.deadline) {
-    throw new OperationTimeoutError(`the operation ran past its time limit before ${info.parentType.name}.${info.fieldName} could start`);
-  }
-  return next();
+  const start = () => {
+    if (context.deadline !== undefined && Date.now() > context.deadline) {
+      throw new OperationTimeoutError(`the operation ran past its time limit before ${info.parentType.name}.${info.fieldName} could start`);
+    }
+    return next();
+  };
+  return context.readTurn && info.parentType === info.schema.getQueryType() ? context.readTurn(start) : start();
 };

@@ -153,6 +153,7 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
           logger: logger.child({ requestId }),
           clientIp: extra.ip!,
           deadline: type === 'subscription' ? undefined : Date.now() + config.graphql.timeoutMs,
+          readTurn: type === 'query' ? (read) => limits.readTurn(read) : undefined,
           visibleClusters: () => services.clusters.namesInScope(extra.principal ?? null),
         };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };

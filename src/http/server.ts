@@ -118,6 +118,7 @@ export async function startServer(services: Services, port = services.config.ser
         logger: req.log,
         clientIp: req.ip ?? 'unknown',
         deadline: Date.now() + config.graphql.timeoutMs,
+        readTurn: (read) => requestLimits.readTurn(read),
         visibleClusters: () => services.clusters.namesInScope(req.principal),
       }),
     }),

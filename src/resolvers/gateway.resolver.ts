@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { selectsField } from '../graphql/selection';
 import type { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
@@ -68,10 +70,11 @@ export class GatewayResolver {
 
   @Authorized('alerts:read')
   @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
-  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext): Promise<AlertRecordPageType> {
+  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<AlertRecordPageType> {
     // A caller scoped to some clusters sees their alerts only.
     const visible = await context.visibleClusters();
-    return this.records.findPage({ ...filter, state: args.state, fingerprint: args.fingerprint, clusters: visible ? [...visible] : undefined }, toPageRequest(args));
+    const query = { ...filter, state: args.state, fingerprint: args.fingerprint, clusters: visible ? [...visible] : undefined };
+    return this.records.findPage(query, toPageRequest(args), { total: selectsField(info, 'total') });
   }
 
   @Authorized('alerts:read')

@@ -191,7 +191,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     flags,
     auth: new AuthService(config.auth, tokenRepository, roles),
     roles,
-    requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix),
+    requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix, config.database.poolMax),
     audit,
     apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' }), roles),
     system,

@@ -70,7 +70,8 @@ function toRow(r: Record<string, unknown>): AlertRecordRow {
 export class AlertRecordRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async findPage(filter: AlertRecordFilter, page: PageRequest): Promise<{ items: AlertRecordRow[]; total: number }> {
+  /** `total` false skips the count (the answer's total is then 0): a full count is the dearer half of a page. */
+  async findPage(filter: AlertRecordFilter, page: PageRequest, options: { total: boolean } = { total: true }): Promise<{ items: AlertRecordRow[]; total: number }> {
     const conditions: string[] = [];
     const values: unknown[] = [];
     for (const [column, value] of [
@@ -94,7 +95,7 @@ export class AlertRecordRepository {
     const direction = page.order === 'asc' ? 'asc' : 'desc';
     const [rows, [{ total }]] = await Promise.all([
       runBound(this.em, `select ${COLUMNS} from "alert_record" ${where} order by "received_at" ${direction}, "id" ${direction} limit ? offset ?`, [...values, page.limit, page.offset]),
-      runBound<{ total: number | string }>(this.em, `select count(*) as "total" from "alert_record" ${where}`, values),
+      options.total ? runBound<{ total: number | string }>(this.em, `select count(*) as "total" from "alert_record" ${where}`, values) : [{ total: 0 }],
     ]);
     return { items: rows.map(toRow), total: Number(total) };
   }

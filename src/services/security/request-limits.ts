@@ -34,12 +34,18 @@ export class RequestLimits {
   /** Heavy operations running in this process, and those waiting for a turn (first come, first served). */
   private heavyRunning = 0;
   private readonly heavyWaiting: Array<() => void> = [];
+  /** Top-level query fields resolving now, and those waiting for a turn. */
+  private readsRunning = 0;
+  private readonly readsWaiting: Array<() => void> = [];
+  private readonly readsAtOnce: number;
 
   constructor(
     private readonly settings: Config['graphql'],
     redis: Redis | null,
     keyPrefix: string,
+    databasePoolMax: number,
   ) {
+    this.readsAtOnce = Math.max(1, Math.min(settings.readsAtOnce, databasePoolMax - 2));
     this.perIp = limiter(redis, `${keyPrefix}:limits:ip`, settings.requestsPerMinutePerIp, 60);
     this.costPerCaller = limiter(redis, `${keyPrefix}:limits:cost`, settings.costPerMinute, 60);
     this.costPerSecond = limiter(redis, `${keyPrefix}:limits:burst`, settings.costPerSecond, 1);
@@ -117,6 +123,24 @@ export class RequestLimits {
       }, this.settings.timeoutMs);
       this.heavyWaiting.push(turn);
     });
+  }
+
+  /**
+   * Runs one top-level query field when a read turn is free. Ten aliases of a list each read the
+   * database at once; unbounded, a few such operations take every pooled connection and the
+   * webhook's insert waits behind them.
+   */
+  async readTurn<T>(read: () => Promise<T>): Promise<T> {
+    if (this.readsRunning >= this.readsAtOnce) await new Promise<void>((resolve) => this.readsWaiting.push(resolve));
+    else this.readsRunning += 1;
+    try {
+      return await read();
+    } finally {
+      // The turn passes straight to the next in line; the count drops only when nobody waits.
+      const next = this.readsWaiting.shift();
+      if (next) next();
+      else this.readsRunning -= 1;
+    }
   }
 
   private nextHeavy(): void {

@@ -119,7 +119,7 @@ describe('GraphQL rate limits', () => {
 describe('limits without a server', () => {
   it('holds each caller to its running slots and frees them when operations end', async () => {
     const config = loadConfig({ env: { GRAPHQL_MAX_CONCURRENT: '2' } });
-    const limits = new RequestLimits(config.graphql, null, 'unit');
+    const limits = new RequestLimits(config.graphql, null, 'unit', 10);
     const caller = { principal: { kind: 'api-token' as const, id: 't1', name: 't1', role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' };
     const first = await limits.admitOperation(caller, 1);
     await limits.admitOperation(caller, 1);
@@ -131,7 +131,7 @@ describe('limits without a server', () => {
 
   it('lets one caller spend only so much a second, and has heavy operations take turns', async () => {
     const config = loadConfig({ env: { GRAPHQL_COST_PER_SECOND: '3000', GRAPHQL_HEAVY_COST: '1000', GRAPHQL_TIMEOUT_MS: '300' } });
-    const limits = new RequestLimits(config.graphql, null, 'unit');
+    const limits = new RequestLimits(config.graphql, null, 'unit', 10);
     const caller = (id: string) => ({ principal: { kind: 'api-token' as const, id, name: id, role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' });
     const first = await limits.admitOperation(caller('a'), 1_500);
     // A second heavy operation (another caller) waits for the first one's turn to end.
@@ -149,6 +149,38 @@ describe('limits without a server', () => {
     // Caller a has spent 1,500 and 1,500 this second: 900 more is over its 3,000.
     (await limits.admitOperation(caller('a'), 1_500))();
     await expect(limits.admitOperation(caller('a'), 900)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('lets only so many top-level query fields read at once, the rest in turn, and keeps two pooled connections free', async () => {
+    const limits = new RequestLimits(loadConfig({ env: { GRAPHQL_READS_AT_ONCE: '3' } }).graphql, null, 'unit', 10);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const read = (i: number) => limits.readTurn(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 20));
+      running -= 1;
+      order.push(i);
+      if (i === 4) throw new Error('a failing read gives its turn back');
+      return i;
+    });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => read(i)));
+    expect(peak).toBe(3);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(9);
+    expect(order.slice(0, 3).sort()).toEqual([0, 1, 2]);
+    // A pool of 4 leaves room for 2 reads, whatever the setting.
+    const small = new RequestLimits(loadConfig({ env: { GRAPHQL_READS_AT_ONCE: '8' } }).graphql, null, 'unit', 4);
+    running = 0;
+    peak = 0;
+    await Promise.all(Array.from({ length: 6 }, (_, i) => small.readTurn(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 10));
+      running -= 1;
+      return i;
+    })));
+    expect(peak).toBe(2);
   });
 
   it('starts no resolver past the operation deadline', async () => {
