@@ -205,6 +205,10 @@ export const configSchema = z.strictObject({
       credentialCacheMs: wholeNumber.min(0, 'expected 0 or more').default(5_000),
       /** Routing whose regexes could be costly runs in a worker thread and is stopped past this; the alerts then take the default route. */
       routingTimeoutMs: positiveInt.max(60_000).default(1_000),
+      /** Alerts held between acceptance and their first send; past it webhooks are answered 503 with Retry-After. */
+      maxInFlightAlerts: positiveInt.default(10_000),
+      /** Retry-After of those 503s. */
+      overloadRetryAfterSeconds: positiveInt.max(300).default(5),
     })
     .prefault({}),
   egress: z
@@ -321,6 +325,8 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
+  { env: 'GATEWAY_MAX_IN_FLIGHT_ALERTS', path: 'gateway.maxInFlightAlerts', description: 'Alerts accepted but not yet through their first send; past it webhooks are answered 503 with Retry-After (nothing of them stored or sent) until half have drained' },
+  { env: 'GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS', path: 'gateway.overloadRetryAfterSeconds', description: 'Retry-After of the 503 answered while overloaded' },
   { env: 'GATEWAY_ROUTING_TIMEOUT_MS', path: 'gateway.routingTimeoutMs', description: 'Time limit of routing a webhook whose route regexes could be costly (run in a worker thread); past it the alerts take the default route' },
   { env: 'EGRESS_LOOPBACK', path: 'egress.loopback', description: 'Calls to loopback addresses: auto (refused with DATABASE_URL, allowed embedded), allow or deny' },
   { env: 'EGRESS_PRIVATE', path: 'egress.privateRanges', description: 'Calls to private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10): allow or deny' },

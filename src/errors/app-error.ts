@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
+  | 'OVERLOADED'
   | 'UPSTREAM'
   | 'TIMEOUT'
   | 'INTERNAL';

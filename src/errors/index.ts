@@ -6,6 +6,7 @@ export * from './unauthenticated.error';
 export * from './forbidden.error';
 export * from './payload-too-large.error';
 export * from './rate-limited.error';
+export * from './overloaded.error';
 export * from './upstream.error';
 export * from './timeout.error';
 export * from './internal.error';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { LRUCache } from 'lru-cache';
 import getRawBody from 'raw-body';
-import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, ForbiddenError, retryAfterOf, UnauthenticatedError } from '../errors';
 import type { ClusterService } from '../services/clusters/cluster.service';
 import { parseAlertmanagerPayload } from '../services/gateway/alertmanager-payload';
 import type { GatewayService } from '../services/gateway/gateway.service';
@@ -148,6 +148,8 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
       const log = logger.child({ requestId });
       if (failure.known) log.info({ code: failure.known.code, message: failure.known.message }, 'request rejected');
       else log.error({ err }, 'unhandled error in the webhook');
+      const retryAfter = retryAfterOf(failure.known);
+      if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
       reply(res, failure.status, failure.body);
     }
   };

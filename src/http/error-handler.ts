@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, BadUserInputError, PayloadTooLargeError, RateLimitedError } from '../errors';
+import { AppError, BadUserInputError, PayloadTooLargeError, retryAfterOf } from '../errors';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -30,7 +30,8 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   const failure = httpFailure(err);
   if (failure.known) req.log?.info({ code: failure.known.code, message: failure.known.message }, 'request rejected');
   else req.log?.error({ err }, 'unhandled error in an HTTP route');
-  if (failure.known instanceof RateLimitedError && failure.known.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(failure.known.retryAfterSeconds));
+  const retryAfter = retryAfterOf(failure.known);
+  if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
   res.status(failure.status).json(failure.body);
 }
 

@@ -11,11 +11,12 @@ import {
   AlertRecordsArgs,
   AlertFilterArgs,
   GatewayEventType,
+  GatewayLoadEventType,
   RouteInput,
   RouteType,
 } from '../schema/gateway/gateway.type';
 import { formatMatcher, type RouteService } from '../services/gateway/route.service';
-import type { GatewayEvent } from '../services/pubsub/event-map';
+import type { GatewayEvent, GatewayLoadEvent } from '../services/pubsub/event-map';
 
 function toRouteType(route: GatewayRouteEntity): RouteType {
   return {
@@ -89,6 +90,12 @@ export class GatewayResolver {
     description: 'Gateway events as they happen on any replica, optionally filtered',
   })
   gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: AlertFilterArgs): GatewayEventType {
+    return { ...event, at: new Date(event.at) };
+  }
+
+  @Authorized('alerts:read')
+  @Subscription(() => GatewayLoadEventType, { topics: 'gateway.load', description: 'Overloads of the gateway as they start and end, on any replica' })
+  gatewayLoad(@Root() event: GatewayLoadEvent): GatewayLoadEventType {
     return { ...event, at: new Date(event.at) };
   }
 }

@@ -165,7 +165,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       database: () => storage.ping(),
       redis: redis ? () => pingRedis(redis.commands) : null,
     },
-    () => redisFallbacks.degradations(),
+    () => [...redisFallbacks.degradations(), ...gateway.degradations()],
   );
 
   return {

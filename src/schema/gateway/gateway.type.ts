@@ -177,3 +177,21 @@ export class AlertFilterArgs {
   @Field(() => String, { nullable: true, description: 'firing or resolved' })
   status?: string | null;
 }
+
+@ObjectType('GatewayLoadEvent', { description: 'The gateway started or stopped refusing webhooks (503 with Retry-After) because too many alerts wait for their first send' })
+export class GatewayLoadEventType {
+  @Field()
+  overloaded!: boolean;
+
+  @Field(() => Int, { description: 'Alerts accepted and not yet through their first send, on the replica that changed state' })
+  inFlightAlerts!: number;
+
+  @Field(() => Int, { description: 'GATEWAY_MAX_IN_FLIGHT_ALERTS of that replica' })
+  limit!: number;
+
+  @Field(() => Int, { description: 'Alerts refused during this overload: so far when it starts, in all when it ends' })
+  refusedAlerts!: number;
+
+  @Field()
+  at!: Date;
+}

@@ -16,6 +16,7 @@ import type { JobQueue } from '../queue/job-queue';
 import type { CompiledRoute, RouteDecision, RouteService } from './route.service';
 import type { WindowClaim, WindowStore } from './window-store';
 import { MicroBatcher } from '../shared/micro-batcher';
+import { IntakeGate } from './intake-gate';
 import { runBound } from '../storage/bound-sql';
 
 export interface GatewayDeps {
@@ -142,6 +143,7 @@ function toAlertView(alert: AlertmanagerAlert): AlertView {
  * delivery run after the answer, in this process; a sweeper finishes receipts a crash left.
  */
 export class GatewayService {
+  private readonly intake: IntakeGate;
   private sweeper: NodeJS.Timeout | null = null;
   /** Receipts this process is routing now, so its sweeper never routes one a second time alongside. */
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -175,6 +177,12 @@ export class GatewayService {
       analysis: this.analysis,
     } = deps);
     this.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
+    this.intake = new IntakeGate(this.settings.maxInFlightAlerts, this.settings.overloadRetryAfterSeconds, this.metrics, this.events, this.logger);
+  }
+
+  /** What works differently now (an overload), for /readyz. */
+  degradations(): string[] {
+    return this.intake.degradations();
   }
 
   /**
@@ -184,6 +192,8 @@ export class GatewayService {
    * being stored, so the store's latency is not in front of the channel.
    */
   async accept(payload: AlertmanagerPayload, source: string): Promise<Acceptance> {
+    // Refused while too much waits for its first send: before anything is stored or sent.
+    this.intake.admit(payload.alerts.length);
     const receiptId = randomUUID();
     const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
     const draft: AcceptedReceipt = { receiptId, receivedAt: new Date(), payload, recordIds, source };
@@ -511,7 +521,10 @@ export class GatewayService {
   private runInBackground(receiptId: string, known: JustAccepted): void {
     const run = RequestContext.create(this.orm.em, () => this.process(receiptId, known))
       .catch((err) => this.logger.error({ err, receiptId }, 'processing a receipt failed; the sweeper will retry it'))
-      .finally(() => this.inFlight.delete(receiptId));
+      .finally(() => {
+        this.inFlight.delete(receiptId);
+        this.intake.release(known.payload.alerts.length);
+      });
     this.inFlight.set(receiptId, run);
   }
 

@@ -81,6 +81,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly gatewayInFlightAlerts = new Gauge({
+    name: 'alertagent_gateway_in_flight_alerts',
+    help: 'Alerts accepted and not yet through their first send',
+    registers: [this.registry],
+  });
+
+  readonly gatewayOverloaded = new Gauge({
+    name: 'alertagent_gateway_overloaded',
+    help: '1 while webhooks are refused with 503 because too many alerts wait for their first send',
+    registers: [this.registry],
+  });
+
+  readonly gatewayOverloadRefusals = new Counter({
+    name: 'alertagent_gateway_overload_refused_alerts_total',
+    help: 'Alerts of webhooks answered 503 while the gateway was overloaded (Alertmanager sends them again)',
+    registers: [this.registry],
+  });
+
   readonly gatewayPayloadRepairs = new Counter({
     name: 'alertagent_gateway_payload_repairs_total',
     help: 'Values of accepted webhooks changed so that they can be stored (NUL characters, unpaired surrogates, JSON nested too deep, oversized unknown fields, out-of-range dates, overlong fingerprints)',

@@ -20,6 +20,16 @@ export interface RoutesChangedEvent {
   at: string;
 }
 
+/** The gateway started or stopped refusing webhooks because too many alerts wait for their first send. */
+export interface GatewayLoadEvent {
+  overloaded: boolean;
+  inFlightAlerts: number;
+  limit: number;
+  /** Alerts refused during the overload (so far, or in all when it ends). */
+  refusedAlerts: number;
+  at: string;
+}
+
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
   type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged';
@@ -91,6 +101,7 @@ export interface EventMap {
   'flags.changed': FlagsChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'gateway.event': GatewayEvent;
+  'gateway.load': GatewayLoadEvent;
   'cluster.health': ClusterHealthEvent;
   'cluster.sync': ClusterSyncEvent;
   'analysis.event': AnalysisEvent;
