@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { RequestContext } from '@mikro-orm/core';
-import { execute, getOperationAST, GraphQLError, parse, specifiedRules, subscribe, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError, UnauthenticatedError } from '../errors';
@@ -10,6 +11,7 @@ import { admitOperation, asGraphQLError } from '../graphql/operation-guard';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import type { RequestLimits } from '../services/security/request-limits';
+import { SharedSubscriptions } from './shared-subscriptions';
 
 /** graphql-ws close codes beyond the protocol's own (4400–4499 are the protocol's). */
 const CLOSE_UNAUTHORIZED = 4401;
@@ -82,6 +84,12 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
       return new GraphQLError(formatted.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: formatted.extensions });
     });
   const withOrmContext = <T>(fn: () => T): T => RequestContext.create(storage.orm.em, fn);
+  const shared = new SharedSubscriptions(settings.subscriptionBufferEvents, {
+    onDropped: () => services.metrics.subscriptionDropped.inc(),
+    onSources: (count) => services.metrics.subscriptionSources.set(count),
+  });
+  /** What makes two subscriptions the same: who may see what, and what is asked. */
+  const sharingKeys = new WeakMap<ExecutionArgs, string>();
   const idleSoon = (extra: Extra) => {
     clearTimeout(extra.idle);
     extra.idle = setTimeout(() => extra.socket.close(CLOSE_IDLE, `idle: no operation for ${Math.round(settings.subscriptionIdleMs / 1000)} s`), settings.subscriptionIdleMs);
@@ -157,10 +165,15 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
           visibleClusters: () => services.clusters.namesInScope(extra.principal ?? null),
         };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        if (type === 'subscription') {
+          const grant = extra.principal?.grant;
+          const rights = grant ? [grant.role, [...grant.permissions].sort(), grant.scopes] : null;
+          sharingKeys.set(args, createHash('sha256').update(JSON.stringify([rights, payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url'));
+        }
         return args;
       },
       execute: (args) => withOrmContext(() => execute(args)),
-      subscribe: (args) => withOrmContext(() => subscribe(args)),
+      subscribe: (args) => shared.subscribe(args, sharingKeys.get(args)!, withOrmContext),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!('errors' in result) || !result.errors) return result;
         return { ...result, errors: format(result.errors) };

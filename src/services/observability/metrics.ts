@@ -81,6 +81,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionSources = new Gauge({
+    name: 'alertagent_subscription_executions',
+    help: 'Distinct subscriptions being executed (subscribers asking the same thing with the same rights share one)',
+    registers: [this.registry],
+  });
+
+  readonly subscriptionDropped = new Counter({
+    name: 'alertagent_subscription_events_dropped_total',
+    help: 'Subscription results dropped for subscribers that read slower than events came',
+    registers: [this.registry],
+  });
+
   readonly gatewayInFlightAlerts = new Gauge({
     name: 'alertagent_gateway_in_flight_alerts',
     help: 'Alerts accepted and not yet through their first send',
