@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuSeconds, spawnScript } from './support';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,11 +49,6 @@ const s = require('http').createServer((q, r) => { let body = ''; q.on('data', (
   r.writeHead(200).end('{"status":"forwarded"}'); }); });
 s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
-async function spawnScript(script: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', script, ...args]);
-  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 /** Each run starts its alerts at its own time, so no run's alerts look like another's (the gateway drops such copies). */
 function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: string): string {
@@ -70,16 +66,6 @@ function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: 
   return JSON.stringify(payload);
 }
 
-/** CPU seconds a process has used (user + system), from /proc; null where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | null {
-  try {
-    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 interface RunResult {
   rate: number;

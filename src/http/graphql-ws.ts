@@ -72,6 +72,7 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
     },
   });
   wsServer.on('connection', (socket, req) => {
+    if (settings.subscriptionFlushMs > 0) writeTogether(socket, settings.subscriptionFlushMs);
     const address = deps.clientAddress(req);
     count(perAddress, address, 1);
     socket.once('close', () => count(perAddress, address, -1));
@@ -189,3 +190,40 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
   );
   return { dispose: async () => disposable.dispose(), close: () => wsServer.close() };
 }
+
+/** Past this much unwritten data a send waits for the socket, so a slow reader holds the sender back instead of growing memory. */
+const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+
+/**
+ * Messages to a socket within `flushMs` of the first go out in one write. graphql-ws awaits each
+ * send before taking the next result, so a send is acknowledged at once while little is
+ * unwritten; past SOCKET_HIGH_WATER_BYTES it is acknowledged only when written.
+ */
+function writeTogether(socket: WebSocket, flushMs: number): void {
+  const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
+  if (!raw) return;
+  let flush: NodeJS.Timeout | null = null;
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: (err?: Error) => void) => void;
+  const ignore = () => {};
+  socket.send = ((data: unknown, optionsOrCallback?: object | ((err?: Error) => void), callback?: (err?: Error) => void) => {
+    const options = typeof optionsOrCallback === 'object' ? optionsOrCallback : {};
+    const done = (typeof optionsOrCallback === 'function' ? optionsOrCallback : callback) as ((err?: Error) => void) | undefined;
+    if (!flush && !raw.destroyed) {
+      raw.cork();
+      flush = setTimeout(() => {
+        flush = null;
+        raw.uncork();
+      }, flushMs);
+    }
+    if (raw.writableLength < SOCKET_HIGH_WATER_BYTES) {
+      send(data, options, ignore);
+      done?.();
+    } else {
+      send(data, options, done);
+    }
+  }) as typeof socket.send;
+  socket.once('close', () => {
+    if (flush) clearTimeout(flush);
+  });
+}
+
