@@ -138,7 +138,7 @@ export async function runSubscriptionsBench(): Promise<void> {
     };
 
     console.log(`Subscriptions: webhooks at ${RATE}/s (1 alert each) for ${SECONDS} s while N clients subscribe to every gateway event (${QUERY}); PostgreSQL + Redis`);
-    console.log('  subscribers   answer p50/p99      send→channel p50/p99   events received/expected   event latency p50/p99/max   server CPU   server loop max');
+    console.log('  subscribers   answer p50/p99      send→channel p50/p99   events received/expected   event latency p50/p99/max   server CPU   server loop max  subscribers\' CPU (of one core)');
     let reference: number | null = null;
     for (const count of SUBSCRIBER_COUNTS) {
       const subscribers = count > 0 ? await spawnSubscribers(server.url.replace('http', 'ws'), viewer, count) : null;
@@ -151,6 +151,7 @@ export async function runSubscriptionsBench(): Promise<void> {
       subscribers?.reset();
       await request(`${peer.url}/reset`, { method: 'POST', dispatcher }).then((r) => r.body.dump());
       const cpuBefore = cpuSeconds(pid);
+      const clientCpuBefore = subscribers ? cpuSeconds(subscribers.child.pid) : null;
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
       const latencies: number[] = [];
@@ -166,6 +167,8 @@ export async function runSubscriptionsBench(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2_000));
       loop.disable();
       const cpu = (cpuSeconds(pid) ?? NaN) - (cpuBefore ?? NaN);
+      const clientCpu = subscribers ? (cpuSeconds(subscribers.child.pid) ?? NaN) - (clientCpuBefore ?? NaN) : null;
+      const measuredSeconds = (performance.now() - start) / 1000;
       const delivery = (await (await request(peer.url, { dispatcher })).body.json()) as { p50: number; p99: number };
       const events = subscribers ? await subscribers.report() : null;
       const serverLoop = await serverLoopMax(server.url.replace('/graphql', '/metrics'), dispatcher);
@@ -179,7 +182,7 @@ export async function runSubscriptionsBench(): Promise<void> {
       console.log(
         `  ${cell(String(count), 13)} ${cell(`${percentile(sorted, 0.5).toFixed(1)} / ${p99.toFixed(1)} ms`, 19)} ${cell(`${delivery.p50} / ${delivery.p99} ms`, 22)} ` +
           `${cell(events ? `${events.received} / ≥${expected}${events.closed ? ` (${events.closed} closed)` : ''}` : '—', 26)} ` +
-          `${cell(events ? `${events.p50} / ${events.p99} / ${events.max} ms` : '—', 27)} ${cell(`${((cpu / (total / 1)) * 1000).toFixed(2)} ms/alert`, 12)} ${serverLoop.toFixed(0)} ms`,
+          `${cell(events ? `${events.p50} / ${events.p99} / ${events.max} ms` : '—', 27)} ${cell(`${((cpu / total) * 1000).toFixed(2)} ms/alert`, 12)} ${cell(`${serverLoop.toFixed(0)} ms`, 16)} ${clientCpu === null ? '—' : `${Math.round((100 * clientCpu) / measuredSeconds)} %`}`,
       );
       await new Promise((r) => setTimeout(r, 1_000));
     }

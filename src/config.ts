@@ -77,9 +77,9 @@ export const configSchema = z.strictObject({
       maxSubscriptionSocketsPerCaller: positiveInt.default(20),
       /** A graphql-ws connection with no operation running for this long is closed. */
       subscriptionIdleMs: positiveInt.default(60_000),
-      /** Results one subscription may have waiting for its socket; past it the oldest are dropped (and counted). */
-      subscriptionBufferEvents: positiveInt.max(1_000_000).default(1_000),
-      /** Messages to one graphql-ws socket within this are written together: one system call instead of one each. */
+      /** Unwritten bytes one graphql-ws socket may hold; results for a socket over it are dropped for it (and counted). */
+      subscriptionBufferBytes: positiveInt.min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+      /** Subscription results to one graphql-ws socket within this are written together: one system call instead of one each. */
       subscriptionFlushMs: wholeNumber.min(0, 'expected 0 or more').max(1_000).default(25),
       /** When set, /metrics answers only requests bearing it (Prometheus: authorization.credentials). */
       metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -275,8 +275,8 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'WS_MAX_CONNECTIONS', path: 'server.maxSubscriptionSockets', description: 'graphql-ws connections in all' },
   { env: 'WS_MAX_CONNECTIONS_PER_IP', path: 'server.maxSubscriptionSocketsPerIp', description: 'graphql-ws connections from one client address' },
   { env: 'WS_MAX_CONNECTIONS_PER_CALLER', path: 'server.maxSubscriptionSocketsPerCaller', description: 'graphql-ws connections of one caller (token)' },
-  { env: 'WS_BUFFER_EVENTS', path: 'server.subscriptionBufferEvents', description: 'Results one subscription may have waiting while its client reads slowly; past it the oldest are dropped and counted in alertagent_subscription_events_dropped_total' },
-  { env: 'WS_FLUSH_MS', path: 'server.subscriptionFlushMs', description: 'Subscription messages to one socket within this many ms are written together (0 = each at once); trades this much event latency for far fewer writes' },
+  { env: 'WS_BUFFER_BYTES', path: 'server.subscriptionBufferBytes', description: 'Unwritten bytes one graphql-ws socket may hold while its client reads slowly; results for it past this are dropped and counted in alertagent_subscription_events_dropped_total' },
+  { env: 'WS_FLUSH_MS', path: 'server.subscriptionFlushMs', description: 'Subscription results to one socket within this many ms are written together (0 = each at once); trades up to this much event latency for far fewer writes' },
   { env: 'WS_IDLE_TIMEOUT_MS', path: 'server.subscriptionIdleMs', description: 'A graphql-ws connection with no operation running for this long is closed' },
   { env: 'METRICS_TOKEN', path: 'server.metricsToken', description: '/metrics answers only requests with `Authorization: Bearer <this>` (≥ 16 chars); unset = open' },
   { env: 'TRUST_PROXY', path: 'server.trustProxy', description: 'Proxies whose X-Forwarded-For is believed for client addresses (addresses, CIDRs, or loopback, linklocal, uniquelocal)' },

@@ -11,7 +11,7 @@ import { admitOperation, asGraphQLError } from '../graphql/operation-guard';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import type { RequestLimits } from '../services/security/request-limits';
-import { SharedSubscriptions } from './shared-subscriptions';
+import { SharedSubscriptions, type SubscriberSink } from './shared-subscriptions';
 
 /** graphql-ws close codes beyond the protocol's own (4400–4499 are the protocol's). */
 const CLOSE_UNAUTHORIZED = 4401;
@@ -63,6 +63,8 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
     server: httpServer,
     path,
     maxPayload: settings.bodyLimitBytes,
+    // Uncompressed: subscription results are framed by hand (socketSink), and compression would cost per socket.
+    perMessageDeflate: false,
     // Refused at the upgrade, before a socket is kept: over the total, or over the client address's share.
     verifyClient: ({ req }, done) => {
       const address = deps.clientAddress(req);
@@ -72,7 +74,6 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
     },
   });
   wsServer.on('connection', (socket, req) => {
-    if (settings.subscriptionFlushMs > 0) writeTogether(socket, settings.subscriptionFlushMs);
     const address = deps.clientAddress(req);
     count(perAddress, address, 1);
     socket.once('close', () => count(perAddress, address, -1));
@@ -85,12 +86,13 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
       return new GraphQLError(formatted.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: formatted.extensions });
     });
   const withOrmContext = <T>(fn: () => T): T => RequestContext.create(storage.orm.em, fn);
-  const shared = new SharedSubscriptions(settings.subscriptionBufferEvents, {
+  const shared = new SharedSubscriptions({
+    serialize: (result) => JSON.stringify(result.errors ? { ...result, errors: format(result.errors).map((error) => error.toJSON()) } : result),
     onDropped: () => services.metrics.subscriptionDropped.inc(),
     onSources: (count) => services.metrics.subscriptionSources.set(count),
   });
-  /** What makes two subscriptions the same: who may see what, and what is asked. */
-  const sharingKeys = new WeakMap<ExecutionArgs, string>();
+  /** A subscription's sharing key (who may see what, and what is asked) and where its results are written. */
+  const sharing = new WeakMap<ExecutionArgs, { key: string; sink: SubscriberSink }>();
   const idleSoon = (extra: Extra) => {
     clearTimeout(extra.idle);
     extra.idle = setTimeout(() => extra.socket.close(CLOSE_IDLE, `idle: no operation for ${Math.round(settings.subscriptionIdleMs / 1000)} s`), settings.subscriptionIdleMs);
@@ -169,12 +171,16 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
         if (type === 'subscription') {
           const grant = extra.principal?.grant;
           const rights = grant ? [grant.role, [...grant.permissions].sort(), grant.scopes] : null;
-          sharingKeys.set(args, createHash('sha256').update(JSON.stringify([rights, payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url'));
+          const key = createHash('sha256').update(JSON.stringify([rights, payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url');
+          sharing.set(args, { key, sink: socketSink(extra.socket, id, settings.subscriptionBufferBytes, settings.subscriptionFlushMs) });
         }
         return args;
       },
       execute: (args) => withOrmContext(() => execute(args)),
-      subscribe: (args) => shared.subscribe(args, sharingKeys.get(args)!, withOrmContext),
+      subscribe: (args) => {
+        const { key, sink } = sharing.get(args)!;
+        return shared.subscribe(args, key, sink, withOrmContext);
+      },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!('errors' in result) || !result.errors) return result;
         return { ...result, errors: format(result.errors) };
@@ -191,39 +197,60 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
   return { dispose: async () => disposable.dispose(), close: () => wsServer.close() };
 }
 
-/** Past this much unwritten data a send waits for the socket, so a slow reader holds the sender back instead of growing memory. */
-const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+/** Sockets whose writes are being held to go out together. */
+const holding = new WeakSet<import('node:net').Socket>();
 
-/**
- * Messages to a socket within `flushMs` of the first go out in one write. graphql-ws awaits each
- * send before taking the next result, so a send is acknowledged at once while little is
- * unwritten; past SOCKET_HIGH_WATER_BYTES it is acknowledged only when written.
- */
-function writeTogether(socket: WebSocket, flushMs: number): void {
-  const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
-  if (!raw) return;
-  let flush: NodeJS.Timeout | null = null;
-  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: (err?: Error) => void) => void;
-  const ignore = () => {};
-  socket.send = ((data: unknown, optionsOrCallback?: object | ((err?: Error) => void), callback?: (err?: Error) => void) => {
-    const options = typeof optionsOrCallback === 'object' ? optionsOrCallback : {};
-    const done = (typeof optionsOrCallback === 'function' ? optionsOrCallback : callback) as ((err?: Error) => void) | undefined;
-    if (!flush && !raw.destroyed) {
-      raw.cork();
-      flush = setTimeout(() => {
-        flush = null;
-        raw.uncork();
-      }, flushMs);
-    }
-    if (raw.writableLength < SOCKET_HIGH_WATER_BYTES) {
-      send(data, options, ignore);
-      done?.();
-    } else {
-      send(data, options, done);
-    }
-  }) as typeof socket.send;
-  socket.once('close', () => {
-    if (flush) clearTimeout(flush);
-  });
+/** Writes `frame`; writes to the socket within `flushMs` of the first go out in one system call. */
+function writeSoon(raw: import('node:net').Socket, frame: Buffer, flushMs: number): void {
+  if (flushMs > 0 && !holding.has(raw) && !raw.destroyed) {
+    holding.add(raw);
+    raw.cork();
+    setTimeout(() => {
+      holding.delete(raw);
+      raw.uncork();
+    }, flushMs).unref();
+  }
+  raw.write(frame);
 }
 
+/**
+ * Writes a shared result to one subscriber as graphql-ws's `next` message, the payload already
+ * serialized; refuses it while the socket holds more than `bufferBytes` unwritten. The WebSocket
+ * frame is built here (a server's frames are not masked, and this server does not compress), so
+ * a result costs one buffer copy per subscriber instead of a pass through ws and graphql-ws.
+ */
+function socketSink(socket: WebSocket, id: string, bufferBytes: number, flushMs: number): SubscriberSink {
+  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  const raw = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
+  return {
+    write(payload) {
+      if (socket.readyState !== socket.OPEN) return true;
+      if ((raw?.writableLength ?? 0) + socket.bufferedAmount > bufferBytes) return false;
+      if (raw) writeSoon(raw, textFrame(prefix, payload), flushMs);
+      else socket.send(Buffer.concat([prefix, payload, CLOSING_BRACE]), { binary: false });
+      return true;
+    },
+  };
+}
+
+const CLOSING_BRACE = Buffer.from('}');
+
+/** One unmasked, final text frame (RFC 6455 §5.2) holding `head`, `body` and a closing brace. */
+function textFrame(head: Buffer, body: Buffer): Buffer {
+  const length = head.length + body.length + 1;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  head.copy(frame, headerLength);
+  body.copy(frame, headerLength + head.length);
+  frame[frame.length - 1] = 0x7d;
+  return frame;
+}

@@ -1,36 +1,48 @@
 import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { LocalFanout } from '../services/pubsub/event-bus';
 
 type Results = AsyncIterator<ExecutionResult> & { return?(): Promise<IteratorResult<ExecutionResult>> };
 
+/** Where one subscriber's results go: `payload` is the result as UTF-8 JSON; false when the subscriber is too far behind to take it. */
+export interface SubscriberSink {
+  write(payload: Buffer): boolean;
+}
+
 export interface SharedSubscriptionsHooks {
-  /** A subscriber fell behind by a whole buffer: it lost its oldest results. */
+  /** The result as its subscribers receive it (errors formatted), serialized once for all of them. */
+  serialize(result: ExecutionResult): string;
+  /** A result a subscriber could not take (its socket is backed up) was dropped for it. */
   onDropped(): void;
   /** The number of distinct executions changed. */
   onSources(count: number): void;
 }
 
+/** Subscribers written to before the event loop gets a turn for other work. */
+const FANOUT_SLICE = 200;
+
+interface Shared {
+  source: Results;
+  sinks: Map<SubscriberSink, () => void>;
+}
+
 /**
  * Subscribers who ask the same thing with the same rights share one execution: each event is
- * resolved once per distinct (document, operation, variables, grant), however many sockets wait
- * for it, and every socket reads the shared results through its own bounded buffer.
+ * resolved and serialized once per distinct (document, operation, variables, grant), then written
+ * to every subscriber's socket as it stands. A subscriber whose socket is backed up loses that
+ * result (counted) rather than holding memory for it, and never slows the others.
  */
 export class SharedSubscriptions {
-  private readonly fanout: LocalFanout;
-  /** Running executions by key, and those being started (so concurrent first subscribers start one). */
-  private readonly sources = new Map<string, Results>();
+  private readonly running = new Map<string, Shared>();
   private readonly starting = new Map<string, Promise<ExecutionResult | null>>();
 
-  constructor(
-    bufferLimit: number,
-    private readonly hooks: SharedSubscriptionsHooks,
-  ) {
-    this.fanout = new LocalFanout(bufferLimit, () => {}, (key) => this.stop(key), () => hooks.onDropped());
-  }
+  constructor(private readonly hooks: SharedSubscriptionsHooks) {}
 
-  /** A subscriber's results: the shared stream of `key`, or the error result its execution answered with. */
-  async subscribe(args: ExecutionArgs, key: string, run: <T>(fn: () => T) => T): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    if (!this.sources.has(key)) {
+  /**
+   * Joins `sink` to the execution of `key` (starting it if needed). Returns what graphql-ws
+   * iterates: an iterator that yields nothing (results go to the sink directly) and ends when the
+   * execution does, or the error result the execution answered with.
+   */
+  async subscribe(args: ExecutionArgs, key: string, sink: SubscriberSink, run: <T>(fn: () => T) => T): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    if (!this.running.has(key)) {
       let started = this.starting.get(key);
       if (!started) {
         started = this.start(args, key, run).finally(() => this.starting.delete(key));
@@ -39,38 +51,69 @@ export class SharedSubscriptions {
       const refused = await started;
       if (refused) return refused;
     }
-    return this.fanout.iterate<ExecutionResult>(key);
+    const shared = this.running.get(key);
+    if (!shared) return { data: null };
+    let ended: (result: IteratorResult<ExecutionResult>) => void = () => {};
+    const end = new Promise<IteratorResult<ExecutionResult>>((resolve) => (ended = resolve));
+    const finish = () => ended({ value: undefined, done: true });
+    shared.sinks.set(sink, finish);
+    const leave = async (): Promise<IteratorResult<ExecutionResult>> => {
+      if (shared.sinks.delete(sink) && shared.sinks.size === 0) this.stop(key, shared);
+      finish();
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: () => end,
+      return: leave,
+      throw: async (error: unknown) => {
+        await leave();
+        throw error;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   private async start(args: ExecutionArgs, key: string, run: <T>(fn: () => T) => T): Promise<ExecutionResult | null> {
-    const result = await run(() => subscribe(args));
+    const result = await run<ReturnType<typeof subscribe>>(() => subscribe(args));
     if (!(Symbol.asyncIterator in result)) return result;
-    const source = result as Results;
-    this.sources.set(key, source);
-    this.hooks.onSources(this.sources.size);
-    void this.pump(key, source);
+    const shared: Shared = { source: result as Results, sinks: new Map() };
+    this.running.set(key, shared);
+    this.hooks.onSources(this.running.size);
+    void this.pump(key, shared);
     return null;
   }
 
-  private async pump(key: string, source: Results): Promise<void> {
+  private async pump(key: string, shared: Shared): Promise<void> {
     try {
-      for (let next = await source.next(); !next.done; next = await source.next()) this.fanout.emit(key, next.value);
-    } catch (err) {
-      this.fanout.emit(key, { errors: [err instanceof Error ? err : new Error(String(err))] } as unknown as ExecutionResult);
-    } finally {
-      if (this.sources.get(key) === source) {
-        this.sources.delete(key);
-        this.hooks.onSources(this.sources.size);
-        this.fanout.end(key);
+      for (let next = await shared.source.next(); !next.done; next = await shared.source.next()) {
+        if (shared.sinks.size === 0) continue;
+        const payload = Buffer.from(this.hooks.serialize(next.value));
+        const sinks = [...shared.sinks.keys()];
+        for (let start = 0; start < sinks.length; start += FANOUT_SLICE) {
+          // Thousands of writes in one go would keep webhooks waiting: other work runs between slices.
+          if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+          for (let i = start; i < Math.min(start + FANOUT_SLICE, sinks.length); i += 1) if (!sinks[i].write(payload)) this.hooks.onDropped();
+        }
       }
+    } catch (err) {
+      const payload = Buffer.from(this.hooks.serialize({ errors: [err instanceof Error ? err : new Error(String(err))] } as unknown as ExecutionResult));
+      for (const sink of shared.sinks.keys()) sink.write(payload);
+    } finally {
+      // The execution ended by itself: its subscribers are told it is complete.
+      if (this.running.get(key) === shared) {
+        this.running.delete(key);
+        this.hooks.onSources(this.running.size);
+      }
+      for (const finish of shared.sinks.values()) finish();
+      shared.sinks.clear();
     }
   }
 
-  private stop(key: string): void {
-    const source = this.sources.get(key);
-    if (!source) return;
-    this.sources.delete(key);
-    this.hooks.onSources(this.sources.size);
-    void source.return?.();
+  private stop(key: string, shared: Shared): void {
+    if (this.running.get(key) !== shared) return;
+    this.running.delete(key);
+    this.hooks.onSources(this.running.size);
+    void shared.source.return?.();
   }
 }

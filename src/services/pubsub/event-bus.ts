@@ -9,7 +9,6 @@ export interface EventBus {
 }
 
 type Listener = (payload: unknown) => void;
-const END = Symbol('end');
 
 /**
  * Fans events out to local subscribers. Each subscriber has a bounded buffer so a stalled
@@ -22,17 +21,10 @@ export class LocalFanout {
     private readonly bufferLimit = 10_000,
     private readonly onFirstListener: (name: string) => void = () => {},
     private readonly onLastListener: (name: string) => void = () => {},
-    /** Called each time a subscriber that fell a whole buffer behind loses its oldest event. */
-    private readonly onDropped: () => void = () => {},
   ) {}
 
   emit(name: string, payload: unknown): void {
     for (const listener of this.listeners.get(name) ?? []) listener(payload);
-  }
-
-  /** Ends every iterator of `name` once it has read what it holds. */
-  end(name: string): void {
-    this.emit(name, END);
   }
 
   iterate<T>(name: string): AsyncIterableIterator<T> {
@@ -40,13 +32,9 @@ export class LocalFanout {
     const waiting: Array<(result: IteratorResult<T>) => void> = [];
     let done = false;
     const listener: Listener = (payload) => {
-      if (payload === END) return void finish();
       const next = waiting.shift();
       if (next) return next({ value: payload as T, done: false });
-      if (buffered.length >= this.bufferLimit) {
-        buffered.shift();
-        this.onDropped();
-      }
+      if (buffered.length >= this.bufferLimit) buffered.shift();
       buffered.push(payload as T);
     };
     this.add(name, listener);

@@ -1,25 +1,17 @@
-import { Redis } from 'ioredis';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { testRedisPrefix } from '../../support/redis';
+import { waitFor } from '../../support/wait';
 
 const AUDIT_SUBSCRIPTION = 'subscription { auditEventRecorded { actor action targetType targetId createdAt } }';
 
-/** Waits until `count` processes listen on a Redis channel, so a publish right after cannot be missed. */
-async function waitForRedisSubscribers(channel: string, count: number, timeoutMs = 5_000): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const [, subscribers] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-      if (Number(subscribers) >= count) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`no ${count} subscribers on ${channel} within ${timeoutMs} ms`);
-  } finally {
-    redis.disconnect();
-  }
+/**
+ * Waits until the server runs the subscription. (Counting Redis subscribers of the event's channel
+ * does not tell: every replica listens to audit events itself, for its caches.)
+ */
+async function waitForExecution(server: TestServer): Promise<void> {
+  await waitFor(async () => /^alertagent_subscription_executions(?:\{[^}]*\})? [1-9]/m.test(await (await fetch(`${server.baseUrl}/metrics`)).text()), 'the subscription running', 5_000, 20);
 }
 
 describe('subscriptions across two replicas sharing PostgreSQL and Redis', () => {
@@ -46,7 +38,7 @@ describe('subscriptions across two replicas sharing PostgreSQL and Redis', () =>
 
   it('streams an audit event caused through one replica to a graphql-ws subscriber of the other', async () => {
     const subscription = nextResults<{ auditEventRecorded: Record<string, string> }>(second.wsClient(admin), AUDIT_SUBSCRIPTION);
-    await waitForRedisSubscribers(`${redis.prefix}:events:audit.recorded`, 1);
+    await waitForExecution(second);
 
     const created = await first.gql(
       'mutation { createApiToken(input: { name: "dashboard", role: VIEWER }) { apiToken { id } } }',
