@@ -3,6 +3,7 @@ import { runGatewayBench } from './gateway.bench';
 import { runGraphQLBench } from './graphql.bench';
 import { runRulesBench } from './rules.bench';
 import { runIsolationBench } from './isolation.bench';
+import { runSubscriptionsBench } from './subscriptions.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   await runGatewayBench();
   await runRulesBench();
   await runIsolationBench();
+  await runSubscriptionsBench();
 }
 
 main().catch((err) => {
