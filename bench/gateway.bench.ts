@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpuSeconds, spawnScript } from './support';
+import { cpuSeconds, rssMb, spawnScript } from './support';
+import { runWrk, wrkTemplate } from './wrk-load';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +12,8 @@ import { createTestDatabase } from '../test/support/postgres';
 import { testRedisPrefix } from '../test/support/redis';
 
 const BOOTSTRAP = 'bench-gateway-bootstrap-token-0123456789';
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
-const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 200);
+const SATURATION_SECONDS = Number(process.env.BENCH_SATURATION_SECONDS ?? 10);
+const SATURATION_CONNECTIONS = Number(process.env.BENCH_SATURATION_CONNECTIONS ?? 32);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20);
 /** Each fixed-load run is preceded by this much of the same load, not measured (connections opened, code warm). */
 const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3);
@@ -94,34 +94,35 @@ async function peerStats(peerUrl: string): Promise<PeerStats> {
   return (await (await fetch(peerUrl)).json()) as PeerStats;
 }
 
-/** Sends `requests` webhooks at CONCURRENCY and waits until the peer has every alert; alerts/s from first send to last arrival. */
-async function drive(targetUrl: string, peerUrl: string, requests: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
+/**
+ * Closed-loop saturation by wrk for `seconds`: accepted alerts/s from its answers, delivered
+ * alerts/s at the peer over the same time, what had not arrived 3 s after the load ended, and
+ * how long until everything accepted had.
+ */
+async function saturate(name: string, targetUrl: string, peerUrl: string, pid: number | undefined, alertsPerRequest: number, token?: string): Promise<string> {
   await fetch(`${peerUrl}/reset`, { method: 'POST' });
-  const dispatcher = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 });
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  let next = 0;
-  let rejected = 0;
+  const cpuBefore = cpuSeconds(pid);
   const started = Date.now();
-  const runStartsAt = new Date(started).toISOString();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests) {
-        const i = next++;
-        const response = await request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest, runStartsAt), dispatcher });
-        await response.body.text();
-        if (response.statusCode !== 200) rejected += 1;
-      }
-    }),
-  );
-  const expected = requests * alertsPerRequest;
-  let stats = await peerStats(peerUrl);
-  for (let waited = 0; stats.alerts < expected && waited < 120_000; waited += 50) {
-    await new Promise((r) => setTimeout(r, 50));
-    stats = await peerStats(peerUrl);
+  const result = await runWrk(targetUrl, wrkTemplate(alertsPerRequest, started.toString(36)), SATURATION_SECONDS, SATURATION_CONNECTIONS, token);
+  const loadSeconds = (Date.now() - started) / 1000;
+  const deliveredDuringLoad = (await peerStats(peerUrl)).alerts;
+  const rss = rssMb(pid);
+  const accepted = (result.requests - result.refused) * alertsPerRequest;
+  await new Promise((r) => setTimeout(r, 3_000));
+  const undelivered = accepted - (await peerStats(peerUrl)).alerts;
+  let drainedAfter = 3;
+  while ((await peerStats(peerUrl)).alerts < accepted && drainedAfter < 120) {
+    await new Promise((r) => setTimeout(r, 500));
+    drainedAfter += 0.5;
   }
-  const seconds = (Date.now() - started) / 1000;
-  await dispatcher.close();
-  return { rate: stats.alerts / seconds, stats, rejected };
+  const cpu = (cpuSeconds(pid) ?? NaN) - (cpuBefore ?? NaN);
+  const delivered = (await peerStats(peerUrl)).alerts;
+  return (
+    `  ${name.padEnd(34)} accepted ${(accepted / loadSeconds).toFixed(0).padStart(6)}/s  delivered ${(deliveredDuringLoad / loadSeconds).toFixed(0).padStart(6)}/s` +
+    `  answer p50 ${result.p50Ms.toFixed(1)} p99 ${result.p99Ms.toFixed(1)} max ${result.maxMs.toFixed(0)} ms` +
+    `  refused ${result.refused}  not arrived 3 s after ${Math.max(0, undelivered)}${delivered < accepted ? ` (${accepted - delivered} never)` : ` (all by ${drainedAfter} s)`}` +
+    `  CPU ${((cpu * 1000) / Math.max(1, delivered)).toFixed(2)} ms/alert  RSS ${rss?.toFixed(0) ?? '?'} MB  wrk ${(result.generatorCpu * 100).toFixed(0)} % of a core`
+  );
 }
 
 /**
@@ -201,11 +202,11 @@ export async function runGatewayBench(): Promise<void> {
     );
     const webhookToken: string = cluster.data.createCluster.webhookToken;
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager/bench');
-    console.log(`\nGateway: webhook → channel peer (separate processes), ${CONCURRENCY} concurrent senders, PostgreSQL + Redis; latency = send → arrival at the peer:`);
-    console.log(line(`bare forwarder, 1 alert/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, SINGLE_REQUESTS, 1))));
-    console.log(line(`AlertAgent, 1 alert/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, SINGLE_REQUESTS, 1, webhookToken))));
-    console.log(line(`bare forwarder, 50 alerts/request`, await measuringCpu(forwarder.child.pid, () => drive(`${forwarder.url}/`, peer.url, BATCH_REQUESTS, 50))));
-    console.log(line(`AlertAgent, 50 alerts/request`, await measuringCpu(server.child.pid, () => drive(webhook, peer.url, BATCH_REQUESTS, 50, webhookToken))));
+    console.log(`\nGateway at saturation: wrk (${SATURATION_CONNECTIONS} connections, ${SATURATION_SECONDS} s) → server → channel peer, separate processes, PostgreSQL + Redis:`);
+    console.log(await saturate('bare forwarder, 1 alert/request', `${forwarder.url}/`, peer.url, forwarder.child.pid, 1));
+    console.log(await saturate('AlertAgent, 1 alert/request', webhook, peer.url, server.child.pid, 1, webhookToken));
+    console.log(await saturate('bare forwarder, 50 alerts/request', `${forwarder.url}/`, peer.url, forwarder.child.pid, 50));
+    console.log(await saturate('AlertAgent, 50 alerts/request', webhook, peer.url, server.child.pid, 50, webhookToken));
     console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each after ${PACED_WARMUP_SECONDS} s unmeasured): latency without saturation backlog:`);
     console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1))));
     console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));

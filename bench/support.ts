@@ -18,3 +18,13 @@ export function cpuSeconds(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** Resident memory of a process in MB, from /proc; null where there is no /proc. */
+export function rssMb(pid: number | undefined): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
