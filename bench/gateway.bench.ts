@@ -1,15 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpuSeconds, rssMb, spawnScript } from './support';
-import { runWrk, wrkTemplate } from './wrk-load';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { validPayload } from '../test/support/alerts';
-import { postGraphQL, startServeProcess } from '../test/support/cli-process';
-import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
-import { createTestDatabase } from '../test/support/postgres';
-import { testRedisPrefix } from '../test/support/redis';
+import { postGraphQL } from '../test/support/cli-process';
+import { CHANNEL_PEER, cpuSeconds, rssMb, spawnScript, startBenchServer } from './support';
+import { runWrk, wrkTemplate } from './wrk-load';
 
 const BOOTSTRAP = 'bench-gateway-bootstrap-token-0123456789';
 const SATURATION_SECONDS = Number(process.env.BENCH_SATURATION_SECONDS ?? 10);
@@ -20,20 +16,6 @@ const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3)
 const PACED_SINGLE_RATE = Number(process.env.BENCH_PACED_SINGLE_RATE ?? 500);
 const PACED_BATCH_RATE = Number(process.env.BENCH_PACED_BATCH_RATE ?? 40);
 
-/** The channel peer: counts alerts and, from the send time each carries, the latency to arrival. */
-const PEER = `
-const latencies = []; let alerts = 0;
-const s = require('http').createServer((q, r) => {
-  if (q.method === 'GET') { const sorted = latencies.slice().sort((a, b) => a - b);
-    const p = (x) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))] : null;
-    return r.end(JSON.stringify({ alerts, p50: p(0.5), p99: p(0.99) })); }
-  if (q.url === '/reset') { latencies.length = 0; alerts = 0; q.resume(); return r.end('{}'); }
-  let body = ''; q.on('data', (c) => body += c); q.on('end', () => {
-    const now = Date.now(); const payload = JSON.parse(body);
-    for (const a of payload.alerts) { alerts++; latencies.push(now - Number(a.annotations.sentAt)); }
-    r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'); });
-});
-s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
 /** An analysis provider that takes requests and never answers (the worst case for "analysis never delays delivery"). */
 const HANGING_PROVIDER = `
@@ -175,22 +157,13 @@ function line(name: string, result: RunResult): string {
 
 /** AlertAgent's alert path against a bare forwarder, at 1 and 50 alerts per request. */
 export async function runGatewayBench(): Promise<void> {
-  const db = await createTestDatabase();
-  const redis = testRedisPrefix();
-  const peer = await spawnScript(PEER);
+  const peer = await spawnScript(CHANNEL_PEER);
   const forwarder = await spawnScript(FORWARDER, [`${peer.url}/hook`]);
   const hanging = await spawnScript(HANGING_PROVIDER);
   const flagsDir = mkdtempSync(join(tmpdir(), 'aa-bench-flags-'));
   writeFileSync(join(flagsDir, 'flags.yml'), 'analysis.enabled: true\n');
-  const server = await startServeProcess({
-    FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml'),
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redis.prefix,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
-    LOG_LEVEL: 'warn',
-  });
+  const bench = await startBenchServer(BOOTSTRAP, { FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml') });
+  const { server } = bench;
   try {
     const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
     const route = await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
@@ -229,13 +202,11 @@ export async function runGatewayBench(): Promise<void> {
     console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
     console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
   } finally {
-    await server.stop();
+    await bench.stop();
     forwarder.child.kill();
     peer.child.kill();
     hanging.child.kill();
     rmSync(flagsDir, { recursive: true, force: true });
-    await db.drop();
-    await redis.cleanup();
   }
 }
 

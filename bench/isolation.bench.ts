@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parse } from 'graphql';
 import { Agent, request } from 'undici';
@@ -6,10 +6,8 @@ import { loadConfig } from '../src/config';
 import { operationCost } from '../src/graphql/cost';
 import { buildAppSchema } from '../src/schema/build-schema';
 import { validPayload } from '../test/support/alerts';
-import { postGraphQL, startServeProcess } from '../test/support/cli-process';
-import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
-import { createTestDatabase } from '../test/support/postgres';
-import { testRedisPrefix } from '../test/support/redis';
+import { postGraphQL } from '../test/support/cli-process';
+import { CHANNEL_PEER, spawnScript, startBenchServer } from './support';
 
 const BOOTSTRAP = 'bench-isolation-bootstrap-token-0123456789';
 const SECONDS = Number(process.env.BENCH_ISOLATION_SECONDS ?? 10);
@@ -38,20 +36,6 @@ Promise.all(Array.from({ length: viewers }, async (_, w) => {
   }
 })).then(() => { latencies.sort((a, b) => a - b); console.log(JSON.stringify({ answered: latencies.length, limited, refused, p50: latencies[Math.floor(latencies.length / 2)] ?? null })); });`;
 
-/** The channel peer, in its own process: send→arrival latency of each alert from the time it carries. */
-const PEER = `
-const latencies = [];
-const s = require('http').createServer((q, r) => {
-  if (q.method === 'GET') { const sorted = latencies.slice().sort((a, b) => a - b);
-    const p = (x) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))] : null;
-    return r.end(JSON.stringify({ alerts: sorted.length, p50: p(0.5), p99: p(0.99) })); }
-  if (q.url === '/reset') { latencies.length = 0; q.resume(); return r.end('{}'); }
-  let body = ''; q.on('data', (c) => body += c); q.on('end', () => {
-    const now = Date.now();
-    for (const a of JSON.parse(body).alerts) if (a.annotations.sentAt) latencies.push(now - Number(a.annotations.sentAt));
-    r.end('{"ok":true}'); });
-});
-s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
 const RECORD_FIELDS = 'id receiptId fingerprint status alertname severity cluster labels annotations startsAt endsAt receivedAt routedAt firstDeliveredAt state routeNames deliveryIds generatorUrl';
 /** Shapes of expensive reads: every field of many records over ten roots, one long list, records that each load their analyses. */
@@ -76,11 +60,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-async function spawnPeer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', PEER]);
-  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 function runViewer(url: string, token: string, until: number, queries: string[]): Promise<unknown> {
   const child = spawn('nice', ['-n', '19', process.execPath, '-e', VIEWER, url, token, String(VIEWER_WORKERS), String(until), JSON.stringify(queries)]);
@@ -113,21 +92,14 @@ interface Phase {
  * the two apart; the aim is the webhook's p99 within 50 ms of its unloaded value.
  */
 export async function runIsolationBench(): Promise<void> {
-  const db = await createTestDatabase();
-  const redis = testRedisPrefix();
-  const peer = await spawnPeer();
+  const peer = await spawnScript(CHANNEL_PEER);
   // The test helper lifts the per-caller budgets for tests that poll; the bench measures the defaults.
   const defaults = loadConfig({ env: {} }).graphql;
-  const server = await startServeProcess({
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redis.prefix,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
-    LOG_LEVEL: 'warn',
+  const bench = await startBenchServer(BOOTSTRAP, {
     GRAPHQL_COST_PER_SECOND: String(defaults.costPerSecond),
     GRAPHQL_COST_PER_MINUTE: String(defaults.costPerMinute),
   });
+  const { server } = bench;
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   try {
     const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
@@ -245,10 +217,8 @@ export async function runIsolationBench(): Promise<void> {
     console.log(`  median send→channel p99: alone ${median(alone.map((p) => p.deliveryP99))} ms, with viewer ${median(loaded.map((p) => p.deliveryP99))} ms\n`);
   } finally {
     await dispatcher.close();
-    await server.stop();
+    await bench.stop();
     peer.child.kill();
-    await db.drop();
-    await redis.cleanup();
   }
 }
 

@@ -2,11 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { validPayload } from '../test/support/alerts';
-import { postGraphQL, startServeProcess } from '../test/support/cli-process';
-import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
-import { createTestDatabase } from '../test/support/postgres';
-import { testRedisPrefix } from '../test/support/redis';
-import { cpuSeconds, spawnScript } from './support';
+import { postGraphQL } from '../test/support/cli-process';
+import { CHANNEL_PEER, cpuSeconds, spawnScript, startBenchServer } from './support';
 
 const BOOTSTRAP = 'bench-subscriptions-bootstrap-token-0123456789';
 const SUBSCRIBER_COUNTS = (process.env.BENCH_SUBSCRIBERS ?? '0,100,1000').split(',').map(Number);
@@ -14,20 +11,6 @@ const RATE = Number(process.env.BENCH_SUBSCRIPTIONS_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SUBSCRIPTIONS_SECONDS ?? 15);
 const QUERY = 'subscription { gatewayEvents { type fingerprint at } }';
 
-/** The channel peer: send→arrival latency of each alert from the time it carries. */
-const PEER = `
-const latencies = [];
-const s = require('http').createServer((q, r) => {
-  if (q.method === 'GET') { const sorted = latencies.slice().sort((a, b) => a - b);
-    const p = (x) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))] : null;
-    return r.end(JSON.stringify({ alerts: sorted.length, p50: p(0.5), p99: p(0.99) })); }
-  if (q.url === '/reset') { latencies.length = 0; q.resume(); return r.end('{}'); }
-  let body = ''; q.on('data', (c) => body += c); q.on('end', () => {
-    const now = Date.now();
-    for (const a of JSON.parse(body).alerts) latencies.push(now - Number(a.annotations.sentAt));
-    r.end('{"ok":true}'); });
-});
-s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
 /**
  * The subscribers, in a process of their own: N graphql-ws connections speaking the protocol by
@@ -98,17 +81,9 @@ async function spawnSubscribers(url: string, token: string, count: number): Prom
  * against those expected, and the server's CPU; N = 0 is the reference.
  */
 export async function runSubscriptionsBench(): Promise<void> {
-  const db = await createTestDatabase();
-  const redis = testRedisPrefix();
-  const peer = await spawnScript(PEER);
+  const peer = await spawnScript(CHANNEL_PEER);
   const most = Math.max(...SUBSCRIBER_COUNTS);
-  const server = await startServeProcess({
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redis.prefix,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
-    LOG_LEVEL: 'warn',
+  const bench = await startBenchServer(BOOTSTRAP, {
     // Every subscriber comes from this machine with one token: the per-address and per-caller caps are lifted.
     MAX_CONNECTIONS_PER_IP: String(most + 1_000),
     MAX_CONNECTIONS: String(most + 2_000),
@@ -117,6 +92,7 @@ export async function runSubscriptionsBench(): Promise<void> {
     WS_MAX_CONNECTIONS_PER_CALLER: String(most + 100),
     GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: String(10 * most + 1_000),
   });
+  const { server } = bench;
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   const pid = server.child.pid;
   try {
@@ -189,10 +165,8 @@ export async function runSubscriptionsBench(): Promise<void> {
     console.log(`  (the aim: 1,000 subscribers with event p99 < 100 ms and the answer p99 within 20 % of the reference, ${reference?.toFixed(1)} ms)\n`);
   } finally {
     await dispatcher.close();
-    await server.stop();
+    await bench.stop();
     peer.child.kill();
-    await db.drop();
-    await redis.cleanup();
   }
 }
 

@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { startServeProcess, type ServeProcess } from '../test/support/cli-process';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
+import { createTestDatabase } from '../test/support/postgres';
+import { testRedisPrefix } from '../test/support/redis';
 
 /** Runs a script in a Node process of its own; it prints its port first. */
 export async function spawnScript(script: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
@@ -27,4 +31,52 @@ export function rssMb(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The channel peer, in a process of its own: counts alerts and, from the send time each carries
+ * (annotation `sentAt`, epoch ms; 0 = not timed), the latency to arrival. GET answers
+ * `{ alerts, p50, p99 }`; POST /reset starts counting afresh.
+ */
+export const CHANNEL_PEER = `
+const latencies = []; let alerts = 0;
+const s = require('http').createServer((q, r) => {
+  if (q.method === 'GET') { const sorted = latencies.slice().sort((a, b) => a - b);
+    const p = (x) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))] : null;
+    return r.end(JSON.stringify({ alerts, p50: p(0.5), p99: p(0.99) })); }
+  if (q.url === '/reset') { latencies.length = 0; alerts = 0; q.resume(); return r.end('{}'); }
+  let body = ''; q.on('data', (c) => body += c); q.on('end', () => {
+    const now = Date.now();
+    for (const a of JSON.parse(body).alerts) { alerts++; const sent = Number(a.annotations.sentAt); if (sent > 0) latencies.push(now - sent); }
+    r.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'); });
+});
+s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+
+export interface BenchServer {
+  server: ServeProcess;
+  /** Stops the server and removes its database and Redis keys. */
+  stop(): Promise<void>;
+}
+
+/** A `serve` process in production mode (its own PostgreSQL database and Redis key prefix) with `bootstrap` as admin token. */
+export async function startBenchServer(bootstrap: string, env: Record<string, string> = {}): Promise<BenchServer> {
+  const db = await createTestDatabase();
+  const redis = testRedisPrefix();
+  const server = await startServeProcess({
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redis.prefix,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    AUTH_BOOTSTRAP_TOKEN: bootstrap,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  return {
+    server,
+    async stop() {
+      await server.stop();
+      await db.drop();
+      await redis.cleanup();
+    },
+  };
 }
