@@ -30,7 +30,8 @@ describe('route regexes cannot stall the alert path', () => {
     db = await createTestDatabase();
     await costlyPeer.start();
     await fallbackPeer.start();
-    server = await startTestServer({ DATABASE_URL: db.url, GATEWAY_ROUTING_TIMEOUT_MS: '300' });
+    // Long enough that a cheap alert on a loaded machine comes well inside it; the costly one waits it out.
+    server = await startTestServer({ DATABASE_URL: db.url, GATEWAY_ROUTING_TIMEOUT_MS: '2000' });
     operator = await server.issueToken('operator');
     const channel = async (name: string, peer: WebhookPeer) =>
       (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, operator)).data!
