@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { validPayload } from '../test/support/alerts';
-import { postGraphQL } from '../test/support/cli-process';
+import { postGraphQL, startServeProcess } from '../test/support/cli-process';
+import { TEST_ENCRYPTION_KEY } from '../test/support/env';
 import { CHANNEL_PEER, cpuSeconds, rssMb, spawnScript, startBenchServer } from './support';
 import { runWrk, wrkTemplate } from './wrk-load';
 
@@ -100,7 +101,7 @@ async function saturate(name: string, targetUrl: string, peerUrl: string, pid: n
   const cpu = (cpuSeconds(pid) ?? NaN) - (cpuBefore ?? NaN);
   const delivered = (await peerStats(peerUrl)).alerts;
   return (
-    `  ${name.padEnd(34)} accepted ${(accepted / loadSeconds).toFixed(0).padStart(6)}/s  delivered ${(deliveredDuringLoad / loadSeconds).toFixed(0).padStart(6)}/s` +
+    `  ${name.padEnd(40)} accepted ${(accepted / loadSeconds).toFixed(0).padStart(6)}/s  delivered ${(deliveredDuringLoad / loadSeconds).toFixed(0).padStart(6)}/s` +
     `  answer p50 ${result.p50Ms.toFixed(1)} p99 ${result.p99Ms.toFixed(1)} max ${result.maxMs.toFixed(0)} ms` +
     `  refused ${result.refused}  not arrived 3 s after ${Math.max(0, undelivered)}${delivered < accepted ? ` (${accepted - delivered} never)` : ` (all by ${drainedAfter} s)`}` +
     `  CPU ${((cpu * 1000) / Math.max(1, delivered)).toFixed(2)} ms/alert  RSS ${rss?.toFixed(0) ?? '?'} MB  wrk ${(result.generatorCpu * 100).toFixed(0)} % of a core`
@@ -155,6 +156,23 @@ function line(name: string, result: RunResult): string {
   return `  ${name.padEnd(46)} ${result.rate.toFixed(0).padStart(6)} alerts/s   p50 ${String(result.stats.p50).padStart(4)} ms   p99 ${String(result.stats.p99).padStart(4)} ms${cpu}${result.rejected ? `   rejected ${result.rejected}` : ''}`;
 }
 
+/** The same saturation against the embedded mode (PGlite, in-process queue and bus): it must hold, with 503s past the in-flight bound rather than collapse. */
+async function embeddedSaturation(peerUrl: string): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aa-bench-embedded-'));
+  const server = await startServeProcess({ DATA_DIR: dataDir, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, LOG_LEVEL: 'warn' });
+  try {
+    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peerUrl}/hook" } }) { id } }`, BOOTSTRAP);
+    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
+    console.log(`\nEmbedded mode (PGlite, no Redis) at saturation, same wrk load:`);
+    console.log(await saturate('AlertAgent embedded, 1 alert/request', webhook, peerUrl, server.child.pid, 1, BOOTSTRAP));
+    console.log(await saturate('AlertAgent embedded, 50 alerts/request', webhook, peerUrl, server.child.pid, 50, BOOTSTRAP));
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** AlertAgent's alert path against a bare forwarder, at 1 and 50 alerts per request. */
 export async function runGatewayBench(): Promise<void> {
   const peer = await spawnScript(CHANNEL_PEER);
@@ -201,6 +219,8 @@ export async function runGatewayBench(): Promise<void> {
     console.log(`\nAnalysis on, the provider hanging (every delivered alert queued for analysis; flag analysis.enabled):`);
     console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
     console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
+    await bench.stop();
+    await embeddedSaturation(peer.url);
   } finally {
     await bench.stop();
     forwarder.child.kill();

@@ -54,7 +54,7 @@ s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address
 
 export interface BenchServer {
   server: ServeProcess;
-  /** Stops the server and removes its database and Redis keys. */
+  /** Stops the server and removes its database and Redis keys (once, however often called). */
   stop(): Promise<void>;
 }
 
@@ -71,12 +71,16 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
     LOG_LEVEL: 'warn',
     ...env,
   });
+  let stopped: Promise<void> | undefined;
   return {
     server,
-    async stop() {
-      await server.stop();
-      await db.drop();
-      await redis.cleanup();
+    stop() {
+      stopped ??= (async () => {
+        await server.stop();
+        await db.drop();
+        await redis.cleanup();
+      })();
+      return stopped;
     },
   };
 }
