@@ -55,7 +55,7 @@ export class IntakeGate {
     const event = { overloaded, inFlightAlerts: this.inFlight, limit: this.limit, refusedAlerts: this.refusedAlerts, at: new Date().toISOString() };
     if (overloaded) this.logger.warn(event, 'gateway overloaded: refusing webhooks until delivery catches up');
     else this.logger.info(event, 'gateway overload over');
-    this.refusedAlerts = overloaded ? this.refusedAlerts : 0;
+    if (!overloaded) this.refusedAlerts = 0;
     void this.events.publish('gateway.load', event).catch((err) => this.logger.warn({ err }, 'could not publish the gateway load event'));
   }
 }

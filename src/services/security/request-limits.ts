@@ -31,13 +31,10 @@ export class RequestLimits {
   private readonly costPerCaller: RateLimiterAbstract;
   private readonly costPerSecond: RateLimiterAbstract;
   private readonly running = new Map<string, number>();
-  /** Heavy operations running in this process, and those waiting for a turn (first come, first served). */
-  private heavyRunning = 0;
-  private readonly heavyWaiting: Array<() => void> = [];
-  /** Top-level query fields resolving now, and those waiting for a turn. */
-  private readsRunning = 0;
-  private readonly readsWaiting: Array<() => void> = [];
-  private readonly readsAtOnce: number;
+  /** Heavy operations running in this process. */
+  private readonly heavy: Turns;
+  /** Top-level query fields resolving in this process. */
+  private readonly reads: Turns;
 
   constructor(
     private readonly settings: Config['graphql'],
@@ -45,7 +42,8 @@ export class RequestLimits {
     keyPrefix: string,
     databasePoolMax: number,
   ) {
-    this.readsAtOnce = Math.max(1, Math.min(settings.readsAtOnce, databasePoolMax - 2));
+    this.heavy = new Turns(settings.heavyAtOnce);
+    this.reads = new Turns(Math.max(1, Math.min(settings.readsAtOnce, databasePoolMax - 2)));
     this.perIp = limiter(redis, `${keyPrefix}:limits:ip`, settings.requestsPerMinutePerIp, 60);
     this.costPerCaller = limiter(redis, `${keyPrefix}:limits:cost`, settings.costPerMinute, 60);
     this.costPerSecond = limiter(redis, `${keyPrefix}:limits:burst`, settings.costPerSecond, 1);
@@ -80,7 +78,10 @@ export class RequestLimits {
     const heavy = cost >= this.settings.heavyCost;
     if (heavy) {
       try {
-        await this.heavyTurn();
+        // Operations that resolve thousands of fields keep the event loop busy for milliseconds at a
+        // time; the webhook shares that loop. They take turns, so at most `heavyAtOnce` of them stand
+        // between Alertmanager and its answer; one that waits past the operation time limit is refused.
+        await this.heavy.take({ ms: this.settings.timeoutMs, error: () => new RateLimitedError(`the server is busy with other large operations; ask for fewer items or try again`, 1) });
       } catch (err) {
         this.leave(key);
         throw err;
@@ -91,7 +92,7 @@ export class RequestLimits {
       if (released) return;
       released = true;
       this.leave(key);
-      if (heavy) this.nextHeavy();
+      if (heavy) this.heavy.give();
     };
   }
 
@@ -102,50 +103,54 @@ export class RequestLimits {
   }
 
   /**
-   * Operations that resolve thousands of fields keep the event loop busy for milliseconds at a time;
-   * the webhook shares that loop. They take turns, so at most `heavyAtOnce` of them stand between
-   * Alertmanager and its answer; one that waits past the operation time limit is refused.
-   */
-  private heavyTurn(): Promise<void> {
-    if (this.heavyRunning < this.settings.heavyAtOnce) {
-      this.heavyRunning += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const turn = () => {
-        clearTimeout(timer);
-        this.heavyRunning += 1;
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.heavyWaiting.splice(this.heavyWaiting.indexOf(turn), 1);
-        reject(new RateLimitedError(`the server is busy with other large operations; ask for fewer items or try again`, 1));
-      }, this.settings.timeoutMs);
-      this.heavyWaiting.push(turn);
-    });
-  }
-
-  /**
    * Runs one top-level query field when a read turn is free. Ten aliases of a list each read the
    * database at once; unbounded, a few such operations take every pooled connection and the
    * webhook's insert waits behind them.
    */
   async readTurn<T>(read: () => Promise<T>): Promise<T> {
-    if (this.readsRunning >= this.readsAtOnce) await new Promise<void>((resolve) => this.readsWaiting.push(resolve));
-    else this.readsRunning += 1;
+    await this.reads.take();
     try {
       return await read();
     } finally {
-      // The turn passes straight to the next in line; the count drops only when nobody waits.
-      const next = this.readsWaiting.shift();
-      if (next) next();
-      else this.readsRunning -= 1;
+      this.reads.give();
     }
   }
+}
 
-  private nextHeavy(): void {
-    this.heavyRunning -= 1;
-    this.heavyWaiting.shift()?.();
+/** At most `slots` holders at once; the others wait, first come first served, for a turn handed straight on. */
+class Turns {
+  private held = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly slots: number) {}
+
+  /** Resolves once a turn is held; with `wait`, rejects with its error if none came within its `ms`. */
+  take(wait?: { ms: number; error: () => Error }): Promise<void> {
+    if (this.held < this.slots) {
+      this.held += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const turn = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (wait) {
+        timer = setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(turn), 1);
+          reject(wait.error());
+        }, wait.ms);
+      }
+      this.waiting.push(turn);
+    });
+  }
+
+  /** Ends a turn: the next in line gets it, or the slot falls free. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held -= 1;
   }
 }
 
