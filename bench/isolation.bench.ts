@@ -7,6 +7,7 @@ import { operationCost } from '../src/graphql/cost';
 import { buildAppSchema } from '../src/schema/build-schema';
 import { validPayload } from '../test/support/alerts';
 import { postGraphQL } from '../test/support/cli-process';
+import { metricValue } from '../test/support/metrics';
 import { CHANNEL_PEER, spawnScript, startBenchServer } from './support';
 
 const BOOTSTRAP = 'bench-isolation-bootstrap-token-0123456789';
@@ -112,7 +113,7 @@ export async function runIsolationBench(): Promise<void> {
     /** The server's event-loop delay since the last scrape (prom-client resets it on each). */
     const loopLag = async () => {
       const text = await (await request(metricsUrl, { dispatcher })).body.text();
-      const value = (name: string) => Number(new RegExp(`^alertagent_nodejs_eventloop_lag_${name}_seconds(?:{[^}]*})? (\\S+)`, 'm').exec(text)?.[1]) * 1000;
+      const value = (name: string) => (metricValue(text, `alertagent_nodejs_eventloop_lag_${name}_seconds`) ?? NaN) * 1000;
       return { p99: value('p99'), max: value('max') };
     };
     /** How many webhooks the server has answered, and how many of those took it over 50 ms (its own measure). */

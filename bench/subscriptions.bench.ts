@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { validPayload } from '../test/support/alerts';
 import { postGraphQL } from '../test/support/cli-process';
+import { metricValue } from '../test/support/metrics';
 import { CHANNEL_PEER, cpuSeconds, spawnScript, startBenchServer } from './support';
 
 const BOOTSTRAP = 'bench-subscriptions-bootstrap-token-0123456789';
@@ -173,7 +174,7 @@ export async function runSubscriptionsBench(): Promise<void> {
 /** The server's largest event-loop delay since the last scrape. */
 async function serverLoopMax(metricsUrl: string, dispatcher: Agent): Promise<number> {
   const text = await (await request(metricsUrl, { dispatcher })).body.text();
-  return Number(/^alertagent_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]) * 1000;
+  return (metricValue(text, 'alertagent_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
 }
 
 if (require.main === module) {

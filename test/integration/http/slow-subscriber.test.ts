@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../support/app';
 import { validPayload } from '../../support/alerts';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { scrapeMetric } from '../../support/metrics';
 import { waitFor } from '../../support/wait';
 
 const ALIASES = 1_000;
@@ -36,7 +37,7 @@ describe('a subscriber that stops reading', () => {
     await db?.drop();
   });
 
-  const dropped = async () => Number(/^alertagent_subscription_events_dropped_total(?:\{[^}]*\})? (\d+)/m.exec(await (await fetch(`${server.baseUrl}/metrics`)).text())?.[1] ?? 0);
+  const dropped = async () => (await scrapeMetric(server.baseUrl, 'alertagent_subscription_events_dropped_total')) ?? 0;
   const post = (i: number) => {
     const payload = validPayload();
     payload.groupKey = `{}:{slow="${i}"}`;
@@ -64,7 +65,7 @@ describe('a subscriber that stops reading', () => {
     await new Promise((resolve) => client.once('open', resolve));
     client.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${admin}` } }));
 
-    await waitFor(async () => refused !== null || /^alertagent_subscription_executions(?:\{[^}]*\})? 1$/m.test(await (await fetch(`${server.baseUrl}/metrics`)).text()), 'the subscription running');
+    await waitFor(async () => refused !== null || (await scrapeMetric(server.baseUrl, 'alertagent_subscription_executions')) === 1, 'the subscription running');
     expect(refused).toBeNull();
 
     // Reading, it gets every result.

@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../../support/app';
 import { validPayload } from '../../support/alerts';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { scrapeMetric } from '../../support/metrics';
 import { waitFor } from '../../support/wait';
 
 /** Over graphql-ws, subscribers asking the same thing with the same rights share one execution. */
@@ -18,7 +19,7 @@ describe('shared subscription executions', () => {
     await db?.drop();
   });
 
-  const executions = async () => Number(/^alertagent_subscription_executions(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`${server.baseUrl}/metrics`)).text())?.[1]);
+  const executions = () => scrapeMetric(server.baseUrl, 'alertagent_subscription_executions');
 
   it('runs one execution per distinct query and rights, delivers to every subscriber, and ends it with the last', async () => {
     const viewers = await Promise.all([server.issueToken('viewer', 'v1'), server.issueToken('viewer', 'v2'), server.issueToken('viewer', 'v3')]);
