@@ -1,0 +1,36 @@
+import type { AlertmanagerPayload } from '../alertmanager-payload';
+import type { Hold } from '../record-state';
+
+/**
+ * A receipt on its way through the pipeline. `stored` is its write when this process has just
+ * taken it (still in flight), null when it was read back from the database.
+ */
+export interface ReceiptInHand {
+  receiptId: string;
+  payload: AlertmanagerPayload;
+  receivedAt: Date;
+  /** The record id of each alert, in order. */
+  recordIds: string[];
+  stored: Promise<void> | null;
+  /** Windows this pass has opened, so a receipt that is never stored can give them back. */
+  claimed: string[];
+}
+
+/**
+ * A stage that may hold alerts back before routing (copies, repeats, maintenance, inhibition,
+ * incidents). `held[i]` is non-null for alerts an earlier stage already held; a stage decides
+ * only for the others and fills in its own holds.
+ */
+export interface HoldStage {
+  readonly name: string;
+  hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void>;
+}
+
+/** Indexes of the alerts no stage has held yet. */
+export function stillTaken(held: Array<Hold | null>): number[] {
+  const taken: number[] = [];
+  held.forEach((h, i) => {
+    if (h === null) taken.push(i);
+  });
+  return taken;
+}
