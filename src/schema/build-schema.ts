@@ -12,13 +12,14 @@ import { AnalysisResolver } from '../resolvers/analysis.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
+import { IncidentResolver } from '../resolvers/incident.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
 import { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -33,6 +34,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
     [DeliveryResolver, new DeliveryResolver(services.deliveryRecords, services.channels)],
     [GatewayResolver, new GatewayResolver(services.routes, new AlertRecordRepository(services.storage.orm.em), services.channels)],
+    [IncidentResolver, new IncidentResolver(services.policies, services.incidents)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [AnalysisResolver, new AnalysisResolver(services.analysis)],

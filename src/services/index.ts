@@ -8,6 +8,9 @@ import { SandboxPool } from './sandbox/sandbox-pool';
 import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
 import { GatewayService } from './gateway/gateway.service';
+import { CorrelationPolicyService } from './incidents/correlation-policy.service';
+import { IncidentNotifier } from './incidents/incident-notifier';
+import { IncidentRepository } from './incidents/incident.repository';
 import { RouteService } from './gateway/route.service';
 import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
 import { RedisFallbacks } from './shared/redis-fallbacks';
@@ -55,6 +58,8 @@ export interface Services {
   config: Config;
   routes: RouteService;
   gateway: GatewayService;
+  policies: CorrelationPolicyService;
+  incidents: IncidentRepository;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -143,7 +148,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }), peers, egress);
+  const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
+  const incidents = new IncidentRepository(storage.orm);
+  const incidentNotifier = new IncidentNotifier(storage.orm, incidents, queue, deliveries, events, logger.child({ component: 'incidents' }));
   const gateway = new GatewayService({
+    policies,
+    incidents,
+    incidentNotifier,
     orm: storage.orm,
     queue,
     routes,
@@ -178,6 +189,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     alertmanagers: new AlertmanagerClient(clusterHealth, peers),
     routes,
     gateway,
+    policies,
+    incidents,
     channels,
     deliveries,
     deliveryRecords,
@@ -199,6 +212,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     async start() {
       flags.start();
       await routes.start();
+      await policies.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
         auditRetention.registerProcessor();
@@ -207,6 +221,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         deliveries.startSweeper();
         gateway.registerProcessor();
         gateway.startSweeper(config.gateway.sweepIntervalMs);
+        incidentNotifier.registerProcessor();
+        incidentNotifier.startSweeper(config.gateway.sweepIntervalMs);
         analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
@@ -217,6 +233,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       clusterHealth.stop();
       await gateway.stop();
       await routes.stop();
+      await policies.stop();
+      incidentNotifier.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

@@ -116,7 +116,7 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => String, { nullable: true })
   generatorUrl!: string | null;
 
-  @Field({ description: 'received, routed, delivered, partially_delivered, failed or unrouted' })
+  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded) or grouped (part of an incident)' })
   state!: string;
 
   @Field(() => [String])
@@ -124,6 +124,9 @@ export class AlertRecordType extends AlertIdentityType {
 
   @Field(() => [ID])
   deliveryIds!: string[];
+
+  @Field(() => ID, { nullable: true, description: 'The incident this alert belongs to (flag gateway.grouping)' })
+  incidentId!: string | null;
 }
 
 @ObjectType('AlertRecordPage')
@@ -146,7 +149,7 @@ export class AlertRecordsArgs extends PageArgs {
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
-  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate or converged' })
+  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged or grouped (part of an incident, told in its next update)' })
   type!: string;
 
   @Field(() => ID)

@@ -9,6 +9,22 @@ export interface AlertView {
   fingerprint?: string;
 }
 
+/** Set on a message that updates or resolves an incident (flag gateway.grouping): it is not a new problem. */
+export interface IncidentNotice {
+  id: string;
+  title: string;
+  notice: 'update' | 'resolved';
+  /** 1 for the first notification after the first notice, and so on. */
+  sequence: number;
+  openedAt: string;
+  /** Alerts of the incident firing now, and in all. */
+  firing: number;
+  total: number;
+  /** Alerts that joined, and that resolved, since the last notification. */
+  added: number;
+  resolved: number;
+}
+
 /** What a channel is asked to deliver: a group of alerts, or a test message. */
 export interface ChannelMessage {
   kind: 'alerts' | 'test';
@@ -21,6 +37,7 @@ export interface ChannelMessage {
   receiver?: string;
   groupKey?: string;
   truncatedAlerts?: number;
+  incident?: IncidentNotice;
 }
 
 export function testMessage(channelName: string, now = new Date()): ChannelMessage {

@@ -70,9 +70,11 @@ export class TemplateRenderer {
 
 /** Shared default wording; plugins adapt the markup. */
 export const DEFAULT_TITLE =
-  '{% if is_test %}[TEST] AlertAgent channel test{% else %}[{{ status | upcase }}{% if status == "firing" %}:{{ firing.size }}{% endif %}] {{ alertname }}{% if severity != "" %} ({{ severity }}){% endif %}{% endif %}';
+  '{% if is_test %}[TEST] AlertAgent channel test{% elsif incident %}{% if incident.notice == "resolved" %}[INCIDENT RESOLVED] {{ incident.title }}: all {{ incident.total }} alerts resolved{% else %}[INCIDENT UPDATE {{ incident.sequence }}] {{ incident.title }}: {{ incident.added }} new, {{ incident.resolved }} resolved, {{ incident.firing }} of {{ incident.total }} firing{% endif %}{% else %}[{{ status | upcase }}{% if status == "firing" %}:{{ firing.size }}{% endif %}] {{ alertname }}{% if severity != "" %} ({{ severity }}){% endif %}{% endif %}';
 
-export const DEFAULT_MARKDOWN_BODY = `{% for alert in alerts limit: 20 %}**{{ alert.status | upcase }}** {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
+export const DEFAULT_MARKDOWN_BODY = `{% if incident %}**Update of incident "{{ incident.title }}" (opened {{ incident.openedAt }}), not a new problem.** Alerts that changed:
+
+{% endif %}{% for alert in alerts limit: 20 %}**{{ alert.status | upcase }}** {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
 {% if alert.annotations.summary %}> {{ alert.annotations.summary }}
 {% endif %}{% if alert.annotations.description %}{{ alert.annotations.description }}
 {% endif %}- labels: {{ alert.labels | label_pairs }}
@@ -83,7 +85,9 @@ export const DEFAULT_MARKDOWN_BODY = `{% for alert in alerts limit: 20 %}**{{ al
 {% endif %}{% if truncatedAlerts and truncatedAlerts > 0 %}({{ truncatedAlerts }} alerts were cut by Alertmanager's max_alerts)
 {% endif %}{% if externalURL %}[Alertmanager]({{ externalURL }}){% endif %}`;
 
-export const DEFAULT_TEXT_BODY = `{% for alert in alerts limit: 20 %}[{{ alert.status | upcase }}] {{ alert.labels.alertname }}{% if alert.labels.severity %} ({{ alert.labels.severity }}){% endif %}
+export const DEFAULT_TEXT_BODY = `{% if incident %}Update of incident "{{ incident.title }}" (opened {{ incident.openedAt }}), not a new problem. Alerts that changed:
+
+{% endif %}{% for alert in alerts limit: 20 %}[{{ alert.status | upcase }}] {{ alert.labels.alertname }}{% if alert.labels.severity %} ({{ alert.labels.severity }}){% endif %}
 {% if alert.annotations.summary %}{{ alert.annotations.summary }}
 {% endif %}labels: {{ alert.labels | label_pairs }}
 since: {{ alert.startsAt }}

@@ -22,6 +22,7 @@ export interface AlertRecordRow {
   state: string;
   routeNames: string[];
   deliveryIds: string[];
+  incidentId: string | null;
 }
 
 export interface AlertRecordFilter {
@@ -36,7 +37,7 @@ export interface AlertRecordFilter {
 }
 
 const COLUMNS = `"id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations", "starts_at", "ends_at",
-  "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids"`;
+  "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids", "incident_id"`;
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
@@ -60,6 +61,7 @@ function toRow(r: Record<string, unknown>): AlertRecordRow {
     state: r.state as string,
     routeNames: json(r.route_names),
     deliveryIds: json(r.delivery_ids),
+    incidentId: (r.incident_id as string | null) ?? null,
   };
 }
 

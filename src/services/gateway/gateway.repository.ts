@@ -24,6 +24,7 @@ export interface RecordOutcome {
   routeNames: string[];
   deliveryIds: string[];
   firstDeliveredAt: Date | null;
+  incidentId: string | null;
 }
 
 interface OutcomeBatch {
@@ -190,12 +191,13 @@ export class GatewayRepository {
       // A record that has settled is never taken back to routed by a second pass over its receipt.
       `${done}update "alert_record" as r set "state" = case when r."state" in ('delivered', 'partially_delivered', 'failed') and v.state in ('routed', 'received') then r."state" else v.state end,
          "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
-         "first_delivered_at" = coalesce(v.first_delivered_at, r."first_delivered_at"), "routed_at" = v.routed_at
-        from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)').join(', ')})
-          as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at) where r."id" = v.id`,
+         "first_delivered_at" = coalesce(v.first_delivered_at, r."first_delivered_at"), "routed_at" = v.routed_at,
+         "incident_id" = coalesce(v.incident_id, r."incident_id")
+        from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::uuid)').join(', ')})
+          as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at, incident_id) where r."id" = v.id`,
       [
         ...(done ? [new Date(), ...finished] : []),
-        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt]),
+        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt, u.incidentId]),
       ],
     );
     return items.map(() => undefined);

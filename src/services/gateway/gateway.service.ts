@@ -13,6 +13,7 @@ import { GatewayRepository } from './gateway.repository';
 import { IntakeGate } from './intake-gate';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
+import { IncidentStage, type IncidentStageDeps } from './pipeline/incident.stage';
 import { deliverReceipt } from './pipeline/delivery.stage';
 import type { HoldStage, ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
@@ -35,6 +36,9 @@ export interface GatewayDeps {
   windows: WindowStore;
   flags: FlagResolver;
   settings: Config['gateway'];
+  policies: IncidentStageDeps['policies'];
+  incidents: IncidentStageDeps['repository'];
+  incidentNotifier: IncidentStageDeps['notifier'];
   /** Asked after delivery; never awaited by the delivery path. */
   analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string }>): Promise<void> };
 }
@@ -50,7 +54,7 @@ type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 
 /**
  * The alert path as a pipeline, in the order an alert meets it: store (before answering) →
- * hold-back stages (HA copies, convergence) → routing → delivery → records and events.
+ * hold-back stages (HA copies, incidents, convergence) → routing → delivery → records and events.
  * Routing and delivery run after the answer, in this process; a sweeper finishes receipts a
  * crash left.
  */
@@ -71,7 +75,8 @@ export class GatewayService {
     this.records = new RecordEvents(deps.metrics, deps.events, deps.logger);
     const claims = new WindowClaims(windows, (id) => this.repository.receiptExists(id));
     this.convergence = new ConvergenceStage({ ...deps, claims, windowMs: () => settings.convergenceWindowMs });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), this.convergence];
+    const incidents = new IncidentStage({ flags: deps.flags, policies: deps.policies, repository: deps.incidents, notifier: deps.incidentNotifier, routes: deps.routes, logger: deps.logger });
+    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }
@@ -93,7 +98,7 @@ export class GatewayService {
     const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
     const receivedAt = new Date();
     const stored = this.repository.storeReceipt({ receiptId, receivedAt, payload, recordIds, source });
-    this.runInBackground({ receiptId, payload, receivedAt, recordIds, stored, claimed: [] });
+    this.runInBackground({ receiptId, payload, receivedAt, recordIds, stored, claimed: [], incidents: payload.alerts.map(() => null) });
     await stored;
     this.records.count(payload.alerts.map((alert) => ({ state: 'received', alert })));
     payload.alerts.forEach((alert, index) => void this.records.publish('received', recordIds[index], receiptId, alert, null));
@@ -119,7 +124,7 @@ export class GatewayService {
     const receipt = await this.repository.unprocessedReceipt(receiptId);
     if (!receipt) return;
     const recordIds = receipt.payload.alerts.map((_, index) => recordIdFor(receiptId, index));
-    await this.pass({ receiptId, ...receipt, recordIds, stored: null, claimed: [] });
+    await this.pass({ receiptId, ...receipt, recordIds, stored: null, claimed: [], incidents: receipt.payload.alerts.map(() => null) });
   }
 
   /** One pass of a receipt through the pipeline. */

@@ -20,6 +20,22 @@ export interface RoutesChangedEvent {
   at: string;
 }
 
+/** Correlation policies changed somewhere: every replica reloads them. */
+export interface PoliciesChangedEvent {
+  at: string;
+}
+
+/** An incident opened, took alerts, was notified, resolved or reopened (flag gateway.grouping). */
+export interface IncidentEvent {
+  incidentId: string;
+  title: string;
+  change: 'opened' | 'joined' | 'reopened' | 'notified' | 'resolved';
+  state: 'open' | 'updated' | 'resolved';
+  /** Alerts this change concerns. */
+  alerts: number;
+  at: string;
+}
+
 /** The gateway started or stopped refusing webhooks because too many alerts wait for their first send. */
 export interface GatewayLoadEvent {
   overloaded: boolean;
@@ -32,7 +48,7 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped';
   recordId: string;
   receiptId: string;
   fingerprint: string;
@@ -100,6 +116,8 @@ export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
   'flags.changed': FlagsChangedEvent;
   'routes.changed': RoutesChangedEvent;
+  'policies.changed': PoliciesChangedEvent;
+  'incident.changed': IncidentEvent;
   'gateway.event': GatewayEvent;
   'gateway.load': GatewayLoadEvent;
   'cluster.health': ClusterHealthEvent;

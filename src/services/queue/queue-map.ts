@@ -8,6 +8,8 @@ export interface QueueJobs {
   'delivery.attempt': { deliveryId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
   'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number };
+  /** An incident has something new to tell (flag gateway.grouping): send its update or resolution once its interval allows. */
+  'gateway.incident-update': { incidentId: string };
   /** One try of an analysis; the analysis row decides whether one is due. */
   'analysis.run': { analysisId: string };
   /** A callback-mode analysis whose result has not arrived in time. */

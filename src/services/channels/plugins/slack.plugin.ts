@@ -19,7 +19,8 @@ const schema = z.strictObject({
 
 export type SlackConfig = z.output<typeof schema>;
 
-const SLACK_BODY = `{% for alert in alerts limit: 20 %}*{{ alert.status | upcase }}* {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
+const SLACK_BODY = `{% if incident %}*Update of incident "{{ incident.title }}"* (opened {{ incident.openedAt }}), not a new problem. Alerts that changed:
+{% endif %}{% for alert in alerts limit: 20 %}*{{ alert.status | upcase }}* {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
 {% if alert.annotations.summary %}>{{ alert.annotations.summary }}
 {% endif %}\`{{ alert.labels | label_pairs }}\`{% if alert.generatorURL %} · <{{ alert.generatorURL }}|source>{% endif %}
 {% endfor %}{% if count > 20 %}…and {{ count | minus: 20 }} more{% endif %}`;

@@ -48,6 +48,8 @@ export function alertmanagerBody(message: ChannelMessage): Record<string, unknow
     commonLabels: message.commonLabels,
     commonAnnotations: message.commonAnnotations,
     externalURL: message.externalURL ?? '',
+    // Receivers that ignore unknown fields read an ordinary notification; others can tell an incident update.
+    ...(message.incident ? { incident: message.incident } : {}),
     alerts: message.alerts.map((a) => ({
       status: a.status,
       labels: a.labels,

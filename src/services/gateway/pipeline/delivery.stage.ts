@@ -64,6 +64,7 @@ export async function deliverReceipt(
       routeNames: routing.decisions[index].routes.map((r) => r.name),
       deliveryIds: rows.map((d) => d.id),
       firstDeliveredAt: firstDeliveredAt(rows),
+      incidentId: receipt.incidents[index] ?? null,
     };
   });
   return { outcomes, failedHandOff: perAlert.some((a) => a.failedHandOff) };

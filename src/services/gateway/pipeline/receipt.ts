@@ -14,6 +14,8 @@ export interface ReceiptInHand {
   stored: Promise<void> | null;
   /** Windows this pass has opened, so a receipt that is never stored can give them back. */
   claimed: string[];
+  /** Per alert: the incident it belongs to (flag gateway.grouping), null when none. */
+  incidents: Array<string | null>;
 }
 
 /**

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { CorrelationPolicyEntity } from '../../entities/gateway/incident.entity';
+import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { formatMatcher } from '../gateway/route.service';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { Actor, AuditService } from '../security/audit.service';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+const policyInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
+  labels: z
+    .array(z.string().regex(LABEL_NAME, 'expected a Prometheus label name'))
+    .min(1, 'name at least one label whose values the related alerts share')
+    .max(10)
+    .refine((names) => new Set(names).size === names.length, 'names a label twice'),
+  matchers: z.array(z.string()).max(50).default([]),
+  windowSeconds: z.number().int().min(60, 'must be at least 60').max(7 * 86_400, 'must be at most 604800 (7 days)').default(6 * 3600),
+  updateIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').default(300),
+  reopenGraceSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most 86400').default(900),
+  enabled: z.boolean().default(true),
+  position: z.number().int().min(0).optional(),
+});
+
+export type CorrelationPolicyInput = z.input<typeof policyInput>;
+
+/** A policy as the hot path applies it. */
+export interface CompiledPolicy {
+  id: string;
+  name: string;
+  labels: string[];
+  matchers: CompiledMatcher[];
+  windowSeconds: number;
+  updateIntervalSeconds: number;
+  reopenGraceSeconds: number;
+}
+
+/** Whether a policy takes an alert: every matcher matches and every correlating label has a value. */
+export function policyApplies(policy: CompiledPolicy, labels: Record<string, string>): boolean {
+  return policy.labels.every((name) => (labels[name] ?? '') !== '') && matchesAll(policy.matchers, labels);
+}
+
+/** One open incident per policy and correlating values. */
+export function correlationKey(policy: CompiledPolicy, labels: Record<string, string>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([policy.id, ...policy.labels.map((name) => labels[name])]))
+    .digest('hex');
+}
+
+/**
+ * Refuses matchers that make a policy unable to take any alert: a correlating label required
+ * empty, or one label required equal to two different values.
+ */
+function assertCanMatch(labels: string[], matchers: LabelMatcher[]): void {
+  const equal = new Map<string, { value: string; index: number }>();
+  matchers.forEach((m, index) => {
+    const field = `input.matchers.${index}`;
+    if (labels.includes(m.name) && m.operator === '=' && m.value === '') {
+      throw BadUserInputError.forField(field, `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply`);
+    }
+    if (m.operator !== '=') return;
+    const before = equal.get(m.name);
+    if (before && before.value !== m.value) {
+      throw BadUserInputError.forField(field, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never apply`);
+    }
+    equal.set(m.name, { value: m.value, index });
+  });
+}
+
+/**
+ * Correlation policies (flag gateway.grouping): CRUD, and the compiled list every replica keeps
+ * in memory and rebuilds on any change anywhere.
+ */
+export class CorrelationPolicyService {
+  private compiled: CompiledPolicy[] = [];
+  private watching: AsyncIterableIterator<unknown> | null = null;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    const changes = this.events.subscribe('policies.changed');
+    this.watching = changes;
+    void (async () => {
+      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err }, 'could not reload correlation policies'));
+    })();
+  }
+
+  async stop(): Promise<void> {
+    await this.watching?.return?.();
+  }
+
+  /** The enabled policies in the order they are tried. */
+  policies(): readonly CompiledPolicy[] {
+    return this.compiled;
+  }
+
+  /** The first policy that takes an alert, or null. */
+  policyFor(labels: Record<string, string>): CompiledPolicy | null {
+    return this.compiled.find((p) => policyApplies(p, labels)) ?? null;
+  }
+
+  list(): Promise<CorrelationPolicyEntity[]> {
+    return this.em.fork().find(CorrelationPolicyEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
+  }
+
+  async create(input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
+    const parsed = parseInput(policyInput, input, 'input');
+    const policy = new CorrelationPolicyEntity();
+    await this.save(policy, parsed, actor, 'policy.created');
+    return policy;
+  }
+
+  async update(id: string, input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
+    const parsed = parseInput(policyInput, input, 'input');
+    const policy = NotFoundError.assert(await this.em.findOne(CorrelationPolicyEntity, { id }), 'correlation policy', id);
+    policy.updatedAt = new Date();
+    await this.save(policy, parsed, actor, 'policy.updated');
+    return policy;
+  }
+
+  async remove(id: string, actor: Actor): Promise<void> {
+    const policy = NotFoundError.assert(await this.em.findOne(CorrelationPolicyEntity, { id }), 'correlation policy', id);
+    await this.audit.change(actor, async (record) => {
+      this.em.remove(policy);
+      record('policy.deleted', 'correlation_policy', id, { name: policy.name });
+    });
+    await this.announce();
+  }
+
+  private async save(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>, actor: Actor, action: string): Promise<void> {
+    const matchers = input.matchers.map((text, i) => {
+      const matcher = parseMatcher(text, `input.matchers.${i}`);
+      compileMatcher(matcher, `input.matchers.${i}`);
+      return matcher;
+    });
+    assertCanMatch(input.labels, matchers);
+    const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
+    Object.assign(policy, {
+      name: input.name,
+      labels: input.labels,
+      matchers,
+      windowSeconds: input.windowSeconds,
+      updateIntervalSeconds: input.updateIntervalSeconds,
+      reopenGraceSeconds: input.reopenGraceSeconds,
+      enabled: input.enabled,
+      position,
+    });
+    try {
+      await this.audit.change(actor, async (record) => {
+        this.em.persist(policy);
+        record(action, 'correlation_policy', policy.id, { name: policy.name, labels: input.labels, matchers: matchers.map(formatMatcher) });
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a correlation policy named "${input.name}" already exists`);
+      throw err;
+    }
+    await this.announce();
+  }
+
+  private async announce(): Promise<void> {
+    await this.reload();
+    await this.events.publish('policies.changed', { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not announce a policy change'));
+  }
+
+  private async reload(): Promise<void> {
+    const rows = await this.list();
+    this.compiled = rows
+      .filter((p) => p.enabled)
+      .map((p) => ({
+        id: p.id,
+        name: p.name,
+        labels: p.labels,
+        matchers: p.matchers.map((m) => compileMatcher(m)),
+        windowSeconds: p.windowSeconds,
+        updateIntervalSeconds: p.updateIntervalSeconds,
+        reopenGraceSeconds: p.reopenGraceSeconds,
+      }));
+  }
+}

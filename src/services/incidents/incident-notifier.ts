@@ -1,0 +1,169 @@
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { NotFoundError } from '../../errors';
+import type { DeliveryService } from '../channels/delivery.service';
+import type { AlertView, ChannelMessage } from '../channels/message';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { IncidentEvent } from '../pubsub/event-map';
+import type { JobQueue } from '../queue/job-queue';
+import type { IncidentAlertRow, IncidentRepository, IncidentRow, NotificationRow, PendingUpdate } from './incident.repository';
+
+const JOB = 'gateway.incident-update';
+/** A pending update this late past its due time had its job lost (a crash, the in-process queue): the sweeper books it again. */
+const OVERDUE_SLACK_MS = 5_000;
+/** A notification booked this long ago and not handed to delivery was cut off by a crash. */
+const UNSENT_AFTER_MS = 30_000;
+
+function viewOf(alert: IncidentAlertRow): AlertView {
+  return {
+    status: alert.status,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: alert.startsAt.toISOString(),
+    endsAt: alert.resolvedAt?.toISOString(),
+    fingerprint: alert.fingerprint,
+  };
+}
+
+/** What changed in an incident since its last notification, and the notification that tells it. */
+export function incidentNotification(incident: IncidentRow, alerts: IncidentAlertRow[], now: Date): {
+  kind: 'update' | 'resolved';
+  sequence: number;
+  added: number;
+  resolved: number;
+  firing: number;
+  message: ChannelMessage;
+} | null {
+  const changed = alerts.filter((a) => a.notifiedStatus !== a.status);
+  const firing = alerts.filter((a) => a.status === 'firing').length;
+  const quiet = now.getTime() - incident.lastAlertAt.getTime() > incident.windowSeconds * 1000;
+  const kind = firing === 0 || quiet ? 'resolved' : 'update';
+  if (changed.length === 0 && kind === 'update') return null;
+  const added = changed.filter((a) => a.notifiedStatus === null).length;
+  const resolved = changed.filter((a) => a.status === 'resolved').length;
+  const sequence = incident.notificationCount + 1;
+  // A quiet incident closes with what still reads as firing, so the channel sees what it was.
+  const shown = changed.length > 0 ? changed : alerts.filter((a) => a.status === 'firing');
+  const views = shown.map(viewOf);
+  const common = Object.fromEntries(Object.entries(incident.labels));
+  return {
+    kind,
+    sequence,
+    added,
+    resolved,
+    firing,
+    message: {
+      kind: 'alerts',
+      status: kind === 'resolved' ? 'resolved' : 'firing',
+      alerts: views,
+      groupLabels: incident.labels,
+      commonLabels: { ...common, alertname: shown[0]?.alertname ?? incident.title },
+      commonAnnotations: quiet && firing > 0 ? { alertagent_incident_closed: `no alert activity for ${Math.round(incident.windowSeconds / 60)} min` } : {},
+      receiver: incident.receiver,
+      groupKey: `{}:{alertagent_incident="${incident.id}"}`,
+      incident: {
+        id: incident.id,
+        title: incident.title,
+        notice: kind,
+        sequence,
+        openedAt: incident.openedAt.toISOString(),
+        firing: kind === 'resolved' ? 0 : firing,
+        total: alerts.length,
+        added,
+        resolved,
+      },
+    },
+  };
+}
+
+/**
+ * Sends incidents' updates and resolutions: at most one per interval per incident and channel,
+ * booked in the database before it is sent (so a crash neither loses nor repeats one) and sent
+ * with an idempotency key per incident, notification and channel.
+ */
+export class IncidentNotifier {
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly repository: IncidentRepository,
+    private readonly queue: JobQueue,
+    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Books the job that sends a pending update once it is due; booking the same update twice is one job. */
+  async schedule(pending: PendingUpdate): Promise<void> {
+    await this.queue.enqueue(
+      JOB,
+      { incidentId: pending.incidentId },
+      { jobId: `incident-update_${pending.incidentId}_${pending.pendingSince.getTime()}`, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 },
+    );
+  }
+
+  registerProcessor(): void {
+    this.queue.process(JOB, ({ data }) => RequestContext.create(this.orm.em, () => this.notify(data.incidentId)));
+  }
+
+  /** Tells what is new in an incident, if anything is and its interval allows. */
+  async notify(incidentId: string): Promise<void> {
+    const now = new Date();
+    const booked = await this.repository.inTransaction(async (run) => {
+      const locked = await this.repository.lockForNotification(run, incidentId);
+      const pendingSince = locked?.incident.updatePendingSince;
+      if (!locked || !pendingSince) return null;
+      const { incident, alerts } = locked;
+      const dueAt = (incident.lastNotifiedAt ?? incident.openedAt).getTime() + incident.updateIntervalSeconds * 1000;
+      if (dueAt > now.getTime() + 1_000) return { early: { incidentId, pendingSince, dueAt: new Date(dueAt) } as PendingUpdate };
+      const notification = incidentNotification(incident, alerts, now);
+      if (!notification) {
+        await run(`update "incident" set "update_pending_since" = null where "id" = ?`, [incidentId]);
+        return null;
+      }
+      return { incident, kind: notification.kind, rows: await this.repository.bookNotification(run, incident, notification, now) };
+    });
+    if (!booked) return;
+    if ('early' in booked) {
+      if (booked.early) await this.schedule(booked.early);
+      return;
+    }
+    await Promise.all(booked.rows.map((row) => this.send(row)));
+    this.announce(booked.incident, booked.kind === 'resolved' ? 'resolved' : 'notified', booked.kind === 'resolved' ? 'resolved' : 'updated', booked.rows[0]?.added ?? 0);
+  }
+
+  /** Hands one booked notification to delivery and records that it was. */
+  async send(row: NotificationRow): Promise<void> {
+    try {
+      const delivery = await this.deliveries.deliver(row.channelId, row.message, { source: 'incident', idempotencyKey: `incident:${row.incidentId}:${row.sequence}:${row.channelId}` });
+      await this.repository.markNotificationSent(row.id, { deliveryId: delivery.id });
+    } catch (err) {
+      if (err instanceof NotFoundError) await this.repository.markNotificationSent(row.id, { error: `channel ${row.channelId} no longer exists` });
+      else this.logger.warn({ err, incidentId: row.incidentId, channelId: row.channelId }, 'could not hand an incident notification to delivery; the sweeper will');
+    }
+  }
+
+  announce(incident: Pick<IncidentRow, 'id' | 'title'>, change: IncidentEvent['change'], state: IncidentEvent['state'], alerts: number): void {
+    void this.events
+      .publish('incident.changed', { incidentId: incident.id, title: incident.title, change, state, alerts, at: new Date().toISOString() })
+      .catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
+  }
+
+  /** Books again what a crash or a lost job left: overdue updates, quiet incidents, notifications never handed to delivery. */
+  async sweep(): Promise<void> {
+    const now = new Date();
+    for (const pending of await this.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.schedule(pending);
+    for (const row of await this.repository.unsentNotifications(new Date(now.getTime() - UNSENT_AFTER_MS), 100)) await this.send(row);
+  }
+
+  startSweeper(intervalMs: number): void {
+    const sweep = () => void RequestContext.create(this.orm.em, () => this.sweep()).catch((err) => this.logger.warn({ err }, 'incident sweep failed'));
+    this.sweeper = setInterval(sweep, intervalMs);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+}

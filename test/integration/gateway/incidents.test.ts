@@ -1,0 +1,163 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startTestServer, type TestServer } from '../../support/app';
+import { TEST_REDIS_URL } from '../../support/env';
+import { WebhookPeer } from '../../support/peers/webhook-peer';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { testRedisPrefix } from '../../support/redis';
+import { waitFor } from '../../support/wait';
+import { validPayload } from '../../support/alerts';
+
+/** An Alertmanager group notification: alerts of one group, as Alertmanager sends them. */
+function notification(groupKey: string, alerts: Array<{ name: string; node?: string; pod?: string; status?: 'firing' | 'resolved' }>) {
+  const payload = validPayload();
+  const template = payload.alerts[0];
+  payload.groupKey = groupKey;
+  payload.groupLabels = { alertname: alerts[0].name };
+  payload.commonLabels = { cluster: 'prod' };
+  payload.status = alerts.some((a) => (a.status ?? 'firing') === 'firing') ? 'firing' : 'resolved';
+  payload.alerts = alerts.map((a) => {
+    const labels: Record<string, string> = { alertname: a.name, severity: 'critical', cluster: 'prod' };
+    if (a.node) labels.node = a.node;
+    if (a.pod) labels.pod = a.pod;
+    return {
+      ...template,
+      status: a.status ?? 'firing',
+      labels,
+      endsAt: a.status === 'resolved' ? '2026-11-25T11:00:00Z' : template.endsAt,
+      fingerprint: `${a.name}-${a.node ?? ''}-${a.pod ?? ''}`.slice(0, 60),
+    };
+  });
+  return payload;
+}
+
+describe('incidents (flag gateway.grouping)', () => {
+  let db: TestDatabase;
+  const redis = testRedisPrefix();
+  const peer = new WebhookPeer();
+  let server: TestServer;
+  let second: TestServer;
+  let admin: string;
+  let sender: string;
+  const env = () => {
+    const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-incident-flags-')), 'flags.yaml');
+    writeFileSync(flagsFile, 'gateway.grouping: true\n');
+    return { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' };
+  };
+
+  const post = (target: TestServer, body: unknown) =>
+    fetch(`${target.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(body) });
+  const incidentMessages = () => peer.accepted.filter((m) => m.payload.incident);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await peer.start();
+    server = await startTestServer(env());
+    admin = await server.issueToken('admin');
+    sender = await server.issueToken('operator', 'alertmanager-prod');
+    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
+    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const policy = await server.gql(
+      'mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id labels matchers updateIntervalSeconds } }',
+      { i: { name: 'node', labels: ['cluster', 'node'], matchers: ['severity=~"critical|warning"'], updateIntervalSeconds: 2 } },
+      admin,
+    );
+    expect(policy.errors).toBeUndefined();
+    second = await startTestServer(env());
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await server?.stop();
+    await peer.stop();
+    await db?.drop();
+    await redis.cleanup();
+  });
+
+  it('refuses policies that could never apply, naming the field, and saves nothing', async () => {
+    const create = (i: Record<string, unknown>) => server.gql('mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id } }', { i }, admin);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'none', labels: [] }, 'input.labels'],
+      [{ name: 'bad-label', labels: ['no-dashes'] }, 'input.labels.0'],
+      [{ name: 'empty-node', labels: ['node'], matchers: ['node=""'] }, 'input.matchers.0'],
+      [{ name: 'contradiction', labels: ['node'], matchers: ['team="a"', 'team="b"'] }, 'input.matchers.1'],
+      [{ name: 'bad-regex', labels: ['node'], matchers: ['team=~"(unclosed"'] }, 'input.matchers.0'],
+      [{ name: 'short-window', labels: ['node'], windowSeconds: 5 }, 'input.windowSeconds'],
+    ];
+    for (const [input, field] of cases) {
+      const result = await create(input);
+      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result.errors?.[0])).toContain(field);
+    }
+    const list = await server.gql('{ correlationPolicies { name } }', {}, admin);
+    expect(list.data!.correlationPolicies.map((p: { name: string }) => p.name)).toEqual(['node']);
+  });
+
+  it('a node failure across Alertmanager groups: first notice at once, one update, one resolution', async () => {
+    peer.accepted.length = 0;
+    const node = `n-${randomUUID().slice(0, 6)}`;
+    expect((await post(server, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 5_000);
+    expect(peer.accepted[0].payload.incident).toBeUndefined();
+    expect(peer.accepted[0].payload.alerts[0].labels.alertname).toBe('NodeDown');
+
+    // Other groups, other replica: the fan-out of the same failure.
+    expect((await post(second, notification('{}:{alertname="KubeletDown"}', [{ name: 'KubeletDown', node }]))).status).toBe(200);
+    expect((await post(server, notification('{}:{alertname="PodNotReady"}', [{ name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }]))).status).toBe(200);
+    // Alertmanager's repeat of the first group: nothing new.
+    expect((await post(second, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
+    await waitFor(() => incidentMessages().length === 1, 8_000);
+    const update = incidentMessages()[0].payload;
+    expect(update.incident).toMatchObject({ notice: 'update', sequence: 1, added: 3, resolved: 0, firing: 4, total: 4 });
+    expect(update.alerts.map((a: { labels: Record<string, string> }) => a.labels.alertname).sort()).toEqual(['KubeletDown', 'PodNotReady', 'PodNotReady']);
+    expect(update.groupKey).toContain(update.incident.id);
+    expect(update.receiver).toBe('alertagent');
+
+    const all = [{ name: 'NodeDown', node }, { name: 'KubeletDown', node }, { name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }] as const;
+    expect((await post(second, notification('{}:{alertname="NodeDown"}', all.map((a) => ({ ...a, status: 'resolved' as const }))))).status).toBe(200);
+    await waitFor(() => incidentMessages().length === 2, 8_000);
+    expect(incidentMessages()[1].payload.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 4, firing: 0, total: 4 });
+    expect(peer.accepted).toHaveLength(3);
+
+    const id = update.incident.id;
+    const incident = await server.gql(
+      'query($id: ID!) { incident(id: $id) { title state alertCount firingCount notificationCount updatePending alerts { alertname status notified } notifications { kind sequence deliveryId } } }',
+      { id },
+      admin,
+    );
+    expect(incident.errors).toBeUndefined();
+    expect(incident.data!.incident).toMatchObject({ title: `NodeDown (cluster=prod, node=${node})`, state: 'RESOLVED', alertCount: 4, firingCount: 0, notificationCount: 2, updatePending: false });
+    expect(incident.data!.incident.notifications.map((n: { kind: string }) => n.kind)).toEqual(['update', 'resolved']);
+    expect(incident.data!.incident.notifications.every((n: { deliveryId: string | null }) => n.deliveryId)).toBe(true);
+
+    const records = await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 10) { items { state incidentId } } }', { f: `KubeletDown-${node}-` }, admin);
+    expect(records.data!.alertRecords.items[0]).toEqual({ state: 'grouped', incidentId: id });
+
+    // Nothing more goes out afterwards.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(peer.accepted).toHaveLength(3);
+  });
+
+  it('two replicas opening the same incident at once agree: one incident, one first notice', async () => {
+    peer.accepted.length = 0;
+    const node = `n-${randomUUID().slice(0, 6)}`;
+    const answers = await Promise.all([
+      post(server, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }])),
+      post(second, notification('{}:{alertname="NodeFilesystemFull"}', [{ name: 'NodeFilesystemFull', node }])),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await waitFor(() => incidentMessages().length === 1, 8_000);
+    expect(peer.accepted.filter((m) => !m.payload.incident)).toHaveLength(1);
+    const page = await server.gql('{ incidents(limit: 10, state: UPDATED) { total items { title alertCount } } }', {}, admin);
+    expect(page.data!.incidents.items.filter((i: { title: string }) => i.title.includes(node))).toEqual([expect.objectContaining({ alertCount: 2 })]);
+  });
+
+  it('alerts no policy takes pass through as before', async () => {
+    peer.accepted.length = 0;
+    expect((await post(server, notification('{}:{alertname="Watchdog"}', [{ name: 'Watchdog' }]))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 5_000);
+    expect(peer.accepted[0].payload.incident).toBeUndefined();
+  });
+});
