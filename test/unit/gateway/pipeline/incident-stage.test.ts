@@ -1,0 +1,86 @@
+import { compileMatcher, parseMatcher } from '../../../../src/services/gateway/label-matcher';
+import { IncidentStage, incidentTitle } from '../../../../src/services/gateway/pipeline/incident.stage';
+import type { Hold } from '../../../../src/services/gateway/record-state';
+import { policyApplies, type CompiledPolicy } from '../../../../src/services/incidents/correlation-policy.service';
+import type { CorrelatedAlerts, JoinOutcome } from '../../../../src/services/incidents/incident.repository';
+import { FakeFlags, receiptOf } from './fakes';
+
+const policy: CompiledPolicy = {
+  id: 'p',
+  name: 'node',
+  labels: ['cluster', 'node'],
+  matchers: [compileMatcher(parseMatcher('severity="critical"'))],
+  windowSeconds: 3600,
+  updateIntervalSeconds: 60,
+  reopenGraceSeconds: 60,
+};
+
+function setup(answer: (group: CorrelatedAlerts) => JoinOutcome) {
+  const flags = new FakeFlags();
+  const joined: CorrelatedAlerts[] = [];
+  const scheduled: unknown[] = [];
+  const stage = new IncidentStage({
+    flags,
+    policies: { policyFor: (labels) => (policyApplies(policy, labels) ? policy : null) },
+    repository: {
+      join: async (group) => {
+        joined.push(group);
+        return answer(group);
+      },
+    },
+    notifier: { schedule: async (p) => void scheduled.push(p), announce: () => {} },
+    routes: { decideAll: async (sets) => ({ decisions: sets.map(() => ({ routes: [], channelIds: ['c1'] })), fallbackReason: null }) },
+    logger: { warn: () => {} },
+  });
+  return { stage, flags, joined, scheduled };
+}
+
+const none = (n: number): Array<Hold | null> => Array.from({ length: n }, () => null);
+const node = (n: string) => ({ cluster: 'prod', node: n });
+
+describe('incident stage', () => {
+  it('does nothing with gateway.grouping off', async () => {
+    const { stage, joined } = setup(() => ({ role: 'none' }));
+    const held = none(1);
+    await stage.hold(receiptOf('r1', [{ fingerprint: 'a', labels: node('n1') }]), held);
+    expect(held).toEqual([null]);
+    expect(joined).toHaveLength(0);
+  });
+
+  it('joins alerts per correlation key; alerts no policy takes are left alone', async () => {
+    const { stage, flags, joined } = setup(() => ({ role: 'opener', incidentId: 'i', title: 't', reopened: false }));
+    flags.on.add('gateway.grouping');
+    const receipt = receiptOf('r1', [
+      { fingerprint: 'a', labels: node('n1') },
+      { fingerprint: 'b', labels: node('n1') },
+      { fingerprint: 'c', labels: node('n2') },
+      { fingerprint: 'd', labels: { cluster: 'prod' } },
+      { fingerprint: 'e', labels: { ...node('n1'), severity: 'info' } },
+    ]);
+    const held = none(5);
+    await stage.hold(receipt, held);
+    expect(held).toEqual(none(5));
+    expect(joined.map((g) => g.alerts.map((a) => a.fingerprint))).toEqual([['a', 'b'], ['c']]);
+    expect(joined[0].title).toBe('DiskFull (cluster=prod, node=n1)');
+    expect(await joined[0].channelsOfFirstNotice()).toEqual(['c1']);
+    expect(receipt.incidents).toEqual(['i', 'i', 'i', null, null]);
+  });
+
+  it('holds members as grouped and books their update; skips what an earlier stage held', async () => {
+    const pending = { incidentId: 'i', pendingSince: new Date(), dueAt: new Date() };
+    const { stage, flags, scheduled, joined } = setup(() => ({ role: 'member', incidentId: 'i', title: 'NodeDown (cluster=prod, node=n1)', changed: true, reopened: false, pending }));
+    flags.on.add('gateway.grouping');
+    const held: Array<Hold | null> = [{ state: 'duplicate', detail: 'copy' }, null];
+    await stage.hold(receiptOf('r2', [{ fingerprint: 'a', labels: node('n1') }, { fingerprint: 'b', labels: node('n1') }]), held);
+    expect(joined[0].alerts.map((a) => a.fingerprint)).toEqual(['b']);
+    expect(held[0]?.state).toBe('duplicate');
+    expect(held[1]).toEqual({ state: 'grouped', detail: 'part of incident "NodeDown (cluster=prod, node=n1)" (i)' });
+    await new Promise((r) => setImmediate(r));
+    expect(scheduled).toEqual([pending]);
+  });
+
+  it('titles incidents by the first alert and the shared values', () => {
+    expect(incidentTitle('NodeDown', { cluster: 'prod', node: 'n1' })).toBe('NodeDown (cluster=prod, node=n1)');
+    expect(incidentTitle('', { node: 'n1' })).toBe('alerts (node=n1)');
+  });
+});
