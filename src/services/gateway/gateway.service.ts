@@ -75,7 +75,7 @@ export class GatewayService {
     this.records = new RecordEvents(deps.metrics, deps.events, deps.logger);
     const claims = new WindowClaims(windows, (id) => this.repository.receiptExists(id));
     this.convergence = new ConvergenceStage({ ...deps, claims, windowMs: () => settings.convergenceWindowMs });
-    const incidents = new IncidentStage({ flags: deps.flags, policies: deps.policies, repository: deps.incidents, notifier: deps.incidentNotifier, routes: deps.routes, logger: deps.logger });
+    const incidents = new IncidentStage({ flags: deps.flags, policies: deps.policies, repository: deps.incidents, receiptExists: (id) => this.repository.receiptExists(id), notifier: deps.incidentNotifier, routes: deps.routes, logger: deps.logger });
     this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);

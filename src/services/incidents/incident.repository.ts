@@ -32,7 +32,17 @@ export type JoinOutcome =
   /** The receipt opens the incident: its alerts go out as the first notice. */
   | { role: 'opener'; incidentId: string; title: string; reopened: false }
   /** The alerts folded into an existing (or reopened) incident. */
-  | { role: 'member'; incidentId: string; title: string; changed: boolean; reopened: boolean; pending: PendingUpdate | null }
+  | {
+      role: 'member';
+      incidentId: string;
+      title: string;
+      changed: boolean;
+      reopened: boolean;
+      pending: PendingUpdate | null;
+      /** The receipt that opened the incident, and whether any update has been sent since. */
+      openedBy: string;
+      notified: boolean;
+    }
   /** Nothing to join (only resolutions of alerts no open incident holds): they pass through. */
   | { role: 'none' };
 
@@ -203,7 +213,7 @@ export class IncidentRepository {
 
   private async joinOnce(run: Run, group: CorrelatedAlerts, now: Date): Promise<JoinOutcome> {
     const [open] = await run(
-      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds"
+      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
          from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`,
       [group.key],
     );
@@ -218,7 +228,7 @@ export class IncidentRepository {
     }
     if (firing.length === 0) return { role: 'none' };
     const [recent] = await run(
-      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds"
+      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
          from "incident" where "correlation_key" = ? and "state" = 'resolved' and "resolved_at" >= ? order by "resolved_at" desc limit 1 for update`,
       [group.key, new Date(now.getTime() - group.policy.reopenGraceSeconds * 1000)],
     );
@@ -260,7 +270,30 @@ export class IncidentRepository {
     const pending = pendingSince
       ? { incidentId, pendingSince, dueAt: new Date(Math.max(now.getTime(), lastTold.getTime() + Number(incident.update_interval_seconds) * 1000)) }
       : null;
-    return { role: 'member', incidentId, title: incident.title as string, changed, reopened, pending };
+    return {
+      role: 'member',
+      incidentId,
+      title: incident.title as string,
+      changed,
+      reopened,
+      pending,
+      openedBy: incident.opened_by_receipt as string,
+      notified: Number(incident.notification_count) > 0,
+    };
+  }
+
+  /**
+   * Makes `to` the opener of an incident whose opening receipt was never stored (its process
+   * died before answering): `to`'s alerts go out as the first notice after all. False when the
+   * incident is no longer `from`'s.
+   */
+  async takeOver(incidentId: string, from: string, to: string, alerts: AlertmanagerAlert[], now: Date): Promise<boolean> {
+    return this.inTransaction(async (run) => {
+      const taken = await run(`update "incident" set "opened_by_receipt" = ? where "id" = ? and "opened_by_receipt" = ? and "notification_count" = 0 returning "id"`, [to, incidentId, from]);
+      if (taken.length === 0) return false;
+      await this.upsertAlerts(run, incidentId, alerts, now, true);
+      return true;
+    });
   }
 
   /** Adds or refreshes alerts; answers, per alert, its status now and the status last told. */

@@ -99,7 +99,7 @@ describe('incidents (flag gateway.grouping)', () => {
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;
     expect((await post(server, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
-    await waitFor(() => peer.accepted.length === 1, 5_000);
+    await waitFor(() => peer.accepted.length === 1, 'peer.accepted.length === 1', 5_000);
     expect(peer.accepted[0].payload.incident).toBeUndefined();
     expect(peer.accepted[0].payload.alerts[0].labels.alertname).toBe('NodeDown');
 
@@ -108,7 +108,7 @@ describe('incidents (flag gateway.grouping)', () => {
     expect((await post(server, notification('{}:{alertname="PodNotReady"}', [{ name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }]))).status).toBe(200);
     // Alertmanager's repeat of the first group: nothing new.
     expect((await post(second, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
-    await waitFor(() => incidentMessages().length === 1, 8_000);
+    await waitFor(() => incidentMessages().length === 1, 'incidentMessages().length === 1', 8_000);
     const update = incidentMessages()[0].payload;
     expect(update.incident).toMatchObject({ notice: 'update', sequence: 1, added: 3, resolved: 0, firing: 4, total: 4 });
     expect(update.alerts.map((a: { labels: Record<string, string> }) => a.labels.alertname).sort()).toEqual(['KubeletDown', 'PodNotReady', 'PodNotReady']);
@@ -117,7 +117,7 @@ describe('incidents (flag gateway.grouping)', () => {
 
     const all = [{ name: 'NodeDown', node }, { name: 'KubeletDown', node }, { name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }] as const;
     expect((await post(second, notification('{}:{alertname="NodeDown"}', all.map((a) => ({ ...a, status: 'resolved' as const }))))).status).toBe(200);
-    await waitFor(() => incidentMessages().length === 2, 8_000);
+    await waitFor(() => incidentMessages().length === 2, 'incidentMessages().length === 2', 8_000);
     expect(incidentMessages()[1].payload.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 4, firing: 0, total: 4 });
     expect(peer.accepted).toHaveLength(3);
 
@@ -148,7 +148,7 @@ describe('incidents (flag gateway.grouping)', () => {
       post(second, notification('{}:{alertname="NodeFilesystemFull"}', [{ name: 'NodeFilesystemFull', node }])),
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
-    await waitFor(() => incidentMessages().length === 1, 8_000);
+    await waitFor(() => incidentMessages().length === 1, 'incidentMessages().length === 1', 8_000);
     expect(peer.accepted.filter((m) => !m.payload.incident)).toHaveLength(1);
     const page = await server.gql('{ incidents(limit: 10, state: UPDATED) { total items { title alertCount } } }', {}, admin);
     expect(page.data!.incidents.items.filter((i: { title: string }) => i.title.includes(node))).toEqual([expect.objectContaining({ alertCount: 2 })]);
@@ -157,7 +157,7 @@ describe('incidents (flag gateway.grouping)', () => {
   it('alerts no policy takes pass through as before', async () => {
     peer.accepted.length = 0;
     expect((await post(server, notification('{}:{alertname="Watchdog"}', [{ name: 'Watchdog' }]))).status).toBe(200);
-    await waitFor(() => peer.accepted.length === 1, 5_000);
+    await waitFor(() => peer.accepted.length === 1, 'peer.accepted.length === 1', 5_000);
     expect(peer.accepted[0].payload.incident).toBeUndefined();
   });
 });

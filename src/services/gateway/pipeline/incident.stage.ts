@@ -1,16 +1,18 @@
 import type { FlagResolver } from '../../flags/flag-resolver';
 import { correlationKey, type CompiledPolicy } from '../../incidents/correlation-policy.service';
 import type { IncidentNotifier } from '../../incidents/incident-notifier';
-import type { CorrelatedAlerts, IncidentRepository } from '../../incidents/incident.repository';
+import type { CorrelatedAlerts, IncidentRepository, JoinOutcome } from '../../incidents/incident.repository';
 import type { Logger } from '../../observability/logger';
 import type { RouteService } from '../route.service';
 import type { Hold } from '../record-state';
 import { stillTaken, type HoldStage, type ReceiptInHand } from './receipt';
+import { receiptStored } from './receipt-stored';
 
 export interface IncidentStageDeps {
   flags: FlagResolver;
   policies: { policyFor(labels: Record<string, string>): CompiledPolicy | null };
-  repository: Pick<IncidentRepository, 'join'>;
+  repository: Pick<IncidentRepository, 'join' | 'takeOver'>;
+  receiptExists: (receiptId: string) => Promise<boolean>;
   notifier: Pick<IncidentNotifier, 'schedule' | 'announce'>;
   routes: Pick<RouteService, 'decideAll'>;
   logger: Pick<Logger, 'warn'>;
@@ -66,6 +68,10 @@ export class IncidentStage implements HoldStage {
         const outcome = await repository.join(group, now);
         if (outcome.role === 'none') return;
         for (const index of indexes) receipt.incidents[index] = outcome.incidentId;
+        if (outcome.role === 'member' && (await this.openerLost(receipt, outcome))) {
+          // Its opener never reached the database, so its first notice never went out: this receipt's does.
+          if (await repository.takeOver(outcome.incidentId, outcome.openedBy, receipt.receiptId, members, now)) return;
+        }
         if (outcome.role === 'opener') {
           notifier.announce({ id: outcome.incidentId, title: outcome.title }, 'opened', 'open', members.length);
           return;
@@ -76,5 +82,11 @@ export class IncidentStage implements HoldStage {
         if (outcome.pending) void notifier.schedule(outcome.pending).catch((err) => this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'));
       }),
     );
+  }
+
+  /** Whether an incident this receipt joins has told nothing yet and its opening receipt was never stored. */
+  private async openerLost(receipt: ReceiptInHand, outcome: Extract<JoinOutcome, { role: 'member' }>): Promise<boolean> {
+    if (outcome.notified || outcome.openedBy === receipt.receiptId) return false;
+    return !(await receiptStored(this.deps.receiptExists, outcome.openedBy, receipt.stored));
   }
 }

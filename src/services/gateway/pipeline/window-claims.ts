@@ -1,8 +1,6 @@
 import type { WindowClaim, WindowStore } from '../window-store';
 import type { ReceiptInHand } from './receipt';
-
-/** How long a window's owner may take to store its receipt before a copy takes the window over. */
-const OWNER_STORE_GRACE_MS = 1_000;
+import { receiptStored, RECEIPT_STORE_GRACE_MS } from './receipt-stored';
 
 /**
  * Opens windows for a receipt, in one round trip per call. A window opens before its receipt is
@@ -13,7 +11,7 @@ export class WindowClaims {
   constructor(
     private readonly windows: WindowStore,
     private readonly receiptExists: (receiptId: string) => Promise<boolean>,
-    private readonly graceMs = OWNER_STORE_GRACE_MS,
+    private readonly graceMs = RECEIPT_STORE_GRACE_MS,
   ) {}
 
   /** One claim per key; the windows the receipt opened are added to `receipt.claimed`. */
@@ -25,7 +23,7 @@ export class WindowClaims {
       windows.map(async (first, i) => {
         let window = first;
         for (let tries = 0; window.owner !== receiptId && tries < 3; tries += 1) {
-          if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, this.stored(window.owner, receipt.stored));
+          if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, receiptStored(this.receiptExists, window.owner, receipt.stored, this.graceMs));
           if (await ownerStored.get(window.owner)) return window;
           if (await this.windows.takeOver(keys[i], window.owner, receiptId)) window = { ...window, owner: receiptId, count: 1 };
           // Closed meanwhile (released by its failed receipt, or expired): claimed afresh.
@@ -35,18 +33,5 @@ export class WindowClaims {
         return window;
       }),
     );
-  }
-
-  /**
-   * Whether another receipt is on disk (so what it holds will be delivered). Asked once this
-   * receipt is stored itself; a receipt still being stored elsewhere gets a grace period.
-   */
-  private async stored(receiptId: string, ownStore: Promise<void> | null): Promise<boolean> {
-    await ownStore;
-    for (const wait of [0, this.graceMs]) {
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (await this.receiptExists(receiptId)) return true;
-    }
-    return false;
   }
 }

@@ -19,6 +19,7 @@ function setup(answer: (group: CorrelatedAlerts) => JoinOutcome) {
   const flags = new FakeFlags();
   const joined: CorrelatedAlerts[] = [];
   const scheduled: unknown[] = [];
+  let tookOver = 0;
   const stage = new IncidentStage({
     flags,
     policies: { policyFor: (labels) => (policyApplies(policy, labels) ? policy : null) },
@@ -27,12 +28,17 @@ function setup(answer: (group: CorrelatedAlerts) => JoinOutcome) {
         joined.push(group);
         return answer(group);
       },
+      takeOver: async () => {
+        tookOver += 1;
+        return true;
+      },
     },
+    receiptExists: async (id) => id !== 'lost',
     notifier: { schedule: async (p) => void scheduled.push(p), announce: () => {} },
     routes: { decideAll: async (sets) => ({ decisions: sets.map(() => ({ routes: [], channelIds: ['c1'] })), fallbackReason: null }) },
     logger: { warn: () => {} },
   });
-  return { stage, flags, joined, scheduled };
+  return { stage, flags, joined, scheduled, tookOver: () => tookOver };
 }
 
 const none = (n: number): Array<Hold | null> => Array.from({ length: n }, () => null);
@@ -68,7 +74,7 @@ describe('incident stage', () => {
 
   it('holds members as grouped and books their update; skips what an earlier stage held', async () => {
     const pending = { incidentId: 'i', pendingSince: new Date(), dueAt: new Date() };
-    const { stage, flags, scheduled, joined } = setup(() => ({ role: 'member', incidentId: 'i', title: 'NodeDown (cluster=prod, node=n1)', changed: true, reopened: false, pending }));
+    const { stage, flags, scheduled, joined } = setup(() => ({ role: 'member', incidentId: 'i', title: 'NodeDown (cluster=prod, node=n1)', changed: true, reopened: false, pending, openedBy: 'r1', notified: false }));
     flags.on.add('gateway.grouping');
     const held: Array<Hold | null> = [{ state: 'duplicate', detail: 'copy' }, null];
     await stage.hold(receiptOf('r2', [{ fingerprint: 'a', labels: node('n1') }, { fingerprint: 'b', labels: node('n1') }]), held);
@@ -78,6 +84,22 @@ describe('incident stage', () => {
     await new Promise((r) => setImmediate(r));
     expect(scheduled).toEqual([pending]);
   });
+
+  it('takes over as opener when the opening receipt was never stored, so its first notice still goes out', async () => {
+    const member = (openedBy: string, notified: boolean): JoinOutcome => ({ role: 'member', incidentId: 'i', title: 't', changed: true, reopened: false, pending: null, openedBy, notified });
+    for (const [openedBy, notified, expected] of [
+      ['lost', false, null],
+      ['stored', false, 'grouped'],
+      ['lost', true, 'grouped'],
+    ] as const) {
+      const { stage, flags, tookOver } = setup(() => member(openedBy, notified));
+      flags.on.add('gateway.grouping');
+      const held = none(1);
+      await stage.hold(receiptOf('r2', [{ fingerprint: 'a', labels: node('n1') }]), held);
+      expect([openedBy, notified, held[0]?.state ?? null]).toEqual([openedBy, notified, expected]);
+      expect(tookOver()).toBe(expected === null ? 1 : 0);
+    }
+  }, 10_000);
 
   it('titles incidents by the first alert and the shared values', () => {
     expect(incidentTitle('NodeDown', { cluster: 'prod', node: 'n1' })).toBe('NodeDown (cluster=prod, node=n1)');
