@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startTestServer, type TestServer } from '../../support/app';
-import { TEST_REDIS_URL } from '../../support/env';
+import { postGraphQL, startServeProcess, type ServeProcess } from '../../support/cli-process';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../../support/env';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { testRedisPrefix } from '../../support/redis';
@@ -159,5 +160,43 @@ describe('incidents (flag gateway.grouping)', () => {
     expect((await post(server, notification('{}:{alertname="Watchdog"}', [{ name: 'Watchdog' }]))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 1, 'peer.accepted.length === 1', 5_000);
     expect(peer.accepted[0].payload.incident).toBeUndefined();
+  });
+});
+
+describe('incidents in embedded mode (PGlite, in-process queue)', () => {
+  const peer = new WebhookPeer();
+  let server: ServeProcess;
+  const token = 'incidents-embedded-bootstrap-0123456789';
+  const dataDir = mkdtempSync(join(tmpdir(), 'aa-incident-embedded-'));
+
+  beforeAll(async () => {
+    await peer.start();
+    const flagsFile = join(dataDir, 'flags.yaml');
+    writeFileSync(flagsFile, 'gateway.grouping: true\n');
+    // PGlite runs in a process of its own: it cannot load inside Jest's module sandbox.
+    server = await startServeProcess({ DATA_DIR: dataDir, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500', AUTH_BOOTSTRAP_TOKEN: token, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
+    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`, token);
+    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, token);
+    const policy = await postGraphQL(server.url, `mutation { createCorrelationPolicy(input: { name: "node", labels: ["cluster", "node"], updateIntervalSeconds: 1 }) { id } }`, token);
+    expect(policy.errors).toBeUndefined();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await peer.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('first notice at once, one update, one resolution', async () => {
+    const post = (body: unknown) =>
+      fetch(server.url.replace('/graphql', '/api/v1/alerts/alertmanager'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    expect((await post(notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n1' }]))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
+    expect((await post(notification('{}:{alertname="PodNotReady"}', [{ name: 'PodNotReady', node: 'n1', pod: 'a' }]))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 2, 'the update', 8_000);
+    expect(peer.accepted[1].payload.incident).toMatchObject({ notice: 'update', added: 1 });
+    expect((await post(notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n1', status: 'resolved' }, { name: 'PodNotReady', node: 'n1', pod: 'a', status: 'resolved' }]))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 3, 'the resolution', 8_000);
+    expect(peer.accepted[2].payload.incident).toMatchObject({ notice: 'resolved', resolved: 2 });
   });
 });
