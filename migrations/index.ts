@@ -10,6 +10,7 @@ import { Migration20261129010000_sealed_secrets } from './Migration2026112901000
 import { Migration20261129020000_roles } from './Migration20261129020000_roles';
 import { Migration20261129030000_cluster_tls } from './Migration20261129030000_cluster_tls';
 import { Migration20261204000000_incidents } from './Migration20261204000000_incidents';
+import { Migration20261204010000_inhibition } from './Migration20261204010000_inhibition';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129020000_roles', class: Migration20261129020000_roles },
   { name: 'Migration20261129030000_cluster_tls', class: Migration20261129030000_cluster_tls },
   { name: 'Migration20261204000000_incidents', class: Migration20261204000000_incidents },
+  { name: 'Migration20261204010000_inhibition', class: Migration20261204010000_inhibition },
 ];

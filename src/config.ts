@@ -205,6 +205,8 @@ export const configSchema = z.strictObject({
       dedupeWindowMs: positiveInt.default(60_000),
       /** With the gateway.convergence flag on: repeats of one firing alert within this window are folded. */
       convergenceWindowMs: positiveInt.default(5 * 60_000),
+      /** With flag gateway.inhibition: a source alert not seen again for this long no longer inhibits (its Alertmanager may be gone). Above Alertmanager's repeat_interval. */
+      inhibitionSourceTtlMs: positiveInt.default(6 * 3600_000),
       /** A webhook credential once accepted is not looked up again for this long: revocations apply within it. */
       credentialCacheMs: wholeNumber.min(0, 'expected 0 or more').default(5_000),
       /** Routing whose regexes could be costly runs in a worker thread and is stopped past this; the alerts then take the default route. */
@@ -330,6 +332,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
+  { env: 'GATEWAY_INHIBITION_SOURCE_TTL_MS', path: 'gateway.inhibitionSourceTtlMs', description: "With flag gateway.inhibition: a source alert not seen again for this long stops inhibiting (keep it above Alertmanager's repeat_interval)" },
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
   { env: 'GATEWAY_MAX_IN_FLIGHT_ALERTS', path: 'gateway.maxInFlightAlerts', description: 'Alerts accepted but not yet through their first send; past it webhooks are answered 503 with Retry-After (nothing of them stored or sent) until half have drained' },
   { env: 'GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS', path: 'gateway.overloadRetryAfterSeconds', description: 'Retry-After of the 503 answered while overloaded' },

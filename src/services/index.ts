@@ -11,6 +11,9 @@ import { GatewayService } from './gateway/gateway.service';
 import { CorrelationPolicyService } from './incidents/correlation-policy.service';
 import { IncidentNotifier } from './incidents/incident-notifier';
 import { IncidentRepository } from './incidents/incident.repository';
+import { InhibitionRuleService } from './inhibition/inhibition-rule.service';
+import { InhibitionReleaser } from './inhibition/inhibition-releaser';
+import { InhibitionRepository } from './inhibition/inhibition.repository';
 import { RouteService } from './gateway/route.service';
 import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
 import { RedisFallbacks } from './shared/redis-fallbacks';
@@ -60,6 +63,7 @@ export interface Services {
   gateway: GatewayService;
   policies: CorrelationPolicyService;
   incidents: IncidentRepository;
+  inhibitions: InhibitionRuleService;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -151,7 +155,11 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);
   const incidentNotifier = new IncidentNotifier(storage.orm, incidents, queue, deliveries, events, logger.child({ component: 'incidents' }));
+  const inhibitions = new InhibitionRuleService(em, audit, events, logger.child({ component: 'inhibitions' }));
+  const inhibitionRepository = new InhibitionRepository(storage.orm);
+  const inhibitionReleaser = new InhibitionReleaser(storage.orm, inhibitionRepository, routes, deliveries, logger.child({ component: 'inhibitions' }), config.gateway.inhibitionSourceTtlMs);
   const gateway = new GatewayService({
+    inhibition: { rules: inhibitions, repository: inhibitionRepository, releaser: inhibitionReleaser },
     policies,
     incidents,
     incidentNotifier,
@@ -191,6 +199,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     gateway,
     policies,
     incidents,
+    inhibitions,
     channels,
     deliveries,
     deliveryRecords,
@@ -213,6 +222,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       flags.start();
       await routes.start();
       await policies.start();
+      await inhibitions.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
         auditRetention.registerProcessor();
@@ -223,6 +233,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         gateway.startSweeper(config.gateway.sweepIntervalMs);
         incidentNotifier.registerProcessor();
         incidentNotifier.startSweeper(config.gateway.sweepIntervalMs);
+        inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
         analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
@@ -235,6 +246,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await routes.stop();
       await policies.stop();
       incidentNotifier.stop();
+      await inhibitions.stop();
+      inhibitionReleaser.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

@@ -1,7 +1,7 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped'] as const;
+export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped', 'inhibited', 'suppressed'] as const;
 export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
 
 /** The processing record of one alert in one receipt: what it was, where it went, how long it took. */
@@ -71,4 +71,8 @@ export class AlertRecordEntity {
   /** The incident this alert belongs to (flag gateway.grouping). */
   @Property({ type: 'uuid', nullable: true })
   incidentId?: string | null;
+
+  /** Why a stage held it back (the copy it duplicates, the incident, the inhibition rule and source …). */
+  @Property({ type: 'text', nullable: true })
+  holdReason?: string | null;
 }

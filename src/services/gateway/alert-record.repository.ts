@@ -23,6 +23,7 @@ export interface AlertRecordRow {
   routeNames: string[];
   deliveryIds: string[];
   incidentId: string | null;
+  holdReason: string | null;
 }
 
 export interface AlertRecordFilter {
@@ -37,7 +38,7 @@ export interface AlertRecordFilter {
 }
 
 const COLUMNS = `"id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations", "starts_at", "ends_at",
-  "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids", "incident_id"`;
+  "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids", "incident_id", "hold_reason"`;
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
@@ -62,6 +63,7 @@ function toRow(r: Record<string, unknown>): AlertRecordRow {
     routeNames: json(r.route_names),
     deliveryIds: json(r.delivery_ids),
     incidentId: (r.incident_id as string | null) ?? null,
+    holdReason: (r.hold_reason as string | null) ?? null,
   };
 }
 

@@ -25,6 +25,8 @@ export interface RecordOutcome {
   deliveryIds: string[];
   firstDeliveredAt: Date | null;
   incidentId: string | null;
+  /** Why a stage held it back, when one did. */
+  holdReason: string | null;
 }
 
 interface OutcomeBatch {
@@ -192,12 +194,12 @@ export class GatewayRepository {
       `${done}update "alert_record" as r set "state" = case when r."state" in ('delivered', 'partially_delivered', 'failed') and v.state in ('routed', 'received') then r."state" else v.state end,
          "route_names" = v.route_names, "delivery_ids" = v.delivery_ids,
          "first_delivered_at" = coalesce(v.first_delivered_at, r."first_delivered_at"), "routed_at" = v.routed_at,
-         "incident_id" = coalesce(v.incident_id, r."incident_id")
-        from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::uuid)').join(', ')})
-          as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at, incident_id) where r."id" = v.id`,
+         "incident_id" = coalesce(v.incident_id, r."incident_id"), "hold_reason" = v.hold_reason
+        from (values ${rows.map(() => '(?::uuid, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::uuid, ?::text)').join(', ')})
+          as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at, incident_id, hold_reason) where r."id" = v.id`,
       [
         ...(done ? [new Date(), ...finished] : []),
-        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt, u.incidentId]),
+        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt, u.incidentId, u.holdReason]),
       ],
     );
     return items.map(() => undefined);

@@ -14,6 +14,7 @@ import { IntakeGate } from './intake-gate';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
 import { IncidentStage, type IncidentStageDeps } from './pipeline/incident.stage';
+import { InhibitionStage, type InhibitionStageDeps } from './pipeline/inhibition.stage';
 import { deliverReceipt } from './pipeline/delivery.stage';
 import type { HoldStage, ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
@@ -36,6 +37,7 @@ export interface GatewayDeps {
   windows: WindowStore;
   flags: FlagResolver;
   settings: Config['gateway'];
+  inhibition: Pick<InhibitionStageDeps, 'rules' | 'repository' | 'releaser'>;
   policies: IncidentStageDeps['policies'];
   incidents: IncidentStageDeps['repository'];
   incidentNotifier: IncidentStageDeps['notifier'];
@@ -54,7 +56,7 @@ type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 
 /**
  * The alert path as a pipeline, in the order an alert meets it: store (before answering) →
- * hold-back stages (HA copies, incidents, convergence) → routing → delivery → records and events.
+ * hold-back stages (HA copies, inhibition, incidents, convergence) → routing → delivery → records and events.
  * Routing and delivery run after the answer, in this process; a sweeper finishes receipts a
  * crash left.
  */
@@ -76,7 +78,8 @@ export class GatewayService {
     const claims = new WindowClaims(windows, (id) => this.repository.receiptExists(id));
     this.convergence = new ConvergenceStage({ ...deps, claims, windowMs: () => settings.convergenceWindowMs });
     const incidents = new IncidentStage({ flags: deps.flags, policies: deps.policies, repository: deps.incidents, receiptExists: (id) => this.repository.receiptExists(id), notifier: deps.incidentNotifier, routes: deps.routes, logger: deps.logger });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), incidents, this.convergence];
+    const inhibition = new InhibitionStage({ ...deps.inhibition, flags: deps.flags, logger: deps.logger, sourceTtlMs: () => settings.inhibitionSourceTtlMs });
+    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }

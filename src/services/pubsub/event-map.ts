@@ -20,7 +20,7 @@ export interface RoutesChangedEvent {
   at: string;
 }
 
-/** Correlation policies changed somewhere: every replica reloads them. */
+/** Correlation policies (or inhibition rules) changed somewhere: every replica reloads them. */
 export interface PoliciesChangedEvent {
   at: string;
 }
@@ -48,7 +48,7 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'suppressed';
   recordId: string;
   receiptId: string;
   fingerprint: string;
@@ -117,6 +117,7 @@ export interface EventMap {
   'flags.changed': FlagsChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'policies.changed': PoliciesChangedEvent;
+  'inhibitions.changed': PoliciesChangedEvent;
   'incident.changed': IncidentEvent;
   'gateway.event': GatewayEvent;
   'gateway.load': GatewayLoadEvent;

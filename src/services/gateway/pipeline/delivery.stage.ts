@@ -65,6 +65,7 @@ export async function deliverReceipt(
       deliveryIds: rows.map((d) => d.id),
       firstDeliveredAt: firstDeliveredAt(rows),
       incidentId: receipt.incidents[index] ?? null,
+      holdReason: held[index]?.detail ?? null,
     };
   });
   return { outcomes, failedHandOff: perAlert.some((a) => a.failedHandOff) };

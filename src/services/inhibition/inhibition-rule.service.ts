@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { InhibitionRuleEntity } from '../../entities/gateway/inhibition.entity';
+import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { compileMatcher, parseMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { formatMatcher } from '../gateway/route.service';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { Actor, AuditService } from '../security/audit.service';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+const ruleInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
+  sourceMatchers: z.array(z.string()).min(1, 'name the alerts that inhibit (at least one matcher)').max(50),
+  targetMatchers: z.array(z.string()).min(1, 'name the alerts to inhibit (at least one matcher): a rule without would inhibit every alert').max(50),
+  equal: z
+    .array(z.string().regex(LABEL_NAME, 'expected a Prometheus label name'))
+    .max(20)
+    .refine((names) => new Set(names).size === names.length, 'names a label twice')
+    .default([]),
+  enabled: z.boolean().default(true),
+});
+
+export type InhibitionRuleInput = z.input<typeof ruleInput>;
+
+/** A rule as the hot path applies it. */
+export interface CompiledInhibitionRule {
+  id: string;
+  name: string;
+  source: CompiledMatcher[];
+  target: CompiledMatcher[];
+  equal: string[];
+}
+
+/** The `equal` labels' values of an alert under a rule, hashed; a missing label counts as empty, as in Alertmanager. */
+export function equalKey(rule: Pick<CompiledInhibitionRule, 'id' | 'equal'>, labels: Record<string, string>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([rule.id, ...rule.equal.map((name) => labels[name] ?? '')]))
+    .digest('hex');
+}
+
+/** Matchers of one side that no alert can satisfy: one label required equal to two values. */
+function assertSatisfiable(matchers: LabelMatcher[], field: string): void {
+  const equal = new Map<string, { value: string; index: number }>();
+  matchers.forEach((m, index) => {
+    if (m.operator !== '=') return;
+    const before = equal.get(m.name);
+    if (before && before.value !== m.value) {
+      throw BadUserInputError.forField(`${field}.${index}`, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never match`);
+    }
+    equal.set(m.name, { value: m.value, index });
+  });
+}
+
+/** Target matchers that any alert satisfies (`=~".*"`, `!=` a value nobody uses): the rule would inhibit everything. */
+function assertNotEverything(compiled: CompiledMatcher[]): void {
+  const probes: Array<Record<string, string>> = [{}, { alertname: 'x' }, { alertname: 'AlertAgentProbe', severity: 'critical', team: 'a', namespace: 'b' }];
+  if (probes.every((labels) => compiled.every((m) => m.matches(labels)))) {
+    throw BadUserInputError.forField('input.targetMatchers', 'matches every alert: the rule would inhibit everything while its source fires; name what it should inhibit');
+  }
+}
+
+/**
+ * Inhibition rules (flag gateway.inhibition): CRUD, and the compiled list every replica keeps in
+ * memory and rebuilds on any change anywhere.
+ */
+export class InhibitionRuleService {
+  private compiled: CompiledInhibitionRule[] = [];
+  private watching: AsyncIterableIterator<unknown> | null = null;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    const changes = this.events.subscribe('inhibitions.changed');
+    this.watching = changes;
+    void (async () => {
+      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err }, 'could not reload inhibition rules'));
+    })();
+  }
+
+  async stop(): Promise<void> {
+    await this.watching?.return?.();
+  }
+
+  rules(): readonly CompiledInhibitionRule[] {
+    return this.compiled;
+  }
+
+  list(): Promise<InhibitionRuleEntity[]> {
+    return this.em.fork().find(InhibitionRuleEntity, {}, { orderBy: { createdAt: 'asc' } });
+  }
+
+  async create(input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
+    const parsed = parseInput(ruleInput, input, 'input');
+    const rule = new InhibitionRuleEntity();
+    await this.save(rule, parsed, actor, 'inhibition.created');
+    return rule;
+  }
+
+  async update(id: string, input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
+    const parsed = parseInput(ruleInput, input, 'input');
+    const rule = NotFoundError.assert(await this.em.findOne(InhibitionRuleEntity, { id }), 'inhibition rule', id);
+    rule.updatedAt = new Date();
+    await this.save(rule, parsed, actor, 'inhibition.updated');
+    return rule;
+  }
+
+  async remove(id: string, actor: Actor): Promise<void> {
+    const rule = NotFoundError.assert(await this.em.findOne(InhibitionRuleEntity, { id }), 'inhibition rule', id);
+    await this.audit.change(actor, async (record) => {
+      this.em.remove(rule);
+      record('inhibition.deleted', 'inhibition_rule', id, { name: rule.name });
+    });
+    await this.announce();
+  }
+
+  private async save(rule: InhibitionRuleEntity, input: z.output<typeof ruleInput>, actor: Actor, action: string): Promise<void> {
+    const parse = (texts: string[], field: string) =>
+      texts.map((text, i) => {
+        const matcher = parseMatcher(text, `${field}.${i}`);
+        return { matcher, compiled: compileMatcher(matcher, `${field}.${i}`) };
+      });
+    const source = parse(input.sourceMatchers, 'input.sourceMatchers');
+    const target = parse(input.targetMatchers, 'input.targetMatchers');
+    assertSatisfiable(source.map((m) => m.matcher), 'input.sourceMatchers');
+    assertSatisfiable(target.map((m) => m.matcher), 'input.targetMatchers');
+    assertNotEverything(target.map((m) => m.compiled));
+    Object.assign(rule, { name: input.name, sourceMatchers: source.map((m) => m.matcher), targetMatchers: target.map((m) => m.matcher), equal: input.equal, enabled: input.enabled });
+    try {
+      await this.audit.change(actor, async (record) => {
+        this.em.persist(rule);
+        record(action, 'inhibition_rule', rule.id, { name: rule.name, source: input.sourceMatchers, target: input.targetMatchers, equal: input.equal });
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`an inhibition rule named "${input.name}" already exists`);
+      throw err;
+    }
+    await this.announce();
+  }
+
+  private async announce(): Promise<void> {
+    await this.reload();
+    await this.events.publish('inhibitions.changed', { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not announce an inhibition change'));
+  }
+
+  private async reload(): Promise<void> {
+    this.compiled = (await this.list())
+      .filter((r) => r.enabled)
+      .map((r) => ({ id: r.id, name: r.name, source: r.sourceMatchers.map((m) => compileMatcher(m)), target: r.targetMatchers.map((m) => compileMatcher(m)), equal: r.equal }));
+  }
+}
+
+export { formatMatcher };

@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../../support/app';
+import { TEST_REDIS_URL } from '../../support/env';
+import { WebhookPeer } from '../../support/peers/webhook-peer';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { testRedisPrefix } from '../../support/redis';
+import { waitFor } from '../../support/wait';
+import { validPayload } from '../../support/alerts';
+
+type Alert = { name: string; cluster: string; region: string; id?: string; status?: 'firing' | 'resolved' };
+
+function notification(alerts: Alert[]) {
+  const payload = validPayload();
+  const template = payload.alerts[0];
+  payload.groupKey = `{}:{alertname="${alerts[0].name}",cluster="${alerts[0].cluster}"}`;
+  payload.alerts = alerts.map((a) => ({
+    ...template,
+    status: a.status ?? 'firing',
+    labels: { alertname: a.name, severity: 'critical', cluster: a.cluster, region: a.region, ...(a.id ? { instance: a.id } : {}) },
+    endsAt: a.status === 'resolved' ? '2026-11-25T11:00:00Z' : template.endsAt,
+    fingerprint: `${a.name}-${a.cluster}-${a.region}-${a.id ?? ''}`,
+  }));
+  return payload;
+}
+
+describe('inhibition (flag gateway.inhibition)', () => {
+  let db: TestDatabase;
+  const redis = testRedisPrefix();
+  const peer = new WebhookPeer();
+  let server: TestServer;
+  let admin: string;
+  let sender: string;
+  let ruleId: string;
+
+  const post = (alerts: Alert[]) =>
+    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(notification(alerts)) });
+  const sentNames = () => peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`));
+  const record = async (fingerprint: string) =>
+    (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }', { f: fingerprint }, admin)).data!.alertRecords.items[0];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await peer.start();
+    const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-inhibition-flags-')), 'flags.yaml');
+    writeFileSync(flagsFile, 'gateway.inhibition: true\n');
+    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' });
+    admin = await server.issueToken('admin');
+    sender = await server.issueToken('operator', 'alertmanager');
+    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
+    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const rule = await server.gql(
+      'mutation($i: InhibitionRuleInput!) { createInhibitionRule(input: $i) { id sourceMatchers targetMatchers equal } }',
+      { i: { name: 'region-unreachable', sourceMatchers: ['alertname="RegionUnreachable"'], targetMatchers: ['severity=~"warning|critical"'], equal: ['region'] } },
+      admin,
+    );
+    expect(rule.errors).toBeUndefined();
+    ruleId = rule.data!.createInhibitionRule.id;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await peer.stop();
+    await db?.drop();
+    await redis.cleanup();
+  });
+
+  it('refuses rules that cannot match or would inhibit everything, naming the field', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'no-source', sourceMatchers: [], targetMatchers: ['a="b"'] }, 'input.sourceMatchers'],
+      [{ name: 'no-target', sourceMatchers: ['a="b"'], targetMatchers: [] }, 'input.targetMatchers'],
+      [{ name: 'everything', sourceMatchers: ['a="b"'], targetMatchers: ['alertname=~".*"'] }, 'input.targetMatchers'],
+      [{ name: 'never', sourceMatchers: ['a="b"', 'a="c"'], targetMatchers: ['x="y"'] }, 'input.sourceMatchers.1'],
+      [{ name: 'bad-equal', sourceMatchers: ['a="b"'], targetMatchers: ['x="y"'], equal: ['not-a-label'] }, 'input.equal.0'],
+      [{ name: 'bad-regex', sourceMatchers: ['a=~"("'], targetMatchers: ['x="y"'] }, 'input.sourceMatchers.0'],
+    ];
+    for (const [i, field] of cases) {
+      const result = await server.gql('mutation($i: InhibitionRuleInput!) { createInhibitionRule(input: $i) { id } }', { i }, admin);
+      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(result.errors?.[0])).toContain(field);
+    }
+    const rules = await server.gql('{ inhibitionRules { name } }', {}, admin);
+    expect(rules.data!.inhibitionRules.map((r: { name: string }) => r.name)).toEqual(['region-unreachable']);
+  });
+
+  it('a source in one cluster holds targets of another back, and they go out when it resolves', async () => {
+    expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'eu' }])).status).toBe(200);
+    await waitFor(() => sentNames().includes('RegionUnreachable/probes/firing'), 'the source itself is sent', 5_000);
+
+    expect((await post([{ name: 'ApiDown', cluster: 'prod-eu', region: 'eu', id: 'a' }, { name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b' }])).status).toBe(200);
+    expect((await post([{ name: 'ApiDown', cluster: 'prod-us', region: 'us', id: 'c' }])).status).toBe(200);
+    await waitFor(() => sentNames().includes('ApiDown/prod-us/firing'), 'the other region is not inhibited', 5_000);
+    await waitFor(async () => (await record('ApiDown-prod-eu-eu-a'))?.state === 'inhibited', 'the target recorded as inhibited', 5_000);
+    expect((await record('ApiDown-prod-eu-eu-a')).holdReason).toMatch(/^inhibited by rule "region-unreachable": source RegionUnreachable \(RegionUnreachable-probes-eu-\) firing since /);
+    expect(sentNames().filter((n) => n.includes('prod-eu'))).toEqual([]);
+
+    // DbDown resolves while held: never sent, so neither is its resolution.
+    expect((await post([{ name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b', status: 'resolved' }])).status).toBe(200);
+    expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'eu', status: 'resolved' }])).status).toBe(200);
+    await waitFor(() => sentNames().includes('ApiDown/prod-eu/firing'), 'the target still firing, sent when the source resolved', 5_000);
+    const released = peer.accepted.find((m) => m.payload.alerts.some((a: { labels: Record<string, string> }) => a.labels.cluster === 'prod-eu'))!;
+    expect(released.payload.alerts).toHaveLength(1);
+    expect(released.payload.alerts[0].annotations.alertagent_inhibition_ended).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(sentNames().filter((n) => n.startsWith('DbDown'))).toEqual([]);
+    expect(sentNames().filter((n) => n === 'ApiDown/prod-eu/firing')).toHaveLength(1);
+  });
+
+  it('deleting a rule releases what it held at the next sweep', async () => {
+    peer.accepted.length = 0;
+    expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'ap' }])).status).toBe(200);
+    expect((await post([{ name: 'CacheDown', cluster: 'prod-ap', region: 'ap', id: 'd' }])).status).toBe(200);
+    await waitFor(async () => (await record('CacheDown-prod-ap-ap-d'))?.state === 'inhibited', 'held', 5_000);
+    expect((await server.gql('mutation($id: ID!) { deleteInhibitionRule(id: $id) }', { id: ruleId }, admin)).data!.deleteInhibitionRule).toBe(true);
+    await waitFor(() => sentNames().includes('CacheDown/prod-ap/firing'), 'released after the rule went', 5_000);
+  });
+});
