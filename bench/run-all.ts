@@ -4,6 +4,7 @@ import { runGraphQLBench } from './graphql.bench';
 import { runRulesBench } from './rules.bench';
 import { runIsolationBench } from './isolation.bench';
 import { runSubscriptionsBench } from './subscriptions.bench';
+import { runStormBench } from './storm.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   await runRulesBench();
   await runIsolationBench();
   await runSubscriptionsBench();
+  await runStormBench();
 }
 
 main().catch((err) => {

@@ -38,7 +38,9 @@ export function incidentNotification(incident: IncidentRow, alerts: IncidentAler
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const quiet = now.getTime() - incident.lastAlertAt.getTime() > incident.windowSeconds * 1000;
   const kind = firing === 0 || quiet ? 'resolved' : 'update';
-  if (changed.length === 0 && kind === 'update') return null;
+  // Some alerts resolving while others still fire is not worth a message of its own: it is told
+  // with the next update (something new firing) or with the resolution.
+  if (kind === 'update' && !changed.some((a) => a.status === 'firing')) return null;
   const added = changed.filter((a) => a.notifiedStatus === null).length;
   const resolved = changed.filter((a) => a.status === 'resolved').length;
   const sequence = incident.notificationCount + 1;

@@ -59,8 +59,9 @@ describe('incident notifications', () => {
     expect(n.message.receiver).toBe('team-a');
   });
 
-  it('nothing new, nothing to send', () => {
+  it('nothing new, nothing to send; some alerts resolving while others fire waits for the next update or the resolution', () => {
     expect(incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing')], soon)).toBeNull();
+    expect(incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing'), alert('KubeletDown', 'resolved', 'firing')], soon)).toBeNull();
   });
 
   it('the resolution once every alert has resolved', () => {

@@ -1,0 +1,177 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { postGraphQL } from '../test/support/cli-process';
+import { startBenchServer } from './support';
+import { alertmanagerNotifications, stormAlerts, type StormNotification } from './storm';
+
+const BOOTSTRAP = 'bench-storm-bootstrap-token-0123456789';
+/** Real milliseconds per simulated second: 10 replays half an hour of storm in 18 s. */
+const MS_PER_SECOND = Number(process.env.BENCH_STORM_MS_PER_SECOND ?? 10);
+const STORM_SECONDS = 1800;
+/** Alertmanager's defaults, except repeat_interval (4 h) compressed to fit the run. */
+const TIMING = { groupWait: 30, groupInterval: 300, repeatInterval: 600, replicaLag: 2 };
+const UPDATE_INTERVAL_SECONDS = 300;
+const REOPEN_GRACE_SECONDS = 900;
+
+interface Mode {
+  name: string;
+  flags: string[];
+  policies: boolean;
+  inhibition: boolean;
+}
+
+const MODES: Mode[] = [
+  { name: 'phase 1 (pass-through)', flags: [], policies: false, inhibition: false },
+  { name: 'phase 1 + gateway.convergence', flags: ['gateway.convergence'], policies: false, inhibition: false },
+  { name: 'gateway.inhibition', flags: ['gateway.inhibition'], policies: false, inhibition: true },
+  { name: 'gateway.grouping', flags: ['gateway.grouping'], policies: true, inhibition: false },
+  { name: 'phase 2: grouping + inhibition', flags: ['gateway.grouping', 'gateway.inhibition'], policies: true, inhibition: true },
+];
+
+/** The channel: records each message and when it arrived. */
+async function startPeer(): Promise<{ server: Server; url: string; messages: Array<{ at: number; payload: any }> }> {
+  const messages: Array<{ at: number; payload: any }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      messages.push({ at: Date.now(), payload: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}/hook`, messages };
+}
+
+function webhookBody(n: StormNotification, runStart: number): string {
+  const iso = (second: number) => new Date(runStart + second * MS_PER_SECOND).toISOString();
+  return JSON.stringify({
+    version: '4',
+    groupKey: n.groupKey,
+    truncatedAlerts: 0,
+    status: n.alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    receiver: 'alertagent',
+    groupLabels: n.groupLabels,
+    commonLabels: n.groupLabels,
+    commonAnnotations: {},
+    externalURL: `http://alertmanager-${n.replica}:9093`,
+    alerts: n.alerts.map((a) => ({
+      status: a.status,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: iso(a.startsAt),
+      endsAt: a.status === 'resolved' ? iso(a.endsAt!) : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: a.fingerprint,
+    })),
+  });
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
+
+async function runMode(mode: Mode, notifications: StormNotification[], incidentOf: Map<string, string>, incidents: string[]): Promise<string> {
+  const peer = await startPeer();
+  const flagsDir = mkdtempSync(join(tmpdir(), 'aa-bench-storm-'));
+  writeFileSync(join(flagsDir, 'flags.yml'), mode.flags.map((f) => `${f}: true`).join('\n') + '\n');
+  const bench = await startBenchServer(BOOTSTRAP, {
+    FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml'),
+    GATEWAY_CONVERGENCE_WINDOW_MS: String(UPDATE_INTERVAL_SECONDS * MS_PER_SECOND),
+    GATEWAY_SWEEP_INTERVAL_MS: '1000',
+  });
+  const { server } = bench;
+  const dispatcher = new Agent({ connections: 16 });
+  try {
+    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.url}" } }) { id } }`, BOOTSTRAP);
+    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
+    const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
+    if (mode.policies) {
+      for (const [name, labels] of [['node', '["cluster", "node"]'], ['service', '["cluster", "namespace"]']]) {
+        const made = await postGraphQL(
+          server.url,
+          `mutation { createCorrelationPolicy(input: { name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }) { id } }`,
+          BOOTSTRAP,
+        );
+        if (made.errors) throw new Error(JSON.stringify(made.errors));
+      }
+    }
+    if (mode.inhibition) {
+      const made = await postGraphQL(
+        server.url,
+        `mutation { createInhibitionRule(input: { name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["alertname=~\\"KubeletDown|TargetDown|KubePodNotReady|KubeContainerWaiting\\""], equal: ["cluster", "node"] }) { id } }`,
+        BOOTSTRAP,
+      );
+      if (made.errors) throw new Error(JSON.stringify(made.errors));
+    }
+    const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
+    const runStart = Date.now() + 500;
+    const firstSent = new Map<string, number>();
+    const sends: Array<Promise<void>> = [];
+    let refused = 0;
+    for (const n of notifications) {
+      const due = runStart + n.at * MS_PER_SECOND;
+      const wait = due - Date.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const sentAt = Date.now();
+      for (const a of n.alerts) if (a.status === 'firing' && !firstSent.has(a.incident)) firstSent.set(a.incident, sentAt);
+      sends.push(
+        request(webhook, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: webhookBody(n, runStart), dispatcher }).then(async (r) => {
+          await r.body.text();
+          if (r.statusCode !== 200) refused += 1;
+        }),
+      );
+    }
+    await Promise.all(sends);
+    // Updates and resolutions still due: two update intervals and a sweep.
+    await new Promise((r) => setTimeout(r, 2 * UPDATE_INTERVAL_SECONDS * MS_PER_SECOND + 2_000));
+
+    const perIncident = new Map<string, number>(incidents.map((i) => [i, 0]));
+    const firstArrival = new Map<string, number>();
+    for (const m of peer.messages) {
+      const touched = new Set<string>((m.payload.alerts ?? []).map((a: { fingerprint: string }) => incidentOf.get(a.fingerprint)).filter(Boolean));
+      for (const incident of touched) {
+        perIncident.set(incident, (perIncident.get(incident) ?? 0) + 1);
+        if (!firstArrival.has(incident)) firstArrival.set(incident, m.at);
+      }
+    }
+    const latencies = incidents.filter((i) => firstArrival.has(i) && firstSent.has(i)).map((i) => firstArrival.get(i)! - firstSent.get(i)!).sort((a, b) => a - b);
+    const noFirst = incidents.filter((i) => !firstArrival.has(i));
+    const counts = incidents.map((i) => `${i} ${perIncident.get(i)}`).join(', ');
+    const mean = [...perIncident.values()].reduce((a, b) => a + b, 0) / incidents.length;
+    return (
+      `  ${mode.name.padEnd(34)} ${String(peer.messages.length).padStart(4)} notifications  ${mean.toFixed(1).padStart(5)} per incident  ` +
+      `no first notice ${noFirst.length}${noFirst.length ? ` (${noFirst.join(', ')})` : ''}  first notice p50 ${percentile(latencies, 0.5)} / p99 ${percentile(latencies, 0.99)} ms` +
+      `${refused ? `  refused ${refused}` : ''}\n      per incident: ${counts}`
+    );
+  } finally {
+    await dispatcher.close();
+    await bench.stop();
+    peer.server.close();
+    rmSync(flagsDir, { recursive: true, force: true });
+  }
+}
+
+/** The storm replayed against each mode: phase 1, and each phase-2 flag on. */
+export async function runStormBench(): Promise<void> {
+  const alerts = stormAlerts();
+  const notifications = alertmanagerNotifications(alerts, TIMING, STORM_SECONDS);
+  const incidentOf = new Map(alerts.map((a) => [a.fingerprint, a.incident]));
+  const incidents = [...new Set(alerts.map((a) => a.incident))];
+  console.log(
+    `\nStorm: ${alerts.length} alerts in ${incidents.length} incidents, ${notifications.length} webhook posts from an HA pair of Alertmanagers ` +
+      `(group_wait ${TIMING.groupWait} s, group_interval ${TIMING.groupInterval} s, repeat_interval ${TIMING.repeatInterval} s), ${STORM_SECONDS / 60} simulated minutes replayed ` +
+      `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} simulated s:`,
+  );
+  for (const mode of MODES) console.log(await runMode(mode, notifications, incidentOf, incidents));
+}
+
+if (require.main === module) {
+  runStormBench().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
