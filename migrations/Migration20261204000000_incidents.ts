@@ -34,6 +34,7 @@ export class Migration20261204000000_incidents extends Migration {
       "channel_ids" jsonb not null,
       "window_seconds" int not null,
       "update_interval_seconds" int not null,
+      "reopen_grace_seconds" int not null,
       "opened_at" timestamptz not null,
       "last_alert_at" timestamptz not null,
       "updated_at" timestamptz not null,

@@ -223,6 +223,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await routes.start();
       await policies.start();
       await inhibitions.start();
+      await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
         auditRetention.registerProcessor();

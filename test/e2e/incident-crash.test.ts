@@ -100,7 +100,9 @@ describe('SIGKILL with incidents open (gateway.grouping)', () => {
     expect(refused).toEqual([]);
 
     const told = () => new Set(peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: { alertname: string } }) => a.labels.alertname)));
-    await waitFor(() => [...accepted].every((i) => told().has(`A${i}`)), 'every accepted alert told', 40_000, 200);
+    await waitFor(() => [...accepted].every((i) => told().has(`A${i}`)), 'every accepted alert told', 40_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message}: not told ${[...accepted].filter((i) => !told().has(`A${i}`)).join(', ')}`);
+    });
 
     const firstNotices = new Map<string, number>();
     for (const m of peer.accepted.filter((m) => !m.payload.incident)) {

@@ -89,12 +89,15 @@ export class IncidentEntity {
   @Property({ type: 'json' })
   channelIds: string[] = [];
 
-  /** The policy's window and update interval when the incident opened (a policy edit applies to new incidents). */
+  /** The policy's window, update interval and reopen grace when the incident opened (a policy edit applies to new incidents). */
   @Property({ type: 'integer' })
   windowSeconds!: number;
 
   @Property({ type: 'integer' })
   updateIntervalSeconds!: number;
+
+  @Property({ type: 'integer' })
+  reopenGraceSeconds!: number;
 
   @Property({ type: 'datetime' })
   openedAt!: Date;

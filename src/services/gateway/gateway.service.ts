@@ -65,6 +65,7 @@ export class GatewayService {
   private readonly repository: GatewayRepository;
   private readonly records: RecordEvents;
   private readonly convergence: ConvergenceStage;
+  private readonly incidents: IncidentStage;
   /** Run in order before routing; each decides only for what the ones before it did not hold. */
   private readonly holdStages: HoldStage[];
   private sweeper: NodeJS.Timeout | null = null;
@@ -77,11 +78,25 @@ export class GatewayService {
     this.records = new RecordEvents(deps.metrics, deps.events, deps.logger);
     const claims = new WindowClaims(windows, (id) => this.repository.receiptExists(id));
     this.convergence = new ConvergenceStage({ ...deps, claims, windowMs: () => settings.convergenceWindowMs });
-    const incidents = new IncidentStage({ flags: deps.flags, policies: deps.policies, repository: deps.incidents, receiptExists: (id) => this.repository.receiptExists(id), notifier: deps.incidentNotifier, routes: deps.routes, logger: deps.logger });
+    this.incidents = new IncidentStage({
+      flags: deps.flags,
+      policies: deps.policies,
+      repository: deps.incidents,
+      receiptExists: (id) => this.repository.receiptExists(id),
+      notifier: deps.incidentNotifier,
+      routes: deps.routes,
+      events: deps.events,
+      logger: deps.logger,
+    });
     const inhibition = new InhibitionStage({ ...deps.inhibition, flags: deps.flags, logger: deps.logger, sourceTtlMs: () => settings.inhibitionSourceTtlMs });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, incidents, this.convergence];
+    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, this.incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
+  }
+
+  /** Loads what the stages keep in memory (the incidents this replica must know of). */
+  async start(): Promise<void> {
+    await this.incidents.start();
   }
 
   /** What works differently now (an overload), for /readyz. */
@@ -101,7 +116,7 @@ export class GatewayService {
     const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
     const receivedAt = new Date();
     const stored = this.repository.storeReceipt({ receiptId, receivedAt, payload, recordIds, source });
-    this.runInBackground({ receiptId, payload, receivedAt, recordIds, stored, claimed: [], incidents: payload.alerts.map(() => null) });
+    this.runInBackground({ receiptId, payload, receivedAt, recordIds, stored, claimed: [], incidents: payload.alerts.map(() => null), afterSend: [] });
     await stored;
     this.records.count(payload.alerts.map((alert) => ({ state: 'received', alert })));
     payload.alerts.forEach((alert, index) => void this.records.publish('received', recordIds[index], receiptId, alert, null));
@@ -127,7 +142,7 @@ export class GatewayService {
     const receipt = await this.repository.unprocessedReceipt(receiptId);
     if (!receipt) return;
     const recordIds = receipt.payload.alerts.map((_, index) => recordIdFor(receiptId, index));
-    await this.pass({ receiptId, ...receipt, recordIds, stored: null, claimed: [], incidents: receipt.payload.alerts.map(() => null) });
+    await this.pass({ receiptId, ...receipt, recordIds, stored: null, claimed: [], incidents: receipt.payload.alerts.map(() => null), afterSend: [] });
   }
 
   /** One pass of a receipt through the pipeline. */
@@ -138,6 +153,8 @@ export class GatewayService {
     for (const stage of this.holdStages) await stage.hold(receipt, held);
     const routing = await routeReceipt(this.deps.routes, receipt, held);
     const { outcomes, failedHandOff } = await deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing);
+    await Promise.all(receipt.afterSend);
+    outcomes.forEach((outcome, index) => (outcome.incidentId ??= receipt.incidents[index]));
 
     await stored;
     await this.repository.storeOutcomes(outcomes, routedAt, failedHandOff ? null : receiptId);
@@ -197,6 +214,7 @@ export class GatewayService {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     await Promise.allSettled([...this.inFlight.values()]);
+    await this.incidents.stop();
   }
 
   registerProcessor(): void {

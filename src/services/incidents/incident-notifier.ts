@@ -11,8 +11,11 @@ import type { IncidentAlertRow, IncidentRepository, IncidentRow, NotificationRow
 const JOB = 'gateway.incident-update';
 /** A pending update this late past its due time had its job lost (a crash, the in-process queue): the sweeper books it again. */
 const OVERDUE_SLACK_MS = 5_000;
-/** A notification booked this long ago and not handed to delivery was cut off by a crash. */
-const UNSENT_AFTER_MS = 30_000;
+/**
+ * A notification booked this long ago and not handed to delivery was cut off by a crash. Sending
+ * one that is in fact still on its way costs nothing: the delivery's idempotency key answers it.
+ */
+const UNSENT_AFTER_MS = 5_000;
 
 function viewOf(alert: IncidentAlertRow): AlertView {
   return {
@@ -95,13 +98,15 @@ export class IncidentNotifier {
     private readonly logger: Logger,
   ) {}
 
-  /** Books the job that sends a pending update once it is due; booking the same update twice is one job. */
-  async schedule(pending: PendingUpdate): Promise<void> {
-    await this.queue.enqueue(
-      JOB,
-      { incidentId: pending.incidentId },
-      { jobId: `incident-update_${pending.incidentId}_${pending.pendingSince.getTime()}`, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 },
-    );
+  /**
+   * Books the job that sends a pending update once it is due. Alerts folding into the same
+   * pending update book one job; a job that ran early, and the sweeper after a lost or stalled
+   * job (a crash), book a fresh one (`again`): a job id still held by a finished or stalled job
+   * would be ignored by the queue.
+   */
+  async schedule(pending: PendingUpdate, again = false): Promise<void> {
+    const jobId = `incident-update_${pending.incidentId}_${pending.pendingSince.getTime()}${again ? `_${Date.now()}` : ''}`;
+    await this.queue.enqueue(JOB, { incidentId: pending.incidentId }, { jobId, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 });
   }
 
   registerProcessor(): void {
@@ -127,11 +132,21 @@ export class IncidentNotifier {
     });
     if (!booked) return;
     if ('early' in booked) {
-      if (booked.early) await this.schedule(booked.early);
+      if (booked.early) await this.schedule(booked.early, true);
       return;
     }
     await Promise.all(booked.rows.map((row) => this.send(row)));
-    this.announce(booked.incident, booked.kind === 'resolved' ? 'resolved' : 'notified', booked.kind === 'resolved' ? 'resolved' : 'updated', booked.rows[0]?.added ?? 0);
+    const { incident, kind } = booked;
+    const resolved = kind === 'resolved';
+    this.announce({
+      incidentId: incident.id,
+      title: incident.title,
+      change: resolved ? 'resolved' : 'notified',
+      state: resolved ? 'resolved' : 'updated',
+      alerts: booked.rows[0]?.added ?? 0,
+      correlationKey: incident.correlationKey,
+      reopenUntil: resolved ? new Date(now.getTime() + incident.reopenGraceSeconds * 1000).toISOString() : null,
+    });
   }
 
   /** Hands one booked notification to delivery and records that it was. */
@@ -145,16 +160,15 @@ export class IncidentNotifier {
     }
   }
 
-  announce(incident: Pick<IncidentRow, 'id' | 'title'>, change: IncidentEvent['change'], state: IncidentEvent['state'], alerts: number): void {
-    void this.events
-      .publish('incident.changed', { incidentId: incident.id, title: incident.title, change, state, alerts, at: new Date().toISOString() })
-      .catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
+  announce(event: Omit<IncidentEvent, 'at'>): void {
+    void this.events.publish('incident.changed', { ...event, at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
   }
+
 
   /** Books again what a crash or a lost job left: overdue updates, quiet incidents, notifications never handed to delivery. */
   async sweep(): Promise<void> {
     const now = new Date();
-    for (const pending of await this.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.schedule(pending);
+    for (const pending of await this.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.schedule(pending, true);
     for (const row of await this.repository.unsentNotifications(new Date(now.getTime() - UNSENT_AFTER_MS), 100)) await this.send(row);
   }
 

@@ -56,6 +56,8 @@ export interface PendingUpdate {
 
 export interface IncidentRow {
   id: string;
+  correlationKey: string;
+  reopenGraceSeconds: number;
   policyId: string;
   policyName: string;
   labels: Record<string, string>;
@@ -113,7 +115,7 @@ export interface IncidentFilter {
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const dateOrNull = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 
-const INCIDENT_COLUMNS = `i."id", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
+const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
   i."update_interval_seconds", i."opened_at", i."last_alert_at", i."updated_at", i."resolved_at", i."update_pending_since", i."last_notified_at",
   i."notification_count",
   (select count(*) from "incident_alert" a where a."incident_id" = i."id")::int as "alert_count",
@@ -122,6 +124,8 @@ const INCIDENT_COLUMNS = `i."id", i."policy_id", i."policy_name", i."labels", i.
 function toIncident(r: Record<string, unknown>): IncidentRow {
   return {
     id: r.id as string,
+    correlationKey: r.correlation_key as string,
+    reopenGraceSeconds: Number(r.reopen_grace_seconds),
     policyId: r.policy_id as string,
     policyName: r.policy_name as string,
     labels: json(r.labels),
@@ -201,17 +205,21 @@ export class IncidentRepository {
   }
 
   /** Joins a receipt's alerts of one key to their incident: opens it, folds into it, or reopens it. */
-  async join(group: CorrelatedAlerts, now: Date): Promise<JoinOutcome> {
+  /**
+   * `alreadySent`: the alerts went out before joining (this replica knew of no open incident for
+   * the key), so should they join one after all they are told already.
+   */
+  async join(group: CorrelatedAlerts, now: Date, alreadySent = false): Promise<JoinOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.inTransaction((run) => this.joinOnce(run, group, now));
+        return await this.inTransaction((run) => this.joinOnce(run, group, now, alreadySent));
       } catch (err) {
         if (!(err instanceof UniqueConstraintViolationException) || attempt >= JOIN_TRIES) throw err;
       }
     }
   }
 
-  private async joinOnce(run: Run, group: CorrelatedAlerts, now: Date): Promise<JoinOutcome> {
+  private async joinOnce(run: Run, group: CorrelatedAlerts, now: Date, alreadySent: boolean): Promise<JoinOutcome> {
     const [open] = await run(
       `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
          from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`,
@@ -224,7 +232,7 @@ export class IncidentRepository {
         await this.upsertAlerts(run, incidentId, group.alerts, now, true);
         return { role: 'opener', incidentId, title: open.title as string, reopened: false };
       }
-      return this.fold(run, open, group, now, false);
+      return this.fold(run, open, group, now, false, alreadySent);
     }
     if (firing.length === 0) return { role: 'none' };
     const [recent] = await run(
@@ -234,18 +242,18 @@ export class IncidentRepository {
     );
     if (recent) {
       await run(`update "incident" set "state" = 'updated', "resolved_at" = null where "id" = ?`, [recent.id]);
-      return this.fold(run, recent, { ...group, alerts: firing }, now, true);
+      return this.fold(run, recent, { ...group, alerts: firing }, now, true, alreadySent);
     }
     const incidentId = randomUUID();
     const channelIds = await group.channelsOfFirstNotice();
     const inserted = await run(
       `insert into "incident" ("id", "policy_id", "policy_name", "correlation_key", "labels", "title", "state", "opened_by_receipt", "receiver", "channel_ids",
-         "window_seconds", "update_interval_seconds", "opened_at", "last_alert_at", "updated_at", "notification_count")
-       values (?, ?, ?, ?, ?::jsonb, ?, 'open', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, 0)
+         "window_seconds", "update_interval_seconds", "reopen_grace_seconds", "opened_at", "last_alert_at", "updated_at", "notification_count")
+       values (?, ?, ?, ?, ?::jsonb, ?, 'open', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, 0)
        on conflict ("correlation_key") where "state" <> 'resolved' do nothing returning "id"`,
       [
         incidentId, group.policy.id, group.policy.name, group.key, JSON.stringify(group.labels), group.title.slice(0, 300), group.receiptId, group.receiver,
-        JSON.stringify(channelIds), group.policy.windowSeconds, group.policy.updateIntervalSeconds, now, now, now,
+        JSON.stringify(channelIds), group.policy.windowSeconds, group.policy.updateIntervalSeconds, group.policy.reopenGraceSeconds, now, now, now,
       ],
     );
     // Opened meanwhile by another receipt: fold into it on the next try.
@@ -255,10 +263,10 @@ export class IncidentRepository {
   }
 
   /** Folds alerts into an incident; something new (an alert added, or one changing status since it was told) makes an update pending. */
-  private async fold(run: Run, incident: Record<string, unknown>, group: CorrelatedAlerts, now: Date, reopened: boolean): Promise<JoinOutcome> {
+  private async fold(run: Run, incident: Record<string, unknown>, group: CorrelatedAlerts, now: Date, reopened: boolean, alreadySent: boolean): Promise<JoinOutcome> {
     const incidentId = incident.id as string;
-    const known = await this.upsertAlerts(run, incidentId, group.alerts, now, false);
-    const changed = reopened || known.some((row) => row.notifiedStatus !== row.status);
+    const known = await this.upsertAlerts(run, incidentId, group.alerts, now, alreadySent);
+    const changed = !alreadySent && (reopened || known.some((row) => row.notifiedStatus !== row.status));
     let pendingSince = dateOrNull(incident.update_pending_since);
     if (changed) {
       pendingSince ??= now;
@@ -314,6 +322,16 @@ export class IncidentRepository {
       ]),
     );
     return rows.map((r) => ({ status: r.status as string, notifiedStatus: (r.notified_status as string | null) ?? null }));
+  }
+
+  /** Keys of open incidents, and of resolved ones still within their reopen grace (with its end). */
+  async knownKeys(now: Date): Promise<Array<{ key: string; until: number }>> {
+    const rows = await this.orm.em.getConnection().execute(
+      `select "correlation_key", "state", "resolved_at" + make_interval(secs => "reopen_grace_seconds") as "until" from "incident"
+        where "state" <> 'resolved' or "resolved_at" + make_interval(secs => "reopen_grace_seconds") > ?::timestamptz`,
+      [now],
+    );
+    return rows.map((r: Record<string, unknown>) => ({ key: r.correlation_key as string, until: r.state === 'resolved' ? new Date(r.until as string).getTime() : Infinity }));
   }
 
   async find(id: string): Promise<IncidentRow | null> {
@@ -407,13 +425,13 @@ export class IncidentRepository {
     // Quiet past the window: closing it is something new to tell.
     await connection.execute(
       `update "incident" set "update_pending_since" = ? where "state" <> 'resolved' and "update_pending_since" is null
-         and "last_alert_at" < ? - make_interval(secs => "window_seconds")`,
+         and "last_alert_at" < ?::timestamptz - make_interval(secs => "window_seconds")`,
       [now, now],
     );
     const rows = await connection.execute(
       `select "id", "update_pending_since", coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") as "due_at"
          from "incident" where "update_pending_since" is not null
-         and coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") < ?
+         and coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") < ?::timestamptz
          order by "update_pending_since" limit ${Number(limit)}`,
       [new Date(now.getTime() - slackMs)],
     );

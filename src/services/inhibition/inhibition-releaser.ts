@@ -8,8 +8,8 @@ import type { RouteService } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
 
-/** A release marked this long ago and still here was cut off by a crash: sent again (same keys, so at most once). */
-const UNSENT_AFTER_MS = 30_000;
+/** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
+const UNSENT_AFTER_MS = 5_000;
 
 /** Labels every alert of a message shares. */
 function commonLabels(alerts: AlertView[]): Record<string, string> {

@@ -33,6 +33,9 @@ export interface IncidentEvent {
   state: 'open' | 'updated' | 'resolved';
   /** Alerts this change concerns. */
   alerts: number;
+  /** For replicas: the incident's correlation key, and until when a resolved one may reopen. */
+  correlationKey: string;
+  reopenUntil: string | null;
   at: string;
 }
 

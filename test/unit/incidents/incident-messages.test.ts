@@ -9,6 +9,8 @@ const opened = new Date('2026-12-01T10:00:00Z');
 function incident(overrides: Partial<IncidentRow> = {}): IncidentRow {
   return {
     id: 'i-1',
+    correlationKey: 'k',
+    reopenGraceSeconds: 600,
     policyId: 'p',
     policyName: 'node',
     labels: { cluster: 'prod', node: 'n1' },

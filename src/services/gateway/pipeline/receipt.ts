@@ -16,6 +16,8 @@ export interface ReceiptInHand {
   claimed: string[];
   /** Per alert: the incident it belongs to (flag gateway.grouping), null when none. */
   incidents: Array<string | null>;
+  /** Work a stage left to run while the receipt's messages are sent; awaited before its records are written. */
+  afterSend: Array<Promise<void>>;
 }
 
 /**

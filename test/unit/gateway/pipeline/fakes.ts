@@ -26,7 +26,7 @@ export function receiptOf(receiptId: string, alerts: Array<{ fingerprint: string
   raw.groupKey = groupKey;
   raw.alerts = alerts.map((a) => ({ ...template, fingerprint: a.fingerprint, status: a.status ?? 'firing', labels: { ...template.labels, ...a.labels } }));
   const { payload } = parseAlertmanagerPayload(JSON.stringify(raw));
-  return { receiptId, payload, receivedAt: new Date(), recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)), stored: null, claimed: [], incidents: payload.alerts.map(() => null) };
+  return { receiptId, payload, receivedAt: new Date(), recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)), stored: null, claimed: [], incidents: payload.alerts.map(() => null), afterSend: [] };
 }
 
 export function route(id: string, channelIds: string[], perAlert = false): CompiledRoute {
