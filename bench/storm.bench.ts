@@ -8,13 +8,16 @@ import { startBenchServer } from './support';
 import { alertmanagerNotifications, stormAlerts, type StormNotification } from './storm';
 
 const BOOTSTRAP = 'bench-storm-bootstrap-token-0123456789';
-/** Real milliseconds per simulated second: 10 replays half an hour of storm in 18 s. */
-const MS_PER_SECOND = Number(process.env.BENCH_STORM_MS_PER_SECOND ?? 10);
-const STORM_SECONDS = 1800;
+/** Real milliseconds per simulated second: 5 replays an hour of storm in 18 s. */
+const MS_PER_SECOND = Number(process.env.BENCH_STORM_MS_PER_SECOND ?? 5);
+const STORM_SECONDS = 3600;
 /** Alertmanager's defaults, except repeat_interval (4 h) compressed to fit the run. */
 const TIMING = { groupWait: 30, groupInterval: 300, repeatInterval: 600, replicaLag: 2 };
 const UPDATE_INTERVAL_SECONDS = 300;
 const REOPEN_GRACE_SECONDS = 900;
+/** Flap damping: 4 changes within an hour make an alert flapping; 15 minutes steady settle it (the defaults). */
+const FLAP_WINDOW_SECONDS = 3600;
+const FLAP_QUIET_SECONDS = 900;
 
 interface Mode {
   name: string;
@@ -28,7 +31,10 @@ const MODES: Mode[] = [
   { name: 'phase 1 + gateway.convergence', flags: ['gateway.convergence'], policies: false, inhibition: false },
   { name: 'gateway.inhibition', flags: ['gateway.inhibition'], policies: false, inhibition: true },
   { name: 'gateway.grouping', flags: ['gateway.grouping'], policies: true, inhibition: false },
-  { name: 'phase 2: grouping + inhibition', flags: ['gateway.grouping', 'gateway.inhibition'], policies: true, inhibition: true },
+  { name: 'gateway.advanced-convergence', flags: ['gateway.advanced-convergence'], policies: false, inhibition: false },
+  { name: 'grouping + inhibition', flags: ['gateway.grouping', 'gateway.inhibition'], policies: true, inhibition: true },
+  { name: 'phase 2: grouping + flap damping', flags: ['gateway.grouping', 'gateway.advanced-convergence'], policies: true, inhibition: false },
+  { name: 'phase 2: all', flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'], policies: true, inhibition: true },
 ];
 
 /** The channel: records each message and when it arrived. */
@@ -81,6 +87,8 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
     FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml'),
     GATEWAY_CONVERGENCE_WINDOW_MS: String(UPDATE_INTERVAL_SECONDS * MS_PER_SECOND),
     GATEWAY_SWEEP_INTERVAL_MS: '1000',
+    GATEWAY_FLAP_WINDOW_MS: String(FLAP_WINDOW_SECONDS * MS_PER_SECOND),
+    GATEWAY_FLAP_QUIET_MS: String(FLAP_QUIET_SECONDS * MS_PER_SECOND),
   });
   const { server } = bench;
   const dispatcher = new Agent({ connections: 16 });
@@ -126,8 +134,8 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
       );
     }
     await Promise.all(sends);
-    // Updates and resolutions still due: two update intervals and a sweep.
-    await new Promise((r) => setTimeout(r, 2 * UPDATE_INTERVAL_SECONDS * MS_PER_SECOND + 2_000));
+    // Updates, resolutions and flap summaries still due, and a sweep.
+    await new Promise((r) => setTimeout(r, Math.max(2 * UPDATE_INTERVAL_SECONDS, FLAP_QUIET_SECONDS) * MS_PER_SECOND + 2_000));
 
     const perIncident = new Map<string, number>(incidents.map((i) => [i, 0]));
     const firstArrival = new Map<string, number>();
@@ -164,7 +172,8 @@ export async function runStormBench(): Promise<void> {
   console.log(
     `\nStorm: ${alerts.length} alerts in ${incidents.length} incidents, ${notifications.length} webhook posts from an HA pair of Alertmanagers ` +
       `(group_wait ${TIMING.groupWait} s, group_interval ${TIMING.groupInterval} s, repeat_interval ${TIMING.repeatInterval} s), ${STORM_SECONDS / 60} simulated minutes replayed ` +
-      `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} simulated s:`,
+      `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} s, reopen grace ${REOPEN_GRACE_SECONDS} s, ` +
+      `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s (simulated):`,
   );
   for (const mode of MODES) console.log(await runMode(mode, notifications, incidentOf, incidents));
 }

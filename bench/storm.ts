@@ -67,10 +67,11 @@ export function stormAlerts(): StormAlert[] {
   const db = { cluster: 'prod-b', namespace: 'payments' };
   for (let i = 0; i < 5; i += 1) alerts.push(alert('db-payments', { alertname: 'HighLatency', severity: 'warning', service: `svc-${i}`, ...db }, 120 + i * 20, 1500, `svc-${i} p99 above 2 s`));
   for (let i = 0; i < 2; i += 1) alerts.push(alert('db-payments', { alertname: 'HighErrorRate', severity: 'critical', service: `svc-${i}`, ...db }, 200 + i * 30, 1500, `svc-${i} errors above 5 %`));
-  // A disk alert that fires for three minutes and rests for three, five times.
-  for (let cycle = 0; cycle < 5; cycle += 1) {
-    const start = 60 + cycle * 360;
-    alerts.push(alert('disk-n3', { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', cluster: 'prod-a', node: 'n3', mountpoint: '/var' }, start, start + 180, '/var 92 % full'));
+  // A disk alert that fires for five minutes and rests for five, six times: each change lands on
+  // one of Alertmanager's group_interval ticks, so every one is notified.
+  for (let cycle = 0; cycle < 6; cycle += 1) {
+    const start = 60 + cycle * 600;
+    alerts.push(alert('disk-n3', { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', cluster: 'prod-a', node: 'n3', mountpoint: '/var' }, start, start + 300, '/var 92 % full'));
   }
   alerts.push(alert('cert-expiry', { alertname: 'CertificateExpiresSoon', severity: 'critical', cluster: 'prod-c', namespace: 'edge' }, 480, null, 'certificate expires in 3 days'));
   alerts.push(alert('memory-n2', { alertname: 'HighMemory', severity: 'warning', cluster: 'prod-b', node: 'n2' }, 300, 900, 'memory 93 %'));

@@ -207,6 +207,12 @@ export const configSchema = z.strictObject({
       convergenceWindowMs: positiveInt.default(5 * 60_000),
       /** With flag gateway.inhibition: a source alert not seen again for this long no longer inhibits (its Alertmanager may be gone). Above Alertmanager's repeat_interval. */
       inhibitionSourceTtlMs: positiveInt.default(6 * 3600_000),
+      /** With flag gateway.advanced-convergence: an alert that changes between firing and resolved this many times … */
+      flapChanges: positiveInt.min(2).max(100).default(4),
+      /** … within this window is flapping: told once, then held … */
+      flapWindowMs: positiveInt.default(60 * 60_000),
+      /** … until it has not changed for this long, when one summary says how it settled. */
+      flapQuietMs: positiveInt.default(15 * 60_000),
       /** A webhook credential once accepted is not looked up again for this long: revocations apply within it. */
       credentialCacheMs: wholeNumber.min(0, 'expected 0 or more').default(5_000),
       /** Routing whose regexes could be costly runs in a worker thread and is stopped past this; the alerts then take the default route. */
@@ -332,6 +338,9 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_ORPHAN_AFTER_MS', path: 'gateway.orphanAfterMs', description: 'Age at which an unprocessed webhook is taken over by the sweeper' },
   { env: 'GATEWAY_DEDUPE_WINDOW_MS', path: 'gateway.dedupeWindowMs', description: 'Copies of one notification (Alertmanager HA) within this window are dropped' },
   { env: 'GATEWAY_CONVERGENCE_WINDOW_MS', path: 'gateway.convergenceWindowMs', description: 'With flag gateway.convergence: repeats of a firing alert within this window are folded' },
+  { env: 'GATEWAY_FLAP_CHANGES', path: 'gateway.flapChanges', description: 'With flag gateway.advanced-convergence: changes between firing and resolved within GATEWAY_FLAP_WINDOW_MS that make an alert flapping' },
+  { env: 'GATEWAY_FLAP_WINDOW_MS', path: 'gateway.flapWindowMs', description: 'With flag gateway.advanced-convergence: the window in which flapping changes are counted' },
+  { env: 'GATEWAY_FLAP_QUIET_MS', path: 'gateway.flapQuietMs', description: 'With flag gateway.advanced-convergence: a flapping alert that has not changed for this long has settled and is summarised once' },
   { env: 'GATEWAY_INHIBITION_SOURCE_TTL_MS', path: 'gateway.inhibitionSourceTtlMs', description: "With flag gateway.inhibition: a source alert not seen again for this long stops inhibiting (keep it above Alertmanager's repeat_interval)" },
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
   { env: 'GATEWAY_MAX_IN_FLIGHT_ALERTS', path: 'gateway.maxInFlightAlerts', description: 'Alerts accepted but not yet through their first send; past it webhooks are answered 503 with Retry-After (nothing of them stored or sent) until half have drained' },

@@ -16,6 +16,7 @@ import { InhibitionReleaser } from './inhibition/inhibition-releaser';
 import { InhibitionRepository } from './inhibition/inhibition.repository';
 import { RouteService } from './gateway/route.service';
 import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
+import { FallbackFlapStore, InProcessFlapStore, RedisFlapStore } from './gateway/flap-store';
 import { RedisFallbacks } from './shared/redis-fallbacks';
 import { EgressPolicy, egressSettings } from './security/egress-policy';
 import { PeerClient } from './shared/http-post';
@@ -171,6 +172,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     metrics,
     logger: logger.child({ component: 'gateway' }),
     windows: redis ? new FallbackWindowStore(new RedisWindowStore(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessWindowStore(),
+    flaps: redis ? new FallbackFlapStore(new RedisFlapStore(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessFlapStore(),
     flags,
     settings: config.gateway,
     analysis,

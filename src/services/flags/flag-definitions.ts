@@ -23,13 +23,13 @@ export const FLAG_DEFINITIONS = {
   'gateway.advanced-convergence': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Convergence with per-route time windows and aggregation strategies',
+    description: 'Flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
   },
   'gateway.grouping': { phase: 2, defaultEnabled: false, description: 'Group related alerts into one incident' },
   'gateway.inhibition': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Suppression and inhibition rules and maintenance windows',
+    description: "Inhibition rules with Alertmanager's semantics over the alerts of every cluster",
   },
   'routing.smart': { phase: 2, defaultEnabled: false, description: 'Route by severity, labels and owning team' },
   'routing.learning': {

@@ -13,16 +13,18 @@ import { GatewayRepository } from './gateway.repository';
 import { IntakeGate } from './intake-gate';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
+import { FlapStage } from './pipeline/flap.stage';
 import { IncidentStage, type IncidentStageDeps } from './pipeline/incident.stage';
 import { InhibitionStage, type InhibitionStageDeps } from './pipeline/inhibition.stage';
 import { deliverReceipt } from './pipeline/delivery.stage';
-import type { HoldStage, ReceiptInHand } from './pipeline/receipt';
+import { freshReceipt, type HoldStage, type ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
 import { routeReceipt } from './pipeline/routing.stage';
 import { WindowClaims } from './pipeline/window-claims';
 import { firstDeliveredAt, recordIdFor, stateOf, type Hold } from './record-state';
 import type { RouteService } from './route.service';
 import type { WindowStore } from './window-store';
+import type { FlapStore } from './flap-store';
 
 export { recordIdFor } from './record-state';
 
@@ -35,6 +37,7 @@ export interface GatewayDeps {
   metrics: Metrics;
   logger: Logger;
   windows: WindowStore;
+  flaps: FlapStore;
   flags: FlagResolver;
   settings: Config['gateway'];
   inhibition: Pick<InhibitionStageDeps, 'rules' | 'repository' | 'releaser'>;
@@ -56,7 +59,8 @@ type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 
 /**
  * The alert path as a pipeline, in the order an alert meets it: store (before answering) →
- * hold-back stages (HA copies, inhibition, incidents, convergence) → routing → delivery → records and events.
+ * hold-back stages (HA copies, inhibition, flapping, incidents, convergence) → routing → delivery →
+ * records and events.
  * Routing and delivery run after the answer, in this process; a sweeper finishes receipts a
  * crash left.
  */
@@ -66,6 +70,7 @@ export class GatewayService {
   private readonly records: RecordEvents;
   private readonly convergence: ConvergenceStage;
   private readonly incidents: IncidentStage;
+  private readonly flapping: FlapStage;
   /** Run in order before routing; each decides only for what the ones before it did not hold. */
   private readonly holdStages: HoldStage[];
   private sweeper: NodeJS.Timeout | null = null;
@@ -89,7 +94,12 @@ export class GatewayService {
       logger: deps.logger,
     });
     const inhibition = new InhibitionStage({ ...deps.inhibition, flags: deps.flags, logger: deps.logger, sourceTtlMs: () => settings.inhibitionSourceTtlMs });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, this.incidents, this.convergence];
+    this.flapping = new FlapStage({
+      ...deps,
+      store: deps.flaps,
+      settings: () => ({ changes: settings.flapChanges, windowMs: settings.flapWindowMs, quietMs: settings.flapQuietMs }),
+    });
+    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, this.flapping, this.incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }
@@ -116,7 +126,7 @@ export class GatewayService {
     const recordIds = payload.alerts.map((_, index) => recordIdFor(receiptId, index));
     const receivedAt = new Date();
     const stored = this.repository.storeReceipt({ receiptId, receivedAt, payload, recordIds, source });
-    this.runInBackground({ receiptId, payload, receivedAt, recordIds, stored, claimed: [], incidents: payload.alerts.map(() => null), afterSend: [] });
+    this.runInBackground({ ...freshReceipt({ receiptId, payload, receivedAt, recordIds, stored }), stored });
     await stored;
     this.records.count(payload.alerts.map((alert) => ({ state: 'received', alert })));
     payload.alerts.forEach((alert, index) => void this.records.publish('received', recordIds[index], receiptId, alert, null));
@@ -142,7 +152,7 @@ export class GatewayService {
     const receipt = await this.repository.unprocessedReceipt(receiptId);
     if (!receipt) return;
     const recordIds = receipt.payload.alerts.map((_, index) => recordIdFor(receiptId, index));
-    await this.pass({ receiptId, ...receipt, recordIds, stored: null, claimed: [], incidents: receipt.payload.alerts.map(() => null), afterSend: [] });
+    await this.pass(freshReceipt({ receiptId, ...receipt, recordIds, stored: null }));
   }
 
   /** One pass of a receipt through the pipeline. */
@@ -219,6 +229,7 @@ export class GatewayService {
 
   registerProcessor(): void {
     this.convergence.registerProcessor();
+    this.flapping.registerProcessor();
   }
 
   private runInBackground(known: JustAccepted): void {

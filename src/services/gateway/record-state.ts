@@ -48,7 +48,7 @@ export function firstDeliveredAt(deliveries: DeliveryRow[]): Date | null {
 export function eventTypeOf(state: AlertRecordState, status: string): GatewayEvent['type'] {
   if (state === 'received') return 'received';
   if (state === 'delivered' || state === 'partially_delivered') return status === 'resolved' ? 'resolved' : 'delivered';
-  if (state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged' || state === 'grouped' || state === 'inhibited' || state === 'suppressed') return state;
+  if (state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged' || state === 'grouped' || state === 'inhibited' || state === 'suppressed' || state === 'flapping') return state;
   return 'routed';
 }
 
@@ -64,9 +64,13 @@ export function toAlertView(alert: AlertmanagerAlert): AlertView {
   };
 }
 
-/** The message for some of a receipt's alerts, as Alertmanager would have grouped them. */
-export function messageFor(payload: AlertmanagerPayload, indexes: number[]): ChannelMessage {
-  const alerts = indexes.map((i) => toAlertView(payload.alerts[i]));
+/** The message for some of a receipt's alerts, as Alertmanager would have grouped them, with what stages added to each. */
+export function messageFor(payload: AlertmanagerPayload, indexes: number[], annotate: ReadonlyArray<Record<string, string> | null> = []): ChannelMessage {
+  const alerts = indexes.map((i) => {
+    const view = toAlertView(payload.alerts[i]);
+    const extra = annotate[i];
+    return extra ? { ...view, annotations: { ...view.annotations, ...extra } } : view;
+  });
   return {
     kind: 'alerts',
     status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',

@@ -7,9 +7,11 @@ export interface QueueJobs {
   /** Wakes a delivery up for its next attempt; the delivery row decides whether one is due. */
   'delivery.attempt': { deliveryId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
-  'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number };
+  'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number; receiver?: string; groupKey?: string };
   /** An incident has something new to tell (flag gateway.grouping): send its update or resolution once its interval allows. */
   'gateway.incident-update': { incidentId: string };
+  /** A flapping alert may have settled (flag gateway.advanced-convergence): summarise it once if it has. */
+  'gateway.flap-settle': { fingerprint: string };
   /** One try of an analysis; the analysis row decides whether one is due. */
   'analysis.run': { analysisId: string };
   /** A callback-mode analysis whose result has not arrived in time. */

@@ -24,6 +24,13 @@ export interface ConvergenceDeps {
 }
 
 const SUMMARY_JOB = 'gateway.convergence-summary';
+/**
+ * Windows last this much longer than configured. Alertmanager sends a group's updates exactly one
+ * group_interval apart, so with a window equal to it whether a repeat folds would depend on a
+ * few milliseconds; with the margin it folds, and the summary (booked just before the window
+ * closes) still counts it.
+ */
+export const CONVERGENCE_EDGE_MARGIN_MS = 5_000;
 
 /**
  * Basic convergence (flag `gateway.convergence`): repeats of a firing alert (same fingerprint)
@@ -46,26 +53,26 @@ export class ConvergenceStage implements HoldStage {
     const repeats = await claims.claim(
       receipt,
       firing.map((i) => `converge:${alerts[i].fingerprint}`),
-      windowMs(),
+      windowMs() + CONVERGENCE_EDGE_MARGIN_MS,
     );
     firing.forEach((index, i) => {
       const repeat = repeats[i];
       if (repeat.owner === receipt.receiptId) return;
       const windowKey = `converge:${alerts[index].fingerprint}`;
       // Booked in the background: routing never waits for the queue (or for Redis behind it).
-      if (repeat.count === 2) void this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]));
+      if (repeat.count === 2) void this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]), receipt.payload);
       held[index] = { state: 'converged', detail: `repeat ${repeat.count - 1} within ${Math.round(windowMs() / 1000)} s of the first notification` };
     });
   }
 
-  private async scheduleSummary(windowKey: string, owner: string, expiresAt: number, alert: AlertView): Promise<void> {
+  private async scheduleSummary(windowKey: string, owner: string, expiresAt: number, alert: AlertView, from: { receiver: string; groupKey: string }): Promise<void> {
     const { routes, queue, logger, windowMs } = this.deps;
     const channelIds = (await routes.decideAll([alert.labels])).decisions[0].channelIds;
     if (channelIds.length === 0) return;
     const jobId = `convergence-summary_${createHash('sha1').update(`${windowKey}|${owner}`).digest('hex')}`;
     const delayMs = Math.max(0, expiresAt - Date.now() - 250);
     await queue
-      .enqueue(SUMMARY_JOB, { windowKey, owner, channelIds, alert, windowMs: windowMs() }, { jobId, delayMs, attempts: 3 })
+      .enqueue(SUMMARY_JOB, { windowKey, owner, channelIds, alert, windowMs: windowMs(), receiver: from.receiver, groupKey: from.groupKey }, { jobId, delayMs, attempts: 3 })
       .catch((err) => logger.warn({ err, windowKey }, 'could not schedule a convergence summary'));
   }
 
@@ -92,6 +99,9 @@ export class ConvergenceStage implements HoldStage {
         groupLabels: { alertname: alert.labels.alertname ?? '' },
         commonLabels: alert.labels,
         commonAnnotations: alert.annotations,
+        // The group it was notified in, so receivers file the summary with it (jobs booked before this field existed have none).
+        receiver: data.receiver,
+        groupKey: data.groupKey,
       };
       await RequestContext.create(orm.em, () =>
         Promise.all(

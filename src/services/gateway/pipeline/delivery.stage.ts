@@ -30,7 +30,7 @@ export async function deliverReceipt(
     routing.groups.map(async (group) => {
       try {
         // A receipt being stored has keys nobody can hold yet: its first attempts need not wait for the store.
-        const delivery = await deliveries.deliver(group.channelId, messageFor(payload, group.indexes), {
+        const delivery = await deliveries.deliver(group.channelId, messageFor(payload, group.indexes, receipt.annotate), {
           source: 'gateway',
           idempotencyKey: `${receiptId}:${group.key}`,
           sendWhileStoring: stored !== null,

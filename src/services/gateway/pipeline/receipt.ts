@@ -18,6 +18,14 @@ export interface ReceiptInHand {
   incidents: Array<string | null>;
   /** Work a stage left to run while the receipt's messages are sent; awaited before its records are written. */
   afterSend: Array<Promise<void>>;
+  /** Per alert: annotations a stage adds to the message that carries it (e.g. "flapping"). */
+  annotate: Array<Record<string, string> | null>;
+}
+
+/** A receipt in hand before any stage has seen it. */
+export function freshReceipt(fields: Pick<ReceiptInHand, 'receiptId' | 'payload' | 'receivedAt' | 'recordIds' | 'stored'>): ReceiptInHand {
+  const none = () => fields.payload.alerts.map(() => null);
+  return { ...fields, claimed: [], incidents: none(), afterSend: [], annotate: none() };
 }
 
 /**

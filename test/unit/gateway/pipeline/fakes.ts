@@ -3,7 +3,7 @@ import type { ChannelMessage } from '../../../../src/services/channels/message';
 import type { FlagName } from '../../../../src/services/flags/flag-definitions';
 import type { FlagResolver } from '../../../../src/services/flags/flag-resolver';
 import { parseAlertmanagerPayload } from '../../../../src/services/gateway/alertmanager-payload';
-import type { ReceiptInHand } from '../../../../src/services/gateway/pipeline/receipt';
+import { freshReceipt, type ReceiptInHand } from '../../../../src/services/gateway/pipeline/receipt';
 import { recordIdFor } from '../../../../src/services/gateway/record-state';
 import type { CompiledRoute } from '../../../../src/services/gateway/route-table';
 import { validPayload } from '../../../support/alerts';
@@ -26,7 +26,7 @@ export function receiptOf(receiptId: string, alerts: Array<{ fingerprint: string
   raw.groupKey = groupKey;
   raw.alerts = alerts.map((a) => ({ ...template, fingerprint: a.fingerprint, status: a.status ?? 'firing', labels: { ...template.labels, ...a.labels } }));
   const { payload } = parseAlertmanagerPayload(JSON.stringify(raw));
-  return { receiptId, payload, receivedAt: new Date(), recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)), stored: null, claimed: [], incidents: payload.alerts.map(() => null), afterSend: [] };
+  return freshReceipt({ receiptId, payload, receivedAt: new Date(), recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)), stored: null });
 }
 
 export function route(id: string, channelIds: string[], perAlert = false): CompiledRoute {

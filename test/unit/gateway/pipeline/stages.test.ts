@@ -114,6 +114,30 @@ describe('gateway pipeline stages', () => {
       expect(refiring).toEqual([null]);
     });
 
+    it('at the window edge: a repeat exactly one window later folds (Alertmanager sends group updates one group_interval apart), one after the margin does not', async () => {
+      jest.useFakeTimers({ now: new Date('2026-12-04T10:00:00Z'), doNotFake: ['setImmediate', 'nextTick'] });
+      try {
+        const { stage, flags, enqueued } = setup();
+        flags.on.add('gateway.convergence');
+        await stage.hold(receiptOf('r1', [{ fingerprint: 'a' }]), none(1));
+        jest.setSystemTime(new Date('2026-12-04T10:01:00.000Z'));
+        const atEdge = none(1);
+        await stage.hold(receiptOf('r2', [{ fingerprint: 'a' }]), atEdge);
+        expect(atEdge[0]?.state).toBe('converged');
+        await new Promise((r) => setImmediate(r));
+        // The summary is booked to run after the last repeat the window can take.
+        const [[, data, options]] = enqueued as Array<[string, { receiver?: string; groupKey?: string }, { delayMs: number }]>;
+        expect(options.delayMs).toBeGreaterThan(4_000);
+        expect(data).toMatchObject({ receiver: 'alertagent', groupKey: '{}:{alertname="DiskFull"}' });
+        jest.setSystemTime(new Date('2026-12-04T10:01:05.001Z'));
+        const past = none(1);
+        await stage.hold(receiptOf('r3', [{ fingerprint: 'a' }]), past);
+        expect(past).toEqual([null]);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
     it('leaves alerts an earlier stage held alone', async () => {
       const { stage, flags } = setup();
       flags.on.add('gateway.convergence');
