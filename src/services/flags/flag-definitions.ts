@@ -6,8 +6,10 @@ export interface FlagDefinition {
 }
 
 /**
- * Every feature flag AlertAgent reads, in one place. Phase 1 is timeliness (on unless noted),
- * phase 2 is intelligence (always off by default; switched on in Unleash or the bootstrap file).
+ * Every feature flag AlertAgent reads, in one place (a flag is listed only once something reads
+ * it). Phase 1 is timeliness, phase 2 is intelligence: all off by default, switched on in
+ * Unleash or the bootstrap file, read on the hot path, so a change applies on every replica
+ * within one flag refresh; off gives exactly phase-1 behaviour.
  */
 export const FLAG_DEFINITIONS = {
   'gateway.convergence': {
@@ -30,22 +32,6 @@ export const FLAG_DEFINITIONS = {
     phase: 2,
     defaultEnabled: false,
     description: "Inhibition rules with Alertmanager's semantics over the alerts of every cluster",
-  },
-  'routing.smart': { phase: 2, defaultEnabled: false, description: 'Route by severity, labels and owning team' },
-  'routing.learning': {
-    phase: 2,
-    defaultEnabled: false,
-    description: 'Learn from outcomes to improve routing, with A/B tests of routing rules',
-  },
-  'analysis.remediation': {
-    phase: 2,
-    defaultEnabled: false,
-    description: 'Let high-confidence analyses trigger automated remediation workflows',
-  },
-  'analysis.escalation': {
-    phase: 2,
-    defaultEnabled: false,
-    description: 'Escalate to the owning team with the analysis attached',
   },
 } as const satisfies Record<string, FlagDefinition>;
 

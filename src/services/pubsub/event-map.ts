@@ -51,7 +51,7 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'suppressed' | 'flapping';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping';
   recordId: string;
   receiptId: string;
   fingerprint: string;

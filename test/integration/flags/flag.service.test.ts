@@ -43,11 +43,11 @@ describe('FlagService', () => {
   it('takes values from the bootstrap file and ignores names it does not know', () => {
     const flags = make(flagsConfig({ bootstrapFile: bootstrapFile('gateway.convergence: true\nnot.a.flag: true\n') }));
     expect(flags.list().find((f) => f.name === 'gateway.convergence')).toMatchObject({ enabled: true, source: 'bootstrap' });
-    expect(flags.list().find((f) => f.name === 'routing.smart')).toMatchObject({ enabled: false, source: 'default' });
+    expect(flags.list().find((f) => f.name === 'gateway.inhibition')).toMatchObject({ enabled: false, source: 'default' });
   });
 
   it('refuses to start with a bootstrap value that is not a boolean, naming the key', () => {
-    const file = bootstrapFile('routing.smart: "yes please"\n');
+    const file = bootstrapFile('gateway.inhibition: "yes please"\n');
     const flags = new FlagService(flagsConfig({ bootstrapFile: file }), new InProcessEventBus(), logger);
     expect(() => flags.start()).toThrow(ConfigError);
     expect(() => flags.start()).toThrow(/key routing\.smart: expected true or false \(got "yes please"\)/);
@@ -75,7 +75,7 @@ describe('FlagService', () => {
     let url: string;
 
     beforeEach(async () => {
-      peer.setToggles([{ name: 'routing.smart', enabled: true }]);
+      peer.setToggles([{ name: 'gateway.inhibition', enabled: true }]);
       url = await peer.start();
     });
     afterEach(() => peer.stop());
@@ -83,9 +83,9 @@ describe('FlagService', () => {
     it('prefers Unleash for flags it knows and falls back for the rest, sending the client token', async () => {
       const flags = make(flagsConfig({ unleashUrl: url, unleashToken: peer.token, bootstrapFile: bootstrapFile('gateway.grouping: true\n') }));
       await waitFor(() => flags.unleashSynchronized, 'unleash to answer');
-      expect(flags.list().find((f) => f.name === 'routing.smart')).toMatchObject({ enabled: true, source: 'unleash' });
+      expect(flags.list().find((f) => f.name === 'gateway.inhibition')).toMatchObject({ enabled: true, source: 'unleash' });
       expect(flags.list().find((f) => f.name === 'gateway.grouping')).toMatchObject({ enabled: true, source: 'bootstrap' });
-      expect(flags.list().find((f) => f.name === 'routing.learning')).toMatchObject({ enabled: false, source: 'default' });
+      expect(flags.list().find((f) => f.name === 'gateway.advanced-convergence')).toMatchObject({ enabled: false, source: 'default' });
       expect(peer.featureRequests[0]).toEqual({ authorization: peer.token, appName: 'alertagent' });
     });
 
@@ -93,19 +93,19 @@ describe('FlagService', () => {
       const events = new InProcessEventBus();
       const changes = events.subscribe('flags.changed');
       const flags = make(flagsConfig({ unleashUrl: url, unleashToken: peer.token }), events);
-      await waitFor(() => flags.isEnabled('routing.smart'), 'the first sync');
+      await waitFor(() => flags.isEnabled('gateway.inhibition'), 'the first sync');
       await changes.next();
-      peer.setToggles([{ name: 'routing.smart', enabled: false }]);
-      await waitFor(() => !flags.isEnabled('routing.smart'), 'the change to arrive');
-      expect((await changes.next()).value).toMatchObject({ names: ['routing.smart'], source: 'unleash' });
+      peer.setToggles([{ name: 'gateway.inhibition', enabled: false }]);
+      await waitFor(() => !flags.isEnabled('gateway.inhibition'), 'the change to arrive');
+      expect((await changes.next()).value).toMatchObject({ names: ['gateway.inhibition'], source: 'unleash' });
       await changes.return?.();
     });
 
     it('falls back to the bootstrap file when the token is refused', async () => {
-      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: 'wrong', bootstrapFile: bootstrapFile('routing.smart: false\n') }));
+      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: 'wrong', bootstrapFile: bootstrapFile('gateway.inhibition: false\n') }));
       await waitFor(() => peer.featureRequests.length > 0, 'the client to ask');
       await new Promise((r) => setTimeout(r, 100));
-      expect(flags.list().find((f) => f.name === 'routing.smart')).toMatchObject({ enabled: false, source: 'bootstrap' });
+      expect(flags.list().find((f) => f.name === 'gateway.inhibition')).toMatchObject({ enabled: false, source: 'bootstrap' });
     });
   });
 
