@@ -50,7 +50,7 @@ describe('FlagService', () => {
     const file = bootstrapFile('gateway.inhibition: "yes please"\n');
     const flags = new FlagService(flagsConfig({ bootstrapFile: file }), new InProcessEventBus(), logger);
     expect(() => flags.start()).toThrow(ConfigError);
-    expect(() => flags.start()).toThrow(/key routing\.smart: expected true or false \(got "yes please"\)/);
+    expect(() => flags.start()).toThrow(/key gateway\.inhibition: expected true or false \(got "yes please"\)/);
   });
 
   it('reloads the bootstrap file when it changes, announces it, and keeps old values on a bad edit', async () => {

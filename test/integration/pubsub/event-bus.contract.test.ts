@@ -15,9 +15,19 @@ function inProcessPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
   return { a: bus, b: bus, close: () => bus.close() };
 }
 
+/** Redis confirms a SUBSCRIBE asynchronously: wait until it counts the subscriber (a fixed pause was too short on a busy machine). */
+let subscribed: (() => Promise<void>) | null = null;
+
 function redisPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
   const { prefix, cleanup } = testRedisPrefix();
-  const connections = Array.from({ length: 4 }, (_, i) => connectRedis(TEST_REDIS_URL, `bus-${i}`));
+  const connections = Array.from({ length: 5 }, (_, i) => connectRedis(TEST_REDIS_URL, `bus-${i}`));
+  subscribed = async () => {
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      const counts = (await connections[4].pubsub('NUMSUB', `${prefix}:events:flags.changed`)) as Array<string | number>;
+      if (Number(counts[1]) > 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   const a = new RedisEventBus(connections[0], connections[1], prefix, logger);
   const b = new RedisEventBus(connections[2], connections[3], prefix, logger);
   return {
@@ -32,8 +42,11 @@ function redisPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
   };
 }
 
-/** Redis confirms a SUBSCRIBE asynchronously; give it a moment before publishing. */
-const settle = () => new Promise((r) => setTimeout(r, 100));
+/** Waits until a subscription is live before publishing. */
+const settle = async () => {
+  await new Promise((r) => setTimeout(r, 100));
+  await subscribed?.();
+};
 
 describe.each([
   ['in-process', inProcessPair],
@@ -42,6 +55,7 @@ describe.each([
   let pair: ReturnType<typeof inProcessPair>;
 
   beforeEach(() => {
+    subscribed = null;
     pair = makePair();
   });
   afterEach(() => pair.close());
