@@ -77,3 +77,13 @@ export function parseMatcher(text: string, field = 'matchers'): LabelMatcher {
 export function matchesAll(matchers: readonly CompiledMatcher[], labels: Record<string, string>): boolean {
   return matchers.every((m) => m.matches(labels));
 }
+
+/** Parses and compiles matchers as users write them; an error names `field.<index>` of the one that fails. */
+export function parseMatchers(texts: readonly string[], field: string): CompiledMatcher[] {
+  return texts.map((text, i) => compileMatcher(parseMatcher(text, `${field}.${i}`), `${field}.${i}`));
+}
+
+/** A compiled matcher as it is stored (name, operator, value). */
+export function storedMatcher({ name, operator, value }: CompiledMatcher): LabelMatcher {
+  return { name, operator, value };
+}

@@ -10,7 +10,8 @@ import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { SandboxPool } from '../sandbox/sandbox-pool';
-import { compileMatcher, parseMatcher, type LabelMatcher } from './label-matcher';
+import { ReloadOnChange } from '../shared/reload-on-change';
+import { parseMatchers, storedMatcher, type LabelMatcher } from './label-matcher';
 import { compileTable, decideRoutes, routingCost, type CompiledRoute, type RouteDecision, type RouteSpec, type RoutingTable, type RouteTableSpec } from './route-table';
 
 export type { CompiledRoute, RouteDecision } from './route-table';
@@ -51,29 +52,26 @@ export function formatMatcher(m: LabelMatcher): string {
 export class RouteService {
   private spec: RouteTableSpec = { version: 'empty', routes: [], fallback: null };
   private table: RoutingTable = compileTable(this.spec);
-  private watching: AsyncIterableIterator<unknown> | null = null;
+  private readonly changes: ReloadOnChange;
 
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly events: EventBus,
+    events: EventBus,
     private readonly logger: Logger,
     private readonly sandbox: SandboxPool,
     private readonly sandboxTimeoutMs: number,
-  ) {}
-
-  /** Loads the table and follows changes made anywhere. */
-  async start(): Promise<void> {
-    await this.reload();
-    const changes = this.events.subscribe('routes.changed');
-    this.watching = changes;
-    void (async () => {
-      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err }, 'could not reload routes'));
-    })();
+  ) {
+    this.changes = new ReloadOnChange(events, 'routes.changed', () => this.reload(), logger);
   }
 
-  async stop(): Promise<void> {
-    await this.watching?.return?.();
+  /** Loads the table and follows changes made anywhere. */
+  start(): Promise<void> {
+    return this.changes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   /**
@@ -129,15 +127,11 @@ export class RouteService {
       this.em.remove(route);
       record('route.deleted', 'route', id, { name: route.name });
     });
-    await this.announce();
+    await this.changes.announce();
   }
 
   private async save(route: GatewayRouteEntity, input: z.output<typeof routeInput>, actor: Actor, action: string): Promise<void> {
-    const matchers = input.matchers.map((text, i) => {
-      const matcher = parseMatcher(text, `input.matchers.${i}`);
-      compileMatcher(matcher, `input.matchers.${i}`);
-      return matcher;
-    });
+    const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
     const known = await this.em.find(ChannelEntity, { id: { $in: input.channelIds } }, { fields: ['id'] });
     const missing = input.channelIds.filter((id) => !known.some((c) => c.id === id));
     if (missing.length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing.join(', ')}`);
@@ -169,12 +163,7 @@ export class RouteService {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a route named "${input.name}" already exists`);
       throw err;
     }
-    await this.announce();
-  }
-
-  private async announce(): Promise<void> {
-    await this.reload();
-    await this.events.publish('routes.changed', { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not announce a route change'));
+    await this.changes.announce();
   }
 
   private async reload(): Promise<void> {

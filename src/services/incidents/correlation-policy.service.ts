@@ -3,11 +3,12 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { z } from 'zod';
 import { CorrelationPolicyEntity } from '../../entities/gateway/incident.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
-import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
+import { ReloadOnChange } from '../shared/reload-on-change';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -77,26 +78,23 @@ function assertCanMatch(labels: string[], matchers: LabelMatcher[]): void {
  */
 export class CorrelationPolicyService {
   private compiled: CompiledPolicy[] = [];
-  private watching: AsyncIterableIterator<unknown> | null = null;
+  private readonly changes: ReloadOnChange;
 
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly events: EventBus,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.reload();
-    const changes = this.events.subscribe('policies.changed');
-    this.watching = changes;
-    void (async () => {
-      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err }, 'could not reload correlation policies'));
-    })();
+    events: EventBus,
+    logger: Logger,
+  ) {
+    this.changes = new ReloadOnChange(events, 'policies.changed', () => this.reload(), logger);
   }
 
-  async stop(): Promise<void> {
-    await this.watching?.return?.();
+  start(): Promise<void> {
+    return this.changes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   /** The enabled policies in the order they are tried. */
@@ -134,15 +132,11 @@ export class CorrelationPolicyService {
       this.em.remove(policy);
       record('policy.deleted', 'correlation_policy', id, { name: policy.name });
     });
-    await this.announce();
+    await this.changes.announce();
   }
 
   private async save(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>, actor: Actor, action: string): Promise<void> {
-    const matchers = input.matchers.map((text, i) => {
-      const matcher = parseMatcher(text, `input.matchers.${i}`);
-      compileMatcher(matcher, `input.matchers.${i}`);
-      return matcher;
-    });
+    const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
     assertCanMatch(input.labels, matchers);
     const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
     Object.assign(policy, {
@@ -164,13 +158,9 @@ export class CorrelationPolicyService {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a correlation policy named "${input.name}" already exists`);
       throw err;
     }
-    await this.announce();
+    await this.changes.announce();
   }
 
-  private async announce(): Promise<void> {
-    await this.reload();
-    await this.events.publish('policies.changed', { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not announce a policy change'));
-  }
 
   private async reload(): Promise<void> {
     const rows = await this.list();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { inTransaction, type TransactionStatement } from '../storage/bound-sql';
 import type { IncidentState } from '../../entities/gateway/incident.entity';
 import type { ChannelMessage } from '../channels/message';
 import { storableDate, type AlertmanagerAlert } from '../gateway/alertmanager-payload';
@@ -180,8 +181,7 @@ function toNotification(r: Record<string, unknown>): NotificationRow {
   };
 }
 
-/** A transaction's statements: each runs on the transaction's connection. */
-type Run = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+type Run = TransactionStatement;
 
 /** Tries a transaction again when a concurrent replica opened the same incident first (the unique open key). */
 const JOIN_TRIES = 3;
@@ -195,14 +195,11 @@ const JOIN_TRIES = 3;
 export class IncidentRepository {
   constructor(private readonly orm: MikroORM) {}
 
-  /** Runs `work` in a transaction on a fork of the entity manager. */
-  async inTransaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
-    const connection = this.orm.em.getConnection();
-    return this.orm.em.fork().transactional(async (em: EntityManager) => {
-      const ctx = em.getTransactionContext();
-      return work((sql, params = []) => connection.execute(sql, params, 'all', ctx));
-    });
+  /** Runs `work` in one transaction (the notifier books notifications in one). */
+  inTransaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    return inTransaction(this.orm, work);
   }
+
 
   /** Joins a receipt's alerts of one key to their incident: opens it, folds into it, or reopens it. */
   /**

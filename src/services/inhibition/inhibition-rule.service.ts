@@ -3,11 +3,12 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { z } from 'zod';
 import { InhibitionRuleEntity } from '../../entities/gateway/inhibition.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
-import { compileMatcher, parseMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { compileMatcher, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
+import { ReloadOnChange } from '../shared/reload-on-change';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -68,26 +69,23 @@ function assertNotEverything(compiled: CompiledMatcher[]): void {
  */
 export class InhibitionRuleService {
   private compiled: CompiledInhibitionRule[] = [];
-  private watching: AsyncIterableIterator<unknown> | null = null;
+  private readonly changes: ReloadOnChange;
 
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
-    private readonly events: EventBus,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.reload();
-    const changes = this.events.subscribe('inhibitions.changed');
-    this.watching = changes;
-    void (async () => {
-      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err }, 'could not reload inhibition rules'));
-    })();
+    events: EventBus,
+    logger: Logger,
+  ) {
+    this.changes = new ReloadOnChange(events, 'inhibitions.changed', () => this.reload(), logger);
   }
 
-  async stop(): Promise<void> {
-    await this.watching?.return?.();
+  start(): Promise<void> {
+    return this.changes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   rules(): readonly CompiledInhibitionRule[] {
@@ -119,21 +117,16 @@ export class InhibitionRuleService {
       this.em.remove(rule);
       record('inhibition.deleted', 'inhibition_rule', id, { name: rule.name });
     });
-    await this.announce();
+    await this.changes.announce();
   }
 
   private async save(rule: InhibitionRuleEntity, input: z.output<typeof ruleInput>, actor: Actor, action: string): Promise<void> {
-    const parse = (texts: string[], field: string) =>
-      texts.map((text, i) => {
-        const matcher = parseMatcher(text, `${field}.${i}`);
-        return { matcher, compiled: compileMatcher(matcher, `${field}.${i}`) };
-      });
-    const source = parse(input.sourceMatchers, 'input.sourceMatchers');
-    const target = parse(input.targetMatchers, 'input.targetMatchers');
-    assertSatisfiable(source.map((m) => m.matcher), 'input.sourceMatchers');
-    assertSatisfiable(target.map((m) => m.matcher), 'input.targetMatchers');
-    assertNotEverything(target.map((m) => m.compiled));
-    Object.assign(rule, { name: input.name, sourceMatchers: source.map((m) => m.matcher), targetMatchers: target.map((m) => m.matcher), equal: input.equal, enabled: input.enabled });
+    const source = parseMatchers(input.sourceMatchers, 'input.sourceMatchers');
+    const target = parseMatchers(input.targetMatchers, 'input.targetMatchers');
+    assertSatisfiable(source, 'input.sourceMatchers');
+    assertSatisfiable(target, 'input.targetMatchers');
+    assertNotEverything(target);
+    Object.assign(rule, { name: input.name, sourceMatchers: source.map(storedMatcher), targetMatchers: target.map(storedMatcher), equal: input.equal, enabled: input.enabled });
     try {
       await this.audit.change(actor, async (record) => {
         this.em.persist(rule);
@@ -143,13 +136,9 @@ export class InhibitionRuleService {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`an inhibition rule named "${input.name}" already exists`);
       throw err;
     }
-    await this.announce();
+    await this.changes.announce();
   }
 
-  private async announce(): Promise<void> {
-    await this.reload();
-    await this.events.publish('inhibitions.changed', { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not announce an inhibition change'));
-  }
 
   private async reload(): Promise<void> {
     this.compiled = (await this.list())

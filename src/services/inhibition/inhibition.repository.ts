@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import { inTransaction, type TransactionStatement } from '../storage/bound-sql';
 import type { AlertView } from '../channels/message';
 
 /** A firing or resolved alert seen as a rule's source. */
@@ -47,7 +48,7 @@ export interface InhibitionOutcome {
   released: ReleasedAlert[];
 }
 
-type Run = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+type Run = TransactionStatement;
 
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
@@ -71,12 +72,9 @@ export class InhibitionRepository {
   constructor(private readonly orm: MikroORM) {}
 
   private transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
-    const connection = this.orm.em.getConnection();
-    return this.orm.em.fork().transactional(async (em) => {
-      const ctx = em.getTransactionContext();
-      return work((sql, params = []) => connection.execute(sql, params, 'all', ctx));
-    });
+    return inTransaction(this.orm, work);
   }
+
 
   /** Records sources, decides which targets are held, and releases what ending sources held. */
   async apply(sources: SourceSighting[], targets: TargetCandidate[], resolvedTargets: string[], now: Date, sourceTtlMs: number): Promise<InhibitionOutcome> {

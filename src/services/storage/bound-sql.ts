@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, Knex } from '@mikro-orm/knex';
 
 /**
@@ -10,4 +10,19 @@ export async function runBound<T = Record<string, unknown>>(em: EntityManager, s
   const connection = em.getConnection() as unknown as AbstractSqlConnection;
   const result = await connection.getKnex().raw(sql, params as readonly Knex.RawBinding[]);
   return (result.rows ?? result) as T[];
+}
+
+/** One statement of a transaction: runs on the transaction's connection and answers its rows. */
+export type TransactionStatement = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/**
+ * Runs `work` in one transaction on a fork of the entity manager, handing it a function that
+ * runs SQL inside that transaction: for repositories that write several tables at once in SQL.
+ */
+export function inTransaction<T>(orm: MikroORM, work: (run: TransactionStatement) => Promise<T>): Promise<T> {
+  const connection = orm.em.getConnection();
+  return orm.em.fork().transactional(async (em) => {
+    const ctx = em.getTransactionContext();
+    return work((sql, params = []) => connection.execute(sql, params, 'all', ctx));
+  });
 }
