@@ -31,16 +31,18 @@ export interface OwnRedis {
   /** SIGSTOP / SIGCONT: connections stay open and nothing answers. */
   pause(): void;
   resume(): void;
-  /** Starts it again on the same port (empty: it keeps nothing on disk). */
+  /** Starts it again on the same port (empty, unless it was started with a directory to persist in). */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startOwnRedis(port: number): Promise<OwnRedis> {
+/** `persistIn`: a directory where it keeps every write (append-only file, fsync always), as a production Redis with persistence would. */
+export async function startOwnRedis(port: number, persistIn?: string): Promise<OwnRedis> {
   let child: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const persistence = persistIn ? ['--dir', persistIn, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     for (let tries = 0; ; tries += 1) {
       try {
