@@ -11,6 +11,7 @@ import { Migration20261129020000_roles } from './Migration20261129020000_roles';
 import { Migration20261129030000_cluster_tls } from './Migration20261129030000_cluster_tls';
 import { Migration20261204000000_incidents } from './Migration20261204000000_incidents';
 import { Migration20261204010000_inhibition } from './Migration20261204010000_inhibition';
+import { Migration20261204020000_maintenance } from './Migration20261204020000_maintenance';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129030000_cluster_tls', class: Migration20261129030000_cluster_tls },
   { name: 'Migration20261204000000_incidents', class: Migration20261204000000_incidents },
   { name: 'Migration20261204010000_inhibition', class: Migration20261204010000_inhibition },
+  { name: 'Migration20261204020000_maintenance', class: Migration20261204020000_maintenance },
 ];

@@ -13,6 +13,7 @@ import { AnalysisProviderEntity } from './analysis/analysis-provider.entity';
 import { AlertReceiptEntity } from './gateway/alert-receipt.entity';
 import { AlertRecordEntity } from './gateway/alert-record.entity';
 import { GatewayRouteEntity } from './gateway/gateway-route.entity';
+import { MaintenanceWindowEntity, SuppressedAlertEntity } from './gateway/maintenance.entity';
 import { InhibitedAlertEntity, InhibitionRuleEntity, InhibitionSourceEntity } from './gateway/inhibition.entity';
 import { CorrelationPolicyEntity, IncidentAlertEntity, IncidentEntity, IncidentNotificationEntity } from './gateway/incident.entity';
 import { ApiTokenEntity } from './security/api-token.entity';
@@ -20,5 +21,5 @@ import { AuditEventEntity } from './security/audit-event.entity';
 import { RoleEntity } from './security/role.entity';
 
 /** Every entity MikroORM knows; listed explicitly so compiled and ts-jest runs discover the same set. */
-export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity, CorrelationPolicyEntity, IncidentEntity, IncidentAlertEntity, IncidentNotificationEntity, InhibitionRuleEntity, InhibitionSourceEntity, InhibitedAlertEntity];
-export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity, CorrelationPolicyEntity, IncidentEntity, IncidentAlertEntity, IncidentNotificationEntity, InhibitionRuleEntity, InhibitionSourceEntity, InhibitedAlertEntity };
+export const ENTITIES = [ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity, CorrelationPolicyEntity, IncidentEntity, IncidentAlertEntity, IncidentNotificationEntity, InhibitionRuleEntity, InhibitionSourceEntity, InhibitedAlertEntity, MaintenanceWindowEntity, SuppressedAlertEntity];
+export { ApiTokenEntity, AuditEventEntity, ChannelGroupEntity, ChannelEntity, DeliveryEntity, DeliveryAttemptEntity, GatewayRouteEntity, AlertReceiptEntity, AlertRecordEntity, ClusterEntity, ReplicaCheckEntity, ClusterConfigVersionEntity, SyncStatusEntity, RuleGroupEntity, RuleGroupVersionEntity, AnalysisProviderEntity, AlertAnalysisEntity, RoleEntity, CorrelationPolicyEntity, IncidentEntity, IncidentAlertEntity, IncidentNotificationEntity, InhibitionRuleEntity, InhibitionSourceEntity, InhibitedAlertEntity, MaintenanceWindowEntity, SuppressedAlertEntity };

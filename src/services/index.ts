@@ -14,6 +14,8 @@ import { IncidentRepository } from './incidents/incident.repository';
 import { InhibitionRuleService } from './inhibition/inhibition-rule.service';
 import { InhibitionReleaser } from './inhibition/inhibition-releaser';
 import { InhibitionRepository } from './inhibition/inhibition.repository';
+import { MaintenanceWindowService } from './maintenance-windows/maintenance-window.service';
+import { SuppressedAlerts } from './maintenance-windows/suppressed-alerts';
 import { RouteService } from './gateway/route.service';
 import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './gateway/window-store';
 import { FallbackFlapStore, InProcessFlapStore, RedisFlapStore } from './gateway/flap-store';
@@ -65,6 +67,7 @@ export interface Services {
   policies: CorrelationPolicyService;
   incidents: IncidentRepository;
   inhibitions: InhibitionRuleService;
+  maintenanceWindows: MaintenanceWindowService;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -159,7 +162,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const inhibitions = new InhibitionRuleService(em, audit, events, logger.child({ component: 'inhibitions' }));
   const inhibitionRepository = new InhibitionRepository(storage.orm);
   const inhibitionReleaser = new InhibitionReleaser(storage.orm, inhibitionRepository, routes, deliveries, logger.child({ component: 'inhibitions' }), config.gateway.inhibitionSourceTtlMs);
+  const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
+  const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
   const gateway = new GatewayService({
+    maintenance: { windows: maintenanceWindows, suppressed },
     inhibition: { rules: inhibitions, repository: inhibitionRepository, releaser: inhibitionReleaser },
     policies,
     incidents,
@@ -202,6 +208,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     policies,
     incidents,
     inhibitions,
+    maintenanceWindows,
     channels,
     deliveries,
     deliveryRecords,
@@ -225,6 +232,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await routes.start();
       await policies.start();
       await inhibitions.start();
+      await maintenanceWindows.start();
       await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
@@ -237,6 +245,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         incidentNotifier.registerProcessor();
         incidentNotifier.startSweeper(config.gateway.sweepIntervalMs);
         inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
+        suppressed.startSweeper(config.gateway.sweepIntervalMs);
         analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
@@ -251,6 +260,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       incidentNotifier.stop();
       await inhibitions.stop();
       inhibitionReleaser.stop();
+      await maintenanceWindows.stop();
+      suppressed.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

@@ -116,7 +116,7 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => String, { nullable: true })
   generatorUrl!: string | null;
 
-  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited or flapping' })
+  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited, flapping or suppressed (maintenance)' })
   state!: string;
 
   @Field(() => [String])
@@ -128,7 +128,7 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => ID, { nullable: true, description: 'The incident this alert belongs to (flag gateway.grouping)' })
   incidentId!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Why it was held back: the copy it duplicates, the incident it joined, the inhibition rule and source alert, flapping …' })
+  @Field(() => String, { nullable: true, description: 'Why it was held back: the copy it duplicates, the incident it joined, the inhibition rule and source alert, flapping, the maintenance window …' })
   holdReason!: string | null;
 }
 
@@ -152,7 +152,7 @@ export class AlertRecordsArgs extends PageArgs {
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
-  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited or flapping' })
+  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited, flapping or suppressed' })
   type!: string;
 
   @Field(() => ID)

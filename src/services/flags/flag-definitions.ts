@@ -28,6 +28,11 @@ export const FLAG_DEFINITIONS = {
     description: 'Flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
   },
   'gateway.grouping': { phase: 2, defaultEnabled: false, description: 'Group related alerts into one incident' },
+  'gateway.maintenance': {
+    phase: 2,
+    defaultEnabled: false,
+    description: 'Maintenance windows: alerts they cover are recorded as suppressed, and what still fires when a window closes is sent then',
+  },
   'gateway.inhibition': {
     phase: 2,
     defaultEnabled: false,

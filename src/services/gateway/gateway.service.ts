@@ -16,6 +16,7 @@ import { DedupeStage } from './pipeline/dedupe.stage';
 import { FlapStage } from './pipeline/flap.stage';
 import { IncidentStage, type IncidentStageDeps } from './pipeline/incident.stage';
 import { InhibitionStage, type InhibitionStageDeps } from './pipeline/inhibition.stage';
+import { MaintenanceStage, type MaintenanceStageDeps } from './pipeline/maintenance.stage';
 import { deliverReceipt } from './pipeline/delivery.stage';
 import { freshReceipt, type HoldStage, type ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
@@ -41,6 +42,7 @@ export interface GatewayDeps {
   flags: FlagResolver;
   settings: Config['gateway'];
   inhibition: Pick<InhibitionStageDeps, 'rules' | 'repository' | 'releaser'>;
+  maintenance: Pick<MaintenanceStageDeps, 'windows' | 'suppressed'>;
   policies: IncidentStageDeps['policies'];
   incidents: IncidentStageDeps['repository'];
   incidentNotifier: IncidentStageDeps['notifier'];
@@ -59,8 +61,8 @@ type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 
 /**
  * The alert path as a pipeline, in the order an alert meets it: store (before answering) →
- * hold-back stages (HA copies, inhibition, flapping, incidents, convergence) → routing → delivery →
- * records and events.
+ * hold-back stages (HA copies, maintenance, inhibition, flapping, incidents, convergence) → routing →
+ * delivery → records and events.
  * Routing and delivery run after the answer, in this process; a sweeper finishes receipts a
  * crash left.
  */
@@ -99,7 +101,8 @@ export class GatewayService {
       store: deps.flaps,
       settings: () => ({ changes: settings.flapChanges, windowMs: settings.flapWindowMs, quietMs: settings.flapQuietMs }),
     });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), inhibition, this.flapping, this.incidents, this.convergence];
+    const maintenance = new MaintenanceStage({ ...deps.maintenance, flags: deps.flags });
+    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), maintenance, inhibition, this.flapping, this.incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }

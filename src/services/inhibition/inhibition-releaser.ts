@@ -1,21 +1,12 @@
-import { createHash } from 'node:crypto';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
-import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
-import type { AlertView, ChannelMessage } from '../channels/message';
-import { groupForDelivery } from '../gateway/pipeline/routing.stage';
 import type { RouteService } from '../gateway/route.service';
+import { sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
 
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
 const UNSENT_AFTER_MS = 5_000;
-
-/** Labels every alert of a message shares. */
-function commonLabels(alerts: AlertView[]): Record<string, string> {
-  const [first, ...rest] = alerts;
-  return Object.fromEntries(Object.entries(first?.labels ?? {}).filter(([k, v]) => rest.every((a) => a.labels[k] === v)));
-}
 
 /**
  * Sends targets that were held back once their last source has stopped: by their routes, as
@@ -27,42 +18,17 @@ export class InhibitionReleaser {
   constructor(
     private readonly orm: MikroORM,
     private readonly repository: InhibitionRepository,
-    private readonly routes: Pick<RouteService, 'decideAll'>,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly logger: Logger,
+    readonly routes: Pick<RouteService, 'decideAll'>,
+    readonly deliveries: Pick<DeliveryService, 'deliver'>,
+    readonly logger: Logger,
     private readonly sourceTtlMs: number,
   ) {}
 
   async send(released: ReleasedAlert[]): Promise<void> {
-    if (released.length === 0) return;
-    const alerts = released.map((r) => ({
-      ...r.alert,
-      annotations: { ...r.alert.annotations, alertagent_inhibition_ended: 'held back while an inhibiting alert fired; sent now that it stopped' },
-    }));
-    const routing = await this.routes.decideAll(alerts.map((a) => a.labels));
-    let handedAll = true;
-    for (const group of groupForDelivery(routing.decisions)) {
-      const members = group.indexes.map((i) => alerts[i]);
-      const message: ChannelMessage = {
-        kind: 'alerts',
-        status: 'firing',
-        alerts: members,
-        groupLabels: {},
-        commonLabels: commonLabels(members),
-        commonAnnotations: {},
-        receiver: released[group.indexes[0]].receiver,
-        groupKey: released[group.indexes[0]].groupKey,
-      };
-      const identity = createHash('sha1').update(group.indexes.map((i) => `${released[i].fingerprint}@${released[i].releasedAt.getTime()}`).join(',')).digest('hex');
-      try {
-        await this.deliveries.deliver(group.channelId, message, { source: 'inhibition', idempotencyKey: `inhibition-release:${identity}:${group.key}` });
-      } catch (err) {
-        if (err instanceof NotFoundError) continue;
-        handedAll = false;
-        this.logger.warn({ err, channelId: group.channelId }, 'could not hand released alerts to delivery; the sweeper will');
-      }
-    }
-    if (handedAll) for (const r of released) await this.repository.forgetReleased(r.fingerprint, r.releasedAt);
+    const held = released.map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.fingerprint}@${r.releasedAt.getTime()}` }));
+    const note = { alertagent_inhibition_ended: 'held back while an inhibiting alert fired; sent now that it stopped' };
+    if (!(await sendByRoutes(this, held, 'inhibition', note))) return;
+    for (const r of released) await this.repository.forgetReleased(r.fingerprint, r.releasedAt);
   }
 
   /** Sources gone quiet past the TTL stop inhibiting; releases a crash cut off go out again. */

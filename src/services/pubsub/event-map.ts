@@ -51,7 +51,7 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping' | 'suppressed';
   recordId: string;
   receiptId: string;
   fingerprint: string;
@@ -121,6 +121,7 @@ export interface EventMap {
   'routes.changed': RoutesChangedEvent;
   'policies.changed': PoliciesChangedEvent;
   'inhibitions.changed': PoliciesChangedEvent;
+  'maintenance.changed': PoliciesChangedEvent;
   'incident.changed': IncidentEvent;
   'gateway.event': GatewayEvent;
   'gateway.load': GatewayLoadEvent;

@@ -1,0 +1,164 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { MaintenanceWindowEntity } from '../../entities/gateway/maintenance.entity';
+import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
+import type { Logger } from '../observability/logger';
+import type { EventBus } from '../pubsub/event-bus';
+import type { Actor, AuditService } from '../security/audit.service';
+import { ReloadOnChange } from '../shared/reload-on-change';
+import { checkSchedule, openOccurrence, type Occurrence, type ScheduleSpec } from './maintenance-schedule';
+
+const windowInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
+  matchers: z.array(z.string()).max(50).default([]),
+  clusters: z.array(z.string().min(1).max(200)).max(100).default([]),
+  schedule: z.enum(['once', 'cron', 'rrule']),
+  startsAt: z.date().nullish(),
+  endsAt: z.date().nullish(),
+  expression: z.string().trim().max(1_000).nullish(),
+  durationSeconds: z.number().int().nullish(),
+  timeZone: z.string().max(64).default('UTC'),
+  enabled: z.boolean().default(true),
+});
+
+export type MaintenanceWindowInput = z.input<typeof windowInput>;
+
+/** A window as the hot path applies it. */
+export interface CompiledWindow extends ScheduleSpec {
+  id: string;
+  name: string;
+  matchers: CompiledMatcher[];
+  clusters: string[];
+}
+
+/** An open window that covers an alert. */
+export interface CoveringWindow {
+  id: string;
+  name: string;
+  occurrence: Occurrence;
+}
+
+export function specOf(w: MaintenanceWindowEntity): ScheduleSpec {
+  return {
+    schedule: w.schedule,
+    startsAt: w.startsAt ?? null,
+    endsAt: w.endsAt ?? null,
+    expression: w.expression ?? null,
+    durationSeconds: w.durationSeconds ?? null,
+    timeZone: w.timeZone,
+  };
+}
+
+/**
+ * Maintenance windows (flag gateway.maintenance): CRUD, and the compiled list every replica
+ * keeps in memory. Which occurrence is open is computed per window and kept until it can change
+ * (the occurrence ends, or a minute passes), so the hot path does not parse schedules per alert.
+ */
+export class MaintenanceWindowService {
+  private compiled: CompiledWindow[] = [];
+  private readonly open = new Map<string, { occurrence: Occurrence | null; until: number }>();
+  private readonly changes: ReloadOnChange;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+    events: EventBus,
+    logger: Logger,
+  ) {
+    this.changes = new ReloadOnChange(events, 'maintenance.changed', () => this.reload(), logger);
+  }
+
+  start(): Promise<void> {
+    return this.changes.start();
+  }
+
+  stop(): Promise<void> {
+    return this.changes.stop();
+  }
+
+  /** The open window that covers an alert (the first one, by name), or null. */
+  covering(labels: Record<string, string>, now: Date): CoveringWindow | null {
+    for (const w of this.compiled) {
+      if (w.clusters.length > 0 && !w.clusters.includes(labels.cluster ?? '')) continue;
+      if (!matchesAll(w.matchers, labels)) continue;
+      const occurrence = this.openOccurrenceOf(w, now);
+      if (occurrence) return { id: w.id, name: w.name, occurrence };
+    }
+    return null;
+  }
+
+  private openOccurrenceOf(w: CompiledWindow, now: Date): Occurrence | null {
+    const cached = this.open.get(w.id);
+    if (cached && now.getTime() < cached.until) return cached.occurrence && now < cached.occurrence.end ? cached.occurrence : null;
+    const occurrence = openOccurrence(w, now);
+    const until = occurrence ? Math.min(occurrence.end.getTime(), now.getTime() + 60_000) : now.getTime() + 1_000;
+    this.open.set(w.id, { occurrence, until });
+    return occurrence;
+  }
+
+  list(): Promise<MaintenanceWindowEntity[]> {
+    return this.em.fork().find(MaintenanceWindowEntity, {}, { orderBy: { name: 'asc' } });
+  }
+
+  async create(input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
+    const parsed = parseInput(windowInput, input, 'input');
+    const window = new MaintenanceWindowEntity();
+    await this.save(window, parsed, actor, 'maintenance.created');
+    return window;
+  }
+
+  async update(id: string, input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
+    const parsed = parseInput(windowInput, input, 'input');
+    const window = NotFoundError.assert(await this.em.findOne(MaintenanceWindowEntity, { id }), 'maintenance window', id);
+    window.updatedAt = new Date();
+    await this.save(window, parsed, actor, 'maintenance.updated');
+    return window;
+  }
+
+  async remove(id: string, actor: Actor): Promise<void> {
+    const window = NotFoundError.assert(await this.em.findOne(MaintenanceWindowEntity, { id }), 'maintenance window', id);
+    await this.audit.change(actor, async (record) => {
+      this.em.remove(window);
+      record('maintenance.deleted', 'maintenance_window', id, { name: window.name });
+    });
+    await this.changes.announce();
+  }
+
+  private async save(window: MaintenanceWindowEntity, input: z.output<typeof windowInput>, actor: Actor, action: string): Promise<void> {
+    const matchers = parseMatchers(input.matchers, 'input.matchers');
+    const equal = new Map<string, string>();
+    matchers.forEach((m, i) => {
+      if (m.operator !== '=') return;
+      if (equal.has(m.name) && equal.get(m.name) !== m.value) throw BadUserInputError.forField(`input.matchers.${i}`, `requires "${m.name}" to equal two values: the window could never apply`);
+      equal.set(m.name, m.value);
+    });
+    const spec: ScheduleSpec = {
+      schedule: input.schedule,
+      startsAt: input.startsAt ?? null,
+      endsAt: input.schedule === 'once' ? (input.endsAt ?? null) : null,
+      expression: input.schedule === 'once' ? null : (input.expression ?? null),
+      durationSeconds: input.schedule === 'once' ? null : (input.durationSeconds ?? null),
+      timeZone: input.timeZone,
+    };
+    checkSchedule(spec, new Date());
+    Object.assign(window, { name: input.name, matchers: matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, ...spec });
+    try {
+      await this.audit.change(actor, async (record) => {
+        this.em.persist(window);
+        record(action, 'maintenance_window', window.id, { name: window.name, schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers });
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a maintenance window named "${input.name}" already exists`);
+      throw err;
+    }
+    await this.changes.announce();
+  }
+
+  private async reload(): Promise<void> {
+    this.open.clear();
+    this.compiled = (await this.list())
+      .filter((w) => w.enabled)
+      .map((w) => ({ id: w.id, name: w.name, matchers: w.matchers.map((m) => compileMatcher(m)), clusters: w.clusters, ...specOf(w) }));
+  }
+}
