@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CorrelationPolicyEntity } from '../../entities/gateway/incident.entity';
-import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { BadUserInputError, parseInput } from '../../errors';
 import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
+import { NamedConfigStore } from '../shared/named-config-store';
 import { ReloadOnChange } from '../shared/reload-on-change';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -79,14 +80,16 @@ function assertCanMatch(labels: string[], matchers: LabelMatcher[]): void {
 export class CorrelationPolicyService {
   private compiled: CompiledPolicy[] = [];
   private readonly changes: ReloadOnChange;
+  private readonly store: NamedConfigStore<CorrelationPolicyEntity>;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly audit: AuditService,
+    audit: AuditService,
     events: EventBus,
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'policies.changed', () => this.reload(), logger);
+    this.store = new NamedConfigStore(em, audit, this.changes, { entity: CorrelationPolicyEntity, label: 'correlation policy', auditType: 'correlation_policy', auditAction: 'policy' });
   }
 
   start(): Promise<void> {
@@ -111,31 +114,21 @@ export class CorrelationPolicyService {
     return this.em.fork().find(CorrelationPolicyEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
   }
 
-  async create(input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
+  create(input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
     const parsed = parseInput(policyInput, input, 'input');
-    const policy = new CorrelationPolicyEntity();
-    await this.save(policy, parsed, actor, 'policy.created');
-    return policy;
+    return this.store.create(actor, (policy) => this.fill(policy, parsed));
   }
 
-  async update(id: string, input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
+  update(id: string, input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
     const parsed = parseInput(policyInput, input, 'input');
-    const policy = NotFoundError.assert(await this.em.findOne(CorrelationPolicyEntity, { id }), 'correlation policy', id);
-    policy.updatedAt = new Date();
-    await this.save(policy, parsed, actor, 'policy.updated');
-    return policy;
+    return this.store.update(id, actor, (policy) => this.fill(policy, parsed));
   }
 
-  async remove(id: string, actor: Actor): Promise<void> {
-    const policy = NotFoundError.assert(await this.em.findOne(CorrelationPolicyEntity, { id }), 'correlation policy', id);
-    await this.audit.change(actor, async (record) => {
-      this.em.remove(policy);
-      record('policy.deleted', 'correlation_policy', id, { name: policy.name });
-    });
-    await this.changes.announce();
+  remove(id: string, actor: Actor): Promise<void> {
+    return this.store.remove(id, actor);
   }
 
-  private async save(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>, actor: Actor, action: string): Promise<void> {
+  private async fill(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>): Promise<Record<string, unknown>> {
     const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
     assertCanMatch(input.labels, matchers);
     const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
@@ -149,18 +142,8 @@ export class CorrelationPolicyService {
       enabled: input.enabled,
       position,
     });
-    try {
-      await this.audit.change(actor, async (record) => {
-        this.em.persist(policy);
-        record(action, 'correlation_policy', policy.id, { name: policy.name, labels: input.labels, matchers: matchers.map(formatMatcher) });
-      });
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a correlation policy named "${input.name}" already exists`);
-      throw err;
-    }
-    await this.changes.announce();
+    return { labels: input.labels, matchers: matchers.map(formatMatcher) };
   }
-
 
   private async reload(): Promise<void> {
     const rows = await this.list();

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { InhibitionRuleEntity } from '../../entities/gateway/inhibition.entity';
-import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { BadUserInputError, parseInput } from '../../errors';
 import { compileMatcher, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
+import { NamedConfigStore } from '../shared/named-config-store';
 import { ReloadOnChange } from '../shared/reload-on-change';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -70,14 +71,16 @@ function assertNotEverything(compiled: CompiledMatcher[]): void {
 export class InhibitionRuleService {
   private compiled: CompiledInhibitionRule[] = [];
   private readonly changes: ReloadOnChange;
+  private readonly store: NamedConfigStore<InhibitionRuleEntity>;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly audit: AuditService,
+    audit: AuditService,
     events: EventBus,
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'inhibitions.changed', () => this.reload(), logger);
+    this.store = new NamedConfigStore(em, audit, this.changes, { entity: InhibitionRuleEntity, label: 'inhibition rule', auditType: 'inhibition_rule', auditAction: 'inhibition' });
   }
 
   start(): Promise<void> {
@@ -96,49 +99,29 @@ export class InhibitionRuleService {
     return this.em.fork().find(InhibitionRuleEntity, {}, { orderBy: { createdAt: 'asc' } });
   }
 
-  async create(input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
+  create(input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
     const parsed = parseInput(ruleInput, input, 'input');
-    const rule = new InhibitionRuleEntity();
-    await this.save(rule, parsed, actor, 'inhibition.created');
-    return rule;
+    return this.store.create(actor, (rule) => this.fill(rule, parsed));
   }
 
-  async update(id: string, input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
+  update(id: string, input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
     const parsed = parseInput(ruleInput, input, 'input');
-    const rule = NotFoundError.assert(await this.em.findOne(InhibitionRuleEntity, { id }), 'inhibition rule', id);
-    rule.updatedAt = new Date();
-    await this.save(rule, parsed, actor, 'inhibition.updated');
-    return rule;
+    return this.store.update(id, actor, (rule) => this.fill(rule, parsed));
   }
 
-  async remove(id: string, actor: Actor): Promise<void> {
-    const rule = NotFoundError.assert(await this.em.findOne(InhibitionRuleEntity, { id }), 'inhibition rule', id);
-    await this.audit.change(actor, async (record) => {
-      this.em.remove(rule);
-      record('inhibition.deleted', 'inhibition_rule', id, { name: rule.name });
-    });
-    await this.changes.announce();
+  remove(id: string, actor: Actor): Promise<void> {
+    return this.store.remove(id, actor);
   }
 
-  private async save(rule: InhibitionRuleEntity, input: z.output<typeof ruleInput>, actor: Actor, action: string): Promise<void> {
+  private fill(rule: InhibitionRuleEntity, input: z.output<typeof ruleInput>): Record<string, unknown> {
     const source = parseMatchers(input.sourceMatchers, 'input.sourceMatchers');
     const target = parseMatchers(input.targetMatchers, 'input.targetMatchers');
     assertSatisfiable(source, 'input.sourceMatchers');
     assertSatisfiable(target, 'input.targetMatchers');
     assertNotEverything(target);
     Object.assign(rule, { name: input.name, sourceMatchers: source.map(storedMatcher), targetMatchers: target.map(storedMatcher), equal: input.equal, enabled: input.enabled });
-    try {
-      await this.audit.change(actor, async (record) => {
-        this.em.persist(rule);
-        record(action, 'inhibition_rule', rule.id, { name: rule.name, source: input.sourceMatchers, target: input.targetMatchers, equal: input.equal });
-      });
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`an inhibition rule named "${input.name}" already exists`);
-      throw err;
-    }
-    await this.changes.announce();
+    return { source: input.sourceMatchers, target: input.targetMatchers, equal: input.equal };
   }
-
 
   private async reload(): Promise<void> {
     this.compiled = (await this.list())

@@ -1,11 +1,12 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { MaintenanceWindowEntity } from '../../entities/gateway/maintenance.entity';
-import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
+import { BadUserInputError, parseInput } from '../../errors';
 import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
+import { NamedConfigStore } from '../shared/named-config-store';
 import { ReloadOnChange } from '../shared/reload-on-change';
 import { checkSchedule, openOccurrence, type Occurrence, type ScheduleSpec } from './maintenance-schedule';
 
@@ -59,14 +60,16 @@ export class MaintenanceWindowService {
   private compiled: CompiledWindow[] = [];
   private readonly open = new Map<string, { occurrence: Occurrence | null; until: number }>();
   private readonly changes: ReloadOnChange;
+  private readonly store: NamedConfigStore<MaintenanceWindowEntity>;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly audit: AuditService,
+    audit: AuditService,
     events: EventBus,
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'maintenance.changed', () => this.reload(), logger);
+    this.store = new NamedConfigStore(em, audit, this.changes, { entity: MaintenanceWindowEntity, label: 'maintenance window', auditType: 'maintenance_window', auditAction: 'maintenance' });
   }
 
   start(): Promise<void> {
@@ -101,31 +104,21 @@ export class MaintenanceWindowService {
     return this.em.fork().find(MaintenanceWindowEntity, {}, { orderBy: { name: 'asc' } });
   }
 
-  async create(input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
+  create(input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
     const parsed = parseInput(windowInput, input, 'input');
-    const window = new MaintenanceWindowEntity();
-    await this.save(window, parsed, actor, 'maintenance.created');
-    return window;
+    return this.store.create(actor, (window) => this.fill(window, parsed));
   }
 
-  async update(id: string, input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
+  update(id: string, input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
     const parsed = parseInput(windowInput, input, 'input');
-    const window = NotFoundError.assert(await this.em.findOne(MaintenanceWindowEntity, { id }), 'maintenance window', id);
-    window.updatedAt = new Date();
-    await this.save(window, parsed, actor, 'maintenance.updated');
-    return window;
+    return this.store.update(id, actor, (window) => this.fill(window, parsed));
   }
 
-  async remove(id: string, actor: Actor): Promise<void> {
-    const window = NotFoundError.assert(await this.em.findOne(MaintenanceWindowEntity, { id }), 'maintenance window', id);
-    await this.audit.change(actor, async (record) => {
-      this.em.remove(window);
-      record('maintenance.deleted', 'maintenance_window', id, { name: window.name });
-    });
-    await this.changes.announce();
+  remove(id: string, actor: Actor): Promise<void> {
+    return this.store.remove(id, actor);
   }
 
-  private async save(window: MaintenanceWindowEntity, input: z.output<typeof windowInput>, actor: Actor, action: string): Promise<void> {
+  private fill(window: MaintenanceWindowEntity, input: z.output<typeof windowInput>): Record<string, unknown> {
     const matchers = parseMatchers(input.matchers, 'input.matchers');
     const equal = new Map<string, string>();
     matchers.forEach((m, i) => {
@@ -143,16 +136,7 @@ export class MaintenanceWindowService {
     };
     checkSchedule(spec, new Date());
     Object.assign(window, { name: input.name, matchers: matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, ...spec });
-    try {
-      await this.audit.change(actor, async (record) => {
-        this.em.persist(window);
-        record(action, 'maintenance_window', window.id, { name: window.name, schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers });
-      });
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a maintenance window named "${input.name}" already exists`);
-      throw err;
-    }
-    await this.changes.announce();
+    return { schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers };
   }
 
   private async reload(): Promise<void> {

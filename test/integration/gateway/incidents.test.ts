@@ -152,8 +152,13 @@ describe('incidents (flag gateway.grouping)', () => {
     // Neither replica knew of an incident for the node: both alerts go out at once (at most two first notices) …
     await waitFor(() => peer.accepted.length === 2, 'both first notices', 5_000);
     // … and the database keeps one incident holding both, each told, so no update follows.
-    const page = await server.gql('{ incidents(limit: 50) { items { title alertCount updatePending } } }', {}, admin);
-    expect(page.data!.incidents.items.filter((i: { title: string }) => i.title.includes(node))).toEqual([expect.objectContaining({ alertCount: 2, updatePending: false })]);
+    const ofNode = async () =>
+      ((await server.gql('{ incidents(limit: 50) { items { title alertCount updatePending } } }', {}, admin)).data!.incidents.items as Array<{ title: string; alertCount: number }>).filter((i) =>
+        i.title.includes(node),
+      );
+    // Each alert is joined right after its send.
+    await waitFor(async () => (await ofNode())[0]?.alertCount === 2, 'both alerts joined', 5_000);
+    expect(await ofNode()).toEqual([expect.objectContaining({ alertCount: 2, updatePending: false })]);
     // A third alert of the node, to either replica, now joins it and is held for the update.
     expect((await post(second, notification('{}:{alertname="KubeletDown"}', [{ name: 'KubeletDown', node }]))).status).toBe(200);
     await waitFor(() => incidentMessages().length === 1, 'the update', 8_000);
