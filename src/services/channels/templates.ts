@@ -1,6 +1,6 @@
-import { BadUserInputError } from '../../errors';
+import { BadUserInputError, OverloadedError } from '../../errors';
 import type { Metrics } from '../observability/metrics';
-import type { SandboxPool } from '../sandbox/sandbox-pool';
+import type { SandboxPool, SandboxResult } from '../sandbox/sandbox-pool';
 import type { ChannelMessage } from './message';
 import { parseTemplate, renderTemplates, type ChannelTemplates, type RenderedMessage } from './template-engine';
 import { sampleMessages } from './template-samples';
@@ -40,6 +40,22 @@ export class TemplateRenderer {
   }
 
   /**
+   * One sample render for a check. The time limit counts from when the task is queued, so on a
+   * busy machine (or behind another caller's costly template) a template can miss it without
+   * being at fault: a miss or a full sandbox is tried again, twice, before the template is
+   * judged; a full sandbox to the end is the server's state, not the input's (OVERLOADED).
+   */
+  private async tryOnSample(templates: ChannelTemplates, message: ChannelMessage): Promise<SandboxResult<RenderedMessage>> {
+    let result = await this.sandbox.run('renderTemplates', { templates, message }, this.timeoutMs);
+    for (let retry = 0; retry < 2 && !result.ok && result.reason !== 'error'; retry += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await this.sandbox.run('renderTemplates', { templates, message }, this.timeoutMs);
+    }
+    if (!result.ok && result.reason === 'busy') throw new OverloadedError(`templates cannot be checked now: ${result.message}`, 5);
+    return result;
+  }
+
+  /**
    * Refuses, before a channel is saved, templates that do not parse, that read files, or that
    * fail or overrun their time limit on sample alerts (a few, many, resolved, a test message).
    */
@@ -59,7 +75,7 @@ export class TemplateRenderer {
       // One template at a time, so the error names the one that fails.
       const alone: ChannelTemplates = { title: '', body: '', html: '', [field]: source };
       for (const { name, message } of sampleMessages()) {
-        const result = await this.sandbox.run('renderTemplates', { templates: alone, message }, this.timeoutMs);
+        const result = await this.tryOnSample(alone, message);
         if (!result.ok) {
           throw BadUserInputError.forField(`${fieldPrefix}.${field}`, `template fails on sample alerts (${name}): ${result.message}`);
         }

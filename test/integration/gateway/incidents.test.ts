@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startTestServer, type TestServer } from '../../support/app';
+import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { postGraphQL, startServeProcess, type ServeProcess } from '../../support/cli-process';
 import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../../support/env';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
@@ -99,8 +99,12 @@ describe('incidents (flag gateway.grouping)', () => {
   it('a node failure across Alertmanager groups: first notice at once, one update, one resolution', async () => {
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;
+    // The other replica learns of the incident from its event; it must have before the fan-out reaches it.
+    const opened = nextResults<{ incidentUpdates: { change: string } }>(second.wsClient(admin), 'subscription { incidentUpdates { change } }');
+    await new Promise((r) => setTimeout(r, 300));
     expect((await post(server, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 1, 'peer.accepted.length === 1', 5_000);
+    expect((await opened.done)[0].data?.incidentUpdates.change).toBe('opened');
     expect(peer.accepted[0].payload.incident).toBeUndefined();
     expect(peer.accepted[0].payload.alerts[0].labels.alertname).toBe('NodeDown');
 
