@@ -183,6 +183,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     settings: config.gateway,
     analysis,
   });
+  inhibitionReleaser.joinIncidents = (released) => gateway.joinReleased(released);
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }), peers, (cluster) => clusters.tlsOf(cluster));

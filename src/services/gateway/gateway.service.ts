@@ -26,6 +26,7 @@ import { firstDeliveredAt, recordIdFor, stateOf, type Hold } from './record-stat
 import type { RouteService } from './route.service';
 import type { WindowStore } from './window-store';
 import type { FlapStore } from './flap-store';
+import type { AlertView } from '../channels/message';
 
 export { recordIdFor } from './record-state';
 
@@ -110,6 +111,11 @@ export class GatewayService {
   /** Loads what the stages keep in memory (the incidents this replica must know of). */
   async start(): Promise<void> {
     await this.incidents.start();
+  }
+
+  /** Released inhibition targets whose incident is open join it (flag gateway.grouping); answers their fingerprints. */
+  joinReleased(alerts: Array<{ alert: AlertView; receiver: string }>): Promise<Set<string>> {
+    return this.incidents.joinReleased(alerts);
   }
 
   /** What works differently now (an overload), for /readyz. */

@@ -288,6 +288,21 @@ export class IncidentRepository {
   }
 
   /**
+   * Joins alerts to their incident only if one is open (never opens one): for alerts that were
+   * held back elsewhere and are released now.
+   */
+  async joinOpen(group: CorrelatedAlerts, now: Date): Promise<JoinOutcome> {
+    return this.inTransaction(async (run) => {
+      const [open] = await run(
+        `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
+           from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`,
+        [group.key],
+      );
+      return open ? this.fold(run, open, group, now, false, false) : { role: 'none' };
+    });
+  }
+
+  /**
    * Makes `to` the opener of an incident whose opening receipt was never stored (its process
    * died before answering): `to`'s alerts go out as the first notice after all. False when the
    * incident is no longer `from`'s.

@@ -24,8 +24,14 @@ export class InhibitionReleaser {
     private readonly sourceTtlMs: number,
   ) {}
 
+  /** With incidents on: released targets whose incident is open join it (told in its next update) instead of going out alone. */
+  joinIncidents: ((released: ReleasedAlert[]) => Promise<Set<string>>) | null = null;
+
   async send(released: ReleasedAlert[]): Promise<void> {
-    const held = released.map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.fingerprint}@${r.releasedAt.getTime()}` }));
+    const joined = this.joinIncidents ? await this.joinIncidents(released) : new Set<string>();
+    const held = released
+      .filter((r) => !joined.has(r.fingerprint))
+      .map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.fingerprint}@${r.releasedAt.getTime()}` }));
     const note = { alertagent_inhibition_ended: 'held back while an inhibiting alert fired; sent now that it stopped' };
     if (!(await sendByRoutes(this, held, 'inhibition', note))) return;
     for (const r of released) await this.repository.forgetReleased(r.fingerprint, r.releasedAt);

@@ -116,3 +116,59 @@ describe('inhibition (flag gateway.inhibition)', () => {
     await waitFor(() => sentNames().includes('CacheDown/prod-ap/firing'), 'released after the rule went', 5_000);
   });
 });
+
+describe('inhibition with incidents (gateway.inhibition and gateway.grouping)', () => {
+  let db: TestDatabase;
+  const redis = testRedisPrefix();
+  const peer = new WebhookPeer();
+  let server: TestServer;
+  let admin: string;
+
+  const post = (name: string, severity: string, status: 'firing' | 'resolved' = 'firing') => {
+    const payload = validPayload();
+    payload.groupKey = `{}:{alertname="${name}"}`;
+    payload.status = status;
+    payload.alerts[0] = { ...payload.alerts[0], status, labels: { alertname: name, severity, node: 'n1' }, fingerprint: `${name}-n1` };
+    if (status === 'resolved') payload.alerts[0].endsAt = '2026-11-25T11:00:00Z';
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(payload) });
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await peer.start();
+    const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-inhibition-incidents-')), 'flags.yaml');
+    writeFileSync(flagsFile, 'gateway.inhibition: true\ngateway.grouping: true\n');
+    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' });
+    admin = await server.issueToken('admin');
+    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
+    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const policy = await server.gql('mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }', {}, admin);
+    const rule = await server.gql(
+      'mutation { createInhibitionRule(input: { name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["severity=\\"warning\\""], equal: ["node"] }) { id } }',
+      {},
+      admin,
+    );
+    expect([policy.errors, rule.errors]).toEqual([undefined, undefined]);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await peer.stop();
+    await db?.drop();
+    await redis.cleanup();
+  });
+
+  it('a target released when its source resolves joins the open incident instead of going out alone', async () => {
+    expect((await post('NodeDown', 'critical')).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
+    expect((await post('PodSlow', 'warning')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await post('NodeDown', 'critical', 'resolved')).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 2, 'the incident update', 8_000);
+    const update = peer.accepted[1].payload;
+    expect(update.incident).toMatchObject({ notice: 'update', added: 1, firing: 1, total: 2 });
+    expect(update.alerts.map((a: { labels: Record<string, string> }) => a.labels.alertname)).toContain('PodSlow');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(peer.accepted.filter((m) => !m.payload.incident)).toHaveLength(1);
+  });
+});

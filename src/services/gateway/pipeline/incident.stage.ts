@@ -4,7 +4,8 @@ import type { IncidentNotifier } from '../../incidents/incident-notifier';
 import type { CorrelatedAlerts, IncidentRepository, JoinOutcome } from '../../incidents/incident.repository';
 import type { Logger } from '../../observability/logger';
 import type { EventBus } from '../../pubsub/event-bus';
-import type { AlertmanagerAlert } from '../alertmanager-payload';
+import { ZERO_TIME, type AlertmanagerAlert } from '../alertmanager-payload';
+import type { AlertView } from '../../channels/message';
 import type { RouteService } from '../route.service';
 import type { Hold } from '../record-state';
 import { stillTaken, type HoldStage, type ReceiptInHand } from './receipt';
@@ -13,7 +14,7 @@ import { receiptStored } from './receipt-stored';
 export interface IncidentStageDeps {
   flags: FlagResolver;
   policies: { policyFor(labels: Record<string, string>): CompiledPolicy | null };
-  repository: Pick<IncidentRepository, 'join' | 'takeOver' | 'knownKeys'>;
+  repository: Pick<IncidentRepository, 'join' | 'joinOpen' | 'takeOver' | 'knownKeys'>;
   receiptExists: (receiptId: string) => Promise<boolean>;
   notifier: Pick<IncidentNotifier, 'schedule' | 'announce'>;
   routes: Pick<RouteService, 'decideAll'>;
@@ -89,7 +90,7 @@ export class IncidentStage implements HoldStage {
     const now = new Date();
     const joins: Array<Promise<void>> = [];
     for (const [key, { policy, indexes }] of byKey) {
-      const group = this.correlated(receipt, key, policy, indexes.map((i) => alerts[i]));
+      const group = this.correlated({ receiptId: receipt.receiptId, receiver: receipt.payload.receiver }, key, policy, indexes.map((i) => alerts[i]));
       if (this.isKnown(key)) {
         joins.push(this.join(receipt, held, group, indexes, now));
       } else {
@@ -101,7 +102,8 @@ export class IncidentStage implements HoldStage {
     await Promise.all(joins);
   }
 
-  private correlated(receipt: ReceiptInHand, key: string, policy: CompiledPolicy, members: AlertmanagerAlert[]): CorrelatedAlerts {
+  /** `from`: the receipt the alerts came in, or only its receiver for alerts released from elsewhere. */
+  private correlated(from: { receiptId: string; receiver: string }, key: string, policy: CompiledPolicy, members: AlertmanagerAlert[]): CorrelatedAlerts {
     const labels = Object.fromEntries(policy.labels.map((name) => [name, members[0].labels[name]]));
     const opening = members.find((a) => a.status === 'firing') ?? members[0];
     return {
@@ -109,8 +111,8 @@ export class IncidentStage implements HoldStage {
       policy,
       labels,
       title: incidentTitle(opening.labels.alertname ?? '', labels),
-      receiptId: receipt.receiptId,
-      receiver: receipt.payload.receiver,
+      receiptId: from.receiptId,
+      receiver: from.receiver,
       alerts: members,
       channelsOfFirstNotice: async () => [...new Set((await this.deps.routes.decideAll(members.map((a) => a.labels))).decisions.flatMap((d) => d.channelIds))],
     };
@@ -151,6 +153,36 @@ export class IncidentStage implements HoldStage {
       correlationKey: group.key,
       reopenUntil: null,
     });
+  }
+
+  /**
+   * Alerts held back elsewhere (inhibition) and released now: those whose incident is open join
+   * it and are told in its next update; answers their fingerprints. Never opens an incident.
+   */
+  async joinReleased(alerts: Array<{ alert: AlertView; receiver: string }>): Promise<Set<string>> {
+    const joined = new Set<string>();
+    if (!this.deps.flags.isEnabled('gateway.grouping')) return joined;
+    const now = new Date();
+    for (const { alert, receiver } of alerts) {
+      const policy = this.deps.policies.policyFor(alert.labels);
+      if (!policy || !alert.fingerprint) continue;
+      const key = correlationKey(policy, alert.labels);
+      const member: AlertmanagerAlert = {
+        status: alert.status,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: alert.startsAt,
+        endsAt: ZERO_TIME,
+        generatorURL: alert.generatorURL ?? '',
+        fingerprint: alert.fingerprint,
+      };
+      const outcome = await this.deps.repository.joinOpen(this.correlated({ receiptId: '', receiver }, key, policy, [member]), now);
+      if (outcome.role !== 'member') continue;
+      joined.add(alert.fingerprint);
+      this.announce(outcome, { key } as CorrelatedAlerts, 1);
+      if (outcome.pending) await this.deps.notifier.schedule(outcome.pending).catch((err) => this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'));
+    }
+    return joined;
   }
 
   /** Whether an incident this receipt joins has told nothing yet and its opening receipt was never stored. */

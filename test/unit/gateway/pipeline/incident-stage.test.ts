@@ -35,6 +35,10 @@ function setup(answer: (group: CorrelatedAlerts) => JoinOutcome, knownNodes: str
         return true;
       },
       knownKeys: async () => knownNodes.map((n) => ({ key: correlationKey(policy, { cluster: 'prod', node: n }), until: Infinity })),
+      joinOpen: async (group) => {
+        joined.push(group);
+        return answer(group);
+      },
     },
     receiptExists: async (id) => id !== 'lost',
     notifier: { schedule: async (p) => void scheduled.push(p), announce: () => {} },
@@ -129,7 +133,7 @@ describe('incident stage', () => {
     const stage = new IncidentStage({
       flags,
       policies: { policyFor: () => policy },
-      repository: { join: async (_g, _n, alreadySent) => (joined.push(alreadySent ?? false), { role: 'none' }), takeOver: async () => false, knownKeys: async () => [] },
+      repository: { join: async (_g, _n, alreadySent) => (joined.push(alreadySent ?? false), { role: 'none' }), joinOpen: async () => ({ role: 'none' }), takeOver: async () => false, knownKeys: async () => [] },
       receiptExists: async () => true,
       notifier: { schedule: async () => {}, announce: () => {} },
       routes: { decideAll: async () => ({ decisions: [], fallbackReason: null }) },
@@ -144,6 +148,22 @@ describe('incident stage', () => {
     const receipt = receiptOf('r9', [{ fingerprint: 'z', labels: { ...node('n5'), severity: 'critical' } }]);
     await stage.hold(receipt, none(1));
     expect(joined).toEqual([false]);
+  });
+
+  it('released inhibition targets join an open incident (and only an open one) with grouping on', async () => {
+    const pending = { incidentId: 'i', pendingSince: new Date(), dueAt: new Date() };
+    const { stage, flags, joined, scheduled } = setup((group) =>
+      group.labels.node === 'n1' ? { role: 'member', incidentId: 'i', title: 't', changed: true, reopened: false, pending, openedBy: 'r1', notified: false } : { role: 'none' },
+    );
+    const released = (node: string, fingerprint: string) => ({
+      alert: { status: 'firing' as const, labels: { alertname: 'PodDown', severity: 'critical', cluster: 'prod', node }, annotations: {}, startsAt: '2026-12-04T10:00:00Z', fingerprint },
+      receiver: 'team',
+    });
+    expect(await stage.joinReleased([released('n1', 'a')])).toEqual(new Set());
+    flags.on.add('gateway.grouping');
+    expect(await stage.joinReleased([released('n1', 'a'), released('n2', 'b')])).toEqual(new Set(['a']));
+    expect(joined.map((g) => [g.labels.node, g.receiver, g.alerts[0].fingerprint])).toEqual([['n1', 'team', 'a'], ['n2', 'team', 'b']]);
+    expect(scheduled).toEqual([pending]);
   });
 
   it('titles incidents by the first alert and the shared values', () => {
