@@ -14,6 +14,7 @@ import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type De
 import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
+import { Sweeper } from '../shared/sweeper';
 
 export interface DeliverOptions {
   /** Same key, same delivery: a repeat is answered with the stored one. Defaults to a fresh id. */
@@ -39,7 +40,7 @@ const NOTHING_RENDERED: RenderedMessage = { title: '', body: '' };
  * neither loses a delivery nor sends it twice at once.
  */
 export class DeliveryService {
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweeper: Sweeper;
   /** Retries kept in this process while the queue cannot be reached, by delivery. */
   private readonly localWakeUps = new Map<string, NodeJS.Timeout>();
   private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
@@ -58,6 +59,7 @@ export class DeliveryService {
     private readonly peers: PeerClient,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
+    this.sweeper = new Sweeper('delivery', () => this.resume(), logger);
   }
 
   /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
@@ -135,15 +137,11 @@ export class DeliveryService {
   }
 
   startSweeper(): void {
-    const sweep = () => void this.resume().catch((err) => this.logger.warn({ err }, 'delivery sweep failed'));
-    sweep();
-    this.sweeper = setInterval(sweep, this.settings.sweepIntervalMs);
-    this.sweeper.unref();
+    this.sweeper.start(this.settings.sweepIntervalMs, true);
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.sweeper.stop();
     for (const timer of this.localWakeUps.values()) clearTimeout(timer);
     this.localWakeUps.clear();
   }

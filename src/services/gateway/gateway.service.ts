@@ -11,6 +11,7 @@ import type { JobQueue } from '../queue/job-queue';
 import type { AlertmanagerPayload } from './alertmanager-payload';
 import { GatewayRepository } from './gateway.repository';
 import { IntakeGate } from './intake-gate';
+import { Sweeper } from '../shared/sweeper';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
 import { FlapStage } from './pipeline/flap.stage';
@@ -76,7 +77,7 @@ export class GatewayService {
   private readonly flapping: FlapStage;
   /** Run in order before routing; each decides only for what the ones before it did not hold. */
   private readonly holdStages: HoldStage[];
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweeper: Sweeper;
   /** Receipts this process is routing now, so its sweeper never routes one a second time alongside. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -105,6 +106,7 @@ export class GatewayService {
     const maintenance = new MaintenanceStage({ ...deps.maintenance, flags: deps.flags });
     this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), maintenance, inhibition, this.flapping, this.incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
+    this.sweeper = new Sweeper('receipt', () => this.resume(), deps.logger);
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }
 
@@ -223,15 +225,11 @@ export class GatewayService {
   }
 
   startSweeper(intervalMs: number): void {
-    const sweep = () => void this.resume().catch((err) => this.deps.logger.warn({ err }, 'receipt sweep failed'));
-    sweep();
-    this.sweeper = setInterval(sweep, intervalMs);
-    this.sweeper.unref();
+    this.sweeper.start(intervalMs, true);
   }
 
   async stop(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.sweeper.stop();
     await Promise.allSettled([...this.inFlight.values()]);
     await this.incidents.stop();
   }

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
 import type { Logger } from '../observability/logger';
+import { Sweeper } from '../shared/sweeper';
 import type { EventBus } from '../pubsub/event-bus';
 import type { IncidentEvent } from '../pubsub/event-map';
 import type { JobQueue } from '../queue/job-queue';
@@ -87,7 +88,7 @@ export function incidentNotification(incident: IncidentRow, alerts: IncidentAler
  * with an idempotency key per incident, notification and channel.
  */
 export class IncidentNotifier {
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly orm: MikroORM,
@@ -96,7 +97,9 @@ export class IncidentNotifier {
     private readonly deliveries: Pick<DeliveryService, 'deliver'>,
     private readonly events: EventBus,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.sweeper = new Sweeper('incident', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+  }
 
   /**
    * Books the job that sends a pending update once it is due. Alerts folding into the same
@@ -173,13 +176,11 @@ export class IncidentNotifier {
   }
 
   startSweeper(intervalMs: number): void {
-    const sweep = () => void RequestContext.create(this.orm.em, () => this.sweep()).catch((err) => this.logger.warn({ err }, 'incident sweep failed'));
-    this.sweeper = setInterval(sweep, intervalMs);
-    this.sweeper.unref();
+    this.sweeper.start(intervalMs);
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.sweeper.stop();
   }
+
 }

@@ -3,6 +3,7 @@ import type { DeliveryService } from '../channels/delivery.service';
 import type { RouteService } from '../gateway/route.service';
 import { sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
+import { Sweeper } from '../shared/sweeper';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
 
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
@@ -13,7 +14,7 @@ const UNSENT_AFTER_MS = 5_000;
  * they would have gone, saying why they come late.
  */
 export class InhibitionReleaser {
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly orm: MikroORM,
@@ -22,7 +23,9 @@ export class InhibitionReleaser {
     readonly deliveries: Pick<DeliveryService, 'deliver'>,
     readonly logger: Logger,
     private readonly sourceTtlMs: number,
-  ) {}
+  ) {
+    this.sweeper = new Sweeper('inhibition', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+  }
 
   /** With incidents on: released targets whose incident is open join it (told in its next update) instead of going out alone. */
   joinIncidents: ((released: ReleasedAlert[]) => Promise<Set<string>>) | null = null;
@@ -49,13 +52,11 @@ export class InhibitionReleaser {
   }
 
   startSweeper(intervalMs: number): void {
-    const sweep = () => void RequestContext.create(this.orm.em, () => this.sweep()).catch((err) => this.logger.warn({ err }, 'inhibition sweep failed'));
-    this.sweeper = setInterval(sweep, intervalMs);
-    this.sweeper.unref();
+    this.sweeper.start(intervalMs);
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.sweeper.stop();
   }
+
 }

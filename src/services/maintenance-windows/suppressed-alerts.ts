@@ -4,6 +4,7 @@ import type { AlertView } from '../channels/message';
 import type { RouteService } from '../gateway/route.service';
 import { sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
+import { Sweeper } from '../shared/sweeper';
 
 /** An alert a window holds back. */
 export interface SuppressedAlert {
@@ -44,14 +45,16 @@ function toReleased(r: Record<string, unknown>): Released {
  * its routes; what resolved meanwhile is dropped, never sent, like its firing.
  */
 export class SuppressedAlerts {
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly orm: MikroORM,
     readonly routes: Pick<RouteService, 'decideAll'>,
     readonly deliveries: Pick<DeliveryService, 'deliver'>,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.sweeper = new Sweeper('maintenance', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+  }
 
   async record(alerts: SuppressedAlert[], now: Date): Promise<void> {
     if (alerts.length === 0) return;
@@ -91,13 +94,11 @@ export class SuppressedAlerts {
   }
 
   startSweeper(intervalMs: number): void {
-    const sweep = () => void RequestContext.create(this.orm.em, () => this.sweep()).catch((err) => this.logger.warn({ err }, 'maintenance sweep failed'));
-    this.sweeper = setInterval(sweep, intervalMs);
-    this.sweeper.unref();
+    this.sweeper.start(intervalMs);
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    this.sweeper.stop();
   }
+
 }
