@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from './message';
 import { MicroBatcher } from '../shared/micro-batcher';
-import { runBound } from '../storage/bound-sql';
+import { jsonColumn, runBound } from '../storage/bound-sql';
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import { DeliveryEntity, type DeliveryStatus } from '../../entities/channels/delivery.entity';
 import type { PageRequest } from '../security/audit.repository';
@@ -92,7 +92,7 @@ function toRow(raw: RawDelivery): DeliveryRow {
     idempotencyKey: raw.idempotency_key,
     source: raw.source,
     status: raw.status,
-    message: typeof raw.message === 'string' ? JSON.parse(raw.message) : raw.message,
+    message: jsonColumn<ChannelMessage>(raw.message),
     attempts: raw.attempts,
     maxAttempts: raw.max_attempts,
     nextAttemptAt: dateOrNull(raw.next_attempt_at),

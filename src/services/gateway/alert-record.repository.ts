@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { PageRequest } from '../security/audit.repository';
-import { runBound } from '../storage/bound-sql';
+import { runBound, jsonColumn } from '../storage/bound-sql';
 
 /** One processing record as lists show it: plain values straight from the row, no entity built. */
 export interface AlertRecordRow {
@@ -40,7 +40,6 @@ export interface AlertRecordFilter {
 const COLUMNS = `"id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations", "starts_at", "ends_at",
   "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids", "incident_id", "hold_reason"`;
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 function toRow(r: Record<string, unknown>): AlertRecordRow {
   return {
@@ -51,8 +50,8 @@ function toRow(r: Record<string, unknown>): AlertRecordRow {
     alertname: r.alertname as string,
     severity: (r.severity as string | null) ?? null,
     cluster: (r.cluster as string | null) ?? null,
-    labels: json(r.labels),
-    annotations: json(r.annotations),
+    labels: jsonColumn(r.labels),
+    annotations: jsonColumn(r.annotations),
     startsAt: new Date(r.starts_at as string),
     endsAt: r.ends_at ? new Date(r.ends_at as string) : null,
     receivedAt: new Date(r.received_at as string),
@@ -60,8 +59,8 @@ function toRow(r: Record<string, unknown>): AlertRecordRow {
     firstDeliveredAt: r.first_delivered_at ? new Date(r.first_delivered_at as string) : null,
     generatorUrl: (r.generator_url as string | null) ?? null,
     state: r.state as string,
-    routeNames: json(r.route_names),
-    deliveryIds: json(r.delivery_ids),
+    routeNames: jsonColumn(r.route_names),
+    deliveryIds: jsonColumn(r.delivery_ids),
     incidentId: (r.incident_id as string | null) ?? null,
     holdReason: (r.hold_reason as string | null) ?? null,
   };

@@ -1,7 +1,7 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { AlertRecordState } from '../../entities/gateway/alert-record.entity';
 import { MicroBatcher } from '../shared/micro-batcher';
-import { runBound } from '../storage/bound-sql';
+import { runBound, jsonColumn } from '../storage/bound-sql';
 import { storableDate, ZERO_TIME, type AlertmanagerAlert, type AlertmanagerPayload } from './alertmanager-payload';
 
 const RECORD_INSERT_BATCH = 500;
@@ -48,7 +48,6 @@ const INSERT_RECEIPTS = `insert into "alert_receipt" ("id", "received_at", "grou
 const INSERT_RECORDS = `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
   "starts_at", "ends_at", "generator_url", "received_at", "state", "route_names", "delivery_ids") values`;
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 function receiptRows(drafts: ReceiptDraft[]): { sql: string; values: unknown[] } {
   return {
@@ -108,7 +107,7 @@ export class GatewayRepository {
       .getConnection()
       .execute(`select "payload", "received_at", "processed_at" from "alert_receipt" where "id" = ?`, [receiptId]);
     if (!receipt || receipt.processed_at) return null;
-    return { payload: json(receipt.payload), receivedAt: new Date(receipt.received_at) };
+    return { payload: jsonColumn(receipt.payload), receivedAt: new Date(receipt.received_at) };
   }
 
   async receiptExists(receiptId: string): Promise<boolean> {
@@ -148,9 +147,9 @@ export class GatewayRepository {
     return rows.map((r) => ({
       id: r.id as string,
       receiptId: r.receipt_id as string,
-      deliveryIds: json<string[]>(r.delivery_ids),
+      deliveryIds: jsonColumn<string[]>(r.delivery_ids),
       receivedAt: new Date(r.received_at as string),
-      alert: { status: r.status as AlertmanagerAlert['status'], labels: json<Record<string, string>>(r.labels), fingerprint: r.fingerprint as string },
+      alert: { status: r.status as AlertmanagerAlert['status'], labels: jsonColumn<Record<string, string>>(r.labels), fingerprint: r.fingerprint as string },
     }));
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
-import { inTransaction, type TransactionStatement } from '../storage/bound-sql';
+import { inTransaction, type TransactionStatement, jsonColumn } from '../storage/bound-sql';
 import type { IncidentState } from '../../entities/gateway/incident.entity';
 import type { ChannelMessage } from '../channels/message';
 import { storableDate, type AlertmanagerAlert } from '../gateway/alertmanager-payload';
@@ -113,7 +113,6 @@ export interface IncidentFilter {
   policyName?: string | null;
 }
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const dateOrNull = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 
 const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
@@ -129,11 +128,11 @@ function toIncident(r: Record<string, unknown>): IncidentRow {
     reopenGraceSeconds: Number(r.reopen_grace_seconds),
     policyId: r.policy_id as string,
     policyName: r.policy_name as string,
-    labels: json(r.labels),
+    labels: jsonColumn(r.labels),
     title: r.title as string,
     state: r.state as IncidentState,
     receiver: r.receiver as string,
-    channelIds: json(r.channel_ids),
+    channelIds: jsonColumn(r.channel_ids),
     windowSeconds: Number(r.window_seconds),
     updateIntervalSeconds: Number(r.update_interval_seconds),
     openedAt: new Date(r.opened_at as string),
@@ -152,8 +151,8 @@ function toAlert(r: Record<string, unknown>): IncidentAlertRow {
   return {
     fingerprint: r.fingerprint as string,
     alertname: r.alertname as string,
-    labels: json(r.labels),
-    annotations: json(r.annotations),
+    labels: jsonColumn(r.labels),
+    annotations: jsonColumn(r.annotations),
     status: r.status as 'firing' | 'resolved',
     startsAt: new Date(r.starts_at as string),
     firstSeenAt: new Date(r.first_seen_at as string),
@@ -176,7 +175,7 @@ function toNotification(r: Record<string, unknown>): NotificationRow {
     added: Number(r.added),
     resolved: Number(r.resolved),
     firing: Number(r.firing),
-    message: json(r.message),
+    message: jsonColumn(r.message),
     createdAt: new Date(r.created_at as string),
   };
 }

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { inTransaction, type TransactionStatement } from '../storage/bound-sql';
+import { inTransaction, type TransactionStatement, jsonColumn } from '../storage/bound-sql';
 import type { AlertView } from '../channels/message';
 
 /** A firing or resolved alert seen as a rule's source. */
@@ -50,13 +50,12 @@ export interface InhibitionOutcome {
 
 type Run = TransactionStatement;
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 function toReleased(r: Record<string, unknown>): ReleasedAlert {
   return {
     fingerprint: r.fingerprint as string,
     ruleId: r.rule_id as string,
-    alert: json(r.alert),
+    alert: jsonColumn(r.alert),
     receiver: r.receiver as string,
     groupKey: r.group_key as string,
     releasedAt: new Date(r.released_at as string),

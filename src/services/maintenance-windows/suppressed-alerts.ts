@@ -1,4 +1,5 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { jsonColumn } from '../storage/bound-sql';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView } from '../channels/message';
 import type { RouteService } from '../gateway/route.service';
@@ -24,7 +25,6 @@ interface Released extends SuppressedAlert {
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys). */
 const UNSENT_AFTER_MS = 5_000;
 
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 function toReleased(r: Record<string, unknown>): Released {
   return {
@@ -32,7 +32,7 @@ function toReleased(r: Record<string, unknown>): Released {
     fingerprint: r.fingerprint as string,
     occurrenceEnd: new Date(r.occurrence_end as string),
     status: r.status as string,
-    alert: json(r.alert),
+    alert: jsonColumn(r.alert),
     receiver: r.receiver as string,
     groupKey: r.group_key as string,
     releasedAt: new Date(r.released_at as string),

@@ -26,3 +26,8 @@ export function inTransaction<T>(orm: MikroORM, work: (run: TransactionStatement
     return work((sql, params = []) => connection.execute(sql, params, 'all', ctx));
   });
 }
+
+/** A json/jsonb column read through raw SQL: parsed by the driver (PostgreSQL) or still text (PGlite in some paths). */
+export function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
