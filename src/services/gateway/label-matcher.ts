@@ -87,3 +87,22 @@ export function parseMatchers(texts: readonly string[], field: string): Compiled
 export function storedMatcher({ name, operator, value }: CompiledMatcher): LabelMatcher {
   return { name, operator, value };
 }
+
+/**
+ * Refuses matchers no alert can satisfy: one label required equal to two values. `problem` may
+ * name what else makes one matcher impossible where they are used; matchers are judged in order
+ * and the first problem is reported at `field.<index>`.
+ */
+export function assertSatisfiable(matchers: readonly LabelMatcher[], field: string, problem: (m: LabelMatcher) => string | null = () => null): void {
+  const equal = new Map<string, { value: string; index: number }>();
+  matchers.forEach((m, index) => {
+    const own = problem(m);
+    if (own) throw BadUserInputError.forField(`${field}.${index}`, own);
+    if (m.operator !== '=') return;
+    const before = equal.get(m.name);
+    if (before && before.value !== m.value) {
+      throw BadUserInputError.forField(`${field}.${index}`, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never match`);
+    }
+    equal.set(m.name, { value: m.value, index });
+  });
+}

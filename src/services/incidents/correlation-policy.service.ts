@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CorrelationPolicyEntity } from '../../entities/gateway/incident.entity';
-import { BadUserInputError, parseInput } from '../../errors';
-import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { parseInput } from '../../errors';
+import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
@@ -51,26 +51,6 @@ export function correlationKey(policy: CompiledPolicy, labels: Record<string, st
   return createHash('sha256')
     .update(JSON.stringify([policy.id, ...policy.labels.map((name) => labels[name])]))
     .digest('hex');
-}
-
-/**
- * Refuses matchers that make a policy unable to take any alert: a correlating label required
- * empty, or one label required equal to two different values.
- */
-function assertCanMatch(labels: string[], matchers: LabelMatcher[]): void {
-  const equal = new Map<string, { value: string; index: number }>();
-  matchers.forEach((m, index) => {
-    const field = `input.matchers.${index}`;
-    if (labels.includes(m.name) && m.operator === '=' && m.value === '') {
-      throw BadUserInputError.forField(field, `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply`);
-    }
-    if (m.operator !== '=') return;
-    const before = equal.get(m.name);
-    if (before && before.value !== m.value) {
-      throw BadUserInputError.forField(field, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never apply`);
-    }
-    equal.set(m.name, { value: m.value, index });
-  });
 }
 
 /**
@@ -130,7 +110,10 @@ export class CorrelationPolicyService {
 
   private async fill(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>): Promise<Record<string, unknown>> {
     const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
-    assertCanMatch(input.labels, matchers);
+    // A correlating label required empty: the policy could never take an alert.
+    assertSatisfiable(matchers, 'input.matchers', (m) =>
+      input.labels.includes(m.name) && m.operator === '=' && m.value === '' ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply` : null,
+    );
     const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
     Object.assign(policy, {
       name: input.name,

@@ -182,6 +182,9 @@ function toNotification(r: Record<string, unknown>): NotificationRow {
 
 type Run = TransactionStatement;
 
+/** What joining reads of an incident. */
+const JOIN_COLUMNS = `"id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"`;
+
 /** Tries a transaction again when a concurrent replica opened the same incident first (the unique open key). */
 const JOIN_TRIES = 3;
 
@@ -215,12 +218,14 @@ export class IncidentRepository {
     }
   }
 
+  /** The open incident of a key, locked until the transaction ends; undefined when none is open. */
+  private async lockOpen(run: Run, key: string): Promise<Record<string, unknown> | undefined> {
+    const [open] = await run(`select ${JOIN_COLUMNS} from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`, [key]);
+    return open;
+  }
+
   private async joinOnce(run: Run, group: CorrelatedAlerts, now: Date, alreadySent: boolean): Promise<JoinOutcome> {
-    const [open] = await run(
-      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
-         from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`,
-      [group.key],
-    );
+    const open = await this.lockOpen(run, group.key);
     const firing = group.alerts.filter((a) => a.status === 'firing');
     if (open) {
       const incidentId = open.id as string;
@@ -232,8 +237,7 @@ export class IncidentRepository {
     }
     if (firing.length === 0) return { role: 'none' };
     const [recent] = await run(
-      `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
-         from "incident" where "correlation_key" = ? and "state" = 'resolved' and "resolved_at" >= ? order by "resolved_at" desc limit 1 for update`,
+      `select ${JOIN_COLUMNS} from "incident" where "correlation_key" = ? and "state" = 'resolved' and "resolved_at" >= ? order by "resolved_at" desc limit 1 for update`,
       [group.key, new Date(now.getTime() - group.policy.reopenGraceSeconds * 1000)],
     );
     if (recent) {
@@ -292,11 +296,7 @@ export class IncidentRepository {
    */
   async joinOpen(group: CorrelatedAlerts, now: Date): Promise<JoinOutcome> {
     return this.inTransaction(async (run) => {
-      const [open] = await run(
-        `select "id", "title", "opened_by_receipt", "update_pending_since", "last_notified_at", "opened_at", "update_interval_seconds", "notification_count"
-           from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`,
-        [group.key],
-      );
+      const open = await this.lockOpen(run, group.key);
       return open ? this.fold(run, open, group, now, false, false) : { role: 'none' };
     });
   }

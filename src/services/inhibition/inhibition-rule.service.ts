@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { InhibitionRuleEntity } from '../../entities/gateway/inhibition.entity';
 import { BadUserInputError, parseInput } from '../../errors';
-import { compileMatcher, parseMatchers, storedMatcher, type CompiledMatcher, type LabelMatcher } from '../gateway/label-matcher';
+import { assertSatisfiable, compileMatcher, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
@@ -41,19 +41,6 @@ export function equalKey(rule: Pick<CompiledInhibitionRule, 'id' | 'equal'>, lab
   return createHash('sha256')
     .update(JSON.stringify([rule.id, ...rule.equal.map((name) => labels[name] ?? '')]))
     .digest('hex');
-}
-
-/** Matchers of one side that no alert can satisfy: one label required equal to two values. */
-function assertSatisfiable(matchers: LabelMatcher[], field: string): void {
-  const equal = new Map<string, { value: string; index: number }>();
-  matchers.forEach((m, index) => {
-    if (m.operator !== '=') return;
-    const before = equal.get(m.name);
-    if (before && before.value !== m.value) {
-      throw BadUserInputError.forField(`${field}.${index}`, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never match`);
-    }
-    equal.set(m.name, { value: m.value, index });
-  });
 }
 
 /** Target matchers that any alert satisfies (`=~".*"`, `!=` a value nobody uses): the rule would inhibit everything. */

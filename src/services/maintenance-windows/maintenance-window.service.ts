@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { MaintenanceWindowEntity } from '../../entities/gateway/maintenance.entity';
-import { BadUserInputError, parseInput } from '../../errors';
-import { compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
+import { parseInput } from '../../errors';
+import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -120,12 +120,7 @@ export class MaintenanceWindowService {
 
   private fill(window: MaintenanceWindowEntity, input: z.output<typeof windowInput>): Record<string, unknown> {
     const matchers = parseMatchers(input.matchers, 'input.matchers');
-    const equal = new Map<string, string>();
-    matchers.forEach((m, i) => {
-      if (m.operator !== '=') return;
-      if (equal.has(m.name) && equal.get(m.name) !== m.value) throw BadUserInputError.forField(`input.matchers.${i}`, `requires "${m.name}" to equal two values: the window could never apply`);
-      equal.set(m.name, m.value);
-    });
+    assertSatisfiable(matchers, 'input.matchers');
     const spec: ScheduleSpec = {
       schedule: input.schedule,
       startsAt: input.startsAt ?? null,

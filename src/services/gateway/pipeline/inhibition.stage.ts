@@ -40,11 +40,13 @@ export class InhibitionStage implements HoldStage {
     for (const index of taken) {
       const alert = alerts[index];
       for (const rule of active) {
+        const source = matchesAll(rule.source, alert.labels);
+        const target = matchesAll(rule.target, alert.labels);
+        // Most alerts meet no rule: hashed only when one side does.
+        if (!source && !target) continue;
         const key = equalKey(rule, alert.labels);
-        if (matchesAll(rule.source, alert.labels)) {
-          sources.push({ ruleId: rule.id, fingerprint: alert.fingerprint, equalKey: key, alertname: alert.labels.alertname ?? '', labels: alert.labels, firing: alert.status === 'firing' });
-        }
-        if (!matchesAll(rule.target, alert.labels)) continue;
+        if (source) sources.push({ ruleId: rule.id, fingerprint: alert.fingerprint, equalKey: key, alertname: alert.labels.alertname ?? '', labels: alert.labels, firing: alert.status === 'firing' });
+        if (!target) continue;
         if (alert.status === 'firing') targets.push({ ruleId: rule.id, equalKey: key, fingerprint: alert.fingerprint, alert: toAlertView(alert), receiver, groupKey });
         else resolvedTargets.add(alert.fingerprint);
       }
