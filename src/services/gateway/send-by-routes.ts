@@ -59,3 +59,13 @@ export async function sendByRoutes(
   }
   return handedAll;
 }
+
+/**
+ * Held-back alerts a crash cut off, in the batches they were first released in (one release
+ * time each): sent again together, so their idempotency keys are those of the first try.
+ */
+export function releasedTogether<T extends { releasedAt: Date }>(rows: T[]): T[][] {
+  const batches = new Map<number, T[]>();
+  for (const row of rows) batches.set(row.releasedAt.getTime(), [...(batches.get(row.releasedAt.getTime()) ?? []), row]);
+  return [...batches.values()];
+}

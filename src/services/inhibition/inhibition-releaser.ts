@@ -1,7 +1,7 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { RouteService } from '../gateway/route.service';
-import { sendByRoutes } from '../gateway/send-by-routes';
+import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
 import { Sweeper } from '../shared/sweeper';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
@@ -45,10 +45,7 @@ export class InhibitionReleaser {
     const now = new Date();
     await this.send(await this.repository.expireSources(now, this.sourceTtlMs));
     const unsent = await this.repository.unsentReleases(new Date(now.getTime() - UNSENT_AFTER_MS), 200);
-    // Released together, sent together: the same idempotency keys as the first try.
-    const byTime = new Map<number, ReleasedAlert[]>();
-    for (const r of unsent) byTime.set(r.releasedAt.getTime(), [...(byTime.get(r.releasedAt.getTime()) ?? []), r]);
-    for (const batch of byTime.values()) await this.send(batch);
+    for (const batch of releasedTogether(unsent)) await this.send(batch);
   }
 
   startSweeper(intervalMs: number): void {

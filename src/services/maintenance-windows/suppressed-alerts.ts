@@ -3,7 +3,7 @@ import { jsonColumn } from '../storage/bound-sql';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView } from '../channels/message';
 import type { RouteService } from '../gateway/route.service';
-import { sendByRoutes } from '../gateway/send-by-routes';
+import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
 import { Sweeper } from '../shared/sweeper';
 
@@ -71,7 +71,7 @@ export class SuppressedAlerts {
   async sweep(): Promise<void> {
     const now = new Date();
     const connection = this.orm.em.getConnection();
-    const closed = (
+    const closed: Released[] = (
       await connection.execute(
         `update "suppressed_alert" s set "released_at" = ? where s."released_at" is null
            and (s."occurrence_end" <= ? or not exists (select 1 from "maintenance_window" w where w."id" = s."window_id" and w."enabled"))
@@ -79,10 +79,10 @@ export class SuppressedAlerts {
         [now, now],
       )
     ).map((r: Record<string, unknown>) => toReleased(r));
-    const unsent = (
+    const unsent: Released[] = (
       await connection.execute(`select * from "suppressed_alert" where "released_at" is not null and "released_at" < ? limit 500`, [new Date(now.getTime() - UNSENT_AFTER_MS)])
     ).map((r: Record<string, unknown>) => toReleased(r));
-    for (const batch of [closed, unsent] as Released[][]) {
+    for (const batch of [closed, ...releasedTogether(unsent)]) {
       const firing = batch.filter((r) => r.status === 'firing');
       const held = firing.map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.windowId}:${r.fingerprint}@${r.releasedAt.getTime()}` }));
       const note = { alertagent_maintenance_ended: 'suppressed during a maintenance window; still firing when it closed' };
