@@ -12,6 +12,7 @@ import { Migration20261129030000_cluster_tls } from './Migration20261129030000_c
 import { Migration20261204000000_incidents } from './Migration20261204000000_incidents';
 import { Migration20261204010000_inhibition } from './Migration20261204010000_inhibition';
 import { Migration20261204020000_maintenance } from './Migration20261204020000_maintenance';
+import { Migration20261206000000_gateway_simulation } from './Migration20261206000000_gateway_simulation';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204000000_incidents', class: Migration20261204000000_incidents },
   { name: 'Migration20261204010000_inhibition', class: Migration20261204010000_inhibition },
   { name: 'Migration20261204020000_maintenance', class: Migration20261204020000_maintenance },
+  { name: 'Migration20261206000000_gateway_simulation', class: Migration20261206000000_gateway_simulation },
 ];

@@ -15,13 +15,14 @@ import { GatewayResolver } from '../resolvers/gateway.resolver';
 import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
 import { MaintenanceResolver } from '../resolvers/maintenance.resolver';
+import { SimulationResolver } from '../resolvers/simulation.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
 import { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -39,6 +40,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [IncidentResolver, new IncidentResolver(services.policies, services.incidents)],
     [InhibitionResolver, new InhibitionResolver(services.inhibitions)],
     [MaintenanceResolver, new MaintenanceResolver(services.maintenanceWindows)],
+    [SimulationResolver, new SimulationResolver(services.simulations)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [AnalysisResolver, new AnalysisResolver(services.analysis)],

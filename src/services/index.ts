@@ -14,6 +14,7 @@ import { IncidentRepository } from './incidents/incident.repository';
 import { InhibitionRuleService } from './inhibition/inhibition-rule.service';
 import { InhibitionReleaser } from './inhibition/inhibition-releaser';
 import { InhibitionRepository } from './inhibition/inhibition.repository';
+import { GatewaySimulationService } from './replay/gateway-simulation.service';
 import { MaintenanceWindowService } from './maintenance-windows/maintenance-window.service';
 import { SuppressedAlerts } from './maintenance-windows/suppressed-alerts';
 import { RouteService } from './gateway/route.service';
@@ -68,6 +69,7 @@ export interface Services {
   incidents: IncidentRepository;
   inhibitions: InhibitionRuleService;
   maintenanceWindows: MaintenanceWindowService;
+  simulations: GatewaySimulationService;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -184,6 +186,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     analysis,
   });
   inhibitionReleaser.joinIncidents = (released) => gateway.joinReleased(released);
+  const simulations = new GatewaySimulationService(
+    storage.orm,
+    queue,
+    { routes, policies, inhibitionRules: inhibitions, maintenanceWindows, flags },
+    config.gateway,
+    logger.child({ component: 'simulations' }),
+  );
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }), peers, (cluster) => clusters.tlsOf(cluster));
@@ -210,6 +219,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     incidents,
     inhibitions,
     maintenanceWindows,
+    simulations,
     channels,
     deliveries,
     deliveryRecords,
@@ -247,6 +257,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         incidentNotifier.startSweeper(config.gateway.sweepIntervalMs);
         inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
         suppressed.startSweeper(config.gateway.sweepIntervalMs);
+        simulations.registerProcessor();
         analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 /** One accepted webhook request, stored before the 200 so nothing accepted can be lost. */
 @Entity({ tableName: 'alert_receipt' })
 @Index({ properties: ['processedAt', 'receivedAt'] })
+@Index({ name: 'alert_receipt_received_at_index', properties: ['receivedAt', 'id'] })
 export class AlertReceiptEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

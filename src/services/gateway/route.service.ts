@@ -29,6 +29,21 @@ const routeInput = z.strictObject({
 });
 
 export type RouteInput = z.input<typeof routeInput>;
+type ParsedRoute = z.output<typeof routeInput>;
+
+/**
+ * Validates a route as given, naming fields under `path`: the one check for saved routes and for
+ * routes proposed to a replay (whether its channels exist is asked of the database apart).
+ */
+export function checkRoute(input: RouteInput, path = 'input'): { parsed: ParsedRoute; matchers: LabelMatcher[] } {
+  const parsed = parseInput(routeInput, input, path);
+  return { parsed, matchers: parseMatchers(parsed.matchers, `${path}.matchers`).map(storedMatcher) };
+}
+
+/** A route in the shape routing tables are built of. */
+export function routeSpecOf(id: string, route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null }, matchers: LabelMatcher[]): RouteSpec {
+  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null };
+}
 
 /** Routing this many regex steps (an upper bound, see routingCost) or fewer runs in place: a few milliseconds at most. */
 const INLINE_ROUTING_BUDGET = 2_000_000;
@@ -42,6 +57,11 @@ export interface RoutingOutcome {
 
 export function formatMatcher(m: LabelMatcher): string {
   return `${m.name}${m.operator}${JSON.stringify(m.value)}`;
+}
+
+/** A routing table of ordered routes and a default, versioned by its content. */
+export function tableSpec(routes: RouteSpec[], fallback: RouteSpec | null): RouteTableSpec {
+  return { version: createHash('sha256').update(JSON.stringify([routes, fallback])).digest('hex'), routes, fallback };
 }
 
 /**
@@ -102,22 +122,27 @@ export class RouteService {
     return { decisions: labelSets.map(() => ({ routes, channelIds: [...new Set(routes.flatMap((r) => r.channelIds))] })), fallbackReason };
   }
 
+  /** The routing table in force now. */
+  current(): RoutingTable {
+    return this.table;
+  }
+
   list(): Promise<GatewayRouteEntity[]> {
     return this.em.fork().find(GatewayRouteEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
   }
 
   async create(input: RouteInput, actor: Actor): Promise<GatewayRouteEntity> {
-    const parsed = parseInput(routeInput, input, 'input');
+    const checked = checkRoute(input);
     const route = new GatewayRouteEntity();
-    await this.save(route, parsed, actor, 'route.created');
+    await this.save(route, checked, actor, 'route.created');
     return route;
   }
 
   async update(id: string, input: RouteInput, actor: Actor): Promise<GatewayRouteEntity> {
-    const parsed = parseInput(routeInput, input, 'input');
+    const checked = checkRoute(input);
     const route = NotFoundError.assert(await this.em.findOne(GatewayRouteEntity, { id }), 'route', id);
     route.updatedAt = new Date();
-    await this.save(route, parsed, actor, 'route.updated');
+    await this.save(route, checked, actor, 'route.updated');
     return route;
   }
 
@@ -130,8 +155,7 @@ export class RouteService {
     await this.changes.announce();
   }
 
-  private async save(route: GatewayRouteEntity, input: z.output<typeof routeInput>, actor: Actor, action: string): Promise<void> {
-    const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
+  private async save(route: GatewayRouteEntity, { parsed: input, matchers }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
     const known = await this.em.find(ChannelEntity, { id: { $in: input.channelIds } }, { fields: ['id'] });
     const missing = input.channelIds.filter((id) => !known.some((c) => c.id === id));
     if (missing.length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing.join(', ')}`);
@@ -168,19 +192,11 @@ export class RouteService {
 
   private async reload(): Promise<void> {
     const rows = await this.list();
-    const specOf = (r: GatewayRouteEntity): RouteSpec => ({
-      id: r.id,
-      name: r.name,
-      matchers: r.matchers,
-      channelIds: r.channelIds,
-      continueMatching: r.continueMatching,
-      perAlert: r.perAlert,
-      analysisProviderId: r.analysisProviderId ?? null,
-    });
+    const specOf = (r: GatewayRouteEntity): RouteSpec => routeSpecOf(r.id, r, r.matchers);
     const enabled = rows.filter((r) => r.enabled);
     const routes = enabled.filter((r) => !r.isDefault).map(specOf);
     const fallback = enabled.filter((r) => r.isDefault).map(specOf)[0] ?? null;
-    const spec = { version: createHash('sha256').update(JSON.stringify([routes, fallback])).digest('hex'), routes, fallback };
+    const spec = tableSpec(routes, fallback);
     this.table = compileTable(spec);
     this.spec = spec;
   }

@@ -29,6 +29,7 @@ const policyInput = z.strictObject({
 });
 
 export type CorrelationPolicyInput = z.input<typeof policyInput>;
+type ParsedPolicy = z.output<typeof policyInput>;
 
 /** A policy as the hot path applies it. */
 export interface CompiledPolicy {
@@ -39,6 +40,21 @@ export interface CompiledPolicy {
   windowSeconds: number;
   updateIntervalSeconds: number;
   reopenGraceSeconds: number;
+}
+
+/**
+ * Validates a policy as given, naming fields under `path`, and compiles it: the one check for
+ * saved policies and for policies proposed to a replay.
+ */
+export function compilePolicy(input: CorrelationPolicyInput, id: string, path = 'input'): { parsed: ParsedPolicy; compiled: CompiledPolicy } {
+  const parsed = parseInput(policyInput, input, path);
+  const matchers = parseMatchers(parsed.matchers, `${path}.matchers`);
+  // A correlating label required empty: the policy could never take an alert.
+  assertSatisfiable(matchers, `${path}.matchers`, (m) =>
+    parsed.labels.includes(m.name) && m.operator === '=' && m.value === '' ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply` : null,
+  );
+  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } = parsed;
+  return { parsed, compiled: { id, name, labels, matchers, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } };
 }
 
 /** Whether a policy takes an alert: every matcher matches and every correlating label has a value. */
@@ -95,25 +111,21 @@ export class CorrelationPolicyService {
   }
 
   create(input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
-    const parsed = parseInput(policyInput, input, 'input');
-    return this.store.create(actor, (policy) => this.fill(policy, parsed));
+    const checked = compilePolicy(input, '');
+    return this.store.create(actor, (policy) => this.fill(policy, checked));
   }
 
   update(id: string, input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
-    const parsed = parseInput(policyInput, input, 'input');
-    return this.store.update(id, actor, (policy) => this.fill(policy, parsed));
+    const checked = compilePolicy(input, id);
+    return this.store.update(id, actor, (policy) => this.fill(policy, checked));
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private async fill(policy: CorrelationPolicyEntity, input: z.output<typeof policyInput>): Promise<Record<string, unknown>> {
-    const matchers = parseMatchers(input.matchers, 'input.matchers').map(storedMatcher);
-    // A correlating label required empty: the policy could never take an alert.
-    assertSatisfiable(matchers, 'input.matchers', (m) =>
-      input.labels.includes(m.name) && m.operator === '=' && m.value === '' ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply` : null,
-    );
+  private async fill(policy: CorrelationPolicyEntity, { parsed: input, compiled }: ReturnType<typeof compilePolicy>): Promise<Record<string, unknown>> {
+    const matchers = compiled.matchers.map(storedMatcher);
     const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
     Object.assign(policy, {
       name: input.name,

@@ -26,6 +26,7 @@ const ruleInput = z.strictObject({
 });
 
 export type InhibitionRuleInput = z.input<typeof ruleInput>;
+type ParsedRule = z.output<typeof ruleInput>;
 
 /** A rule as the hot path applies it. */
 export interface CompiledInhibitionRule {
@@ -44,11 +45,25 @@ export function equalKey(rule: Pick<CompiledInhibitionRule, 'id' | 'equal'>, lab
 }
 
 /** Target matchers that any alert satisfies (`=~".*"`, `!=` a value nobody uses): the rule would inhibit everything. */
-function assertNotEverything(compiled: CompiledMatcher[]): void {
+function assertNotEverything(compiled: CompiledMatcher[], field: string): void {
   const probes: Array<Record<string, string>> = [{}, { alertname: 'x' }, { alertname: 'AlertAgentProbe', severity: 'critical', team: 'a', namespace: 'b' }];
   if (probes.every((labels) => compiled.every((m) => m.matches(labels)))) {
-    throw BadUserInputError.forField('input.targetMatchers', 'matches every alert: the rule would inhibit everything while its source fires; name what it should inhibit');
+    throw BadUserInputError.forField(field, 'matches every alert: the rule would inhibit everything while its source fires; name what it should inhibit');
   }
+}
+
+/**
+ * Validates a rule as given, naming fields under `path`, and compiles it: the one check for saved
+ * rules and for rules proposed to a replay.
+ */
+export function compileInhibitionRule(input: InhibitionRuleInput, id: string, path = 'input'): { parsed: ParsedRule; compiled: CompiledInhibitionRule } {
+  const parsed = parseInput(ruleInput, input, path);
+  const source = parseMatchers(parsed.sourceMatchers, `${path}.sourceMatchers`);
+  const target = parseMatchers(parsed.targetMatchers, `${path}.targetMatchers`);
+  assertSatisfiable(source, `${path}.sourceMatchers`);
+  assertSatisfiable(target, `${path}.targetMatchers`);
+  assertNotEverything(target, `${path}.targetMatchers`);
+  return { parsed, compiled: { id, name: parsed.name, source, target, equal: parsed.equal } };
 }
 
 /**
@@ -87,25 +102,20 @@ export class InhibitionRuleService {
   }
 
   create(input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
-    const parsed = parseInput(ruleInput, input, 'input');
-    return this.store.create(actor, (rule) => this.fill(rule, parsed));
+    const checked = compileInhibitionRule(input, '');
+    return this.store.create(actor, (rule) => this.fill(rule, checked));
   }
 
   update(id: string, input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
-    const parsed = parseInput(ruleInput, input, 'input');
-    return this.store.update(id, actor, (rule) => this.fill(rule, parsed));
+    const checked = compileInhibitionRule(input, id);
+    return this.store.update(id, actor, (rule) => this.fill(rule, checked));
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private fill(rule: InhibitionRuleEntity, input: z.output<typeof ruleInput>): Record<string, unknown> {
-    const source = parseMatchers(input.sourceMatchers, 'input.sourceMatchers');
-    const target = parseMatchers(input.targetMatchers, 'input.targetMatchers');
-    assertSatisfiable(source, 'input.sourceMatchers');
-    assertSatisfiable(target, 'input.targetMatchers');
-    assertNotEverything(target);
+  private fill(rule: InhibitionRuleEntity, { parsed: input, compiled: { source, target } }: ReturnType<typeof compileInhibitionRule>): Record<string, unknown> {
     Object.assign(rule, { name: input.name, sourceMatchers: source.map(storedMatcher), targetMatchers: target.map(storedMatcher), equal: input.equal, enabled: input.enabled });
     return { source: input.sourceMatchers, target: input.targetMatchers, equal: input.equal };
   }

@@ -24,6 +24,7 @@ const windowInput = z.strictObject({
 });
 
 export type MaintenanceWindowInput = z.input<typeof windowInput>;
+type ParsedWindow = z.output<typeof windowInput>;
 
 /** A window as the hot path applies it. */
 export interface CompiledWindow extends ScheduleSpec {
@@ -52,13 +53,61 @@ export function specOf(w: MaintenanceWindowEntity): ScheduleSpec {
 }
 
 /**
- * Maintenance windows (flag gateway.maintenance): CRUD, and the compiled list every replica
- * keeps in memory. Which occurrence is open is computed per window and kept until it can change
- * (the occurrence ends, or a minute passes), so the hot path does not parse schedules per alert.
+ * Validates a window as given, naming fields under `path`, and compiles it: the one check for saved
+ * windows and for windows proposed to a replay. `now` is when it must still be able to open.
  */
-export class MaintenanceWindowService {
-  private compiled: CompiledWindow[] = [];
+export function compileMaintenanceWindow(input: MaintenanceWindowInput, id: string, now: Date, path = 'input'): { parsed: ParsedWindow; compiled: CompiledWindow } {
+  const parsed = parseInput(windowInput, input, path);
+  const matchers = parseMatchers(parsed.matchers, `${path}.matchers`);
+  assertSatisfiable(matchers, `${path}.matchers`);
+  const once = parsed.schedule === 'once';
+  const spec: ScheduleSpec = {
+    schedule: parsed.schedule,
+    startsAt: parsed.startsAt ?? null,
+    endsAt: once ? (parsed.endsAt ?? null) : null,
+    expression: once ? null : (parsed.expression ?? null),
+    durationSeconds: once ? null : (parsed.durationSeconds ?? null),
+    timeZone: parsed.timeZone,
+  };
+  checkSchedule(spec, now, path);
+  return { parsed, compiled: { id, name: parsed.name, matchers, clusters: parsed.clusters, ...spec } };
+}
+
+/**
+ * Which window covers an alert at a given time. Which occurrence is open is computed per window
+ * and kept until it can change (the occurrence ends, or a minute passes), so schedules are not
+ * parsed per alert. Times may only move forward.
+ */
+export class WindowCover {
   private readonly open = new Map<string, { occurrence: Occurrence | null; until: number }>();
+
+  constructor(private readonly windows: readonly CompiledWindow[]) {}
+
+  /** The open window that covers an alert (the first one), or null. */
+  covering(labels: Record<string, string>, now: Date): CoveringWindow | null {
+    for (const w of this.windows) {
+      if (w.clusters.length > 0 && !w.clusters.includes(labels.cluster ?? '')) continue;
+      if (!matchesAll(w.matchers, labels)) continue;
+      const occurrence = this.openOccurrenceOf(w, now);
+      if (occurrence) return { id: w.id, name: w.name, occurrence };
+    }
+    return null;
+  }
+
+  private openOccurrenceOf(w: CompiledWindow, now: Date): Occurrence | null {
+    const cached = this.open.get(w.id);
+    if (cached && now.getTime() < cached.until) return cached.occurrence && now < cached.occurrence.end ? cached.occurrence : null;
+    const occurrence = openOccurrence(w, now);
+    const until = occurrence ? Math.min(occurrence.end.getTime(), now.getTime() + 60_000) : now.getTime() + 1_000;
+    this.open.set(w.id, { occurrence, until });
+    return occurrence;
+  }
+}
+
+/** Maintenance windows (flag gateway.maintenance): CRUD, and the compiled list every replica keeps in memory. */
+export class MaintenanceWindowService {
+  private compiled: readonly CompiledWindow[] = [];
+  private cover = new WindowCover([]);
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<MaintenanceWindowEntity>;
 
@@ -82,22 +131,12 @@ export class MaintenanceWindowService {
 
   /** The open window that covers an alert (the first one, by name), or null. */
   covering(labels: Record<string, string>, now: Date): CoveringWindow | null {
-    for (const w of this.compiled) {
-      if (w.clusters.length > 0 && !w.clusters.includes(labels.cluster ?? '')) continue;
-      if (!matchesAll(w.matchers, labels)) continue;
-      const occurrence = this.openOccurrenceOf(w, now);
-      if (occurrence) return { id: w.id, name: w.name, occurrence };
-    }
-    return null;
+    return this.cover.covering(labels, now);
   }
 
-  private openOccurrenceOf(w: CompiledWindow, now: Date): Occurrence | null {
-    const cached = this.open.get(w.id);
-    if (cached && now.getTime() < cached.until) return cached.occurrence && now < cached.occurrence.end ? cached.occurrence : null;
-    const occurrence = openOccurrence(w, now);
-    const until = occurrence ? Math.min(occurrence.end.getTime(), now.getTime() + 60_000) : now.getTime() + 1_000;
-    this.open.set(w.id, { occurrence, until });
-    return occurrence;
+  /** The enabled windows as in force now. */
+  windows(): readonly CompiledWindow[] {
+    return this.compiled;
   }
 
   list(): Promise<MaintenanceWindowEntity[]> {
@@ -105,39 +144,28 @@ export class MaintenanceWindowService {
   }
 
   create(input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
-    const parsed = parseInput(windowInput, input, 'input');
-    return this.store.create(actor, (window) => this.fill(window, parsed));
+    const checked = compileMaintenanceWindow(input, '', new Date());
+    return this.store.create(actor, (window) => this.fill(window, checked));
   }
 
   update(id: string, input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
-    const parsed = parseInput(windowInput, input, 'input');
-    return this.store.update(id, actor, (window) => this.fill(window, parsed));
+    const checked = compileMaintenanceWindow(input, id, new Date());
+    return this.store.update(id, actor, (window) => this.fill(window, checked));
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private fill(window: MaintenanceWindowEntity, input: z.output<typeof windowInput>): Record<string, unknown> {
-    const matchers = parseMatchers(input.matchers, 'input.matchers');
-    assertSatisfiable(matchers, 'input.matchers');
-    const spec: ScheduleSpec = {
-      schedule: input.schedule,
-      startsAt: input.startsAt ?? null,
-      endsAt: input.schedule === 'once' ? (input.endsAt ?? null) : null,
-      expression: input.schedule === 'once' ? null : (input.expression ?? null),
-      durationSeconds: input.schedule === 'once' ? null : (input.durationSeconds ?? null),
-      timeZone: input.timeZone,
-    };
-    checkSchedule(spec, new Date());
-    Object.assign(window, { name: input.name, matchers: matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, ...spec });
+  private fill(window: MaintenanceWindowEntity, { parsed: input, compiled }: ReturnType<typeof compileMaintenanceWindow>): Record<string, unknown> {
+    const { schedule, startsAt, endsAt, expression, durationSeconds, timeZone } = compiled;
+    const spec: ScheduleSpec = { schedule, startsAt, endsAt, expression, durationSeconds, timeZone };
+    Object.assign(window, { name: input.name, matchers: compiled.matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, ...spec });
     return { schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers };
   }
 
   private async reload(): Promise<void> {
-    this.open.clear();
-    this.compiled = (await this.list())
-      .filter((w) => w.enabled)
-      .map((w) => ({ id: w.id, name: w.name, matchers: w.matchers.map((m) => compileMatcher(m)), clusters: w.clusters, ...specOf(w) }));
+    this.compiled = (await this.list()).filter((w) => w.enabled).map((w) => ({ id: w.id, name: w.name, matchers: w.matchers.map((m) => compileMatcher(m)), clusters: w.clusters, ...specOf(w) }));
+    this.cover = new WindowCover(this.compiled);
   }
 }

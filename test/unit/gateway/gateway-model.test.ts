@@ -1,0 +1,149 @@
+import type { AlertmanagerAlert } from '../../../src/services/gateway/alertmanager-payload';
+import { compileTable } from '../../../src/services/gateway/route-table';
+import { checkRoute, routeSpecOf, tableSpec } from '../../../src/services/gateway/route.service';
+import { compilePolicy } from '../../../src/services/incidents/correlation-policy.service';
+import { compileInhibitionRule } from '../../../src/services/inhibition/inhibition-rule.service';
+import { compileMaintenanceWindow } from '../../../src/services/maintenance-windows/maintenance-window.service';
+import { GatewayModel, type GatewayModelConfig, type ModelFlag, type ModelNotification } from '../../../src/services/replay/gateway-model';
+
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+const MIN = 60_000;
+
+/** Channel ids are uuids; these read as their names in expectations. */
+const C: Record<string, string> = { c1: '00000000-0000-4000-8000-0000000000c1', c2: '00000000-0000-4000-8000-0000000000c2', 'c-db': '00000000-0000-4000-8000-000000000cdb' };
+const nameOf = (id: string) => Object.keys(C).find((k) => C[k] === id) ?? id;
+
+const settings = { dedupeWindowMs: MIN, convergenceWindowMs: 5 * MIN, inhibitionSourceTtlMs: 6 * 60 * MIN, flapChanges: 4, flapWindowMs: 60 * MIN, flapQuietMs: 15 * MIN };
+
+function table(routes: Array<{ name: string; matchers?: string[]; channelIds: string[]; isDefault?: boolean; perAlert?: boolean }>) {
+  const specs = routes.map((r, i) => {
+    const { parsed, matchers } = checkRoute({ ...r, channelIds: r.channelIds.map((c) => C[c]) });
+    return { spec: routeSpecOf(`r${i}`, parsed, matchers), isDefault: parsed.isDefault };
+  });
+  return compileTable(tableSpec(specs.filter((s) => !s.isDefault).map((s) => s.spec), specs.find((s) => s.isDefault)?.spec ?? null));
+}
+
+function model(flags: ModelFlag[], extra: Partial<GatewayModelConfig> = {}) {
+  const sent: ModelNotification[] = [];
+  const config: GatewayModelConfig = {
+    flags: new Set(flags),
+    routes: table([{ name: 'all', isDefault: true, channelIds: ['c1'] }]),
+    policies: [],
+    inhibitionRules: [],
+    maintenanceWindows: [],
+    settings,
+    ...extra,
+  };
+  return { m: new GatewayModel(config, (n) => sent.push(n)), sent };
+}
+
+function alert(name: string, labels: Record<string, string> = {}, status: 'firing' | 'resolved' = 'firing'): AlertmanagerAlert {
+  const all = { alertname: name, ...labels };
+  return { status, labels: all, annotations: {}, startsAt: '2026-12-01T09:59:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: JSON.stringify(all) };
+}
+
+const at = (minutes: number, alerts: AlertmanagerAlert[], groupKey = '{}:{g="1"}') => ({ receivedAt: new Date(T0 + minutes * MIN), payload: { groupKey, alerts } });
+const states = (outcomes: Array<{ state: string }>) => outcomes.map((o) => o.state);
+
+describe('gateway model (replays)', () => {
+  it('phase 1: one message per route and channel per receipt; HA copies dropped; per-alert routes split', () => {
+    const routes = table([
+      { name: 'db', matchers: ['team="db"'], channelIds: ['c-db'], perAlert: true },
+      { name: 'rest', isDefault: true, channelIds: ['c1', 'c2'] },
+    ]);
+    const { m, sent } = model([], { routes });
+    const receipt = at(0, [alert('A', { team: 'db' }), alert('B', { team: 'db' }), alert('C')]);
+    expect(states(m.feed(receipt))).toEqual(['sent', 'sent', 'sent']);
+    // The other Alertmanager replica's copy.
+    expect(states(m.feed({ ...receipt, receivedAt: new Date(T0 + 200) }))).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(sent.map((n) => `${n.routeId}:${nameOf(n.channelId)}:${n.alerts}`).sort()).toEqual(['r0:c-db:1', 'r0:c-db:1', 'r1:c1:1', 'r1:c2:1']);
+  });
+
+  it('alerts no route takes are unrouted', () => {
+    const { m } = model([], { routes: table([{ name: 'db', matchers: ['team="db"'], channelIds: ['c1'] }]) });
+    expect(states(m.feed(at(0, [alert('A')])))).toEqual(['unrouted']);
+  });
+
+  it('convergence: repeats within the window fold into one summary just before it closes; a resolution ends it', () => {
+    const { m, sent } = model(['gateway.convergence']);
+    expect(states(m.feed(at(0, [alert('A')])))).toEqual(['sent']);
+    expect(states(m.feed(at(2, [alert('A')])))).toEqual(['converged']);
+    expect(states(m.feed(at(4, [alert('A')])))).toEqual(['converged']);
+    m.finish(T0 + 10 * MIN);
+    expect(sent.map((n) => n.kind)).toEqual(['alerts', 'convergence-summary']);
+    // Window closed early by a resolution: no summary.
+    const second = model(['gateway.convergence']);
+    second.m.feed(at(0, [alert('B')]));
+    second.m.feed(at(1, [alert('B')]));
+    expect(states(second.m.feed(at(2, [alert('B', {}, 'resolved')])))).toEqual(['sent']);
+    second.m.finish(T0 + 10 * MIN);
+    expect(second.sent.map((n) => n.kind)).toEqual(['alerts', 'alerts']);
+  });
+
+  it('incidents: the first alert goes at once, related ones fold into one update per interval, then one resolution', () => {
+    const policy = compilePolicy({ name: 'node', labels: ['cluster', 'node'], updateIntervalSeconds: 300 }, 'p').compiled;
+    const { m, sent } = model(['gateway.grouping'], { policies: [policy] });
+    const node = { cluster: 'prod', node: 'n1' };
+    expect(states(m.feed(at(0, [alert('NodeDown', node)])))).toEqual(['sent']);
+    expect(states(m.feed(at(1, [alert('PodCrash', node), alert('DiskIO', node)], '{}:{g="2"}')))).toEqual(['grouped', 'grouped']);
+    expect(states(m.feed(at(2, [alert('Unrelated', { cluster: 'prod', node: 'n2' })])))).toEqual(['sent']);
+    m.feed(at(3, [alert('KubeletDown', node)], '{}:{g="3"}'));
+    m.advanceTo(T0 + 6 * MIN);
+    // One update at the interval's end, telling both folds.
+    expect(sent.filter((n) => n.kind === 'incident-update').map((n) => n.alerts)).toEqual([3]);
+    m.feed(at(20, [alert('NodeDown', node, 'resolved'), alert('PodCrash', node, 'resolved'), alert('DiskIO', node, 'resolved'), alert('KubeletDown', node, 'resolved')], '{}:{g="4"}'));
+    m.advanceTo(T0 + 25 * MIN);
+    expect(sent.map((n) => n.kind)).toEqual(['alerts', 'alerts', 'incident-update', 'incident-resolution']);
+    expect([m.incidentsOpened, m.incidentsReopened]).toEqual([2, 0]);
+    // Fires again within the reopen grace (15 min after the resolution): no new first notice.
+    expect(states(m.feed(at(30, [alert('NodeDown', node)])))).toEqual(['grouped']);
+    expect(m.incidentsReopened).toBe(1);
+    // After the grace it is a new problem.
+    const later = model(['gateway.grouping'], { policies: [policy] });
+    later.m.feed(at(0, [alert('NodeDown', node)]));
+    later.m.feed(at(1, [alert('NodeDown', node, 'resolved')]));
+    later.m.advanceTo(T0 + 10 * MIN);
+    expect(states(later.m.feed(at(30, [alert('NodeDown', node)])))).toEqual(['sent']);
+    expect(later.m.incidentsOpened).toBe(2);
+  });
+
+  it('inhibition: targets are held while a source with equal labels fires, and released when it resolves', () => {
+    const rule = compileInhibitionRule({ name: 'unreachable', sourceMatchers: ['alertname="ClusterUnreachable"'], targetMatchers: ['severity="warning"'], equal: ['cluster'] }, 'i').compiled;
+    const { m, sent } = model(['gateway.inhibition'], { inhibitionRules: [rule] });
+    expect(states(m.feed(at(0, [alert('ClusterUnreachable', { cluster: 'a' })])))).toEqual(['sent']);
+    expect(states(m.feed(at(1, [alert('ApiSlow', { cluster: 'a', severity: 'warning' }), alert('ApiSlow', { cluster: 'b', severity: 'warning' })])))).toEqual(['inhibited', 'sent']);
+    expect(states(m.feed(at(2, [alert('DbSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['inhibited']);
+    expect(states(m.feed(at(3, [alert('DbSlow', { cluster: 'a', severity: 'warning' }, 'resolved')])))).toEqual(['inhibited']);
+    m.feed(at(5, [alert('ClusterUnreachable', { cluster: 'a' }, 'resolved')]));
+    expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['alerts:1', 'alerts:1', 'inhibition-release:1', 'alerts:1']);
+  });
+
+  it('maintenance: covered alerts are suppressed; what still fires at the end is sent then', () => {
+    const window = compileMaintenanceWindow(
+      { name: 'upgrade', schedule: 'once', startsAt: new Date(T0), endsAt: new Date(T0 + 30 * MIN), clusters: ['a'] },
+      'w',
+      new Date(T0),
+    ).compiled;
+    const { m, sent } = model(['gateway.maintenance'], { maintenanceWindows: [window] });
+    expect(states(m.feed(at(1, [alert('Api', { cluster: 'a' }), alert('Cache', { cluster: 'a' }), alert('Api', { cluster: 'b' })])))).toEqual(['suppressed', 'suppressed', 'sent']);
+    expect(states(m.feed(at(2, [alert('Cache', { cluster: 'a' }, 'resolved')])))).toEqual(['suppressed']);
+    m.finish(T0 + 31 * MIN);
+    expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['alerts:1', 'maintenance-release:1']);
+  });
+
+  it('flap damping: told once as flapping, held while it flaps, summarised once it settles', () => {
+    const { m, sent } = model(['gateway.advanced-convergence']);
+    const seq = ['firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved', 'firing'] as const;
+    const got = seq.map((status, i) => m.feed(at(i * 3, [alert('Disk', {}, status)]))[0].state);
+    expect(got).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'flapping', 'flapping']);
+    m.finish(T0 + 60 * MIN);
+    expect(sent.map((n) => n.kind)).toEqual(['alerts', 'alerts', 'alerts', 'alerts', 'alerts', 'flap-summary']);
+  });
+
+  it('flags off: every stage passes everything, whatever is configured', () => {
+    const policy = compilePolicy({ name: 'node', labels: ['node'] }, 'p').compiled;
+    const { m, sent } = model([], { policies: [policy] });
+    for (let i = 0; i < 5; i++) m.feed(at(i, [alert('X', { node: 'n1' }), alert(`Y${i}`, { node: 'n1' })]));
+    expect(sent).toHaveLength(5);
+  });
+});
