@@ -77,6 +77,48 @@ function webhookBody(n: StormNotification, runStart: number): string {
   });
 }
 
+/** The correlation policies and inhibition rule a mode uses, as GraphQL input literals. */
+function proposalParts(mode: Mode): string {
+  const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
+  const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
+  const policies = mode.policies
+    ? `correlationPolicies: [${[['node', '["cluster", "node"]'], ['service', '["cluster", "namespace"]']]
+        .map(([name, labels]) => `{ name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }`)
+        .join(', ')}]`
+    : 'correlationPolicies: []';
+  const rules = mode.inhibition ? `inhibitionRules: [${INHIBITION_RULE}]` : 'inhibitionRules: []';
+  return `${policies}, ${rules}`;
+}
+
+const INHIBITION_RULE = `{ name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["alertname=~\\"KubeletDown|TargetDown|KubePodNotReady|KubeContainerWaiting\\""], equal: ["cluster", "node"] }`;
+
+/** Replays the run's recorded receipts (simulateGateway) and answers the notifications it predicts and those really delivered. */
+async function replay(url: string, from: number, to: number, proposal: string | null): Promise<{ simulated: number; actual: number; ms: number; differences: string }> {
+  const started = Date.now();
+  const made = await postGraphQL(
+    url,
+    `mutation { simulateGateway(from: "${new Date(from).toISOString()}", to: "${new Date(to).toISOString()}"${proposal ? `, proposal: { ${proposal} }` : ''}) { id } }`,
+    BOOTSTRAP,
+  );
+  if (made.errors) throw new Error(JSON.stringify(made.errors));
+  for (;;) {
+    const got = await postGraphQL(url, `{ gatewaySimulation(id: "${made.data.simulateGateway.id}") { state error result { notifications { simulated actual } byKind { kind simulated actual } } } }`, BOOTSTRAP);
+    const sim = got.data?.gatewaySimulation;
+    if (sim?.state === 'COMPLETED') {
+      const differences = (sim.result.byKind as Array<{ kind: string; simulated: number; actual: number }>)
+        .filter((k) => k.simulated !== k.actual)
+        .map((k) => `${k.kind} ${k.simulated} vs ${k.actual}`)
+        .join(', ');
+      return { ...sim.result.notifications, ms: Date.now() - started, differences };
+    }
+    if (!sim || sim.state === 'FAILED' || sim.state === 'CANCELLED') throw new Error(`replay ended ${JSON.stringify(got)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Predictions made on the phase-1 run's receipts for every mode: what a replay before rollout would have said. */
+const predictedFromPhase1 = new Map<string, number>();
+
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
 
 async function runMode(mode: Mode, notifications: StormNotification[], incidentOf: Map<string, string>, incidents: string[]): Promise<string> {
@@ -108,11 +150,7 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
       }
     }
     if (mode.inhibition) {
-      const made = await postGraphQL(
-        server.url,
-        `mutation { createInhibitionRule(input: { name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["alertname=~\\"KubeletDown|TargetDown|KubePodNotReady|KubeContainerWaiting\\""], equal: ["cluster", "node"] }) { id } }`,
-        BOOTSTRAP,
-      );
+      const made = await postGraphQL(server.url, `mutation { createInhibitionRule(input: ${INHIBITION_RULE}) { id } }`, BOOTSTRAP);
       if (made.errors) throw new Error(JSON.stringify(made.errors));
     }
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
@@ -146,6 +184,16 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
         if (!firstArrival.has(incident)) firstArrival.set(incident, m.at);
       }
     }
+    // What a replay of this run's receipts predicts with the configuration in force, against what was delivered.
+    const recorded = { from: runStart - 1_000, to: Date.now() };
+    const self = await replay(server.url, recorded.from, recorded.to, null);
+    if (mode.flags.length === 0) {
+      for (const other of MODES) {
+        const flags = MODES.flatMap((m) => m.flags).filter((f, i, all) => all.indexOf(f) === i);
+        const proposal = `flags: [${flags.map((f) => `{ name: "${f}", enabled: ${other.flags.includes(f)} }`).join(', ')}], ${proposalParts(other)}`;
+        predictedFromPhase1.set(other.name, (await replay(server.url, recorded.from, recorded.to, proposal)).simulated);
+      }
+    }
     const latencies = incidents.filter((i) => firstArrival.has(i) && firstSent.has(i)).map((i) => firstArrival.get(i)! - firstSent.get(i)!).sort((a, b) => a - b);
     const noFirst = incidents.filter((i) => !firstArrival.has(i));
     const counts = incidents.map((i) => `${i} ${perIncident.get(i)}`).join(', ');
@@ -153,7 +201,8 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
     return (
       `  ${mode.name.padEnd(34)} ${String(peer.messages.length).padStart(4)} notifications  ${mean.toFixed(1).padStart(5)} per incident  ` +
       `no first notice ${noFirst.length}${noFirst.length ? ` (${noFirst.join(', ')})` : ''}  first notice p50 ${percentile(latencies, 0.5)} / p99 ${percentile(latencies, 0.99)} ms` +
-      `${refused ? `  refused ${refused}` : ''}\n      per incident: ${counts}`
+      `${refused ? `  refused ${refused}` : ''}\n      per incident: ${counts}` +
+      `\n      replay of this run's receipts: predicts ${self.simulated}, delivered ${self.actual}${self.differences ? ` (${self.differences})` : ''} in ${self.ms} ms; replay of the phase-1 run's receipts with this mode proposed predicted ${predictedFromPhase1.get(mode.name) ?? '-'}`
     );
   } finally {
     await dispatcher.close();
