@@ -224,7 +224,9 @@ export async function runStormBench(): Promise<void> {
       `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} s, reopen grace ${REOPEN_GRACE_SECONDS} s, ` +
       `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s (simulated):`,
   );
-  for (const mode of MODES) console.log(await runMode(mode, notifications, incidentOf, incidents));
+  // BENCH_STORM_MODES="gateway.grouping,phase 2: all" runs only those modes (by name).
+  const only = process.env.BENCH_STORM_MODES?.split(',').map((m) => m.trim());
+  for (const mode of MODES.filter((m) => !only || only.includes(m.name))) console.log(await runMode(mode, notifications, incidentOf, incidents));
 }
 
 if (require.main === module) {

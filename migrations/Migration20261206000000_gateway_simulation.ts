@@ -5,13 +5,13 @@ export class Migration20261206000000_gateway_simulation extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "gateway_simulation" (
       "id" uuid not null,
-      "state" varchar(16) not null,
+      "state" varchar(16) not null default 'queued',
       "range_from" timestamptz not null,
       "range_to" timestamptz not null,
       "proposal" jsonb not null,
-      "receipts_total" int not null,
-      "receipts_done" int not null,
-      "cancel_requested" boolean not null,
+      "receipts_total" int not null default 0,
+      "receipts_done" int not null default 0,
+      "cancel_requested" boolean not null default false,
       "result" jsonb null,
       "error" text null,
       "requested_by" varchar(200) not null,

@@ -13,6 +13,7 @@ import { Migration20261204000000_incidents } from './Migration20261204000000_inc
 import { Migration20261204010000_inhibition } from './Migration20261204010000_inhibition';
 import { Migration20261204020000_maintenance } from './Migration20261204020000_maintenance';
 import { Migration20261206000000_gateway_simulation } from './Migration20261206000000_gateway_simulation';
+import { Migration20261206010000_route_windows } from './Migration20261206010000_route_windows';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204010000_inhibition', class: Migration20261204010000_inhibition },
   { name: 'Migration20261204020000_maintenance', class: Migration20261204020000_maintenance },
   { name: 'Migration20261206000000_gateway_simulation', class: Migration20261206000000_gateway_simulation },
+  { name: 'Migration20261206010000_route_windows', class: Migration20261206010000_route_windows },
 ];

@@ -30,6 +30,9 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
     isDefault: route.isDefault,
     enabled: route.enabled,
     analysisProviderId: route.analysisProviderId ?? null,
+    groupWaitSeconds: route.groupWaitSeconds ?? null,
+    groupIntervalSeconds: route.groupIntervalSeconds ?? null,
+    repeatIntervalSeconds: route.repeatIntervalSeconds ?? null,
   };
 }
 

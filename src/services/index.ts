@@ -15,6 +15,8 @@ import { InhibitionRuleService } from './inhibition/inhibition-rule.service';
 import { InhibitionReleaser } from './inhibition/inhibition-releaser';
 import { InhibitionRepository } from './inhibition/inhibition.repository';
 import { GatewaySimulationService } from './replay/gateway-simulation.service';
+import { RouteWindowFlusher } from './route-windows/route-window-flusher';
+import { RouteWindowRepository } from './route-windows/route-window.repository';
 import { MaintenanceWindowService } from './maintenance-windows/maintenance-window.service';
 import { SuppressedAlerts } from './maintenance-windows/suppressed-alerts';
 import { RouteService } from './gateway/route.service';
@@ -166,7 +168,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const inhibitionReleaser = new InhibitionReleaser(storage.orm, inhibitionRepository, routes, deliveries, logger.child({ component: 'inhibitions' }), config.gateway.inhibitionSourceTtlMs);
   const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
   const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
+  const routeWindowRepository = new RouteWindowRepository(storage.orm);
+  const routeWindowFlusher = new RouteWindowFlusher(storage.orm, routeWindowRepository, queue, deliveries, logger.child({ component: 'route-windows' }));
   const gateway = new GatewayService({
+    routeWindows: { repository: routeWindowRepository, flusher: routeWindowFlusher },
     maintenance: { windows: maintenanceWindows, suppressed },
     inhibition: { rules: inhibitions, repository: inhibitionRepository, releaser: inhibitionReleaser },
     policies,
@@ -258,6 +263,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
         suppressed.startSweeper(config.gateway.sweepIntervalMs);
         simulations.registerProcessor();
+        routeWindowFlusher.registerProcessor();
+        routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
         analysis.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
@@ -274,6 +281,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       inhibitionReleaser.stop();
       await maintenanceWindows.stop();
       suppressed.stop();
+      routeWindowFlusher.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

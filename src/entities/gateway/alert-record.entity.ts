@@ -1,7 +1,7 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped', 'inhibited', 'flapping', 'suppressed'] as const;
+export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped', 'inhibited', 'flapping', 'suppressed', 'batched'] as const;
 export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
 
 /** The processing record of one alert in one receipt: what it was, where it went, how long it took. */

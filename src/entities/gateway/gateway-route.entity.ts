@@ -28,6 +28,19 @@ export class GatewayRouteEntity {
   @Property({ type: 'boolean' })
   perAlert: boolean = false;
 
+  /**
+   * Route windows (flag gateway.advanced-convergence), like Alertmanager's group_wait,
+   * group_interval and repeat_interval but across clusters: null when the route has none.
+   */
+  @Property({ type: 'integer', nullable: true })
+  groupWaitSeconds?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  groupIntervalSeconds?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  repeatIntervalSeconds?: number | null;
+
   /** The route used when no other route matches; at most one. */
   @Property({ type: 'boolean' })
   isDefault: boolean = false;

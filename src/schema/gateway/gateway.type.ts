@@ -33,6 +33,15 @@ export class RouteType {
 
   @Field(() => ID, { nullable: true, description: 'Analyse what this route delivers with this provider (flag analysis.enabled)' })
   analysisProviderId!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence); null when the route has none' })
+  groupWaitSeconds!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  groupIntervalSeconds!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  repeatIntervalSeconds!: number | null;
 }
 
 @InputType()
@@ -63,6 +72,15 @@ export class RouteInput {
 
   @Field(() => ID, { nullable: true })
   analysisProviderId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence): how long the first alert of an idle route waits for others to go with it, 0 to 3600 s (default 0: at once)' })
+  groupWaitSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Route window: at most one message per channel this often; alerts in between go together at the next tick, 1 to 86400 s (default 300)' })
+  groupIntervalSeconds?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Route window: a firing alert already told is told again only after this long, 60 s to 7 days, at least the group interval (default 14400)' })
+  repeatIntervalSeconds?: number | null;
 }
 
 /** The fields that identify an alert, shared by records and live events. */
@@ -116,7 +134,7 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => String, { nullable: true })
   generatorUrl!: string | null;
 
-  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited, flapping or suppressed (maintenance)' })
+  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited, flapping, suppressed (maintenance) or batched (waiting for its route window\'s next message)' })
   state!: string;
 
   @Field(() => [String])
@@ -152,7 +170,7 @@ export class AlertRecordsArgs extends PageArgs {
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
-  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited, flapping or suppressed' })
+  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited, flapping, suppressed or batched' })
   type!: string;
 
   @Field(() => ID)

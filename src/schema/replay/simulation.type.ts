@@ -73,13 +73,13 @@ export class SimulationRouteCountType {
   alerts!: number;
 }
 
-@ObjectType('SimulationKindCount', { description: 'Messages of one kind: alerts, convergence-summary, flap-summary, incident-update, incident-resolution, inhibition-release, maintenance-release' })
+@ObjectType('SimulationKindCount', { description: 'Messages of one kind: alerts, convergence-summary, flap-summary, incident-update, incident-resolution, inhibition-release, maintenance-release, route-window' })
 export class SimulationKindCountType extends SimulationCountType {
   @Field()
   kind!: string;
 }
 
-@ObjectType('SimulationStateCount', { description: 'Alerts that ended in one state: sent (delivered, failed or on their way), unrouted, duplicate, suppressed, inhibited, flapping, grouped, converged' })
+@ObjectType('SimulationStateCount', { description: 'Alerts that ended in one state: sent (delivered, failed or on their way), unrouted, duplicate, suppressed, inhibited, flapping, grouped, converged, batched' })
 export class SimulationStateCountType extends SimulationCountType {
   @Field()
   state!: string;

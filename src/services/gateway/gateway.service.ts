@@ -22,6 +22,7 @@ import { deliverReceipt } from './pipeline/delivery.stage';
 import { freshReceipt, type HoldStage, type ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
 import { routeReceipt } from './pipeline/routing.stage';
+import { RouteWindowStage, type RouteWindowStageDeps } from './pipeline/route-window.stage';
 import { WindowClaims } from './pipeline/window-claims';
 import { firstDeliveredAt, recordIdFor, stateOf, type Hold } from './record-state';
 import type { RouteService } from './route.service';
@@ -48,6 +49,7 @@ export interface GatewayDeps {
   policies: IncidentStageDeps['policies'];
   incidents: IncidentStageDeps['repository'];
   incidentNotifier: IncidentStageDeps['notifier'];
+  routeWindows: Pick<RouteWindowStageDeps, 'repository' | 'flusher'>;
   /** Asked after delivery; never awaited by the delivery path. */
   analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string }>): Promise<void> };
 }
@@ -64,7 +66,7 @@ type JustAccepted = ReceiptInHand & { stored: Promise<void> };
 /**
  * The alert path as a pipeline, in the order an alert meets it: store (before answering) →
  * hold-back stages (HA copies, maintenance, inhibition, flapping, incidents, convergence) → routing →
- * delivery → records and events.
+ * route windows → delivery → records and events.
  * Routing and delivery run after the answer, in this process; a sweeper finishes receipts a
  * crash left.
  */
@@ -75,6 +77,7 @@ export class GatewayService {
   private readonly convergence: ConvergenceStage;
   private readonly incidents: IncidentStage;
   private readonly flapping: FlapStage;
+  private readonly routeWindows: RouteWindowStage;
   /** Run in order before routing; each decides only for what the ones before it did not hold. */
   private readonly holdStages: HoldStage[];
   private readonly sweeper: Sweeper;
@@ -103,6 +106,7 @@ export class GatewayService {
       store: deps.flaps,
       settings: () => ({ changes: settings.flapChanges, windowMs: settings.flapWindowMs, quietMs: settings.flapQuietMs }),
     });
+    this.routeWindows = new RouteWindowStage({ ...deps.routeWindows, flags: deps.flags });
     const maintenance = new MaintenanceStage({ ...deps.maintenance, flags: deps.flags });
     this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), maintenance, inhibition, this.flapping, this.incidents, this.convergence];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
@@ -173,6 +177,7 @@ export class GatewayService {
     const held: Array<Hold | null> = payload.alerts.map(() => null);
     for (const stage of this.holdStages) await stage.hold(receipt, held);
     const routing = await routeReceipt(this.deps.routes, receipt, held);
+    await this.routeWindows.apply(receipt, held, routing);
     const { outcomes, failedHandOff } = await deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing);
     await Promise.all(receipt.afterSend);
     outcomes.forEach((outcome, index) => (outcome.incidentId ??= receipt.incidents[index]));

@@ -48,7 +48,7 @@ export function firstDeliveredAt(deliveries: DeliveryRow[]): Date | null {
 export function eventTypeOf(state: AlertRecordState, status: string): GatewayEvent['type'] {
   if (state === 'received') return 'received';
   if (state === 'delivered' || state === 'partially_delivered') return status === 'resolved' ? 'resolved' : 'delivered';
-  if (state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged' || state === 'grouped' || state === 'inhibited' || state === 'flapping' || state === 'suppressed') return state;
+  if (state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged' || state === 'grouped' || state === 'inhibited' || state === 'flapping' || state === 'suppressed' || state === 'batched') return state;
   return 'routed';
 }
 

@@ -10,6 +10,15 @@ export interface RouteSpec {
   perAlert: boolean;
   /** Analyse what this route delivers with this provider (when the analysis.enabled flag is on). */
   analysisProviderId: string | null;
+  /** Its window (flag gateway.advanced-convergence), null when it has none. */
+  window: RouteWindowSettings | null;
+}
+
+/** Like Alertmanager's group_wait, group_interval and repeat_interval, per route and channel across clusters. */
+export interface RouteWindowSettings {
+  waitSeconds: number;
+  intervalSeconds: number;
+  repeatSeconds: number;
 }
 
 /** The ordered routes and the default; `version` changes whenever any of it does. */

@@ -12,7 +12,7 @@ import type { Actor, AuditService } from '../security/audit.service';
 import type { SandboxPool } from '../sandbox/sandbox-pool';
 import { ReloadOnChange } from '../shared/reload-on-change';
 import { parseMatchers, storedMatcher, type LabelMatcher } from './label-matcher';
-import { compileTable, decideRoutes, routingCost, type CompiledRoute, type RouteDecision, type RouteSpec, type RoutingTable, type RouteTableSpec } from './route-table';
+import { compileTable, decideRoutes, routingCost, type CompiledRoute, type RouteDecision, type RouteSpec, type RouteWindowSettings, type RoutingTable, type RouteTableSpec } from './route-table';
 
 export type { CompiledRoute, RouteDecision } from './route-table';
 
@@ -26,7 +26,13 @@ const routeInput = z.strictObject({
   enabled: z.boolean().default(true),
   position: z.number().int().min(0).optional(),
   analysisProviderId: z.uuid('expected an analysis provider id').nullish(),
+  groupWaitSeconds: z.number().int().min(0, 'must not be negative').max(3_600, 'must be at most 3600').nullish(),
+  groupIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').nullish(),
+  repeatIntervalSeconds: z.number().int().min(60, 'must be at least 60').max(7 * 86_400, 'must be at most 604800 (7 days)').nullish(),
 });
+
+/** A route window's values when only some are given: the first notice at once, Alertmanager's interval and repeat. */
+export const ROUTE_WINDOW_DEFAULTS: RouteWindowSettings = { waitSeconds: 0, intervalSeconds: 300, repeatSeconds: 4 * 3600 };
 
 export type RouteInput = z.input<typeof routeInput>;
 type ParsedRoute = z.output<typeof routeInput>;
@@ -35,14 +41,30 @@ type ParsedRoute = z.output<typeof routeInput>;
  * Validates a route as given, naming fields under `path`: the one check for saved routes and for
  * routes proposed to a replay (whether its channels exist is asked of the database apart).
  */
-export function checkRoute(input: RouteInput, path = 'input'): { parsed: ParsedRoute; matchers: LabelMatcher[] } {
+export function checkRoute(input: RouteInput, path = 'input'): { parsed: ParsedRoute; matchers: LabelMatcher[]; window: RouteWindowSettings | null } {
   const parsed = parseInput(routeInput, input, path);
-  return { parsed, matchers: parseMatchers(parsed.matchers, `${path}.matchers`).map(storedMatcher) };
+  const window = windowOf(parsed);
+  if (window && window.repeatSeconds < window.intervalSeconds) {
+    throw BadUserInputError.forField(`${path}.repeatIntervalSeconds`, `must be at least the group interval (${window.intervalSeconds} s): repeats are told at group interval ticks`);
+  }
+  return { parsed, matchers: parseMatchers(parsed.matchers, `${path}.matchers`).map(storedMatcher), window };
+}
+
+/** A route's window from its stored or given values; null when it sets none of them. */
+export function windowOf(route: { groupWaitSeconds?: number | null; groupIntervalSeconds?: number | null; repeatIntervalSeconds?: number | null }): RouteWindowSettings | null {
+  const { groupWaitSeconds: wait, groupIntervalSeconds: interval, repeatIntervalSeconds: repeat } = route;
+  if (wait == null && interval == null && repeat == null) return null;
+  return { waitSeconds: wait ?? ROUTE_WINDOW_DEFAULTS.waitSeconds, intervalSeconds: interval ?? ROUTE_WINDOW_DEFAULTS.intervalSeconds, repeatSeconds: repeat ?? ROUTE_WINDOW_DEFAULTS.repeatSeconds };
 }
 
 /** A route in the shape routing tables are built of. */
-export function routeSpecOf(id: string, route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null }, matchers: LabelMatcher[]): RouteSpec {
-  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null };
+export function routeSpecOf(
+  id: string,
+  route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null },
+  matchers: LabelMatcher[],
+  window: RouteWindowSettings | null,
+): RouteSpec {
+  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null, window };
 }
 
 /** Routing this many regex steps (an upper bound, see routingCost) or fewer runs in place: a few milliseconds at most. */
@@ -155,7 +177,7 @@ export class RouteService {
     await this.changes.announce();
   }
 
-  private async save(route: GatewayRouteEntity, { parsed: input, matchers }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
+  private async save(route: GatewayRouteEntity, { parsed: input, matchers, window }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
     const known = await this.em.find(ChannelEntity, { id: { $in: input.channelIds } }, { fields: ['id'] });
     const missing = input.channelIds.filter((id) => !known.some((c) => c.id === id));
     if (missing.length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing.join(', ')}`);
@@ -177,6 +199,9 @@ export class RouteService {
       enabled: input.enabled,
       position,
       analysisProviderId: input.analysisProviderId ?? null,
+      groupWaitSeconds: window?.waitSeconds ?? null,
+      groupIntervalSeconds: window?.intervalSeconds ?? null,
+      repeatIntervalSeconds: window?.repeatSeconds ?? null,
     });
     try {
       await this.audit.change(actor, async (record) => {
@@ -192,7 +217,7 @@ export class RouteService {
 
   private async reload(): Promise<void> {
     const rows = await this.list();
-    const specOf = (r: GatewayRouteEntity): RouteSpec => routeSpecOf(r.id, r, r.matchers);
+    const specOf = (r: GatewayRouteEntity): RouteSpec => routeSpecOf(r.id, r, r.matchers, windowOf(r));
     const enabled = rows.filter((r) => r.enabled);
     const routes = enabled.filter((r) => !r.isDefault).map(specOf);
     const fallback = enabled.filter((r) => r.isDefault).map(specOf)[0] ?? null;

@@ -51,7 +51,7 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping' | 'suppressed';
+  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping' | 'suppressed' | 'batched';
   recordId: string;
   receiptId: string;
   fingerprint: string;

@@ -12,6 +12,8 @@ export interface QueueJobs {
   'gateway.incident-update': { incidentId: string };
   /** A flapping alert may have settled (flag gateway.advanced-convergence): summarise it once if it has. */
   'gateway.flap-settle': { fingerprint: string };
+  /** A route window's tick (flag gateway.advanced-convergence): send what it gathered, if due. */
+  'gateway.route-window-flush': { routeId: string; channelId: string };
   /** A replay of recorded receipts through a proposed gateway configuration (simulateGateway). */
   'gateway.simulate': { simulationId: string };
   /** One try of an analysis; the analysis row decides whether one is due. */

@@ -6,6 +6,7 @@ import { decideRoutes, type RouteDecision, type RoutingTable } from '../gateway/
 import { correlationKey, policyApplies, type CompiledPolicy } from '../incidents/correlation-policy.service';
 import { equalKey, type CompiledInhibitionRule } from '../inhibition/inhibition-rule.service';
 import { WindowCover, type CompiledWindow } from '../maintenance-windows/maintenance-window.service';
+import { decideWindow, type KnownAlert } from '../route-windows/route-window-rules';
 
 /** The flags whose behaviour the model plays. */
 export const MODEL_FLAGS = ['gateway.convergence', 'gateway.grouping', 'gateway.inhibition', 'gateway.maintenance', 'gateway.advanced-convergence'] as const;
@@ -30,7 +31,7 @@ export interface GatewayModelConfig {
   settings: ModelSettings;
 }
 
-export const NOTIFICATION_KINDS = ['alerts', 'convergence-summary', 'flap-summary', 'incident-update', 'incident-resolution', 'inhibition-release', 'maintenance-release'] as const;
+export const NOTIFICATION_KINDS = ['alerts', 'convergence-summary', 'flap-summary', 'incident-update', 'incident-resolution', 'inhibition-release', 'maintenance-release', 'route-window'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** One message the gateway would hand to one channel. */
@@ -43,7 +44,7 @@ export interface ModelNotification {
   alerts: number;
 }
 
-export type ModelState = 'sent' | 'unrouted' | 'duplicate' | 'suppressed' | 'inhibited' | 'flapping' | 'grouped' | 'converged';
+export type ModelState = 'sent' | 'unrouted' | 'duplicate' | 'suppressed' | 'inhibited' | 'flapping' | 'grouped' | 'converged' | 'batched';
 
 /** What became of one alert of a receipt. */
 export interface ModelOutcome {
@@ -103,6 +104,12 @@ interface HeldTarget {
   alert: AlertmanagerAlert;
 }
 
+interface RouteWindowState {
+  lastFlushAt: number | null;
+  nextFlushAt: number | null;
+  alerts: Map<string, KnownAlert>;
+}
+
 interface Suppressed {
   end: number;
   alerts: Map<string, AlertmanagerAlert>;
@@ -128,6 +135,8 @@ export class GatewayModel {
   private readonly flaps = new Map<string, FlapEntry>();
   private readonly incidentsByKey = new Map<string, ModelIncident>();
   private readonly convergence = new Map<string, ConvergenceWindow>();
+  /** Route id and channel → its window. */
+  private readonly routeWindows = new Map<string, RouteWindowState>();
   private fed = 0;
   /** Incidents opened (reopened ones not counted again). */
   incidentsOpened = 0;
@@ -190,8 +199,25 @@ export class GatewayModel {
 
     const sending = taken();
     const decisions = alerts.map((_, index) => (sending.includes(index) ? decide(index) : { routes: [], channelIds: [] }));
-    for (const group of groupForDelivery(decisions)) this.emit({ at: this.now, kind: 'alerts', channelId: group.channelId, routeId: group.route.id, alerts: group.indexes.length });
-    for (const index of sending) held[index] = { state: decisions[index].channelIds.length > 0 ? 'sent' : 'unrouted', detail: null };
+    const windowed = this.on('gateway.advanced-convergence');
+    const fate = new Map<number, string[]>();
+    for (const group of groupForDelivery(decisions)) {
+      let indexes = group.indexes;
+      if (windowed && group.route.window) {
+        const verdicts = this.offerWindow(group.route.id, group.channelId, group.route.window, indexes.map((i) => alerts[i]));
+        indexes.forEach((index, i) => fate.set(index, [...(fate.get(index) ?? []), verdicts[i]]));
+        indexes = indexes.filter((_, i) => verdicts[i] === 'send');
+      }
+      if (indexes.length > 0) this.emit({ at: this.now, kind: 'alerts', channelId: group.channelId, routeId: group.route.id, alerts: indexes.length });
+      for (const index of indexes) fate.set(index, [...(fate.get(index) ?? []), 'sent-now']);
+    }
+    for (const index of sending) {
+      const ways = fate.get(index);
+      if (decisions[index].channelIds.length === 0) held[index] = { state: 'unrouted', detail: null };
+      else if (!ways || ways.includes('sent-now')) held[index] = { state: 'sent', detail: null };
+      else if (ways.includes('queue')) held[index] = { state: 'batched', detail: 'waiting for its route window\'s next message' };
+      else held[index] = { state: 'converged', detail: 'already told by its route window within its repeat interval' };
+    }
     return held as ModelOutcome[];
   }
 
@@ -458,11 +484,44 @@ export class GatewayModel {
     }
   }
 
+  /** A route window's decisions for alerts one route sends to one channel (see decideWindow); books its tick. */
+  private offerWindow(routeId: string, channelId: string, settings: NonNullable<RouteDecision['routes'][number]['window']>, alerts: AlertmanagerAlert[]): string[] {
+    const key = `${routeId}|${channelId}`;
+    const window = this.routeWindows.get(key) ?? { lastFlushAt: null, nextFlushAt: null, alerts: new Map<string, KnownAlert>() };
+    this.routeWindows.set(key, window);
+    const receiptId = `model-${this.fed}`;
+    const verdict = decideWindow(settings, window, receiptId, this.now, alerts.map((a) => ({ status: a.status, known: window.alerts.get(a.fingerprint) ?? null })));
+    verdict.decisions.forEach((decision, i) => {
+      const { fingerprint, status } = alerts[i];
+      const known = window.alerts.get(fingerprint);
+      if (decision === 'send') window.alerts.set(fingerprint, { status, queuedAt: null, queuedBy: null, toldStatus: status, toldAt: this.now, toldBy: receiptId });
+      else if (decision === 'queue') window.alerts.set(fingerprint, { status, queuedAt: this.now, queuedBy: receiptId, toldStatus: known?.toldStatus ?? null, toldAt: known?.toldAt ?? null, toldBy: known?.toldBy ?? null });
+      else if (decision === 'drop') window.alerts.delete(fingerprint);
+      else if (known?.queuedAt != null) known.status = status;
+    });
+    if (verdict.sends) window.lastFlushAt = this.now;
+    if (verdict.nextFlushAt !== null && window.nextFlushAt === null) {
+      window.nextFlushAt = verdict.nextFlushAt;
+      this.after(verdict.nextFlushAt, () => {
+        window.nextFlushAt = null;
+        const queued = [...window.alerts.values()].filter((a) => a.queuedAt !== null);
+        if (queued.length === 0) return;
+        for (const a of queued) Object.assign(a, { queuedAt: null, queuedBy: null, toldStatus: a.status, toldAt: this.now, toldBy: null });
+        window.lastFlushAt = this.now;
+        this.emit({ at: this.now, kind: 'route-window', channelId, routeId, alerts: queued.length });
+      });
+    }
+    return verdict.decisions;
+  }
+
   /** Keeps memory bounded on long replays: drops state nothing can consult again. */
   private forgetExpired(): void {
     for (const [key, until] of this.copies) if (until <= this.now) this.copies.delete(key);
     for (const [key, entry] of this.flaps) if (entry.expires <= this.now && !entry.flapping) this.flaps.delete(key);
     for (const [key, window] of this.convergence) if (window.expiresAt <= this.now) this.convergence.delete(key);
+    for (const window of this.routeWindows.values()) {
+      for (const [fingerprint, a] of window.alerts) if (a.queuedAt === null && a.toldAt !== null && a.toldAt < this.now - 8 * 86_400_000) window.alerts.delete(fingerprint);
+    }
     for (const [key, incident] of this.incidentsByKey) {
       if (incident.resolved && incident.resolvedAt !== null && incident.resolvedAt < this.now - incident.policy.reopenGraceSeconds * 1000) this.incidentsByKey.delete(key);
     }

@@ -148,7 +148,7 @@ export class GatewaySimulationService {
     const defaults = checked.filter((c) => c.parsed.isDefault);
     if (defaults.length > 1) throw BadUserInputError.forField(`proposal.routes[${defaults[1].i}].isDefault`, `route "${defaults[0].parsed.name}" is already the default route`);
     const enabled = checked.filter((c) => c.parsed.enabled);
-    const spec = (c: (typeof checked)[number]): RouteSpec => routeSpecOf(`proposed-route-${c.i}`, c.parsed, c.matchers);
+    const spec = (c: (typeof checked)[number]): RouteSpec => routeSpecOf(`proposed-route-${c.i}`, c.parsed, c.matchers, c.window);
     return compileTable(tableSpec(enabled.filter((c) => !c.parsed.isDefault).map(spec), enabled.filter((c) => c.parsed.isDefault).map(spec)[0] ?? null));
   }
 

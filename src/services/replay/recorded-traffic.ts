@@ -19,6 +19,7 @@ const KIND_OF_SOURCE: Record<string, NotificationKind> = {
   flapping: 'flap-summary',
   inhibition: 'inhibition-release',
   maintenance: 'maintenance-release',
+  'route-window': 'route-window',
 };
 
 /** Reads what the gateway received and did in a time range, for replays. */

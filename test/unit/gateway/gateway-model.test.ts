@@ -15,10 +15,10 @@ const nameOf = (id: string) => Object.keys(C).find((k) => C[k] === id) ?? id;
 
 const settings = { dedupeWindowMs: MIN, convergenceWindowMs: 5 * MIN, inhibitionSourceTtlMs: 6 * 60 * MIN, flapChanges: 4, flapWindowMs: 60 * MIN, flapQuietMs: 15 * MIN };
 
-function table(routes: Array<{ name: string; matchers?: string[]; channelIds: string[]; isDefault?: boolean; perAlert?: boolean }>) {
+function table(routes: Array<{ name: string; matchers?: string[]; channelIds: string[]; isDefault?: boolean; perAlert?: boolean; groupWaitSeconds?: number; groupIntervalSeconds?: number; repeatIntervalSeconds?: number }>) {
   const specs = routes.map((r, i) => {
-    const { parsed, matchers } = checkRoute({ ...r, channelIds: r.channelIds.map((c) => C[c]) });
-    return { spec: routeSpecOf(`r${i}`, parsed, matchers), isDefault: parsed.isDefault };
+    const { parsed, matchers, window } = checkRoute({ ...r, channelIds: r.channelIds.map((c) => C[c]) });
+    return { spec: routeSpecOf(`r${i}`, parsed, matchers, window), isDefault: parsed.isDefault };
   });
   return compileTable(tableSpec(specs.filter((s) => !s.isDefault).map((s) => s.spec), specs.find((s) => s.isDefault)?.spec ?? null));
 }
@@ -138,6 +138,25 @@ describe('gateway model (replays)', () => {
     expect(got).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'flapping', 'flapping']);
     m.finish(T0 + 60 * MIN);
     expect(sent.map((n) => n.kind)).toEqual(['alerts', 'alerts', 'alerts', 'alerts', 'alerts', 'flap-summary']);
+  });
+
+  it('route windows: wait gathers the first burst, the interval batches what follows, repeats are not told again', () => {
+    const routes = table([{ name: 'all', isDefault: true, channelIds: ['c1'], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 3600 }]);
+    const { m, sent } = model(['gateway.advanced-convergence'], { routes });
+    const S = 1_000;
+    const feedAt = (ms: number, alerts: AlertmanagerAlert[]) => m.feed({ receivedAt: new Date(T0 + ms), payload: { groupKey: `g${ms}`, alerts } });
+    expect(states(feedAt(0, [alert('A', { cluster: 'x' })]))).toEqual(['batched']);
+    expect(states(feedAt(10 * S, [alert('B', { cluster: 'y' })]))).toEqual(['batched']);
+    m.advanceTo(T0 + 30 * S);
+    expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['route-window:2']);
+    expect(states(feedAt(60 * S, [alert('C', { cluster: 'x' }), alert('A', { cluster: 'x' })]))).toEqual(['batched', 'converged']);
+    m.advanceTo(T0 + 331 * S);
+    expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['route-window:2', 'route-window:1']);
+    // After the interval, a change goes out at once in the receipt's own message.
+    expect(states(feedAt(700 * S, [alert('A', { cluster: 'x' }, 'resolved')]))).toEqual(['sent']);
+    // With the flag off the same routes send as phase 1.
+    const off = model([], { routes });
+    expect(states(off.m.feed(at(0, [alert('A')])))).toEqual(['sent']);
   });
 
   it('flags off: every stage passes everything, whatever is configured', () => {
