@@ -25,7 +25,7 @@ export const FLAG_DEFINITIONS = {
   'gateway.advanced-convergence': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
+    description: 'Route windows (group wait, interval and repeat per route and channel across clusters) and flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
   },
   'gateway.grouping': { phase: 2, defaultEnabled: false, description: 'Group related alerts into one incident' },
   'gateway.maintenance': {
