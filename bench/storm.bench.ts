@@ -24,7 +24,21 @@ interface Mode {
   flags: string[];
   policies: boolean;
   inhibition: boolean;
+  /** The default route has a route window (Alertmanager's group timers, across clusters). */
+  routeWindow?: boolean;
 }
+
+/**
+ * The route window's timers, compressed like the storm: group_wait 30 s and group_interval 300 s
+ * (whole seconds, so 0 and 2 s at 5 ms per simulated second); repeat at its least, 60 s, which
+ * is longer than the replayed hour.
+ */
+const ROUTE_WINDOW = {
+  groupWaitSeconds: Math.round((30 * MS_PER_SECOND) / 1000),
+  groupIntervalSeconds: Math.max(1, Math.round((300 * MS_PER_SECOND) / 1000)),
+  repeatIntervalSeconds: Math.max(60, Math.round((3600 * MS_PER_SECOND) / 1000)),
+};
+const routeWindowArgs = `groupWaitSeconds: ${ROUTE_WINDOW.groupWaitSeconds}, groupIntervalSeconds: ${ROUTE_WINDOW.groupIntervalSeconds}, repeatIntervalSeconds: ${ROUTE_WINDOW.repeatIntervalSeconds}`;
 
 const MODES: Mode[] = [
   { name: 'phase 1 (pass-through)', flags: [], policies: false, inhibition: false },
@@ -35,6 +49,8 @@ const MODES: Mode[] = [
   { name: 'grouping + inhibition', flags: ['gateway.grouping', 'gateway.inhibition'], policies: true, inhibition: true },
   { name: 'phase 2: grouping + flap damping', flags: ['gateway.grouping', 'gateway.advanced-convergence'], policies: true, inhibition: false },
   { name: 'phase 2: all', flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'], policies: true, inhibition: true },
+  { name: 'route windows (+ flap damping)', flags: ['gateway.advanced-convergence'], policies: false, inhibition: false, routeWindow: true },
+  { name: 'phase 2: all + route windows', flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'], policies: true, inhibition: true, routeWindow: true },
 ];
 
 /** The channel: records each message and when it arrived. */
@@ -78,7 +94,7 @@ function webhookBody(n: StormNotification, runStart: number): string {
 }
 
 /** The correlation policies and inhibition rule a mode uses, as GraphQL input literals. */
-function proposalParts(mode: Mode): string {
+function proposalParts(mode: Mode, channelId: string): string {
   const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
   const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
   const policies = mode.policies
@@ -87,7 +103,8 @@ function proposalParts(mode: Mode): string {
         .join(', ')}]`
     : 'correlationPolicies: []';
   const rules = mode.inhibition ? `inhibitionRules: [${INHIBITION_RULE}]` : 'inhibitionRules: []';
-  return `${policies}, ${rules}`;
+  const routes = `routes: [{ name: "all", isDefault: true, channelIds: ["${channelId}"]${mode.routeWindow ? `, ${routeWindowArgs}` : ''} }]`;
+  return `${policies}, ${rules}, ${routes}`;
 }
 
 const INHIBITION_RULE = `{ name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["alertname=~\\"KubeletDown|TargetDown|KubePodNotReady|KubeContainerWaiting\\""], equal: ["cluster", "node"] }`;
@@ -136,7 +153,13 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
   const dispatcher = new Agent({ connections: 16 });
   try {
     const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.url}" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channelId = channel.data.createChannel.id;
+    const routed = await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channelId}"]${mode.routeWindow ? `, ${routeWindowArgs}` : ''} }) { id } }`,
+      BOOTSTRAP,
+    );
+    if (routed.errors) throw new Error(JSON.stringify(routed.errors));
     const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
     const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
     if (mode.policies) {
@@ -190,7 +213,7 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
     if (mode.flags.length === 0) {
       for (const other of MODES) {
         const flags = MODES.flatMap((m) => m.flags).filter((f, i, all) => all.indexOf(f) === i);
-        const proposal = `flags: [${flags.map((f) => `{ name: "${f}", enabled: ${other.flags.includes(f)} }`).join(', ')}], ${proposalParts(other)}`;
+        const proposal = `flags: [${flags.map((f) => `{ name: "${f}", enabled: ${other.flags.includes(f)} }`).join(', ')}], ${proposalParts(other, channelId)}`;
         predictedFromPhase1.set(other.name, (await replay(server.url, recorded.from, recorded.to, proposal)).simulated);
       }
     }
@@ -222,7 +245,7 @@ export async function runStormBench(): Promise<void> {
     `\nStorm: ${alerts.length} alerts in ${incidents.length} incidents, ${notifications.length} webhook posts from an HA pair of Alertmanagers ` +
       `(group_wait ${TIMING.groupWait} s, group_interval ${TIMING.groupInterval} s, repeat_interval ${TIMING.repeatInterval} s), ${STORM_SECONDS / 60} simulated minutes replayed ` +
       `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} s, reopen grace ${REOPEN_GRACE_SECONDS} s, ` +
-      `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s (simulated):`,
+      `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s (simulated); route windows (real seconds) ${routeWindowArgs}:`,
   );
   // BENCH_STORM_MODES="gateway.grouping,phase 2: all" runs only those modes (by name).
   const only = process.env.BENCH_STORM_MODES?.split(',').map((m) => m.trim());
