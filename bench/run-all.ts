@@ -5,6 +5,7 @@ import { runRulesBench } from './rules.bench';
 import { runIsolationBench } from './isolation.bench';
 import { runSubscriptionsBench } from './subscriptions.bench';
 import { runStormBench } from './storm.bench';
+import { runReplayBench } from './replay.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   await runIsolationBench();
   await runSubscriptionsBench();
   await runStormBench();
+  await runReplayBench();
 }
 
 main().catch((err) => {

@@ -54,6 +54,8 @@ s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address
 
 export interface BenchServer {
   server: ServeProcess;
+  /** Its PostgreSQL database, for benches that write recorded traffic straight into it. */
+  databaseUrl: string;
   /** Stops the server and removes its database and Redis keys (once, however often called). */
   stop(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
   let stopped: Promise<void> | undefined;
   return {
     server,
+    databaseUrl: db.url,
     stop() {
       stopped ??= (async () => {
         await server.stop();

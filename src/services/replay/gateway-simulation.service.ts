@@ -30,6 +30,8 @@ export interface GatewayProposal {
 /** The longest range one replay covers. */
 export const MAX_SIMULATION_DAYS = 31;
 const PAGE_SIZE = 500;
+/** Receipts played between yields to the event loop (a few milliseconds of work). */
+const YIELD_EVERY = 50;
 const JOB = 'gateway.simulate';
 
 const asDates = (w: MaintenanceWindowInput): MaintenanceWindowInput => ({
@@ -169,7 +171,9 @@ export class GatewaySimulationService {
       let after: { receivedAt: Date; id: string } | null = null;
       for (;;) {
         const page = await this.traffic.receiptsPage(from, to, after, PAGE_SIZE);
-        for (const receipt of page) {
+        for (const [n, receipt] of page.entries()) {
+          // Lets the alert path in between when the replay shares the event loop (serve with in-process workers).
+          if (n % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
           const recordIds = receipt.payload.alerts.map((_, index) => recordIdFor(receipt.id, index));
           const outcomes = model.feed(receipt);
           tally.receipt({ receiptId: receipt.id, receivedAt: receipt.receivedAt, recordIds, alerts: receipt.payload.alerts }, outcomes, recordIds.map((r) => receipt.states.get(r)));
