@@ -15,7 +15,7 @@ export interface HeldAlert {
 }
 
 /** Labels every alert of a message shares. */
-function commonLabels(alerts: AlertView[]): Record<string, string> {
+export function commonLabels(alerts: AlertView[]): Record<string, string> {
   const [first, ...rest] = alerts;
   return Object.fromEntries(Object.entries(first?.labels ?? {}).filter(([k, v]) => rest.every((a) => a.labels[k] === v)));
 }

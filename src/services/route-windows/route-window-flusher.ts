@@ -2,6 +2,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
+import { commonLabels } from '../gateway/send-by-routes';
 import type { Logger } from '../observability/logger';
 import type { JobQueue } from '../queue/job-queue';
 import { Sweeper } from '../shared/sweeper';
@@ -14,12 +15,6 @@ const OVERDUE_SLACK_MS = 5_000;
 const UNHANDED_AFTER_MS = 30_000;
 /** Longer than the longest repeat interval (7 days): what a window knows of an alert after that no longer matters. */
 const FORGET_AFTER_MS = 8 * 86_400_000;
-
-/** Labels every alert of a message shares. */
-function commonLabels(labelSets: Array<Record<string, string>>): Record<string, string> {
-  const [first, ...rest] = labelSets;
-  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((l) => l[k] === v)));
-}
 
 /**
  * Sends route windows' messages when they are due (a job per window tick; the sweeper for lost
@@ -66,7 +61,7 @@ export class RouteWindowFlusher {
         status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
         alerts,
         groupLabels: {},
-        commonLabels: commonLabels(alerts.map((a) => a.labels)),
+        commonLabels: commonLabels(alerts),
         commonAnnotations: { alertagent_route_window: `gathered by route "${batch.routeName}" for its next message` },
         receiver: batch.alerts[0].receiver,
         groupKey: `{}:{alertagent_route="${batch.routeName}"}`,
