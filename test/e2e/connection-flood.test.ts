@@ -37,12 +37,14 @@ describe('a connection flood', () => {
     if (i % 10 === 0) {
       return new Promise((resolve) => {
         const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws', { localAddress: ATTACKER });
-        held.add(socket as unknown as { destroy(): void });
+        // A WebSocket ends with terminate(), not destroy(): held as a handle that calls it.
+        const handle = { destroy: () => socket.terminate() };
+        held.add(handle);
         const done = () => resolve();
         socket.on('open', done);
         socket.on('error', done);
         socket.on('unexpected-response', done);
-        socket.on('close', () => held.delete(socket as unknown as { destroy(): void }));
+        socket.on('close', () => held.delete(handle));
       });
     }
     return new Promise((resolve) => {
