@@ -26,11 +26,14 @@ class ExpressionError extends Error {
   }
 }
 
+/** A node's children without comments: `# …` may stand anywhere between tokens, as in Prometheus. */
 const children = (node: SyntaxNode): SyntaxNode[] => {
   const list: SyntaxNode[] = [];
-  for (let child = node.firstChild; child; child = child.nextSibling) list.push(child);
+  for (let child = node.firstChild; child; child = child.nextSibling) if (child.name !== 'LineComment') list.push(child);
   return list;
 };
+const first = (node: SyntaxNode): SyntaxNode | undefined => children(node)[0];
+const last = (node: SyntaxNode): SyntaxNode | undefined => children(node).at(-1);
 
 /**
  * Parses PromQL with the Prometheus project's own grammar (lezer-promql) and adds the checks the
@@ -50,7 +53,7 @@ export function checkPromQL(expr: string): PromQLProblem | null {
   });
   try {
     if (syntax) throw syntaxError(expr, syntax);
-    const top = tree.topNode.firstChild;
+    const top = first(tree.topNode);
     if (!top) throw new ExpressionError(0, 'no expression found in input');
     new TypeChecker(expr).typeOf(top);
     return null;
@@ -67,7 +70,8 @@ function position(text: string, offset: number): { line: number; column: number 
 
 function syntaxError(expr: string, node: SyntaxNode): ExpressionError {
   const text = expr.slice(node.from, node.to);
-  const previous = node.prevSibling;
+  let previous = node.prevSibling;
+  while (previous?.name === 'LineComment') previous = previous.prevSibling;
   if (text === '(' && previous?.name === 'Identifier') return new ExpressionError(previous.from, `unknown function with name "${expr.slice(previous.from, previous.to)}"`);
   if (node.from >= expr.trimEnd().length) return new ExpressionError(node.from, 'unexpected end of input');
   return new ExpressionError(node.from, `unexpected ${text ? `"${text}"` : 'character'}`);
@@ -87,12 +91,13 @@ class TypeChecker {
   typeOf(node: SyntaxNode): ValueType {
     switch (node.name) {
       case 'NumberLiteral':
+        this.checkNumber(node);
         return 'scalar';
       case 'StringLiteral':
         this.checkString(node);
         return 'string';
       case 'ParenExpr':
-        return this.typeOf(node.firstChild!);
+        return this.typeOf(first(node)!);
       case 'VectorSelector':
         this.checkVectorSelector(node);
         return 'instant vector';
@@ -118,6 +123,14 @@ class TypeChecker {
         return this.binary(node);
       default:
         return this.fail(node, `unexpected ${node.name}`);
+    }
+  }
+
+  /** A decimal literal beyond float64's range is refused (Go's ParseFloat), not read as infinity. */
+  private checkNumber(node: SyntaxNode): void {
+    const text = this.text(node);
+    if (/^[0-9]*\.?[0-9]*(e[+-]?[0-9]+)?$/i.test(text) && !Number.isFinite(Number(text))) {
+      this.fail(node, `error parsing number: strconv.ParseFloat: parsing "${text}": value out of range`);
     }
   }
 
@@ -155,7 +168,7 @@ class TypeChecker {
     let selective = name !== null;
     for (const matcher of matchers) {
       const label = this.text(matcher.getChild('LabelName')!);
-      const op = matcher.getChild('MatchOp')!.firstChild!.name;
+      const op = first(matcher.getChild('MatchOp')!)!.name;
       const valueNode = matcher.getChild('StringLiteral')!;
       this.checkString(valueNode);
       const value = this.unquote(valueNode);
@@ -186,7 +199,7 @@ class TypeChecker {
   }
 
   private matrix(node: SyntaxNode): ValueType {
-    const inner = node.firstChild!;
+    const inner = first(node)!;
     if (inner.name !== 'VectorSelector') this.fail(node, 'ranges only allowed for vector selectors');
     this.checkVectorSelector(inner);
     this.duration(node.getChild('Duration'), node);
@@ -194,7 +207,7 @@ class TypeChecker {
   }
 
   private subquery(node: SyntaxNode): ValueType {
-    const inner = node.firstChild!;
+    const inner = first(node)!;
     const type = this.typeOf(inner);
     if (type !== 'instant vector') this.fail(node, `subquery is only allowed on instant vector, got ${type === 'range vector' ? 'matrix' : type}`);
     const [range, step] = node.getChildren('Duration');
@@ -203,18 +216,34 @@ class TypeChecker {
     return 'range vector';
   }
 
-  /** `offset` and `@` apply to selectors and subqueries only, once each. */
+  /**
+   * `offset` and `@` apply to selectors and subqueries only, once each. Prometheus binds them to
+   * the operand written right before them (`a - b offset 1h` offsets `b`, `-a offset 1h` offsets
+   * `a`); the grammar wraps the whole binary or unary expression, so the target is looked for at
+   * its right end.
+   */
   private modified(node: SyntaxNode, what: 'offset' | '@', keyword: string): ValueType {
-    const inner = node.firstChild!;
+    const inner = first(node)!;
     let target = inner;
-    while (target.name === 'OffsetExpr' || target.name === 'StepInvariantExpr') {
-      if (target.name === node.name) this.fail(node, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
-      target = target.firstChild!;
+    for (;;) {
+      if (target.name === 'OffsetExpr' || target.name === 'StepInvariantExpr') {
+        if (target.name === node.name) this.fail(node, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
+        target = first(target)!;
+      } else if (target.name === 'BinaryExpr' || target.name === 'UnaryExpr') {
+        target = last(target)!;
+      } else break;
     }
     if (!SELECTORS.has(target.name)) {
       this.fail(node, `${what === 'offset' ? 'offset' : '@'} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
     }
     if (what === 'offset') this.duration(node.getChild('Duration'), node.getChild(keyword) ?? node);
+    const timestamp = what === '@' ? node.getChild('NumberLiteral') : null;
+    if (timestamp) {
+      this.checkNumber(timestamp);
+      const text = this.text(timestamp).replace(/^\+/, '');
+      const value = /^[+-]?inf$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /^nan$/i.test(text) ? NaN : Number(text);
+      if (!Number.isFinite(value)) this.fail(timestamp, `timestamp out of bounds for @ modifier: ${Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'}`);
+    }
     return this.typeOf(inner);
   }
 

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { LABEL_NAME, METRIC_NAME, parseDuration } from '../shared/prometheus-syntax';
 import { checkGoTemplate } from './go-template-check';
 import { checkPromQL } from './promql-check';
@@ -42,7 +42,21 @@ const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 
  */
 export function checkRuleFile(text: string): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  try {
+    return checkDocuments(text, lines);
+  } catch (err) {
+    if (!(err instanceof YamlViewError)) throw err;
+    const pos = err.node?.range ? lines.linePos(err.node.range[0]) : { line: 0, col: 0 };
+    return { groups: [], problems: [{ line: pos.line, column: pos.col, message: err.message }] };
+  }
+}
+
+function checkDocuments(text: string, lines: LineCounter): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
+  // Prometheus decodes the first document of a stream and never looks at the others.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, merge: true });
+  if (!Array.isArray(docs) || docs.length === 0) return { groups: [], problems: [] };
+  const doc = docs[0];
+  const yaml = new YamlView(doc);
   const at = (node: YamlNode | null | undefined) => {
     const pos = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
     return { line: pos.line, column: pos.col };
@@ -53,46 +67,49 @@ export function checkRuleFile(text: string): { groups: RuleGroupDefinition[]; pr
   }
   const problems: RuleProblem[] = [];
   const groups: RuleGroupDefinition[] = [];
-  const root = doc.contents;
+  const root = yaml.deref(doc.contents);
   if (root === null || (isScalar(root) && root.value === null)) return { groups, problems };
   if (!isMap(root)) return { groups, problems: [{ ...at(root), message: 'yaml: the file must be a mapping with a `groups` list' }] };
-  for (const pair of root.items) {
-    const key = String((pair.key as { value?: unknown })?.value);
-    if (key !== 'groups') problems.push({ ...at(pair.key as YamlNode), message: `yaml: field ${key} not found in type rulefmt.RuleGroups` });
+  const rootFields = yaml.fields(root);
+  for (const [key, { keyNode }] of rootFields) {
+    if (key !== 'groups') problems.push({ ...at(keyNode), message: `yaml: field ${key} not found in type rulefmt.RuleGroups` });
   }
-  const list = root.get('groups', true) as YamlNode | undefined;
-  if (list === undefined || (isScalar(list) && list.value === null)) return { groups, problems };
+  const list = yaml.deref(rootFields.get('groups')?.value);
+  if (list === null || (isScalar(list) && list.value === null)) return { groups, problems };
   if (!isSeq(list)) return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
 
   const seen = new Set<string>();
-  for (const item of list.items as YamlNode[]) {
+  for (const raw of list.items as YamlNode[]) {
+    const item = yaml.deref(raw);
     if (!isMap(item)) {
-      problems.push({ ...at(item), message: 'yaml: a rule group must be a mapping' });
+      problems.push({ ...at(item ?? raw), message: 'yaml: a rule group must be a mapping' });
       continue;
     }
-    const structural = unknownKeys(item, GROUP_KEYS, 'rulefmt.RuleGroup', at);
+    const fields = yaml.fields(item);
+    const structural = unknownKeys(fields, GROUP_KEYS, 'rulefmt.RuleGroup', at);
     problems.push(...structural);
-    const nameNode = item.get('name', true) as YamlNode | undefined;
+    const get = (key: string) => yaml.deref(fields.get(key)?.value) ?? undefined;
+    const nameNode = get('name');
     const name = scalarText(nameNode);
     if (!name) problems.push({ ...at(item), message: 'Groupname must not be empty' });
     else if (seen.has(name)) problems.push({ ...at(item), message: `groupname: "${name}" is repeated in the same file` });
     if (name) seen.add(name);
     const group: RuleGroupDefinition = { name: name ?? '', rules: [] };
-    const interval = item.get('interval', true) as YamlNode | undefined;
+    const interval = get('interval');
     if (interval !== undefined) {
       group.interval = scalarText(interval) ?? '';
       if (parseDuration(group.interval) === null) problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
     }
-    const limit = item.get('limit', true) as YamlNode | undefined;
+    const limit = get('limit');
     if (limit !== undefined) {
       const value = isScalar(limit) ? limit.value : undefined;
       if (typeof value !== 'number' || !Number.isInteger(value)) problems.push({ ...at(limit), message: `yaml: cannot unmarshal \`${scalarText(limit) ?? '…'}\` into int` });
       else group.limit = value;
     }
-    const rules = item.get('rules', true) as YamlNode | undefined;
+    const rules = get('rules');
     if (rules !== undefined && !(isScalar(rules) && rules.value === null)) {
       if (!isSeq(rules)) problems.push({ ...at(rules), message: 'yaml: `rules` must be a list of rules' });
-      else (rules.items as YamlNode[]).forEach((rule, index) => checkRule(rule, index + 1, group, problems, at));
+      else (rules.items as YamlNode[]).forEach((rule, index) => checkRule(yaml, yaml.deref(rule) ?? rule, index + 1, group, problems, at));
     }
     groups.push(group);
   }
@@ -101,22 +118,77 @@ export function checkRuleFile(text: string): { groups: RuleGroupDefinition[]; pr
 
 type At = (node: YamlNode | null | undefined) => { line: number; column: number };
 
-function checkRule(node: YamlNode, index: number, group: RuleGroupDefinition, problems: RuleProblem[], at: At): void {
+/** A mapping's fields as a YAML decoder sees them: merge keys (`<<: *base`) applied, explicit keys first. */
+type Fields = Map<string, { keyNode: YamlNode; value: YamlNode | null }>;
+
+/** Merges of merges deeper than this are refused as an alias bomb would be. */
+const MAX_MERGE_DEPTH = 20;
+
+/** What a YAML decoder refuses while reading the document: an alias to no anchor, merges too deep. */
+class YamlViewError extends Error {
+  constructor(
+    readonly node: YamlNode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a YAML document the way yaml.v3 decodes it into Prometheus' structs: aliases stand for
+ * what their anchor holds, and merge keys add the merged mappings' fields where the mapping does
+ * not set them itself. Nodes keep their positions, so problems point at the user's lines.
+ */
+class YamlView {
+  constructor(private readonly doc: Document) {}
+
+  deref(node: unknown): YamlNode | null {
+    let current = node;
+    for (let hops = 0; isAlias(current) && hops < MAX_MERGE_DEPTH; hops += 1) {
+      const target = current.resolve(this.doc);
+      if (target === undefined) throw new YamlViewError(current, `yaml: unknown anchor '${current.source}' referenced`);
+      current = target;
+    }
+    return (current ?? null) as YamlNode | null;
+  }
+
+  fields(map: YAMLMap, depth = 0): Fields {
+    const own: Fields = new Map();
+    const merged: Fields = new Map();
+    for (const pair of map.items as Array<Pair<unknown, unknown>>) {
+      const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (typeof keyValue === 'symbol' || keyValue === '<<') {
+        if (depth >= MAX_MERGE_DEPTH) throw new YamlViewError(pair.key as YamlNode, `yaml: merge keys nested more than ${MAX_MERGE_DEPTH} deep`);
+        const source = this.deref(pair.value);
+        const sources = isSeq(source) ? (source.items as unknown[]).map((n) => this.deref(n)) : [source];
+        // Earlier mappings of a merge list win over later ones.
+        for (const m of sources) if (isMap(m)) for (const [k, v] of this.fields(m, depth + 1)) if (!merged.has(k)) merged.set(k, v);
+        continue;
+      }
+      own.set(String(keyValue), { keyNode: pair.key as YamlNode, value: (pair.value ?? null) as YamlNode | null });
+    }
+    for (const [k, v] of merged) if (!own.has(k)) own.set(k, v);
+    return own;
+  }
+}
+
+function checkRule(yaml: YamlView, node: YamlNode, index: number, group: RuleGroupDefinition, problems: RuleProblem[], at: At): void {
   if (!isMap(node)) {
     problems.push({ ...at(node), message: 'yaml: a rule must be a mapping' });
     return;
   }
-  const unknown = unknownKeys(node, RULE_KEYS, 'rulefmt.RuleNode', at);
+  const fields = yaml.fields(node);
+  const unknown = unknownKeys(fields, RULE_KEYS, 'rulefmt.RuleNode', at);
   problems.push(...unknown);
-  const field = (key: string) => node.get(key, true) as YamlNode | undefined;
+  const field = (key: string) => yaml.deref(fields.get(key)?.value) ?? undefined;
   const alert = scalarText(field('alert'));
   const record = scalarText(field('record'));
   const name = record || alert || '';
   const where = { group: group.name, rule: index, ruleName: name };
   const problem = (n: YamlNode | null | undefined, message: string) => problems.push({ ...(n ? at(n) : { line: 0, column: 0 }), ...where, message });
 
-  const labels = stringMap(field('labels'), 'labels', problem);
-  const annotations = stringMap(field('annotations'), 'annotations', problem);
+  const labels = stringMap(yaml, field('labels'), 'labels', problem);
+  const annotations = stringMap(yaml, field('annotations'), 'annotations', problem);
   if (record && alert) problem(field('record'), "only one of 'record' and 'alert' must be set");
   else if (!record && !alert) problem(null, "one of 'record' or 'alert' must be set");
   const expr = scalarText(field('expr')) ?? '';
@@ -154,10 +226,10 @@ function checkRule(node: YamlNode, index: number, group: RuleGroupDefinition, pr
   group.rules.push(rule);
 }
 
-function unknownKeys(map: YAMLMap, allowed: Set<string>, type: string, at: At): RuleProblem[] {
-  return map.items
-    .filter((pair) => !allowed.has(String((pair.key as { value?: unknown })?.value)))
-    .map((pair) => ({ ...at(pair.key as YamlNode), message: `yaml: field ${String((pair.key as { value?: unknown }).value)} not found in type ${type}` }));
+function unknownKeys(fields: Fields, allowed: Set<string>, type: string, at: At): RuleProblem[] {
+  return [...fields]
+    .filter(([key]) => !allowed.has(key))
+    .map(([key, { keyNode }]) => ({ ...at(keyNode), message: `yaml: field ${key} not found in type ${type}` }));
 }
 
 function scalarText(node: YamlNode | null | undefined): string | undefined {
@@ -165,17 +237,17 @@ function scalarText(node: YamlNode | null | undefined): string | undefined {
   return String(node.value);
 }
 
-function stringMap(node: YamlNode | undefined, what: string, problem: (n: YamlNode | null | undefined, message: string) => void): Record<string, string> {
+function stringMap(yaml: YamlView, node: YamlNode | undefined, what: string, problem: (n: YamlNode | null | undefined, message: string) => void): Record<string, string> {
   if (node === undefined || (isScalar(node) && node.value === null)) return {};
   if (!isMap(node)) {
     problem(node, `yaml: \`${what}\` must be a mapping of names to values`);
     return {};
   }
   const result: Record<string, string> = {};
-  for (const pair of node.items) {
-    const value = pair.value as YamlNode | null;
-    if (value !== null && !isScalar(value)) problem(value, `yaml: the value of ${what}.${String((pair.key as { value?: unknown }).value)} must be a string`);
-    else result[String((pair.key as { value?: unknown }).value)] = value === null ? '' : String(value.value ?? '');
+  for (const [key, entry] of yaml.fields(node)) {
+    const value = yaml.deref(entry.value);
+    if (value !== null && !isScalar(value)) problem(value, `yaml: the value of ${what}.${key} must be a string`);
+    else result[key] = value === null ? '' : String(value.value ?? '');
   }
   return result;
 }
