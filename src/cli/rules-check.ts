@@ -9,15 +9,16 @@ export function checkRuleFiles(files: string[]): number {
   let failed = 0;
   for (const file of files) {
     console.log(`Checking ${file}`);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      // Bytes, not text: invalid UTF-8 is refused as Prometheus refuses it, not silently replaced.
+      bytes = readFileSync(file);
     } catch (err) {
       failed += 1;
       console.error(`  FAILED:\n${file}: ${(err as Error).message}`);
       continue;
     }
-    const { groups, problems } = checkRuleFile(text);
+    const { groups, problems } = checkRuleFile(bytes);
     if (problems.length === 0) {
       console.log(`  SUCCESS: ${groups.reduce((n, g) => n + g.rules.length, 0)} rules found\n`);
       continue;

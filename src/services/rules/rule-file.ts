@@ -40,8 +40,11 @@ const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 
  * recording rule names, durations, label and annotation names, and alert templates. Returns the
  * groups it could read and every problem found.
  */
-export function checkRuleFile(text: string): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
+export function checkRuleFile(input: string | Uint8Array): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
   const lines = new LineCounter();
+  const decoded = typeof input === 'string' ? { text: input } : decodeUtf8(input);
+  if ('error' in decoded) return { groups: [], problems: [{ line: 0, column: 0, message: decoded.error }] };
+  const { text } = decoded;
   try {
     return checkDocuments(text, lines);
   } catch (err) {
@@ -114,6 +117,23 @@ function checkDocuments(text: string, lines: LineCounter): { groups: RuleGroupDe
     groups.push(group);
   }
   return { groups, problems };
+}
+
+/** A file's bytes as text; like yaml.v3, invalid UTF-8 is refused rather than replaced. */
+function decodeUtf8(bytes: Uint8Array): { text: string } | { error: string } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    // Which octet is wrong, in yaml.v3's words: one that cannot start a character, or a broken continuation.
+    for (let i = 0; i < bytes.length; ) {
+      const b = bytes[i];
+      const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+      if (length === 0) return { error: 'yaml: invalid leading UTF-8 octet' };
+      for (let k = 1; k < length; k += 1) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return { error: 'yaml: invalid trailing UTF-8 octet' };
+      i += length;
+    }
+    return { error: 'yaml: invalid UTF-8' };
+  }
 }
 
 type At = (node: YamlNode | null | undefined) => { line: number; column: number };

@@ -48,6 +48,32 @@ describe('rule validation agrees with promtool check rules', () => {
   });
 });
 
+describe('rule files as bytes: encodings judged as promtool judges them', () => {
+  it('refuses invalid UTF-8 and accepts what is valid, with the same verdict as promtool', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aa-rules-bytes-'));
+    try {
+      const rule = (labelValue: Buffer) => Buffer.concat([Buffer.from('groups:\n  - name: g\n    rules:\n      - record: r:x\n        expr: up\n        labels:\n          a: "'), labelValue, Buffer.from('"\n')]);
+      const files: Array<[string, Buffer]> = [
+        ['invalid-leading', rule(Buffer.from([0xff, 0xfe]))],
+        ['invalid-trailing', rule(Buffer.from([0xc3, 0x28]))],
+        ['truncated-at-end', Buffer.concat([rule(Buffer.from('x')), Buffer.from([0xe2, 0x82])])],
+        ['overlong', rule(Buffer.from([0xc0, 0xaf]))],
+        ['valid-multibyte', rule(Buffer.from('café ✓ 𝄞'))],
+        ['byte-order-mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), rule(Buffer.from('x'))])],
+      ];
+      for (const [name, bytes] of files) {
+        const path = join(dir, `${name}.yml`);
+        writeFileSync(path, bytes);
+        const theirs = spawnSync(PROMTOOL, ['check', 'rules', path], { encoding: 'utf8' }).status === 0;
+        const ours = checkRuleFile(bytes).problems;
+        expect([name, ours.length === 0, ours[0]?.message]).toEqual([name, theirs, theirs ? undefined : expect.stringMatching(/^yaml: invalid (leading|trailing) UTF-8 octet$/)]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('alertagent rules check', () => {
   it('prints SUCCESS with the rule count or FAILED with each error, and exits 1 when any file fails', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aa-rules-cli-'));
