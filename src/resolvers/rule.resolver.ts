@@ -36,6 +36,21 @@ const toVersionType = (v: RuleGroupVersionEntity): RuleGroupVersionType => ({
   createdAt: v.createdAt,
 });
 
+/** Fields of a rule group that read more than the group itself. */
+@Resolver(() => RuleGroupType)
+export class RuleGroupFieldsResolver {
+  constructor(private readonly rules: RuleService) {}
+
+  @Authorized('rules:read')
+  @FieldResolver(() => [String], {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'What promtool only lints, accepted and reported: the same rule twice where this group lands (on each cluster it lands on, or on any while none exists)',
+  })
+  async warnings(@Root() group: RuleGroupType): Promise<string[]> {
+    return this.rules.warningsFor(group.id);
+  }
+}
+
 /** Prometheus rule groups: CRUD, import/export, versions, diff, rollback, and per-cluster distribution. */
 @Resolver(() => ClusterType)
 export class RuleResolver {

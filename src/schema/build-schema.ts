@@ -7,7 +7,7 @@ import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { AccessRoleResolver } from '../resolvers/access-role.resolver';
 import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
-import { RuleResolver } from '../resolvers/rule.resolver';
+import { RuleGroupFieldsResolver, RuleResolver } from '../resolvers/rule.resolver';
 import { AnalysisResolver } from '../resolvers/analysis.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
@@ -22,7 +22,7 @@ import { AlertRecordRepository } from '../services/gateway/alert-record.reposito
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ClusterResolver, RuleResolver, AnalysisResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -43,6 +43,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [SimulationResolver, new SimulationResolver(services.simulations)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
+    [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],
     [AnalysisResolver, new AnalysisResolver(services.analysis)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);

@@ -172,7 +172,44 @@ export class RuleService {
   /** Conflicts a cluster with these labels would get from the stored groups (for cluster changes). */
   async conflictsForCluster(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<string[]> {
     const groups = (await this.list()).filter((g) => landsOn(g, cluster));
-    return conflictsOn(cluster.name, groups);
+    return conflictsOn(`cluster ${cluster.name}`, groups).problems.map((p) => p.message);
+  }
+
+  /**
+   * What promtool only lints (duplicate rules: the same rule twice where the group lands), on
+   * every cluster the group lands on, or on any cluster while none exists. Accepted, reported.
+   */
+  async warningsFor(groupId: string): Promise<string[]> {
+    const groups = await this.list();
+    const group = groups.find((g) => g.id === groupId);
+    if (!group) return [];
+    const warnings = new Set<string>();
+    for (const [where, landing] of this.landings([group], groups, await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } }))) {
+      for (const w of conflictsOn(where, landing).warnings) if (w.groupId === groupId) warnings.add(w.message);
+    }
+    return [...warnings];
+  }
+
+  /**
+   * Where changed groups land together with others: on every cluster they target and, since a
+   * cluster may come later, on any cluster their targets select (with the groups that land on
+   * every cluster and those with the very same targets), so what would refuse a later
+   * createCluster is refused now.
+   */
+  private landings(changed: Candidate[], all: Candidate[], clusters: Array<Pick<ClusterEntity, 'name' | 'labels'>>): Array<[string, Candidate[]]> {
+    const changedIds = new Set(changed.map((c) => c.id));
+    const result: Array<[string, Candidate[]]> = [];
+    for (const cluster of clusters) {
+      const landing = all.filter((g) => landsOn(g, cluster));
+      // Only conflicts the change takes part in: old ones elsewhere are not this change's to answer for.
+      if (landing.some((g) => changedIds.has(g.id))) result.push([`cluster ${cluster.name}`, landing]);
+    }
+    const sameTargets = (a: Candidate, b: Candidate) => JSON.stringify([...a.targets].sort()) === JSON.stringify([...b.targets].sort());
+    for (const c of changed) {
+      const together = all.filter((g) => g.targets.length === 0 || sameTargets(g, c) || g.id === c.id);
+      result.push([c.targets.length === 0 ? 'every cluster' : `any cluster matching ${c.targets.join(', ')}`, together]);
+    }
+    return result;
   }
 
   private async write(group: RuleGroupEntity, definition: RuleGroupDefinition, newTargets: string[], actor: Actor, note: string, action: string, extra: Record<string, unknown> = {}): Promise<RuleGroupEntity> {
@@ -197,46 +234,55 @@ export class RuleService {
     const others: Candidate[] = (await this.list()).filter((g) => !changedIds.has(g.id));
     const all = [...others, ...changed];
     const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
-    const problems: string[] = [];
-    for (const cluster of clusters) {
-      const landing = all.filter((g) => landsOn(g, cluster));
-      // Only conflicts the change takes part in: old ones elsewhere are not this change's to answer for.
-      if (!landing.some((g) => changedIds.has(g.id))) continue;
-      problems.push(...conflictsOn(cluster.name, landing));
+    const problems = new Set<string>();
+    for (const [where, landing] of this.landings(changed, all, clusters)) {
+      for (const problem of conflictsOn(where, landing).problems) if (problem.groupIds.some((id) => changedIds.has(id))) problems.add(problem.message);
     }
-    if (problems.length > 0) throw new ConflictError(`refused before deployment: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ''}`);
+    if (problems.size > 0) {
+      const list = [...problems];
+      throw new ConflictError(`refused before deployment: ${list.slice(0, 10).join('; ')}${list.length > 10 ? ` (and ${list.length - 10} more)` : ''}`);
+    }
   }
 }
 
 /**
- * What one target must not get: two groups of one name, one alert name with two different
- * expressions, or one recorded series (name and rule labels) written by two rules.
+ * What one target must not get (problems): two groups of one name; two alerts of one name and the
+ * same labels with different expressions; one recorded series (name and rule labels) written by
+ * two different expressions. One alert name at several severities (different labels, different
+ * thresholds) is normal. The same rule twice is what promtool only lints: a warning.
  */
-function conflictsOn(clusterName: string, groups: Array<{ id: string; definition: RuleGroupDefinition }>): string[] {
-  const problems: string[] = [];
+function conflictsOn(
+  where: string,
+  groups: Array<{ id: string; definition: RuleGroupDefinition }>,
+): { problems: Array<{ groupIds: string[]; message: string }>; warnings: Array<{ groupId: string; message: string }> } {
+  const problems: Array<{ groupIds: string[]; message: string }> = [];
+  const warnings: Array<{ groupId: string; message: string }> = [];
   const byName = new Map<string, string>();
-  const alerts = new Map<string, { expr: string; group: string }>();
-  const series = new Map<string, string>();
+  const rules = new Map<string, { expr: string; group: string; groupId: string }>();
   for (const { id, definition } of groups) {
     const twin = byName.get(definition.name);
-    if (twin !== undefined && twin !== id) problems.push(`two rule groups named "${definition.name}" would land on cluster ${clusterName}`);
+    if (twin !== undefined && twin !== id) problems.push({ groupIds: [twin, id], message: `two rule groups named "${definition.name}" would land on ${where}` });
     byName.set(definition.name, id);
     for (const rule of definition.rules) {
-      if (rule.kind === 'alert') {
-        const seen = alerts.get(rule.name);
-        if (seen && seen.expr.trim() !== rule.expr.trim()) {
-          problems.push(`alert "${rule.name}" would have two different expressions on cluster ${clusterName} (group "${seen.group}": "${seen.expr}", group "${definition.name}": "${rule.expr}")`);
-        }
-        if (!seen) alerts.set(rule.name, { expr: rule.expr, group: definition.name });
+      const labels = Object.keys(rule.labels).length ? ` with labels ${JSON.stringify(Object.fromEntries(Object.entries(rule.labels).sort()))}` : '';
+      const key = `${rule.kind}\u0000${rule.name}\u0000${JSON.stringify(Object.entries(rule.labels).sort())}`;
+      const seen = rules.get(key);
+      if (!seen) {
+        rules.set(key, { expr: rule.expr, group: definition.name, groupId: id });
+        continue;
+      }
+      const what = `${rule.kind === 'alert' ? 'alert' : 'recording rule'} "${rule.name}"${labels}`;
+      if (seen.expr.trim() === rule.expr.trim()) {
+        const message = `duplicate rule: ${what} appears in group "${seen.group}" and in group "${definition.name}" on ${where}`;
+        warnings.push({ groupId: id, message }, ...(seen.groupId !== id ? [{ groupId: seen.groupId, message }] : []));
+      } else if (rule.kind === 'alert') {
+        problems.push({ groupIds: [seen.groupId, id], message: `${what} would have two different expressions on ${where} (group "${seen.group}": "${seen.expr}", group "${definition.name}": "${rule.expr}")` });
       } else {
-        const key = `${rule.name}${JSON.stringify(Object.entries(rule.labels).sort())}`;
-        const writer = series.get(key);
-        if (writer) problems.push(`recording rule "${rule.name}"${Object.keys(rule.labels).length ? ` with labels ${JSON.stringify(rule.labels)}` : ''} would be written by two rules on cluster ${clusterName} (groups "${writer}" and "${definition.name}")`);
-        else series.set(key, definition.name);
+        problems.push({ groupIds: [seen.groupId, id], message: `${what} would be written by two different expressions on ${where} (groups "${seen.group}" and "${definition.name}")` });
       }
     }
   }
-  return problems;
+  return { problems, warnings };
 }
 
 /** One group, given as a group mapping (name, interval, rules) or as a file holding exactly one group. */

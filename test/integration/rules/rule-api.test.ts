@@ -122,7 +122,7 @@ describe('rule groups through GraphQL', () => {
     it('one recorded series written from two sources', async () => {
       const refused = await create(group('dup-record', record('imp:a:sum', 'sum(a2)')), ['region="us"']);
       expect(refused.errors![0].extensions!.code).toBe('CONFLICT');
-      expect(refused.errors![0].message).toContain('recording rule "imp:a:sum" would be written by two rules on cluster prod-us (groups "imp-a" and "dup-record")');
+      expect(refused.errors![0].message).toContain('recording rule "imp:a:sum" would be written by two different expressions on cluster prod-us (groups "imp-a" and "dup-record")');
       // Different rule labels make a different series: allowed.
       expect((await create(group('labelled-record', record('imp:a:sum', 'sum(a2)', '    labels: { source: mirror }\n')), ['region="us"'])).errors).toBeUndefined();
     });
@@ -138,5 +138,84 @@ describe('rule groups through GraphQL', () => {
       const labels = (await server.gql('query($id: ID!) { cluster(id: $id) { labels } }', { id: devId }, viewer)).data!.cluster.labels;
       expect(labels).toEqual({ env: 'dev', region: 'eu' });
     });
+  });
+});
+
+describe('conflicts that are real conflicts', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+  const IMPORT = 'mutation($input: ImportRuleFileInput!) { importRuleFile(input: $input) { id name warnings } }';
+  const importFile = (yaml: string, targets: string[] = []) => server.gql(IMPORT, { input: { yaml, targets, message: 'import' } }, admin);
+  const createCluster = (name: string, labels: Record<string, string>) =>
+    server.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name, labels, alertmanagerUrls: ['http://127.0.0.1:9'] } }, admin);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startTestServer({ DATABASE_URL: db.url });
+    admin = await server.issueToken('admin');
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  // As kubernetes-mixin renders it: one alert name at two severities with two thresholds.
+  const tiers = `groups:
+  - name: kubernetes-storage
+    rules:
+      - alert: KubePersistentVolumeFillingUp
+        expr: kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.03
+        for: 1m
+        labels:
+          severity: critical
+      - alert: KubePersistentVolumeFillingUp
+        expr: kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.15 and predict_linear(kubelet_volume_stats_available_bytes[6h], 4 * 24 * 3600) < 0
+        for: 1h
+        labels:
+          severity: warning
+`;
+
+  it('accepts one alert name at several severities, before and after clusters exist, and a later cluster is accepted', async () => {
+    expect((await importFile(tiers)).errors).toBeUndefined();
+    expect((await createCluster('prod-eu', { env: 'prod' })).errors).toBeUndefined();
+    // Imported again with a cluster in place: the same file, the same verdict.
+    expect((await importFile(tiers)).errors).toBeUndefined();
+    const apps = tiers.replace('kubernetes-storage', 'kubernetes-apps-storage');
+    expect((await importFile(apps, ['env="prod"'])).errors).toBeUndefined();
+    expect((await createCluster('prod-us', { env: 'prod' })).errors).toBeUndefined();
+  });
+
+  it('the same rule twice is accepted and reported, as promtool only lints it', async () => {
+    const twice = `groups:\n  - name: dup-a\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n  - name: dup-b\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n`;
+    const imported = await importFile(twice);
+    expect(imported.errors).toBeUndefined();
+    expect(imported.data!.importRuleFile[0].warnings).toEqual([
+      'duplicate rule: recording rule "job:up:sum" appears in group "dup-a" and in group "dup-b" on cluster prod-eu',
+      'duplicate rule: recording rule "job:up:sum" appears in group "dup-a" and in group "dup-b" on cluster prod-us',
+      'duplicate rule: recording rule "job:up:sum" appears in group "dup-a" and in group "dup-b" on every cluster',
+    ]);
+  });
+
+  it('refuses real conflicts even while no cluster exists, so no later createCluster fails', async () => {
+    const fresh = await createTestDatabase();
+    const alone = await startTestServer({ DATABASE_URL: fresh.url });
+    try {
+      const token = await alone.issueToken('admin');
+      const imp = (yaml: string) => alone.gql(IMPORT, { input: { yaml, targets: [], message: 'import' } }, token);
+      const clash = `groups:\n  - name: a\n    rules:\n      - alert: ApiDown\n        expr: up{job="api"} == 0\n        labels: { severity: critical }\n  - name: b\n    rules:\n      - alert: ApiDown\n        expr: absent(up{job="api"})\n        labels: { severity: critical }\n`;
+      const refused = await imp(clash);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      expect(refused.errors![0].message).toContain('alert "ApiDown" with labels {"severity":"critical"} would have two different expressions on every cluster');
+      const series = `groups:\n  - name: a\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[5m]))\n  - name: b\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[1m]))\n`;
+      expect((await imp(series)).errors?.[0]?.message).toContain('recording rule "job:errors:rate5m" would be written by two different expressions on every cluster');
+      expect((await alone.gql('{ ruleGroups { id } }', {}, token)).data!.ruleGroups).toEqual([]);
+      const cluster = await alone.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'c', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } }, token);
+      expect(cluster.errors).toBeUndefined();
+    } finally {
+      await alone.stop();
+      await fresh.drop();
+    }
   });
 });
