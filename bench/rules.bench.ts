@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRuleFile } from '../src/services/rules/rule-file';
+import { ruleCorpus } from '../test/fixtures/rule-corpus';
 
 const RULES = Number(process.env.BENCH_RULES ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -51,16 +52,34 @@ export async function runRulesBench(): Promise<void> {
   console.log(`\nRule validation: one file of ${RULES} rules (${(text.length / 1024).toFixed(0)} KiB), ${ROUNDS} rounds:`);
   console.log(`  AlertAgent validator       ${(RULES / (median / 1000)).toFixed(0).padStart(7)} rules/s   median ${median.toFixed(0)} ms per file`);
 
-  // The same file through promtool, the reference, for scale (process start included).
+  // The CLI against promtool on the same files, each one process over all of them (start included):
+  // the large file, and every file of the differential corpus (small real-shaped files, valid and not).
   const dir = mkdtempSync(join(tmpdir(), 'aa-bench-rules-'));
   try {
-    const file = join(dir, 'rules.yml');
-    writeFileSync(file, text);
-    const started = performance.now();
-    const run = spawnSync(process.env.PROMTOOL_BINARY ?? 'promtool', ['check', 'rules', file], { encoding: 'utf8' });
-    const ms = performance.now() - started;
-    if (run.error) console.log(`  promtool                   not available (${run.error.message})`);
-    else console.log(`  promtool check rules       ${(RULES / (ms / 1000)).toFixed(0).padStart(7)} rules/s   ${ms.toFixed(0)} ms per file (one run, process start included)`);
+    const files = [join(dir, 'large.yml')];
+    writeFileSync(files[0], text);
+    for (const { name, content } of ruleCorpus()) {
+      const file = join(dir, `${name}.yml`);
+      writeFileSync(file, content);
+      files.push(file);
+    }
+    const rules = files.reduce((n, f) => n + checkRuleFile(readFileSync(f)).groups.reduce((m, g) => m + g.rules.length, 0), 0);
+    const timed = (command: string, args: string[]) => {
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const started = performance.now();
+        const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        if (run.error) return null;
+        runs.push(performance.now() - started);
+      }
+      return runs.sort((a, b) => a - b)[1];
+    };
+    const promtool = timed(process.env.PROMTOOL_BINARY ?? 'promtool', ['check', 'rules', ...files]);
+    const cli = timed(process.execPath, [join(__dirname, '../src/cli/main.js'), 'rules', 'check', ...files]);
+    console.log(`\nThe same ${files.length} files (${rules} rules: the large file and the differential corpus) in one process each, median of 3, process start included:`);
+    if (promtool === null) console.log('  promtool                   not available');
+    else console.log(`  promtool check rules       ${(rules / (promtool / 1000)).toFixed(0).padStart(7)} rules/s   ${promtool.toFixed(0)} ms (reference)`);
+    if (cli !== null) console.log(`  alertagent rules check     ${(rules / (cli / 1000)).toFixed(0).padStart(7)} rules/s   ${cli.toFixed(0)} ms${promtool ? `   ${(promtool / cli).toFixed(2)}× promtool's rate` : ''}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -62,7 +62,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('0.0.0.0'),
       port: port.default(4000),
-      bodyLimitBytes: positiveInt.default(1_048_576),
+      bodyLimitBytes: positiveInt.default(8 * 1024 * 1024),
       /** Open connections in all; more are dropped as they arrive. Keep it below the file-descriptor limit (ulimit -n). */
       maxConnections: positiveInt.default(10_000),
       /** Open connections from one address (a proxy counts as one). */

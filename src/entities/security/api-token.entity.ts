@@ -1,8 +1,11 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { BUILT_IN_ROLES, type BuiltInRole } from '../../services/security/permissions';
+
+/** The built-in roles a token may name (one list, in permissions). */
+export const ROLES = BUILT_IN_ROLES;
+export type Role = BuiltInRole;
 
 /** A long-lived bearer credential; only its SHA-256 is stored. */
 @Entity({ tableName: 'api_token' })

@@ -17,7 +17,10 @@ export const ALERT_TEMPLATE_VARIABLES = ['$labels', '$externalLabels', '$externa
 
 type Token = { kind: 'word' | 'field' | 'var' | 'string' | 'number' | 'char' | 'open' | 'close' | 'pipe' | 'comma' | 'declare' | 'assign' | 'bool' | 'nil'; text: string };
 
-class TemplateError extends Error {}
+/** A problem found while checking; not an Error (no stack to capture: it never leaves this module). */
+class TemplateError {
+  constructor(readonly message: string) {}
+}
 
 interface Block {
   kind: string;

@@ -2,6 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { RE2JS } from 're2js';
 import { parseDuration } from '../shared/prometheus-syntax';
+import { remembered } from '../shared/remembered';
 import { AGGREGATION_PARAMETERS, PROMQL_FUNCTIONS, type ValueType } from './promql-functions';
 
 /** A problem in an expression, at a 1-based line and column of the expression text. */
@@ -17,14 +18,22 @@ const OPERATORS = new Set(['Pow', 'Mul', 'Div', 'Mod', 'Add', 'Sub', ...COMPARIS
 const SELECTORS = new Set(['VectorSelector', 'MatrixSelector', 'SubqueryExpr']);
 const VALID_ESCAPES = new Set(['a', 'b', 'f', 'n', 'r', 't', 'v', '\\']);
 
-class ExpressionError extends Error {
+/** A problem found while checking; not an Error (no stack to capture: it never leaves this module, and files hold thousands of expressions). */
+class ExpressionError {
   constructor(
     readonly offset: number,
-    message: string,
-  ) {
-    super(message);
-  }
+    readonly message: string,
+  ) {}
 }
+
+/** Whether a matcher regex matches the empty string, or why it does not compile; remembered, since rule files repeat their regexes. */
+const regexMatchesEmpty = remembered((pattern): boolean | string => {
+  try {
+    return RE2JS.compile(`^(?:${pattern})$`).matches('');
+  } catch (err) {
+    return (err as Error).message;
+  }
+});
 
 /** A node's children without comments: `# …` may stand anywhere between tokens, as in Prometheus. */
 const children = (node: SyntaxNode): SyntaxNode[] => {
@@ -174,13 +183,9 @@ class TypeChecker {
       const value = this.unquote(valueNode);
       let matchesEmpty: boolean;
       if (op === 'EqlRegex' || op === 'NeqRegex') {
-        let pattern: RE2JS;
-        try {
-          pattern = RE2JS.compile(`^(?:${value})$`);
-        } catch (err) {
-          return this.fail(valueNode, `error parsing regexp: ${(err as Error).message}`);
-        }
-        matchesEmpty = pattern.matches('') === (op === 'EqlRegex');
+        const compiled = regexMatchesEmpty(value);
+        if (typeof compiled === 'string') return this.fail(valueNode, `error parsing regexp: ${compiled}`);
+        matchesEmpty = compiled === (op === 'EqlRegex');
       } else {
         matchesEmpty = (value === '') === (op === 'EqlSingle');
       }

@@ -1,7 +1,8 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { LABEL_NAME, METRIC_NAME, parseDuration } from '../shared/prometheus-syntax';
 import { checkGoTemplate } from './go-template-check';
 import { checkPromQL } from './promql-check';
+import { remembered } from '../shared/remembered';
+import { preciseRead, quickRead, YamlReadError, type DocNode } from './rule-yaml';
 
 export interface RuleDefinition {
   kind: 'alert' | 'record';
@@ -41,82 +42,23 @@ const RULE_KEYS = new Set(['record', 'alert', 'expr', 'for', 'keep_firing_for', 
  * groups it could read and every problem found.
  */
 export function checkRuleFile(input: string | Uint8Array): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
-  const lines = new LineCounter();
   const decoded = typeof input === 'string' ? { text: input } : decodeUtf8(input);
   if ('error' in decoded) return { groups: [], problems: [{ line: 0, column: 0, message: decoded.error }] };
   const { text } = decoded;
+  // Most files are valid: the quick reading judges them. A file with any problem is read again
+  // precisely, so every problem it reports has its line and column.
+  const quick = quickRead(text);
+  if (quick) {
+    const verdict = checkDocument(quick);
+    if (verdict.problems.length === 0) return verdict;
+  }
   try {
-    return checkDocuments(text, lines);
+    const root = preciseRead(text);
+    return root ? checkDocument(root) : { groups: [], problems: [] };
   } catch (err) {
-    if (!(err instanceof YamlViewError)) throw err;
-    const pos = err.node?.range ? lines.linePos(err.node.range[0]) : { line: 0, col: 0 };
-    return { groups: [], problems: [{ line: pos.line, column: pos.col, message: err.message }] };
+    if (!(err instanceof YamlReadError)) throw err;
+    return { groups: [], problems: [{ line: err.line, column: err.column, message: err.message }] };
   }
-}
-
-function checkDocuments(text: string, lines: LineCounter): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
-  // Prometheus decodes the first document of a stream and never looks at the others.
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, merge: true });
-  if (!Array.isArray(docs) || docs.length === 0) return { groups: [], problems: [] };
-  const doc = docs[0];
-  const yaml = new YamlView(doc);
-  const at = (node: YamlNode | null | undefined) => {
-    const pos = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
-    return { line: pos.line, column: pos.col };
-  };
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0];
-    return { groups: [], problems: [{ line: err.linePos?.[0]?.line ?? 0, column: err.linePos?.[0]?.col ?? 0, message: `yaml: ${err.message.split('\n')[0]}` }] };
-  }
-  const problems: RuleProblem[] = [];
-  const groups: RuleGroupDefinition[] = [];
-  const root = yaml.deref(doc.contents);
-  if (root === null || (isScalar(root) && root.value === null)) return { groups, problems };
-  if (!isMap(root)) return { groups, problems: [{ ...at(root), message: 'yaml: the file must be a mapping with a `groups` list' }] };
-  const rootFields = yaml.fields(root);
-  for (const [key, { keyNode }] of rootFields) {
-    if (key !== 'groups') problems.push({ ...at(keyNode), message: `yaml: field ${key} not found in type rulefmt.RuleGroups` });
-  }
-  const list = yaml.deref(rootFields.get('groups')?.value);
-  if (list === null || (isScalar(list) && list.value === null)) return { groups, problems };
-  if (!isSeq(list)) return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
-
-  const seen = new Set<string>();
-  for (const raw of list.items as YamlNode[]) {
-    const item = yaml.deref(raw);
-    if (!isMap(item)) {
-      problems.push({ ...at(item ?? raw), message: 'yaml: a rule group must be a mapping' });
-      continue;
-    }
-    const fields = yaml.fields(item);
-    const structural = unknownKeys(fields, GROUP_KEYS, 'rulefmt.RuleGroup', at);
-    problems.push(...structural);
-    const get = (key: string) => yaml.deref(fields.get(key)?.value) ?? undefined;
-    const nameNode = get('name');
-    const name = scalarText(nameNode);
-    if (!name) problems.push({ ...at(item), message: 'Groupname must not be empty' });
-    else if (seen.has(name)) problems.push({ ...at(item), message: `groupname: "${name}" is repeated in the same file` });
-    if (name) seen.add(name);
-    const group: RuleGroupDefinition = { name: name ?? '', rules: [] };
-    const interval = get('interval');
-    if (interval !== undefined) {
-      group.interval = scalarText(interval) ?? '';
-      if (parseDuration(group.interval) === null) problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
-    }
-    const limit = get('limit');
-    if (limit !== undefined) {
-      const value = isScalar(limit) ? limit.value : undefined;
-      if (typeof value !== 'number' || !Number.isInteger(value)) problems.push({ ...at(limit), message: `yaml: cannot unmarshal \`${scalarText(limit) ?? '…'}\` into int` });
-      else group.limit = value;
-    }
-    const rules = get('rules');
-    if (rules !== undefined && !(isScalar(rules) && rules.value === null)) {
-      if (!isSeq(rules)) problems.push({ ...at(rules), message: 'yaml: `rules` must be a list of rules' });
-      else (rules.items as YamlNode[]).forEach((rule, index) => checkRule(yaml, yaml.deref(rule) ?? rule, index + 1, group, problems, at));
-    }
-    groups.push(group);
-  }
-  return { groups, problems };
 }
 
 /** A file's bytes as text; like yaml.v3, invalid UTF-8 is refused rather than replaced. */
@@ -136,85 +78,83 @@ function decodeUtf8(bytes: Uint8Array): { text: string } | { error: string } {
   }
 }
 
-type At = (node: YamlNode | null | undefined) => { line: number; column: number };
+const at = (node: DocNode | null | undefined) => node?.position() ?? { line: 0, column: 0 };
+const scalarText = (node: DocNode | undefined): string | undefined => (node && node.kind === 'scalar' ? node.text() : undefined);
+const isNull = (node: DocNode | undefined) => node === undefined || node.kind === 'null';
+/** An int field as yaml.v3 reads one: decimal, or 0x / 0o / 0b with an optional sign. */
+const YAML_INT = /^[-+]?(?:0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+)$/;
 
-/** A mapping's fields as a YAML decoder sees them: merge keys (`<<: *base`) applied, explicit keys first. */
-type Fields = Map<string, { keyNode: YamlNode; value: YamlNode | null }>;
-
-/** Merges of merges deeper than this are refused as an alias bomb would be. */
-const MAX_MERGE_DEPTH = 20;
-
-/** What a YAML decoder refuses while reading the document: an alias to no anchor, merges too deep. */
-class YamlViewError extends Error {
-  constructor(
-    readonly node: YamlNode,
-    message: string,
-  ) {
-    super(message);
+function checkDocument(root: DocNode): { groups: RuleGroupDefinition[]; problems: RuleProblem[] } {
+  const problems: RuleProblem[] = [];
+  const groups: RuleGroupDefinition[] = [];
+  if (root.kind === 'null') return { groups, problems };
+  if (root.kind !== 'map') return { groups, problems: [{ ...at(root), message: 'yaml: the file must be a mapping with a `groups` list' }] };
+  const rootFields = root.fields();
+  for (const [key, { key: keyNode }] of rootFields) {
+    if (key !== 'groups') problems.push({ ...at(keyNode), message: `yaml: field ${key} not found in type rulefmt.RuleGroups` });
   }
+  const list = rootFields.get('groups')?.value;
+  if (isNull(list)) return { groups, problems };
+  if (list!.kind !== 'seq') return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
+
+  const seen = new Set<string>();
+  for (const item of list!.items()) {
+    if (item.kind !== 'map') {
+      problems.push({ ...at(item), message: 'yaml: a rule group must be a mapping' });
+      continue;
+    }
+    const fields = item.fields();
+    problems.push(...unknownKeys(fields, GROUP_KEYS, 'rulefmt.RuleGroup'));
+    const get = (key: string) => fields.get(key)?.value;
+    const name = scalarText(get('name'));
+    if (!name) problems.push({ ...at(item), message: 'Groupname must not be empty' });
+    else if (seen.has(name)) problems.push({ ...at(item), message: `groupname: "${name}" is repeated in the same file` });
+    if (name) seen.add(name);
+    const group: RuleGroupDefinition = { name: name ?? '', rules: [] };
+    const interval = get('interval');
+    if (interval !== undefined) {
+      group.interval = scalarText(interval) ?? '';
+      if (parseDuration(group.interval) === null) problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
+    }
+    const limit = get('limit');
+    if (limit !== undefined && !isNull(limit)) {
+      const text = scalarText(limit) ?? '';
+      const value = YAML_INT.test(text) ? Number(text.replace(/_/g, '').replace(/^([-+]?)0o/, '$10o')) : NaN;
+      if (!Number.isSafeInteger(value)) problems.push({ ...at(limit), message: `yaml: cannot unmarshal \`${text || '…'}\` into int` });
+      else group.limit = value;
+    }
+    const rules = get('rules');
+    if (!isNull(rules)) {
+      if (rules!.kind !== 'seq') problems.push({ ...at(rules), message: 'yaml: `rules` must be a list of rules' });
+      else rules!.items().forEach((rule, index) => checkRule(rule, index + 1, group, problems));
+    }
+    groups.push(group);
+  }
+  return { groups, problems };
 }
 
-/**
- * Reads a YAML document the way yaml.v3 decodes it into Prometheus' structs: aliases stand for
- * what their anchor holds, and merge keys add the merged mappings' fields where the mapping does
- * not set them itself. Nodes keep their positions, so problems point at the user's lines.
- */
-class YamlView {
-  constructor(private readonly doc: Document) {}
-
-  deref(node: unknown): YamlNode | null {
-    let current = node;
-    for (let hops = 0; isAlias(current) && hops < MAX_MERGE_DEPTH; hops += 1) {
-      const target = current.resolve(this.doc);
-      if (target === undefined) throw new YamlViewError(current, `yaml: unknown anchor '${current.source}' referenced`);
-      current = target;
-    }
-    return (current ?? null) as YamlNode | null;
-  }
-
-  fields(map: YAMLMap, depth = 0): Fields {
-    const own: Fields = new Map();
-    const merged: Fields = new Map();
-    for (const pair of map.items as Array<Pair<unknown, unknown>>) {
-      const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (typeof keyValue === 'symbol' || keyValue === '<<') {
-        if (depth >= MAX_MERGE_DEPTH) throw new YamlViewError(pair.key as YamlNode, `yaml: merge keys nested more than ${MAX_MERGE_DEPTH} deep`);
-        const source = this.deref(pair.value);
-        const sources = isSeq(source) ? (source.items as unknown[]).map((n) => this.deref(n)) : [source];
-        // Earlier mappings of a merge list win over later ones.
-        for (const m of sources) if (isMap(m)) for (const [k, v] of this.fields(m, depth + 1)) if (!merged.has(k)) merged.set(k, v);
-        continue;
-      }
-      own.set(String(keyValue), { keyNode: pair.key as YamlNode, value: (pair.value ?? null) as YamlNode | null });
-    }
-    for (const [k, v] of merged) if (!own.has(k)) own.set(k, v);
-    return own;
-  }
-}
-
-function checkRule(yaml: YamlView, node: YamlNode, index: number, group: RuleGroupDefinition, problems: RuleProblem[], at: At): void {
-  if (!isMap(node)) {
+function checkRule(node: DocNode, index: number, group: RuleGroupDefinition, problems: RuleProblem[]): void {
+  if (node.kind !== 'map') {
     problems.push({ ...at(node), message: 'yaml: a rule must be a mapping' });
     return;
   }
-  const fields = yaml.fields(node);
-  const unknown = unknownKeys(fields, RULE_KEYS, 'rulefmt.RuleNode', at);
-  problems.push(...unknown);
-  const field = (key: string) => yaml.deref(fields.get(key)?.value) ?? undefined;
+  const fields = node.fields();
+  problems.push(...unknownKeys(fields, RULE_KEYS, 'rulefmt.RuleNode'));
+  const field = (key: string) => fields.get(key)?.value;
   const alert = scalarText(field('alert'));
   const record = scalarText(field('record'));
   const name = record || alert || '';
   const where = { group: group.name, rule: index, ruleName: name };
-  const problem = (n: YamlNode | null | undefined, message: string) => problems.push({ ...(n ? at(n) : { line: 0, column: 0 }), ...where, message });
+  const problem = (n: DocNode | null | undefined, message: string) => problems.push({ ...at(n), ...where, message });
 
-  const labels = stringMap(yaml, field('labels'), 'labels', problem);
-  const annotations = stringMap(yaml, field('annotations'), 'annotations', problem);
+  const labels = stringMap(field('labels'), 'labels', problem);
+  const annotations = stringMap(field('annotations'), 'annotations', problem);
   if (record && alert) problem(field('record'), "only one of 'record' and 'alert' must be set");
   else if (!record && !alert) problem(null, "one of 'record' or 'alert' must be set");
   const expr = scalarText(field('expr')) ?? '';
   if (expr === '') problem(field('expr') ?? null, "field 'expr' must be set in rule");
   else {
-    const parsed = checkPromQL(expr);
+    const parsed = expressionVerdict(expr);
     if (parsed) problem(field('expr'), `could not parse expression: ${parsed.line}:${parsed.column}: parse error: ${parsed.message}`);
   }
   for (const key of ['for', 'keep_firing_for'] as const) {
@@ -233,7 +173,7 @@ function checkRule(yaml: YamlView, node: YamlNode, index: number, group: RuleGro
     // Prometheus parses alert labels and annotations as Go templates when it loads the file.
     for (const [kind, values, n] of [['label', labels, field('labels')], ['annotation', annotations, field('annotations')]] as const) {
       for (const [key, value] of Object.entries(values)) {
-        const error = checkGoTemplate(value);
+        const error = templateVerdict(value);
         if (error) problem(n, `${kind} "${key}": template: __alert_${alert}:${error.line}: ${error.message}`);
       }
     }
@@ -246,28 +186,24 @@ function checkRule(yaml: YamlView, node: YamlNode, index: number, group: RuleGro
   group.rules.push(rule);
 }
 
-function unknownKeys(fields: Fields, allowed: Set<string>, type: string, at: At): RuleProblem[] {
-  return [...fields]
-    .filter(([key]) => !allowed.has(key))
-    .map(([key, { keyNode }]) => ({ ...at(keyNode), message: `yaml: field ${key} not found in type ${type}` }));
+// Rule files repeat expressions and annotations, within a file and across files.
+const templateVerdict = remembered((text) => checkGoTemplate(text));
+const expressionVerdict = remembered((text) => checkPromQL(text));
+
+function unknownKeys(fields: Map<string, { key: DocNode }>, allowed: Set<string>, type: string): RuleProblem[] {
+  return [...fields].filter(([key]) => !allowed.has(key)).map(([key, { key: keyNode }]) => ({ ...at(keyNode), message: `yaml: field ${key} not found in type ${type}` }));
 }
 
-function scalarText(node: YamlNode | null | undefined): string | undefined {
-  if (!node || !isScalar(node) || node.value === null || node.value === undefined) return undefined;
-  return String(node.value);
-}
-
-function stringMap(yaml: YamlView, node: YamlNode | undefined, what: string, problem: (n: YamlNode | null | undefined, message: string) => void): Record<string, string> {
-  if (node === undefined || (isScalar(node) && node.value === null)) return {};
-  if (!isMap(node)) {
+function stringMap(node: DocNode | undefined, what: string, problem: (n: DocNode | null | undefined, message: string) => void): Record<string, string> {
+  if (isNull(node)) return {};
+  if (node!.kind !== 'map') {
     problem(node, `yaml: \`${what}\` must be a mapping of names to values`);
     return {};
   }
   const result: Record<string, string> = {};
-  for (const [key, entry] of yaml.fields(node)) {
-    const value = yaml.deref(entry.value);
-    if (value !== null && !isScalar(value)) problem(value, `yaml: the value of ${what}.${key} must be a string`);
-    else result[key] = value === null ? '' : String(value.value ?? '');
+  for (const [key, { value }] of node!.fields()) {
+    if (value.kind === 'map' || value.kind === 'seq') problem(value, `yaml: the value of ${what}.${key} must be a string`);
+    else result[key] = value.kind === 'null' ? '' : value.text();
   }
   return result;
 }

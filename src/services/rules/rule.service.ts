@@ -11,7 +11,8 @@ import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher } from '
 import type { Actor, AuditService } from '../security/audit.service';
 import { checkRuleFile, formatRuleProblem, ruleGroupsToYaml, type RuleGroupDefinition } from './rule-file';
 
-const YAML_MAX = 1024 * 1024;
+/** Rule files as large as rendered mixins get (kube-prometheus renders several MB). */
+const YAML_MAX = 5 * 1024 * 1024;
 const targets = z.array(z.string()).max(20, 'at most 20 target matchers');
 const message = z.string().trim().min(1, 'say what the change is for').max(2000);
 
@@ -204,10 +205,14 @@ export class RuleService {
       // Only conflicts the change takes part in: old ones elsewhere are not this change's to answer for.
       if (landing.some((g) => changedIds.has(g.id))) result.push([`cluster ${cluster.name}`, landing]);
     }
-    const sameTargets = (a: Candidate, b: Candidate) => JSON.stringify([...a.targets].sort()) === JSON.stringify([...b.targets].sort());
-    for (const c of changed) {
-      const together = all.filter((g) => g.targets.length === 0 || sameTargets(g, c) || g.id === c.id);
-      result.push([c.targets.length === 0 ? 'every cluster' : `any cluster matching ${c.targets.join(', ')}`, together]);
+    // Once per distinct target set the change uses (an import of a thousand groups usually has one).
+    const targetKey = (c: Candidate) => JSON.stringify([...c.targets].sort());
+    const keys = new Map(changed.map((c) => [targetKey(c), c.targets]));
+    const allKeys = all.map(targetKey);
+    const everywhere = JSON.stringify([]);
+    for (const [key, targets] of keys) {
+      const together = all.filter((_, i) => allKeys[i] === everywhere || allKeys[i] === key);
+      result.push([targets.length === 0 ? 'every cluster' : `any cluster matching ${targets.join(', ')}`, together]);
     }
     return result;
   }

@@ -187,6 +187,33 @@ describe('conflicts that are real conflicts', () => {
     expect((await createCluster('prod-us', { env: 'prod' })).errors).toBeUndefined();
   });
 
+  it('imports rule files up to 5 MB (as large as rendered mixins get) and refuses larger ones with a clear error', async () => {
+    const lines = ['groups:'];
+    let size = 0;
+    for (let g = 0; size < 5_080_000; g += 1) {
+      size += lines.slice(lines.push(`  - name: big-${g}`, '    rules:') - 2).join('\n').length;
+      for (let r = 0; r < 10; r += 1) {
+        lines.push(
+          `      - alert: BigAlert${g}_${r}`,
+          `        expr: sum by (job, instance) (rate(http_requests_total{service="svc-${g}", code=~"5.."}[5m])) / sum by (job, instance) (rate(http_requests_total{service="svc-${g}"}[5m])) > 0.0${r + 1}`,
+          '        for: 10m',
+          `        labels: { severity: warning, team: "team-${g % 7}" }`,
+          '        annotations: { summary: "{{ $labels.job }} on {{ $labels.instance }}: {{ $value | humanizePercentage }} errors" }',
+        );
+        size += lines.slice(-5).join('\n').length + 6;
+      }
+    }
+    const big = `${lines.join('\n')}\n`;
+    expect(big.length).toBeGreaterThan(5_000_000);
+    expect(big.length).toBeLessThanOrEqual(5 * 1024 * 1024);
+    const imported = await server.gql('mutation($input: ImportRuleFileInput!) { importRuleFile(input: $input) { id } }', { input: { yaml: big, targets: ['env="big"'], message: 'import' } }, admin);
+    expect(imported.errors).toBeUndefined();
+    expect(imported.data!.importRuleFile.length).toBeGreaterThan(1000);
+    const tooBig = await server.gql('mutation($input: ImportRuleFileInput!) { importRuleFile(input: $input) { id } }', { input: { yaml: `${big}# ${'x'.repeat(300_000)}\n`, targets: ['env="big"'], message: 'import' } }, admin);
+    expect(tooBig.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(tooBig.errors?.[0])).toContain('input.yaml');
+  });
+
   it('the same rule twice is accepted and reported, as promtool only lints it', async () => {
     const twice = `groups:\n  - name: dup-a\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n  - name: dup-b\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n`;
     const imported = await importFile(twice);
