@@ -4,6 +4,7 @@ import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { BadUserInputError, type FieldIssue } from '../../errors';
 import { parseMatcher } from '../gateway/label-matcher';
 import { LABEL_NAME, parseDuration } from '../shared/prometheus-syntax';
+import { checkGlobal, checkNotifier, NOTIFIERS } from './alertmanager-notifiers';
 
 /** The receiver AlertAgent adds to every cluster's config: its own webhook. */
 export const ALERTAGENT_RECEIVER = 'alertagent';
@@ -33,11 +34,6 @@ const ROUTE_KEYS = new Set([
   'receiver', 'group_by', 'continue', 'match', 'match_re', 'matchers', 'group_wait', 'group_interval', 'repeat_interval',
   'mute_time_intervals', 'active_time_intervals', 'routes',
 ]);
-const NOTIFIER_LISTS = new Set([
-  'email_configs', 'pagerduty_configs', 'slack_configs', 'webhook_configs', 'opsgenie_configs', 'wechat_configs', 'pushover_configs',
-  'victorops_configs', 'sns_configs', 'telegram_configs', 'discord_configs', 'webex_configs',
-]);
-const WEBHOOK_KEYS = new Set(['send_resolved', 'url', 'url_file', 'http_config', 'max_alerts']);
 const INHIBIT_KEYS = new Set(['source_match', 'source_match_re', 'source_matchers', 'target_match', 'target_match_re', 'target_matchers', 'equal']);
 
 
@@ -123,6 +119,7 @@ export function validateAlertmanagerConfig(config: Node): FieldIssue[] {
   const problems: FieldIssue[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
   for (const key of Object.keys(config)) if (!TOP_LEVEL_KEYS.has(key)) problem(key, `field ${key} is not an Alertmanager setting`);
+  const global = checkGlobal(config.global, problem, parseDuration);
 
   const receiverNames = new Set<string>();
   const receivers = config.receivers ?? [];
@@ -136,10 +133,10 @@ export function validateAlertmanagerConfig(config: Node): FieldIssue[] {
       receiverNames.add(receiver.name);
       for (const [key, value] of Object.entries(receiver)) {
         if (key === 'name') continue;
-        if (!NOTIFIER_LISTS.has(key)) problem(`${at}.${key}`, `field ${key} is not a receiver setting`);
+        if (!(key in NOTIFIERS)) problem(`${at}.${key}`, `field ${key} is not a receiver setting`);
         else if (value !== null && !Array.isArray(value)) problem(`${at}.${key}`, 'expected a list');
+        else (value ?? []).forEach((entry: unknown, j: number) => checkNotifier(key, entry, `${at}.${key}.${j}`, global, problem));
       }
-      if (Array.isArray(receiver.webhook_configs)) receiver.webhook_configs.forEach((hook, j) => checkWebhook(hook, `${at}.webhook_configs.${j}`, problem));
     });
   }
 
@@ -174,7 +171,8 @@ type Problem = (field: string, message: string) => void;
 
 function checkRoute(route: Node, at: string, known: { receiverNames: Set<string>; intervalNames: Set<string> }, problem: Problem): void {
   for (const key of Object.keys(route)) if (!ROUTE_KEYS.has(key)) problem(`${at}.${key}`, `field ${key} is not a route setting`);
-  if (route.receiver !== undefined && (typeof route.receiver !== 'string' || !known.receiverNames.has(route.receiver))) {
+  // `receiver:` left empty (null) inherits the parent's, as no receiver does.
+  if (route.receiver !== undefined && route.receiver !== null && (typeof route.receiver !== 'string' || !known.receiverNames.has(route.receiver))) {
     problem(`${at}.receiver`, `undefined receiver "${String(route.receiver)}" used in route`);
   }
   if (route.continue !== undefined && typeof route.continue !== 'boolean') problem(`${at}.continue`, 'expected true or false');
@@ -224,6 +222,11 @@ function checkMatchers(node: Node, prefix: string, at: string, problem: Problem)
     else {
       for (const [name, pattern] of Object.entries(matchRe)) {
         if (!LABEL_NAME.test(name)) problem(`${at}.${prefix}match_re`, `invalid label name "${name}"`);
+        // An empty value is not an empty regex to Alertmanager 0.25: it refuses the file.
+        if (pattern === null || pattern === undefined) {
+          problem(`${at}.${prefix}match_re.${name}`, `invalid regexp value for "${name}"`);
+          continue;
+        }
         const error = regexError(String(pattern));
         if (error) problem(`${at}.${prefix}match_re.${name}`, `error parsing regexp: ${error}`);
       }
@@ -254,22 +257,6 @@ function checkInhibitRule(rule: unknown, at: string, problem: Problem): void {
   if (rule.equal !== undefined) {
     if (!Array.isArray(rule.equal)) problem(`${at}.equal`, 'expected a list of label names');
     else for (const label of rule.equal) if (!LABEL_NAME.test(String(label))) problem(`${at}.equal`, `invalid label name "${String(label)}"`);
-  }
-}
-
-function checkWebhook(hook: unknown, at: string, problem: Problem): void {
-  if (!isObject(hook)) return problem(at, 'expected a mapping');
-  for (const key of Object.keys(hook)) if (!WEBHOOK_KEYS.has(key)) problem(`${at}.${key}`, `field ${key} is not a webhook setting`);
-  if (hook.url === undefined && hook.url_file === undefined) return problem(at, 'missing URL in webhook config');
-  if (hook.url !== undefined && hook.url_file !== undefined) return problem(at, 'at most one of url & url_file must be configured');
-  if (hook.url !== undefined) {
-    let scheme = '';
-    try {
-      scheme = new URL(String(hook.url)).protocol.replace(':', '');
-    } catch {
-      // no scheme: reported below as Alertmanager does
-    }
-    if (scheme !== 'http' && scheme !== 'https') problem(`${at}.url`, `unsupported scheme "${scheme}" for URL`);
   }
 }
 
