@@ -184,14 +184,8 @@ export function checkHttpConfig(value: unknown, at: string, problem: Problem): v
     if (given(a.credentials) && given(a.credentials_file)) problem(`${at}.authorization`, 'at most one of authorization credentials & credentials_file must be configured');
     if (String(a.type ?? '').toLowerCase() === 'basic') problem(`${at}.authorization`, 'authorization type cannot be set to "basic", use "basic_auth" instead');
   }
+  // proxy_url is not judged: Go's URL parser takes nearly any text (even a bare word) at load time.
   if (value.tls_config !== undefined) checkTlsConfig(value.tls_config, `${at}.tls_config`, problem);
-  if (given(value.proxy_url)) {
-    try {
-      new URL(String(value.proxy_url));
-    } catch {
-      problem(`${at}.proxy_url`, `parse "${String(value.proxy_url)}": invalid URL`);
-    }
-  }
 }
 
 export function checkTlsConfig(value: unknown, at: string, problem: Problem): void {
@@ -226,6 +220,8 @@ export function checkGlobal(value: unknown, problem: Problem, parseDuration: (te
   }
   if (given(value.slack_api_url) && given(value.slack_api_url_file)) problem('global', 'at most one of slack_api_url & slack_api_url_file must be configured');
   if (given(value.opsgenie_api_key) && given(value.opsgenie_api_key_file)) problem('global', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured');
+  if (given(value.smtp_auth_password) && given(value.smtp_auth_password_file)) problem('global', 'at most one of smtp_auth_password & smtp_auth_password_file must be configured');
+  if (given(value.victorops_api_key) && given(value.victorops_api_key_file)) problem('global', 'at most one of victorops_api_key & victorops_api_key_file must be configured');
   return value;
 }
 

@@ -155,6 +155,9 @@ inhibit_rules:
   ['global-http-config-bad-tls-version', 'global:\n  http_config:\n    tls_config: { min_version: SSL3 }\n' + ROOT + A],
   ['global-http-config-cert-without-key', 'global:\n  http_config:\n    tls_config: { cert_file: /etc/am/cert.pem }\n' + ROOT + A],
   ['global-http-config-unknown', 'global:\n  http_config:\n    timeout: 10s\n' + ROOT + A],
+  ['global-smtp-password-and-file', 'global:\n  smtp_smarthost: mail:25\n  smtp_from: am@example.com\n  smtp_auth_password: p\n  smtp_auth_password_file: /etc/am/smtp\n' + ROOT + A],
+  ['email-password-and-file', 'global:\n  smtp_smarthost: mail:25\n  smtp_from: am@example.com\n' + ROOT + 'receivers:\n  - name: a\n    email_configs:\n      - to: x@example.com\n        auth_password: p\n        auth_password_file: /etc/am/smtp\n'],
+  ['proxy-url-bare-word', 'global:\n  http_config:\n    proxy_url: squid\n' + ROOT + A],
   ['global-slack-url-not-a-url', 'global:\n  slack_api_url: hooks.slack.com/services/x\n' + ROOT + A],
 ];
 
