@@ -1,0 +1,130 @@
+import { formatMatcher } from '../gateway/route.service';
+import { parseMatcher } from '../gateway/label-matcher';
+import { parseDuration } from '../shared/prometheus-syntax';
+
+type Node = Record<string, unknown>;
+const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One line of an import report: what an Alertmanager item became. */
+export interface ImportReportItem {
+  /** Where it is in alertmanager.yml, e.g. `route.routes.2.routes.0` or `receivers.3.slack_configs.0`. */
+  source: string;
+  status: 'mapped' | 'mapped with changes' | 'not mapped';
+  /** What it became, or why it changed or could not be mapped. */
+  detail: string;
+}
+
+/** An AlertAgent route made from one node of the route tree. */
+export interface ImportedRoute {
+  name: string;
+  /** The Alertmanager receiver it sends to (its channels are that receiver's). */
+  receiver: string;
+  matchers: string[];
+  continueMatching: boolean;
+  isDefault: boolean;
+  groupWaitSeconds: number | null;
+  groupIntervalSeconds: number | null;
+  repeatIntervalSeconds: number | null;
+  /** The tree node it comes from. */
+  source: string;
+}
+
+interface Inherited {
+  receiver: string;
+  matchers: string[];
+  timing: { group_wait?: string; group_interval?: string; repeat_interval?: string };
+}
+
+/** A node's own matchers (`match`, `match_re`, `matchers`) in AlertAgent's syntax. */
+function matchersOf(node: Node): string[] {
+  const out: string[] = [];
+  if (isObject(node.match)) for (const [name, value] of Object.entries(node.match)) out.push(`${name}=${JSON.stringify(String(value ?? ''))}`);
+  if (isObject(node.match_re)) for (const [name, value] of Object.entries(node.match_re)) out.push(`${name}=~${JSON.stringify(String(value ?? ''))}`);
+  if (Array.isArray(node.matchers)) for (const text of node.matchers) out.push(formatMatcher(parseMatcher(String(text))));
+  return out;
+}
+
+const seconds = (text: string | undefined) => {
+  const ms = text === undefined ? null : parseDuration(text);
+  return ms === null ? null : Math.round(ms / 1000);
+};
+
+/**
+ * Alertmanager's route tree as AlertAgent's ordered routes with the same routing: each node's
+ * children come before the node itself (the node catches what none of them takes), matchers are
+ * the node's and its ancestors', receivers and timing are inherited, and the root becomes the
+ * default route (used exactly when no other route matches, as Alertmanager falls back to the
+ * root). Flat routes cannot keep one thing exactly: a node with children reached through
+ * `continue` (its own route would also take alerts one of its children took); such nodes are
+ * imported, and reported as mapped with changes.
+ */
+export function translateRouteTree(root: Node): { routes: ImportedRoute[]; report: ImportReportItem[] } {
+  const routes: ImportedRoute[] = [];
+  const report: ImportReportItem[] = [];
+  const names = new Set<string>();
+  const nameFor = (receiver: string, source: string) => {
+    const base = `${receiver} (${source.replace(/^route\.?/, 'route ').replace(/routes\./g, '').trim() || 'root'})`.slice(0, 100);
+    let name = base;
+    for (let n = 2; names.has(name); n += 1) name = `${base.slice(0, 95)} #${n}`;
+    names.add(name);
+    return name;
+  };
+  const timingOf = (inherited: Inherited['timing'], changes: string[]) => {
+    const wait = seconds(inherited.group_wait);
+    const interval = seconds(inherited.group_interval);
+    const repeat = seconds(inherited.repeat_interval);
+    if (wait === null && interval === null && repeat === null) return { groupWaitSeconds: null, groupIntervalSeconds: null, repeatIntervalSeconds: null };
+    const clamp = (value: number | null, low: number, high: number, what: string) => {
+      if (value === null) return null;
+      const kept = Math.min(high, Math.max(low, value));
+      if (kept !== value) changes.push(`${what} ${value} s taken as ${kept} s (AlertAgent's range is ${low}–${high} s)`);
+      return kept;
+    };
+    const groupIntervalSeconds = clamp(interval, 1, 86_400, 'group_interval');
+    let repeatIntervalSeconds = clamp(repeat, 60, 7 * 86_400, 'repeat_interval');
+    if (repeatIntervalSeconds !== null && groupIntervalSeconds !== null && repeatIntervalSeconds < groupIntervalSeconds) {
+      changes.push(`repeat_interval raised to the group interval (${groupIntervalSeconds} s)`);
+      repeatIntervalSeconds = groupIntervalSeconds;
+    }
+    return { groupWaitSeconds: clamp(wait, 0, 3_600, 'group_wait'), groupIntervalSeconds, repeatIntervalSeconds };
+  };
+
+  /** `parentFlat`: whether first-match routing over the flat list equals the tree's above this node. */
+  const visit = (node: Node, source: string, inherited: Inherited, parentFlat: boolean, isRoot: boolean): void => {
+    const receiver = typeof node.receiver === 'string' && node.receiver !== '' ? node.receiver : inherited.receiver;
+    const matchers = [...inherited.matchers, ...matchersOf(node)];
+    const timing = {
+      group_wait: typeof node.group_wait === 'string' ? node.group_wait : inherited.timing.group_wait,
+      group_interval: typeof node.group_interval === 'string' ? node.group_interval : inherited.timing.group_interval,
+      repeat_interval: typeof node.repeat_interval === 'string' ? node.repeat_interval : inherited.timing.repeat_interval,
+    };
+    const children = Array.isArray(node.routes) ? node.routes.filter(isObject) : [];
+    const continues = node.continue === true;
+    // Exact unless a node whose own route is an ordinary one (not the root's default) can be
+    // reached after one of its children took the alert: the node, or a child, continues.
+    const flat = parentFlat && (isRoot || children.length === 0 || (!continues && children.every((c) => c.continue !== true)));
+    children.forEach((child, i) => visit(child, `${source}.routes.${i}`, { receiver, matchers, timing }, flat, false));
+    const changes: string[] = [];
+    if (!flat && parentFlat) changes.push('it has nested routes and it or one of them continues: AlertAgent routes are flat, so this route also takes alerts one of its nested routes took');
+    if (Array.isArray(node.group_by) && node.group_by.length > 0) changes.push(`group_by [${node.group_by.join(', ')}] not carried: AlertAgent windows gather per route and channel`);
+    for (const key of ['mute_time_intervals', 'active_time_intervals']) if (Array.isArray(node[key]) && (node[key] as unknown[]).length > 0) changes.push(`${key} are imported as maintenance windows, not tied to this route`);
+    const window = timingOf(timing, changes);
+    const route: ImportedRoute = {
+      name: nameFor(receiver, source),
+      receiver,
+      matchers: isRoot ? [] : matchers,
+      continueMatching: !isRoot && continues,
+      isDefault: isRoot,
+      ...window,
+      source,
+    };
+    routes.push(route);
+    report.push({
+      source,
+      status: changes.length > 0 ? 'mapped with changes' : 'mapped',
+      detail: `route "${route.name}"${isRoot ? ' (the default route)' : ''} → receiver ${receiver}${route.matchers.length ? ` when ${route.matchers.join(', ')}` : ''}${changes.length ? `; ${changes.join('; ')}` : ''}`,
+    });
+  };
+  visit(root, 'route', { receiver: '', matchers: [], timing: {} }, true, true);
+  return { routes, report };
+}
