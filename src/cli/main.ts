@@ -208,6 +208,22 @@ rules
   });
 
 program
+  .command('import')
+  .description('Bring configuration over from other tools')
+  .command('alertmanager <file>')
+  .description("Import an alertmanager.yml: receivers as channels, the route tree as routes with the same routing, inhibit rules, mute time intervals as maintenance windows; prints what each item became")
+  .option('--dry-run', 'only say what would be created or changed')
+  .action((file: string, options: { dryRun?: boolean }) =>
+    withServices(async (services) => {
+      await services.migrations.up();
+      const outcome = await services.alertmanagerImport.run(readFileSync(file, 'utf8'), Boolean(options.dryRun), { principal: CLI_PRINCIPAL });
+      for (const item of outcome.report) console.log(`${item.status.padEnd(19)} ${item.source}: ${item.detail}`);
+      const counts = (action: string) => outcome.changes.filter((c) => c.action === action).length;
+      console.log(`\n${outcome.dryRun ? 'dry run, nothing written: would ' : ''}create ${counts('create')}, update ${counts('update')}, leave ${counts('unchanged')} unchanged`);
+    }),
+  );
+
+program
   .command('sidecar')
   .description("Keep an engine's file in sync with AlertAgent: alertmanager.yml beside Alertmanager, a rule file beside Prometheus")
   .addOption(new Option('--kind <kind>', 'the engine beside this sidecar').choices(['alertmanager', 'prometheus']).default('alertmanager'))

@@ -16,13 +16,14 @@ import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
 import { MaintenanceResolver } from '../resolvers/maintenance.resolver';
 import { SimulationResolver } from '../resolvers/simulation.resolver';
+import { ImportResolver } from '../resolvers/import.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
 import { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -41,6 +42,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [InhibitionResolver, new InhibitionResolver(services.inhibitions)],
     [MaintenanceResolver, new MaintenanceResolver(services.maintenanceWindows)],
     [SimulationResolver, new SimulationResolver(services.simulations)],
+    [ImportResolver, new ImportResolver(services.alertmanagerImport)],
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],

@@ -15,6 +15,7 @@ import { InhibitionRuleService } from './inhibition/inhibition-rule.service';
 import { InhibitionReleaser } from './inhibition/inhibition-releaser';
 import { InhibitionRepository } from './inhibition/inhibition.repository';
 import { GatewaySimulationService } from './replay/gateway-simulation.service';
+import { AlertmanagerImporter } from './import/alertmanager-importer';
 import { RouteWindowFlusher } from './route-windows/route-window-flusher';
 import { RouteWindowRepository } from './route-windows/route-window.repository';
 import { MaintenanceWindowService } from './maintenance-windows/maintenance-window.service';
@@ -72,6 +73,7 @@ export interface Services {
   inhibitions: InhibitionRuleService;
   maintenanceWindows: MaintenanceWindowService;
   simulations: GatewaySimulationService;
+  alertmanagerImport: AlertmanagerImporter;
   channels: ChannelService;
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
@@ -225,6 +227,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     inhibitions,
     maintenanceWindows,
     simulations,
+    alertmanagerImport: new AlertmanagerImporter(em, { channels, routes, inhibitions, maintenanceWindows }),
     channels,
     deliveries,
     deliveryRecords,

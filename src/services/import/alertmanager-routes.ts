@@ -63,7 +63,8 @@ export function translateRouteTree(root: Node): { routes: ImportedRoute[]; repor
   const report: ImportReportItem[] = [];
   const names = new Set<string>();
   const nameFor = (receiver: string, source: string) => {
-    const base = `${receiver} (${source.replace(/^route\.?/, 'route ').replace(/routes\./g, '').trim() || 'root'})`.slice(0, 100);
+    const where = source === 'route' ? 'root' : `route ${source.slice('route.'.length).replace(/routes\./g, '')}`;
+    const base = `${receiver} (${where})`.slice(0, 100);
     let name = base;
     for (let n = 2; names.has(name); n += 1) name = `${base.slice(0, 95)} #${n}`;
     names.add(name);
