@@ -2,9 +2,7 @@ import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { BadUserInputError } from '../../errors';
 import { checkAlertmanagerFile } from '../clusters/alertmanager-config';
-import { formatMatcher } from '../gateway/route.service';
-import { parseMatcher } from '../gateway/label-matcher';
-import { translateRouteTree, type ImportedRoute, type ImportReportItem } from './alertmanager-routes';
+import { alertmanagerMatchers, translateRouteTree, type ImportedRoute, type ImportReportItem } from './alertmanager-routes';
 
 type Node = Record<string, unknown>;
 const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -118,18 +116,6 @@ function channelOf(list: string, entry: Node, receiver: string, index: number, g
   return { channel: null, status: 'not mapped', detail: NOT_MAPPED[list] ?? `${list} is not an Alertmanager 0.25 notifier` };
 }
 
-/** Alertmanager matchers of an inhibit rule side (`match`, `match_re`, `matchers`) in AlertAgent's syntax. */
-function sideMatchers(rule: Node, side: 'source' | 'target'): string[] {
-  const out: string[] = [];
-  const match = rule[`${side}_match`];
-  const matchRe = rule[`${side}_match_re`];
-  const matchers = rule[`${side}_matchers`];
-  if (isObject(match)) for (const [k, v] of Object.entries(match)) out.push(`${k}=${JSON.stringify(text(v))}`);
-  if (isObject(matchRe)) for (const [k, v] of Object.entries(matchRe)) out.push(`${k}=~${JSON.stringify(text(v))}`);
-  if (Array.isArray(matchers)) for (const m of matchers) out.push(formatMatcher(parseMatcher(String(m))));
-  return out;
-}
-
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const RRULE_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 
@@ -228,7 +214,7 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
   }
 
   const inhibitionRules: PlannedInhibitionRule[] = (Array.isArray(config.inhibit_rules) ? config.inhibit_rules : []).filter(isObject).map((rule, i) => {
-    const planned = { name: nameOf('inhibit', String(i)), sourceMatchers: sideMatchers(rule, 'source'), targetMatchers: sideMatchers(rule, 'target'), equal: Array.isArray(rule.equal) ? rule.equal.map(String) : [] };
+    const planned = { name: nameOf('inhibit', String(i)), sourceMatchers: alertmanagerMatchers(rule, 'source_'), targetMatchers: alertmanagerMatchers(rule, 'target_'), equal: Array.isArray(rule.equal) ? rule.equal.map(String) : [] };
     report.push({ source: `inhibit_rules.${i}`, status: 'mapped', detail: `inhibition rule "${planned.name}" (flag gateway.inhibition)` });
     return planned;
   });

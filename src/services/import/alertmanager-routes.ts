@@ -35,12 +35,18 @@ interface Inherited {
   timing: { group_wait?: string; group_interval?: string; repeat_interval?: string };
 }
 
-/** A node's own matchers (`match`, `match_re`, `matchers`) in AlertAgent's syntax. */
-function matchersOf(node: Node): string[] {
+/**
+ * Alertmanager matchers (`match`, `match_re`, `matchers`; with `prefix` `source_` or `target_` for
+ * an inhibit rule's sides) in AlertAgent's syntax.
+ */
+export function alertmanagerMatchers(node: Node, prefix = ''): string[] {
   const out: string[] = [];
-  if (isObject(node.match)) for (const [name, value] of Object.entries(node.match)) out.push(`${name}=${JSON.stringify(String(value ?? ''))}`);
-  if (isObject(node.match_re)) for (const [name, value] of Object.entries(node.match_re)) out.push(`${name}=~${JSON.stringify(String(value ?? ''))}`);
-  if (Array.isArray(node.matchers)) for (const text of node.matchers) out.push(formatMatcher(parseMatcher(String(text))));
+  const match = node[`${prefix}match`];
+  const matchRe = node[`${prefix}match_re`];
+  const matchers = node[`${prefix}matchers`];
+  if (isObject(match)) for (const [name, value] of Object.entries(match)) out.push(`${name}=${JSON.stringify(String(value ?? ''))}`);
+  if (isObject(matchRe)) for (const [name, value] of Object.entries(matchRe)) out.push(`${name}=~${JSON.stringify(String(value ?? ''))}`);
+  if (Array.isArray(matchers)) for (const text of matchers) out.push(formatMatcher(parseMatcher(String(text))));
   return out;
 }
 
@@ -93,7 +99,7 @@ export function translateRouteTree(root: Node): { routes: ImportedRoute[]; repor
   /** `parentFlat`: whether first-match routing over the flat list equals the tree's above this node. */
   const visit = (node: Node, source: string, inherited: Inherited, parentFlat: boolean, isRoot: boolean): void => {
     const receiver = typeof node.receiver === 'string' && node.receiver !== '' ? node.receiver : inherited.receiver;
-    const matchers = [...inherited.matchers, ...matchersOf(node)];
+    const matchers = [...inherited.matchers, ...alertmanagerMatchers(node)];
     const timing = {
       group_wait: typeof node.group_wait === 'string' ? node.group_wait : inherited.timing.group_wait,
       group_interval: typeof node.group_interval === 'string' ? node.group_interval : inherited.timing.group_interval,
