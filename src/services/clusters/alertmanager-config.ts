@@ -103,7 +103,30 @@ function parseYamlPart(text: string, field: string, shape: 'mapping' | 'list', p
     problems.push({ field, message: `expected a YAML ${shape}` });
     return null;
   }
-  return doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // The yaml package refuses aliases that would expand without bound (an alias bomb).
+    problems.push({ field, message: `not usable YAML: ${(err as Error).message}` });
+    return null;
+  }
+  if (containsItself(value)) {
+    problems.push({ field, message: 'not usable YAML: an alias refers to a node that contains it' });
+    return null;
+  }
+  return value;
+}
+
+/** Whether an alias made a structure contain itself (`a: &x { b: *x }`): walking it would never end. */
+function containsItself(value: unknown, path = new Set<unknown>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  const children = Array.isArray(value) ? value : Object.values(value);
+  const found = children.some((child) => containsItself(child, path));
+  path.delete(value);
+  return found;
 }
 
 /** Judges a whole alertmanager.yml as `amtool check-config` would: the problems, none when it loads. */

@@ -158,6 +158,9 @@ inhibit_rules:
   ['global-smtp-password-and-file', 'global:\n  smtp_smarthost: mail:25\n  smtp_from: am@example.com\n  smtp_auth_password: p\n  smtp_auth_password_file: /etc/am/smtp\n' + ROOT + A],
   ['email-password-and-file', 'global:\n  smtp_smarthost: mail:25\n  smtp_from: am@example.com\n' + ROOT + 'receivers:\n  - name: a\n    email_configs:\n      - to: x@example.com\n        auth_password: p\n        auth_password_file: /etc/am/smtp\n'],
   ['proxy-url-bare-word', 'global:\n  http_config:\n    proxy_url: squid\n' + ROOT + A],
+  // Hostile YAML: an alias bomb (10^10 nodes expanded) and an alias inside the node it names.
+  ['alias-bomb', Array.from({ length: 10 }, (_, i) => `a${i}: &a${i} [${i === 0 ? 'x, x, x, x, x, x, x, x, x, x' : Array(10).fill(`*a${i - 1}`).join(', ')}]`).join('\n') + '\n' + ROOT + A],
+  ['alias-cycle', 'route: &r\n  receiver: a\n  routes: [*r]\n' + A],
   ['global-slack-url-not-a-url', 'global:\n  slack_api_url: hooks.slack.com/services/x\n' + ROOT + A],
 ];
 

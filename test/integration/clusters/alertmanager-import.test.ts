@@ -142,6 +142,9 @@ describe('import from Alertmanager', () => {
       expect(JSON.stringify(refused.errors?.[0])).toContain('undefined receiver');
       expect((await alone.gql('{ routes { id } }', {}, token)).data!.routes).toEqual([]);
       expect((await alone.gql(IMPORT, { y: 'route: [', d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const bomb = Array.from({ length: 10 }, (_, i) => `a${i}: &a${i} [${i === 0 ? 'x, x, x, x, x, x, x, x, x, x' : Array(10).fill(`*a${i - 1}`).join(', ')}]`).join('\n');
+      expect((await alone.gql(IMPORT, { y: `${bomb}\n${CONFIG}`, d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await alone.gql(IMPORT, { y: 'route: &r\n  receiver: a\n  routes: [*r]\nreceivers:\n  - name: a\n', d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const viewerToken = await alone.issueToken('viewer');
       expect((await alone.gql(IMPORT, { y: CONFIG, d: true }, viewerToken)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     } finally {
