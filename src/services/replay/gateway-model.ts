@@ -201,13 +201,22 @@ export class GatewayModel {
     const decisions = alerts.map((_, index) => (sending.includes(index) ? decide(index) : { routes: [], channelIds: [] }));
     const windowed = this.on('gateway.advanced-convergence');
     const fate = new Map<number, string[]>();
-    for (const group of groupForDelivery(decisions)) {
-      let indexes = group.indexes;
-      if (windowed && group.route.window) {
+    const groups = groupForDelivery(decisions);
+    // One window per route and channel: a per-alert route's messages of one receipt are decided together.
+    const sendNow = new Map<string, Set<number>>();
+    if (windowed) {
+      for (const group of groups) {
+        const key = `${group.route.id}|${group.channelId}`;
+        if (!group.route.window || sendNow.has(key)) continue;
+        const indexes = groups.filter((g) => g.route.id === group.route.id && g.channelId === group.channelId).flatMap((g) => g.indexes);
         const verdicts = this.offerWindow(group.route.id, group.channelId, group.route.window, indexes.map((i) => alerts[i]));
         indexes.forEach((index, i) => fate.set(index, [...(fate.get(index) ?? []), verdicts[i]]));
-        indexes = indexes.filter((_, i) => verdicts[i] === 'send');
+        sendNow.set(key, new Set(indexes.filter((_, i) => verdicts[i] === 'send')));
       }
+    }
+    for (const group of groups) {
+      const allowed = sendNow.get(`${group.route.id}|${group.channelId}`);
+      const indexes = allowed ? group.indexes.filter((i) => allowed.has(i)) : group.indexes;
       if (indexes.length > 0) this.emit({ at: this.now, kind: 'alerts', channelId: group.channelId, routeId: group.route.id, alerts: indexes.length });
       for (const index of indexes) fate.set(index, [...(fate.get(index) ?? []), 'sent-now']);
     }

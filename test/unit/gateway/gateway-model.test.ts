@@ -154,6 +154,10 @@ describe('gateway model (replays)', () => {
     expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['route-window:2', 'route-window:1']);
     // After the interval, a change goes out at once in the receipt's own message.
     expect(states(feedAt(700 * S, [alert('A', { cluster: 'x' }, 'resolved')]))).toEqual(['sent']);
+    // A per-alert route's messages of one receipt are decided together: all go now, each in its own message.
+    const perAlert = model(['gateway.advanced-convergence'], { routes: table([{ name: 'all', isDefault: true, channelIds: ['c1'], perAlert: true, groupIntervalSeconds: 300 }]) });
+    expect(states(perAlert.m.feed(at(0, [alert('P'), alert('Q'), alert('R')])))).toEqual(['sent', 'sent', 'sent']);
+    expect(perAlert.sent.map((n) => n.alerts)).toEqual([1, 1, 1]);
     // With the flag off the same routes send as phase 1.
     const off = model([], { routes });
     expect(states(off.m.feed(at(0, [alert('A')])))).toEqual(['sent']);

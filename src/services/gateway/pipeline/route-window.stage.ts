@@ -4,7 +4,7 @@ import type { RouteWindowRepository } from '../../route-windows/route-window.rep
 import type { WindowDecision } from '../../route-windows/route-window-rules';
 import { toAlertView, type Hold } from '../record-state';
 import type { ReceiptInHand } from './receipt';
-import type { RoutingResult } from './routing.stage';
+import type { DeliveryGroup, RoutingResult } from './routing.stage';
 
 export interface RouteWindowStageDeps {
   flags: Pick<FlagResolver, 'isEnabled'>;
@@ -27,19 +27,25 @@ export class RouteWindowStage {
     const { payload, receiptId } = receipt;
     const now = new Date();
     const fate = new Map<number, Array<{ decision: WindowDecision; route: string; dueAt: number | null }>>();
+    // One window per route and channel: a per-alert route's messages of one receipt are decided together.
+    const byWindow = new Map<string, DeliveryGroup[]>();
+    for (const group of windowed) byWindow.set(`${group.route.id}|${group.channelId}`, [...(byWindow.get(`${group.route.id}|${group.channelId}`) ?? []), group]);
     await Promise.all(
-      windowed.map(async (group) => {
-        const candidates = group.indexes.map((i) => ({
+      [...byWindow.values()].map(async (groups) => {
+        const { route, channelId } = groups[0];
+        const indexes = groups.flatMap((g) => g.indexes);
+        const candidates = indexes.map((i) => ({
           fingerprint: payload.alerts[i].fingerprint,
           status: payload.alerts[i].status,
           alert: toAlertView(payload.alerts[i]),
           receiver: payload.receiver,
           groupKey: payload.groupKey,
         }));
-        const verdict = await this.deps.repository.offer({ id: group.route.id, name: group.route.name, window: group.route.window! }, group.channelId, receiptId, candidates, now);
-        group.indexes.forEach((index, i) => fate.set(index, [...(fate.get(index) ?? []), { decision: verdict.decisions[i], route: group.route.name, dueAt: verdict.nextFlushAt }]));
-        group.indexes = group.indexes.filter((_, i) => verdict.decisions[i] === 'send');
-        if (verdict.nextFlushAt !== null) void this.deps.flusher.book(group.route.id, group.channelId, verdict.nextFlushAt);
+        const verdict = await this.deps.repository.offer({ id: route.id, name: route.name, window: route.window! }, channelId, receiptId, candidates, now);
+        const decisionOf = new Map(indexes.map((index, i) => [index, verdict.decisions[i]]));
+        for (const index of indexes) fate.set(index, [...(fate.get(index) ?? []), { decision: decisionOf.get(index)!, route: route.name, dueAt: verdict.nextFlushAt }]);
+        for (const group of groups) group.indexes = group.indexes.filter((index) => decisionOf.get(index) === 'send');
+        if (verdict.nextFlushAt !== null) void this.deps.flusher.book(route.id, channelId, verdict.nextFlushAt);
       }),
     );
     routing.groups = routing.groups.filter((g) => g.indexes.length > 0);
