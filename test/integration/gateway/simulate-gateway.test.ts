@@ -102,6 +102,10 @@ describe('simulateGateway: replay before rollout', () => {
     expect(count(sim.result.alertStates, 'state', 'duplicate')).toMatchObject({ simulated: 7, actual: 7 });
     expect([sim.result.newlyHeld.count, sim.result.newlySent.count]).toEqual([0, 0]);
     expect(sim.result.byRoute).toEqual([expect.objectContaining({ routeName: 'all', notifications: 6, alerts: 7 })]);
+    // A viewer reads the whole answer: within its cost and rate limits.
+    const read = await server.gql(`query($id: ID!) { gatewaySimulation(id: $id) { ${RESULT} } }`, { id: started.data!.simulateGateway.id }, viewer);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.gatewaySimulation.result.notifications).toEqual({ simulated: 6, actual: 6 });
   });
 
   it('a proposed correlation policy with grouping on: one first notice per node, related alerts held, nothing sent', async () => {
