@@ -17,7 +17,7 @@ export interface ImportReportItem {
 /** An AlertAgent route made from one node of the route tree. */
 export interface ImportedRoute {
   name: string;
-  /** The Alertmanager receiver it sends to (its channels are that receiver's). */
+  /** The Alertmanager receiver it sends to (its channels are that receiver's); empty for a route that only stops. */
   receiver: string;
   matchers: string[];
   continueMatching: boolean;
@@ -55,14 +55,22 @@ const seconds = (text: string | undefined) => {
   return ms === null ? null : Math.round(ms / 1000);
 };
 
+/** The matcher that takes exactly the alerts `matcher` does not (a missing label reads as empty in both). */
+function negate(matcher: string): string {
+  const m = parseMatcher(matcher);
+  const opposite = { '=': '!=', '!=': '=', '=~': '!~', '!~': '=~' } as const;
+  return formatMatcher({ ...m, operator: opposite[m.operator] });
+}
+
 /**
  * Alertmanager's route tree as AlertAgent's ordered routes with the same routing: each node's
  * children come before the node itself (the node catches what none of them takes), matchers are
  * the node's and its ancestors', receivers and timing are inherited, and the root becomes the
  * default route (used exactly when no other route matches, as Alertmanager falls back to the
- * root). Flat routes cannot keep one thing exactly: a node with children reached through
- * `continue` (its own route would also take alerts one of its children took); such nodes are
- * imported, and reported as mapped with changes.
+ * root). A nested route that continues is kept out of its parent's own route by its negated
+ * matcher. Flat routes cannot keep exactly a parent that continues itself, or a continuing nested
+ * route with several matchers or routes of its own; such nodes are imported, and reported as
+ * mapped with changes.
  */
 export function translateRouteTree(root: Node): { routes: ImportedRoute[]; report: ImportReportItem[] } {
   const routes: ImportedRoute[] = [];
@@ -107,25 +115,64 @@ export function translateRouteTree(root: Node): { routes: ImportedRoute[]; repor
     };
     const children = Array.isArray(node.routes) ? node.routes.filter(isObject) : [];
     const continues = node.continue === true;
-    // Exact unless a node whose own route is an ordinary one (not the root's default) can be
-    // reached after one of its children took the alert: the node, or a child, continues.
-    const flat = parentFlat && (isRoot || children.length === 0 || (!continues && children.every((c) => c.continue !== true)));
+    // A node's own route must not take an alert one of its children took. Children that stop
+    // there are before it; one that continues is kept out by its negated matcher (it has one
+    // matcher and no children of its own), or, when it has no matcher at all, the node's own
+    // route can never apply. Anything else (several matchers, nested routes, the node itself
+    // continuing) flat routes cannot express exactly.
+    const negations: string[] = [];
+    let selfNeverApplies = false;
+    let expressible = isRoot || !continues || children.length === 0;
+    if (!isRoot) {
+      for (const child of children) {
+        if (child.continue !== true) continue;
+        const own = alertmanagerMatchers(child);
+        const nested = Array.isArray(child.routes) && child.routes.length > 0;
+        if (nested || own.length > 1) expressible = false;
+        else if (own.length === 0) selfNeverApplies = true;
+        else negations.push(negate(own[0]));
+      }
+    }
+    const flat = parentFlat && expressible;
     children.forEach((child, i) => visit(child, `${source}.routes.${i}`, { receiver, matchers, timing }, flat, false));
+    // After a nested route that continues, processing would run on into this node's siblings; a
+    // route without channels that stops keeps it inside, as Alertmanager does.
+    const stopper = (): ImportedRoute => ({
+      name: nameFor('stop', source),
+      receiver: '',
+      matchers,
+      continueMatching: false,
+      isDefault: false,
+      groupWaitSeconds: null,
+      groupIntervalSeconds: null,
+      repeatIntervalSeconds: null,
+      source: `${source} (stop)`,
+    });
+    if (selfNeverApplies && flat) {
+      routes.push(stopper());
+      report.push({ source, status: 'mapped', detail: `no route of its own (a nested route that continues without matchers takes every alert it would); "${routes[routes.length - 1].name}" stops there without channels` });
+      return;
+    }
     const changes: string[] = [];
-    if (!flat && parentFlat) changes.push('it has nested routes and it or one of them continues: AlertAgent routes are flat, so this route also takes alerts one of its nested routes took');
+    if (!flat && parentFlat) {
+      changes.push('it continues with nested routes of its own, or a nested route continues with several matchers or routes of its own: AlertAgent routes are flat, so this route also takes alerts one of its nested routes took');
+    }
     if (Array.isArray(node.group_by) && node.group_by.length > 0) changes.push(`group_by [${node.group_by.join(', ')}] not carried: AlertAgent windows gather per route and channel`);
     for (const key of ['mute_time_intervals', 'active_time_intervals']) if (Array.isArray(node[key]) && (node[key] as unknown[]).length > 0) changes.push(`${key} are imported as maintenance windows, not tied to this route`);
     const window = timingOf(timing, changes);
     const route: ImportedRoute = {
       name: nameFor(receiver, source),
       receiver,
-      matchers: isRoot ? [] : matchers,
+      matchers: isRoot ? [] : [...matchers, ...negations],
       continueMatching: !isRoot && continues,
       isDefault: isRoot,
       ...window,
       source,
     };
     routes.push(route);
+    const stops = !isRoot && flat && negations.length > 0;
+    if (stops) routes.push(stopper());
+    if (stops) changes.push(`followed by "${routes[routes.length - 1].name}", a route without channels that stops where Alertmanager stops`);
     report.push({
       source,
       status: changes.length > 0 ? 'mapped with changes' : 'mapped',
