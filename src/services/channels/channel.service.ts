@@ -295,6 +295,11 @@ export class ChannelService {
     return openSecrets(this.box, `channel:${channel.id}`, channel.secrets, channel.config, plugin.secretFields);
   }
 
+  /** Judges a channel config as create would (the type's schema, the egress policy), storing nothing. */
+  checkConfig(type: string, config: Record<string, unknown>): void {
+    this.validateConfig(channelPlugin(type), config);
+  }
+
   private validateConfig(plugin: ChannelPlugin, config: Record<string, unknown>): Record<string, unknown> {
     const result = plugin.schema.safeParse(config);
     if (result.success) {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { ChannelEntity } from '../../entities/channels/channel.entity';
 import type { ChannelService } from '../channels/channel.service';
-import { formatMatcher, type RouteService } from '../gateway/route.service';
-import type { InhibitionRuleService } from '../inhibition/inhibition-rule.service';
-import type { MaintenanceWindowService } from '../maintenance-windows/maintenance-window.service';
+import { checkRoute, formatMatcher, type RouteService } from '../gateway/route.service';
+import { compileInhibitionRule, type InhibitionRuleService } from '../inhibition/inhibition-rule.service';
+import { compileMaintenanceWindow, type MaintenanceWindowService } from '../maintenance-windows/maintenance-window.service';
 import type { Actor } from '../security/audit.service';
 import type { ImportReportItem } from './alertmanager-routes';
 import { planAlertmanagerImport, type ImportPlan } from './alertmanager-plan';
@@ -37,7 +37,7 @@ export class AlertmanagerImporter {
   constructor(
     private readonly em: EntityManager,
     private readonly services: {
-      channels: Pick<ChannelService, 'create' | 'update'>;
+      channels: Pick<ChannelService, 'create' | 'update' | 'checkConfig'>;
       routes: Pick<RouteService, 'list' | 'create' | 'update'>;
       inhibitions: Pick<InhibitionRuleService, 'list' | 'create' | 'update'>;
       maintenanceWindows: Pick<MaintenanceWindowService, 'list' | 'create' | 'update'>;
@@ -45,14 +45,64 @@ export class AlertmanagerImporter {
   ) {}
 
   async run(yaml: string, dryRun: boolean, actor: Actor): Promise<ImportOutcome> {
-    const plan = planAlertmanagerImport(yaml);
+    const report: ImportReportItem[] = [];
+    const plan = this.keepValid(planAlertmanagerImport(yaml), report);
     const changes: ImportChange[] = [];
-    const report = [...plan.report];
     const channelIds = await this.channels(plan, dryRun, changes, actor);
     await this.routes(plan, channelIds, dryRun, changes, report, actor);
     await this.rules(plan, dryRun, changes, actor);
     await this.windows(plan, dryRun, changes, actor);
     return { dryRun, report, changes };
+  }
+
+  /**
+   * Everything is judged as saving it would judge it before anything is written: what AlertAgent
+   * would refuse (a channel config its type does not take, an address the egress policy blocks,
+   * a rule that would inhibit everything) is reported as not mapped and left out, so an import
+   * never stops half-way.
+   */
+  private keepValid(plan: ImportPlan, report: ImportReportItem[]): ImportPlan {
+    report.push(...plan.report);
+    const refused = (source: string, what: string, err: unknown) => {
+      // The refusal replaces what the plan said of the item.
+      const planned = report.findIndex((item) => item.source === source);
+      if (planned >= 0) report.splice(planned, 1);
+      report.push({ source, status: 'not mapped', detail: `${what} would be refused: ${err instanceof Error ? err.message : String(err)}` });
+      return false;
+    };
+    const channels = plan.channels.filter((c) => {
+      try {
+        this.services.channels.checkConfig(c.type, c.config);
+        return true;
+      } catch (err) {
+        return refused(c.source, `channel "${c.name}"`, err);
+      }
+    });
+    const routes = plan.routes.filter((r) => {
+      try {
+        checkRoute({ name: r.name, matchers: r.matchers, groupWaitSeconds: r.groupWaitSeconds, groupIntervalSeconds: r.groupIntervalSeconds, repeatIntervalSeconds: r.repeatIntervalSeconds });
+        return true;
+      } catch (err) {
+        return refused(r.source, `route "${r.name}"`, err);
+      }
+    });
+    const inhibitionRules = plan.inhibitionRules.filter((r) => {
+      try {
+        compileInhibitionRule(r, '');
+        return true;
+      } catch (err) {
+        return refused(r.name, `inhibition rule "${r.name}"`, err);
+      }
+    });
+    const maintenanceWindows = plan.maintenanceWindows.filter((w) => {
+      try {
+        compileMaintenanceWindow({ name: w.name, matchers: w.matchers, schedule: 'rrule', expression: w.expression, startsAt: w.startsAt, durationSeconds: w.durationSeconds, timeZone: w.timeZone }, '', new Date());
+        return true;
+      } catch (err) {
+        return refused(w.name, `maintenance window "${w.name}"`, err);
+      }
+    });
+    return { ...plan, channels, routes, inhibitionRules, maintenanceWindows };
   }
 
   private async channels(plan: ImportPlan, dryRun: boolean, changes: ImportChange[], actor: Actor): Promise<Map<string, string[]>> {

@@ -11,6 +11,8 @@ const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 /** A channel to create (or keep) for one notifier of a receiver. */
 export interface PlannedChannel {
   name: string;
+  /** Where its notifier is in alertmanager.yml. */
+  source: string;
   receiver: string;
   type: 'webhook' | 'slack' | 'email';
   config: Record<string, unknown>;
@@ -82,7 +84,7 @@ function channelOf(list: string, entry: Node, receiver: string, index: number, g
   if (list === 'webhook_configs') {
     const headers = authorizationOf(entry.http_config, changes);
     if (entry.max_alerts !== undefined && Number(entry.max_alerts) > 0) changes.push(`max_alerts ${text(entry.max_alerts)} not carried: AlertAgent sends every alert of a group`);
-    const channel: PlannedChannel = { name, receiver, type: 'webhook', config: { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) } };
+    const channel: PlannedChannel = { name, source: '', receiver, type: 'webhook', config: { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) } };
     return { channel, status: changes.length ? 'mapped with changes' : 'mapped', detail: `webhook channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
   }
   if (list === 'slack_configs') {
@@ -92,7 +94,7 @@ function channelOf(list: string, entry: Node, receiver: string, index: number, g
       if (['api_url', 'send_resolved', 'http_config'].includes(key)) continue;
       changes.push(`${key} not carried (an incoming webhook posts to its own channel; AlertAgent's Slack template is used)`);
     }
-    return { channel: { name, receiver, type: 'slack', config: { webhookUrl: url } }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `Slack channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
+    return { channel: { name, source: '', receiver, type: 'slack', config: { webhookUrl: url } }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `Slack channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
   }
   if (list === 'email_configs') {
     const smarthost = text(entry.smarthost) || text(global.smtp_smarthost);
@@ -111,7 +113,7 @@ function channelOf(list: string, entry: Node, receiver: string, index: number, g
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
     };
-    return { channel: { name, receiver, type: 'email', config }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `e-mail channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
+    return { channel: { name, source: '', receiver, type: 'email', config }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `e-mail channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
   }
   return { channel: null, status: 'not mapped', detail: NOT_MAPPED[list] ?? `${list} is not an Alertmanager 0.25 notifier` };
 }
@@ -193,7 +195,12 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
       entries.forEach((entry, j) => {
         notifiers += 1;
         const outcome = channelOf(list, isObject(entry) ? entry : {}, receiverName, j, global);
-        if (outcome.channel) channels.push(outcome.channel);
+        if (outcome.channel) {
+          // Names are cut to 100 characters: receivers alike that far get a number.
+          let unique = outcome.channel.name;
+          for (let n = 2; channels.some((c) => c.name === unique); n += 1) unique = `${outcome.channel.name.slice(0, 95)} #${n}`;
+          channels.push({ ...outcome.channel, name: unique, source: `receivers.${i}.${list}.${j}` });
+        }
         report.push({ source: `receivers.${i}.${list}.${j}`, status: outcome.status, detail: `receiver ${receiverName}: ${outcome.detail}` });
       });
     }

@@ -58,6 +58,9 @@ receivers:
   - name: web-slack
     slack_configs:
       - api_url: https://hooks.slack.com/services/T000/B000/WEB
+  - name: owner-mail
+    email_configs:
+      - to: '{{ .GroupLabels.owner }}@example.com'
 `;
 
 describe('import from Alertmanager', () => {
@@ -93,6 +96,10 @@ describe('import from Alertmanager', () => {
     expect(status('route')).toBe('mapped with changes');
     expect(status('route.routes.1.routes.0')).toBe('mapped with changes');
     expect(status('inhibit_rules.0')).toBe('mapped');
+    // Alertmanager takes a templated address; an AlertAgent e-mail channel does not: reported, left out, the rest imported.
+    const templated = result.items.filter((i: { source: string }) => i.source === 'receivers.5.email_configs.0');
+    expect(templated.map((i: { status: string }) => i.status)).toEqual(['not mapped']);
+    expect(templated.map((i: { detail: string }) => i.detail).join(' ')).toContain('would be refused');
     expect(result.changes.every((c: { action: string }) => c.action === 'create')).toBe(true);
     expect(result.changes.map((c: { kind: string }) => c.kind).sort()).toEqual([
       'channel', 'channel', 'channel', 'channel', 'inhibition rule', 'maintenance window', 'route', 'route', 'route', 'route', 'route',
