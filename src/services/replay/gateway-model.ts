@@ -132,6 +132,8 @@ export class GatewayModel {
   /** Rule → equal key → source fingerprint → when last seen firing. */
   private readonly sources = new Map<string, Map<string, Map<string, number>>>();
   private readonly heldTargets = new Map<string, HeldTarget>();
+  /** Sources with an expiry check booked. */
+  private readonly sourceTimers = new Set<string>();
   private readonly flaps = new Map<string, FlapEntry>();
   private readonly incidentsByKey = new Map<string, ModelIncident>();
   private readonly convergence = new Map<string, ConvergenceWindow>();
@@ -292,8 +294,10 @@ export class GatewayModel {
           this.sources.set(rule.id, byKey);
           const fingerprints = byKey.get(key) ?? new Map<string, number>();
           byKey.set(key, fingerprints);
-          if (alert.status === 'firing') fingerprints.set(alert.fingerprint, this.now);
-          else if (fingerprints.delete(alert.fingerprint)) ended.push({ ruleId: rule.id, key });
+          if (alert.status === 'firing') {
+            fingerprints.set(alert.fingerprint, this.now);
+            this.watchSource(rule.id, key, alert.fingerprint);
+          } else if (fingerprints.delete(alert.fingerprint)) ended.push({ ruleId: rule.id, key });
         }
         if (target && alert.status === 'firing') targets.push({ index, ruleId: rule.id, key });
       }
@@ -308,6 +312,11 @@ export class GatewayModel {
       const alert = alerts[index];
       if (alert.status === 'resolved' && this.heldTargets.delete(alert.fingerprint)) held[index] = { state: 'inhibited', detail: 'resolved while inhibited' };
     }
+    this.releaseEnded(ended);
+  }
+
+  /** Targets of rule keys whose last source ended are sent (or join their open incident). */
+  private releaseEnded(ended: Array<{ ruleId: string; key: string }>): void {
     const released: AlertmanagerAlert[] = [];
     for (const { ruleId, key } of ended) {
       if (this.activeSource(ruleId, key, '')) continue;
@@ -318,6 +327,27 @@ export class GatewayModel {
       }
     }
     if (released.length > 0) this.release(released, 'inhibition-release');
+  }
+
+  /**
+   * A source no longer reported stops inhibiting once it has gone unseen for the source TTL, as
+   * the gateway's sweeper expires it; what it held is released then. One timer per source at a
+   * time, moved on when the source was seen again meanwhile.
+   */
+  private watchSource(ruleId: string, key: string, fingerprint: string): void {
+    const id = `${ruleId}\u0000${key}\u0000${fingerprint}`;
+    if (this.sourceTimers.has(id)) return;
+    this.sourceTimers.add(id);
+    const ttl = this.config.settings.inhibitionSourceTtlMs;
+    const check = () => {
+      const lastSeen = this.sources.get(ruleId)?.get(key)?.get(fingerprint);
+      if (lastSeen === undefined) return void this.sourceTimers.delete(id);
+      if (lastSeen + ttl > this.now) return this.after(lastSeen + ttl + 1, check);
+      this.sources.get(ruleId)!.get(key)!.delete(fingerprint);
+      this.sourceTimers.delete(id);
+      this.releaseEnded([{ ruleId, key }]);
+    };
+    this.after(this.now + ttl + 1, check);
   }
 
   /** Sends held-back alerts that may go now, by their routes; with incidents on, those whose incident is open join it instead. */

@@ -118,6 +118,20 @@ describe('gateway model (replays)', () => {
     expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['alerts:1', 'alerts:1', 'inhibition-release:1', 'alerts:1']);
   });
 
+  it('inhibition: a source no longer reported stops inhibiting after the source TTL, and what it held is released then', () => {
+    const rule = compileInhibitionRule({ name: 'unreachable', sourceMatchers: ['alertname="ClusterUnreachable"'], targetMatchers: ['severity="warning"'], equal: ['cluster'] }, 'i').compiled;
+    const { m, sent } = model(['gateway.inhibition'], { inhibitionRules: [rule], settings: { ...settings, inhibitionSourceTtlMs: 30 * MIN } });
+    m.feed(at(0, [alert('ClusterUnreachable', { cluster: 'a' })]));
+    m.feed(at(20, [alert('ClusterUnreachable', { cluster: 'a' })]));
+    expect(states(m.feed(at(21, [alert('ApiSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['inhibited']);
+    m.advanceTo(T0 + 50 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release')).toEqual([]);
+    // Last seen at minute 20: expired, and ApiSlow released, just after minute 50.
+    m.advanceTo(T0 + 51 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release').map((n) => n.alerts)).toEqual([1]);
+    expect(states(m.feed(at(52, [alert('DbSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['sent']);
+  });
+
   it('maintenance: covered alerts are suppressed; what still fires at the end is sent then', () => {
     const window = compileMaintenanceWindow(
       { name: 'upgrade', schedule: 'once', startsAt: new Date(T0), endsAt: new Date(T0 + 30 * MIN), clusters: ['a'] },
