@@ -20,6 +20,7 @@ function toWindowType(w: MaintenanceWindowEntity, now = new Date()): Maintenance
     durationSeconds: spec.durationSeconds,
     timeZone: spec.timeZone,
     enabled: w.enabled,
+    mirrorAsSilences: w.mirrorAsSilences,
     openUntil: w.enabled ? (openOccurrence(spec, now)?.end ?? null) : null,
     nextStart: nextOccurrence(spec, now)?.start ?? null,
   };

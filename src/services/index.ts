@@ -17,6 +17,7 @@ import { InhibitionRepository } from './inhibition/inhibition.repository';
 import { GatewaySimulationService } from './replay/gateway-simulation.service';
 import { AlertmanagerImporter } from './import/alertmanager-importer';
 import { RouteWindowFlusher } from './route-windows/route-window-flusher';
+import { SilenceMirror } from './maintenance-windows/silence-mirror';
 import { RouteWindowRepository } from './route-windows/route-window.repository';
 import { MaintenanceWindowService } from './maintenance-windows/maintenance-window.service';
 import { SuppressedAlerts } from './maintenance-windows/suppressed-alerts';
@@ -203,6 +204,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
   const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }), peers, (cluster) => clusters.tlsOf(cluster));
+  const alertmanagers = new AlertmanagerClient(clusterHealth, peers);
+  const silenceMirror = new SilenceMirror(storage.orm, alertmanagers, flags, logger.child({ component: 'maintenance' }));
   const system = new SystemService(
     storage.mode,
     {
@@ -219,7 +222,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clusters,
     rules,
     clusterHealth,
-    alertmanagers: new AlertmanagerClient(clusterHealth, peers),
+    alertmanagers,
     routes,
     gateway,
     policies,
@@ -266,6 +269,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
         suppressed.startSweeper(config.gateway.sweepIntervalMs);
         simulations.registerProcessor();
+        silenceMirror.startSweeper(config.gateway.sweepIntervalMs);
         routeWindowFlusher.registerProcessor();
         routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
         analysis.registerProcessor();
@@ -285,6 +289,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await maintenanceWindows.stop();
       suppressed.stop();
       routeWindowFlusher.stop();
+      silenceMirror.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

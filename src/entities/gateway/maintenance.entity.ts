@@ -47,11 +47,35 @@ export class MaintenanceWindowEntity {
   @Property({ type: 'boolean' })
   enabled: boolean = true;
 
+  /** Also set as silences on the covered clusters' Alertmanagers while an occurrence is open. */
+  @Property({ type: 'boolean' })
+  mirrorAsSilences: boolean = false;
+
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
   @Property({ type: 'datetime' })
   updatedAt: Date = new Date();
+}
+
+/** A silence AlertAgent set on one cluster's Alertmanager for one occurrence of a window. */
+@Entity({ tableName: 'maintenance_silence' })
+export class MaintenanceSilenceEntity {
+  @PrimaryKey({ type: 'uuid' })
+  windowId!: string;
+
+  @PrimaryKey({ type: 'uuid' })
+  clusterId!: string;
+
+  @PrimaryKey({ type: 'datetime' })
+  occurrenceStart!: Date;
+
+  @Property({ type: 'string', length: 64 })
+  silenceId!: string;
+
+  /** What the silence says (matchers and times), hashed: a changed window replaces it. */
+  @Property({ type: 'string', length: 64 })
+  specHash!: string;
 }
 
 /** An alert a window suppressed, as last seen; sent at the window's end if it still fires. */

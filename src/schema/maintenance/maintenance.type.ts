@@ -45,6 +45,9 @@ export class MaintenanceWindowType {
   @Field()
   enabled!: boolean;
 
+  @Field({ description: 'Also set as silences on the covered clusters\' Alertmanagers while an occurrence is open (from up to an hour before it)' })
+  mirrorAsSilences!: boolean;
+
   @Field(() => Date, { nullable: true, description: 'When the occurrence open now ends; null when closed' })
   openUntil!: Date | null;
 
@@ -83,4 +86,7 @@ export class MaintenanceWindowInput {
 
   @Field({ nullable: true })
   enabled?: boolean;
+
+  @Field({ nullable: true, description: 'Also set as silences on the covered clusters\' Alertmanagers (default false)' })
+  mirrorAsSilences?: boolean;
 }

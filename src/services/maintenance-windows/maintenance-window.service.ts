@@ -21,6 +21,7 @@ const windowInput = z.strictObject({
   durationSeconds: z.number().int().nullish(),
   timeZone: z.string().max(64).default('UTC'),
   enabled: z.boolean().default(true),
+  mirrorAsSilences: z.boolean().default(false),
 });
 
 export type MaintenanceWindowInput = z.input<typeof windowInput>;
@@ -160,7 +161,7 @@ export class MaintenanceWindowService {
   private fill(window: MaintenanceWindowEntity, { parsed: input, compiled }: ReturnType<typeof compileMaintenanceWindow>): Record<string, unknown> {
     const { schedule, startsAt, endsAt, expression, durationSeconds, timeZone } = compiled;
     const spec: ScheduleSpec = { schedule, startsAt, endsAt, expression, durationSeconds, timeZone };
-    Object.assign(window, { name: input.name, matchers: compiled.matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, ...spec });
+    Object.assign(window, { name: input.name, matchers: compiled.matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, mirrorAsSilences: input.mirrorAsSilences, ...spec });
     return { schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers };
   }
 

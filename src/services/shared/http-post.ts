@@ -60,7 +60,7 @@ export class PeerClient {
   constructor(private readonly egress: EgressCheck) {}
 
   async call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     url: string,
     options: { body?: string; headers?: Record<string, string>; timeoutMs?: number; maxAnswerBytes?: number; tls?: TlsOptions } = {},
   ): Promise<PeerResponse> {

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { testRedisPrefix } from '../../support/redis';
 import { waitFor } from '../../support/wait';
 import { validPayload } from '../../support/alerts';
+import { startAlertmanager, type RunningAlertmanager } from '../../support/alertmanager';
 
 describe('maintenance windows (flag gateway.maintenance)', () => {
   let db: TestDatabase;
@@ -26,7 +27,7 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
     return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
   };
   const create = (i: Record<string, unknown>) =>
-    server.gql('mutation($i: MaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id openUntil nextStart } }', { i }, admin);
+    server.gql('mutation($i: MaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id openUntil nextStart mirrorAsSilences } }', { i }, admin);
   const sent = () => peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`));
   const record = async (fingerprint: string) =>
     (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }', { f: fingerprint }, admin)).data!.alertRecords.items[0];
@@ -78,6 +79,32 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
     const weekly = await create({ name: 'weekly', schedule: 'RRULE', expression: 'FREQ=WEEKLY;BYDAY=SA', durationSeconds: 7200, startsAt: '2026-01-03T02:00:00Z', timeZone: 'UTC', clusters: ['nowhere'] });
     expect(weekly.errors).toBeUndefined();
     expect(new Date(weekly.data!.createMaintenanceWindow.nextStart).getUTCDay()).toBe(6);
+  });
+
+  it('mirrors a window as silences on the covered clusters\' Alertmanagers, and expires them when the window is disabled', async () => {
+    const am: RunningAlertmanager = await startAlertmanager('route:\n  receiver: none\nreceivers:\n  - name: none\n');
+    try {
+      const cluster = await server.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'mirror-a', labels: {}, alertmanagerUrls: [am.url] } }, admin);
+      expect(cluster.errors).toBeUndefined();
+      await server.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'mirror-b', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } }, admin);
+      const made = await create({ name: 'db upgrade', schedule: 'ONCE', startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString(), clusters: ['mirror-a'], matchers: ['team="db"', 'severity=~"warning|critical"'], mirrorAsSilences: true });
+      expect(made.errors).toBeUndefined();
+      type Silence = { id: string; status: { state: string }; comment: string; createdBy: string; matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }> };
+      const silences = async () => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as Silence[]).filter((x) => x.comment.includes('db upgrade'));
+      await waitFor(async () => (await silences()).some((x) => x.status.state === 'active'), 'the silence is set', 8_000);
+      const [silence] = await silences();
+      expect(silence.createdBy).toBe('alertagent');
+      expect(silence.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}${m.value}`).sort()).toEqual(['severity=~warning|critical', 'team=db']);
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect((await silences()).filter((x) => x.status.state === 'active')).toHaveLength(1);
+
+      const id = made.data!.createMaintenanceWindow.id;
+      const disabled = await server.gql('mutation($id: ID!, $i: MaintenanceWindowInput!) { updateMaintenanceWindow(id: $id, input: $i) { mirrorAsSilences enabled } }', { id, i: { name: 'db upgrade', schedule: 'ONCE', startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString(), clusters: ['mirror-a'], matchers: ['team="db"'], mirrorAsSilences: true, enabled: false } }, admin);
+      expect(disabled.errors).toBeUndefined();
+      await waitFor(async () => (await silences()).every((x) => x.status.state === 'expired'), 'the silence is expired', 8_000);
+    } finally {
+      await am.stop();
+    }
   });
 
   it('suppresses what an open window covers and sends what still fires when it closes', async () => {
