@@ -4,7 +4,7 @@ import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { BadUserInputError, type FieldIssue } from '../../errors';
 import { parseMatcher } from '../gateway/label-matcher';
 import { LABEL_NAME, parseDuration } from '../shared/prometheus-syntax';
-import { checkGlobal, checkNotifier, NOTIFIERS } from './alertmanager-notifiers';
+import { checkGlobal, checkNotifier, isObject, NOTIFIERS } from './alertmanager-notifiers';
 
 /** The receiver AlertAgent adds to every cluster's config: its own webhook. */
 export const ALERTAGENT_RECEIVER = 'alertagent';
@@ -37,7 +37,6 @@ const ROUTE_KEYS = new Set([
 const INHIBIT_KEYS = new Set(['source_match', 'source_match_re', 'source_matchers', 'target_match', 'target_match_re', 'target_matchers', 'equal']);
 
 
-const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Builds a cluster's alertmanager.yml from the user's base and AlertAgent's parts, then judges it

@@ -7,7 +7,8 @@
 type Node = Record<string, unknown>;
 export type Problem = (field: string, message: string) => void;
 
-const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A YAML mapping, as a parsed alertmanager.yml holds them. */
+export const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Set the way Go's decoder sees a string field: present and not empty. */
 const given = (v: unknown) => v !== undefined && v !== null && v !== '';
 
@@ -24,6 +25,17 @@ interface NotifierRule {
   keys: string[];
   /** Why Alertmanager refuses this notifier, given `global`; null when it loads. */
   check: (n: Node, global: Node) => string | null;
+}
+
+/** Alertmanager's URL fields take http and https only; text without a scheme reads as an empty one. */
+function unsupportedScheme(url: unknown): string | null {
+  let scheme = '';
+  try {
+    scheme = new URL(String(url)).protocol.replace(':', '');
+  } catch {
+    // no scheme: refused below, as Alertmanager does
+  }
+  return scheme === 'http' || scheme === 'https' ? null : `unsupported scheme "${scheme}" for URL`;
 }
 
 const oneOf = (n: Node, a: string, b: string) => (given(n[a]) && given(n[b]) ? `at most one of ${a} & ${b} must be configured` : null);
@@ -155,13 +167,7 @@ export const NOTIFIERS: Record<string, NotifierRule> = {
     keys: ['send_resolved', 'url', 'http_config', 'max_alerts'],
     check: (n) => {
       if (!given(n.url)) return 'missing URL in webhook config';
-      let scheme = '';
-      try {
-        scheme = new URL(String(n.url)).protocol.replace(':', '');
-      } catch {
-        // no scheme: refused below as Alertmanager does
-      }
-      return scheme === 'http' || scheme === 'https' ? null : `unsupported scheme "${scheme}" for URL`;
+      return unsupportedScheme(n.url);
     },
   },
 };
@@ -209,14 +215,8 @@ export function checkGlobal(value: unknown, problem: Problem, parseDuration: (te
   if (value.resolve_timeout !== undefined && parseDuration(String(value.resolve_timeout)) === null) problem('global.resolve_timeout', `not a valid duration string: "${String(value.resolve_timeout)}"`);
   checkHttpConfig(value.http_config, 'global.http_config', problem);
   for (const key of ['slack_api_url', 'victorops_api_url', 'pagerduty_url', 'opsgenie_api_url', 'wechat_api_url', 'telegram_api_url', 'webex_api_url']) {
-    if (!given(value[key])) continue;
-    let scheme = '';
-    try {
-      scheme = new URL(String(value[key])).protocol.replace(':', '');
-    } catch {
-      // refused below
-    }
-    if (scheme !== 'http' && scheme !== 'https') problem(`global.${key}`, `unsupported scheme "${scheme}" for URL`);
+    const refused = given(value[key]) ? unsupportedScheme(value[key]) : null;
+    if (refused) problem(`global.${key}`, refused);
   }
   if (given(value.slack_api_url) && given(value.slack_api_url_file)) problem('global', 'at most one of slack_api_url & slack_api_url_file must be configured');
   if (given(value.opsgenie_api_key) && given(value.opsgenie_api_key_file)) problem('global', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured');

@@ -2,10 +2,10 @@ import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { BadUserInputError } from '../../errors';
 import { checkAlertmanagerFile } from '../clusters/alertmanager-config';
-import { alertmanagerMatchers, translateRouteTree, type ImportedRoute, type ImportReportItem } from './alertmanager-routes';
+import { isObject } from '../clusters/alertmanager-notifiers';
+import { alertmanagerMatchers, translateRouteTree, uniqueName, type ImportedRoute, type ImportReportItem } from './alertmanager-routes';
 
 type Node = Record<string, unknown>;
-const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
 /** A channel to create (or keep) for one notifier of a receiver. */
@@ -185,6 +185,7 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
   const global = isObject(config.global) ? config.global : {};
   const report: ImportReportItem[] = [];
   const channels: PlannedChannel[] = [];
+  const channelNames = new Set<string>();
 
   for (const [i, receiver] of (Array.isArray(config.receivers) ? config.receivers : []).entries()) {
     if (!isObject(receiver)) continue;
@@ -195,21 +196,14 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
       entries.forEach((entry, j) => {
         notifiers += 1;
         const outcome = channelOf(list, isObject(entry) ? entry : {}, receiverName, j, global);
-        if (outcome.channel) {
-          // Names are cut to 100 characters: receivers alike that far get a number.
-          let unique = outcome.channel.name;
-          for (let n = 2; channels.some((c) => c.name === unique); n += 1) unique = `${outcome.channel.name.slice(0, 95)} #${n}`;
-          channels.push({ ...outcome.channel, name: unique, source: `receivers.${i}.${list}.${j}` });
-        }
+        if (outcome.channel) channels.push({ ...outcome.channel, name: uniqueName(outcome.channel.name, channelNames), source: `receivers.${i}.${list}.${j}` });
         report.push({ source: `receivers.${i}.${list}.${j}`, status: outcome.status, detail: `receiver ${receiverName}: ${outcome.detail}` });
       });
     }
     if (notifiers === 0) report.push({ source: `receivers.${i}`, status: 'mapped', detail: `receiver ${receiverName} notifies nobody: its routes get no channel, as in Alertmanager` });
   }
 
-  const translated = isObject(config.route) ? translateRouteTree(config.route) : { routes: [], report: [] };
-  const routes = translated.routes.map((r) => ({ ...r, name: `${PREFIX}${r.name}`.slice(0, 100) }));
-  const routeReport = translated.report.map((item) => ({ ...item, detail: item.detail.replace(/^route "/, `route "${PREFIX}`) }));
+  const { routes, report: routeReport } = isObject(config.route) ? translateRouteTree(config.route, PREFIX) : { routes: [], report: [] };
   const channelsOf = (receiver: string) => channels.filter((c) => c.receiver === receiver);
   for (const item of routeReport) {
     const route = routes.find((r) => r.source === item.source);

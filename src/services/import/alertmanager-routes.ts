@@ -1,9 +1,9 @@
 import { formatMatcher } from '../gateway/route.service';
 import { parseMatcher } from '../gateway/label-matcher';
 import { parseDuration } from '../shared/prometheus-syntax';
+import { isObject } from '../clusters/alertmanager-notifiers';
 
 type Node = Record<string, unknown>;
-const isObject = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One line of an import report: what an Alertmanager item became. */
 export interface ImportReportItem {
@@ -55,6 +55,15 @@ const seconds = (text: string | undefined) => {
   return ms === null ? null : Math.round(ms / 1000);
 };
 
+/** A name of at most 100 characters not in `taken` (then added to it): names alike that far get a number. */
+export function uniqueName(wanted: string, taken: Set<string>): string {
+  const base = wanted.slice(0, 100);
+  let name = base;
+  for (let n = 2; taken.has(name); n += 1) name = `${base.slice(0, 95)} #${n}`;
+  taken.add(name);
+  return name;
+}
+
 /** The matcher that takes exactly the alerts `matcher` does not (a missing label reads as empty in both). */
 function negate(matcher: string): string {
   const m = parseMatcher(matcher);
@@ -72,17 +81,13 @@ function negate(matcher: string): string {
  * route with several matchers or routes of its own; such nodes are imported, and reported as
  * mapped with changes.
  */
-export function translateRouteTree(root: Node): { routes: ImportedRoute[]; report: ImportReportItem[] } {
+export function translateRouteTree(root: Node, prefix = ''): { routes: ImportedRoute[]; report: ImportReportItem[] } {
   const routes: ImportedRoute[] = [];
   const report: ImportReportItem[] = [];
   const names = new Set<string>();
   const nameFor = (receiver: string, source: string) => {
     const where = source === 'route' ? 'root' : `route ${source.slice('route.'.length).replace(/routes\./g, '')}`;
-    const base = `${receiver} (${where})`.slice(0, 100);
-    let name = base;
-    for (let n = 2; names.has(name); n += 1) name = `${base.slice(0, 95)} #${n}`;
-    names.add(name);
-    return name;
+    return uniqueName(`${prefix}${receiver} (${where})`, names);
   };
   const timingOf = (inherited: Inherited['timing'], changes: string[]) => {
     const wait = seconds(inherited.group_wait);

@@ -49,7 +49,9 @@ export class SilenceMirror {
     const em = this.orm.em.fork();
     const on = this.flags.isEnabled('gateway.maintenance');
     const windows = on ? await em.find(MaintenanceWindowEntity, { enabled: true, mirrorAsSilences: true }) : [];
-    const clusters = windows.length > 0 ? await em.find(ClusterEntity, {}) : [];
+    const existing = await em.find(MaintenanceSilenceEntity, {});
+    // One read of the clusters serves both the silences wanted and those to expire.
+    const clusters = windows.length > 0 || existing.length > 0 ? await em.find(ClusterEntity, {}) : [];
     const desired = new Map<string, Desired>();
     for (const window of windows) {
       const spec = specOf(window);
@@ -63,8 +65,7 @@ export class SilenceMirror {
         desired.set(`${window.id}|${cluster.id}|${occurrence.start.getTime()}`, { window, cluster, occurrence, specHash });
       }
     }
-    const existing = await em.find(MaintenanceSilenceEntity, {});
-    const clusterById = new Map((await em.find(ClusterEntity, { id: { $in: [...new Set(existing.map((r) => r.clusterId))] } })).map((c) => [c.id, c]));
+    const clusterById = new Map(clusters.map((c) => [c.id, c]));
     for (const row of existing) {
       const want = desired.get(`${row.windowId}|${row.clusterId}|${row.occurrenceStart.getTime()}`);
       if (want && want.specHash === row.specHash) {

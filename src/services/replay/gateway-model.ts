@@ -200,7 +200,7 @@ export class GatewayModel {
     if (this.on('gateway.convergence')) this.converge(alerts, taken(), held);
 
     const sending = taken();
-    const decisions = alerts.map((_, index) => (sending.includes(index) ? decide(index) : { routes: [], channelIds: [] }));
+    const decisions = alerts.map((_, index) => (held[index] === null ? decide(index) : { routes: [], channelIds: [] }));
     const windowed = this.on('gateway.advanced-convergence');
     const fate = new Map<number, string[]>();
     const groups = groupForDelivery(decisions);

@@ -163,7 +163,7 @@ export class GatewaySimulationService {
     const to = row.rangeTo;
     try {
       const proposal = row.proposal as GatewayProposal;
-      const config = await this.configFor({ ...proposal, maintenanceWindows: proposal.maintenanceWindows?.map(asDates) }, from, new Set((proposal.flags ?? []).filter((f) => f.enabled).map((f) => f.name as ModelFlag)));
+      const config = await this.configFor(proposal, from, new Set((proposal.flags ?? []).filter((f) => f.enabled).map((f) => f.name as ModelFlag)));
       Object.assign(row, { state: 'running', startedAt: new Date(), receiptsDone: 0, receiptsTotal: await this.traffic.countReceipts(from, to) });
       await em.flush();
       const tally = new SimulationTally();
