@@ -15,6 +15,7 @@ import { Migration20261204020000_maintenance } from './Migration20261204020000_m
 import { Migration20261206000000_gateway_simulation } from './Migration20261206000000_gateway_simulation';
 import { Migration20261206010000_route_windows } from './Migration20261206010000_route_windows';
 import { Migration20261207000000_maintenance_silences } from './Migration20261207000000_maintenance_silences';
+import { Migration20261208000000_flag_overrides } from './Migration20261208000000_flag_overrides';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206000000_gateway_simulation', class: Migration20261206000000_gateway_simulation },
   { name: 'Migration20261206010000_route_windows', class: Migration20261206010000_route_windows },
   { name: 'Migration20261207000000_maintenance_silences', class: Migration20261207000000_maintenance_silences },
+  { name: 'Migration20261208000000_flag_overrides', class: Migration20261208000000_flag_overrides },
 ];

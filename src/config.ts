@@ -133,6 +133,8 @@ export const configSchema = z.strictObject({
       refreshIntervalMs: positiveInt.default(15_000),
       /** YAML or JSON file of `flagName: true|false`, used when Unleash is absent or unreachable. */
       bootstrapFile: optionalString,
+      /** Channel told of every flag change (who, why, from which source). */
+      notifyChannelId: z.uuid('must be a channel id (UUID)').optional(),
     })
     .prefault({}),
   graphql: z
@@ -307,6 +309,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'UNLEASH_APP_NAME', path: 'flags.unleashAppName', description: 'Application name reported to Unleash' },
   { env: 'UNLEASH_REFRESH_INTERVAL_MS', path: 'flags.refreshIntervalMs', description: 'How often flags are fetched from Unleash' },
   { env: 'FLAGS_BOOTSTRAP_FILE', path: 'flags.bootstrapFile', description: 'Local flag values used without Unleash (hot-reloaded)' },
+  { env: 'FLAGS_NOTIFY_CHANNEL_ID', path: 'flags.notifyChannelId', description: 'Channel id told of every flag change: who or what changed it, why, and from which source' },
   { env: 'GRAPHQL_MAX_DEPTH', path: 'graphql.maxDepth', description: 'Deepest accepted GraphQL selection' },
   { env: 'GRAPHQL_INTROSPECTION', path: 'graphql.introspection', description: 'Allow schema introspection' },
   { env: 'GRAPHQL_MAX_ALIASES', path: 'graphql.maxAliases', description: 'Most aliases in one operation' },

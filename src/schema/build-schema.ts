@@ -32,7 +32,7 @@ for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(
 function resolverInstances(services: Services): Map<Function, object> {
   return new Map<Function, object>([
     [SystemResolver, new SystemResolver(services.system)],
-    [FlagsResolver, new FlagsResolver(services.flags)],
+    [FlagsResolver, new FlagsResolver(services.flags, services.flagOverrides)],
     [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
     [AuditResolver, new AuditResolver(services.audit)],
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],

@@ -38,6 +38,8 @@ import { BullJobQueue } from './queue/bull-job-queue';
 import { InProcessJobQueue } from './queue/in-process-job-queue';
 import type { JobQueue } from './queue/job-queue';
 import { FlagService, type FlagServiceOptions } from './flags/flag.service';
+import { FlagOverrideRepository, FlagOverrideService } from './flags/flag-overrides';
+import { FlagChangeRecorder } from './flags/flag-change-recorder';
 import { ApiTokenRepository } from './security/api-token.repository';
 import { ApiTokenService } from './security/api-token.service';
 import { AuditRepository } from './security/audit.repository';
@@ -86,6 +88,7 @@ export interface Services {
   events: EventBus;
   queue: JobQueue;
   flags: FlagService;
+  flagOverrides: FlagOverrideService;
   auth: AuthService;
   roles: RoleService;
   /** GraphQL's rate, cost and concurrency limits per caller and client address. */
@@ -151,7 +154,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const tokenRepository = new ApiTokenRepository(em);
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const roles = new RoleService(em, audit, events);
-  const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions);
+  const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions, new FlagOverrideRepository(storage.orm));
   const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
   const egress = new EgressPolicy(egressSettings(config));
   const peers = new PeerClient(egress);
@@ -160,6 +163,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks, peers);
+  flags.onObserve(new FlagChangeRecorder(storage.orm, audit, events, metrics, deliveries, config.flags.notifyChannelId, logger.child({ component: 'flags' })).observe);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }), peers, egress);
@@ -242,6 +246,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     queue,
     flags,
+    flagOverrides: new FlagOverrideService(em, audit, flags),
     auth: new AuthService(config.auth, tokenRepository, roles),
     roles,
     requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix, config.database.poolMax),
@@ -251,6 +256,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     auditRetention,
     async start() {
       flags.start();
+      await flags.startOverrides();
       await routes.start();
       await policies.start();
       await inhibitions.start();

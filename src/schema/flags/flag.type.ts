@@ -1,14 +1,33 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum FlagSourceName {
+  OVERRIDE = 'override',
   UNLEASH = 'unleash',
   BOOTSTRAP = 'bootstrap',
   DEFAULT = 'default',
 }
 registerEnumType(FlagSourceName, {
   name: 'FlagSource',
-  description: 'Where a flag value came from: the Unleash server, the local bootstrap file, or the built-in default',
+  description: 'Where a flag value came from, highest first: an override (setFlagOverride or the AI maturity evaluator), the Unleash server, the local bootstrap file, the built-in default',
 });
+
+@ObjectType('FlagOverride', { description: 'An override in force: it outranks Unleash and the bootstrap file until cleared or expired' })
+export class FlagOverrideType {
+  @Field()
+  enabled!: boolean;
+
+  @Field()
+  reason!: string;
+
+  @Field({ description: 'Who set it, as the audit trail names them (system:maturity-evaluator when AI maturity switched a feature off)' })
+  actor!: string;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
 
 @ObjectType('Flag', { description: 'A feature flag and its current value' })
 export class FlagType {
@@ -26,4 +45,61 @@ export class FlagType {
 
   @Field()
   description!: string;
+
+  @Field(() => FlagOverrideType, { nullable: true })
+  override!: FlagOverrideType | null;
+}
+
+@ObjectType('FlagChange', { description: 'A flag changed value or deciding source (recorded once across replicas)' })
+export class FlagChangeType {
+  @Field()
+  name!: string;
+
+  @Field()
+  enabled!: boolean;
+
+  @Field(() => FlagSourceName)
+  source!: FlagSourceName;
+
+  @Field(() => Boolean, { nullable: true })
+  previousEnabled!: boolean | null;
+
+  @Field(() => FlagSourceName, { nullable: true })
+  previousSource!: FlagSourceName | null;
+
+  @Field({ description: 'Who or what made the change: a principal, system:unleash, system:bootstrap-file, system:maturity-evaluator …' })
+  actor!: string;
+
+  @Field()
+  reason!: string;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ArgsType()
+export class FlagContextArgs {
+  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this cluster' })
+  cluster?: string;
+
+  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this team' })
+  team?: string;
+
+  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this severity' })
+  severity?: string;
+}
+
+@InputType()
+export class FlagOverrideInput {
+  @Field({ description: 'A flag name from the `flags` query' })
+  name!: string;
+
+  @Field()
+  enabled!: boolean;
+
+  @Field({ description: 'Why (1–500 characters); audited and sent to the flag notification channel' })
+  reason!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When the override lapses (at most a year ahead); none = until cleared' })
+  expiresAt?: Date | null;
 }

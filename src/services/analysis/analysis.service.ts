@@ -7,7 +7,7 @@ import { AnalysisProviderEntity, PROVIDER_TYPES } from '../../entities/analysis/
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { ConflictError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
-import type { FlagResolver } from '../flags/flag-resolver';
+import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
@@ -58,6 +58,8 @@ export interface AnalysisRequest {
   providerId: string;
   alertname: string;
   fingerprint: string;
+  /** The alert's labels: flag rollouts can target its cluster, team and severity. */
+  labels?: Record<string, string>;
 }
 
 export interface AnalysisFilter {
@@ -158,8 +160,9 @@ export class AnalysisService {
    * queued is logged (the alert's delivery is done either way).
    */
   async requestAfterDelivery(requests: AnalysisRequest[]): Promise<void> {
-    if (requests.length === 0 || !this.flags.isEnabled('analysis.enabled')) return;
-    await this.requests.submit(requests).catch((err) => this.logger.warn({ err, count: requests.length }, 'could not queue analyses'));
+    const wanted = requests.filter((r) => this.flags.isEnabled('analysis.enabled', alertFlagContext(r.labels?.cluster, r.labels)));
+    if (wanted.length === 0) return;
+    await this.requests.submit(wanted.map(({ labels: _labels, ...request }) => request)).catch((err) => this.logger.warn({ err, count: wanted.length }, 'could not queue analyses'));
   }
 
   private async storeRequests(batches: AnalysisRequest[][]): Promise<void[]> {

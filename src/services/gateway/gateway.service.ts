@@ -51,7 +51,7 @@ export interface GatewayDeps {
   incidentNotifier: IncidentStageDeps['notifier'];
   routeWindows: Pick<RouteWindowStageDeps, 'repository' | 'flusher'>;
   /** Asked after delivery; never awaited by the delivery path. */
-  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string }>): Promise<void> };
+  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string; labels: Record<string, string> }>): Promise<void> };
 }
 
 export interface Acceptance {
@@ -203,6 +203,7 @@ export class GatewayService {
             providerId,
             alertname: alert.labels.alertname ?? '',
             fingerprint: alert.fingerprint,
+            labels: alert.labels,
           })),
     );
     if (analyses.length > 0) void this.deps.analysis.requestAfterDelivery(analyses).catch((err) => this.deps.logger.warn({ err, receiptId: receipt.receiptId }, 'could not request analyses'));

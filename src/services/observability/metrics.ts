@@ -93,6 +93,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly flagEnabled = new Gauge({
+    name: 'alertagent_flag_enabled',
+    help: 'Each feature flag: 1 on, 0 off, labelled with the source that decides it (override, unleash, bootstrap, default)',
+    labelNames: ['flag', 'source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly flagChanges = new Counter({
+    name: 'alertagent_flag_changes_total',
+    help: 'Recorded flag changes (counted once across replicas) by flag and the source that decides it after the change',
+    labelNames: ['flag', 'source'] as const,
+    registers: [this.registry],
+  });
+
   readonly gatewayInFlightAlerts = new Gauge({
     name: 'alertagent_gateway_in_flight_alerts',
     help: 'Alerts accepted and not yet through their first send',

@@ -9,9 +9,16 @@ export interface AuditRecordedEvent {
   createdAt: string;
 }
 
-export interface FlagsChangedEvent {
-  names: string[];
-  source: 'unleash' | 'bootstrap';
+/** A flag's value or deciding source changed, recorded once across replicas. */
+export interface FlagChangedEvent {
+  name: string;
+  enabled: boolean;
+  source: 'override' | 'unleash' | 'bootstrap' | 'default';
+  previousEnabled: boolean | null;
+  previousSource: 'override' | 'unleash' | 'bootstrap' | 'default' | null;
+  /** Who or what made the change, as the audit trail names them. */
+  actor: string;
+  reason: string;
   at: string;
 }
 
@@ -117,7 +124,9 @@ export interface AnalysisEvent {
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
-  'flags.changed': FlagsChangedEvent;
+  'flag.changed': FlagChangedEvent;
+  /** An override was set or cleared: every replica re-reads them. */
+  'flags.overrides-changed': PoliciesChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'policies.changed': PoliciesChangedEvent;
   'inhibitions.changed': PoliciesChangedEvent;

@@ -11,6 +11,8 @@ export interface Actor {
   requestId?: string;
   /** The permission the change is made under (recorded with it). */
   permission?: string;
+  /** Recorded instead of the principal's name when AlertAgent records a change someone else made (a flag override taking effect). */
+  actorName?: string;
 }
 
 export type RecordAudit = (action: string, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
@@ -30,7 +32,7 @@ export class AuditService {
     const result = await this.em.transactional(async () => {
       const record: RecordAudit = (action, targetType, targetId, details = {}) => {
         const event = new AuditEventEntity();
-        Object.assign(event, { actor: actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null, permission: actor.permission ?? null });
+        Object.assign(event, { actor: actor.actorName ?? actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null, permission: actor.permission ?? null });
         this.repository.add(event);
         recorded.push(event);
       };

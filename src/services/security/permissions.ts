@@ -22,7 +22,8 @@ export const PERMISSIONS = {
   'analysis:read': 'Analysis providers, analyses, trends and live results',
   'analysis:write': 'Run and retry analyses, give feedback',
   'analysis:admin': 'Create, change and delete analysis providers',
-  'flags:read': 'Feature flags and where their values come from',
+  'flags:read': 'Feature flags, where their values come from, and their changes',
+  'flags:write': 'Set and clear flag overrides (above Unleash and the bootstrap file)',
   'tokens:admin': 'API tokens and roles: list, create, change, revoke',
   'audit:read': 'The audit trail',
 } as const;

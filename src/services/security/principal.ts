@@ -2,7 +2,7 @@ import { presetGrant, type Grant, type Permission } from './permissions';
 
 /** Who is calling: resolved once per request from its bearer token. */
 export interface Principal {
-  kind: 'api-token' | 'jwt' | 'bootstrap' | 'cli' | 'cluster';
+  kind: 'api-token' | 'jwt' | 'bootstrap' | 'cli' | 'cluster' | 'system';
   /** Token id or JWT subject. */
   id: string;
   name: string;
@@ -22,3 +22,8 @@ export function actorOf(principal: Principal): string {
 }
 
 export const CLI_PRINCIPAL: Principal = { kind: 'cli', id: 'cli', name: 'cli', role: 'admin', grant: presetGrant('admin') };
+
+/** AlertAgent itself acting (the flag sources, the AI maturity evaluator), as the audit trail names it. */
+export function systemPrincipal(name: string): Principal {
+  return { kind: 'system', id: name, name, role: 'admin', grant: presetGrant('admin') };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, ConfigError, type Config } from '../../../src/config';
-import { FlagService } from '../../../src/services/flags/flag.service';
+import { FlagService, type FlagChange } from '../../../src/services/flags/flag.service';
 import { createLogger } from '../../../src/services/observability/logger';
 import { InProcessEventBus } from '../../../src/services/pubsub/in-process-event-bus';
 import { UnleashPeer } from '../../support/peers/unleash-peer';
@@ -20,10 +20,16 @@ function bootstrapFile(content: string): string {
   return file;
 }
 
+function watchChanges(flags: FlagService): FlagChange[] {
+  const seen: FlagChange[] = [];
+  flags.onObserve((_states, changes) => void seen.push(...changes));
+  return seen;
+}
+
 describe('FlagService', () => {
   const services: FlagService[] = [];
   const make = (config: Config['flags'], events = new InProcessEventBus()) => {
-    const service = new FlagService(config, events, logger, { watchIntervalMs: 50 });
+    const service = new FlagService(config, events, logger, { watchIntervalMs: 50, observeIntervalMs: 50 });
     services.push(service);
     service.start();
     return service;
@@ -55,19 +61,18 @@ describe('FlagService', () => {
 
   it('reloads the bootstrap file when it changes, announces it, and keeps old values on a bad edit', async () => {
     const file = bootstrapFile('gateway.grouping: false\n');
-    const events = new InProcessEventBus();
-    const changes = events.subscribe('flags.changed');
-    const flags = make(flagsConfig({ bootstrapFile: file }), events);
+    const flags = make(flagsConfig({ bootstrapFile: file }));
+    const changes = watchChanges(flags);
+    await flags.observe();
     expect(flags.isEnabled('gateway.grouping')).toBe(false);
 
     writeFileSync(file, 'gateway.grouping: true\n');
-    await waitFor(() => flags.isEnabled('gateway.grouping'), 'the file change to apply');
-    expect((await changes.next()).value).toMatchObject({ names: ['gateway.grouping'], source: 'bootstrap' });
+    await waitFor(() => changes.some((c) => c.name === 'gateway.grouping' && c.enabled), 'the file change to be seen');
+    expect(changes.find((c) => c.name === 'gateway.grouping' && c.enabled)).toMatchObject({ source: 'bootstrap', previous: { enabled: false, source: 'bootstrap' } });
 
     writeFileSync(file, 'gateway.grouping: [broken\n');
     await new Promise((r) => setTimeout(r, 300));
     expect(flags.isEnabled('gateway.grouping')).toBe(true);
-    await changes.return?.();
   });
 
   describe('with an Unleash server', () => {
@@ -90,15 +95,12 @@ describe('FlagService', () => {
     });
 
     it('follows a change made in Unleash and announces it', async () => {
-      const events = new InProcessEventBus();
-      const changes = events.subscribe('flags.changed');
-      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: peer.token }), events);
+      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: peer.token }));
+      const changes = watchChanges(flags);
       await waitFor(() => flags.isEnabled('gateway.inhibition'), 'the first sync');
-      await changes.next();
       peer.setToggles([{ name: 'gateway.inhibition', enabled: false }]);
-      await waitFor(() => !flags.isEnabled('gateway.inhibition'), 'the change to arrive');
-      expect((await changes.next()).value).toMatchObject({ names: ['gateway.inhibition'], source: 'unleash' });
-      await changes.return?.();
+      await waitFor(() => changes.some((c) => c.name === 'gateway.inhibition' && !c.enabled && c.previous?.enabled), 'the change to be seen');
+      expect(changes.filter((c) => c.name === 'gateway.inhibition').at(-1)).toMatchObject({ enabled: false, source: 'unleash' });
     });
 
     it('falls back to the bootstrap file when the token is refused', async () => {

@@ -7,7 +7,7 @@ import { TEST_REDIS_URL } from '../../support/env';
 import { testRedisPrefix } from '../../support/redis';
 
 const logger = createLogger('silent');
-const event = (n: number) => ({ names: [`flag-${n}`], source: 'bootstrap' as const, at: new Date(n).toISOString() });
+const event = (n: number) => ({ at: new Date(n).toISOString() });
 
 /** Two buses that should see each other's events: the same object in-process, two connections' worth on Redis. */
 function inProcessPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
@@ -23,7 +23,7 @@ function redisPair(): { a: EventBus; b: EventBus; close(): Promise<void> } {
   const connections = Array.from({ length: 5 }, (_, i) => connectRedis(TEST_REDIS_URL, `bus-${i}`));
   subscribed = async () => {
     for (let waited = 0; waited < 10_000; waited += 20) {
-      const counts = (await connections[4].pubsub('NUMSUB', `${prefix}:events:flags.changed`)) as Array<string | number>;
+      const counts = (await connections[4].pubsub('NUMSUB', `${prefix}:events:routes.changed`)) as Array<string | number>;
       if (Number(counts[1]) > 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -61,20 +61,20 @@ describe.each([
   afterEach(() => pair.close());
 
   it('delivers published events in order, as plain JSON', async () => {
-    const events = pair.b.subscribe('flags.changed');
+    const events = pair.b.subscribe('routes.changed');
     await settle();
-    await pair.a.publish('flags.changed', event(1));
-    await pair.a.publish('flags.changed', event(2));
+    await pair.a.publish('routes.changed', event(1));
+    await pair.a.publish('routes.changed', event(2));
     expect((await events.next()).value).toEqual(event(1));
     expect((await events.next()).value).toEqual(event(2));
     await events.return?.();
   });
 
   it('gives every subscriber its own copy', async () => {
-    const first = pair.b.subscribe('flags.changed');
-    const second = pair.b.subscribe('flags.changed');
+    const first = pair.b.subscribe('routes.changed');
+    const second = pair.b.subscribe('routes.changed');
     await settle();
-    await pair.a.publish('flags.changed', event(3));
+    await pair.a.publish('routes.changed', event(3));
     expect((await first.next()).value).toEqual(event(3));
     expect((await second.next()).value).toEqual(event(3));
     await first.return?.();
@@ -82,19 +82,19 @@ describe.each([
   });
 
   it('stops delivering after the subscriber returns, and ends pending reads', async () => {
-    const events = pair.b.subscribe('flags.changed');
+    const events = pair.b.subscribe('routes.changed');
     const pending = events.next();
     await events.return?.();
     expect(await pending).toEqual({ value: undefined, done: true });
-    await pair.a.publish('flags.changed', event(4));
+    await pair.a.publish('routes.changed', event(4));
     expect(await events.next()).toEqual({ value: undefined, done: true });
   });
 
   it('keeps topics apart', async () => {
     const audit = pair.b.subscribe('audit.recorded');
-    const flags = pair.b.subscribe('flags.changed');
+    const flags = pair.b.subscribe('routes.changed');
     await settle();
-    await pair.a.publish('flags.changed', event(5));
+    await pair.a.publish('routes.changed', event(5));
     expect((await flags.next()).value).toEqual(event(5));
     const raced = await Promise.race([audit.next(), new Promise((r) => setTimeout(() => r('nothing'), 150))]);
     expect(raced).toBe('nothing');
