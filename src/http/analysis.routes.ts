@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { BadUserInputError } from '../errors';
-import { ANALYSIS_CALLBACK_PATH, type AnalysisService } from '../services/analysis/analysis.service';
+import { ANALYSIS_CALLBACK_PATH, type AnalysisRunner } from '../services/analysis/analysis-runner';
 import { bearerToken } from '../services/security/token-secret';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,7 +10,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * result, with the one-off bearer token it was given. Idempotent: a repeat changes nothing and
  * says so (`recorded: false`).
  */
-export function analysisRoutes(analysis: AnalysisService): Router {
+export function analysisRoutes(analysis: AnalysisRunner): Router {
   const router = Router();
   router.post(`${ANALYSIS_CALLBACK_PATH}/:analysisId`, express.json({ limit: 1024 * 1024, type: () => true }), (req: Request, res: Response, next: NextFunction) => {
     const id = req.params.analysisId as string;

@@ -54,7 +54,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(httpMetrics(services));
   app.use(opsRoutes(services.system, metrics, config.server.metricsToken));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
-  app.use(ormContext(services), analysisRoutes(services.analysis));
+  app.use(ormContext(services), analysisRoutes(services.analysisRunner));
 
   const webhook = alertmanagerWebhook({
     orm: services.storage.orm,

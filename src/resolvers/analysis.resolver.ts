@@ -16,7 +16,8 @@ import {
 } from '../schema/analysis/analysis.type';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
-import type { AnalysisService, ProviderInput } from '../services/analysis/analysis.service';
+import type { AnalysisService } from '../services/analysis/analysis.service';
+import type { AnalysisProviderService, ProviderInput } from '../services/analysis/analysis-provider.service';
 import type { AnalysisEvent } from '../services/pubsub/event-map';
 
 const toProviderType = (p: AnalysisProviderEntity, config: Record<string, unknown>): AnalysisProviderType => ({
@@ -69,32 +70,35 @@ function statusOf(text: string | undefined): AnalysisStatus | undefined {
 /** AI analysis: providers, runs, results, trends, feedback and the live stream. */
 @Resolver(() => AlertRecordType)
 export class AnalysisResolver {
-  constructor(private readonly analysisService: AnalysisService) {}
+  constructor(
+    private readonly analysisService: AnalysisService,
+    private readonly providers: AnalysisProviderService,
+  ) {}
 
   @Authorized('analysis:read')
   @Query(() => [AnalysisProviderType])
   async analysisProviders(): Promise<AnalysisProviderType[]> {
-    return (await this.analysisService.listProviders()).map((p) => toProviderType(p, this.analysisService.maskedSettings(p)));
+    return (await this.providers.list()).map((p) => toProviderType(p, this.providers.masked(p)));
   }
 
   @Authorized('analysis:admin')
   @Mutation(() => AnalysisProviderType)
   async createAnalysisProvider(@Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
-    const provider = await this.analysisService.saveProvider(null, { ...input } as ProviderInput, actorFrom(context));
-    return toProviderType(provider, this.analysisService.maskedSettings(provider));
+    const provider = await this.providers.save(null, { ...input } as ProviderInput, actorFrom(context));
+    return toProviderType(provider, this.providers.masked(provider));
   }
 
   @Authorized('analysis:admin')
   @Mutation(() => AnalysisProviderType, { description: 'Replaces the settings; the secret is kept when omitted' })
   async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
-    const provider = await this.analysisService.saveProvider(id, { ...input } as ProviderInput, actorFrom(context));
-    return toProviderType(provider, this.analysisService.maskedSettings(provider));
+    const provider = await this.providers.save(id, { ...input } as ProviderInput, actorFrom(context));
+    return toProviderType(provider, this.providers.masked(provider));
   }
 
   @Authorized('analysis:admin')
   @Mutation(() => Boolean)
   async deleteAnalysisProvider(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
-    await this.analysisService.removeProvider(id, actorFrom(context));
+    await this.providers.remove(id, actorFrom(context));
     return true;
   }
 

@@ -46,7 +46,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],
-    [AnalysisResolver, new AnalysisResolver(services.analysis)],
+    [AnalysisResolver, new AnalysisResolver(services.analysis, services.analysisProviders)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);
 }

@@ -54,6 +54,9 @@ import { ClusterService } from './clusters/cluster.service';
 import { RuleService } from './rules/rule.service';
 import { PublicUrl } from './shared/public-url';
 import { AnalysisService } from './analysis/analysis.service';
+import { AnalysisProviderService } from './analysis/analysis-provider.service';
+import { AnalysisRepository } from './analysis/analysis.repository';
+import { AnalysisRunner } from './analysis/analysis-runner';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -99,6 +102,8 @@ export interface Services {
   auditRetention: AuditRetentionJob;
   publicUrl: PublicUrl;
   analysis: AnalysisService;
+  analysisProviders: AnalysisProviderService;
+  analysisRunner: AnalysisRunner;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -166,7 +171,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   flags.onObserve(new FlagChangeRecorder(storage.orm, audit, events, metrics, deliveries, config.flags.notifyChannelId, logger.child({ component: 'flags' })).observe);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
-  const analysis = new AnalysisService(storage.orm, queue, events, metrics, secretBox, audit, flags, publicUrl, config.analysis, logger.child({ component: 'analysis' }), peers, egress);
+  const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
+  const analysisRepository = new AnalysisRepository(storage.orm);
+  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
+  const analysis = new AnalysisService(storage.orm, queue, metrics, audit, flags, analysisProviders, analysisRepository, analysisRunner, logger.child({ component: 'analysis' }));
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);
   const incidentNotifier = new IncidentNotifier(storage.orm, incidents, queue, deliveries, events, logger.child({ component: 'incidents' }));
@@ -223,6 +231,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     config,
     publicUrl,
     analysis,
+    analysisProviders,
+    analysisRunner,
     clusters,
     rules,
     clusterHealth,
@@ -278,7 +288,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         silenceMirror.startSweeper(config.gateway.sweepIntervalMs);
         routeWindowFlusher.registerProcessor();
         routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
-        analysis.registerProcessor();
+        analysisRunner.registerProcessor();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
       }

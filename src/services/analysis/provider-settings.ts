@@ -1,22 +1,12 @@
-import type { z } from 'zod';
 import type { AnalysisProviderEntity, ProviderType } from '../../entities/analysis/analysis-provider.entity';
 import { BadUserInputError, zodIssues } from '../../errors';
 import { isMasked } from '../security/masking';
 import { maskedConfig, openSecrets, sealSecrets } from '../security/sealed-fields';
 import type { EgressPolicy } from '../security/egress-policy';
 import type { SecretBox } from '../security/secret-box';
-import { difyConfigSchema } from './providers/dify.provider';
-import { n8nConfigSchema } from './providers/n8n.provider';
-import { openaiConfigSchema } from './providers/openai.provider';
+import { providerPlugin } from './providers/registry';
 
-const CONFIG_SCHEMAS: Record<ProviderType, z.ZodType<Record<string, unknown>>> = {
-  n8n: n8nConfigSchema,
-  dify: difyConfigSchema,
-  openai: openaiConfigSchema,
-};
-
-/** Settings that are secrets: an n8n production webhook URL is enough to start the workflow. */
-const SECRET_FIELDS: Record<ProviderType, readonly string[]> = { n8n: ['webhookUrl', 'tlsKey'], dify: ['tlsKey'], openai: ['tlsKey'] };
+const secretFields = (type: ProviderType) => providerPlugin(type).secretFields;
 
 const owner = (provider: AnalysisProviderEntity) => `analysis-provider:${provider.id}`;
 
@@ -29,11 +19,11 @@ export class ProviderSettings {
 
   /** Validates settings for a provider (new, or being replaced) and stores them on it. */
   apply(provider: AnalysisProviderEntity, type: ProviderType, config: Record<string, unknown>, replacing: boolean): void {
-    const fields = SECRET_FIELDS[type];
+    const fields = secretFields(type);
     const stored = replacing && provider.type === type ? this.open(provider) : {};
     const next = { ...config };
     for (const field of fields) if ((next[field] === undefined || isMasked(next[field])) && stored[field] !== undefined) next[field] = stored[field];
-    const checked = CONFIG_SCHEMAS[type].safeParse(next);
+    const checked = providerPlugin(type).schema.safeParse(next);
     if (!checked.success) {
       const issues = zodIssues(checked.error, 'input.config');
       throw new BadUserInputError(`invalid ${type} provider config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
@@ -46,17 +36,17 @@ export class ProviderSettings {
 
   /** Every setting in clear, for calling the provider. */
   open(provider: AnalysisProviderEntity): Record<string, unknown> {
-    return { ...provider.config, ...openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, SECRET_FIELDS[provider.type]) };
+    return { ...provider.config, ...openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)) };
   }
 
   /** The settings as any reader sees them. */
   masked(provider: AnalysisProviderEntity): Record<string, unknown> {
-    return maskedConfig(provider.config, openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, SECRET_FIELDS[provider.type]));
+    return maskedConfig(provider.config, openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)));
   }
 
   /** Seals what is still in clear, and everything with the current key. */
   reseal(provider: AnalysisProviderEntity): void {
-    const { publicConfig, secrets } = sealSecrets(this.box, owner(provider), this.open(provider), SECRET_FIELDS[provider.type]);
+    const { publicConfig, secrets } = sealSecrets(this.box, owner(provider), this.open(provider), secretFields(provider.type));
     provider.config = publicConfig;
     provider.secrets = secrets;
     if (provider.secret) provider.secret = this.box.seal(this.box.open(provider.secret, owner(provider)), owner(provider));

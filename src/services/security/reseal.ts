@@ -2,7 +2,7 @@ import type { Actor, AuditService } from './audit.service';
 
 interface Resealable {
   channels: { resealAll(): Promise<number> };
-  analysis: { resealProviders(): Promise<number> };
+  analysisProviders: { resealProviders(): Promise<number> };
   clusters: { resealAll(): Promise<{ clusters: number; versions: number }> };
 }
 
@@ -20,7 +20,7 @@ export interface ResealCounts {
  */
 export async function resealAll(parts: Resealable, audit: AuditService, actor: Actor): Promise<ResealCounts> {
   const channels = await parts.channels.resealAll();
-  const analysisProviders = await parts.analysis.resealProviders();
+  const analysisProviders = await parts.analysisProviders.resealProviders();
   const { clusters, versions } = await parts.clusters.resealAll();
   const counts = { channels, analysisProviders, clusters, configVersions: versions };
   await audit.change(actor, async (record) => record('secrets.resealed', 'system', 'secrets', { ...counts }));

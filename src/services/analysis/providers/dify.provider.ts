@@ -4,7 +4,7 @@ import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } fro
 import { httpBaseUrl } from '../../../config';
 import { excerpt, withDeadline } from '../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { networkFailure, parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { networkFailure, parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const difyConfigSchema = z.strictObject({
   /** The App API base, e.g. https://api.dify.ai/v1 or http://dify.internal/v1. */
@@ -47,7 +47,7 @@ interface Collected {
  * alert's conversation), in blocking or streaming (SSE) mode, with Dify's error envelope and
  * in-stream `error` events mapped to retryable or not.
  */
-export class DifyProvider implements AnalysisProvider {
+export class DifyProvider implements ProviderProtocol {
   constructor(
     private readonly config: DifyConfig,
     private readonly apiKey: string | null,
@@ -158,3 +158,11 @@ export class DifyProvider implements AnalysisProvider {
     return result;
   }
 }
+
+export const difyPlugin: AnalysisProviderPlugin<DifyConfig> = {
+  type: 'dify',
+  description: 'A Dify workflow or chat app through its App API, blocking or streaming',
+  schema: difyConfigSchema as unknown as AnalysisProviderPlugin<DifyConfig>['schema'],
+  secretFields: ['tlsKey'],
+  protocol: (config, secret, http) => new DifyProvider(config, secret, http),
+};

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
 import { excerpt } from '../../shared/http-post';
-import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const n8nConfigSchema = z.strictObject({
   webhookUrl: httpBaseUrl,
@@ -30,7 +30,7 @@ function answerOf(body: unknown): unknown {
  * answer is the analysis; in `callback` mode n8n answers at once and the workflow posts the
  * result to AlertAgent's callback URL with the one-off token it was given.
  */
-export class N8nProvider implements AnalysisProvider {
+export class N8nProvider implements ProviderProtocol {
   constructor(
     private readonly config: N8nConfig,
     private readonly secret: string | null,
@@ -55,3 +55,12 @@ export class N8nProvider implements AnalysisProvider {
     return { kind: 'answer', answer: answerOf(parseJson(response, 'n8n')), executionId };
   }
 }
+
+export const n8nPlugin: AnalysisProviderPlugin<N8nConfig> = {
+  type: 'n8n',
+  description: 'An n8n workflow started through its Webhook node (header auth); answers in the webhook response or later through a callback',
+  schema: n8nConfigSchema as unknown as AnalysisProviderPlugin<N8nConfig>['schema'],
+  /** An n8n production webhook URL is enough to start the workflow: kept as a secret. */
+  secretFields: ['webhookUrl', 'tlsKey'],
+  protocol: (config, secret, http) => new N8nProvider(config, secret, http),
+};

@@ -3,7 +3,7 @@ import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } fro
 import { httpBaseUrl } from '../../../config';
 import { excerpt } from '../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProvider, type ProviderCall, type ProviderOutcome } from './provider';
+import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
 
 export const openaiConfigSchema = z.strictObject({
   /** The API base including /v1, e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), http://vllm:8000/v1. */
@@ -18,7 +18,7 @@ export const openaiConfigSchema = z.strictObject({
 export type OpenAIConfig = z.output<typeof openaiConfigSchema>;
 
 /** An OpenAI-compatible chat-completions endpoint: hosted models, Ollama, vLLM. */
-export class OpenAIProvider implements AnalysisProvider {
+export class OpenAIProvider implements ProviderProtocol {
   constructor(
     private readonly config: OpenAIConfig,
     private readonly apiKey: string | null,
@@ -56,3 +56,11 @@ export class OpenAIProvider implements AnalysisProvider {
     return { kind: 'answer', answer: content, model: body.model ?? this.config.model, tokens: body.usage?.total_tokens ?? null, executionId: body.id ?? null };
   }
 }
+
+export const openaiPlugin: AnalysisProviderPlugin<OpenAIConfig> = {
+  type: 'openai',
+  description: 'An OpenAI-compatible chat-completions endpoint (hosted models, Ollama, vLLM)',
+  schema: openaiConfigSchema as unknown as AnalysisProviderPlugin<OpenAIConfig>['schema'],
+  secretFields: ['tlsKey'],
+  protocol: (config, secret, http) => new OpenAIProvider(config, secret, http),
+};

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { describeNetworkError, excerpt, isEgressDenial, type PeerClient, type PeerResponse, type TlsOptions } from '../../shared/http-post';
 import type { AnalysisContext } from '../context-builder';
 
@@ -17,6 +18,9 @@ export type ProviderOutcome =
   /** Accepted; the result will arrive through the callback. */
   | { kind: 'pending'; executionId?: string | null };
 
+/** What a provider call came to: an answer, accepted for a callback, or a failure (a value, never thrown). */
+export type ProviderResult = ProviderOutcome | { kind: 'failed'; error: string; retryable: boolean; timedOut: boolean };
+
 /** A provider call that failed; `retryable` says whether trying again can help. */
 export class ProviderError extends Error {
   constructor(
@@ -29,8 +33,42 @@ export class ProviderError extends Error {
   }
 }
 
-export interface AnalysisProvider {
+/** A provider's peer protocol, as its module writes it: failures are thrown as ProviderError inside it. */
+export interface ProviderProtocol {
   run(call: ProviderCall): Promise<ProviderOutcome>;
+}
+
+/** A provider ready to call: whatever goes wrong comes back as a `failed` result. */
+export interface AnalysisProvider {
+  run(call: ProviderCall): Promise<ProviderResult>;
+}
+
+/**
+ * One kind of analysis provider, shaped like a channel plugin: a new type is one module
+ * implementing this and one entry in the registry. The schema validates settings; secret fields
+ * are sealed at rest and masked in answers.
+ */
+export interface AnalysisProviderPlugin<C extends Record<string, unknown> = Record<string, unknown>> {
+  readonly type: string;
+  readonly description: string;
+  readonly schema: z.ZodType<C>;
+  readonly secretFields: readonly string[];
+  protocol(config: C, secret: string | null, http: ProviderHttp): ProviderProtocol;
+}
+
+/** The provider a plugin makes for these settings, with its failures turned into values. */
+export function createProvider<C extends Record<string, unknown>>(plugin: AnalysisProviderPlugin<C>, config: C, secret: string | null, http: ProviderHttp): AnalysisProvider {
+  const protocol = plugin.protocol(config, secret, http);
+  return {
+    async run(call) {
+      try {
+        return await protocol.run(call);
+      } catch (err) {
+        const failure = err instanceof ProviderError ? err : new ProviderError(`provider call failed: ${(err as Error).message}`, true);
+        return { kind: 'failed', error: failure.message, retryable: failure.retryable, timedOut: failure.timedOut };
+      }
+    },
+  };
 }
 
 const MAX_ANSWER_BYTES = 1024 * 1024;

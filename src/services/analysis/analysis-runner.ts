@@ -1,0 +1,219 @@
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
+import type { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
+import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
+import { parseInput, UnauthenticatedError } from '../../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { EventBus } from '../pubsub/event-bus';
+import type { JobQueue } from '../queue/job-queue';
+import { generateApiToken, hashApiToken, sameHash } from '../security/token-secret';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import type { PublicUrl } from '../shared/public-url';
+import type { AnalysisProviderService } from './analysis-provider.service';
+import type { AnalysisRepository } from './analysis.repository';
+import { buildContext, promptFor } from './context-builder';
+import { parseAnalysisAnswer } from './result-parser';
+
+export const ANALYSIS_CALLBACK_PATH = '/api/v1/analysis/callback';
+const CALLBACK_TOKEN_PREFIX = 'aac_';
+
+const callbackBody = z.object({
+  status: z.enum(['success', 'error']).default('success'),
+  result: z.unknown().optional(),
+  error: z.string().max(4000).optional(),
+  executionId: z.union([z.string(), z.number()]).transform(String).optional(),
+});
+
+/** A failed try, as a value: whether another try can help, and whether it ran out of time. */
+interface Failure {
+  error: string;
+  retryable: boolean;
+  timedOut: boolean;
+}
+
+type Published = Pick<AlertAnalysisEntity, 'id' | 'recordId' | 'providerId' | 'alertname' | 'fingerprint' | 'status' | 'attempts' | 'parsed' | 'rootCause' | 'confidence' | 'error'>;
+
+/**
+ * Runs analyses on the workers: each try as a queue job with per-provider rate limits, a timeout,
+ * retries with backoff and a final failed or timed-out state. Results are parsed into a structured
+ * record (or kept raw and marked), written back and streamed.
+ */
+export class AnalysisRunner {
+  private readonly backoff: BackoffPolicy;
+  /** Start times of recent calls per provider, for the per-minute limit of this process. */
+  private readonly recentCalls = new Map<string, number[]>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly queue: JobQueue,
+    private readonly events: EventBus,
+    private readonly metrics: Metrics,
+    private readonly providers: AnalysisProviderService,
+    private readonly repository: AnalysisRepository,
+    private readonly publicUrl: PublicUrl,
+    private readonly settings: Config['analysis'],
+    private readonly logger: Logger,
+  ) {
+    this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
+  }
+
+  registerProcessor(): void {
+    this.queue.process('analysis.run', ({ data }) => RequestContext.create(this.orm.em, () => this.runOnce(data.analysisId)), { concurrency: this.settings.concurrency });
+    this.queue.process('analysis.timeout', ({ data }) =>
+      RequestContext.create(this.orm.em, async () => {
+        const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
+        if (!analysis || analysis.status !== 'running' || analysis.attempts !== data.attempt) return;
+        const provider = await this.providers.find(analysis.providerId);
+        await this.failed(analysis, provider, { error: `no callback within ${provider?.timeoutMs ?? '?'} ms`, retryable: true, timedOut: true });
+      }),
+    );
+  }
+
+  async enqueue(analysis: Pick<AlertAnalysisEntity, 'id' | 'attempts'>, delayMs: number): Promise<void> {
+    await this.queue.enqueue('analysis.run', { analysisId: analysis.id }, { jobId: `analysis_${analysis.id}_${analysis.attempts}_${Date.now()}`, delayMs, attempts: 1 });
+  }
+
+  /** One try: context, provider call, result or failure. Safe to run twice (the row's state decides). */
+  async runOnce(analysisId: string): Promise<void> {
+    const em = this.orm.em;
+    const analysis = await em.findOne(AlertAnalysisEntity, { id: analysisId });
+    if (!analysis || analysis.status !== 'queued') return;
+    const provider = await this.providers.find(analysis.providerId);
+    if (!provider || !provider.enabled) {
+      await this.failed(analysis, provider, { error: provider ? `provider ${provider.name} is disabled` : 'the provider no longer exists', retryable: false, timedOut: false });
+      return;
+    }
+    const wait = this.rateLimitWait(provider);
+    if (wait > 0) {
+      // Over the provider's limit: try later without spending an attempt.
+      await this.enqueue(analysis, wait);
+      return;
+    }
+    const callbackToken = generateApiToken(CALLBACK_TOKEN_PREFIX);
+    Object.assign(analysis, { status: 'running', attempts: analysis.attempts + 1, startedAt: new Date(), callbackTokenHash: hashApiToken(callbackToken) });
+    await em.flush();
+    await this.publish(analysis, provider);
+
+    const record = await em.findOne(AlertRecordEntity, { id: analysis.recordId });
+    if (!record) {
+      await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
+      return;
+    }
+    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes);
+    const previous = await this.repository.previousConversation(analysis);
+    const started = performance.now();
+    const result = await this.providers.callable(provider).run({
+      analysisId: analysis.id,
+      context,
+      prompt: promptFor(context),
+      callback: { url: `${this.publicUrl.get()}${ANALYSIS_CALLBACK_PATH}/${analysis.id}`, token: callbackToken },
+      conversationId: previous?.conversationId ?? null,
+      timeoutMs: provider.timeoutMs,
+    });
+    if (result.kind === 'failed') {
+      await this.failed(analysis, provider, result);
+      return;
+    }
+    const durationMs = performance.now() - started;
+    this.metrics.analysisDuration.observe({ provider: provider.name }, durationMs / 1000);
+    if (result.kind === 'pending') {
+      analysis.executionId = result.executionId ?? null;
+      await em.flush();
+      await this.queue.enqueue('analysis.timeout', { analysisId: analysis.id, attempt: analysis.attempts }, { jobId: `analysis-timeout_${analysis.id}_${analysis.attempts}`, delayMs: provider.timeoutMs, attempts: 1 });
+      return;
+    }
+    await this.succeeded(analysis, provider, result.answer, { ...result, durationMs });
+  }
+
+  /** The n8n callback: authenticated by the analysis's one-off token; a repeat is answered without changing anything. */
+  async callback(analysisId: string, token: string | undefined, body: unknown): Promise<{ recorded: boolean; status: AnalysisStatus }> {
+    const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: analysisId });
+    if (!analysis || !token || !analysis.callbackTokenHash || !sameHash(hashApiToken(token), analysis.callbackTokenHash)) {
+      throw new UnauthenticatedError('not a callback token of this analysis');
+    }
+    const parsed = parseInput(callbackBody, body, 'body');
+    if (analysis.status !== 'running') return { recorded: false, status: analysis.status };
+    const provider = await this.providers.find(analysis.providerId);
+    const durationMs = analysis.startedAt ? Date.now() - analysis.startedAt.getTime() : null;
+    if (parsed.executionId) analysis.executionId = parsed.executionId;
+    if (parsed.status === 'error') await this.failed(analysis, provider, { error: `n8n workflow failed: ${parsed.error ?? 'no error given'}`, retryable: true, timedOut: false });
+    else await this.succeeded(analysis, provider, parsed.result, { durationMs });
+    return { recorded: true, status: analysis.status };
+  }
+
+  private async succeeded(analysis: AlertAnalysisEntity, provider: AnalysisProviderEntity | null, answer: unknown, meta: { model?: string | null; tokens?: number | null; executionId?: string | null; conversationId?: string | null; durationMs: number | null }): Promise<void> {
+    const parsed = parseAnalysisAnswer(answer);
+    Object.assign(analysis, {
+      status: 'succeeded',
+      finishedAt: new Date(),
+      error: null,
+      rawAnswer: typeof answer === 'string' ? answer : JSON.stringify(answer ?? null),
+      parsed: parsed.parsed,
+      parseError: parsed.parsed ? null : parsed.reason,
+      ...(parsed.parsed
+        ? { rootCause: parsed.result.rootCause, confidence: parsed.result.confidence, suggestedActions: parsed.result.suggestedActions, severityAssessment: parsed.result.severityAssessment }
+        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null }),
+      model: meta.model ?? (provider?.config.model as string | undefined) ?? null,
+      tokens: meta.tokens ?? null,
+      durationMs: meta.durationMs === null ? null : Math.round(meta.durationMs * 100) / 100,
+      executionId: meta.executionId ?? analysis.executionId ?? null,
+      conversationId: meta.conversationId ?? analysis.conversationId ?? null,
+    });
+    await this.orm.em.flush();
+    this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
+    await this.publish(analysis, provider);
+  }
+
+  /** A failed try: retried with backoff while attempts remain, else failed (or timed out) with the reason. */
+  private async failed(analysis: AlertAnalysisEntity, provider: AnalysisProviderEntity | null, failure: Failure): Promise<void> {
+    const retry = failure.retryable && analysis.attempts < this.settings.maxAttempts;
+    analysis.error = failure.error;
+    if (retry) {
+      analysis.status = 'queued';
+      await this.orm.em.flush();
+      await this.enqueue(analysis, backoffDelay(analysis.attempts, this.backoff));
+    } else {
+      Object.assign(analysis, { status: failure.timedOut ? 'timed_out' : 'failed', finishedAt: new Date(), error: failure.retryable ? `gave up after ${analysis.attempts} attempts: ${failure.error}` : failure.error });
+      await this.orm.em.flush();
+      this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: analysis.status, parsed: 'false' });
+      this.logger.warn({ analysisId: analysis.id, provider: provider?.name, error: analysis.error }, 'analysis failed');
+    }
+    await this.publish(analysis, provider);
+  }
+
+  private rateLimitWait(provider: AnalysisProviderEntity): number {
+    const now = Date.now();
+    const calls = (this.recentCalls.get(provider.id) ?? []).filter((t) => t > now - 60_000);
+    if (calls.length >= provider.rateLimitPerMinute) {
+      this.recentCalls.set(provider.id, calls);
+      return calls[0] + 60_000 - now + 10;
+    }
+    calls.push(now);
+    this.recentCalls.set(provider.id, calls);
+    return 0;
+  }
+
+  async publish(analysis: Published, provider?: AnalysisProviderEntity | null): Promise<void> {
+    const name = provider?.name ?? (await this.providers.nameOf(analysis.providerId));
+    await this.events
+      .publish('analysis.event', {
+        analysisId: analysis.id,
+        recordId: analysis.recordId,
+        providerId: analysis.providerId,
+        providerName: name,
+        alertname: analysis.alertname,
+        fingerprint: analysis.fingerprint,
+        status: analysis.status,
+        attempts: analysis.attempts,
+        parsed: analysis.parsed ?? null,
+        rootCause: analysis.rootCause ?? null,
+        confidence: analysis.confidence ?? null,
+        error: analysis.error ?? null,
+        at: new Date().toISOString(),
+      })
+      .catch((err) => this.logger.warn({ err }, 'could not publish an analysis event'));
+  }
+}
