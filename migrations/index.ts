@@ -16,6 +16,7 @@ import { Migration20261206000000_gateway_simulation } from './Migration202612060
 import { Migration20261206010000_route_windows } from './Migration20261206010000_route_windows';
 import { Migration20261207000000_maintenance_silences } from './Migration20261207000000_maintenance_silences';
 import { Migration20261208000000_flag_overrides } from './Migration20261208000000_flag_overrides';
+import { Migration20261208010000_smart_routing } from './Migration20261208010000_smart_routing';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206010000_route_windows', class: Migration20261206010000_route_windows },
   { name: 'Migration20261207000000_maintenance_silences', class: Migration20261207000000_maintenance_silences },
   { name: 'Migration20261208000000_flag_overrides', class: Migration20261208000000_flag_overrides },
+  { name: 'Migration20261208010000_smart_routing', class: Migration20261208010000_smart_routing },
 ];

@@ -30,6 +30,7 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
     isDefault: route.isDefault,
     enabled: route.enabled,
     analysisProviderId: route.analysisProviderId ?? null,
+    followUps: route.followUps,
     groupWaitSeconds: route.groupWaitSeconds ?? null,
     groupIntervalSeconds: route.groupIntervalSeconds ?? null,
     repeatIntervalSeconds: route.repeatIntervalSeconds ?? null,

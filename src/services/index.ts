@@ -57,6 +57,7 @@ import { AnalysisService } from './analysis/analysis.service';
 import { AnalysisProviderService } from './analysis/analysis-provider.service';
 import { AnalysisRepository } from './analysis/analysis.repository';
 import { AnalysisRunner } from './analysis/analysis-runner';
+import { SmartRouter } from './analysis/smart-routing';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -172,8 +173,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
+  const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
   const analysisRepository = new AnalysisRepository(storage.orm);
-  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }));
+  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }), smartRouter);
   const analysis = new AnalysisService(storage.orm, queue, metrics, audit, flags, analysisProviders, analysisRepository, analysisRunner, logger.child({ component: 'analysis' }));
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);

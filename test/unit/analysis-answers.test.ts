@@ -5,9 +5,17 @@ import type { AlertRecordEntity } from '../../src/entities/gateway/alert-record.
 const GOOD = { root_cause: 'disk full on pg-2', confidence: 0.9, suggested_actions: ['expand the volume'], severity_assessment: 'high' };
 
 describe('parsing a model answer', () => {
+  it('reads the optional category and suggested team, and treats "none" and empty as not said', () => {
+    const base = { root_cause: 'x', confidence: 0.5, suggested_actions: [] };
+    expect(parseAnalysisAnswer({ ...base, category: 'database', suggested_team: 'dba' })).toMatchObject({ result: { category: 'database', suggestedTeam: 'dba' } });
+    expect(parseAnalysisAnswer({ ...base, category: 'None', team: '' })).toMatchObject({ result: { category: null, suggestedTeam: null } });
+    expect(parseAnalysisAnswer({ ...base, suggestedTeam: 'sre', category: null })).toMatchObject({ result: { category: null, suggestedTeam: 'sre' } });
+    expect(parseAnalysisAnswer({ ...base, category: 42 })).toMatchObject({ parsed: false });
+  });
+
   it('takes a plain JSON answer, in snake_case or camelCase', () => {
-    expect(parseAnalysisAnswer(JSON.stringify(GOOD))).toEqual({ parsed: true, result: { rootCause: 'disk full on pg-2', confidence: 0.9, suggestedActions: ['expand the volume'], severityAssessment: 'high' } });
-    expect(parseAnalysisAnswer({ rootCause: 'x', confidence: 0.5, suggestedActions: [] })).toEqual({ parsed: true, result: { rootCause: 'x', confidence: 0.5, suggestedActions: [], severityAssessment: null } });
+    expect(parseAnalysisAnswer(JSON.stringify(GOOD))).toEqual({ parsed: true, result: { rootCause: 'disk full on pg-2', confidence: 0.9, suggestedActions: ['expand the volume'], severityAssessment: 'high', category: null, suggestedTeam: null } });
+    expect(parseAnalysisAnswer({ rootCause: 'x', confidence: 0.5, suggestedActions: [] })).toEqual({ parsed: true, result: { rootCause: 'x', confidence: 0.5, suggestedActions: [], severityAssessment: null, category: null, suggestedTeam: null } });
   });
 
   it('finds JSON wrapped in prose or in a code fence', () => {

@@ -62,6 +62,18 @@ export class AlertAnalysisEntity {
   @Property({ type: 'string', length: 64, nullable: true })
   severityAssessment?: string | null;
 
+  /** What kind of problem the analysis sees (database, network, disk …), when it says. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  category?: string | null;
+
+  /** The team the analysis suggests, from the teams routes' follow-ups name. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  suggestedTeam?: string | null;
+
+  /** Channels told as a follow-up of this analysis (flag routing.smart). */
+  @Property({ type: 'json', nullable: true })
+  followUpChannelIds?: string[] | null;
+
   @Property({ type: 'text', nullable: true })
   rawAnswer?: string | null;
 

@@ -1,6 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { FollowUpRule } from '../../services/gateway/route-table';
 
 /** One static routing rule: alerts whose labels match go to these channels. Routes are tried by position. */
 @Entity({ tableName: 'gateway_route' })
@@ -51,6 +52,10 @@ export class GatewayRouteEntity {
   /** With the analysis.enabled flag on: analyse the alerts this route delivers with this provider. */
   @Property({ type: 'uuid', nullable: true })
   analysisProviderId?: string | null;
+
+  /** Smart routing (flag routing.smart): follow-ups on what the analysis says. */
+  @Property({ type: 'json' })
+  followUps: FollowUpRule[] = [];
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -109,6 +109,15 @@ export class AnalysisType {
   @Field(() => String, { nullable: true })
   severityAssessment!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'The kind of problem the analysis sees (database, network, disk …), lower case' })
+  category!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The team the analysis suggests, from the teams named by routes' follow-ups, lower case" })
+  suggestedTeam!: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Channels told as a follow-up of this analysis (flag routing.smart)' })
+  followUpChannelIds!: string[] | null;
+
   @Field(() => String, { nullable: true })
   rawAnswer!: string | null;
 

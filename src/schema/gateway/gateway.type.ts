@@ -1,6 +1,36 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/page.args';
+
+@ObjectType('FollowUpRule', { description: "A route's follow-up on analysis output (flag routing.smart)" })
+export class FollowUpRuleType {
+  @Field(() => String, { nullable: true, description: 'Matches an analysis suggesting this team (lower case)' })
+  team!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Matches an analysis of this category (lower case)' })
+  category!: string | null;
+
+  @Field(() => Float, { description: 'The least confidence (0–1) the analysis must have' })
+  minConfidence!: number;
+
+  @Field(() => [ID])
+  channelIds!: string[];
+}
+
+@InputType()
+export class FollowUpRuleInput {
+  @Field(() => String, { nullable: true, description: 'A team name; the analysis is asked to suggest one of the teams routes name' })
+  team?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A category such as database, network, disk; a team or a category (or both) is needed' })
+  category?: string | null;
+
+  @Field(() => Float, { nullable: true, description: '0 to 1 (default 0.7)' })
+  minConfidence?: number;
+
+  @Field(() => [ID], { description: '1 to 20 channels; those the route already sends to are skipped' })
+  channelIds!: string[];
+}
 
 @ObjectType('Route', { description: 'A static routing rule: alerts matching every matcher go to the channels' })
 export class RouteType {
@@ -33,6 +63,9 @@ export class RouteType {
 
   @Field(() => ID, { nullable: true, description: 'Analyse what this route delivers with this provider (flag analysis.enabled)' })
   analysisProviderId!: string | null;
+
+  @Field(() => [FollowUpRuleType], { description: 'Smart routing (flag routing.smart): who else to tell once the analysis names a team or category' })
+  followUps!: FollowUpRuleType[];
 
   @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence); null when the route has none' })
   groupWaitSeconds!: number | null;
@@ -72,6 +105,9 @@ export class RouteInput {
 
   @Field(() => ID, { nullable: true })
   analysisProviderId?: string | null;
+
+  @Field(() => [FollowUpRuleInput], { nullable: true, description: 'Smart routing follow-ups (flag routing.smart); need analysisProviderId' })
+  followUps?: FollowUpRuleInput[];
 
   @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence): how long the first alert of an idle route waits for others to go with it, 0 to 3600 s (default 0: at once)' })
   groupWaitSeconds?: number | null;

@@ -14,6 +14,7 @@ import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import type { PublicUrl } from '../shared/public-url';
 import type { AnalysisProviderService } from './analysis-provider.service';
 import type { AnalysisRepository } from './analysis.repository';
+import type { SmartRouter } from './smart-routing';
 import { buildContext, promptFor } from './context-builder';
 import { parseAnalysisAnswer } from './result-parser';
 
@@ -56,6 +57,7 @@ export class AnalysisRunner {
     private readonly publicUrl: PublicUrl,
     private readonly settings: Config['analysis'],
     private readonly logger: Logger,
+    private readonly followUps: Pick<SmartRouter, 'teamsFor' | 'followUp'>,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
   }
@@ -102,7 +104,7 @@ export class AnalysisRunner {
       await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
       return;
     }
-    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes);
+    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes, this.followUps.teamsFor(provider.id));
     const previous = await this.repository.previousConversation(analysis);
     const started = performance.now();
     const result = await this.providers.callable(provider).run({
@@ -154,8 +156,8 @@ export class AnalysisRunner {
       parsed: parsed.parsed,
       parseError: parsed.parsed ? null : parsed.reason,
       ...(parsed.parsed
-        ? { rootCause: parsed.result.rootCause, confidence: parsed.result.confidence, suggestedActions: parsed.result.suggestedActions, severityAssessment: parsed.result.severityAssessment }
-        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null }),
+        ? { ...parsed.result, category: parsed.result.category?.toLowerCase() ?? null, suggestedTeam: parsed.result.suggestedTeam?.toLowerCase() ?? null }
+        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null }),
       model: meta.model ?? (provider?.config.model as string | undefined) ?? null,
       tokens: meta.tokens ?? null,
       durationMs: meta.durationMs === null ? null : Math.round(meta.durationMs * 100) / 100,
@@ -165,6 +167,17 @@ export class AnalysisRunner {
     await this.orm.em.flush();
     this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
     await this.publish(analysis, provider);
+    if (parsed.parsed) await this.followUp(analysis);
+  }
+
+  /** Smart routing's follow-ups; the analysis stands whatever becomes of them. */
+  private async followUp(analysis: AlertAnalysisEntity): Promise<void> {
+    try {
+      const record = await this.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
+      if (record) await this.followUps.followUp(analysis, record);
+    } catch (err) {
+      this.logger.warn({ err, analysisId: analysis.id }, 'could not send the follow-ups of an analysis');
+    }
   }
 
   /** A failed try: retried with backoff while attempts remain, else failed (or timed out) with the reason. */

@@ -20,6 +20,8 @@ export interface AnalysisContext {
   similar: Array<{ receivedAt: string; status: string; labels: Record<string, string> }>;
   /** Earlier analyses of this alert name and what people said about them. */
   previousAnalyses: Array<{ rootCause: string | null; confidence: number | null; feedback: 'useful' | 'not useful' | null; note: string | null }>;
+  /** Teams that routes can tell as a follow-up (smart routing); the analysis may suggest one. */
+  teams: string[];
 }
 
 const SECRET_KEY = /pass(word|wd)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie|session/i;
@@ -51,6 +53,7 @@ export function buildContext(
   record: AlertRecordEntity,
   related: { history: AlertRecordEntity[]; similar: AlertRecordEntity[]; analyses: AlertAnalysisEntity[] },
   maxBytes: number,
+  teams: string[] = [],
 ): AnalysisContext {
   const context: AnalysisContext = scrubSecrets({
     alert: {
@@ -72,6 +75,7 @@ export function buildContext(
       feedback: a.feedbackUseful === true ? ('useful' as const) : a.feedbackUseful === false ? ('not useful' as const) : null,
       note: a.feedbackNote ?? null,
     })),
+    teams,
   });
   const size = () => Buffer.byteLength(JSON.stringify(context));
   for (const list of [context.similar, context.history, context.previousAnalyses]) {
@@ -92,7 +96,9 @@ export const ANALYSIS_INSTRUCTIONS = [
   'You are an SRE assistant. Analyse the Prometheus alert in the context below.',
   'Answer with one JSON object and nothing else, with these fields:',
   '"root_cause" (string: the most likely cause), "confidence" (number from 0 to 1),',
-  '"suggested_actions" (array of short strings, most useful first), "severity_assessment" (one of "critical", "high", "medium", "low", "info").',
+  '"suggested_actions" (array of short strings, most useful first), "severity_assessment" (one of "critical", "high", "medium", "low", "info"),',
+  '"category" (one word for the kind of problem, e.g. "database", "network", "disk", "application", or null),',
+  '"suggested_team" (the one of the context\'s "teams" best placed to act, or null when none is or the list is empty).',
   'Use the history, similar alerts and earlier analyses (and the feedback on them) as evidence.',
 ].join('\n');
 

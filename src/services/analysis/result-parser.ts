@@ -7,11 +7,20 @@ const resultSchema = z.object({
   confidence: z.number({ message: 'expected a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1'),
   suggestedActions: z.array(z.string().trim().min(1).max(1000)).max(20),
   severityAssessment: z.string().trim().min(1).max(64).nullable(),
+  category: z.string().trim().min(1).max(64).nullable(),
+  suggestedTeam: z.string().trim().min(1).max(100).nullable(),
 });
 
 export type AnalysisResult = z.output<typeof resultSchema>;
 
 export type ParsedAnswer = { parsed: true; result: AnalysisResult } | { parsed: false; reason: string };
+
+/** Optional words models leave empty or set to "none" when they have nothing to say. */
+function optionalText(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' && ['', 'none', 'null', 'unknown', 'n/a'].includes(value.trim().toLowerCase())) return null;
+  return value;
+}
 
 /** Models answer in snake_case or camelCase, and sometimes with a string confidence. */
 function normalise(value: Record<string, unknown>): Record<string, unknown> {
@@ -23,6 +32,8 @@ function normalise(value: Record<string, unknown>): Record<string, unknown> {
     confidence: typeof confidence === 'string' && confidence.trim() !== '' && !Number.isNaN(Number(confidence)) ? Number(confidence) : confidence,
     suggestedActions: typeof actions === 'string' ? [actions] : (actions ?? []),
     severityAssessment: pick('severity_assessment', 'severityAssessment', 'severity') ?? null,
+    category: optionalText(pick('category')),
+    suggestedTeam: optionalText(pick('suggested_team', 'suggestedTeam', 'team')),
   };
 }
 

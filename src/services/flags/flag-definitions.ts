@@ -3,6 +3,8 @@ export interface FlagDefinition {
   phase: 1 | 2;
   defaultEnabled: boolean;
   description: string;
+  /** Acts on AI output: the maturity evaluator switches it off while a provider is degraded. */
+  aiDriven?: boolean;
 }
 
 /**
@@ -32,6 +34,12 @@ export const FLAG_DEFINITIONS = {
     phase: 2,
     defaultEnabled: false,
     description: 'Maintenance windows: alerts they cover are recorded as suppressed, and what still fires when a window closes is sent then',
+  },
+  'routing.smart': {
+    phase: 2,
+    defaultEnabled: false,
+    aiDriven: true,
+    description: "Smart routing: once an alert's analysis names a team or category with enough confidence, the follow-ups of its routes tell those channels too (after the first notice, never instead of it)",
   },
   'gateway.inhibition': {
     phase: 2,

@@ -12,6 +12,19 @@ export interface RouteSpec {
   analysisProviderId: string | null;
   /** Its window (flag gateway.advanced-convergence), null when it has none. */
   window: RouteWindowSettings | null;
+  /** Smart routing (flag routing.smart): who else to tell once the analysis names a team or category. */
+  followUps: FollowUpRule[];
+}
+
+/**
+ * A follow-up on analysis output: when an analysis of an alert this route delivered names this
+ * team (or category) with at least this confidence, these channels are told too, with the analysis.
+ */
+export interface FollowUpRule {
+  team: string | null;
+  category: string | null;
+  minConfidence: number;
+  channelIds: string[];
 }
 
 /** Like Alertmanager's group_wait, group_interval and repeat_interval, per route and channel across clusters. */

@@ -12,7 +12,7 @@ import type { Actor, AuditService } from '../security/audit.service';
 import type { SandboxPool } from '../sandbox/sandbox-pool';
 import { ReloadOnChange } from '../shared/reload-on-change';
 import { parseMatchers, storedMatcher, type LabelMatcher } from './label-matcher';
-import { compileTable, decideRoutes, routingCost, type CompiledRoute, type RouteDecision, type RouteSpec, type RouteWindowSettings, type RoutingTable, type RouteTableSpec } from './route-table';
+import { compileTable, decideRoutes, routingCost, type CompiledRoute, type FollowUpRule, type RouteDecision, type RouteSpec, type RouteWindowSettings, type RoutingTable, type RouteTableSpec } from './route-table';
 
 export type { CompiledRoute, RouteDecision } from './route-table';
 
@@ -29,6 +29,19 @@ const routeInput = z.strictObject({
   groupWaitSeconds: z.number().int().min(0, 'must not be negative').max(3_600, 'must be at most 3600').nullish(),
   groupIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').nullish(),
   repeatIntervalSeconds: z.number().int().min(60, 'must be at least 60').max(7 * 86_400, 'must be at most 604800 (7 days)').nullish(),
+  followUps: z
+    .array(
+      z
+        .strictObject({
+          team: z.string().trim().min(1).max(100).nullish(),
+          category: z.string().trim().min(1).max(64).nullish(),
+          minConfidence: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(0.7),
+          channelIds: z.array(z.uuid('expected a channel id')).min(1, 'name at least one channel').max(20),
+        })
+        .refine((rule) => Boolean(rule.team || rule.category), { message: 'a follow-up needs a team or a category to match the analysis on' }),
+    )
+    .max(20)
+    .default([]),
 });
 
 /** A route window's values when only some are given: the first notice at once, Alertmanager's interval and repeat. */
@@ -60,11 +73,16 @@ export function windowOf(route: { groupWaitSeconds?: number | null; groupInterva
 /** A route in the shape routing tables are built of. */
 export function routeSpecOf(
   id: string,
-  route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null },
+  route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null; followUps?: ParsedRoute['followUps'] },
   matchers: LabelMatcher[],
   window: RouteWindowSettings | null,
 ): RouteSpec {
-  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null, window };
+  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null, window, followUps: followUpsOf(route.followUps ?? []) };
+}
+
+/** Follow-up rules as stored: team and category compared without case. */
+export function followUpsOf(rules: ParsedRoute['followUps']): FollowUpRule[] {
+  return rules.map((r) => ({ team: r.team?.toLowerCase() ?? null, category: r.category?.toLowerCase() ?? null, minConfidence: r.minConfidence, channelIds: r.channelIds }));
 }
 
 /** Routing this many regex steps (an upper bound, see routingCost) or fewer runs in place: a few milliseconds at most. */
@@ -178,9 +196,14 @@ export class RouteService {
   }
 
   private async save(route: GatewayRouteEntity, { parsed: input, matchers, window }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
-    const known = await this.em.find(ChannelEntity, { id: { $in: input.channelIds } }, { fields: ['id'] });
-    const missing = input.channelIds.filter((id) => !known.some((c) => c.id === id));
-    if (missing.length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing.join(', ')}`);
+    const named = [...new Set([...input.channelIds, ...input.followUps.flatMap((f) => f.channelIds)])];
+    const known = await this.em.find(ChannelEntity, { id: { $in: named } }, { fields: ['id'] });
+    const missing = (ids: string[]) => ids.filter((id) => !known.some((c) => c.id === id));
+    if (missing(input.channelIds).length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing(input.channelIds).join(', ')}`);
+    input.followUps.forEach((rule, index) => {
+      if (missing(rule.channelIds).length > 0) throw BadUserInputError.forField(`input.followUps.${index}.channelIds`, `unknown channel ${missing(rule.channelIds).join(', ')}`);
+    });
+    if (input.followUps.length > 0 && !input.analysisProviderId) throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
     if (input.analysisProviderId && !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))) {
       throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);
     }
@@ -199,6 +222,7 @@ export class RouteService {
       enabled: input.enabled,
       position,
       analysisProviderId: input.analysisProviderId ?? null,
+      followUps: followUpsOf(input.followUps),
       groupWaitSeconds: window?.waitSeconds ?? null,
       groupIntervalSeconds: window?.intervalSeconds ?? null,
       repeatIntervalSeconds: window?.repeatSeconds ?? null,
@@ -217,7 +241,7 @@ export class RouteService {
 
   private async reload(): Promise<void> {
     const rows = await this.list();
-    const specOf = (r: GatewayRouteEntity): RouteSpec => routeSpecOf(r.id, r, r.matchers, windowOf(r));
+    const specOf = (r: GatewayRouteEntity): RouteSpec => ({ ...routeSpecOf(r.id, r, r.matchers, windowOf(r)), followUps: r.followUps });
     const enabled = rows.filter((r) => r.enabled);
     const routes = enabled.filter((r) => !r.isDefault).map(specOf);
     const fallback = enabled.filter((r) => r.isDefault).map(specOf)[0] ?? null;

@@ -30,7 +30,7 @@ export function receiptOf(receiptId: string, alerts: Array<{ fingerprint: string
 }
 
 export function route(id: string, channelIds: string[], perAlert = false): CompiledRoute {
-  return { id, name: id, matchers: [], channelIds, continueMatching: false, perAlert, analysisProviderId: null, window: null };
+  return { id, name: id, matchers: [], channelIds, continueMatching: false, perAlert, analysisProviderId: null, window: null, followUps: [] };
 }
 
 /** A delivery service that records what it was handed and answers with a row in `status`. */

@@ -1,0 +1,103 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
+import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
+import { NotFoundError } from '../../errors';
+import type { DeliveryService } from '../channels/delivery.service';
+import type { AlertView, ChannelMessage } from '../channels/message';
+import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
+import type { Logger } from '../observability/logger';
+import { decideRoutes, type FollowUpRule, type RoutingTable } from '../gateway/route-table';
+
+/** The routing table in force, as the route service keeps it. */
+export interface RoutingTableSource {
+  current(): RoutingTable;
+}
+
+/** The follow-up rules of the routes that send this alert to this provider. */
+function rulesFor(table: RoutingTable, labels: Record<string, string>, providerId: string): { rules: FollowUpRule[]; notified: Set<string> } {
+  const decision = decideRoutes(table, labels);
+  return { rules: decision.routes.filter((r) => r.analysisProviderId === providerId).flatMap((r) => r.followUps), notified: new Set(decision.channelIds) };
+}
+
+/** Whether a rule's team or category is what the analysis says, with enough confidence. */
+export function ruleMatches(rule: FollowUpRule, analysis: Pick<AlertAnalysisEntity, 'confidence' | 'suggestedTeam' | 'category'>): boolean {
+  if (analysis.confidence == null || analysis.confidence < rule.minConfidence) return false;
+  return (rule.team !== null && rule.team === analysis.suggestedTeam) || (rule.category !== null && rule.category === analysis.category);
+}
+
+/**
+ * Smart routing (flag routing.smart): once an analysis names a team or a category with enough
+ * confidence, the follow-ups of the alert's routes tell those channels too, with the analysis.
+ * It comes after the first notice (which never waits for analysis) and only adds channels the
+ * routes did not already send the alert to.
+ */
+export class SmartRouter {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly routes: RoutingTableSource,
+    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
+    private readonly flags: FlagResolver,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Teams the routes sending to this provider can tell: the analysis may suggest one of them. */
+  teamsFor(providerId: string): string[] {
+    const teams = this.routes
+      .current()
+      .routes.concat(this.routes.current().fallback ?? [])
+      .filter((r) => r.analysisProviderId === providerId)
+      .flatMap((r) => r.followUps.map((f) => f.team))
+      .filter((t): t is string => t !== null);
+    return [...new Set(teams)].sort();
+  }
+
+  /** After an analysis succeeded: tells the follow-up channels it calls for, once each. */
+  async followUp(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<string[]> {
+    if (!analysis.parsed || !this.flags.isEnabled('routing.smart', alertFlagContext(record.cluster, record.labels))) return [];
+    const { rules, notified } = rulesFor(this.routes.current(), record.labels, analysis.providerId);
+    const channels = [...new Set(rules.filter((rule) => ruleMatches(rule, analysis)).flatMap((rule) => rule.channelIds))].filter((id) => !notified.has(id));
+    if (channels.length === 0) return [];
+    const message = followUpMessage(analysis, record);
+    const told: string[] = [];
+    for (const channelId of channels) {
+      try {
+        await this.deliveries.deliver(channelId, message, { source: 'smart-routing', idempotencyKey: `follow-up:${analysis.id}:${channelId}` });
+        told.push(channelId);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) this.logger.warn({ err, analysisId: analysis.id, channelId }, 'could not hand a follow-up to delivery');
+      }
+    }
+    analysis.followUpChannelIds = told;
+    await this.orm.em.flush();
+    return told;
+  }
+}
+
+/** The alert as first sent, with what the analysis found and why this channel is told. */
+function followUpMessage(analysis: AlertAnalysisEntity, record: AlertRecordEntity): ChannelMessage {
+  const who = analysis.suggestedTeam ? `team ${analysis.suggestedTeam}` : `category ${analysis.category}`;
+  const annotations = {
+    ...record.annotations,
+    follow_up: `AlertAgent analysis points to ${who} (confidence ${analysis.confidence!.toFixed(2)})`,
+    analysis_root_cause: analysis.rootCause ?? '',
+    ...(analysis.suggestedActions?.length ? { analysis_suggested_actions: analysis.suggestedActions.join('; ') } : {}),
+  };
+  const alert: AlertView = {
+    status: record.status === 'resolved' ? 'resolved' : 'firing',
+    labels: record.labels,
+    annotations,
+    startsAt: record.startsAt.toISOString(),
+    ...(record.endsAt ? { endsAt: record.endsAt.toISOString() } : {}),
+    ...(record.generatorUrl ? { generatorURL: record.generatorUrl } : {}),
+    fingerprint: record.fingerprint,
+  };
+  return {
+    kind: 'alerts',
+    status: alert.status,
+    alerts: [alert],
+    groupLabels: { alertname: record.alertname },
+    commonLabels: record.labels,
+    commonAnnotations: annotations,
+    receiver: 'alertagent-smart-routing',
+  };
+}
