@@ -16,6 +16,7 @@ const wholeNumber = z.coerce.number({ message: 'expected a whole number' }).int(
 const port = wholeNumber.min(0, 'expected a port from 0 to 65535').max(65535, 'expected a port from 0 to 65535');
 const positiveInt = wholeNumber.positive('expected a number above 0');
 const optionalString = z.string().trim().min(1).optional();
+const fraction = z.coerce.number({ message: 'expected a number from 0 to 1' }).min(0, 'expected a number from 0 to 1').max(1, 'expected a number from 0 to 1');
 
 // A string that is not a URL at all gets one message, not "Invalid URL" and the scheme message both.
 const postgresUrl = z
@@ -262,6 +263,19 @@ export const configSchema = z.strictObject({
       contextMaxBytes: positiveInt.default(16_384),
       /** Earlier notifications, similar alerts and earlier analyses each included in the context. */
       historyLimit: positiveInt.max(100).default(10),
+      /** AI maturity: each provider judged over the analyses finished in this many hours. */
+      maturityWindowHours: positiveInt.max(24 * 90).default(24),
+      /** Fewest finished analyses (and, for accuracy, rated ones) before a provider is judged at all. */
+      maturityMinSamples: positiveInt.max(100_000).default(20),
+      /** Below this share of "useful" among rated analyses a provider is degraded. */
+      maturityMinAccuracy: fraction.default(0.6),
+      /** Above this share of errors, time-outs and unparsed answers a provider is degraded. */
+      maturityMaxFailureRate: fraction.default(0.25),
+      /** Above this 95th-percentile answer time a provider is degraded. */
+      maturityMaxLatencyMs: positiveInt.default(120_000),
+      /** A degraded provider is trusted again only this far inside every threshold (hysteresis). */
+      maturityRecoveryMargin: fraction.max(0.5).default(0.1),
+      maturityIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
   retention: z
@@ -363,6 +377,13 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'ANALYSIS_BACKOFF_MAX_MS', path: 'analysis.backoffMaxMs', description: 'Longest delay between analysis retries' },
   { env: 'ANALYSIS_CONTEXT_MAX_BYTES', path: 'analysis.contextMaxBytes', description: 'Largest alert context sent to a provider (JSON bytes)' },
   { env: 'ANALYSIS_HISTORY_LIMIT', path: 'analysis.historyLimit', description: 'Earlier notifications, similar alerts and analyses included in a context, each' },
+  { env: 'ANALYSIS_MATURITY_WINDOW_HOURS', path: 'analysis.maturityWindowHours', description: 'AI maturity: providers are judged on the analyses finished in this many hours' },
+  { env: 'ANALYSIS_MATURITY_MIN_SAMPLES', path: 'analysis.maturityMinSamples', description: 'AI maturity: fewest finished (and, for accuracy, rated) analyses before a provider is judged' },
+  { env: 'ANALYSIS_MATURITY_MIN_ACCURACY', path: 'analysis.maturityMinAccuracy', description: 'AI maturity: below this share of useful feedback a provider is degraded and AI-driven features switch off' },
+  { env: 'ANALYSIS_MATURITY_MAX_FAILURE_RATE', path: 'analysis.maturityMaxFailureRate', description: 'AI maturity: above this share of errors, time-outs and unparsed answers a provider is degraded' },
+  { env: 'ANALYSIS_MATURITY_MAX_LATENCY_MS', path: 'analysis.maturityMaxLatencyMs', description: 'AI maturity: above this p95 answer time a provider is degraded' },
+  { env: 'ANALYSIS_MATURITY_RECOVERY_MARGIN', path: 'analysis.maturityRecoveryMargin', description: 'AI maturity: how far inside every threshold a degraded provider must come back before it is trusted' },
+  { env: 'ANALYSIS_MATURITY_INTERVAL_MS', path: 'analysis.maturityIntervalMs', description: 'AI maturity: how often providers are judged' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;
 

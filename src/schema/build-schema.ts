@@ -11,6 +11,7 @@ import { RuleGroupFieldsResolver, RuleResolver } from '../resolvers/rule.resolve
 import { AnalysisResolver } from '../resolvers/analysis.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
+import { MaturityResolver } from '../resolvers/maturity.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
 import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
@@ -23,7 +24,7 @@ import { AlertRecordRepository } from '../services/gateway/alert-record.reposito
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -47,6 +48,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],
     [AnalysisResolver, new AnalysisResolver(services.analysis, services.analysisProviders)],
+    [MaturityResolver, new MaturityResolver(services.maturity)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);
 }

@@ -58,6 +58,7 @@ import { AnalysisProviderService } from './analysis/analysis-provider.service';
 import { AnalysisRepository } from './analysis/analysis.repository';
 import { AnalysisRunner } from './analysis/analysis-runner';
 import { SmartRouter } from './analysis/smart-routing';
+import { MaturityEvaluator } from './analysis/maturity-evaluator';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -105,6 +106,7 @@ export interface Services {
   analysis: AnalysisService;
   analysisProviders: AnalysisProviderService;
   analysisRunner: AnalysisRunner;
+  maturity: MaturityEvaluator;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -169,6 +171,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
   const deliveryRecords = new DeliveryRepository(em);
   const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks, peers);
+  const flagOverrides = new FlagOverrideService(em, audit, flags);
   flags.onObserve(new FlagChangeRecorder(storage.orm, audit, events, metrics, deliveries, config.flags.notifyChannelId, logger.child({ component: 'flags' })).observe);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
@@ -176,6 +179,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
   const analysisRepository = new AnalysisRepository(storage.orm);
   const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }), smartRouter);
+  const maturity = new MaturityEvaluator(storage.orm, flagOverrides, events, metrics, config.analysis, logger.child({ component: 'ai-maturity' }));
   const analysis = new AnalysisService(storage.orm, queue, metrics, audit, flags, analysisProviders, analysisRepository, analysisRunner, logger.child({ component: 'analysis' }));
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);
@@ -235,6 +239,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     analysis,
     analysisProviders,
     analysisRunner,
+    maturity,
     clusters,
     rules,
     clusterHealth,
@@ -258,7 +263,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     queue,
     flags,
-    flagOverrides: new FlagOverrideService(em, audit, flags),
+    flagOverrides,
     auth: new AuthService(config.auth, tokenRepository, roles),
     roles,
     requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix, config.database.poolMax),
@@ -291,6 +296,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         routeWindowFlusher.registerProcessor();
         routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
         analysisRunner.registerProcessor();
+        maturity.startSweeper();
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
       }
@@ -308,6 +314,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       suppressed.stop();
       routeWindowFlusher.stop();
       silenceMirror.stop();
+      maturity.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

@@ -9,6 +9,7 @@ export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
 @Unique({ properties: ['recordId', 'providerId'] })
 @Index({ properties: ['alertname', 'createdAt'] })
 @Index({ properties: ['fingerprint', 'createdAt'] })
+@Index({ properties: ['finishedAt'] })
 export class AlertAnalysisEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

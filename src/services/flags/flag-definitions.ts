@@ -54,3 +54,6 @@ export const FLAG_NAMES = Object.keys(FLAG_DEFINITIONS) as FlagName[];
 export function isFlagName(name: string): name is FlagName {
   return Object.hasOwn(FLAG_DEFINITIONS, name);
 }
+
+/** Flags that act on AI output: switched off by the maturity evaluator while a provider is degraded. */
+export const AI_DRIVEN_FLAGS = FLAG_NAMES.filter((name) => (FLAG_DEFINITIONS[name] as FlagDefinition).aiDriven === true);

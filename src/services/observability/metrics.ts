@@ -93,6 +93,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly aiMaturityState = new Gauge({
+    name: 'alertagent_ai_maturity_state',
+    help: 'AI maturity of each analysis provider: 1 for its state (trusted, probation, degraded), 0 for the others',
+    labelNames: ['provider', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly aiAccuracy = new Gauge({
+    name: 'alertagent_ai_accuracy_ratio',
+    help: 'Share of rated analyses marked useful over the maturity window, per provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly aiFailureRate = new Gauge({
+    name: 'alertagent_ai_failure_ratio',
+    help: 'Share of finished analyses that failed, timed out or were unparsed over the maturity window, per provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly aiLatencyP95 = new Gauge({
+    name: 'alertagent_ai_latency_p95_seconds',
+    help: '95th percentile of answer times over the maturity window, per provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly aiSamples = new Gauge({
+    name: 'alertagent_ai_finished_analyses',
+    help: 'Analyses finished over the maturity window, per provider (the sample size)',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   readonly flagEnabled = new Gauge({
     name: 'alertagent_flag_enabled',
     help: 'Each feature flag: 1 on, 0 off, labelled with the source that decides it (override, unleash, bootstrap, default)',

@@ -121,6 +121,16 @@ export interface AnalysisEvent {
   at: string;
 }
 
+/** An analysis provider changed maturity state (recorded once across replicas). */
+export interface AiMaturityEvent {
+  providerId: string;
+  providerName: string;
+  state: 'trusted' | 'probation' | 'degraded';
+  previousState: 'trusted' | 'probation' | 'degraded';
+  reason: string;
+  at: string;
+}
+
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
@@ -137,6 +147,7 @@ export interface EventMap {
   'cluster.health': ClusterHealthEvent;
   'cluster.sync': ClusterSyncEvent;
   'analysis.event': AnalysisEvent;
+  'ai.maturity': AiMaturityEvent;
 }
 
 export type EventName = keyof EventMap;

@@ -1,7 +1,9 @@
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
 import { scrapeMetric } from '../../support/metrics';
+import { OpenAIPeer } from '../../support/peers/openai-peer';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
+import { alert, validPayload } from '../../support/alerts';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { testRedisPrefix } from '../../support/redis';
 import { UnleashServer } from '../../support/unleash-server';
@@ -19,12 +21,14 @@ const FLAGS = 'query($c: String, $t: String, $s: String) { flags(cluster: $c, te
 describe('flags with a real Unleash server on two replicas', () => {
   const unleash = new UnleashServer();
   const peer = new WebhookPeer();
+  const openai = new OpenAIPeer('sk-maturity-test-key');
   const redis = testRedisPrefix();
   let db: TestDatabase;
   let first: TestServer;
   let second: TestServer;
   let admin: string;
   let operator: string;
+  let channelId: string;
 
   const flag = async (server: TestServer, name: string, context: Record<string, string> = {}) =>
     ((await server.gql(FLAGS, context, admin)).data!.flags as Array<{ name: string; enabled: boolean; source: string; override: Record<string, unknown> | null }>).find((f) => f.name === name)!;
@@ -39,9 +43,11 @@ describe('flags with a real Unleash server on two replicas', () => {
   };
 
   beforeAll(async () => {
-    await Promise.all([unleash.start(), peer.start()]);
+    await Promise.all([unleash.start(), peer.start(), openai.start()]);
     for (const field of ['cluster', 'team', 'severity']) await unleash.createContextField(field);
     await unleash.createToggle('gateway.inhibition', true);
+    await unleash.createToggle('analysis.enabled', true);
+    await unleash.createToggle('routing.smart', true);
     await unleash.createToggle('gateway.grouping', true, {
       name: 'flexibleRollout',
       parameters: { rollout: '100', stickiness: 'default', groupId: 'gateway.grouping' },
@@ -59,7 +65,17 @@ describe('flags with a real Unleash server on two replicas', () => {
     const channel = await setup.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'flag-watch', type: 'webhook', config: { url: `${peer.baseUrl}/flags` } } }, setupAdmin);
     await setup.stop();
 
-    const replicaEnv = { ...env, UNLEASH_URL: unleash.apiUrl, UNLEASH_API_TOKEN: unleash.clientToken, UNLEASH_REFRESH_INTERVAL_MS: String(REFRESH_MS), FLAGS_NOTIFY_CHANNEL_ID: channel.data!.createChannel.id };
+    channelId = channel.data!.createChannel.id;
+    const replicaEnv = {
+      ...env,
+      UNLEASH_URL: unleash.apiUrl,
+      UNLEASH_API_TOKEN: unleash.clientToken,
+      UNLEASH_REFRESH_INTERVAL_MS: String(REFRESH_MS),
+      FLAGS_NOTIFY_CHANNEL_ID: channel.data!.createChannel.id,
+      ANALYSIS_MATURITY_MIN_SAMPLES: '4',
+      ANALYSIS_MATURITY_MIN_ACCURACY: '0.6',
+      ANALYSIS_MATURITY_INTERVAL_MS: '300',
+    };
     first = await startTestServer(replicaEnv);
     second = await startTestServer(replicaEnv);
     admin = await first.issueToken('admin');
@@ -72,6 +88,7 @@ describe('flags with a real Unleash server on two replicas', () => {
     await second?.stop();
     await unleash.destroy();
     await peer.stop();
+    await openai.stop();
     await db?.drop();
     await redis.cleanup();
   });
@@ -164,6 +181,52 @@ describe('flags with a real Unleash server on two replicas', () => {
     expect((await first.gql('query { auditEvents(limit: 200) { items { id } } }', undefined, admin)).data!.auditEvents.items.length).toBe(auditBefore);
     expect((await flag(first, 'gateway.inhibition')).source).toBe('UNLEASH');
   });
+
+  it('degrades a provider whose answers are rated wrong, switching AI-driven features off on both replicas, and brings them back when it recovers', async () => {
+    const provider = await first.gql('mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }', { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } }, admin);
+    const providerId = provider.data!.createAnalysisProvider.id;
+    const route = await first.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'analysed', isDefault: true, channelIds: [channelId], analysisProviderId: providerId } }, admin);
+    expect(route.errors).toBeUndefined();
+    openai.content = JSON.stringify({ root_cause: 'the cache is cold', confidence: 0.9, suggested_actions: ['wait'], severity_assessment: 'low' });
+    for (let i = 0; i < 4; i += 1) {
+      const payload = validPayload();
+      payload.groupKey = `{}:{alertname="Rated${i}"}`;
+      payload.alerts = [alert({ labels: { alertname: `Rated${i}`, severity: 'warning' } })];
+      const response = await fetch(`${first.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      expect(response.status).toBe(200);
+    }
+    const analyses = await waitFor(async () => {
+      const items = (await first.gql('query { analyses(limit: 10) { items { id status } } }', undefined, admin)).data!.analyses.items as Array<{ id: string; status: string }>;
+      return items.length === 4 && items.every((a) => a.status === 'succeeded') ? items : false;
+    }, 'four finished analyses');
+    const maturity = async (server: TestServer) => (await server.gql('query { aiMaturity { providerName state reason useful wrong accuracy finished } }', undefined, admin)).data!.aiMaturity[0];
+    await waitFor(async () => (await maturity(first))?.state === 'TRUSTED', 'the provider to be trusted on its first four answers');
+    expect((await flag(second, 'routing.smart')).enabled).toBe(true);
+
+    const stateChanges = nextResults<{ aiMaturityChanged: Record<string, string> }>(second.wsClient(admin), 'subscription { aiMaturityChanged { providerName state previousState reason } }');
+    await waitFor(async () => ((await scrapeMetric(second.baseUrl, 'alertagent_subscription_executions')) ?? 0) >= 1, 'the subscription running');
+    for (const a of analyses) await second.gql('mutation($id: ID!) { submitAnalysisFeedback(id: $id, useful: false, note: "wrong service") { id } }', { id: a.id }, operator);
+    const [change] = await stateChanges.done;
+    expect(change.data!.aiMaturityChanged).toEqual({ providerName: 'llm', state: 'DEGRADED', previousState: 'TRUSTED', reason: 'accuracy 0 % < 60 % over 4 rated analyses' });
+    for (const server of [first, second]) {
+      await waitFor(async () => (await flag(server, 'routing.smart')).source === 'OVERRIDE', 'routing.smart to switch off on each replica', 3_000, 20);
+      expect(await flag(server, 'routing.smart')).toMatchObject({ enabled: false, override: { actor: 'system:maturity-evaluator', reason: 'analysis provider llm is degraded: accuracy 0 % < 60 % over 4 rated analyses' } });
+      expect((await flag(server, 'analysis.enabled')).enabled).toBe(true);
+    }
+    expect(await maturity(second)).toMatchObject({ state: 'DEGRADED', wrong: 4, accuracy: 0, finished: 4 });
+    await waitFor(async () => (await changes('routing.smart')).some((e) => e.actor === 'system:maturity-evaluator'), 'the audited change');
+    await waitFor(() => notices('routing.smart').some((n) => String(n.payload.commonAnnotations.description).startsWith('system:maturity-evaluator: analysis provider llm is degraded')), 'the notice of the switch-off');
+    // Each replica's gauge follows at its own next evaluation.
+    await waitFor(async () => (await scrapeMetric(first.baseUrl, 'alertagent_ai_maturity_state', { provider: 'llm', state: 'degraded' })) === 1 && (await scrapeMetric(second.baseUrl, 'alertagent_ai_maturity_state', { provider: 'llm', state: 'degraded' })) === 1, 'the state gauge on both replicas');
+
+    for (const a of analyses) await first.gql('mutation($id: ID!) { submitAnalysisFeedback(id: $id, useful: true) { id } }', { id: a.id }, operator);
+    for (const server of [first, second]) {
+      await waitFor(async () => (await flag(server, 'routing.smart')).source === 'UNLEASH', 'Unleash to decide routing.smart again on each replica', 3_000, 20);
+      expect((await flag(server, 'routing.smart')).enabled).toBe(true);
+    }
+    expect(await maturity(first)).toMatchObject({ state: 'TRUSTED', useful: 4, accuracy: 1 });
+    expect((await changes('routing.smart')).filter((e) => e.actor === 'system:flag-overrides').at(-1)!.details.reason).toContain('the override set by system:maturity-evaluator was cleared');
+  }, 60_000);
 
   it('keeps the last values from Unleash while it is down, and follows it again when it is back', async () => {
     await unleash.setEnabled('gateway.inhibition', true);

@@ -1,0 +1,26 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import type { MaturityState } from '../../services/analysis/ai-maturity';
+import type { ProviderRecord } from '../../services/analysis/ai-maturity';
+
+/** Where an analysis provider stands: trusted, on probation or degraded, since when and why. */
+@Entity({ tableName: 'ai_maturity' })
+export class AiMaturityEntity {
+  @PrimaryKey({ type: 'uuid' })
+  providerId!: string;
+
+  @Property({ type: 'string', length: 16 })
+  state: MaturityState = 'probation';
+
+  @Property({ type: 'datetime' })
+  since: Date = new Date();
+
+  /** What the last evaluation found, in words. */
+  @Property({ type: 'text' })
+  reason: string = 'not evaluated yet';
+
+  @Property({ type: 'json' })
+  record!: ProviderRecord;
+
+  @Property({ type: 'datetime' })
+  evaluatedAt: Date = new Date();
+}

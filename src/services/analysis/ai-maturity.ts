@@ -1,0 +1,84 @@
+import type { Config } from '../../config';
+
+export type MaturityState = 'trusted' | 'probation' | 'degraded';
+
+/** What a provider did over the window: the evidence it is judged on. */
+export interface ProviderRecord {
+  finished: number;
+  succeeded: number;
+  errors: number;
+  timeouts: number;
+  unparsed: number;
+  useful: number;
+  wrong: number;
+  /** 95th percentile of answer times, ms; null without answers. */
+  p95LatencyMs: number | null;
+}
+
+export interface MaturityThresholds {
+  minSamples: number;
+  minAccuracy: number;
+  maxFailureRate: number;
+  maxLatencyMs: number;
+  recoveryMargin: number;
+}
+
+export function thresholdsOf(settings: Config['analysis']): MaturityThresholds {
+  return {
+    minSamples: settings.maturityMinSamples,
+    minAccuracy: settings.maturityMinAccuracy,
+    maxFailureRate: settings.maturityMaxFailureRate,
+    maxLatencyMs: settings.maturityMaxLatencyMs,
+    recoveryMargin: settings.maturityRecoveryMargin,
+  };
+}
+
+export const accuracyOf = (r: ProviderRecord): number | null => (r.useful + r.wrong > 0 ? r.useful / (r.useful + r.wrong) : null);
+export const failureRateOf = (r: ProviderRecord): number | null => (r.finished > 0 ? (r.errors + r.timeouts + r.unparsed) / r.finished : null);
+
+/** Where the evidence stands: below a threshold, well inside all of them, or in between (or too little to say). */
+export interface Verdict {
+  kind: 'below' | 'healthy' | 'between' | 'too-few';
+  /** Why, in words for the audit trail and the notice. */
+  reason: string;
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+/**
+ * Judges a provider's record against the thresholds. Accuracy counts only with enough rated
+ * analyses, the rest only with enough finished ones; recovery asks for every measure to be the
+ * margin inside its threshold, so a provider near a line does not flap.
+ */
+export function judge(record: ProviderRecord, t: MaturityThresholds): Verdict {
+  const rated = record.useful + record.wrong;
+  const accuracy = rated >= t.minSamples ? accuracyOf(record) : null;
+  const failureRate = record.finished >= t.minSamples ? failureRateOf(record) : null;
+  const latency = record.finished >= t.minSamples ? record.p95LatencyMs : null;
+  const below: string[] = [];
+  if (accuracy !== null && accuracy < t.minAccuracy) below.push(`accuracy ${pct(accuracy)} < ${pct(t.minAccuracy)} over ${rated} rated analyses`);
+  if (failureRate !== null && failureRate > t.maxFailureRate) below.push(`failure rate ${pct(failureRate)} > ${pct(t.maxFailureRate)} over ${record.finished} analyses (${record.errors} errors, ${record.timeouts} time-outs, ${record.unparsed} unparsed)`);
+  if (latency !== null && latency > t.maxLatencyMs) below.push(`p95 latency ${Math.round(latency)} ms > ${t.maxLatencyMs} ms`);
+  if (below.length > 0) return { kind: 'below', reason: below.join('; ') };
+  if (record.finished < t.minSamples) return { kind: 'too-few', reason: `${record.finished} finished analyses, fewer than ${t.minSamples}` };
+  const m = t.recoveryMargin;
+  const healthy =
+    (accuracy === null || accuracy >= Math.min(1, t.minAccuracy + m)) &&
+    (failureRate === null || failureRate <= Math.max(0, t.maxFailureRate - m)) &&
+    (latency === null || latency <= t.maxLatencyMs * (1 - m));
+  const measures = [accuracy !== null ? `accuracy ${pct(accuracy)} over ${rated} rated` : `${rated} rated`, `failure rate ${pct(failureRate ?? 0)}`, latency !== null ? `p95 ${Math.round(latency)} ms` : null].filter(Boolean).join(', ');
+  return { kind: healthy ? 'healthy' : 'between', reason: measures };
+}
+
+/**
+ * The next state, with hysteresis: a provider is degraded as soon as it falls below a threshold,
+ * and leaves degraded only once it is the margin inside all of them; trusted stays trusted in
+ * between; probation is a provider with too little evidence either way.
+ */
+export function nextState(current: MaturityState, verdict: Verdict): MaturityState {
+  if (verdict.kind === 'below') return 'degraded';
+  if (current === 'degraded') return verdict.kind === 'healthy' ? 'trusted' : 'degraded';
+  if (verdict.kind === 'healthy') return 'trusted';
+  if (verdict.kind === 'too-few') return current === 'trusted' ? 'trusted' : 'probation';
+  return current;
+}

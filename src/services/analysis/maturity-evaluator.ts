@@ -1,0 +1,170 @@
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { Config } from '../../config';
+import { AiMaturityEntity } from '../../entities/analysis/ai-maturity.entity';
+import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
+import { AI_DRIVEN_FLAGS } from '../flags/flag-definitions';
+import type { FlagOverrideService } from '../flags/flag-overrides';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { EventBus } from '../pubsub/event-bus';
+import { systemPrincipal } from '../security/principal';
+import { Sweeper } from '../shared/sweeper';
+import { accuracyOf, failureRateOf, judge, nextState, thresholdsOf, type MaturityState, type ProviderRecord } from './ai-maturity';
+
+const EVALUATOR = systemPrincipal('maturity-evaluator');
+export const EVALUATOR_ACTOR = 'system:maturity-evaluator';
+const STATES: MaturityState[] = ['trusted', 'probation', 'degraded'];
+
+const NO_RECORD: ProviderRecord = { finished: 0, succeeded: 0, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, p95LatencyMs: null };
+
+/** A provider's maturity as the API shows it. */
+export interface ProviderMaturity {
+  providerId: string;
+  providerName: string;
+  state: MaturityState;
+  since: Date;
+  reason: string;
+  evaluatedAt: Date;
+  record: ProviderRecord;
+}
+
+/**
+ * AI maturity: every provider is judged on what it did over the window (feedback, errors,
+ * time-outs, unparsed answers, p95 latency). A provider that falls below a threshold is degraded
+ * and every AI-driven feature is switched off by an override of the maturity evaluator (audited
+ * and notified like any flag change); when it recovers past the margin, the evaluator lifts its
+ * own overrides. State changes are compare-and-set on the provider's row, so across replicas each
+ * happens, and acts, once. An administrator may lift or set an override at any time; the
+ * evaluator acts again only at the provider's next change of state.
+ */
+export class MaturityEvaluator {
+  private readonly sweeper: Sweeper;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly overrides: Pick<FlagOverrideService, 'set' | 'clear' | 'find'>,
+    private readonly events: EventBus,
+    private readonly metrics: Metrics,
+    private readonly settings: Config['analysis'],
+    private readonly logger: Logger,
+  ) {
+    this.sweeper = new Sweeper('ai-maturity', () => RequestContext.create(this.orm.em, () => this.evaluate()), logger);
+  }
+
+  startSweeper(): void {
+    this.sweeper.start(this.settings.maturityIntervalMs, true);
+  }
+
+  stop(): void {
+    this.sweeper.stop();
+  }
+
+  /** Judges every provider now; answers where each stands afterwards. */
+  async evaluate(now = new Date()): Promise<ProviderMaturity[]> {
+    const em = this.orm.em.fork();
+    const providers = await em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
+    const records = await this.records(now);
+    const thresholds = thresholdsOf(this.settings);
+    const answers: ProviderMaturity[] = [];
+    for (const provider of providers) {
+      const record = records.get(provider.id) ?? NO_RECORD;
+      const row = await this.rowOf(provider.id, now);
+      const verdict = judge(record, thresholds);
+      const next = nextState(row.state, verdict);
+      const moved = next !== row.state && (await this.moveState(provider.id, row.state, next, verdict.reason, now));
+      await em.getConnection().execute(`update "ai_maturity" set "record" = ?, "evaluated_at" = ?, "reason" = ? where "provider_id" = ?`, [JSON.stringify(record), now, verdict.reason, provider.id]);
+      const state = moved ? next : row.state;
+      this.observe(provider.name, state, record);
+      answers.push({ providerId: provider.id, providerName: provider.name, state, since: moved ? now : row.since, reason: verdict.reason, evaluatedAt: now, record });
+      if (moved) await this.transitioned(provider, row.state, next, verdict.reason, now);
+    }
+    return answers;
+  }
+
+  /** Where each provider stands as last evaluated (providers never evaluated are on probation). */
+  async list(): Promise<ProviderMaturity[]> {
+    const em = this.orm.em.fork();
+    const [providers, rows] = await Promise.all([em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } }), em.find(AiMaturityEntity, {})]);
+    const byId = new Map(rows.map((r) => [r.providerId, r]));
+    return providers.map((p) => {
+      const row = byId.get(p.id);
+      return { providerId: p.id, providerName: p.name, state: row?.state ?? 'probation', since: row?.since ?? p.createdAt, reason: row?.reason ?? 'not evaluated yet', evaluatedAt: row?.evaluatedAt ?? p.createdAt, record: row?.record ?? NO_RECORD };
+    });
+  }
+
+  private async records(now: Date): Promise<Map<string, ProviderRecord>> {
+    const since = new Date(now.getTime() - this.settings.maturityWindowHours * 3600_000);
+    const rows: Array<Record<string, string | number | null>> = await this.orm.em.getConnection().execute(
+      `select "provider_id",
+              count(*) as "finished",
+              count(*) filter (where "status" = 'succeeded') as "succeeded",
+              count(*) filter (where "status" = 'failed') as "errors",
+              count(*) filter (where "status" = 'timed_out') as "timeouts",
+              count(*) filter (where "status" = 'succeeded' and "parsed" is not true) as "unparsed",
+              count(*) filter (where "feedback_useful") as "useful",
+              count(*) filter (where "feedback_useful" = false) as "wrong",
+              percentile_cont(0.95) within group (order by "duration_ms") filter (where "status" = 'succeeded' and "duration_ms" is not null) as "p95"
+         from "alert_analysis"
+        where "finished_at" >= ? and "status" in ('succeeded', 'failed', 'timed_out')
+        group by "provider_id"`,
+      [since],
+    );
+    const n = (v: unknown) => Number(v ?? 0);
+    return new Map(
+      rows.map((r) => [
+        String(r.provider_id),
+        { finished: n(r.finished), succeeded: n(r.succeeded), errors: n(r.errors), timeouts: n(r.timeouts), unparsed: n(r.unparsed), useful: n(r.useful), wrong: n(r.wrong), p95LatencyMs: r.p95 === null ? null : Math.round(n(r.p95)) },
+      ]),
+    );
+  }
+
+  private async rowOf(providerId: string, now: Date): Promise<{ state: MaturityState; since: Date }> {
+    const connection = this.orm.em.getConnection();
+    await connection.execute(
+      `insert into "ai_maturity" ("provider_id", "state", "since", "reason", "record", "evaluated_at") values (?, 'probation', ?, 'not evaluated yet', ?, ?) on conflict ("provider_id") do nothing`,
+      [providerId, now, JSON.stringify(NO_RECORD), now],
+    );
+    const [row] = await connection.execute(`select "state", "since" from "ai_maturity" where "provider_id" = ?`, [providerId]);
+    return { state: row.state as MaturityState, since: new Date(row.since as string) };
+  }
+
+  /** Moves the state only if nobody moved it meanwhile: true for the one replica that did. */
+  private async moveState(providerId: string, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<boolean> {
+    const rows = await this.orm.em.getConnection().execute(`update "ai_maturity" set "state" = ?, "since" = ?, "reason" = ? where "provider_id" = ? and "state" = ? returning "provider_id"`, [to, now, reason, providerId, from]);
+    return rows.length === 1;
+  }
+
+  private async transitioned(provider: AnalysisProviderEntity, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<void> {
+    this.logger.warn({ provider: provider.name, from, to, reason }, 'AI maturity changed');
+    await this.events.publish('ai.maturity', { providerId: provider.id, providerName: provider.name, state: to, previousState: from, reason, at: now.toISOString() }).catch((err) => this.logger.warn({ err }, 'could not publish an AI maturity change'));
+    if (to === 'degraded') {
+      for (const flag of AI_DRIVEN_FLAGS) {
+        const current = await this.overrides.find(flag);
+        // An administrator's own decision stands; the evaluator only acts where none is in force.
+        if (current && current.actor !== EVALUATOR_ACTOR) continue;
+        await this.overrides.set({ principal: EVALUATOR }, { name: flag, enabled: false, reason: `analysis provider ${provider.name} is degraded: ${reason}`.slice(0, 500) }, now);
+      }
+      return;
+    }
+    if (from !== 'degraded') return;
+    // The features come back only when no provider is degraded any more.
+    if ((await this.list()).some((p) => p.state === 'degraded')) return;
+    for (const flag of AI_DRIVEN_FLAGS) {
+      const current = await this.overrides.find(flag);
+      if (current?.actor === EVALUATOR_ACTOR) await this.overrides.clear({ principal: EVALUATOR }, flag, `analysis provider ${provider.name} recovered: ${reason}`.slice(0, 500));
+    }
+  }
+
+  private observe(provider: string, state: MaturityState, record: ProviderRecord): void {
+    for (const s of STATES) this.metrics.aiMaturityState.set({ provider, state: s }, s === state ? 1 : 0);
+    const accuracy = accuracyOf(record);
+    const failureRate = failureRateOf(record);
+    if (accuracy === null) this.metrics.aiAccuracy.remove({ provider });
+    else this.metrics.aiAccuracy.set({ provider }, accuracy);
+    if (failureRate === null) this.metrics.aiFailureRate.remove({ provider });
+    else this.metrics.aiFailureRate.set({ provider }, failureRate);
+    if (record.p95LatencyMs === null) this.metrics.aiLatencyP95.remove({ provider });
+    else this.metrics.aiLatencyP95.set({ provider }, record.p95LatencyMs / 1000);
+    this.metrics.aiSamples.set({ provider }, record.finished);
+  }
+}

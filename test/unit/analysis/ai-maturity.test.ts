@@ -1,0 +1,44 @@
+import { judge, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
+
+const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
+const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({ finished: 20, succeeded: 20, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, p95LatencyMs: 1_000, ...fields });
+
+describe('AI maturity rules', () => {
+  it('says nothing on too little evidence: a new provider stays on probation', () => {
+    const verdict = judge(record({ finished: 9, succeeded: 9, wrong: 9 }), T);
+    expect(verdict.kind).toBe('too-few');
+    expect(nextState('probation', verdict)).toBe('probation');
+  });
+
+  it('judges accuracy only with enough rated analyses, whatever else finished', () => {
+    expect(judge(record({ useful: 0, wrong: 9 }), T).kind).toBe('healthy');
+    const below = judge(record({ useful: 3, wrong: 7 }), T);
+    expect(below).toEqual({ kind: 'below', reason: 'accuracy 30 % < 60 % over 10 rated analyses' });
+  });
+
+  it('degrades on failures, time-outs and unparsed answers together, and on slow answers', () => {
+    expect(judge(record({ errors: 2, timeouts: 2, unparsed: 2 }), T).reason).toBe('failure rate 30 % > 25 % over 20 analyses (2 errors, 2 time-outs, 2 unparsed)');
+    expect(judge(record({ p95LatencyMs: 12_000 }), T)).toEqual({ kind: 'below', reason: 'p95 latency 12000 ms > 10000 ms' });
+  });
+
+  it('keeps a degraded provider degraded until it is the margin inside every threshold', () => {
+    const justAbove = judge(record({ useful: 13, wrong: 7 }), T); // 65 %: above 60 %, below 70 %
+    expect(justAbove.kind).toBe('between');
+    expect(nextState('degraded', justAbove)).toBe('degraded');
+    expect(nextState('trusted', justAbove)).toBe('trusted');
+    const recovered = judge(record({ useful: 14, wrong: 6 }), T); // 70 %
+    expect(recovered.kind).toBe('healthy');
+    expect(nextState('degraded', recovered)).toBe('trusted');
+  });
+
+  it('holds each threshold at its exact edge: 60 % is not below, 25 % failures is not above', () => {
+    expect(judge(record({ useful: 6, wrong: 4 }), T).kind).toBe('between');
+    expect(judge(record({ errors: 5 }), T).kind).toBe('between');
+    expect(judge(record({ errors: 6 }), T).kind).toBe('below');
+  });
+
+  it('keeps a degraded provider degraded when its evidence ages out of the window', () => {
+    expect(nextState('degraded', judge(record({ finished: 2, succeeded: 2 }), T))).toBe('degraded');
+    expect(nextState('trusted', judge(record({ finished: 2, succeeded: 2 }), T))).toBe('trusted');
+  });
+});
