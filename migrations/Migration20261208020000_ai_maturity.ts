@@ -5,9 +5,9 @@ export class Migration20261208020000_ai_maturity extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "ai_maturity" (
       "provider_id" uuid not null,
-      "state" varchar(16) not null,
+      "state" varchar(16) not null default 'probation',
       "since" timestamptz not null,
-      "reason" text not null,
+      "reason" text not null default 'not evaluated yet',
       "record" jsonb not null,
       "evaluated_at" timestamptz not null,
       constraint "ai_maturity_pkey" primary key ("provider_id"));`);
