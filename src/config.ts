@@ -278,6 +278,12 @@ export const configSchema = z.strictObject({
       maturityIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
+  escalation: z
+    .strictObject({
+      /** How long an acknowledgement link in a message works. */
+      ackLinkTtlSeconds: positiveInt.min(60).max(30 * 86_400).default(7 * 86_400),
+    })
+    .prefault({}),
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
@@ -377,6 +383,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'ANALYSIS_BACKOFF_MAX_MS', path: 'analysis.backoffMaxMs', description: 'Longest delay between analysis retries' },
   { env: 'ANALYSIS_CONTEXT_MAX_BYTES', path: 'analysis.contextMaxBytes', description: 'Largest alert context sent to a provider (JSON bytes)' },
   { env: 'ANALYSIS_HISTORY_LIMIT', path: 'analysis.historyLimit', description: 'Earlier notifications, similar alerts and analyses included in a context, each' },
+  { env: 'ACK_LINK_TTL_SECONDS', path: 'escalation.ackLinkTtlSeconds', description: 'How long an acknowledgement link in a message works (each works once)' },
   { env: 'ANALYSIS_MATURITY_WINDOW_HOURS', path: 'analysis.maturityWindowHours', description: 'AI maturity: providers are judged on the analyses finished in this many hours' },
   { env: 'ANALYSIS_MATURITY_MIN_SAMPLES', path: 'analysis.maturityMinSamples', description: 'AI maturity: fewest finished (and, for accuracy, rated) analyses before a provider is judged' },
   { env: 'ANALYSIS_MATURITY_MIN_ACCURACY', path: 'analysis.maturityMinAccuracy', description: 'AI maturity: below this share of useful feedback a provider is degraded and AI-driven features switch off' },

@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler } from './error-handler';
 import { ALERTMANAGER_WEBHOOK_PATH, alertmanagerWebhook, webhookTarget } from './alertmanager-webhook';
 import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
+import { ackRoutes } from './ack.routes';
 import { analysisRoutes } from './analysis.routes';
 import { requestContext } from './request-context';
 import { clientAddress } from './client-address';
@@ -55,6 +56,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(opsRoutes(services.system, metrics, config.server.metricsToken));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
+  app.use(ormContext(services), ackRoutes(services.acks, logger));
 
   const webhook = alertmanagerWebhook({
     orm: services.storage.orm,

@@ -34,7 +34,7 @@ function toPolicyType(p: CorrelationPolicyEntity): CorrelationPolicyType {
   };
 }
 
-function toIncidentType(i: IncidentRow): IncidentType {
+export function toIncidentType(i: IncidentRow): IncidentType {
   return {
     id: i.id,
     title: i.title,
@@ -47,6 +47,8 @@ function toIncidentType(i: IncidentRow): IncidentType {
     updatedAt: i.updatedAt,
     resolvedAt: i.resolvedAt,
     updatePending: i.updatePendingSince !== null,
+    acknowledgedAt: i.acknowledgedAt,
+    acknowledgedBy: i.acknowledgedBy,
     alertCount: i.alertCount,
     firingCount: i.firingCount,
     notificationCount: i.notificationCount,

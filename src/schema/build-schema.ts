@@ -12,6 +12,7 @@ import { AnalysisResolver } from '../resolvers/analysis.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { MaturityResolver } from '../resolvers/maturity.resolver';
+import { AlertRecordAckResolver, EscalationResolver } from '../resolvers/escalation.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
 import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
@@ -24,7 +25,7 @@ import { AlertRecordRepository } from '../services/gateway/alert-record.reposito
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, EscalationResolver, AlertRecordAckResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -49,6 +50,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],
     [AnalysisResolver, new AnalysisResolver(services.analysis, services.analysisProviders)],
     [MaturityResolver, new MaturityResolver(services.maturity)],
+    [EscalationResolver, new EscalationResolver(services.escalationPolicies, services.acks, services.incidents)],
+    [AlertRecordAckResolver, new AlertRecordAckResolver(services.acks)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);
 }

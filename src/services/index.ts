@@ -59,6 +59,10 @@ import { AnalysisRepository } from './analysis/analysis.repository';
 import { AnalysisRunner } from './analysis/analysis-runner';
 import { SmartRouter } from './analysis/smart-routing';
 import { MaturityEvaluator } from './analysis/maturity-evaluator';
+import { AckLinks } from './escalation/ack-links';
+import { AckService } from './escalation/acknowledgements';
+import { EscalationPolicyService } from './escalation/escalation-policy.service';
+import { Escalator } from './escalation/escalator';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -107,6 +111,8 @@ export interface Services {
   analysisProviders: AnalysisProviderService;
   analysisRunner: AnalysisRunner;
   maturity: MaturityEvaluator;
+  escalationPolicies: EscalationPolicyService;
+  acks: AckService;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -191,7 +197,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
   const routeWindowFlusher = new RouteWindowFlusher(storage.orm, routeWindowRepository, queue, deliveries, logger.child({ component: 'route-windows' }));
+  const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
+  const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
+  const acks = new AckService(storage.orm, audit, ackLinks);
+  const escalator = new Escalator(storage.orm, queue, escalationPolicies, deliveries, flags, ackLinks, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'escalation' }));
   const gateway = new GatewayService({
+    escalations: escalator,
     routeWindows: { repository: routeWindowRepository, flusher: routeWindowFlusher },
     maintenance: { windows: maintenanceWindows, suppressed },
     inhibition: { rules: inhibitions, repository: inhibitionRepository, releaser: inhibitionReleaser },
@@ -240,6 +251,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     analysisProviders,
     analysisRunner,
     maturity,
+    escalationPolicies,
+    acks,
     clusters,
     rules,
     clusterHealth,
@@ -278,6 +291,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await policies.start();
       await inhibitions.start();
       await maintenanceWindows.start();
+      await escalationPolicies.start();
       await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
@@ -297,6 +311,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
         analysisRunner.registerProcessor();
         maturity.startSweeper();
+        escalator.registerProcessor();
+        escalator.startSweeper(config.gateway.sweepIntervalMs);
         clusterHealth.registerProcessor();
         clusterHealth.schedule();
       }
@@ -315,6 +331,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       routeWindowFlusher.stop();
       silenceMirror.stop();
       maturity.stop();
+      escalator.stop();
+      await escalationPolicies.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

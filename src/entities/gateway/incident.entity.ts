@@ -118,6 +118,12 @@ export class IncidentEntity {
   @Property({ type: 'datetime', nullable: true })
   lastNotifiedAt?: Date | null;
 
+  @Property({ type: 'datetime', nullable: true })
+  acknowledgedAt?: Date | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  acknowledgedBy?: string | null;
+
   @Property({ type: 'integer' })
   notificationCount: number = 0;
 }

@@ -170,6 +170,12 @@ export class IncidentType {
   @Field(() => Boolean, { description: 'Something new happened that no notification has told yet' })
   updatePending!: boolean;
 
+  @Field(() => Date, { nullable: true })
+  acknowledgedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Who acknowledged it: a principal, or link:channel:<id> for an ack link' })
+  acknowledgedBy!: string | null;
+
   @Field(() => Int)
   alertCount!: number;
 

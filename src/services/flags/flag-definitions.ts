@@ -35,6 +35,11 @@ export const FLAG_DEFINITIONS = {
     defaultEnabled: false,
     description: 'Maintenance windows: alerts they cover are recorded as suppressed, and what still fires when a window closes is sent then',
   },
+  'analysis.escalation': {
+    phase: 2,
+    defaultEnabled: false,
+    description: 'Escalation policies: a firing alert nobody acknowledges in time is sent to the next level, with its analysis and a link to acknowledge',
+  },
   'routing.smart': {
     phase: 2,
     defaultEnabled: false,

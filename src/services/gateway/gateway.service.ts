@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { JobQueue } from '../queue/job-queue';
-import type { AlertmanagerPayload } from './alertmanager-payload';
+import type { AlertmanagerAlert, AlertmanagerPayload } from './alertmanager-payload';
 import { GatewayRepository } from './gateway.repository';
 import { IntakeGate } from './intake-gate';
 import { Sweeper } from '../shared/sweeper';
@@ -51,6 +51,8 @@ export interface GatewayDeps {
   incidentNotifier: IncidentStageDeps['notifier'];
   routeWindows: Pick<RouteWindowStageDeps, 'repository' | 'flusher'>;
   /** Asked after delivery; never awaited by the delivery path. */
+  /** Escalation timers (flag analysis.escalation) start at an alert's first notice. */
+  escalations: { track(notices: Array<{ recordId: string; alert: AlertmanagerAlert; at: Date }>): Promise<void> };
   analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string; labels: Record<string, string> }>): Promise<void> };
 }
 
@@ -191,6 +193,8 @@ export class GatewayService {
       void this.records.publish(outcome.state, recordIds[index], receiptId, alert, routing.notes[index] ?? (outcome.state === 'failed' ? 'no channel accepted the alert' : null));
     });
     this.requestAnalyses(receipt, outcomes.map((o) => o.deliveryIds.length > 0), routing.decisions.map((d) => d.routes.map((r) => r.analysisProviderId)));
+    const firstNotices = outcomes.flatMap((o, index) => (o.firstDeliveredAt ? [{ recordId: recordIds[index], alert: payload.alerts[index], at: o.firstDeliveredAt }] : []));
+    if (firstNotices.length > 0) void this.deps.escalations.track(firstNotices);
   }
 
   /** Analysis comes after delivery and off its path: queued in the background, never awaited here. */

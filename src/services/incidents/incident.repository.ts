@@ -74,6 +74,8 @@ export interface IncidentRow {
   resolvedAt: Date | null;
   updatePendingSince: Date | null;
   lastNotifiedAt: Date | null;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
   notificationCount: number;
   alertCount: number;
   firingCount: number;
@@ -116,7 +118,7 @@ export interface IncidentFilter {
 const dateOrNull = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 
 const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
-  i."update_interval_seconds", i."opened_at", i."last_alert_at", i."updated_at", i."resolved_at", i."update_pending_since", i."last_notified_at",
+  i."update_interval_seconds", i."opened_at", i."last_alert_at", i."updated_at", i."resolved_at", i."update_pending_since", i."last_notified_at", i."acknowledged_at", i."acknowledged_by",
   i."notification_count",
   (select count(*) from "incident_alert" a where a."incident_id" = i."id")::int as "alert_count",
   (select count(*) from "incident_alert" a where a."incident_id" = i."id" and a."status" = 'firing')::int as "firing_count"`;
@@ -141,6 +143,8 @@ function toIncident(r: Record<string, unknown>): IncidentRow {
     resolvedAt: dateOrNull(r.resolved_at),
     updatePendingSince: dateOrNull(r.update_pending_since),
     lastNotifiedAt: dateOrNull(r.last_notified_at),
+    acknowledgedAt: dateOrNull(r.acknowledged_at),
+    acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
     notificationCount: Number(r.notification_count),
     alertCount: Number(r.alert_count ?? 0),
     firingCount: Number(r.firing_count ?? 0),

@@ -137,6 +137,7 @@ export interface EventMap {
   'flag.changed': FlagChangedEvent;
   /** An override was set or cleared: every replica re-reads them. */
   'flags.overrides-changed': PoliciesChangedEvent;
+  'escalations.changed': PoliciesChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'policies.changed': PoliciesChangedEvent;
   'inhibitions.changed': PoliciesChangedEvent;

@@ -20,6 +20,8 @@ export interface QueueJobs {
   'analysis.run': { analysisId: string };
   /** A callback-mode analysis whose result has not arrived in time. */
   'analysis.timeout': { analysisId: string; attempt: number };
+  /** An alert's escalation may be due at its next level (flag analysis.escalation); the escalation row decides. */
+  'escalation.step': { fingerprint: string; startsAt: string };
   /** One round of health checks over every cluster's replicas. */
   'clusters.health-check': Record<string, never>;
 }

@@ -8,6 +8,7 @@ import type { LabelMatcher } from '../gateway/label-matcher';
 export const PERMISSIONS = {
   'alerts:read': 'Alert records and live gateway events',
   'alerts:write': 'Post alerts to the Alertmanager webhook',
+  'alerts:ack': 'Acknowledge alerts and incidents (stops their escalation)',
   'channels:read': 'Channels, channel groups, deliveries and channel health',
   'channels:write': 'Create, change and delete channels and channel groups',
   'channels:test': 'Send a test message through a channel',
@@ -35,7 +36,7 @@ export const BUILT_IN_ROLES = ['viewer', 'operator', 'admin'] as const;
 export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
 
 const VIEWER: Permission[] = ['alerts:read', 'channels:read', 'routes:read', 'clusters:read', 'rules:read', 'analysis:read', 'flags:read'];
-const OPERATOR: Permission[] = [...VIEWER, 'alerts:write', 'channels:write', 'channels:test', 'routes:write', 'clusters:deploy', 'rules:write', 'analysis:write'];
+const OPERATOR: Permission[] = [...VIEWER, 'alerts:write', 'alerts:ack', 'channels:write', 'channels:test', 'routes:write', 'clusters:deploy', 'rules:write', 'analysis:write'];
 
 /** The built-in roles as presets: viewer reads; operator also runs the alert path day to day; admin may do everything. */
 export const PRESETS: Record<BuiltInRole, readonly Permission[]> = {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, hkdfSync } from 'node:crypto';
 import { InternalError } from '../../errors';
 
 /** A sealed secret as stored: key id, nonce, auth tag and ciphertext, all base64. */
@@ -32,6 +32,10 @@ export class SecretBox {
     }
   }
 
+  /** A key for one purpose (e.g. signing ack links), derived from the current key: never the key itself. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.current.key, Buffer.alloc(0), `alertagent:${purpose}`, 32));
+  }
 
   seal(plaintext: string, context: string): SealedSecret {
     const iv = randomBytes(12);

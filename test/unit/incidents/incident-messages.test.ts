@@ -26,6 +26,8 @@ function incident(overrides: Partial<IncidentRow> = {}): IncidentRow {
     resolvedAt: null,
     updatePendingSince: opened,
     lastNotifiedAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
     notificationCount: 0,
     alertCount: 0,
     firingCount: 0,
