@@ -26,7 +26,9 @@ export function ackRoutes(acks: AckService, logger: Logger): Router {
     const token = String(req.params.token);
     res.set('cache-control', 'no-store').set('referrer-policy', 'no-referrer');
     if (!TOKEN.test(token)) return void res.status(400).type('html').send(page('Not an acknowledgement link', '<p>This address is not an AlertAgent acknowledgement link.</p>'));
-    res.type('html').send(page('Acknowledge', `<p>Acknowledge this alert? Escalation stops once it is acknowledged.</p><form method="post"><button type="submit">Acknowledge</button></form>`));
+    const question = acks.preview(token);
+    if (!question) return void res.status(404).type('html').send(page('Link not usable', '<p>This link was not issued by AlertAgent or has expired.</p>'));
+    res.type('html').send(page('Confirm', `<p>${escape(question)}</p><form method="post"><button type="submit">Confirm</button></form>`));
   });
   router.post(`${ACK_PATH}/:token`, express.urlencoded({ extended: false, limit: '1kb' }), (req: Request, res: Response) => {
     const token = String(req.params.token);
@@ -36,7 +38,7 @@ export function ackRoutes(acks: AckService, logger: Logger): Router {
     if (!TOKEN.test(token)) return void answer(400, 'Not an acknowledgement link', { code: 'BAD_USER_INPUT', message: 'this is not an acknowledgement link' });
     acks
       .useLink(token)
-      .then((outcome) => answer(200, 'Acknowledged', { acknowledged: true, did: `${outcome.did}, as ${outcome.acknowledgedBy}`, target: outcome.target }))
+      .then((outcome) => answer(200, 'Done', { acknowledged: outcome.target.kind !== 'remediation', did: `${outcome.did}, as ${outcome.acknowledgedBy}`, target: outcome.target }))
       .catch((err: unknown) => {
         if (err instanceof AppError) return answer(err.httpStatus, err.code === 'CONFLICT' ? 'Already used' : 'Not acknowledged', { code: err.code, message: err.message });
         logger.error({ err }, 'acknowledgement link failed');

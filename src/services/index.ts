@@ -63,6 +63,8 @@ import { AckLinks } from './escalation/ack-links';
 import { AckService } from './escalation/acknowledgements';
 import { EscalationPolicyService } from './escalation/escalation-policy.service';
 import { Escalator } from './escalation/escalator';
+import { RemediationActionService } from './remediation/remediation-action.service';
+import { Remediator } from './remediation/remediator';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -113,6 +115,8 @@ export interface Services {
   maturity: MaturityEvaluator;
   escalationPolicies: EscalationPolicyService;
   acks: AckService;
+  remediationActions: RemediationActionService;
+  remediator: Remediator;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -182,9 +186,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
+  const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
+  const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
+  const remediator = new Remediator(storage.orm, remediationActions, flags, audit, peers, ackLinks, deliveries, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'remediation' }));
   const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
   const analysisRepository = new AnalysisRepository(storage.orm);
-  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }), smartRouter);
+  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }), [smartRouter, remediator]);
   const maturity = new MaturityEvaluator(storage.orm, flagOverrides, events, metrics, config.analysis, logger.child({ component: 'ai-maturity' }));
   const analysis = new AnalysisService(storage.orm, queue, metrics, audit, flags, analysisProviders, analysisRepository, analysisRunner, logger.child({ component: 'analysis' }));
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
@@ -198,8 +205,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
   const routeWindowFlusher = new RouteWindowFlusher(storage.orm, routeWindowRepository, queue, deliveries, logger.child({ component: 'route-windows' }));
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
-  const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
-  const acks = new AckService(storage.orm, audit, ackLinks);
+  const acks = new AckService(storage.orm, audit, ackLinks, remediator);
   const escalator = new Escalator(storage.orm, queue, escalationPolicies, deliveries, flags, ackLinks, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'escalation' }));
   const gateway = new GatewayService({
     escalations: escalator,
@@ -253,6 +259,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     maturity,
     escalationPolicies,
     acks,
+    remediationActions,
+    remediator,
     clusters,
     rules,
     clusterHealth,

@@ -14,8 +14,8 @@ describe('parsing a model answer', () => {
   });
 
   it('takes a plain JSON answer, in snake_case or camelCase', () => {
-    expect(parseAnalysisAnswer(JSON.stringify(GOOD))).toEqual({ parsed: true, result: { rootCause: 'disk full on pg-2', confidence: 0.9, suggestedActions: ['expand the volume'], severityAssessment: 'high', category: null, suggestedTeam: null } });
-    expect(parseAnalysisAnswer({ rootCause: 'x', confidence: 0.5, suggestedActions: [] })).toEqual({ parsed: true, result: { rootCause: 'x', confidence: 0.5, suggestedActions: [], severityAssessment: null, category: null, suggestedTeam: null } });
+    expect(parseAnalysisAnswer(JSON.stringify(GOOD))).toEqual({ parsed: true, result: { rootCause: 'disk full on pg-2', confidence: 0.9, suggestedActions: ['expand the volume'], severityAssessment: 'high', category: null, suggestedTeam: null, remediation: null } });
+    expect(parseAnalysisAnswer({ rootCause: 'x', confidence: 0.5, suggestedActions: [] })).toEqual({ parsed: true, result: { rootCause: 'x', confidence: 0.5, suggestedActions: [], severityAssessment: null, category: null, suggestedTeam: null, remediation: null } });
   });
 
   it('finds JSON wrapped in prose or in a code fence', () => {

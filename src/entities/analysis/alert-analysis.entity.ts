@@ -75,6 +75,10 @@ export class AlertAnalysisEntity {
   @Property({ type: 'json', nullable: true })
   followUpChannelIds?: string[] | null;
 
+  /** The remediation action (by name, from the allowlist it was shown) the analysis proposes. */
+  @Property({ type: 'string', length: 100, nullable: true })
+  remediation?: string | null;
+
   @Property({ type: 'text', nullable: true })
   rawAnswer?: string | null;
 

@@ -14,7 +14,13 @@ import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import type { PublicUrl } from '../shared/public-url';
 import type { AnalysisProviderService } from './analysis-provider.service';
 import type { AnalysisRepository } from './analysis.repository';
-import type { SmartRouter } from './smart-routing';
+import type { AnalysisContext } from './context-builder';
+
+/** Something that acts on analysis results (smart routing, remediation), and what it offers the provider to choose from. */
+export interface AnalysisConsumer {
+  offer(record: AlertRecordEntity, providerId: string): Partial<Pick<AnalysisContext, 'teams' | 'actions'>> | Promise<Partial<Pick<AnalysisContext, 'teams' | 'actions'>>>;
+  act(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<unknown>;
+}
 import { buildContext, promptFor } from './context-builder';
 import { parseAnalysisAnswer } from './result-parser';
 
@@ -57,7 +63,7 @@ export class AnalysisRunner {
     private readonly publicUrl: PublicUrl,
     private readonly settings: Config['analysis'],
     private readonly logger: Logger,
-    private readonly followUps: Pick<SmartRouter, 'teamsFor' | 'followUp'>,
+    private readonly consumers: AnalysisConsumer[],
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
   }
@@ -104,7 +110,8 @@ export class AnalysisRunner {
       await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
       return;
     }
-    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes, this.followUps.teamsFor(provider.id));
+    const offers = Object.assign({}, ...(await Promise.all(this.consumers.map((c) => c.offer(record, provider.id))))) as Partial<Pick<AnalysisContext, 'teams' | 'actions'>>;
+    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes, offers);
     const previous = await this.repository.previousConversation(analysis);
     const started = performance.now();
     const result = await this.providers.callable(provider).run({
@@ -157,7 +164,7 @@ export class AnalysisRunner {
       parseError: parsed.parsed ? null : parsed.reason,
       ...(parsed.parsed
         ? { ...parsed.result, category: parsed.result.category?.toLowerCase() ?? null, suggestedTeam: parsed.result.suggestedTeam?.toLowerCase() ?? null }
-        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null }),
+        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null, remediation: null }),
       model: meta.model ?? (provider?.config.model as string | undefined) ?? null,
       tokens: meta.tokens ?? null,
       durationMs: meta.durationMs === null ? null : Math.round(meta.durationMs * 100) / 100,
@@ -167,16 +174,19 @@ export class AnalysisRunner {
     await this.orm.em.flush();
     this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
     await this.publish(analysis, provider);
-    if (parsed.parsed) await this.followUp(analysis);
+    if (parsed.parsed) await this.handOn(analysis);
   }
 
-  /** Smart routing's follow-ups; the analysis stands whatever becomes of them. */
-  private async followUp(analysis: AlertAnalysisEntity): Promise<void> {
-    try {
-      const record = await this.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
-      if (record) await this.followUps.followUp(analysis, record);
-    } catch (err) {
-      this.logger.warn({ err, analysisId: analysis.id }, 'could not send the follow-ups of an analysis');
+  /** Smart routing and remediation act on the result; the analysis stands whatever becomes of that. */
+  private async handOn(analysis: AlertAnalysisEntity): Promise<void> {
+    const record = await this.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
+    if (!record) return;
+    for (const consumer of this.consumers) {
+      try {
+        await consumer.act(analysis, record);
+      } catch (err) {
+        this.logger.warn({ err, analysisId: analysis.id }, 'could not act on an analysis');
+      }
     }
   }
 

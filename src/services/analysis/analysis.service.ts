@@ -76,7 +76,7 @@ export class AnalysisService {
     analysis ??= Object.assign(new AlertAnalysisEntity(), { recordId, providerId, alertname: record.alertname, fingerprint: record.fingerprint });
     Object.assign(analysis, {
       status: 'queued', attempts: 0, queuedAt: new Date(), startedAt: null, finishedAt: null, error: null, parsed: null, parseError: null, rootCause: null,
-      confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null, followUpChannelIds: null, rawAnswer: null, tokens: null, durationMs: null, callbackTokenHash: null,
+      confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null, followUpChannelIds: null, remediation: null, rawAnswer: null, tokens: null, durationMs: null, callbackTokenHash: null,
     });
     try {
       await em.persistAndFlush(analysis);

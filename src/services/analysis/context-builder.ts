@@ -22,6 +22,8 @@ export interface AnalysisContext {
   previousAnalyses: Array<{ rootCause: string | null; confidence: number | null; feedback: 'useful' | 'not useful' | null; note: string | null }>;
   /** Teams that routes can tell as a follow-up (smart routing); the analysis may suggest one. */
   teams: string[];
+  /** Remediation actions allowed for this alert (flag analysis.remediation); the analysis may propose one. */
+  actions: Array<{ name: string; description: string }>;
 }
 
 const SECRET_KEY = /pass(word|wd)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie|session/i;
@@ -53,7 +55,7 @@ export function buildContext(
   record: AlertRecordEntity,
   related: { history: AlertRecordEntity[]; similar: AlertRecordEntity[]; analyses: AlertAnalysisEntity[] },
   maxBytes: number,
-  teams: string[] = [],
+  offers: Partial<Pick<AnalysisContext, 'teams' | 'actions'>> = {},
 ): AnalysisContext {
   const context: AnalysisContext = scrubSecrets({
     alert: {
@@ -75,7 +77,8 @@ export function buildContext(
       feedback: a.feedbackUseful === true ? ('useful' as const) : a.feedbackUseful === false ? ('not useful' as const) : null,
       note: a.feedbackNote ?? null,
     })),
-    teams,
+    teams: offers.teams ?? [],
+    actions: offers.actions ?? [],
   });
   const size = () => Buffer.byteLength(JSON.stringify(context));
   for (const list of [context.similar, context.history, context.previousAnalyses]) {
@@ -98,7 +101,8 @@ export const ANALYSIS_INSTRUCTIONS = [
   '"root_cause" (string: the most likely cause), "confidence" (number from 0 to 1),',
   '"suggested_actions" (array of short strings, most useful first), "severity_assessment" (one of "critical", "high", "medium", "low", "info"),',
   '"category" (one word for the kind of problem, e.g. "database", "network", "disk", "application", or null),',
-  '"suggested_team" (the one of the context\'s "teams" best placed to act, or null when none is or the list is empty).',
+  '"suggested_team" (the one of the context\'s "teams" best placed to act, or null when none is or the list is empty),',
+  '"remediation" (the name of the one of the context\'s "actions" that would fix the cause, or null when none would or the list is empty).',
   'Use the history, similar alerts and earlier analyses (and the feedback on them) as evidence.',
 ].join('\n');
 

@@ -9,6 +9,7 @@ const resultSchema = z.object({
   severityAssessment: z.string().trim().min(1).max(64).nullable(),
   category: z.string().trim().min(1).max(64).nullable(),
   suggestedTeam: z.string().trim().min(1).max(100).nullable(),
+  remediation: z.string().trim().min(1).max(100).nullable(),
 });
 
 export type AnalysisResult = z.output<typeof resultSchema>;
@@ -34,6 +35,7 @@ function normalise(value: Record<string, unknown>): Record<string, unknown> {
     severityAssessment: pick('severity_assessment', 'severityAssessment', 'severity') ?? null,
     category: optionalText(pick('category')),
     suggestedTeam: optionalText(pick('suggested_team', 'suggestedTeam', 'team')),
+    remediation: optionalText(pick('remediation', 'remediation_action', 'remediationAction')),
   };
 }
 

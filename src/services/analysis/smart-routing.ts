@@ -7,6 +7,7 @@ import type { AlertView, ChannelMessage } from '../channels/message';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
 import { decideRoutes, type FollowUpRule, type RoutingTable } from '../gateway/route-table';
+import type { AnalysisConsumer } from './analysis-runner';
 
 /** The routing table in force, as the route service keeps it. */
 export interface RoutingTableSource {
@@ -31,7 +32,7 @@ export function ruleMatches(rule: FollowUpRule, analysis: Pick<AlertAnalysisEnti
  * It comes after the first notice (which never waits for analysis) and only adds channels the
  * routes did not already send the alert to.
  */
-export class SmartRouter {
+export class SmartRouter implements AnalysisConsumer {
   constructor(
     private readonly orm: MikroORM,
     private readonly routes: RoutingTableSource,
@@ -39,6 +40,15 @@ export class SmartRouter {
     private readonly flags: FlagResolver,
     private readonly logger: Logger,
   ) {}
+
+  /** The teams the analysis may suggest. */
+  offer(_record: AlertRecordEntity, providerId: string): { teams: string[] } {
+    return { teams: this.teamsFor(providerId) };
+  }
+
+  act(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<string[]> {
+    return this.followUp(analysis, record);
+  }
 
   /** Teams the routes sending to this provider can tell: the analysis may suggest one of them. */
   teamsFor(providerId: string): string[] {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What an ack link acknowledges: an alert's firing episode, or an incident. */
-export type AckTarget = { kind: 'alert'; fingerprint: string; startsAt: string } | { kind: 'incident'; incidentId: string };
+export type AckTarget = { kind: 'alert'; fingerprint: string; startsAt: string } | { kind: 'incident'; incidentId: string } | { kind: 'remediation'; executionId: string };
 
 export interface AckClaim {
   target: AckTarget;

@@ -38,6 +38,8 @@ export class AckService {
     private readonly orm: MikroORM,
     private readonly audit: AuditService,
     private readonly links: AckLinks,
+    /** Approvals of remediations travel by the same kind of link. */
+    private readonly approvals: { approveByLink(executionId: string, sentTo: string): Promise<string> },
   ) {}
 
   async acknowledgeAlert(recordId: string, actor: Actor, note?: string | null, via = 'api'): Promise<AlertAckEntity> {
@@ -60,6 +62,15 @@ export class AckService {
     return incident;
   }
 
+  /** What a link would do, without using it; null for a link that would do nothing. */
+  preview(token: string): string | null {
+    const checked = this.links.check(token);
+    if (!checked.ok) return null;
+    const { target } = checked.claim;
+    if (target.kind === 'remediation') return 'Approve this remediation? It runs the n8n workflow at once.';
+    return `Acknowledge this ${target.kind}? Escalation stops once it is acknowledged.`;
+  }
+
   /** Uses an ack link once: answers what it did, or why it did nothing. */
   async useLink(token: string, now = new Date()): Promise<LinkOutcome> {
     const checked = this.links.check(token, now);
@@ -76,6 +87,7 @@ export class AckService {
       throw err;
     }
     const actor: Actor = { principal: systemPrincipal('ack-link'), actorName: by };
+    if (claim.target.kind === 'remediation') return { did: await this.approvals.approveByLink(claim.target.executionId, claim.sentTo), target: claim.target, acknowledgedBy: by };
     if (claim.target.kind === 'incident') {
       const incident = await this.acknowledgeIncident(claim.target.incidentId, actor, null, 'link');
       return { did: `acknowledged incident "${incident.title}"`, target: claim.target, acknowledgedBy: incident.acknowledgedBy ?? by };

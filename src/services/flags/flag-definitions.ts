@@ -40,6 +40,12 @@ export const FLAG_DEFINITIONS = {
     defaultEnabled: false,
     description: 'Escalation policies: a firing alert nobody acknowledges in time is sent to the next level, with its analysis and a link to acknowledge',
   },
+  'analysis.remediation': {
+    phase: 2,
+    defaultEnabled: false,
+    aiDriven: true,
+    description: 'Remediation through n8n: an analysis may propose an action from the allowlist, which is suggested, put up for approval or run, as the action says; off stops anything not yet run',
+  },
   'routing.smart': {
     phase: 2,
     defaultEnabled: false,

@@ -48,11 +48,11 @@ export class FlagOverrideService {
   async set(actor: Actor, request: OverrideRequest, now = new Date()): Promise<FlagOverrideEntity> {
     const name = knownFlag(request.name);
     const reason = request.reason.trim();
-    if (reason.length === 0) throw invalid('reason', 'say why the flag is overridden (it is audited and notified)');
-    if (reason.length > REASON_MAX) throw invalid('reason', `at most ${REASON_MAX} characters (got ${reason.length})`);
+    if (reason.length === 0) throw BadUserInputError.forField('reason', 'say why the flag is overridden (it is audited and notified)');
+    if (reason.length > REASON_MAX) throw BadUserInputError.forField('reason', `at most ${REASON_MAX} characters (got ${reason.length})`);
     const expiresAt = request.expiresAt ?? null;
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw invalid('expiresAt', `must be in the future (got ${expiresAt.toISOString()})`);
-    if (expiresAt && expiresAt.getTime() - now.getTime() > LONGEST_OVERRIDE_MS) throw invalid('expiresAt', 'at most one year ahead; leave it out for an override that lasts until cleared');
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw BadUserInputError.forField('expiresAt', `must be in the future (got ${expiresAt.toISOString()})`);
+    if (expiresAt && expiresAt.getTime() - now.getTime() > LONGEST_OVERRIDE_MS) throw BadUserInputError.forField('expiresAt', 'at most one year ahead; leave it out for an override that lasts until cleared');
     const row = await this.audit.change(actor, async (record) => {
       const entity = (await this.em.findOne(FlagOverrideEntity, { name })) ?? Object.assign(new FlagOverrideEntity(), { name });
       Object.assign(entity, { enabled: request.enabled, reason, actor: actor.actorName ?? actorOf(actor.principal), expiresAt, createdAt: now });
@@ -81,11 +81,7 @@ export class FlagOverrideService {
   }
 }
 
-function invalid(field: string, message: string): BadUserInputError {
-  return new BadUserInputError(`${field}: ${message}`, [{ field, message }]);
-}
-
 function knownFlag(name: string): FlagName {
-  if (!isFlagName(name)) throw invalid('name', `unknown flag "${name.slice(0, 100)}"; known flags: ${FLAG_NAMES.join(', ')}`);
+  if (!isFlagName(name)) throw BadUserInputError.forField('name', `unknown flag "${name.slice(0, 100)}"; known flags: ${FLAG_NAMES.join(', ')}`);
   return name;
 }

@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   'analysis:read': 'Analysis providers, analyses, trends and live results',
   'analysis:write': 'Run and retry analyses, give feedback',
   'analysis:admin': 'Create, change and delete analysis providers',
+  'remediation:admin': 'The remediation allowlist: n8n workflows that analyses may propose',
+  'remediation:approve': 'Approve remediation runs awaiting approval',
   'flags:read': 'Feature flags, where their values come from, and their changes',
   'flags:write': 'Set and clear flag overrides (above Unleash and the bootstrap file)',
   'tokens:admin': 'API tokens and roles: list, create, change, revoke',
