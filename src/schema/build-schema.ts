@@ -14,6 +14,7 @@ import { FlagsResolver } from '../resolvers/flags.resolver';
 import { MaturityResolver } from '../resolvers/maturity.resolver';
 import { AlertRecordAckResolver, EscalationResolver } from '../resolvers/escalation.resolver';
 import { RemediationResolver } from '../resolvers/remediation.resolver';
+import { ExperimentResolver } from '../resolvers/experiment.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
 import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
@@ -26,7 +27,7 @@ import { AlertRecordRepository } from '../services/gateway/alert-record.reposito
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, EscalationResolver, AlertRecordAckResolver, RemediationResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, EscalationResolver, AlertRecordAckResolver, RemediationResolver, ExperimentResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -53,6 +54,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [MaturityResolver, new MaturityResolver(services.maturity)],
     [EscalationResolver, new EscalationResolver(services.escalationPolicies, services.acks, services.incidents)],
     [AlertRecordAckResolver, new AlertRecordAckResolver(services.acks)],
+    [ExperimentResolver, new ExperimentResolver(services.experiments)],
     [RemediationResolver, new RemediationResolver(services.remediationActions, services.remediator, services.storage.orm)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);

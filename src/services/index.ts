@@ -65,6 +65,7 @@ import { EscalationPolicyService } from './escalation/escalation-policy.service'
 import { Escalator } from './escalation/escalator';
 import { RemediationActionService } from './remediation/remediation-action.service';
 import { Remediator } from './remediation/remediator';
+import { RoutingExperimentService } from './experiments/routing-experiment.service';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
 import { openStorage, type Storage } from './storage/orm';
@@ -117,6 +118,7 @@ export interface Services {
   acks: AckService;
   remediationActions: RemediationActionService;
   remediator: Remediator;
+  experiments: RoutingExperimentService;
   clusters: ClusterService;
   rules: RuleService;
   clusterHealth: ClusterHealthService;
@@ -207,7 +209,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
   const acks = new AckService(storage.orm, audit, ackLinks, remediator);
   const escalator = new Escalator(storage.orm, queue, escalationPolicies, deliveries, flags, ackLinks, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'escalation' }));
+  const experiments = new RoutingExperimentService(storage.orm, em, audit, routes, flags, events, logger.child({ component: 'experiments' }));
   const gateway = new GatewayService({
+    experiments,
     escalations: escalator,
     routeWindows: { repository: routeWindowRepository, flusher: routeWindowFlusher },
     maintenance: { windows: maintenanceWindows, suppressed },
@@ -261,6 +265,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     acks,
     remediationActions,
     remediator,
+    experiments,
     clusters,
     rules,
     clusterHealth,
@@ -300,6 +305,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await inhibitions.start();
       await maintenanceWindows.start();
       await escalationPolicies.start();
+      await experiments.start();
       await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
@@ -341,6 +347,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       maturity.stop();
       escalator.stop();
       await escalationPolicies.stop();
+      await experiments.stop();
       deliveries.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.

@@ -52,6 +52,11 @@ export const FLAG_DEFINITIONS = {
     aiDriven: true,
     description: "Smart routing: once an alert's analysis names a team or category with enough confidence, the follow-ups of its routes tell those channels too (after the first notice, never instead of it)",
   },
+  'routing.learning': {
+    phase: 2,
+    defaultEnabled: false,
+    description: "A/B tests of routes: alerts split by their labels between a route and a variant of it; each arm's notifications, time to acknowledge and resolve and negative feedback reported with confidence intervals, and the winner promoted",
+  },
   'gateway.inhibition': {
     phase: 2,
     defaultEnabled: false,

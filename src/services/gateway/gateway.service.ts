@@ -21,7 +21,7 @@ import { MaintenanceStage, type MaintenanceStageDeps } from './pipeline/maintena
 import { deliverReceipt } from './pipeline/delivery.stage';
 import { freshReceipt, type HoldStage, type ReceiptInHand } from './pipeline/receipt';
 import { RecordEvents } from './pipeline/record-events';
-import { routeReceipt } from './pipeline/routing.stage';
+import { routeReceipt, type RoutingVariants } from './pipeline/routing.stage';
 import { RouteWindowStage, type RouteWindowStageDeps } from './pipeline/route-window.stage';
 import { WindowClaims } from './pipeline/window-claims';
 import { firstDeliveredAt, recordIdFor, stateOf, type Hold } from './record-state';
@@ -51,6 +51,8 @@ export interface GatewayDeps {
   incidentNotifier: IncidentStageDeps['notifier'];
   routeWindows: Pick<RouteWindowStageDeps, 'repository' | 'flusher'>;
   /** Asked after delivery; never awaited by the delivery path. */
+  /** A/B tests of routes (flag routing.learning). */
+  experiments: RoutingVariants;
   /** Escalation timers (flag analysis.escalation) start at an alert's first notice. */
   escalations: { track(notices: Array<{ recordId: string; alert: AlertmanagerAlert; at: Date }>): Promise<void> };
   analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string; labels: Record<string, string> }>): Promise<void> };
@@ -178,7 +180,7 @@ export class GatewayService {
     const routedAt = new Date();
     const held: Array<Hold | null> = payload.alerts.map(() => null);
     for (const stage of this.holdStages) await stage.hold(receipt, held);
-    const routing = await routeReceipt(this.deps.routes, receipt, held);
+    const routing = await routeReceipt(this.deps.routes, receipt, held, this.deps.experiments);
     await this.routeWindows.apply(receipt, held, routing);
     const { outcomes, failedHandOff } = await deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing);
     await Promise.all(receipt.afterSend);

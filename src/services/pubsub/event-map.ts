@@ -138,6 +138,7 @@ export interface EventMap {
   /** An override was set or cleared: every replica re-reads them. */
   'flags.overrides-changed': PoliciesChangedEvent;
   'escalations.changed': PoliciesChangedEvent;
+  'experiments.changed': PoliciesChangedEvent;
   'routes.changed': RoutesChangedEvent;
   'policies.changed': PoliciesChangedEvent;
   'inhibitions.changed': PoliciesChangedEvent;

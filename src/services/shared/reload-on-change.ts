@@ -3,7 +3,7 @@ import type { EventBus } from '../pubsub/event-bus';
 import type { EventName } from '../pubsub/event-map';
 
 /** Topics that say "reload what you keep in memory", each carrying only a time. */
-type ChangeTopic = Extract<EventName, 'routes.changed' | 'policies.changed' | 'inhibitions.changed' | 'maintenance.changed' | 'flags.overrides-changed' | 'escalations.changed'>;
+type ChangeTopic = Extract<EventName, 'routes.changed' | 'policies.changed' | 'inhibitions.changed' | 'maintenance.changed' | 'flags.overrides-changed' | 'escalations.changed' | 'experiments.changed'>;
 
 /**
  * Keeps what every replica holds in memory (the routing table, correlation policies,

@@ -38,15 +38,20 @@ export function groupForDelivery(decisions: RouteDecision[]): DeliveryGroup[] {
   return [...groups.values()];
 }
 
+/** Routing experiments (flag routing.learning): may put an alert's route in its B arm. */
+export interface RoutingVariants {
+  apply(decision: RouteDecision, labels: Record<string, string>): RouteDecision;
+}
+
 /** Decides where the alerts no stage held go. */
-export async function routeReceipt(routes: Pick<RouteService, 'decideAll'>, receipt: ReceiptInHand, held: Array<Hold | null>): Promise<RoutingResult> {
+export async function routeReceipt(routes: Pick<RouteService, 'decideAll'>, receipt: ReceiptInHand, held: Array<Hold | null>, variants: RoutingVariants | null = null): Promise<RoutingResult> {
   const { alerts } = receipt.payload;
   const taken = stillTaken(held);
   const routing = await routes.decideAll(taken.map((index) => alerts[index].labels));
   const decisions: RouteDecision[] = alerts.map(() => ({ routes: [], channelIds: [] }));
   const notes: Array<string | null> = held.map((h) => h?.detail ?? null);
   taken.forEach((index, i) => {
-    decisions[index] = routing.decisions[i];
+    decisions[index] = variants ? variants.apply(routing.decisions[i], alerts[index].labels) : routing.decisions[i];
     notes[index] = routing.fallbackReason;
   });
   return { decisions, notes, groups: groupForDelivery(decisions) };
