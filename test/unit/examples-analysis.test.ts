@@ -40,3 +40,22 @@ describe('examples/dify/alert-analysis.dsl.yml', () => {
     for (const edge of dsl.workflow.graph.edges) expect(ids.has(edge.source) && ids.has(edge.target)).toBe(true);
   });
 });
+
+describe('examples/n8n/remediation-restart-pod.workflow.json', () => {
+  it('is an n8n workflow answering AlertAgent from what a remediation call sends, with a status AlertAgent judges', () => {
+    const workflow = JSON.parse(read('n8n/remediation-restart-pod.workflow.json'));
+    const webhook = workflow.nodes.find((n: { type: string }) => n.type === 'n8n-nodes-base.webhook');
+    // AlertAgent waits for the answer: the workflow must answer from a Respond node, with header auth.
+    expect(webhook.parameters).toMatchObject({ httpMethod: 'POST', authentication: 'headerAuth', responseMode: 'responseNode' });
+    const responds = workflow.nodes.filter((n: { type: string }) => n.type === 'n8n-nodes-base.respondToWebhook');
+    expect(responds.map((n: { parameters: { options: { responseCode: number } } }) => n.parameters.options.responseCode).sort()).toEqual([200, 502]);
+    // It reads the fields AlertAgent sends: alert labels and its execution id.
+    const text = JSON.stringify(workflow);
+    for (const field of ['body.alert.labels.namespace', 'body.alert.labels.pod', 'body.executionId']) expect(text).toContain(field);
+    const names = new Set(workflow.nodes.map((n: { name: string }) => n.name));
+    for (const [from, out] of Object.entries<{ main: Array<Array<{ node: string }>> }>(workflow.connections)) {
+      expect(names.has(from)).toBe(true);
+      for (const branch of out.main) for (const link of branch) expect(names.has(link.node)).toBe(true);
+    }
+  });
+});

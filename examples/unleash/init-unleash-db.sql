@@ -1,0 +1,2 @@
+-- Unleash keeps its own database beside AlertAgent's.
+CREATE DATABASE unleash;
