@@ -9,11 +9,13 @@ import type { GraphQLContext } from './context';
  * permission. Failing calls get UNAUTHENTICATED or FORBIDDEN, never a silent null. The permission
  * checked last is kept on the context, so the audit trail can say what a change was made under.
  */
-export const authChecker: AuthChecker<GraphQLContext, Permission> = ({ context, info }, permissions) => {
+export const authChecker: AuthChecker<GraphQLContext, Permission> = async ({ context, info }, permissions) => {
   const { principal } = context;
   if (!principal) throw new UnauthenticatedError(`authentication required for ${info.parentType.name}.${info.fieldName}`);
   const required = permissions[0];
   if (required && !hasPermission(principal, required)) {
+    // A change someone tried without the right is part of the audit trail; reads are not.
+    if (info.parentType.name === 'Mutation') await context.recordDenied?.(info.fieldName, required).catch((err) => context.logger.warn({ err }, 'could not audit a refused change'));
     throw new ForbiddenError(`${info.parentType.name}.${info.fieldName} needs the permission ${required}, which the role ${principal.role} does not hold`);
   }
   if (required && info.parentType.name === 'Mutation') context.permission = required;

@@ -16,6 +16,8 @@ export interface GraphQLContext {
   readTurn?: <T>(read: () => Promise<T>) => Promise<T>;
   /** The permission the running mutation was let in with, for its audit events. */
   permission?: string;
+  /** Audits a change refused for want of a permission (who tried what). */
+  recordDenied?: (field: string, permission: string) => Promise<void>;
   /** Names of the clusters the caller's scope covers; null when it covers every cluster (subscription filters ask per event). */
   visibleClusters(): Promise<ReadonlySet<string> | null>;
 }

@@ -122,6 +122,8 @@ export async function startServer(services: Services, port = services.config.ser
         deadline: Date.now() + config.graphql.timeoutMs,
         readTurn: (read) => requestLimits.readTurn(read),
         visibleClusters: () => services.clusters.namesInScope(req.principal),
+        recordDenied: (field: string, permission: string) =>
+          services.audit.change({ principal: req.principal!, requestId: req.id }, async (record) => record('access.denied', 'mutation', field, { permission, clientIp: req.ip ?? null })),
       }),
     }),
   );

@@ -207,7 +207,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
   const routeWindowFlusher = new RouteWindowFlusher(storage.orm, routeWindowRepository, queue, deliveries, logger.child({ component: 'route-windows' }));
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
-  const acks = new AckService(storage.orm, audit, ackLinks, remediator);
+  const acks = new AckService(storage.orm, audit, ackLinks, remediator, (reason) => metrics.ackLinkRefusals.inc({ reason }));
   const escalator = new Escalator(storage.orm, queue, escalationPolicies, deliveries, flags, ackLinks, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'escalation' }));
   const experiments = new RoutingExperimentService(storage.orm, em, audit, routes, flags, events, logger.child({ component: 'experiments' }));
   const gateway = new GatewayService({

@@ -104,6 +104,8 @@ describe('escalation through a real Alertmanager', () => {
     const again = await fetch(local, { method: 'POST', headers: { accept: 'application/json' } });
     expect(again.status).toBe(409);
     expect(await again.json()).toEqual({ code: 'CONFLICT', message: 'this link was already used; each link acknowledges once' });
+    const refused = (await first.gql('query { auditEvents(action: "ack-link.refused", limit: 5) { items { actor details } } }', undefined, admin)).data!.auditEvents.items;
+    expect(refused[0]).toMatchObject({ actor: expect.stringMatching(/^link:channel:/), details: { reason: 'used', target: { kind: 'alert' } } });
     const forged = await fetch(`${local.slice(0, -3)}abc`, { method: 'POST', headers: { accept: 'application/json' } });
     expect(forged.status).toBe(404);
     expect(((await forged.json()) as { message: string }).message).toBe('this link was not issued by AlertAgent');

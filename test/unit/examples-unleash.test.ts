@@ -17,7 +17,7 @@ describe('examples/unleash', () => {
   it('gives AlertAgent only settings it knows, with the client token Unleash is told to create', () => {
     const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'));
     const env = compose.services.alertagent.environment as Record<string, string>;
-    const known = new Set(ENVIRONMENT_VARIABLES.map((e) => e.env));
+    const known = new Set<string>(ENVIRONMENT_VARIABLES.map((e) => e.env));
     expect(Object.keys(env).filter((name) => !known.has(name))).toEqual([]);
     expect(compose.services.unleash.environment.INIT_CLIENT_API_TOKENS).toBe(env.UNLEASH_API_TOKEN);
   });

@@ -40,6 +40,8 @@ export class AckService {
     private readonly links: AckLinks,
     /** Approvals of remediations travel by the same kind of link. */
     private readonly approvals: { approveByLink(executionId: string, sentTo: string): Promise<string> },
+    /** Counts refused links by reason (the metric). */
+    private readonly onRefused: (reason: string) => void = () => {},
   ) {}
 
   async acknowledgeAlert(recordId: string, actor: Actor, note?: string | null, via = 'api'): Promise<AlertAckEntity> {
@@ -75,7 +77,10 @@ export class AckService {
   async useLink(token: string, now = new Date()): Promise<LinkOutcome> {
     const checked = this.links.check(token, now);
     if (!checked.ok) {
+      this.onRefused(checked.reason);
       const why = { malformed: 'this is not an acknowledgement link', forged: 'this link was not issued by AlertAgent', expired: 'this link has expired; acknowledge in AlertAgent instead' }[checked.reason];
+      // Unsigned garbage is only counted: auditing it would let anyone fill the trail.
+      if (checked.reason === 'expired') await this.auditRefusal(token, 'expired');
       throw new NotFoundError(why, { reason: checked.reason });
     }
     const { claim } = checked;
@@ -83,7 +88,11 @@ export class AckService {
     try {
       await RequestContext.create(this.orm.em, () => this.orm.em.fork().persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt })));
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError('this link was already used; each link acknowledges once');
+      if (err instanceof UniqueConstraintViolationException) {
+        this.onRefused('used');
+        await this.auditRefusal(token, 'used', by, claim.target);
+        throw new ConflictError('this link was already used; each link acknowledges once');
+      }
       throw err;
     }
     const actor: Actor = { principal: systemPrincipal('ack-link'), actorName: by };
@@ -96,6 +105,17 @@ export class AckService {
     const seen = NotFoundError.assert(await this.orm.em.findOne(AlertRecordEntity, { fingerprint: claim.target.fingerprint, startsAt: starts }, { orderBy: { receivedAt: 'asc' } }), 'alert', claim.target.fingerprint);
     const ack = await this.ackEpisode(seen.fingerprint, seen.startsAt, seen.alertname, actor, null, 'link');
     return { did: `acknowledged alert ${seen.alertname} (firing since ${seen.startsAt.toISOString()})`, target: claim.target, acknowledgedBy: ack.acknowledgedBy };
+  }
+
+  private async auditRefusal(token: string, reason: string, by = 'link:unknown', target?: AckTarget): Promise<void> {
+    const claimed = target ?? (() => {
+      try {
+        return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).t as AckTarget;
+      } catch {
+        return undefined;
+      }
+    })();
+    await this.audit.change({ principal: systemPrincipal('ack-link'), actorName: by }, async (record) => record('ack-link.refused', claimed?.kind ?? 'link', null, { reason, ...(claimed ? { target: claimed } : {}) }));
   }
 
   /** When an episode was first told, acknowledged and resolved. */

@@ -46,6 +46,16 @@ export class FlagOverrideService {
   ) {}
 
   async set(actor: Actor, request: OverrideRequest, now = new Date()): Promise<FlagOverrideEntity> {
+    try {
+      return await this.setChecked(actor, request, now);
+    } catch (err) {
+      // Refused overrides are part of the trail: who tried to switch what, and why it was refused.
+      if (err instanceof BadUserInputError) await this.audit.change(actor, async (record) => record('flag.override.refused', 'flag', request.name.slice(0, 100), { enabled: request.enabled, reason: err.message }));
+      throw err;
+    }
+  }
+
+  private async setChecked(actor: Actor, request: OverrideRequest, now: Date): Promise<FlagOverrideEntity> {
     const name = knownFlag(request.name);
     const reason = request.reason.trim();
     if (reason.length === 0) throw BadUserInputError.forField('reason', 'say why the flag is overridden (it is audited and notified)');

@@ -128,6 +128,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ackLinkRefusals = new Counter({
+    name: 'alertagent_ack_link_refusals_total',
+    help: 'Acknowledgement and approval links refused, by reason (malformed, forged, expired, used)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly flagEnabled = new Gauge({
     name: 'alertagent_flag_enabled',
     help: 'Each feature flag: 1 on, 0 off, labelled with the source that decides it (override, unleash, bootstrap, default)',

@@ -77,7 +77,10 @@ export class Remediator implements AnalysisConsumer {
   private async approveAs(executionId: string, actor: Actor): Promise<AutomationExecutionEntity> {
     const em = this.orm.em;
     const execution = NotFoundError.assert(await em.findOne(AutomationExecutionEntity, { id: executionId }), 'automation execution', executionId);
-    if (execution.status !== 'awaiting_approval') throw new ConflictError(`execution ${executionId} is ${execution.status}; only one awaiting approval can be approved`);
+    if (execution.status !== 'awaiting_approval') {
+      await this.audit.change(actor, async (record) => record('remediation.approval-refused', 'automation_execution', executionId, { action: execution.actionName, status: execution.status }));
+      throw new ConflictError(`execution ${executionId} is ${execution.status}; only one awaiting approval can be approved`);
+    }
     const action = execution.actionId ? await this.actions.findByName(execution.actionName) : null;
     const record = { labels: (execution.inputs.alert as { labels: Record<string, string> }).labels };
     const by = actor.actorName ?? actorOf(actor.principal);

@@ -162,7 +162,7 @@ describe('flags with a real Unleash server on two replicas', () => {
     await waitFor(async () => (await changes('gateway.inhibition')).some((e) => String(e.details.reason).includes('expired')), 'the record of the lapse');
   });
 
-  it('refuses overrides of unknown flags, without a reason, already expired or by a non-admin, and records nothing', async () => {
+  it('refuses overrides of unknown flags, without a reason, already expired or by a non-admin, changing nothing and auditing each refusal', async () => {
     const mutation = 'mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { name } }';
     const bad = [
       { name: 'gateway.teleport', enabled: true, reason: 'x' },
@@ -171,14 +171,19 @@ describe('flags with a real Unleash server on two replicas', () => {
       { name: 'gateway.inhibition', enabled: true, reason: 'late', expiresAt: new Date(Date.now() - 1_000).toISOString() },
       { name: 'gateway.inhibition', enabled: true, reason: 'far', expiresAt: new Date(Date.now() + 400 * 24 * 3600 * 1000).toISOString() },
     ];
-    const auditBefore = (await first.gql('query { auditEvents(limit: 200) { items { id } } }', undefined, admin)).data!.auditEvents.items.length;
+    const count = async (action: string) => (await first.gql('query($a: String) { auditEvents(action: $a, limit: 200) { total } }', { a: action }, admin)).data!.auditEvents.total as number;
+    const [refusedBefore, deniedBefore, changedBefore] = [await count('flag.override.refused'), await count('access.denied'), await count('flag.changed')];
     for (const input of bad) {
       const answer = await first.gql(mutation, { i: input }, admin);
       expect(answer.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     }
     expect((await first.gql(mutation, { i: { name: 'gateway.inhibition', enabled: true, reason: 'me' } }, operator)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await first.gql('mutation { clearFlagOverride(name: "gateway.grouping") { name } }', undefined, admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    expect((await first.gql('query { auditEvents(limit: 200) { items { id } } }', undefined, admin)).data!.auditEvents.items.length).toBe(auditBefore);
+    expect(await count('flag.override.refused')).toBe(refusedBefore + bad.length);
+    expect(await count('access.denied')).toBe(deniedBefore + 1);
+    expect(await count('flag.changed')).toBe(changedBefore);
+    const denied = (await first.gql('query { auditEvents(action: "access.denied", limit: 1) { items { actor targetId details } } }', undefined, admin)).data!.auditEvents.items[0];
+    expect(denied).toMatchObject({ actor: 'api-token:test-operator', targetId: 'setFlagOverride', details: { permission: 'flags:write' } });
     expect((await flag(first, 'gateway.inhibition')).source).toBe('UNLEASH');
   });
 

@@ -154,6 +154,8 @@ describe('remediation through n8n workflows', () => {
     expect(request.remediation).toBe('AlertAgent proposes running flush-cache: Flushes the shop cache');
     const denied = await server.gql('mutation($e: ID!) { approveRemediation(executionId: $e) { status } }', { e: waiting.id }, operator);
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const trail = (await server.gql('query { auditEvents(action: "access.denied", limit: 5) { items { actor targetId details } } }', undefined, admin)).data!.auditEvents.items;
+    expect(trail[0]).toMatchObject({ actor: 'api-token:bob', targetId: 'approveRemediation', details: { permission: 'remediation:approve' } });
     expect((await executionOf(alertname)).status).toBe('awaiting_approval');
 
     const path = new URL(request.approve).pathname;
