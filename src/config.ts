@@ -39,6 +39,20 @@ const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
 
+/** `flag=accuracy` pairs, e.g. `analysis.remediation=0.9`: features that ask more of a provider than the global minimum. */
+const featureAccuracy = z.string().transform((text, ctx) => {
+  const minimums: Record<string, number> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z][a-z0-9.-]*)=(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(pair);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `expected flag=accuracy pairs with an accuracy from 0 to 1, e.g. analysis.remediation=0.9 (got "${pair}")` });
+      return z.NEVER;
+    }
+    minimums[match[1]] = Number(match[2]);
+  }
+  return minimums;
+});
+
 /** `role:cost` pairs, e.g. `anonymous:20,viewer:5000`; every built-in role must be there. */
 const costLimits = z.string().transform((text, ctx) => {
   const limits: Record<string, number> = {};
@@ -275,6 +289,8 @@ export const configSchema = z.strictObject({
       maturityMaxLatencyMs: positiveInt.default(120_000),
       /** A degraded provider is trusted again only this far inside every threshold (hysteresis). */
       maturityRecoveryMargin: fraction.max(0.5).default(0.1),
+      /** Per AI-driven feature, a higher accuracy its providers must keep (else the feature alone is switched off). */
+      maturityFeatureMinAccuracy: featureAccuracy.prefault(''),
       maturityIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
@@ -390,6 +406,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'ANALYSIS_MATURITY_MAX_FAILURE_RATE', path: 'analysis.maturityMaxFailureRate', description: 'AI maturity: above this share of errors, time-outs and unparsed answers a provider is degraded' },
   { env: 'ANALYSIS_MATURITY_MAX_LATENCY_MS', path: 'analysis.maturityMaxLatencyMs', description: 'AI maturity: above this p95 answer time a provider is degraded' },
   { env: 'ANALYSIS_MATURITY_RECOVERY_MARGIN', path: 'analysis.maturityRecoveryMargin', description: 'AI maturity: how far inside every threshold a degraded provider must come back before it is trusted' },
+  { env: 'ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY', path: 'analysis.maturityFeatureMinAccuracy', description: 'AI maturity: flag=accuracy pairs (e.g. analysis.remediation=0.9): a feature switched off while any provider is below its own minimum' },
   { env: 'ANALYSIS_MATURITY_INTERVAL_MS', path: 'analysis.maturityIntervalMs', description: 'AI maturity: how often providers are judged' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
 ] as const;

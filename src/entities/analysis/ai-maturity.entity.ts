@@ -24,3 +24,19 @@ export class AiMaturityEntity {
   @Property({ type: 'datetime' })
   evaluatedAt: Date = new Date();
 }
+
+/** Whether the maturity evaluator holds an AI-driven feature off, since when and why (changed by compare-and-set, once across replicas). */
+@Entity({ tableName: 'ai_feature_state' })
+export class AiFeatureStateEntity {
+  @PrimaryKey({ type: 'string', length: 100 })
+  flag!: string;
+
+  @Property({ type: 'boolean' })
+  blocked: boolean = false;
+
+  @Property({ type: 'datetime' })
+  since: Date = new Date();
+
+  @Property({ type: 'text' })
+  reason: string = '';
+}

@@ -82,3 +82,32 @@ export function nextState(current: MaturityState, verdict: Verdict): MaturitySta
   if (verdict.kind === 'too-few') return current === 'trusted' ? 'trusted' : 'probation';
   return current;
 }
+
+/** Where an AI-driven feature stands given every provider: held off, well clear of every line, or neither. */
+export interface FeatureVerdict {
+  blocked: boolean;
+  healthy: boolean;
+  reason: string;
+}
+
+/**
+ * An AI-driven feature is held off while any provider is degraded, or while any provider with
+ * enough ratings is less accurate than the feature's own minimum (when it sets one); it comes back
+ * once no provider is degraded and each is the margin above that minimum.
+ */
+export function judgeFeature(providers: Array<{ providerName: string; state: MaturityState; reason: string; record: ProviderRecord }>, featureMinAccuracy: number | null, t: MaturityThresholds): FeatureVerdict {
+  const rated = (r: ProviderRecord) => r.useful + r.wrong;
+  const degraded = providers.filter((p) => p.state === 'degraded');
+  const weak = featureMinAccuracy === null ? [] : providers.filter((p) => rated(p.record) >= t.minSamples && accuracyOf(p.record)! < featureMinAccuracy);
+  const reasons = [
+    ...degraded.map((p) => `analysis provider ${p.providerName} is degraded: ${p.reason}`),
+    ...weak.filter((p) => p.state !== 'degraded').map((p) => `analysis provider ${p.providerName}'s accuracy ${pct(accuracyOf(p.record)!)} is below this feature's ${pct(featureMinAccuracy!)} over ${rated(p.record)} rated analyses`),
+  ];
+  const clear = (p: { record: ProviderRecord }) => featureMinAccuracy === null || rated(p.record) < t.minSamples || accuracyOf(p.record)! >= Math.min(1, featureMinAccuracy + t.recoveryMargin);
+  return { blocked: reasons.length > 0, healthy: degraded.length === 0 && providers.every(clear), reason: reasons.length > 0 ? reasons.join('; ') : 'every analysis provider is clear of its thresholds' };
+}
+
+/** Held off as soon as blocked; back only once healthy (hysteresis, as for providers). */
+export function nextFeatureBlocked(blocked: boolean, verdict: FeatureVerdict): boolean {
+  return blocked ? !verdict.healthy : verdict.blocked;
+}

@@ -9,7 +9,8 @@ import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { systemPrincipal } from '../security/principal';
 import { Sweeper } from '../shared/sweeper';
-import { accuracyOf, failureRateOf, judge, nextState, thresholdsOf, type MaturityState, type ProviderRecord } from './ai-maturity';
+import { accuracyOf, failureRateOf, judge, judgeFeature, nextFeatureBlocked, nextState, thresholdsOf, type MaturityState, type ProviderRecord } from './ai-maturity';
+import { ConfigError } from '../../config';
 
 const EVALUATOR = systemPrincipal('maturity-evaluator');
 export const EVALUATOR_ACTOR = 'system:maturity-evaluator';
@@ -30,12 +31,13 @@ export interface ProviderMaturity {
 
 /**
  * AI maturity: every provider is judged on what it did over the window (feedback, errors,
- * time-outs, unparsed answers, p95 latency). A provider that falls below a threshold is degraded
- * and every AI-driven feature is switched off by an override of the maturity evaluator (audited
- * and notified like any flag change); when it recovers past the margin, the evaluator lifts its
- * own overrides. State changes are compare-and-set on the provider's row, so across replicas each
- * happens, and acts, once. An administrator may lift or set an override at any time; the
- * evaluator acts again only at the provider's next change of state.
+ * time-outs, unparsed answers, p95 latency). A provider that falls below a threshold is degraded.
+ * Each AI-driven feature is then judged on every provider: while one is degraded, or less accurate
+ * than the feature's own minimum, the feature is switched off by an override of the maturity
+ * evaluator (audited and notified like any flag change); when all are clear past the margin, the
+ * evaluator lifts its own override. State changes are compare-and-set on their rows, so across
+ * replicas each happens, and acts, once. An administrator may lift or set an override at any time;
+ * the evaluator acts again only at the feature's next change of state.
  */
 export class MaturityEvaluator {
   private readonly sweeper: Sweeper;
@@ -48,6 +50,8 @@ export class MaturityEvaluator {
     private readonly settings: Config['analysis'],
     private readonly logger: Logger,
   ) {
+    const unknown = Object.keys(settings.maturityFeatureMinAccuracy).filter((flag) => !(AI_DRIVEN_FLAGS as readonly string[]).includes(flag));
+    if (unknown.length > 0) throw new ConfigError([`analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`]);
     this.sweeper = new Sweeper('ai-maturity', () => RequestContext.create(this.orm.em, () => this.evaluate()), logger);
   }
 
@@ -78,7 +82,29 @@ export class MaturityEvaluator {
       answers.push({ providerId: provider.id, providerName: provider.name, state, since: moved ? now : row.since, reason: verdict.reason, evaluatedAt: now, record });
       if (moved) await this.transitioned(provider, row.state, next, verdict.reason, now);
     }
+    for (const flag of AI_DRIVEN_FLAGS) await this.steerFeature(flag, answers, now);
     return answers;
+  }
+
+  /** Holds an AI-driven feature off, or lets it go, when its verdict crosses a line; once across replicas. */
+  private async steerFeature(flag: (typeof AI_DRIVEN_FLAGS)[number], providers: ProviderMaturity[], now: Date): Promise<void> {
+    const verdict = judgeFeature(providers, this.settings.maturityFeatureMinAccuracy[flag] ?? null, thresholdsOf(this.settings));
+    const connection = this.orm.em.getConnection();
+    await connection.execute(`insert into "ai_feature_state" ("flag", "blocked", "since", "reason") values (?, false, ?, '') on conflict ("flag") do nothing`, [flag, now]);
+    const [row] = await connection.execute(`select "blocked" from "ai_feature_state" where "flag" = ?`, [flag]);
+    const blocked = Boolean(row.blocked);
+    const next = nextFeatureBlocked(blocked, verdict);
+    if (next === blocked) return;
+    const moved = await connection.execute(`update "ai_feature_state" set "blocked" = ?, "since" = ?, "reason" = ? where "flag" = ? and "blocked" = ? returning "flag"`, [next, now, verdict.reason, flag, blocked]);
+    if (moved.length !== 1) return;
+    const current = await this.overrides.find(flag);
+    if (next) {
+      // An administrator's own decision stands; the evaluator only acts where none is in force.
+      if (current && current.actor !== EVALUATOR_ACTOR) return;
+      await this.overrides.set({ principal: EVALUATOR }, { name: flag, enabled: false, reason: verdict.reason.slice(0, 500) }, now);
+    } else if (current?.actor === EVALUATOR_ACTOR) {
+      await this.overrides.clear({ principal: EVALUATOR }, flag, `recovered: ${verdict.reason}`.slice(0, 500));
+    }
   }
 
   /** Where each provider stands as last evaluated (providers never evaluated are on probation). */
@@ -137,22 +163,6 @@ export class MaturityEvaluator {
   private async transitioned(provider: AnalysisProviderEntity, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<void> {
     this.logger.warn({ provider: provider.name, from, to, reason }, 'AI maturity changed');
     await this.events.publish('ai.maturity', { providerId: provider.id, providerName: provider.name, state: to, previousState: from, reason, at: now.toISOString() }).catch((err) => this.logger.warn({ err }, 'could not publish an AI maturity change'));
-    if (to === 'degraded') {
-      for (const flag of AI_DRIVEN_FLAGS) {
-        const current = await this.overrides.find(flag);
-        // An administrator's own decision stands; the evaluator only acts where none is in force.
-        if (current && current.actor !== EVALUATOR_ACTOR) continue;
-        await this.overrides.set({ principal: EVALUATOR }, { name: flag, enabled: false, reason: `analysis provider ${provider.name} is degraded: ${reason}`.slice(0, 500) }, now);
-      }
-      return;
-    }
-    if (from !== 'degraded') return;
-    // The features come back only when no provider is degraded any more.
-    if ((await this.list()).some((p) => p.state === 'degraded')) return;
-    for (const flag of AI_DRIVEN_FLAGS) {
-      const current = await this.overrides.find(flag);
-      if (current?.actor === EVALUATOR_ACTOR) await this.overrides.clear({ principal: EVALUATOR }, flag, `analysis provider ${provider.name} recovered: ${reason}`.slice(0, 500));
-    }
   }
 
   private observe(provider: string, state: MaturityState, record: ProviderRecord): void {

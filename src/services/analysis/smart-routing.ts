@@ -3,7 +3,8 @@ import type { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis
 import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
-import type { AlertView, ChannelMessage } from '../channels/message';
+import type { ChannelMessage } from '../channels/message';
+import { recordMessage } from '../channels/record-message';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
 import { decideRoutes, type FollowUpRule, type RoutingTable } from '../gateway/route-table';
@@ -86,28 +87,13 @@ export class SmartRouter implements AnalysisConsumer {
 /** The alert as first sent, with what the analysis found and why this channel is told. */
 function followUpMessage(analysis: AlertAnalysisEntity, record: AlertRecordEntity): ChannelMessage {
   const who = analysis.suggestedTeam ? `team ${analysis.suggestedTeam}` : `category ${analysis.category}`;
-  const annotations = {
-    ...record.annotations,
-    follow_up: `AlertAgent analysis points to ${who} (confidence ${analysis.confidence!.toFixed(2)})`,
-    analysis_root_cause: analysis.rootCause ?? '',
-    ...(analysis.suggestedActions?.length ? { analysis_suggested_actions: analysis.suggestedActions.join('; ') } : {}),
-  };
-  const alert: AlertView = {
-    status: record.status === 'resolved' ? 'resolved' : 'firing',
-    labels: record.labels,
-    annotations,
-    startsAt: record.startsAt.toISOString(),
-    ...(record.endsAt ? { endsAt: record.endsAt.toISOString() } : {}),
-    ...(record.generatorUrl ? { generatorURL: record.generatorUrl } : {}),
-    fingerprint: record.fingerprint,
-  };
-  return {
-    kind: 'alerts',
-    status: alert.status,
-    alerts: [alert],
-    groupLabels: { alertname: record.alertname },
-    commonLabels: record.labels,
-    commonAnnotations: annotations,
-    receiver: 'alertagent-smart-routing',
-  };
+  return recordMessage(
+    record,
+    {
+      follow_up: `AlertAgent analysis points to ${who} (confidence ${analysis.confidence!.toFixed(2)})`,
+      analysis_root_cause: analysis.rootCause ?? '',
+      ...(analysis.suggestedActions?.length ? { analysis_suggested_actions: analysis.suggestedActions.join('; ') } : {}),
+    },
+    'alertagent-smart-routing',
+  );
 }

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
-import { ChannelEntity } from '../../entities/channels/channel.entity';
+import { assertChannelsExist } from '../channels/channel-refs';
 import { EscalationPolicyEntity, type EscalationLevel } from '../../entities/escalation/escalation.entity';
-import { BadUserInputError, parseInput } from '../../errors';
+import { parseInput } from '../../errors';
 import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
@@ -94,12 +94,7 @@ export class EscalationPolicyService {
     const parsed = parseInput(policyInput, input, 'input');
     const matchers = parseMatchers(parsed.matchers, 'input.matchers');
     assertSatisfiable(matchers, 'input.matchers');
-    const named = [...new Set(parsed.levels.flatMap((l) => l.channelIds))];
-    const known = new Set((await this.em.find(ChannelEntity, { id: { $in: named } }, { fields: ['id'] })).map((c) => c.id));
-    parsed.levels.forEach((level, index) => {
-      const missing = level.channelIds.filter((id) => !known.has(id));
-      if (missing.length > 0) throw BadUserInputError.forField(`input.levels.${index}.channelIds`, `unknown channel ${missing.join(', ')}`);
-    });
+    await assertChannelsExist(this.em, parsed.levels.map((level, index) => ({ field: `input.levels.${index}.channelIds`, ids: level.channelIds })));
     return { parsed, matchers };
   }
 

@@ -5,6 +5,7 @@ import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
+import { recordMessage } from '../channels/record-message';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { AlertmanagerAlert } from '../gateway/alertmanager-payload';
 import type { Logger } from '../observability/logger';
@@ -144,7 +145,6 @@ export class Escalator {
     const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { fingerprint: record.fingerprint, status: 'succeeded', parsed: true }, { orderBy: { finishedAt: 'desc' } });
     const minutes = Math.max(1, Math.round((now.getTime() - firstNotifiedAt.getTime()) / 60_000));
     const annotations: Record<string, string> = {
-      ...record.annotations,
       escalation: `Not acknowledged ${minutes} min after the first notice: level ${level} of ${policy.levels.length} of escalation policy ${policy.name}`,
       ...(analysis
         ? {
@@ -154,15 +154,7 @@ export class Escalator {
           }
         : {}),
     };
-    const alert = {
-      status: 'firing' as const,
-      labels: record.labels,
-      annotations,
-      startsAt: record.startsAt.toISOString(),
-      ...(record.generatorUrl ? { generatorURL: record.generatorUrl } : {}),
-      fingerprint: record.fingerprint,
-    };
-    return { kind: 'alerts', status: 'firing', alerts: [alert], groupLabels: { alertname: record.alertname }, commonLabels: record.labels, commonAnnotations: annotations, receiver: `escalation:${policy.name}` };
+    return recordMessage(record, annotations, `escalation:${policy.name}`);
   }
 
   private withAckLink(message: ChannelMessage, record: AlertRecordEntity, channelId: string, now: Date): ChannelMessage {

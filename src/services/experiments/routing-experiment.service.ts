@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { z } from 'zod';
-import { ChannelEntity } from '../../entities/channels/channel.entity';
+import { assertChannelsExist } from '../channels/channel-refs';
 import { RoutingExperimentEntity, type RouteVariant } from '../../entities/experiments/routing-experiment.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
@@ -116,11 +116,7 @@ export class RoutingExperimentService {
     const route = await this.em.findOne(GatewayRouteEntity, { id: parsed.routeId });
     if (!route) throw BadUserInputError.forField('input.routeId', `unknown route ${parsed.routeId}`);
     const variant = parsed.variant as RouteVariant;
-    if (variant.channelIds) {
-      const known = new Set((await this.em.find(ChannelEntity, { id: { $in: variant.channelIds } }, { fields: ['id'] })).map((c) => c.id));
-      const missing = variant.channelIds.filter((id) => !known.has(id));
-      if (missing.length > 0) throw BadUserInputError.forField('input.variant.channelIds', `unknown channel ${missing.join(', ')}`);
-    }
+    await assertChannelsExist(this.em, [{ field: 'input.variant.channelIds', ids: variant.channelIds ?? [] }]);
     const changesWindow = ['groupWaitSeconds', 'groupIntervalSeconds', 'repeatIntervalSeconds'].some((k) => variant[k as keyof RouteVariant] !== undefined);
     // A route window is kept per route and channel: both arms on one channel would share it.
     if (changesWindow && (!variant.channelIds || variant.channelIds.some((id) => route.channelIds.includes(id)))) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
-import { ChannelEntity } from '../../entities/channels/channel.entity';
+import { assertChannelsExist } from '../channels/channel-refs';
 import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
@@ -196,13 +196,7 @@ export class RouteService {
   }
 
   private async save(route: GatewayRouteEntity, { parsed: input, matchers, window }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
-    const named = [...new Set([...input.channelIds, ...input.followUps.flatMap((f) => f.channelIds)])];
-    const known = await this.em.find(ChannelEntity, { id: { $in: named } }, { fields: ['id'] });
-    const missing = (ids: string[]) => ids.filter((id) => !known.some((c) => c.id === id));
-    if (missing(input.channelIds).length > 0) throw BadUserInputError.forField('input.channelIds', `unknown channel ${missing(input.channelIds).join(', ')}`);
-    input.followUps.forEach((rule, index) => {
-      if (missing(rule.channelIds).length > 0) throw BadUserInputError.forField(`input.followUps.${index}.channelIds`, `unknown channel ${missing(rule.channelIds).join(', ')}`);
-    });
+    await assertChannelsExist(this.em, [{ field: 'input.channelIds', ids: input.channelIds }, ...input.followUps.map((rule, index) => ({ field: `input.followUps.${index}.channelIds`, ids: rule.channelIds }))]);
     if (input.followUps.length > 0 && !input.analysisProviderId) throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
     if (input.analysisProviderId && !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))) {
       throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);

@@ -6,7 +6,7 @@ import { AutomationExecutionEntity, type ExecutionStatus, type RemediationAction
 import { ConflictError, NotFoundError } from '../../errors';
 import type { AnalysisConsumer } from '../analysis/analysis-runner';
 import type { DeliveryService } from '../channels/delivery.service';
-import type { ChannelMessage } from '../channels/message';
+import { recordMessage } from '../channels/record-message';
 import type { AckLinks } from '../escalation/ack-links';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../observability/logger';
@@ -178,16 +178,7 @@ export class Remediator implements AnalysisConsumer {
     const channelIds = [...new Set(deliveries.map((d) => d.channel.id))];
     for (const channelId of channelIds) {
       const url = this.links.url({ kind: 'remediation', executionId: execution.id }, `channel:${channelId}`, this.linkTtlSeconds);
-      const annotations = { ...record.annotations, remediation: `AlertAgent proposes running ${action.name}${action.dryRun ? ' (dry run)' : ''}: ${action.description}`, approve: url };
-      const message: ChannelMessage = {
-        kind: 'alerts',
-        status: 'firing',
-        alerts: [{ status: 'firing', labels: record.labels, annotations, startsAt: record.startsAt.toISOString(), fingerprint: record.fingerprint }],
-        groupLabels: { alertname: record.alertname },
-        commonLabels: record.labels,
-        commonAnnotations: annotations,
-        receiver: 'alertagent-remediation',
-      };
+      const message = recordMessage(record, { remediation: `AlertAgent proposes running ${action.name}${action.dryRun ? ' (dry run)' : ''}: ${action.description}`, approve: url }, 'alertagent-remediation');
       await this.deliveries.deliver(channelId, message, { source: 'remediation', idempotencyKey: `remediation:${execution.id}:${channelId}` }).catch((err) => this.logger.warn({ err, channelId }, 'could not ask for a remediation approval'));
     }
   }

@@ -1,6 +1,7 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
 import { ChannelEntity } from '../../entities/channels/channel.entity';
+import { assertChannelsExist } from '../channels/channel-refs';
 import { GatewaySimulationEntity } from '../../entities/gateway/gateway-simulation.entity';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../errors';
 import type { FlagResolver } from '../flags/flag-resolver';
@@ -141,12 +142,7 @@ export class GatewaySimulationService {
 
   private async proposedRoutes(inputs: RouteInput[]) {
     const checked = inputs.map((input, i) => ({ i, ...checkRoute(input, `proposal.routes[${i}]`) }));
-    const channelIds = [...new Set(checked.flatMap((c) => c.parsed.channelIds))];
-    const known = new Set((await this.orm.em.fork().find(ChannelEntity, { id: { $in: channelIds } }, { fields: ['id'] })).map((c) => c.id));
-    for (const { i, parsed } of checked) {
-      const missing = parsed.channelIds.filter((id) => !known.has(id));
-      if (missing.length > 0) throw BadUserInputError.forField(`proposal.routes[${i}].channelIds`, `unknown channel ${missing.join(', ')}`);
-    }
+    await assertChannelsExist(this.orm.em.fork(), checked.map(({ i, parsed }) => ({ field: `proposal.routes[${i}].channelIds`, ids: parsed.channelIds })));
     const defaults = checked.filter((c) => c.parsed.isDefault);
     if (defaults.length > 1) throw BadUserInputError.forField(`proposal.routes[${defaults[1].i}].isDefault`, `route "${defaults[0].parsed.name}" is already the default route`);
     const enabled = checked.filter((c) => c.parsed.enabled);

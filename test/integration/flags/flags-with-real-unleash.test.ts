@@ -48,6 +48,7 @@ describe('flags with a real Unleash server on two replicas', () => {
     await unleash.createToggle('gateway.inhibition', true);
     await unleash.createToggle('analysis.enabled', true);
     await unleash.createToggle('routing.smart', true);
+    await unleash.createToggle('analysis.remediation', true);
     await unleash.createToggle('gateway.grouping', true, {
       name: 'flexibleRollout',
       parameters: { rollout: '100', stickiness: 'default', groupId: 'gateway.grouping' },
@@ -75,12 +76,20 @@ describe('flags with a real Unleash server on two replicas', () => {
       ANALYSIS_MATURITY_MIN_SAMPLES: '4',
       ANALYSIS_MATURITY_MIN_ACCURACY: '0.6',
       ANALYSIS_MATURITY_INTERVAL_MS: '300',
+      // Remediation asks more of a provider than the rest.
+      ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'analysis.remediation=0.9',
     };
     first = await startTestServer(replicaEnv);
     second = await startTestServer(replicaEnv);
     admin = await first.issueToken('admin');
     operator = await first.issueToken('operator');
     await waitFor(async () => (await flag(first, 'gateway.inhibition')).source === 'UNLEASH' && (await flag(second, 'gateway.inhibition')).source === 'UNLEASH', 'both replicas to sync with Unleash', 20_000);
+    // The replicas record the move from the setup server's defaults to Unleash; let that settle first.
+    const inUnleash = ['gateway.inhibition', 'gateway.grouping', 'analysis.enabled', 'routing.smart', 'analysis.remediation'];
+    await waitFor(async () => {
+      const recorded = await Promise.all(inUnleash.map(async (name) => (await changes(name)).some((e) => e.details.source === 'unleash')));
+      return recorded.every(Boolean);
+    }, 'the start-up changes to be recorded', 20_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -224,11 +233,21 @@ describe('flags with a real Unleash server on two replicas', () => {
     // Each replica's gauge follows at its own next evaluation.
     await waitFor(async () => (await scrapeMetric(first.baseUrl, 'alertagent_ai_maturity_state', { provider: 'llm', state: 'degraded' })) === 1 && (await scrapeMetric(second.baseUrl, 'alertagent_ai_maturity_state', { provider: 'llm', state: 'degraded' })) === 1, 'the state gauge on both replicas');
 
-    for (const a of analyses) await first.gql('mutation($id: ID!) { submitAnalysisFeedback(id: $id, useful: true) { id } }', { id: a.id }, operator);
+    expect((await flag(first, 'analysis.remediation')).override).toMatchObject({ actor: 'system:maturity-evaluator' });
+
+    // Three of four useful (75 %): trusted again, so smart routing comes back; remediation wants 90 %.
+    for (const a of analyses.slice(0, 3)) await first.gql('mutation($id: ID!) { submitAnalysisFeedback(id: $id, useful: true) { id } }', { id: a.id }, operator);
     for (const server of [first, second]) {
       await waitFor(async () => (await flag(server, 'routing.smart')).source === 'UNLEASH', 'Unleash to decide routing.smart again on each replica', 3_000, 20);
       expect((await flag(server, 'routing.smart')).enabled).toBe(true);
     }
+    expect(await maturity(first)).toMatchObject({ state: 'TRUSTED', useful: 3, accuracy: 0.75 });
+    // Held off still: 75 % is below remediation's own 90 %.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await flag(second, 'analysis.remediation')).toMatchObject({ enabled: false, source: 'OVERRIDE', override: { actor: 'system:maturity-evaluator' } });
+
+    await first.gql('mutation($id: ID!) { submitAnalysisFeedback(id: $id, useful: true) { id } }', { id: analyses[3].id }, operator);
+    for (const server of [first, second]) await waitFor(async () => (await flag(server, 'analysis.remediation')).source === 'UNLEASH', 'remediation back on each replica', 3_000, 20);
     expect(await maturity(first)).toMatchObject({ state: 'TRUSTED', useful: 4, accuracy: 1 });
     expect((await changes('routing.smart')).filter((e) => e.actor === 'system:flag-overrides').at(-1)!.details.reason).toContain('the override set by system:maturity-evaluator was cleared');
   }, 60_000);

@@ -1,4 +1,4 @@
-import { judge, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
+import { judge, judgeFeature, nextFeatureBlocked, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
 
 const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
 const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({ finished: 20, succeeded: 20, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, p95LatencyMs: 1_000, ...fields });
@@ -40,5 +40,28 @@ describe('AI maturity rules', () => {
   it('keeps a degraded provider degraded when its evidence ages out of the window', () => {
     expect(nextState('degraded', judge(record({ finished: 2, succeeded: 2 }), T))).toBe('degraded');
     expect(nextState('trusted', judge(record({ finished: 2, succeeded: 2 }), T))).toBe('trusted');
+  });
+
+  describe('per AI-driven feature', () => {
+    const provider = (name: string, state: 'trusted' | 'degraded' | 'probation', fields: Partial<ProviderRecord>) => ({ providerName: name, state, reason: 'accuracy 30 % < 60 % over 10 rated analyses', record: record(fields) });
+
+    it('holds a feature off while any provider is degraded', () => {
+      const verdict = judgeFeature([provider('a', 'trusted', { useful: 20 }), provider('b', 'degraded', { useful: 3, wrong: 7 })], null, T);
+      expect(verdict).toEqual({ blocked: true, healthy: false, reason: 'analysis provider b is degraded: accuracy 30 % < 60 % over 10 rated analyses' });
+      expect(nextFeatureBlocked(false, verdict)).toBe(true);
+    });
+
+    it('holds a feature with its own minimum off while a trusted provider is below it, and lets it go only the margin above', () => {
+      const below = judgeFeature([provider('llm', 'trusted', { useful: 16, wrong: 4 })], 0.9, T); // 80 %
+      expect(below.reason).toBe("analysis provider llm's accuracy 80 % is below this feature's 90 % over 20 rated analyses");
+      expect(nextFeatureBlocked(false, below)).toBe(true);
+      // Without a minimum of its own, the same provider leaves the feature on.
+      expect(judgeFeature([provider('llm', 'trusted', { useful: 16, wrong: 4 })], null, T).blocked).toBe(false);
+      const justAbove = judgeFeature([provider('llm', 'trusted', { useful: 19, wrong: 1 })], 0.9, T); // 95 %, under 90 % + 10 %
+      expect(justAbove.blocked).toBe(false);
+      expect(nextFeatureBlocked(true, justAbove)).toBe(true);
+      const clear = judgeFeature([provider('llm', 'trusted', { useful: 20, wrong: 0 })], 0.9, T);
+      expect(nextFeatureBlocked(true, clear)).toBe(false);
+    });
   });
 });
