@@ -84,6 +84,28 @@ export class TemplateRenderer {
   }
 }
 
+/**
+ * What AlertAgent adds to an alert it tells again (an escalation, a smart-routing follow-up, a
+ * remediation proposal): why it is told, what the analysis found, and the links to act on it.
+ * Rendered only when present, so ordinary alerts read as before. One variant per markup.
+ */
+const note = (key: string, wrap: (value: string) => string) => `{% if alert.annotations.${key} %}${wrap(`alert.annotations.${key}`)}
+{% endif %}`;
+const analysisLine = (prefix: string) =>
+  `{% if alert.annotations.analysis_root_cause %}${prefix}analysis: {{ alert.annotations.analysis_root_cause }}{% if alert.annotations.analysis_confidence %} (confidence {{ alert.annotations.analysis_confidence }}){% endif %}
+{% endif %}{% if alert.annotations.analysis_suggested_actions %}${prefix}suggested: {{ alert.annotations.analysis_suggested_actions }}
+{% endif %}`;
+const notes = (strong: (v: string) => string, prefix: string, link: (url: string, label: string) => string) =>
+  ['escalation', 'follow_up', 'remediation'].map((key) => note(key, strong)).join('') +
+  analysisLine(prefix) +
+  note('acknowledge', (v) => `${prefix}${link(v, 'Acknowledge')}`) +
+  note('approve', (v) => `${prefix}${link(v, 'Approve the remediation')}`);
+
+export const MARKDOWN_NOTES = notes((v) => `**{{ ${v} }}**`, '- ', (v, label) => `[${label}]({{ ${v} }})`);
+export const TEXT_NOTES = notes((v) => `{{ ${v} }}`, '', (v, label) => `${label}: {{ ${v} }}`);
+export const SLACK_NOTES = notes((v) => `*{{ ${v} }}*`, '• ', (v, label) => `<{{ ${v} }}|${label}>`);
+export const HTML_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b><br>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a><br>`);
+
 /** Shared default wording; plugins adapt the markup. */
 export const DEFAULT_TITLE =
   '{% if is_test %}[TEST] AlertAgent channel test{% elsif incident %}{% if incident.notice == "resolved" %}[INCIDENT RESOLVED] {{ incident.title }}: all {{ incident.total }} alerts resolved{% else %}[INCIDENT UPDATE {{ incident.sequence }}] {{ incident.title }}: {{ incident.added }} new, {{ incident.resolved }} resolved, {{ incident.firing }} of {{ incident.total }} firing{% endif %}{% else %}[{{ status | upcase }}{% if status == "firing" %}:{{ firing.size }}{% endif %}] {{ alertname }}{% if severity != "" %} ({{ severity }}){% endif %}{% endif %}';
@@ -93,7 +115,7 @@ export const DEFAULT_MARKDOWN_BODY = `{% if incident %}**Update of incident "{{ 
 {% endif %}{% for alert in alerts limit: 20 %}**{{ alert.status | upcase }}** {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
 {% if alert.annotations.summary %}> {{ alert.annotations.summary }}
 {% endif %}{% if alert.annotations.description %}{{ alert.annotations.description }}
-{% endif %}- labels: {{ alert.labels | label_pairs }}
+{% endif %}${MARKDOWN_NOTES}- labels: {{ alert.labels | label_pairs }}
 - since: {{ alert.startsAt }}{% if alert.status == "resolved" and alert.endsAt %} · resolved: {{ alert.endsAt }}{% endif %}
 {% if alert.generatorURL %}- [source]({{ alert.generatorURL }})
 {% endif %}
@@ -105,6 +127,6 @@ export const DEFAULT_TEXT_BODY = `{% if incident %}Update of incident "{{ incide
 
 {% endif %}{% for alert in alerts limit: 20 %}[{{ alert.status | upcase }}] {{ alert.labels.alertname }}{% if alert.labels.severity %} ({{ alert.labels.severity }}){% endif %}
 {% if alert.annotations.summary %}{{ alert.annotations.summary }}
-{% endif %}labels: {{ alert.labels | label_pairs }}
+{% endif %}${TEXT_NOTES}labels: {{ alert.labels | label_pairs }}
 since: {{ alert.startsAt }}
 {% endfor %}{% if count > 20 %}…and {{ count | minus: 20 }} more{% endif %}`;

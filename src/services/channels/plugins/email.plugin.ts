@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import type { ChannelPlugin } from '../channel-plugin';
-import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
+import { DEFAULT_TEXT_BODY, DEFAULT_TITLE, HTML_NOTES } from '../templates';
 
 const address = z.email({ message: 'expected an email address' });
 
@@ -27,7 +27,7 @@ const HTML_TEMPLATE = `<h2>{{ title | escape }}</h2>
 {% for alert in alerts limit: 50 %}<div style="margin:0 0 12px 0">
 <b>{{ alert.status | upcase }}</b> {{ alert.labels.alertname | escape }}{% if alert.labels.severity %} · {{ alert.labels.severity | escape }}{% endif %}<br>
 {% if alert.annotations.summary %}{{ alert.annotations.summary | escape }}<br>{% endif %}
-<code>{{ alert.labels | label_pairs | escape }}</code><br>
+${HTML_NOTES}<code>{{ alert.labels | label_pairs | escape }}</code><br>
 <small>since {{ alert.startsAt }}{% if alert.generatorURL %} · <a href="{{ alert.generatorURL | escape }}">source</a>{% endif %}</small>
 </div>{% endfor %}{% if externalURL %}<p><a href="{{ externalURL | escape }}">Alertmanager</a></p>{% endif %}`;
 

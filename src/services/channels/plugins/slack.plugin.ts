@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
-import { DEFAULT_TITLE } from '../templates';
+import { DEFAULT_TITLE, SLACK_NOTES } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
 
@@ -22,7 +22,7 @@ export type SlackConfig = z.output<typeof schema>;
 const SLACK_BODY = `{% if incident %}*Update of incident "{{ incident.title }}"* (opened {{ incident.openedAt }}), not a new problem. Alerts that changed:
 {% endif %}{% for alert in alerts limit: 20 %}*{{ alert.status | upcase }}* {{ alert.labels.alertname }}{% if alert.labels.severity %} · {{ alert.labels.severity }}{% endif %}
 {% if alert.annotations.summary %}>{{ alert.annotations.summary }}
-{% endif %}\`{{ alert.labels | label_pairs }}\`{% if alert.generatorURL %} · <{{ alert.generatorURL }}|source>{% endif %}
+{% endif %}${SLACK_NOTES}\`{{ alert.labels | label_pairs }}\`{% if alert.generatorURL %} · <{{ alert.generatorURL }}|source>{% endif %}
 {% endfor %}{% if count > 20 %}…and {{ count | minus: 20 }} more{% endif %}`;
 
 /** Splits mrkdwn into section-sized pieces on line boundaries where possible. */
