@@ -21,6 +21,8 @@ function toMaturityType(m: ProviderMaturity): AiMaturityType {
     errors: record.errors,
     timeouts: record.timeouts,
     unparsed: record.unparsed,
+    resolvedAfterAction: record.resolvedAfterAction,
+    unresolvedAfterAction: record.unresolvedAfterAction,
     accuracy: round(accuracyOf(record)),
     failureRate: round(failureRateOf(record)),
     p95LatencyMs: record.p95LatencyMs,

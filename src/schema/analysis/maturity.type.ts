@@ -48,7 +48,13 @@ export class AiMaturityType {
   @Field(() => Int, { description: 'Answers without a valid structured result' })
   unparsed!: number;
 
-  @Field(() => Float, { nullable: true, description: 'useful / (useful + wrong); null without ratings' })
+  @Field(() => Int, { description: 'Unrated analyses whose remediation ran and whose alert resolved within 30 minutes after (counted as right)' })
+  resolvedAfterAction!: number;
+
+  @Field(() => Int, { description: 'Unrated analyses whose remediation ran and whose alert did not resolve within 30 minutes (counted as wrong)' })
+  unresolvedAfterAction!: number;
+
+  @Field(() => Float, { nullable: true, description: '(useful + resolvedAfterAction) / (useful + wrong + resolvedAfterAction + unresolvedAfterAction); null without any' })
   accuracy!: number | null;
 
   @Field(() => Float, { nullable: true, description: '(errors + timeouts + unparsed) / finished' })

@@ -11,6 +11,12 @@ export interface ProviderRecord {
   unparsed: number;
   useful: number;
   wrong: number;
+  /**
+   * Outcomes of analyses nobody rated whose proposed remediation ran: the alert resolved within
+   * the resolution window after it (counted as right), or did not (counted as wrong).
+   */
+  resolvedAfterAction: number;
+  unresolvedAfterAction: number;
   /** 95th percentile of answer times, ms; null without answers. */
   p95LatencyMs: number | null;
 }
@@ -33,7 +39,9 @@ export function thresholdsOf(settings: Config['analysis']): MaturityThresholds {
   };
 }
 
-export const accuracyOf = (r: ProviderRecord): number | null => (r.useful + r.wrong > 0 ? r.useful / (r.useful + r.wrong) : null);
+/** Analyses whose rightness is known: rated by people, or judged by what followed their remediation. */
+export const ratedOf = (r: ProviderRecord): number => r.useful + r.wrong + r.resolvedAfterAction + r.unresolvedAfterAction;
+export const accuracyOf = (r: ProviderRecord): number | null => (ratedOf(r) > 0 ? (r.useful + r.resolvedAfterAction) / ratedOf(r) : null);
 export const failureRateOf = (r: ProviderRecord): number | null => (r.finished > 0 ? (r.errors + r.timeouts + r.unparsed) / r.finished : null);
 
 /** Where the evidence stands: below a threshold, well inside all of them, or in between (or too little to say). */
@@ -51,7 +59,7 @@ const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
  * margin inside its threshold, so a provider near a line does not flap.
  */
 export function judge(record: ProviderRecord, t: MaturityThresholds): Verdict {
-  const rated = record.useful + record.wrong;
+  const rated = ratedOf(record);
   const accuracy = rated >= t.minSamples ? accuracyOf(record) : null;
   const failureRate = record.finished >= t.minSamples ? failureRateOf(record) : null;
   const latency = record.finished >= t.minSamples ? record.p95LatencyMs : null;
@@ -96,7 +104,7 @@ export interface FeatureVerdict {
  * once no provider is degraded and each is the margin above that minimum.
  */
 export function judgeFeature(providers: Array<{ providerName: string; state: MaturityState; reason: string; record: ProviderRecord }>, featureMinAccuracy: number | null, t: MaturityThresholds): FeatureVerdict {
-  const rated = (r: ProviderRecord) => r.useful + r.wrong;
+  const rated = ratedOf;
   const degraded = providers.filter((p) => p.state === 'degraded');
   const weak = featureMinAccuracy === null ? [] : providers.filter((p) => rated(p.record) >= t.minSamples && accuracyOf(p.record)! < featureMinAccuracy);
   const reasons = [

@@ -16,7 +16,10 @@ const EVALUATOR = systemPrincipal('maturity-evaluator');
 export const EVALUATOR_ACTOR = 'system:maturity-evaluator';
 const STATES: MaturityState[] = ['trusted', 'probation', 'degraded'];
 
-const NO_RECORD: ProviderRecord = { finished: 0, succeeded: 0, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, p95LatencyMs: null };
+const NO_RECORD: ProviderRecord = { finished: 0, succeeded: 0, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, resolvedAfterAction: 0, unresolvedAfterAction: 0, p95LatencyMs: null };
+
+/** A remediation that ran is judged by whether its alert resolved within this long after it. */
+export const RESOLUTION_WINDOW_SECONDS = 30 * 60;
 
 /** A provider's maturity as the API shows it. */
 export interface ProviderMaturity {
@@ -135,12 +138,36 @@ export class MaturityEvaluator {
         group by "provider_id"`,
       [since],
     );
+    // What followed a remediation judges an analysis nobody rated: its alert resolved within the window, or not.
+    const outcomes: Array<Record<string, string | number | null>> = await this.orm.em.getConnection().execute(
+      `select a."provider_id",
+              count(*) filter (where "resolved") as "resolved",
+              count(*) filter (where not "resolved" and e."finished_at" < ?) as "unresolved"
+         from "automation_execution" e
+         join "alert_analysis" a on a."id" = e."analysis_id"
+         cross join lateral (select exists (select 1 from "alert_record" r
+                                             where r."fingerprint" = e."fingerprint" and r."starts_at" = e."starts_at" and r."status" = 'resolved'
+                                               and r."received_at" between e."finished_at" and e."finished_at" + make_interval(secs => ?)) as "resolved") o
+        where e."status" in ('succeeded', 'failed') and e."finished_at" >= ? and a."feedback_useful" is null
+        group by a."provider_id"`,
+      [new Date(now.getTime() - RESOLUTION_WINDOW_SECONDS * 1000), RESOLUTION_WINDOW_SECONDS, since],
+    );
     const n = (v: unknown) => Number(v ?? 0);
+    const byProvider = new Map(outcomes.map((o) => [String(o.provider_id), o]));
+    const ids = new Set([...rows.map((r) => String(r.provider_id)), ...byProvider.keys()]);
+    const rowOf = new Map(rows.map((r) => [String(r.provider_id), r]));
     return new Map(
-      rows.map((r) => [
-        String(r.provider_id),
-        { finished: n(r.finished), succeeded: n(r.succeeded), errors: n(r.errors), timeouts: n(r.timeouts), unparsed: n(r.unparsed), useful: n(r.useful), wrong: n(r.wrong), p95LatencyMs: r.p95 === null ? null : Math.round(n(r.p95)) },
-      ]),
+      [...ids].map((id) => {
+        const r = rowOf.get(id) ?? {};
+        const o = byProvider.get(id) ?? {};
+        return [
+          id,
+          {
+            finished: n(r.finished), succeeded: n(r.succeeded), errors: n(r.errors), timeouts: n(r.timeouts), unparsed: n(r.unparsed), useful: n(r.useful), wrong: n(r.wrong),
+            resolvedAfterAction: n(o.resolved), unresolvedAfterAction: n(o.unresolved), p95LatencyMs: r.p95 === null || r.p95 === undefined ? null : Math.round(n(r.p95)),
+          },
+        ];
+      }),
     );
   }
 

@@ -60,7 +60,7 @@ describe('remediation through n8n workflows', () => {
     n8n.answer = { restarted: true };
     dir = mkdtempSync(join(tmpdir(), 'aa-remediation-'));
     writeFileSync(join(dir, 'flags.yml'), 'analysis.enabled: true\nanalysis.remediation: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: join(dir, 'flags.yml') });
+    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: join(dir, 'flags.yml'), ANALYSIS_MATURITY_INTERVAL_MS: '300' });
     admin = await server.issueToken('admin');
     operator = await server.issueToken('operator', 'bob');
     const made = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${channel.baseUrl}/hook` } } }, admin);
@@ -111,6 +111,16 @@ describe('remediation through n8n workflows', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await total()).toBe(before);
     expect(n8n.executions).toHaveLength(calls);
+  });
+
+  it('counts an alert resolved after its remediation ran as a right answer in the provider’s maturity', async () => {
+    const payload = validPayload();
+    payload.status = 'resolved';
+    payload.groupKey = '{}:{alertname="PodOom1"}';
+    payload.alerts = [{ ...alert({ labels: { alertname: 'PodOom1', severity: 'critical', namespace: 'shop', pod: 'api-1' }, fingerprint: (1).toString(16).padStart(16, '0') }), status: 'resolved', endsAt: new Date().toISOString() }];
+    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    expect(response.status).toBe(200);
+    await waitFor(async () => (await server.gql('query { aiMaturity { resolvedAfterAction } }', undefined, admin)).data!.aiMaturity[0]?.resolvedAfterAction === 1, 'the resolution counted for the provider');
   });
 
   it('refuses the same action again within its cooldown, calling nothing', async () => {

@@ -1,7 +1,7 @@
 import { judge, judgeFeature, nextFeatureBlocked, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
 
 const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
-const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({ finished: 20, succeeded: 20, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, p95LatencyMs: 1_000, ...fields });
+const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({ finished: 20, succeeded: 20, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, resolvedAfterAction: 0, unresolvedAfterAction: 0, p95LatencyMs: 1_000, ...fields });
 
 describe('AI maturity rules', () => {
   it('says nothing on too little evidence: a new provider stays on probation', () => {
@@ -63,5 +63,11 @@ describe('AI maturity rules', () => {
       const clear = judgeFeature([provider('llm', 'trusted', { useful: 20, wrong: 0 })], 0.9, T);
       expect(nextFeatureBlocked(true, clear)).toBe(false);
     });
+  });
+
+  it('counts what followed a remediation as a rating of the analyses nobody rated', () => {
+    // 4 useful, 6 whose remediation did not resolve the alert: 40 %.
+    expect(judge(record({ useful: 4, unresolvedAfterAction: 6 }), T)).toEqual({ kind: 'below', reason: 'accuracy 40 % < 60 % over 10 rated analyses' });
+    expect(judge(record({ useful: 2, wrong: 1, resolvedAfterAction: 7 }), T).kind).toBe('healthy');
   });
 });
