@@ -1,3 +1,5 @@
+import { loadConfig } from '../../../src/config';
+import { MaturityEvaluator } from '../../../src/services/analysis/maturity-evaluator';
 import { judge, judgeFeature, nextFeatureBlocked, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
 
 const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
@@ -69,5 +71,13 @@ describe('AI maturity rules', () => {
     // 4 useful, 6 whose remediation did not resolve the alert: 40 %.
     expect(judge(record({ useful: 4, unresolvedAfterAction: 6 }), T)).toEqual({ kind: 'below', reason: 'accuracy 40 % < 60 % over 10 rated analyses' });
     expect(judge(record({ useful: 2, wrong: 1, resolvedAfterAction: 7 }), T).kind).toBe('healthy');
+  });
+});
+
+describe('the maturity evaluator settings', () => {
+  it('refuses a per-feature minimum for a flag that is not AI-driven, at start', () => {
+    const settings = loadConfig({ env: { ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'gateway.grouping=0.9' } }).analysis;
+    const make = () => new MaturityEvaluator(null as never, null as never, null as never, null as never, settings, { warn: () => {} } as never);
+    expect(make).toThrow(/gateway\.grouping is not an AI-driven flag \(analysis\.remediation, routing\.smart\)/);
   });
 });
