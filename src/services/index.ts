@@ -160,7 +160,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   // Before storage: a missing key is a configuration error and should say so before any connection is tried.
   const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
-  const migrations = new MigrationRunner(storage.orm);
+  const migrations = new MigrationRunner(storage.orm, config.database.url ? { databaseUrl: config.database.url, onWait: () => logger.info('another process is changing the database schema; waiting for it') } : null);
   const redis = config.redis.url ? openRedis(config.redis.url, config.redis.commandTimeoutMs) : null;
   const redisFallbacks = new RedisFallbacks(metrics, logger.child({ component: 'redis' }));
   const events: EventBus = redis
