@@ -87,4 +87,27 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(statSync(join(dataDir, 'encryption.key')).mode & 0o777).toBe(0o600);
   });
+
+  it('refuses a second process on the same data directory, naming the one that holds it, for every command; a stale claim is taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aa-embedded-lock-'));
+    const first = await startServeProcess({ DATA_DIR: dir });
+    try {
+      const pid = first.child.pid!;
+      for (const args of [['serve'], ['migrate', 'status'], ['token', 'create', '--name', 'x', '--role', 'viewer']]) {
+        const second = await runCli(args, { DATA_DIR: dir, PORT: '0' });
+        expect(second.code).not.toBe(0);
+        expect(`${second.stdout}${second.stderr}`).toContain(`is in use by process ${pid}`);
+      }
+      // Killed hard, the first leaves its claim behind: the next process takes it over.
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      expect(existsSync(join(dir, 'alertagent.pid'))).toBe(true);
+      const status = await runCli(['migrate', 'status'], { DATA_DIR: dir });
+      expect(status.code).toBe(0);
+      expect(existsSync(join(dir, 'alertagent.pid'))).toBe(false);
+    } finally {
+      if (first.child.exitCode === null) await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -11,6 +11,7 @@ import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../../migrations';
 import type { Logger } from '../observability/logger';
 import { useStructuralStatementSplit } from './pglite-statements';
+import { lockDataDirectory } from './data-directory-lock';
 
 // The package ships CommonJS at run time but types only for ESM resolution.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,7 +73,14 @@ export async function openStorage(config: Pick<Config, 'database'>, logger: Logg
   // data directory also holds the encryption key and the initial admin token.
   const directory = resolve(dataDir, EMBEDDED_DATABASE_DIR);
   mkdirSync(directory, { recursive: true });
-  const pglite = await PGlite.create(directory);
+  const release = lockDataDirectory(resolve(dataDir));
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(directory);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const orm = await MikroORM.init({
     ...sharedOptions(logger),
     driver: PGliteDriver,
@@ -86,6 +94,7 @@ export async function openStorage(config: Pick<Config, 'database'>, logger: Logg
     close: async () => {
       await orm.close(true);
       await pglite.close();
+      release();
     },
   };
 }
