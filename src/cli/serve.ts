@@ -35,6 +35,13 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     if (services.storage.mode === 'embedded' && !config.auth.bootstrapToken) {
       await RequestContext.create(services.storage.orm.em, () => services.apiTokens.ensureInitialAdminToken(config.database.dataDir));
     }
+    // In production nothing is written to the replica's disk; the log says how to get in instead.
+    if (services.storage.mode === 'postgres' && !config.auth.bootstrapToken && !config.auth.jwtSecret && !(await RequestContext.create(services.storage.orm.em, () => services.apiTokens.hasUsableAdmin()))) {
+      logger.warn(
+        { firstAdmin: 'alertagent token create --name admin --role admin' },
+        'no admin can sign in yet: run `alertagent token create --name admin --role admin` with this DATABASE_URL and ENCRYPTION_KEY (it prints the token once), or set AUTH_BOOTSTRAP_TOKEN',
+      );
+    }
     await services.start();
     const server = await startServer(services, options.port);
     const stopWatching = options.configFile ? watchConfig(options.configFile, logger) : () => {};

@@ -93,6 +93,11 @@ export class ApiTokenService {
     return file;
   }
 
+  /** Whether anyone holds a usable admin token. */
+  async hasUsableAdmin(now = new Date()): Promise<boolean> {
+    return (await this.tokens.countUsableAdmins(now)) > 0;
+  }
+
   private isExpired(token: ApiTokenEntity, now: Date): boolean {
     return token.expiresAt !== null && token.expiresAt !== undefined && token.expiresAt <= now;
   }
