@@ -303,6 +303,16 @@ export const configSchema = z.strictObject({
   retention: z
     .strictObject({
       auditDays: positiveInt.default(365),
+      /** Webhook payloads as received (replays reach back this far). */
+      receiptsDays: positiveInt.max(3650).default(14),
+      /** Alert records, acknowledgements and finished escalations. */
+      recordsDays: positiveInt.max(3650).default(90),
+      /** Finished deliveries with their attempts. */
+      deliveriesDays: positiveInt.max(3650).default(30),
+      analysesDays: positiveInt.max(3650).default(180),
+      /** Resolved incidents with their alerts and notifications. */
+      incidentsDays: positiveInt.max(3650).default(180),
+      executionsDays: positiveInt.max(3650).default(365),
     })
     .prefault({}),
 });
@@ -409,6 +419,12 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY', path: 'analysis.maturityFeatureMinAccuracy', description: 'AI maturity: flag=accuracy pairs (e.g. analysis.remediation=0.9): a feature switched off while any provider is below its own minimum' },
   { env: 'ANALYSIS_MATURITY_INTERVAL_MS', path: 'analysis.maturityIntervalMs', description: 'AI maturity: how often providers are judged' },
   { env: 'RETENTION_AUDIT_DAYS', path: 'retention.auditDays', description: 'Days audit events are kept' },
+  { env: 'RETENTION_RECEIPTS_DAYS', path: 'retention.receiptsDays', description: 'Days webhook payloads are kept once processed (replays reach back this far)' },
+  { env: 'RETENTION_RECORDS_DAYS', path: 'retention.recordsDays', description: 'Days alert records, acknowledgements and finished escalations are kept' },
+  { env: 'RETENTION_DELIVERIES_DAYS', path: 'retention.deliveriesDays', description: 'Days finished deliveries and their attempts are kept' },
+  { env: 'RETENTION_ANALYSES_DAYS', path: 'retention.analysesDays', description: 'Days finished analyses are kept' },
+  { env: 'RETENTION_INCIDENTS_DAYS', path: 'retention.incidentsDays', description: 'Days resolved incidents (with their alerts and notifications) are kept' },
+  { env: 'RETENTION_EXECUTIONS_DAYS', path: 'retention.executionsDays', description: 'Days finished remediation executions are kept' },
 ] as const;
 
 /** Raised when configuration does not validate; its message names every bad key and where it came from. */

@@ -28,7 +28,7 @@ import { RedisFallbacks } from './shared/redis-fallbacks';
 import { EgressPolicy, egressSettings } from './security/egress-policy';
 import { PeerClient } from './shared/http-post';
 import { loadSecretBox } from './security/encryption-keys';
-import { AuditRetentionJob } from './maintenance/audit-retention.job';
+import { DataRetentionJob } from './maintenance/data-retention.job';
 import type { Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import type { EventBus } from './pubsub/event-bus';
@@ -108,7 +108,7 @@ export interface Services {
   audit: AuditService;
   apiTokens: ApiTokenService;
   system: SystemService;
-  auditRetention: AuditRetentionJob;
+  retention: DataRetentionJob;
   publicUrl: PublicUrl;
   analysis: AnalysisService;
   analysisProviders: AnalysisProviderService;
@@ -175,7 +175,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const roles = new RoleService(em, audit, events);
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions, new FlagOverrideRepository(storage.orm));
-  const auditRetention = new AuditRetentionJob(queue, storage.orm, audit, config.retention.auditDays, logger);
+  const retention = new DataRetentionJob(queue, storage.orm, config.retention, metrics, logger.child({ component: 'retention' }));
   const egress = new EgressPolicy(egressSettings(config));
   const peers = new PeerClient(egress);
   const sandbox = new SandboxPool({ threads: config.sandbox.threads, maxQueue: SANDBOX_QUEUE });
@@ -296,7 +296,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     audit,
     apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' }), roles),
     system,
-    auditRetention,
+    retention,
     async start() {
       flags.start();
       await flags.startOverrides();
@@ -309,8 +309,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
       if (runsWorkers) {
-        auditRetention.registerProcessor();
-        auditRetention.schedule();
+        retention.registerProcessor();
+        retention.schedule();
         deliveries.registerProcessor();
         deliveries.startSweeper();
         gateway.registerProcessor();
@@ -332,7 +332,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       }
     },
     async close() {
-      auditRetention.stop();
+      retention.stop();
       clusterHealth.stop();
       await gateway.stop();
       await routes.stop();

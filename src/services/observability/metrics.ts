@@ -135,6 +135,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionDeleted = new Counter({
+    name: 'alertagent_retention_deleted_total',
+    help: 'Rows deleted past their retention, by kind (receipts, records, deliveries, analyses, incidents, executions, audit …)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly flagEnabled = new Gauge({
     name: 'alertagent_flag_enabled',
     help: 'Each feature flag: 1 on, 0 off, labelled with the source that decides it (override, unleash, bootstrap, default)',

@@ -2,8 +2,8 @@ import type { AlertView } from '../channels/message';
 
 /** Every queue and the data its jobs carry. Job data holds ids and small values; processors reload the rest. */
 export interface QueueJobs {
-  /** Deletes audit events older than the retention period. */
-  'maintenance.prune-audit': { olderThanDays: number };
+  /** Deletes stored data past its retention, every kind in batches. */
+  'maintenance.prune': Record<string, never>;
   /** Wakes a delivery up for its next attempt; the delivery row decides whether one is due. */
   'delivery.attempt': { deliveryId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */

@@ -35,8 +35,4 @@ export class AuditRepository {
     });
     return { items, total };
   }
-
-  deleteOlderThan(cutoff: Date): Promise<number> {
-    return this.em.nativeDelete(AuditEventEntity, { createdAt: { $lt: cutoff } });
-  }
 }

@@ -46,11 +46,6 @@ export class AuditService {
     return this.repository.findPage(filter, page);
   }
 
-  async pruneOlderThan(days: number, now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - days * 24 * 3600 * 1000);
-    return this.repository.deleteOlderThan(cutoff);
-  }
-
   private async publish(event: AuditEventEntity): Promise<void> {
     try {
       await this.events.publish('audit.recorded', {

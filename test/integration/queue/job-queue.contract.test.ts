@@ -14,7 +14,7 @@ async function waitForState(queue: JobQueue, id: string, state: JobRecord['state
   const deadline = Date.now() + timeoutMs;
   let last: JobRecord | null = null;
   while (Date.now() < deadline) {
-    last = await queue.getJob('maintenance.prune-audit', id);
+    last = await queue.getJob('delivery.attempt', id);
     if (last?.state === state) return last;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -64,20 +64,20 @@ describe.each([
   });
 
   it('runs a job with its data', async () => {
-    const seen: number[] = [];
-    queue.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 7 });
+    const seen: string[] = [];
+    queue.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${7}` });
     await waitForState(queue, id, 'completed');
-    expect(seen).toEqual([7]);
+    expect(seen).toEqual(['d-7']);
   });
 
   it('retries a failing job with growing delays until it succeeds', async () => {
     const attemptsAt: number[] = [];
-    queue.process('maintenance.prune-audit', async ({ attempt }) => {
+    queue.process('delivery.attempt', async ({ attempt }) => {
       attemptsAt.push(Date.now());
       if (attempt < 3) throw new Error(`peer down (attempt ${attempt})`);
     });
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 5, backoff: FAST_BACKOFF });
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { attempts: 5, backoff: FAST_BACKOFF });
     const job = await waitForState(queue, id, 'completed');
     expect(job.attemptsMade).toBe(3);
     const gaps = attemptsAt.slice(1).map((t, i) => t - attemptsAt[i]);
@@ -86,21 +86,21 @@ describe.each([
   });
 
   it('marks a job failed with the reason after its last attempt', async () => {
-    queue.process('maintenance.prune-audit', async () => {
+    queue.process('delivery.attempt', async () => {
       throw new Error('still down');
     });
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 2, backoff: FAST_BACKOFF });
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { attempts: 2, backoff: FAST_BACKOFF });
     const job = await waitForState(queue, id, 'failed');
     expect(job).toMatchObject({ attemptsMade: 2, failedReason: 'still down' });
   });
 
   it('does not retry a job whose handler says retrying cannot help', async () => {
     let calls = 0;
-    queue.process('maintenance.prune-audit', async () => {
+    queue.process('delivery.attempt', async () => {
       calls += 1;
       throw new PermanentJobError('record was deleted');
     });
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { attempts: 5, backoff: FAST_BACKOFF });
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { attempts: 5, backoff: FAST_BACKOFF });
     const job = await waitForState(queue, id, 'failed');
     expect(calls).toBe(1);
     expect(job.failedReason).toBe('record was deleted');
@@ -108,10 +108,10 @@ describe.each([
 
   it('drops a second job with the same id (idempotency key)', async () => {
     let runs = 0;
-    const first = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 }, { jobId: 'same-key', delayMs: 100 });
-    const second = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 2 }, { jobId: 'same-key' });
+    const first = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { jobId: 'same-key', delayMs: 100 });
+    const second = await queue.enqueue('delivery.attempt', { deliveryId: `d-${2}` }, { jobId: 'same-key' });
     expect(second).toBe(first);
-    queue.process('maintenance.prune-audit', async () => void (runs += 1));
+    queue.process('delivery.attempt', async () => void (runs += 1));
     await waitForState(queue, 'same-key', 'completed');
     await new Promise((r) => setTimeout(r, 150));
     expect(runs).toBe(1);
@@ -121,7 +121,7 @@ describe.each([
     let active = 0;
     let peak = 0;
     queue.process(
-      'maintenance.prune-audit',
+      'delivery.attempt',
       async () => {
         active += 1;
         peak = Math.max(peak, active);
@@ -130,26 +130,26 @@ describe.each([
       },
       { concurrency: 3 },
     );
-    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => queue.enqueue('maintenance.prune-audit', { olderThanDays: i + 1 })));
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => queue.enqueue('delivery.attempt', { deliveryId: `d-${i + 1}` })));
     for (const id of ids) await waitForState(queue, id, 'completed');
     expect(peak).toBe(3);
   });
 
   it('lets a running job finish when it does so within the grace of close', async () => {
     let finished = false;
-    queue.process('maintenance.prune-audit', async () => {
+    queue.process('delivery.attempt', async () => {
       await new Promise((r) => setTimeout(r, 150));
       finished = true;
     });
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 });
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` });
     await waitForState(queue, id, 'active');
     await queue.close(5_000);
     expect(finished).toBe(true);
   });
 
   it('does not wait past the grace of close for a job that never finishes', async () => {
-    queue.process('maintenance.prune-audit', () => new Promise<void>(() => {}));
-    const id = await queue.enqueue('maintenance.prune-audit', { olderThanDays: 1 });
+    queue.process('delivery.attempt', () => new Promise<void>(() => {}));
+    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` });
     await waitForState(queue, id, 'active');
     const started = Date.now();
     await queue.close(300);
@@ -165,16 +165,16 @@ describe('BullMQ queue durability', () => {
     const prefix = testRedisPrefix();
     const producerConnection = connectRedis(TEST_REDIS_URL, 'producer');
     const producer = new BullJobQueue(producerConnection, prefix.prefix, logger);
-    const id = await producer.enqueue('maintenance.prune-audit', { olderThanDays: 30 });
+    const id = await producer.enqueue('delivery.attempt', { deliveryId: `d-${30}` });
     await producer.close(5_000);
     await producerConnection.quit();
 
     const consumerConnection = connectRedis(TEST_REDIS_URL, 'consumer');
     const consumer = new BullJobQueue(consumerConnection, prefix.prefix, logger);
-    const seen: number[] = [];
-    consumer.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
+    const seen: string[] = [];
+    consumer.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
     await waitForState(consumer, id, 'completed');
-    expect(seen).toEqual([30]);
+    expect(seen).toEqual(['d-30']);
     await consumer.close(5_000);
     await consumerConnection.quit();
     await prefix.cleanup();
@@ -184,8 +184,8 @@ describe('BullMQ queue durability', () => {
     const prefix = testRedisPrefix();
     const firstConnection = connectRedis(TEST_REDIS_URL, 'first');
     const first = new BullJobQueue(firstConnection, prefix.prefix, logger, undefined, LOCK_MS);
-    first.process('maintenance.prune-audit', () => new Promise<void>(() => {}));
-    const id = await first.enqueue('maintenance.prune-audit', { olderThanDays: 9 });
+    first.process('delivery.attempt', () => new Promise<void>(() => {}));
+    const id = await first.enqueue('delivery.attempt', { deliveryId: `d-${9}` });
     await waitForState(first, id, 'active');
     await first.close(200);
     await firstConnection.quit();
@@ -193,9 +193,9 @@ describe('BullMQ queue durability', () => {
     // The next process finds the job still active; once the dead worker's lock lapses it is run again.
     const secondConnection = connectRedis(TEST_REDIS_URL, 'second');
     const second = new BullJobQueue(secondConnection, prefix.prefix, logger, undefined, LOCK_MS);
-    expect((await second.getJob('maintenance.prune-audit', id))?.state).toBe('active');
-    const seen: number[] = [];
-    second.process('maintenance.prune-audit', async ({ data }) => void seen.push(data.olderThanDays));
+    expect((await second.getJob('delivery.attempt', id))?.state).toBe('active');
+    const seen: string[] = [];
+    second.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
     const job = await waitForState(second, id, 'completed', 20 * LOCK_MS);
     expect(seen).toEqual([9]);
     expect(job.failedReason).toBeUndefined();
