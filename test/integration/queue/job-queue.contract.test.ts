@@ -197,7 +197,7 @@ describe('BullMQ queue durability', () => {
     const seen: string[] = [];
     second.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
     const job = await waitForState(second, id, 'completed', 20 * LOCK_MS);
-    expect(seen).toEqual([9]);
+    expect(seen).toEqual(['d-9']);
     expect(job.failedReason).toBeUndefined();
     await second.close(5_000);
     await secondConnection.quit();
