@@ -6,6 +6,7 @@ import { runIsolationBench } from './isolation.bench';
 import { runSubscriptionsBench } from './subscriptions.bench';
 import { runStormBench } from './storm.bench';
 import { runReplayBench } from './replay.bench';
+import { runStorageBench } from './storage.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   await runSubscriptionsBench();
   await runStormBench();
   await runReplayBench();
+  await runStorageBench();
 }
 
 main().catch((err) => {

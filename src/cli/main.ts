@@ -84,6 +84,16 @@ program
     stopOnSignals(() => services.close());
   });
 
+program
+  .command('prune')
+  .description('Delete stored data past its retention now (serve and worker do it every hour)')
+  .action(() =>
+    withServices(async ({ retention }) => {
+      const removed = await retention.prune();
+      for (const [kind, rows] of Object.entries(removed)) console.log(`${kind.padEnd(17)} ${rows}`);
+    }),
+  );
+
 const migrate = program.command('migrate').description('Database schema migrations');
 migrate
   .command('up')
