@@ -304,14 +304,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       auditDays: positiveInt.default(365),
       /** Webhook payloads as received (replays reach back this far). */
-      receiptsDays: positiveInt.max(3650).default(14),
+      receiptsDays: positiveInt.max(3650).default(30),
       /** Alert records, acknowledgements and finished escalations. */
-      recordsDays: positiveInt.max(3650).default(90),
+      recordsDays: positiveInt.max(3650).default(365),
       /** Finished deliveries with their attempts. */
-      deliveriesDays: positiveInt.max(3650).default(30),
-      analysesDays: positiveInt.max(3650).default(180),
+      deliveriesDays: positiveInt.max(3650).default(90),
+      analysesDays: positiveInt.max(3650).default(365),
       /** Resolved incidents with their alerts and notifications. */
-      incidentsDays: positiveInt.max(3650).default(180),
+      incidentsDays: positiveInt.max(3650).default(365),
       executionsDays: positiveInt.max(3650).default(365),
     })
     .prefault({}),

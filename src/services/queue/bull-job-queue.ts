@@ -156,7 +156,11 @@ export class BullJobQueue implements JobQueue {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
+      // A queue made while closing would outlive close() on a connection about to go away.
+      if (this.closing) throw new Error(`the job queue is closed; ${name} not enqueued`);
       queue = new Queue(name, { connection: this.connection, prefix: this.bullPrefix() });
+      // An unheard 'error' (Redis gone during shutdown) would end the process.
+      queue.on('error', (err) => this.logger.warn({ err, queue: name }, 'job queue error'));
       this.queues.set(name, queue);
     }
     return queue;
