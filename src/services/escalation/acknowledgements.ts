@@ -1,4 +1,4 @@
-import { RequestContext, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { AckLinkUseEntity, AlertAckEntity, EscalationEntity } from '../../entities/escalation/escalation.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { IncidentAlertEntity, IncidentEntity } from '../../entities/gateway/incident.entity';
@@ -86,7 +86,7 @@ export class AckService {
     const { claim } = checked;
     const by = `link:${claim.sentTo}`;
     try {
-      await RequestContext.create(this.orm.em, () => this.orm.em.fork().persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt })));
+      await this.orm.em.fork().persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt }));
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
         this.onRefused('used');

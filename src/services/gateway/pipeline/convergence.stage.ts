@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import type { Logger } from '../../observability/logger';
 import type { JobQueue } from '../../queue/job-queue';
 import type { RouteService } from '../route.service';
@@ -45,7 +45,7 @@ export class ConvergenceStage implements HoldStage {
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
     const { flags, windows, claims, windowMs } = this.deps;
-    if (!flags.isEnabled('gateway.convergence', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (!flags.isEnabled('gateway.convergence', receipt.flagContext)) return;
     const { alerts } = receipt.payload;
     const taken = stillTaken(held);
     await windows.close(taken.filter((i) => alerts[i].status === 'resolved').map((i) => `converge:${alerts[i].fingerprint}`));

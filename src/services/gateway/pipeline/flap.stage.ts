@@ -2,7 +2,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../../errors';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import type { Logger } from '../../observability/logger';
 import type { JobQueue } from '../../queue/job-queue';
 import type { FlapSettings, FlapStore } from '../flap-store';
@@ -38,7 +38,7 @@ export class FlapStage implements HoldStage {
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
     const { flags, store } = this.deps;
-    if (!flags.isEnabled('gateway.advanced-convergence', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (!flags.isEnabled('gateway.advanced-convergence', receipt.flagContext)) return;
     const settings = this.deps.settings();
     const { alerts } = receipt.payload;
     const now = Date.now();

@@ -1,4 +1,4 @@
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import { correlationKey, type CompiledPolicy } from '../../incidents/correlation-policy.service';
 import type { IncidentNotifier } from '../../incidents/incident-notifier';
 import type { CorrelatedAlerts, IncidentRepository, JoinOutcome } from '../../incidents/incident.repository';
@@ -76,7 +76,7 @@ export class IncidentStage implements HoldStage {
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
     const { flags, policies } = this.deps;
-    if (!flags.isEnabled('gateway.grouping', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (!flags.isEnabled('gateway.grouping', receipt.flagContext)) return;
     const { alerts } = receipt.payload;
     const byKey = new Map<string, { policy: CompiledPolicy; indexes: number[] }>();
     for (const index of stillTaken(held)) {

@@ -1,4 +1,4 @@
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import { equalKey, type CompiledInhibitionRule } from '../../inhibition/inhibition-rule.service';
 import type { InhibitionReleaser } from '../../inhibition/inhibition-releaser';
 import type { InhibitionRepository, SourceSighting, TargetCandidate } from '../../inhibition/inhibition.repository';
@@ -29,7 +29,7 @@ export class InhibitionStage implements HoldStage {
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
     const { flags, rules, repository, releaser, logger, sourceTtlMs } = this.deps;
-    if (!flags.isEnabled('gateway.inhibition', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (!flags.isEnabled('gateway.inhibition', receipt.flagContext)) return;
     const active = rules.rules();
     if (active.length === 0) return;
     const { alerts, receiver, groupKey } = receipt.payload;

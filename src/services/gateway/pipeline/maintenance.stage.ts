@@ -1,4 +1,4 @@
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import type { MaintenanceWindowService } from '../../maintenance-windows/maintenance-window.service';
 import type { SuppressedAlert, SuppressedAlerts } from '../../maintenance-windows/suppressed-alerts';
 import { toAlertView, type Hold } from '../record-state';
@@ -21,7 +21,7 @@ export class MaintenanceStage implements HoldStage {
   constructor(private readonly deps: MaintenanceStageDeps) {}
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
-    if (!this.deps.flags.isEnabled('gateway.maintenance', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (!this.deps.flags.isEnabled('gateway.maintenance', receipt.flagContext)) return;
     const { alerts, receiver, groupKey } = receipt.payload;
     const now = new Date();
     const suppressed: SuppressedAlert[] = [];

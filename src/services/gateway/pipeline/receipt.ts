@@ -1,3 +1,4 @@
+import { receiptFlagContext, type FlagContext } from '../../flags/flag-resolver';
 import type { AlertmanagerPayload } from '../alertmanager-payload';
 import type { Hold } from '../record-state';
 
@@ -20,12 +21,14 @@ export interface ReceiptInHand {
   afterSend: Array<Promise<void>>;
   /** Per alert: annotations a stage adds to the message that carries it (e.g. "flapping"). */
   annotate: Array<Record<string, string> | null>;
+  /** The Unleash context of the whole notification, made once for every stage's flag check. */
+  flagContext: FlagContext;
 }
 
 /** A receipt in hand before any stage has seen it. */
 export function freshReceipt(fields: Pick<ReceiptInHand, 'receiptId' | 'payload' | 'receivedAt' | 'recordIds' | 'stored'>): ReceiptInHand {
   const none = () => fields.payload.alerts.map(() => null);
-  return { ...fields, claimed: [], incidents: none(), afterSend: [], annotate: none() };
+  return { ...fields, claimed: [], incidents: none(), afterSend: [], annotate: none(), flagContext: receiptFlagContext(fields.payload.commonLabels) };
 }
 
 /**

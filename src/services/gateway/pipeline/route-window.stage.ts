@@ -1,4 +1,4 @@
-import { receiptFlagContext, type FlagResolver } from '../../flags/flag-resolver';
+import type { FlagResolver } from '../../flags/flag-resolver';
 import type { RouteWindowFlusher } from '../../route-windows/route-window-flusher';
 import type { RouteWindowRepository } from '../../route-windows/route-window.repository';
 import type { WindowDecision } from '../../route-windows/route-window-rules';
@@ -23,7 +23,7 @@ export class RouteWindowStage {
 
   async apply(receipt: ReceiptInHand, held: Array<Hold | null>, routing: RoutingResult): Promise<void> {
     const windowed = routing.groups.filter((g) => g.route.window !== null);
-    if (windowed.length === 0 || !this.deps.flags.isEnabled('gateway.advanced-convergence', receiptFlagContext(receipt.payload.commonLabels))) return;
+    if (windowed.length === 0 || !this.deps.flags.isEnabled('gateway.advanced-convergence', receipt.flagContext)) return;
     const { payload, receiptId } = receipt;
     const now = new Date();
     const fate = new Map<number, Array<{ decision: WindowDecision; route: string; dueAt: number | null }>>();
