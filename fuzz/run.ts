@@ -82,7 +82,9 @@ async function send(url: string, init: RequestInit): Promise<{ status: number; t
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     return { status: response.status, text: await response.text() };
   } catch (err) {
-    return { status: 0, text: `no answer: ${(err as Error).message}` };
+    // fetch hides the socket's own words in `cause` (ECONNRESET, "other side closed", ...).
+    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    return { status: 0, text: `no answer: ${(err as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}` };
   }
 }
 

@@ -86,6 +86,12 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: positiveInt.default(10_000),
       /** A client must send a whole request within this. */
       requestTimeoutMs: positiveInt.default(60_000),
+      /**
+       * How long a kept-alive connection may sit idle after an answer. Longer than a proxy's idle
+       * timeout (60 s is common), so the client closes first: a close that crosses a new request on
+       * the wire loses that request, and a client that stalls ~5 s could meet Node's default.
+       */
+      keepAliveTimeoutMs: positiveInt.default(65_000),
       /** graphql-ws connections in all, per client address and per caller (token). */
       maxSubscriptionSockets: positiveInt.default(2_000),
       maxSubscriptionSocketsPerIp: positiveInt.default(100),
@@ -328,6 +334,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'MAX_CONNECTIONS_PER_IP', path: 'server.maxConnectionsPerIp', description: 'Open connections from one address; more are dropped as they arrive' },
   { env: 'HEADERS_TIMEOUT_MS', path: 'server.headersTimeoutMs', description: "Time a client has to send a request's headers" },
   { env: 'REQUEST_TIMEOUT_MS', path: 'server.requestTimeoutMs', description: 'Time a client has to send a whole request' },
+  { env: 'KEEP_ALIVE_TIMEOUT_MS', path: 'server.keepAliveTimeoutMs', description: "Idle time a kept-alive connection stays open after an answer; keep it above your proxy's idle timeout so the client closes first" },
   { env: 'WS_MAX_CONNECTIONS', path: 'server.maxSubscriptionSockets', description: 'graphql-ws connections in all' },
   { env: 'WS_MAX_CONNECTIONS_PER_IP', path: 'server.maxSubscriptionSocketsPerIp', description: 'graphql-ws connections from one client address' },
   { env: 'WS_MAX_CONNECTIONS_PER_CALLER', path: 'server.maxSubscriptionSocketsPerCaller', description: 'graphql-ws connections of one caller (token)' },

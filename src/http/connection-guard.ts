@@ -12,7 +12,7 @@ export function guardConnections(server: Server, settings: Config['server'], log
   server.maxConnections = settings.maxConnections;
   server.headersTimeout = settings.headersTimeoutMs;
   server.requestTimeout = settings.requestTimeoutMs;
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   const perAddress = new Map<string, number>();
   let refusedSince = 0;
   server.on('connection', (socket) => {
