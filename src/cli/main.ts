@@ -94,6 +94,29 @@ program
     }),
   );
 
+program
+  .command('backup')
+  .description('Write a backup of the whole database to a file: one consistent snapshot, safe while serving; secrets stay sealed')
+  .requiredOption('--out <file>', 'where to write it (gzip); an existing file is not overwritten')
+  .option('--server <url>', "take it through a running server, e.g. http://localhost:4000 (the way for an embedded database while its server runs); token from --token-file or ALERTAGENT_TOKEN, with backup:read")
+  .option('--token-file <file>', 'file holding the API token for --server')
+  .action(async (options: { out: string; server?: string; tokenFile?: string }) => {
+    const { writeBackupFile } = await import('./backup-command.js');
+    const summary = await writeBackupFile(options, options.server ? undefined : (work) => withServices((services) => work(services)));
+    console.log(`backup written to ${options.out}: ${summary.tables} tables, ${summary.rows} rows, ${summary.bytes} bytes, schema ${summary.migration}${summary.sealedWith.length ? `; secrets sealed with key ${summary.sealedWith.join(', ')}` : ''}`);
+  });
+
+program
+  .command('restore <file>')
+  .description('Restore a backup into an empty database (PostgreSQL or embedded, whichever this configuration names), then migrate it to this release')
+  .action((file: string) =>
+    withServices(async ({ backup, audit }) => {
+      const summary = await backup.restore(file);
+      await audit.change({ principal: CLI_PRINCIPAL }, async (record) => record('backup.restored', 'system', 'database', { file, ...summary }));
+      console.log(`restored ${summary.rows} rows in ${summary.tables} tables from schema ${summary.from}${summary.migratedForward.length ? `; then applied ${summary.migratedForward.join(', ')}` : ''}`);
+    }),
+  );
+
 const migrate = program.command('migrate').description('Database schema migrations');
 migrate
   .command('up')

@@ -19,6 +19,7 @@ import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
 import { ackRoutes } from './ack.routes';
 import { analysisRoutes } from './analysis.routes';
+import { backupRoutes } from './backup.routes';
 import { requestContext } from './request-context';
 import { clientAddress } from './client-address';
 import { guardConnections } from './connection-guard';
@@ -57,6 +58,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
   app.use(ormContext(services), ackRoutes(services.acks, logger));
+  app.use(ormContext(services), backupRoutes(auth, services.backup, services.audit, logger));
 
   const webhook = alertmanagerWebhook({
     orm: services.storage.orm,

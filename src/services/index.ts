@@ -68,6 +68,7 @@ import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
 import { settleWithin } from './shared/settle-within';
 import { MigrationRunner } from './storage/migrations';
+import { BackupService } from './backup/backup.service';
 import { openStorage, type Storage } from './storage/orm';
 import { SystemService } from './system/system.service';
 
@@ -109,6 +110,7 @@ export interface Services {
   apiTokens: ApiTokenService;
   system: SystemService;
   retention: DataRetentionJob;
+  backup: BackupService;
   publicUrl: PublicUrl;
   analysis: AnalysisService;
   analysisProviders: AnalysisProviderService;
@@ -175,6 +177,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const roles = new RoleService(em, audit, events);
   const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions, new FlagOverrideRepository(storage.orm));
+  const backup = new BackupService(storage.orm, migrations, secretBox, storage.mode, logger.child({ component: 'backup' }));
   const retention = new DataRetentionJob(queue, storage.orm, config.retention, metrics, logger.child({ component: 'retention' }));
   const egress = new EgressPolicy(egressSettings(config));
   const peers = new PeerClient(egress);
@@ -297,6 +300,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' }), roles),
     system,
     retention,
+    backup,
     async start() {
       flags.start();
       await flags.startOverrides();

@@ -29,6 +29,7 @@ export const PERMISSIONS = {
   'flags:write': 'Set and clear flag overrides (above Unleash and the bootstrap file)',
   'tokens:admin': 'API tokens and roles: list, create, change, revoke',
   'audit:read': 'The audit trail',
+  'backup:read': 'Download a backup of the whole database (secrets stay sealed)',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

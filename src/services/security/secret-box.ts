@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, hkdfSync } from 'node:crypto';
 import { InternalError } from '../../errors';
 
 /** A sealed secret as stored: key id, nonce, auth tag and ciphertext, all base64. */
@@ -37,6 +37,14 @@ export class SecretBox {
     return Buffer.from(hkdfSync('sha256', this.current.key, Buffer.alloc(0), `alertagent:${purpose}`, 32));
   }
 
+  /**
+   * Each configured key's id with a fingerprint (an HMAC of a fixed text under the key): two
+   * installations can tell whether they hold the same key without either showing it.
+   */
+  fingerprints(): Array<{ id: string; fingerprint: string }> {
+    return [...this.byId].map(([id, key]) => ({ id, fingerprint: keyFingerprint(key) }));
+  }
+
   seal(plaintext: string, context: string): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -59,4 +67,8 @@ export class SecretBox {
     }
   }
 
+}
+
+function keyFingerprint(key: Buffer): string {
+  return createHmac('sha256', key).update('alertagent:key-fingerprint').digest('hex').slice(0, 16);
 }

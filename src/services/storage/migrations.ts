@@ -35,6 +35,16 @@ export class MigrationRunner {
     return this.exclusively(async () => (await this.migrator.up()).map((m) => m.name));
   }
 
+  /** Applies pending migrations up to and including `name` (a restore brings a database to its backup's version first). */
+  upTo(name: string): Promise<string[]> {
+    return this.exclusively(async () => (await this.migrator.up({ to: name })).map((m) => m.name));
+  }
+
+  /** Reverts migrations newer than `name`; `name` stays applied. */
+  downTo(name: string): Promise<string[]> {
+    return this.exclusively(async () => (await this.migrator.down({ to: name })).map((m) => m.name));
+  }
+
   /** Reverts `steps` migrations, newest first; `'all'` returns to an empty schema. */
   down(steps: number | 'all' = 1): Promise<string[]> {
     return this.exclusively(async () => {
@@ -47,7 +57,9 @@ export class MigrationRunner {
   }
 
   async status(): Promise<MigrationStatus> {
-    const [executed, pending] = await Promise.all([this.migrator.getExecutedMigrations(), this.migrator.getPendingMigrations()]);
+    // One after the other: on a new database each creates the migrations table, and together they collide.
+    const executed = await this.migrator.getExecutedMigrations();
+    const pending = await this.migrator.getPendingMigrations();
     return { executed: executed.map((m) => m.name), pending: pending.map((m) => m.name) };
   }
 

@@ -27,7 +27,8 @@ export interface VersionInfo {
 
 type Probe = (() => Promise<void>) | null;
 
-const packageVersion = packageJson.version;
+/** This release's version, as package.json says. */
+export const APP_VERSION = packageJson.version;
 
 /** Probes run at most this often however many ask (the public health query, /readyz, load balancers). */
 const REPORT_TTL_MS = 1_000;
@@ -44,7 +45,7 @@ export class SystemService {
   ) {}
 
   version(): VersionInfo {
-    return { version: packageVersion, node: process.version };
+    return { version: APP_VERSION, node: process.version };
   }
 
   health(): Promise<HealthReport> {
