@@ -37,8 +37,15 @@ function wholeNumber(value: string): number {
 /** Runs `work` against the services with one entity-manager context, then closes everything. */
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const config = await readConfig();
-  const [{ createServices }, { RequestContext }, { createLogger }] = await Promise.all([import('../services/index.js'), import('@mikro-orm/core'), import('../services/observability/logger.js')]);
-  const services = await createServices(config, { logger: createLogger(config.log.level === 'info' ? 'warn' : config.log.level), role: 'cli' });
+  const [{ createServices }, { RequestContext }, { createLogger }, { default: pino }] = await Promise.all([
+    import('../services/index.js'),
+    import('@mikro-orm/core'),
+    import('../services/observability/logger.js'),
+    import('pino'),
+  ]);
+  // Logs go to stderr: what a command prints on stdout is its answer (a token, JSON for a script).
+  const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, {}, pino.destination({ fd: 2, sync: true }));
+  const services = await createServices(config, { logger, role: 'cli' });
   try {
     return await RequestContext.create(services.storage.orm.em, () => work(services));
   } finally {
@@ -114,6 +121,20 @@ program
       const summary = await backup.restore(file);
       await audit.change({ principal: CLI_PRINCIPAL }, async (record) => record('backup.restored', 'system', 'database', { file, ...summary }));
       console.log(`restored ${summary.rows} rows in ${summary.tables} tables from schema ${summary.from}${summary.migratedForward.length ? `; then applied ${summary.migratedForward.join(', ')}` : ''}`);
+    }),
+  );
+
+program
+  .command('doctor')
+  .description('Check this installation (database, Redis, Unleash, migrations, secrets and keys, PUBLIC_URL, routes, unrouted alerts) and say how to fix what is wrong; exits 1 when something is')
+  .option('--json', 'print the findings as JSON')
+  .action((options: { json?: boolean }) =>
+    withServices(async (services) => {
+      const { examine } = await import('../services/system/doctor.js');
+      const findings = await examine(services);
+      if (options.json) console.log(JSON.stringify(findings, null, 2));
+      else for (const f of findings) console.log(`${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check.padEnd(16)} ${f.detail}${f.fix ? `\n        ${''.padEnd(16)} fix: ${f.fix}` : ''}`);
+      if (findings.some((f) => !f.ok)) process.exitCode = 1;
     }),
   );
 

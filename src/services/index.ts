@@ -147,12 +147,26 @@ async function closeRedis(connection: Redis): Promise<void> {
 }
 
 /** `commands` serves the alert path (windows, events) and fails fast; the queue's connections wait out an outage. */
-function openRedis(url: string, failFastMs: number): RedisConnections {
-  return {
+function openRedis(url: string, failFastMs: number, logger: Logger): RedisConnections {
+  const connections = {
     commands: connectRedis(url, 'alertagent-commands', { autoPipelining: true, failFastMs }),
     subscriber: connectRedis(url, 'alertagent-subscriber'),
     queue: connectRedis(url, 'alertagent-queue'),
   };
+  // One line per outage, not one per reconnect attempt (and none of ioredis' own "Unhandled error event").
+  let down = false;
+  for (const connection of Object.values(connections)) {
+    connection.on('error', (err: Error) => {
+      if (down) return;
+      down = true;
+      logger.warn({ err: err.message }, 'Redis does not answer; reconnecting');
+    });
+    connection.on('ready', () => {
+      if (down) logger.info('Redis answers again');
+      down = false;
+    });
+  }
+  return connections;
 }
 
 /** The one composition root: storage, Redis, bus, queue, flags and the domain services, wired by hand. */
@@ -163,7 +177,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
   const migrations = new MigrationRunner(storage.orm, config.database.url ? { databaseUrl: config.database.url, onWait: () => logger.info('another process is changing the database schema; waiting for it') } : null);
-  const redis = config.redis.url ? openRedis(config.redis.url, config.redis.commandTimeoutMs) : null;
+  const redis = config.redis.url ? openRedis(config.redis.url, config.redis.commandTimeoutMs, logger.child({ component: 'redis' })) : null;
   const redisFallbacks = new RedisFallbacks(metrics, logger.child({ component: 'redis' }));
   const events: EventBus = redis
     ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }), redisFallbacks)

@@ -61,6 +61,11 @@ const endShape = z.object({ tables: z.record(z.string(), z.number().int().nonneg
  */
 const SEALED_KID = /"iv":\s*"[A-Za-z0-9+/=]*",\s*"kid":\s*"([^"\\]{1,200})",\s*"tag":|"kid":"([^"\\]{1,200})","iv":"/g;
 
+/** Ids of the keys that sealed the secrets in one row's JSON. */
+export function sealedKeyIds(json: string): string[] {
+  return [...json.matchAll(SEALED_KID)].map((match) => (match[1] ?? match[2])!);
+}
+
 /** Writes one backup file to `out` (gzip), hashing as it goes. */
 export class BackupWriter {
   private readonly gzip: Gzip;
@@ -98,7 +103,7 @@ export class BackupWriter {
     if (this.current === null) throw new Error('a row before its table');
     this.counts[this.current] += 1;
     this.rows += 1;
-    for (const match of json.matchAll(SEALED_KID)) this.kids.add((match[1] ?? match[2])!);
+    for (const kid of sealedKeyIds(json)) this.kids.add(kid);
     return this.line(`{"row":${json}}`);
   }
 

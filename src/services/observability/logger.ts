@@ -2,9 +2,9 @@ import pino, { type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
-/** The one logger factory: structured JSON on stdout, secrets redacted wherever they appear. */
-export function createLogger(level: LevelWithSilent, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+/** The one logger factory: structured JSON on stdout (or `destination`: CLI commands log to stderr), secrets redacted wherever they appear. */
+export function createLogger(level: LevelWithSilent, bindings: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'alertagent', ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -12,7 +12,8 @@ export function createLogger(level: LevelWithSilent, bindings: Record<string, un
       paths: ['*.authorization', '*.headers.authorization', '*.password', '*.secret', '*.token', 'config.auth', 'config.database.url'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Changes the level at run time; children made without a level of their own follow their root. */
