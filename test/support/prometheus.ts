@@ -15,12 +15,13 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** Runs a real Prometheus on loopback, with the lifecycle API on and one rule file (initially empty). */
-export async function startPrometheus(timeoutMs = 30_000): Promise<RunningPrometheus> {
+/** Runs a real Prometheus on loopback, with the lifecycle API on and one rule file (initially empty); alerts go to `alertmanagerUrl` when given. */
+export async function startPrometheus(timeoutMs = 30_000, alertmanagerUrl?: string): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'aa-prometheus-'));
   const ruleFile = join(dir, 'alertagent-rules.yml');
   writeFileSync(ruleFile, 'groups: []\n');
-  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  evaluation_interval: 1s\nrule_files:\n  - ${ruleFile}\n`);
+  const alerting = alertmanagerUrl ? `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["${new URL(alertmanagerUrl).host}"]\n` : '';
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  evaluation_interval: 1s\nrule_files:\n  - ${ruleFile}\n${alerting}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { child, output, exited } = await spawnUntilReady(
