@@ -185,6 +185,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const queue: JobQueue = redis
     ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics, config.redis.jobLockMs)
     : new InProcessJobQueue(logger.child({ component: 'queue' }));
+  metrics.watchQueue(() => queue.waitingJobs());
 
   const em = storage.orm.em;
   const tokenRepository = new ApiTokenRepository(em);

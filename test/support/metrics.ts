@@ -12,3 +12,19 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export async function scrapeMetric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number | null> {
   return metricValue(await (await fetch(`${baseUrl}/metrics`)).text(), name, labels);
 }
+
+/** Metric families a Prometheus text exposition declares (`# TYPE` lines), labelled or not, observed yet or not. */
+export function declaredMetrics(text: string): Set<string> {
+  return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+}
+
+/**
+ * The AlertAgent metric names a PromQL text uses, as families: `_bucket`, `_sum` and `_count` of
+ * a histogram name the histogram.
+ */
+export function metricsInQuery(query: string, declared: Set<string>): string[] {
+  return [...new Set([...query.matchAll(/\balertagent_[a-z0-9_]+/g)].map((m) => m[0]))].map((name) => {
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    return declared.has(name) ? name : family;
+  });
+}

@@ -52,6 +52,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read from the queue at each scrape (see watchQueue). */
+  private waitingJobsSource: (() => Promise<Record<string, number>>) | null = null;
+
+  readonly jobsWaiting = new Gauge({
+    name: 'alertagent_queue_waiting_jobs',
+    help: 'Jobs ready to run that no worker has taken yet, by queue (the backlog; with Redis, shared by every replica)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.waitingJobsSource) return;
+      // A scrape must not hang or fail on the queue's store: an unreachable Redis leaves the last values.
+      const counts = await Promise.race([this.waitingJobsSource().catch(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000).unref())]);
+      for (const [queue, waiting] of Object.entries(counts ?? {})) this.jobsWaiting.set({ queue }, waiting);
+    },
+  });
+
+  /** Where alertagent_queue_waiting_jobs comes from. */
+  watchQueue(source: () => Promise<Record<string, number>>): void {
+    this.waitingJobsSource = source;
+  }
+
   readonly channelSends = new Counter({
     name: 'alertagent_channel_sends_total',
     help: 'Attempts to send to a channel by outcome (delivered, retrying, failed)',

@@ -132,6 +132,17 @@ export class BullJobQueue implements JobQueue {
     return this.connection.status === 'ready';
   }
 
+  async waitingJobs(): Promise<Record<string, number>> {
+    if (!this.isAvailable()) return {};
+    const entries = await Promise.all(
+      [...this.queues].map(async ([name, queue]) => {
+        const counts = await queue.getJobCounts('wait', 'prioritized');
+        return [name, (counts.wait ?? 0) + (counts.prioritized ?? 0)] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
   close(graceMs: number): Promise<void> {
     this.closing ??= this.closeWithin(graceMs);
     return this.closing;

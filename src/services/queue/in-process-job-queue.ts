@@ -76,6 +76,10 @@ export class InProcessJobQueue implements JobQueue {
     return true;
   }
 
+  async waitingJobs(): Promise<Record<string, number>> {
+    return Object.fromEntries([...this.jobs].map(([name, jobs]) => [name, [...jobs.values()].filter((job) => job.record.state === 'waiting').length]));
+  }
+
   async close(graceMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -52,6 +52,8 @@ export interface JobQueue {
   getJob(name: QueueName, id: string): Promise<JobRecord | null>;
   /** False while the queue's store cannot be reached: enqueued jobs would wait, and work that must not wait runs elsewhere. */
   isAvailable(): boolean;
+  /** Jobs ready to run that no worker has taken yet, per queue this process uses (the backlog). */
+  waitingJobs(): Promise<Record<string, number>>;
   /**
    * Stops taking new jobs, lets running ones finish for up to `graceMs`, releases connections.
    * A durable queue leaves jobs still running then to be taken up again; the in-process one loses them with the process.
