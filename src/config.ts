@@ -135,6 +135,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  tracing: z
+    .strictObject({
+      /** OTLP/HTTP collector base URL (…/v1/traces is appended); tracing is off without it. */
+      otlpEndpoint: httpUrl.optional(),
+      serviceName: z.string().trim().min(1).default('alertagent'),
+      /** Share of new traces kept (a trace begun upstream keeps its caller's decision). */
+      sampleRatio: z.coerce.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       /** HS256 secret for bearer JWTs; JWT auth is off when absent (API tokens still work). */
@@ -357,6 +366,9 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'AUTH_JWT_ISSUER', path: 'auth.jwtIssuer', description: 'Required `iss` claim of bearer JWTs' },
   { env: 'AUTH_JWT_MAX_LIFETIME_SECONDS', path: 'auth.jwtMaxLifetimeSeconds', description: 'Longest lifetime of a bearer JWT; `exp` is required' },
   { env: 'AUTH_BOOTSTRAP_TOKEN', path: 'auth.bootstrapToken', description: 'An admin API token taken from the environment (≥ 24 chars)' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: 'tracing.otlpEndpoint', description: 'OpenTelemetry collector (OTLP/HTTP) base URL, e.g. http://otel-collector:4318; traces webhook → stages → delivery → peer, off when unset' },
+  { env: 'OTEL_SERVICE_NAME', path: 'tracing.serviceName', description: 'service.name of the traces' },
+  { env: 'TRACING_SAMPLE_RATIO', path: 'tracing.sampleRatio', description: 'Share of new traces kept, 0 to 1 (traces begun upstream follow their caller)' },
   { env: 'UNLEASH_URL', path: 'flags.unleashUrl', description: 'Unleash API URL, e.g. http://unleash:4242/api' },
   { env: 'UNLEASH_API_TOKEN', path: 'flags.unleashToken', description: 'Unleash client token' },
   { env: 'UNLEASH_APP_NAME', path: 'flags.unleashAppName', description: 'Application name reported to Unleash' },

@@ -4,6 +4,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { LRUCache } from 'lru-cache';
 import getRawBody from 'raw-body';
 import { BadUserInputError, ForbiddenError, retryAfterOf, UnauthenticatedError } from '../errors';
+import { inSpan, SpanKind } from '../services/observability/tracing';
 import type { ClusterService } from '../services/clusters/cluster.service';
 import { parseAlertmanagerPayload } from '../services/gateway/alertmanager-payload';
 import type { GatewayService } from '../services/gateway/gateway.service';
@@ -123,7 +124,21 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
     if (!registered || !clusterInScope(principal.grant, registered)) throw new ForbiddenError(`cluster ${cluster} is outside the clusters of the role ${principal.role}`);
   }
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
+  const handle = (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
+    const route = target.cluster === undefined ? ALERTMANAGER_WEBHOOK_PATH : `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`;
+    // A trace begun upstream (a proxy, an instrumented sender) is continued from its traceparent.
+    return inSpan(
+      `POST ${route}`,
+      { 'http.request.method': 'POST', 'http.route': route, 'alertagent.cluster': target.cluster ?? '' },
+      async (span) => {
+        await answer(req, res, target);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      },
+      { kind: SpanKind.SERVER, parent: req.headers },
+    );
+  };
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     const requestId = requestIdFrom(req.headers[requestIdHeader]);
     res.setHeader(requestIdHeader, requestId);

@@ -67,6 +67,8 @@ import { RemediationActionService } from './remediation/remediation-action.servi
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
 import { settleWithin } from './shared/settle-within';
+import { startTracing } from './observability/tracing';
+import { APP_VERSION } from './system/system.service';
 import { MigrationRunner } from './storage/migrations';
 import { BackupService } from './backup/backup.service';
 import { openStorage, type Storage } from './storage/orm';
@@ -173,6 +175,8 @@ function openRedis(url: string, failFastMs: number, logger: Logger): RedisConnec
 export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const { logger } = deps;
   const metrics = new Metrics(deps.role);
+  // Before anything is traced; CLI commands are not.
+  const tracing = deps.role === 'cli' ? null : startTracing(config.tracing, { role: deps.role, version: APP_VERSION }, logger.child({ component: 'tracing' }));
   // Before storage: a missing key is a configuration error and should say so before any connection is tried.
   const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
@@ -376,6 +380,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await sandbox.close();
       await peers.close();
       await storage.close();
+      // Last: the spans of the shutdown itself are flushed too.
+      await settleWithin(tracing?.shutdown() ?? Promise.resolve(), SHUTDOWN_STEP_MS);
     },
   };
 }

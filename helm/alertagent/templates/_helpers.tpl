@@ -54,6 +54,12 @@ app.kubernetes.io/component: worker
   value: /etc/alertagent/alertagent.yaml
 - name: DATA_DIR
   value: /var/lib/alertagent
+{{- with .Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+- name: TRACING_SAMPLE_RATIO
+  value: {{ $.Values.tracing.sampleRatio | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "alertagent.secretName" -}}

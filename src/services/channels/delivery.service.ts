@@ -1,3 +1,4 @@
+import { inSpan, SpanStatusCode } from '../observability/tracing';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
@@ -146,7 +147,16 @@ export class DeliveryService {
     this.localWakeUps.clear();
   }
 
-  private async send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
+  private send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
+    return inSpan(`channel.send ${sendable.plugin.type}`, { 'alertagent.channel': sendable.channel.name, 'alertagent.channel_type': sendable.plugin.type, 'alertagent.delivery_id': delivery.id, 'alertagent.attempt': delivery.attempts }, async (span) => {
+      const outcome = await this.sendOnce(sendable, delivery);
+      span.setAttribute('alertagent.outcome', outcome.ok ? 'delivered' : outcome.retryable ? 'retrying' : 'failed');
+      if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+      return outcome;
+    });
+  }
+
+  private async sendOnce(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
       const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
       const rendered = renders ? await this.templates.render(sendable.templates, delivery.message, sendable.channel.name) : NOTHING_RENDERED;

@@ -1,3 +1,4 @@
+import { inSpan } from '../observability/tracing';
 import { randomUUID } from 'node:crypto';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
@@ -174,15 +175,19 @@ export class GatewayService {
     await this.pass(freshReceipt({ receiptId, ...receipt, recordIds, stored: null }));
   }
 
-  /** One pass of a receipt through the pipeline. */
-  private async pass(receipt: ReceiptInHand): Promise<void> {
+  /** One pass of a receipt through the pipeline, traced as one span with a child per stage. */
+  private pass(receipt: ReceiptInHand): Promise<void> {
+    return inSpan('gateway.receipt', { 'alertagent.receipt_id': receipt.receiptId, 'alertagent.alerts': receipt.payload.alerts.length }, () => this.passStages(receipt));
+  }
+
+  private async passStages(receipt: ReceiptInHand): Promise<void> {
     const { receiptId, payload, receivedAt, recordIds, stored } = receipt;
     const routedAt = new Date();
     const held: Array<Hold | null> = payload.alerts.map(() => null);
-    for (const stage of this.holdStages) await stage.hold(receipt, held);
-    const routing = await routeReceipt(this.deps.routes, receipt, held, this.deps.experiments);
-    await this.routeWindows.apply(receipt, held, routing);
-    const { outcomes, failedHandOff } = await deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing);
+    for (const stage of this.holdStages) await inSpan(`gateway.${stage.name}`, {}, () => stage.hold(receipt, held));
+    const routing = await inSpan('gateway.routing', {}, () => routeReceipt(this.deps.routes, receipt, held, this.deps.experiments));
+    await inSpan('gateway.route-windows', {}, () => this.routeWindows.apply(receipt, held, routing));
+    const { outcomes, failedHandOff } = await inSpan('gateway.delivery', {}, () => deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing));
     await Promise.all(receipt.afterSend);
     outcomes.forEach((outcome, index) => (outcome.incidentId ??= receipt.incidents[index]));
 

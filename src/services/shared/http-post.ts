@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import { inSpan, SpanKind, traceHeaders } from '../observability/tracing';
 
 /** What a peer answered, for classification and for the attempt record. */
 export interface PeerResponse {
@@ -66,16 +67,26 @@ export class PeerClient {
   ): Promise<PeerResponse> {
     this.assertAllowed(url);
     const started = performance.now();
-    return withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {
-      const response = await request(url, { method, body: options.body, headers: options.headers, dispatcher: this.agent(options.tls), signal });
-      const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
-      return {
-        status: response.statusCode,
-        header: headerReader(response.headers),
-        text,
-        latencyMs: performance.now() - started,
-      };
-    });
+    const target = new URL(url);
+    return inSpan(
+      `HTTP ${method}`,
+      { 'http.request.method': method, 'server.address': target.hostname, 'url.path': target.pathname },
+      (span) =>
+        withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {
+          // The peer (a webhook receiver, n8n, Dify …) can continue the trace from traceparent.
+          const headers = { ...options.headers, ...traceHeaders() };
+          const response = await request(url, { method, body: options.body, headers, dispatcher: this.agent(options.tls), signal });
+          const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
+          span.setAttribute('http.response.status_code', response.statusCode);
+          return {
+            status: response.statusCode,
+            header: headerReader(response.headers),
+            text,
+            latencyMs: performance.now() - started,
+          };
+        }),
+      { kind: SpanKind.CLIENT },
+    );
   }
 
   post(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS, tls?: TlsOptions): Promise<PeerResponse> {
@@ -85,7 +96,7 @@ export class PeerClient {
   /** A POST whose answer is read as it arrives (server-sent events), under the same policy. */
   async stream(url: string, options: { body: string; headers: Record<string, string>; signal: AbortSignal; tls?: TlsOptions }): Promise<PeerStream> {
     this.assertAllowed(url);
-    const response = await request(url, { method: 'POST', body: options.body, headers: options.headers, dispatcher: this.agent(options.tls), signal: options.signal });
+    const response = await request(url, { method: 'POST', body: options.body, headers: { ...options.headers, ...traceHeaders() }, dispatcher: this.agent(options.tls), signal: options.signal });
     response.body.setEncoding('utf8');
     return {
       status: response.statusCode,
