@@ -45,6 +45,11 @@ describe('compose.yaml (the demo stack)', () => {
     expect(sidecar('prometheus-sync')).toMatchObject({ kind: 'prometheus', 'engine-url': 'http://prometheus:9090', cluster: 'demo' });
     expect(services.alertmanager!.volumes!.some((v) => v.endsWith(':/config:rw') || v.endsWith(':/config'))).toBe(true);
     expect(services.prometheus!.command).toContain('--web.enable-lifecycle');
+    const help = execFileSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'sidecar', '--help'], { encoding: 'utf8' });
+    const known = new Set([...help.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!));
+    for (const name of ['alertmanager-sync', 'prometheus-sync']) {
+      expect({ name, unknown: Object.keys(sidecar(name)).filter((flag) => !known.has(`--${flag}`)) }).toEqual({ name, unknown: [] });
+    }
   });
 
   it('gives AlertAgent only settings it knows, and the Unleash client token Unleash creates', () => {

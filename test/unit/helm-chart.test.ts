@@ -11,7 +11,7 @@ const templates = readdirSync(join(chart, 'templates')).map((file) => ({ file, t
 const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as Record<string, unknown>;
 const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'));
 /** Values whose contents the chart passes on whole (toYaml), not key by key. */
-const PASSED_WHOLE = ['config', 'flagsBootstrap', 'resources', 'worker.resources', 'migrations.resources', 'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'ingress.annotations', 'ingress.hosts', 'ingress.tls', 'serviceMonitor.labels', 'prometheusRule.labels', 'serviceMonitor.metricsTokenSecret'];
+const PASSED_WHOLE = ['config', 'flagsBootstrap', 'resources', 'worker.resources', 'migrations.resources', 'alertmanager.resources', 'alertmanager.sidecarResources', 'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'ingress.annotations', 'ingress.hosts', 'ingress.tls', 'serviceMonitor.labels', 'prometheusRule.labels', 'serviceMonitor.metricsTokenSecret'];
 
 function leaves(value: unknown, prefix = ''): string[] {
   if (PASSED_WHOLE.includes(prefix) || value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
@@ -91,5 +91,20 @@ describe('helm/alertagent', () => {
       expect(templates.find((t) => t.file === file)!.text).toMatch(/if include "alertagent.migrationJob" \.[^]*?DATABASE_AUTO_MIGRATE[^]*?"false"/);
     }
     expect(values.migrations).toMatchObject({ job: true });
+  });
+});
+
+describe('helm/alertagent alertmanager (opt-in)', () => {
+  it("runs the sidecar with flags `alertagent sidecar` accepts, beside Alertmanager, on the chart's Service", () => {
+    const template = templates.find((t) => t.file === 'alertmanager.yaml')!.text;
+    const sidecarArgs = template.slice(template.indexOf('- name: alertagent-sync'));
+    const flags = [...sidecarArgs.matchAll(/^\s+- (--[a-z-]+)=/gm)].map((m) => m[1]!);
+    const help = execFileSync(process.execPath, [join(__dirname, '../../dist/src/cli/main.js'), 'sidecar', '--help'], { encoding: 'utf8' });
+    const known = new Set([...help.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!));
+    expect(flags.length).toBeGreaterThanOrEqual(7);
+    expect(flags.filter((f) => !known.has(f))).toEqual([]);
+    expect(sidecarArgs).toContain('--server=http://{{ include "alertagent.fullname" . }}:{{ .Values.service.port }}');
+    expect(sidecarArgs).toContain('--engine-url=http://localhost:9093');
+    expect(template).toMatch(/fail "alertmanager.cluster:/);
   });
 });
