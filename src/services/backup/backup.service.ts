@@ -29,11 +29,13 @@ export interface RestoreSummary {
   migratedForward: string[];
 }
 
-function quoted(identifier: string): string {
+/** An SQL identifier in double quotes. */
+export function quoted(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-async function userTables(run: TransactionStatement): Promise<string[]> {
+/** AlertAgent's own tables (not the migrations table), by name. */
+export async function userTables(run: TransactionStatement): Promise<string[]> {
   const rows = await run(
     `select table_name as "name" from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name <> '${MIGRATIONS_TABLE}' order by table_name`,
   );

@@ -1,5 +1,6 @@
 import type { Services } from '..';
 import { sealedKeyIds } from '../backup/backup-file';
+import { quoted, userTables } from '../backup/backup.service';
 import { inTransaction } from '../storage/bound-sql';
 import { resealAll } from '../security/reseal';
 import { CLI_PRINCIPAL } from '../security/principal';
@@ -121,9 +122,8 @@ async function secrets(services: Services): Promise<Finding[]> {
 async function sealedKeyCounts(services: Services): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   await inTransaction(services.storage.orm, async (run) => {
-    const tables = await run(`select table_name as "name" from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`);
-    for (const { name } of tables) {
-      const rows = await run(`select row_to_json(t)::text as "json" from "${String(name).replaceAll('"', '""')}" t where row_to_json(t)::text like '%"kid"%'`);
+    for (const name of await userTables(run)) {
+      const rows = await run(`select row_to_json(t)::text as "json" from ${quoted(name)} t where row_to_json(t)::text like '%"kid"%'`);
       for (const row of rows) for (const kid of sealedKeyIds(row.json as string)) counts.set(kid, (counts.get(kid) ?? 0) + 1);
     }
   });
