@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { Liquid, type RenderOptions } from 'liquidjs';
 import type { ChannelMessage } from './message';
 
 /** A channel's templates; `html` only matters for email. */
@@ -75,14 +75,28 @@ export function parseTemplate(source: string): void {
   engine.parse(source);
 }
 
-export async function renderTemplates(templates: ChannelTemplates, message: ChannelMessage): Promise<RenderedMessage> {
+/** Renders a channel's own templates, under the engine's limits (in a sandbox worker). */
+export function renderTemplates(templates: ChannelTemplates, message: ChannelMessage): Promise<RenderedMessage> {
+  return render(templates, message, {});
+}
+
+/**
+ * Renders AlertAgent's own default templates. They are trusted and bounded (at most 20 alerts
+ * listed), so no render-time limit applies: on a starved CPU the limit would otherwise turn a
+ * slow render into a message never sent.
+ */
+export function renderDefaultTemplates(templates: ChannelTemplates, message: ChannelMessage): Promise<RenderedMessage> {
+  return render(templates, message, { renderLimit: Infinity });
+}
+
+async function render(templates: ChannelTemplates, message: ChannelMessage, options: RenderOptions): Promise<RenderedMessage> {
   const data = scope(message);
   // The body and HTML templates may show the rendered title as `title`.
-  const title = (await engine.parseAndRender(templates.title, data)).trim();
+  const title = (await engine.parseAndRender(templates.title, data, options)).trim();
   const withTitle = { ...data, title };
   const [body, html] = await Promise.all([
-    engine.parseAndRender(templates.body, withTitle),
-    templates.html ? engine.parseAndRender(templates.html, withTitle) : Promise.resolve(undefined),
+    engine.parseAndRender(templates.body, withTitle, options),
+    templates.html ? engine.parseAndRender(templates.html, withTitle, options) : Promise.resolve(undefined),
   ]);
   return { title, body: body.trim(), html: html?.trim() };
 }

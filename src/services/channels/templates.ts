@@ -2,7 +2,7 @@ import { BadUserInputError, OverloadedError } from '../../errors';
 import type { Metrics } from '../observability/metrics';
 import type { SandboxPool, SandboxResult } from '../sandbox/sandbox-pool';
 import type { ChannelMessage } from './message';
-import { parseTemplate, renderTemplates, type ChannelTemplates, type RenderedMessage } from './template-engine';
+import { parseTemplate, renderDefaultTemplates, type ChannelTemplates, type RenderedMessage } from './template-engine';
 import { sampleMessages } from './template-samples';
 
 export type { ChannelTemplates, RenderedMessage } from './template-engine';
@@ -31,11 +31,11 @@ export class TemplateRenderer {
   ) {}
 
   async render(set: TemplateSet, message: ChannelMessage, channelName: string): Promise<RenderedMessage> {
-    if (!set.custom) return renderTemplates(set.defaults, message);
+    if (!set.custom) return renderDefaultTemplates(set.defaults, message);
     const result = await this.sandbox.run('renderTemplates', { templates: set.templates, message }, this.timeoutMs);
     if (result.ok) return result.value;
     this.metrics.templateFallbacks.inc({ channel: channelName, reason: result.reason });
-    const rendered = await renderTemplates(set.defaults, message);
+    const rendered = await renderDefaultTemplates(set.defaults, message);
     return { ...rendered, fallback: `the channel's templates could not be used (${result.message}); sent with the default templates` };
   }
 

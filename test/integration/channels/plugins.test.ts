@@ -8,7 +8,7 @@ import { slackPlugin } from '../../../src/services/channels/plugins/slack.plugin
 import { webhookPlugin } from '../../../src/services/channels/plugins/webhook.plugin';
 import { weComPlugin } from '../../../src/services/channels/plugins/wecom.plugin';
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
-import { parseTemplate, renderTemplates } from '../../../src/services/channels/template-engine';
+import { parseTemplate, renderDefaultTemplates, renderTemplates } from '../../../src/services/channels/template-engine';
 import { TRUNCATION_MARKER } from '../../../src/services/channels/text-budget';
 import { EgressPolicy } from '../../../src/services/security/egress-policy';
 import { PeerClient } from '../../../src/services/shared/http-post';
@@ -26,7 +26,7 @@ let sequence = 0;
 const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
 async function send<C extends Record<string, unknown>>(plugin: ChannelPlugin<C>, config: unknown, message: ChannelMessage): Promise<SendOutcome> {
   const parsed = plugin.schema.parse(config);
-  const rendered = await renderTemplates(plugin.defaultTemplates, message);
+  const rendered = await renderDefaultTemplates(plugin.defaultTemplates, message);
   sequence += 1;
   return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, peers, attempt: 1, now: new Date() });
 }

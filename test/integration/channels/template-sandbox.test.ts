@@ -5,7 +5,7 @@ import { validPayload } from '../../support/alerts';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { waitFor } from '../../support/wait';
-import { renderTemplates } from '../../../src/services/channels/template-engine';
+import { renderDefaultTemplates, renderTemplates } from '../../../src/services/channels/template-engine';
 import { alert, alertGroup } from '../../support/alerts';
 
 const CREATE = 'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }';
@@ -60,6 +60,13 @@ describe('channel templates in the sandbox', () => {
     await expect(renderTemplates({ title: 't', body: `{% include "${`.template-probe-${process.pid}`}" %}` }, message)).rejects.toThrow(/cannot read files/);
     // Lookups in the in-memory store find nothing, whatever the path.
     await expect(renderTemplates({ title: 't', body: '{{ "x" }}' }, message)).resolves.toMatchObject({ body: 'x' });
+  });
+
+  it("holds a channel's own templates to the render-time limit, and never AlertAgent's own defaults (a starved CPU must not cost a message)", async () => {
+    const message = alertGroup([alert()]);
+    const slow = { title: 't', body: '{% for i in (1..3000000) %}{% endfor %}done' };
+    await expect(renderTemplates(slow, message)).rejects.toThrow(/template render limit exceeded/);
+    await expect(renderDefaultTemplates(slow, message)).resolves.toMatchObject({ body: 'done' });
   });
 
   it('refuses a template that overruns its time limit on a storm of sample alerts, naming the sample', async () => {

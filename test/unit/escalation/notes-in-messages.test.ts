@@ -1,7 +1,7 @@
 import type { AlertRecordEntity } from '../../../src/entities/gateway/alert-record.entity';
 import { recordMessage } from '../../../src/services/channels/record-message';
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
-import { renderTemplates } from '../../../src/services/channels/template-engine';
+import { renderDefaultTemplates } from '../../../src/services/channels/template-engine';
 
 const record = {
   alertname: 'DiskFull',
@@ -20,7 +20,7 @@ describe('what AlertAgent adds to an alert told again, in every channel’s defa
   it('shows why it is told, the analysis and the link to act, on every channel type', async () => {
     const escalation = recordMessage(record, { escalation: 'Not acknowledged 10 min after the first notice: level 1 of 2 of escalation policy disk', analysis_root_cause: 'the WAL volume is full', analysis_confidence: '0.87', analysis_suggested_actions: 'grow the volume', acknowledge: ACK }, 'escalation:disk');
     for (const plugin of CHANNEL_PLUGINS) {
-      const rendered = await renderTemplates(plugin.defaultTemplates, escalation);
+      const rendered = await renderDefaultTemplates(plugin.defaultTemplates, escalation);
       const shown = `${rendered.body}\n${rendered.html ?? ''}`;
       expect(`${plugin.type}: ${shown.includes('level 1 of 2 of escalation policy disk')}`).toBe(`${plugin.type}: true`);
       expect(shown).toContain('the WAL volume is full');
@@ -29,14 +29,14 @@ describe('what AlertAgent adds to an alert told again, in every channel’s defa
     }
     const approval = recordMessage(record, { remediation: 'AlertAgent proposes running restart-pod: Deletes the pod', approve: `${ACK}x` }, 'alertagent-remediation');
     for (const plugin of CHANNEL_PLUGINS) {
-      const rendered = await renderTemplates(plugin.defaultTemplates, approval);
+      const rendered = await renderDefaultTemplates(plugin.defaultTemplates, approval);
       expect(`${rendered.body}${rendered.html ?? ''}`).toContain(`${ACK}x`);
     }
   });
 
   it('leaves an ordinary alert as it was', async () => {
     for (const plugin of CHANNEL_PLUGINS) {
-      const rendered = await renderTemplates(plugin.defaultTemplates, recordMessage(record, {}, 'r'));
+      const rendered = await renderDefaultTemplates(plugin.defaultTemplates, recordMessage(record, {}, 'r'));
       expect(rendered.body).not.toMatch(/Acknowledge|analysis:|suggested:/);
     }
   });

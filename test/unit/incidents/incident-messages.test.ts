@@ -1,5 +1,5 @@
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
-import { renderTemplates } from '../../../src/services/channels/template-engine';
+import { renderDefaultTemplates } from '../../../src/services/channels/template-engine';
 import { sampleMessages } from '../../../src/services/channels/template-samples';
 import { incidentNotification } from '../../../src/services/incidents/incident-notifier';
 import type { IncidentAlertRow, IncidentRow } from '../../../src/services/incidents/incident.repository';
@@ -87,10 +87,10 @@ describe('incident notifications', () => {
     const update = sampleMessages().find((s) => s.name === 'an incident update')!.message;
     const plain = sampleMessages().find((s) => s.name === 'three firing alerts')!.message;
     for (const plugin of CHANNEL_PLUGINS) {
-      const rendered = await renderTemplates(plugin.defaultTemplates, update);
+      const rendered = await renderDefaultTemplates(plugin.defaultTemplates, update);
       expect(`${plugin.type}: ${rendered.title}`).toBe(`${plugin.type}: [INCIDENT UPDATE 1] KubePodCrashLooping (cluster=prod-eu-1, namespace=team-3): 1 new, 1 resolved, 6 of 7 firing`);
       expect(rendered.body).toContain('not a new problem');
-      const ordinary = await renderTemplates(plugin.defaultTemplates, plain);
+      const ordinary = await renderDefaultTemplates(plugin.defaultTemplates, plain);
       expect(ordinary.title).not.toContain('INCIDENT');
       expect(ordinary.body).not.toContain('incident');
     }
