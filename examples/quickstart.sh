@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Talks to a local AlertAgent started with `npm start` (embedded mode, ./data).
+# Talks to a local AlertAgent started with `npm start` (embedded mode).
 # Usage: examples/quickstart.sh [http://localhost:4000/graphql]
+# The token: ALERTAGENT_TOKEN if set, else the initial admin token the embedded mode wrote to
+# $DATA_DIR/initial-admin-token (DATA_DIR defaults to ./data, as for `npm start`).
 set -euo pipefail
 URL=${1:-http://localhost:4000/graphql}
-TOKEN=${ALERTAGENT_TOKEN:-$(cat data/initial-admin-token)}
+TOKEN_FILE="${DATA_DIR:-./data}/initial-admin-token"
+if [ -n "${ALERTAGENT_TOKEN:-}" ]; then
+  TOKEN=$ALERTAGENT_TOKEN
+elif [ -r "$TOKEN_FILE" ]; then
+  TOKEN=$(cat "$TOKEN_FILE")
+else
+  echo "no token: set ALERTAGENT_TOKEN=<an admin token> (alertagent token create --name me --role admin)," >&2
+  echo "or DATA_DIR to the directory of the server whose initial-admin-token to use (looked in $TOKEN_FILE)" >&2
+  exit 2
+fi
 
 gql() {
   curl -sS "$URL" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \

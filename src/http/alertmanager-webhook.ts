@@ -30,7 +30,26 @@ export interface WebhookTarget {
 }
 
 export function webhookTarget(method: string | undefined, url: string | undefined): WebhookTarget | null {
-  if (method !== 'POST' || !url?.startsWith(ALERTMANAGER_WEBHOOK_PATH)) return null;
+  if (method !== 'POST') return null;
+  return webhookPath(url);
+}
+
+/**
+ * Answers a request with another method on a webhook path: 405 with `Allow: POST` and what the
+ * URL is for, so that someone who opens it in a browser learns the URL is right. Returns false
+ * when the path is not a webhook path.
+ */
+export function refuseOtherMethods(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'POST' || webhookPath(req.url) === null) return false;
+  res.setHeader('allow', 'POST');
+  reply(res, 405, {
+    errors: [{ message: `this is AlertAgent's Alertmanager webhook: Alertmanager POSTs alerts here (webhook_configs url, with a bearer token); ${req.method} is not served`, extensions: { code: 'METHOD_NOT_ALLOWED' } }],
+  });
+  return true;
+}
+
+function webhookPath(url: string | undefined): WebhookTarget | null {
+  if (!url?.startsWith(ALERTMANAGER_WEBHOOK_PATH)) return null;
   const query = url.indexOf('?');
   let path = query < 0 ? url : url.slice(0, query);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);

@@ -14,7 +14,7 @@ import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import { errorHandler, notFoundHandler } from './error-handler';
-import { ALERTMANAGER_WEBHOOK_PATH, alertmanagerWebhook, webhookTarget } from './alertmanager-webhook';
+import { ALERTMANAGER_WEBHOOK_PATH, alertmanagerWebhook, refuseOtherMethods, webhookTarget } from './alertmanager-webhook';
 import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
 import { ackRoutes } from './ack.routes';
@@ -76,7 +76,7 @@ export async function startServer(services: Services, port = services.config.ser
   const httpServer = createServer((req, res) => {
     const target = webhookTarget(req.method, req.url);
     if (target) void webhook.handle(req, res, target);
-    else app(req, res);
+    else if (!refuseOtherMethods(req, res)) app(req, res);
   });
   guardConnections(httpServer, config.server, logger);
   const subscriptions = serveSubscriptions(httpServer, GRAPHQL_PATH, { services, schema, rules, formatError, limits: requestLimits, clientAddress: addresses.of });

@@ -354,7 +354,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(((await refused.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/revoked/);
   });
 
-  it('serves the webhook path exactly as documented: trailing slash and query accepted, request id echoed, other methods not found', async () => {
+  it('serves the webhook path exactly as documented: trailing slash and query accepted, request id echoed, other methods 405 with Allow: POST', async () => {
     const withSlash = await fetch(`${webhookUrl}/?source=am`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}`, 'x-request-id': 'am-req-42' },
@@ -365,9 +365,16 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(((await withSlash.json()) as { status: string }).status).toBe('accepted');
     const generated = await post(validPayload());
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const get = await fetch(webhookUrl, { headers: { authorization: `Bearer ${sender}` } });
-    expect(get.status).toBe(404);
-    expect(((await get.json()) as { errors: Array<{ message: string }> }).errors[0].message).toBe('no route for GET /api/v1/alerts/alertmanager');
+    // Someone opening the URL in a browser learns it is the right one.
+    for (const [method, url] of [['GET', webhookUrl], ['PUT', `${webhookUrl}/prod-eu`], ['DELETE', `${webhookUrl}/`]] as const) {
+      const other = await fetch(url, { method, headers: { authorization: `Bearer ${sender}` } });
+      expect({ method, status: other.status, allow: other.headers.get('allow') }).toEqual({ method, status: 405, allow: 'POST' });
+      expect(((await other.json()) as { errors: Array<{ message: string; extensions: { code: string } }> }).errors[0]).toEqual({
+        message: `this is AlertAgent's Alertmanager webhook: Alertmanager POSTs alerts here (webhook_configs url, with a bearer token); ${method} is not served`,
+        extensions: { code: 'METHOD_NOT_ALLOWED' },
+      });
+    }
+    expect((await fetch(`${webhookUrl}/a/b`)).status).toBe(404);
     const latin1 = await post(JSON.stringify(validPayload()), { authorization: `Bearer ${sender}`, 'content-type': 'application/json; charset=iso-8859-1' });
     expect(latin1.status).toBe(400);
     expect(((await latin1.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/unsupported charset "iso-8859-1"/);
