@@ -13,6 +13,7 @@ import {
   GatewayEventType,
   GatewayLoadEventType,
   RouteInput,
+  RouteUpdateInput,
   RouteType,
 } from '../schema/gateway/gateway.type';
 import { formatMatcher, type RouteService } from '../services/gateway/route.service';
@@ -61,7 +62,7 @@ export class GatewayResolver {
 
   @Authorized('routes:write')
   @Mutation(() => RouteType)
-  async updateRoute(@Arg('id', () => ID) id: string, @Arg('input') input: RouteInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+  async updateRoute(@Arg('id', () => ID) id: string, @Arg('input') input: RouteUpdateInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
     await this.channels.assertVisible(input.channelIds ?? [], actorFrom(context).principal);
     return toRouteType(await this.routeService.update(id, { ...input }, actorFrom(context)));
   }

@@ -77,11 +77,9 @@ export class RouteType {
   repeatIntervalSeconds!: number | null;
 }
 
-@InputType()
-export class RouteInput {
-  @Field()
-  name!: string;
-
+/** A route's fields but its name, all optional (a base of the two inputs below; not in the schema itself). */
+@InputType('RouteFields')
+export abstract class RouteFields {
   @Field(() => [String], { nullable: true })
   matchers?: string[];
 
@@ -117,6 +115,18 @@ export class RouteInput {
 
   @Field(() => Int, { nullable: true, description: 'Route window: a firing alert already told is told again only after this long, 60 s to 7 days, at least the group interval (default 14400)' })
   repeatIntervalSeconds?: number | null;
+}
+
+@InputType()
+export class RouteInput extends RouteFields {
+  @Field()
+  name!: string;
+}
+
+@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
+export class RouteUpdateInput extends RouteFields {
+  @Field({ nullable: true })
+  name?: string;
 }
 
 /** The fields that identify an alert, shared by records and live events. */

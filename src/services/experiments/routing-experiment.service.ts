@@ -8,7 +8,7 @@ import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import { compileMatcher, matchesAll } from '../gateway/label-matcher';
 import type { CompiledRoute, RouteDecision } from '../gateway/route-table';
-import { formatMatcher, windowOf, type RouteService } from '../gateway/route.service';
+import { windowOf, type RouteService } from '../gateway/route.service';
 import type { Logger } from '../observability/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -141,27 +141,10 @@ export class RoutingExperimentService {
     const winner = arm ?? (await this.report(id)).winner;
     if (!winner) throw new ConflictError(`experiment ${experiment.name} has no clear winner yet; name the arm to promote it anyway`);
     if (winner === 'B') {
-      const route = NotFoundError.assert(await this.em.findOne(GatewayRouteEntity, { id: experiment.routeId }), 'route', experiment.routeId);
+      // Arm B's settings become the route's; what the variant leaves unset stays as it is.
       const v = experiment.variant;
-      await this.routes.update(
-        route.id,
-        {
-          name: route.name,
-          matchers: route.matchers.map(formatMatcher),
-          channelIds: v.channelIds ?? route.channelIds,
-          continueMatching: route.continueMatching,
-          perAlert: v.perAlert ?? route.perAlert,
-          isDefault: route.isDefault,
-          enabled: route.enabled,
-          position: route.position,
-          analysisProviderId: route.analysisProviderId ?? null,
-          followUps: route.followUps,
-          groupWaitSeconds: v.groupWaitSeconds !== undefined ? v.groupWaitSeconds : (route.groupWaitSeconds ?? null),
-          groupIntervalSeconds: v.groupIntervalSeconds !== undefined ? v.groupIntervalSeconds : (route.groupIntervalSeconds ?? null),
-          repeatIntervalSeconds: v.repeatIntervalSeconds !== undefined ? v.repeatIntervalSeconds : (route.repeatIntervalSeconds ?? null),
-        },
-        actor,
-      );
+      const { groupWaitSeconds, groupIntervalSeconds, repeatIntervalSeconds } = v;
+      await this.routes.update(experiment.routeId, { channelIds: v.channelIds ?? undefined, perAlert: v.perAlert ?? undefined, groupWaitSeconds, groupIntervalSeconds, repeatIntervalSeconds }, actor);
     }
     return this.end(id, actor, 'promoted', winner);
   }

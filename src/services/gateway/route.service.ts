@@ -1,3 +1,4 @@
+import { overStored } from '../shared/partial-update';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -78,6 +79,25 @@ export function routeSpecOf(
   window: RouteWindowSettings | null,
 ): RouteSpec {
   return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null, window, followUps: followUpsOf(route.followUps ?? []) };
+}
+
+/** A stored route in the shape of its input: what an update's omitted fields keep. */
+export function routeInputOf(route: GatewayRouteEntity): RouteInput {
+  return {
+    name: route.name,
+    matchers: route.matchers.map(formatMatcher),
+    channelIds: route.channelIds,
+    continueMatching: route.continueMatching,
+    perAlert: route.perAlert,
+    isDefault: route.isDefault,
+    enabled: route.enabled,
+    position: route.position,
+    analysisProviderId: route.analysisProviderId ?? null,
+    followUps: route.followUps.map((rule) => ({ team: rule.team, category: rule.category, minConfidence: rule.minConfidence, channelIds: rule.channelIds })),
+    groupWaitSeconds: route.groupWaitSeconds ?? null,
+    groupIntervalSeconds: route.groupIntervalSeconds ?? null,
+    repeatIntervalSeconds: route.repeatIntervalSeconds ?? null,
+  };
 }
 
 /** Follow-up rules as stored: team and category compared without case. */
@@ -178,9 +198,10 @@ export class RouteService {
     return route;
   }
 
-  async update(id: string, input: RouteInput, actor: Actor): Promise<GatewayRouteEntity> {
-    const checked = checkRoute(input);
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  async update(id: string, input: Partial<RouteInput>, actor: Actor): Promise<GatewayRouteEntity> {
     const route = NotFoundError.assert(await this.em.findOne(GatewayRouteEntity, { id }), 'route', id);
+    const checked = checkRoute(overStored(routeInputOf(route), input));
     route.updatedAt = new Date();
     await this.save(route, checked, actor, 'route.updated');
     return route;

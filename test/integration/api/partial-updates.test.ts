@@ -1,0 +1,54 @@
+import { startTestServer, type TestServer } from '../../support/app';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { WebhookPeer } from '../../support/peers/webhook-peer';
+
+/**
+ * Every update mutation changes what it is given and nothing else: an update that names one field
+ * leaves the others as they were, and an explicit null clears a field that may be empty.
+ */
+describe('partial updates', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+  const peer = new WebhookPeer();
+  const channels: string[] = [];
+  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
+    const answer = await server.gql(query, variables, admin);
+    expect(answer.errors).toBeUndefined();
+    return answer.data as Record<string, any>;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await peer.start();
+    server = await startTestServer({ DATABASE_URL: db.url });
+    admin = await server.issueToken('admin');
+    for (const name of ['oncall', 'dba']) {
+      channels.push((await gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/${name}` } } })).createChannel.id);
+    }
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await peer.stop();
+    await db?.drop();
+  });
+
+  it('updateRoute: a new name keeps matchers, channels, windows and flags; null clears the window', async () => {
+    const fields = 'name matchers channelIds continueMatching perAlert enabled position groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds';
+    const created = (
+      await gql(`mutation($i: RouteInput!) { createRoute(input: $i) { id ${fields} } }`, {
+        i: { name: 'databases', matchers: ['team="db"', 'severity=~"critical|warning"'], channelIds: channels, continueMatching: true, perAlert: true, groupWaitSeconds: 30, groupIntervalSeconds: 600, repeatIntervalSeconds: 7200 },
+      })
+    ).createRoute;
+    const renamed = (await gql(`mutation($id: ID!) { updateRoute(id: $id, input: { name: "dba" }) { ${fields} } }`, { id: created.id })).updateRoute;
+    const { id: _id, ...rest } = created;
+    expect(renamed).toEqual({ ...rest, name: 'dba' });
+    const oneChannel = (await gql(`mutation($id: ID!, $c: [ID!]) { updateRoute(id: $id, input: { channelIds: $c, groupWaitSeconds: null, groupIntervalSeconds: null, repeatIntervalSeconds: null }) { ${fields} } }`, { id: created.id, c: [channels[0]] })).updateRoute;
+    expect(oneChannel).toMatchObject({ name: 'dba', matchers: created.matchers, channelIds: [channels[0]], continueMatching: true, perAlert: true, groupWaitSeconds: null, groupIntervalSeconds: null, repeatIntervalSeconds: null });
+    const refused = await server.gql('mutation($id: ID!) { updateRoute(id: $id, input: { name: "" }) { id } }', { id: created.id }, admin);
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'input.name: must not be empty' });
+    const unknown = await server.gql('mutation { updateRoute(id: "00000000-0000-4000-8000-000000000000", input: { name: "x" }) { id } }', {}, admin);
+    expect(unknown.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+});
