@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import type { EscalationPolicyEntity } from '../entities/escalation/escalation.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { AcknowledgementType, EscalationPolicyInput, EscalationPolicyType } from '../schema/escalation/escalation.type';
+import { AcknowledgementType, EscalationPolicyInput, EscalationPolicyUpdateInput, EscalationPolicyType } from '../schema/escalation/escalation.type';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { IncidentType } from '../schema/incidents/incident.type';
 import type { AckService } from '../services/escalation/acknowledgements';
@@ -39,8 +39,8 @@ export class EscalationResolver {
 
   @Authorized('routes:write')
   @Mutation(() => EscalationPolicyType)
-  async updateEscalationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: EscalationPolicyInput, @Ctx() context: GraphQLContext): Promise<EscalationPolicyType> {
-    return toPolicyType(await this.policies.update(id, { ...input, levels: input.levels.map((l) => ({ ...l })) }, actorFrom(context)));
+  async updateEscalationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: EscalationPolicyUpdateInput, @Ctx() context: GraphQLContext): Promise<EscalationPolicyType> {
+    return toPolicyType(await this.policies.update(id, { ...input, levels: input.levels?.map((l) => ({ ...l })) }, actorFrom(context)));
   }
 
   @Authorized('routes:write')

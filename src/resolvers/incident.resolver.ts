@@ -5,7 +5,7 @@ import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
 import {
-  CorrelationPolicyInput,
+  CorrelationPolicyInput, CorrelationPolicyUpdateInput,
   CorrelationPolicyType,
   IncidentAlertType,
   IncidentEventType,
@@ -77,7 +77,7 @@ export class IncidentResolver {
 
   @Authorized('routes:write')
   @Mutation(() => CorrelationPolicyType, { description: 'Window and interval changes apply to incidents opened from then on' })
-  async updateCorrelationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: CorrelationPolicyInput, @Ctx() context: GraphQLContext): Promise<CorrelationPolicyType> {
+  async updateCorrelationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: CorrelationPolicyUpdateInput, @Ctx() context: GraphQLContext): Promise<CorrelationPolicyType> {
     return toPolicyType(await this.policies.update(id, { ...input }, actorFrom(context)));
   }
 

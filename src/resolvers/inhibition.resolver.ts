@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { InhibitionRuleEntity } from '../entities/gateway/inhibition.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { InhibitionRuleInput, InhibitionRuleType } from '../schema/inhibition/inhibition.type';
+import { InhibitionRuleInput, InhibitionRuleUpdateInput, InhibitionRuleType } from '../schema/inhibition/inhibition.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { InhibitionRuleService } from '../services/inhibition/inhibition-rule.service';
 
@@ -28,7 +28,7 @@ export class InhibitionResolver {
 
   @Authorized('routes:write')
   @Mutation(() => InhibitionRuleType)
-  async updateInhibitionRule(@Arg('id', () => ID) id: string, @Arg('input') input: InhibitionRuleInput, @Ctx() context: GraphQLContext): Promise<InhibitionRuleType> {
+  async updateInhibitionRule(@Arg('id', () => ID) id: string, @Arg('input') input: InhibitionRuleUpdateInput, @Ctx() context: GraphQLContext): Promise<InhibitionRuleType> {
     return toRuleType(await this.inhibitions.update(id, { ...input }, actorFrom(context)));
   }
 

@@ -36,8 +36,15 @@ export class EscalationLevelInput {
   channelIds!: string[];
 }
 
+/** An escalation policy's optional fields (a base of the two inputs below; not in the schema itself). */
+@InputType('EscalationPolicyFields')
+export abstract class EscalationPolicyFields {
+  @Field({ nullable: true })
+  enabled?: boolean;
+}
+
 @InputType()
-export class EscalationPolicyInput {
+export class EscalationPolicyInput extends EscalationPolicyFields {
   @Field()
   name!: string;
 
@@ -46,9 +53,18 @@ export class EscalationPolicyInput {
 
   @Field(() => [EscalationLevelInput], { description: '1 to 10 levels' })
   levels!: EscalationLevelInput[];
+}
 
+@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
+export class EscalationPolicyUpdateInput extends EscalationPolicyFields {
   @Field({ nullable: true })
-  enabled?: boolean;
+  name?: string;
+
+  @Field(() => [String], { nullable: true, description: 'Alertmanager-style matchers; the first enabled policy (oldest first) an alert matches is the one it follows' })
+  matchers?: string[];
+
+  @Field(() => [EscalationLevelInput], { nullable: true, description: '1 to 10 levels' })
+  levels?: EscalationLevelInput[];
 }
 
 @ObjectType('Acknowledgement', { description: 'When a firing episode of an alert (its fingerprint and startsAt) was acknowledged and resolved' })

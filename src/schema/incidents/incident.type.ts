@@ -42,14 +42,9 @@ export class CorrelationPolicyType {
   enabled!: boolean;
 }
 
-@InputType()
-export class CorrelationPolicyInput {
-  @Field()
-  name!: string;
-
-  @Field(() => [String])
-  labels!: string[];
-
+/** A correlation policy's optional fields (a base of the two inputs below; not in the schema itself). */
+@InputType('CorrelationPolicyFields')
+export abstract class CorrelationPolicyFields {
   @Field(() => [String], { nullable: true })
   matchers?: string[];
 
@@ -67,6 +62,24 @@ export class CorrelationPolicyInput {
 
   @Field(() => Int, { nullable: true })
   position?: number;
+}
+
+@InputType()
+export class CorrelationPolicyInput extends CorrelationPolicyFields {
+  @Field()
+  name!: string;
+
+  @Field(() => [String])
+  labels!: string[];
+}
+
+@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
+export class CorrelationPolicyUpdateInput extends CorrelationPolicyFields {
+  @Field({ nullable: true })
+  name?: string;
+
+  @Field(() => [String], { nullable: true })
+  labels?: string[];
 }
 
 @ObjectType('IncidentAlert', { description: 'One alert (by fingerprint) of an incident, as last seen' })

@@ -55,19 +55,14 @@ export class MaintenanceWindowType {
   nextStart!: Date | null;
 }
 
-@InputType()
-export class MaintenanceWindowInput {
-  @Field()
-  name!: string;
-
+/** A maintenance window's optional fields (a base of the two inputs below; not in the schema itself). */
+@InputType('MaintenanceWindowFields')
+export abstract class MaintenanceWindowFields {
   @Field(() => [String], { nullable: true })
   matchers?: string[];
 
   @Field(() => [String], { nullable: true })
   clusters?: string[];
-
-  @Field(() => MaintenanceScheduleValue)
-  schedule!: MaintenanceScheduleValue;
 
   @Field(() => Date, { nullable: true, description: 'once: the start; rrule: the first occurrence (DTSTART)' })
   startsAt?: Date | null;
@@ -89,4 +84,22 @@ export class MaintenanceWindowInput {
 
   @Field({ nullable: true, description: 'Also set as silences on the covered clusters\' Alertmanagers (default false)' })
   mirrorAsSilences?: boolean;
+}
+
+@InputType()
+export class MaintenanceWindowInput extends MaintenanceWindowFields {
+  @Field()
+  name!: string;
+
+  @Field(() => MaintenanceScheduleValue)
+  schedule!: MaintenanceScheduleValue;
+}
+
+@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
+export class MaintenanceWindowUpdateInput extends MaintenanceWindowFields {
+  @Field({ nullable: true })
+  name?: string;
+
+  @Field(() => MaintenanceScheduleValue, { nullable: true })
+  schedule?: MaintenanceScheduleValue;
 }

@@ -1,3 +1,5 @@
+import { formatMatcher } from '../gateway/route.service';
+import { overStored } from '../shared/partial-update';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { assertChannelsExist } from '../channels/channel-refs';
@@ -26,6 +28,11 @@ const policyInput = z.strictObject({
 });
 
 export type EscalationPolicyInput = z.input<typeof policyInput>;
+
+/** A stored policy in the shape of its input: what an update's omitted fields keep. */
+export function escalationPolicyInputOf(policy: EscalationPolicyEntity): EscalationPolicyInput {
+  return { name: policy.name, matchers: policy.matchers.map(formatMatcher), levels: policy.levels, enabled: policy.enabled };
+}
 
 /** A policy as the alert path checks it. */
 export interface CompiledEscalationPolicy {
@@ -81,9 +88,9 @@ export class EscalationPolicyService {
     return this.store.create(actor, (policy) => this.fill(policy, checked));
   }
 
-  async update(id: string, input: EscalationPolicyInput, actor: Actor): Promise<EscalationPolicyEntity> {
-    const checked = await this.check(input);
-    return this.store.update(id, actor, (policy) => this.fill(policy, checked));
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  update(id: string, input: Partial<EscalationPolicyInput>, actor: Actor): Promise<EscalationPolicyEntity> {
+    return this.store.update(id, actor, async (policy) => this.fill(policy, await this.check(overStored(escalationPolicyInputOf(policy), input))));
   }
 
   remove(id: string, actor: Actor): Promise<void> {

@@ -1,3 +1,4 @@
+import { overStored } from '../shared/partial-update';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -29,6 +30,12 @@ const policyInput = z.strictObject({
 });
 
 export type CorrelationPolicyInput = z.input<typeof policyInput>;
+
+/** A stored policy in the shape of its input: what an update's omitted fields keep. */
+export function correlationPolicyInputOf(policy: CorrelationPolicyEntity): CorrelationPolicyInput {
+  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, enabled, position } = policy;
+  return { name, labels, matchers: policy.matchers.map(formatMatcher), windowSeconds, updateIntervalSeconds, reopenGraceSeconds, enabled, position };
+}
 type ParsedPolicy = z.output<typeof policyInput>;
 
 /** A policy as the hot path applies it. */
@@ -115,9 +122,9 @@ export class CorrelationPolicyService {
     return this.store.create(actor, (policy) => this.fill(policy, checked));
   }
 
-  update(id: string, input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
-    const checked = compilePolicy(input, id);
-    return this.store.update(id, actor, (policy) => this.fill(policy, checked));
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  update(id: string, input: Partial<CorrelationPolicyInput>, actor: Actor): Promise<CorrelationPolicyEntity> {
+    return this.store.update(id, actor, (policy) => this.fill(policy, compilePolicy(overStored(correlationPolicyInputOf(policy), input), id)));
   }
 
   remove(id: string, actor: Actor): Promise<void> {

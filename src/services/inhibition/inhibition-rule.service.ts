@@ -1,3 +1,4 @@
+import { overStored } from '../shared/partial-update';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -26,6 +27,11 @@ const ruleInput = z.strictObject({
 });
 
 export type InhibitionRuleInput = z.input<typeof ruleInput>;
+
+/** A stored rule in the shape of its input: what an update's omitted fields keep. */
+export function inhibitionRuleInputOf(rule: InhibitionRuleEntity): InhibitionRuleInput {
+  return { name: rule.name, sourceMatchers: rule.sourceMatchers.map(formatMatcher), targetMatchers: rule.targetMatchers.map(formatMatcher), equal: rule.equal, enabled: rule.enabled };
+}
 type ParsedRule = z.output<typeof ruleInput>;
 
 /** A rule as the hot path applies it. */
@@ -106,9 +112,9 @@ export class InhibitionRuleService {
     return this.store.create(actor, (rule) => this.fill(rule, checked));
   }
 
-  update(id: string, input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {
-    const checked = compileInhibitionRule(input, id);
-    return this.store.update(id, actor, (rule) => this.fill(rule, checked));
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  update(id: string, input: Partial<InhibitionRuleInput>, actor: Actor): Promise<InhibitionRuleEntity> {
+    return this.store.update(id, actor, (rule) => this.fill(rule, compileInhibitionRule(overStored(inhibitionRuleInputOf(rule), input), id)));
   }
 
   remove(id: string, actor: Actor): Promise<void> {

@@ -1,3 +1,5 @@
+import { formatMatcher } from '../gateway/route.service';
+import { overStored } from '../shared/partial-update';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { MaintenanceWindowEntity } from '../../entities/gateway/maintenance.entity';
@@ -25,6 +27,24 @@ const windowInput = z.strictObject({
 });
 
 export type MaintenanceWindowInput = z.input<typeof windowInput>;
+
+/** A stored window in the shape of its input: what an update's omitted fields keep. */
+export function maintenanceWindowInputOf(window: MaintenanceWindowEntity): MaintenanceWindowInput {
+  const { name, clusters, schedule, timeZone, enabled, mirrorAsSilences } = window;
+  return {
+    name,
+    matchers: window.matchers.map(formatMatcher),
+    clusters,
+    schedule,
+    startsAt: window.startsAt ?? null,
+    endsAt: window.endsAt ?? null,
+    expression: window.expression ?? null,
+    durationSeconds: window.durationSeconds ?? null,
+    timeZone,
+    enabled,
+    mirrorAsSilences,
+  };
+}
 type ParsedWindow = z.output<typeof windowInput>;
 
 /** A window as the hot path applies it. */
@@ -149,9 +169,9 @@ export class MaintenanceWindowService {
     return this.store.create(actor, (window) => this.fill(window, checked));
   }
 
-  update(id: string, input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {
-    const checked = compileMaintenanceWindow(input, id, new Date());
-    return this.store.update(id, actor, (window) => this.fill(window, checked));
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  update(id: string, input: Partial<MaintenanceWindowInput>, actor: Actor): Promise<MaintenanceWindowEntity> {
+    return this.store.update(id, actor, (window) => this.fill(window, compileMaintenanceWindow(overStored(maintenanceWindowInputOf(window), input), id, new Date())));
   }
 
   remove(id: string, actor: Actor): Promise<void> {

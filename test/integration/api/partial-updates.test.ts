@@ -51,4 +51,54 @@ describe('partial updates', () => {
     const unknown = await server.gql('mutation { updateRoute(id: "00000000-0000-4000-8000-000000000000", input: { name: "x" }) { id } }', {}, admin);
     expect(unknown.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
+
+  /** Creates with `create`, updates with `update` (the name only), and checks every other field kept; then applies `change` and checks `expected`. */
+  const keepsTheRest = async (kind: string, fields: string, create: Record<string, unknown>, change: Record<string, unknown>, expected: Record<string, unknown>) => {
+    const created = (await gql(`mutation($i: ${kind}Input!) { create${kind}(input: $i) { id ${fields} } }`, { i: create }))[`create${kind}`];
+    const renamed = (await gql(`mutation($id: ID!) { update${kind}(id: $id, input: { name: "renamed-${kind}" }) { ${fields} } }`, { id: created.id }))[`update${kind}`];
+    const { id: _id, ...rest } = created;
+    expect(renamed).toEqual({ ...rest, name: `renamed-${kind}` });
+    const changed = (await gql(`mutation($id: ID!, $i: ${kind}UpdateInput!) { update${kind}(id: $id, input: $i) { ${fields} } }`, { id: created.id, i: change }))[`update${kind}`];
+    expect(changed).toEqual({ ...rest, name: `renamed-${kind}`, ...expected });
+  };
+
+  it('updateInhibitionRule', async () => {
+    await keepsTheRest(
+      'InhibitionRule',
+      'name sourceMatchers targetMatchers equal enabled',
+      { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['instance'], enabled: false },
+      { equal: ['instance', 'cluster'] },
+      { equal: ['instance', 'cluster'] },
+    );
+  });
+
+  it('updateCorrelationPolicy', async () => {
+    await keepsTheRest(
+      'CorrelationPolicy',
+      'name labels matchers windowSeconds updateIntervalSeconds reopenGraceSeconds enabled',
+      { name: 'by-service', labels: ['service'], matchers: ['team="payments"'], windowSeconds: 3600, updateIntervalSeconds: 120, reopenGraceSeconds: 60, enabled: false },
+      { windowSeconds: 7200 },
+      { windowSeconds: 7200 },
+    );
+  });
+
+  it('updateMaintenanceWindow (null clears the matchers)', async () => {
+    await keepsTheRest(
+      'MaintenanceWindow',
+      'name matchers clusters schedule expression durationSeconds timeZone enabled mirrorAsSilences',
+      { name: 'patching', matchers: ['team="db"'], clusters: ['prod-eu'], schedule: 'CRON', expression: '0 2 * * SAT', durationSeconds: 3600, timeZone: 'Europe/Berlin', enabled: false },
+      { matchers: null, durationSeconds: 7200 },
+      { matchers: [], durationSeconds: 7200 },
+    );
+  });
+
+  it('updateEscalationPolicy', async () => {
+    await keepsTheRest(
+      'EscalationPolicy',
+      'name matchers levels { delaySeconds channelIds } enabled',
+      { name: 'critical', matchers: ['severity="critical"'], levels: [{ delaySeconds: 300, channelIds: [channels[0]] }, { delaySeconds: 900, channelIds: [channels[1]] }], enabled: false },
+      { enabled: true },
+      { enabled: true },
+    );
+  });
 });

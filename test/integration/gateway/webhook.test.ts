@@ -137,7 +137,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   });
 
   it('applies a route change at once, without a restart', async () => {
-    await server.gql('mutation($id: ID!, $i: RouteInput!) { updateRoute(id: $id, input: $i) { id } }', {
+    await server.gql('mutation($id: ID!, $i: RouteUpdateInput!) { updateRoute(id: $id, input: $i) { id } }', {
       id: routeId,
       i: { name: 'databases', matchers: ['alertname=~"Disk.*"'], channelIds: (await server.gql('{ routes { channelIds } }', undefined, admin)).data!.routes[0].channelIds },
     }, admin);
