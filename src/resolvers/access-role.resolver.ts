@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RoleEntity } from '../entities/security/role.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { AccessRoleInput, AccessRoleType, PermissionType } from '../schema/security/access-role.type';
+import { AccessRoleInput, AccessRoleUpdateInput, AccessRoleType, PermissionType } from '../schema/security/access-role.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import { BUILT_IN_ROLES, PERMISSIONS, PRESETS } from '../services/security/permissions';
 import type { RoleService } from '../services/security/role.service';
@@ -55,8 +55,8 @@ export class AccessRoleResolver {
   }
 
   @Authorized('tokens:admin')
-  @Mutation(() => AccessRoleType, { description: 'Replace a role’s permissions and scopes; every holder has them within seconds' })
-  async updateAccessRole(@Arg('id', () => ID) id: string, @Arg('input') input: AccessRoleInput, @Ctx() context: GraphQLContext): Promise<AccessRoleType> {
+  @Mutation(() => AccessRoleType, { description: 'Change a role’s name, permissions or scopes (fields left out are kept); every holder has them within seconds' })
+  async updateAccessRole(@Arg('id', () => ID) id: string, @Arg('input') input: AccessRoleUpdateInput, @Ctx() context: GraphQLContext): Promise<AccessRoleType> {
     return toAccessRoleType(await this.roles.update(id, { ...input }, actorFrom(context)));
   }
 

@@ -9,7 +9,7 @@ import {
   AnalysisEventArgs,
   AnalysisEventType,
   AnalysisPageType,
-  AnalysisProviderInput,
+  AnalysisProviderInput, AnalysisProviderUpdateInput,
   AnalysisProviderType,
   AnalysisTrendType,
   AnalysisType,
@@ -92,8 +92,8 @@ export class AnalysisResolver {
   }
 
   @Authorized('analysis:admin')
-  @Mutation(() => AnalysisProviderType, { description: 'Replaces the settings; the secret is kept when omitted' })
-  async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
+  @Mutation(() => AnalysisProviderType, { description: 'Changes what it is given: fields and config keys left out are kept, and so is the secret' })
+  async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderUpdateInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
     const provider = await this.providers.save(id, { ...input } as ProviderInput, actorFrom(context));
     return toProviderType(provider, this.providers.masked(provider));
   }

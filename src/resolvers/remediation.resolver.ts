@@ -2,7 +2,7 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import { AutomationExecutionEntity, type RemediationActionEntity } from '../entities/remediation/remediation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
-import { AutomationExecutionPageType, AutomationExecutionsArgs, AutomationExecutionType, RemediationActionInput, RemediationActionType } from '../schema/remediation/remediation.type';
+import { AutomationExecutionPageType, AutomationExecutionsArgs, AutomationExecutionType, RemediationActionInput, RemediationActionUpdateInput, RemediationActionType } from '../schema/remediation/remediation.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { RemediationActionInput as ActionInput, RemediationActionService } from '../services/remediation/remediation-action.service';
 import type { Remediator } from '../services/remediation/remediator';
@@ -39,8 +39,8 @@ export class RemediationResolver {
 
   @Authorized('remediation:admin')
   @Mutation(() => RemediationActionType)
-  async updateRemediationAction(@Arg('id', () => ID) id: string, @Arg('input') input: RemediationActionInput, @Ctx() context: GraphQLContext): Promise<RemediationActionType> {
-    return toActionType(await this.actions.save(id, { ...input } as ActionInput, actorFrom(context)));
+  async updateRemediationAction(@Arg('id', () => ID) id: string, @Arg('input') input: RemediationActionUpdateInput, @Ctx() context: GraphQLContext): Promise<RemediationActionType> {
+    return toActionType(await this.actions.save(id, { ...input } as Partial<ActionInput>, actorFrom(context)));
   }
 
   @Authorized('remediation:admin')

@@ -1,3 +1,5 @@
+import { mergeSettings } from '../security/sealed-fields';
+import { overStored } from '../shared/partial-update';
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { z } from 'zod';
 import { AnalysisProviderEntity, PROVIDER_TYPES } from '../../entities/analysis/analysis-provider.entity';
@@ -23,6 +25,12 @@ const providerInput = z.strictObject({
   enabled: z.boolean().default(true),
 });
 export type ProviderInput = z.input<typeof providerInput>;
+
+/** A stored provider in the shape of its input, without its secret: what a change's omitted fields keep. */
+function providerInputOf(provider: AnalysisProviderEntity): ProviderInput {
+  const { name, type, config, rateLimitPerMinute, timeoutMs, enabled } = provider;
+  return { name, type, config, rateLimitPerMinute, timeoutMs, enabled };
+}
 
 /** Analysis providers: created, changed and deleted by admins (audited), secrets sealed, and made ready to call. */
 export class AnalysisProviderService {
@@ -61,9 +69,11 @@ export class AnalysisProviderService {
     return this.names.get(id) ?? (await this.find(id))?.name ?? 'unknown';
   }
 
-  async save(id: string | null, input: ProviderInput, actor: Actor): Promise<AnalysisProviderEntity> {
-    const parsed = parseInput(providerInput, input, 'input');
-    const provider = id ? await this.get(id) : new AnalysisProviderEntity();
+  /** Creates (id null) or changes a provider; on a change, every field left out keeps its value. */
+  async save(id: string | null, input: Partial<ProviderInput>, actor: Actor): Promise<AnalysisProviderEntity> {
+    const existing = id ? await this.get(id) : null;
+    const parsed = parseInput(providerInput, existing ? { ...overStored(providerInputOf(existing), input), config: mergeSettings(existing.config, input.config ?? {}) } : input, 'input');
+    const provider = existing ?? new AnalysisProviderEntity();
     this.settings.apply(provider, parsed.type, parsed.config, id !== null);
     Object.assign(provider, { name: parsed.name, type: parsed.type, rateLimitPerMinute: parsed.rateLimitPerMinute, timeoutMs: parsed.timeoutMs, enabled: parsed.enabled, updatedAt: new Date() });
     if (parsed.secret !== undefined) provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);

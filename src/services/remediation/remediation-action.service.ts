@@ -1,3 +1,5 @@
+import { formatMatcher } from '../gateway/route.service';
+import { overStored } from '../shared/partial-update';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { REMEDIATION_MODES, RemediationActionEntity } from '../../entities/remediation/remediation.entity';
@@ -9,6 +11,12 @@ import type { Actor, AuditService } from '../security/audit.service';
 import type { SecretBox } from '../security/secret-box';
 
 const ACTION_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/** A stored action in the shape of its input, without its secrets (kept when left out): what a change's omitted fields keep. */
+function actionInputOf(action: RemediationActionEntity): RemediationActionInput {
+  const { name, description, authHeaderName, minConfidence, mode, cooldownSeconds, dryRun, timeoutMs, enabled } = action;
+  return { name, description, authHeaderName, matchers: action.matchers.map(formatMatcher), minConfidence, mode, cooldownSeconds, dryRun, timeoutMs, enabled };
+}
 
 const actionInput = z.strictObject({
   name: z.string().trim().regex(ACTION_NAME, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (the analysis proposes actions by this name)'),
@@ -60,11 +68,13 @@ export class RemediationActionService {
     return (await this.em.find(RemediationActionEntity, { enabled: true }, { orderBy: { name: 'asc' } })).filter((a) => matchesAll(compiled(a), labels));
   }
 
-  async save(id: string | null, input: RemediationActionInput, actor: Actor): Promise<RemediationActionEntity> {
-    const parsed = parseInput(actionInput, input, 'input');
+  /** Creates (id null) or changes an action; on a change, every field left out keeps its value. */
+  async save(id: string | null, input: Partial<RemediationActionInput>, actor: Actor): Promise<RemediationActionEntity> {
+    const existing = id ? await this.get(id) : null;
+    const parsed = parseInput(actionInput, existing ? overStored(actionInputOf(existing), input) : input, 'input');
     const matchers = parseMatchers(parsed.matchers, 'input.matchers');
     assertSatisfiable(matchers, 'input.matchers');
-    const action = id ? await this.get(id) : new RemediationActionEntity();
+    const action = existing ?? new RemediationActionEntity();
     if (!id && !parsed.webhookUrl) throw BadUserInputError.forField('input.webhookUrl', 'the n8n webhook URL of the workflow is required');
     if (parsed.webhookUrl) {
       this.egress.assertUrl(parsed.webhookUrl, 'input.webhookUrl');

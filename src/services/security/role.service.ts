@@ -1,3 +1,5 @@
+import { formatMatcher } from '../gateway/route.service';
+import { overStored } from '../shared/partial-update';
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -27,6 +29,11 @@ const roleInput = z.strictObject({
 });
 
 export type RoleInput = z.input<typeof roleInput>;
+
+/** A stored role in the shape of its input: what an update's omitted fields keep. */
+function roleInputOf(role: RoleEntity): RoleInput {
+  return { name: role.name, description: role.description, permissions: role.permissions, channelGroups: role.channelGroups ?? null, clusterMatchers: role.clusterMatchers?.map(formatMatcher) ?? null };
+}
 
 /** How long a role's grant is trusted before it is read again; changes made here apply at once. */
 const GRANT_TTL_MS = 5_000;
@@ -80,8 +87,10 @@ export class RoleService {
     return this.save(new RoleEntity(), input, actor, 'role.created');
   }
 
-  async update(id: string, input: RoleInput, actor: Actor): Promise<RoleEntity> {
+  /** Changes what `input` names; every field it leaves out keeps its value. */
+  async update(id: string, update: Partial<RoleInput>, actor: Actor): Promise<RoleEntity> {
     const role = await this.get(id);
+    const input = overStored(roleInputOf(role), update);
     const parsed = parseInput(roleInput, input, 'input');
     if (parsed.name !== role.name && (await this.tokensUsing(role.name)) > 0) throw new ConflictError(`role ${role.name} is held by API tokens; it cannot be renamed`);
     role.updatedAt = new Date();
