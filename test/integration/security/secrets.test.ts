@@ -138,7 +138,7 @@ describe('secrets are sealed at rest and masked for every role', () => {
     const sendable = await RequestContext.create(storage.orm.em, () => channels.sendable(ids.webhook));
     expect(sendable!.config.url).toBe(`http://127.0.0.1:9/hooks/${SECRETS.webhookPath}?key=${SECRETS.webhookQuery}`);
 
-    const provider = await server.gql('mutation($id: ID!, $i: AnalysisProviderInput!) { updateAnalysisProvider(id: $id, input: $i) { config } }', {
+    const provider = await server.gql('mutation($id: ID!, $i: AnalysisProviderUpdateInput!) { updateAnalysisProvider(id: $id, input: $i) { config } }', {
       id: ids.provider,
       i: { name: 'n8n', type: 'n8n', config: { mode: 'callback' } },
     }, admin);
