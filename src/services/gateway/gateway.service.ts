@@ -88,6 +88,8 @@ export class GatewayService {
   private readonly sweeper: Sweeper;
   /** Receipts this process is routing now, so its sweeper never routes one a second time alongside. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Unrouted alerts are logged at most once a minute, with how many came since the last line. */
+  private unrouted = { loggedAt: 0, since: 0 };
 
   constructor(private readonly deps: GatewayDeps) {
     const { orm, settings, windows } = deps;
@@ -194,6 +196,7 @@ export class GatewayService {
     await stored;
     await this.repository.storeOutcomes(outcomes, routedAt, failedHandOff ? null : receiptId);
     this.records.count(outcomes.map((outcome, index) => ({ state: outcome.state, alert: payload.alerts[index] })));
+    this.warnUnrouted(payload.alerts.filter((_, index) => outcomes[index]!.state === 'unrouted').map((alert) => alert.labels.alertname ?? ''));
     outcomes.forEach((outcome, index) => {
       const alert = payload.alerts[index];
       this.records.firstDelivery(alert, receivedAt, outcome.firstDeliveredAt);
@@ -202,6 +205,19 @@ export class GatewayService {
     this.requestAnalyses(receipt, outcomes.map((o) => o.deliveryIds.length > 0), routing.decisions.map((d) => d.routes.map((r) => r.analysisProviderId)));
     const firstNotices = outcomes.flatMap((o, index) => (o.firstDeliveredAt ? [{ recordId: recordIds[index], alert: payload.alerts[index], at: o.firstDeliveredAt }] : []));
     if (firstNotices.length > 0) void this.deps.escalations.track(firstNotices);
+  }
+
+  /** Alerts that matched no route reach nobody: say so in the log (the records and the metric count each one). */
+  private warnUnrouted(alertnames: string[]): void {
+    if (alertnames.length === 0) return;
+    this.unrouted.since += alertnames.length;
+    const now = Date.now();
+    if (now - this.unrouted.loggedAt < 60_000) return;
+    this.deps.logger.warn(
+      { alerts: this.unrouted.since, alertnames: [...new Set(alertnames)].slice(0, 10) },
+      'alerts matched no route and there is no default route: nobody was told (add a route, or mark one isDefault)',
+    );
+    this.unrouted = { loggedAt: now, since: 0 };
   }
 
   /** Analysis comes after delivery and off its path: queued in the background, never awaited here. */

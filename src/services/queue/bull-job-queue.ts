@@ -149,6 +149,11 @@ export class BullJobQueue implements JobQueue {
   }
 
   private async closeWithin(graceMs: number): Promise<void> {
+    // A queue or worker closed while its connection is still starting would report that start's
+    // failure ("Connection is closed") after close() removed its listeners: an unheard 'error'
+    // that ends the process. Let every start settle first (a process stopped right after start).
+    // Bounded: with Redis away, a start never settles, and the outer shutdown bound applies.
+    await settleWithin(Promise.all([...this.workers, ...this.queues.values()].map((q) => q.waitUntilReady().catch(() => undefined))), 2_000);
     await Promise.all(this.workers.map((w) => w.pause(true)));
     const finished = await settleWithin(Promise.allSettled([...this.running]), graceMs);
     if (!finished) {
