@@ -148,21 +148,21 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
     // A trace begun upstream (a proxy, an instrumented sender) is continued from its traceparent.
     return inSpan(
       `POST ${route}`,
-      { 'http.request.method': 'POST', 'http.route': route, 'alertagent.cluster': target.cluster ?? '' },
+      () => ({ 'http.request.method': 'POST', 'http.route': route, 'alertagent.cluster': target.cluster ?? '' }),
       async (span) => {
-        await answer(req, res, target);
+        await answer(req, res, target, route);
         span.setAttribute('http.response.status_code', res.statusCode);
       },
       { kind: SpanKind.SERVER, parent: req.headers },
     );
   };
 
-  const answer = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
+  const answer = async (req: IncomingMessage, res: ServerResponse, target: WebhookTarget, route: string): Promise<void> => {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     const requestId = requestIdFrom(req.headers[requestIdHeader]);
     res.setHeader(requestIdHeader, requestId);
     res.once('finish', () =>
-      stopTimer({ method: 'POST', route: target.cluster === undefined ? ALERTMANAGER_WEBHOOK_PATH : `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`, status: String(res.statusCode) }),
+      stopTimer({ method: 'POST', route, status: String(res.statusCode) }),
     );
     try {
       const sender = await authenticate(req.headers.authorization, target.cluster);

@@ -148,7 +148,8 @@ export class DeliveryService {
   }
 
   private send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
-    return inSpan(`channel.send ${sendable.plugin.type}`, { 'alertagent.channel': sendable.channel.name, 'alertagent.channel_type': sendable.plugin.type, 'alertagent.delivery_id': delivery.id, 'alertagent.attempt': delivery.attempts }, async (span) => {
+    const attributes = () => ({ 'alertagent.channel': sendable.channel.name, 'alertagent.channel_type': sendable.plugin.type, 'alertagent.delivery_id': delivery.id, 'alertagent.attempt': delivery.attempts });
+    return inSpan(`channel.send ${sendable.plugin.type}`, attributes, async (span) => {
       const outcome = await this.sendOnce(sendable, delivery);
       span.setAttribute('alertagent.outcome', outcome.ok ? 'delivered' : outcome.retryable ? 'retrying' : 'failed');
       if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });

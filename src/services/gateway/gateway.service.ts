@@ -179,7 +179,7 @@ export class GatewayService {
 
   /** One pass of a receipt through the pipeline, traced as one span with a child per stage. */
   private pass(receipt: ReceiptInHand): Promise<void> {
-    return inSpan('gateway.receipt', { 'alertagent.receipt_id': receipt.receiptId, 'alertagent.alerts': receipt.payload.alerts.length }, () => this.passStages(receipt));
+    return inSpan('gateway.receipt', () => ({ 'alertagent.receipt_id': receipt.receiptId, 'alertagent.alerts': receipt.payload.alerts.length }), () => this.passStages(receipt));
   }
 
   private async passStages(receipt: ReceiptInHand): Promise<void> {

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LabelValues, SEVERITIES } from './label-values';
+import { settleWithin } from '../shared/settle-within';
 
 /** From 1 ms to 5 s: the span between a local call and a slow peer. */
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -63,8 +64,9 @@ export class Metrics {
     collect: async () => {
       if (!this.waitingJobsSource) return;
       // A scrape must not hang or fail on the queue's store: an unreachable Redis leaves the last values.
-      const counts = await Promise.race([this.waitingJobsSource().catch(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000).unref())]);
-      for (const [queue, waiting] of Object.entries(counts ?? {})) this.jobsWaiting.set({ queue }, waiting);
+      let counts: Record<string, number> = {};
+      await settleWithin(this.waitingJobsSource().then((read) => (counts = read)), 1_000);
+      for (const [queue, waiting] of Object.entries(counts)) this.jobsWaiting.set({ queue }, waiting);
     },
   });
 

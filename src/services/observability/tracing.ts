@@ -43,12 +43,20 @@ export function startTracing(settings: Config['tracing'], attributes: { role: st
 
 /**
  * Runs `work` in a span, a child of the span in force (or of `parent`, a caller's trace context
- * from headers); the span ends with the work and records a thrown error.
+ * from headers); the span ends with the work and records a thrown error. Attributes may be given
+ * as a function, computed only when the span is recorded. Not `async`: untraced, it is a plain
+ * call, with no promise of its own on the alert path.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>, options: { kind?: SpanKind; parent?: Record<string, string | string[] | undefined> } = {}): Promise<T> {
+export function inSpan<T>(
+  name: string,
+  attributes: Attributes | (() => Attributes),
+  work: (span: Span) => Promise<T>,
+  options: { kind?: SpanKind; parent?: Record<string, string | string[] | undefined> } = {},
+): Promise<T> {
   if (!enabled) return work(NOT_RECORDING);
   const parent = options.parent ? propagation.extract(context.active(), options.parent) : context.active();
-  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes }, parent, async (span) => {
+  const spanAttributes = typeof attributes === 'function' ? attributes() : attributes;
+  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: spanAttributes }, parent, async (span) => {
     try {
       return await work(span);
     } catch (err) {

@@ -67,15 +67,16 @@ export class PeerClient {
   ): Promise<PeerResponse> {
     this.assertAllowed(url);
     const started = performance.now();
-    const target = new URL(url);
     return inSpan(
       `HTTP ${method}`,
-      { 'http.request.method': method, 'server.address': target.hostname, 'url.path': target.pathname },
+      () => {
+        const target = new URL(url);
+        return { 'http.request.method': method, 'server.address': target.hostname, 'url.path': target.pathname };
+      },
       (span) =>
         withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {
           // The peer (a webhook receiver, n8n, Dify …) can continue the trace from traceparent.
-          const headers = { ...options.headers, ...traceHeaders() };
-          const response = await request(url, { method, body: options.body, headers, dispatcher: this.agent(options.tls), signal });
+          const response = await request(url, { method, body: options.body, headers: withTraceHeaders(options.headers), dispatcher: this.agent(options.tls), signal });
           const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
           span.setAttribute('http.response.status_code', response.statusCode);
           return {
@@ -96,7 +97,7 @@ export class PeerClient {
   /** A POST whose answer is read as it arrives (server-sent events), under the same policy. */
   async stream(url: string, options: { body: string; headers: Record<string, string>; signal: AbortSignal; tls?: TlsOptions }): Promise<PeerStream> {
     this.assertAllowed(url);
-    const response = await request(url, { method: 'POST', body: options.body, headers: { ...options.headers, ...traceHeaders() }, dispatcher: this.agent(options.tls), signal: options.signal });
+    const response = await request(url, { method: 'POST', body: options.body, headers: withTraceHeaders(options.headers), dispatcher: this.agent(options.tls), signal: options.signal });
     response.body.setEncoding('utf8');
     return {
       status: response.statusCode,
@@ -157,6 +158,12 @@ export async function withDeadline<T>(timeoutMs: number, work: (signal: AbortSig
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The call's headers with the trace context added; the same object when nothing is traced. */
+function withTraceHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  const trace = traceHeaders();
+  return trace.traceparent ? { ...headers, ...trace } : headers;
 }
 
 /** A peer's answer whose body is read as it arrives (server-sent events), with the same bounds on the call. */
