@@ -28,6 +28,7 @@ import { RedisFallbacks } from './shared/redis-fallbacks';
 import { EgressPolicy, egressSettings } from './security/egress-policy';
 import { PeerClient } from './shared/http-post';
 import { loadSecretBox } from './security/encryption-keys';
+import type { SecretBox } from './security/secret-box';
 import { DataRetentionJob } from './maintenance/data-retention.job';
 import type { Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
@@ -113,6 +114,8 @@ export interface Services {
   system: SystemService;
   retention: DataRetentionJob;
   backup: BackupService;
+  /** Seals and opens stored secrets with the configured keys. */
+  secretBox: SecretBox;
   publicUrl: PublicUrl;
   analysis: AnalysisService;
   analysisProviders: AnalysisProviderService;
@@ -320,6 +323,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     system,
     retention,
     backup,
+    secretBox,
     async start() {
       flags.start();
       await flags.startOverrides();

@@ -32,6 +32,16 @@ export class SecretBox {
     }
   }
 
+  /** The id new secrets are sealed with. */
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  /** Whether secrets sealed with this key id open here. */
+  hasKey(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   /** A key for one purpose (e.g. signing ack links), derived from the current key: never the key itself. */
   deriveKey(purpose: string): Buffer {
     return Buffer.from(hkdfSync('sha256', this.current.key, Buffer.alloc(0), `alertagent:${purpose}`, 32));

@@ -90,13 +90,12 @@ async function migrations(services: Services): Promise<Finding> {
 }
 
 async function secrets(services: Services): Promise<Finding[]> {
-  const configured = new Set(services.config.security.encryptionKey ? [services.config.security.encryptionKeyId] : ['embedded']);
-  const current = [...configured][0]!;
-  const previous = (services.config.security.previousEncryptionKeys ?? '').split(',').map((e) => e.trim().split(':')[0]!).filter(Boolean);
+  const box = services.secretBox;
+  const current = box.currentKeyId;
   const byKey = await sealedKeyCounts(services);
   const findings: Finding[] = [];
-  const missing = [...byKey].filter(([kid]) => kid !== current && !previous.includes(kid));
-  const older = [...byKey].filter(([kid]) => kid !== current && previous.includes(kid));
+  const missing = [...byKey].filter(([kid]) => !box.hasKey(kid));
+  const older = [...byKey].filter(([kid]) => kid !== current && box.hasKey(kid));
   if (missing.length > 0) {
     findings.push({
       check: 'secret keys',
