@@ -117,6 +117,11 @@ async function secrets(services: Services): Promise<Finding[]> {
   return findings;
 }
 
+/** One read-only statement; the checks need no transaction of their own. */
+function query(services: Services, sql: string): Promise<Array<Record<string, unknown>>> {
+  return services.storage.orm.em.getConnection().execute(sql);
+}
+
 /** How many sealed secrets each key id holds, across every table. */
 async function sealedKeyCounts(services: Services): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
@@ -153,9 +158,7 @@ async function secretsOpen(services: Services): Promise<Finding> {
 
 async function publicUrl(services: Services): Promise<Finding> {
   if (services.config.server.publicUrl) return { check: 'public URL', ok: true, detail: services.config.server.publicUrl };
-  const [{ clusters, callbacks }] = await inTransaction(services.storage.orm, (run) =>
-    run(`select (select count(*) from "cluster") as "clusters", (select count(*) from "analysis_provider" where "type" = 'n8n' and "config"->>'mode' = 'callback') as "callbacks"`),
-  );
+  const [{ clusters, callbacks }] = await query(services, `select (select count(*) from "cluster") as "clusters", (select count(*) from "analysis_provider" where "type" = 'n8n' and "config"->>'mode' = 'callback') as "callbacks"`);
   const users = [Number(clusters) ? `${clusters} clusters (their Alertmanagers post to it)` : '', Number(callbacks) ? `${callbacks} n8n providers in callback mode (they post results to it)` : ''].filter(Boolean);
   if (users.length === 0) return { check: 'public URL', ok: true, detail: 'PUBLIC_URL unset; nothing needs it yet' };
   return {
@@ -167,11 +170,10 @@ async function publicUrl(services: Services): Promise<Finding> {
 }
 
 async function routesToMissingChannels(services: Services): Promise<Finding> {
-  const rows = await inTransaction(services.storage.orm, (run) =>
-    run(
-      `select r."name" as "route", ids.id as "channel" from "gateway_route" r cross join lateral jsonb_array_elements_text(r."channel_ids"::jsonb) as ids(id)
-       where not exists (select 1 from "channel" c where c."id"::text = ids.id) order by r."name"`,
-    ),
+  const rows = await query(
+    services,
+    `select r."name" as "route", ids.id as "channel" from "gateway_route" r cross join lateral jsonb_array_elements_text(r."channel_ids"::jsonb) as ids(id)
+     where not exists (select 1 from "channel" c where c."id"::text = ids.id) order by r."name"`,
   );
   if (rows.length === 0) return { check: 'routes', ok: true, detail: 'every route names channels that exist' };
   return {
@@ -183,8 +185,9 @@ async function routesToMissingChannels(services: Services): Promise<Finding> {
 }
 
 async function unroutedAlerts(services: Services): Promise<Finding> {
-  const rows = await inTransaction(services.storage.orm, (run) =>
-    run(`select "alertname", count(*) as "n" from "alert_record" where "state" = 'unrouted' and "received_at" > now() - interval '24 hours' group by "alertname" order by count(*) desc limit 5`),
+  const rows = await query(
+    services,
+    `select "alertname", count(*) as "n" from "alert_record" where "state" = 'unrouted' and "received_at" > now() - interval '24 hours' group by "alertname" order by count(*) desc limit 5`,
   );
   if (rows.length === 0) return { check: 'unrouted alerts', ok: true, detail: 'every alert of the last 24 hours matched a route' };
   return {
