@@ -253,6 +253,8 @@ export const configSchema = z.strictObject({
       maxInFlightAlerts: positiveInt.default(10_000),
       /** Retry-After of those 503s. */
       overloadRetryAfterSeconds: positiveInt.max(300).default(5),
+      /** While no route exists, a start creates the fallback route `default` delivering here. */
+      defaultRouteWebhookUrl: httpUrl.optional(),
     })
     .prefault({}),
   egress: z
@@ -413,6 +415,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'GATEWAY_CREDENTIAL_CACHE_MS', path: 'gateway.credentialCacheMs', description: 'How long the webhook trusts a token it accepted before looking it up again (revoked tokens stop within this; 0 = every request)' },
   { env: 'GATEWAY_MAX_IN_FLIGHT_ALERTS', path: 'gateway.maxInFlightAlerts', description: 'Alerts accepted but not yet through their first send; past it webhooks are answered 503 with Retry-After (nothing of them stored or sent) until half have drained' },
   { env: 'GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS', path: 'gateway.overloadRetryAfterSeconds', description: 'Retry-After of the 503 answered while overloaded' },
+  { env: 'DEFAULT_ROUTE_WEBHOOK_URL', path: 'gateway.defaultRouteWebhookUrl', description: 'When set and no route exists, a start creates the route `default` (taken by alerts no other route matches) with a webhook channel `default` posting here' },
   { env: 'GATEWAY_ROUTING_TIMEOUT_MS', path: 'gateway.routingTimeoutMs', description: 'Time limit of routing a webhook whose route regexes could be costly (run in a worker thread); past it the alerts take the default route' },
   { env: 'EGRESS_LOOPBACK', path: 'egress.loopback', description: 'Calls to loopback addresses: auto (refused with DATABASE_URL, allowed embedded), allow or deny' },
   { env: 'EGRESS_PRIVATE', path: 'egress.privateRanges', description: 'Calls to private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10): allow or deny' },

@@ -62,14 +62,14 @@ else {
   say(`channel demo-echo created (${echoUrl})`);
 }
 
-const routes = (await gql('{ routes { id name isDefault } }')).routes;
+const routes = (await gql('{ routes { items { id name isDefault } } }')).routes.items;
 if (routes.some((r) => r.isDefault)) say('a default route exists');
 else {
   await gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'everything', isDefault: true, channelIds: [channelId] } });
   say('default route "everything" created');
 }
 
-const existing = (await gql('{ clusters { id name } }')).clusters.find((c) => c.name === cluster.name);
+const existing = (await gql('{ clusters { items { id name } } }')).clusters.items.find((c) => c.name === cluster.name);
 let sidecarToken = null;
 if (!existing) {
   sidecarToken = (await gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { sidecarToken } }', { i: cluster })).createCluster.sidecarToken;
@@ -84,7 +84,7 @@ if (sidecarToken) {
   renameSync(`${tokenFile}.new`, tokenFile);
 }
 
-const groups = (await gql('{ ruleGroups { name } }')).ruleGroups;
+const groups = (await gql('{ ruleGroups { items { name } } }')).ruleGroups.items;
 if (groups.some((g) => g.name === 'alertagent-demo')) say('rule group alertagent-demo exists');
 else {
   await gql('mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { id } }', { i: { yaml: DEMO_RULES, targets: [`cluster="${cluster.name}"`], message: 'demo stack' } });

@@ -2,6 +2,7 @@ import { RequestContext } from '@mikro-orm/core';
 import { loadConfig, type Config } from '../config';
 import { startServer, type RunningServer } from '../http/server';
 import { createServices, type Services } from '../services';
+import { ensureDefaultRoute } from '../services/gateway/default-route';
 import { createLogger, setLogLevel, type Logger } from '../services/observability/logger';
 import { watchFileChanges } from '../services/shared/file-watcher';
 
@@ -42,6 +43,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
         'no admin can sign in yet: run `alertagent token create --name admin --role admin` with this DATABASE_URL and ENCRYPTION_KEY (it prints the token once), or set AUTH_BOOTSTRAP_TOKEN',
       );
     }
+    await RequestContext.create(services.storage.orm.em, () => ensureDefaultRoute(services.routes, services.channels, config.gateway.defaultRouteWebhookUrl, logger));
     await services.start();
     const server = await startServer(services, options.port);
     const stopWatching = options.configFile ? watchConfig(options.configFile, logger) : () => {};

@@ -13,7 +13,11 @@ import {
   AnalysisProviderType,
   AnalysisTrendType,
   AnalysisType,
+  AnalysisProviderPageType,
+  AnalysisProvidersArgs,
 } from '../schema/analysis/analysis.type';
+import { pageOf } from '../schema/common/list.args';
+import { SortOrder } from '../schema/common/enums';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { AnalysisService } from '../services/analysis/analysis.service';
@@ -79,9 +83,11 @@ export class AnalysisResolver {
   ) {}
 
   @Authorized('analysis:read')
-  @Query(() => [AnalysisProviderType])
-  async analysisProviders(): Promise<AnalysisProviderType[]> {
-    return (await this.providers.list()).map((p) => toProviderType(p, this.providers.masked(p)));
+  @Query(() => AnalysisProviderPageType, { description: 'Analysis providers, filtered, sorted and paginated' })
+  async analysisProviders(@Args() args: AnalysisProvidersArgs): Promise<AnalysisProviderPageType> {
+    const providers = (await this.providers.list()).map((p) => toProviderType(p, this.providers.masked(p)));
+    const keep = (p: AnalysisProviderType) => (!args.type || p.type === args.type) && (args.enabled == null || p.enabled === args.enabled);
+    return pageOf(providers, args, (p) => p.name, { value: (p) => p[args.sortBy], defaultOrder: SortOrder.ASC }, keep);
   }
 
   @Authorized('analysis:admin')

@@ -1,18 +1,14 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ApiTokenEntity } from '../entities/security/api-token.entity';
 import { BadUserInputError } from '../errors';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { toRoleName } from '../schema/common/enums';
-import { ApiTokenType, CreatedApiTokenType, ViewerType } from '../schema/security/api-token.type';
+import { SortOrder, toRoleName } from '../schema/common/enums';
+import { pageOf } from '../schema/common/list.args';
+import { ApiTokenPageType, ApiTokensArgs, ApiTokenType, CreatedApiTokenType, ViewerType } from '../schema/security/api-token.type';
 import { CreateApiTokenInput } from '../schema/security/create-api-token.input';
 import type { ApiTokenService } from '../services/security/api-token.service';
 import { formatMatcher } from '../services/gateway/route.service';
 
-@ArgsType()
-class ApiTokensArgs {
-  @Field({ defaultValue: false, description: 'Include revoked tokens' })
-  includeRevoked!: boolean;
-}
 
 export function toApiTokenType(token: ApiTokenEntity): ApiTokenType {
   return {
@@ -50,9 +46,10 @@ export class ApiTokenResolver {
   }
 
   @Authorized('tokens:admin')
-  @Query(() => [ApiTokenType], { description: 'API tokens, newest first' })
-  async apiTokens(@Args() { includeRevoked }: ApiTokensArgs): Promise<ApiTokenType[]> {
-    return (await this.tokens.list(includeRevoked)).map(toApiTokenType);
+  @Query(() => ApiTokenPageType, { description: 'API tokens, newest first by default; filtered and paginated' })
+  async apiTokens(@Args() args: ApiTokensArgs): Promise<ApiTokenPageType> {
+    const key = { value: (t: ApiTokenType) => t[args.sortBy], defaultOrder: args.sortBy === 'name' ? SortOrder.ASC : SortOrder.DESC };
+    return pageOf((await this.tokens.list(args.includeRevoked)).map(toApiTokenType), args, (t) => t.name, key, (t) => !args.role || t.roleName === args.role);
   }
 
   @Authorized('tokens:admin')

@@ -4,6 +4,8 @@ import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.enti
 import type { SyncStatusEntity } from '../entities/clusters/sync-status.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
+import { pageOf } from '../schema/common/list.args';
+import { SortOrder } from '../schema/common/enums';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
   AlertmanagerStatusType,
@@ -21,6 +23,8 @@ import {
   SilenceListType,
   SyncInstanceType,
   UpdateClusterInput,
+  ClusterPageType,
+  ClustersArgs,
 } from '../schema/clusters/cluster.type';
 import type { AlertmanagerClient } from '../services/clusters/alertmanager-client';
 import type { ClusterHealthService } from '../services/clusters/cluster-health.service';
@@ -92,9 +96,11 @@ export class ClusterResolver {
   ) {}
 
   @Authorized('clusters:read')
-  @Query(() => [ClusterType], { description: 'Every cluster with its status: the at-a-glance view' })
-  async clusters(@Ctx() context: GraphQLContext): Promise<ClusterType[]> {
-    return (await this.clusterService.list(context.principal)).map((c) => this.toType(c));
+  @Query(() => ClusterPageType, { description: 'Clusters with their status, filtered, sorted and paginated: the at-a-glance view' })
+  async clusters(@Args() args: ClustersArgs, @Ctx() context: GraphQLContext): Promise<ClusterPageType> {
+    const clusters = (await this.clusterService.list(context.principal)).map((c) => this.toType(c));
+    const key = { value: (c: ClusterType) => c[args.sortBy], defaultOrder: args.sortBy === 'createdAt' ? SortOrder.DESC : SortOrder.ASC };
+    return pageOf(clusters, args, (c) => c.name, key, (c) => !args.status || c.status === args.status);
   }
 
   @Authorized('clusters:read')

@@ -5,6 +5,8 @@ import type { AlertRecordRepository } from '../services/gateway/alert-record.rep
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
 import type { ChannelService } from '../services/channels/channel.service';
+import { pageOf } from '../schema/common/list.args';
+import { SortOrder } from '../schema/common/enums';
 import { toPageRequest } from '../schema/common/page.args';
 import {
   AlertRecordPageType,
@@ -15,6 +17,8 @@ import {
   RouteInput,
   RouteUpdateInput,
   RouteType,
+  RoutePageType,
+  RoutesArgs,
 } from '../schema/gateway/gateway.type';
 import { formatMatcher, type RouteService } from '../services/gateway/route.service';
 import type { GatewayEvent, GatewayLoadEvent } from '../services/pubsub/event-map';
@@ -48,9 +52,10 @@ export class GatewayResolver {
   ) {}
 
   @Authorized('routes:read')
-  @Query(() => [RouteType], { description: 'Routes in the order they are tried' })
-  async routes(): Promise<RouteType[]> {
-    return (await this.routeService.list()).map(toRouteType);
+  @Query(() => RoutePageType, { description: 'Routes, by default in the order they are tried; filtered and paginated' })
+  async routes(@Args() args: RoutesArgs): Promise<RoutePageType> {
+    const keep = (r: RouteType) => (args.enabled == null || r.enabled === args.enabled) && (!args.channelId || r.channelIds.includes(args.channelId));
+    return pageOf((await this.routeService.list()).map(toRouteType), args, (r) => r.name, { value: (r) => r[args.sortBy], defaultOrder: SortOrder.ASC }, keep);
   }
 
   @Authorized('routes:write')

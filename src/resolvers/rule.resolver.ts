@@ -1,11 +1,25 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { stringify } from 'yaml';
 import type { RuleGroupVersionEntity } from '../entities/rules/rule-group-version.entity';
 import type { RuleGroupEntity } from '../entities/rules/rule-group.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { ClusterType } from '../schema/clusters/cluster.type';
-import { ClusterRuleFileType, CreateRuleGroupInput, ImportRuleFileInput, RuleGroupType, RuleGroupVersionType, RuleSyncType, UpdateRuleGroupInput } from '../schema/rules/rule.type';
+import { pageOf } from '../schema/common/list.args';
+import { SortOrder } from '../schema/common/enums';
+import {
+  ClusterRuleFileType,
+  CreateRuleGroupInput,
+  ImportRuleFileInput,
+  RuleGroupPageType,
+  RuleGroupsArgs,
+  RuleGroupType,
+  RuleGroupVersionPageType,
+  RuleGroupVersionsArgs,
+  RuleGroupVersionType,
+  RuleSyncType,
+  UpdateRuleGroupInput,
+} from '../schema/rules/rule.type';
 import type { ClusterService } from '../services/clusters/cluster.service';
 import { ruleGroupsToYaml } from '../services/rules/rule-file';
 import { groupYaml, type RuleService } from '../services/rules/rule.service';
@@ -60,9 +74,11 @@ export class RuleResolver {
   ) {}
 
   @Authorized('rules:read')
-  @Query(() => [RuleGroupType])
-  async ruleGroups(): Promise<RuleGroupType[]> {
-    return (await this.rules.list()).map(toGroupType);
+  @Query(() => RuleGroupPageType, { description: 'Rule groups, filtered, sorted and paginated' })
+  async ruleGroups(@Args() args: RuleGroupsArgs, @Ctx() context: GraphQLContext): Promise<RuleGroupPageType> {
+    const groups = args.clusterId ? await this.rules.listFor(await this.clusters.get(args.clusterId, context.principal)) : await this.rules.list();
+    const withRule = (g: RuleGroupType) => !args.ruleName || g.rules.some((r) => r.name === args.ruleName);
+    return pageOf(groups.map(toGroupType), args, (g) => g.name, { value: (g) => g[args.sortBy], defaultOrder: args.sortBy === 'name' ? SortOrder.ASC : SortOrder.DESC }, withRule);
   }
 
   @Authorized('rules:read')
@@ -72,9 +88,10 @@ export class RuleResolver {
   }
 
   @Authorized('rules:read')
-  @Query(() => [RuleGroupVersionType], { description: 'Every version, newest first' })
-  async ruleGroupVersions(@Arg('id', () => ID) id: string): Promise<RuleGroupVersionType[]> {
-    return (await this.rules.versions(id)).map(toVersionType);
+  @Query(() => RuleGroupVersionPageType, { description: 'Versions of one group, newest first by default; search looks in the change message' })
+  async ruleGroupVersions(@Args() args: RuleGroupVersionsArgs): Promise<RuleGroupVersionPageType> {
+    const byAuthor = (v: RuleGroupVersionType) => !args.author || v.author === args.author;
+    return pageOf((await this.rules.versions(args.id)).map(toVersionType), args, (v) => v.message, { value: (v) => v.version, defaultOrder: SortOrder.DESC }, byAuthor);
   }
 
   @Authorized('rules:read')

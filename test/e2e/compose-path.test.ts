@@ -92,8 +92,8 @@ describe('the Compose stack, run as processes', () => {
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/channel demo-echo exists[\s\S]*a default route exists[\s\S]*cluster demo exists[\s\S]*rule group alertagent-demo exists/);
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
-    const counts = await server.gql('{ channels { total } routes { id } clusters { id } ruleGroups { id } }', {}, BOOTSTRAP);
-    expect({ channels: counts.data!.channels.total, routes: counts.data!.routes.length, clusters: counts.data!.clusters.length, groups: counts.data!.ruleGroups.length }).toEqual({ channels: 1, routes: 1, clusters: 1, groups: 1 });
+    const counts = await server.gql('{ channels { total } routes { items { id } } clusters { items { id } } ruleGroups { items { id } } }', {}, BOOTSTRAP);
+    expect({ channels: counts.data!.channels.total, routes: counts.data!.routes.items.length, clusters: counts.data!.clusters.items.length, groups: counts.data!.ruleGroups.items.length }).toEqual({ channels: 1, routes: 1, clusters: 1, groups: 1 });
     expect((await sidecars[0]!.health()).consecutiveFailures).toBe(0);
   }, 180_000);
 });

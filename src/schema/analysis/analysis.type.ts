@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ListArgs, PageOf } from '../common/list.args';
 import { PageArgs } from '../common/page.args';
 
 @ObjectType('AnalysisProvider', { description: 'An n8n workflow, a Dify app or an OpenAI-compatible model that analyses alerts' })
@@ -260,3 +261,24 @@ export class AnalysisEventArgs {
   @Field({ nullable: true })
   alertname?: string;
 }
+
+export enum AnalysisProviderSortFieldName {
+  NAME = 'name',
+  TYPE = 'type',
+}
+registerEnumType(AnalysisProviderSortFieldName, { name: 'AnalysisProviderSortField' });
+
+@ArgsType()
+export class AnalysisProvidersArgs extends ListArgs {
+  @Field(() => String, { nullable: true, description: 'n8n, dify or openai' })
+  type?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => AnalysisProviderSortFieldName, { defaultValue: AnalysisProviderSortFieldName.NAME })
+  sortBy!: AnalysisProviderSortFieldName;
+}
+
+@ObjectType('AnalysisProviderPage')
+export class AnalysisProviderPageType extends PageOf(AnalysisProviderType) {}

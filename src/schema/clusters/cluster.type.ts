@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ListArgs, PageOf } from '../common/list.args';
 
 @ObjectType('ReplicaHealth', { description: 'One health check of one Alertmanager replica' })
 export class ReplicaHealthType {
@@ -357,3 +358,22 @@ export class ClusterEventArgs {
   @Field(() => ID, { nullable: true, description: 'Only this cluster' })
   clusterId?: string;
 }
+
+export enum ClusterSortFieldName {
+  NAME = 'name',
+  STATUS = 'status',
+  CREATED_AT = 'createdAt',
+}
+registerEnumType(ClusterSortFieldName, { name: 'ClusterSortField' });
+
+@ArgsType()
+export class ClustersArgs extends ListArgs {
+  @Field(() => String, { nullable: true, description: 'healthy, degraded, down or unknown' })
+  status?: string | null;
+
+  @Field(() => ClusterSortFieldName, { defaultValue: ClusterSortFieldName.NAME })
+  sortBy!: ClusterSortFieldName;
+}
+
+@ObjectType('ClusterPage')
+export class ClusterPageType extends PageOf(ClusterType) {}

@@ -1,4 +1,5 @@
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ListArgs, PageOf } from '../common/list.args';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { PageArgs } from '../common/page.args';
 
@@ -265,3 +266,24 @@ export class GatewayLoadEventType {
   @Field()
   at!: Date;
 }
+
+export enum RouteSortFieldName {
+  POSITION = 'position',
+  NAME = 'name',
+}
+registerEnumType(RouteSortFieldName, { name: 'RouteSortField' });
+
+@ArgsType()
+export class RoutesArgs extends ListArgs {
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => ID, { nullable: true, description: 'Routes that deliver to this channel' })
+  channelId?: string | null;
+
+  @Field(() => RouteSortFieldName, { defaultValue: RouteSortFieldName.POSITION, description: 'By default the order routes are tried in' })
+  sortBy!: RouteSortFieldName;
+}
+
+@ObjectType('RoutePage')
+export class RoutePageType extends PageOf(RouteType) {}

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ListArgs, PageOf } from '../common/list.args';
 import { SyncInstanceType } from '../clusters/cluster.type';
 
 @ObjectType('Rule', { description: 'An alerting or recording rule' })
@@ -139,3 +140,37 @@ export class ImportRuleFileInput {
   @Field()
   message!: string;
 }
+
+export enum RuleGroupSortFieldName {
+  NAME = 'name',
+  CREATED_AT = 'createdAt',
+  UPDATED_AT = 'updatedAt',
+}
+registerEnumType(RuleGroupSortFieldName, { name: 'RuleGroupSortField' });
+
+@ArgsType()
+export class RuleGroupsArgs extends ListArgs {
+  @Field(() => ID, { nullable: true, description: 'Groups that land on this cluster, including groups for every cluster' })
+  clusterId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Groups with a rule of this alert or record name' })
+  ruleName?: string | null;
+
+  @Field(() => RuleGroupSortFieldName, { defaultValue: RuleGroupSortFieldName.NAME })
+  sortBy!: RuleGroupSortFieldName;
+}
+
+@ObjectType('RuleGroupPage')
+export class RuleGroupPageType extends PageOf(RuleGroupType) {}
+
+@ArgsType()
+export class RuleGroupVersionsArgs extends ListArgs {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Versions by this author' })
+  author?: string | null;
+}
+
+@ObjectType('RuleGroupVersionPage')
+export class RuleGroupVersionPageType extends PageOf(RuleGroupVersionType) {}

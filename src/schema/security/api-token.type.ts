@@ -1,4 +1,5 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { ListArgs, PageOf } from '../common/list.args';
 import { RoleName } from '../common/enums';
 import { RoleScopesType } from './access-role.type';
 
@@ -64,3 +65,26 @@ export class ViewerType {
   @Field(() => RoleScopesType)
   scopes!: RoleScopesType;
 }
+
+export enum ApiTokenSortFieldName {
+  CREATED_AT = 'createdAt',
+  NAME = 'name',
+  LAST_USED_AT = 'lastUsedAt',
+  EXPIRES_AT = 'expiresAt',
+}
+registerEnumType(ApiTokenSortFieldName, { name: 'ApiTokenSortField' });
+
+@ArgsType()
+export class ApiTokensArgs extends ListArgs {
+  @Field({ defaultValue: false, description: 'Include revoked tokens' })
+  includeRevoked!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Tokens holding this role (built in or defined)' })
+  role?: string | null;
+
+  @Field(() => ApiTokenSortFieldName, { defaultValue: ApiTokenSortFieldName.CREATED_AT })
+  sortBy!: ApiTokenSortFieldName;
+}
+
+@ObjectType('ApiTokenPage')
+export class ApiTokenPageType extends PageOf(ApiTokenType) {}

@@ -74,6 +74,11 @@ export class RuleService {
     private readonly audit: AuditService,
   ) {}
 
+  /** Groups that land on this cluster (its labels and name), in stored order. */
+  async listFor(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<RuleGroupEntity[]> {
+    return (await this.list()).filter((g) => landsOn(g, cluster));
+  }
+
   list(): Promise<RuleGroupEntity[]> {
     return this.em.find(RuleGroupEntity, {}, { orderBy: { name: 'asc', createdAt: 'asc' } });
   }
@@ -165,14 +170,14 @@ export class RuleService {
 
   /** The rule file of one cluster: its groups ordered by name, and the hash its sidecars compare. */
   async ruleFileFor(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<ClusterRuleFile> {
-    const groups = (await this.list()).filter((g) => landsOn(g, cluster));
+    const groups = await this.listFor(cluster);
     const content = `# Rendered by AlertAgent for cluster ${cluster.name}. Edit the groups in AlertAgent: the sidecar replaces local changes.\n${stringify(ruleGroupsToYaml(groups.map((g) => g.definition)), { lineWidth: 0 })}`;
     return { content, hash: createHash('sha256').update(content).digest('hex'), groups: groups.map((g) => g.name) };
   }
 
   /** Conflicts a cluster with these labels would get from the stored groups (for cluster changes). */
   async conflictsForCluster(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<string[]> {
-    const groups = (await this.list()).filter((g) => landsOn(g, cluster));
+    const groups = await this.listFor(cluster);
     return conflictsOn(`cluster ${cluster.name}`, groups).problems.map((p) => p.message);
   }
 

@@ -259,7 +259,7 @@ describe('asynchronous analysis of delivered alerts', () => {
     expect(route.errors![0].message).toContain('unknown analysis provider');
     const inUse = await server.gql('mutation($id: ID!) { deleteAnalysisProvider(id: $id) }', { id: providers['openai'] }, admin);
     expect(inUse.errors![0].extensions!.code).toBe('CONFLICT');
-    const listed = JSON.stringify((await server.gql('{ analysisProviders { name config secretSet } }', {}, admin)).data);
+    const listed = JSON.stringify((await server.gql('{ analysisProviders { items { name config secretSet } } }', {}, admin)).data);
     expect(listed).not.toContain(openai.apiKey);
     expect(listed).not.toContain('n8n-shared-secret');
   });

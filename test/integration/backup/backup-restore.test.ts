@@ -19,12 +19,12 @@ import { waitFor } from '../../support/wait';
 /** What a client sees of the installation: compared between the source and each restored copy. */
 const QUERIES = [
   '{ channels(limit: 100) { total items { id name type enabled config secretFieldsSet createdAt updatedAt } } }',
-  '{ routes { id name isDefault enabled channelIds } }',
-  '{ clusters { id name alertmanagerUrls labels configTemplate updatedAt } }',
+  '{ routes { items { id name isDefault enabled channelIds } } }',
+  '{ clusters { items { id name alertmanagerUrls labels configTemplate updatedAt } } }',
   ...[0, 150].map((offset) => `{ alertRecords(limit: 150, offset: ${offset}) { total items { id fingerprint status state labels annotations startsAt endsAt receiptId deliveryIds routeNames } } }`),
   ...[0, 150].map((offset) => `{ deliveries(limit: 150, offset: ${offset}) { total items { id channelId status attempts idempotencyKey deliveredAt } } }`),
-  '{ apiTokens { id name roleName prefix createdAt } }',
-  '{ ruleGroups { id name version } }',
+  '{ apiTokens { items { id name roleName prefix createdAt } } }',
+  '{ ruleGroups { items { id name version } } }',
 ];
 
 /** Rows of each table, each as sorted JSON text: what two backups must share. */

@@ -104,13 +104,13 @@ describe('import from Alertmanager', () => {
     expect(result.changes.map((c: { kind: string }) => c.kind).sort()).toEqual([
       'channel', 'channel', 'channel', 'channel', 'inhibition rule', 'maintenance window', 'route', 'route', 'route', 'route', 'route',
     ]);
-    expect((await server.gql('{ routes { id } }', {}, admin)).data!.routes).toEqual([]);
+    expect((await server.gql('{ routes { items { id } } }', {}, admin)).data!.routes.items).toEqual([]);
   });
 
   it('imports channels with sealed secrets, routes with the same routing, rules and windows; a second import changes nothing', async () => {
     const imported = await server.gql(IMPORT, { y: CONFIG }, admin);
     expect(imported.errors).toBeUndefined();
-    const routes = (await server.gql('{ routes { name matchers channelIds continueMatching isDefault groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } }', {}, admin)).data!.routes;
+    const routes = (await server.gql('{ routes { items { name matchers channelIds continueMatching isDefault groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } } }', {}, admin)).data!.routes.items;
     expect(routes.map((r: { name: string }) => r.name)).toEqual([
       'am:archive (route 0)',
       'am:db-pager (route 1.0)',
@@ -147,7 +147,7 @@ describe('import from Alertmanager', () => {
       const refused = await alone.gql(IMPORT, { y: CONFIG.replace('receiver: db-pager\n          match', 'receiver: nobody\n          match') }, token);
       expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(refused.errors?.[0])).toContain('undefined receiver');
-      expect((await alone.gql('{ routes { id } }', {}, token)).data!.routes).toEqual([]);
+      expect((await alone.gql('{ routes { items { id } } }', {}, token)).data!.routes.items).toEqual([]);
       expect((await alone.gql(IMPORT, { y: 'route: [', d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const bomb = Array.from({ length: 10 }, (_, i) => `a${i}: &a${i} [${i === 0 ? 'x, x, x, x, x, x, x, x, x, x' : Array(10).fill(`*a${i - 1}`).join(', ')}]`).join('\n');
       expect((await alone.gql(IMPORT, { y: `${bomb}\n${CONFIG}`, d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -165,7 +165,7 @@ describe('import from Alertmanager', () => {
     try {
       const file = join(dir, 'alertmanager.yml');
       writeFileSync(file, CONFIG);
-      const routesNow = async () => JSON.stringify((await server.gql('{ routes { name matchers } }', {}, admin)).data!.routes);
+      const routesNow = async () => JSON.stringify((await server.gql('{ routes { items { name matchers } } }', {}, admin)).data!.routes.items);
       const before = await routesNow();
       const out = await runCli(['import', 'alertmanager', file, '--dry-run'], { DATABASE_URL: db.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
       expect(out.code).toBe(0);

@@ -96,7 +96,7 @@ describe('routing experiments', () => {
 
     const promoted = await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id) { state winner } }', { id: experimentId }, admin);
     expect(promoted.data!.promoteRoutingExperiment).toEqual({ state: 'promoted', winner: 'B' });
-    const route = (await server.gql('query { routes { id channelIds } }', undefined, admin)).data!.routes.find((r: { id: string }) => r.id === routeId);
+    const route = (await server.gql('query { routes { items { id channelIds } } }', undefined, admin)).data!.routes.items.find((r: { id: string }) => r.id === routeId);
     expect(route.channelIds).toEqual([channels.b]);
     const audit = (await server.gql('query { auditEvents(action: "experiment.promoted") { total } }', undefined, admin)).data!.auditEvents.total;
     expect(audit).toBe(1);

@@ -62,7 +62,7 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
       expect([field, result.errors?.[0]?.extensions?.code]).toEqual([field, 'BAD_USER_INPUT']);
       expect(JSON.stringify(result.errors?.[0])).toContain(field);
     }
-    expect((await server.gql('{ routes { name } }', {}, admin)).data!.routes).toEqual([]);
+    expect((await server.gql('{ routes { items { name } } }', {}, admin)).data!.routes.items).toEqual([]);
   });
 
   it('gathers the first burst for the group wait, batches what follows per interval, and does not repeat what it told', async () => {

@@ -139,7 +139,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   it('applies a route change at once, without a restart', async () => {
     await server.gql('mutation($id: ID!, $i: RouteUpdateInput!) { updateRoute(id: $id, input: $i) { id } }', {
       id: routeId,
-      i: { name: 'databases', matchers: ['alertname=~"Disk.*"'], channelIds: (await server.gql('{ routes { channelIds } }', undefined, admin)).data!.routes[0].channelIds },
+      i: { name: 'databases', matchers: ['alertname=~"Disk.*"'], channelIds: (await server.gql('{ routes { items { channelIds } } }', undefined, admin)).data!.routes.items[0].channelIds },
     }, admin);
     const payload = validPayload();
     payload.alerts[0].labels.severity = 'warning';
@@ -342,7 +342,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(((await gzipped.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/content encoding "gzip" is not supported/);
 
     const token = await server.issueToken('operator', 'soon-revoked');
-    const tokenId = (await server.gql('{ apiTokens { id name } }', undefined, admin)).data!.apiTokens.find((t: { name: string }) => t.name === 'soon-revoked').id;
+    const tokenId = (await server.gql('{ apiTokens { items { id name } } }', undefined, admin)).data!.apiTokens.items.find((t: { name: string }) => t.name === 'soon-revoked').id;
     expect((await post(validPayload(), { authorization: `Bearer ${token}` })).status).toBe(200);
     await server.gql('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: tokenId }, admin);
     const revokedAt = Date.now();

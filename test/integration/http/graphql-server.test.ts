@@ -118,9 +118,9 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
     });
 
     it('never returns the token secret or its hash when listing tokens', async () => {
-      const res = await server.gql('{ apiTokens { name prefix } }', undefined, admin);
+      const res = await server.gql('{ apiTokens { items { name prefix } } }', undefined, admin);
       expect(res.errors).toBeUndefined();
-      const names = res.data!.apiTokens.map((t: { name: string }) => t.name);
+      const names = res.data!.apiTokens.items.map((t: { name: string }) => t.name);
       expect(names).toEqual(expect.arrayContaining(['test-admin', 'test-viewer']));
       const introspection = await server.gql('{ __type(name: "ApiToken") { fields { name } } }');
       const fields = introspection.data!.__type.fields.map((f: { name: string }) => f.name);
@@ -145,8 +145,8 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
     });
 
     it('refuses to revoke the last admin token, so access is never lost', async () => {
-      const list = await server.gql('{ apiTokens { id role } }', undefined, admin);
-      const admins = list.data!.apiTokens.filter((t: { role: string }) => t.role === 'ADMIN');
+      const list = await server.gql('{ apiTokens { items { id role } } }', undefined, admin);
+      const admins = list.data!.apiTokens.items.filter((t: { role: string }) => t.role === 'ADMIN');
       expect(admins).toHaveLength(1);
       const res = await server.gql('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: admins[0].id }, admin);
       expect(res.errors?.[0].extensions?.code).toBe('CONFLICT');
@@ -205,7 +205,7 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
 
   describe('bad input', () => {
     it('rejects invalid token input with BAD_USER_INPUT naming each field, and writes nothing', async () => {
-      const before = await server.gql('{ apiTokens(includeRevoked: true) { id } }', undefined, admin);
+      const before = await server.gql('{ apiTokens(includeRevoked: true) { items { id } } }', undefined, admin);
       const res = await server.gql(
         'mutation { createApiToken(input: { name: "  ", role: VIEWER, expiresInDays: 0 }) { token } }',
         undefined,
@@ -214,8 +214,8 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
       expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       const fields = (res.errors?.[0].extensions?.issues as Array<{ field: string }>).map((i) => i.field);
       expect(fields).toEqual(['input.name', 'input.expiresInDays']);
-      const after = await server.gql('{ apiTokens(includeRevoked: true) { id } }', undefined, admin);
-      expect(after.data!.apiTokens).toHaveLength(before.data!.apiTokens.length);
+      const after = await server.gql('{ apiTokens(includeRevoked: true) { items { id } } }', undefined, admin);
+      expect(after.data!.apiTokens.items).toHaveLength(before.data!.apiTokens.items.length);
     });
 
     it('rejects a wrongly typed variable with BAD_USER_INPUT', async () => {

@@ -41,7 +41,7 @@ describe('rule groups through GraphQL', () => {
       '4:11: group "broken", rule 1, "Slow": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector',
       '5:13: group "broken", rule 2, "1bad": invalid recording rule name: 1bad',
     ]);
-    expect((await server.gql('{ ruleGroups { id } }', {}, viewer)).data!.ruleGroups).toEqual([]);
+    expect((await server.gql('{ ruleGroups { items { id } } }', {}, viewer)).data!.ruleGroups.items).toEqual([]);
     const badTarget = await create(group('ok', record('a:b', 'up')), ['env=~"("']);
     expect(badTarget.errors![0].message).toContain('invalid regular expression');
     const forbidden = await create(group('viewer-made', record('a:b', 'up')), [], viewer);
@@ -54,7 +54,7 @@ describe('rule groups through GraphQL', () => {
     const id = created.data!.createRuleGroup.id;
     expect(created.data!.createRuleGroup).toMatchObject({ name: 'latency', version: 1, targets: ['env="prod"'], rules: [{ kind: 'alert', name: 'SlowApi', for: null }] });
     await server.gql(UPDATE, { id, input: { yaml: group('latency', alert('SlowApi', 'histogram_quantile(0.99, sum by (le) (rate(api_seconds_bucket[5m]))) > 1')), message: 'less noise' } }, operator);
-    const versions = (await server.gql('query($id: ID!) { ruleGroupVersions(id: $id) { version author message targets } }', { id }, viewer)).data!.ruleGroupVersions;
+    const versions = (await server.gql('query($id: ID!) { ruleGroupVersions(id: $id) { items { version author message targets } } }', { id }, viewer)).data!.ruleGroupVersions.items;
     expect(versions).toEqual([
       { version: 2, author: 'test-operator', message: 'less noise', targets: ['env="prod"'] },
       { version: 1, author: 'test-operator', message: 'test', targets: ['env="prod"'] },
@@ -83,9 +83,9 @@ describe('rule groups through GraphQL', () => {
     expect(again.data!.importRuleFile).toEqual([{ name: 'imp-a', version: 2 }, { name: 'imp-b', version: 2 }]);
     const broken = await server.gql('mutation($input: ImportRuleFileInput!) { importRuleFile(input: $input) { name } }', { input: { yaml: `${file}  - name: imp-c\n    rules:\n      - alert: C\n        expr: rate(c)\n`, targets: ['region="us"'], message: 'x' } }, operator);
     expect(broken.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect((await server.gql('{ ruleGroups { name } }', {}, viewer)).data!.ruleGroups.map((g: { name: string }) => g.name)).not.toContain('imp-c');
+    expect((await server.gql('{ ruleGroups { items { name } } }', {}, viewer)).data!.ruleGroups.items.map((g: { name: string }) => g.name)).not.toContain('imp-c');
 
-    const ids = (await server.gql('{ ruleGroups { id name } }', {}, viewer)).data!.ruleGroups.filter((g: { name: string }) => g.name.startsWith('imp-')).map((g: { id: string }) => g.id);
+    const ids = (await server.gql('{ ruleGroups { items { id name } } }', {}, viewer)).data!.ruleGroups.items.filter((g: { name: string }) => g.name.startsWith('imp-')).map((g: { id: string }) => g.id);
     const exported = (await server.gql('query($ids: [ID!]) { exportRuleGroups(ids: $ids) }', { ids }, viewer)).data!.exportRuleGroups;
     expect(exported).toBe('groups:\n  - name: imp-a\n    rules:\n      - record: imp:a:sum\n        expr: sum(a)\n  - name: imp-b\n    rules:\n      - alert: ImpB\n        expr: b > 1\n');
   });
@@ -94,7 +94,7 @@ describe('rule groups through GraphQL', () => {
     const files = Object.fromEntries(
       await Promise.all(
         ['prod-eu', 'prod-us', 'dev-eu'].map(async (name) => {
-          const clusters = (await server.gql('{ clusters { id name } }', {}, viewer)).data!.clusters;
+          const clusters = (await server.gql('{ clusters { items { id name } } }', {}, viewer)).data!.clusters.items;
           const id = clusters.find((c: { name: string }) => c.name === name).id;
           return [name, (await server.gql('query($id: ID!) { clusterRuleFile(clusterId: $id) { groups hash } }', { id }, viewer)).data!.clusterRuleFile.groups];
         }),
@@ -131,7 +131,7 @@ describe('rule groups through GraphQL', () => {
       // Two groups named "edge" that no cluster gets both of: allowed, until a cluster's labels change.
       expect((await create(group('edge', record('edge:a', 'up')), ['region="ap"'])).errors).toBeUndefined();
       expect((await create(group('edge', record('edge:b', 'up')), ['env="dev"'])).errors).toBeUndefined();
-      const devId = (await server.gql('{ clusters { id name } }', {}, viewer)).data!.clusters.find((c: { name: string }) => c.name === 'dev-eu').id;
+      const devId = (await server.gql('{ clusters { items { id name } } }', {}, viewer)).data!.clusters.items.find((c: { name: string }) => c.name === 'dev-eu').id;
       const refused = await server.gql('mutation($id: ID!) { updateCluster(id: $id, input: { labels: { env: "dev", region: "ap" } }) { id } }', { id: devId }, admin);
       expect(refused.errors![0].extensions!.code).toBe('CONFLICT');
       expect(refused.errors![0].message).toContain('two rule groups named "edge" would land on cluster dev-eu');
@@ -237,7 +237,7 @@ describe('conflicts that are real conflicts', () => {
       expect(refused.errors![0].message).toContain('alert "ApiDown" with labels {"severity":"critical"} would have two different expressions on every cluster');
       const series = `groups:\n  - name: a\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[5m]))\n  - name: b\n    rules:\n      - record: job:errors:rate5m\n        expr: sum by (job) (rate(errors_total[1m]))\n`;
       expect((await imp(series)).errors?.[0]?.message).toContain('recording rule "job:errors:rate5m" would be written by two different expressions on every cluster');
-      expect((await alone.gql('{ ruleGroups { id } }', {}, token)).data!.ruleGroups).toEqual([]);
+      expect((await alone.gql('{ ruleGroups { items { id } } }', {}, token)).data!.ruleGroups.items).toEqual([]);
       const cluster = await alone.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'c', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } }, token);
       expect(cluster.errors).toBeUndefined();
     } finally {

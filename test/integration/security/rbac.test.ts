@@ -213,9 +213,9 @@ describe('scopes: channel groups and clusters by label', () => {
   });
 
   it('lists only the channels and groups in the scope (subgroups included), and refuses the rest by id', async () => {
-    const listed = await gql('{ channels { total items { name } } channelGroups { name } }');
+    const listed = await gql('{ channels { total items { name } } channelGroups { items { name } } }');
     expect(listed.data!.channels).toEqual({ total: 1, items: [{ name: 'a-pager' }] });
-    expect(listed.data!.channelGroups.map((g: { name: string }) => g.name).sort()).toEqual(['team-a', 'team-a-eu']);
+    expect(listed.data!.channelGroups.items.map((g: { name: string }) => g.name).sort()).toEqual(['team-a', 'team-a-eu']);
     const other = await gql('query($id: ID!) { channel(id: $id) { name } }', { id: teamB.channel });
     expect(other.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: 'channel b-pager is outside the channel groups of the role payments' });
   });
@@ -232,7 +232,7 @@ describe('scopes: channel groups and clusters by label', () => {
   });
 
   it('sees only the clusters whose labels match, their alerts, and posts alerts only for them', async () => {
-    expect((await gql('{ clusters { name } }')).data!.clusters).toEqual([{ name: 'prod-eu' }]);
+    expect((await gql('{ clusters { items { name } } }')).data!.clusters.items).toEqual([{ name: 'prod-eu' }]);
     expect((await gql('query($id: ID!) { cluster(id: $id) { name } }', { id: clusters.staging })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const post = (cluster: string | null, payload = validPayload()) =>
       fetch(`${server.baseUrl}/api/v1/alerts/alertmanager${cluster ? `/${cluster}` : ''}`, { method: 'POST', headers: { authorization: `Bearer ${payments}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });

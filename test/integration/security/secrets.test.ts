@@ -78,8 +78,8 @@ describe('secrets are sealed at rest and masked for every role', () => {
   it.each(['viewer', 'operator', 'admin'])('shows a %s every setting it may read with each secret masked', async (role) => {
     const readable = [
       '{ channels { items { config secretFieldsSet } } }',
-      '{ analysisProviders { config secretSet } }',
-      '{ clusters { name webhookUrl routes inhibitRules } }',
+      '{ analysisProviders { items { config secretSet } } }',
+      '{ clusters { items { name webhookUrl routes inhibitRules } } }',
       '{ auditEvents(limit: 100) { items { action details } } }',
       `{ cluster(id: "${ids.cluster}") { configTemplate desiredConfig { content } configVersions { items { content } } } }`,
     ];
@@ -99,8 +99,8 @@ describe('secrets are sealed at rest and masked for every role', () => {
     const channels = await server.gql('{ channels { items { name config } } }', undefined, tokens[role]);
     const hook = channels.data!.channels.items.find((c: { name: string }) => c.name === 'hook');
     expect(hook.config).toMatchObject({ url: 'http://127.0.0.1:9/••••••', signingSecret: '••••••', headers: { Authorization: '••••••' } });
-    const providers = await server.gql('{ analysisProviders { config secretSet } }', undefined, tokens[role]);
-    expect(providers.data!.analysisProviders[0]).toEqual({ config: expect.objectContaining({ webhookUrl: 'http://127.0.0.1:9/••••••' }), secretSet: true });
+    const providers = await server.gql('{ analysisProviders { items { config secretSet } } }', undefined, tokens[role]);
+    expect(providers.data!.analysisProviders.items[0]).toEqual({ config: expect.objectContaining({ webhookUrl: 'http://127.0.0.1:9/••••••' }), secretSet: true });
   });
 
   it('keeps no secret in clear in any table', async () => {
