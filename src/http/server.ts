@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { RequestContext } from '@mikro-orm/core';
@@ -20,6 +20,7 @@ import { sidecarRoutes } from './sidecar.routes';
 import { ackRoutes } from './ack.routes';
 import { analysisRoutes } from './analysis.routes';
 import { backupRoutes } from './backup.routes';
+import { consoleRoutes } from './console.routes';
 import { requestContext } from './request-context';
 import { clientAddress } from './client-address';
 import { guardConnections } from './connection-guard';
@@ -58,6 +59,7 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
   app.use(ormContext(services), ackRoutes(services.acks, logger));
+  app.use(consoleRoutes(GRAPHQL_PATH));
   app.use(ormContext(services), backupRoutes(auth, services.backup, services.audit, logger));
 
   const webhook = alertmanagerWebhook({
@@ -94,6 +96,8 @@ export async function startServer(services: Services, port = services.config.ser
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Nothing here is cacheable by HTTP caches, and its per-field hook doubled the cost of long lists.
       ApolloServerPluginCacheControlDisabled(),
+      // Browsers get our own explorer (console.routes): Apollo's landing page loads its code from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       { serverWillStart: async () => ({ drainServer: async () => void (await subscriptions.dispose()) }) },
       operationGuardPlugin(schema, requestLimits),
       operationMetrics(services),

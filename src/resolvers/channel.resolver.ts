@@ -18,6 +18,7 @@ import {
   ChannelGroupPageType,
   ChannelGroupsArgs,
 } from '../schema/channels/channel.type';
+import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
 import type { ChannelHealthService } from '../services/channels/channel-health.service';
 import type { ChannelService, ChannelView } from '../services/channels/channel.service';
@@ -200,6 +201,25 @@ export class ChannelResolver {
 function plainTemplates(templates: ChannelTemplatesInput | null | undefined) {
   if (!templates) return null;
   return Object.fromEntries(Object.entries(templates).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** The deliveries of an alert record, as far as the caller may see channels. */
+@Resolver(() => AlertRecordType)
+export class AlertRecordDeliveriesResolver {
+  constructor(
+    private readonly records: DeliveryRepository,
+    private readonly channelService: ChannelService,
+  ) {}
+
+  @Authorized('channels:read')
+  @FieldResolver(() => [DeliveryType], { complexity: COST.RESOLVED_FIELD, description: 'Its deliveries, oldest first (those to channels you may see)' })
+  async deliveries(@Root() record: AlertRecordType, @Ctx() context: GraphQLContext): Promise<DeliveryType[]> {
+    if (record.deliveryIds.length === 0) return [];
+    const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
+    const page = { limit: record.deliveryIds.length, offset: 0, order: 'asc' as const };
+    const { items } = await this.records.findPage({ ids: record.deliveryIds, channelIds: channelIds ?? undefined }, page);
+    return items.map((d) => toDeliveryType(rowOf(d), d.channel.name));
+  }
 }
 
 /** Deliveries and their attempts. */

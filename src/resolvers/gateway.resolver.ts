@@ -1,5 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { z } from 'zod';
+import { BadUserInputError, NotFoundError } from '../errors';
 import { selectsField } from '../graphql/selection';
 import type { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
@@ -10,6 +12,7 @@ import { SortOrder } from '../schema/common/enums';
 import { toPageRequest } from '../schema/common/page.args';
 import {
   AlertRecordPageType,
+  AlertRecordType,
   AlertRecordsArgs,
   AlertFilterArgs,
   GatewayEventType,
@@ -40,6 +43,23 @@ function toRouteType(route: GatewayRouteEntity): RouteType {
     groupIntervalSeconds: route.groupIntervalSeconds ?? null,
     repeatIntervalSeconds: route.repeatIntervalSeconds ?? null,
   };
+}
+
+/** `name=value` filters as a map; refused when one has no `=` or an empty name. */
+function labelEqualities(list: string[] | null | undefined): Record<string, string> | undefined {
+  if (!list?.length) return undefined;
+  return Object.fromEntries(
+    list.map((entry, index) => {
+      const at = entry.indexOf('=');
+      if (at < 1) throw BadUserInputError.forField(`labels[${index}]`, 'expected name=value');
+      return [entry.slice(0, at).trim(), entry.slice(at + 1).trim().replace(/^"(.*)"$/, '$1')];
+    }),
+  );
+}
+
+function recordIdOf(id: string): string {
+  if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected an alert record id');
+  return id;
 }
 
 /** Routes, alert records and the live gateway event stream. */
@@ -84,8 +104,16 @@ export class GatewayResolver {
   async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<AlertRecordPageType> {
     // A caller scoped to some clusters sees their alerts only.
     const visible = await context.visibleClusters();
-    const query = { ...filter, state: args.state, fingerprint: args.fingerprint, clusters: visible ? [...visible] : undefined };
+    const query = { ...filter, state: args.state, fingerprint: args.fingerprint, labels: labelEqualities(args.labels), clusters: visible ? [...visible] : undefined };
     return this.records.findPage(query, toPageRequest(args), { total: selectsField(info, 'total') });
+  }
+
+  @Authorized('alerts:read')
+  @Query(() => AlertRecordType, { description: 'One processing record' })
+  async alertRecord(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<AlertRecordType> {
+    const visible = await context.visibleClusters();
+    const { items } = await this.records.findPage({ id: recordIdOf(id), clusters: visible ? [...visible] : undefined }, { limit: 1, offset: 0, order: 'desc' }, { total: false });
+    return NotFoundError.assert(items[0], 'alert record', id);
   }
 
   @Authorized('alerts:read')

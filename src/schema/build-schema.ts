@@ -5,7 +5,7 @@ import { authChecker } from '../graphql/auth-checker';
 import { deadlineMiddleware } from '../graphql/operation-guard';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { AccessRoleResolver } from '../resolvers/access-role.resolver';
-import { ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
+import { AlertRecordDeliveriesResolver, ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
 import { RuleGroupFieldsResolver, RuleResolver } from '../resolvers/rule.resolver';
 import { AnalysisResolver } from '../resolvers/analysis.resolver';
@@ -27,7 +27,7 @@ import { AlertRecordRepository } from '../services/gateway/alert-record.reposito
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
-export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, EscalationResolver, AlertRecordAckResolver, RemediationResolver, ExperimentResolver, AccessRoleResolver] as const;
+export const RESOLVER_CLASSES = [SystemResolver, FlagsResolver, ApiTokenResolver, AuditResolver, ChannelResolver, DeliveryResolver, AlertRecordDeliveriesResolver, GatewayResolver, IncidentResolver, InhibitionResolver, MaintenanceResolver, SimulationResolver, ImportResolver, ClusterResolver, RuleResolver, RuleGroupFieldsResolver, AnalysisResolver, MaturityResolver, EscalationResolver, AlertRecordAckResolver, RemediationResolver, ExperimentResolver, AccessRoleResolver] as const;
 
 // Every resolver method (queries, mutations, subscriptions, field resolvers) stops at the operation's deadline.
 for (const resolverClass of RESOLVER_CLASSES) UseMiddleware(deadlineMiddleware)(resolverClass);
@@ -41,6 +41,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [AuditResolver, new AuditResolver(services.audit)],
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
     [DeliveryResolver, new DeliveryResolver(services.deliveryRecords, services.channels)],
+    [AlertRecordDeliveriesResolver, new AlertRecordDeliveriesResolver(services.deliveryRecords, services.channels)],
     [GatewayResolver, new GatewayResolver(services.routes, new AlertRecordRepository(services.storage.orm.em), services.channels)],
     [IncidentResolver, new IncidentResolver(services.policies, services.incidents)],
     [InhibitionResolver, new InhibitionResolver(services.inhibitions)],

@@ -213,6 +213,9 @@ export class AlertRecordsArgs extends PageArgs {
 
   @Field(() => String, { nullable: true })
   fingerprint?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Label equalities, each name=value (all must hold)' })
+  labels?: string[] | null;
 }
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })

@@ -25,6 +25,8 @@ export interface DeliveryFilter {
   /** Only deliveries to these channels (a caller's scope). */
   channelIds?: string[];
   status?: DeliveryStatus;
+  /** Only these deliveries (an alert record's). */
+  ids?: readonly string[];
 }
 
 /** A delivery as the hot path handles it: plain values, no entity tracking. */
@@ -227,6 +229,7 @@ export class DeliveryRepository {
     if (filter.channelId) where.channel = filter.channelId;
     else if (filter.channelIds) where.channel = { $in: filter.channelIds };
     if (filter.status) where.status = filter.status;
+    if (filter.ids) where.id = { $in: [...filter.ids] };
     const [items, total] = await this.em.findAndCount(DeliveryEntity, where, {
       populate: ['channel'],
       orderBy: { createdAt: page.order, id: page.order },

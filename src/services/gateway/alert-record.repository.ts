@@ -33,6 +33,9 @@ export interface AlertRecordFilter {
   status?: string | null;
   state?: string | null;
   fingerprint?: string | null;
+  id?: string | null;
+  /** Label name → value; every one must hold. */
+  labels?: Readonly<Record<string, string>>;
   /** Only records of these clusters (a caller's scope); an empty list matches nothing. */
   clusters?: readonly string[];
 }
@@ -84,10 +87,15 @@ export class AlertRecordRepository {
       ['status', filter.status],
       ['state', filter.state],
       ['fingerprint', filter.fingerprint],
+      ['id', filter.id],
     ] as const) {
       if (!value) continue;
       conditions.push(`"${column}" = ?`);
       values.push(value);
+    }
+    for (const [name, value] of Object.entries(filter.labels ?? {})) {
+      conditions.push(`"labels" ->> ? = ?`);
+      values.push(name, value);
     }
     if (filter.clusters) {
       if (filter.clusters.length === 0) return { items: [], total: 0 };
