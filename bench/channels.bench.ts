@@ -8,6 +8,7 @@ import { testRedisPrefix } from '../test/support/redis';
 import { createServices } from '../src/services';
 import { createLogger } from '../src/services/observability/logger';
 import { CLI_PRINCIPAL } from '../src/services/security/principal';
+import { percentile } from './support';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 3_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -21,10 +22,6 @@ async function startPeerProcess(): Promise<{ url: string; stop(): void }> {
   ]);
   const port = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
   return { url: `http://127.0.0.1:${port}/hook`, stop: () => child.kill() };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Deliveries per second through the whole delivery path (store, claim, render, send, record) to a local webhook. */

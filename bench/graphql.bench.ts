@@ -6,6 +6,7 @@ import { postGraphQL, startServeProcess, type ServeProcess } from '../test/suppo
 import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
 import { createTestDatabase } from '../test/support/postgres';
 import { testRedisPrefix } from '../test/support/redis';
+import { percentile } from './support';
 
 const BOOTSTRAP = 'bench-bootstrap-token-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -24,10 +25,6 @@ async function load(title: string, url: string, query: string, token?: string): 
   console.log(
     `${title.padEnd(44)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   failures ${failures}`,
   );
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Time from a mutation on replica A to the matching event on a graphql-ws subscriber of replica B. */

@@ -7,6 +7,7 @@ import { runSubscriptionsBench } from './subscriptions.bench';
 import { runStormBench } from './storm.bench';
 import { runReplayBench } from './replay.bench';
 import { runStorageBench } from './storage.bench';
+import { runConsoleBench } from './console.bench';
 
 /** `npm run bench`: every benchmark, figures on stdout. */
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   await runStormBench();
   await runReplayBench();
   await runStorageBench();
+  await runConsoleBench();
 }
 
 main().catch((err) => {

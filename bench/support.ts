@@ -87,3 +87,8 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
     },
   };
 }
+
+/** The p-th percentile of numbers sorted ascending. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

@@ -4,28 +4,19 @@ import { join } from 'node:path';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager';
 import { startTestServer, type TestServer } from '../support/app';
 import { CuttableRelay, openBrowser, type BrowserSession } from '../support/browser';
+import { stormPayload } from '../support/alerts';
 import { WebhookPeer } from '../support/peers/webhook-peer';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { waitFor } from '../support/wait';
 
+// Functions passed to page.evaluate run in the browser; these are its globals, as far as this file uses them.
+declare const document: any;
+declare const window: any;
+declare const sessionStorage: { length: number };
+declare const requestAnimationFrame: (callback: (now: number) => void) => number;
+
 /** Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (for the README), elsewhere to a temporary directory. */
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'aa-console-'));
-
-let sequence = 0;
-/** A webhook of `count` new alerts (fresh fingerprints, its own group), as Alertmanager sends it. */
-export function stormPayload(alertname: string, count: number, labels: Record<string, string> = {}): Record<string, unknown> {
-  const batch = ++sequence;
-  const alerts = Array.from({ length: count }, (_, i) => ({
-    status: 'firing',
-    labels: { alertname, severity: i % 3 === 0 ? 'critical' : 'warning', instance: `node-${batch}-${i}`, team: 'infra', ...labels },
-    annotations: { summary: `${alertname} on node-${batch}-${i}` },
-    startsAt: new Date().toISOString(),
-    endsAt: '0001-01-01T00:00:00Z',
-    generatorURL: 'http://prometheus:9090/graph',
-    fingerprint: (batch * 100_000 + i).toString(16).padStart(16, '0'),
-  }));
-  return { version: '4', groupKey: `{}:{alertname="${alertname}",batch="${batch}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'alertagent', groupLabels: { alertname }, commonLabels: { alertname }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', alerts };
-}
 
 /** The console in a real Chromium: sign in, live alerts, detail, channels, clusters, rules, flags, reconnects, a storm, sign out. */
 describe('web console', () => {
@@ -192,6 +183,7 @@ describe('web console', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="row-count"]')?.textContent === '0 alerts');
     expect(Date.now() - started).toBeLessThan(2_000);
     await page.getByLabel('state filter').selectOption('');
+    await shot('now-storm');
     const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
     expect(frames.length).toBeGreaterThan(10);
     expect(await page.locator('.vrow[data-record]').count()).toBeLessThan(100); // only the rows on screen exist
@@ -205,17 +197,20 @@ describe('web console', () => {
     await page.locator('.graphiql-container').waitFor();
     expect(await page.evaluate(() => document.title)).toBe('AlertAgent GraphQL explorer');
     await page.locator('.graphiql-execute-button').click();
-    const resultShows = (text: string) => page.waitForFunction((t) => (document.querySelector('.result-window') as HTMLElement | null)?.innerText.includes(t), text);
+    const resultShows = (text: string) => page.waitForFunction((t) => document.querySelector('.result-window')?.innerText.includes(t), text);
     await resultShows('"roleName": "admin"');
     await shot('explorer');
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
-    await editor.evaluate((element, text) => (element as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(text), 'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }');
+    await editor.evaluate((element: any, text) => element.CodeMirror.setValue(text), 'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }');
     await page.waitForTimeout(500); // the editor hands its text to GraphiQL after a short debounce
     const subscribed = page.waitForEvent('websocket');
     await page.locator('.graphiql-execute-button').click();
-    await (await subscribed).waitForEvent('framereceived', (frame) => String(frame.payload).includes('connection_ack'));
-    expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
-    await resultShows('"alertname": "ExplorerProbe"');
+    await (await subscribed).waitForEvent('framesent', (frame) => String(frame.payload).includes('"type":"subscribe"'));
+    // The server registers the subscription a moment after the frame leaves: probe until one is seen.
+    await waitFor(async () => {
+      expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
+      return page.evaluate(() => document.querySelector('.result-window')?.innerText.includes('"alertname": "ExplorerProbe"'));
+    }, 'a live event in the explorer', 20_000, 500);
     await page.goto(`${origin}/#/now`);
   });
 

@@ -53,3 +53,18 @@ export function validPayload(): Record<string, any> {
   };
 }
 
+let sequence = 0;
+/** A webhook of `count` new alerts (fresh fingerprints, its own group), as Alertmanager sends it. */
+export function stormPayload(alertname: string, count: number, labels: Record<string, string> = {}): Record<string, unknown> {
+  const batch = ++sequence;
+  const alerts = Array.from({ length: count }, (_, i) => ({
+    status: 'firing',
+    labels: { alertname, severity: i % 3 === 0 ? 'critical' : 'warning', instance: `node-${batch}-${i}`, team: 'infra', ...labels },
+    annotations: { summary: `${alertname} on node-${batch}-${i}` },
+    startsAt: new Date().toISOString(),
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph',
+    fingerprint: (batch * 100_000 + i).toString(16).padStart(16, '0'),
+  }));
+  return { version: '4', groupKey: `{}:{alertname="${alertname}",batch="${batch}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'alertagent', groupLabels: { alertname }, commonLabels: { alertname }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', alerts };
+}

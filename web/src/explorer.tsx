@@ -8,7 +8,8 @@ import { authHeaders, session, wsUrl } from './session';
 // Queries and mutations go over HTTP with the console's token (or the headers typed in the editor);
 // subscriptions over graphql-ws, which carries the token in its connection parameters.
 const wsClient = createClient({ url: wsUrl(), connectionParams: () => authHeaders(), lazy: true, retryAttempts: 5 });
-const fetcher = createGraphiQLFetcher({ url: '/graphql', wsClient });
+// The token goes with every request without being shown in the headers editor.
+const fetcher = createGraphiQLFetcher({ url: '/graphql', wsClient, headers: authHeaders() });
 const token = session.token();
 
 const welcome = `# AlertAgent GraphQL explorer — everything here is served by AlertAgent itself.
@@ -22,4 +23,4 @@ query Overview {
 }
 `;
 
-createRoot(document.getElementById('root')!).render(<GraphiQL fetcher={fetcher} defaultQuery={welcome} defaultHeaders={token ? JSON.stringify(authHeaders(), null, 2) : undefined} />);
+createRoot(document.getElementById('root')!).render(<GraphiQL fetcher={fetcher} defaultQuery={welcome} />);

@@ -90,7 +90,10 @@ export function NowPage() {
   };
 
   /** Loads the newest records (first view, after a reconnect, for labels of new rows) and merges them by id: nothing twice. */
+  const current = useRef(filters);
+  current.current = filters;
   const load = async (limit: number) => {
+    const filters = current.current;
     const label = labelPair(filters.label);
     const data = await gql(`query($limit: Int!, $cluster: String, $severity: String, $state: String, $labels: [String!]) { alertRecords(limit: $limit, cluster: $cluster, severity: $severity, state: $state, labels: $labels) { items { ${RECORD_FIELDS} } } }`, {
       limit,
@@ -163,7 +166,15 @@ export function NowPage() {
       if (incidentTimer !== null) clearTimeout(incidentTimer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [filters.cluster, filters.severity, filters.state, filters.label]);
+  }, [filters.cluster, filters.severity]);
+
+  // State and label filter the rows at hand at once; older matching rows are fetched besides.
+  const firstFilter = useRef(true);
+  useEffect(() => {
+    if (firstFilter.current) return void (firstFilter.current = false);
+    load(100).catch(setError);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filters.state, filters.label]);
 
   const visible = useMemo(() => {
     const label = labelPair(filters.label);
