@@ -107,7 +107,7 @@ function App() {
   if (!known) body = <div className="error">No page “{page}”. <a href="#/now">Go to Now</a>.</div>;
   else if (!may(known.needs)) body = <div className="error" data-testid="forbidden">Your role ({viewer.roleName}) may not open {known.title}: it needs the permission {known.needs}.</div>;
   else if (page === 'now') body = <NowPage />;
-  else if (page === 'alert') body = <AlertDetailPage key={id} id={id} canOperate={may('alerts:ack')} />;
+  else if (page === 'alert') body = <AlertDetailPage key={id} id={id} canOperate={may('alerts:ack')} canGiveFeedback={may('analysis:write')} />;
   else if (page === 'incident') body = <IncidentDetailPage key={id} id={id} canOperate={may('alerts:ack')} />;
   else if (page === 'channels') body = <ChannelsPage canTest={may('channels:test')} />;
   else if (page === 'clusters') body = <ClustersPage canSeeConfig={may('clusters:deploy')} />;

@@ -18,7 +18,7 @@ interface TimelineEntry {
 }
 
 /** One alert: a timeline from reception to every delivery attempt (with the peer's answer) and analysis, updated live. */
-export function AlertDetailPage({ id, canOperate }: { id: string; canOperate: boolean }) {
+export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: string; canOperate: boolean; canGiveFeedback: boolean }) {
   const { data, error, reload } = useQuery<any>(RECORD, { id });
   const [actionError, setActionError] = useState<unknown>(null);
   const record = data?.alertRecord;
@@ -119,7 +119,7 @@ export function AlertDetailPage({ id, canOperate }: { id: string; canOperate: bo
                 {a.confidence !== null && <span>confidence {percent(a.confidence)}</span>}
               </div>
               {a.suggestedActions?.length > 0 && <ul>{a.suggestedActions.map((s: string, i: number) => <li key={i}>{s}</li>)}</ul>}
-              {a.status === 'succeeded' && (
+              {a.status === 'succeeded' && canGiveFeedback && (
                 <div className="row">
                   <span className="muted">{a.feedbackUseful === null ? 'Was this useful?' : `Marked ${a.feedbackUseful ? 'useful' : 'not useful'} by ${a.feedbackBy}`}</span>
                   <button onClick={() => act('mutation($id: ID!, $u: Boolean!) { submitAnalysisFeedback(id: $id, useful: $u) { id } }', { id: a.id, u: true })}>Useful</button>
