@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait';
 // Functions passed to page.evaluate run in the browser; these are its globals, as far as this file uses them.
 declare const document: any;
 declare const window: any;
-declare const sessionStorage: { length: number };
+declare const sessionStorage: { length: number; clear(): void };
 declare const requestAnimationFrame: (callback: (now: number) => void) => number;
 
 /** Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (for the README), elsewhere to a temporary directory. */
@@ -38,9 +38,12 @@ describe('web console', () => {
   const post = (payload: unknown) =>
     fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   const shot = (name: string) => browser.page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  /** Signs in from a fresh start, whatever the page showed before (a failed test leaves no trace). */
   const signIn = async (token: string) => {
     const { page } = browser;
     await page.goto(`${origin}/`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
@@ -129,6 +132,9 @@ describe('web console', () => {
     await page.locator('[data-group="node"]').getByRole('button', { name: 'Versions' }).click();
     await page.getByRole('button', { name: 'Diff with 1' }).click();
     expect(await page.getByTestId('diff').textContent()).toContain('+    expr: up{job="node"} == 0');
+    await page.getByRole('button', { name: 'Roll back to this' }).click();
+    await page.locator('[data-group="node"]').getByText(/^version 3 ·/).waitFor();
+    expect((await gql('{ ruleGroups(search: "node") { items { version yaml } } }')).ruleGroups.items[0]).toMatchObject({ version: 3, yaml: expect.stringContaining('expr: up == 0') });
     await page.getByLabel('rule group YAML').fill('name: broken\nrules:\n  - alert: Slow\n    expr: rate(http_seconds)\n');
     await page.getByRole('button', { name: 'Validate and save' }).click();
     const problem = page.locator('[data-problem-line]');
@@ -143,8 +149,15 @@ describe('web console', () => {
     const { page } = browser;
     await page.goto(`${origin}/#/flags`);
     await page.locator('[data-flag="gateway.convergence"]').waitFor();
-    expect(await page.locator('[data-flag="gateway.convergence"]').textContent()).toMatch(/default/);
+    const row = page.locator('[data-flag="gateway.convergence"]');
+    expect(await row.textContent()).toMatch(/default/);
+    page.once('dialog', (dialog) => void dialog.accept('storm expected tonight'));
+    await row.getByRole('button', { name: 'Turn on' }).click();
+    await row.getByText(/^on by .*console-admin: storm expected tonight/).waitFor();
+    expect(await row.textContent()).toMatch(/override/);
     await shot('flags');
+    await row.getByRole('button', { name: 'Clear override' }).click();
+    await row.getByRole('button', { name: 'Turn on' }).waitFor();
   });
 
   it('reconnects after the connection is lost and catches up without duplicates', async () => {
@@ -196,9 +209,19 @@ describe('web console', () => {
     await page.goto(`${origin}/graphql`);
     await page.locator('.graphiql-container').waitFor();
     expect(await page.evaluate(() => document.title)).toBe('AlertAgent GraphQL explorer');
-    await page.locator('.graphiql-execute-button').click();
-    const resultShows = (text: string) => page.waitForFunction((t) => document.querySelector('.result-window')?.innerText.includes(t), text);
-    await resultShows('"roleName": "admin"');
+    const result = () => page.evaluate(() => document.querySelector('.result-window')?.innerText ?? '');
+    // GraphiQL may still be loading the schema when the page appears: run the query until it answers.
+    await waitFor(
+      async () => {
+        if (!(await result()).includes('"data"')) await page.locator('.graphiql-execute-button').click();
+        return (await result()).includes('"roleName": "admin"');
+      },
+      'the explorer to answer the first query',
+      20_000,
+      1_000,
+    ).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; the result pane shows: ${(await result()).slice(0, 500)}`);
+    });
     await shot('explorer');
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
     await editor.evaluate((element: any, text) => element.CodeMirror.setValue(text), 'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }');
@@ -209,14 +232,13 @@ describe('web console', () => {
     // The server registers the subscription a moment after the frame leaves: probe until one is seen.
     await waitFor(async () => {
       expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
-      return page.evaluate(() => document.querySelector('.result-window')?.innerText.includes('"alertname": "ExplorerProbe"'));
+      return (await result()).includes('"alertname": "ExplorerProbe"');
     }, 'a live event in the explorer', 20_000, 500);
     await page.goto(`${origin}/#/now`);
   });
 
   it('shows a viewer only what a viewer may, and signs out', async () => {
     const { page } = browser;
-    await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(viewer);
     await page.getByTestId('who').waitFor();
     await page.goto(`${origin}/#/channels`);

@@ -58,7 +58,7 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     expect(amtoolCheck(served).ok).toBe(true);
 
     // Neither token is stored in clear or listed again.
-    const listed = JSON.stringify((await server.gql(`{ clusters { ${CLUSTER_FIELDS} } }`, {}, viewer)).data);
+    const listed = JSON.stringify((await server.gql(`{ clusters { items { ${CLUSTER_FIELDS} } } }`, {}, viewer)).data);
     expect(listed).toContain('eu-1');
     expect(listed).not.toContain(created.sidecarToken);
   });
