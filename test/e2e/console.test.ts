@@ -226,9 +226,12 @@ describe('web console', () => {
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
     await editor.evaluate((element: any, text) => element.CodeMirror.setValue(text), 'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }');
     await page.waitForTimeout(500); // the editor hands its text to GraphiQL after a short debounce
-    const subscribed = page.waitForEvent('websocket');
+    // Listening from the socket's first moment: the subscribe frame can leave before a later listener is added.
+    const subscribed = new Promise<void>((resolve) =>
+      page.once('websocket', (socket) => socket.on('framesent', (frame) => String(frame.payload).includes('"type":"subscribe"') && resolve())),
+    );
     await page.locator('.graphiql-execute-button').click();
-    await (await subscribed).waitForEvent('framesent', (frame) => String(frame.payload).includes('"type":"subscribe"'));
+    await subscribed;
     // The server registers the subscription a moment after the frame leaves: probe until one is seen.
     await waitFor(async () => {
       expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
@@ -253,6 +256,17 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it('tells a role without a page permission what it lacks instead of showing errors', async () => {
+    const { page } = browser;
+    await gql('mutation { createAccessRole(input: { name: "alerts-only", description: "reads alerts", permissions: ["alerts:read"] }) { name } }');
+    const made = await gql('mutation { createApiToken(input: { name: "alerts-reader", customRole: "alerts-only" }) { token } }');
+    await signIn(made.createApiToken.token);
+    await page.getByTestId('who').waitFor();
+    expect(await page.locator('header nav a').allTextContents()).toEqual(['Now', 'API explorer']);
+    await page.goto(`${origin}/#/channels`);
+    expect(await page.getByTestId('forbidden').textContent()).toBe('Your role (alerts-only) may not open Channels: it needs the permission channels:read.');
   });
 
   it('signs out with the reason when the token is revoked while the console is open', async () => {

@@ -25,7 +25,7 @@ export async function openBrowser(origin: string, viewport = { width: 1400, heig
     const url = request.url();
     if (!url.startsWith(origin) && !url.startsWith(origin.replace('http', 'ws')) && !url.startsWith('data:')) foreignRequests.push(url);
   });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}${error.stack ? ` at ${error.stack.split('\n')[1]?.trim()}` : ''}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) pageErrors.push(message.text());
   });

@@ -55,6 +55,12 @@ const setLive = (up: boolean) => {
   tell();
 };
 
+/** The server closes a live connection with 4401 when the token is wrong, revoked or expired, 4403 when it may not subscribe. */
+const refusedToken = (event: unknown): boolean => {
+  const code = (event as { code?: number } | null)?.code;
+  return code === 4401 || code === 4403;
+};
+
 function socket(): Client {
   client ??= createClient({
     url: wsUrl(),
@@ -63,7 +69,8 @@ function socket(): Client {
     keepAlive: 10_000,
     // Reconnect for ever with backoff: a console left open across a restart comes back by itself.
     retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
+    // …except when the server refused the token: that is for the person to fix, by signing in.
+    shouldRetry: (event) => !refusedToken(event),
     retryWait: async (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries))),
     on: {
       connected: () => {
@@ -73,7 +80,7 @@ function socket(): Client {
       },
       closed: (event) => {
         setLive(false);
-        if ((event as CloseEvent | undefined)?.code === 4403 || (event as CloseEvent | undefined)?.code === 4401) refused('the live connection was refused: sign in again');
+        if (refusedToken(event)) refused((event as CloseEvent).reason || 'the live connection was refused: sign in again');
       },
     },
   });

@@ -135,4 +135,11 @@ function App() {
   );
 }
 
+// graphql-ws can leave the close of an idle socket as a promise nobody awaits; closes reach the
+// console through the client's `closed` event (the dot, sign-out on a refused token), so such a
+// rejection carries nothing new and is not reported as an error of the page.
+addEventListener('unhandledrejection', (event) => {
+  if (event.reason instanceof CloseEvent) event.preventDefault();
+});
+
 createRoot(document.getElementById('root')!).render(<App />);
