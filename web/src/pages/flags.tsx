@@ -25,7 +25,7 @@ export function FlagsPage({ isAdmin }: { isAdmin: boolean }) {
           {data?.flags.map((f: any) => (
             <tr key={f.name} data-flag={f.name}>
               <td><strong className="mono">{f.name}</strong><div className="muted">{f.description}</div></td>
-              <td><Badge value={f.enabled ? 'delivered' : 'off'} /> {f.enabled ? 'on' : 'off'}</td>
+              <td><Badge value={f.enabled ? 'on' : 'off'} /></td>
               <td>{f.source.toLowerCase()}</td>
               <td>{f.phase}</td>
               <td>{f.override ? `${f.override.enabled ? 'on' : 'off'} by ${f.override.actor}: ${f.override.reason}${f.override.expiresAt ? ` (until ${time(f.override.expiresAt)})` : ''}` : <span className="muted">none</span>}</td>
