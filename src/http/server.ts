@@ -20,7 +20,7 @@ import { sidecarRoutes } from './sidecar.routes';
 import { ackRoutes } from './ack.routes';
 import { analysisRoutes } from './analysis.routes';
 import { backupRoutes } from './backup.routes';
-import { consoleRoutes } from './console.routes';
+import { consoleDirectory, consoleRoutes } from './console.routes';
 import { requestContext } from './request-context';
 import { clientAddress } from './client-address';
 import { guardConnections } from './connection-guard';
@@ -143,7 +143,9 @@ export async function startServer(services: Services, port = services.config.ser
   const actualPort = (httpServer.address() as AddressInfo).port;
   services.publicUrl.useListeningPort(actualPort);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
-  logger.info({ port: actualPort, mode: services.storage.mode }, `AlertAgent GraphQL at http://${host}:${actualPort}${GRAPHQL_PATH}`);
+  const base = `http://${host}:${actualPort}`;
+  const consoleAt = consoleDirectory() ? `console at ${base}/, ` : 'console not built (npm run build), ';
+  logger.info({ port: actualPort, mode: services.storage.mode }, `AlertAgent ${consoleAt}GraphQL at ${base}${GRAPHQL_PATH}`);
 
   return {
     url: `http://${host}:${actualPort}${GRAPHQL_PATH}`,
