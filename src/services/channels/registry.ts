@@ -2,7 +2,11 @@ import { BadUserInputError } from '../../errors';
 import type { ChannelPlugin } from './channel-plugin';
 import { dingTalkPlugin } from './plugins/dingtalk.plugin';
 import { emailPlugin } from './plugins/email.plugin';
+import { feishuPlugin } from './plugins/feishu.plugin';
+import { pagerDutyPlugin } from './plugins/pagerduty.plugin';
 import { slackPlugin } from './plugins/slack.plugin';
+import { teamsPlugin } from './plugins/teams.plugin';
+import { telegramPlugin } from './plugins/telegram.plugin';
 import { webhookPlugin } from './plugins/webhook.plugin';
 import { weComPlugin } from './plugins/wecom.plugin';
 
@@ -13,6 +17,10 @@ export const CHANNEL_PLUGINS: readonly ChannelPlugin[] = [
   emailPlugin as unknown as ChannelPlugin,
   webhookPlugin as unknown as ChannelPlugin,
   slackPlugin as unknown as ChannelPlugin,
+  feishuPlugin as unknown as ChannelPlugin,
+  teamsPlugin as unknown as ChannelPlugin,
+  telegramPlugin as unknown as ChannelPlugin,
+  pagerDutyPlugin as unknown as ChannelPlugin,
 ];
 
 const byType = new Map(CHANNEL_PLUGINS.map((p) => [p.type, p]));

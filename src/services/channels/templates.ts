@@ -91,20 +91,23 @@ export class TemplateRenderer {
  */
 const note = (key: string, wrap: (value: string) => string) => `{% if alert.annotations.${key} %}${wrap(`alert.annotations.${key}`)}
 {% endif %}`;
-const analysisLine = (prefix: string) =>
-  `{% if alert.annotations.analysis_root_cause %}${prefix}analysis: {{ alert.annotations.analysis_root_cause }}{% if alert.annotations.analysis_confidence %} (confidence {{ alert.annotations.analysis_confidence }}){% endif %}
-{% endif %}{% if alert.annotations.analysis_suggested_actions %}${prefix}suggested: {{ alert.annotations.analysis_suggested_actions }}
+/** `filter` (e.g. ` | escape`) is applied to the analysis text, for markups where it must be escaped. */
+const analysisLine = (prefix: string, filter: string) =>
+  `{% if alert.annotations.analysis_root_cause %}${prefix}analysis: {{ alert.annotations.analysis_root_cause${filter} }}{% if alert.annotations.analysis_confidence %} (confidence {{ alert.annotations.analysis_confidence${filter} }}){% endif %}
+{% endif %}{% if alert.annotations.analysis_suggested_actions %}${prefix}suggested: {{ alert.annotations.analysis_suggested_actions${filter} }}
 {% endif %}`;
-const notes = (strong: (v: string) => string, prefix: string, link: (url: string, label: string) => string) =>
+const notes = (strong: (v: string) => string, prefix: string, link: (url: string, label: string) => string, filter = '') =>
   ['escalation', 'follow_up', 'remediation'].map((key) => note(key, strong)).join('') +
-  analysisLine(prefix) +
+  analysisLine(prefix, filter) +
   note('acknowledge', (v) => `${prefix}${link(v, 'Acknowledge')}`) +
   note('approve', (v) => `${prefix}${link(v, 'Approve the remediation')}`);
 
 export const MARKDOWN_NOTES = notes((v) => `**{{ ${v} }}**`, '- ', (v, label) => `[${label}]({{ ${v} }})`);
 export const TEXT_NOTES = notes((v) => `{{ ${v} }}`, '', (v, label) => `${label}: {{ ${v} }}`);
 export const SLACK_NOTES = notes((v) => `*{{ ${v} }}*`, '• ', (v, label) => `<{{ ${v} }}|${label}>`);
-export const HTML_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b><br>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a><br>`);
+export const HTML_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b><br>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a><br>`, ' | escape');
+/** Telegram's HTML: no <br> (newlines are kept), values escaped. */
+export const TELEGRAM_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a>`, ' | escape');
 
 /** Shared default wording; plugins adapt the markup. */
 export const DEFAULT_TITLE =

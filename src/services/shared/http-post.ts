@@ -71,7 +71,8 @@ export class PeerClient {
       `HTTP ${method}`,
       () => {
         const target = new URL(url);
-        return { 'http.request.method': method, 'server.address': target.hostname, 'url.path': target.pathname };
+        // No path: robot and bot URLs carry their credential there (Slack, Feishu, Telegram), and traces are not secret.
+        return { 'http.request.method': method, 'server.address': target.hostname };
       },
       (span) =>
         withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {

@@ -45,7 +45,7 @@ describe('channels through GraphQL', () => {
   it('lists every channel kind with a JSON Schema a UI can draw', async () => {
     const res = await server.gql('{ channelTypes { type secretFields configSchema } }', undefined, viewer);
     const kinds = res.data!.channelTypes;
-    expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual(['dingtalk', 'email', 'slack', 'webhook', 'wecom']);
+    expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual(['dingtalk', 'email', 'feishu', 'pagerduty', 'slack', 'teams', 'telegram', 'webhook', 'wecom']);
     const dingtalk = kinds.find((k: { type: string }) => k.type === 'dingtalk');
     expect(dingtalk.secretFields).toEqual(['webhookUrl', 'secret', 'tlsKey']);
     expect(dingtalk.configSchema.properties.msgType.enum).toEqual(['markdown', 'text', 'actionCard']);
@@ -111,9 +111,9 @@ describe('channels through GraphQL', () => {
   });
 
   it('rejects an unknown type and a template that does not parse, naming the field', async () => {
-    const unknown = await server.gql(CREATE, { input: { name: 'pager', type: 'pagerduty', config: {} } }, operator);
+    const unknown = await server.gql(CREATE, { input: { name: 'pager', type: 'opsgenie', config: {} } }, operator);
     expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    expect(unknown.errors?.[0].message).toMatch(/^type: unknown channel type "pagerduty"; known types: dingtalk, wecom, email, webhook, slack/);
+    expect(unknown.errors?.[0].message).toMatch(/^type: unknown channel type "opsgenie"; known types: dingtalk, wecom, email, webhook, slack, feishu, teams, telegram, pagerduty$/);
     const template = await server.gql(CREATE, { input: { ...webhookInput('tpl'), templates: { title: '{% if %}' } } }, operator);
     expect(template.errors?.[0].message).toMatch(/^input\.templates\.title: template does not parse/);
   });
