@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
 import { fitJsonBody } from './fit-json';
 import { judgeErrcode, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** DingTalk refuses bodies over 20,000 bytes (errcode 460101); keep a margin for the signature-free JSON. */
 export const DINGTALK_MAX_BODY_BYTES = 20_000;
@@ -13,7 +14,7 @@ const TITLE_MAX_BYTES = 256;
 /** 130101: over 20 messages a minute; -1: system busy. Both pass; the rest will not. */
 const RETRYABLE = new Set([130101, -1]);
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   webhookUrl: z
     .url({ message: 'expected the robot webhook URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
@@ -24,10 +25,7 @@ const schema = z.strictObject({
   atUserIds: z.array(z.string().trim().min(1)).max(50).default([]),
   atAll: z.boolean().default(false),
   keyword: z.string().trim().min(1).optional(),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type DingTalkConfig = z.output<typeof schema>;
 

@@ -1,19 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { excerpt, type PeerResponse } from '../../shared/http-post';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin, SendOutcome } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { fitJsonBody } from './fit-json';
 import { sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** Feishu refuses request bodies over 20 KB. */
 export const FEISHU_MAX_BODY_BYTES = 20 * 1024;
 /** 11232: over 100 a minute or 5 a second; 2200: internal error. Both pass; the rest will not. */
 const RETRYABLE = new Set([11232, 2200]);
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   webhookUrl: z
     .url({ message: 'expected the custom bot webhook URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
@@ -23,10 +24,7 @@ const schema = z.strictObject({
   /** Mention everyone in the group (text: `<at user_id="all">`; cards: a note element). */
   atAll: z.boolean().default(false),
   keyword: z.string().trim().min(1).optional(),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type FeishuConfig = z.output<typeof schema>;
 

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin, SendOutcome } from '../channel-plugin';
 import type { AlertView, ChannelMessage } from '../message';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 type Severity = (typeof SEVERITIES)[number];
 /** PagerDuty's limits: summary 1,024 characters, dedup_key 255. */
 const SUMMARY_MAX = 1_024;
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   routingKey: z.string().trim().regex(/^[A-Za-z0-9]{32}$/, 'expected the 32-character integration (routing) key of an Events API v2 integration'),
   apiUrl: z
     .url({ message: 'expected the Events API v2 enqueue URL' })
@@ -20,10 +21,7 @@ const schema = z.strictObject({
     .default('https://events.pagerduty.com/v2/enqueue'),
   /** For alerts whose `severity` label is none of critical, error, warning or info. */
   defaultSeverity: z.enum(SEVERITIES).default('error'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type PagerDutyConfig = z.output<typeof schema>;
 

@@ -1,21 +1,19 @@
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TITLE, SLACK_NOTES } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** Slack limits: header text 150 chars, section text 3,000 chars, 50 blocks, top-level text ~40,000 chars. */
 export const SLACK_LIMITS = { header: 150, section: 3_000, blocks: 50, text: 40_000 } as const;
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   webhookUrl: z
     .url({ message: 'expected the incoming webhook URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type SlackConfig = z.output<typeof schema>;
 

@@ -1,24 +1,22 @@
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { fitJsonBody } from './fit-json';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** Teams refuses messages over about 28 KB; keep a margin for the envelope Workflows adds. */
 export const TEAMS_MAX_BODY_BYTES = 27 * 1024;
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   webhookUrl: z
     .url({ message: 'expected the Workflows "When a Teams webhook request is received" URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
   /** People to mention in the card: Teams user principal names (e.g. someone@example.com). */
   mentions: z.array(z.email({ message: 'expected a user principal name (an email address)' })).max(20).default([]),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type TeamsConfig = z.output<typeof schema>;
 

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { excerpt, type PeerResponse } from '../../shared/http-post';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin, SendContext, SendOutcome } from '../channel-plugin';
 import { DEFAULT_TITLE, TELEGRAM_NOTES } from '../templates';
 import { sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** sendMessage takes 1–4,096 characters of text after entities are parsed. */
 export const TELEGRAM_MAX_CHARS = 4_096;
 const MARKER = '\n…(truncated)';
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   botToken: z.string().trim().regex(/^\d{5,}:[A-Za-z0-9_-]{30,}$/, 'expected a bot token as BotFather gives it (123456:ABC…)'),
   chatId: z.union([z.number().int(), z.string().trim().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{4,31})$/, 'expected a numeric chat id or @channelusername')]).transform(String),
   /** A forum topic of the chat. */
@@ -22,10 +23,7 @@ const schema = z.strictObject({
     .url({ message: 'expected the Bot API base URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
     .default('https://api.telegram.org'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type TelegramConfig = z.output<typeof schema>;
 

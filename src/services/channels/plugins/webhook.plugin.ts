@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import type { ChannelMessage } from '../message';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 export const SIGNATURE_HEADER = 'x-alertagent-signature';
 export const TIMESTAMP_HEADER = 'x-alertagent-timestamp';
@@ -12,7 +13,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER]);
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   url: z.url({ message: 'expected a URL' }).refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'), z.string().max(4_096))
@@ -24,10 +25,7 @@ const schema = z.strictObject({
    * `template`: the channel's body template, which must render to JSON.
    */
   bodyFormat: z.enum(['alertmanager', 'rendered', 'template']).default('alertmanager'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type WebhookConfig = z.output<typeof schema>;
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsOf, tlsSchema } from '../../shared/tls-options';
+import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
 import { judgeErrcode, sendOverHttp } from './send-over-http';
+import { httpChannelSchema } from './http-channel-schema';
 
 /** WeCom counts UTF-8 bytes of the content: 4,096 for markdown, 2,048 for text (errcode 40058 beyond). */
 export const WECOM_MARKDOWN_MAX_BYTES = 4_096;
@@ -11,7 +12,7 @@ export const WECOM_TEXT_MAX_BYTES = 2_048;
 /** 45009: over the per-robot rate limit; -1: system busy. */
 const RETRYABLE = new Set([45009, -1]);
 
-const schema = z.strictObject({
+const schema = httpChannelSchema({
   webhookUrl: z
     .url({ message: 'expected the robot webhook URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
@@ -19,10 +20,7 @@ const schema = z.strictObject({
   msgType: z.enum(['markdown', 'text']).default('markdown'),
   mentionedList: z.array(z.string().trim().min(1)).max(50).default([]),
   mentionedMobileList: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number')).max(50).default([]),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+});
 
 export type WeComConfig = z.output<typeof schema>;
 
