@@ -33,7 +33,29 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
   destinations?(config: C): Array<{ field: string; url: string }>;
   /** False when this config sends no rendered text (e.g. a webhook forwarding the Alertmanager body); rendering is then skipped. */
   rendersTemplates?(config: C): boolean;
+  /**
+   * Makes one label or annotation value inert in this channel's markup before templates see it,
+   * so that an alert cannot mention everyone or change the message's layout (e.g. Slack's
+   * `<!channel>`, WeCom's `<@userid>`, Feishu's `<at id=all>`). Absent when the markup has no such
+   * syntax or the templates escape values themselves.
+   */
+  quoteValue?(value: string): string;
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
+}
+
+/** A zero-width space after every `<`: the text reads the same, and no tag or mention starts there. */
+export const breakTags = (value: string): string => value.replace(/</g, '<\u200b');
+
+/** `message` with every label and annotation value passed through `quote`; URLs are left as they are. */
+export function quoteMessageValues(message: ChannelMessage, quote: (value: string) => string): ChannelMessage {
+  const each = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, quote(v)]));
+  return {
+    ...message,
+    alerts: message.alerts.map((alert) => ({ ...alert, labels: each(alert.labels), annotations: each(alert.annotations) })),
+    groupLabels: each(message.groupLabels),
+    commonLabels: each(message.commonLabels),
+    commonAnnotations: each(message.commonAnnotations),
+  };
 }
 
 /** Shared classification of plain HTTP answers for peers without a protocol of their own. */

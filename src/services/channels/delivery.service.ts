@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { excerpt, type PeerClient } from '../shared/http-post';
-import type { SendOutcome } from './channel-plugin';
+import { quoteMessageValues, type SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
@@ -160,7 +160,9 @@ export class DeliveryService {
   private async sendOnce(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
       const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
-      const rendered = renders ? await this.templates.render(sendable.templates, delivery.message, sendable.channel.name) : NOTHING_RENDERED;
+      const quote = sendable.plugin.quoteValue;
+      const forTemplates = quote ? quoteMessageValues(delivery.message, quote) : delivery.message;
+      const rendered = renders ? await this.templates.render(sendable.templates, forTemplates, sendable.channel.name) : NOTHING_RENDERED;
       if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
       return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
         idempotencyKey: delivery.idempotencyKey,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { excerpt, type PeerResponse } from '../../shared/http-post';
 import { tlsOf } from '../../shared/tls-options';
-import type { ChannelPlugin, SendOutcome } from '../channel-plugin';
+import { breakTags, type ChannelPlugin, type SendOutcome } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { fitJsonBody } from './fit-json';
@@ -57,6 +57,8 @@ export const feishuPlugin: ChannelPlugin<FeishuConfig> = {
   schema,
   secretFields: ['webhookUrl', 'secret', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
+  // `<at id=all>` or `<font>` in a label must not mention the group or restyle the card.
+  quoteValue: breakTags,
   async send(config, rendered, message, context) {
     // A bot with keyword security drops messages without the keyword; put it in the title.
     const title = truncateToChars(config.keyword && !rendered.title.includes(config.keyword) ? `${config.keyword} ${rendered.title}` : rendered.title, 200, '…');

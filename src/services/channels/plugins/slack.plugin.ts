@@ -48,8 +48,12 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
   schema,
   secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: SLACK_BODY },
+  // Slack's own escaping: `<!channel>`, `<@U123>` and links in a label become plain text.
+  quoteValue: (value) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
   async send(config, rendered, message, context) {
-    const headerBlock = { type: 'header', text: { type: 'plain_text', text: truncateToChars(rendered.title, SLACK_LIMITS.header, '…'), emoji: true } };
+    // plain_text shows entities as written, and cannot mention anyone: the title goes unescaped there.
+    const plainTitle = rendered.title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const headerBlock = { type: 'header', text: { type: 'plain_text', text: truncateToChars(plainTitle, SLACK_LIMITS.header, '…'), emoji: true } };
     const contextBlock = message.externalURL
       ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.externalURL}|Alertmanager>` }] }]
       : [];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tlsOf } from '../../shared/tls-options';
-import type { ChannelPlugin } from '../channel-plugin';
+import { breakTags, type ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
 import { judgeErrcode, sendOverHttp } from './send-over-http';
@@ -32,6 +32,8 @@ export const weComPlugin: ChannelPlugin<WeComConfig> = {
   schema,
   secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
+  // `<@userid>` or `<font>` in a label must not mention anyone or restyle the message.
+  quoteValue: breakTags,
   async send(config, rendered, _message, context) {
     let payload: unknown;
     if (config.msgType === 'text') {
