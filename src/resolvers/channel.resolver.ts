@@ -17,6 +17,7 @@ import {
   type ChannelHealthStatusName,
   ChannelGroupPageType,
   ChannelGroupsArgs,
+  ChannelProbeType,
 } from '../schema/channels/channel.type';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
@@ -99,6 +100,7 @@ export class ChannelResolver {
       displayName: p.displayName,
       description: p.description,
       secretFields: [...p.secretFields],
+      canProbe: Boolean(p.probe),
       configSchema: z.toJSONSchema(p.schema, { io: 'input' }) as Record<string, unknown>,
       defaultTemplates: p.defaultTemplates,
     }));
@@ -173,6 +175,16 @@ export class ChannelResolver {
     const { view } = await this.channelService.authorizeTest(id, actorFrom(context));
     const delivery = await this.deliveryService.deliver(id, testMessage(view.entity.name), { source: 'test', maxAttempts: 1 });
     return toDeliveryType(delivery, view.entity.name);
+  }
+
+  @Authorized('channels:read')
+  @Mutation(() => ChannelProbeType, {
+    complexity: COST.REMOTE_CALL,
+    description: 'Check reachability and credentials without posting (Telegram getMe, an SMTP login); refused for types that can only be checked by posting (see ChannelKind.canProbe)',
+  })
+  async probeChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ChannelProbeType> {
+    await this.channelService.authorizeTest(id, actorFrom(context));
+    return this.deliveryService.probe(id);
   }
 
   @Authorized('channels:read')

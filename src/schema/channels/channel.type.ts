@@ -40,6 +40,9 @@ export class ChannelKindType {
   @Field(() => [String], { description: 'Config fields stored encrypted and always masked in answers' })
   secretFields!: string[];
 
+  @Field({ description: 'Whether probeChannel can check this type without posting a message' })
+  canProbe!: boolean;
+
   @Field(() => GraphQLJSONObject, { description: 'JSON Schema (draft 2020-12) of the config, for drawing a form' })
   configSchema!: Record<string, unknown>;
 
@@ -157,3 +160,15 @@ export class ChannelGroupsArgs extends ListArgs {
 
 @ObjectType('ChannelGroupPage')
 export class ChannelGroupPageType extends PageOf(ChannelGroupType) {}
+
+@ObjectType('ChannelProbe', { description: 'What a check of a channel found, without posting a message' })
+export class ChannelProbeType {
+  @Field({ description: 'Reachable, with credentials the peer accepted' })
+  ok!: boolean;
+
+  @Field(() => Float)
+  latencyMs!: number;
+
+  @Field({ description: 'What the peer said, or why the check failed' })
+  detail!: string;
+}

@@ -17,6 +17,13 @@ export interface SendContext {
   now: Date;
 }
 
+/** What a probe found: reachable with working credentials, or why not; nothing was posted. */
+export interface ProbeOutcome {
+  ok: boolean;
+  latencyMs: number;
+  detail: string;
+}
+
 /**
  * One kind of channel. Adding a type is one module implementing this and one line in the
  * registry: the schema validates input and is published through GraphQL for forms, the
@@ -40,6 +47,11 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
    * syntax or the templates escape values themselves.
    */
   quoteValue?(value: string): string;
+  /**
+   * Checks reachability and credentials without posting a message, where the protocol allows it
+   * (Telegram getMe, an SMTP login). Absent for robots that can only be checked by posting.
+   */
+  probe?(config: C, context: Pick<SendContext, 'peers'>): Promise<ProbeOutcome>;
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
 }
 

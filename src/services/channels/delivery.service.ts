@@ -3,13 +3,13 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import type { ChannelEntity } from '../../entities/channels/channel.entity';
-import { NotFoundError } from '../../errors';
+import { BadUserInputError, NotFoundError } from '../../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { excerpt, type PeerClient } from '../shared/http-post';
-import { quoteMessageValues, type SendOutcome } from './channel-plugin';
+import { quoteMessageValues, type ProbeOutcome, type SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
@@ -108,6 +108,15 @@ export class DeliveryService {
     if (!sendable) return { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
     if (!sendable.channel.enabled && delivery.source !== 'test') return { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
     return this.send(sendable, delivery);
+  }
+
+  /** Checks a channel's reachability and credentials without posting, for the types whose protocol allows it. */
+  async probe(channelId: string): Promise<ProbeOutcome> {
+    const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
+    if (!sendable.plugin.probe) {
+      throw BadUserInputError.forField('id', `a ${sendable.plugin.type} channel cannot be checked without posting a message; use testChannel`);
+    }
+    return sendable.plugin.probe(sendable.config, { peers: this.peers });
   }
 
   find(id: string): Promise<DeliveryRow | null> {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { PeerClient } from '../../shared/http-post';
 import { z } from 'zod';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE, HTML_NOTES } from '../templates';
@@ -44,6 +45,30 @@ function isTemporary(err: { responseCode?: number; code?: string; message?: stri
 }
 
 /** Email over SMTP (TLS, STARTTLS or plain; optional auth) with HTML and plain-text parts. */
+/** An SMTP transport to the address the egress policy checked (the certificate is still checked against the name). */
+async function openTransport(config: EmailConfig, peers: PeerClient): Promise<{ transport: Transporter } | { error: string; retryable: boolean }> {
+  let address: string;
+  try {
+    address = await peers.resolve(config.host);
+  } catch (err) {
+    const failure = err as Error & { code?: string };
+    return { error: `SMTP ${failure.code ?? 'error'}: ${failure.message}`, retryable: failure.code !== 'EEGRESS' };
+  }
+  const transport = nodemailer.createTransport({
+    host: address,
+    port: config.port,
+    secure: config.security === 'tls',
+    requireTLS: config.security === 'starttls',
+    ignoreTLS: config.security === 'none',
+    auth: config.username ? { user: config.username, pass: config.password ?? '' } : undefined,
+    tls: { rejectUnauthorized: !config.allowInvalidCertificates, ...(isIP(config.host) ? {} : { servername: config.host }) },
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+  });
+  return { transport };
+}
+
 export const emailPlugin: ChannelPlugin<EmailConfig> = {
   type: 'email',
   displayName: 'Email (SMTP)',
@@ -52,27 +77,25 @@ export const emailPlugin: ChannelPlugin<EmailConfig> = {
   secretFields: ['password'],
   destinations: (config) => [{ field: 'host', url: `smtp://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}` }],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY, html: HTML_TEMPLATE },
-  async send(config, rendered, _message, context) {
-    let address: string;
+  async probe(config, context) {
+    const opened = await openTransport(config, context.peers);
+    if ('error' in opened) return { ok: false, latencyMs: 0, detail: opened.error };
+    const started = performance.now();
     try {
-      // Connected by the address the egress policy checked; the certificate is still checked against the name.
-      address = await context.peers.resolve(config.host);
+      // Connects, says EHLO, upgrades to TLS and logs in as a send would, then quits: nothing is mailed.
+      await opened.transport.verify();
+      return { ok: true, latencyMs: performance.now() - started, detail: `${config.host}:${config.port} accepted ${config.username ? `the login of ${config.username}` : 'the connection'}` };
     } catch (err) {
       const failure = err as Error & { code?: string };
-      return { ok: false, retryable: failure.code !== 'EEGRESS', latencyMs: 0, error: `SMTP ${failure.code ?? 'error'}: ${failure.message}` };
+      return { ok: false, latencyMs: performance.now() - started, detail: `SMTP ${failure.code ?? 'error'}: ${failure.message}` };
+    } finally {
+      opened.transport.close();
     }
-    const transport = nodemailer.createTransport({
-      host: address,
-      port: config.port,
-      secure: config.security === 'tls',
-      requireTLS: config.security === 'starttls',
-      ignoreTLS: config.security === 'none',
-      auth: config.username ? { user: config.username, pass: config.password ?? '' } : undefined,
-      tls: { rejectUnauthorized: !config.allowInvalidCertificates, ...(isIP(config.host) ? {} : { servername: config.host }) },
-      connectionTimeout: config.timeoutMs,
-      greetingTimeout: config.timeoutMs,
-      socketTimeout: config.timeoutMs,
-    });
+  },
+  async send(config, rendered, _message, context) {
+    const opened = await openTransport(config, context.peers);
+    if ('error' in opened) return { ok: false, retryable: opened.retryable, latencyMs: 0, error: opened.error };
+    const { transport } = opened;
     const started = performance.now();
     try {
       const info = await transport.sendMail({

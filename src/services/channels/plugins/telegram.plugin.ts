@@ -121,6 +121,13 @@ export const telegramPlugin: ChannelPlugin<TelegramConfig> = {
   secretFields: ['botToken', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: TELEGRAM_BODY },
   destinations: (config) => [{ field: 'apiUrl', url: config.apiUrl }],
+  async probe(config, context) {
+    const url = `${config.apiUrl.replace(/\/+$/, '')}/bot${config.botToken}/getMe`;
+    const outcome = await sendOverHttp(context.peers, { url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, judgeTelegram);
+    if (!outcome.ok) return { ok: false, latencyMs: outcome.latencyMs, detail: outcome.error };
+    const username = /"username"\s*:\s*"([^"]+)"/.exec(outcome.peerAnswer)?.[1];
+    return { ok: true, latencyMs: outcome.latencyMs, detail: `the token belongs to ${username ? `@${username}` : 'a bot'}` };
+  },
   async send(config, rendered, _message, context) {
     const post = (text: string, html: boolean) => sendMessage(config, context, { text, ...(html ? { parse_mode: 'HTML' } : {}) });
     if (config.parseMode === 'text') return post(fitText(`${rendered.title}\n\n${rendered.body}`), false);
