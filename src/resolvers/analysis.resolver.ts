@@ -16,8 +16,7 @@ import {
   AnalysisProviderPageType,
   AnalysisProvidersArgs,
 } from '../schema/analysis/analysis.type';
-import { pageOf } from '../schema/common/list.args';
-import { SortOrder } from '../schema/common/enums';
+import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { AnalysisService } from '../services/analysis/analysis.service';
@@ -87,7 +86,7 @@ export class AnalysisResolver {
   async analysisProviders(@Args() args: AnalysisProvidersArgs): Promise<AnalysisProviderPageType> {
     const providers = (await this.providers.list()).map((p) => toProviderType(p, this.providers.masked(p)));
     const keep = (p: AnalysisProviderType) => (!args.type || p.type === args.type) && (args.enabled == null || p.enabled === args.enabled);
-    return pageOf(providers, args, (p) => p.name, { value: (p) => p[args.sortBy], defaultOrder: SortOrder.ASC }, keep);
+    return pageOf(providers, args, (p) => p.name, byField(args.sortBy), keep);
   }
 
   @Authorized('analysis:admin')

@@ -2,8 +2,8 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import type { ApiTokenEntity } from '../entities/security/api-token.entity';
 import { BadUserInputError } from '../errors';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { SortOrder, toRoleName } from '../schema/common/enums';
-import { pageOf } from '../schema/common/list.args';
+import { toRoleName } from '../schema/common/enums';
+import { byField, pageOf } from '../schema/common/list.args';
 import { ApiTokenPageType, ApiTokensArgs, ApiTokenType, CreatedApiTokenType, ViewerType } from '../schema/security/api-token.type';
 import { CreateApiTokenInput } from '../schema/security/create-api-token.input';
 import type { ApiTokenService } from '../services/security/api-token.service';
@@ -48,8 +48,7 @@ export class ApiTokenResolver {
   @Authorized('tokens:admin')
   @Query(() => ApiTokenPageType, { description: 'API tokens, newest first by default; filtered and paginated' })
   async apiTokens(@Args() args: ApiTokensArgs): Promise<ApiTokenPageType> {
-    const key = { value: (t: ApiTokenType) => t[args.sortBy], defaultOrder: args.sortBy === 'name' ? SortOrder.ASC : SortOrder.DESC };
-    return pageOf((await this.tokens.list(args.includeRevoked)).map(toApiTokenType), args, (t) => t.name, key, (t) => !args.role || t.roleName === args.role);
+    return pageOf((await this.tokens.list(args.includeRevoked)).map(toApiTokenType), args, (t) => t.name, byField(args.sortBy), (t) => !args.role || t.roleName === args.role);
   }
 
   @Authorized('tokens:admin')

@@ -4,8 +4,8 @@ import type { ChannelGroupEntity } from '../entities/channels/channel-group.enti
 import type { DeliveryAttemptEntity } from '../entities/channels/delivery-attempt.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { SortOrder, toRoleName } from '../schema/common/enums';
-import { pageOf } from '../schema/common/list.args';
+import { toRoleName } from '../schema/common/enums';
+import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
 import { ChannelTemplatesInput, ChannelsArgs, CreateChannelGroupInput, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
 import {
@@ -191,8 +191,7 @@ export class ChannelResolver {
   @Query(() => ChannelGroupPageType, { description: 'Channel groups you can see, filtered, sorted and paginated' })
   async channelGroups(@Args() args: ChannelGroupsArgs, @Ctx() context: GraphQLContext): Promise<ChannelGroupPageType> {
     const keep = (g: ChannelGroupType) => (!args.parentId || g.parentId === args.parentId) && (args.topLevel == null || (g.parentId === null) === args.topLevel);
-    const key = { value: (g: ChannelGroupType) => g[args.sortBy], defaultOrder: args.sortBy === 'name' ? SortOrder.ASC : SortOrder.DESC };
-    return pageOf((await this.channelService.listGroups(context.principal)).map(toGroupType), args, (g) => g.name, key, keep);
+    return pageOf((await this.channelService.listGroups(context.principal)).map(toGroupType), args, (g) => g.name, byField(args.sortBy), keep);
   }
 
   @Authorized('channels:read')

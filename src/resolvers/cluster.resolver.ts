@@ -4,8 +4,7 @@ import type { ReplicaCheckEntity } from '../entities/clusters/replica-check.enti
 import type { SyncStatusEntity } from '../entities/clusters/sync-status.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
-import { pageOf } from '../schema/common/list.args';
-import { SortOrder } from '../schema/common/enums';
+import { byField, pageOf } from '../schema/common/list.args';
 import { PageArgs, toPageRequest } from '../schema/common/page.args';
 import {
   AlertmanagerStatusType,
@@ -99,8 +98,7 @@ export class ClusterResolver {
   @Query(() => ClusterPageType, { description: 'Clusters with their status, filtered, sorted and paginated: the at-a-glance view' })
   async clusters(@Args() args: ClustersArgs, @Ctx() context: GraphQLContext): Promise<ClusterPageType> {
     const clusters = (await this.clusterService.list(context.principal)).map((c) => this.toType(c));
-    const key = { value: (c: ClusterType) => c[args.sortBy], defaultOrder: args.sortBy === 'createdAt' ? SortOrder.DESC : SortOrder.ASC };
-    return pageOf(clusters, args, (c) => c.name, key, (c) => !args.status || c.status === args.status);
+    return pageOf(clusters, args, (c) => c.name, byField(args.sortBy), (c) => !args.status || c.status === args.status);
   }
 
   @Authorized('clusters:read')

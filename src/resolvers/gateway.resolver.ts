@@ -7,8 +7,7 @@ import type { AlertRecordRepository } from '../services/gateway/alert-record.rep
 import type { GatewayRouteEntity } from '../entities/gateway/gateway-route.entity';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
 import type { ChannelService } from '../services/channels/channel.service';
-import { pageOf } from '../schema/common/list.args';
-import { SortOrder } from '../schema/common/enums';
+import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
 import {
   AlertRecordPageType,
@@ -75,7 +74,7 @@ export class GatewayResolver {
   @Query(() => RoutePageType, { description: 'Routes, by default in the order they are tried; filtered and paginated' })
   async routes(@Args() args: RoutesArgs): Promise<RoutePageType> {
     const keep = (r: RouteType) => (args.enabled == null || r.enabled === args.enabled) && (!args.channelId || r.channelIds.includes(args.channelId));
-    return pageOf((await this.routeService.list()).map(toRouteType), args, (r) => r.name, { value: (r) => r[args.sortBy], defaultOrder: SortOrder.ASC }, keep);
+    return pageOf((await this.routeService.list()).map(toRouteType), args, (r) => r.name, byField(args.sortBy), keep);
   }
 
   @Authorized('routes:write')

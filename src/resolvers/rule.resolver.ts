@@ -5,7 +5,7 @@ import type { RuleGroupEntity } from '../entities/rules/rule-group.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { ClusterType } from '../schema/clusters/cluster.type';
-import { pageOf } from '../schema/common/list.args';
+import { byField, pageOf } from '../schema/common/list.args';
 import { SortOrder } from '../schema/common/enums';
 import {
   ClusterRuleFileType,
@@ -78,7 +78,7 @@ export class RuleResolver {
   async ruleGroups(@Args() args: RuleGroupsArgs, @Ctx() context: GraphQLContext): Promise<RuleGroupPageType> {
     const groups = args.clusterId ? await this.rules.listFor(await this.clusters.get(args.clusterId, context.principal)) : await this.rules.list();
     const withRule = (g: RuleGroupType) => !args.ruleName || g.rules.some((r) => r.name === args.ruleName);
-    return pageOf(groups.map(toGroupType), args, (g) => g.name, { value: (g) => g[args.sortBy], defaultOrder: args.sortBy === 'name' ? SortOrder.ASC : SortOrder.DESC }, withRule);
+    return pageOf(groups.map(toGroupType), args, (g) => g.name, byField(args.sortBy), withRule);
   }
 
   @Authorized('rules:read')

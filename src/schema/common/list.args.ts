@@ -3,6 +3,7 @@ import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { z } from 'zod';
 import { parseInput } from '../../errors';
 import { SortOrder } from './enums';
+import { PAGE_BOUNDS } from './page.args';
 
 /**
  * Paging, sorting and a name search for the lists of configuration objects (clusters, routes,
@@ -25,8 +26,7 @@ export class ListArgs {
 }
 
 const listSchema = z.object({
-  limit: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
-  offset: z.number().int().min(0, 'must not be negative'),
+  ...PAGE_BOUNDS,
   search: z.string().max(200, 'must be at most 200 characters').nullish(),
 });
 
@@ -36,6 +36,14 @@ type SortValue = string | number | Date | null;
 export interface SortKey<T> {
   value: (item: T) => SortValue;
   defaultOrder: SortOrder;
+}
+
+/**
+ * Sorting by a field of the item, in the order ListArgs promises by default: newest first for
+ * times (fields named …At), ascending for everything else (names, positions, states).
+ */
+export function byField<T, F extends keyof T & string>(field: F): SortKey<T> {
+  return { value: (item) => item[field] as SortValue, defaultOrder: field.endsWith('At') ? SortOrder.DESC : SortOrder.ASC };
 }
 
 function compare(a: SortValue, b: SortValue): number {

@@ -17,11 +17,13 @@ export class PageArgs {
   order!: SortOrder;
 }
 
-const pageSchema = z.object({
+/** The bounds of every page: 1 to 500 rows from a non-negative offset. */
+export const PAGE_BOUNDS = {
   limit: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
   offset: z.number().int().min(0, 'must not be negative'),
-  order: z.enum(['asc', 'desc']),
-});
+};
+
+const pageSchema = z.object({ ...PAGE_BOUNDS, order: z.enum(['asc', 'desc']) });
 
 /** Checks the page bounds and hands repositories a plain page request. */
 export function toPageRequest(args: PageArgs): PageRequest {
