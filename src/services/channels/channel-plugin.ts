@@ -55,6 +55,12 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
 }
 
+/** `&`, `<` and `>` as entities: what Slack's mrkdwn and Telegram's HTML both ask of plain text. */
+export const escapeMarkup = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The title with the robot's keyword in front unless it holds it already: keyword-secured robots drop messages without it. */
+export const titleWithKeyword = (title: string, keyword: string | undefined): string => (keyword && !title.includes(keyword) ? `${keyword} ${title}` : title);
+
 /** A zero-width space after every `<`: the text reads the same, and no tag or mention starts there. */
 export const breakTags = (value: string): string => value.replace(/</g, '<\u200b');
 

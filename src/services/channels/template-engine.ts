@@ -16,6 +16,13 @@ export interface RenderedMessage {
   fallback?: string;
 }
 
+/** Labels as `name=value, …`, the way templates and channels print them. */
+export function labelPairs(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
 /** Tags that would read other templates: there is nothing to read, so they are refused where they are written. */
 const FILE_TAGS = ['include', 'render', 'layout'] as const;
 
@@ -46,11 +53,7 @@ function createEngine(): Liquid {
       render: () => '',
     });
   }
-  engine.registerFilter('label_pairs', (labels: Record<string, string> | undefined) =>
-    Object.entries(labels ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', '),
-  );
+  engine.registerFilter('label_pairs', labelPairs);
   return engine;
 }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { tlsOf } from '../../shared/tls-options';
-import type { ChannelPlugin } from '../channel-plugin';
+import { titleWithKeyword, type ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToBytes } from '../text-budget';
 import { fitJsonBody } from './fit-json';
@@ -54,8 +54,7 @@ export const dingTalkPlugin: ChannelPlugin<DingTalkConfig> = {
   secretFields: ['webhookUrl', 'secret', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: `### {{ title }}\n\n${DEFAULT_MARKDOWN_BODY}` },
   async send(config, rendered, message, context) {
-    // A robot with keyword security drops messages without the keyword; put it in the title.
-    const title = truncateToBytes(config.keyword && !rendered.title.includes(config.keyword) ? `${config.keyword} ${rendered.title}` : rendered.title, TITLE_MAX_BYTES);
+    const title = truncateToBytes(titleWithKeyword(rendered.title, config.keyword), TITLE_MAX_BYTES);
     const at = { atMobiles: config.atMobiles, atUserIds: config.atUserIds, isAtAll: config.atAll };
     const text = rendered.body;
     const mentions = mentionLine(config);

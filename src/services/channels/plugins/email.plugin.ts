@@ -44,7 +44,6 @@ function isTemporary(err: { responseCode?: number; code?: string; message?: stri
   return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'ECONNREFUSED', 'EDNS'].includes(err.code ?? '') || err.code === undefined;
 }
 
-/** Email over SMTP (TLS, STARTTLS or plain; optional auth) with HTML and plain-text parts. */
 /** An SMTP transport to the address the egress policy checked (the certificate is still checked against the name). */
 async function openTransport(config: EmailConfig, peers: PeerClient): Promise<{ transport: Transporter } | { error: string; retryable: boolean }> {
   let address: string;
@@ -69,6 +68,7 @@ async function openTransport(config: EmailConfig, peers: PeerClient): Promise<{ 
   return { transport };
 }
 
+/** Email over SMTP (TLS, STARTTLS or plain; optional auth) with HTML and plain-text parts. */
 export const emailPlugin: ChannelPlugin<EmailConfig> = {
   type: 'email',
   displayName: 'Email (SMTP)',

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { excerpt, type PeerResponse } from '../../shared/http-post';
 import { tlsOf } from '../../shared/tls-options';
-import { breakTags, type ChannelPlugin, type SendOutcome } from '../channel-plugin';
+import { breakTags, titleWithKeyword, type ChannelPlugin, type SendOutcome } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { fitJsonBody } from './fit-json';
@@ -60,8 +60,7 @@ export const feishuPlugin: ChannelPlugin<FeishuConfig> = {
   // `<at id=all>` or `<font>` in a label must not mention the group or restyle the card.
   quoteValue: breakTags,
   async send(config, rendered, message, context) {
-    // A bot with keyword security drops messages without the keyword; put it in the title.
-    const title = truncateToChars(config.keyword && !rendered.title.includes(config.keyword) ? `${config.keyword} ${rendered.title}` : rendered.title, 200, '…');
+    const title = truncateToChars(titleWithKeyword(rendered.title, config.keyword), 200, '…');
     const timestamp = Math.floor(context.now.getTime() / 1000);
     const signature = config.secret ? { timestamp: String(timestamp), sign: feishuSign(config.secret, timestamp) } : {};
     const colour = message.kind === 'test' ? 'blue' : message.status === 'resolved' ? 'green' : 'red';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tlsOf } from '../../shared/tls-options';
 import type { ChannelPlugin, SendOutcome } from '../channel-plugin';
 import type { AlertView, ChannelMessage } from '../message';
+import { labelPairs } from '../template-engine';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
@@ -41,7 +42,7 @@ function severityOf(alert: AlertView, fallback: Severity): Severity {
 export function eventsFor(config: PagerDutyConfig, message: ChannelMessage, body: string): object[] {
   return message.alerts.map((alert) => {
     const name = alert.labels.alertname ?? 'alert';
-    const summary = alert.annotations.summary ?? alert.annotations.description ?? Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).join(', ');
+    const summary = alert.annotations.summary ?? alert.annotations.description ?? labelPairs(alert.labels);
     const links = [alert.generatorURL && { href: alert.generatorURL, text: 'Source' }, message.externalURL && { href: message.externalURL, text: 'Alertmanager' }].filter(Boolean);
     const base = { routing_key: config.routingKey, dedup_key: dedupKey(alert) };
     if (alert.status === 'resolved') return { ...base, event_action: 'resolve' };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tlsOf } from '../../shared/tls-options';
-import type { ChannelPlugin } from '../channel-plugin';
+import { escapeMarkup, type ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TITLE, SLACK_NOTES } from '../templates';
 import { truncateToChars } from '../text-budget';
 import { judgeHttpStatus, sendOverHttp } from './send-over-http';
@@ -49,7 +49,7 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
   secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: SLACK_BODY },
   // Slack's own escaping: `<!channel>`, `<@U123>` and links in a label become plain text.
-  quoteValue: (value) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  quoteValue: escapeMarkup,
   async send(config, rendered, message, context) {
     // plain_text shows entities as written, and cannot mention anyone: the title goes unescaped there.
     const plainTitle = rendered.title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { excerpt, type PeerResponse } from '../../shared/http-post';
 import { tlsOf } from '../../shared/tls-options';
-import type { ChannelPlugin, SendContext, SendOutcome } from '../channel-plugin';
+import { escapeMarkup, type ChannelPlugin, type SendContext, type SendOutcome } from '../channel-plugin';
+import { TRUNCATION_MARKER, truncateToChars } from '../text-budget';
 import { DEFAULT_TITLE, TELEGRAM_NOTES } from '../templates';
 import { sendOverHttp } from './send-over-http';
 import { httpChannelSchema } from './http-channel-schema';
 
 /** sendMessage takes 1–4,096 characters of text after entities are parsed. */
 export const TELEGRAM_MAX_CHARS = 4_096;
-const MARKER = '\n…(truncated)';
 
 const schema = httpChannelSchema({
   botToken: z.string().trim().regex(/^\d{5,}:[A-Za-z0-9_-]{30,}$/, 'expected a bot token as BotFather gives it (123456:ABC…)'),
@@ -36,7 +36,6 @@ const TELEGRAM_BODY = `{% if incident %}<b>Update of incident "{{ incident.title
 {% endfor %}{% if count > 20 %}…and {{ count | minus: 20 }} more
 {% endif %}{% if externalURL %}<a href="{{ externalURL | escape }}">Alertmanager</a>{% endif %}`;
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const decodeEntities = (text: string) =>
   text
     .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
@@ -56,7 +55,7 @@ const length = (text: string) => Array.from(text).length;
  */
 export function fitTelegramHtml(html: string, max = TELEGRAM_MAX_CHARS): string {
   if (length(visibleText(html)) <= max) return html;
-  const room = max - length(MARKER);
+  const room = max - length(TRUNCATION_MARKER);
   const kept: string[] = [];
   let used = 0;
   for (const line of html.split('\n')) {
@@ -67,17 +66,14 @@ export function fitTelegramHtml(html: string, max = TELEGRAM_MAX_CHARS): string 
       continue;
     }
     const left = room - used - (kept.length ? 1 : 0);
-    if (left > 0) kept.push(escapeHtml(Array.from(visibleText(line)).slice(0, left).join('')));
+    if (left > 0) kept.push(escapeMarkup(Array.from(visibleText(line)).slice(0, left).join('')));
     break;
   }
-  return `${kept.join('\n')}${escapeHtml(MARKER)}`;
+  return `${kept.join('\n')}${escapeMarkup(TRUNCATION_MARKER)}`;
 }
 
 /** Plain text within the limit, for parse mode text and the fallback when Telegram cannot parse our HTML. */
-function fitText(text: string, max = TELEGRAM_MAX_CHARS): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : chars.slice(0, max - length(MARKER)).join('') + MARKER;
-}
+const fitText = (text: string) => truncateToChars(text, TELEGRAM_MAX_CHARS);
 
 interface BotAnswer {
   ok?: boolean;
@@ -131,7 +127,7 @@ export const telegramPlugin: ChannelPlugin<TelegramConfig> = {
   async send(config, rendered, _message, context) {
     const post = (text: string, html: boolean) => sendMessage(config, context, { text, ...(html ? { parse_mode: 'HTML' } : {}) });
     if (config.parseMode === 'text') return post(fitText(`${rendered.title}\n\n${rendered.body}`), false);
-    const outcome = await post(fitTelegramHtml(`<b>${escapeHtml(rendered.title)}</b>\n\n${rendered.body}`), true);
+    const outcome = await post(fitTelegramHtml(`<b>${escapeMarkup(rendered.title)}</b>\n\n${rendered.body}`), true);
     // A custom template with markup Telegram cannot parse must not lose the alert: send it as plain text.
     if (!cannotParse(outcome)) return outcome;
     const plain = await post(fitText(`${rendered.title}\n\n${visibleText(rendered.body)}`), false);
