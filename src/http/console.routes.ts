@@ -21,9 +21,9 @@ export function consoleDirectory(): string | null {
   return candidates.find((dir) => existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) ?? null;
 }
 
-export function consoleRoutes(graphqlPath: string): Router {
+/** `dir`: the built pages (consoleDirectory), or null when they are not built. */
+export function consoleRoutes(graphqlPath: string, dir: string | null): Router {
   const router = Router();
-  const dir = consoleDirectory();
   const page = (file: string) => (_req: unknown, res: Response) => {
     if (!dir) {
       res.status(404).json({ errors: [{ message: 'the web console is not built: run `npm run build`', extensions: { code: 'NOT_FOUND' } }] });

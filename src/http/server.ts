@@ -59,7 +59,8 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
   app.use(ormContext(services), ackRoutes(services.acks, logger));
-  app.use(consoleRoutes(GRAPHQL_PATH));
+  const consoleDir = consoleDirectory();
+  app.use(consoleRoutes(GRAPHQL_PATH, consoleDir));
   app.use(ormContext(services), backupRoutes(auth, services.backup, services.audit, logger));
 
   const webhook = alertmanagerWebhook({
@@ -144,7 +145,7 @@ export async function startServer(services: Services, port = services.config.ser
   services.publicUrl.useListeningPort(actualPort);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const base = `http://${host}:${actualPort}`;
-  const consoleAt = consoleDirectory() ? `console at ${base}/, ` : 'console not built (npm run build), ';
+  const consoleAt = consoleDir ? `console at ${base}/, ` : 'console not built (npm run build), ';
   logger.info({ port: actualPort, mode: services.storage.mode }, `AlertAgent ${consoleAt}GraphQL at ${base}${GRAPHQL_PATH}`);
 
   return {

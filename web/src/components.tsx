@@ -1,5 +1,4 @@
 import { createTwoFilesPatch } from 'diff';
-import type { ReactNode } from 'react';
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, gql, subscribe } from './api';
 
@@ -142,10 +141,3 @@ export function Pager({ offset, size, total, onChange }: { offset: number; size:
     </div>
   );
 }
-
-export const Field = ({ label, children }: { label: string; children: ReactNode }) => (
-  <label className="row" style={{ gap: 6 }}>
-    <span className="muted">{label}</span>
-    {children}
-  </label>
-);

@@ -8,11 +8,9 @@ interface Row {
   alertname: string;
   severity: string | null;
   cluster: string | null;
-  status: string;
   state: string;
   receivedAt: string;
   labels?: Record<string, string>;
-  deliveries?: number;
   analysis?: { status: string; rootCause: string | null; confidence: number | null };
 }
 
@@ -29,7 +27,7 @@ interface Incident {
 const MAX_ROWS = 20_000;
 const ROW_HEIGHT = 34;
 // No per-record resolved fields here (analyses come live): 100 records stay within a viewer's cost limit.
-const RECORD_FIELDS = 'id alertname severity cluster status state receivedAt labels deliveryIds';
+const RECORD_FIELDS = 'id alertname severity cluster state receivedAt labels';
 const INCIDENTS = `{ incidents(limit: 20) { items { id title state alertCount firingCount lastAlertAt } } }`;
 
 type Filters = { cluster: string; severity: string; state: string; label: string };
@@ -54,7 +52,7 @@ function mergeNewestFirst(existing: string[], added: string[], rows: Map<string,
 }
 
 function fromRecord(r: any): Row {
-  return { id: r.id, alertname: r.alertname, severity: r.severity, cluster: r.cluster, status: r.status, state: r.state, receivedAt: r.receivedAt, labels: r.labels, deliveries: r.deliveryIds?.length ?? 0 };
+  return { id: r.id, alertname: r.alertname, severity: r.severity, cluster: r.cluster, state: r.state, receivedAt: r.receivedAt, labels: r.labels };
 }
 
 /**
@@ -127,12 +125,12 @@ export function NowPage() {
     const loadIncidents = () => gql(INCIDENTS).then((d) => setIncidents(d.incidents.items), () => {});
     void loadIncidents();
     const events = subscribe(
-      `subscription($cluster: String, $severity: String) { gatewayEvents(cluster: $cluster, severity: $severity) { type recordId alertname severity cluster status at } }`,
+      `subscription($cluster: String, $severity: String) { gatewayEvents(cluster: $cluster, severity: $severity) { type recordId alertname severity cluster at } }`,
       { cluster: filters.cluster || null, severity: filters.severity || null },
       ({ gatewayEvents: e }) => {
         apply((map) => {
           const known = map.get(e.recordId);
-          map.set(e.recordId, { ...(known ?? { id: e.recordId, receivedAt: e.at }), alertname: e.alertname, severity: e.severity, cluster: e.cluster, status: e.status, state: e.type } as Row);
+          map.set(e.recordId, { ...(known ?? { id: e.recordId, receivedAt: e.at }), alertname: e.alertname, severity: e.severity, cluster: e.cluster, state: e.type } as Row);
           return known ? [] : [e.recordId];
         });
         scheduleRefresh();
