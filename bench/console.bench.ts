@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { postGraphQL } from '../test/support/cli-process';
 import { stormPayload } from '../test/support/alerts';
-import { openBrowser } from '../test/support/browser';
+import { openBrowser, startFrameClock, takeFrames } from '../test/support/browser';
 import { CHANNEL_PEER, percentile, spawnScript, startBenchServer } from './support';
 
 // Functions passed to page.evaluate run in the browser; these are its globals, as far as this file uses them.
@@ -23,21 +23,6 @@ const line = (label: string, values: number[], unit = 'ms') => {
   return `  ${label.padEnd(44)} p50 ${percentile(sorted, 50).toFixed(1)} ${unit}   p95 ${percentile(sorted, 95).toFixed(1)} ${unit}   max ${sorted[sorted.length - 1].toFixed(1)} ${unit}`;
 };
 
-/** Records each animation frame's duration in the page from now on. */
-const startFrameClock = () => {
-  window.frames_ = [];
-  window.longTasks_ = 0;
-  window.longTaskObserver_ ??= new (window as any).PerformanceObserver((list: any) => (window.longTasks_ += list.getEntries().length));
-  window.longTaskObserver_.observe({ entryTypes: ['longtask'] });
-  let last = performance.now();
-  const tick = (now: number) => {
-    window.frames_.push(now - last);
-    last = now;
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-};
-const takeFrames = (): { frames: number[]; longTasks: number } => ({ frames: window.frames_.splice(0), longTasks: window.longTasks_ });
 
 /**
  * The console in headless Chromium against a production-mode server (PostgreSQL, Redis):
@@ -103,7 +88,7 @@ export async function runConsoleBench(): Promise<void> {
     // 10,000 alerts within a minute (50 per webhook, evenly spread), then 10,000 more at once.
     let expected = PROBES;
     for (const seconds of [STORM_SECONDS, 0]) {
-      await page.evaluate(startFrameClock);
+      await startFrameClock(page);
       const requests = Math.ceil(STORM_ALERTS / 50);
       const started = Date.now();
       const inFlight: Array<Promise<void>> = [];
@@ -122,14 +107,14 @@ export async function runConsoleBench(): Promise<void> {
         throw new Error(`the page shows ${shown} of ${expected} alerts (${dropped ?? 'no drop metric'}): ${(err as Error).message}`);
       });
       const caughtUp = Date.now() - posted;
-      const { frames, longTasks } = await page.evaluate(takeFrames);
+      const { frames, longTasks } = await takeFrames(page);
       const how = seconds ? `over ${seconds} s` : `at once (in ${((posted - started) / 1000).toFixed(1)} s)`;
       console.log(line(`frame time, ${STORM_ALERTS} alerts ${how}`, frames));
       console.log(`    frames over 50 ms ${frames.filter((f) => f > 50).length} of ${frames.length}; long tasks ${longTasks}; every row shown ${caughtUp} ms after the last webhook`);
     }
 
     // Scrolling the full list: only the rows on screen exist, whatever the list's length.
-    await page.evaluate(startFrameClock);
+    await startFrameClock(page);
     await page.evaluate(async () => {
       const list = document.querySelector('[data-testid="alert-list"]');
       for (let i = 0; i < 180; i++) {
@@ -137,7 +122,7 @@ export async function runConsoleBench(): Promise<void> {
         await new Promise((r) => requestAnimationFrame(() => r(null)));
       }
     });
-    const scrolled = await page.evaluate(takeFrames);
+    const scrolled = await takeFrames(page);
     console.log(line(`frame time scrolling ${expected} listed alerts`, scrolled.frames));
     const filterStarted = Date.now();
     await page.getByLabel('state filter').selectOption('unrouted');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager';
 import { startTestServer, type TestServer } from '../support/app';
-import { CuttableRelay, openBrowser, type BrowserSession } from '../support/browser';
+import { CuttableRelay, openBrowser, startFrameClock, takeFrames, type BrowserSession } from '../support/browser';
 import { stormPayload } from '../support/alerts';
 import { WebhookPeer } from '../support/peers/webhook-peer';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -11,9 +11,7 @@ import { waitFor } from '../support/wait';
 
 // Functions passed to page.evaluate run in the browser; these are its globals, as far as this file uses them.
 declare const document: any;
-declare const window: any;
 declare const sessionStorage: { length: number; clear(): void };
-declare const requestAnimationFrame: (callback: (now: number) => void) => number;
 
 /** Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (for the README), elsewhere to a temporary directory. */
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'aa-console-'));
@@ -176,17 +174,7 @@ describe('web console', () => {
 
   it('stays responsive while 10,000 alerts arrive', async () => {
     const { page } = browser;
-    await page.evaluate(() => {
-      const w = window as unknown as { frames_: number[] };
-      w.frames_ = [];
-      let last = performance.now();
-      const tick = (now: number) => {
-        w.frames_.push(now - last);
-        last = now;
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    await startFrameClock(page);
     for (let batch = 0; batch < 200; batch += 10) {
       await Promise.all(Array.from({ length: 10 }, () => post(stormPayload('Storm', 50)).then((r) => expect(r.status).toBe(200))));
     }
@@ -197,7 +185,7 @@ describe('web console', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     await page.getByLabel('state filter').selectOption('');
     await shot('now-storm');
-    const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
+    const { frames } = await takeFrames(page);
     expect(frames.length).toBeGreaterThan(10);
     expect(await page.locator('.vrow[data-record]').count()).toBeLessThan(100); // only the rows on screen exist
   });

@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+// Functions passed to page.evaluate run in the browser; this is its global, as far as this file uses it.
+declare const window: any;
+
 /** Debian's chromium, or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? 'chromium';
 
@@ -71,4 +74,30 @@ export class CuttableRelay {
     this.cut();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/**
+ * Starts recording each animation frame's duration (and long tasks) in the page, or, when it
+ * records already, starts over: one loop per page whatever the number of calls.
+ */
+export function startFrameClock(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    window.frames_ = [];
+    window.longTasks_ = 0;
+    if (window.frameClock_) return;
+    window.frameClock_ = true;
+    new window.PerformanceObserver((list: any) => (window.longTasks_ += list.getEntries().length)).observe({ entryTypes: ['longtask'] });
+    let last = window.performance.now();
+    const tick = (now: number) => {
+      window.frames_.push(now - last);
+      last = now;
+      window.requestAnimationFrame(tick);
+    };
+    window.requestAnimationFrame(tick);
+  });
+}
+
+/** The frame durations (ms) and long tasks since the clock (re)started; the record starts over. */
+export function takeFrames(page: Page): Promise<{ frames: number[]; longTasks: number }> {
+  return page.evaluate(() => ({ frames: window.frames_.splice(0), longTasks: window.longTasks_ }));
 }
