@@ -222,6 +222,8 @@ export const configSchema = z.strictObject({
       concurrency: positiveInt.max(256).default(16),
       /** Window of channel health (success rate, latency percentiles). */
       healthWindowMinutes: positiveInt.max(24 * 60).default(15),
+      /** How often channel SLOs are judged and due scheduled probes run. */
+      watchIntervalMs: positiveInt.min(1_000).default(30_000),
       /** A channel's own templates render in worker threads and are stopped past this; the message then goes out with the defaults. */
       templateTimeoutMs: positiveInt.max(60_000).default(1_000),
     })
@@ -402,6 +404,7 @@ export const ENVIRONMENT_VARIABLES = [
   { env: 'DELIVERY_SWEEP_INTERVAL_MS', path: 'delivery.sweepIntervalMs', description: 'How often due or orphaned deliveries are picked up' },
   { env: 'DELIVERY_CONCURRENCY', path: 'delivery.concurrency', description: 'Retries sent at once per worker process' },
   { env: 'CHANNEL_HEALTH_WINDOW_MINUTES', path: 'delivery.healthWindowMinutes', description: 'Window for channel success rate and latency' },
+  { env: 'CHANNEL_WATCH_INTERVAL_MS', path: 'delivery.watchIntervalMs', description: 'How often channel SLOs are judged (channelSlo events) and scheduled channel probes run' },
   { env: 'TEMPLATE_RENDER_TIMEOUT_MS', path: 'delivery.templateTimeoutMs', description: "Time limit of one render of a channel's own templates (in a worker thread); past it the message goes out with the default templates" },
   { env: 'GATEWAY_BODY_LIMIT_BYTES', path: 'gateway.bodyLimitBytes', description: 'Largest accepted Alertmanager webhook body' },
   { env: 'GATEWAY_SWEEP_INTERVAL_MS', path: 'gateway.sweepIntervalMs', description: 'How often accepted but unprocessed webhooks are picked up' },

@@ -20,12 +20,20 @@ export interface GraphQLContext {
   recordDenied?: (field: string, permission: string) => Promise<void>;
   /** Names of the clusters the caller's scope covers; null when it covers every cluster (subscription filters ask per event). */
   visibleClusters(): Promise<ReadonlySet<string> | null>;
+  /** Ids of the channels the caller's channel-group scope covers; null when it covers every channel. */
+  visibleChannels(): Promise<readonly string[] | null>;
 }
 
 /** Whether an event about a cluster may reach this caller. */
 export async function clusterVisible(context: GraphQLContext, clusterName: string | null): Promise<boolean> {
   const names = await context.visibleClusters();
   return names === null || (clusterName !== null && names.has(clusterName));
+}
+
+/** Whether an event about a channel may reach this caller. */
+export async function channelVisible(context: GraphQLContext, channelId: string): Promise<boolean> {
+  const ids = await context.visibleChannels();
+  return ids === null || ids.includes(channelId);
 }
 
 export function actorFrom(context: GraphQLContext): Actor {

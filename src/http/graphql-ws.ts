@@ -166,6 +166,7 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
           deadline: type === 'subscription' ? undefined : Date.now() + config.graphql.timeoutMs,
           readTurn: type === 'query' ? (read) => limits.readTurn(read) : undefined,
           visibleClusters: () => services.clusters.namesInScope(extra.principal ?? null),
+          visibleChannels: async () => (extra.principal ? services.channels.visibleChannelIds(extra.principal) : null),
         };
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         if (type === 'subscription') {

@@ -129,6 +129,7 @@ export async function startServer(services: Services, port = services.config.ser
         deadline: Date.now() + config.graphql.timeoutMs,
         readTurn: (read) => requestLimits.readTurn(read),
         visibleClusters: () => services.clusters.namesInScope(req.principal),
+        visibleChannels: async () => (req.principal ? services.channels.visibleChannelIds(req.principal) : null),
         recordDenied: (field: string, permission: string) =>
           services.audit.change({ principal: req.principal!, requestId: req.id }, async (record) => record('access.denied', 'mutation', field, { permission, clientIp: req.ip ?? null })),
       }),

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ChannelGroupEntity } from '../entities/channels/channel-group.entity';
 import type { DeliveryAttemptEntity } from '../entities/channels/delivery-attempt.entity';
 import { COST } from '../graphql/cost';
-import { actorFrom, type GraphQLContext } from '../graphql/context';
+import { actorFrom, channelVisible, type GraphQLContext } from '../graphql/context';
+import type { ChannelSloEvent } from '../services/pubsub/event-map';
 import { toRoleName } from '../schema/common/enums';
 import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
-import { ChannelTemplatesInput, ChannelsArgs, CreateChannelGroupInput, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
+import { ChannelDeliveryPolicyInput, ChannelTemplatesInput, ChannelsArgs, CreateChannelGroupInput, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
 import {
   ChannelGroupType,
   ChannelHealthType,
@@ -18,6 +19,9 @@ import {
   ChannelGroupPageType,
   ChannelGroupsArgs,
   ChannelProbeType,
+  ChannelSloEventType,
+  type ChannelDeliveryPolicyType,
+  type ChannelSloStatusName,
 } from '../schema/channels/channel.type';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
@@ -26,6 +30,10 @@ import type { ChannelService, ChannelView } from '../services/channels/channel.s
 import { rowOf, type DeliveryRepository, type DeliveryRow } from '../services/channels/delivery.repository';
 import type { DeliveryService } from '../services/channels/delivery.service';
 import { testMessage } from '../services/channels/message';
+import type { ChannelEntity } from '../entities/channels/channel.entity';
+import { policyOf } from '../services/channels/delivery-policy';
+import { channelPlugin } from '../services/channels/registry';
+import { effectiveLimit } from '../services/channels/robot-limits';
 
 export function toGroupType(group: ChannelGroupEntity): ChannelGroupType {
   return {
@@ -37,8 +45,26 @@ export function toGroupType(group: ChannelGroupEntity): ChannelGroupType {
   };
 }
 
+function toPolicyType(entity: ChannelEntity): ChannelDeliveryPolicyType {
+  const policy = policyOf(entity.deliveryPolicy);
+  const plugin = channelPlugin(entity.type);
+  return {
+    rateLimit: policy.rateLimit ? effectiveLimit(undefined, policy.rateLimit) : null,
+    effectiveRateLimit: effectiveLimit(plugin.robotLimit, policy.rateLimit),
+    pool: policy.pool,
+    backupChannelId: policy.backupChannelId ?? null,
+    failoverAfterAttempts: policy.failoverAfterAttempts,
+    failoverAfterSeconds: policy.failoverAfterSeconds,
+    failoverWhenDown: policy.failoverWhenDown,
+    slo: policy.slo ? { ...policy.slo, p95LatencyMs: policy.slo.p95LatencyMs ?? null } : null,
+    probeIntervalSeconds: policy.probeIntervalSeconds ?? null,
+  };
+}
+
 function toChannelType({ entity, config, secretFieldsSet }: ChannelView): ChannelType {
   return {
+    entity,
+    deliveryPolicy: toPolicyType(entity),
     id: entity.id,
     name: entity.name,
     type: entity.type,
@@ -67,6 +93,7 @@ export function toDeliveryType(delivery: DeliveryRow, channelName: string): Deli
     lastError: delivery.lastError,
     createdAt: delivery.createdAt,
     deliveredAt: delivery.deliveredAt,
+    failoverDeliveryId: delivery.failoverDeliveryId,
   };
 }
 
@@ -80,6 +107,9 @@ function toAttemptType(attempt: DeliveryAttemptEntity): DeliveryAttemptType {
     error: attempt.error ?? null,
     peerAnswer: attempt.peerAnswer ?? null,
     createdAt: attempt.createdAt,
+    carried: attempt.carried,
+    robotChannelId: attempt.robotChannelId ?? null,
+    failoverDeliveryId: attempt.failoverDeliveryId ?? null,
   };
 }
 
@@ -101,6 +131,8 @@ export class ChannelResolver {
       description: p.description,
       secretFields: [...p.secretFields],
       canProbe: Boolean(p.probe),
+      robotLimit: p.robotLimit ?? null,
+      mergesWhenThrottled: Boolean(p.mergeBudgetBytes),
       configSchema: z.toJSONSchema(p.schema, { io: 'input' }) as Record<string, unknown>,
       defaultTemplates: p.defaultTemplates,
     }));
@@ -133,33 +165,33 @@ export class ChannelResolver {
   @Authorized('channels:read')
   @FieldResolver(() => ChannelHealthType, { complexity: COST.RESOLVED_FIELD, description: 'Success rate and latency over the health window' })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
-    return this.healthOf(channel.id);
+    return this.healthOf(channel.entity!);
   }
 
   @Authorized('channels:read')
   @Query(() => ChannelHealthType, { description: 'Live health of one channel (also available as Channel.health)' })
   async channelHealth(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ChannelHealthType> {
-    await this.channelService.get(id, context.principal);
-    return this.healthOf(id);
+    return this.healthOf((await this.channelService.get(id, context.principal)).entity);
   }
 
   /** The channel is known to exist here; listing channels must not reload and decrypt each one again. */
-  private async healthOf(id: string): Promise<ChannelHealthType> {
-    const health = await this.healthService.health(id);
-    return { ...health, status: health.status as ChannelHealthStatusName };
+  private async healthOf(channel: ChannelEntity): Promise<ChannelHealthType> {
+    const health = await this.healthService.health(channel);
+    return { ...health, status: health.status as ChannelHealthStatusName, slo: health.slo ? { ...health.slo, status: health.slo.status as ChannelSloStatusName } : null };
   }
 
   @Authorized('channels:read')
   @Mutation(() => ChannelType)
   async createChannel(@Arg('input') input: CreateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
-    return toChannelType(await this.channelService.create({ ...input, templates: plainTemplates(input.templates) }, actorFrom(context)));
+    return toChannelType(await this.channelService.create({ ...input, templates: plainTemplates(input.templates), deliveryPolicy: plainPolicy(input.deliveryPolicy) }, actorFrom(context)));
   }
 
   @Authorized('channels:read')
   @Mutation(() => ChannelType)
   async updateChannel(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
     const templates = input.templates === undefined ? undefined : plainTemplates(input.templates);
-    return toChannelType(await this.channelService.update(id, { ...input, templates }, actorFrom(context)));
+    const deliveryPolicy = input.deliveryPolicy === undefined ? undefined : plainPolicy(input.deliveryPolicy);
+    return toChannelType(await this.channelService.update(id, { ...input, templates, deliveryPolicy }, actorFrom(context)));
   }
 
   @Authorized('channels:read')
@@ -188,6 +220,16 @@ export class ChannelResolver {
   }
 
   @Authorized('channels:read')
+  @Subscription(() => ChannelSloEventType, {
+    topics: 'channel.slo',
+    filter: ({ payload, context }: { payload: ChannelSloEvent; context: GraphQLContext }) => channelVisible(context, payload.channelId),
+    description: 'Channels starting or stopping to miss their SLO (deliveryPolicy.slo), judged every CHANNEL_WATCH_INTERVAL_MS, once across replicas',
+  })
+  channelSlo(@Root() event: ChannelSloEvent): ChannelSloEventType {
+    return { ...event, at: new Date(event.at) };
+  }
+
+  @Authorized('channels:read')
   @Query(() => ChannelGroupPageType, { description: 'Channel groups you can see, filtered, sorted and paginated' })
   async channelGroups(@Args() args: ChannelGroupsArgs, @Ctx() context: GraphQLContext): Promise<ChannelGroupPageType> {
     const keep = (g: ChannelGroupType) => (!args.parentId || g.parentId === args.parentId) && (args.topLevel == null || (g.parentId === null) === args.topLevel);
@@ -212,6 +254,12 @@ export class ChannelResolver {
 function plainTemplates(templates: ChannelTemplatesInput | null | undefined) {
   if (!templates) return null;
   return Object.fromEntries(Object.entries(templates).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** A policy input as plain data; fields given as null take their defaults, as omitted ones do. */
+function plainPolicy(policy: ChannelDeliveryPolicyInput | null | undefined): Record<string, unknown> | null {
+  if (!policy) return null;
+  return JSON.parse(JSON.stringify(policy, (_key, value: unknown) => (value === null ? undefined : value))) as Record<string, unknown>;
 }
 
 /** The deliveries of an alert record, as far as the caller may see channels. */

@@ -4,6 +4,9 @@ import { ChannelHealthService } from './channels/channel-health.service';
 import { ChannelRepository } from './channels/channel.repository';
 import { ChannelService } from './channels/channel.service';
 import { TemplateRenderer } from './channels/templates';
+import { FallbackTokenBuckets, InProcessTokenBuckets, RedisTokenBuckets } from './channels/robot-limits';
+import { RobotPool } from './channels/robot-pool';
+import { ChannelWatch } from './channels/channel-watch';
 import { SandboxPool } from './sandbox/sandbox-pool';
 import { DeliveryRepository } from './channels/delivery.repository';
 import { DeliveryService } from './channels/delivery.service';
@@ -97,6 +100,7 @@ export interface Services {
   deliveries: DeliveryService;
   deliveryRecords: DeliveryRepository;
   channelHealth: ChannelHealthService;
+  channelWatch: ChannelWatch;
   logger: Logger;
   metrics: Metrics;
   storage: Storage;
@@ -207,7 +211,24 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
   const deliveryRecords = new DeliveryRepository(em);
-  const deliveries = new DeliveryService(storage.orm, deliveryRecords, channels, queue, metrics, config.delivery, logger.child({ component: 'delivery' }), templates, redisFallbacks, peers);
+  const channelHealth = new ChannelHealthService(deliveryRecords, config.delivery.healthWindowMinutes, async (id) => (await channels.sendable(id))?.channel ?? null);
+  const robotBuckets = redis ? new FallbackTokenBuckets(new RedisTokenBuckets(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessTokenBuckets();
+  const robots = new RobotPool(robotBuckets, (id) => channels.sendable(id));
+  const deliveries = new DeliveryService(
+    storage.orm,
+    deliveryRecords,
+    channels,
+    queue,
+    metrics,
+    config.delivery,
+    logger.child({ component: 'delivery' }),
+    templates,
+    redisFallbacks,
+    peers,
+    robots,
+    channelHealth,
+  );
+  const channelWatch = new ChannelWatch(storage.orm, channelHealth, deliveries, events, metrics, logger.child({ component: 'channel-watch' }));
   const flagOverrides = new FlagOverrideService(em, audit, flags);
   flags.onObserve(new FlagChangeRecorder(storage.orm, audit, events, metrics, deliveries, config.flags.notifyChannelId, logger.child({ component: 'flags' })).observe);
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
@@ -306,7 +327,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     channels,
     deliveries,
     deliveryRecords,
-    channelHealth: new ChannelHealthService(deliveryRecords, config.delivery.healthWindowMinutes),
+    channelHealth,
+    channelWatch,
     logger,
     metrics,
     storage,
@@ -340,6 +362,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
         retention.schedule();
         deliveries.registerProcessor();
         deliveries.startSweeper();
+        channelWatch.start(config.delivery.watchIntervalMs);
         gateway.registerProcessor();
         gateway.startSweeper(config.gateway.sweepIntervalMs);
         incidentNotifier.registerProcessor();
@@ -376,6 +399,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       await escalationPolicies.stop();
       await experiments.stop();
       deliveries.stop();
+      channelWatch.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.
       if (!(await settleWithin(queue.close(SHUTDOWN_STEP_MS), 2 * SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');

@@ -9,6 +9,17 @@ export interface StoredTemplates {
   html?: string;
 }
 
+/** As stored; parsed and defaulted by the delivery policy schema. */
+export type StoredDeliveryPolicy = Record<string, unknown>;
+
+/** What the last scheduled probe found. */
+export interface StoredProbe {
+  ok: boolean;
+  latencyMs: number;
+  detail: string;
+  at: string;
+}
+
 /** A destination for alerts. Public settings live in `config`; secret fields only sealed, in `secrets`. */
 @Entity({ tableName: 'channel' })
 export class ChannelEntity {
@@ -39,6 +50,21 @@ export class ChannelEntity {
 
   @Property({ type: 'boolean' })
   enabled: boolean = true;
+
+  /** Rate limit, pool, backup, SLO and probe settings (see services/channels/delivery-policy). */
+  @Property({ type: 'json' })
+  deliveryPolicy: StoredDeliveryPolicy = {};
+
+  /** Set while the channel's SLO is breached; flipped by one replica, which announces it. */
+  @Property({ type: 'datetime', nullable: true })
+  sloBreachedAt?: Date | null;
+
+  /** When a scheduled probe last ran (claimed by one replica). */
+  @Property({ type: 'datetime', nullable: true })
+  probedAt?: Date | null;
+
+  @Property({ type: 'json', nullable: true })
+  lastProbe?: StoredProbe | null;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -40,4 +40,16 @@ export class DeliveryAttemptEntity {
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
+
+  /** Deliveries the message carried (merged while the robot was at its limit); 0 when nothing was sent (handed over at once). */
+  @Property({ type: 'integer' })
+  carried: number = 1;
+
+  /** The pool member whose robot carried the message, when not the channel's own. */
+  @Property({ type: 'uuid', nullable: true })
+  robotChannelId?: string | null;
+
+  /** Set on the attempt after which the delivery was handed over to the backup channel. */
+  @Property({ type: 'uuid', nullable: true })
+  failoverDeliveryId?: string | null;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelMessage } from '../../services/channels/message';
 import { ChannelEntity } from './channel.entity';
 
-export const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'delivered', 'failed'] as const;
+export const DELIVERY_STATUSES = ['pending', 'queued', 'sending', 'retrying', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
@@ -53,4 +53,12 @@ export class DeliveryEntity {
 
   @Property({ type: 'datetime', nullable: true })
   deliveredAt?: Date | null;
+
+  /** 1 for the first notice of a critical alert: it leaves a robot's queue before the rest. */
+  @Property({ type: 'smallint' })
+  priority: number = 0;
+
+  /** The delivery to the backup channel this one was handed over to. */
+  @Property({ type: 'uuid', nullable: true })
+  failoverDeliveryId?: string | null;
 }

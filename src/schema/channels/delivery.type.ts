@@ -3,12 +3,16 @@ import { PageArgs } from '../common/page.args';
 
 export enum DeliveryStatusName {
   PENDING = 'pending',
+  QUEUED = 'queued',
   SENDING = 'sending',
   RETRYING = 'retrying',
   DELIVERED = 'delivered',
   FAILED = 'failed',
 }
-registerEnumType(DeliveryStatusName, { name: 'DeliveryStatus' });
+registerEnumType(DeliveryStatusName, {
+  name: 'DeliveryStatus',
+  valuesConfig: { QUEUED: { description: "Waiting in the channel's queue for its robot (rate limit); leaves it first-critical-first, then oldest first" } },
+});
 
 @ObjectType('DeliveryAttempt', { description: 'One try at a delivery and what the peer answered' })
 export class DeliveryAttemptType {
@@ -35,6 +39,15 @@ export class DeliveryAttemptType {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => Int, { description: 'Deliveries the message carried: more than 1 when merged while the robot was at its limit; 0 when nothing was sent (handed over at once)' })
+  carried!: number;
+
+  @Field(() => ID, { nullable: true, description: "The pool member whose robot carried the message, when not the channel's own" })
+  robotChannelId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Set on the attempt after which the message was handed over to the backup channel: that delivery' })
+  failoverDeliveryId!: string | null;
 }
 
 @ObjectType('Delivery', { description: 'A message owed to a channel, with every attempt' })
@@ -74,6 +87,9 @@ export class DeliveryType {
 
   @Field(() => Date, { nullable: true })
   deliveredAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'The delivery to the backup channel this one was handed over to' })
+  failoverDeliveryId!: string | null;
 }
 
 @ObjectType('DeliveryPage')

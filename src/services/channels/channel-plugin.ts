@@ -52,6 +52,21 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
    * (Telegram getMe, an SMTP login). Absent for robots that can only be checked by posting.
    */
   probe?(config: C, context: Pick<SendContext, 'peers'>): Promise<ProbeOutcome>;
+  /**
+   * The peer's documented send limit per robot (DingTalk's 20 a minute …): sends wait for a
+   * token instead of being refused. Absent when the peer documents none we must respect.
+   */
+  readonly robotLimit?: { perMinute: number; burst: number };
+  /** What identifies the robot at the peer (its token, its URL): channels naming the same robot share its limit. */
+  robotIdentity?(config: C): string;
+  /** Requests one message costs against the robot's limit when it is more than one (PagerDuty: one event per alert). */
+  requestsPerMessage?(message: ChannelMessage): number;
+  /**
+   * How large the body of one message may grow, as JSON-escaped UTF-8 bytes, when messages
+   * waiting for the robot are merged into one. Absent: messages are never merged (each event
+   * stands alone, as PagerDuty's do, or the body is not text).
+   */
+  mergeBudgetBytes?(config: C): number;
   send(config: C, rendered: RenderedMessage, message: ChannelMessage, context: SendContext): Promise<SendOutcome>;
 }
 

@@ -84,6 +84,15 @@ export class ChannelRepository {
     return rows.map((r) => r.name);
   }
 
+  /** Names of the channels that hand over to this one or hold it in their pool. */
+  async channelsLeaningOn(channelId: string): Promise<string[]> {
+    const rows: Array<{ name: string }> = await this.em.getConnection().execute(
+      `select "name" from "channel" where "delivery_policy"->>'backupChannelId' = ? or "delivery_policy"->'pool' @> ?::jsonb order by "name"`,
+      [channelId, JSON.stringify([channelId])],
+    );
+    return rows.map((r) => r.name);
+  }
+
   countGroupChildren(id: string): Promise<number> {
     return this.em.count(ChannelGroupEntity, { parent: id });
   }

@@ -16,6 +16,7 @@ import type { ChannelPlugin } from './channel-plugin';
 import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';
 import { maskedConfig, mergeSettings, openSecrets, sealSecrets } from '../security/sealed-fields';
 import { CHANNEL_PLUGINS, channelPlugin } from './registry';
+import { deliveryPolicySchema, policyOf, type DeliveryPolicy } from './delivery-policy';
 import type { TemplateRenderer, TemplateSet } from './templates';
 
 const TEMPLATE_MAX = 16 * 1024;
@@ -42,6 +43,7 @@ const createInput = z.strictObject({
   tags: tags.default([]),
   enabled: z.boolean().default(true),
   templates: templates.nullish(),
+  deliveryPolicy: z.record(z.string(), z.unknown()).nullish(),
 });
 
 const updateInput = z.strictObject({
@@ -51,6 +53,8 @@ const updateInput = z.strictObject({
   tags: tags.optional(),
   enabled: z.boolean().optional(),
   templates: templates.nullish(),
+  /** Replaces the policy as a whole; null resets it to the defaults. */
+  deliveryPolicy: z.record(z.string(), z.unknown()).nullish(),
 });
 
 export type CreateChannelInput = z.input<typeof createInput>;
@@ -151,6 +155,7 @@ export class ChannelService {
     Object.assign(channel, { name: parsed.name, type: plugin.type, group, tags: parsed.tags, enabled: parsed.enabled });
     this.applyConfig(channel, plugin, this.validateConfig(plugin, parsed.config));
     channel.templates = await this.validateTemplates(parsed.templates ?? null);
+    channel.deliveryPolicy = await this.validatePolicy(channel, plugin, parsed.deliveryPolicy ?? {}, actor);
     await this.saving(() =>
       this.audit.change(actor, async (record) => {
         this.repository.add(channel);
@@ -183,6 +188,7 @@ export class ChannelService {
     if (parsed.tags !== undefined) (channel.tags = parsed.tags), changed.push('tags');
     if (parsed.enabled !== undefined) (channel.enabled = parsed.enabled), changed.push('enabled');
     if (parsed.templates !== undefined) (channel.templates = await this.validateTemplates(parsed.templates)), changed.push('templates');
+    if (parsed.deliveryPolicy !== undefined) (channel.deliveryPolicy = await this.validatePolicy(channel, plugin, parsed.deliveryPolicy ?? {}, actor)), changed.push('deliveryPolicy');
     channel.updatedAt = new Date();
     this.sendableCache.delete(channel.id);
     await this.saving(() =>
@@ -199,6 +205,10 @@ export class ChannelService {
     actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
     const routes = await this.repository.routesUsing(id);
     if (routes.length > 0) throw new ConflictError(`channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`, { routes });
+    const channels = await this.repository.channelsLeaningOn(id);
+    if (channels.length > 0) {
+      throw new ConflictError(`channel ${channel.name} is the backup or a pool member of channel${channels.length > 1 ? 's' : ''} ${channels.join(', ')}; take it out of their delivery policy first`, { channels });
+    }
     this.sendableCache.delete(id);
     await this.audit.change(actor, async (record) => {
       this.repository.remove(channel);
@@ -314,6 +324,35 @@ export class ChannelService {
     const { publicConfig, secrets } = sealSecrets(this.box, `channel:${channel.id}`, config, plugin.secretFields);
     channel.config = publicConfig;
     channel.secrets = secrets;
+  }
+
+  /**
+   * A delivery policy as the schema defaults it, with its references checked: the backup is
+   * another channel the author may see; pool members are channels of the same type, not pools
+   * themselves; probes only for types that can be probed.
+   */
+  private async validatePolicy(channel: ChannelEntity, plugin: ChannelPlugin, input: Record<string, unknown>, actor: Actor): Promise<DeliveryPolicy> {
+    const policy = parseInput(deliveryPolicySchema, input, 'input.deliveryPolicy');
+    const field = (name: string) => `input.deliveryPolicy.${name}`;
+    if (policy.backupChannelId) {
+      if (policy.backupChannelId === channel.id) throw BadUserInputError.forField(field('backupChannelId'), 'a channel cannot be its own backup');
+      const backup = await this.repository.findById(policy.backupChannelId);
+      if (!backup) throw BadUserInputError.forField(field('backupChannelId'), `no channel with id ${policy.backupChannelId}`);
+      await this.assertVisible([backup.id], actor.principal);
+    }
+    if (new Set(policy.pool).size !== policy.pool.length) throw BadUserInputError.forField(field('pool'), 'a pool member is listed twice');
+    for (const [index, id] of policy.pool.entries()) {
+      if (id === channel.id) throw BadUserInputError.forField(field(`pool.${index}`), 'a channel is already the first robot of its own pool');
+      const member = await this.repository.findById(id);
+      if (!member) throw BadUserInputError.forField(field(`pool.${index}`), `no channel with id ${id}`);
+      if (member.type !== plugin.type) throw BadUserInputError.forField(field(`pool.${index}`), `channel ${member.name} is a ${member.type} channel; a pool holds robots of one type (${plugin.type})`);
+      if (policyOf(member.deliveryPolicy).pool.length > 0) throw BadUserInputError.forField(field(`pool.${index}`), `channel ${member.name} has a pool of its own; pools do not nest`);
+    }
+    if (policy.pool.length > 0) await this.assertVisible(policy.pool, actor.principal);
+    if (policy.probeIntervalSeconds && !plugin.probe) {
+      throw BadUserInputError.forField(field('probeIntervalSeconds'), `a ${plugin.type} channel cannot be probed without posting a message`);
+    }
+    return policy;
   }
 
   private async validateTemplates(input: StoredTemplates | null): Promise<StoredTemplates | null> {

@@ -43,13 +43,20 @@ export interface DeliveryRow {
   lastError: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
+  priority: number;
+  failoverDeliveryId: string | null;
 }
 
-export type NewDelivery = Pick<DeliveryRow, 'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt'> & { id: string };
+export type NewDelivery = Pick<DeliveryRow, 'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt' | 'priority'> & { id: string };
 
 /** A new delivery as `insertClaimed` stores it: held by its sender for the first attempt. */
 export function heldForFirstAttempt(draft: NewDelivery): DeliveryRow {
-  return { ...draft, status: 'sending', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: null };
+  return { ...draft, status: 'sending', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: null, failoverDeliveryId: null };
+}
+
+/** A new delivery as `insertQueued` stores it: waiting in its channel's queue for the robot. */
+function waitingInQueue(draft: NewDelivery): DeliveryRow {
+  return { ...draft, status: 'queued', attempts: 0, nextAttemptAt: draft.createdAt, lastError: null, deliveredAt: null, failoverDeliveryId: null };
 }
 
 export interface AttemptRecord {
@@ -63,9 +70,13 @@ export interface AttemptRecord {
   error: string | null;
   peerAnswer: string | null;
   createdAt: Date;
+  /** Deliveries the message carried; 0 when nothing was sent. */
+  carried: number;
+  robotChannelId: string | null;
+  failoverDeliveryId: string | null;
 }
 
-export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>;
+export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'> & { failoverDeliveryId?: string | null };
 
 interface RawDelivery {
   id: string;
@@ -80,10 +91,12 @@ interface RawDelivery {
   last_error: string | null;
   created_at: Date | string;
   delivered_at: Date | string | null;
+  priority: number;
+  failover_delivery_id: string | null;
 }
 
 const COLUMNS =
-  '"id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "next_attempt_at", "last_error", "created_at", "delivered_at"';
+  '"id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "priority", "failover_delivery_id"';
 
 const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
@@ -101,6 +114,8 @@ function toRow(raw: RawDelivery): DeliveryRow {
     lastError: raw.last_error,
     createdAt: new Date(raw.created_at),
     deliveredAt: dateOrNull(raw.delivered_at),
+    priority: Number(raw.priority),
+    failoverDeliveryId: raw.failover_delivery_id,
   };
 }
 
@@ -118,6 +133,8 @@ export function rowOf(entity: DeliveryEntity): DeliveryRow {
     lastError: entity.lastError ?? null,
     createdAt: entity.createdAt,
     deliveredAt: entity.deliveredAt ?? null,
+    priority: entity.priority,
+    failoverDeliveryId: entity.failoverDeliveryId ?? null,
   };
 }
 
@@ -132,7 +149,7 @@ export interface HealthFigures {
 export class DeliveryRepository {
   // The first attempt of every delivery passes through both: group commit keeps the statements
   // per delivery constant under load.
-  private readonly inserts = batchers((items: Array<{ draft: NewDelivery; leaseUntil: Date }>) => this.writeInserts(items));
+  private readonly inserts = batchers((items: Array<{ draft: NewDelivery; leaseUntil: Date | null }>) => this.writeInserts(items));
   private readonly attempts = batchers((items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>) => this.writeAttempts(items));
 
   constructor(private readonly em: EntityManager) {}
@@ -145,13 +162,35 @@ export class DeliveryRepository {
     return this.inserts[patient ? 'patient' : 'now'].submit({ draft, leaseUntil: new Date(now.getTime() + leaseMs) });
   }
 
-  private async writeInserts(items: Array<{ draft: NewDelivery; leaseUntil: Date }>): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
+  /**
+   * Inserts the delivery waiting in its channel's queue (the robot decides when it goes).
+   * `claimed` is false when the idempotency key existed: the stored delivery is returned.
+   */
+  insertQueued(draft: NewDelivery): Promise<{ row: DeliveryRow; claimed: boolean }> {
+    return this.inserts.now.submit({ draft, leaseUntil: null });
+  }
+
+  /** A null lease means queued: no attempt yet, due at once. */
+  private async writeInserts(items: Array<{ draft: NewDelivery; leaseUntil: Date | null }>): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
     const connection = this.em.getConnection();
     const inserted = await runBound<{ id: string }>(
       this.em,
-      `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "lease_until", "created_at")
-       values ${items.map(() => "(?, ?, ?, ?, 'sending', ?, 1, ?, ?, ?)").join(', ')} on conflict ("idempotency_key") do nothing returning "id"`,
-      items.flatMap(({ draft, leaseUntil }) => [draft.id, draft.channelId, draft.idempotencyKey, draft.source, JSON.stringify(draft.message), draft.maxAttempts, leaseUntil, draft.createdAt]),
+      `insert into "delivery" ("id", "channel_id", "idempotency_key", "source", "status", "message", "attempts", "max_attempts", "lease_until", "next_attempt_at", "priority", "created_at")
+       values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} on conflict ("idempotency_key") do nothing returning "id"`,
+      items.flatMap(({ draft, leaseUntil }) => [
+        draft.id,
+        draft.channelId,
+        draft.idempotencyKey,
+        draft.source,
+        leaseUntil ? 'sending' : 'queued',
+        JSON.stringify(draft.message),
+        leaseUntil ? 1 : 0,
+        draft.maxAttempts,
+        leaseUntil,
+        leaseUntil ? null : draft.createdAt,
+        draft.priority,
+        draft.createdAt,
+      ]),
     );
     const insertedIds = new Set(inserted.map((r) => r.id));
     const repeated = items.filter(({ draft }) => !insertedIds.has(draft.id)).map(({ draft }) => draft.idempotencyKey);
@@ -160,12 +199,47 @@ export class DeliveryRepository {
       const rows: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" in (${repeated.map(() => '?').join(', ')})`, repeated);
       for (const raw of rows) existing.set(raw.idempotency_key, toRow(raw));
     }
-    return items.map(({ draft }) =>
+    return items.map(({ draft, leaseUntil }) =>
       insertedIds.has(draft.id)
         ? // Inserted: the row is what we just wrote (reading the message back would parse it again for nothing).
-          { row: heldForFirstAttempt(draft), claimed: true }
+          { row: leaseUntil ? heldForFirstAttempt(draft) : waitingInQueue(draft), claimed: true }
         : { row: existing.get(draft.idempotencyKey)!, claimed: false },
     );
+  }
+
+  /**
+   * Takes the head of a channel's queue for one send: the waiting deliveries that are due, first
+   * notices of critical alerts first, then oldest first, each counting an attempt. Replicas
+   * draining the same queue take different rows (SKIP LOCKED).
+   */
+  async claimQueued(channelId: string, now: Date, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+    const rows: RawDelivery[] = await this.em.getConnection().execute(
+      `update "delivery" set "status" = 'sending', "lease_until" = ?, "attempts" = "attempts" + 1
+        where "id" in (select "id" from "delivery"
+                        where "channel_id" = ? and "status" = 'queued' and "next_attempt_at" <= ?
+                        order by "priority" desc, "created_at", "id" limit ? for update skip locked)
+        returning ${COLUMNS}`,
+      [new Date(now.getTime() + leaseMs), channelId, now, limit],
+    );
+    return rows.map(toRow).sort((a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  }
+
+  /** Puts claimed deliveries back at their place in the queue, the attempt uncounted (they did not fit in the message). */
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.em.getConnection().execute(
+      `update "delivery" set "status" = 'queued', "lease_until" = null, "attempts" = "attempts" - 1, "next_attempt_at" = coalesce("next_attempt_at", "created_at") where "id" in (${ids.map(() => '?').join(', ')}) and "status" = 'sending'`,
+      [...ids],
+    );
+  }
+
+  /** Channels with deliveries waiting in their queue, and when the first of them is due. */
+  async findQueues(limit: number): Promise<Array<{ channelId: string; dueAt: Date }>> {
+    const rows: Array<{ channel_id: string; due_at: Date | string }> = await this.em.getConnection().execute(
+      `select "channel_id", min("next_attempt_at") as "due_at" from "delivery" where "status" = 'queued' group by "channel_id" order by 2 limit ?`,
+      [limit],
+    );
+    return rows.map((r) => ({ channelId: r.channel_id, dueAt: new Date(r.due_at) }));
   }
 
   /**
@@ -193,14 +267,30 @@ export class DeliveryRepository {
     await runBound(
       this.em,
       `with "attempt" as (
-         insert into "delivery_attempt" ("id", "delivery_id", "channel_id", "attempt", "ok", "retryable", "http_status", "latency_ms", "error", "peer_answer", "created_at")
-         values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
-       update "delivery" as d set "status" = v.status, "lease_until" = null, "next_attempt_at" = v.next_attempt_at, "last_error" = v.last_error, "delivered_at" = v.delivered_at
-         from (values ${items.map(() => '(?::uuid, ?, ?::timestamptz, ?, ?::timestamptz)').join(', ')}) as v(id, status, next_attempt_at, last_error, delivered_at)
+         insert into "delivery_attempt" ("id", "delivery_id", "channel_id", "attempt", "ok", "retryable", "http_status", "latency_ms", "error", "peer_answer", "created_at", "carried", "robot_channel_id", "failover_delivery_id")
+         values ${items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
+       update "delivery" as d set "status" = v.status, "lease_until" = null, "next_attempt_at" = v.next_attempt_at, "last_error" = v.last_error, "delivered_at" = v.delivered_at,
+              "failover_delivery_id" = coalesce(v.failover_delivery_id, d."failover_delivery_id")
+         from (values ${items.map(() => '(?::uuid, ?, ?::timestamptz, ?, ?::timestamptz, ?::uuid)').join(', ')}) as v(id, status, next_attempt_at, last_error, delivered_at, failover_delivery_id)
         where d."id" = v.id`,
       [
-        ...items.flatMap(({ attempt: a }) => [randomUUID(), a.deliveryId, a.channelId, a.attempt, a.ok, a.retryable, a.httpStatus, a.latencyMs, a.error, a.peerAnswer, a.createdAt]),
-        ...items.flatMap(({ attempt: a, next: n }) => [a.deliveryId, n.status, n.nextAttemptAt, n.lastError, n.deliveredAt]),
+        ...items.flatMap(({ attempt: a }) => [
+          randomUUID(),
+          a.deliveryId,
+          a.channelId,
+          a.attempt,
+          a.ok,
+          a.retryable,
+          a.httpStatus,
+          a.latencyMs,
+          a.error,
+          a.peerAnswer,
+          a.createdAt,
+          a.carried,
+          a.robotChannelId,
+          a.failoverDeliveryId,
+        ]),
+        ...items.flatMap(({ attempt: a, next: n }) => [a.deliveryId, n.status, n.nextAttemptAt, n.lastError, n.deliveredAt, n.failoverDeliveryId ?? null]),
       ],
     );
     return items.map(() => undefined);
@@ -248,11 +338,11 @@ export class DeliveryRepository {
       `select count(*) as "attempts", count(*) filter (where "ok") as "successes",
               percentile_cont(0.5) within group (order by "latency_ms") as "p50",
               percentile_cont(0.95) within group (order by "latency_ms") as "p95"
-         from "delivery_attempt" where "channel_id" = ? and "created_at" >= ?`,
+         from "delivery_attempt" where "channel_id" = ? and "created_at" >= ? and "carried" > 0`,
       [channelId, since],
     );
     const recent: Array<{ ok: boolean; error: string | null; created_at: Date | string }> = await this.em.getConnection().execute(
-      `select "ok", "error", "created_at" from "delivery_attempt" where "channel_id" = ? order by "created_at" desc limit 3`,
+      `select "ok", "error", "created_at" from "delivery_attempt" where "channel_id" = ? and "carried" > 0 order by "created_at" desc limit 3`,
       [channelId],
     );
     const lastFailure = recent.find((r) => !r.ok);

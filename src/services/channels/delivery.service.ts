@@ -16,6 +16,10 @@ import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
 import { Sweeper } from '../shared/sweeper';
+import type { ChannelHealthService } from './channel-health.service';
+import { policyOf, priorityOf, type DeliveryPolicy } from './delivery-policy';
+import { mergeHead, type Waiting } from './merged-message';
+import type { Robot, RobotPool } from './robot-pool';
 
 export interface DeliverOptions {
   /** Same key, same delivery: a repeat is answered with the stored one. Defaults to a fresh id. */
@@ -31,8 +35,26 @@ export interface DeliverOptions {
   sendWhileStoring?: boolean;
 }
 
+/** How an attempt was made, for its record. */
+interface AttemptContext {
+  /** The caller is in no hurry for the attempt to be written (see DeliveryRepository). */
+  patient?: boolean;
+  /** The delivery waits in its channel's queue: a retry goes back there, not to its own wake-up. */
+  queued?: boolean;
+  /** Deliveries the message carried; 0 when nothing was sent (handed over at once). */
+  carried?: number;
+  robotChannelId?: string | null;
+}
+
 const SWEEP_BATCH = 500;
 const NOTHING_RENDERED: RenderedMessage = { title: '', body: '' };
+/** Deliveries one message may carry at most when a queue is merged. */
+const MERGE_MAX = 100;
+/** Messages one drain sends before it lets others have the event loop (it goes on from a wake-up). */
+const DRAIN_ROUNDS = 20;
+/** While a channel is down and has a backup, one message this often still tries the channel itself. */
+const TRIAL_EVERY_MS = 30_000;
+const HEALTH_DOWN: SendOutcome = { ok: false, retryable: false, latencyMs: 0, error: 'the channel is down (health)' };
 
 /**
  * Delivers messages to channels: the first attempt runs at once (pass-through); a failure that
@@ -44,6 +66,12 @@ export class DeliveryService {
   private readonly sweeper: Sweeper;
   /** Retries kept in this process while the queue cannot be reached, by delivery. */
   private readonly localWakeUps = new Map<string, NodeJS.Timeout>();
+  /** Drains running in this process, by channel: a second caller joins the first (and asks it for one more round). */
+  private readonly drains = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Queued deliveries whose caller is waiting to report their outcome itself. */
+  private readonly reportedByCaller = new Set<string>();
+  /** When a down channel with a backup last let a message try it. */
+  private readonly trials = new Map<string, number>();
   private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
   private readonly backoff: BackoffPolicy;
 
@@ -58,12 +86,18 @@ export class DeliveryService {
     private readonly templates: TemplateRenderer,
     private readonly redis: RedisFallbackMonitor,
     private readonly peers: PeerClient,
+    private readonly robots: RobotPool,
+    private readonly health: Pick<ChannelHealthService, 'statusOf'>,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
     this.sweeper = new Sweeper('delivery', () => this.resume(), logger);
   }
 
-  /** Stores the delivery, tries it once right away, and returns it as it stands after that try. */
+  /**
+   * Stores the delivery, tries it once right away, and returns it as it stands after that try.
+   * A channel whose robot has a rate limit (or a pool) takes it through its queue: sent at once
+   * while the robot has room, else merged with what waits when the robot takes the next one.
+   */
   async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryRow> {
     const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
     const now = new Date();
@@ -75,7 +109,15 @@ export class DeliveryService {
       message,
       maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
       createdAt: now,
+      priority: priorityOf(message),
     };
+    const policy = policyOf(sendable.channel.deliveryPolicy);
+    if (await this.handsOverAtOnce(sendable, policy, options.source)) {
+      const { row, claimed } = await this.deliveries.insertClaimed(draft, now, this.settings.leaseMs);
+      return claimed ? this.record(row, sendable.channel, HEALTH_DOWN, { carried: 0 }) : row;
+    }
+    // Test messages are asked for by a person waiting for the answer: they never queue.
+    if (options.source !== 'test' && (await this.robots.robotsOf(sendable))) return this.deliverQueued(draft, sendable);
     const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs, options.sendWhileStoring);
     if (!options.sendWhileStoring) {
       const { row, claimed } = await stored;
@@ -89,7 +131,37 @@ export class DeliveryService {
       this.logger.warn({ idempotencyKey: draft.idempotencyKey }, 'a delivery sent while storing already existed; it went out once more');
       return existing.row;
     }
-    return this.record(row, sendable.channel, outcome, true);
+    return this.record(row, sendable.channel, outcome, { patient: true });
+  }
+
+  /** Puts the delivery in its channel's queue and drains the queue once; answers the delivery as it stands after. */
+  private async deliverQueued(draft: Parameters<DeliveryRepository['insertQueued']>[0], sendable: SendableChannel): Promise<DeliveryRow> {
+    const { row, claimed } = await this.deliveries.insertQueued(draft);
+    if (!claimed) return row;
+    this.reportedByCaller.add(row.id);
+    try {
+      await this.drain(row.channelId);
+      const after = (await this.deliveries.findRow(row.id)) ?? row;
+      if (after.status === 'queued') this.metrics.channelQueued.inc({ channel: sendable.channel.name, type: sendable.plugin.type });
+      return after;
+    } finally {
+      this.reportedByCaller.delete(row.id);
+    }
+  }
+
+  /**
+   * A channel that is down hands a message straight to its backup instead of making it wait for
+   * retries, except one message every TRIAL_EVERY_MS, which tries the channel (and so finds it back up).
+   */
+  private async handsOverAtOnce(sendable: SendableChannel, policy: DeliveryPolicy, source: string): Promise<boolean> {
+    if (!policy.backupChannelId || !policy.failoverWhenDown || source === 'test' || source === 'failover') return false;
+    if ((await this.health.statusOf(sendable.channel.id)) !== 'down') return false;
+    const now = Date.now();
+    if (now - (this.trials.get(sendable.channel.id) ?? 0) >= TRIAL_EVERY_MS) {
+      this.trials.set(sendable.channel.id, now);
+      return false;
+    }
+    return true;
   }
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
@@ -101,7 +173,95 @@ export class DeliveryService {
   /** Sends a delivery this process holds (its lease) and records the outcome. */
   private async runAttempt(delivery: DeliveryRow): Promise<DeliveryRow> {
     const sendable = await this.channels.sendable(delivery.channelId);
+    if (sendable && delivery.source !== 'test' && (await this.robots.robotsOf(sendable))) {
+      // The channel's robot has a limit (set since, or this row was left mid-send by a crash): it takes its turn in the queue.
+      await this.deliveries.release([delivery.id]);
+      await this.drain(delivery.channelId);
+      return (await this.deliveries.findRow(delivery.id)) ?? delivery;
+    }
     return this.record(delivery, sendable?.channel ?? null, await this.attemptOutcome(sendable, delivery));
+  }
+
+  /**
+   * Sends what waits in a channel's queue while its robots have room: each message carries the
+   * head of the queue, merged within the type's size budget. When no robot has room, a wake-up is
+   * set for when one will. One drain per channel runs in this process; replicas draining the
+   * same channel take different deliveries and the same tokens (Redis).
+   */
+  private drain(channelId: string): Promise<void> {
+    const running = this.drains.get(channelId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.drainRounds(channelId);
+        } while (state.again);
+      } finally {
+        this.drains.delete(channelId);
+      }
+    })();
+    this.drains.set(channelId, state);
+    return state.done;
+  }
+
+  private async drainRounds(channelId: string): Promise<void> {
+    for (let round = 0; round < DRAIN_ROUNDS; round += 1) {
+      const sendable = await this.channels.sendable(channelId);
+      if (!sendable) return; // deleted: its deliveries went with it
+      const robots = (await this.robots.robotsOf(sendable)) ?? [{ sendable, memberId: null, limit: null }];
+      const pick = await this.robots.acquire(channelId, robots);
+      if ('waitMs' in pick) return this.scheduleDrain(channelId, pick.waitMs);
+      const claimed = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
+      if (claimed.length === 0) return this.robots.refund(pick.robot);
+      const waitMs = await this.sendHead(sendable, pick.robot, claimed);
+      if (waitMs > 0) return this.scheduleDrain(channelId, waitMs);
+    }
+    await this.scheduleDrain(channelId, 0);
+  }
+
+  /**
+   * Sends the head of a queue through one robot as one message; what does not fit goes back to
+   * its place. Answers 0, or how long to wait when the message costs more than the robot has left.
+   */
+  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[]): Promise<number> {
+    const how: AttemptContext = { queued: true, robotChannelId: robot.memberId };
+    if (!sendable.channel.enabled) {
+      await this.robots.refund(robot);
+      await Promise.all(claimed.map((row) => this.record(row, sendable.channel, { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' }, how)));
+      return 0;
+    }
+    const waiting: Array<Waiting<DeliveryRow>> = [];
+    for (const row of claimed) {
+      try {
+        waiting.push({ row, rendered: await this.render(sendable, row) });
+      } catch (err) {
+        await this.record(row, sendable.channel, unsendable(err), how);
+      }
+    }
+    if (waiting.length === 0) {
+      await this.robots.refund(robot);
+      return 0;
+    }
+    const budget = sendable.plugin.mergeBudgetBytes?.(robot.sendable.config) ?? null;
+    const { carried, rest, rendered, message } = mergeHead(waiting, budget, robot.limit?.perMinute ?? null);
+    const waitMs = await this.robots.takeMore(robot, (sendable.plugin.requestsPerMessage?.(message) ?? 1) - 1);
+    if (waitMs > 0) {
+      await this.robots.refund(robot);
+      await this.deliveries.release(waiting.map((w) => w.row.id));
+      return waitMs;
+    }
+    await this.deliveries.release(rest.map((w) => w.row.id));
+    const head = carried[0]!.row;
+    const outcome = await this.traced(robot.sendable, head, carried.length, () => this.post(robot.sendable, rendered, message, head));
+    this.robots.report(robot, outcome.ok);
+    if (carried.length > 1) this.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
+    await Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length })));
+    return 0;
   }
 
   private async attemptOutcome(sendable: SendableChannel | null, delivery: DeliveryRow): Promise<SendOutcome> {
@@ -128,7 +288,9 @@ export class DeliveryService {
     const now = new Date();
     const waking = await RequestContext.create(this.orm.em, () => this.deliveries.findWaking(now, SWEEP_BATCH));
     for (const { id, attempts, dueAt } of waking) await this.schedule(id, attempts + 1, dueAt);
-    return waking.length;
+    const queues = await RequestContext.create(this.orm.em, () => this.deliveries.findQueues(SWEEP_BATCH));
+    for (const { channelId, dueAt } of queues) await this.scheduleDrain(channelId, dueAt.getTime() - now.getTime());
+    return waking.length + queues.length;
   }
 
   /** Called when a delivery reaches delivered or failed after a retry (first attempts are reported by their caller). */
@@ -144,6 +306,9 @@ export class DeliveryService {
       },
       { concurrency: this.settings.concurrency },
     );
+    this.queue.process('delivery.drain', async ({ data }) => {
+      await RequestContext.create(this.orm.em, () => this.drain(data.channelId));
+    });
   }
 
   startSweeper(): void {
@@ -157,56 +322,87 @@ export class DeliveryService {
   }
 
   private send(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
-    const attributes = () => ({ 'alertagent.channel': sendable.channel.name, 'alertagent.channel_type': sendable.plugin.type, 'alertagent.delivery_id': delivery.id, 'alertagent.attempt': delivery.attempts });
+    return this.traced(sendable, delivery, 1, async () => {
+      let rendered: RenderedMessage;
+      try {
+        rendered = await this.render(sendable, delivery);
+      } catch (err) {
+        return unsendable(err);
+      }
+      return this.post(sendable, rendered, delivery.message, delivery);
+    });
+  }
+
+  /** A send inside its trace span, marked with its outcome. */
+  private traced(sendable: SendableChannel, delivery: DeliveryRow, carried: number, send: () => Promise<SendOutcome>): Promise<SendOutcome> {
+    const attributes = () => ({
+      'alertagent.channel': sendable.channel.name,
+      'alertagent.channel_type': sendable.plugin.type,
+      'alertagent.delivery_id': delivery.id,
+      'alertagent.attempt': delivery.attempts,
+      'alertagent.carried': carried,
+    });
     return inSpan(`channel.send ${sendable.plugin.type}`, attributes, async (span) => {
-      const outcome = await this.sendOnce(sendable, delivery);
+      const outcome = await send();
       span.setAttribute('alertagent.outcome', outcome.ok ? 'delivered' : outcome.retryable ? 'retrying' : 'failed');
       if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
       return outcome;
     });
   }
 
-  private async sendOnce(sendable: SendableChannel, delivery: DeliveryRow): Promise<SendOutcome> {
+  /** The delivery's message through the channel's templates, values quoted for its markup first. Throws when a template fails. */
+  private async render(sendable: SendableChannel, delivery: DeliveryRow): Promise<RenderedMessage> {
+    const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
+    if (!renders) return NOTHING_RENDERED;
+    const quote = sendable.plugin.quoteValue;
+    const forTemplates = quote ? quoteMessageValues(delivery.message, quote) : delivery.message;
+    const rendered = await this.templates.render(sendable.templates, forTemplates, sendable.channel.name);
+    if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
+    return rendered;
+  }
+
+  private async post(sendable: SendableChannel, rendered: RenderedMessage, message: ChannelMessage, delivery: DeliveryRow): Promise<SendOutcome> {
     try {
-      const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
-      const quote = sendable.plugin.quoteValue;
-      const forTemplates = quote ? quoteMessageValues(delivery.message, quote) : delivery.message;
-      const rendered = renders ? await this.templates.render(sendable.templates, forTemplates, sendable.channel.name) : NOTHING_RENDERED;
-      if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
-      return await sendable.plugin.send(sendable.config, rendered, delivery.message, {
+      return await sendable.plugin.send(sendable.config, rendered, message, {
         idempotencyKey: delivery.idempotencyKey,
         peers: this.peers,
         attempt: delivery.attempts,
         now: new Date(),
       });
     } catch (err) {
-      // A template that fails at render time, or a plugin bug: retrying the same input cannot help.
-      return { ok: false, retryable: false, latencyMs: 0, error: `could not send: ${(err as Error).message}` };
+      return unsendable(err);
     }
   }
 
-  private wakeLocally(deliveryId: string, delayMs: number): void {
-    if (this.localWakeUps.has(deliveryId)) return;
+  /** Runs `work` (by default the delivery's next attempt) after `delayMs` in this process, once per key. */
+  private wakeLocally(key: string, delayMs: number, work: () => Promise<unknown> = () => this.attempt(key)): void {
+    if (this.localWakeUps.has(key)) return;
     const timer = setTimeout(() => {
-      this.localWakeUps.delete(deliveryId);
-      void RequestContext.create(this.orm.em, () => this.attempt(deliveryId)).catch((err) => this.logger.warn({ err, deliveryId }, 'a retry in this process failed; the sweeper will pick it up'));
+      this.localWakeUps.delete(key);
+      void RequestContext.create(this.orm.em, work).catch((err) => this.logger.warn({ err, key }, 'a wake-up in this process failed; the sweeper will pick it up'));
     }, delayMs);
     timer.unref();
-    this.localWakeUps.set(deliveryId, timer);
+    this.localWakeUps.set(key, timer);
   }
 
-  /** `patient`: the caller is in no hurry for the attempt to be written (see DeliveryRepository). */
-  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome, patient = false): Promise<DeliveryRow> {
+  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome, how: AttemptContext = {}): Promise<DeliveryRow> {
     const now = new Date();
     const attempt = delivery.attempts;
-    const retry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
-    const delayMs = retry ? Math.max(backoffDelay(attempt, this.backoff), outcome.retryAfterMs ?? 0) : 0;
+    const mayRetry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
+    let retry = mayRetry;
+    const delayMs = mayRetry ? Math.max(backoffDelay(attempt, this.backoff), outcome.retryAfterMs ?? 0) : 0;
     const error = outcome.ok ? null : outcome.error;
-    const next: DeliveryUpdate = outcome.ok
+    let next: DeliveryUpdate = outcome.ok
       ? { status: 'delivered', nextAttemptAt: null, lastError: null, deliveredAt: now }
       : retry
-        ? { status: 'retrying', nextAttemptAt: new Date(now.getTime() + delayMs), lastError: error, deliveredAt: null }
+        ? { status: how.queued ? 'queued' : 'retrying', nextAttemptAt: new Date(now.getTime() + delayMs), lastError: error, deliveredAt: null }
         : { status: 'failed', nextAttemptAt: null, lastError: outcome.retryable ? `gave up after ${attempt} attempts: ${error}` : error, deliveredAt: null };
+    const handedOver = outcome.ok ? null : await this.handOverIfDue(delivery, channel, retry, how.carried === 0, now);
+    if (handedOver) {
+      retry = false;
+      const after = how.carried === 0 ? 'at once' : `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+      next = { status: 'failed', nextAttemptAt: null, lastError: `handed over to channel ${handedOver.name} ${after}: ${error}`, deliveredAt: null, failoverDeliveryId: handedOver.id };
+    }
     await this.deliveries.recordAttempt(
       {
         deliveryId: delivery.id,
@@ -219,20 +415,64 @@ export class DeliveryService {
         error,
         peerAnswer: outcome.peerAnswer ? excerpt(outcome.peerAnswer) : null,
         createdAt: now,
+        carried: how.carried ?? 1,
+        robotChannelId: how.robotChannelId ?? null,
+        failoverDeliveryId: handedOver?.id ?? null,
       },
       next,
-      patient,
+      how.patient,
     );
     const labels = { channel: channel?.name ?? delivery.channelId, type: channel?.type ?? 'unknown' };
-    this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
-    this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'retrying' ? 'retrying' : next.status });
-    if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
+    if (how.carried !== 0) this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
+    this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'queued' ? 'retrying' : next.status });
+    if (handedOver) this.metrics.channelFailovers.inc({ channel: labels.channel, backup: handedOver.name });
+    if (retry && how.queued) await this.scheduleDrain(delivery.channelId, delayMs);
+    else if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
     else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
-    const settled = { ...delivery, ...next };
-    if (!retry && attempt > 1) {
+    const settled = { ...delivery, ...next, failoverDeliveryId: next.failoverDeliveryId ?? delivery.failoverDeliveryId };
+    // Callers report first attempts themselves; a queued delivery is reported here unless its caller is still waiting for it.
+    const reportHere = attempt > 1 || (how.queued === true && !this.reportedByCaller.has(delivery.id));
+    if (!retry && reportHere) {
       for (const listener of this.settledListeners) await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
     }
     return settled;
+  }
+
+  /**
+   * Hands the message to the channel's backup when the policy says it is time: the channel is
+   * down (`atOnce`), the delivery has given up, failed often enough, or waited long enough. Test
+   * messages and messages already handed over are not handed on (no loops between channels).
+   */
+  private async handOverIfDue(delivery: DeliveryRow, channel: ChannelEntity | null, retrying: boolean, atOnce: boolean, now: Date): Promise<{ id: string; name: string } | null> {
+    if (!channel || delivery.source === 'test' || delivery.source === 'failover') return null;
+    const policy = policyOf(channel.deliveryPolicy);
+    if (!policy.backupChannelId || policy.backupChannelId === channel.id) return null;
+    const due = atOnce || !retrying || delivery.attempts >= policy.failoverAfterAttempts || now.getTime() - delivery.createdAt.getTime() >= policy.failoverAfterSeconds * 1000;
+    if (!due) return null;
+    try {
+      const backup = await this.deliver(policy.backupChannelId, delivery.message, { idempotencyKey: `failover:${delivery.id}`, source: 'failover' });
+      const name = (await this.channels.sendable(policy.backupChannelId))?.channel.name ?? policy.backupChannelId;
+      return { id: backup.id, name };
+    } catch (err) {
+      this.logger.warn({ err, deliveryId: delivery.id, backup: policy.backupChannelId }, 'could not hand a delivery over to the backup channel; it goes on as if there were none');
+      return null;
+    }
+  }
+
+  /** Wakes a channel's queue after `delayMs` (through the job queue, or in this process while it is away). */
+  private async scheduleDrain(channelId: string, delayMs: number): Promise<void> {
+    const dueAt = Date.now() + Math.max(0, delayMs);
+    if (!this.queue.isAvailable()) {
+      this.redis.fellBack('queue', new Error('the job queue is not connected'));
+      this.wakeLocally(`drain:${channelId}`, Math.max(0, delayMs), () => this.drain(channelId));
+      return;
+    }
+    try {
+      // One wake-up per channel and second: drains finding the robot busy at once do not pile up jobs.
+      await this.queue.enqueue('delivery.drain', { channelId }, { jobId: `drain_${channelId}_${Math.ceil(dueAt / 1000)}`, delayMs: Math.max(0, Math.ceil(dueAt / 1000) * 1000 - Date.now()), attempts: 1 });
+    } catch (err) {
+      this.logger.warn({ err, channelId }, 'could not queue a wake-up of a channel queue; the sweeper will pick it up');
+    }
   }
 
   /**
@@ -255,4 +495,9 @@ export class DeliveryService {
       this.logger.warn({ err, deliveryId }, 'could not queue a delivery retry; the sweeper will pick it up');
     }
   }
+}
+
+/** A template that fails at render time, or a plugin bug: retrying the same input cannot help. */
+function unsendable(err: unknown): SendOutcome {
+  return { ok: false, retryable: false, latencyMs: 0, error: `could not send: ${(err as Error).message}` };
 }

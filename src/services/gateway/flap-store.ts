@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
+import { SharedOrLocal, type RedisFallbackMonitor } from '../shared/redis-fallbacks';
 
 /** What one sighting of an alert says about its flapping. */
 export interface FlapObservation {
@@ -145,29 +145,17 @@ export class RedisFlapStore implements FlapStore {
 
 /** Redis while it answers; this process when it does not (flapping is then judged per replica until Redis is back). */
 export class FallbackFlapStore implements FlapStore {
-  private readonly local = new InProcessFlapStore();
+  private readonly stores: SharedOrLocal<FlapStore>;
 
-  constructor(
-    private readonly shared: FlapStore,
-    private readonly monitor: RedisFallbackMonitor,
-  ) {}
+  constructor(shared: FlapStore, monitor: RedisFallbackMonitor) {
+    this.stores = new SharedOrLocal<FlapStore>(shared, new InProcessFlapStore(), monitor, 'flapping');
+  }
 
   observe(fingerprint: string, status: string, alert: string, now: number, settings: FlapSettings): Promise<FlapObservation> {
-    return this.either((store) => store.observe(fingerprint, status, alert, now, settings));
+    return this.stores.call((store) => store.observe(fingerprint, status, alert, now, settings));
   }
 
   settle(fingerprint: string, now: number, quietMs: number): Promise<SettledFlap | null> {
-    return this.either((store) => store.settle(fingerprint, now, quietMs));
-  }
-
-  private async either<T>(call: (store: FlapStore) => Promise<T>): Promise<T> {
-    try {
-      const result = await call(this.shared);
-      this.monitor.recovered('flapping');
-      return result;
-    } catch (err) {
-      this.monitor.fellBack('flapping', err);
-      return call(this.local);
-    }
+    return this.stores.call((store) => store.settle(fingerprint, now, quietMs));
   }
 }

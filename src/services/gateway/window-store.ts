@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
+import { SharedOrLocal, type RedisFallbackMonitor } from '../shared/redis-fallbacks';
 
 /** Who opened a window and how many times it was hit since. */
 export interface WindowClaim {
@@ -164,51 +164,31 @@ export class RedisWindowStore implements WindowStore {
  * release) ends it in both places.
  */
 export class FallbackWindowStore implements WindowStore {
-  private readonly local = new InProcessWindowStore();
-  /** After a failure, Redis is left alone this long: a Redis that hangs costs one timeout per pause, not one per receipt. */
-  private pausedUntil = 0;
+  private readonly stores: SharedOrLocal<WindowStore>;
 
-  constructor(
-    private readonly shared: WindowStore,
-    private readonly monitor: RedisFallbackMonitor,
-    private readonly pauseMs = 1_000,
-  ) {}
+  constructor(shared: WindowStore, monitor: RedisFallbackMonitor, pauseMs = 1_000) {
+    this.stores = new SharedOrLocal<WindowStore>(shared, new InProcessWindowStore(), monitor, 'windows', pauseMs);
+  }
 
   claim(keys: string[], owner: string, windowMs: number): Promise<WindowClaim[]> {
-    return this.either((store) => store.claim(keys, owner, windowMs));
+    return this.stores.call((store) => store.claim(keys, owner, windowMs));
   }
 
   peek(key: string): Promise<WindowClaim | null> {
-    return this.either((store) => store.peek(key));
+    return this.stores.call((store) => store.peek(key));
   }
 
   takeOver(key: string, from: string, to: string): Promise<boolean> {
-    return this.either((store) => store.takeOver(key, from, to));
+    return this.stores.call((store) => store.takeOver(key, from, to));
   }
 
   async close(keys: string[]): Promise<void> {
-    await this.local.close(keys);
-    await this.either((store) => store.close(keys));
+    await this.stores.local.close(keys);
+    await this.stores.call((store) => store.close(keys));
   }
 
   async release(keys: string[], owner: string): Promise<void> {
-    await this.local.release(keys, owner);
-    await this.either((store) => store.release(keys, owner));
-  }
-
-  private async either<T>(call: (store: WindowStore) => Promise<T>): Promise<T> {
-    if (Date.now() < this.pausedUntil) {
-      this.monitor.fellBack('windows', new Error('Redis failed a moment ago'));
-      return call(this.local);
-    }
-    try {
-      const result = await call(this.shared);
-      this.monitor.recovered('windows');
-      return result;
-    } catch (err) {
-      this.pausedUntil = Date.now() + this.pauseMs;
-      this.monitor.fellBack('windows', err);
-      return call(this.local);
-    }
+    await this.stores.local.release(keys, owner);
+    await this.stores.call((store) => store.release(keys, owner));
   }
 }

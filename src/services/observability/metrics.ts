@@ -82,6 +82,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly channelQueued = new Counter({
+    name: 'alertagent_channel_queued_total',
+    help: 'Deliveries that waited in a channel queue because its robot was at its rate limit',
+    labelNames: ['channel', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly channelMerged = new Counter({
+    name: 'alertagent_channel_merged_deliveries_total',
+    help: 'Deliveries sent inside a message that carried more than one (merged while the robot was at its limit)',
+    labelNames: ['channel', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly channelFailovers = new Counter({
+    name: 'alertagent_channel_failovers_total',
+    help: 'Deliveries handed over to the channel\'s backup channel',
+    labelNames: ['channel', 'backup'] as const,
+    registers: [this.registry],
+  });
+
+  readonly channelSloBreached = new Gauge({
+    name: 'alertagent_channel_slo_breached',
+    help: '1 while a channel misses its SLO (success rate or p95 latency over its window), 0 while it meets it',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+
+  readonly channelProbes = new Counter({
+    name: 'alertagent_channel_probes_total',
+    help: 'Scheduled channel probes by outcome (ok, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly channelSendDuration = new Histogram({
     name: 'alertagent_channel_send_duration_seconds',
     help: 'Time a channel peer took to answer one send',

@@ -131,6 +131,20 @@ export interface AiMaturityEvent {
   at: string;
 }
 
+/** A channel started or stopped missing its SLO (recorded once across replicas). */
+export interface ChannelSloEvent {
+  channelId: string;
+  channelName: string;
+  breached: boolean;
+  successRate: number | null;
+  p95LatencyMs: number | null;
+  successRateTarget: number;
+  p95LatencyMsTarget: number | null;
+  windowMinutes: number;
+  attempts: number;
+  at: string;
+}
+
 /** Every event that crosses the bus, by name. Payloads are JSON-safe (dates as ISO strings). */
 export interface EventMap {
   'audit.recorded': AuditRecordedEvent;
@@ -150,6 +164,7 @@ export interface EventMap {
   'cluster.sync': ClusterSyncEvent;
   'analysis.event': AnalysisEvent;
   'ai.maturity': AiMaturityEvent;
+  'channel.slo': ChannelSloEvent;
 }
 
 export type EventName = keyof EventMap;

@@ -6,6 +6,8 @@ export interface QueueJobs {
   'maintenance.prune': Record<string, never>;
   /** Wakes a delivery up for its next attempt; the delivery row decides whether one is due. */
   'delivery.attempt': { deliveryId: string };
+  /** A channel's robot may take another message: send what waits in the channel's queue. */
+  'delivery.drain': { channelId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
   'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number; receiver?: string; groupKey?: string };
   /** An incident has something new to tell (flag gateway.grouping): send its update or resolution once its interval allows. */

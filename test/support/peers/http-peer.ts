@@ -77,19 +77,17 @@ export class HttpPeer {
   }
 }
 
-/** A fixed-window per-minute counter, as DingTalk and WeCom apply per robot. */
+/** A per-minute limit over a sliding window (stricter than a fixed one), as DingTalk and WeCom apply per robot. */
 export class PerMinuteLimit {
-  private windowStart = 0;
-  private count = 0;
+  private readonly sent: number[] = [];
 
   constructor(private readonly limit: number) {}
 
+  /** Counts a request; false when it would be more than `limit` in the 60 seconds ending now, wherever the minute starts. */
   allow(now = Date.now()): boolean {
-    if (now - this.windowStart >= 60_000) {
-      this.windowStart = now;
-      this.count = 0;
-    }
-    this.count += 1;
-    return this.count <= this.limit;
+    while (this.sent.length > 0 && now - this.sent[0]! >= 60_000) this.sent.shift();
+    if (this.sent.length >= this.limit) return false;
+    this.sent.push(now);
+    return true;
   }
 }

@@ -53,6 +53,9 @@ export const dingTalkPlugin: ChannelPlugin<DingTalkConfig> = {
   schema,
   secretFields: ['webhookUrl', 'secret', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: `### {{ title }}\n\n${DEFAULT_MARKDOWN_BODY}` },
+  robotLimit: { perMinute: 20, burst: 10 },
+  robotIdentity: (config) => new URL(config.webhookUrl).searchParams.get('access_token') ?? config.webhookUrl,
+  mergeBudgetBytes: () => DINGTALK_MAX_BODY_BYTES - 2_000,
   async send(config, rendered, message, context) {
     const title = truncateToBytes(titleWithKeyword(rendered.title, config.keyword), TITLE_MAX_BYTES);
     const at = { atMobiles: config.atMobiles, atUserIds: config.atUserIds, isAtAll: config.atAll };

@@ -59,6 +59,10 @@ export const feishuPlugin: ChannelPlugin<FeishuConfig> = {
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   // `<at id=all>` or `<font>` in a label must not mention the group or restyle the card.
   quoteValue: breakTags,
+  // 100 a minute and 5 a second: a burst of 3 plus the refill (97 a minute) keeps both.
+  robotLimit: { perMinute: 100, burst: 3 },
+  robotIdentity: (config) => config.webhookUrl,
+  mergeBudgetBytes: () => FEISHU_MAX_BODY_BYTES - 2_500,
   async send(config, rendered, message, context) {
     const title = truncateToChars(titleWithKeyword(rendered.title, config.keyword), 200, '…');
     const timestamp = Math.floor(context.now.getTime() / 1000);

@@ -80,6 +80,10 @@ export const pagerDutyPlugin: ChannelPlugin<PagerDutyConfig> = {
   secretFields: ['routingKey', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY },
   destinations: (config) => [{ field: 'apiUrl', url: config.apiUrl }],
+  // 120 events a minute per integration key; each alert is its own event with its own dedup_key, so never merged.
+  robotLimit: { perMinute: 120, burst: 60 },
+  robotIdentity: (config) => config.routingKey,
+  requestsPerMessage: (message) => Math.max(1, message.alerts.length),
   async send(config, rendered, message, context) {
     const events = eventsFor(config, message, `${rendered.title}\n${rendered.body}`);
     if (message.kind === 'test') events.push({ ...(events[0] as object), event_action: 'resolve', payload: undefined });

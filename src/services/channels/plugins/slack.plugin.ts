@@ -50,6 +50,10 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
   defaultTemplates: { title: DEFAULT_TITLE, body: SLACK_BODY },
   // Slack's own escaping: `<!channel>`, `<@U123>` and links in a label become plain text.
   quoteValue: escapeMarkup,
+  // One message a second, short bursts allowed.
+  robotLimit: { perMinute: 60, burst: 3 },
+  robotIdentity: (config) => config.webhookUrl,
+  mergeBudgetBytes: () => 12_000,
   async send(config, rendered, message, context) {
     // plain_text shows entities as written, and cannot mention anyone: the title goes unescaped there.
     const plainTitle = rendered.title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

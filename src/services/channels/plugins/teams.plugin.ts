@@ -32,6 +32,10 @@ export const teamsPlugin: ChannelPlugin<TeamsConfig> = {
   schema,
   secretFields: ['webhookUrl', 'tlsKey'],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
+  // Teams throttles connectors at a few requests a second and fewer over longer windows; 30 a minute stays clear of both.
+  robotLimit: { perMinute: 30, burst: 4 },
+  robotIdentity: (config) => config.webhookUrl,
+  mergeBudgetBytes: () => TEAMS_MAX_BODY_BYTES - 3_000,
   async send(config, rendered, message, context) {
     const colour = message.kind === 'test' ? 'Accent' : message.status === 'resolved' ? 'Good' : 'Attention';
     const mentionText = config.mentions.map((upn) => `<at>${upn}</at>`).join(' ');

@@ -124,6 +124,11 @@ export const telegramPlugin: ChannelPlugin<TelegramConfig> = {
     const username = /"username"\s*:\s*"([^"]+)"/.exec(outcome.peerAnswer)?.[1];
     return { ok: true, latencyMs: outcome.latencyMs, detail: `the token belongs to ${username ? `@${username}` : 'a bot'}` };
   },
+  // 20 messages a minute to one group.
+  robotLimit: { perMinute: 20, burst: 5 },
+  robotIdentity: (config) => `${config.botToken}:${config.chatId}`,
+  // 4,096 characters after the markup is parsed; bytes of escaped JSON are a safe upper bound of that.
+  mergeBudgetBytes: () => 3_500,
   async send(config, rendered, _message, context) {
     const post = (text: string, html: boolean) => sendMessage(config, context, { text, ...(html ? { parse_mode: 'HTML' } : {}) });
     if (config.parseMode === 'text') return post(fitText(`${rendered.title}\n\n${rendered.body}`), false);

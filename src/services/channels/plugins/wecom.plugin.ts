@@ -34,6 +34,10 @@ export const weComPlugin: ChannelPlugin<WeComConfig> = {
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   // `<@userid>` or `<font>` in a label must not mention anyone or restyle the message.
   quoteValue: breakTags,
+  robotLimit: { perMinute: 20, burst: 10 },
+  robotIdentity: (config) => new URL(config.webhookUrl).searchParams.get('key') ?? config.webhookUrl,
+  // The limits apply to the content alone; the title and the mention line share it.
+  mergeBudgetBytes: (config) => (config.msgType === 'text' ? WECOM_TEXT_MAX_BYTES : WECOM_MARKDOWN_MAX_BYTES) - 400,
   async send(config, rendered, _message, context) {
     let payload: unknown;
     if (config.msgType === 'text') {

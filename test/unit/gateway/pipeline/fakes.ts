@@ -56,6 +56,8 @@ export class FakeDeliveries {
       lastError: null,
       createdAt: now,
       deliveredAt: answer === 'delivered' ? now : null,
+      priority: 0,
+      failoverDeliveryId: null,
     };
   }
 }
