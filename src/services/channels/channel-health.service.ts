@@ -92,6 +92,11 @@ export class ChannelHealthService {
     };
   }
 
+  /** Drops the kept status of a channel that just failed: whether it is down now is worth asking again. */
+  forget(channelId: string): void {
+    this.statuses.delete(channelId);
+  }
+
   /** The channel's status for the delivery path, kept for a few seconds. */
   async statusOf(channelId: string): Promise<ChannelHealthStatus> {
     const cached = this.statuses.get(channelId);

@@ -87,7 +87,7 @@ export class DeliveryService {
     private readonly redis: RedisFallbackMonitor,
     private readonly peers: PeerClient,
     private readonly robots: RobotPool,
-    private readonly health: Pick<ChannelHealthService, 'statusOf'>,
+    private readonly health: Pick<ChannelHealthService, 'statusOf' | 'forget'>,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
     this.sweeper = new Sweeper('delivery', () => this.resume(), logger);
@@ -155,14 +155,22 @@ export class DeliveryService {
    */
   private async handsOverAtOnce(sendable: SendableChannel, policy: DeliveryPolicy, source: string): Promise<boolean> {
     if (!policy.backupChannelId || !policy.failoverWhenDown || source === 'test' || source === 'failover') return false;
-    if ((await this.health.statusOf(sendable.channel.id)) !== 'down') return false;
-    const now = Date.now();
-    if (now - (this.trials.get(sendable.channel.id) ?? 0) >= TRIAL_EVERY_MS) {
-      this.trials.set(sendable.channel.id, now);
+    const id = sendable.channel.id;
+    if ((await this.health.statusOf(id)) !== 'down') {
+      this.trials.delete(id);
       return false;
     }
+    // The failures that made it down were its last try; the next one is due TRIAL_EVERY_MS later.
+    const now = Date.now();
+    const last = this.trials.get(id);
+    if (last !== undefined && now - last >= TRIAL_EVERY_MS) {
+      this.trials.set(id, now);
+      return false;
+    }
+    if (last === undefined) this.trials.set(id, now);
     return true;
   }
+
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
   async attempt(deliveryId: string): Promise<DeliveryRow | null> {
@@ -422,6 +430,7 @@ export class DeliveryService {
       next,
       how.patient,
     );
+    if (!outcome.ok && how.carried !== 0) this.health.forget(delivery.channelId);
     const labels = { channel: channel?.name ?? delivery.channelId, type: channel?.type ?? 'unknown' };
     if (how.carried !== 0) this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
     this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'queued' ? 'retrying' : next.status });

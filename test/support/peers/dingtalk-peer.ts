@@ -17,6 +17,8 @@ const fail = (errcode: number, errmsg: string): PeerReply => ({ status: 200, bod
  */
 export class DingTalkPeer extends HttpPeer {
   readonly accepted: Array<{ accessToken: string; payload: any }> = [];
+  /** Messages refused for the rate limit (130101), with when. */
+  readonly refused: Array<{ accessToken: string; at: number }> = [];
   private readonly robots = new Map<string, DingTalkRobot>();
   private readonly limits = new Map<string, PerMinuteLimit>();
 
@@ -55,7 +57,10 @@ export class DingTalkPeer extends HttpPeer {
     if (!['markdown', 'text', 'actionCard', 'link', 'feedCard'].includes(payload.msgtype)) return fail(400013, 'invalid msgtype');
     let limit = this.limits.get(robot.accessToken);
     if (!limit) this.limits.set(robot.accessToken, (limit = new PerMinuteLimit(20)));
-    if (!limit.allow()) return fail(130101, 'send too fast, exceed 20 times per minute');
+    if (!limit.allow()) {
+      this.refused.push({ accessToken: robot.accessToken, at: Date.now() });
+      return fail(130101, 'send too fast, exceed 20 times per minute');
+    }
     this.accepted.push({ accessToken: robot.accessToken, payload });
     return { status: 200, body: { errcode: 0, errmsg: 'ok' } };
   }
