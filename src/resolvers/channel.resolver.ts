@@ -30,6 +30,7 @@ import type { ChannelService, ChannelView } from '../services/channels/channel.s
 import { rowOf, type DeliveryRepository, type DeliveryRow } from '../services/channels/delivery.repository';
 import type { DeliveryService } from '../services/channels/delivery.service';
 import { testMessage } from '../services/channels/message';
+import { BadUserInputError, NotFoundError } from '../errors';
 import type { ChannelEntity } from '../entities/channels/channel.entity';
 import { policyOf } from '../services/channels/delivery-policy';
 import { channelPlugin } from '../services/channels/registry';
@@ -295,6 +296,16 @@ export class DeliveryResolver {
     const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
     const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, channelIds: channelIds ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
     return { items: items.map((d) => toDeliveryType(rowOf(d), d.channel.name)), total };
+  }
+
+  @Authorized('channels:read')
+  @Query(() => DeliveryType, { description: 'One delivery (a failover points to its backup delivery by id)' })
+  async delivery(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<DeliveryType> {
+    const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
+    if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected a delivery id');
+    const found = (await this.records.findPage({ ids: [id], channelIds: channelIds ?? undefined }, { limit: 1, offset: 0, order: 'desc' })).items[0];
+    const entity = NotFoundError.assert(found, 'delivery', id);
+    return toDeliveryType(rowOf(entity), entity.channel.name);
   }
 
   @Authorized('channels:read')

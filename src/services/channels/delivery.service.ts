@@ -226,8 +226,18 @@ export class DeliveryService {
       if ('waitMs' in pick) return this.scheduleDrain(channelId, pick.waitMs);
       const claimed = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
       if (claimed.length === 0) return this.robots.refund(pick.robot);
-      const waitMs = await this.sendHead(sendable, pick.robot, claimed);
-      if (waitMs > 0) return this.scheduleDrain(channelId, waitMs);
+      // While the robots have room, each delivery goes alone; what is left when they run out shares the last message.
+      const carriers = [pick.robot, ...(await this.robots.acquireMore(channelId, robots, pick.robot, claimed.length - 1))];
+      for (const [index, robot] of carriers.entries()) {
+        const last = index === carriers.length - 1;
+        const waitMs = await this.sendHead(sendable, robot, last ? claimed.slice(index) : [claimed[index]!], robots.length);
+        if (waitMs === 0) this.robots.sentThrough(channelId, robots, robot);
+        if (waitMs > 0) {
+          for (const unused of carriers.slice(index + 1)) await this.robots.refund(unused);
+          await this.deliveries.release(claimed.slice(index + 1).map((row) => row.id));
+          return this.scheduleDrain(channelId, waitMs);
+        }
+      }
     }
     await this.scheduleDrain(channelId, 0);
   }
@@ -236,7 +246,7 @@ export class DeliveryService {
    * Sends the head of a queue through one robot as one message; what does not fit goes back to
    * its place. Answers 0, or how long to wait when the message costs more than the robot has left.
    */
-  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[]): Promise<number> {
+  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[], poolSize: number): Promise<number> {
     const how: AttemptContext = { queued: true, robotChannelId: robot.memberId };
     if (!sendable.channel.enabled) {
       await this.robots.refund(robot);
@@ -265,8 +275,10 @@ export class DeliveryService {
     }
     await this.deliveries.release(rest.map((w) => w.row.id));
     const head = carried[0]!.row;
-    const outcome = await this.traced(robot.sendable, head, carried.length, () => this.post(robot.sendable, rendered, message, head));
-    this.robots.report(robot, outcome.ok);
+    const sent = await this.traced(robot.sendable, head, carried.length, () => this.post(robot.sendable, rendered, message, head));
+    this.robots.report(robot, sent.ok);
+    // What one robot of a pool refuses for good (a revoked token) another may still take: retried there.
+    const outcome: SendOutcome = !sent.ok && !sent.retryable && poolSize > 1 ? { ...sent, retryable: true } : sent;
     if (carried.length > 1) this.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
     await Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length })));
     return 0;

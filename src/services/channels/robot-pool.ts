@@ -47,23 +47,41 @@ export class RobotPool {
 
   /**
    * A robot that may send now (its token taken), or how long until one may. Healthy robots are
-   * tried in turn from where the last send left off; benched robots only when no healthy one is left.
+   * tried in turn from the one after the last that sent (or after `after`); benched robots only
+   * when no healthy one is left.
    */
-  async acquire(channelId: string, robots: Robot[]): Promise<{ robot: Robot } | { waitMs: number }> {
-    const start = (this.turn.get(channelId) ?? 0) % robots.length;
+  async acquire(channelId: string, robots: Robot[], after?: Robot): Promise<{ robot: Robot } | { waitMs: number }> {
+    const start = after ? robots.indexOf(after) + 1 : (this.turn.get(channelId) ?? 0);
     const order = robots.map((_, i) => robots[(start + i) % robots.length]!);
     const now = Date.now();
     const healthy = order.filter((r) => (this.failures.get(this.healthKey(r))?.benchedUntil ?? 0) <= now);
     let waitMs = Number.POSITIVE_INFINITY;
     for (const robot of healthy.length > 0 ? healthy : order) {
       const wait = robot.limit ? await this.buckets.take(robot.limit) : 0;
-      if (wait === 0) {
-        this.turn.set(channelId, robots.indexOf(robot) + 1);
-        return { robot };
-      }
+      if (wait === 0) return { robot };
       waitMs = Math.min(waitMs, wait);
     }
     return { waitMs };
+  }
+
+  /**
+   * Up to `count` more sends that may go now after `first`, each a robot with its token taken, in
+   * turn; fewer (or none) when the robots run out of room. Never waits.
+   */
+  async acquireMore(channelId: string, robots: Robot[], first: Robot, count: number): Promise<Robot[]> {
+    const granted: Robot[] = [];
+    let last = first;
+    while (granted.length < count) {
+      const pick = await this.acquire(channelId, robots, last);
+      if ('waitMs' in pick) break;
+      granted.push((last = pick.robot));
+    }
+    return granted;
+  }
+
+  /** The next send starts its search at the robot after this one (only sends move the turn on, not tokens given back). */
+  sentThrough(channelId: string, robots: Robot[], robot: Robot): void {
+    this.turn.set(channelId, (robots.indexOf(robot) + 1) % robots.length);
   }
 
   /** Gives back the token of a send that did not happen (nothing was waiting after all). */
