@@ -1,5 +1,6 @@
 import { inSpan, SpanStatusCode } from '../observability/tracing';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import { Mutex } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import type { ChannelEntity } from '../../entities/channels/channel.entity';
@@ -66,10 +67,15 @@ export class DeliveryService {
   private readonly sweeper: Sweeper;
   /** Retries kept in this process while the queue cannot be reached, by delivery. */
   private readonly localWakeUps = new Map<string, NodeJS.Timeout>();
-  /** Drains running in this process, by channel: a second caller joins the first (and asks it for one more round). */
-  private readonly drains = new Map<string, { again: boolean; done: Promise<void> }>();
-  /** Queued deliveries whose caller is waiting to report their outcome itself. */
-  private readonly reportedByCaller = new Set<string>();
+  /** Queued deliveries a drain of this process has taken, until their outcome is recorded. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Claims of one channel's queue in this process, one at a time: a drain that finds nothing to
+   * claim knows every earlier claim has registered what it took (see inFlight).
+   */
+  private readonly claimLocks = new Map<string, Mutex>();
+  /** Queued deliveries whose caller is waiting to report their outcome itself, with it once recorded. */
+  private readonly reportedByCaller = new Map<string, DeliveryRow | null>();
   /** When a down channel with a backup last let a message try it. */
   private readonly trials = new Map<string, number>();
   private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
@@ -138,10 +144,12 @@ export class DeliveryService {
   private async deliverQueued(draft: Parameters<DeliveryRepository['insertQueued']>[0], sendable: SendableChannel): Promise<DeliveryRow> {
     const { row, claimed } = await this.deliveries.insertQueued(draft);
     if (!claimed) return row;
-    this.reportedByCaller.add(row.id);
+    this.reportedByCaller.set(row.id, null);
     try {
       await this.drain(row.channelId);
-      const after = (await this.deliveries.findRow(row.id)) ?? row;
+      // Another drain of this process may have taken it: its outcome is what the caller waits for.
+      await this.inFlight.get(row.id);
+      const after = this.reportedByCaller.get(row.id) ?? (await this.deliveries.findRow(row.id)) ?? row;
       if (after.status === 'queued') this.metrics.channelQueued.inc({ channel: sendable.channel.name, type: sendable.plugin.type });
       return after;
     } finally {
@@ -193,65 +201,80 @@ export class DeliveryService {
   /**
    * Sends what waits in a channel's queue while its robots have room: each message carries the
    * head of the queue, merged within the type's size budget. When no robot has room, a wake-up is
-   * set for when one will. One drain per channel runs in this process; replicas draining the
-   * same channel take different deliveries and the same tokens (Redis).
+   * set for when one will. Drains of one channel may run side by side, in this process or on
+   * other replicas: each takes different deliveries (SKIP LOCKED) and tokens from the same bucket.
    */
-  private drain(channelId: string): Promise<void> {
-    const running = this.drains.get(channelId);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const state = { again: false, done: Promise.resolve() };
-    state.done = (async () => {
-      try {
-        do {
-          state.again = false;
-          await this.drainRounds(channelId);
-        } while (state.again);
-      } finally {
-        this.drains.delete(channelId);
-      }
-    })();
-    this.drains.set(channelId, state);
-    return state.done;
-  }
-
-  private async drainRounds(channelId: string): Promise<void> {
+  private async drain(channelId: string): Promise<void> {
     for (let round = 0; round < DRAIN_ROUNDS; round += 1) {
       const sendable = await this.channels.sendable(channelId);
       if (!sendable) return; // deleted: its deliveries went with it
       const robots = (await this.robots.robotsOf(sendable)) ?? [{ sendable, memberId: null, limit: null }];
       const pick = await this.robots.acquire(channelId, robots);
       if ('waitMs' in pick) return this.scheduleDrain(channelId, pick.waitMs);
-      const claimed = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
+      let finish = () => {};
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      const claimed = await this.claimLock(channelId).runExclusive(async () => {
+        const rows = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
+        for (const row of rows) this.inFlight.set(row.id, done);
+        return rows;
+      });
       if (claimed.length === 0) return this.robots.refund(pick.robot);
-      // While the robots have room, each delivery goes alone; what is left when they run out shares the last message.
-      const carriers = [pick.robot, ...(await this.robots.acquireMore(channelId, robots, pick.robot, claimed.length - 1))];
-      for (const [index, robot] of carriers.entries()) {
-        const last = index === carriers.length - 1;
-        const waitMs = await this.sendHead(sendable, robot, last ? claimed.slice(index) : [claimed[index]!], robots.length);
-        if (waitMs === 0) this.robots.sentThrough(channelId, robots, robot);
-        if (waitMs > 0) {
-          for (const unused of carriers.slice(index + 1)) await this.robots.refund(unused);
-          await this.deliveries.release(claimed.slice(index + 1).map((row) => row.id));
-          return this.scheduleDrain(channelId, waitMs);
-        }
+      try {
+        const waitMs = await this.sendClaimed(sendable, robots, pick.robot, claimed);
+        if (waitMs > 0) return this.scheduleDrain(channelId, waitMs);
+      } finally {
+        for (const row of claimed) this.inFlight.delete(row.id);
+        finish();
       }
     }
     await this.scheduleDrain(channelId, 0);
   }
 
+  private claimLock(channelId: string): Mutex {
+    let lock = this.claimLocks.get(channelId);
+    if (!lock) this.claimLocks.set(channelId, (lock = new Mutex()));
+    return lock;
+  }
+
+  /**
+   * While the robots have room, each claimed delivery goes alone; what is left when they run out
+   * shares the last message. Sends go one after the other (their order is the queue's); their
+   * records are written together. Answers 0, or how long until a robot has room again.
+   */
+  private async sendClaimed(sendable: SendableChannel, robots: Robot[], first: Robot, claimed: DeliveryRow[]): Promise<number> {
+    const channelId = sendable.channel.id;
+    const carriers = [first, ...(await this.robots.acquireMore(channelId, robots, first, claimed.length - 1))];
+    const records: Array<Promise<unknown>> = [];
+    try {
+      for (const [index, robot] of carriers.entries()) {
+        const last = index === carriers.length - 1;
+        const { waitMs, recorded } = await this.sendHead(sendable, robot, last ? claimed.slice(index) : [claimed[index]!], robots.length);
+        records.push(recorded);
+        if (waitMs > 0) {
+          for (const unused of carriers.slice(index + 1)) await this.robots.refund(unused);
+          await this.deliveries.release(claimed.slice(index + 1).map((row) => row.id));
+          return waitMs;
+        }
+        this.robots.sentThrough(channelId, robots, robot);
+      }
+      return 0;
+    } finally {
+      await Promise.all(records);
+    }
+  }
+
   /**
    * Sends the head of a queue through one robot as one message; what does not fit goes back to
-   * its place. Answers 0, or how long to wait when the message costs more than the robot has left.
+   * its place. Answers how long to wait when the message costs more than the robot has left (0
+   * when it went), and the writing of its outcome.
    */
-  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[], poolSize: number): Promise<number> {
+  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[], poolSize: number): Promise<{ waitMs: number; recorded: Promise<unknown> }> {
     const how: AttemptContext = { queued: true, robotChannelId: robot.memberId };
+    const nothing = { waitMs: 0, recorded: Promise.resolve() };
     if (!sendable.channel.enabled) {
       await this.robots.refund(robot);
       await Promise.all(claimed.map((row) => this.record(row, sendable.channel, { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' }, how)));
-      return 0;
+      return nothing;
     }
     const waiting: Array<Waiting<DeliveryRow>> = [];
     for (const row of claimed) {
@@ -263,7 +286,7 @@ export class DeliveryService {
     }
     if (waiting.length === 0) {
       await this.robots.refund(robot);
-      return 0;
+      return nothing;
     }
     const budget = sendable.plugin.mergeBudgetBytes?.(robot.sendable.config) ?? null;
     const { carried, rest, rendered, message } = mergeHead(waiting, budget, robot.limit?.perMinute ?? null);
@@ -271,7 +294,7 @@ export class DeliveryService {
     if (waitMs > 0) {
       await this.robots.refund(robot);
       await this.deliveries.release(waiting.map((w) => w.row.id));
-      return waitMs;
+      return { waitMs, recorded: Promise.resolve() };
     }
     await this.deliveries.release(rest.map((w) => w.row.id));
     const head = carried[0]!.row;
@@ -280,8 +303,7 @@ export class DeliveryService {
     // What one robot of a pool refuses for good (a revoked token) another may still take: retried there.
     const outcome: SendOutcome = !sent.ok && !sent.retryable && poolSize > 1 ? { ...sent, retryable: true } : sent;
     if (carried.length > 1) this.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
-    await Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length })));
-    return 0;
+    return { waitMs: 0, recorded: Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length }))) };
   }
 
   private async attemptOutcome(sendable: SendableChannel | null, delivery: DeliveryRow): Promise<SendOutcome> {
@@ -453,6 +475,7 @@ export class DeliveryService {
     const settled = { ...delivery, ...next, failoverDeliveryId: next.failoverDeliveryId ?? delivery.failoverDeliveryId };
     // Callers report first attempts themselves; a queued delivery is reported here unless its caller is still waiting for it.
     const reportHere = attempt > 1 || (how.queued === true && !this.reportedByCaller.has(delivery.id));
+    if (this.reportedByCaller.has(delivery.id)) this.reportedByCaller.set(delivery.id, settled);
     if (!retry && reportHere) {
       for (const listener of this.settledListeners) await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
     }
