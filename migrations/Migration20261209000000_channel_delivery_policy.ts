@@ -11,6 +11,8 @@ export class Migration20261209000000_channel_delivery_policy extends Migration {
       add column "slo_breached_at" timestamptz null,
       add column "probed_at" timestamptz null,
       add column "last_probe" jsonb null;`);
+    // The default only fills existing rows; new ones always get their policy from the entity.
+    this.addSql(`alter table "channel" alter column "delivery_policy" drop default;`);
     this.addSql(`alter table "delivery" add column "priority" smallint not null default 0, add column "failover_delivery_id" uuid null;`);
     this.addSql(`create index "delivery_queued_index" on "delivery" ("channel_id", "priority" desc, "created_at") where "status" = 'queued';`);
     this.addSql(`alter table "delivery_attempt" add column "carried" int not null default 1,

@@ -12,6 +12,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  */
 @Entity({ tableName: 'delivery' })
 @Index({ properties: ['status', 'nextAttemptAt'] })
+@Index({ name: 'delivery_queued_index', expression: `create index "delivery_queued_index" on "delivery" ("channel_id", "priority" desc, "created_at") where "status" = 'queued'` })
 export class DeliveryEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

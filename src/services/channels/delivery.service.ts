@@ -209,17 +209,21 @@ export class DeliveryService {
       const sendable = await this.channels.sendable(channelId);
       if (!sendable) return; // deleted: its deliveries went with it
       const robots = (await this.robots.robotsOf(sendable)) ?? [{ sendable, memberId: null, limit: null }];
-      const pick = await this.robots.acquire(channelId, robots);
-      if ('waitMs' in pick) return this.scheduleDrain(channelId, pick.waitMs);
       let finish = () => {};
       const done = new Promise<void>((resolve) => (finish = resolve));
+      // Claimed first, tokens after: a drain that finds nothing to send holds no token another one needs.
       const claimed = await this.claimLock(channelId).runExclusive(async () => {
         const rows = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
         for (const row of rows) this.inFlight.set(row.id, done);
         return rows;
       });
-      if (claimed.length === 0) return this.robots.refund(pick.robot);
       try {
+        if (claimed.length === 0) return;
+        const pick = await this.robots.acquire(channelId, robots);
+        if ('waitMs' in pick) {
+          await this.deliveries.release(claimed.map((row) => row.id));
+          return this.scheduleDrain(channelId, pick.waitMs);
+        }
         const waitMs = await this.sendClaimed(sendable, robots, pick.robot, claimed);
         if (waitMs > 0) return this.scheduleDrain(channelId, waitMs);
       } finally {
