@@ -178,7 +178,7 @@ export class ChannelResolver {
   /** The channel is known to exist here; listing channels must not reload and decrypt each one again. */
   private async healthOf(channel: ChannelEntity): Promise<ChannelHealthType> {
     const health = await this.healthService.health(channel);
-    return { ...health, status: health.status as ChannelHealthStatusName, slo: health.slo ? { ...health.slo, status: health.slo.status as ChannelSloStatusName } : null };
+    return { ...health, status: health.status as ChannelHealthStatusName, slo: health.slo ? { ...health.slo, status: health.slo.status as ChannelSloStatusName, target: { ...health.slo.target, p95LatencyMs: health.slo.target.p95LatencyMs ?? null } } : null };
   }
 
   @Authorized('channels:read')

@@ -81,19 +81,10 @@ export class ChannelSloType {
   @Field(() => ChannelSloStatusName)
   status!: ChannelSloStatusName;
 
-  @Field(() => Float)
-  successRateTarget!: number;
+  @Field(() => ChannelSloPolicyType, { description: 'The SLO as configured' })
+  target!: ChannelSloPolicyType;
 
-  @Field(() => Int, { nullable: true })
-  p95LatencyMsTarget!: number | null;
-
-  @Field(() => Int)
-  windowMinutes!: number;
-
-  @Field(() => Int)
-  minAttempts!: number;
-
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Attempts in the SLO window' })
   attempts!: number;
 
   @Field(() => Float, { nullable: true })
@@ -315,17 +306,11 @@ export class ChannelSloEventType {
   @Field(() => Float, { nullable: true })
   p95LatencyMs!: number | null;
 
-  @Field(() => Float)
-  successRateTarget!: number;
-
-  @Field(() => Int, { nullable: true })
-  p95LatencyMsTarget!: number | null;
-
-  @Field(() => Int)
-  windowMinutes!: number;
-
   @Field(() => Int)
   attempts!: number;
+
+  @Field(() => ChannelSloPolicyType)
+  target!: ChannelSloPolicyType;
 
   @Field()
   at!: Date;

@@ -7,10 +7,7 @@ export type ChannelSloStatus = 'met' | 'breached' | 'insufficient_data';
 
 export interface ChannelSloState {
   status: ChannelSloStatus;
-  successRateTarget: number;
-  p95LatencyMsTarget: number | null;
-  windowMinutes: number;
-  minAttempts: number;
+  target: ChannelSlo;
   attempts: number;
   successRate: number | null;
   p95LatencyMs: number | null;
@@ -81,10 +78,7 @@ export class ChannelHealthService {
     const missed = (successRate !== null && successRate < slo.successRate) || (slo.p95LatencyMs !== undefined && figures.p95Ms !== null && figures.p95Ms > slo.p95LatencyMs);
     return {
       status: figures.attempts < slo.minAttempts ? 'insufficient_data' : missed ? 'breached' : 'met',
-      successRateTarget: slo.successRate,
-      p95LatencyMsTarget: slo.p95LatencyMs ?? null,
-      windowMinutes: slo.windowMinutes,
-      minAttempts: slo.minAttempts,
+      target: slo,
       attempts: figures.attempts,
       successRate,
       p95LatencyMs: figures.p95Ms,

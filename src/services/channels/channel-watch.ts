@@ -107,10 +107,8 @@ function sloEvent(channel: ChannelEntity, state: ChannelSloState, breached: bool
     breached,
     successRate: state.successRate,
     p95LatencyMs: state.p95LatencyMs,
-    successRateTarget: state.successRateTarget,
-    p95LatencyMsTarget: state.p95LatencyMsTarget,
-    windowMinutes: state.windowMinutes,
     attempts: state.attempts,
+    target: { ...state.target, p95LatencyMs: state.target.p95LatencyMs ?? null },
     at: now.toISOString(),
   };
 }

@@ -138,10 +138,9 @@ export interface ChannelSloEvent {
   breached: boolean;
   successRate: number | null;
   p95LatencyMs: number | null;
-  successRateTarget: number;
-  p95LatencyMsTarget: number | null;
-  windowMinutes: number;
   attempts: number;
+  /** The SLO as configured. */
+  target: { successRate: number; p95LatencyMs: number | null; windowMinutes: number; minAttempts: number };
   at: string;
 }
 

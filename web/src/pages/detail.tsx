@@ -4,7 +4,7 @@ import { Badge, ErrorBox, ms, percent, time, useQuery } from '../components';
 
 const RECORD = `query($id: ID!) { alertRecord(id: $id) {
   id alertname status state severity cluster fingerprint labels annotations startsAt endsAt receivedAt routedAt firstDeliveredAt routeNames holdReason generatorUrl incidentId
-  deliveries { id channelName status attempts maxAttempts lastError createdAt deliveredAt attemptLog { attempt ok status latencyMs peerAnswer error retryable createdAt } }
+  deliveries { id channelName status attempts maxAttempts lastError createdAt deliveredAt attemptLog { attempt ok status latencyMs peerAnswer error retryable createdAt carried robotChannelId failoverDeliveryId } }
   analyses { id status rootCause confidence category suggestedActions suggestedTeam error feedbackUseful feedbackBy createdAt finishedAt }
   acknowledgement { acknowledgedAt acknowledgedBy note via timeToAckSeconds }
 } }`;
@@ -48,8 +48,14 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
     for (const attempt of delivery.attemptLog) {
       entries.push({
         at: attempt.createdAt,
-        what: `${delivery.channelName}: attempt ${attempt.attempt} ${attempt.ok ? 'delivered' : 'failed'}${attempt.status ? ` (HTTP ${attempt.status})` : ''} in ${ms(attempt.latencyMs)}`,
-        detail: attempt.peerAnswer ? `peer answered: ${attempt.peerAnswer}` : (attempt.error ?? undefined),
+        what:
+          attempt.carried === 0
+            ? `${delivery.channelName}: not tried (the channel is down)`
+            : `${delivery.channelName}: attempt ${attempt.attempt} ${attempt.ok ? 'delivered' : 'failed'}${attempt.status ? ` (HTTP ${attempt.status})` : ''} in ${ms(attempt.latencyMs)}` +
+              `${attempt.carried > 1 ? `, one message for ${attempt.carried} notifications (robot rate limit)` : ''}${attempt.robotChannelId ? ', through a pool robot' : ''}`,
+        detail: [attempt.peerAnswer ? `peer answered: ${attempt.peerAnswer}` : attempt.error, attempt.failoverDeliveryId ? `handed over to the backup channel (delivery ${attempt.failoverDeliveryId})` : null]
+          .filter(Boolean)
+          .join(' — ') || undefined,
         tone: attempt.ok ? 'good' : 'bad',
         testId: 'delivery-attempt',
       });
