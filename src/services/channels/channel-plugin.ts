@@ -79,6 +79,22 @@ export const titleWithKeyword = (title: string, keyword: string | undefined): st
 /** A zero-width space after every `<`: the text reads the same, and no tag or mention starts there. */
 export const breakTags = (value: string): string => value.replace(/</g, '<\u200b');
 
+/** Longest label or annotation value a template sees; the alert record keeps the whole value. */
+export const VALUE_MAX_CHARS = 2_000;
+// C0 controls and DEL but tab, line feed and carriage return: they render as nothing or as
+// garbage, and some peers refuse a body that holds them.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/**
+ * A value as every channel may show it: control characters gone, and cut at VALUE_MAX_CHARS
+ * with a marker, so one runaway annotation cannot crowd the rest of a message out of a robot's
+ * size limit.
+ */
+export function displayableValue(value: string): string {
+  const clean = value.replace(CONTROL, '');
+  return clean.length > VALUE_MAX_CHARS ? `${clean.slice(0, VALUE_MAX_CHARS)}…(${clean.length - VALUE_MAX_CHARS} more characters)` : clean;
+}
+
 /** `message` with every label and annotation value passed through `quote`; URLs are left as they are. */
 export function quoteMessageValues(message: ChannelMessage, quote: (value: string) => string): ChannelMessage {
   const each = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, quote(v)]));

@@ -10,7 +10,7 @@ import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
 import { excerpt, type PeerClient } from '../shared/http-post';
-import { quoteMessageValues, type ProbeOutcome, type SendOutcome } from './channel-plugin';
+import { displayableValue, quoteMessageValues, type ProbeOutcome, type SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
 import type { ChannelMessage } from './message';
@@ -401,7 +401,7 @@ export class DeliveryService {
     const renders = sendable.plugin.rendersTemplates?.(sendable.config) ?? true;
     if (!renders) return NOTHING_RENDERED;
     const quote = sendable.plugin.quoteValue;
-    const forTemplates = quote ? quoteMessageValues(delivery.message, quote) : delivery.message;
+    const forTemplates = quoteMessageValues(delivery.message, quote ? (value) => quote(displayableValue(value)) : displayableValue);
     const rendered = await this.templates.render(sendable.templates, forTemplates, sendable.channel.name);
     if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
     return rendered;
