@@ -46,10 +46,18 @@ export type ChannelSlo = NonNullable<DeliveryPolicy['slo']>;
 
 const DEFAULT_POLICY: DeliveryPolicy = deliveryPolicySchema.parse({});
 
+/** Parsed policies by the stored object: the delivery path asks for a cached channel's policy on every message. */
+const parsedPolicies = new WeakMap<object, DeliveryPolicy>();
+
 /** A stored policy with its defaults; a policy stored by an older version that no longer parses falls back to the defaults. */
 export function policyOf(stored: Record<string, unknown> | null | undefined): DeliveryPolicy {
-  const parsed = deliveryPolicySchema.safeParse(stored ?? {});
-  return parsed.success ? parsed.data : DEFAULT_POLICY;
+  if (!stored) return DEFAULT_POLICY;
+  let policy = parsedPolicies.get(stored);
+  if (!policy) {
+    const parsed = deliveryPolicySchema.safeParse(stored);
+    parsedPolicies.set(stored, (policy = parsed.success ? parsed.data : DEFAULT_POLICY));
+  }
+  return policy;
 }
 
 /** 1 for the first notice of a critical alert (not an update of an incident, not a resolution): it goes before queued messages. */
