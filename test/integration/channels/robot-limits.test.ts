@@ -127,6 +127,11 @@ describe('robot rate limits', () => {
     expect(critical).toEqual(['StormCRIT']);
     const overtaken = names.slice(names.indexOf('StormCRIT') + 1).filter((n) => sentAt.get(n)! < sentAt.get('StormCRIT')!);
     expect(overtaken.length).toBeGreaterThan(0);
+    const lastArrival = Math.max(...arrivals);
+    console.log(
+      `DingTalk storm: 301 alerts over ${((Date.now() - started) / 1000).toFixed(0)} s → ${messages.length} messages (${merged.length} merged), busiest minute ${busiestMinute(arrivals)}, ` +
+        `0 refused, the critical overtook ${overtaken.length} waiting warnings, last message ${((lastArrival - started) / 1000).toFixed(1)} s after the first alert`,
+    );
     const deliveries = await deliveriesOf('storm');
     expect(deliveries.total).toBe(301);
     expect(deliveries.items.every((d) => d.status === 'DELIVERED')).toBe(true);
