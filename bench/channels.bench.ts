@@ -6,7 +6,7 @@ import { TEST_REDIS_URL } from '../test/support/env';
 import { createTestDatabase } from '../test/support/postgres';
 import { testRedisPrefix } from '../test/support/redis';
 import { createServices, type Services } from '../src/services';
-import { createLogger } from '../src/services/observability/logger';
+import { createLogger } from '../src/shared/logger';
 import { CLI_PRINCIPAL } from '../src/services/security/principal';
 import { percentile } from './support';
 
@@ -31,7 +31,13 @@ interface PathFigures {
 }
 
 /** Deliveries per second through the whole delivery path (store, claim, render, send, record) to a local webhook. */
-async function measurePath(services: Services, channelId: string, label: string, deliveries: number, concurrency: number): Promise<PathFigures> {
+async function measurePath(
+  services: Services,
+  channelId: string,
+  label: string,
+  deliveries: number,
+  concurrency: number,
+): Promise<PathFigures> {
   const message = alertGroup([alert(), alert({ labels: { instance: 'b' } })]);
   const endToEnd: number[] = [];
   let next = 0;
@@ -56,7 +62,10 @@ async function measurePath(services: Services, channelId: string, label: string,
   const sends: Array<{ latency_ms: number }> = await services.storage.orm.em
     .fork()
     .getConnection()
-    .execute(`select a."latency_ms" from "delivery_attempt" a join "delivery" d on d."id" = a."delivery_id" where a."channel_id" = ? and d."idempotency_key" like ?`, [channelId, `bench-${label}-%`]);
+    .execute(
+      `select a."latency_ms" from "delivery_attempt" a join "delivery" d on d."id" = a."delivery_id" where a."channel_id" = ? and d."idempotency_key" like ?`,
+      [channelId, `bench-${label}-%`],
+    );
   const sendLatency = sends.map((r) => Number(r.latency_ms)).sort((a, b) => a - b);
   endToEnd.sort((a, b) => a - b);
   return {
@@ -81,7 +90,10 @@ export async function runChannelsBench(): Promise<void> {
     await services.migrations.up();
     const create = (name: string, deliveryPolicy?: Record<string, unknown>) =>
       RequestContext.create(services.storage.orm.em, () =>
-        services.channels.create({ name, type: 'webhook', config: { url: peer.url, signingSecret: 'bench-signing-secret-0123' }, deliveryPolicy }, { principal: CLI_PRINCIPAL }),
+        services.channels.create(
+          { name, type: 'webhook', config: { url: peer.url, signingSecret: 'bench-signing-secret-0123' }, deliveryPolicy },
+          { principal: CLI_PRINCIPAL },
+        ),
       );
     const plain = await create('bench-webhook');
     const limited = await create('bench-webhook-limited', { rateLimit: { perMinute: 100_000, burst: 99_999 } });
@@ -95,14 +107,18 @@ export async function runChannelsBench(): Promise<void> {
     ] as const) {
       const direct = await measurePath(services, plain.entity.id, `direct-${concurrency}`, deliveries, concurrency);
       const bucket = await measurePath(services, limited.entity.id, `bucket-${concurrency}`, deliveries, concurrency);
-      console.log(`\nChannel delivery to a local webhook peer (signed), ${deliveries} deliveries, ${concurrency} at once, PostgreSQL + Redis:`);
+      console.log(
+        `\nChannel delivery to a local webhook peer (signed), ${deliveries} deliveries, ${concurrency} at once, PostgreSQL + Redis:`,
+      );
       line('direct (no robot limit)', direct);
       line('token bucket, not throttled', bucket);
       console.log(
         `  token-bucket path vs direct   ${(bucket.perSecond / direct.perSecond).toFixed(2)}× throughput; deliver() ${bucket.endToEnd.p50 >= direct.endToEnd.p50 ? '+' : ''}${(bucket.endToEnd.p50 - direct.endToEnd.p50).toFixed(1)} ms p50, ${bucket.endToEnd.p99 >= direct.endToEnd.p99 ? '+' : ''}${(bucket.endToEnd.p99 - direct.endToEnd.p99).toFixed(1)} ms p99`,
       );
     }
-    console.log('  (one channel\'s queue sends one message after another, to keep their order: its throughput is bounded by the peer\'s round trip)');
+    console.log(
+      "  (one channel's queue sends one message after another, to keep their order: its throughput is bounded by the peer's round trip)",
+    );
   } finally {
     await services.close();
     peer.stop();

@@ -23,7 +23,6 @@ const line = (label: string, values: number[], unit = 'ms') => {
   return `  ${label.padEnd(44)} p50 ${percentile(sorted, 50).toFixed(1)} ${unit}   p95 ${percentile(sorted, 95).toFixed(1)} ${unit}   max ${sorted[sorted.length - 1].toFixed(1)} ${unit}`;
 };
 
-
 /**
  * The console in headless Chromium against a production-mode server (PostgreSQL, Redis):
  * 1. webhook → row visible on "Now", against the same event reaching a bare graphql-ws client in
@@ -36,12 +35,28 @@ export async function runConsoleBench(): Promise<void> {
   const peer = await spawnScript(CHANNEL_PEER);
   const base = bench.server.url.replace('/graphql', '');
   const session = await openBrowser(base);
-  const reference = createClient({ url: bench.server.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${BOOTSTRAP}` } });
+  const reference = createClient({
+    url: bench.server.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${BOOTSTRAP}` },
+  });
   try {
-    const channel = await postGraphQL(bench.server.url, `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(bench.server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      bench.server.url,
+      `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      bench.server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     const post = async (payload: unknown) => {
-      const response = await fetch(`${base}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      const response = await fetch(`${base}/api/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
     };
 
@@ -58,13 +73,17 @@ export async function runConsoleBench(): Promise<void> {
       }).observe(document.body, { childList: true, subtree: true });
     });
     const referenceSeen = new Map<string, number>();
-    const unsubscribe = reference.subscribe({ query: 'subscription { gatewayEvents(status: "firing") { type alertname } }' }, {
-      next: ({ data }: any) => {
-        if (data?.gatewayEvents.type === 'received' && !referenceSeen.has(data.gatewayEvents.alertname)) referenceSeen.set(data.gatewayEvents.alertname, Date.now());
+    const unsubscribe = reference.subscribe(
+      { query: 'subscription { gatewayEvents(status: "firing") { type alertname } }' },
+      {
+        next: ({ data }: any) => {
+          if (data?.gatewayEvents.type === 'received' && !referenceSeen.has(data.gatewayEvents.alertname))
+            referenceSeen.set(data.gatewayEvents.alertname, Date.now());
+        },
+        error: () => {},
+        complete: () => {},
       },
-      error: () => {},
-      complete: () => {},
-    });
+    );
     await new Promise((r) => setTimeout(r, 500));
 
     const toRow: number[] = [];
@@ -79,10 +98,16 @@ export async function runConsoleBench(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     unsubscribe();
-    console.log(`\nConsole (headless Chromium ${session.browser.version()}, production mode, ${PROBES} probes, ${STORM_ALERTS} storm alerts over ${STORM_SECONDS} s)`);
+    console.log(
+      `\nConsole (headless Chromium ${session.browser.version()}, production mode, ${PROBES} probes, ${STORM_ALERTS} storm alerts over ${STORM_SECONDS} s)`,
+    );
     console.log(line('webhook → event at a bare graphql-ws client', toSocket));
     console.log(line('webhook → row visible on Now', toRow));
-    const median = (v: number[]) => percentile([...v].sort((a, b) => a - b), 50);
+    const median = (v: number[]) =>
+      percentile(
+        [...v].sort((a, b) => a - b),
+        50,
+      );
     console.log(`  row visible / bare client (p50)             ${(median(toRow) / Math.max(0.1, median(toSocket))).toFixed(2)}×`);
 
     // 10,000 alerts within a minute (50 per webhook, evenly spread), then 10,000 more at once.
@@ -101,16 +126,24 @@ export async function runConsoleBench(): Promise<void> {
       await Promise.all(inFlight);
       const posted = Date.now();
       expected = Math.min(PAGE_KEEPS, expected + requests * 50);
-      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="row-count"]')?.textContent?.split(' ')[0]) >= n, expected, { timeout: 180_000 }).catch(async (err) => {
-        const shown = await page.evaluate(() => document.querySelector('[data-testid="row-count"]')?.textContent);
-        const dropped = (await (await fetch(`${base}/metrics`)).text()).split('\n').find((l) => l.startsWith('alertagent_subscription_events_dropped_total'));
-        throw new Error(`the page shows ${shown} of ${expected} alerts (${dropped ?? 'no drop metric'}): ${(err as Error).message}`);
-      });
+      await page
+        .waitForFunction((n) => Number(document.querySelector('[data-testid="row-count"]')?.textContent?.split(' ')[0]) >= n, expected, {
+          timeout: 180_000,
+        })
+        .catch(async (err) => {
+          const shown = await page.evaluate(() => document.querySelector('[data-testid="row-count"]')?.textContent);
+          const dropped = (await (await fetch(`${base}/metrics`)).text())
+            .split('\n')
+            .find((l) => l.startsWith('alertagent_subscription_events_dropped_total'));
+          throw new Error(`the page shows ${shown} of ${expected} alerts (${dropped ?? 'no drop metric'}): ${(err as Error).message}`);
+        });
       const caughtUp = Date.now() - posted;
       const { frames, longTasks } = await takeFrames(page);
       const how = seconds ? `over ${seconds} s` : `at once (in ${((posted - started) / 1000).toFixed(1)} s)`;
       console.log(line(`frame time, ${STORM_ALERTS} alerts ${how}`, frames));
-      console.log(`    frames over 50 ms ${frames.filter((f) => f > 50).length} of ${frames.length}; long tasks ${longTasks}; every row shown ${caughtUp} ms after the last webhook`);
+      console.log(
+        `    frames over 50 ms ${frames.filter((f) => f > 50).length} of ${frames.length}; long tasks ${longTasks}; every row shown ${caughtUp} ms after the last webhook`,
+      );
     }
 
     // Scrolling the full list: only the rows on screen exist, whatever the list's length.

@@ -17,7 +17,6 @@ const PACED_WARMUP_SECONDS = Number(process.env.BENCH_PACED_WARMUP_SECONDS ?? 3)
 const PACED_SINGLE_RATE = Number(process.env.BENCH_PACED_SINGLE_RATE ?? 500);
 const PACED_BATCH_RATE = Number(process.env.BENCH_PACED_BATCH_RATE ?? 40);
 
-
 /** An analysis provider that takes requests and never answers (the worst case for "analysis never delays delivery"). */
 const HANGING_PROVIDER = `
 const s = require('http').createServer((q) => { q.resume(); });
@@ -31,7 +30,6 @@ const s = require('http').createServer((q, r) => { let body = ''; q.on('data', (
   await fetch(peer, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   r.writeHead(200).end('{"status":"forwarded"}'); }); });
 s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
-
 
 /** Each run starts its alerts at its own time, so no run's alerts look like another's (the gateway drops such copies). */
 function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: string): string {
@@ -48,7 +46,6 @@ function payloadOf(requestIndex: number, alertsPerRequest: number, runStartsAt: 
   }));
   return JSON.stringify(payload);
 }
-
 
 interface RunResult {
   rate: number;
@@ -82,11 +79,24 @@ async function peerStats(peerUrl: string): Promise<PeerStats> {
  * alerts/s at the peer over the same time, what had not arrived 3 s after the load ended, and
  * how long until everything accepted had.
  */
-async function saturate(name: string, targetUrl: string, peerUrl: string, pid: number | undefined, alertsPerRequest: number, token?: string): Promise<string> {
+async function saturate(
+  name: string,
+  targetUrl: string,
+  peerUrl: string,
+  pid: number | undefined,
+  alertsPerRequest: number,
+  token?: string,
+): Promise<string> {
   await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const cpuBefore = cpuSeconds(pid);
   const started = Date.now();
-  const result = await runWrk(targetUrl, wrkTemplate(alertsPerRequest, started.toString(36)), SATURATION_SECONDS, SATURATION_CONNECTIONS, token);
+  const result = await runWrk(
+    targetUrl,
+    wrkTemplate(alertsPerRequest, started.toString(36)),
+    SATURATION_SECONDS,
+    SATURATION_CONNECTIONS,
+    token,
+  );
   const loadSeconds = (Date.now() - started) / 1000;
   const deliveredDuringLoad = (await peerStats(peerUrl)).alerts;
   const rss = rssMb(pid);
@@ -112,17 +122,33 @@ async function saturate(name: string, targetUrl: string, peerUrl: string, pid: n
  * Open loop at a fixed offered rate (as alerts arrive from Alertmanager, independent of how fast
  * we answer): latency without the backlog a saturating closed loop builds.
  */
-async function drivePaced(targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
+async function drivePaced(
+  targetUrl: string,
+  peerUrl: string,
+  requestsPerSecond: number,
+  seconds: number,
+  alertsPerRequest: number,
+  token?: string,
+): Promise<RunResult> {
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   try {
-    if (PACED_WARMUP_SECONDS > 0) await sendPaced(dispatcher, targetUrl, peerUrl, requestsPerSecond, PACED_WARMUP_SECONDS, alertsPerRequest, token);
+    if (PACED_WARMUP_SECONDS > 0)
+      await sendPaced(dispatcher, targetUrl, peerUrl, requestsPerSecond, PACED_WARMUP_SECONDS, alertsPerRequest, token);
     return await sendPaced(dispatcher, targetUrl, peerUrl, requestsPerSecond, seconds, alertsPerRequest, token);
   } finally {
     await dispatcher.close();
   }
 }
 
-async function sendPaced(dispatcher: Agent, targetUrl: string, peerUrl: string, requestsPerSecond: number, seconds: number, alertsPerRequest: number, token?: string): Promise<RunResult> {
+async function sendPaced(
+  dispatcher: Agent,
+  targetUrl: string,
+  peerUrl: string,
+  requestsPerSecond: number,
+  seconds: number,
+  alertsPerRequest: number,
+  token?: string,
+): Promise<RunResult> {
   await fetch(`${peerUrl}/reset`, { method: 'POST' });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const requests = Math.round(requestsPerSecond * seconds);
@@ -135,10 +161,12 @@ async function sendPaced(dispatcher: Agent, targetUrl: string, peerUrl: string, 
     const wait = due - Date.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     sends.push(
-      request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest, runStartsAt), dispatcher }).then(async (response) => {
-        await response.body.text();
-        if (response.statusCode !== 200) rejected += 1;
-      }),
+      request(targetUrl, { method: 'POST', headers, body: payloadOf(i, alertsPerRequest, runStartsAt), dispatcher }).then(
+        async (response) => {
+          await response.body.text();
+          if (response.statusCode !== 200) rejected += 1;
+        },
+      ),
     );
   }
   await Promise.all(sends);
@@ -159,10 +187,23 @@ function line(name: string, result: RunResult): string {
 /** The same saturation against the embedded mode (PGlite, in-process queue and bus): it must hold, with 503s past the in-flight bound rather than collapse. */
 async function embeddedSaturation(peerUrl: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aa-bench-embedded-'));
-  const server = await startServeProcess({ DATA_DIR: dataDir, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, LOG_LEVEL: 'warn' });
+  const server = await startServeProcess({
+    DATA_DIR: dataDir,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+    LOG_LEVEL: 'warn',
+  });
   try {
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peerUrl}/hook" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peerUrl}/hook" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     console.log(`\nEmbedded mode (PGlite, no Redis) at saturation, same wrk load:`);
     console.log(await saturate('AlertAgent embedded, 1 alert/request', webhook, peerUrl, server.child.pid, 1, BOOTSTRAP));
@@ -183,8 +224,16 @@ export async function runGatewayBench(): Promise<void> {
   const bench = await startBenchServer(BOOTSTRAP, { FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml') });
   const { server } = bench;
   try {
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
-    const route = await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "bench-peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    const route = await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     // As an Alertmanager whose config AlertAgent manages sends: its cluster's endpoint and webhook token.
     const cluster = await postGraphQL(
       server.url,
@@ -193,16 +242,40 @@ export async function runGatewayBench(): Promise<void> {
     );
     const webhookToken: string = cluster.data.createCluster.webhookToken;
     const webhook = server.url.replace('/graphql', '/api/v1/alerts/alertmanager/bench');
-    console.log(`\nGateway at saturation: wrk (${SATURATION_CONNECTIONS} connections, ${SATURATION_SECONDS} s) → server → channel peer, separate processes, PostgreSQL + Redis:`);
+    console.log(
+      `\nGateway at saturation: wrk (${SATURATION_CONNECTIONS} connections, ${SATURATION_SECONDS} s) → server → channel peer, separate processes, PostgreSQL + Redis:`,
+    );
     console.log(await saturate('bare forwarder, 1 alert/request', `${forwarder.url}/`, peer.url, forwarder.child.pid, 1));
     console.log(await saturate('AlertAgent, 1 alert/request', webhook, peer.url, server.child.pid, 1, webhookToken));
     console.log(await saturate('bare forwarder, 50 alerts/request', `${forwarder.url}/`, peer.url, forwarder.child.pid, 50));
     console.log(await saturate('AlertAgent, 50 alerts/request', webhook, peer.url, server.child.pid, 50, webhookToken));
-    console.log(`\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each after ${PACED_WARMUP_SECONDS} s unmeasured): latency without saturation backlog:`);
-    console.log(line(`bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1))));
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
-    console.log(line(`bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50))));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
+    console.log(
+      `\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each after ${PACED_WARMUP_SECONDS} s unmeasured): latency without saturation backlog:`,
+    );
+    console.log(
+      line(
+        `bare forwarder, ${PACED_SINGLE_RATE} alerts/s as 1/request`,
+        await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1)),
+      ),
+    );
+    console.log(
+      line(
+        `AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`,
+        await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken)),
+      ),
+    );
+    console.log(
+      line(
+        `bare forwarder, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`,
+        await measuringCpu(forwarder.child.pid, () => drivePaced(`${forwarder.url}/`, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50)),
+      ),
+    );
+    console.log(
+      line(
+        `AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`,
+        await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken)),
+      ),
+    );
 
     // The same fixed load with every alert also sent for analysis to a provider that never answers.
     const provider = await postGraphQL(
@@ -217,8 +290,18 @@ export async function runGatewayBench(): Promise<void> {
       BOOTSTRAP,
     );
     console.log(`\nAnalysis on, the provider hanging (every delivered alert queued for analysis; flag analysis.enabled):`);
-    console.log(line(`AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken))));
-    console.log(line(`AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`, await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken))));
+    console.log(
+      line(
+        `AlertAgent, ${PACED_SINGLE_RATE} alerts/s as 1/request`,
+        await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_SINGLE_RATE, PACED_SECONDS, 1, webhookToken)),
+      ),
+    );
+    console.log(
+      line(
+        `AlertAgent, ${PACED_BATCH_RATE * 50} alerts/s as 50/request`,
+        await measuringCpu(server.child.pid, () => drivePaced(webhook, peer.url, PACED_BATCH_RATE, PACED_SECONDS, 50, webhookToken)),
+      ),
+    );
     await bench.stop();
     await embeddedSaturation(peer.url);
   } finally {

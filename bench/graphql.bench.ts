@@ -29,7 +29,11 @@ async function load(title: string, url: string, query: string, token?: string): 
 
 /** Time from a mutation on replica A to the matching event on a graphql-ws subscriber of replica B. */
 async function crossReplicaLatency(a: ServeProcess, b: ServeProcess, token: string, prefix: string, samples: number): Promise<void> {
-  const client = createClient({ url: b.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
+  const client = createClient({
+    url: b.url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+  });
   // The event may arrive before the mutation's own response does, so arrivals are kept by id.
   const arrivals = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
@@ -56,7 +60,11 @@ async function crossReplicaLatency(a: ServeProcess, b: ServeProcess, token: stri
   const latencies: number[] = [];
   for (let i = 0; i < samples; i += 1) {
     const started = performance.now();
-    const created = await postGraphQL(a.url, `mutation { createApiToken(input: { name: "bench-${i}", role: VIEWER }) { apiToken { id } } }`, token);
+    const created = await postGraphQL(
+      a.url,
+      `mutation { createApiToken(input: { name: "bench-${i}", role: VIEWER }) { apiToken { id } } }`,
+      token,
+    );
     const id: string = created.data.createApiToken.apiToken.id;
     const arrived = arrivals.get(id) ?? (await new Promise<number>((resolve) => waiting.set(id, resolve)));
     waiting.delete(id);
@@ -75,7 +83,16 @@ async function crossReplicaLatency(a: ServeProcess, b: ServeProcess, token: stri
 export async function runGraphQLBench(): Promise<void> {
   const db = await createTestDatabase();
   const redis = testRedisPrefix();
-  const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn', EGRESS_LOOPBACK: 'allow', GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '100000000' };
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redis.prefix,
+    AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    LOG_LEVEL: 'warn',
+    EGRESS_LOOPBACK: 'allow',
+    GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '100000000',
+  };
   const a = await startServeProcess(env);
   const b = await startServeProcess(env);
   try {

@@ -37,13 +37,15 @@ Promise.all(Array.from({ length: viewers }, async (_, w) => {
   }
 })).then(() => { latencies.sort((a, b) => a - b); console.log(JSON.stringify({ answered: latencies.length, limited, refused, p50: latencies[Math.floor(latencies.length / 2)] ?? null })); });`;
 
-
-const RECORD_FIELDS = 'id receiptId fingerprint status alertname severity cluster labels annotations startsAt endsAt receivedAt routedAt firstDeliveredAt state routeNames deliveryIds generatorUrl';
+const RECORD_FIELDS =
+  'id receiptId fingerprint status alertname severity cluster labels annotations startsAt endsAt receivedAt routedAt firstDeliveredAt state routeNames deliveryIds generatorUrl';
 /** Shapes of expensive reads: every field of many records over ten roots, one long list, records that each load their analyses. */
 const SHAPES: Array<(limit: number) => string> = [
-  (limit) => `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: alertRecords(limit: ${limit}, offset: ${i * limit}) { total items { ${RECORD_FIELDS} } }`).join(' ')} }`,
+  (limit) =>
+    `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: alertRecords(limit: ${limit}, offset: ${i * limit}) { total items { ${RECORD_FIELDS} } }`).join(' ')} }`,
   (limit) => `{ alertRecords(limit: ${limit}) { items { ${RECORD_FIELDS} } } }`,
-  (limit) => `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: alertRecords(limit: ${limit}, offset: ${i * limit}) { items { id analyses { id status rootCause } } }`).join(' ')} }`,
+  (limit) =>
+    `{ ${Array.from({ length: 10 }, (_, i) => `r${i}: alertRecords(limit: ${limit}, offset: ${i * limit}) { items { id analyses { id status rootCause } } }`).join(' ')} }`,
 ];
 
 /** The most a viewer may ask for in one operation: each shape at the largest limit the cost model lets through. */
@@ -61,12 +63,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-
 function runViewer(url: string, token: string, until: number, queries: string[]): Promise<unknown> {
-  const child = spawn('nice', ['-n', '19', process.execPath, '-e', VIEWER, url, token, String(VIEWER_WORKERS), String(until), JSON.stringify(queries)]);
+  const child = spawn('nice', [
+    '-n',
+    '19',
+    process.execPath,
+    '-e',
+    VIEWER,
+    url,
+    token,
+    String(VIEWER_WORKERS),
+    String(until),
+    JSON.stringify(queries),
+  ]);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`viewer exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`viewer exited ${code}`)))),
+  );
 }
 
 interface Phase {
@@ -103,11 +117,25 @@ export async function runIsolationBench(): Promise<void> {
   const { server } = bench;
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   try {
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     // A new viewer each round: every round meets a caller with its whole minute's budget unspent.
     const newViewer = async (round: number) =>
-      (await postGraphQL(server.url, `mutation { createApiToken(input: { name: "dashboard-${round}", role: VIEWER }) { token } }`, BOOTSTRAP)).data.createApiToken.token as string;
+      (
+        await postGraphQL(
+          server.url,
+          `mutation { createApiToken(input: { name: "dashboard-${round}", role: VIEWER }) { token } }`,
+          BOOTSTRAP,
+        )
+      ).data.createApiToken.token as string;
     const webhookUrl = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     const metricsUrl = server.url.replace('/graphql', '/metrics');
     /** The server's event-loop delay since the last scrape (prom-client resets it on each). */
@@ -120,7 +148,15 @@ export async function runIsolationBench(): Promise<void> {
     const serverAnswers = async () => {
       const text = await (await request(metricsUrl, { dispatcher })).body.text();
       const bucket = (le: string) =>
-        text.split('\n').filter((l) => l.startsWith('alertagent_http_request_duration_seconds_bucket{') && l.includes(`le="${le}"`) && l.includes('route="/api/v1/alerts/alertmanager"') && l.includes('status="200"'))
+        text
+          .split('\n')
+          .filter(
+            (l) =>
+              l.startsWith('alertagent_http_request_duration_seconds_bucket{') &&
+              l.includes(`le="${le}"`) &&
+              l.includes('route="/api/v1/alerts/alertmanager"') &&
+              l.includes('status="200"'),
+          )
           .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
       return { all: bucket('+Inf'), within50: bucket('0.05') };
     };
@@ -136,7 +172,12 @@ export async function runIsolationBench(): Promise<void> {
         fingerprint: `${n.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
       }));
       const started = performance.now();
-      const response = await request(webhookUrl, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: JSON.stringify(payload) });
+      const response = await request(webhookUrl, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` },
+        body: JSON.stringify(payload),
+      });
       await response.body.dump();
       if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}`);
       return performance.now() - started;
@@ -175,7 +216,12 @@ export async function runIsolationBench(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
       const delivery = (await (await request(peer.url, { dispatcher })).body.json()) as { p50: number; p99: number };
       const sorted = latencies.sort((a, b) => a - b);
-      const seen = (viewerResult ?? { answered: 0, limited: 0, refused: null, p50: NaN }) as { answered: number; limited: number; refused: string | null; p50: number };
+      const seen = (viewerResult ?? { answered: 0, limited: 0, refused: null, p50: NaN }) as {
+        answered: number;
+        limited: number;
+        refused: string | null;
+        p50: number;
+      };
       if (seen.refused) throw new Error(`the worst allowed query was refused: ${seen.refused}`);
       return {
         webhookP50: percentile(sorted, 0.5),
@@ -196,7 +242,9 @@ export async function runIsolationBench(): Promise<void> {
     const ms = (x: number) => `${x.toFixed(1)} ms`;
     const line = (label: string, p: Phase) =>
       `  ${label} webhook answer p50 ${ms(p.webhookP50)}, p99 ${ms(p.webhookP99)}; send→channel p50 ${p.deliveryP50} ms, p99 ${p.deliveryP99} ms; server event-loop delay p99 ${ms(p.lagP99)}, max ${ms(p.lagMax)}; answers over 50 ms: ${p.overLimitClient} seen by the sender, ${p.overLimitServer} by the server; sender's own event-loop delay max ${ms(p.senderLagMax)}`;
-    console.log(`GraphQL isolation — webhook at ${WEBHOOK_RATE}/s; ${ROUNDS} rounds of ${SECONDS} s alone then ${SECONDS} s beside a viewer running its worst allowed query, ${VIEWER_WORKERS} at once`);
+    console.log(
+      `GraphQL isolation — webhook at ${WEBHOOK_RATE}/s; ${ROUNDS} rounds of ${SECONDS} s alone then ${SECONDS} s beside a viewer running its worst allowed query, ${VIEWER_WORKERS} at once`,
+    );
     // Unmeasured: the first heavy queries compile code paths and fill caches a running server has warm.
     await phase(await newViewer(0), WARM_UP_SECONDS);
     const alone: Phase[] = [];
@@ -208,14 +256,20 @@ export async function runIsolationBench(): Promise<void> {
       loaded.push(await phase(await newViewer(round)));
       const p = loaded[loaded.length - 1];
       console.log(line(`round ${round} with viewer:`, p));
-      console.log(`    viewer: ${p.viewerQueries} worst allowed queries answered (p50 ${ms(p.viewerP50)}), ${p.viewerLimited} answered 429 (budgets, turns of heavy operations)`);
+      console.log(
+        `    viewer: ${p.viewerQueries} worst allowed queries answered (p50 ${ms(p.viewerP50)}), ${p.viewerLimited} answered 429 (budgets, turns of heavy operations)`,
+      );
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const aloneP99 = median(alone.map((p) => p.webhookP99));
     const loadedP99 = median(loaded.map((p) => p.webhookP99));
     console.log(`  worst allowed queries: ${worst.map((q) => `${q.slice(0, 60)}…`).join(' | ')}`);
-    console.log(`  median webhook p99: alone ${ms(aloneP99)}, with viewer ${ms(loadedP99)}; difference ${ms(loadedP99 - aloneP99)} (aim: within 50 ms)`);
-    console.log(`  median send→channel p99: alone ${median(alone.map((p) => p.deliveryP99))} ms, with viewer ${median(loaded.map((p) => p.deliveryP99))} ms\n`);
+    console.log(
+      `  median webhook p99: alone ${ms(aloneP99)}, with viewer ${ms(loadedP99)}; difference ${ms(loadedP99 - aloneP99)} (aim: within 50 ms)`,
+    );
+    console.log(
+      `  median send→channel p99: alone ${median(alone.map((p) => p.deliveryP99))} ms, with viewer ${median(loaded.map((p) => p.deliveryP99))} ms\n`,
+    );
   } finally {
     await dispatcher.close();
     await bench.stop();

@@ -36,10 +36,18 @@ async function recordTraffic(databaseUrl: string): Promise<void> {
 async function replay(url: string, proposal: string | null): Promise<{ ms: number; result: any }> {
   const to = new Date(Date.parse(FROM) + DAYS * 86_400_000).toISOString();
   const started = Date.now();
-  const made = await postGraphQL(url, `mutation { simulateGateway(from: "${FROM}", to: "${to}"${proposal ? `, proposal: { ${proposal} }` : ''}) { id } }`, BOOTSTRAP);
+  const made = await postGraphQL(
+    url,
+    `mutation { simulateGateway(from: "${FROM}", to: "${to}"${proposal ? `, proposal: { ${proposal} }` : ''}) { id } }`,
+    BOOTSTRAP,
+  );
   if (made.errors) throw new Error(JSON.stringify(made.errors));
   for (;;) {
-    const got = await postGraphQL(url, `{ gatewaySimulation(id: "${made.data.simulateGateway.id}") { state error receiptsDone result { alerts notifications { simulated } incidents { simulatedOpened } } } }`, BOOTSTRAP);
+    const got = await postGraphQL(
+      url,
+      `{ gatewaySimulation(id: "${made.data.simulateGateway.id}") { state error receiptsDone result { alerts notifications { simulated } incidents { simulatedOpened } } } }`,
+      BOOTSTRAP,
+    );
     const sim = got.data?.gatewaySimulation;
     if (sim?.state === 'COMPLETED') return { ms: Date.now() - started, result: sim.result };
     if (!sim || sim.state === 'FAILED' || sim.state === 'CANCELLED') throw new Error(`replay ended ${JSON.stringify(got)}`);
@@ -52,12 +60,22 @@ export async function runReplayBench(): Promise<void> {
   const bench = await startBenchServer(BOOTSTRAP, { LOG_LEVEL: 'error' });
   try {
     const { url } = bench.server;
-    const channel = await postGraphQL(url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "http://127.0.0.1:9/never" } }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      url,
+      `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "http://127.0.0.1:9/never" } }) { id } }`,
+      BOOTSTRAP,
+    );
     const channelId = channel.data.createChannel.id;
-    await postGraphQL(url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channelId}"] }) { id } }`, BOOTSTRAP);
+    await postGraphQL(
+      url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channelId}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     const writing = Date.now();
     await recordTraffic(bench.databaseUrl);
-    console.log(`\nReplay (simulateGateway): ${RECEIPTS.toLocaleString('en')} receipts (${(RECEIPTS * 3).toLocaleString('en')} alerts) over ${DAYS} days, written in ${((Date.now() - writing) / 1000).toFixed(1)} s:`);
+    console.log(
+      `\nReplay (simulateGateway): ${RECEIPTS.toLocaleString('en')} receipts (${(RECEIPTS * 3).toLocaleString('en')} alerts) over ${DAYS} days, written in ${((Date.now() - writing) / 1000).toFixed(1)} s:`,
+    );
     const everything =
       'flags: [{ name: "gateway.grouping", enabled: true }, { name: "gateway.inhibition", enabled: true }, { name: "gateway.advanced-convergence", enabled: true }, { name: "gateway.convergence", enabled: true }], ' +
       'correlationPolicies: [{ name: "node", labels: ["cluster", "node"] }], ' +

@@ -25,7 +25,7 @@ function largeRuleFile(rules: number): string {
           `      - alert: HighErrorRate${n}`,
           `        expr: job:http_requests:rate5m_${n - 1} > 0.05 and on(job) (histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket[10m]))) > 0.5)`,
           '        for: 10m',
-          '        labels: { severity: page, team: "svc-' + g + '" }',
+          `        labels: { severity: page, team: "svc-${g}" }`,
           '        annotations:',
           '          summary: "{{ $labels.job }} on {{ $labels.instance }}: {{ $value | humanizePercentage }} errors"',
           '          description: "{{ if gt $value 0.1 }}critical{{ else }}elevated{{ end }} error rate for {{ $labels.job }}"',
@@ -50,7 +50,9 @@ export async function runRulesBench(): Promise<void> {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   console.log(`\nRule validation: one file of ${RULES} rules (${(text.length / 1024).toFixed(0)} KiB), ${ROUNDS} rounds:`);
-  console.log(`  AlertAgent validator       ${(RULES / (median / 1000)).toFixed(0).padStart(7)} rules/s   median ${median.toFixed(0)} ms per file`);
+  console.log(
+    `  AlertAgent validator       ${(RULES / (median / 1000)).toFixed(0).padStart(7)} rules/s   median ${median.toFixed(0)} ms per file`,
+  );
 
   // The CLI against promtool on the same files, each one process over all of them (start included):
   // the large file, and every file of the differential corpus (small real-shaped files, valid and not).
@@ -76,10 +78,18 @@ export async function runRulesBench(): Promise<void> {
     };
     const promtool = timed(process.env.PROMTOOL_BINARY ?? 'promtool', ['check', 'rules', ...files]);
     const cli = timed(process.execPath, [join(__dirname, '../src/cli/main.js'), 'rules', 'check', ...files]);
-    console.log(`\nThe same ${files.length} files (${rules} rules: the large file and the differential corpus) in one process each, median of 3, process start included:`);
+    console.log(
+      `\nThe same ${files.length} files (${rules} rules: the large file and the differential corpus) in one process each, median of 3, process start included:`,
+    );
     if (promtool === null) console.log('  promtool                   not available');
-    else console.log(`  promtool check rules       ${(rules / (promtool / 1000)).toFixed(0).padStart(7)} rules/s   ${promtool.toFixed(0)} ms (reference)`);
-    if (cli !== null) console.log(`  alertagent rules check     ${(rules / (cli / 1000)).toFixed(0).padStart(7)} rules/s   ${cli.toFixed(0)} ms${promtool ? `   ${(promtool / cli).toFixed(2)}× promtool's rate` : ''}`);
+    else
+      console.log(
+        `  promtool check rules       ${(rules / (promtool / 1000)).toFixed(0).padStart(7)} rules/s   ${promtool.toFixed(0)} ms (reference)`,
+      );
+    if (cli !== null)
+      console.log(
+        `  alertagent rules check     ${(rules / (cli / 1000)).toFixed(0).padStart(7)} rules/s   ${cli.toFixed(0)} ms${promtool ? `   ${(promtool / cli).toFixed(2)}× promtool's rate` : ''}`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,9 @@ const RETENTION_DAYS = 3;
 const TABLES = ['alert_receipt', 'alert_record', 'delivery', 'delivery_attempt'];
 
 async function sizes(client: Client): Promise<{ bytes: number; rows: number }> {
-  const bytes = (await client.query(`select sum(pg_total_relation_size(c.oid))::bigint as b from pg_class c where c.relname = any($1)`, [TABLES])).rows[0].b;
+  const bytes = (
+    await client.query(`select sum(pg_total_relation_size(c.oid))::bigint as b from pg_class c where c.relname = any($1)`, [TABLES])
+  ).rows[0].b;
   const rows = (await client.query(`select count(*)::int as n from "alert_record"`)).rows[0].n;
   return { bytes: Number(bytes), rows };
 }
@@ -23,7 +25,13 @@ async function day(url: string, client: Client, dayIndex: number): Promise<void>
       const n = request * 50 + i;
       return {
         status: 'firing',
-        labels: { alertname: `StorageBench${n % 40}`, severity: n % 7 === 0 ? 'critical' : 'warning', instance: `node-${n % 500}:9100`, job: 'node', cluster: `c${n % 4}` },
+        labels: {
+          alertname: `StorageBench${n % 40}`,
+          severity: n % 7 === 0 ? 'critical' : 'warning',
+          instance: `node-${n % 500}:9100`,
+          job: 'node',
+          cluster: `c${n % 4}`,
+        },
         annotations: { summary: `disk ${(n % 100).toString()}% full on node-${n % 500}`, runbook_url: 'https://runbooks.example.com/disk' },
         startsAt: new Date(Date.now() - 60_000).toISOString(),
         endsAt: '0001-01-01T00:00:00Z',
@@ -31,8 +39,23 @@ async function day(url: string, client: Client, dayIndex: number): Promise<void>
         fingerprint: `${dayIndex.toString(16).padStart(4, '0')}${n.toString(16).padStart(12, '0')}`,
       };
     });
-    const body = { version: '4', groupKey: `{}:{day="${dayIndex}",r="${request}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'alertagent', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am:9093', alerts };
-    const response = await fetch(`${url.replace('/graphql', '')}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const body = {
+      version: '4',
+      groupKey: `{}:{day="${dayIndex}",r="${request}"}`,
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'alertagent',
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: 'http://am:9093',
+      alerts,
+    };
+    const response = await fetch(`${url.replace('/graphql', '')}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
   }
   for (;;) {
@@ -49,27 +72,60 @@ async function day(url: string, client: Client, dayIndex: number): Promise<void>
  * autovacuum would between days. The size grows for the retention period, then levels off.
  */
 export async function runStorageBench(): Promise<void> {
-  const env = { RETENTION_RECEIPTS_DAYS: String(RETENTION_DAYS), RETENTION_RECORDS_DAYS: String(RETENTION_DAYS), RETENTION_DELIVERIES_DAYS: String(RETENTION_DAYS) };
+  const env = {
+    RETENTION_RECEIPTS_DAYS: String(RETENTION_DAYS),
+    RETENTION_RECORDS_DAYS: String(RETENTION_DAYS),
+    RETENTION_DELIVERIES_DAYS: String(RETENTION_DAYS),
+  };
   const bench = await startBenchServer(BOOTSTRAP, env);
   const peer = await spawnScript(CHANNEL_PEER);
   const client = new Client({ connectionString: bench.databaseUrl });
   await client.connect();
   try {
     const { url } = bench.server;
-    const channel = await postGraphQL(url, `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(url, `mutation { createRoute(input: { name: "all", isDefault: true, perAlert: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      url,
+      `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, perAlert: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     const empty = await sizes(client);
-    console.log(`\nStorage: ${PER_DAY.toLocaleString('en')} alerts a day through the webhook (50 per request, one message each), retention ${RETENTION_DAYS} days, ${DAYS} simulated days:`);
+    console.log(
+      `\nStorage: ${PER_DAY.toLocaleString('en')} alerts a day through the webhook (50 per request, one message each), retention ${RETENTION_DAYS} days, ${DAYS} simulated days:`,
+    );
     for (let d = 1; d <= DAYS; d += 1) {
       await day(url, client, d);
       const stored = await sizes(client);
-      if (d === 1) console.log(`  bytes per stored alert (receipt + record + delivery + attempt, with indexes): ${Math.round((stored.bytes - empty.bytes) / PER_DAY).toLocaleString('en')}`);
-      for (const [table, column] of [['alert_receipt', 'received_at'], ['alert_receipt', 'processed_at'], ['alert_record', 'received_at'], ['delivery', 'created_at']]) {
+      if (d === 1)
+        console.log(
+          `  bytes per stored alert (receipt + record + delivery + attempt, with indexes): ${Math.round((stored.bytes - empty.bytes) / PER_DAY).toLocaleString('en')}`,
+        );
+      for (const [table, column] of [
+        ['alert_receipt', 'received_at'],
+        ['alert_receipt', 'processed_at'],
+        ['alert_record', 'received_at'],
+        ['delivery', 'created_at'],
+      ]) {
         await client.query(`update "${table}" set "${column}" = "${column}" - interval '1 day' where "${column}" is not null`);
       }
-      const pruned = await runCli(['prune'], { ...env, DATABASE_URL: bench.databaseUrl, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'error' });
+      const pruned = await runCli(['prune'], {
+        ...env,
+        DATABASE_URL: bench.databaseUrl,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        LOG_LEVEL: 'error',
+      });
       if (pruned.code !== 0) throw new Error(`prune failed: ${pruned.stderr}`);
-      const removed = Object.fromEntries(pruned.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/)).map(([k, v]) => [k, Number(v)]));
+      const removed = Object.fromEntries(
+        pruned.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.trim().split(/\s+/))
+          .map(([k, v]) => [k, Number(v)]),
+      );
       await client.query(`vacuum ${TABLES.map((t) => `"${t}"`).join(', ')}`);
       const after = await sizes(client);
       console.log(

@@ -47,10 +47,32 @@ const MODES: Mode[] = [
   { name: 'gateway.grouping', flags: ['gateway.grouping'], policies: true, inhibition: false },
   { name: 'gateway.advanced-convergence', flags: ['gateway.advanced-convergence'], policies: false, inhibition: false },
   { name: 'grouping + inhibition', flags: ['gateway.grouping', 'gateway.inhibition'], policies: true, inhibition: true },
-  { name: 'phase 2: grouping + flap damping', flags: ['gateway.grouping', 'gateway.advanced-convergence'], policies: true, inhibition: false },
-  { name: 'phase 2: all', flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'], policies: true, inhibition: true },
-  { name: 'route windows (+ flap damping)', flags: ['gateway.advanced-convergence'], policies: false, inhibition: false, routeWindow: true },
-  { name: 'phase 2: all + route windows', flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'], policies: true, inhibition: true, routeWindow: true },
+  {
+    name: 'phase 2: grouping + flap damping',
+    flags: ['gateway.grouping', 'gateway.advanced-convergence'],
+    policies: true,
+    inhibition: false,
+  },
+  {
+    name: 'phase 2: all',
+    flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'],
+    policies: true,
+    inhibition: true,
+  },
+  {
+    name: 'route windows (+ flap damping)',
+    flags: ['gateway.advanced-convergence'],
+    policies: false,
+    inhibition: false,
+    routeWindow: true,
+  },
+  {
+    name: 'phase 2: all + route windows',
+    flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'],
+    policies: true,
+    inhibition: true,
+    routeWindow: true,
+  },
 ];
 
 /** The channel: records each message and when it arrived. */
@@ -98,7 +120,10 @@ function proposalParts(mode: Mode, channelId: string): string {
   const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
   const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
   const policies = mode.policies
-    ? `correlationPolicies: [${[['node', '["cluster", "node"]'], ['service', '["cluster", "namespace"]']]
+    ? `correlationPolicies: [${[
+        ['node', '["cluster", "node"]'],
+        ['service', '["cluster", "namespace"]'],
+      ]
         .map(([name, labels]) => `{ name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }`)
         .join(', ')}]`
     : 'correlationPolicies: []';
@@ -110,7 +135,12 @@ function proposalParts(mode: Mode, channelId: string): string {
 const INHIBITION_RULE = `{ name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["alertname=~\\"KubeletDown|TargetDown|KubePodNotReady|KubeContainerWaiting\\""], equal: ["cluster", "node"] }`;
 
 /** Replays the run's recorded receipts (simulateGateway) and answers the notifications it predicts and those really delivered. */
-async function replay(url: string, from: number, to: number, proposal: string | null): Promise<{ simulated: number; actual: number; ms: number; differences: string }> {
+async function replay(
+  url: string,
+  from: number,
+  to: number,
+  proposal: string | null,
+): Promise<{ simulated: number; actual: number; ms: number; differences: string }> {
   const started = Date.now();
   const made = await postGraphQL(
     url,
@@ -119,7 +149,11 @@ async function replay(url: string, from: number, to: number, proposal: string | 
   );
   if (made.errors) throw new Error(JSON.stringify(made.errors));
   for (;;) {
-    const got = await postGraphQL(url, `{ gatewaySimulation(id: "${made.data.simulateGateway.id}") { state error result { notifications { simulated actual } byKind { kind simulated actual } } } }`, BOOTSTRAP);
+    const got = await postGraphQL(
+      url,
+      `{ gatewaySimulation(id: "${made.data.simulateGateway.id}") { state error result { notifications { simulated actual } byKind { kind simulated actual } } } }`,
+      BOOTSTRAP,
+    );
     const sim = got.data?.gatewaySimulation;
     if (sim?.state === 'COMPLETED') {
       const differences = (sim.result.byKind as Array<{ kind: string; simulated: number; actual: number }>)
@@ -136,12 +170,18 @@ async function replay(url: string, from: number, to: number, proposal: string | 
 /** Predictions made on the phase-1 run's receipts for every mode: what a replay before rollout would have said. */
 const predictedFromPhase1 = new Map<string, number>();
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
-async function runMode(mode: Mode, notifications: StormNotification[], incidentOf: Map<string, string>, incidents: string[]): Promise<string> {
+async function runMode(
+  mode: Mode,
+  notifications: StormNotification[],
+  incidentOf: Map<string, string>,
+  incidents: string[],
+): Promise<string> {
   const peer = await startPeer();
   const flagsDir = mkdtempSync(join(tmpdir(), 'aa-bench-storm-'));
-  writeFileSync(join(flagsDir, 'flags.yml'), mode.flags.map((f) => `${f}: true`).join('\n') + '\n');
+  writeFileSync(join(flagsDir, 'flags.yml'), `${mode.flags.map((f) => `${f}: true`).join('\n')}\n`);
   const bench = await startBenchServer(BOOTSTRAP, {
     FLAGS_BOOTSTRAP_FILE: join(flagsDir, 'flags.yml'),
     GATEWAY_CONVERGENCE_WINDOW_MS: String(UPDATE_INTERVAL_SECONDS * MS_PER_SECOND),
@@ -152,7 +192,11 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
   const { server } = bench;
   const dispatcher = new Agent({ connections: 16 });
   try {
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.url}" } }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.url}" } }) { id } }`,
+      BOOTSTRAP,
+    );
     const channelId = channel.data.createChannel.id;
     const routed = await postGraphQL(
       server.url,
@@ -163,7 +207,10 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
     const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
     const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
     if (mode.policies) {
-      for (const [name, labels] of [['node', '["cluster", "node"]'], ['service', '["cluster", "namespace"]']]) {
+      for (const [name, labels] of [
+        ['node', '["cluster", "node"]'],
+        ['service', '["cluster", "namespace"]'],
+      ]) {
         const made = await postGraphQL(
           server.url,
           `mutation { createCorrelationPolicy(input: { name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }) { id } }`,
@@ -188,7 +235,12 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
       const sentAt = Date.now();
       for (const a of n.alerts) if (a.status === 'firing' && !firstSent.has(a.incident)) firstSent.set(a.incident, sentAt);
       sends.push(
-        request(webhook, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: webhookBody(n, runStart), dispatcher }).then(async (r) => {
+        request(webhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` },
+          body: webhookBody(n, runStart),
+          dispatcher,
+        }).then(async (r) => {
           await r.body.text();
           if (r.statusCode !== 200) refused += 1;
         }),
@@ -201,7 +253,9 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
     const perIncident = new Map<string, number>(incidents.map((i) => [i, 0]));
     const firstArrival = new Map<string, number>();
     for (const m of peer.messages) {
-      const touched = new Set<string>((m.payload.alerts ?? []).map((a: { fingerprint: string }) => incidentOf.get(a.fingerprint)).filter(Boolean));
+      const touched = new Set<string>(
+        (m.payload.alerts ?? []).map((a: { fingerprint: string }) => incidentOf.get(a.fingerprint)).filter(Boolean),
+      );
       for (const incident of touched) {
         perIncident.set(incident, (perIncident.get(incident) ?? 0) + 1);
         if (!firstArrival.has(incident)) firstArrival.set(incident, m.at);
@@ -217,7 +271,10 @@ async function runMode(mode: Mode, notifications: StormNotification[], incidentO
         predictedFromPhase1.set(other.name, (await replay(server.url, recorded.from, recorded.to, proposal)).simulated);
       }
     }
-    const latencies = incidents.filter((i) => firstArrival.has(i) && firstSent.has(i)).map((i) => firstArrival.get(i)! - firstSent.get(i)!).sort((a, b) => a - b);
+    const latencies = incidents
+      .filter((i) => firstArrival.has(i) && firstSent.has(i))
+      .map((i) => firstArrival.get(i)! - firstSent.get(i)!)
+      .sort((a, b) => a - b);
     const noFirst = incidents.filter((i) => !firstArrival.has(i));
     const counts = incidents.map((i) => `${i} ${perIncident.get(i)}`).join(', ');
     const mean = [...perIncident.values()].reduce((a, b) => a + b, 0) / incidents.length;
@@ -249,7 +306,8 @@ export async function runStormBench(): Promise<void> {
   );
   // BENCH_STORM_MODES="gateway.grouping,phase 2: all" runs only those modes (by name).
   const only = process.env.BENCH_STORM_MODES?.split(',').map((m) => m.trim());
-  for (const mode of MODES.filter((m) => !only || only.includes(m.name))) console.log(await runMode(mode, notifications, incidentOf, incidents));
+  for (const mode of MODES.filter((m) => !only || only.includes(m.name)))
+    console.log(await runMode(mode, notifications, incidentOf, incidents));
 }
 
 if (require.main === module) {

@@ -57,25 +57,92 @@ export function stormAlerts(): StormAlert[] {
   const node = { cluster: 'prod-a', node: 'n7' };
   alerts.push(alert('node-n7', { alertname: 'NodeDown', severity: 'critical', ...node }, 0, 1200, 'node n7 is not answering'));
   alerts.push(alert('node-n7', { alertname: 'KubeletDown', severity: 'critical', ...node }, 15, 1200, 'kubelet on n7 down'));
-  for (let i = 0; i < 6; i += 1) alerts.push(alert('node-n7', { alertname: 'TargetDown', severity: 'warning', job: `exporter-${i}`, ...node }, 20 + i * 5, 1210, `target exporter-${i} down`));
+  for (let i = 0; i < 6; i += 1)
+    alerts.push(
+      alert(
+        'node-n7',
+        { alertname: 'TargetDown', severity: 'warning', job: `exporter-${i}`, ...node },
+        20 + i * 5,
+        1210,
+        `target exporter-${i} down`,
+      ),
+    );
   for (let i = 0; i < 10; i += 1) {
-    alerts.push(alert('node-n7', { alertname: 'KubePodNotReady', severity: 'warning', namespace: `team-${i % 3}`, pod: `api-${i}`, ...node }, 40 + i * 6, 1260, `pod api-${i} not ready`));
+    alerts.push(
+      alert(
+        'node-n7',
+        { alertname: 'KubePodNotReady', severity: 'warning', namespace: `team-${i % 3}`, pod: `api-${i}`, ...node },
+        40 + i * 6,
+        1260,
+        `pod api-${i} not ready`,
+      ),
+    );
   }
   for (let i = 0; i < 6; i += 1) {
-    alerts.push(alert('node-n7', { alertname: 'KubeContainerWaiting', severity: 'warning', namespace: `team-${i % 3}`, pod: `worker-${i}`, ...node }, 90 + i * 10, 1260, `container of worker-${i} waiting`));
+    alerts.push(
+      alert(
+        'node-n7',
+        { alertname: 'KubeContainerWaiting', severity: 'warning', namespace: `team-${i % 3}`, pod: `worker-${i}`, ...node },
+        90 + i * 10,
+        1260,
+        `container of worker-${i} waiting`,
+      ),
+    );
   }
   const db = { cluster: 'prod-b', namespace: 'payments' };
-  for (let i = 0; i < 5; i += 1) alerts.push(alert('db-payments', { alertname: 'HighLatency', severity: 'warning', service: `svc-${i}`, ...db }, 120 + i * 20, 1500, `svc-${i} p99 above 2 s`));
-  for (let i = 0; i < 2; i += 1) alerts.push(alert('db-payments', { alertname: 'HighErrorRate', severity: 'critical', service: `svc-${i}`, ...db }, 200 + i * 30, 1500, `svc-${i} errors above 5 %`));
+  for (let i = 0; i < 5; i += 1)
+    alerts.push(
+      alert(
+        'db-payments',
+        { alertname: 'HighLatency', severity: 'warning', service: `svc-${i}`, ...db },
+        120 + i * 20,
+        1500,
+        `svc-${i} p99 above 2 s`,
+      ),
+    );
+  for (let i = 0; i < 2; i += 1)
+    alerts.push(
+      alert(
+        'db-payments',
+        { alertname: 'HighErrorRate', severity: 'critical', service: `svc-${i}`, ...db },
+        200 + i * 30,
+        1500,
+        `svc-${i} errors above 5 %`,
+      ),
+    );
   // A disk alert that fires for five minutes and rests for five, six times: each change lands on
   // one of Alertmanager's group_interval ticks, so every one is notified.
   for (let cycle = 0; cycle < 6; cycle += 1) {
     const start = 60 + cycle * 600;
-    alerts.push(alert('disk-n3', { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', cluster: 'prod-a', node: 'n3', mountpoint: '/var' }, start, start + 300, '/var 92 % full'));
+    alerts.push(
+      alert(
+        'disk-n3',
+        { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', cluster: 'prod-a', node: 'n3', mountpoint: '/var' },
+        start,
+        start + 300,
+        '/var 92 % full',
+      ),
+    );
   }
-  alerts.push(alert('cert-expiry', { alertname: 'CertificateExpiresSoon', severity: 'critical', cluster: 'prod-c', namespace: 'edge' }, 480, null, 'certificate expires in 3 days'));
+  alerts.push(
+    alert(
+      'cert-expiry',
+      { alertname: 'CertificateExpiresSoon', severity: 'critical', cluster: 'prod-c', namespace: 'edge' },
+      480,
+      null,
+      'certificate expires in 3 days',
+    ),
+  );
   alerts.push(alert('memory-n2', { alertname: 'HighMemory', severity: 'warning', cluster: 'prod-b', node: 'n2' }, 300, 900, 'memory 93 %'));
-  alerts.push(alert('queue-orders', { alertname: 'QueueBacklog', severity: 'warning', cluster: 'prod-b', namespace: 'orders' }, 700, 1000, 'backlog above 10k'));
+  alerts.push(
+    alert(
+      'queue-orders',
+      { alertname: 'QueueBacklog', severity: 'warning', cluster: 'prod-b', namespace: 'orders' },
+      700,
+      1000,
+      'backlog above 10k',
+    ),
+  );
   return alerts;
 }
 
@@ -106,8 +173,12 @@ export function alertmanagerNotifications(alerts: StormAlert[], timing: Alertman
         continue;
       }
       if (state !== lastState || t - lastNotified >= timing.repeatInterval) {
-        const sent = [...firing.map((a) => ({ ...a, status: 'firing' as const })), ...resolved.map((a) => ({ ...a, status: 'resolved' as const }))];
-        for (const replica of [0, 1] as const) out.push({ at: t + replica * timing.replicaLag, replica, groupKey, groupLabels, alerts: sent });
+        const sent = [
+          ...firing.map((a) => ({ ...a, status: 'firing' as const })),
+          ...resolved.map((a) => ({ ...a, status: 'resolved' as const })),
+        ];
+        for (const replica of [0, 1] as const)
+          out.push({ at: t + replica * timing.replicaLag, replica, groupKey, groupLabels, alerts: sent });
         lastNotified = t;
         lastState = firing.length === 0 ? '' : state;
         if (firing.length === 0) {

@@ -12,7 +12,6 @@ const RATE = Number(process.env.BENCH_SUBSCRIPTIONS_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SUBSCRIPTIONS_SECONDS ?? 15);
 const QUERY = 'subscription { gatewayEvents { type fingerprint at } }';
 
-
 /**
  * The subscribers, in a process of their own: N graphql-ws connections speaking the protocol by
  * hand (no client library), each subscribed to every gateway event. For latency it reads only the
@@ -60,8 +59,14 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-async function spawnSubscribers(url: string, token: string, count: number): Promise<{ child: ChildProcess; report(): Promise<SubscriberReport>; reset(): void }> {
-  const child = spawn(process.execPath, ['-e', SUBSCRIBERS, url, token, String(count), QUERY, require.resolve('ws')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function spawnSubscribers(
+  url: string,
+  token: string,
+  count: number,
+): Promise<{ child: ChildProcess; report(): Promise<SubscriberReport>; reset(): void }> {
+  const child = spawn(process.execPath, ['-e', SUBSCRIBERS, url, token, String(count), QUERY, require.resolve('ws')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const first = await new Promise<{ ready: number; closed: number }>((resolve) => child.once('message', resolve as never));
   if (first.ready < count) throw new Error(`only ${first.ready} of ${count} subscribers connected (${first.closed} closed)`);
   return {
@@ -97,25 +102,51 @@ export async function runSubscriptionsBench(): Promise<void> {
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   const pid = server.child.pid;
   try {
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
-    const viewer = (await postGraphQL(server.url, 'mutation { createApiToken(input: { name: "screens", role: VIEWER }) { token } }', BOOTSTRAP)).data.createApiToken.token as string;
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "peer", type: "webhook", config: { url: "${peer.url}/hook" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
+    const viewer = (
+      await postGraphQL(server.url, 'mutation { createApiToken(input: { name: "screens", role: VIEWER }) { token } }', BOOTSTRAP)
+    ).data.createApiToken.token as string;
     const webhookUrl = server.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     let sequence = 0;
     const post = async (): Promise<number> => {
       const payload = validPayload();
       const n = sequence++;
       payload.groupKey = `{}:{n="${n}"}`;
-      payload.alerts = [{ ...payload.alerts[0], labels: { ...payload.alerts[0].labels, instance: `s-${n}` }, annotations: { ...payload.alerts[0].annotations, sentAt: String(Date.now()) }, fingerprint: n.toString(16).padStart(16, '0') }];
+      payload.alerts = [
+        {
+          ...payload.alerts[0],
+          labels: { ...payload.alerts[0].labels, instance: `s-${n}` },
+          annotations: { ...payload.alerts[0].annotations, sentAt: String(Date.now()) },
+          fingerprint: n.toString(16).padStart(16, '0'),
+        },
+      ];
       const started = performance.now();
-      const response = await request(webhookUrl, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: JSON.stringify(payload) });
+      const response = await request(webhookUrl, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` },
+        body: JSON.stringify(payload),
+      });
       await response.body.dump();
       if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}`);
       return performance.now() - started;
     };
 
-    console.log(`Subscriptions: webhooks at ${RATE}/s (1 alert each) for ${SECONDS} s while N clients subscribe to every gateway event (${QUERY}); PostgreSQL + Redis`);
-    console.log('  subscribers   answer p50/p99      send→channel p50/p99   events received/expected   event latency p50/p99/max   server CPU   server loop max  subscribers\' CPU (of one core)');
+    console.log(
+      `Subscriptions: webhooks at ${RATE}/s (1 alert each) for ${SECONDS} s while N clients subscribe to every gateway event (${QUERY}); PostgreSQL + Redis`,
+    );
+    console.log(
+      "  subscribers   answer p50/p99      send→channel p50/p99   events received/expected   event latency p50/p99/max   server CPU   server loop max  subscribers' CPU (of one core)",
+    );
     let reference: number | null = null;
     for (const count of SUBSCRIBER_COUNTS) {
       const subscribers = count > 0 ? await spawnSubscribers(server.url.replace('http', 'ws'), viewer, count) : null;
@@ -163,7 +194,9 @@ export async function runSubscriptionsBench(): Promise<void> {
       );
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    console.log(`  (the aim: 1,000 subscribers with event p99 < 100 ms and the answer p99 within 20 % of the reference, ${reference?.toFixed(1)} ms)\n`);
+    console.log(
+      `  (the aim: 1,000 subscribers with event p99 < 100 ms and the answer p99 within 20 % of the reference, ${reference?.toFixed(1)} ms)\n`,
+    );
   } finally {
     await dispatcher.close();
     await bench.stop();

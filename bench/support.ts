@@ -16,7 +16,9 @@ export async function spawnScript(script: string, args: string[] = []): Promise<
 export function cpuSeconds(pid: number | undefined): number | null {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;

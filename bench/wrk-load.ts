@@ -62,7 +62,9 @@ export async function runWrk(url: string, template: string, seconds: number, con
   const script = join(dir, 'post.lua');
   writeFileSync(script, SCRIPT);
   try {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { env: { ...process.env, WRK_TEMPLATE: template, WRK_TOKEN: token ?? '' } });
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
+      env: { ...process.env, WRK_TEMPLATE: template, WRK_TOKEN: token ?? '' },
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -35,7 +35,34 @@ export class Random {
 
   /** Text as alerts carry it: words, numbers, punctuation, now and then non-Latin scripts and emoji. */
   text(maxWords: number): string {
-    const words = ['disk', 'usage', 'above', '90%', 'on', 'node', 'pod', 'crash', 'looping', '磁盘使用率过高', 'ошибка', 'عالي', '🔥', 'p99', 'latency', '2.4s', 'for', '10m', '`kubectl`', '**bold**', '<b>', '&amp;', '"quoted"', "it's", 'tab\there', 'new\nline'];
+    const words = [
+      'disk',
+      'usage',
+      'above',
+      '90%',
+      'on',
+      'node',
+      'pod',
+      'crash',
+      'looping',
+      '磁盘使用率过高',
+      'ошибка',
+      'عالي',
+      '🔥',
+      'p99',
+      'latency',
+      '2.4s',
+      'for',
+      '10m',
+      '`kubectl`',
+      '**bold**',
+      '<b>',
+      '&amp;',
+      '"quoted"',
+      "it's",
+      'tab\there',
+      'new\nline',
+    ];
     return Array.from({ length: this.int(1, maxWords) }, () => this.pick(words)).join(' ');
   }
 }
@@ -57,6 +84,7 @@ export function hostileString(random: Random): string {
     "' or '1'='1",
     'a;b',
     '{{ 7*7 }}{% include "data/encryption.key" %}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, written as attackers write it
     '${jndi:ldap://x}',
     '../../../../etc/passwd',
     '\\u0000 written out',
@@ -90,5 +118,5 @@ export function anyValue(random: Random): unknown {
 
 /** JSON nested `depth` levels deep, as text (built as text: JSON.stringify would overflow first). */
 export function deepJson(depth: number, kind: 'object' | 'array'): string {
-  return kind === 'object' ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + '1' + ']'.repeat(depth);
+  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 }

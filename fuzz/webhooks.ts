@@ -9,7 +9,15 @@ export interface WebhookCase {
   cluster?: string;
 }
 
-const ALERTNAMES = ['KubePodCrashLooping', 'NodeFilesystemSpaceFillingUp', 'HighErrorRate', 'TargetDown', 'Watchdog', 'CPUThrottlingHigh', 'etcdMembersDown'];
+const ALERTNAMES = [
+  'KubePodCrashLooping',
+  'NodeFilesystemSpaceFillingUp',
+  'HighErrorRate',
+  'TargetDown',
+  'Watchdog',
+  'CPUThrottlingHigh',
+  'etcdMembersDown',
+];
 const SEVERITIES = ['critical', 'warning', 'info', 'none', 'page', 'P1'];
 
 /** A timestamp as Go's RFC 3339 writer produces them: nanoseconds, offsets, now and then the zero time. */
@@ -74,9 +82,14 @@ function alertOf(p: Record<string, any>, random: Random): Record<string, any> {
 
 /** Ways a payload goes wrong in the wild or in an attacker's hands; each case applies one to three. */
 const MUTATIONS: Record<string, Mutation> = {
-  'top field any value': (p, r) => void (p[r.pick(['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'externalURL', 'alerts'])] = anyValue(r)),
-  'top field missing': (p, r) => void delete p[r.pick(['version', 'groupKey', 'status', 'receiver', 'alerts', 'truncatedAlerts', 'externalURL'])],
-  'alert field any value': (p, r) => void (alertOf(p, r)[r.pick(['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'])] = anyValue(r)),
+  'top field any value': (p, r) =>
+    void (p[
+      r.pick(['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'externalURL', 'alerts'])
+    ] = anyValue(r)),
+  'top field missing': (p, r) =>
+    void delete p[r.pick(['version', 'groupKey', 'status', 'receiver', 'alerts', 'truncatedAlerts', 'externalURL'])],
+  'alert field any value': (p, r) =>
+    void (alertOf(p, r)[r.pick(['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'])] = anyValue(r)),
   'label value hostile': (p, r) => void (alertOf(p, r).labels[r.pick(['alertname', 'severity', 'cluster', 'pod', 'x'])] = hostileString(r)),
   'label name hostile': (p, r) => void (alertOf(p, r).labels[hostileString(r).slice(0, 300)] = 'v'),
   'label value not a string': (p, r) => void (alertOf(p, r).labels.severity = anyValue(r)),
@@ -102,8 +115,10 @@ const MUTATIONS: Record<string, Mutation> = {
   'truncated count edge': (p, r) => void (p.truncatedAlerts = r.pick([2 ** 31, 2 ** 53 + 1, -1, 1.5, '5', 1e300])),
   'deep unknown field': (p, r) => void (alertOf(p, r).extra = JSON.parse(deepJson(r.int(20, 60), r.pick(['object', 'array'])))),
   'huge unknown field': (p, r) => void (alertOf(p, r).blob = 'x'.repeat(r.int(20_000, 300_000))),
-  'many labels': (p, r) => void Object.assign(alertOf(p, r).labels, Object.fromEntries(Array.from({ length: r.int(100, 2_000) }, (_, i) => [`l${i}`, `v${i}`]))),
-  'prototype keys': (p, r) => void Object.assign(alertOf(p, r).labels, JSON.parse('{"__proto__": "x", "constructor": "y", "toString": "z"}')),
+  'many labels': (p, r) =>
+    void Object.assign(alertOf(p, r).labels, Object.fromEntries(Array.from({ length: r.int(100, 2_000) }, (_, i) => [`l${i}`, `v${i}`]))),
+  'prototype keys': (p, r) =>
+    void Object.assign(alertOf(p, r).labels, JSON.parse('{"__proto__": "x", "constructor": "y", "toString": "z"}')),
   'no alerts': (p) => void (p.alerts = []),
   'too many alerts': (p, r) => void (p.alerts = Array.from({ length: 5_001 }, (_, i) => alert(r, i))),
   'duplicate alerts': (p) => void (Array.isArray(p.alerts) && p.alerts.length < 1_000 && p.alerts.push(...p.alerts)),
@@ -116,17 +131,55 @@ const RAW: Array<(random: Random, valid: string, token: string) => WebhookCase> 
   (_r, valid, token) => ({ kind: 'truncated JSON', body: valid.slice(0, Math.floor(valid.length / 2)), headers: json(token) }),
   (_r, valid, token) => ({ kind: 'trailing garbage', body: `${valid}}}}`, headers: json(token) }),
   (_r, valid, token) => ({ kind: 'byte order mark', body: `\ufeff${valid}`, headers: json(token) }),
-  (_r, valid, token) => ({ kind: 'invalid UTF-8', body: Buffer.concat([Buffer.from(valid.slice(0, -2)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('}]}')]), headers: json(token) }),
+  (_r, valid, token) => ({
+    kind: 'invalid UTF-8',
+    body: Buffer.concat([Buffer.from(valid.slice(0, -2)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('}]}')]),
+    headers: json(token),
+  }),
   (r, _v, token) => ({ kind: 'not an object', body: r.pick(['null', '[]', '"string"', '42', 'true', '']), headers: json(token) }),
   (r, _v, token) => ({ kind: 'deep body', body: deepJson(r.int(1_000, 100_000), 'array'), headers: json(token) }),
-  (r, _v, token) => ({ kind: 'over the size limit', body: `{"version":"4","pad":"${'x'.repeat(5 * 1024 * 1024 + r.int(1, 1000))}"}`, headers: json(token) }),
+  (r, _v, token) => ({
+    kind: 'over the size limit',
+    body: `{"version":"4","pad":"${'x'.repeat(5 * 1024 * 1024 + r.int(1, 1000))}"}`,
+    headers: json(token),
+  }),
   (_r, valid, token) => ({ kind: 'compressed', body: valid, headers: { ...json(token), 'content-encoding': 'gzip' } }),
-  (_r, valid, token) => ({ kind: 'latin-1', body: valid, headers: { ...json(token), 'content-type': 'application/json; charset=iso-8859-1' } }),
+  (_r, valid, token) => ({
+    kind: 'latin-1',
+    body: valid,
+    headers: { ...json(token), 'content-type': 'application/json; charset=iso-8859-1' },
+  }),
   (_r, valid, token) => ({ kind: 'text/plain', body: valid, headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` } }),
   (_r, valid) => ({ kind: 'no credentials', body: valid, headers: { 'content-type': 'application/json' } }),
-  (r, valid) => ({ kind: 'bad credentials', body: valid, headers: { 'content-type': 'application/json', authorization: r.pick(['Bearer aat_forged', 'Basic !!!', 'Basic ' + Buffer.from('am:').toString('base64'), 'Bearer ', 'Token x', `Bearer ${'a'.repeat(10_000)}`]) } }),
-  (r, valid, token) => ({ kind: 'basic auth', body: valid, headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${r.pick(['am', '', 'prod'])}:${token}`).toString('base64')}` } }),
-  (r, valid, token) => ({ kind: 'unknown cluster endpoint', body: valid, headers: json(token), cluster: r.pick(['nope', 'a/b', '..', '%00', 'x'.repeat(300), 'prod eu']) }),
+  (r, valid) => ({
+    kind: 'bad credentials',
+    body: valid,
+    headers: {
+      'content-type': 'application/json',
+      authorization: r.pick([
+        'Bearer aat_forged',
+        'Basic !!!',
+        `Basic ${Buffer.from('am:').toString('base64')}`,
+        'Bearer ',
+        'Token x',
+        `Bearer ${'a'.repeat(10_000)}`,
+      ]),
+    },
+  }),
+  (r, valid, token) => ({
+    kind: 'basic auth',
+    body: valid,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${r.pick(['am', '', 'prod'])}:${token}`).toString('base64')}`,
+    },
+  }),
+  (r, valid, token) => ({
+    kind: 'unknown cluster endpoint',
+    body: valid,
+    headers: json(token),
+    cluster: r.pick(['nope', 'a/b', '..', '%00', 'x'.repeat(300), 'prod eu']),
+  }),
 ];
 
 function json(token: string): Record<string, string> {

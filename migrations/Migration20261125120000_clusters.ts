@@ -46,7 +46,9 @@ export class Migration20261125120000_clusters extends Migration {
       "created_at" timestamptz not null,
       constraint "cluster_config_version_pkey" primary key ("id"));`);
     this.addSql(`create index "cluster_config_version_cluster_id_index" on "cluster_config_version" ("cluster_id");`);
-    this.addSql(`alter table "cluster_config_version" add constraint "cluster_config_version_cluster_id_version_unique" unique ("cluster_id", "version");`);
+    this.addSql(
+      `alter table "cluster_config_version" add constraint "cluster_config_version_cluster_id_version_unique" unique ("cluster_id", "version");`,
+    );
 
     this.addSql(`create table "sync_status" (
       "cluster_id" uuid not null,

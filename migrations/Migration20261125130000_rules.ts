@@ -25,7 +25,9 @@ export class Migration20261125130000_rules extends Migration {
       "created_at" timestamptz not null,
       constraint "rule_group_version_pkey" primary key ("id"));`);
     this.addSql(`create index "rule_group_version_group_id_index" on "rule_group_version" ("group_id");`);
-    this.addSql(`alter table "rule_group_version" add constraint "rule_group_version_group_id_version_unique" unique ("group_id", "version");`);
+    this.addSql(
+      `alter table "rule_group_version" add constraint "rule_group_version_group_id_version_unique" unique ("group_id", "version");`,
+    );
   }
 
   override async down(): Promise<void> {

@@ -50,7 +50,9 @@ export class Migration20261125140000_analysis extends Migration {
       constraint "alert_analysis_pkey" primary key ("id"));`);
     this.addSql(`create index "alert_analysis_fingerprint_created_at_index" on "alert_analysis" ("fingerprint", "created_at");`);
     this.addSql(`create index "alert_analysis_alertname_created_at_index" on "alert_analysis" ("alertname", "created_at");`);
-    this.addSql(`alter table "alert_analysis" add constraint "alert_analysis_record_id_provider_id_unique" unique ("record_id", "provider_id");`);
+    this.addSql(
+      `alter table "alert_analysis" add constraint "alert_analysis_record_id_provider_id_unique" unique ("record_id", "provider_id");`,
+    );
 
     this.addSql(`alter table "gateway_route" add column "analysis_provider_id" uuid null;`);
     this.addSql(`alter table "alert_record" add column "generator_url" text null;`);

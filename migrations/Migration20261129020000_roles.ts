@@ -24,7 +24,9 @@ export class Migration20261129020000_roles extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`alter table "audit_event" drop column "permission";`);
-    this.addSql(`update "api_token" set "role" = 'viewer', "revoked_at" = coalesce("revoked_at", now()) where "role" not in ('viewer', 'operator', 'admin');`);
+    this.addSql(
+      `update "api_token" set "role" = 'viewer', "revoked_at" = coalesce("revoked_at", now()) where "role" not in ('viewer', 'operator', 'admin');`,
+    );
     this.addSql(`alter table "api_token" alter column "role" type text;`);
     this.addSql(`alter table "api_token" add constraint "api_token_role_check" check ("role" in ('viewer', 'operator', 'admin'));`);
     this.addSql(`drop table if exists "role" cascade;`);

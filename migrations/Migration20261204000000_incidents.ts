@@ -75,8 +75,12 @@ export class Migration20261204000000_incidents extends Migration {
       "message" jsonb not null,
       "created_at" timestamptz not null,
       constraint "incident_notification_pkey" primary key ("id"));`);
-    this.addSql(`create index "incident_notification_undelivered_index" on "incident_notification" ("created_at") where "delivery_id" is null and "error" is null;`);
-    this.addSql(`alter table "incident_notification" add constraint "incident_notification_incident_id_sequence_channel_id_unique" unique ("incident_id", "sequence", "channel_id");`);
+    this.addSql(
+      `create index "incident_notification_undelivered_index" on "incident_notification" ("created_at") where "delivery_id" is null and "error" is null;`,
+    );
+    this.addSql(
+      `alter table "incident_notification" add constraint "incident_notification_incident_id_sequence_channel_id_unique" unique ("incident_id", "sequence", "channel_id");`,
+    );
     this.addSql(`alter table "alert_record" add column "incident_id" uuid null;`);
     this.addSql(`create index "alert_record_incident_index" on "alert_record" ("incident_id") where "incident_id" is not null;`);
   }

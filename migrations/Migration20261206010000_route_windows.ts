@@ -6,7 +6,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261206010000_route_windows extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`alter table "gateway_route" add column "group_wait_seconds" int null, add column "group_interval_seconds" int null, add column "repeat_interval_seconds" int null;`);
+    this.addSql(
+      `alter table "gateway_route" add column "group_wait_seconds" int null, add column "group_interval_seconds" int null, add column "repeat_interval_seconds" int null;`,
+    );
     this.addSql(`create table "route_window" (
       "route_id" uuid not null,
       "channel_id" uuid not null,
@@ -30,13 +32,17 @@ export class Migration20261206010000_route_windows extends Migration {
       "told_by" uuid null,
       "released_at" timestamptz null,
       constraint "route_window_alert_pkey" primary key ("route_id", "channel_id", "fingerprint"));`);
-    this.addSql(`create index "route_window_alert_released_index" on "route_window_alert" ("released_at") where "released_at" is not null;`);
+    this.addSql(
+      `create index "route_window_alert_released_index" on "route_window_alert" ("released_at") where "released_at" is not null;`,
+    );
     this.addSql(`create index "route_window_alert_told_index" on "route_window_alert" ("told_at");`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop table "route_window_alert";`);
     this.addSql(`drop table "route_window";`);
-    this.addSql(`alter table "gateway_route" drop column "group_wait_seconds", drop column "group_interval_seconds", drop column "repeat_interval_seconds";`);
+    this.addSql(
+      `alter table "gateway_route" drop column "group_wait_seconds", drop column "group_interval_seconds", drop column "repeat_interval_seconds";`,
+    );
   }
 }

@@ -40,7 +40,9 @@ export class Migration20261208040000_remediation extends Migration {
       "created_at" timestamptz not null,
       "finished_at" timestamptz null,
       constraint "automation_execution_pkey" primary key ("id"));`);
-    this.addSql(`alter table "automation_execution" add constraint "automation_execution_action_name_fingerprint_starts_at_unique" unique ("action_name", "fingerprint", "starts_at");`);
+    this.addSql(
+      `alter table "automation_execution" add constraint "automation_execution_action_name_fingerprint_starts_at_unique" unique ("action_name", "fingerprint", "starts_at");`,
+    );
     this.addSql(`create index "automation_execution_created_at_index" on "automation_execution" ("created_at");`);
     this.addSql(`alter table "alert_analysis" add column "remediation" varchar(100) null;`);
   }

@@ -19,19 +19,31 @@ type WithServices = <T>(work: (services: Services) => Promise<T>) => Promise<T>;
  * `alertagent backup`: writes beside the target (`<out>.partial`), checks the whole file as a
  * restore would, and only then gives it its name, so a file called `--out` is always complete.
  */
-export async function writeBackupFile(options: BackupCommandOptions, withServices?: WithServices): Promise<BackupSummary & { bytes: number }> {
-  if (existsSync(options.out)) throw BadUserInputError.forField('out', `${options.out} exists; choose a new file name (a backup never overwrites one)`);
+export async function writeBackupFile(
+  options: BackupCommandOptions,
+  withServices?: WithServices,
+): Promise<BackupSummary & { bytes: number }> {
+  if (existsSync(options.out))
+    throw BadUserInputError.forField('out', `${options.out} exists; choose a new file name (a backup never overwrites one)`);
   const partial = `${options.out}.partial`;
   try {
     if (options.server) await download(options.server, serverToken(options.tokenFile), partial);
     else
       await withServices!(async (services) => {
         const summary = await services.backup.write(createWriteStream(partial, { mode: 0o600 }));
-        await services.audit.change({ principal: CLI_PRINCIPAL }, async (record) => record('backup.created', 'system', 'database', { ...summary, via: 'cli' }));
+        await services.audit.change({ principal: CLI_PRINCIPAL }, async (record) =>
+          record('backup.created', 'system', 'database', { ...summary, via: 'cli' }),
+        );
       });
     const { header, end, bytes } = await verifyBackup(partial);
     renameSync(partial, options.out);
-    return { tables: Object.keys(end.tables).length, rows: end.rows, migration: header.migrations.at(-1)!, sealedWith: end.sealedWith, bytes };
+    return {
+      tables: Object.keys(end.tables).length,
+      rows: end.rows,
+      migration: header.migrations.at(-1)!,
+      sealedWith: end.sealedWith,
+      bytes,
+    };
   } catch (err) {
     rmSync(partial, { force: true });
     throw err;
@@ -40,7 +52,8 @@ export async function writeBackupFile(options: BackupCommandOptions, withService
 
 function serverToken(tokenFile: string | undefined): string {
   const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.ALERTAGENT_TOKEN?.trim();
-  if (!token) throw BadUserInputError.forField('token', '--server needs an API token with backup:read: --token-file <file> or ALERTAGENT_TOKEN');
+  if (!token)
+    throw BadUserInputError.forField('token', '--server needs an API token with backup:read: --token-file <file> or ALERTAGENT_TOKEN');
   return token;
 }
 

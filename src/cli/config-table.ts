@@ -7,7 +7,12 @@ export function configTableMarkdown(): string {
     const [section, key] = path.split('.');
     const value = defaults[section]?.[key];
     // Values parsed from `key:value` lists are shown as they are written.
-    const text = value !== null && typeof value === 'object' ? Object.entries(value).map(([k, v]) => `${k}:${String(v)}`).join(',') : String(value);
+    const text =
+      value !== null && typeof value === 'object'
+        ? Object.entries(value)
+            .map(([k, v]) => `${k}:${String(v)}`)
+            .join(',')
+        : String(value);
     const shown = value === undefined ? '—' : `\`${text}\``;
     return `| \`${env}\` | \`${path}\` | ${shown} | ${description} |`;
   });

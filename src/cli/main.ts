@@ -40,7 +40,7 @@ async function withServices<T>(work: (services: Services) => Promise<T>): Promis
   const [{ createServices }, { RequestContext }, { createLogger }, { default: pino }] = await Promise.all([
     import('../services/index.js'),
     import('@mikro-orm/core'),
-    import('../services/observability/logger.js'),
+    import('../shared/logger.js'),
     import('pino'),
   ]);
   // Logs go to stderr: what a command prints on stdout is its answer (a token, JSON for a script).
@@ -84,7 +84,7 @@ program
   .description('Run only the queue workers (production scale-out; needs REDIS_URL to share work)')
   .action(async () => {
     const config = await readConfig();
-    const [{ createServices }, { createLogger }] = await Promise.all([import('../services/index.js'), import('../services/observability/logger.js')]);
+    const [{ createServices }, { createLogger }] = await Promise.all([import('../services/index.js'), import('../shared/logger.js')]);
     const services = await createServices(config, { logger: createLogger(config.log.level), role: 'worker' });
     await services.start();
     services.logger.info({ redis: Boolean(config.redis.url) }, 'worker started');
@@ -105,35 +105,52 @@ program
   .command('backup')
   .description('Write a backup of the whole database to a file: one consistent snapshot, safe while serving; secrets stay sealed')
   .requiredOption('--out <file>', 'where to write it (gzip); an existing file is not overwritten')
-  .option('--server <url>', "take it through a running server, e.g. http://localhost:4000 (the way for an embedded database while its server runs); token from --token-file or ALERTAGENT_TOKEN, with backup:read")
+  .option(
+    '--server <url>',
+    'take it through a running server, e.g. http://localhost:4000 (the way for an embedded database while its server runs); token from --token-file or ALERTAGENT_TOKEN, with backup:read',
+  )
   .option('--token-file <file>', 'file holding the API token for --server')
   .action(async (options: { out: string; server?: string; tokenFile?: string }) => {
     const { writeBackupFile } = await import('./backup-command.js');
     const summary = await writeBackupFile(options, options.server ? undefined : (work) => withServices((services) => work(services)));
-    console.log(`backup written to ${options.out}: ${summary.tables} tables, ${summary.rows} rows, ${summary.bytes} bytes, schema ${summary.migration}${summary.sealedWith.length ? `; secrets sealed with key ${summary.sealedWith.join(', ')}` : ''}`);
+    console.log(
+      `backup written to ${options.out}: ${summary.tables} tables, ${summary.rows} rows, ${summary.bytes} bytes, schema ${summary.migration}${summary.sealedWith.length ? `; secrets sealed with key ${summary.sealedWith.join(', ')}` : ''}`,
+    );
   });
 
 program
   .command('restore <file>')
-  .description('Restore a backup into an empty database (PostgreSQL or embedded, whichever this configuration names), then migrate it to this release')
+  .description(
+    'Restore a backup into an empty database (PostgreSQL or embedded, whichever this configuration names), then migrate it to this release',
+  )
   .action((file: string) =>
     withServices(async ({ backup, audit }) => {
       const summary = await backup.restore(file);
-      await audit.change({ principal: CLI_PRINCIPAL }, async (record) => record('backup.restored', 'system', 'database', { file, ...summary }));
-      console.log(`restored ${summary.rows} rows in ${summary.tables} tables from schema ${summary.from}${summary.migratedForward.length ? `; then applied ${summary.migratedForward.join(', ')}` : ''}`);
+      await audit.change({ principal: CLI_PRINCIPAL }, async (record) =>
+        record('backup.restored', 'system', 'database', { file, ...summary }),
+      );
+      console.log(
+        `restored ${summary.rows} rows in ${summary.tables} tables from schema ${summary.from}${summary.migratedForward.length ? `; then applied ${summary.migratedForward.join(', ')}` : ''}`,
+      );
     }),
   );
 
 program
   .command('doctor')
-  .description('Check this installation (database, Redis, Unleash, migrations, secrets and keys, PUBLIC_URL, routes, unrouted alerts) and say how to fix what is wrong; exits 1 when something is')
+  .description(
+    'Check this installation (database, Redis, Unleash, migrations, secrets and keys, PUBLIC_URL, routes, unrouted alerts) and say how to fix what is wrong; exits 1 when something is',
+  )
   .option('--json', 'print the findings as JSON')
   .action((options: { json?: boolean }) =>
     withServices(async (services) => {
       const { examine } = await import('../services/system/doctor.js');
       const findings = await examine(services);
       if (options.json) console.log(JSON.stringify(findings, null, 2));
-      else for (const f of findings) console.log(`${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check.padEnd(16)} ${f.detail}${f.fix ? `\n        ${''.padEnd(16)} fix: ${f.fix}` : ''}`);
+      else
+        for (const f of findings)
+          console.log(
+            `${f.ok ? 'ok     ' : 'PROBLEM'} ${f.check.padEnd(16)} ${f.detail}${f.fix ? `\n        ${''.padEnd(16)} fix: ${f.fix}` : ''}`,
+          );
       if (findings.some((f) => !f.ok)) process.exitCode = 1;
     }),
   );
@@ -192,7 +209,7 @@ token
     withServices(async ({ apiTokens }) => {
       for (const t of await apiTokens.list(Boolean(options.all))) {
         const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= new Date() ? 'expired' : 'active';
-        console.log([t.id, t.prefix + '…', t.role, state, t.name].join('\t'));
+        console.log([t.id, `${t.prefix}…`, t.role, state, t.name].join('\t'));
       }
     }),
   );
@@ -210,13 +227,17 @@ program
   .command('secrets')
   .description('Secrets sealed at rest')
   .command('reseal')
-  .description('Seal every stored secret again with the current encryption key (after a rotation), and seal what older releases kept in clear')
+  .description(
+    'Seal every stored secret again with the current encryption key (after a rotation), and seal what older releases kept in clear',
+  )
   .action(() =>
     withServices(async (services) => {
       await services.migrations.up();
       const { resealAll } = await import('../services/security/reseal.js');
       const counts = await resealAll(services, services.audit, { principal: CLI_PRINCIPAL });
-      console.log(`resealed: ${counts.channels} channels, ${counts.analysisProviders} analysis providers, ${counts.clusters} clusters, ${counts.configVersions} config versions`);
+      console.log(
+        `resealed: ${counts.channels} channels, ${counts.analysisProviders} analysis providers, ${counts.clusters} clusters, ${counts.configVersions} config versions`,
+      );
     }),
   );
 
@@ -249,7 +270,7 @@ program
   .command('config')
   .description('Validate the configuration and print it with secrets hidden')
   .action(async () => {
-    const { redactSettings } = await import('../services/shared/sensitive.js');
+    const { redactSettings } = await import('../shared/sensitive.js');
     console.log(JSON.stringify(redactSettings(await readConfig()), null, 2));
   });
 
@@ -265,15 +286,21 @@ program
   .command('import')
   .description('Bring configuration over from other tools')
   .command('alertmanager <file>')
-  .description("Import an alertmanager.yml: receivers as channels, the route tree as routes with the same routing, inhibit rules, mute time intervals as maintenance windows; prints what each item became")
+  .description(
+    'Import an alertmanager.yml: receivers as channels, the route tree as routes with the same routing, inhibit rules, mute time intervals as maintenance windows; prints what each item became',
+  )
   .option('--dry-run', 'only say what would be created or changed')
   .action((file: string, options: { dryRun?: boolean }) =>
     withServices(async (services) => {
       await services.migrations.up();
-      const outcome = await services.alertmanagerImport.run(readFileSync(file, 'utf8'), Boolean(options.dryRun), { principal: CLI_PRINCIPAL });
+      const outcome = await services.alertmanagerImport.run(readFileSync(file, 'utf8'), Boolean(options.dryRun), {
+        principal: CLI_PRINCIPAL,
+      });
       for (const item of outcome.report) console.log(`${item.status.padEnd(19)} ${item.source}: ${item.detail}`);
       const counts = (action: string) => outcome.changes.filter((c) => c.action === action).length;
-      console.log(`\n${outcome.dryRun ? 'dry run, nothing written: would ' : ''}create ${counts('create')}, update ${counts('update')}, leave ${counts('unchanged')} unchanged`);
+      console.log(
+        `\n${outcome.dryRun ? 'dry run, nothing written: would ' : ''}create ${counts('create')}, update ${counts('update')}, leave ${counts('unchanged')} unchanged`,
+      );
     }),
   );
 
@@ -286,7 +313,7 @@ program
   .option('--token-file <file>', "file holding the cluster's sidecar token (or set ALERTAGENT_SIDECAR_TOKEN)")
   .requiredOption('--file <path>', "the file it owns: alertmanager.yml, or a rule file Prometheus' rule_files includes")
   .requiredOption('--engine-url <url>', 'the engine, e.g. http://localhost:9093')
-  .option('--instance <name>', 'name in AlertAgent\'s sync status (default: the engine URL)')
+  .option('--instance <name>', "name in AlertAgent's sync status (default: the engine URL)")
   .option('--interval <duration>', 'poll interval (default: the interval set on the cluster)')
   .option('--backoff-base <duration>', 'first delay after a failure; doubles per failure, with jitter', '1s')
   .option('--backoff-max <duration>', 'longest delay after failures', '2m')

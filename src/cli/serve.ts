@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../config';
 import { startServer, type RunningServer } from '../http/server';
 import { createServices, type Services } from '../services';
 import { ensureDefaultRoute } from '../services/gateway/default-route';
-import { createLogger, setLogLevel, type Logger } from '../services/observability/logger';
+import { createLogger, setLogLevel, type Logger } from '../shared/logger';
 import { watchFileChanges } from '../services/shared/file-watcher';
 
 export interface ServeOptions {
@@ -37,13 +37,20 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       await RequestContext.create(services.storage.orm.em, () => services.apiTokens.ensureInitialAdminToken(config.database.dataDir));
     }
     // In production nothing is written to the replica's disk; the log says how to get in instead.
-    if (services.storage.mode === 'postgres' && !config.auth.bootstrapToken && !config.auth.jwtSecret && !(await RequestContext.create(services.storage.orm.em, () => services.apiTokens.hasUsableAdmin()))) {
+    if (
+      services.storage.mode === 'postgres' &&
+      !config.auth.bootstrapToken &&
+      !config.auth.jwtSecret &&
+      !(await RequestContext.create(services.storage.orm.em, () => services.apiTokens.hasUsableAdmin()))
+    ) {
       logger.warn(
         { firstAdmin: 'alertagent token create --name admin --role admin' },
         'no admin can sign in yet: run `alertagent token create --name admin --role admin` with this DATABASE_URL and ENCRYPTION_KEY (it prints the token once), or set AUTH_BOOTSTRAP_TOKEN',
       );
     }
-    await RequestContext.create(services.storage.orm.em, () => ensureDefaultRoute(services.routes, services.channels, config.gateway.defaultRouteWebhookUrl, logger));
+    await RequestContext.create(services.storage.orm.em, () =>
+      ensureDefaultRoute(services.routes, services.channels, config.gateway.defaultRouteWebhookUrl, logger),
+    );
     await services.start();
     const server = await startServer(services, options.port);
     const stopWatching = options.configFile ? watchConfig(options.configFile, logger) : () => {};

@@ -15,8 +15,13 @@ export const authChecker: AuthChecker<GraphQLContext, Permission> = async ({ con
   const required = permissions[0];
   if (required && !hasPermission(principal, required)) {
     // A change someone tried without the right is part of the audit trail; reads are not.
-    if (info.parentType.name === 'Mutation') await context.recordDenied?.(info.fieldName, required).catch((err) => context.logger.warn({ err }, 'could not audit a refused change'));
-    throw new ForbiddenError(`${info.parentType.name}.${info.fieldName} needs the permission ${required}, which the role ${principal.role} does not hold`);
+    if (info.parentType.name === 'Mutation')
+      await context
+        .recordDenied?.(info.fieldName, required)
+        .catch((err) => context.logger.warn({ err }, 'could not audit a refused change'));
+    throw new ForbiddenError(
+      `${info.parentType.name}.${info.fieldName} needs the permission ${required}, which the role ${principal.role} does not hold`,
+    );
   }
   if (required && info.parentType.name === 'Mutation') context.permission = required;
   return true;

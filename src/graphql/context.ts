@@ -1,4 +1,4 @@
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 import type { Actor } from '../services/security/audit.service';
 import type { Principal } from '../services/security/principal';
 import { UnauthenticatedError } from '../errors';

@@ -1,4 +1,12 @@
-import { getNamedType, isCompositeType, isListType, isNonNullType, type DocumentNode, type GraphQLOutputType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isCompositeType,
+  isListType,
+  isNonNullType,
+  type DocumentNode,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /**
@@ -33,7 +41,16 @@ function estimate({ type, field, args, childComplexity }: ComplexityEstimatorArg
   if (field.name.startsWith('__') || type.name.startsWith('__')) return 0;
   const declared = field.extensions?.complexity;
   const composite = isCompositeType(getNamedType(field.type));
-  const own = typeof declared === 'number' ? declared : type.name === 'Mutation' ? COST.MUTATION : composite ? 1 : /^JSON/.test(getNamedType(field.type).name) ? COST.JSON_FIELD : 1;
+  const own =
+    typeof declared === 'number'
+      ? declared
+      : type.name === 'Mutation'
+        ? COST.MUTATION
+        : composite
+          ? 1
+          : /^JSON/.test(getNamedType(field.type).name)
+            ? COST.JSON_FIELD
+            : 1;
   if (typeof args.limit === 'number') return own + Math.max(1, args.limit) * childComplexity;
   if (!isObjectList(field.type)) return own + childComplexity;
   // A page's items are already counted by the `limit` of the field that returned the page.
@@ -42,6 +59,17 @@ function estimate({ type, field, args, childComplexity }: ComplexityEstimatorArg
 }
 
 /** What an operation costs under the model above; variables decide the limits it asks for. */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): number {
-  return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [estimate] });
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName?: string | null,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables: variables ?? {},
+    operationName: operationName ?? undefined,
+    estimators: [estimate],
+  });
 }

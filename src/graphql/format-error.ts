@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../errors';
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 
 /** Codes produced by graphql-js, Apollo and type-graphql whose messages are safe to show. */
 const PASS_THROUGH_CODES = new Set([

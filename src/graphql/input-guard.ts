@@ -44,7 +44,8 @@ function problem(value: unknown, type: GraphQLInputType, path: string): { path: 
     if (typeof value === 'string') {
       const text = unstorableText(value);
       if (text) return { path, message: text };
-      if (inner.name === 'ID' && !UUID.test(value)) return { path, message: `expected an id (a UUID), got ${JSON.stringify(value.slice(0, 80))}` };
+      if (inner.name === 'ID' && !UUID.test(value))
+        return { path, message: `expected an id (a UUID), got ${JSON.stringify(value.slice(0, 80))}` };
       return null;
     }
     if (typeof value === 'object') {
@@ -61,7 +62,12 @@ function problem(value: unknown, type: GraphQLInputType, path: string): { path: 
  * nested too deep. Each is BAD_USER_INPUT naming the argument, not a database error answered as
  * INTERNAL. Values that do not fit their type at all are left to GraphQL's own coercion errors.
  */
-export function assertStorableArguments(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): void {
+export function assertStorableArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName?: string | null,
+): void {
   // Variables as GraphQL will coerce them (a number sent for an ID becomes its string); ones that do not coerce are its to report.
   const operation = getOperationAST(document, operationName);
   const coerced = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}) : null;

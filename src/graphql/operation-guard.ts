@@ -10,8 +10,12 @@ import { assertStorableArguments } from './input-guard';
 /** An AppError as graphql-js and Apollo want it, with the HTTP status (and Retry-After) it stands for. */
 export function asGraphQLError(error: AppError): GraphQLError {
   const headers = new Map<string, string>();
-  if (error instanceof RateLimitedError && error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
-  return new GraphQLError(error.message, { originalError: error, extensions: { ...error.details, code: error.code, http: { status: error.httpStatus, headers } } });
+  if (error instanceof RateLimitedError && error.retryAfterSeconds !== undefined)
+    headers.set('retry-after', String(error.retryAfterSeconds));
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { ...error.details, code: error.code, http: { status: error.httpStatus, headers } },
+  });
 }
 
 /**
@@ -23,7 +27,12 @@ export async function admitOperation(
   schema: GraphQLSchema,
   limits: RequestLimits,
   caller: Caller,
-  operation: { document: DocumentNode; variables?: Record<string, unknown>; operationName?: string | null; type: OperationTypeNode | undefined },
+  operation: {
+    document: DocumentNode;
+    variables?: Record<string, unknown>;
+    operationName?: string | null;
+    type: OperationTypeNode | undefined;
+  },
 ): Promise<() => void> {
   try {
     assertStorableArguments(schema, operation.document, operation.variables, operation.operationName);
@@ -39,7 +48,11 @@ export async function admitOperation(
   }
   const max = limits.costLimit(caller.principal);
   if (cost > max && !caller.principal) {
-    throw asGraphQLError(new UnauthenticatedError(`without a token an operation may cost at most ${max} (health and version); this one costs ${cost}: send a bearer token`));
+    throw asGraphQLError(
+      new UnauthenticatedError(
+        `without a token an operation may cost at most ${max} (health and version); this one costs ${cost}: send a bearer token`,
+      ),
+    );
   }
   if (cost > max) {
     throw new GraphQLError(
@@ -67,14 +80,21 @@ export function operationGuardPlugin(schema: GraphQLSchema, limits: RequestLimit
         async didResolveOperation({ request, document, contextValue, operation }) {
           // Over HTTP a subscription would run once as a query, against resolvers made for events.
           if (operation?.operation === 'subscription') {
-            throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) on this same path, not over HTTP', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+            throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) on this same path, not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
           }
-          release = await admitOperation(schema, limits, { principal: contextValue.principal, ip: contextValue.clientIp }, {
-            document,
-            variables: request.variables,
-            operationName: request.operationName,
-            type: operation?.operation,
-          });
+          release = await admitOperation(
+            schema,
+            limits,
+            { principal: contextValue.principal, ip: contextValue.clientIp },
+            {
+              document,
+              variables: request.variables,
+              operationName: request.operationName,
+              type: operation?.operation,
+            },
+          );
         },
         async willSendResponse() {
           release?.();

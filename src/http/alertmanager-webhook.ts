@@ -8,7 +8,7 @@ import { inSpan, SpanKind } from '../services/observability/tracing';
 import type { ClusterService } from '../services/clusters/cluster.service';
 import { parseAlertmanagerPayload } from '../services/gateway/alertmanager-payload';
 import type { GatewayService } from '../services/gateway/gateway.service';
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 import type { Metrics } from '../services/observability/metrics';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { AuthService } from '../services/security/auth.service';
@@ -43,7 +43,12 @@ export function refuseOtherMethods(req: IncomingMessage, res: ServerResponse): b
   if (req.method === 'POST' || webhookPath(req.url) === null) return false;
   res.setHeader('allow', 'POST');
   reply(res, 405, {
-    errors: [{ message: `this is AlertAgent's Alertmanager webhook: Alertmanager POSTs alerts here (webhook_configs url, with a bearer token); ${req.method} is not served`, extensions: { code: 'METHOD_NOT_ALLOWED' } }],
+    errors: [
+      {
+        message: `this is AlertAgent's Alertmanager webhook: Alertmanager POSTs alerts here (webhook_configs url, with a bearer token); ${req.method} is not served`,
+        extensions: { code: 'METHOD_NOT_ALLOWED' },
+      },
+    ],
   });
   return true;
 }
@@ -114,20 +119,27 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
 
   async function authenticate(header: string | undefined, cluster: string | undefined): Promise<Sender> {
     const authorization = bearerFrom(header);
-    const key = accepted ? createHash('sha256').update(`${cluster ?? ''}\n${authorization ?? ''}`).digest('hex') : null;
+    const key = accepted
+      ? createHash('sha256')
+          .update(`${cluster ?? ''}\n${authorization ?? ''}`)
+          .digest('hex')
+      : null;
     const known = key ? accepted?.get(key) : undefined;
     if (known) return known;
     const token = bearerToken(authorization);
     let sender: Sender;
     // A cluster's own webhook token is good for that cluster's endpoint only.
     if (token?.startsWith(WEBHOOK_TOKEN_PREFIX)) {
-      if (cluster === undefined) throw new UnauthenticatedError(`a cluster webhook token is good only at ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
+      if (cluster === undefined)
+        throw new UnauthenticatedError(`a cluster webhook token is good only at ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
       await RequestContext.create(orm.em, () => clusters.authenticateWebhook(cluster, token));
       sender = { source: `cluster:${cluster}`, boundToCluster: true };
     } else {
       const principal = await RequestContext.create(orm.em, () => auth.authenticate(authorization));
-      if (!principal) throw new UnauthenticatedError('the webhook needs a token: set http_config.authorization (Bearer) or basic_auth in Alertmanager');
-      if (!hasPermission(principal, 'alerts:write')) throw new ForbiddenError(`the webhook needs the permission alerts:write, which the role ${principal.role} does not hold`);
+      if (!principal)
+        throw new UnauthenticatedError('the webhook needs a token: set http_config.authorization (Bearer) or basic_auth in Alertmanager');
+      if (!hasPermission(principal, 'alerts:write'))
+        throw new ForbiddenError(`the webhook needs the permission alerts:write, which the role ${principal.role} does not hold`);
       const scoped = principal.grant.scopes.clusters !== null;
       if (scoped) await RequestContext.create(orm.em, () => assertClusterInScope(principal, cluster));
       sender = { source: cluster === undefined ? `${principal.kind}:${principal.name}` : `cluster:${cluster}`, boundToCluster: scoped };
@@ -138,9 +150,11 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
 
   /** A token scoped to some clusters posts for one of them, at its endpoint. */
   async function assertClusterInScope(principal: Principal, cluster: string | undefined): Promise<void> {
-    if (cluster === undefined) throw new ForbiddenError(`the role ${principal.role} is scoped to clusters: post to ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
+    if (cluster === undefined)
+      throw new ForbiddenError(`the role ${principal.role} is scoped to clusters: post to ${ALERTMANAGER_WEBHOOK_PATH}/<cluster name>`);
     const registered = await clusters.findByName(cluster);
-    if (!registered || !clusterInScope(principal.grant, registered)) throw new ForbiddenError(`cluster ${cluster} is outside the clusters of the role ${principal.role}`);
+    if (!registered || !clusterInScope(principal.grant, registered))
+      throw new ForbiddenError(`cluster ${cluster} is outside the clusters of the role ${principal.role}`);
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse, target: WebhookTarget): Promise<void> => {
@@ -161,14 +175,13 @@ export function alertmanagerWebhook(deps: WebhookDeps): WebhookEndpoint {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     const requestId = requestIdFrom(req.headers[requestIdHeader]);
     res.setHeader(requestIdHeader, requestId);
-    res.once('finish', () =>
-      stopTimer({ method: 'POST', route, status: String(res.statusCode) }),
-    );
+    res.once('finish', () => stopTimer({ method: 'POST', route, status: String(res.statusCode) }));
     try {
       const sender = await authenticate(req.headers.authorization, target.cluster);
       const { payload, repairs } = parseAlertmanagerPayload(await readBody(req, bodyLimitBytes));
       if (target.cluster !== undefined) {
-        if (!CLUSTER_NAME.test(target.cluster)) throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
+        if (!CLUSTER_NAME.test(target.cluster))
+          throw BadUserInputError.forField('cluster', 'cluster names are letters, digits and _ . - (at most 100)');
         await labelWithCluster(payload.alerts, target.cluster, sender.boundToCluster);
       }
       const acceptance = await gateway.accept(payload, sender.source);
@@ -221,7 +234,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     return Promise.reject(new BadUserInputError(`content encoding "${encoding}" is not supported; send the webhook uncompressed`));
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return Promise.reject(new BadUserInputError(`unsupported charset "${charset}"; send UTF-8`));
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    return Promise.reject(new BadUserInputError(`unsupported charset "${charset}"; send UTF-8`));
   return getRawBody(req, { length: req.headers['content-length'], limit, encoding: 'utf8' });
 }
 

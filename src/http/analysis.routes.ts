@@ -12,14 +12,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function analysisRoutes(analysis: AnalysisRunner): Router {
   const router = Router();
-  router.post(`${ANALYSIS_CALLBACK_PATH}/:analysisId`, express.json({ limit: 1024 * 1024, type: () => true }), (req: Request, res: Response, next: NextFunction) => {
-    const id = req.params.analysisId as string;
-    if (!UUID.test(id)) return next(BadUserInputError.forField('analysisId', 'expected an analysis id'));
-    const token = bearerToken(req.header('authorization'));
-    analysis
-      .callback(id, token, req.body)
-      .then((outcome) => res.json(outcome))
-      .catch(next);
-  });
+  router.post(
+    `${ANALYSIS_CALLBACK_PATH}/:analysisId`,
+    express.json({ limit: 1024 * 1024, type: () => true }),
+    (req: Request, res: Response, next: NextFunction) => {
+      const id = req.params.analysisId as string;
+      if (!UUID.test(id)) return next(BadUserInputError.forField('analysisId', 'expected an analysis id'));
+      const token = bearerToken(req.header('authorization'));
+      analysis
+        .callback(id, token, req.body)
+        .then((outcome) => res.json(outcome))
+        .catch(next);
+    },
+  );
   return router;
 }

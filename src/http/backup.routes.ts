@@ -4,7 +4,7 @@ import type { AuditService } from '../services/security/audit.service';
 import type { AuthService } from '../services/security/auth.service';
 import type { BackupService } from '../services/backup/backup.service';
 import { hasPermission } from '../services/security/principal';
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 
 export const BACKUP_PATH = '/api/v1/backup';
 
@@ -24,7 +24,9 @@ export function backupRoutes(auth: AuthService, backup: BackupService, audit: Au
       res.setHeader('content-type', 'application/gzip');
       res.setHeader('content-disposition', `attachment; filename="alertagent-${new Date().toISOString().replace(/[:.]/g, '-')}.backup.gz"`);
       const summary = await backup.write(res);
-      await audit.change({ principal, requestId: req.id, permission: 'backup:read' }, async (record) => record('backup.created', 'system', 'database', { ...summary, via: 'http' }));
+      await audit.change({ principal, requestId: req.id, permission: 'backup:read' }, async (record) =>
+        record('backup.created', 'system', 'database', { ...summary, via: 'http' }),
+      );
     } catch (err) {
       if (!res.headersSent) return next(err);
       logger.error({ err }, 'backup failed part-way; the download was cut off');

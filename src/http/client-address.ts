@@ -7,7 +7,12 @@ import proxyAddr from 'proxy-addr';
  * client on the internet cannot choose its own address by sending the header.
  */
 export function clientAddress(trust: string): { trust: (address: string, hop: number) => boolean; of(req: IncomingMessage): string } {
-  const compiled = proxyAddr.compile(trust.split(',').map((part) => part.trim()).filter(Boolean));
+  const compiled = proxyAddr.compile(
+    trust
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
   return {
     trust: compiled,
     of: (req) => proxyAddr(req, compiled),

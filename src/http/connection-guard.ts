@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from '../config';
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 
 /**
  * Bounds what sockets can take from the process before any request is read: at most
@@ -21,7 +21,8 @@ export function guardConnections(server: Server, settings: Config['server'], log
     if (open > settings.maxConnectionsPerIp) {
       socket.destroy();
       refusedSince += 1;
-      if (refusedSince === 1) logger.warn({ address, limit: settings.maxConnectionsPerIp }, 'refusing connections from an address over its limit');
+      if (refusedSince === 1)
+        logger.warn({ address, limit: settings.maxConnectionsPerIp }, 'refusing connections from an address over its limit');
       return;
     }
     perAddress.set(address, open);

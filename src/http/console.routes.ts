@@ -26,7 +26,9 @@ export function consoleRoutes(graphqlPath: string, dir: string | null): Router {
   const router = Router();
   const page = (file: string) => (_req: unknown, res: Response) => {
     if (!dir) {
-      res.status(404).json({ errors: [{ message: 'the web console is not built: run `npm run build`', extensions: { code: 'NOT_FOUND' } }] });
+      res
+        .status(404)
+        .json({ errors: [{ message: 'the web console is not built: run `npm run build`', extensions: { code: 'NOT_FOUND' } }] });
       return;
     }
     res.set({ ...SECURITY_HEADERS, 'cache-control': 'no-cache' }).sendFile(join(dir, file));
@@ -39,7 +41,15 @@ export function consoleRoutes(graphqlPath: string, dir: string | null): Router {
   });
   if (dir) {
     // File names carry a hash of their content: cached for good, and a new build brings new names.
-    router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, setHeaders: (res) => res.set(SECURITY_HEADERS) }));
+    router.use(
+      '/assets',
+      express.static(join(dir, 'assets'), {
+        immutable: true,
+        maxAge: '365d',
+        index: false,
+        setHeaders: (res) => res.set(SECURITY_HEADERS),
+      }),
+    );
   }
   return router;
 }

@@ -36,10 +36,19 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
 }
 
 /** What a failed plain-HTTP request answers; `known` is null for a failure nobody foresaw (a 500). */
-export function httpFailure(err: unknown): { status: number; body: { errors: Array<{ message: string; extensions: Record<string, unknown> }> }; known: AppError | null } {
+export function httpFailure(err: unknown): {
+  status: number;
+  body: { errors: Array<{ message: string; extensions: Record<string, unknown> }> };
+  known: AppError | null;
+} {
   const known = err instanceof AppError ? err : fromBodyParser(err as BodyParserError);
-  if (!known) return { status: 500, body: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }] }, known: null };
-  return { status: known.httpStatus, body: { errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] }, known };
+  if (!known)
+    return { status: 500, body: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }] }, known: null };
+  return {
+    status: known.httpStatus,
+    body: { errors: [{ message: known.message, extensions: { ...known.details, code: known.code } }] },
+    known,
+  };
 }
 
 export function notFoundHandler(req: Request, res: Response): void {

@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { RequestContext } from '@mikro-orm/core';
-import { execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError, UnauthenticatedError } from '../errors';
@@ -47,7 +58,11 @@ export interface SubscriptionServerDeps {
  * all, per client address and per caller; unresponsive sockets (no pong) and idle ones (no
  * operation for a while) are closed.
  */
-export function serveSubscriptions(httpServer: Server, path: string, deps: SubscriptionServerDeps): { dispose(): Promise<void>; close(): void } {
+export function serveSubscriptions(
+  httpServer: Server,
+  path: string,
+  deps: SubscriptionServerDeps,
+): { dispose(): Promise<void>; close(): void } {
   const { services, schema, rules, formatError, limits } = deps;
   const { auth, logger, storage, config } = services;
   const settings = config.server;
@@ -69,7 +84,8 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
     verifyClient: ({ req }, done) => {
       const address = deps.clientAddress(req);
       if (wsServer.clients.size >= settings.maxSubscriptionSockets) return done(false, 503, 'too many subscription connections');
-      if ((perAddress.get(address) ?? 0) >= settings.maxSubscriptionSocketsPerIp) return done(false, 429, 'too many subscription connections from this address');
+      if ((perAddress.get(address) ?? 0) >= settings.maxSubscriptionSocketsPerIp)
+        return done(false, 429, 'too many subscription connections from this address');
       done(true);
     },
   });
@@ -83,11 +99,18 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
   const format = (errors: readonly GraphQLError[]): GraphQLError[] =>
     errors.map((error) => {
       const formatted = formatError(error.toJSON(), error);
-      return new GraphQLError(formatted.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: formatted.extensions });
+      return new GraphQLError(formatted.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions: formatted.extensions,
+      });
     });
   const withOrmContext = <T>(fn: () => T): T => RequestContext.create(storage.orm.em, fn);
   const shared = new SharedSubscriptions({
-    serialize: (result) => JSON.stringify(result.errors ? { ...result, errors: format(result.errors).map((error) => error.toJSON()) } : result),
+    serialize: (result) =>
+      JSON.stringify(result.errors ? { ...result, errors: format(result.errors).map((error) => error.toJSON()) } : result),
     onDropped: () => services.metrics.subscriptionDropped.inc(),
     onSources: (count) => services.metrics.subscriptionSources.set(count),
   });
@@ -95,7 +118,10 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
   const sharing = new WeakMap<ExecutionArgs, { key: string; sink: SubscriberSink }>();
   const idleSoon = (extra: Extra) => {
     clearTimeout(extra.idle);
-    extra.idle = setTimeout(() => extra.socket.close(CLOSE_IDLE, `idle: no operation for ${Math.round(settings.subscriptionIdleMs / 1000)} s`), settings.subscriptionIdleMs);
+    extra.idle = setTimeout(
+      () => extra.socket.close(CLOSE_IDLE, `idle: no operation for ${Math.round(settings.subscriptionIdleMs / 1000)} s`),
+      settings.subscriptionIdleMs,
+    );
     extra.idle.unref();
   };
   const finish = (extra: Extra, id: string) => {
@@ -114,10 +140,14 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
         const header = params.authorization ?? params.Authorization;
         try {
           const principal = await withOrmContext(() => auth.authenticate(typeof header === 'string' ? header : undefined));
-          if (!principal) throw new UnauthenticatedError('subscriptions need a token: send {"authorization": "Bearer <token>"} as connection parameters');
+          if (!principal)
+            throw new UnauthenticatedError('subscriptions need a token: send {"authorization": "Bearer <token>"} as connection parameters');
           const key = `${principal.kind}:${principal.id}`;
           if ((perCaller.get(key) ?? 0) >= settings.maxSubscriptionSocketsPerCaller) {
-            extra.socket.close(CLOSE_TOO_MANY, `this token has ${settings.maxSubscriptionSocketsPerCaller} subscription connections open already`);
+            extra.socket.close(
+              CLOSE_TOO_MANY,
+              `this token has ${settings.maxSubscriptionSocketsPerCaller} subscription connections open already`,
+            );
             return false;
           }
           count(perCaller, key, 1);
@@ -138,7 +168,7 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
       },
       onSubscribe: async (ctx, id, payload) => {
         const extra = ctx.extra;
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: config.graphql.maxTokens });
         } catch (err) {
@@ -151,7 +181,12 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
           await limits.admitRequest(extra.ip!).catch((err) => {
             throw err instanceof AppError ? asGraphQLError(err) : err;
           });
-          const release = await admitOperation(schema, limits, { principal: extra.principal ?? null, ip: extra.ip! }, { document, variables: payload.variables ?? undefined, operationName: payload.operationName, type });
+          const release = await admitOperation(
+            schema,
+            limits,
+            { principal: extra.principal ?? null, ip: extra.ip! },
+            { document, variables: payload.variables ?? undefined, operationName: payload.operationName, type },
+          );
           clearTimeout(extra.idle);
           extra.running!.set(id, release);
         } catch (err) {
@@ -168,11 +203,19 @@ export function serveSubscriptions(httpServer: Server, path: string, deps: Subsc
           visibleClusters: () => services.clusters.namesInScope(extra.principal ?? null),
           visibleChannels: async () => (extra.principal ? services.channels.visibleChannelIds(extra.principal) : null),
         };
-        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
         if (type === 'subscription') {
           const grant = extra.principal?.grant;
           const rights = grant ? [grant.role, [...grant.permissions].sort(), grant.scopes] : null;
-          const key = createHash('sha256').update(JSON.stringify([rights, payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url');
+          const key = createHash('sha256')
+            .update(JSON.stringify([rights, payload.query, payload.operationName ?? null, payload.variables ?? null]))
+            .digest('base64url');
           sharing.set(args, { key, sink: socketSink(extra.socket, id, settings.subscriptionBufferBytes, settings.subscriptionFlushMs) });
         }
         return args;

@@ -20,7 +20,8 @@ export function opsRoutes(system: SystemService, metrics: Metrics, metricsToken?
   router.get('/metrics', async (req, res) => {
     if (metricsToken) {
       const token = bearerToken(req.header('authorization'));
-      if (!token || !sameSecret(token, metricsToken)) throw new UnauthenticatedError('/metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>');
+      if (!token || !sameSecret(token, metricsToken))
+        throw new UnauthenticatedError('/metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>');
     }
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());

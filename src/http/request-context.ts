@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from '../services/observability/logger';
+import type { Logger } from '../shared/logger';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -82,7 +82,14 @@ export async function startServer(services: Services, port = services.config.ser
     else if (!refuseOtherMethods(req, res)) app(req, res);
   });
   guardConnections(httpServer, config.server, logger);
-  const subscriptions = serveSubscriptions(httpServer, GRAPHQL_PATH, { services, schema, rules, formatError, limits: requestLimits, clientAddress: addresses.of });
+  const subscriptions = serveSubscriptions(httpServer, GRAPHQL_PATH, {
+    services,
+    schema,
+    rules,
+    formatError,
+    limits: requestLimits,
+    clientAddress: addresses.of,
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -131,7 +138,9 @@ export async function startServer(services: Services, port = services.config.ser
         visibleClusters: () => services.clusters.namesInScope(req.principal),
         visibleChannels: async () => (req.principal ? services.channels.visibleChannelIds(req.principal) : null),
         recordDenied: (field: string, permission: string) =>
-          services.audit.change({ principal: req.principal!, requestId: req.id }, async (record) => record('access.denied', 'mutation', field, { permission, clientIp: req.ip ?? null })),
+          services.audit.change({ principal: req.principal!, requestId: req.id }, async (record) =>
+            record('access.denied', 'mutation', field, { permission, clientIp: req.ip ?? null }),
+          ),
       }),
     }),
   );
@@ -170,7 +179,11 @@ function httpMetrics(services: Services) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const stop = services.metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
-      const route = KNOWN_ROUTES.has(req.path) ? req.path : req.path.startsWith(`${ALERTMANAGER_WEBHOOK_PATH}/`) ? `${ALERTMANAGER_WEBHOOK_PATH}/:cluster` : 'other';
+      const route = KNOWN_ROUTES.has(req.path)
+        ? req.path
+        : req.path.startsWith(`${ALERTMANAGER_WEBHOOK_PATH}/`)
+          ? `${ALERTMANAGER_WEBHOOK_PATH}/:cluster`
+          : 'other';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -41,7 +41,12 @@ export class SharedSubscriptions {
    * iterates: an iterator that yields nothing (results go to the sink directly) and ends when the
    * execution does, or the error result the execution answered with.
    */
-  async subscribe(args: ExecutionArgs, key: string, sink: SubscriberSink, run: <T>(fn: () => T) => T): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  async subscribe(
+    args: ExecutionArgs,
+    key: string,
+    sink: SubscriberSink,
+    run: <T>(fn: () => T) => T,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     if (!this.running.has(key)) {
       let started = this.starting.get(key);
       if (!started) {
@@ -93,11 +98,14 @@ export class SharedSubscriptions {
         for (let start = 0; start < sinks.length; start += FANOUT_SLICE) {
           // Thousands of writes in one go would keep webhooks waiting: other work runs between slices.
           if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-          for (let i = start; i < Math.min(start + FANOUT_SLICE, sinks.length); i += 1) if (!sinks[i].write(payload)) this.hooks.onDropped();
+          for (let i = start; i < Math.min(start + FANOUT_SLICE, sinks.length); i += 1)
+            if (!sinks[i].write(payload)) this.hooks.onDropped();
         }
       }
     } catch (err) {
-      const payload = Buffer.from(this.hooks.serialize({ errors: [err instanceof Error ? err : new Error(String(err))] } as unknown as ExecutionResult));
+      const payload = Buffer.from(
+        this.hooks.serialize({ errors: [err instanceof Error ? err : new Error(String(err))] } as unknown as ExecutionResult),
+      );
       for (const sink of shared.sinks.keys()) sink.write(payload);
     } finally {
       // The execution ended by itself: its subscribers are told it is complete.

@@ -14,7 +14,10 @@ export const SIDECAR_PATH = '/api/v1/sidecar/clusters';
 const syncReport = z.strictObject({
   instance: z.string().trim().min(1).max(200),
   kind: z.enum(['alertmanager', 'prometheus']),
-  appliedHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hash in hex').nullable(),
+  appliedHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected a sha256 hash in hex')
+    .nullable(),
   ok: z.boolean(),
   error: z.string().max(4000).nullable().default(null),
 });
@@ -29,7 +32,8 @@ const bearer = (req: Request): string | undefined => bearerToken(req.header('aut
  */
 export function sidecarRoutes(clusters: ClusterService, rules: RuleService, metrics: Metrics): Router {
   const router = Router();
-  const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
+  const wrap = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
+    handler(req, res).catch(next);
   /** What a sidecar of this kind should run now for the cluster. */
   const desiredFor = async (cluster: ClusterEntity, kind: SyncKind): Promise<{ content: string; hash: string }> =>
     kind === 'alertmanager' ? clusters.desiredConfig(cluster.id) : rules.ruleFileFor(cluster);
@@ -43,7 +47,7 @@ export function sidecarRoutes(clusters: ClusterService, rules: RuleService, metr
       res.setHeader('X-Sync-Interval-Seconds', String(cluster.syncIntervalSeconds));
       res.setHeader('Cache-Control', 'no-store');
       const known = req.header('if-none-match');
-      if (known && known.split(',').some((tag) => tag.trim() === etag)) {
+      if (known?.split(',').some((tag) => tag.trim() === etag)) {
         res.status(304).end();
         return;
       }

@@ -55,8 +55,14 @@ export class AccessRoleResolver {
   }
 
   @Authorized('tokens:admin')
-  @Mutation(() => AccessRoleType, { description: 'Change a role’s name, permissions or scopes (fields left out are kept); every holder has them within seconds' })
-  async updateAccessRole(@Arg('id', () => ID) id: string, @Arg('input') input: AccessRoleUpdateInput, @Ctx() context: GraphQLContext): Promise<AccessRoleType> {
+  @Mutation(() => AccessRoleType, {
+    description: 'Change a role’s name, permissions or scopes (fields left out are kept); every holder has them within seconds',
+  })
+  async updateAccessRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: AccessRoleUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AccessRoleType> {
     return toAccessRoleType(await this.roles.update(id, { ...input }, actorFrom(context)));
   }
 

@@ -9,7 +9,8 @@ import {
   AnalysisEventArgs,
   AnalysisEventType,
   AnalysisPageType,
-  AnalysisProviderInput, AnalysisProviderUpdateInput,
+  AnalysisProviderInput,
+  AnalysisProviderUpdateInput,
   AnalysisProviderType,
   AnalysisTrendType,
   AnalysisType,
@@ -69,7 +70,8 @@ const toAnalysisType = (a: AlertAnalysisEntity): AnalysisType => ({
 
 function statusOf(text: string | undefined): AnalysisStatus | undefined {
   if (text === undefined) return undefined;
-  if (!(ANALYSIS_STATUSES as readonly string[]).includes(text)) throw BadUserInputError.forField('status', `expected one of ${ANALYSIS_STATUSES.join(', ')}`);
+  if (!(ANALYSIS_STATUSES as readonly string[]).includes(text))
+    throw BadUserInputError.forField('status', `expected one of ${ANALYSIS_STATUSES.join(', ')}`);
   return text as AnalysisStatus;
 }
 
@@ -97,8 +99,14 @@ export class AnalysisResolver {
   }
 
   @Authorized('analysis:admin')
-  @Mutation(() => AnalysisProviderType, { description: 'Changes what it is given: fields and config keys left out are kept, and so is the secret' })
-  async updateAnalysisProvider(@Arg('id', () => ID) id: string, @Arg('input') input: AnalysisProviderUpdateInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
+  @Mutation(() => AnalysisProviderType, {
+    description: 'Changes what it is given: fields and config keys left out are kept, and so is the secret',
+  })
+  async updateAnalysisProvider(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: AnalysisProviderUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AnalysisProviderType> {
     const provider = await this.providers.save(id, { ...input } as ProviderInput, actorFrom(context));
     return toProviderType(provider, this.providers.masked(provider));
   }
@@ -113,7 +121,10 @@ export class AnalysisResolver {
   @Authorized('analysis:read')
   @Query(() => AnalysisPageType, { description: 'Analyses, newest first by default; filter by record, status or alert name' })
   async analyses(@Args() args: AnalysesArgs): Promise<AnalysisPageType> {
-    const { items, total } = await this.analysisService.list({ recordId: args.recordId, status: statusOf(args.status), alertname: args.alertname }, toPageRequest(args));
+    const { items, total } = await this.analysisService.list(
+      { recordId: args.recordId, status: statusOf(args.status), alertname: args.alertname },
+      toPageRequest(args),
+    );
     return { items: items.map(toAnalysisType), total };
   }
 
@@ -125,9 +136,15 @@ export class AnalysisResolver {
 
   @Authorized('analysis:read')
   @Query(() => [AnalysisTrendType], { description: 'Per alert name and day: count, mean confidence and feedback score' })
-  async analysisTrends(@Arg('alertname', { nullable: true }) alertname?: string, @Arg('days', () => Int, { defaultValue: 30 }) days = 30): Promise<AnalysisTrendType[]> {
+  async analysisTrends(
+    @Arg('alertname', { nullable: true }) alertname?: string,
+    @Arg('days', () => Int, { defaultValue: 30 }) days = 30,
+  ): Promise<AnalysisTrendType[]> {
     if (days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
-    return (await this.analysisService.trends(alertname, days)).map((t) => ({ ...t, feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null }));
+    return (await this.analysisService.trends(alertname, days)).map((t) => ({
+      ...t,
+      feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null,
+    }));
   }
 
   @Authorized('analysis:read')
@@ -137,7 +154,9 @@ export class AnalysisResolver {
   }
 
   @Authorized('analysis:write')
-  @Mutation(() => AnalysisType, { description: 'Runs an analysis of this alert now (a new run if one exists); the result arrives through analysisResults' })
+  @Mutation(() => AnalysisType, {
+    description: 'Runs an analysis of this alert now (a new run if one exists); the result arrives through analysisResults',
+  })
   async analyzeAlert(@Arg('recordId', () => ID) recordId: string, @Arg('providerId', () => ID) providerId: string): Promise<AnalysisType> {
     return toAnalysisType(await this.analysisService.analyze(recordId, providerId));
   }
@@ -162,7 +181,8 @@ export class AnalysisResolver {
   @Authorized('analysis:read')
   @Subscription(() => AnalysisEventType, {
     topics: 'analysis.event',
-    filter: ({ payload, args }: { payload: AnalysisEvent; args: AnalysisEventArgs }) => (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),
+    filter: ({ payload, args }: { payload: AnalysisEvent; args: AnalysisEventArgs }) =>
+      (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),
     description: 'Analysis progress and results as they happen, on any replica',
   })
   analysisResults(@Root() event: AnalysisEvent, @Args() _args: AnalysisEventArgs): AnalysisEventType {

@@ -9,7 +9,6 @@ import { CreateApiTokenInput } from '../schema/security/create-api-token.input';
 import type { ApiTokenService } from '../services/security/api-token.service';
 import { formatMatcher } from '../services/gateway/route.service';
 
-
 export function toApiTokenType(token: ApiTokenEntity): ApiTokenType {
   return {
     id: token.id,
@@ -48,14 +47,21 @@ export class ApiTokenResolver {
   @Authorized('tokens:admin')
   @Query(() => ApiTokenPageType, { description: 'API tokens, newest first by default; filtered and paginated' })
   async apiTokens(@Args() args: ApiTokensArgs): Promise<ApiTokenPageType> {
-    return pageOf((await this.tokens.list(args.includeRevoked)).map(toApiTokenType), args, (t) => t.name, byField(args.sortBy), (t) => !args.role || t.roleName === args.role);
+    return pageOf(
+      (await this.tokens.list(args.includeRevoked)).map(toApiTokenType),
+      args,
+      (t) => t.name,
+      byField(args.sortBy),
+      (t) => !args.role || t.roleName === args.role,
+    );
   }
 
   @Authorized('tokens:admin')
   @Mutation(() => CreatedApiTokenType, { description: 'Issue a token; its secret is in the answer and nowhere else' })
   async createApiToken(@Arg('input') input: CreateApiTokenInput, @Ctx() context: GraphQLContext): Promise<CreatedApiTokenType> {
     const role = input.customRole ?? input.role;
-    if (!role || (input.customRole && input.role)) throw BadUserInputError.forField('input.role', 'give either role (a built-in role) or customRole (a role an admin defined)');
+    if (!role || (input.customRole && input.role))
+      throw BadUserInputError.forField('input.role', 'give either role (a built-in role) or customRole (a role an admin defined)');
     const { token, record } = await this.tokens.create({ name: input.name, role, expiresInDays: input.expiresInDays }, actorFrom(context));
     return { token, apiToken: toApiTokenType(record) };
   }

@@ -14,7 +14,12 @@ export class AuditResolver {
   async auditEvents(@Args() args: AuditEventsArgs): Promise<AuditEventPageType> {
     const page = toPageRequest(args);
     const { items, total } = await this.audit.list(
-      { action: args.action ?? undefined, actor: args.actor ?? undefined, targetType: args.targetType ?? undefined, since: args.since ?? undefined },
+      {
+        action: args.action ?? undefined,
+        actor: args.actor ?? undefined,
+        targetType: args.targetType ?? undefined,
+        since: args.since ?? undefined,
+      },
       page,
     );
     return {

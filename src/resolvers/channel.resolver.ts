@@ -8,7 +8,14 @@ import type { ChannelSloEvent } from '../services/pubsub/event-map';
 import { toRoleName } from '../schema/common/enums';
 import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
-import { ChannelDeliveryPolicyInput, ChannelTemplatesInput, ChannelsArgs, CreateChannelGroupInput, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
+import {
+  ChannelDeliveryPolicyInput,
+  ChannelTemplatesInput,
+  ChannelsArgs,
+  CreateChannelGroupInput,
+  CreateChannelInput,
+  UpdateChannelInput,
+} from '../schema/channels/channel.input';
 import {
   ChannelGroupType,
   ChannelHealthType,
@@ -24,7 +31,13 @@ import {
   type ChannelSloStatusName,
 } from '../schema/channels/channel.type';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
-import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType, type DeliveryStatusName } from '../schema/channels/delivery.type';
+import {
+  DeliveriesArgs,
+  DeliveryAttemptType,
+  DeliveryPageType,
+  DeliveryType,
+  type DeliveryStatusName,
+} from '../schema/channels/delivery.type';
 import type { ChannelHealthService } from '../services/channels/channel-health.service';
 import type { ChannelService, ChannelView } from '../services/channels/channel.service';
 import { rowOf, type DeliveryRepository, type DeliveryRow } from '../services/channels/delivery.repository';
@@ -164,7 +177,10 @@ export class ChannelResolver {
   }
 
   @Authorized('channels:read')
-  @FieldResolver(() => ChannelHealthType, { complexity: COST.RESOLVED_FIELD, description: 'Success rate and latency over the health window' })
+  @FieldResolver(() => ChannelHealthType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'Success rate and latency over the health window',
+  })
   async health(@Root() channel: ChannelType): Promise<ChannelHealthType> {
     return this.healthOf(channel.entity!);
   }
@@ -178,18 +194,37 @@ export class ChannelResolver {
   /** The channel is known to exist here; listing channels must not reload and decrypt each one again. */
   private async healthOf(channel: ChannelEntity): Promise<ChannelHealthType> {
     const health = await this.healthService.health(channel);
-    return { ...health, status: health.status as ChannelHealthStatusName, slo: health.slo ? { ...health.slo, status: health.slo.status as ChannelSloStatusName, target: { ...health.slo.target, p95LatencyMs: health.slo.target.p95LatencyMs ?? null } } : null };
+    return {
+      ...health,
+      status: health.status as ChannelHealthStatusName,
+      slo: health.slo
+        ? {
+            ...health.slo,
+            status: health.slo.status as ChannelSloStatusName,
+            target: { ...health.slo.target, p95LatencyMs: health.slo.target.p95LatencyMs ?? null },
+          }
+        : null,
+    };
   }
 
   @Authorized('channels:read')
   @Mutation(() => ChannelType)
   async createChannel(@Arg('input') input: CreateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
-    return toChannelType(await this.channelService.create({ ...input, templates: plainTemplates(input.templates), deliveryPolicy: plainPolicy(input.deliveryPolicy) }, actorFrom(context)));
+    return toChannelType(
+      await this.channelService.create(
+        { ...input, templates: plainTemplates(input.templates), deliveryPolicy: plainPolicy(input.deliveryPolicy) },
+        actorFrom(context),
+      ),
+    );
   }
 
   @Authorized('channels:read')
   @Mutation(() => ChannelType)
-  async updateChannel(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateChannelInput, @Ctx() context: GraphQLContext): Promise<ChannelType> {
+  async updateChannel(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateChannelInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<ChannelType> {
     const templates = input.templates === undefined ? undefined : plainTemplates(input.templates);
     const deliveryPolicy = input.deliveryPolicy === undefined ? undefined : plainPolicy(input.deliveryPolicy);
     return toChannelType(await this.channelService.update(id, { ...input, templates, deliveryPolicy }, actorFrom(context)));
@@ -203,7 +238,10 @@ export class ChannelResolver {
   }
 
   @Authorized('channels:read')
-  @Mutation(() => DeliveryType, { complexity: COST.REMOTE_CALL, description: 'Send a real test message now; the answer carries the outcome and the peer answer' })
+  @Mutation(() => DeliveryType, {
+    complexity: COST.REMOTE_CALL,
+    description: 'Send a real test message now; the answer carries the outcome and the peer answer',
+  })
   async testChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<DeliveryType> {
     const { view } = await this.channelService.authorizeTest(id, actorFrom(context));
     const delivery = await this.deliveryService.deliver(id, testMessage(view.entity.name), { source: 'test', maxAttempts: 1 });
@@ -213,7 +251,8 @@ export class ChannelResolver {
   @Authorized('channels:read')
   @Mutation(() => ChannelProbeType, {
     complexity: COST.REMOTE_CALL,
-    description: 'Check reachability and credentials without posting (Telegram getMe, an SMTP login); refused for types that can only be checked by posting (see ChannelKind.canProbe)',
+    description:
+      'Check reachability and credentials without posting (Telegram getMe, an SMTP login); refused for types that can only be checked by posting (see ChannelKind.canProbe)',
   })
   async probeChannel(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ChannelProbeType> {
     await this.channelService.authorizeTest(id, actorFrom(context));
@@ -224,7 +263,8 @@ export class ChannelResolver {
   @Subscription(() => ChannelSloEventType, {
     topics: 'channel.slo',
     filter: ({ payload, context }: { payload: ChannelSloEvent; context: GraphQLContext }) => channelVisible(context, payload.channelId),
-    description: 'Channels starting or stopping to miss their SLO (deliveryPolicy.slo), judged every CHANNEL_WATCH_INTERVAL_MS, once across replicas',
+    description:
+      'Channels starting or stopping to miss their SLO (deliveryPolicy.slo), judged every CHANNEL_WATCH_INTERVAL_MS, once across replicas',
   })
   channelSlo(@Root() event: ChannelSloEvent): ChannelSloEventType {
     return { ...event, at: new Date(event.at) };
@@ -233,8 +273,15 @@ export class ChannelResolver {
   @Authorized('channels:read')
   @Query(() => ChannelGroupPageType, { description: 'Channel groups you can see, filtered, sorted and paginated' })
   async channelGroups(@Args() args: ChannelGroupsArgs, @Ctx() context: GraphQLContext): Promise<ChannelGroupPageType> {
-    const keep = (g: ChannelGroupType) => (!args.parentId || g.parentId === args.parentId) && (args.topLevel == null || (g.parentId === null) === args.topLevel);
-    return pageOf((await this.channelService.listGroups(context.principal)).map(toGroupType), args, (g) => g.name, byField(args.sortBy), keep);
+    const keep = (g: ChannelGroupType) =>
+      (!args.parentId || g.parentId === args.parentId) && (args.topLevel == null || (g.parentId === null) === args.topLevel);
+    return pageOf(
+      (await this.channelService.listGroups(context.principal)).map(toGroupType),
+      args,
+      (g) => g.name,
+      byField(args.sortBy),
+      keep,
+    );
   }
 
   @Authorized('channels:read')
@@ -272,7 +319,10 @@ export class AlertRecordDeliveriesResolver {
   ) {}
 
   @Authorized('channels:read')
-  @FieldResolver(() => [DeliveryType], { complexity: COST.RESOLVED_FIELD, description: 'Its deliveries, oldest first (those to channels you may see)' })
+  @FieldResolver(() => [DeliveryType], {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'Its deliveries, oldest first (those to channels you may see)',
+  })
   async deliveries(@Root() record: AlertRecordType, @Ctx() context: GraphQLContext): Promise<DeliveryType[]> {
     if (record.deliveryIds.length === 0) return [];
     const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
@@ -294,7 +344,10 @@ export class DeliveryResolver {
   @Query(() => DeliveryPageType, { description: 'Deliveries, newest first by default' })
   async deliveries(@Args() args: DeliveriesArgs, @Ctx() context: GraphQLContext): Promise<DeliveryPageType> {
     const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
-    const { items, total } = await this.records.findPage({ channelId: args.channelId ?? undefined, channelIds: channelIds ?? undefined, status: args.status ?? undefined }, toPageRequest(args));
+    const { items, total } = await this.records.findPage(
+      { channelId: args.channelId ?? undefined, channelIds: channelIds ?? undefined, status: args.status ?? undefined },
+      toPageRequest(args),
+    );
     return { items: items.map((d) => toDeliveryType(rowOf(d), d.channel.name)), total };
   }
 
@@ -303,7 +356,8 @@ export class DeliveryResolver {
   async delivery(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<DeliveryType> {
     const channelIds = context.principal ? await this.channelService.visibleChannelIds(context.principal) : null;
     if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected a delivery id');
-    const found = (await this.records.findPage({ ids: [id], channelIds: channelIds ?? undefined }, { limit: 1, offset: 0, order: 'desc' })).items[0];
+    const found = (await this.records.findPage({ ids: [id], channelIds: channelIds ?? undefined }, { limit: 1, offset: 0, order: 'desc' }))
+      .items[0];
     const entity = NotFoundError.assert(found, 'delivery', id);
     return toDeliveryType(rowOf(entity), entity.channel.name);
   }

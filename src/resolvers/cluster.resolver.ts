@@ -98,7 +98,13 @@ export class ClusterResolver {
   @Query(() => ClusterPageType, { description: 'Clusters with their status, filtered, sorted and paginated: the at-a-glance view' })
   async clusters(@Args() args: ClustersArgs, @Ctx() context: GraphQLContext): Promise<ClusterPageType> {
     const clusters = (await this.clusterService.list(context.principal)).map((c) => this.toType(c));
-    return pageOf(clusters, args, (c) => c.name, byField(args.sortBy), (c) => !args.status || c.status === args.status);
+    return pageOf(
+      clusters,
+      args,
+      (c) => c.name,
+      byField(args.sortBy),
+      (c) => !args.status || c.status === args.status,
+    );
   }
 
   @Authorized('clusters:read')
@@ -108,7 +114,9 @@ export class ClusterResolver {
   }
 
   @Authorized('clusters:admin')
-  @Mutation(() => ClusterWithCredentialsType, { description: 'Registers a cluster and renders its first config; the tokens are shown only here' })
+  @Mutation(() => ClusterWithCredentialsType, {
+    description: 'Registers a cluster and renders its first config; the tokens are shown only here',
+  })
   async createCluster(@Arg('input') input: CreateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterWithCredentialsType> {
     const { cluster, credentials } = await this.clusterService.create({ ...input }, actorFrom(context));
     return this.withCredentials(cluster, credentials);
@@ -116,7 +124,11 @@ export class ClusterResolver {
 
   @Authorized('clusters:write')
   @Mutation(() => ClusterType, { description: 'Re-renders the config; refused with the reasons when Alertmanager would refuse it' })
-  async updateCluster(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateClusterInput, @Ctx() context: GraphQLContext): Promise<ClusterType> {
+  async updateCluster(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateClusterInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<ClusterType> {
     return this.toType(await this.clusterService.update(id, { ...input }, actorFrom(context)));
   }
 
@@ -135,41 +147,57 @@ export class ClusterResolver {
   }
 
   @Authorized('clusters:read')
-  @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'The latest check of each replica (replicas not checked recently are absent)' })
+  @FieldResolver(() => [ReplicaHealthType], {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'The latest check of each replica (replicas not checked recently are absent)',
+  })
   async replicas(@Root() cluster: ClusterType): Promise<ReplicaHealthType[]> {
     return (await this.health.latest(cluster.id)).map(toReplicaHealth);
   }
 
   @Authorized('clusters:read')
   @FieldResolver(() => [ReplicaHealthType], { complexity: COST.RESOLVED_FIELD, description: 'Past checks, newest first' })
-  async healthHistory(@Root() cluster: ClusterType, @Arg('limit', () => Int, { defaultValue: 100 }) limit: number): Promise<ReplicaHealthType[]> {
+  async healthHistory(
+    @Root() cluster: ClusterType,
+    @Arg('limit', () => Int, { defaultValue: 100 }) limit: number,
+  ): Promise<ReplicaHealthType[]> {
     return (await this.health.history(cluster.id, Math.min(Math.max(limit, 1), 1000))).map(toReplicaHealth);
   }
 
   @Authorized('clusters:deploy')
   @FieldResolver(() => String, {
     complexity: COST.RESOLVED_FIELD,
-    description: "The user's part of alertmanager.yml (YAML), secrets masked; sending a masked value back keeps the stored one (operator role)",
+    description:
+      "The user's part of alertmanager.yml (YAML), secrets masked; sending a masked value back keeps the stored one (operator role)",
   })
   async configTemplate(@Root() cluster: ClusterType): Promise<string> {
     return maskConfigSecrets(this.clusterService.templateOf(await this.clusterService.get(cluster.id)));
   }
 
   @Authorized('clusters:deploy')
-  @FieldResolver(() => ClusterConfigVersionType, { complexity: COST.RESOLVED_FIELD, description: 'The config its sidecars should apply, secrets and the webhook token masked (operator role)' })
+  @FieldResolver(() => ClusterConfigVersionType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'The config its sidecars should apply, secrets and the webhook token masked (operator role)',
+  })
   async desiredConfig(@Root() cluster: ClusterType): Promise<ClusterConfigVersionType> {
     return toVersionType(await this.clusterService.desiredConfig(cluster.id), cluster);
   }
 
   @Authorized('clusters:deploy')
-  @FieldResolver(() => ClusterConfigVersionPageType, { complexity: COST.RESOLVED_FIELD, description: 'Every rendered version, newest first by default, secrets masked' })
+  @FieldResolver(() => ClusterConfigVersionPageType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'Every rendered version, newest first by default, secrets masked',
+  })
   async configVersions(@Root() cluster: ClusterType, @Args() page: PageArgs): Promise<ClusterConfigVersionPageType> {
     const { items, total } = await this.clusterService.versions(cluster.id, toPageRequest(page));
     return { items: items.map((v) => toVersionType(v, cluster)), total };
   }
 
   @Authorized('clusters:read')
-  @FieldResolver(() => ClusterSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied' })
+  @FieldResolver(() => ClusterSyncType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'The Alertmanager config: desired against what each Alertmanager sidecar applied',
+  })
   async sync(@Root() cluster: ClusterType): Promise<ClusterSyncType> {
     const desired = await this.clusterService.desiredConfig(cluster.id);
     const instances = await this.clusterService.syncStatuses(cluster.id, 'alertmanager');
@@ -177,9 +205,15 @@ export class ClusterResolver {
   }
 
   @Authorized('clusters:read')
-  @Query(() => AlertmanagerStatusType, { complexity: COST.REMOTE_CALL, description: "A healthy replica's /api/v2/status (fails over to the next replica)" })
+  @Query(() => AlertmanagerStatusType, {
+    complexity: COST.REMOTE_CALL,
+    description: "A healthy replica's /api/v2/status (fails over to the next replica)",
+  })
   async alertmanagerStatus(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<AlertmanagerStatusType> {
-    const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(await this.clusterService.get(clusterId, context.principal), '/api/v2/status');
+    const { servedBy, body } = await this.alertmanagers.get<AlertmanagerStatusBody>(
+      await this.clusterService.get(clusterId, context.principal),
+      '/api/v2/status',
+    );
     return {
       servedBy,
       version: body.versionInfo?.version ?? '',
@@ -193,13 +227,18 @@ export class ClusterResolver {
   @Authorized('clusters:read')
   @Query(() => SilenceListType, { complexity: COST.REMOTE_CALL, description: 'Silences of a cluster, from a healthy replica' })
   async clusterSilences(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<SilenceListType> {
-    const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(await this.clusterService.get(clusterId, context.principal), '/api/v2/silences');
+    const { servedBy, body } = await this.alertmanagers.get<SilenceBody[]>(
+      await this.clusterService.get(clusterId, context.principal),
+      '/api/v2/silences',
+    );
     return {
       servedBy,
       silences: body.map((s) => ({
         id: s.id,
         state: s.status.state,
-        matchers: s.matchers.map((m) => `${m.name}${m.isEqual === false ? (m.isRegex ? '!~' : '!=') : m.isRegex ? '=~' : '='}${JSON.stringify(m.value)}`),
+        matchers: s.matchers.map(
+          (m) => `${m.name}${m.isEqual === false ? (m.isRegex ? '!~' : '!=') : m.isRegex ? '=~' : '='}${JSON.stringify(m.value)}`,
+        ),
         createdBy: s.createdBy,
         comment: s.comment,
         startsAt: new Date(s.startsAt),
@@ -211,7 +250,10 @@ export class ClusterResolver {
   @Authorized('clusters:read')
   @Query(() => ClusterAlertListType, { complexity: COST.REMOTE_CALL, description: 'Alerts the cluster holds now, from a healthy replica' })
   async clusterAlerts(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<ClusterAlertListType> {
-    const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(await this.clusterService.get(clusterId, context.principal), '/api/v2/alerts');
+    const { servedBy, body } = await this.alertmanagers.get<AlertBody[]>(
+      await this.clusterService.get(clusterId, context.principal),
+      '/api/v2/alerts',
+    );
     return {
       servedBy,
       alerts: body.map((a) => ({

@@ -2,7 +2,12 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import type { EscalationPolicyEntity } from '../entities/escalation/escalation.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { AcknowledgementType, EscalationPolicyInput, EscalationPolicyUpdateInput, EscalationPolicyType } from '../schema/escalation/escalation.type';
+import {
+  AcknowledgementType,
+  EscalationPolicyInput,
+  EscalationPolicyUpdateInput,
+  EscalationPolicyType,
+} from '../schema/escalation/escalation.type';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { IncidentType } from '../schema/incidents/incident.type';
 import type { AckService } from '../services/escalation/acknowledgements';
@@ -39,7 +44,11 @@ export class EscalationResolver {
 
   @Authorized('routes:write')
   @Mutation(() => EscalationPolicyType)
-  async updateEscalationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: EscalationPolicyUpdateInput, @Ctx() context: GraphQLContext): Promise<EscalationPolicyType> {
+  async updateEscalationPolicy(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: EscalationPolicyUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<EscalationPolicyType> {
     return toPolicyType(await this.policies.update(id, { ...input, levels: input.levels?.map((l) => ({ ...l })) }, actorFrom(context)));
   }
 
@@ -51,15 +60,26 @@ export class EscalationResolver {
   }
 
   @Authorized('alerts:ack')
-  @Mutation(() => AcknowledgementType, { description: "Acknowledges the alert's current firing episode (its fingerprint and startsAt) and stops its escalation; a repeat answers the first acknowledgement" })
-  async acknowledgeAlert(@Arg('recordId', () => ID) recordId: string, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() context: GraphQLContext): Promise<AcknowledgementType> {
+  @Mutation(() => AcknowledgementType, {
+    description:
+      "Acknowledges the alert's current firing episode (its fingerprint and startsAt) and stops its escalation; a repeat answers the first acknowledgement",
+  })
+  async acknowledgeAlert(
+    @Arg('recordId', () => ID) recordId: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AcknowledgementType> {
     const ack = await this.acks.acknowledgeAlert(recordId, actorFrom(context), note);
     return this.acks.times(ack.fingerprint, ack.startsAt);
   }
 
   @Authorized('alerts:ack')
   @Mutation(() => IncidentType, { description: 'Acknowledges the incident and every alert of it still firing, stopping their escalation' })
-  async acknowledgeIncident(@Arg('id', () => ID) id: string, @Arg('note', () => String, { nullable: true }) note: string | null, @Ctx() context: GraphQLContext): Promise<IncidentType> {
+  async acknowledgeIncident(
+    @Arg('id', () => ID) id: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<IncidentType> {
     await this.acks.acknowledgeIncident(id, actorFrom(context), note);
     return toIncidentType(NotFoundError.assert(await this.incidents.find(id), 'incident', id));
   }
@@ -70,7 +90,10 @@ export class EscalationResolver {
 export class AlertRecordAckResolver {
   constructor(private readonly acks: AckService) {}
 
-  @FieldResolver(() => AcknowledgementType, { complexity: COST.RESOLVED_FIELD, description: 'Acknowledgement, time to acknowledge and time to resolve of this firing episode' })
+  @FieldResolver(() => AcknowledgementType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'Acknowledgement, time to acknowledge and time to resolve of this firing episode',
+  })
   async acknowledgement(@Root() record: AlertRecordType): Promise<AcknowledgementType> {
     return this.acks.times(record.fingerprint, record.startsAt);
   }

@@ -5,7 +5,11 @@ import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { ExperimentReportType, RoutingExperimentInput, RoutingExperimentType } from '../schema/experiments/experiment.type';
 import type { RoutingExperimentService } from '../services/experiments/routing-experiment.service';
 
-const toExperimentType = (e: RoutingExperimentEntity): RoutingExperimentType => ({ ...e, winner: e.winner ?? null, endedAt: e.endedAt ?? null });
+const toExperimentType = (e: RoutingExperimentEntity): RoutingExperimentType => ({
+  ...e,
+  winner: e.winner ?? null,
+  endedAt: e.endedAt ?? null,
+});
 
 /** A/B tests of routes. */
 @Resolver()
@@ -19,14 +23,21 @@ export class ExperimentResolver {
   }
 
   @Authorized('routes:read')
-  @Query(() => ExperimentReportType, { description: "Each arm's notifications per episode, time to acknowledge and resolve, and negative feedback, with 95 % intervals" })
+  @Query(() => ExperimentReportType, {
+    description: "Each arm's notifications per episode, time to acknowledge and resolve, and negative feedback, with 95 % intervals",
+  })
   async routingExperimentReport(@Arg('id', () => ID) id: string): Promise<ExperimentReportType> {
     return this.experiments.report(id);
   }
 
   @Authorized('routes:write')
-  @Mutation(() => RoutingExperimentType, { description: 'Starts splitting the route’s alerts between the route (A) and the variant (B) while routing.learning is on' })
-  async startRoutingExperiment(@Arg('input') input: RoutingExperimentInput, @Ctx() context: GraphQLContext): Promise<RoutingExperimentType> {
+  @Mutation(() => RoutingExperimentType, {
+    description: 'Starts splitting the route’s alerts between the route (A) and the variant (B) while routing.learning is on',
+  })
+  async startRoutingExperiment(
+    @Arg('input') input: RoutingExperimentInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RoutingExperimentType> {
     return toExperimentType(await this.experiments.create({ ...input, variant: { ...input.variant } }, actorFrom(context)));
   }
 
@@ -37,8 +48,14 @@ export class ExperimentResolver {
   }
 
   @Authorized('routes:write')
-  @Mutation(() => RoutingExperimentType, { description: 'Ends the experiment keeping the winner (the report’s, or the arm named): B writes the variant into the route' })
-  async promoteRoutingExperiment(@Arg('id', () => ID) id: string, @Arg('arm', () => String, { nullable: true }) arm: string | null | undefined, @Ctx() context: GraphQLContext): Promise<RoutingExperimentType> {
+  @Mutation(() => RoutingExperimentType, {
+    description: 'Ends the experiment keeping the winner (the report’s, or the arm named): B writes the variant into the route',
+  })
+  async promoteRoutingExperiment(
+    @Arg('id', () => ID) id: string,
+    @Arg('arm', () => String, { nullable: true }) arm: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RoutingExperimentType> {
     if (arm != null && arm !== 'A' && arm !== 'B') throw BadUserInputError.forField('arm', 'expected A or B');
     return toExperimentType(await this.experiments.promote(id, arm ?? null, actorFrom(context)));
   }

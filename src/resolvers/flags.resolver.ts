@@ -16,7 +16,10 @@ export class FlagsResolver {
   ) {}
 
   @Authorized('flags:read')
-  @Query(() => [FlagType], { description: 'Every feature flag with its current value and where the value came from; Unleash strategies see the cluster, team and severity given' })
+  @Query(() => [FlagType], {
+    description:
+      'Every feature flag with its current value and where the value came from; Unleash strategies see the cluster, team and severity given',
+  })
   flags(@Args() context: FlagContextArgs): FlagType[] {
     const labels: Record<string, string> = {};
     if (context.team) labels.team = context.team;
@@ -25,7 +28,9 @@ export class FlagsResolver {
   }
 
   @Authorized('flags:write')
-  @Mutation(() => FlagType, { description: 'Overrides a flag on every replica within a second, above Unleash and the bootstrap file; audited and notified' })
+  @Mutation(() => FlagType, {
+    description: 'Overrides a flag on every replica within a second, above Unleash and the bootstrap file; audited and notified',
+  })
   async setFlagOverride(@Arg('input') input: FlagOverrideInput, @Ctx() context: GraphQLContext): Promise<FlagType> {
     await this.overrides.set(actorFrom(context), input);
     return toFlagType(this.flagResolver.list().find((flag) => flag.name === input.name)!);
@@ -39,8 +44,16 @@ export class FlagsResolver {
   }
 
   @Authorized('flags:read')
-  @Subscription(() => FlagChangeType, { topics: 'flag.changed', description: 'Flag changes from any source (override, Unleash, bootstrap file, AI maturity), once each, from any replica' })
+  @Subscription(() => FlagChangeType, {
+    topics: 'flag.changed',
+    description: 'Flag changes from any source (override, Unleash, bootstrap file, AI maturity), once each, from any replica',
+  })
   flagChanged(@Root() event: FlagChangedEvent): FlagChangeType {
-    return { ...event, source: event.source as FlagSourceName, previousSource: event.previousSource as FlagSourceName | null, at: new Date(event.at) };
+    return {
+      ...event,
+      source: event.source as FlagSourceName,
+      previousSource: event.previousSource as FlagSourceName | null,
+      at: new Date(event.at),
+    };
   }
 }

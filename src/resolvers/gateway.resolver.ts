@@ -51,7 +51,13 @@ function labelEqualities(list: string[] | null | undefined): Record<string, stri
     list.map((entry, index) => {
       const at = entry.indexOf('=');
       if (at < 1) throw BadUserInputError.forField(`labels[${index}]`, 'expected name=value');
-      return [entry.slice(0, at).trim(), entry.slice(at + 1).trim().replace(/^"(.*)"$/, '$1')];
+      return [
+        entry.slice(0, at).trim(),
+        entry
+          .slice(at + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      ];
     }),
   );
 }
@@ -73,7 +79,8 @@ export class GatewayResolver {
   @Authorized('routes:read')
   @Query(() => RoutePageType, { description: 'Routes, by default in the order they are tried; filtered and paginated' })
   async routes(@Args() args: RoutesArgs): Promise<RoutePageType> {
-    const keep = (r: RouteType) => (args.enabled == null || r.enabled === args.enabled) && (!args.channelId || r.channelIds.includes(args.channelId));
+    const keep = (r: RouteType) =>
+      (args.enabled == null || r.enabled === args.enabled) && (!args.channelId || r.channelIds.includes(args.channelId));
     return pageOf((await this.routeService.list()).map(toRouteType), args, (r) => r.name, byField(args.sortBy), keep);
   }
 
@@ -86,7 +93,11 @@ export class GatewayResolver {
 
   @Authorized('routes:write')
   @Mutation(() => RouteType)
-  async updateRoute(@Arg('id', () => ID) id: string, @Arg('input') input: RouteUpdateInput, @Ctx() context: GraphQLContext): Promise<RouteType> {
+  async updateRoute(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: RouteUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RouteType> {
     await this.channels.assertVisible(input.channelIds ?? [], actorFrom(context).principal);
     return toRouteType(await this.routeService.update(id, { ...input }, actorFrom(context)));
   }
@@ -100,10 +111,21 @@ export class GatewayResolver {
 
   @Authorized('alerts:read')
   @Query(() => AlertRecordPageType, { description: 'Processing records, newest first by default' })
-  async alertRecords(@Args() args: AlertRecordsArgs, @Args() filter: AlertFilterArgs, @Ctx() context: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<AlertRecordPageType> {
+  async alertRecords(
+    @Args() args: AlertRecordsArgs,
+    @Args() filter: AlertFilterArgs,
+    @Ctx() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<AlertRecordPageType> {
     // A caller scoped to some clusters sees their alerts only.
     const visible = await context.visibleClusters();
-    const query = { ...filter, state: args.state, fingerprint: args.fingerprint, labels: labelEqualities(args.labels), clusters: visible ? [...visible] : undefined };
+    const query = {
+      ...filter,
+      state: args.state,
+      fingerprint: args.fingerprint,
+      labels: labelEqualities(args.labels),
+      clusters: visible ? [...visible] : undefined,
+    };
     return this.records.findPage(query, toPageRequest(args), { total: selectsField(info, 'total') });
   }
 
@@ -111,7 +133,11 @@ export class GatewayResolver {
   @Query(() => AlertRecordType, { description: 'One processing record' })
   async alertRecord(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<AlertRecordType> {
     const visible = await context.visibleClusters();
-    const { items } = await this.records.findPage({ id: recordIdOf(id), clusters: visible ? [...visible] : undefined }, { limit: 1, offset: 0, order: 'desc' }, { total: false });
+    const { items } = await this.records.findPage(
+      { id: recordIdOf(id), clusters: visible ? [...visible] : undefined },
+      { limit: 1, offset: 0, order: 'desc' },
+      { total: false },
+    );
     return NotFoundError.assert(items[0], 'alert record', id);
   }
 
@@ -131,7 +157,10 @@ export class GatewayResolver {
   }
 
   @Authorized('alerts:read')
-  @Subscription(() => GatewayLoadEventType, { topics: 'gateway.load', description: 'Overloads of the gateway as they start and end, on any replica' })
+  @Subscription(() => GatewayLoadEventType, {
+    topics: 'gateway.load',
+    description: 'Overloads of the gateway as they start and end, on any replica',
+  })
   gatewayLoad(@Root() event: GatewayLoadEvent): GatewayLoadEventType {
     return { ...event, at: new Date(event.at) };
   }

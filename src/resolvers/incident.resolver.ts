@@ -5,7 +5,8 @@ import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
 import {
-  CorrelationPolicyInput, CorrelationPolicyUpdateInput,
+  CorrelationPolicyInput,
+  CorrelationPolicyUpdateInput,
   CorrelationPolicyType,
   IncidentAlertType,
   IncidentEventType,
@@ -71,13 +72,20 @@ export class IncidentResolver {
 
   @Authorized('routes:write')
   @Mutation(() => CorrelationPolicyType, { description: 'Applies at once on every replica, to alerts arriving from then on' })
-  async createCorrelationPolicy(@Arg('input') input: CorrelationPolicyInput, @Ctx() context: GraphQLContext): Promise<CorrelationPolicyType> {
+  async createCorrelationPolicy(
+    @Arg('input') input: CorrelationPolicyInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<CorrelationPolicyType> {
     return toPolicyType(await this.policies.create({ ...input }, actorFrom(context)));
   }
 
   @Authorized('routes:write')
   @Mutation(() => CorrelationPolicyType, { description: 'Window and interval changes apply to incidents opened from then on' })
-  async updateCorrelationPolicy(@Arg('id', () => ID) id: string, @Arg('input') input: CorrelationPolicyUpdateInput, @Ctx() context: GraphQLContext): Promise<CorrelationPolicyType> {
+  async updateCorrelationPolicy(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: CorrelationPolicyUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<CorrelationPolicyType> {
     return toPolicyType(await this.policies.update(id, { ...input }, actorFrom(context)));
   }
 
@@ -108,13 +116,19 @@ export class IncidentResolver {
   }
 
   @Authorized('alerts:read')
-  @FieldResolver(() => [IncidentNotificationType], { complexity: COST.RESOLVED_FIELD, description: 'Updates and resolutions sent, per channel' })
+  @FieldResolver(() => [IncidentNotificationType], {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'Updates and resolutions sent, per channel',
+  })
   async notifications(@Root() incident: IncidentType): Promise<IncidentNotificationType[]> {
     return (await this.incidentRows.notificationsOf(incident.id)).map(({ message: _message, incidentId: _incident, ...row }) => row);
   }
 
   @Authorized('alerts:read')
-  @Subscription(() => IncidentEventType, { topics: 'incident.changed', description: 'Incidents as they open, take alerts, are notified and resolve, on any replica' })
+  @Subscription(() => IncidentEventType, {
+    topics: 'incident.changed',
+    description: 'Incidents as they open, take alerts, are notified and resolve, on any replica',
+  })
   incidentUpdates(@Root() event: IncidentEvent): IncidentEventType {
     return { ...event, state: event.state as IncidentStateValue, at: new Date(event.at) };
   }

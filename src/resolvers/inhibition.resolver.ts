@@ -6,7 +6,14 @@ import { formatMatcher } from '../services/gateway/route.service';
 import type { InhibitionRuleService } from '../services/inhibition/inhibition-rule.service';
 
 function toRuleType(r: InhibitionRuleEntity): InhibitionRuleType {
-  return { id: r.id, name: r.name, sourceMatchers: r.sourceMatchers.map(formatMatcher), targetMatchers: r.targetMatchers.map(formatMatcher), equal: r.equal, enabled: r.enabled };
+  return {
+    id: r.id,
+    name: r.name,
+    sourceMatchers: r.sourceMatchers.map(formatMatcher),
+    targetMatchers: r.targetMatchers.map(formatMatcher),
+    equal: r.equal,
+    enabled: r.enabled,
+  };
 }
 
 /** Inhibition rules (flag gateway.inhibition). */
@@ -28,7 +35,11 @@ export class InhibitionResolver {
 
   @Authorized('routes:write')
   @Mutation(() => InhibitionRuleType)
-  async updateInhibitionRule(@Arg('id', () => ID) id: string, @Arg('input') input: InhibitionRuleUpdateInput, @Ctx() context: GraphQLContext): Promise<InhibitionRuleType> {
+  async updateInhibitionRule(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: InhibitionRuleUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<InhibitionRuleType> {
     return toRuleType(await this.inhibitions.update(id, { ...input }, actorFrom(context)));
   }
 

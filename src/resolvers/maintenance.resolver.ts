@@ -1,7 +1,12 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { MaintenanceWindowEntity } from '../entities/gateway/maintenance.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { MaintenanceScheduleValue, MaintenanceWindowInput, MaintenanceWindowUpdateInput, MaintenanceWindowType } from '../schema/maintenance/maintenance.type';
+import {
+  MaintenanceScheduleValue,
+  MaintenanceWindowInput,
+  MaintenanceWindowUpdateInput,
+  MaintenanceWindowType,
+} from '../schema/maintenance/maintenance.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import { nextOccurrence, openOccurrence } from '../services/maintenance-windows/maintenance-schedule';
 import { specOf, type MaintenanceWindowService } from '../services/maintenance-windows/maintenance-window.service';
@@ -39,13 +44,20 @@ export class MaintenanceResolver {
 
   @Authorized('routes:write')
   @Mutation(() => MaintenanceWindowType, { description: 'Applies at once on every replica' })
-  async createMaintenanceWindow(@Arg('input') input: MaintenanceWindowInput, @Ctx() context: GraphQLContext): Promise<MaintenanceWindowType> {
+  async createMaintenanceWindow(
+    @Arg('input') input: MaintenanceWindowInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MaintenanceWindowType> {
     return toWindowType(await this.windows.create({ ...input }, actorFrom(context)));
   }
 
   @Authorized('routes:write')
   @Mutation(() => MaintenanceWindowType)
-  async updateMaintenanceWindow(@Arg('id', () => ID) id: string, @Arg('input') input: MaintenanceWindowUpdateInput, @Ctx() context: GraphQLContext): Promise<MaintenanceWindowType> {
+  async updateMaintenanceWindow(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: MaintenanceWindowUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MaintenanceWindowType> {
     return toWindowType(await this.windows.update(id, { ...input }, actorFrom(context)));
   }
 

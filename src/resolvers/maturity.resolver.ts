@@ -41,8 +41,16 @@ export class MaturityResolver {
   }
 
   @Authorized('analysis:read')
-  @Subscription(() => AiMaturityChangeType, { topics: 'ai.maturity', description: 'Providers changing maturity state, once each, from any replica' })
+  @Subscription(() => AiMaturityChangeType, {
+    topics: 'ai.maturity',
+    description: 'Providers changing maturity state, once each, from any replica',
+  })
   aiMaturityChanged(@Root() event: AiMaturityEvent): AiMaturityChangeType {
-    return { ...event, state: event.state as MaturityStateName, previousState: event.previousState as MaturityStateName, at: new Date(event.at) };
+    return {
+      ...event,
+      state: event.state as MaturityStateName,
+      previousState: event.previousState as MaturityStateName,
+      at: new Date(event.at),
+    };
   }
 }

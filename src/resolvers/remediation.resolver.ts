@@ -2,18 +2,44 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import { AutomationExecutionEntity, type RemediationActionEntity } from '../entities/remediation/remediation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
-import { AutomationExecutionPageType, AutomationExecutionsArgs, AutomationExecutionType, RemediationActionInput, RemediationActionUpdateInput, RemediationActionType } from '../schema/remediation/remediation.type';
+import {
+  AutomationExecutionPageType,
+  AutomationExecutionsArgs,
+  AutomationExecutionType,
+  RemediationActionInput,
+  RemediationActionUpdateInput,
+  RemediationActionType,
+} from '../schema/remediation/remediation.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { RemediationActionInput as ActionInput, RemediationActionService } from '../services/remediation/remediation-action.service';
 import type { Remediator } from '../services/remediation/remediator';
 import type { MikroORM } from '@mikro-orm/core';
 
 function toActionType(a: RemediationActionEntity): RemediationActionType {
-  return { id: a.id, name: a.name, description: a.description, authValueSet: Boolean(a.authValue), authHeaderName: a.authHeaderName, matchers: a.matchers.map(formatMatcher), minConfidence: a.minConfidence, mode: a.mode, cooldownSeconds: a.cooldownSeconds, dryRun: a.dryRun, timeoutMs: a.timeoutMs, enabled: a.enabled };
+  return {
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    authValueSet: Boolean(a.authValue),
+    authHeaderName: a.authHeaderName,
+    matchers: a.matchers.map(formatMatcher),
+    minConfidence: a.minConfidence,
+    mode: a.mode,
+    cooldownSeconds: a.cooldownSeconds,
+    dryRun: a.dryRun,
+    timeoutMs: a.timeoutMs,
+    enabled: a.enabled,
+  };
 }
 
 function toExecutionType(e: AutomationExecutionEntity): AutomationExecutionType {
-  return { ...e, n8nExecutionId: e.n8nExecutionId ?? null, output: e.output ?? null, error: e.error ?? null, finishedAt: e.finishedAt ?? null };
+  return {
+    ...e,
+    n8nExecutionId: e.n8nExecutionId ?? null,
+    output: e.output ?? null,
+    error: e.error ?? null,
+    finishedAt: e.finishedAt ?? null,
+  };
 }
 
 /** The remediation allowlist, executions, and approvals. */
@@ -33,13 +59,20 @@ export class RemediationResolver {
 
   @Authorized('remediation:admin')
   @Mutation(() => RemediationActionType, { description: 'Puts an n8n workflow on the allowlist' })
-  async createRemediationAction(@Arg('input') input: RemediationActionInput, @Ctx() context: GraphQLContext): Promise<RemediationActionType> {
+  async createRemediationAction(
+    @Arg('input') input: RemediationActionInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RemediationActionType> {
     return toActionType(await this.actions.save(null, { ...input } as ActionInput, actorFrom(context)));
   }
 
   @Authorized('remediation:admin')
   @Mutation(() => RemediationActionType)
-  async updateRemediationAction(@Arg('id', () => ID) id: string, @Arg('input') input: RemediationActionUpdateInput, @Ctx() context: GraphQLContext): Promise<RemediationActionType> {
+  async updateRemediationAction(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: RemediationActionUpdateInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RemediationActionType> {
     return toActionType(await this.actions.save(id, { ...input } as Partial<ActionInput>, actorFrom(context)));
   }
 
@@ -57,13 +90,22 @@ export class RemediationResolver {
     const where: Record<string, unknown> = {};
     if (args.status) where.status = args.status;
     if (args.actionName) where.actionName = args.actionName;
-    const [items, total] = await this.orm.em.findAndCount(AutomationExecutionEntity, where, { orderBy: { createdAt: page.order, id: page.order }, limit: page.limit, offset: page.offset });
+    const [items, total] = await this.orm.em.findAndCount(AutomationExecutionEntity, where, {
+      orderBy: { createdAt: page.order, id: page.order },
+      limit: page.limit,
+      offset: page.offset,
+    });
     return { items: items.map(toExecutionType), total };
   }
 
   @Authorized('remediation:approve')
-  @Mutation(() => AutomationExecutionType, { description: 'Approves an execution awaiting approval: it runs now (or is stopped if remediation was switched off meanwhile)' })
-  async approveRemediation(@Arg('executionId', () => ID) executionId: string, @Ctx() context: GraphQLContext): Promise<AutomationExecutionType> {
+  @Mutation(() => AutomationExecutionType, {
+    description: 'Approves an execution awaiting approval: it runs now (or is stopped if remediation was switched off meanwhile)',
+  })
+  async approveRemediation(
+    @Arg('executionId', () => ID) executionId: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AutomationExecutionType> {
     return toExecutionType(await this.remediator.approve(executionId, actorFrom(context)));
   }
 }

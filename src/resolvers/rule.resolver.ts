@@ -58,7 +58,8 @@ export class RuleGroupFieldsResolver {
   @Authorized('rules:read')
   @FieldResolver(() => [String], {
     complexity: COST.RESOLVED_FIELD,
-    description: 'What promtool only lints, accepted and reported: the same rule twice where this group lands (on each cluster it lands on, or on any while none exists)',
+    description:
+      'What promtool only lints, accepted and reported: the same rule twice where this group lands (on each cluster it lands on, or on any while none exists)',
   })
   async warnings(@Root() group: RuleGroupType): Promise<string[]> {
     return this.rules.warningsFor(group.id);
@@ -76,7 +77,9 @@ export class RuleResolver {
   @Authorized('rules:read')
   @Query(() => RuleGroupPageType, { description: 'Rule groups, filtered, sorted and paginated' })
   async ruleGroups(@Args() args: RuleGroupsArgs, @Ctx() context: GraphQLContext): Promise<RuleGroupPageType> {
-    const groups = args.clusterId ? await this.rules.listFor(await this.clusters.get(args.clusterId, context.principal)) : await this.rules.list();
+    const groups = args.clusterId
+      ? await this.rules.listFor(await this.clusters.get(args.clusterId, context.principal))
+      : await this.rules.list();
     const withRule = (g: RuleGroupType) => !args.ruleName || g.rules.some((r) => r.name === args.ruleName);
     return pageOf(groups.map(toGroupType), args, (g) => g.name, byField(args.sortBy), withRule);
   }
@@ -88,15 +91,27 @@ export class RuleResolver {
   }
 
   @Authorized('rules:read')
-  @Query(() => RuleGroupVersionPageType, { description: 'Versions of one group, newest first by default; search looks in the change message' })
+  @Query(() => RuleGroupVersionPageType, {
+    description: 'Versions of one group, newest first by default; search looks in the change message',
+  })
   async ruleGroupVersions(@Args() args: RuleGroupVersionsArgs): Promise<RuleGroupVersionPageType> {
     const byAuthor = (v: RuleGroupVersionType) => !args.author || v.author === args.author;
-    return pageOf((await this.rules.versions(args.id)).map(toVersionType), args, (v) => v.message, { value: (v) => v.version, defaultOrder: SortOrder.DESC }, byAuthor);
+    return pageOf(
+      (await this.rules.versions(args.id)).map(toVersionType),
+      args,
+      (v) => v.message,
+      { value: (v) => v.version, defaultOrder: SortOrder.DESC },
+      byAuthor,
+    );
   }
 
   @Authorized('rules:read')
   @Query(() => String, { description: 'Unified diff between two versions of a group' })
-  async ruleGroupDiff(@Arg('id', () => ID) id: string, @Arg('from', () => Int) from: number, @Arg('to', () => Int) to: number): Promise<string> {
+  async ruleGroupDiff(
+    @Arg('id', () => ID) id: string,
+    @Arg('from', () => Int) from: number,
+    @Arg('to', () => Int) to: number,
+  ): Promise<string> {
     return this.rules.diff(id, from, to);
   }
 
@@ -121,7 +136,11 @@ export class RuleResolver {
 
   @Authorized('rules:write')
   @Mutation(() => RuleGroupType)
-  async updateRuleGroup(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
+  async updateRuleGroup(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateRuleGroupInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<RuleGroupType> {
     return toGroupType(await this.rules.update(id, { ...input }, actorFrom(context)));
   }
 
@@ -138,19 +157,28 @@ export class RuleResolver {
 
   @Authorized('rules:write')
   @Mutation(() => Boolean)
-  async deleteRuleGroup(@Arg('id', () => ID) id: string, @Arg('message') message: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+  async deleteRuleGroup(
+    @Arg('id', () => ID) id: string,
+    @Arg('message') message: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<boolean> {
     await this.rules.remove(id, message, actorFrom(context));
     return true;
   }
 
   @Authorized('rules:write')
-  @Mutation(() => [RuleGroupType], { description: 'Every group of a rule file: updates the group of the same name and targets, or creates it; all or nothing' })
+  @Mutation(() => [RuleGroupType], {
+    description: 'Every group of a rule file: updates the group of the same name and targets, or creates it; all or nothing',
+  })
   async importRuleFile(@Arg('input') input: ImportRuleFileInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType[]> {
     return (await this.rules.importFile({ ...input }, actorFrom(context))).map(toGroupType);
   }
 
   @Authorized('rules:read')
-  @FieldResolver(() => RuleSyncType, { complexity: COST.RESOLVED_FIELD, description: 'The rule file: desired against what each Prometheus sidecar applied' })
+  @FieldResolver(() => RuleSyncType, {
+    complexity: COST.RESOLVED_FIELD,
+    description: 'The rule file: desired against what each Prometheus sidecar applied',
+  })
   async ruleSync(@Root() cluster: ClusterType): Promise<RuleSyncType> {
     const file = await this.rules.ruleFileFor(cluster);
     const instances = await this.clusters.syncStatuses(cluster.id, 'prometheus');

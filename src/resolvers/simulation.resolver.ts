@@ -2,7 +2,12 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import type { GatewaySimulationEntity } from '../entities/gateway/gateway-simulation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { BadUserInputError } from '../errors';
-import { GatewayProposalInput, GatewaySimulationType, SimulationStateValue, type SimulationResultType } from '../schema/replay/simulation.type';
+import {
+  GatewayProposalInput,
+  GatewaySimulationType,
+  SimulationStateValue,
+  type SimulationResultType,
+} from '../schema/replay/simulation.type';
 import type { GatewayProposal, GatewaySimulationService } from '../services/replay/gateway-simulation.service';
 import type { SimulationResult } from '../services/replay/simulation-tally';
 
@@ -33,7 +38,10 @@ export class SimulationResolver {
 
   private async toResult(result: SimulationResult): Promise<SimulationResultType> {
     const names = await this.simulations.channelNames(result.byChannel.map((c) => c.channelId));
-    const changed = (c: SimulationResult['newlyHeld']) => ({ count: c.count, sample: c.sample.map((a) => ({ ...a, receivedAt: new Date(a.receivedAt) })) });
+    const changed = (c: SimulationResult['newlyHeld']) => ({
+      count: c.count,
+      sample: c.sample.map((a) => ({ ...a, receivedAt: new Date(a.receivedAt) })),
+    });
     return {
       ...result,
       byChannel: result.byChannel.map((c) => ({ ...c, channelName: names.get(c.channelId) ?? null })),
@@ -44,7 +52,8 @@ export class SimulationResolver {
 
   @Authorized('routes:write')
   @Mutation(() => GatewaySimulationType, {
-    description: 'Replays the receipts recorded in [from, to) (at most 31 days) through a proposed configuration without sending anything; runs in the background: poll gatewaySimulation(id)',
+    description:
+      'Replays the receipts recorded in [from, to) (at most 31 days) through a proposed configuration without sending anything; runs in the background: poll gatewaySimulation(id)',
   })
   async simulateGateway(
     @Arg('from', () => Date) from: Date,
@@ -70,7 +79,9 @@ export class SimulationResolver {
 
   @Authorized('routes:read')
   @Query(() => [GatewaySimulationType], { description: 'The latest replays, newest first' })
-  async gatewaySimulations(@Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number): Promise<GatewaySimulationType[]> {
+  async gatewaySimulations(
+    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
+  ): Promise<GatewaySimulationType[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw BadUserInputError.forField('limit', 'must be 1 to 100');
     return Promise.all((await this.simulations.list(limit)).map((row) => this.toType(row)));
   }

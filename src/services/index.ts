@@ -29,11 +29,11 @@ import { FallbackWindowStore, InProcessWindowStore, RedisWindowStore } from './g
 import { FallbackFlapStore, InProcessFlapStore, RedisFlapStore } from './gateway/flap-store';
 import { RedisFallbacks } from './shared/redis-fallbacks';
 import { EgressPolicy, egressSettings } from './security/egress-policy';
-import { PeerClient } from './shared/http-post';
+import { PeerClient } from '../shared/http-post';
 import { loadSecretBox } from './security/encryption-keys';
 import type { SecretBox } from './security/secret-box';
 import { DataRetentionJob } from './maintenance/data-retention.job';
-import type { Logger } from './observability/logger';
+import type { Logger } from '../shared/logger';
 import { Metrics } from './observability/metrics';
 import type { EventBus } from './pubsub/event-bus';
 import { InProcessEventBus } from './pubsub/in-process-event-bus';
@@ -183,11 +183,19 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const { logger } = deps;
   const metrics = new Metrics(deps.role);
   // Before anything is traced; CLI commands are not.
-  const tracing = deps.role === 'cli' ? null : startTracing(config.tracing, { role: deps.role, version: APP_VERSION }, logger.child({ component: 'tracing' }));
+  const tracing =
+    deps.role === 'cli'
+      ? null
+      : startTracing(config.tracing, { role: deps.role, version: APP_VERSION }, logger.child({ component: 'tracing' }));
   // Before storage: a missing key is a configuration error and should say so before any connection is tried.
   const secretBox = loadSecretBox(config, logger.child({ component: 'security' }));
   const storage = await openStorage(config, logger.child({ component: 'storage' }));
-  const migrations = new MigrationRunner(storage.orm, config.database.url ? { databaseUrl: config.database.url, onWait: () => logger.info('another process is changing the database schema; waiting for it') } : null);
+  const migrations = new MigrationRunner(
+    storage.orm,
+    config.database.url
+      ? { databaseUrl: config.database.url, onWait: () => logger.info('another process is changing the database schema; waiting for it') }
+      : null,
+  );
   const redis = config.redis.url ? openRedis(config.redis.url, config.redis.commandTimeoutMs, logger.child({ component: 'redis' })) : null;
   const redisFallbacks = new RedisFallbacks(metrics, logger.child({ component: 'redis' }));
   const events: EventBus = redis
@@ -202,7 +210,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const tokenRepository = new ApiTokenRepository(em);
   const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
   const roles = new RoleService(em, audit, events);
-  const flags = new FlagService(config.flags, events, logger.child({ component: 'flags' }), deps.flagOptions, new FlagOverrideRepository(storage.orm));
+  const flags = new FlagService(
+    config.flags,
+    events,
+    logger.child({ component: 'flags' }),
+    deps.flagOptions,
+    new FlagOverrideRepository(storage.orm),
+  );
   const backup = new BackupService(storage.orm, migrations, secretBox, storage.mode, logger.child({ component: 'backup' }));
   const retention = new DataRetentionJob(queue, storage.orm, config.retention, metrics, logger.child({ component: 'retention' }));
   const egress = new EgressPolicy(egressSettings(config));
@@ -211,8 +225,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
   const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
   const deliveryRecords = new DeliveryRepository(em);
-  const channelHealth = new ChannelHealthService(deliveryRecords, config.delivery.healthWindowMinutes, async (id) => (await channels.sendable(id))?.channel ?? null);
-  const robotBuckets = redis ? new FallbackTokenBuckets(new RedisTokenBuckets(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessTokenBuckets();
+  const channelHealth = new ChannelHealthService(
+    deliveryRecords,
+    config.delivery.healthWindowMinutes,
+    async (id) => (await channels.sendable(id))?.channel ?? null,
+  );
+  const robotBuckets = redis
+    ? new FallbackTokenBuckets(new RedisTokenBuckets(redis.commands, config.redis.keyPrefix), redisFallbacks)
+    : new InProcessTokenBuckets();
   const robots = new RobotPool(robotBuckets, (id) => channels.sendable(id));
   const deliveries = new DeliveryService(
     storage.orm,
@@ -228,34 +248,126 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     robots,
     channelHealth,
   );
-  const channelWatch = new ChannelWatch(storage.orm, channelHealth, deliveries, events, metrics, logger.child({ component: 'channel-watch' }));
+  const channelWatch = new ChannelWatch(
+    storage.orm,
+    channelHealth,
+    deliveries,
+    events,
+    metrics,
+    logger.child({ component: 'channel-watch' }),
+  );
   const flagOverrides = new FlagOverrideService(em, audit, flags);
-  flags.onObserve(new FlagChangeRecorder(storage.orm, audit, events, metrics, deliveries, config.flags.notifyChannelId, logger.child({ component: 'flags' })).observe);
+  flags.onObserve(
+    new FlagChangeRecorder(
+      storage.orm,
+      audit,
+      events,
+      metrics,
+      deliveries,
+      config.flags.notifyChannelId,
+      logger.child({ component: 'flags' }),
+    ).observe,
+  );
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
   const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
   const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
-  const remediator = new Remediator(storage.orm, remediationActions, flags, audit, peers, ackLinks, deliveries, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'remediation' }));
+  const remediator = new Remediator(
+    storage.orm,
+    remediationActions,
+    flags,
+    audit,
+    peers,
+    ackLinks,
+    deliveries,
+    config.escalation.ackLinkTtlSeconds,
+    logger.child({ component: 'remediation' }),
+  );
   const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
   const analysisRepository = new AnalysisRepository(storage.orm);
-  const analysisRunner = new AnalysisRunner(storage.orm, queue, events, metrics, analysisProviders, analysisRepository, publicUrl, config.analysis, logger.child({ component: 'analysis' }), [smartRouter, remediator]);
-  const maturity = new MaturityEvaluator(storage.orm, flagOverrides, events, metrics, config.analysis, logger.child({ component: 'ai-maturity' }));
-  const analysis = new AnalysisService(storage.orm, queue, metrics, audit, flags, analysisProviders, analysisRepository, analysisRunner, logger.child({ component: 'analysis' }));
+  const analysisRunner = new AnalysisRunner(
+    storage.orm,
+    queue,
+    events,
+    metrics,
+    analysisProviders,
+    analysisRepository,
+    publicUrl,
+    config.analysis,
+    logger.child({ component: 'analysis' }),
+    [smartRouter, remediator],
+  );
+  const maturity = new MaturityEvaluator(
+    storage.orm,
+    flagOverrides,
+    events,
+    metrics,
+    config.analysis,
+    logger.child({ component: 'ai-maturity' }),
+  );
+  const analysis = new AnalysisService(
+    storage.orm,
+    queue,
+    metrics,
+    audit,
+    flags,
+    analysisProviders,
+    analysisRepository,
+    analysisRunner,
+    logger.child({ component: 'analysis' }),
+  );
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);
-  const incidentNotifier = new IncidentNotifier(storage.orm, incidents, queue, deliveries, events, logger.child({ component: 'incidents' }));
+  const incidentNotifier = new IncidentNotifier(
+    storage.orm,
+    incidents,
+    queue,
+    deliveries,
+    events,
+    logger.child({ component: 'incidents' }),
+  );
   const inhibitions = new InhibitionRuleService(em, audit, events, logger.child({ component: 'inhibitions' }));
   const inhibitionRepository = new InhibitionRepository(storage.orm);
-  const inhibitionReleaser = new InhibitionReleaser(storage.orm, inhibitionRepository, routes, deliveries, logger.child({ component: 'inhibitions' }), config.gateway.inhibitionSourceTtlMs);
+  const inhibitionReleaser = new InhibitionReleaser(
+    storage.orm,
+    inhibitionRepository,
+    routes,
+    deliveries,
+    logger.child({ component: 'inhibitions' }),
+    config.gateway.inhibitionSourceTtlMs,
+  );
   const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
   const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
-  const routeWindowFlusher = new RouteWindowFlusher(storage.orm, routeWindowRepository, queue, deliveries, logger.child({ component: 'route-windows' }));
+  const routeWindowFlusher = new RouteWindowFlusher(
+    storage.orm,
+    routeWindowRepository,
+    queue,
+    deliveries,
+    logger.child({ component: 'route-windows' }),
+  );
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
   const acks = new AckService(storage.orm, audit, ackLinks, remediator, (reason) => metrics.ackLinkRefusals.inc({ reason }));
-  const escalator = new Escalator(storage.orm, queue, escalationPolicies, deliveries, flags, ackLinks, config.escalation.ackLinkTtlSeconds, logger.child({ component: 'escalation' }));
-  const experiments = new RoutingExperimentService(storage.orm, em, audit, routes, flags, events, logger.child({ component: 'experiments' }));
+  const escalator = new Escalator(
+    storage.orm,
+    queue,
+    escalationPolicies,
+    deliveries,
+    flags,
+    ackLinks,
+    config.escalation.ackLinkTtlSeconds,
+    logger.child({ component: 'escalation' }),
+  );
+  const experiments = new RoutingExperimentService(
+    storage.orm,
+    em,
+    audit,
+    routes,
+    flags,
+    events,
+    logger.child({ component: 'experiments' }),
+  );
   const gateway = new GatewayService({
     experiments,
     escalations: escalator,
@@ -272,8 +384,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     metrics,
     logger: logger.child({ component: 'gateway' }),
-    windows: redis ? new FallbackWindowStore(new RedisWindowStore(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessWindowStore(),
-    flaps: redis ? new FallbackFlapStore(new RedisFlapStore(redis.commands, config.redis.keyPrefix), redisFallbacks) : new InProcessFlapStore(),
+    windows: redis
+      ? new FallbackWindowStore(new RedisWindowStore(redis.commands, config.redis.keyPrefix), redisFallbacks)
+      : new InProcessWindowStore(),
+    flaps: redis
+      ? new FallbackFlapStore(new RedisFlapStore(redis.commands, config.redis.keyPrefix), redisFallbacks)
+      : new InProcessFlapStore(),
     flags,
     settings: config.gateway,
     analysis,
@@ -288,7 +404,16 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   );
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
-  const clusterHealth = new ClusterHealthService(storage.orm, queue, events, metrics, config.clusters, logger.child({ component: 'cluster-health' }), peers, (cluster) => clusters.tlsOf(cluster));
+  const clusterHealth = new ClusterHealthService(
+    storage.orm,
+    queue,
+    events,
+    metrics,
+    config.clusters,
+    logger.child({ component: 'cluster-health' }),
+    peers,
+    (cluster) => clusters.tlsOf(cluster),
+  );
   const alertmanagers = new AlertmanagerClient(clusterHealth, peers);
   const silenceMirror = new SilenceMirror(storage.orm, alertmanagers, flags, logger.child({ component: 'maintenance' }));
   const system = new SystemService(
@@ -402,7 +527,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       channelWatch.stop();
       await flags.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.
-      if (!(await settleWithin(queue.close(SHUTDOWN_STEP_MS), 2 * SHUTDOWN_STEP_MS))) logger.warn('queue did not close in time; abandoning it');
+      if (!(await settleWithin(queue.close(SHUTDOWN_STEP_MS), 2 * SHUTDOWN_STEP_MS)))
+        logger.warn('queue did not close in time; abandoning it');
       await events.close();
       if (redis) await Promise.all(Object.values(redis).map(closeRedis));
       await sandbox.close();

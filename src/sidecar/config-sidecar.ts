@@ -3,9 +3,9 @@ import { open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import writeFileAtomic from 'write-file-atomic';
-import type { Logger } from '../services/observability/logger';
-import { backoffDelay, type BackoffPolicy } from '../services/shared/backoff';
-import { describeNetworkError, excerpt } from '../services/shared/http-post';
+import type { Logger } from '../shared/logger';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import { describeNetworkError, excerpt } from '../shared/http-post';
 import { sidecarPeers } from './peer';
 import type { EngineAdapter } from './engines';
 
@@ -31,11 +31,33 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 export class SidecarMetrics {
   readonly registry = new Registry();
-  readonly polls = new Counter({ name: 'alertagent_sidecar_polls_total', help: 'Polls of AlertAgent by outcome (unchanged, changed, failed)', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly reloads = new Counter({ name: 'alertagent_sidecar_reloads_total', help: 'Engine reloads by outcome (applied, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly lastReloadSuccessful = new Gauge({ name: 'alertagent_sidecar_last_reload_successful', help: 'Whether the last reload left the engine on the new config (1) or not (0)', registers: [this.registry] });
-  readonly lastSuccess = new Gauge({ name: 'alertagent_sidecar_last_success_timestamp_seconds', help: 'When the engine last ran the desired config, as confirmed by a poll', registers: [this.registry] });
-  readonly consecutiveFailures = new Gauge({ name: 'alertagent_sidecar_consecutive_failures', help: 'Failed cycles since the last good one (drives the backoff)', registers: [this.registry] });
+  readonly polls = new Counter({
+    name: 'alertagent_sidecar_polls_total',
+    help: 'Polls of AlertAgent by outcome (unchanged, changed, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly reloads = new Counter({
+    name: 'alertagent_sidecar_reloads_total',
+    help: 'Engine reloads by outcome (applied, refused)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly lastReloadSuccessful = new Gauge({
+    name: 'alertagent_sidecar_last_reload_successful',
+    help: 'Whether the last reload left the engine on the new config (1) or not (0)',
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'alertagent_sidecar_last_success_timestamp_seconds',
+    help: 'When the engine last ran the desired config, as confirmed by a poll',
+    registers: [this.registry],
+  });
+  readonly consecutiveFailures = new Gauge({
+    name: 'alertagent_sidecar_consecutive_failures',
+    help: 'Failed cycles since the last good one (drives the backoff)',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -95,7 +117,9 @@ export class ConfigSidecar {
   /** Runs cycles until stop(); each waits the poll interval after a good cycle, the backoff after a failed one. */
   async run(): Promise<void> {
     while (!this.stopped) {
-      const waitMs = (await this.cycle()) ? (this.options.intervalMs ?? this.serverIntervalMs ?? DEFAULT_INTERVAL_MS) : backoffDelay(this.failures, this.options.backoff);
+      const waitMs = (await this.cycle())
+        ? (this.options.intervalMs ?? this.serverIntervalMs ?? DEFAULT_INTERVAL_MS)
+        : backoffDelay(this.failures, this.options.backoff);
       if (this.stopped) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
@@ -135,9 +159,13 @@ export class ConfigSidecar {
     const { server, cluster, token } = this.options;
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (this.appliedHash) headers['if-none-match'] = `"${this.appliedHash}"`;
-    let answer;
+    let answer: Awaited<ReturnType<typeof sidecarPeers.call>>;
     try {
-      answer = await sidecarPeers.call('GET', `${server}${this.engine.configPath(cluster)}`, { headers, timeoutMs: REQUEST_TIMEOUT_MS, maxAnswerBytes: MAX_CONFIG_BYTES });
+      answer = await sidecarPeers.call('GET', `${server}${this.engine.configPath(cluster)}`, {
+        headers,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        maxAnswerBytes: MAX_CONFIG_BYTES,
+      });
     } catch (err) {
       throw new CycleError(`AlertAgent unreachable: ${describeNetworkError(err, REQUEST_TIMEOUT_MS)}`);
     }
@@ -177,7 +205,10 @@ export class ConfigSidecar {
     if (this.lastGood) {
       await writeAtomically(this.options.file, this.lastGood.content);
       const again = await this.engine.reloadAndVerify(this.lastGood.content);
-      restored = again === null ? `restored config ${this.lastGood.hash.slice(0, 12)}` : `restoring config ${this.lastGood.hash.slice(0, 12)} failed too: ${again}`;
+      restored =
+        again === null
+          ? `restored config ${this.lastGood.hash.slice(0, 12)}`
+          : `restoring config ${this.lastGood.hash.slice(0, 12)} failed too: ${again}`;
     }
     const error = `config ${hash.slice(0, 12)} refused by the engine: ${problem}; ${restored}`;
     this.logger.error({ hash, problem, restored }, 'the engine refused the new config');

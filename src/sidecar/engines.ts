@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { describeNetworkError, excerpt } from '../services/shared/http-post';
+import { describeNetworkError, excerpt } from '../shared/http-post';
 import { sidecarPeers } from './peer';
 
 const ENGINE_TIMEOUT_MS = 10_000;
@@ -66,9 +66,15 @@ export class AlertmanagerEngine implements EngineAdapter {
 
   async runs(content: string): Promise<boolean> {
     try {
-      const metrics = await sidecarPeers.call('GET', `${this.url}/metrics`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 4 * 1024 * 1024 });
+      const metrics = await sidecarPeers.call('GET', `${this.url}/metrics`, {
+        timeoutMs: ENGINE_TIMEOUT_MS,
+        maxAnswerBytes: 4 * 1024 * 1024,
+      });
       if (metrics.status !== 200) return false;
-      return metricValue(metrics.text, 'alertmanager_config_last_reload_successful') === 1 && metricValue(metrics.text, 'alertmanager_config_hash') === alertmanagerConfigHash(content);
+      return (
+        metricValue(metrics.text, 'alertmanager_config_last_reload_successful') === 1 &&
+        metricValue(metrics.text, 'alertmanager_config_hash') === alertmanagerConfigHash(content)
+      );
     } catch {
       return false;
     }
@@ -111,7 +117,10 @@ export class PrometheusEngine implements EngineAdapter {
     for (const group of parsed?.groups ?? []) wanted.set(group.name, group.rules?.length ?? 0);
     let answer: PrometheusRulesAnswer;
     try {
-      const response = await sidecarPeers.call('GET', `${this.url}/api/v1/rules`, { timeoutMs: ENGINE_TIMEOUT_MS, maxAnswerBytes: 32 * 1024 * 1024 });
+      const response = await sidecarPeers.call('GET', `${this.url}/api/v1/rules`, {
+        timeoutMs: ENGINE_TIMEOUT_MS,
+        maxAnswerBytes: 32 * 1024 * 1024,
+      });
       if (response.status !== 200) return `/api/v1/rules answered HTTP ${response.status}`;
       answer = JSON.parse(response.text) as PrometheusRulesAnswer;
     } catch (err) {

@@ -25,7 +25,11 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
       { i: { name: 'oncall-hook', type: 'webhook', config: { url: `${peer.baseUrl}/oncall`, signingSecret: 'e2e-signing-secret-0123' } } },
       admin,
     );
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'everything', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'everything', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
     alertmanager = await startAlertmanager(alertmanagerConfigFor(`${server.baseUrl}/api/v1/alerts/alertmanager`, sender));
   });
 
@@ -38,7 +42,11 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
   });
 
   it('passes a firing alert posted to Alertmanager on to the channel, records it and streams its events', async () => {
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "ReplicaLag") { type alertname status cluster } }', 2);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(
+      server.wsClient(admin),
+      'subscription { gatewayEvents(alertname: "ReplicaLag") { type alertname status cluster } }',
+      2,
+    );
     await new Promise((r) => setTimeout(r, 200));
 
     const posted = await alertmanager.postAlerts([
@@ -54,7 +62,11 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
     const body = peer.accepted[0].payload;
     expect(body.version).toBe('4');
     expect(body.receiver).toBe('alertagent');
-    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'ReplicaLag', instance: 'pg-2' }, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(body.alerts[0]).toMatchObject({
+      status: 'firing',
+      labels: { alertname: 'ReplicaLag', instance: 'pg-2' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
 
     const seen = (await events.done).map((e) => e.data!.gatewayEvents);
     expect(seen).toEqual([
@@ -62,7 +74,11 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
       { type: 'delivered', alertname: 'ReplicaLag', status: 'firing', cluster: 'eu-1' },
     ]);
 
-    const records = await server.gql('{ alertRecords(alertname: "ReplicaLag") { total items { state fingerprint cluster severity routeNames } } }', undefined, admin);
+    const records = await server.gql(
+      '{ alertRecords(alertname: "ReplicaLag") { total items { state fingerprint cluster severity routeNames } } }',
+      undefined,
+      admin,
+    );
     expect(records.data!.alertRecords.items[0]).toEqual({
       state: 'delivered',
       fingerprint: body.alerts[0].fingerprint,

@@ -28,7 +28,11 @@ describe('alertagent serve with bad configuration', () => {
   });
 
   it('exits non-zero when the database cannot be reached, saying so', async () => {
-    const result = await runCli(['serve'], { DATABASE_URL: 'postgresql://nobody:hunter2@127.0.0.1:1/none', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }, 60_000);
+    const result = await runCli(
+      ['serve'],
+      { DATABASE_URL: 'postgresql://nobody:hunter2@127.0.0.1:1/none', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY },
+      60_000,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: cannot connect to PostgreSQL at 127.0.0.1:1/none: connect ECONNREFUSED 127.0.0.1:1');
     expect(result.stderr).not.toContain('hunter2');

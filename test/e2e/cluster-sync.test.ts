@@ -7,7 +7,8 @@ import { startSidecarProcess, type SidecarProcess } from '../support/cli-process
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { waitFor } from '../support/wait';
 
-const SYNC = 'query($id: ID!) { cluster(id: $id) { desiredConfig { hash content } sync { desiredHash instances { instance appliedHash inSync lastError lastErrorAt } } } }';
+const SYNC =
+  'query($id: ID!) { cluster(id: $id) { desiredConfig { hash content } sync { desiredHash instances { instance appliedHash inSync lastError lastErrorAt } } } }';
 const UPDATE = 'mutation($id: ID!, $input: UpdateClusterInput!) { updateCluster(id: $id, input: $input) { id } }';
 const POLL_SECONDS = 1;
 
@@ -34,7 +35,26 @@ describe('config sync through the sidecar to a real Alertmanager', () => {
     );
     clusterId = created.data!.createCluster.cluster.id;
     sidecar = await startSidecarProcess(
-      ['--kind', 'alertmanager', '--server', server.baseUrl, '--cluster', 'e2e-sync', '--file', alertmanager.configFile, '--engine-url', alertmanager.url, '--instance', 'am-0', '--backoff-base', '200ms', '--backoff-max', '1s', '--log-level', 'warn'],
+      [
+        '--kind',
+        'alertmanager',
+        '--server',
+        server.baseUrl,
+        '--cluster',
+        'e2e-sync',
+        '--file',
+        alertmanager.configFile,
+        '--engine-url',
+        alertmanager.url,
+        '--instance',
+        'am-0',
+        '--backoff-base',
+        '200ms',
+        '--backoff-max',
+        '1s',
+        '--log-level',
+        'warn',
+      ],
       created.data!.createCluster.sidecarToken,
     );
   });
@@ -47,10 +67,14 @@ describe('config sync through the sidecar to a real Alertmanager', () => {
   });
 
   it('brings the running Alertmanager onto the rendered config and reports the applied hash', async () => {
-    const applied = await waitFor(async () => {
-      const cluster = await sync();
-      return cluster.sync.instances[0]?.inSync ? cluster : false;
-    }, 'the first sync report', 15_000);
+    const applied = await waitFor(
+      async () => {
+        const cluster = await sync();
+        return cluster.sync.instances[0]?.inSync ? cluster : false;
+      },
+      'the first sync report',
+      15_000,
+    );
     expect(applied.sync.instances[0]).toMatchObject({ instance: 'am-0', appliedHash: applied.desiredConfig.hash, lastError: null });
     expect(createHash('sha256').update(readFileSync(alertmanager.configFile, 'utf8')).digest('hex')).toBe(applied.desiredConfig.hash);
     const running = (await alertmanager.status()).config.original;
@@ -59,12 +83,25 @@ describe('config sync through the sidecar to a real Alertmanager', () => {
   });
 
   it('carries a change made through GraphQL to the Alertmanager within the poll interval', async () => {
-    const syncs = nextResults<{ clusterSync: { instance: string; appliedHash: string; ok: boolean } }>(server.wsClient(admin), `subscription { clusterSync(clusterId: "${clusterId}") { instance appliedHash ok } }`, 1, 15_000);
+    const syncs = nextResults<{ clusterSync: { instance: string; appliedHash: string; ok: boolean } }>(
+      server.wsClient(admin),
+      `subscription { clusterSync(clusterId: "${clusterId}") { instance appliedHash ok } }`,
+      1,
+      15_000,
+    );
     await new Promise((r) => setTimeout(r, 200));
-    const changed = await server.gql(UPDATE, { id: clusterId, input: { routes: "- receiver: alertagent\n  matchers: ['severity=\"page\"']\n  group_wait: 7s\n" } }, admin);
+    const changed = await server.gql(
+      UPDATE,
+      { id: clusterId, input: { routes: '- receiver: alertagent\n  matchers: [\'severity="page"\']\n  group_wait: 7s\n' } },
+      admin,
+    );
     expect(changed.errors).toBeUndefined();
     const started = Date.now();
-    await waitFor(async () => (await alertmanager.status()).config.original.includes('group_wait: 7s'), 'the new route in Alertmanager', 10_000);
+    await waitFor(
+      async () => (await alertmanager.status()).config.original.includes('group_wait: 7s'),
+      'the new route in Alertmanager',
+      10_000,
+    );
     const elapsedMs = Date.now() - started;
     // One poll interval, plus the write, the reload and our own polling of Alertmanager.
     expect(elapsedMs).toBeLessThan(POLL_SECONDS * 1000 + 1_500);
@@ -81,13 +118,21 @@ describe('config sync through the sidecar to a real Alertmanager', () => {
     const goodFile = readFileSync(alertmanager.configFile, 'utf8');
     // A template file that exists only beside Alertmanager, and does not parse: only Alertmanager can see that.
     writeFileSync(join(alertmanager.dir, 'broken.tmpl'), '{{ define "x" }}{{ .Foo \n');
-    const changed = await server.gql(UPDATE, { id: clusterId, input: { configTemplate: `templates: ['${alertmanager.dir}/*.tmpl']\n` } }, admin);
+    const changed = await server.gql(
+      UPDATE,
+      { id: clusterId, input: { configTemplate: `templates: ['${alertmanager.dir}/*.tmpl']\n` } },
+      admin,
+    );
     expect(changed.errors).toBeUndefined();
 
-    const failed = await waitFor(async () => {
-      const cluster = await sync();
-      return cluster.sync.instances[0]?.lastError ? cluster : false;
-    }, 'a failure report', 15_000);
+    const failed = await waitFor(
+      async () => {
+        const cluster = await sync();
+        return cluster.sync.instances[0]?.lastError ? cluster : false;
+      },
+      'a failure report',
+      15_000,
+    );
     const instance = failed.sync.instances[0];
     expect(instance.lastError).toContain('refused by the engine');
     expect(instance.lastError).toContain('unclosed action');

@@ -14,7 +14,8 @@ declare const document: any;
 declare const sessionStorage: { length: number; clear(): void };
 
 /** Screenshots go to docs/screenshots with UPDATE_SCREENSHOTS=1 (for the README), elsewhere to a temporary directory. */
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'aa-console-'));
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'aa-console-'));
 
 /** The console in a real Chromium: sign in, live alerts, detail, channels, clusters, rules, flags, reconnects, a storm, sign out. */
 describe('web console', () => {
@@ -34,7 +35,11 @@ describe('web console', () => {
     return answer.data as Record<string, any>;
   };
   const post = (payload: unknown) =>
-    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   const shot = (name: string) => browser.page.screenshot({ path: join(SHOTS, `${name}.png`) });
   /** Signs in from a fresh start, whatever the page showed before (a failed test leaves no trace). */
   const signIn = async (token: string) => {
@@ -53,12 +58,28 @@ describe('web console', () => {
     server = await startTestServer({ DATABASE_URL: db.url, CLUSTER_HEALTH_INTERVAL_MS: '1000' });
     admin = await server.issueToken('admin', 'console-admin');
     viewer = await server.issueToken('viewer', 'console-viewer');
-    const channel = (await gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/oncall` } } })).createChannel.id;
-    await gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'everything', matchers: [], channelIds: [channel], isDefault: true } });
-    await gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { cluster { id } } }', { i: { name: 'prod-eu', labels: { env: 'prod' }, alertmanagerUrls: [alertmanager.url] } });
-    const group = (expr: string) => `name: node\nrules:\n  - alert: NodeDown\n    expr: ${expr}\n    for: 5m\n    labels:\n      severity: critical\n`;
-    const { id } = (await gql('mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { id } }', { i: { yaml: group('up == 0'), targets: ['env="prod"'], message: 'first' } })).createRuleGroup;
-    await gql('mutation($id: ID!, $i: UpdateRuleGroupInput!) { updateRuleGroup(id: $id, input: $i) { id } }', { id, i: { yaml: group('up{job="node"} == 0'), message: 'only node exporters' } });
+    const channel = (
+      await gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', {
+        i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/oncall` } },
+      })
+    ).createChannel.id;
+    await gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', {
+      i: { name: 'everything', matchers: [], channelIds: [channel], isDefault: true },
+    });
+    await gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { cluster { id } } }', {
+      i: { name: 'prod-eu', labels: { env: 'prod' }, alertmanagerUrls: [alertmanager.url] },
+    });
+    const group = (expr: string) =>
+      `name: node\nrules:\n  - alert: NodeDown\n    expr: ${expr}\n    for: 5m\n    labels:\n      severity: critical\n`;
+    const { id } = (
+      await gql('mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { id } }', {
+        i: { yaml: group('up == 0'), targets: ['env="prod"'], message: 'first' },
+      })
+    ).createRuleGroup;
+    await gql('mutation($id: ID!, $i: UpdateRuleGroupInput!) { updateRuleGroup(id: $id, input: $i) { id } }', {
+      id,
+      i: { yaml: group('up{job="node"} == 0'), message: 'only node exporters' },
+    });
     relay = new CuttableRelay(server.handle.server.port);
     await relay.start();
     origin = `http://127.0.0.1:${relay.port}`;
@@ -116,7 +137,10 @@ describe('web console', () => {
 
   it('shows replica health over time and the difference between config versions on Clusters', async () => {
     const { page } = browser;
-    await waitFor(async () => (await gql('{ clusters { items { healthHistory(limit: 5) { up } } } }')).clusters.items[0].healthHistory.length >= 3, 'three health checks');
+    await waitFor(
+      async () => (await gql('{ clusters { items { healthHistory(limit: 5) { up } } } }')).clusters.items[0].healthHistory.length >= 3,
+      'three health checks',
+    );
     await page.goto(`${origin}/#/clusters`);
     await page.getByTestId('health-chart').waitFor();
     expect(await page.locator('[data-cluster="prod-eu"] h2').textContent()).toContain('healthy');
@@ -131,8 +155,14 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Diff with 1' }).click();
     expect(await page.getByTestId('diff').textContent()).toContain('+    expr: up{job="node"} == 0');
     await page.getByRole('button', { name: 'Roll back to this' }).click();
-    await page.locator('[data-group="node"]').getByText(/^version 3 ·/).waitFor();
-    expect((await gql('{ ruleGroups(search: "node") { items { version yaml } } }')).ruleGroups.items[0]).toMatchObject({ version: 3, yaml: expect.stringContaining('expr: up == 0') });
+    await page
+      .locator('[data-group="node"]')
+      .getByText(/^version 3 ·/)
+      .waitFor();
+    expect((await gql('{ ruleGroups(search: "node") { items { version yaml } } }')).ruleGroups.items[0]).toMatchObject({
+      version: 3,
+      yaml: expect.stringContaining('expr: up == 0'),
+    });
     await page.getByLabel('rule group YAML').fill('name: broken\nrules:\n  - alert: Slow\n    expr: rate(http_seconds)\n');
     await page.getByRole('button', { name: 'Validate and save' }).click();
     const problem = page.locator('[data-problem-line]');
@@ -166,7 +196,9 @@ describe('web console', () => {
     await page.waitForFunction(() => !document.querySelector('[data-testid="live"]')?.classList.contains('up'));
     for (let i = 0; i < 3; i++) expect((await post(stormPayload('WhileAway', 1))).status).toBe(200);
     relay.restore();
-    await page.waitForFunction(() => document.querySelectorAll('[data-alertname="WhileAway"]').length === 3, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-alertname="WhileAway"]').length === 3, undefined, {
+      timeout: 20_000,
+    });
     await page.waitForTimeout(1_500); // late events and the catch-up query both land: still one row each
     expect(await page.locator('[data-alertname="WhileAway"]').count()).toBe(3);
     expect(await page.locator('[data-alertname="ConsoleProbe"]').count()).toBe(1);
@@ -178,7 +210,11 @@ describe('web console', () => {
     for (let batch = 0; batch < 200; batch += 10) {
       await Promise.all(Array.from({ length: 10 }, () => post(stormPayload('Storm', 50)).then((r) => expect(r.status).toBe(200))));
     }
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="row-count"]')?.textContent?.split(' ')[0]) >= 10_004, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="row-count"]')?.textContent?.split(' ')[0]) >= 10_004,
+      undefined,
+      { timeout: 60_000 },
+    );
     const started = Date.now();
     await page.getByLabel('state filter').selectOption('unrouted');
     await page.waitForFunction(() => document.querySelector('[data-testid="row-count"]')?.textContent === '0 alerts');
@@ -197,7 +233,7 @@ describe('web console', () => {
     await page.goto(`${origin}/graphql`);
     await page.locator('.graphiql-container').waitFor();
     expect(await page.evaluate(() => document.title)).toBe('AlertAgent GraphQL explorer');
-    const result = () => page.evaluate(() => document.querySelector('.result-window')?.innerText ?? '');
+    const result = () => page.evaluate(() => document.querySelector('.result-window')?.textContent ?? '');
     // GraphiQL may still be loading the schema when the page appears: run the query until it answers.
     await waitFor(
       async () => {
@@ -212,19 +248,29 @@ describe('web console', () => {
     });
     await shot('explorer');
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
-    await editor.evaluate((element: any, text) => element.CodeMirror.setValue(text), 'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }');
+    await editor.evaluate(
+      (element: any, text) => element.CodeMirror.setValue(text),
+      'subscription { gatewayEvents(alertname: "ExplorerProbe") { type alertname } }',
+    );
     await page.waitForTimeout(500); // the editor hands its text to GraphiQL after a short debounce
     // Listening from the socket's first moment: the subscribe frame can leave before a later listener is added.
     const subscribed = new Promise<void>((resolve) =>
-      page.once('websocket', (socket) => socket.on('framesent', (frame) => String(frame.payload).includes('"type":"subscribe"') && resolve())),
+      page.once('websocket', (socket) =>
+        socket.on('framesent', (frame) => String(frame.payload).includes('"type":"subscribe"') && resolve()),
+      ),
     );
     await page.locator('.graphiql-execute-button').click();
     await subscribed;
     // The server registers the subscription a moment after the frame leaves: probe until one is seen.
-    await waitFor(async () => {
-      expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
-      return (await result()).includes('"alertname": "ExplorerProbe"');
-    }, 'a live event in the explorer', 20_000, 500);
+    await waitFor(
+      async () => {
+        expect((await post(stormPayload('ExplorerProbe', 1))).status).toBe(200);
+        return (await result()).includes('"alertname": "ExplorerProbe"');
+      },
+      'a live event in the explorer',
+      20_000,
+      500,
+    );
     await page.goto(`${origin}/#/now`);
   });
 
@@ -248,13 +294,17 @@ describe('web console', () => {
 
   it('tells a role without a page permission what it lacks instead of showing errors', async () => {
     const { page } = browser;
-    await gql('mutation { createAccessRole(input: { name: "alerts-only", description: "reads alerts", permissions: ["alerts:read"] }) { name } }');
+    await gql(
+      'mutation { createAccessRole(input: { name: "alerts-only", description: "reads alerts", permissions: ["alerts:read"] }) { name } }',
+    );
     const made = await gql('mutation { createApiToken(input: { name: "alerts-reader", customRole: "alerts-only" }) { token } }');
     await signIn(made.createApiToken.token);
     await page.getByTestId('who').waitFor();
     expect(await page.locator('header nav a').allTextContents()).toEqual(['Now', 'API explorer']);
     await page.goto(`${origin}/#/channels`);
-    expect(await page.getByTestId('forbidden').textContent()).toBe('Your role (alerts-only) may not open Channels: it needs the permission channels:read.');
+    expect(await page.getByTestId('forbidden').textContent()).toBe(
+      'Your role (alerts-only) may not open Channels: it needs the permission channels:read.',
+    );
   });
 
   it('signs out with the reason when the token is revoked while the console is open', async () => {

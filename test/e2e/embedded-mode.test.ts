@@ -32,7 +32,11 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     const flags = await postGraphQL(server.url, '{ flags { name enabled source } }', initial);
     expect(flags.data.flags).toContainEqual({ name: 'analysis.enabled', enabled: false, source: 'DEFAULT' });
 
-    const created = await postGraphQL(server.url, 'mutation { createApiToken(input: { name: "kept", role: OPERATOR }) { token } }', initial);
+    const created = await postGraphQL(
+      server.url,
+      'mutation { createApiToken(input: { name: "kept", role: OPERATOR }) { token } }',
+      initial,
+    );
     const kept: string = created.data.createApiToken.token;
 
     expect(await server.stop()).toBe(0);
@@ -63,11 +67,15 @@ describe('alertagent serve on the embedded default (no PostgreSQL, no Redis)', (
     server ??= await startServeProcess({ DATA_DIR: dataDir });
     const admin = readFileSync(join(dataDir, 'initial-admin-token'), 'utf8').trim();
     const post = (body: string) =>
-      fetch(server!.url.replace('/graphql', '/api/v1/alerts/alertmanager'), { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body });
+      fetch(server!.url.replace('/graphql', '/api/v1/alerts/alertmanager'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body,
+      });
     const payload = validPayload();
     payload.alerts[0].labels.instance = 'db\u0000-1';
     payload.alerts[0].annotations.summary = 'lone \udc00 half';
-    const deep = '{"a":'.repeat(1_000) + '1' + '}'.repeat(1_000);
+    const deep = `${'{"a":'.repeat(1_000)}1${'}'.repeat(1_000)}`;
     const hostile = await post(JSON.stringify({ ...payload, extra: 'DEEP' }).replace('"DEEP"', deep));
     expect(hostile.status).toBe(200);
     expect(((await hostile.json()) as { repairs: string[] }).repairs.length).toBeGreaterThan(0);

@@ -10,7 +10,11 @@ describe('fuzzing the webhook and the GraphQL API', () => {
     const reports = await runFuzz({ webhooks: 800, graphql: 400, seed: 20261129, modes: ['postgres', 'embedded'], concurrency: 16 });
     for (const report of reports) console.log(formatReport(report));
     for (const report of reports) {
-      expect({ mode: report.mode, failures: report.failures, examples: report.examples }).toEqual({ mode: report.mode, failures: 0, examples: [] });
+      expect({ mode: report.mode, failures: report.failures, examples: report.examples }).toEqual({
+        mode: report.mode,
+        failures: 0,
+        examples: [],
+      });
       expect(report.aliveAtEnd).toBe(true);
     }
   }, 300_000);

@@ -43,9 +43,17 @@ describe('SIGKILL during a webhook load', () => {
   });
 
   it('loses no alert that was answered 200: each reaches the channel after the restart', async () => {
-    const channel = await postGraphQL(server!.url, `mutation { createChannel(input: { name: "crash-peer", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server!.url,
+      `mutation { createChannel(input: { name: "crash-peer", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`,
+      BOOTSTRAP,
+    );
     const channelId = channel.data.createChannel.id;
-    await postGraphQL(server!.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channelId}"] }) { id } }`, BOOTSTRAP);
+    await postGraphQL(
+      server!.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channelId}"] }) { id } }`,
+      BOOTSTRAP,
+    );
     const webhook = server!.url.replace('/graphql', '/api/v1/alerts/alertmanager');
 
     const accepted = new Set<string>();
@@ -60,7 +68,11 @@ describe('SIGKILL during a webhook load', () => {
       payload.alerts[0].labels.instance = `i-${i}`;
       payload.alerts[0].fingerprint = `f${String(i).padStart(15, '0')}`;
       try {
-        const response = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: JSON.stringify(payload) });
+        const response = await fetch(webhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` },
+          body: JSON.stringify(payload),
+        });
         if (response.status === 200) {
           accepted.add(`i-${i}`);
           answeredAt.set(`i-${i}`, Date.now());
@@ -85,15 +97,22 @@ describe('SIGKILL during a webhook load', () => {
     expect(accepted.size).toBeGreaterThan(100);
 
     server = await startServeProcess(env);
-    const arrivedInstances = () => new Set(peer.accepted.flatMap((r) => r.payload.alerts.map((a: { labels: { instance: string } }) => a.labels.instance)));
-    await waitFor(() => [...accepted].every((instance) => arrivedInstances().has(instance)), `all ${accepted.size} accepted alerts at the peer`, 30_000, 200);
+    const arrivedInstances = () =>
+      new Set(peer.accepted.flatMap((r) => r.payload.alerts.map((a: { labels: { instance: string } }) => a.labels.instance)));
+    await waitFor(
+      () => [...accepted].every((instance) => arrivedInstances().has(instance)),
+      `all ${accepted.size} accepted alerts at the peer`,
+      30_000,
+      200,
+    );
     const missing = [...accepted].filter((instance) => !arrivedInstances().has(instance));
     expect(missing).toEqual([]);
 
     // Re-sends after the restart are limited to what was in flight when the process died: an alert
     // whose webhook was answered well before the kill (its delivery recorded) never goes out twice.
     const arrivals = new Map<string, number>();
-    for (const request of peer.requests) for (const a of JSON.parse(request.body).alerts ?? []) arrivals.set(a.labels.instance, (arrivals.get(a.labels.instance) ?? 0) + 1);
+    for (const request of peer.requests)
+      for (const a of JSON.parse(request.body).alerts ?? []) arrivals.set(a.labels.instance, (arrivals.get(a.labels.instance) ?? 0) + 1);
     const settledBeforeKill = [...answeredAt].filter(([, at]) => at < killedAt - 100).map(([instance]) => instance);
     expect(settledBeforeKill.length).toBeGreaterThan(20);
     expect(settledBeforeKill.filter((instance) => (arrivals.get(instance) ?? 0) > 1)).toEqual([]);

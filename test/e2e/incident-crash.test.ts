@@ -61,9 +61,21 @@ describe('SIGKILL with incidents open (gateway.grouping)', () => {
   });
 
   it('tells every accepted alert once the process is back, and never sends an incident a second first notice', async () => {
-    const channel = await postGraphQL(server!.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server!.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, BOOTSTRAP);
-    const policy = await postGraphQL(server!.url, `mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server!.url,
+      `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      server!.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      BOOTSTRAP,
+    );
+    const policy = await postGraphQL(
+      server!.url,
+      `mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }`,
+      BOOTSTRAP,
+    );
     expect(policy.errors).toBeUndefined();
     const webhook = () => server!.url.replace('/graphql', '/api/v1/alerts/alertmanager');
 
@@ -73,7 +85,11 @@ describe('SIGKILL with incidents open (gateway.grouping)', () => {
     let killedAt = 0;
     const send = async (i: number) => {
       try {
-        const response = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` }, body: webhookOf(i) });
+        const response = await fetch(webhook(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP}` },
+          body: webhookOf(i),
+        });
         if (response.status === 200) accepted.add(i);
         else refused.push(i);
       } catch {
@@ -94,12 +110,15 @@ describe('SIGKILL with incidents open (gateway.grouping)', () => {
     );
     expect(accepted.size).toBeGreaterThan(50);
     // What was not answered 200, Alertmanager sends again once AlertAgent is back.
-    const firstNoticesBeforeKill = new Set(peer.accepted.filter((m) => !m.payload.incident).map((m) => m.payload.alerts[0].labels.node as string));
+    const firstNoticesBeforeKill = new Set(
+      peer.accepted.filter((m) => !m.payload.incident).map((m) => m.payload.alerts[0].labels.node as string),
+    );
     server = await startServeProcess(env);
     for (const i of refused.splice(0)) await send(i);
     expect(refused).toEqual([]);
 
-    const told = () => new Set(peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: { alertname: string } }) => a.labels.alertname)));
+    const told = () =>
+      new Set(peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: { alertname: string } }) => a.labels.alertname)));
     await waitFor(() => [...accepted].every((i) => told().has(`A${i}`)), 'every accepted alert told', 40_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}: not told ${[...accepted].filter((i) => !told().has(`A${i}`)).join(', ')}`);
     });

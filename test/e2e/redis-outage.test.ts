@@ -23,10 +23,24 @@ describe('delivery through a Redis outage', () => {
     db = await createTestDatabase();
     redis = await startOwnRedis(await freePort());
     await peer.start();
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'outage', DELIVERY_BACKOFF_BASE_MS: '200', DELIVERY_BACKOFF_MAX_MS: '400' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'outage',
+      DELIVERY_BACKOFF_BASE_MS: '200',
+      DELIVERY_BACKOFF_MAX_MS: '400',
+    });
     operator = await server.issueToken('operator');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'pager', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, operator);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, operator);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'pager', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      operator,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      operator,
+    );
   });
 
   afterAll(async () => {
@@ -64,13 +78,16 @@ describe('delivery through a Redis outage', () => {
   it('delivers every alert without waiting for Redis while it is killed, restarted and frozen, and records settle', async () => {
     const sent = await load(6, [
       [1_000, () => redis.kill()],
-      [2_000, async () => {
-        const ready = await fetch(`${server.baseUrl}/readyz`);
-        const body = (await ready.json()) as { status: string; degradations: string[] };
-        expect(ready.status).toBe(200);
-        expect(body.status).toBe('degraded');
-        expect(body.degradations.join('\n')).toMatch(/^windows: /m);
-      }],
+      [
+        2_000,
+        async () => {
+          const ready = await fetch(`${server.baseUrl}/readyz`);
+          const body = (await ready.json()) as { status: string; degradations: string[] };
+          expect(ready.status).toBe(200);
+          expect(body.status).toBe('degraded');
+          expect(body.degradations.join('\n')).toMatch(/^windows: /m);
+        },
+      ],
       [2_500, () => redis.start()],
       [4_000, () => redis.pause()],
       [5_000, () => redis.resume()],
@@ -89,20 +106,33 @@ describe('delivery through a Redis outage', () => {
     expect(delays[delays.length - 1]).toBeLessThan(900);
 
     // Every record settles: none is left `routed` or `received`.
-    const states = await waitFor(async () => {
-      const res = await server.gql('{ alertRecords(alertname: "Outage", limit: 500) { total items { state } } }', undefined, operator);
-      const items: Array<{ state: string }> = res.data!.alertRecords.items;
-      return items.length === sent.size && items.every((r) => r.state === 'delivered') && items;
-    }, 'every record delivered', 15_000);
+    const states = await waitFor(
+      async () => {
+        const res = await server.gql('{ alertRecords(alertname: "Outage", limit: 500) { total items { state } } }', undefined, operator);
+        const items: Array<{ state: string }> = res.data!.alertRecords.items;
+        return items.length === sent.size && items.every((r) => r.state === 'delivered') && items;
+      },
+      'every record delivered',
+      15_000,
+    );
     expect(states).toHaveLength(sent.size);
 
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/alertagent_redis_fallbacks_total\{use="windows"[^}]*\} [1-9]/);
     // Back to shared windows once Redis answers again.
-    await waitFor(async () => {
-      await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify(validPayload()) });
-      const body = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { status: string };
-      return body.status === 'ok';
-    }, 'readiness back to ok', 10_000, 500);
+    await waitFor(
+      async () => {
+        await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+          body: JSON.stringify(validPayload()),
+        });
+        const body = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { status: string };
+        return body.status === 'ok';
+      },
+      'readiness back to ok',
+      10_000,
+      500,
+    );
   });
 });

@@ -27,10 +27,20 @@ describe('windows across a Redis restart', () => {
     payload.externalURL = externalURL;
     payload.alerts[0].fingerprint = fingerprint;
     payload.alerts[0].startsAt = startsAt;
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
   };
   const stateOf = async (fingerprint: string) =>
-    (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 10, order: ASC) { items { state } } }', { f: fingerprint }, admin)).data!.alertRecords.items.map((r: { state: string }) => r.state);
+    (
+      await server.gql(
+        'query($f: String) { alertRecords(fingerprint: $f, limit: 10, order: ASC) { items { state } } }',
+        { f: fingerprint },
+        admin,
+      )
+    ).data!.alertRecords.items.map((r: { state: string }) => r.state);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -38,11 +48,26 @@ describe('windows across a Redis restart', () => {
     await peer.start();
     const flagsFile = join(dir, 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.convergence: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'windows', FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_CONVERGENCE_WINDOW_MS: '600000', GATEWAY_DEDUPE_WINDOW_MS: '8000' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'windows',
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_CONVERGENCE_WINDOW_MS: '600000',
+      GATEWAY_DEDUPE_WINDOW_MS: '8000',
+    });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
   });
 
   afterAll(async () => {
@@ -62,7 +87,10 @@ describe('windows across a Redis restart', () => {
     await redis.start();
     // The server's connections come back on their own.
     await waitFor(
-      async () => ((await (await fetch(`${server.baseUrl}/readyz`)).json()) as { components: Array<{ name: string; status: string }> }).components.some((c) => c.name === 'redis' && c.status === 'up'),
+      async () =>
+        (
+          (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { components: Array<{ name: string; status: string }> }
+        ).components.some((c) => c.name === 'redis' && c.status === 'up'),
       'Redis answering again',
       15_000,
       200,
@@ -76,7 +104,11 @@ describe('windows across a Redis restart', () => {
     // Alertmanager's repeat a group_interval later (past the copy window): folded by convergence.
     await new Promise((r) => setTimeout(r, Math.max(0, firstAt + 8_200 - Date.now())));
     expect((await post('f-restart', '2026-12-01T10:00:00Z')).status).toBe(200);
-    await waitFor(async () => (await stateOf('f-restart')).length === 3 && !(await stateOf('f-restart')).includes('received'), 'three records settled', 5_000);
+    await waitFor(
+      async () => (await stateOf('f-restart')).length === 3 && !(await stateOf('f-restart')).includes('received'),
+      'three records settled',
+      5_000,
+    );
     expect(await stateOf('f-restart')).toEqual(['delivered', 'duplicate', 'converged']);
     expect(peer.accepted).toHaveLength(1);
   });

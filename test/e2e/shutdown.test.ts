@@ -51,17 +51,37 @@ describe('shutdown with a peer that never answers', () => {
   });
 
   it('exits 0 within seconds of SIGTERM while analyses hang on the provider', async () => {
-    const made = await postGraphQL(server!.url, `mutation { createAnalysisProvider(input: { name: "slow", type: "openai", config: { baseUrl: "${provider.apiUrl}", model: "m" }, secret: "${provider.apiKey}", timeoutMs: 600000 }) { id } }`, BOOTSTRAP);
+    const made = await postGraphQL(
+      server!.url,
+      `mutation { createAnalysisProvider(input: { name: "slow", type: "openai", config: { baseUrl: "${provider.apiUrl}", model: "m" }, secret: "${provider.apiKey}", timeoutMs: 600000 }) { id } }`,
+      BOOTSTRAP,
+    );
     expect(made.errors).toBeUndefined();
-    const channel = await postGraphQL(server!.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${channelPeer.baseUrl}/h" } }) { id } }`, BOOTSTRAP);
-    await postGraphQL(server!.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"], analysisProviderId: "${made.data.createAnalysisProvider.id}" }) { id } }`, BOOTSTRAP);
+    const channel = await postGraphQL(
+      server!.url,
+      `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${channelPeer.baseUrl}/h" } }) { id } }`,
+      BOOTSTRAP,
+    );
+    await postGraphQL(
+      server!.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"], analysisProviderId: "${made.data.createAnalysisProvider.id}" }) { id } }`,
+      BOOTSTRAP,
+    );
 
     const webhook = server!.url.replace('/graphql', '/api/v1/alerts/alertmanager');
     for (let i = 0; i < 5; i += 1) {
       const payload = validPayload();
       payload.groupKey = `{}:{instance="s-${i}"}`;
-      payload.alerts[0] = { ...payload.alerts[0], fingerprint: `shutdown${String(i).padStart(8, '0')}`, labels: { ...payload.alerts[0].labels, instance: `s-${i}` } };
-      const res = await fetch(webhook, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      payload.alerts[0] = {
+        ...payload.alerts[0],
+        fingerprint: `shutdown${String(i).padStart(8, '0')}`,
+        labels: { ...payload.alerts[0].labels, instance: `s-${i}` },
+      };
+      const res = await fetch(webhook, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
       expect(res.status).toBe(200);
     }
     await waitFor(() => provider.requests.length >= 1, 'an analysis request held open by the provider', 15_000);

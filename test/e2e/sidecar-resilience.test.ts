@@ -29,9 +29,12 @@ class SidecarEndpointPeer {
       if (req.headers.authorization !== 'Bearer aas_standin-token') return void res.writeHead(401).end();
       if (req.method === 'GET' && req.url === '/api/v1/sidecar/clusters/c1/alertmanager.yml') {
         this.configRequests.push(Date.now());
-        if (this.failing) return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"message":"Internal server error"}]}');
+        if (this.failing)
+          return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"message":"Internal server error"}]}');
         if (req.headers['if-none-match'] === `"${HASH}"`) return void res.writeHead(304).end();
-        return void res.writeHead(200, { 'content-type': 'application/yaml', etag: `"${HASH}"`, 'x-sync-interval-seconds': '1' }).end(CONFIG);
+        return void res
+          .writeHead(200, { 'content-type': 'application/yaml', etag: `"${HASH}"`, 'x-sync-interval-seconds': '1' })
+          .end(CONFIG);
       }
       if (req.method === 'POST' && req.url === '/api/v1/sidecar/clusters/c1/sync') {
         let body = '';
@@ -62,7 +65,22 @@ describe('the sidecar when AlertAgent fails', () => {
     await peer.start();
     alertmanager = await startAlertmanager('route:\n  receiver: local\nreceivers:\n  - name: local\n');
     sidecar = await startSidecarProcess(
-      ['--server', peer.baseUrl, '--cluster', 'c1', '--file', alertmanager.configFile, '--engine-url', alertmanager.url, '--backoff-base', '100ms', '--backoff-max', '800ms', '--log-level', 'error'],
+      [
+        '--server',
+        peer.baseUrl,
+        '--cluster',
+        'c1',
+        '--file',
+        alertmanager.configFile,
+        '--engine-url',
+        alertmanager.url,
+        '--backoff-base',
+        '100ms',
+        '--backoff-max',
+        '800ms',
+        '--log-level',
+        'error',
+      ],
       'aas_standin-token',
     );
   });
@@ -94,7 +112,11 @@ describe('the sidecar when AlertAgent fails', () => {
     // AlertAgent gone altogether: still failures, still backing off, no crash.
     const port = Number(new URL(peer.baseUrl).port);
     await peer.stop();
-    await waitFor(async () => (await sidecar.health()).lastError?.includes('AlertAgent unreachable'), 'a failed poll against a stopped server', 5_000);
+    await waitFor(
+      async () => (await sidecar.health()).lastError?.includes('AlertAgent unreachable'),
+      'a failed poll against a stopped server',
+      5_000,
+    );
     await peer.start(port);
 
     peer.failing = false;

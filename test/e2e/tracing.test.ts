@@ -25,7 +25,11 @@ describe('tracing', () => {
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="Traced${sent}"}`;
     payload.alerts = [alert({ labels: { alertname: `Traced${sent}` }, fingerprint: sent.toString(16).padStart(16, '0') })];
-    return fetch(`${base}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) });
+    return fetch(`${base}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(payload),
+    });
   };
   /** The chain of span names from `span` up to the root of its trace. */
   const ancestry = (span: CollectedSpan): string[] => {
@@ -42,10 +46,23 @@ describe('tracing', () => {
   beforeAll(async () => {
     await collector.start();
     await peer.start();
-    server = await startServeProcess({ DATA_DIR: dir, AUTH_BOOTSTRAP_TOKEN: ADMIN, OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, OTEL_SERVICE_NAME: 'alertagent-under-test' });
+    server = await startServeProcess({
+      DATA_DIR: dir,
+      AUTH_BOOTSTRAP_TOKEN: ADMIN,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl,
+      OTEL_SERVICE_NAME: 'alertagent-under-test',
+    });
     base = server.url.replace('/graphql', '');
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "traced", type: "webhook", config: { url: "${peer.baseUrl}/hook" } }) { id } }`, ADMIN);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, ADMIN);
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "traced", type: "webhook", config: { url: "${peer.baseUrl}/hook" } }) { id } }`,
+      ADMIN,
+    );
+    await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      ADMIN,
+    );
   });
 
   afterAll(async () => {
@@ -61,18 +78,31 @@ describe('tracing', () => {
     const traceparent = String(peer.requests[0]!.headers.traceparent ?? '');
     expect(traceparent).toMatch(new RegExp(`^00-${UPSTREAM_TRACE}-[0-9a-f]{16}-01$`));
 
-    await waitFor(async () => collector.spans.some((s) => s.traceId === UPSTREAM_TRACE && s.name === 'HTTP POST'), 'the spans at the collector', 15_000);
+    await waitFor(
+      async () => collector.spans.some((s) => s.traceId === UPSTREAM_TRACE && s.name === 'HTTP POST'),
+      'the spans at the collector',
+      15_000,
+    );
     const trace = collector.spans.filter((s) => s.traceId === UPSTREAM_TRACE);
     const call = trace.find((s) => s.name === 'HTTP POST')!;
     // The peer's parent span is the client span of the call it received.
     expect(traceparent.split('-')[2]).toBe(call.spanId);
-    expect(ancestry(call)).toEqual(['HTTP POST', 'channel.send webhook', 'gateway.delivery', 'gateway.receipt', 'POST /api/v1/alerts/alertmanager']);
+    expect(ancestry(call)).toEqual([
+      'HTTP POST',
+      'channel.send webhook',
+      'gateway.delivery',
+      'gateway.receipt',
+      'POST /api/v1/alerts/alertmanager',
+    ]);
     const webhook = trace.find((s) => s.name === 'POST /api/v1/alerts/alertmanager')!;
     expect(webhook.parentSpanId).toBe(UPSTREAM_SPAN);
     expect(webhook.attributes['http.response.status_code']).toBe(200);
     expect(webhook.service).toBe('alertagent-under-test');
     expect(trace.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway.dedupe', 'gateway.routing']));
-    expect(trace.find((s) => s.name === 'channel.send webhook')!.attributes).toMatchObject({ 'alertagent.channel': 'traced', 'alertagent.outcome': 'delivered' });
+    expect(trace.find((s) => s.name === 'channel.send webhook')!.attributes).toMatchObject({
+      'alertagent.channel': 'traced',
+      'alertagent.outcome': 'delivered',
+    });
   });
 
   it('starts a trace of its own for a webhook that brings none, and traces refusals too', async () => {
@@ -80,10 +110,24 @@ describe('tracing', () => {
     await waitFor(async () => peer.requests.length === 2, 'the second message');
     const traceId = String(peer.requests[1]!.headers.traceparent).split('-')[1]!;
     expect(traceId).not.toBe(UPSTREAM_TRACE);
-    await waitFor(async () => collector.spans.some((s) => s.traceId === traceId && s.name === 'POST /api/v1/alerts/alertmanager' && s.parentSpanId === ''), 'a root webhook span', 15_000);
+    await waitFor(
+      async () =>
+        collector.spans.some((s) => s.traceId === traceId && s.name === 'POST /api/v1/alerts/alertmanager' && s.parentSpanId === ''),
+      'a root webhook span',
+      15_000,
+    );
 
-    const refused = await fetch(`${base}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${base}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(401);
-    await waitFor(async () => collector.spans.some((s) => s.name === 'POST /api/v1/alerts/alertmanager' && s.attributes['http.response.status_code'] === 401), 'the refusal traced', 15_000);
+    await waitFor(
+      async () =>
+        collector.spans.some((s) => s.name === 'POST /api/v1/alerts/alertmanager' && s.attributes['http.response.status_code'] === 401),
+      'the refusal traced',
+      15_000,
+    );
   });
 });

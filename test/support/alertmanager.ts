@@ -44,7 +44,13 @@ export async function startAlertmanager(configYaml: string, timeoutMs = 20_000):
   const { child, output, exited } = await spawnUntilReady(
     'alertmanager',
     ALERTMANAGER_BINARY,
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     `${url}/-/ready`,
     {},
     timeoutMs,
@@ -53,9 +59,11 @@ export async function startAlertmanager(configYaml: string, timeoutMs = 20_000):
     url,
     configFile: join(dir, 'alertmanager.yml'),
     dir,
-    status: async () => (await fetch(`${url}/api/v2/status`)).json() as Promise<{ config: { original: string }; versionInfo: { version: string } }>,
+    status: async () =>
+      (await fetch(`${url}/api/v2/status`)).json() as Promise<{ config: { original: string }; versionInfo: { version: string } }>,
     output,
-    postAlerts: (alerts) => fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }),
+    postAlerts: (alerts) =>
+      fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -66,5 +66,16 @@ export function stormPayload(alertname: string, count: number, labels: Record<st
     generatorURL: 'http://prometheus:9090/graph',
     fingerprint: (batch * 100_000 + i).toString(16).padStart(16, '0'),
   }));
-  return { version: '4', groupKey: `{}:{alertname="${alertname}",batch="${batch}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'alertagent', groupLabels: { alertname }, commonLabels: { alertname }, commonAnnotations: {}, externalURL: 'http://alertmanager:9093', alerts };
+  return {
+    version: '4',
+    groupKey: `{}:{alertname="${alertname}",batch="${batch}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'alertagent',
+    groupLabels: { alertname },
+    commonLabels: { alertname },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  };
 }

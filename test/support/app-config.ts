@@ -10,5 +10,14 @@ export const UNTHROTTLED = { GRAPHQL_COST_PER_SECOND: '100000000', GRAPHQL_COST_
  * unless a test sets its own egress policy.
  */
 export function testConfig(env: Record<string, string | undefined>): Config {
-  return loadConfig({ env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, EGRESS_LOOPBACK: 'allow', ...UNTHROTTLED, ...env } });
+  return loadConfig({
+    env: {
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      PORT: '0',
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      EGRESS_LOOPBACK: 'allow',
+      ...UNTHROTTLED,
+      ...env,
+    },
+  });
 }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { Config } from '../../src/config';
 import { testConfig } from './app-config';
 import { serve, type ServeHandle } from '../../src/cli/serve';
-import { createLogger } from '../../src/services/observability/logger';
+import { createLogger } from '../../src/shared/logger';
 import { CLI_PRINCIPAL } from '../../src/services/security/principal';
 import { RequestContext } from '@mikro-orm/core';
 import type { Role } from '../../src/entities/security/api-token.entity';
@@ -25,7 +25,6 @@ export interface TestServer {
   wsClient(token?: string): Client;
   stop(): Promise<void>;
 }
-
 
 /** Starts a real `serve` on a free port. */
 export async function startTestServer(env: Record<string, string | undefined>): Promise<TestServer> {

@@ -6,7 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 declare const window: any;
 
 /** Debian's chromium, or CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? 'chromium';
+export const CHROMIUM =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? 'chromium';
 
 export interface BrowserSession {
   browser: Browser;
@@ -28,7 +29,9 @@ export async function openBrowser(origin: string, viewport = { width: 1400, heig
     const url = request.url();
     if (!url.startsWith(origin) && !url.startsWith(origin.replace('http', 'ws')) && !url.startsWith('data:')) foreignRequests.push(url);
   });
-  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}${error.stack ? ` at ${error.stack.split('\n')[1]?.trim()}` : ''}`));
+  page.on('pageerror', (error) =>
+    pageErrors.push(`${page.url()}: ${error.message}${error.stack ? ` at ${error.stack.split('\n')[1]?.trim()}` : ''}`),
+  );
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) pageErrors.push(message.text());
   });
@@ -49,7 +52,10 @@ export class CuttableRelay {
       if (this.down) return void client.destroy();
       const upstream = new Socket();
       upstream.connect(this.targetPort, '127.0.0.1');
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.sockets.add(a);
         a.on('error', () => b.destroy());
         a.on('close', () => (this.sockets.delete(a), b.destroy()));

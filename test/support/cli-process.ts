@@ -101,12 +101,24 @@ export interface SidecarProcess {
 export async function startSidecarProcess(args: string[], token: string, timeoutMs = 20_000): Promise<SidecarProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const { child, output, exited } = await spawnUntilReady('sidecar', process.execPath, [CLI, 'sidecar', ...args, '--listen', `127.0.0.1:${port}`], `${url}/healthz`, { env: childEnv({ ALERTAGENT_SIDECAR_TOKEN: token }) }, timeoutMs);
+  const { child, output, exited } = await spawnUntilReady(
+    'sidecar',
+    process.execPath,
+    [CLI, 'sidecar', ...args, '--listen', `127.0.0.1:${port}`],
+    `${url}/healthz`,
+    { env: childEnv({ ALERTAGENT_SIDECAR_TOKEN: token }) },
+    timeoutMs,
+  );
   return {
     child,
     url,
     output,
-    health: async () => (await fetch(`${url}/healthz`)).json() as Promise<{ appliedHash: string | null; consecutiveFailures: number; lastError: string | null }>,
+    health: async () =>
+      (await fetch(`${url}/healthz`)).json() as Promise<{
+        appliedHash: string | null;
+        consecutiveFailures: number;
+        lastError: string | null;
+      }>,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

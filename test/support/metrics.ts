@@ -4,7 +4,9 @@
  */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  const line = text.split('\n').find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && wanted.every((pair) => l.includes(pair)));
+  const line = text
+    .split('\n')
+    .find((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && wanted.every((pair) => l.includes(pair)));
   return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 

@@ -20,14 +20,22 @@ export async function startPrometheus(timeoutMs = 30_000, alertmanagerUrl?: stri
   const dir = mkdtempSync(join(tmpdir(), 'aa-prometheus-'));
   const ruleFile = join(dir, 'alertagent-rules.yml');
   writeFileSync(ruleFile, 'groups: []\n');
-  const alerting = alertmanagerUrl ? `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["${new URL(alertmanagerUrl).host}"]\n` : '';
+  const alerting = alertmanagerUrl
+    ? `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["${new URL(alertmanagerUrl).host}"]\n`
+    : '';
   writeFileSync(join(dir, 'prometheus.yml'), `global:\n  evaluation_interval: 1s\nrule_files:\n  - ${ruleFile}\n${alerting}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { child, output, exited } = await spawnUntilReady(
     'prometheus',
     PROMETHEUS_BINARY,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ],
     `${url}/-/ready`,
     {},
     timeoutMs,

@@ -11,7 +11,14 @@ export interface ReadyProcess {
  * Starts a process and waits until `readyUrl` answers 2xx; fails with the process's output if it
  * exits first or is not ready in time (then it is killed).
  */
-export async function spawnUntilReady(name: string, command: string, args: string[], readyUrl: string, options: SpawnOptions = {}, timeoutMs = 30_000): Promise<ReadyProcess> {
+export async function spawnUntilReady(
+  name: string,
+  command: string,
+  args: string[],
+  readyUrl: string,
+  options: SpawnOptions = {},
+  timeoutMs = 30_000,
+): Promise<ReadyProcess> {
   const child = spawn(command, args, options);
   let output = '';
   child.stdout?.on('data', (c) => (output += c));

@@ -35,9 +35,22 @@ export class UnleashServer {
   async start(): Promise<void> {
     this.db ??= await createTestDatabase();
     this.port ||= await freePort();
-    this.process = await spawnUntilReady('unleash-server', process.execPath, [join(__dirname, 'unleash-server-main.cjs')], `http://127.0.0.1:${this.port}/health`, {
-      env: { ...process.env, UNLEASH_TEST_DATABASE_URL: this.db.url, UNLEASH_TEST_PORT: String(this.port), UNLEASH_TEST_ADMIN_TOKEN: this.adminToken, UNLEASH_TEST_CLIENT_TOKEN: this.clientToken },
-    }, 120_000);
+    this.process = await spawnUntilReady(
+      'unleash-server',
+      process.execPath,
+      [join(__dirname, 'unleash-server-main.cjs')],
+      `http://127.0.0.1:${this.port}/health`,
+      {
+        env: {
+          ...process.env,
+          UNLEASH_TEST_DATABASE_URL: this.db.url,
+          UNLEASH_TEST_PORT: String(this.port),
+          UNLEASH_TEST_ADMIN_TOKEN: this.adminToken,
+          UNLEASH_TEST_CLIENT_TOKEN: this.clientToken,
+        },
+      },
+      120_000,
+    );
   }
 
   /** Stops the server; its database stays, so `start()` brings back the same toggles. */
@@ -72,13 +85,24 @@ export class UnleashServer {
   }
 
   /** A toggle in the default project with one strategy in the client's environment, switched on or off. */
-  async createToggle(name: string, enabled: boolean, strategy: { name: string; parameters?: Record<string, string>; constraints?: unknown[] } = { name: 'default' }): Promise<void> {
+  async createToggle(
+    name: string,
+    enabled: boolean,
+    strategy: { name: string; parameters?: Record<string, string>; constraints?: unknown[] } = { name: 'default' },
+  ): Promise<void> {
     await this.admin('POST', '/projects/default/features', { name, type: 'release' });
-    await this.admin('POST', `/projects/default/features/${encodeURIComponent(name)}/environments/${ENVIRONMENT}/strategies`, { parameters: {}, constraints: [], ...strategy });
+    await this.admin('POST', `/projects/default/features/${encodeURIComponent(name)}/environments/${ENVIRONMENT}/strategies`, {
+      parameters: {},
+      constraints: [],
+      ...strategy,
+    });
     await this.setEnabled(name, enabled);
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
-    await this.admin('POST', `/projects/default/features/${encodeURIComponent(name)}/environments/${ENVIRONMENT}/${enabled ? 'on' : 'off'}`);
+    await this.admin(
+      'POST',
+      `/projects/default/features/${encodeURIComponent(name)}/environments/${ENVIRONMENT}/${enabled ? 'on' : 'off'}`,
+    );
   }
 }

@@ -18,18 +18,39 @@ interface Service {
 
 /** The resolved file, as docker-compose itself reads it (anchors merged, variables filled in). */
 function resolved(): { services: Record<string, Service>; volumes: Record<string, unknown> } {
-  return parse(execFileSync('docker-compose', ['-f', join(root, 'compose.yaml'), 'config'], { encoding: 'utf8', env: { PATH: process.env.PATH } }));
+  return parse(
+    execFileSync('docker-compose', ['-f', join(root, 'compose.yaml'), 'config'], { encoding: 'utf8', env: { PATH: process.env.PATH } }),
+  );
 }
 
 describe('compose.yaml (the demo stack)', () => {
   it('is accepted by docker-compose (config -q), without a daemon', () => {
-    expect(execFileSync('docker-compose', ['-f', join(root, 'compose.yaml'), 'config', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+    expect(
+      execFileSync('docker-compose', ['-f', join(root, 'compose.yaml'), 'config', '-q'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ).toBe('');
   });
 
   it('runs serve, worker, migrations, PostgreSQL, Redis, Unleash, Alertmanager and Prometheus each with its sidecar', () => {
     const { services } = resolved();
     expect(Object.keys(services).sort()).toEqual(
-      ['alertagent', 'alertagent-worker', 'alertmanager', 'alertmanager-sync', 'echo', 'init', 'migrate', 'postgres', 'prometheus', 'prometheus-sync', 'redis', 'setup', 'unleash'].sort(),
+      [
+        'alertagent',
+        'alertagent-worker',
+        'alertmanager',
+        'alertmanager-sync',
+        'echo',
+        'init',
+        'migrate',
+        'postgres',
+        'prometheus',
+        'prometheus-sync',
+        'redis',
+        'setup',
+        'unleash',
+      ].sort(),
     );
     expect(services.alertagent!.command).toEqual(['serve']);
     expect(services['alertagent-worker']!.command).toEqual(['worker']);
@@ -37,11 +58,18 @@ describe('compose.yaml (the demo stack)', () => {
     expect(services.alertmanager!.image).toBe('prom/alertmanager:v0.25.0');
     expect(services.prometheus!.image).toBe('prom/prometheus:v2.42.0');
     // Schema changes happen once, before anything serves.
-    for (const name of ['alertagent', 'alertagent-worker']) expect(services[name]!.depends_on!.migrate).toEqual({ condition: 'service_completed_successfully' });
+    for (const name of ['alertagent', 'alertagent-worker'])
+      expect(services[name]!.depends_on!.migrate).toEqual({ condition: 'service_completed_successfully' });
     expect(services.alertagent!.environment!.DATABASE_AUTO_MIGRATE).toBe('false');
     // Each sidecar owns the file its engine reads, on a shared volume, and reloads that engine.
-    const sidecar = (name: string) => Object.fromEntries(services[name]!.command!.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=') as [string, string]));
-    expect(sidecar('alertmanager-sync')).toMatchObject({ kind: 'alertmanager', file: '/config/alertmanager.yml', 'engine-url': 'http://alertmanager:9093', cluster: 'demo' });
+    const sidecar = (name: string) =>
+      Object.fromEntries(services[name]!.command!.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=') as [string, string]));
+    expect(sidecar('alertmanager-sync')).toMatchObject({
+      kind: 'alertmanager',
+      file: '/config/alertmanager.yml',
+      'engine-url': 'http://alertmanager:9093',
+      cluster: 'demo',
+    });
     expect(sidecar('prometheus-sync')).toMatchObject({ kind: 'prometheus', 'engine-url': 'http://prometheus:9090', cluster: 'demo' });
     expect(services.alertmanager!.volumes!.some((v) => v.endsWith(':/config:rw') || v.endsWith(':/config'))).toBe(true);
     expect(services.prometheus!.command).toContain('--web.enable-lifecycle');
@@ -63,8 +91,13 @@ describe('compose.yaml (the demo stack)', () => {
 
   it('mounts only files that exist, and its engine configs pass promtool and amtool', () => {
     const compose = readFileSync(join(root, 'compose.yaml'), 'utf8');
-    for (const [, path] of compose.matchAll(/- (\.\/[^:\s]+):/g)) expect({ path, exists: existsSync(join(root, path!)) }).toEqual({ path, exists: true });
-    expect(execFileSync('promtool', ['check', 'config', '--syntax-only', join(root, 'deploy/compose/prometheus.yml')], { encoding: 'utf8' })).toContain('SUCCESS');
-    expect(execFileSync(AMTOOL_BINARY, ['check-config', join(root, 'deploy/compose/alertmanager-seed.yml')], { encoding: 'utf8' })).toContain('SUCCESS');
+    for (const [, path] of compose.matchAll(/- (\.\/[^:\s]+):/g))
+      expect({ path, exists: existsSync(join(root, path!)) }).toEqual({ path, exists: true });
+    expect(
+      execFileSync('promtool', ['check', 'config', '--syntax-only', join(root, 'deploy/compose/prometheus.yml')], { encoding: 'utf8' }),
+    ).toContain('SUCCESS');
+    expect(
+      execFileSync(AMTOOL_BINARY, ['check-config', join(root, 'deploy/compose/alertmanager-seed.yml')], { encoding: 'utf8' }),
+    ).toContain('SUCCESS');
   });
 });

@@ -83,15 +83,32 @@ describe('loadConfig', () => {
   });
 
   it('refuses AI maturity thresholds out of range, naming each, and reads per-feature minimums', () => {
-    expect(() => loadConfig({ env: { ANALYSIS_MATURITY_MIN_ACCURACY: '1.5', ANALYSIS_MATURITY_MAX_FAILURE_RATE: '-0.1', ANALYSIS_MATURITY_RECOVERY_MARGIN: '0.9' } })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({
+        env: {
+          ANALYSIS_MATURITY_MIN_ACCURACY: '1.5',
+          ANALYSIS_MATURITY_MAX_FAILURE_RATE: '-0.1',
+          ANALYSIS_MATURITY_RECOVERY_MARGIN: '0.9',
+        },
+      }),
+    ).toThrow(ConfigError);
     try {
-      loadConfig({ env: { ANALYSIS_MATURITY_MIN_ACCURACY: '1.5', ANALYSIS_MATURITY_MAX_FAILURE_RATE: '-0.1', ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'routing.smart=2' } });
+      loadConfig({
+        env: {
+          ANALYSIS_MATURITY_MIN_ACCURACY: '1.5',
+          ANALYSIS_MATURITY_MAX_FAILURE_RATE: '-0.1',
+          ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'routing.smart=2',
+        },
+      });
     } catch (err) {
       const text = (err as Error).message;
       expect(text).toContain('ANALYSIS_MATURITY_MIN_ACCURACY');
       expect(text).toContain('ANALYSIS_MATURITY_MAX_FAILURE_RATE');
       expect(text).toContain('expected flag=accuracy pairs with an accuracy from 0 to 1');
     }
-    expect(loadConfig({ env: { ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'analysis.remediation=0.9, routing.smart=0.75' } }).analysis.maturityFeatureMinAccuracy).toEqual({ 'analysis.remediation': 0.9, 'routing.smart': 0.75 });
+    expect(
+      loadConfig({ env: { ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'analysis.remediation=0.9, routing.smart=0.75' } }).analysis
+        .maturityFeatureMinAccuracy,
+    ).toEqual({ 'analysis.remediation': 0.9, 'routing.smart': 0.75 });
   });
 });

@@ -10,7 +10,10 @@ const dir = join(__dirname, '../../examples/unleash');
 
 describe('examples/unleash', () => {
   it('is a Compose file docker-compose accepts', () => {
-    const out = execFileSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toBe('');
   });
 

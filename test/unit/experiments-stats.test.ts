@@ -3,11 +3,17 @@ import { compareArms, meanEstimate, shareEstimate, type EpisodeOutcome } from '.
 /** A deterministic stream of outcomes: a seeded generator, so the test says the same every run. */
 function stream(seed: number, count: number, ackMean: number, notifications: number): EpisodeOutcome[] {
   let state = seed;
-  const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: count }, () => {
     // Exponential times to ack around the mean, as on-call answers look.
     const ack = -Math.log(1 - random()) * ackMean;
-    return { notifications: notifications + Math.floor(random() * 2), timeToAckSeconds: random() < 0.9 ? ack : null, timeToResolveSeconds: ack + 600 * random(), rated: 1, negative: random() < 0.2 ? 1 : 0 };
+    return {
+      notifications: notifications + Math.floor(random() * 2),
+      timeToAckSeconds: random() < 0.9 ? ack : null,
+      timeToResolveSeconds: ack + 600 * random(),
+      rated: 1,
+      negative: random() < 0.2 ? 1 : 0,
+    };
   });
 }
 

@@ -5,7 +5,11 @@ describe('selectsField', () => {
   const schema = buildSchema('type Page { total: Int! items: [Int!]! } type Query { page: Page! }');
   const asked = async (query: string) => {
     let seen: boolean | undefined;
-    const result = await graphql({ schema, source: query, rootValue: { page: (_: unknown, _ctx: unknown, info: never) => ((seen = selectsField(info, 'total')), { total: 3, items: [1] }) } });
+    const result = await graphql({
+      schema,
+      source: query,
+      rootValue: { page: (_: unknown, _ctx: unknown, info: never) => ((seen = selectsField(info, 'total')), { total: 3, items: [1] }) },
+    });
     expect(result.errors).toBeUndefined();
     return seen;
   };
@@ -14,7 +18,9 @@ describe('selectsField', () => {
     expect(await asked('{ page { items } }')).toBe(false);
     expect(await asked('{ page { items total } }')).toBe(true);
     expect(await asked('{ page { ... on Page { total } } }')).toBe(true);
-    expect(await asked('{ page { ...P ...Q } } fragment P on Page { items } fragment Q on Page { ...R } fragment R on Page { total }')).toBe(true);
+    expect(
+      await asked('{ page { ...P ...Q } } fragment P on Page { items } fragment Q on Page { ...R } fragment R on Page { total }'),
+    ).toBe(true);
     expect(await asked('{ page { ...P ...P } } fragment P on Page { items }')).toBe(false);
     expect(await asked('{ page { count: total } }')).toBe(true);
   });

@@ -7,11 +7,33 @@ import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config';
 
 const chart = join(__dirname, '../../helm/alertagent');
-const templates = readdirSync(join(chart, 'templates')).map((file) => ({ file, text: readFileSync(join(chart, 'templates', file), 'utf8') }));
+const templates = readdirSync(join(chart, 'templates')).map((file) => ({
+  file,
+  text: readFileSync(join(chart, 'templates', file), 'utf8'),
+}));
 const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as Record<string, unknown>;
 const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'));
 /** Values whose contents the chart passes on whole (toYaml), not key by key. */
-const PASSED_WHOLE = ['config', 'flagsBootstrap', 'resources', 'worker.resources', 'migrations.resources', 'alertmanager.resources', 'alertmanager.sidecarResources', 'podAnnotations', 'nodeSelector', 'tolerations', 'affinity', 'imagePullSecrets', 'ingress.annotations', 'ingress.hosts', 'ingress.tls', 'serviceMonitor.labels', 'prometheusRule.labels', 'serviceMonitor.metricsTokenSecret'];
+const PASSED_WHOLE = [
+  'config',
+  'flagsBootstrap',
+  'resources',
+  'worker.resources',
+  'migrations.resources',
+  'alertmanager.resources',
+  'alertmanager.sidecarResources',
+  'podAnnotations',
+  'nodeSelector',
+  'tolerations',
+  'affinity',
+  'imagePullSecrets',
+  'ingress.annotations',
+  'ingress.hosts',
+  'ingress.tls',
+  'serviceMonitor.labels',
+  'prometheusRule.labels',
+  'serviceMonitor.metricsTokenSecret',
+];
 
 function leaves(value: unknown, prefix = ''): string[] {
   if (PASSED_WHOLE.includes(prefix) || value === null || typeof value !== 'object' || Array.isArray(value)) return [prefix];
@@ -43,9 +65,18 @@ describe('helm/alertagent', () => {
   it('uses every value it declares, and declares (in values.yaml and the schema) every value it uses', () => {
     const declared = leaves(values);
     expect(declared.filter((path) => !used.has(path) && ![...used].some((u) => u.startsWith(`${path}.`)))).toEqual([]);
-    const inValues = (path: string) => path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), values) !== undefined;
+    const inValues = (path: string) =>
+      path
+        .split('.')
+        .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), values) !==
+      undefined;
     const inSchema = (path: string) =>
-      path.split('.').reduce<Record<string, any> | undefined>((node, key) => node?.properties?.[key] ?? (node?.type === 'object' && !node.properties ? node : undefined), schema) !== undefined;
+      path
+        .split('.')
+        .reduce<Record<string, any> | undefined>(
+          (node, key) => node?.properties?.[key] ?? (node?.type === 'object' && !node.properties ? node : undefined),
+          schema,
+        ) !== undefined;
     expect([...used].filter((path) => !inValues(path))).toEqual([]);
     expect([...used].filter((path) => !inSchema(path))).toEqual([]);
   });
@@ -69,7 +100,10 @@ describe('helm/alertagent', () => {
       const file = join(dir, 'alertagent.yaml');
       writeFileSync(join(dir, 'flags.yaml'), '{}\n');
       // As templates/configmap.yaml writes it: the config values, then the flags section.
-      writeFileSync(file, stringify({ ...(values.config as object), flags: { unleashAppName: unleash.appName, bootstrapFile: join(dir, 'flags.yaml') } }));
+      writeFileSync(
+        file,
+        stringify({ ...(values.config as object), flags: { unleashAppName: unleash.appName, bootstrapFile: join(dir, 'flags.yaml') } }),
+      );
       const config = loadConfig({ file, env: {} });
       expect(config.log.level).toBe('info');
     } finally {
@@ -88,7 +122,9 @@ describe('helm/alertagent', () => {
     expect(job).toMatch(/helm\.sh\/hook: pre-install,pre-upgrade/);
     expect(job).toMatch(/args: \["migrate", "up"\]/);
     for (const file of ['deployment.yaml', 'worker-deployment.yaml']) {
-      expect(templates.find((t) => t.file === file)!.text).toMatch(/if include "alertagent.migrationJob" \.[^]*?DATABASE_AUTO_MIGRATE[^]*?"false"/);
+      expect(templates.find((t) => t.file === file)!.text).toMatch(
+        /if include "alertagent.migrationJob" \.[\s\S]*?DATABASE_AUTO_MIGRATE[\s\S]*?"false"/,
+      );
     }
     expect(values.migrations).toMatchObject({ job: true });
   });

@@ -29,7 +29,15 @@ describe('pageOf', () => {
   it('searches names in any case, filters, and counts every match over pages', () => {
     const page = pageOf(items, args({ search: 'DB-', limit: 1, offset: 1 }), (i) => i.name, byPosition);
     expect(page).toEqual({ items: [items[0]], total: 2 });
-    expect(pageOf(items, args(), (i) => i.name, byPosition, (i) => i.position === 1).total).toBe(2);
+    expect(
+      pageOf(
+        items,
+        args(),
+        (i) => i.name,
+        byPosition,
+        (i) => i.position === 1,
+      ).total,
+    ).toBe(2);
     expect(pageOf(items, args({ offset: 10 }), (i) => i.name, byPosition)).toEqual({ items: [], total: 4 });
   });
 

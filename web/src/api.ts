@@ -14,7 +14,8 @@ export class ApiError extends Error {
 
 type Errors = Array<{ message: string; extensions?: { code?: string; issues?: Array<{ path?: string; message: string }> } }>;
 
-const toError = (errors: Errors): ApiError => new ApiError(errors[0].message, errors[0].extensions?.code ?? 'ERROR', errors[0].extensions?.issues ?? []);
+const toError = (errors: Errors): ApiError =>
+  new ApiError(errors[0].message, errors[0].extensions?.code ?? 'ERROR', errors[0].extensions?.issues ?? []);
 
 /** Signed-out listeners: told when the server refuses the token (wrong, revoked or expired). */
 const refusedListeners = new Set<(reason: string) => void>();
@@ -25,8 +26,14 @@ export const onTokenRefused = (listener: (reason: string) => void): (() => void)
 const refused = (reason: string) => refusedListeners.forEach((l) => l(reason));
 
 export async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders() }, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}`, extensions: { code: 'HTTP' } }] }))) as { data?: T; errors?: Errors };
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders() },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response
+    .json()
+    .catch(() => ({ errors: [{ message: `HTTP ${response.status}`, extensions: { code: 'HTTP' } }] }))) as { data?: T; errors?: Errors };
   if (body.errors?.length) {
     const error = toError(body.errors);
     if (error.code === 'UNAUTHENTICATED') refused(error.message);
@@ -88,7 +95,12 @@ function socket(): Client {
 }
 
 /** Subscribes while the returned function is not called; each result's data goes to `next`. */
-export function subscribe<T = any>(query: string, variables: Record<string, unknown>, next: (data: T) => void, onError: (error: ApiError) => void = () => {}): () => void {
+export function subscribe<T = any>(
+  query: string,
+  variables: Record<string, unknown>,
+  next: (data: T) => void,
+  onError: (error: ApiError) => void = () => {},
+): () => void {
   liveState.subscriptions++;
   tell();
   const stop = socket().subscribe<T>(

@@ -53,11 +53,22 @@ function SignIn({ reason, onSignedIn }: { reason: string | null; onSignedIn: (vi
     <form className="panel signin" onSubmit={submit}>
       <h1>AlertAgent</h1>
       <p className="muted">Sign in with an API token. It is kept in this tab only and sent to this server only.</p>
-      <input type="password" autoComplete="off" placeholder="API token" aria-label="API token" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+      <input
+        type="password"
+        autoComplete="off"
+        placeholder="API token"
+        aria-label="API token"
+        value={token}
+        onChange={(e) => setToken(e.target.value)}
+        autoFocus
+      />
       <ErrorBox error={error} />
-      <button className="primary" type="submit" disabled={!token.trim()}>Sign in</button>
+      <button className="primary" type="submit" disabled={!token.trim()}>
+        Sign in
+      </button>
       <p className="muted">
-        First start on the embedded database? The admin token is in <span className="mono">DATA_DIR/initial-admin-token</span>. Otherwise: <span className="mono">alertagent token create --name me --role viewer</span>.
+        First start on the embedded database? The admin token is in <span className="mono">DATA_DIR/initial-admin-token</span>. Otherwise:{' '}
+        <span className="mono">alertagent token create --name me --role viewer</span>.
       </p>
     </form>
   );
@@ -101,13 +112,26 @@ function App() {
     location.hash = '';
   };
   const [page, id] = route.split('/');
-  const known = PAGES.find((p) => p.path === page) ?? (page === 'alert' || page === 'incident' ? { path: page, title: page, needs: 'alerts:read' } : null);
+  const known =
+    PAGES.find((p) => p.path === page) ??
+    (page === 'alert' || page === 'incident' ? { path: page, title: page, needs: 'alerts:read' } : null);
 
-  let body;
-  if (!known) body = <div className="error">No page “{page}”. <a href="#/now">Go to Now</a>.</div>;
-  else if (!may(known.needs)) body = <div className="error" data-testid="forbidden">Your role ({viewer.roleName}) may not open {known.title}: it needs the permission {known.needs}.</div>;
+  let body: JSX.Element;
+  if (!known)
+    body = (
+      <div className="error">
+        No page “{page}”. <a href="#/now">Go to Now</a>.
+      </div>
+    );
+  else if (!may(known.needs))
+    body = (
+      <div className="error" data-testid="forbidden">
+        Your role ({viewer.roleName}) may not open {known.title}: it needs the permission {known.needs}.
+      </div>
+    );
   else if (page === 'now') body = <NowPage />;
-  else if (page === 'alert') body = <AlertDetailPage key={id} id={id} canOperate={may('alerts:ack')} canGiveFeedback={may('analysis:write')} />;
+  else if (page === 'alert')
+    body = <AlertDetailPage key={id} id={id} canOperate={may('alerts:ack')} canGiveFeedback={may('analysis:write')} />;
   else if (page === 'incident') body = <IncidentDetailPage key={id} id={id} canOperate={may('alerts:ack')} />;
   else if (page === 'channels') body = <ChannelsPage canTest={may('channels:test')} />;
   else if (page === 'clusters') body = <ClustersPage canSeeConfig={may('clusters:deploy')} />;
@@ -120,14 +144,28 @@ function App() {
         <span className="brand">AlertAgent</span>
         <nav>
           {PAGES.filter((p) => may(p.needs)).map((p) => (
-            <a key={p.path} href={`#/${p.path}`} className={page === p.path ? 'active' : ''}>{p.title}</a>
+            <a key={p.path} href={`#/${p.path}`} className={page === p.path ? 'active' : ''}>
+              {p.title}
+            </a>
           ))}
-          <a href="/graphql" target="_blank" rel="noopener">API explorer</a>
+          <a href="/graphql" target="_blank" rel="noopener">
+            API explorer
+          </a>
         </nav>
         <span className="who">
-          {live !== 'none' && <span className={`live${live === 'up' ? ' up' : ''}`} title={live === 'up' ? 'live updates connected' : 'live updates not connected: reconnecting'} data-testid="live" />}
-          <span data-testid="who">{viewer.name} ({viewer.roleName})</span>
-          <button onClick={signOut}>Sign out</button>
+          {live !== 'none' && (
+            <span
+              className={`live${live === 'up' ? ' up' : ''}`}
+              title={live === 'up' ? 'live updates connected' : 'live updates not connected: reconnecting'}
+              data-testid="live"
+            />
+          )}
+          <span data-testid="who">
+            {viewer.name} ({viewer.roleName})
+          </span>
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
         </span>
       </header>
       <main>{body}</main>

@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import type { MaturityState } from '../../services/analysis/ai-maturity';
-import type { ProviderRecord } from '../../services/analysis/ai-maturity';
+import type { MaturityState } from '../../domain/ai-maturity';
+import type { ProviderRecord } from '../../domain/ai-maturity';
 
 /** Where an analysis provider stands: trusted, on probation or degraded, since when and why. */
 @Entity({ tableName: 'ai_maturity' })

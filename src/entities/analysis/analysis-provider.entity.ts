@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { SealedSecret } from '../../services/security/secret-box';
+import type { SealedSecret } from '../../domain/sealed-secret';
 
 export const PROVIDER_TYPES = ['n8n', 'dify', 'openai'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];

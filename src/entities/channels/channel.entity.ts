@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { SealedSecret } from '../../services/security/secret-box';
+import type { SealedSecret } from '../../domain/sealed-secret';
 import { ChannelGroupEntity } from './channel-group.entity';
 
 export interface StoredTemplates {

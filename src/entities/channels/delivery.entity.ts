@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { ChannelMessage } from '../../services/channels/message';
+import type { ChannelMessage } from '../../domain/channel-message';
 import { ChannelEntity } from './channel.entity';
 
 export const DELIVERY_STATUSES = ['pending', 'queued', 'sending', 'retrying', 'delivered', 'failed'] as const;
@@ -12,7 +12,10 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  */
 @Entity({ tableName: 'delivery' })
 @Index({ properties: ['status', 'nextAttemptAt'] })
-@Index({ name: 'delivery_queued_index', expression: `create index "delivery_queued_index" on "delivery" ("channel_id", "priority" desc, "created_at") where "status" = 'queued'` })
+@Index({
+  name: 'delivery_queued_index',
+  expression: `create index "delivery_queued_index" on "delivery" ("channel_id", "priority" desc, "created_at") where "status" = 'queued'`,
+})
 export class DeliveryEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

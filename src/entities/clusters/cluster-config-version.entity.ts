@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { SealedSecret } from '../../services/security/secret-box';
+import type { SealedSecret } from '../../domain/sealed-secret';
 
 /** A rendered, validated alertmanager.yml; the newest version of a cluster is the one its sidecars apply. */
 @Entity({ tableName: 'cluster_config_version' })

@@ -1,7 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { SealedSecret } from '../../services/security/secret-box';
-import type { TlsSettings } from '../../services/shared/tls-options';
+import type { SealedSecret } from '../../domain/sealed-secret';
+import type { TlsSettings } from '../../domain/tls';
 
 export type ClusterStatus = 'unknown' | 'healthy' | 'degraded' | 'down';
 

@@ -1,6 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { LabelMatcher } from '../../domain/label-matcher';
 
 /** One level of an escalation policy: whom to tell, this long after the level before (or the first notice). */
 export interface EscalationLevel {

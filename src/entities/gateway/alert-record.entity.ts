@@ -1,7 +1,21 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export const ALERT_RECORD_STATES = ['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped', 'inhibited', 'flapping', 'suppressed', 'batched'] as const;
+export const ALERT_RECORD_STATES = [
+  'received',
+  'routed',
+  'delivered',
+  'partially_delivered',
+  'failed',
+  'unrouted',
+  'duplicate',
+  'converged',
+  'grouped',
+  'inhibited',
+  'flapping',
+  'suppressed',
+  'batched',
+] as const;
 export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
 
 /** The processing record of one alert in one receipt: what it was, where it went, how long it took. */
@@ -9,8 +23,14 @@ export type AlertRecordState = (typeof ALERT_RECORD_STATES)[number];
 @Index({ properties: ['receivedAt'] })
 @Index({ properties: ['fingerprint', 'receivedAt'] })
 @Index({ properties: ['alertname', 'receivedAt'] })
-@Index({ name: 'alert_record_incident_index', expression: 'create index "alert_record_incident_index" on "alert_record" ("incident_id") where "incident_id" is not null' })
-@Index({ name: 'alert_record_delivery_ids_index', expression: 'create index "alert_record_delivery_ids_index" on "alert_record" using gin ("delivery_ids" jsonb_path_ops)' })
+@Index({
+  name: 'alert_record_incident_index',
+  expression: 'create index "alert_record_incident_index" on "alert_record" ("incident_id") where "incident_id" is not null',
+})
+@Index({
+  name: 'alert_record_delivery_ids_index',
+  expression: 'create index "alert_record_delivery_ids_index" on "alert_record" using gin ("delivery_ids" jsonb_path_ops)',
+})
 export class AlertRecordEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,7 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
-import type { FollowUpRule } from '../../services/gateway/route-table';
+import type { LabelMatcher } from '../../domain/label-matcher';
+import type { FollowUpRule } from '../../domain/routing';
 
 /** One static routing rule: alerts whose labels match go to these channels. Routes are tried by position. */
 @Entity({ tableName: 'gateway_route' })

@@ -1,6 +1,6 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { LabelMatcher } from '../../domain/label-matcher';
 
 export const INCIDENT_STATES = ['open', 'updated', 'resolved'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
@@ -51,8 +51,14 @@ export class CorrelationPolicyEntity {
 
 /** Related alerts as one problem: opened by its first alert's receipt, then updated, then resolved. */
 @Entity({ tableName: 'incident' })
-@Index({ name: 'incident_open_key_unique', expression: `create unique index "incident_open_key_unique" on "incident" ("correlation_key") where "state" <> 'resolved'` })
-@Index({ name: 'incident_pending_index', expression: `create index "incident_pending_index" on "incident" ("update_pending_since") where "update_pending_since" is not null` })
+@Index({
+  name: 'incident_open_key_unique',
+  expression: `create unique index "incident_open_key_unique" on "incident" ("correlation_key") where "state" <> 'resolved'`,
+})
+@Index({
+  name: 'incident_pending_index',
+  expression: `create index "incident_pending_index" on "incident" ("update_pending_since") where "update_pending_since" is not null`,
+})
 @Index({ name: 'incident_opened_at_index', properties: ['openedAt'] })
 export class IncidentEntity {
   @PrimaryKey({ type: 'uuid' })
@@ -173,7 +179,10 @@ export class IncidentAlertEntity {
 /** A notification sent for an incident on one channel: its first notice, an update or its resolution. */
 @Entity({ tableName: 'incident_notification' })
 @Unique({ properties: ['incidentId', 'sequence', 'channelId'] })
-@Index({ name: 'incident_notification_undelivered_index', expression: `create index "incident_notification_undelivered_index" on "incident_notification" ("created_at") where "delivery_id" is null and "error" is null` })
+@Index({
+  name: 'incident_notification_undelivered_index',
+  expression: `create index "incident_notification_undelivered_index" on "incident_notification" ("created_at") where "delivery_id" is null and "error" is null`,
+})
 export class IncidentNotificationEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,6 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { LabelMatcher } from '../../domain/label-matcher';
 
 /**
  * Alertmanager's inhibit rule, over AlertAgent's own view of what fires (every cluster): while a
@@ -63,7 +63,10 @@ export class InhibitionSourceEntity {
 /** A target alert held back while a source fires; released (sent) when no source holds it any more. */
 @Entity({ tableName: 'inhibited_alert' })
 @Index({ properties: ['ruleId', 'equalKey'] })
-@Index({ name: 'inhibited_alert_released_index', expression: `create index "inhibited_alert_released_index" on "inhibited_alert" ("released_at") where "released_at" is not null` })
+@Index({
+  name: 'inhibited_alert_released_index',
+  expression: `create index "inhibited_alert_released_index" on "inhibited_alert" ("released_at") where "released_at" is not null`,
+})
 export class InhibitedAlertEntity {
   @PrimaryKey({ type: 'string', length: 64 })
   fingerprint!: string;

@@ -1,6 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { LabelMatcher } from '../../domain/label-matcher';
 
 export type MaintenanceSchedule = 'once' | 'cron' | 'rrule';
 

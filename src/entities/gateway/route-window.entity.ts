@@ -2,7 +2,10 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 
 /** A route window per route and channel (flag gateway.advanced-convergence): when it last sent, and when its next message is due. */
 @Entity({ tableName: 'route_window' })
-@Index({ name: 'route_window_next_flush_index', expression: 'create index "route_window_next_flush_index" on "route_window" ("next_flush_at") where "next_flush_at" is not null' })
+@Index({
+  name: 'route_window_next_flush_index',
+  expression: 'create index "route_window_next_flush_index" on "route_window" ("next_flush_at") where "next_flush_at" is not null',
+})
 export class RouteWindowEntity {
   @PrimaryKey({ type: 'uuid' })
   routeId!: string;
@@ -27,7 +30,10 @@ export class RouteWindowEntity {
  * message taken for sending and not yet handed to delivery (a crash in between resends it).
  */
 @Entity({ tableName: 'route_window_alert' })
-@Index({ name: 'route_window_alert_released_index', expression: 'create index "route_window_alert_released_index" on "route_window_alert" ("released_at") where "released_at" is not null' })
+@Index({
+  name: 'route_window_alert_released_index',
+  expression: 'create index "route_window_alert_released_index" on "route_window_alert" ("released_at") where "released_at" is not null',
+})
 @Index({ name: 'route_window_alert_told_index', properties: ['toldAt'] })
 export class RouteWindowAlertEntity {
   @PrimaryKey({ type: 'uuid' })

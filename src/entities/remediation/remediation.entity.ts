@@ -1,7 +1,7 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
-import type { SealedSecret } from '../../services/security/secret-box';
+import type { LabelMatcher } from '../../domain/label-matcher';
+import type { SealedSecret } from '../../domain/sealed-secret';
 
 export const REMEDIATION_MODES = ['suggest', 'approval', 'automatic'] as const;
 export type RemediationMode = (typeof REMEDIATION_MODES)[number];
@@ -58,7 +58,17 @@ export class RemediationActionEntity {
   updatedAt: Date = new Date();
 }
 
-export const EXECUTION_STATUSES = ['suggested', 'awaiting_approval', 'running', 'succeeded', 'failed', 'dry_run', 'refused', 'cooldown', 'stopped'] as const;
+export const EXECUTION_STATUSES = [
+  'suggested',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'dry_run',
+  'refused',
+  'cooldown',
+  'stopped',
+] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 /** One proposal of an action for one firing episode of an alert, and what became of it (R6 automation executions). */

@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { RuleGroupDefinition } from '../../services/rules/rule-file';
+import type { RuleGroupDefinition } from '../../domain/rules';
 
 /** Every change of a rule group, kept: what it was, where it went, who changed it and why. */
 @Entity({ tableName: 'rule_group_version' })

@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { RuleGroupDefinition } from '../../services/rules/rule-file';
+import type { RuleGroupDefinition } from '../../domain/rules';
 
 /** A Prometheus rule group as it stands now (its newest version), and which clusters it targets. */
 @Entity({ tableName: 'rule_group' })

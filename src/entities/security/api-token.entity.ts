@@ -1,7 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-import { BUILT_IN_ROLES, type BuiltInRole } from '../../services/security/permissions';
+import { BUILT_IN_ROLES, type BuiltInRole } from '../../domain/roles';
 
 /** The built-in roles a token may name (one list, in permissions). */
 export const ROLES = BUILT_IN_ROLES;

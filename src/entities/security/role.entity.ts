@@ -1,6 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import type { LabelMatcher } from '../../services/gateway/label-matcher';
+import type { LabelMatcher } from '../../domain/label-matcher';
 
 /** A role an admin defined: permissions (`resource:action`) and, optionally, the scopes they apply in. */
 @Entity({ tableName: 'role' })

@@ -69,7 +69,11 @@ export class AnalysisProviderUpdateInput extends AnalysisProviderFields {
   @Field({ nullable: true, description: 'n8n, dify or openai' })
   type?: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Settings to change: keys given replace the stored ones, keys left out are kept, null removes one, a masked secret sent back keeps it' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'Settings to change: keys given replace the stored ones, keys left out are kept, null removes one, a masked secret sent back keeps it',
+  })
   config?: Record<string, unknown>;
 }
 
@@ -129,7 +133,10 @@ export class AnalysisType {
   @Field(() => String, { nullable: true, description: 'The kind of problem the analysis sees (database, network, disk …), lower case' })
   category!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The team the analysis suggests, from the teams named by routes' follow-ups, lower case" })
+  @Field(() => String, {
+    nullable: true,
+    description: "The team the analysis suggests, from the teams named by routes' follow-ups, lower case",
+  })
   suggestedTeam!: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Channels told as a follow-up of this analysis (flag routing.smart)' })

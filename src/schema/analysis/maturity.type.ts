@@ -7,7 +7,8 @@ export enum MaturityStateName {
 }
 registerEnumType(MaturityStateName, {
   name: 'MaturityState',
-  description: 'trusted: inside every threshold; probation: too little evidence yet; degraded: below a threshold, AI-driven features switched off',
+  description:
+    'trusted: inside every threshold; probation: too little evidence yet; degraded: below a threshold, AI-driven features switched off',
 });
 
 @ObjectType('AiMaturity', { description: "An analysis provider's measured maturity over the window (ANALYSIS_MATURITY_*)" })
@@ -48,13 +49,20 @@ export class AiMaturityType {
   @Field(() => Int, { description: 'Answers without a valid structured result' })
   unparsed!: number;
 
-  @Field(() => Int, { description: 'Unrated analyses whose remediation ran and whose alert resolved within 30 minutes after (counted as right)' })
+  @Field(() => Int, {
+    description: 'Unrated analyses whose remediation ran and whose alert resolved within 30 minutes after (counted as right)',
+  })
   resolvedAfterAction!: number;
 
-  @Field(() => Int, { description: 'Unrated analyses whose remediation ran and whose alert did not resolve within 30 minutes (counted as wrong)' })
+  @Field(() => Int, {
+    description: 'Unrated analyses whose remediation ran and whose alert did not resolve within 30 minutes (counted as wrong)',
+  })
   unresolvedAfterAction!: number;
 
-  @Field(() => Float, { nullable: true, description: '(useful + resolvedAfterAction) / (useful + wrong + resolvedAfterAction + unresolvedAfterAction); null without any' })
+  @Field(() => Float, {
+    nullable: true,
+    description: '(useful + resolvedAfterAction) / (useful + wrong + resolvedAfterAction + unresolvedAfterAction); null without any',
+  })
   accuracy!: number | null;
 
   @Field(() => Float, { nullable: true, description: '(errors + timeouts + unparsed) / finished' })

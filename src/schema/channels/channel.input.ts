@@ -51,7 +51,10 @@ export class ChannelDeliveryPolicyInput {
   @Field(() => RateLimitInput, { nullable: true, description: "Overrides the type's documented robot limit (ChannelKind.robotLimit)" })
   rateLimit?: RateLimitInput | null;
 
-  @Field(() => [ID], { nullable: true, description: 'Channels of the same type whose robots share the sends (round robin with health), up to 10' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Channels of the same type whose robots share the sends (round robin with health), up to 10',
+  })
   pool?: string[];
 
   @Field(() => ID, { nullable: true, description: 'Where a message goes when this channel cannot deliver it' })
@@ -63,13 +66,19 @@ export class ChannelDeliveryPolicyInput {
   @Field(() => Int, { nullable: true, description: 'Hand over once a message has waited this long undelivered (default 300)' })
   failoverAfterSeconds?: number;
 
-  @Field({ nullable: true, description: 'Hand over at once while the channel is down (default true); one message every 30 s still tries it' })
+  @Field({
+    nullable: true,
+    description: 'Hand over at once while the channel is down (default true); one message every 30 s still tries it',
+  })
   failoverWhenDown?: boolean;
 
   @Field(() => ChannelSloInput, { nullable: true })
   slo?: ChannelSloInput | null;
 
-  @Field(() => Int, { nullable: true, description: 'Probe the channel without posting this often (types with ChannelKind.canProbe); off when null' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Probe the channel without posting this often (types with ChannelKind.canProbe); off when null',
+  })
   probeIntervalSeconds?: number | null;
 }
 

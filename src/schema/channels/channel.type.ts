@@ -20,7 +20,10 @@ export enum ChannelSloStatusName {
   BREACHED = 'breached',
   INSUFFICIENT_DATA = 'insufficient_data',
 }
-registerEnumType(ChannelSloStatusName, { name: 'ChannelSloStatus', description: 'insufficient_data: fewer attempts in the window than the SLO needs to judge' });
+registerEnumType(ChannelSloStatusName, {
+  name: 'ChannelSloStatus',
+  description: 'insufficient_data: fewer attempts in the window than the SLO needs to judge',
+});
 
 @ObjectType('RateLimit', { description: 'At most perMinute messages in any 60 seconds: burst at once, the rest refilled over the minute' })
 export class RateLimitType {
@@ -48,10 +51,13 @@ export class ChannelSloPolicyType {
 
 @ObjectType('ChannelDeliveryPolicy', { description: 'Rate limit, robot pool, failover, SLO and probe schedule of a channel' })
 export class ChannelDeliveryPolicyType {
-  @Field(() => RateLimitType, { nullable: true, description: 'The channel\'s own limit, when it overrides its type\'s' })
+  @Field(() => RateLimitType, { nullable: true, description: "The channel's own limit, when it overrides its type's" })
   rateLimit!: RateLimitType | null;
 
-  @Field(() => RateLimitType, { nullable: true, description: 'The limit in force per robot: the channel\'s own or its type\'s; null when sends are not limited' })
+  @Field(() => RateLimitType, {
+    nullable: true,
+    description: "The limit in force per robot: the channel's own or its type's; null when sends are not limited",
+  })
   effectiveRateLimit!: RateLimitType | null;
 
   @Field(() => [ID], { description: 'Pool members: channels of the same type whose robots share the sends' })
@@ -93,7 +99,10 @@ export class ChannelSloType {
   @Field(() => Float, { nullable: true })
   p95LatencyMs!: number | null;
 
-  @Field(() => Date, { nullable: true, description: 'Since when the SLO is breached, as the SLO watch recorded it (a channelSlo event was sent then)' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Since when the SLO is breached, as the SLO watch recorded it (a channelSlo event was sent then)',
+  })
   breachedSince!: Date | null;
 }
 
@@ -141,10 +150,13 @@ export class ChannelKindType {
   @Field({ description: 'Whether probeChannel can check this type without posting a message' })
   canProbe!: boolean;
 
-  @Field(() => RateLimitType, { nullable: true, description: 'The documented send limit per robot, respected before sending; null when the peer documents none' })
+  @Field(() => RateLimitType, {
+    nullable: true,
+    description: 'The documented send limit per robot, respected before sending; null when the peer documents none',
+  })
   robotLimit!: RateLimitType | null;
 
-  @Field({ description: 'Whether messages waiting for a busy robot are merged into one (within the type\'s size budget)' })
+  @Field({ description: "Whether messages waiting for a busy robot are merged into one (within the type's size budget)" })
   mergesWhenThrottled!: boolean;
 
   @Field(() => GraphQLJSONObject, { description: 'JSON Schema (draft 2020-12) of the config, for drawing a form' })
@@ -165,7 +177,10 @@ export class ChannelGroupType {
   @Field(() => ID, { nullable: true })
   parentId!: string | null;
 
-  @Field(() => RoleName, { nullable: true, description: 'Role needed to change channels here; inherited from the parent when null (operator at the top)' })
+  @Field(() => RoleName, {
+    nullable: true,
+    description: 'Role needed to change channels here; inherited from the parent when null (operator at the top)',
+  })
   manageRole!: RoleName | null;
 
   @Field()
@@ -198,7 +213,10 @@ export class ChannelHealthType {
   @Field(() => Date, { nullable: true })
   lastErrorAt!: Date | null;
 
-  @Field(() => ChannelProbeResultType, { nullable: true, description: 'The last scheduled probe (deliveryPolicy.probeIntervalSeconds); a recent failed one makes the channel down' })
+  @Field(() => ChannelProbeResultType, {
+    nullable: true,
+    description: 'The last scheduled probe (deliveryPolicy.probeIntervalSeconds); a recent failed one makes the channel down',
+  })
   lastProbe!: ChannelProbeResultType | null;
 
   @Field(() => ChannelSloType, { nullable: true, description: 'Null when the channel has no SLO' })

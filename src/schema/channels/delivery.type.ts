@@ -11,7 +11,9 @@ export enum DeliveryStatusName {
 }
 registerEnumType(DeliveryStatusName, {
   name: 'DeliveryStatus',
-  valuesConfig: { QUEUED: { description: "Waiting in the channel's queue for its robot (rate limit); leaves it first-critical-first, then oldest first" } },
+  valuesConfig: {
+    QUEUED: { description: "Waiting in the channel's queue for its robot (rate limit); leaves it first-critical-first, then oldest first" },
+  },
 });
 
 @ObjectType('DeliveryAttempt', { description: 'One try at a delivery and what the peer answered' })
@@ -40,13 +42,19 @@ export class DeliveryAttemptType {
   @Field()
   createdAt!: Date;
 
-  @Field(() => Int, { description: 'Deliveries the message carried: more than 1 when merged while the robot was at its limit; 0 when nothing was sent (handed over at once)' })
+  @Field(() => Int, {
+    description:
+      'Deliveries the message carried: more than 1 when merged while the robot was at its limit; 0 when nothing was sent (handed over at once)',
+  })
   carried!: number;
 
   @Field(() => ID, { nullable: true, description: "The pool member whose robot carried the message, when not the channel's own" })
   robotChannelId!: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Set on the attempt after which the message was handed over to the backup channel: that delivery' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Set on the attempt after which the message was handed over to the backup channel: that delivery',
+  })
   failoverDeliveryId!: string | null;
 }
 

@@ -124,7 +124,10 @@ export class ClusterType {
   @Field({ description: 'Where this cluster’s Alertmanager posts alerts (written into its config)' })
   webhookUrl!: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers (the client key is never shown; see tlsKeySet)' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'TLS for calls to its Alertmanagers (the client key is never shown; see tlsKeySet)',
+  })
   tls!: Record<string, unknown> | null;
 
   @Field()
@@ -313,10 +316,16 @@ export class CreateClusterInput {
   @Field({ nullable: true, description: 'YAML list of inhibit rules' })
   inhibitRules?: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)',
+  })
   tls?: Record<string, unknown> | null;
 
-  @Field(() => String, { nullable: true, description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept" })
+  @Field(() => String, {
+    nullable: true,
+    description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept",
+  })
   tlsKey?: string | null;
 }
 
@@ -346,10 +355,16 @@ export class UpdateClusterInput {
   @Field({ nullable: true })
   inhibitRules?: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)',
+  })
   tls?: Record<string, unknown> | null;
 
-  @Field(() => String, { nullable: true, description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept" })
+  @Field(() => String, {
+    nullable: true,
+    description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept",
+  })
   tlsKey?: string | null;
 }
 

@@ -14,7 +14,8 @@ export enum RoleName {
 }
 registerEnumType(RoleName, {
   name: 'Role',
-  description: 'The built-in roles: viewer reads; operator also changes operational state; admin may do everything. Each is a preset of permissions (see accessRoles)',
+  description:
+    'The built-in roles: viewer reads; operator also changes operational state; admin may do everything. Each is a preset of permissions (see accessRoles)',
 });
 
 /** The enum value of a built-in role; null for a role an admin defined. */

@@ -18,7 +18,10 @@ export class ListArgs {
   @Field(() => Int, { defaultValue: 0, description: 'Rows to skip' })
   offset!: number;
 
-  @Field(() => SortOrder, { nullable: true, description: 'Direction of sortBy; by default ascending for names and positions, newest first for times' })
+  @Field(() => SortOrder, {
+    nullable: true,
+    description: 'Direction of sortBy; by default ascending for names and positions, newest first for times',
+  })
   order?: SortOrder | null;
 
   @Field(() => String, { nullable: true, description: 'Substring of the name, any case' })
@@ -58,7 +61,13 @@ function compare(a: SortValue, b: SortValue): number {
  * One page of `items`: those whose name contains `search` (any case), those `keep` accepts,
  * sorted by `key` (ties keep the stored order) and cut to limit/offset; `total` counts every match.
  */
-export function pageOf<T>(items: readonly T[], args: ListArgs, name: (item: T) => string, key: SortKey<T>, keep: (item: T) => boolean = () => true): { items: T[]; total: number } {
+export function pageOf<T>(
+  items: readonly T[],
+  args: ListArgs,
+  name: (item: T) => string,
+  key: SortKey<T>,
+  keep: (item: T) => boolean = () => true,
+): { items: T[]; total: number } {
   const { limit, offset, search } = parseInput(listSchema, { limit: args.limit, offset: args.offset, search: args.search });
   const needle = search?.toLowerCase() ?? '';
   const matching = items.filter((item) => (!needle || name(item).toLowerCase().includes(needle)) && keep(item));

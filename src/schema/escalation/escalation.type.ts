@@ -9,7 +9,9 @@ export class EscalationLevelType {
   channelIds!: string[];
 }
 
-@ObjectType('EscalationPolicy', { description: 'Firing alerts matching every matcher that nobody acknowledges in time go up the levels (flag analysis.escalation)' })
+@ObjectType('EscalationPolicy', {
+  description: 'Firing alerts matching every matcher that nobody acknowledges in time go up the levels (flag analysis.escalation)',
+})
 export class EscalationPolicyType {
   @Field(() => ID)
   id!: string;
@@ -48,7 +50,9 @@ export class EscalationPolicyInput extends EscalationPolicyFields {
   @Field()
   name!: string;
 
-  @Field(() => [String], { description: 'Alertmanager-style matchers; the first enabled policy (oldest first) an alert matches is the one it follows' })
+  @Field(() => [String], {
+    description: 'Alertmanager-style matchers; the first enabled policy (oldest first) an alert matches is the one it follows',
+  })
   matchers!: string[];
 
   @Field(() => [EscalationLevelInput], { description: '1 to 10 levels' })
@@ -60,14 +64,19 @@ export class EscalationPolicyUpdateInput extends EscalationPolicyFields {
   @Field({ nullable: true })
   name?: string;
 
-  @Field(() => [String], { nullable: true, description: 'Alertmanager-style matchers; the first enabled policy (oldest first) an alert matches is the one it follows' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Alertmanager-style matchers; the first enabled policy (oldest first) an alert matches is the one it follows',
+  })
   matchers?: string[];
 
   @Field(() => [EscalationLevelInput], { nullable: true, description: '1 to 10 levels' })
   levels?: EscalationLevelInput[];
 }
 
-@ObjectType('Acknowledgement', { description: 'When a firing episode of an alert (its fingerprint and startsAt) was acknowledged and resolved' })
+@ObjectType('Acknowledgement', {
+  description: 'When a firing episode of an alert (its fingerprint and startsAt) was acknowledged and resolved',
+})
 export class AcknowledgementType {
   @Field(() => Date, { nullable: true })
   acknowledgedAt!: Date | null;

@@ -1,6 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 
-@ObjectType('RouteVariant', { description: "What arm B changes of the route; what it leaves out stays as the route has it" })
+@ObjectType('RouteVariant', { description: 'What arm B changes of the route; what it leaves out stays as the route has it' })
 export class RouteVariantType {
   @Field(() => [ID], { nullable: true })
   channelIds?: string[];
@@ -131,7 +131,10 @@ export class ExperimentReportType {
   @Field(() => [ExperimentArmType])
   arms!: ExperimentArmType[];
 
-  @Field(() => String, { nullable: true, description: 'A or B when one arm is clearly better (faster acknowledgement, else fewer notifications); null when not yet' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A or B when one arm is clearly better (faster acknowledgement, else fewer notifications); null when not yet',
+  })
   winner!: string | null;
 
   @Field()

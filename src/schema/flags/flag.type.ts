@@ -8,7 +8,8 @@ export enum FlagSourceName {
 }
 registerEnumType(FlagSourceName, {
   name: 'FlagSource',
-  description: 'Where a flag value came from, highest first: an override (setFlagOverride or the AI maturity evaluator), the Unleash server, the local bootstrap file, the built-in default',
+  description:
+    'Where a flag value came from, highest first: an override (setFlagOverride or the AI maturity evaluator), the Unleash server, the local bootstrap file, the built-in default',
 });
 
 @ObjectType('FlagOverride', { description: 'An override in force: it outranks Unleash and the bootstrap file until cleared or expired' })

@@ -23,7 +23,10 @@ export class FollowUpRuleInput {
   @Field(() => String, { nullable: true, description: 'A team name; the analysis is asked to suggest one of the teams routes name' })
   team?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A category such as database, network, disk; a team or a category (or both) is needed' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A category such as database, network, disk; a team or a category (or both) is needed',
+  })
   category?: string | null;
 
   @Field(() => Float, { nullable: true, description: '0 to 1 (default 0.7)' })
@@ -65,7 +68,9 @@ export class RouteType {
   @Field(() => ID, { nullable: true, description: 'Analyse what this route delivers with this provider (flag analysis.enabled)' })
   analysisProviderId!: string | null;
 
-  @Field(() => [FollowUpRuleType], { description: 'Smart routing (flag routing.smart): who else to tell once the analysis names a team or category' })
+  @Field(() => [FollowUpRuleType], {
+    description: 'Smart routing (flag routing.smart): who else to tell once the analysis names a team or category',
+  })
   followUps!: FollowUpRuleType[];
 
   @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence); null when the route has none' })
@@ -105,16 +110,31 @@ export abstract class RouteFields {
   @Field(() => ID, { nullable: true })
   analysisProviderId?: string | null;
 
-  @Field(() => [FollowUpRuleInput], { nullable: true, description: 'Smart routing follow-ups (flag routing.smart); need analysisProviderId' })
+  @Field(() => [FollowUpRuleInput], {
+    nullable: true,
+    description: 'Smart routing follow-ups (flag routing.smart); need analysisProviderId',
+  })
   followUps?: FollowUpRuleInput[];
 
-  @Field(() => Int, { nullable: true, description: 'Route window (flag gateway.advanced-convergence): how long the first alert of an idle route waits for others to go with it, 0 to 3600 s (default 0: at once)' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Route window (flag gateway.advanced-convergence): how long the first alert of an idle route waits for others to go with it, 0 to 3600 s (default 0: at once)',
+  })
   groupWaitSeconds?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Route window: at most one message per channel this often; alerts in between go together at the next tick, 1 to 86400 s (default 300)' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Route window: at most one message per channel this often; alerts in between go together at the next tick, 1 to 86400 s (default 300)',
+  })
   groupIntervalSeconds?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Route window: a firing alert already told is told again only after this long, 60 s to 7 days, at least the group interval (default 14400)' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Route window: a firing alert already told is told again only after this long, 60 s to 7 days, at least the group interval (default 14400)',
+  })
   repeatIntervalSeconds?: number | null;
 }
 
@@ -181,7 +201,10 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => String, { nullable: true })
   generatorUrl!: string | null;
 
-  @Field({ description: 'received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited, flapping, suppressed (maintenance) or batched (waiting for its route window\'s next message)' })
+  @Field({
+    description:
+      "received, routed, delivered, partially_delivered, failed, unrouted, duplicate (an HA copy), converged (a repeat folded), grouped (part of an incident), inhibited, flapping, suppressed (maintenance) or batched (waiting for its route window's next message)",
+  })
   state!: string;
 
   @Field(() => [String])
@@ -193,7 +216,11 @@ export class AlertRecordType extends AlertIdentityType {
   @Field(() => ID, { nullable: true, description: 'The incident this alert belongs to (flag gateway.grouping)' })
   incidentId!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Why it was held back: the copy it duplicates, the incident it joined, the inhibition rule and source alert, flapping, the maintenance window …' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why it was held back: the copy it duplicates, the incident it joined, the inhibition rule and source alert, flapping, the maintenance window …',
+  })
   holdReason!: string | null;
 }
 
@@ -220,7 +247,10 @@ export class AlertRecordsArgs extends PageArgs {
 
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
-  @Field({ description: 'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited, flapping, suppressed or batched' })
+  @Field({
+    description:
+      'received, routed, delivered, resolved, failed, unrouted, duplicate, converged, grouped (part of an incident, told in its next update), inhibited, flapping, suppressed or batched',
+  })
   type!: string;
 
   @Field(() => ID)
@@ -252,7 +282,9 @@ export class AlertFilterArgs {
   status?: string | null;
 }
 
-@ObjectType('GatewayLoadEvent', { description: 'The gateway started or stopped refusing webhooks (503 with Retry-After) because too many alerts wait for their first send' })
+@ObjectType('GatewayLoadEvent', {
+  description: 'The gateway started or stopped refusing webhooks (503 with Retry-After) because too many alerts wait for their first send',
+})
 export class GatewayLoadEventType {
   @Field()
   overloaded!: boolean;

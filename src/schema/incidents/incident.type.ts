@@ -9,10 +9,13 @@ export enum IncidentStateValue {
 }
 registerEnumType(IncidentStateValue, {
   name: 'IncidentState',
-  description: 'open: its first notice went out; updated: alerts joined or changed since; resolved: every alert resolved, or it went quiet past its window',
+  description:
+    'open: its first notice went out; updated: alerts joined or changed since; resolved: every alert resolved, or it went quiet past its window',
 });
 
-@ObjectType('CorrelationPolicy', { description: 'Which alerts form one incident: those matching every matcher that share the values of `labels` (flag gateway.grouping)' })
+@ObjectType('CorrelationPolicy', {
+  description: 'Which alerts form one incident: those matching every matcher that share the values of `labels` (flag gateway.grouping)',
+})
 export class CorrelationPolicyType {
   @Field(() => ID)
   id!: string;
@@ -23,19 +26,26 @@ export class CorrelationPolicyType {
   @Field(() => Int, { description: 'Policies are tried in ascending position; the first that takes an alert wins' })
   position!: number;
 
-  @Field(() => [String], { description: 'Labels whose values the related alerts share, e.g. ["cluster", "node"]; an alert without one of them is not taken' })
+  @Field(() => [String], {
+    description: 'Labels whose values the related alerts share, e.g. ["cluster", "node"]; an alert without one of them is not taken',
+  })
   labels!: string[];
 
   @Field(() => [String], { description: 'Alertmanager-style matchers an alert must match to be taken' })
   matchers!: string[];
 
-  @Field(() => Int, { description: 'An open incident with no alert activity (new, repeated or resolved alerts) for this long is closed with a resolution notice' })
+  @Field(() => Int, {
+    description:
+      'An open incident with no alert activity (new, repeated or resolved alerts) for this long is closed with a resolution notice',
+  })
   windowSeconds!: number;
 
   @Field(() => Int, { description: 'At most one update notification per incident and channel this often' })
   updateIntervalSeconds!: number;
 
-  @Field(() => Int, { description: 'A related alert firing this soon after the incident resolved reopens it (an update, not a new first notice)' })
+  @Field(() => Int, {
+    description: 'A related alert firing this soon after the incident resolved reopens it (an update, not a new first notice)',
+  })
   reopenGraceSeconds!: number;
 
   @Field()
@@ -48,7 +58,10 @@ export abstract class CorrelationPolicyFields {
   @Field(() => [String], { nullable: true })
   matchers?: string[];
 
-  @Field(() => Int, { nullable: true, description: '60 to 604800; default 21600 (6 h, above Alertmanager\'s default repeat_interval of 4 h)' })
+  @Field(() => Int, {
+    nullable: true,
+    description: "60 to 604800; default 21600 (6 h, above Alertmanager's default repeat_interval of 4 h)",
+  })
   windowSeconds?: number;
 
   @Field(() => Int, { nullable: true, description: '1 to 86400; default 300' })
@@ -115,7 +128,9 @@ export class IncidentAlertType {
   notified!: boolean;
 }
 
-@ObjectType('IncidentNotification', { description: 'An update or resolution sent for an incident on one channel (the first notice is the alert\'s own delivery)' })
+@ObjectType('IncidentNotification', {
+  description: "An update or resolution sent for an incident on one channel (the first notice is the alert's own delivery)",
+})
 export class IncidentNotificationType {
   @Field(() => ID)
   id!: string;
@@ -162,7 +177,7 @@ export class IncidentType {
   @Field()
   policyName!: string;
 
-  @Field(() => GraphQLJSONObject, { description: 'The correlating labels\' values' })
+  @Field(() => GraphQLJSONObject, { description: "The correlating labels' values" })
   labels!: Record<string, string>;
 
   @Field(() => [ID], { description: 'Where its first notice went; updates and the resolution go there too' })

@@ -1,7 +1,8 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 
 @ObjectType('InhibitionRule', {
-  description: "Alertmanager's inhibit rule over every cluster AlertAgent hears from: while a source alert fires, targets with equal values of `equal` are held back (flag gateway.inhibition)",
+  description:
+    "Alertmanager's inhibit rule over every cluster AlertAgent hears from: while a source alert fires, targets with equal values of `equal` are held back (flag gateway.inhibition)",
 })
 export class InhibitionRuleType {
   @Field(() => ID)

@@ -7,10 +7,14 @@ export enum MaintenanceScheduleValue {
 }
 registerEnumType(MaintenanceScheduleValue, {
   name: 'MaintenanceSchedule',
-  description: 'once: from startsAt to endsAt; cron: starts given by a cron expression; rrule: starts given by an RFC 5545 RRULE from startsAt (each recurring occurrence lasts durationSeconds)',
+  description:
+    'once: from startsAt to endsAt; cron: starts given by a cron expression; rrule: starts given by an RFC 5545 RRULE from startsAt (each recurring occurrence lasts durationSeconds)',
 });
 
-@ObjectType('MaintenanceWindow', { description: 'While open, alerts it covers are recorded as suppressed; what still fires when it closes is sent then (flag gateway.maintenance)' })
+@ObjectType('MaintenanceWindow', {
+  description:
+    'While open, alerts it covers are recorded as suppressed; what still fires when it closes is sent then (flag gateway.maintenance)',
+})
 export class MaintenanceWindowType {
   @Field(() => ID)
   id!: string;
@@ -21,7 +25,7 @@ export class MaintenanceWindowType {
   @Field(() => [String], { description: 'Alertmanager-style matchers the alerts must match' })
   matchers!: string[];
 
-  @Field(() => [String], { description: 'Clusters (the alerts\' cluster label) it covers; empty: every cluster' })
+  @Field(() => [String], { description: "Clusters (the alerts' cluster label) it covers; empty: every cluster" })
   clusters!: string[];
 
   @Field(() => MaintenanceScheduleValue)
@@ -45,7 +49,9 @@ export class MaintenanceWindowType {
   @Field()
   enabled!: boolean;
 
-  @Field({ description: 'Also set as silences on the covered clusters\' Alertmanagers while an occurrence is open (from up to an hour before it)' })
+  @Field({
+    description: "Also set as silences on the covered clusters' Alertmanagers while an occurrence is open (from up to an hour before it)",
+  })
   mirrorAsSilences!: boolean;
 
   @Field(() => Date, { nullable: true, description: 'When the occurrence open now ends; null when closed' })
@@ -82,7 +88,7 @@ export abstract class MaintenanceWindowFields {
   @Field({ nullable: true })
   enabled?: boolean;
 
-  @Field({ nullable: true, description: 'Also set as silences on the covered clusters\' Alertmanagers (default false)' })
+  @Field({ nullable: true, description: "Also set as silences on the covered clusters' Alertmanagers (default false)" })
   mirrorAsSilences?: boolean;
 }
 

@@ -2,7 +2,9 @@ import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-gra
 import { GraphQLJSON } from 'graphql-scalars';
 import { PageArgs } from '../common/page.args';
 
-@ObjectType('RemediationAction', { description: 'An n8n workflow on the remediation allowlist (flag analysis.remediation); its webhook URL and credential are never shown' })
+@ObjectType('RemediationAction', {
+  description: 'An n8n workflow on the remediation allowlist (flag analysis.remediation); its webhook URL and credential are never shown',
+})
 export class RemediationActionType {
   @Field(() => ID)
   id!: string;
@@ -25,7 +27,9 @@ export class RemediationActionType {
   @Field(() => Float)
   minConfidence!: number;
 
-  @Field({ description: 'suggest: recorded only; approval: runs once approved (remediationApprove or the signed link); automatic: runs at once' })
+  @Field({
+    description: 'suggest: recorded only; approval: runs once approved (remediationApprove or the signed link); automatic: runs at once',
+  })
   mode!: string;
 
   @Field(() => Int)
@@ -59,7 +63,10 @@ export abstract class RemediationActionFields {
   @Field(() => Float, { nullable: true, description: 'The least confidence of the analysis, 0 to 1 (default 0.8)' })
   minConfidence?: number;
 
-  @Field(() => Int, { nullable: true, description: 'After a run (or a pending approval), proposals of this action are refused this long (default 900 s)' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'After a run (or a pending approval), proposals of this action are refused this long (default 900 s)',
+  })
   cooldownSeconds?: number;
 
   @Field({ nullable: true })
@@ -96,7 +103,9 @@ export class RemediationActionUpdateInput extends RemediationActionFields {
   mode?: string;
 }
 
-@ObjectType('AutomationExecution', { description: 'One proposal of a remediation action for one firing episode of an alert, and what became of it' })
+@ObjectType('AutomationExecution', {
+  description: 'One proposal of a remediation action for one firing episode of an alert, and what became of it',
+})
 export class AutomationExecutionType {
   @Field(() => ID)
   id!: string;

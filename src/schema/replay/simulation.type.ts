@@ -15,14 +15,19 @@ registerEnumType(SimulationStateValue, { name: 'SimulationState' });
 
 @InputType({ description: 'A flag switched on or off for a replay' })
 export class ProposedFlagInput {
-  @Field({ description: 'One of gateway.convergence, gateway.grouping, gateway.inhibition, gateway.maintenance, gateway.advanced-convergence' })
+  @Field({
+    description: 'One of gateway.convergence, gateway.grouping, gateway.inhibition, gateway.maintenance, gateway.advanced-convergence',
+  })
   name!: string;
 
   @Field()
   enabled!: boolean;
 }
 
-@InputType({ description: 'What a replay tries instead of what is in force. A part left out is taken as in force when the replay runs; a part given replaces it whole (an empty list: none).' })
+@InputType({
+  description:
+    'What a replay tries instead of what is in force. A part left out is taken as in force when the replay runs; a part given replaces it whole (an empty list: none).',
+})
 export class GatewayProposalInput {
   @Field(() => [RouteInput], { nullable: true, description: 'The routes in order (positions are ignored)' })
   routes?: RouteInput[] | null;
@@ -60,7 +65,7 @@ export class SimulationChannelCountType extends SimulationCountType {
 
 @ObjectType('SimulationRouteCount', { description: 'Messages the replay sent by one route (alerts, and held-back alerts released later)' })
 export class SimulationRouteCountType {
-  @Field({ description: 'The route\'s id, or proposed-route-N for the N-th proposed route (from 0)' })
+  @Field({ description: "The route's id, or proposed-route-N for the N-th proposed route (from 0)" })
   routeId!: string;
 
   @Field()
@@ -73,13 +78,19 @@ export class SimulationRouteCountType {
   alerts!: number;
 }
 
-@ObjectType('SimulationKindCount', { description: 'Messages of one kind: alerts, convergence-summary, flap-summary, incident-update, incident-resolution, inhibition-release, maintenance-release, route-window' })
+@ObjectType('SimulationKindCount', {
+  description:
+    'Messages of one kind: alerts, convergence-summary, flap-summary, incident-update, incident-resolution, inhibition-release, maintenance-release, route-window',
+})
 export class SimulationKindCountType extends SimulationCountType {
   @Field()
   kind!: string;
 }
 
-@ObjectType('SimulationStateCount', { description: 'Alerts that ended in one state: sent (delivered, failed or on their way), unrouted, duplicate, suppressed, inhibited, flapping, grouped, converged, batched' })
+@ObjectType('SimulationStateCount', {
+  description:
+    'Alerts that ended in one state: sent (delivered, failed or on their way), unrouted, duplicate, suppressed, inhibited, flapping, grouped, converged, batched',
+})
 export class SimulationStateCountType extends SimulationCountType {
   @Field()
   state!: string;
@@ -117,7 +128,7 @@ export class SimulationChangedAlertType {
   @Field()
   status!: string;
 
-  @Field({ description: 'The record\'s state' })
+  @Field({ description: "The record's state" })
   actualState!: string;
 
   @Field({ description: 'What the replay did with it' })

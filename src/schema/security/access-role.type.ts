@@ -18,7 +18,9 @@ export class RoleScopesType {
   clusterMatchers!: string[] | null;
 }
 
-@ObjectType('AccessRole', { description: 'A set of permissions with scopes: one of the built-in presets (viewer, operator, admin) or a role an admin defined' })
+@ObjectType('AccessRole', {
+  description: 'A set of permissions with scopes: one of the built-in presets (viewer, operator, admin) or a role an admin defined',
+})
 export class AccessRoleType {
   @Field(() => ID, { nullable: true, description: 'Null for the built-in roles' })
   id!: string | null;
@@ -48,7 +50,10 @@ export abstract class AccessRoleFields {
   @Field(() => [ID], { nullable: true, description: 'Limit channel permissions to these channel groups and their subgroups' })
   channelGroups?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Limit cluster permissions to clusters matching all of these, e.g. env="prod" or cluster=~"eu-.*"' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Limit cluster permissions to clusters matching all of these, e.g. env="prod" or cluster=~"eu-.*"',
+  })
   clusterMatchers?: string[] | null;
 }
 

@@ -11,7 +11,10 @@ export class ApiTokenType {
   @Field()
   name!: string;
 
-  @Field(() => RoleName, { nullable: true, description: 'The built-in role; null when the token holds a role an admin defined (see roleName)' })
+  @Field(() => RoleName, {
+    nullable: true,
+    description: 'The built-in role; null when the token holds a role an admin defined (see roleName)',
+  })
   role!: RoleName | null;
 
   @Field({ description: 'The role the token holds, built in or defined' })

@@ -19,7 +19,10 @@ export class AuditEventType {
   @Field(() => String, { nullable: true })
   targetId!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The permission the change was made under, e.g. channels:write (null: a system action or one recorded before permissions)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The permission the change was made under, e.g. channels:write (null: a system action or one recorded before permissions)',
+  })
   permission!: string | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'What changed (never secrets)' })

@@ -30,7 +30,9 @@ export class ComponentHealthType {
 
 @ObjectType('Health', { description: 'Whether this AlertAgent process can serve' })
 export class HealthType {
-  @Field({ description: 'ok; degraded when an optional dependency (Redis) is away and alerts still flow; down when what arrives cannot be stored' })
+  @Field({
+    description: 'ok; degraded when an optional dependency (Redis) is away and alerts still flow; down when what arrives cannot be stored',
+  })
   status!: string;
 
   @Field(() => StorageModeName)

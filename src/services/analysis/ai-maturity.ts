@@ -1,25 +1,7 @@
 import type { Config } from '../../config';
+import type { MaturityState, ProviderRecord } from '../../domain/ai-maturity';
 
-export type MaturityState = 'trusted' | 'probation' | 'degraded';
-
-/** What a provider did over the window: the evidence it is judged on. */
-export interface ProviderRecord {
-  finished: number;
-  succeeded: number;
-  errors: number;
-  timeouts: number;
-  unparsed: number;
-  useful: number;
-  wrong: number;
-  /**
-   * Outcomes of analyses nobody rated whose proposed remediation ran: the alert resolved within
-   * the resolution window after it (counted as right), or did not (counted as wrong).
-   */
-  resolvedAfterAction: number;
-  unresolvedAfterAction: number;
-  /** 95th percentile of answer times, ms; null without answers. */
-  p95LatencyMs: number | null;
-}
+export type { MaturityState, ProviderRecord } from '../../domain/ai-maturity';
 
 export interface MaturityThresholds {
   minSamples: number;
@@ -42,7 +24,8 @@ export function thresholdsOf(settings: Config['analysis']): MaturityThresholds {
 /** Analyses whose rightness is known: rated by people, or judged by what followed their remediation. */
 export const ratedOf = (r: ProviderRecord): number => r.useful + r.wrong + r.resolvedAfterAction + r.unresolvedAfterAction;
 export const accuracyOf = (r: ProviderRecord): number | null => (ratedOf(r) > 0 ? (r.useful + r.resolvedAfterAction) / ratedOf(r) : null);
-export const failureRateOf = (r: ProviderRecord): number | null => (r.finished > 0 ? (r.errors + r.timeouts + r.unparsed) / r.finished : null);
+export const failureRateOf = (r: ProviderRecord): number | null =>
+  r.finished > 0 ? (r.errors + r.timeouts + r.unparsed) / r.finished : null;
 
 /** Where the evidence stands: below a threshold, well inside all of them, or in between (or too little to say). */
 export interface Verdict {
@@ -64,17 +47,28 @@ export function judge(record: ProviderRecord, t: MaturityThresholds): Verdict {
   const failureRate = record.finished >= t.minSamples ? failureRateOf(record) : null;
   const latency = record.finished >= t.minSamples ? record.p95LatencyMs : null;
   const below: string[] = [];
-  if (accuracy !== null && accuracy < t.minAccuracy) below.push(`accuracy ${pct(accuracy)} < ${pct(t.minAccuracy)} over ${rated} rated analyses`);
-  if (failureRate !== null && failureRate > t.maxFailureRate) below.push(`failure rate ${pct(failureRate)} > ${pct(t.maxFailureRate)} over ${record.finished} analyses (${record.errors} errors, ${record.timeouts} time-outs, ${record.unparsed} unparsed)`);
+  if (accuracy !== null && accuracy < t.minAccuracy)
+    below.push(`accuracy ${pct(accuracy)} < ${pct(t.minAccuracy)} over ${rated} rated analyses`);
+  if (failureRate !== null && failureRate > t.maxFailureRate)
+    below.push(
+      `failure rate ${pct(failureRate)} > ${pct(t.maxFailureRate)} over ${record.finished} analyses (${record.errors} errors, ${record.timeouts} time-outs, ${record.unparsed} unparsed)`,
+    );
   if (latency !== null && latency > t.maxLatencyMs) below.push(`p95 latency ${Math.round(latency)} ms > ${t.maxLatencyMs} ms`);
   if (below.length > 0) return { kind: 'below', reason: below.join('; ') };
-  if (record.finished < t.minSamples) return { kind: 'too-few', reason: `${record.finished} finished analyses, fewer than ${t.minSamples}` };
+  if (record.finished < t.minSamples)
+    return { kind: 'too-few', reason: `${record.finished} finished analyses, fewer than ${t.minSamples}` };
   const m = t.recoveryMargin;
   const healthy =
     (accuracy === null || accuracy >= Math.min(1, t.minAccuracy + m)) &&
     (failureRate === null || failureRate <= Math.max(0, t.maxFailureRate - m)) &&
     (latency === null || latency <= t.maxLatencyMs * (1 - m));
-  const measures = [accuracy !== null ? `accuracy ${pct(accuracy)} over ${rated} rated` : `${rated} rated`, `failure rate ${pct(failureRate ?? 0)}`, latency !== null ? `p95 ${Math.round(latency)} ms` : null].filter(Boolean).join(', ');
+  const measures = [
+    accuracy !== null ? `accuracy ${pct(accuracy)} over ${rated} rated` : `${rated} rated`,
+    `failure rate ${pct(failureRate ?? 0)}`,
+    latency !== null ? `p95 ${Math.round(latency)} ms` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return { kind: healthy ? 'healthy' : 'between', reason: measures };
 }
 
@@ -103,16 +97,35 @@ export interface FeatureVerdict {
  * enough ratings is less accurate than the feature's own minimum (when it sets one); it comes back
  * once no provider is degraded and each is the margin above that minimum.
  */
-export function judgeFeature(providers: Array<{ providerName: string; state: MaturityState; reason: string; record: ProviderRecord }>, featureMinAccuracy: number | null, t: MaturityThresholds): FeatureVerdict {
+export function judgeFeature(
+  providers: Array<{ providerName: string; state: MaturityState; reason: string; record: ProviderRecord }>,
+  featureMinAccuracy: number | null,
+  t: MaturityThresholds,
+): FeatureVerdict {
   const rated = ratedOf;
   const degraded = providers.filter((p) => p.state === 'degraded');
-  const weak = featureMinAccuracy === null ? [] : providers.filter((p) => rated(p.record) >= t.minSamples && accuracyOf(p.record)! < featureMinAccuracy);
+  const weak =
+    featureMinAccuracy === null
+      ? []
+      : providers.filter((p) => rated(p.record) >= t.minSamples && accuracyOf(p.record)! < featureMinAccuracy);
   const reasons = [
     ...degraded.map((p) => `analysis provider ${p.providerName} is degraded: ${p.reason}`),
-    ...weak.filter((p) => p.state !== 'degraded').map((p) => `analysis provider ${p.providerName}'s accuracy ${pct(accuracyOf(p.record)!)} is below this feature's ${pct(featureMinAccuracy!)} over ${rated(p.record)} rated analyses`),
+    ...weak
+      .filter((p) => p.state !== 'degraded')
+      .map(
+        (p) =>
+          `analysis provider ${p.providerName}'s accuracy ${pct(accuracyOf(p.record)!)} is below this feature's ${pct(featureMinAccuracy!)} over ${rated(p.record)} rated analyses`,
+      ),
   ];
-  const clear = (p: { record: ProviderRecord }) => featureMinAccuracy === null || rated(p.record) < t.minSamples || accuracyOf(p.record)! >= Math.min(1, featureMinAccuracy + t.recoveryMargin);
-  return { blocked: reasons.length > 0, healthy: degraded.length === 0 && providers.every(clear), reason: reasons.length > 0 ? reasons.join('; ') : 'every analysis provider is clear of its thresholds' };
+  const clear = (p: { record: ProviderRecord }) =>
+    featureMinAccuracy === null ||
+    rated(p.record) < t.minSamples ||
+    accuracyOf(p.record)! >= Math.min(1, featureMinAccuracy + t.recoveryMargin);
+  return {
+    blocked: reasons.length > 0,
+    healthy: degraded.length === 0 && providers.every(clear),
+    reason: reasons.length > 0 ? reasons.join('; ') : 'every analysis provider is clear of its thresholds',
+  };
 }
 
 /** Held off as soon as blocked; back only once healthy (hysteresis, as for providers). */

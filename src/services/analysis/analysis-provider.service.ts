@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { EgressPolicy } from '../security/egress-policy';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { SecretBox } from '../security/secret-box';
-import type { PeerClient, TlsOptions } from '../shared/http-post';
+import type { PeerClient, TlsOptions } from '../../shared/http-post';
 import { skipsVerification, tlsOf } from '../shared/tls-options';
 import { ProviderSettings } from './provider-settings';
 import { createProvider, type AnalysisProvider } from './providers/provider';
@@ -21,7 +21,12 @@ const providerInput = z.strictObject({
   /** Omitted on update = unchanged; an empty string removes it. */
   secret: z.string().max(4096).optional(),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
-  timeoutMs: z.number().int().min(100).max(30 * 60_000).default(60_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(30 * 60_000)
+    .default(60_000),
   enabled: z.boolean().default(true),
 });
 export type ProviderInput = z.input<typeof providerInput>;
@@ -72,19 +77,36 @@ export class AnalysisProviderService {
   /** Creates (id null) or changes a provider; on a change, every field left out keeps its value. */
   async save(id: string | null, input: Partial<ProviderInput>, actor: Actor): Promise<AnalysisProviderEntity> {
     const existing = id ? await this.get(id) : null;
-    const parsed = parseInput(providerInput, existing ? { ...overStored(providerInputOf(existing), input), config: mergeSettings(existing.config, input.config ?? {}) } : input, 'input');
+    const parsed = parseInput(
+      providerInput,
+      existing ? { ...overStored(providerInputOf(existing), input), config: mergeSettings(existing.config, input.config ?? {}) } : input,
+      'input',
+    );
     const provider = existing ?? new AnalysisProviderEntity();
     this.settings.apply(provider, parsed.type, parsed.config, id !== null);
-    Object.assign(provider, { name: parsed.name, type: parsed.type, rateLimitPerMinute: parsed.rateLimitPerMinute, timeoutMs: parsed.timeoutMs, enabled: parsed.enabled, updatedAt: new Date() });
-    if (parsed.secret !== undefined) provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
+    Object.assign(provider, {
+      name: parsed.name,
+      type: parsed.type,
+      rateLimitPerMinute: parsed.rateLimitPerMinute,
+      timeoutMs: parsed.timeoutMs,
+      enabled: parsed.enabled,
+      updatedAt: new Date(),
+    });
+    if (parsed.secret !== undefined)
+      provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
     try {
       await this.audit.change(actor, async (record) => {
         this.orm.em.persist(provider);
-        record(id ? 'analysis-provider.updated' : 'analysis-provider.created', 'analysis-provider', provider.id, { name: provider.name, type: provider.type });
-        if (skipsVerification(provider.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'analysis-provider', provider.id, { name: provider.name });
+        record(id ? 'analysis-provider.updated' : 'analysis-provider.created', 'analysis-provider', provider.id, {
+          name: provider.name,
+          type: provider.type,
+        });
+        if (skipsVerification(provider.config.tls as TlsOptions | undefined))
+          record('tls.verification-disabled', 'analysis-provider', provider.id, { name: provider.name });
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`an analysis provider named ${parsed.name} already exists`);
+      if (err instanceof UniqueConstraintViolationException)
+        throw new ConflictError(`an analysis provider named ${parsed.name} already exists`);
       throw err;
     }
     this.names.set(provider.id, provider.name);
@@ -94,7 +116,8 @@ export class AnalysisProviderService {
   async remove(id: string, actor: Actor): Promise<void> {
     const provider = await this.get(id);
     const routes = await this.orm.em.find(GatewayRouteEntity, { analysisProviderId: id });
-    if (routes.length > 0) throw new ConflictError(`routes ${routes.map((r) => r.name).join(', ')} send alerts to this provider; change them first`);
+    if (routes.length > 0)
+      throw new ConflictError(`routes ${routes.map((r) => r.name).join(', ')} send alerts to this provider; change them first`);
     await this.audit.change(actor, async (record) => {
       this.orm.em.remove(provider);
       record('analysis-provider.deleted', 'analysis-provider', id, { name: provider.name });

@@ -5,12 +5,12 @@ import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysi
 import type { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { parseInput, UnauthenticatedError } from '../../errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { JobQueue } from '../queue/job-queue';
 import { generateApiToken, hashApiToken, sameHash } from '../security/token-secret';
-import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
+import { backoffDelay, type BackoffPolicy } from '../../shared/backoff';
 import type { PublicUrl } from '../shared/public-url';
 import type { AnalysisProviderService } from './analysis-provider.service';
 import type { AnalysisRepository } from './analysis.repository';
@@ -18,7 +18,10 @@ import type { AnalysisContext } from './context-builder';
 
 /** Something that acts on analysis results (smart routing, remediation), and what it offers the provider to choose from. */
 export interface AnalysisConsumer {
-  offer(record: AlertRecordEntity, providerId: string): Partial<Pick<AnalysisContext, 'teams' | 'actions'>> | Promise<Partial<Pick<AnalysisContext, 'teams' | 'actions'>>>;
+  offer(
+    record: AlertRecordEntity,
+    providerId: string,
+  ): Partial<Pick<AnalysisContext, 'teams' | 'actions'>> | Promise<Partial<Pick<AnalysisContext, 'teams' | 'actions'>>>;
   act(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<unknown>;
 }
 import { buildContext, promptFor } from './context-builder';
@@ -41,7 +44,10 @@ interface Failure {
   timedOut: boolean;
 }
 
-type Published = Pick<AlertAnalysisEntity, 'id' | 'recordId' | 'providerId' | 'alertname' | 'fingerprint' | 'status' | 'attempts' | 'parsed' | 'rootCause' | 'confidence' | 'error'>;
+type Published = Pick<
+  AlertAnalysisEntity,
+  'id' | 'recordId' | 'providerId' | 'alertname' | 'fingerprint' | 'status' | 'attempts' | 'parsed' | 'rootCause' | 'confidence' | 'error'
+>;
 
 /**
  * Runs analyses on the workers: each try as a queue job with per-provider rate limits, a timeout,
@@ -69,29 +75,43 @@ export class AnalysisRunner {
   }
 
   registerProcessor(): void {
-    this.queue.process('analysis.run', ({ data }) => RequestContext.create(this.orm.em, () => this.runOnce(data.analysisId)), { concurrency: this.settings.concurrency });
+    this.queue.process('analysis.run', ({ data }) => RequestContext.create(this.orm.em, () => this.runOnce(data.analysisId)), {
+      concurrency: this.settings.concurrency,
+    });
     this.queue.process('analysis.timeout', ({ data }) =>
       RequestContext.create(this.orm.em, async () => {
         const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
-        if (!analysis || analysis.status !== 'running' || analysis.attempts !== data.attempt) return;
+        if (analysis?.status !== 'running' || analysis.attempts !== data.attempt) return;
         const provider = await this.providers.find(analysis.providerId);
-        await this.failed(analysis, provider, { error: `no callback within ${provider?.timeoutMs ?? '?'} ms`, retryable: true, timedOut: true });
+        await this.failed(analysis, provider, {
+          error: `no callback within ${provider?.timeoutMs ?? '?'} ms`,
+          retryable: true,
+          timedOut: true,
+        });
       }),
     );
   }
 
   async enqueue(analysis: Pick<AlertAnalysisEntity, 'id' | 'attempts'>, delayMs: number): Promise<void> {
-    await this.queue.enqueue('analysis.run', { analysisId: analysis.id }, { jobId: `analysis_${analysis.id}_${analysis.attempts}_${Date.now()}`, delayMs, attempts: 1 });
+    await this.queue.enqueue(
+      'analysis.run',
+      { analysisId: analysis.id },
+      { jobId: `analysis_${analysis.id}_${analysis.attempts}_${Date.now()}`, delayMs, attempts: 1 },
+    );
   }
 
   /** One try: context, provider call, result or failure. Safe to run twice (the row's state decides). */
   async runOnce(analysisId: string): Promise<void> {
     const em = this.orm.em;
     const analysis = await em.findOne(AlertAnalysisEntity, { id: analysisId });
-    if (!analysis || analysis.status !== 'queued') return;
+    if (analysis?.status !== 'queued') return;
     const provider = await this.providers.find(analysis.providerId);
-    if (!provider || !provider.enabled) {
-      await this.failed(analysis, provider, { error: provider ? `provider ${provider.name} is disabled` : 'the provider no longer exists', retryable: false, timedOut: false });
+    if (!provider?.enabled) {
+      await this.failed(analysis, provider, {
+        error: provider ? `provider ${provider.name} is disabled` : 'the provider no longer exists',
+        retryable: false,
+        timedOut: false,
+      });
       return;
     }
     const wait = this.rateLimitWait(provider);
@@ -101,7 +121,12 @@ export class AnalysisRunner {
       return;
     }
     const callbackToken = generateApiToken(CALLBACK_TOKEN_PREFIX);
-    Object.assign(analysis, { status: 'running', attempts: analysis.attempts + 1, startedAt: new Date(), callbackTokenHash: hashApiToken(callbackToken) });
+    Object.assign(analysis, {
+      status: 'running',
+      attempts: analysis.attempts + 1,
+      startedAt: new Date(),
+      callbackTokenHash: hashApiToken(callbackToken),
+    });
     await em.flush();
     await this.publish(analysis, provider);
 
@@ -110,8 +135,15 @@ export class AnalysisRunner {
       await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
       return;
     }
-    const offers = Object.assign({}, ...(await Promise.all(this.consumers.map((c) => c.offer(record, provider.id))))) as Partial<Pick<AnalysisContext, 'teams' | 'actions'>>;
-    const context = buildContext(record, await this.repository.contextRows(record, analysis, this.settings.historyLimit), this.settings.contextMaxBytes, offers);
+    const offers = Object.assign({}, ...(await Promise.all(this.consumers.map((c) => c.offer(record, provider.id))))) as Partial<
+      Pick<AnalysisContext, 'teams' | 'actions'>
+    >;
+    const context = buildContext(
+      record,
+      await this.repository.contextRows(record, analysis, this.settings.historyLimit),
+      this.settings.contextMaxBytes,
+      offers,
+    );
     const previous = await this.repository.previousConversation(analysis);
     const started = performance.now();
     const result = await this.providers.callable(provider).run({
@@ -131,7 +163,11 @@ export class AnalysisRunner {
     if (result.kind === 'pending') {
       analysis.executionId = result.executionId ?? null;
       await em.flush();
-      await this.queue.enqueue('analysis.timeout', { analysisId: analysis.id, attempt: analysis.attempts }, { jobId: `analysis-timeout_${analysis.id}_${analysis.attempts}`, delayMs: provider.timeoutMs, attempts: 1 });
+      await this.queue.enqueue(
+        'analysis.timeout',
+        { analysisId: analysis.id, attempt: analysis.attempts },
+        { jobId: `analysis-timeout_${analysis.id}_${analysis.attempts}`, delayMs: provider.timeoutMs, attempts: 1 },
+      );
       return;
     }
     await this.succeeded(analysis, provider, result.answer, { ...result, durationMs });
@@ -148,12 +184,28 @@ export class AnalysisRunner {
     const provider = await this.providers.find(analysis.providerId);
     const durationMs = analysis.startedAt ? Date.now() - analysis.startedAt.getTime() : null;
     if (parsed.executionId) analysis.executionId = parsed.executionId;
-    if (parsed.status === 'error') await this.failed(analysis, provider, { error: `n8n workflow failed: ${parsed.error ?? 'no error given'}`, retryable: true, timedOut: false });
+    if (parsed.status === 'error')
+      await this.failed(analysis, provider, {
+        error: `n8n workflow failed: ${parsed.error ?? 'no error given'}`,
+        retryable: true,
+        timedOut: false,
+      });
     else await this.succeeded(analysis, provider, parsed.result, { durationMs });
     return { recorded: true, status: analysis.status };
   }
 
-  private async succeeded(analysis: AlertAnalysisEntity, provider: AnalysisProviderEntity | null, answer: unknown, meta: { model?: string | null; tokens?: number | null; executionId?: string | null; conversationId?: string | null; durationMs: number | null }): Promise<void> {
+  private async succeeded(
+    analysis: AlertAnalysisEntity,
+    provider: AnalysisProviderEntity | null,
+    answer: unknown,
+    meta: {
+      model?: string | null;
+      tokens?: number | null;
+      executionId?: string | null;
+      conversationId?: string | null;
+      durationMs: number | null;
+    },
+  ): Promise<void> {
     const parsed = parseAnalysisAnswer(answer);
     Object.assign(analysis, {
       status: 'succeeded',
@@ -163,8 +215,20 @@ export class AnalysisRunner {
       parsed: parsed.parsed,
       parseError: parsed.parsed ? null : parsed.reason,
       ...(parsed.parsed
-        ? { ...parsed.result, category: parsed.result.category?.toLowerCase() ?? null, suggestedTeam: parsed.result.suggestedTeam?.toLowerCase() ?? null }
-        : { rootCause: null, confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null, remediation: null }),
+        ? {
+            ...parsed.result,
+            category: parsed.result.category?.toLowerCase() ?? null,
+            suggestedTeam: parsed.result.suggestedTeam?.toLowerCase() ?? null,
+          }
+        : {
+            rootCause: null,
+            confidence: null,
+            suggestedActions: null,
+            severityAssessment: null,
+            category: null,
+            suggestedTeam: null,
+            remediation: null,
+          }),
       model: meta.model ?? (provider?.config.model as string | undefined) ?? null,
       tokens: meta.tokens ?? null,
       durationMs: meta.durationMs === null ? null : Math.round(meta.durationMs * 100) / 100,
@@ -199,7 +263,11 @@ export class AnalysisRunner {
       await this.orm.em.flush();
       await this.enqueue(analysis, backoffDelay(analysis.attempts, this.backoff));
     } else {
-      Object.assign(analysis, { status: failure.timedOut ? 'timed_out' : 'failed', finishedAt: new Date(), error: failure.retryable ? `gave up after ${analysis.attempts} attempts: ${failure.error}` : failure.error });
+      Object.assign(analysis, {
+        status: failure.timedOut ? 'timed_out' : 'failed',
+        finishedAt: new Date(),
+        error: failure.retryable ? `gave up after ${analysis.attempts} attempts: ${failure.error}` : failure.error,
+      });
       await this.orm.em.flush();
       this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: analysis.status, parsed: 'false' });
       this.logger.warn({ analysisId: analysis.id, provider: provider?.name, error: analysis.error }, 'analysis failed');

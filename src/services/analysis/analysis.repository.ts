@@ -44,14 +44,22 @@ export class AnalysisRepository {
 
   /** One statement for many requests; a record already asked of a provider is left as it is. */
   async insertQueued(requests: AnalysisRequest[], now = new Date()): Promise<QueuedAnalysis[]> {
-    const rows: Array<{ id: string; record_id: string; provider_id: string; alertname: string; fingerprint: string }> = await this.orm.em.getConnection().execute(
-      `insert into "alert_analysis" ("id", "record_id", "provider_id", "alertname", "fingerprint", "status", "attempts", "queued_at", "created_at")
+    const rows: Array<{ id: string; record_id: string; provider_id: string; alertname: string; fingerprint: string }> = await this.orm.em
+      .getConnection()
+      .execute(
+        `insert into "alert_analysis" ("id", "record_id", "provider_id", "alertname", "fingerprint", "status", "attempts", "queued_at", "created_at")
        values ${requests.map(() => "(?, ?, ?, ?, ?, 'queued', 0, ?, ?)").join(', ')}
        on conflict ("record_id", "provider_id") do nothing
        returning "id", "record_id", "provider_id", "alertname", "fingerprint"`,
-      requests.flatMap((r) => [randomUUID(), r.recordId, r.providerId, r.alertname.slice(0, 200), r.fingerprint, now, now]),
-    );
-    return rows.map((row) => ({ id: row.id, recordId: row.record_id, providerId: row.provider_id, alertname: row.alertname, fingerprint: row.fingerprint }));
+        requests.flatMap((r) => [randomUUID(), r.recordId, r.providerId, r.alertname.slice(0, 200), r.fingerprint, now, now]),
+      );
+    return rows.map((row) => ({
+      id: row.id,
+      recordId: row.record_id,
+      providerId: row.provider_id,
+      alertname: row.alertname,
+      fingerprint: row.fingerprint,
+    }));
   }
 
   async get(id: string): Promise<AlertAnalysisEntity> {
@@ -61,7 +69,11 @@ export class AnalysisRepository {
   async list(filter: AnalysisFilter, page: PageRequest): Promise<{ items: AlertAnalysisEntity[]; total: number }> {
     const where: Record<string, unknown> = {};
     for (const key of ['recordId', 'status', 'alertname'] as const) if (filter[key]) where[key] = filter[key];
-    const [items, total] = await this.orm.em.findAndCount(AlertAnalysisEntity, where, { orderBy: { createdAt: page.order, id: page.order }, limit: page.limit, offset: page.offset });
+    const [items, total] = await this.orm.em.findAndCount(AlertAnalysisEntity, where, {
+      orderBy: { createdAt: page.order, id: page.order },
+      limit: page.limit,
+      offset: page.offset,
+    });
     return { items, total };
   }
 
@@ -69,9 +81,21 @@ export class AnalysisRepository {
   async contextRows(record: AlertRecordEntity, analysis: AlertAnalysisEntity, limit: number) {
     const em = this.orm.em;
     const [history, similar, analyses] = await Promise.all([
-      em.find(AlertRecordEntity, { fingerprint: record.fingerprint, id: { $ne: record.id }, receivedAt: { $lte: record.receivedAt } }, { orderBy: { receivedAt: 'desc' }, limit }),
-      em.find(AlertRecordEntity, { alertname: record.alertname, fingerprint: { $ne: record.fingerprint } }, { orderBy: { receivedAt: 'desc' }, limit }),
-      em.find(AlertAnalysisEntity, { alertname: record.alertname, id: { $ne: analysis.id }, status: 'succeeded' }, { orderBy: { createdAt: 'desc' }, limit }),
+      em.find(
+        AlertRecordEntity,
+        { fingerprint: record.fingerprint, id: { $ne: record.id }, receivedAt: { $lte: record.receivedAt } },
+        { orderBy: { receivedAt: 'desc' }, limit },
+      ),
+      em.find(
+        AlertRecordEntity,
+        { alertname: record.alertname, fingerprint: { $ne: record.fingerprint } },
+        { orderBy: { receivedAt: 'desc' }, limit },
+      ),
+      em.find(
+        AlertAnalysisEntity,
+        { alertname: record.alertname, id: { $ne: analysis.id }, status: 'succeeded' },
+        { orderBy: { createdAt: 'desc' }, limit },
+      ),
     ]);
     return { history, similar, analyses };
   }
@@ -87,7 +111,14 @@ export class AnalysisRepository {
 
   /** Per alert name and day: how many analyses, their mean confidence, and what feedback said. */
   async trends(alertname: string | undefined, days: number): Promise<AnalysisTrend[]> {
-    const rows: Array<{ alertname: string; day: string | Date; analyses: string; mean_confidence: number | null; useful: string; not_useful: string }> = await this.orm.em.getConnection().execute(
+    const rows: Array<{
+      alertname: string;
+      day: string | Date;
+      analyses: string;
+      mean_confidence: number | null;
+      useful: string;
+      not_useful: string;
+    }> = await this.orm.em.getConnection().execute(
       `select "alertname", date_trunc('day', "created_at") as "day", count(*) as "analyses", avg("confidence") as "mean_confidence",
               count(*) filter (where "feedback_useful") as "useful", count(*) filter (where not "feedback_useful") as "not_useful"
          from "alert_analysis"

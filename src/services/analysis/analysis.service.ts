@@ -3,7 +3,7 @@ import { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.enti
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { ConflictError, NotFoundError } from '../../errors';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -21,7 +21,11 @@ export type { AnalysisFilter, AnalysisRequest, AnalysisTrend } from './analysis.
  * themselves are the runner's, on the workers; nothing here is on the delivery path.
  */
 export class AnalysisService {
-  private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), { maxBatch: 200, maxConcurrent: 1, lingerMs: 100 });
+  private readonly requests = new MicroBatcher<AnalysisRequest[], void>((batches) => this.storeRequests(batches), {
+    maxBatch: 200,
+    maxConcurrent: 1,
+    lingerMs: 100,
+  });
 
   constructor(
     private readonly orm: MikroORM,
@@ -44,13 +48,19 @@ export class AnalysisService {
   async requestAfterDelivery(requests: AnalysisRequest[]): Promise<void> {
     const wanted = requests.filter((r) => this.flags.isEnabled('analysis.enabled', alertFlagContext(r.labels?.cluster, r.labels)));
     if (wanted.length === 0) return;
-    await this.requests.submit(wanted.map(({ labels: _labels, ...request }) => request)).catch((err) => this.logger.warn({ err, count: wanted.length }, 'could not queue analyses'));
+    await this.requests
+      .submit(wanted.map(({ labels: _labels, ...request }) => request))
+      .catch((err) => this.logger.warn({ err, count: wanted.length }, 'could not queue analyses'));
   }
 
-  private async storeRequests(batches: AnalysisRequest[][]): Promise<void[]> {
+  private async storeRequests(batches: AnalysisRequest[][]): Promise<undefined[]> {
     const rows = await this.repository.insertQueued(batches.flat());
-    await this.queue.enqueueMany('analysis.run', rows.map((row) => ({ data: { analysisId: row.id }, options: { jobId: `analysis_${row.id}_0`, attempts: 1 } })));
-    for (const row of rows) void this.runner.publish({ ...row, status: 'queued', attempts: 0, parsed: null, rootCause: null, confidence: null, error: null });
+    await this.queue.enqueueMany(
+      'analysis.run',
+      rows.map((row) => ({ data: { analysisId: row.id }, options: { jobId: `analysis_${row.id}_0`, attempts: 1 } })),
+    );
+    for (const row of rows)
+      void this.runner.publish({ ...row, status: 'queued', attempts: 0, parsed: null, rootCause: null, confidence: null, error: null });
     return batches.map(() => undefined);
   }
 
@@ -63,7 +73,8 @@ export class AnalysisService {
   /** Another try of a failed or timed-out analysis. */
   async retry(id: string): Promise<AlertAnalysisEntity> {
     const analysis = await this.repository.get(id);
-    if (analysis.status !== 'failed' && analysis.status !== 'timed_out') throw new ConflictError(`analysis ${id} is ${analysis.status}; only failed or timed-out analyses are retried`);
+    if (analysis.status !== 'failed' && analysis.status !== 'timed_out')
+      throw new ConflictError(`analysis ${id} is ${analysis.status}; only failed or timed-out analyses are retried`);
     return this.start(analysis.recordId, analysis.providerId);
   }
 
@@ -73,16 +84,40 @@ export class AnalysisService {
     const record = NotFoundError.assert(await em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
     let analysis = await em.findOne(AlertAnalysisEntity, { recordId, providerId });
     if (analysis && (analysis.status === 'queued' || analysis.status === 'running')) return analysis;
-    analysis ??= Object.assign(new AlertAnalysisEntity(), { recordId, providerId, alertname: record.alertname, fingerprint: record.fingerprint });
+    analysis ??= Object.assign(new AlertAnalysisEntity(), {
+      recordId,
+      providerId,
+      alertname: record.alertname,
+      fingerprint: record.fingerprint,
+    });
     Object.assign(analysis, {
-      status: 'queued', attempts: 0, queuedAt: new Date(), startedAt: null, finishedAt: null, error: null, parsed: null, parseError: null, rootCause: null,
-      confidence: null, suggestedActions: null, severityAssessment: null, category: null, suggestedTeam: null, followUpChannelIds: null, remediation: null, rawAnswer: null, tokens: null, durationMs: null, callbackTokenHash: null,
+      status: 'queued',
+      attempts: 0,
+      queuedAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      parsed: null,
+      parseError: null,
+      rootCause: null,
+      confidence: null,
+      suggestedActions: null,
+      severityAssessment: null,
+      category: null,
+      suggestedTeam: null,
+      followUpChannelIds: null,
+      remediation: null,
+      rawAnswer: null,
+      tokens: null,
+      durationMs: null,
+      callbackTokenHash: null,
     });
     try {
       await em.persistAndFlush(analysis);
     } catch (err) {
       // Two replicas asked at once: the other one's row stands.
-      if (err instanceof UniqueConstraintViolationException) return NotFoundError.assert(await em.fork().findOne(AlertAnalysisEntity, { recordId, providerId }), 'analysis', recordId);
+      if (err instanceof UniqueConstraintViolationException)
+        return NotFoundError.assert(await em.fork().findOne(AlertAnalysisEntity, { recordId, providerId }), 'analysis', recordId);
       throw err;
     }
     await this.runner.enqueue(analysis, 0);
@@ -107,10 +142,18 @@ export class AnalysisService {
     const analysis = await this.repository.get(id);
     if (analysis.status !== 'succeeded') throw new ConflictError(`analysis ${id} is ${analysis.status}; feedback is for finished analyses`);
     await this.audit.change(actor, async (record) => {
-      Object.assign(analysis, { feedbackUseful: input.useful, feedbackNote: note, feedbackBy: actor.principal.name, feedbackAt: new Date() });
+      Object.assign(analysis, {
+        feedbackUseful: input.useful,
+        feedbackNote: note,
+        feedbackBy: actor.principal.name,
+        feedbackAt: new Date(),
+      });
       record('analysis.feedback', 'analysis', id, { useful: input.useful });
     });
-    this.metrics.analysisFeedback.inc({ provider: await this.providers.nameOf(analysis.providerId), verdict: input.useful ? 'useful' : 'not_useful' });
+    this.metrics.analysisFeedback.inc({
+      provider: await this.providers.nameOf(analysis.providerId),
+      verdict: input.useful ? 'useful' : 'not_useful',
+    });
     return analysis;
   }
 }

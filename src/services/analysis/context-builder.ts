@@ -19,7 +19,12 @@ export interface AnalysisContext {
   /** Recent alerts of the same name elsewhere (other fingerprints). */
   similar: Array<{ receivedAt: string; status: string; labels: Record<string, string> }>;
   /** Earlier analyses of this alert name and what people said about them. */
-  previousAnalyses: Array<{ rootCause: string | null; confidence: number | null; feedback: 'useful' | 'not useful' | null; note: string | null }>;
+  previousAnalyses: Array<{
+    rootCause: string | null;
+    confidence: number | null;
+    feedback: 'useful' | 'not useful' | null;
+    note: string | null;
+  }>;
   /** Teams that routes can tell as a follow-up (smart routing); the analysis may suggest one. */
   teams: string[];
   /** Remediation actions allowed for this alert (flag analysis.remediation); the analysis may propose one. */
@@ -36,10 +41,13 @@ const SECRET_VALUE: Array<[RegExp, string]> = [
 
 /** Removes what looks like a credential: values of secret-named keys and token-shaped strings anywhere. */
 export function scrubSecrets<T>(value: T): T {
-  if (typeof value === 'string') return SECRET_VALUE.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value as string) as T;
+  if (typeof value === 'string')
+    return SECRET_VALUE.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value as string) as T;
   if (Array.isArray(value)) return value.map(scrubSecrets) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : scrubSecrets(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : scrubSecrets(v)]),
+    ) as T;
   }
   return value;
 }

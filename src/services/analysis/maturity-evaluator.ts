@@ -4,19 +4,40 @@ import { AiMaturityEntity } from '../../entities/analysis/ai-maturity.entity';
 import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { AI_DRIVEN_FLAGS } from '../flags/flag-definitions';
 import type { FlagOverrideService } from '../flags/flag-overrides';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { systemPrincipal } from '../security/principal';
 import { Sweeper } from '../shared/sweeper';
-import { accuracyOf, failureRateOf, judge, judgeFeature, nextFeatureBlocked, nextState, thresholdsOf, type MaturityState, type ProviderRecord } from './ai-maturity';
+import {
+  accuracyOf,
+  failureRateOf,
+  judge,
+  judgeFeature,
+  nextFeatureBlocked,
+  nextState,
+  thresholdsOf,
+  type MaturityState,
+  type ProviderRecord,
+} from './ai-maturity';
 import { ConfigError } from '../../config';
 
 const EVALUATOR = systemPrincipal('maturity-evaluator');
 export const EVALUATOR_ACTOR = 'system:maturity-evaluator';
 const STATES: MaturityState[] = ['trusted', 'probation', 'degraded'];
 
-const NO_RECORD: ProviderRecord = { finished: 0, succeeded: 0, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, resolvedAfterAction: 0, unresolvedAfterAction: 0, p95LatencyMs: null };
+const NO_RECORD: ProviderRecord = {
+  finished: 0,
+  succeeded: 0,
+  errors: 0,
+  timeouts: 0,
+  unparsed: 0,
+  useful: 0,
+  wrong: 0,
+  resolvedAfterAction: 0,
+  unresolvedAfterAction: 0,
+  p95LatencyMs: null,
+};
 
 /** A remediation that ran is judged by whether its alert resolved within this long after it. */
 export const RESOLUTION_WINDOW_SECONDS = 30 * 60;
@@ -53,8 +74,13 @@ export class MaturityEvaluator {
     private readonly settings: Config['analysis'],
     private readonly logger: Logger,
   ) {
-    const unknown = Object.keys(settings.maturityFeatureMinAccuracy).filter((flag) => !(AI_DRIVEN_FLAGS as readonly string[]).includes(flag));
-    if (unknown.length > 0) throw new ConfigError([`analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`]);
+    const unknown = Object.keys(settings.maturityFeatureMinAccuracy).filter(
+      (flag) => !(AI_DRIVEN_FLAGS as readonly string[]).includes(flag),
+    );
+    if (unknown.length > 0)
+      throw new ConfigError([
+        `analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`,
+      ]);
     this.sweeper = new Sweeper('ai-maturity', () => RequestContext.create(this.orm.em, () => this.evaluate()), logger);
   }
 
@@ -79,10 +105,25 @@ export class MaturityEvaluator {
       const verdict = judge(record, thresholds);
       const next = nextState(row.state, verdict);
       const moved = next !== row.state && (await this.moveState(provider.id, row.state, next, verdict.reason, now));
-      await em.getConnection().execute(`update "ai_maturity" set "record" = ?, "evaluated_at" = ?, "reason" = ? where "provider_id" = ?`, [JSON.stringify(record), now, verdict.reason, provider.id]);
+      await em
+        .getConnection()
+        .execute(`update "ai_maturity" set "record" = ?, "evaluated_at" = ?, "reason" = ? where "provider_id" = ?`, [
+          JSON.stringify(record),
+          now,
+          verdict.reason,
+          provider.id,
+        ]);
       const state = moved ? next : row.state;
       this.observe(provider.name, state, record);
-      answers.push({ providerId: provider.id, providerName: provider.name, state, since: moved ? now : row.since, reason: verdict.reason, evaluatedAt: now, record });
+      answers.push({
+        providerId: provider.id,
+        providerName: provider.name,
+        state,
+        since: moved ? now : row.since,
+        reason: verdict.reason,
+        evaluatedAt: now,
+        record,
+      });
       if (moved) await this.transitioned(provider, row.state, next, verdict.reason, now);
     }
     for (const flag of AI_DRIVEN_FLAGS) await this.steerFeature(flag, answers, now);
@@ -93,12 +134,18 @@ export class MaturityEvaluator {
   private async steerFeature(flag: (typeof AI_DRIVEN_FLAGS)[number], providers: ProviderMaturity[], now: Date): Promise<void> {
     const verdict = judgeFeature(providers, this.settings.maturityFeatureMinAccuracy[flag] ?? null, thresholdsOf(this.settings));
     const connection = this.orm.em.getConnection();
-    await connection.execute(`insert into "ai_feature_state" ("flag", "blocked", "since", "reason") values (?, false, ?, '') on conflict ("flag") do nothing`, [flag, now]);
+    await connection.execute(
+      `insert into "ai_feature_state" ("flag", "blocked", "since", "reason") values (?, false, ?, '') on conflict ("flag") do nothing`,
+      [flag, now],
+    );
     const [row] = await connection.execute(`select "blocked" from "ai_feature_state" where "flag" = ?`, [flag]);
     const blocked = Boolean(row.blocked);
     const next = nextFeatureBlocked(blocked, verdict);
     if (next === blocked) return;
-    const moved = await connection.execute(`update "ai_feature_state" set "blocked" = ?, "since" = ?, "reason" = ? where "flag" = ? and "blocked" = ? returning "flag"`, [next, now, verdict.reason, flag, blocked]);
+    const moved = await connection.execute(
+      `update "ai_feature_state" set "blocked" = ?, "since" = ?, "reason" = ? where "flag" = ? and "blocked" = ? returning "flag"`,
+      [next, now, verdict.reason, flag, blocked],
+    );
     if (moved.length !== 1) return;
     const current = await this.overrides.find(flag);
     if (next) {
@@ -113,11 +160,22 @@ export class MaturityEvaluator {
   /** Where each provider stands as last evaluated (providers never evaluated are on probation). */
   async list(): Promise<ProviderMaturity[]> {
     const em = this.orm.em.fork();
-    const [providers, rows] = await Promise.all([em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } }), em.find(AiMaturityEntity, {})]);
+    const [providers, rows] = await Promise.all([
+      em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } }),
+      em.find(AiMaturityEntity, {}),
+    ]);
     const byId = new Map(rows.map((r) => [r.providerId, r]));
     return providers.map((p) => {
       const row = byId.get(p.id);
-      return { providerId: p.id, providerName: p.name, state: row?.state ?? 'probation', since: row?.since ?? p.createdAt, reason: row?.reason ?? 'not evaluated yet', evaluatedAt: row?.evaluatedAt ?? p.createdAt, record: row?.record ?? NO_RECORD };
+      return {
+        providerId: p.id,
+        providerName: p.name,
+        state: row?.state ?? 'probation',
+        since: row?.since ?? p.createdAt,
+        reason: row?.reason ?? 'not evaluated yet',
+        evaluatedAt: row?.evaluatedAt ?? p.createdAt,
+        record: row?.record ?? NO_RECORD,
+      };
     });
   }
 
@@ -163,8 +221,16 @@ export class MaturityEvaluator {
         return [
           id,
           {
-            finished: n(r.finished), succeeded: n(r.succeeded), errors: n(r.errors), timeouts: n(r.timeouts), unparsed: n(r.unparsed), useful: n(r.useful), wrong: n(r.wrong),
-            resolvedAfterAction: n(o.resolved), unresolvedAfterAction: n(o.unresolved), p95LatencyMs: r.p95 === null || r.p95 === undefined ? null : Math.round(n(r.p95)),
+            finished: n(r.finished),
+            succeeded: n(r.succeeded),
+            errors: n(r.errors),
+            timeouts: n(r.timeouts),
+            unparsed: n(r.unparsed),
+            useful: n(r.useful),
+            wrong: n(r.wrong),
+            resolvedAfterAction: n(o.resolved),
+            unresolvedAfterAction: n(o.unresolved),
+            p95LatencyMs: r.p95 === null || r.p95 === undefined ? null : Math.round(n(r.p95)),
           },
         ];
       }),
@@ -183,13 +249,33 @@ export class MaturityEvaluator {
 
   /** Moves the state only if nobody moved it meanwhile: true for the one replica that did. */
   private async moveState(providerId: string, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<boolean> {
-    const rows = await this.orm.em.getConnection().execute(`update "ai_maturity" set "state" = ?, "since" = ?, "reason" = ? where "provider_id" = ? and "state" = ? returning "provider_id"`, [to, now, reason, providerId, from]);
+    const rows = await this.orm.em
+      .getConnection()
+      .execute(
+        `update "ai_maturity" set "state" = ?, "since" = ?, "reason" = ? where "provider_id" = ? and "state" = ? returning "provider_id"`,
+        [to, now, reason, providerId, from],
+      );
     return rows.length === 1;
   }
 
-  private async transitioned(provider: AnalysisProviderEntity, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<void> {
+  private async transitioned(
+    provider: AnalysisProviderEntity,
+    from: MaturityState,
+    to: MaturityState,
+    reason: string,
+    now: Date,
+  ): Promise<void> {
     this.logger.warn({ provider: provider.name, from, to, reason }, 'AI maturity changed');
-    await this.events.publish('ai.maturity', { providerId: provider.id, providerName: provider.name, state: to, previousState: from, reason, at: now.toISOString() }).catch((err) => this.logger.warn({ err }, 'could not publish an AI maturity change'));
+    await this.events
+      .publish('ai.maturity', {
+        providerId: provider.id,
+        providerName: provider.name,
+        state: to,
+        previousState: from,
+        reason,
+        at: now.toISOString(),
+      })
+      .catch((err) => this.logger.warn({ err }, 'could not publish an AI maturity change'));
   }
 
   private observe(provider: string, state: MaturityState, record: ProviderRecord): void {

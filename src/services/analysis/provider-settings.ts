@@ -22,13 +22,15 @@ export class ProviderSettings {
     const fields = secretFields(type);
     const stored = replacing && provider.type === type ? this.open(provider) : {};
     const next = { ...config };
-    for (const field of fields) if ((next[field] === undefined || isMasked(next[field])) && stored[field] !== undefined) next[field] = stored[field];
+    for (const field of fields)
+      if ((next[field] === undefined || isMasked(next[field])) && stored[field] !== undefined) next[field] = stored[field];
     const checked = providerPlugin(type).schema.safeParse(next);
     if (!checked.success) {
       const issues = zodIssues(checked.error, 'input.config');
       throw new BadUserInputError(`invalid ${type} provider config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
     }
-    for (const [field, value] of Object.entries(checked.data)) if (typeof value === 'string' && /^https?:\/\//i.test(value)) this.egress.assertUrl(value, `input.config.${field}`);
+    for (const [field, value] of Object.entries(checked.data))
+      if (typeof value === 'string' && /^https?:\/\//i.test(value)) this.egress.assertUrl(value, `input.config.${field}`);
     const { publicConfig, secrets } = sealSecrets(this.box, owner(provider), checked.data, fields);
     provider.config = publicConfig;
     provider.secrets = secrets;
@@ -36,12 +38,18 @@ export class ProviderSettings {
 
   /** Every setting in clear, for calling the provider. */
   open(provider: AnalysisProviderEntity): Record<string, unknown> {
-    return { ...provider.config, ...openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)) };
+    return {
+      ...provider.config,
+      ...openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)),
+    };
   }
 
   /** The settings as any reader sees them. */
   masked(provider: AnalysisProviderEntity): Record<string, unknown> {
-    return maskedConfig(provider.config, openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)));
+    return maskedConfig(
+      provider.config,
+      openSecrets(this.box, owner(provider), provider.secrets ?? {}, provider.config, secretFields(provider.type)),
+    );
   }
 
   /** Seals what is still in clear, and everything with the current key. */

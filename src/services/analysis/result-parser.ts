@@ -30,7 +30,8 @@ function normalise(value: Record<string, unknown>): Record<string, unknown> {
   const actions = pick('suggested_actions', 'suggestedActions', 'actions');
   return {
     rootCause: pick('root_cause', 'rootCause'),
-    confidence: typeof confidence === 'string' && confidence.trim() !== '' && !Number.isNaN(Number(confidence)) ? Number(confidence) : confidence,
+    confidence:
+      typeof confidence === 'string' && confidence.trim() !== '' && !Number.isNaN(Number(confidence)) ? Number(confidence) : confidence,
     suggestedActions: typeof actions === 'string' ? [actions] : (actions ?? []),
     severityAssessment: pick('severity_assessment', 'severityAssessment', 'severity') ?? null,
     category: optionalText(pick('category')),
@@ -90,5 +91,10 @@ export function parseAnalysisAnswer(answer: unknown): ParsedAnswer {
 function validate(value: Record<string, unknown>): ParsedAnswer {
   const checked = resultSchema.safeParse(normalise(value));
   if (checked.success) return { parsed: true, result: checked.data };
-  return { parsed: false, reason: `the result does not match the schema: ${zodIssues(checked.error).map((i) => `${i.field}: ${i.message}`).join('; ')}` };
+  return {
+    parsed: false,
+    reason: `the result does not match the schema: ${zodIssues(checked.error)
+      .map((i) => `${i.field}: ${i.message}`)
+      .join('; ')}`,
+  };
 }

@@ -6,7 +6,7 @@ import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
 import { recordMessage } from '../channels/record-message';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { decideRoutes, type FollowUpRule, type RoutingTable } from '../gateway/route-table';
 import type { AnalysisConsumer } from './analysis-runner';
 
@@ -16,9 +16,16 @@ export interface RoutingTableSource {
 }
 
 /** The follow-up rules of the routes that send this alert to this provider. */
-function rulesFor(table: RoutingTable, labels: Record<string, string>, providerId: string): { rules: FollowUpRule[]; notified: Set<string> } {
+function rulesFor(
+  table: RoutingTable,
+  labels: Record<string, string>,
+  providerId: string,
+): { rules: FollowUpRule[]; notified: Set<string> } {
   const decision = decideRoutes(table, labels);
-  return { rules: decision.routes.filter((r) => r.analysisProviderId === providerId).flatMap((r) => r.followUps), notified: new Set(decision.channelIds) };
+  return {
+    rules: decision.routes.filter((r) => r.analysisProviderId === providerId).flatMap((r) => r.followUps),
+    notified: new Set(decision.channelIds),
+  };
 }
 
 /** Whether a rule's team or category is what the analysis says, with enough confidence. */
@@ -66,16 +73,22 @@ export class SmartRouter implements AnalysisConsumer {
   async followUp(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<string[]> {
     if (!analysis.parsed || !this.flags.isEnabled('routing.smart', alertFlagContext(record.cluster, record.labels))) return [];
     const { rules, notified } = rulesFor(this.routes.current(), record.labels, analysis.providerId);
-    const channels = [...new Set(rules.filter((rule) => ruleMatches(rule, analysis)).flatMap((rule) => rule.channelIds))].filter((id) => !notified.has(id));
+    const channels = [...new Set(rules.filter((rule) => ruleMatches(rule, analysis)).flatMap((rule) => rule.channelIds))].filter(
+      (id) => !notified.has(id),
+    );
     if (channels.length === 0) return [];
     const message = followUpMessage(analysis, record);
     const told: string[] = [];
     for (const channelId of channels) {
       try {
-        await this.deliveries.deliver(channelId, message, { source: 'smart-routing', idempotencyKey: `follow-up:${analysis.id}:${channelId}` });
+        await this.deliveries.deliver(channelId, message, {
+          source: 'smart-routing',
+          idempotencyKey: `follow-up:${analysis.id}:${channelId}`,
+        });
         told.push(channelId);
       } catch (err) {
-        if (!(err instanceof NotFoundError)) this.logger.warn({ err, analysisId: analysis.id, channelId }, 'could not hand a follow-up to delivery');
+        if (!(err instanceof NotFoundError))
+          this.logger.warn({ err, analysisId: analysis.id, channelId }, 'could not hand a follow-up to delivery');
       }
     }
     analysis.followUpChannelIds = told;

@@ -53,7 +53,12 @@ const headerShape = z.object({
   migrations: z.array(z.string()).min(1),
   keys: z.array(z.object({ id: z.string(), fingerprint: z.string() })),
 });
-const endShape = z.object({ tables: z.record(z.string(), z.number().int().nonnegative()), rows: z.number().int().nonnegative(), sealedWith: z.array(z.string()), sha256: z.string() });
+const endShape = z.object({
+  tables: z.record(z.string(), z.number().int().nonnegative()),
+  rows: z.number().int().nonnegative(),
+  sealedWith: z.array(z.string()),
+  sha256: z.string(),
+});
 
 /**
  * A sealed secret's key id, in either spelling a row can hold: jsonb prints keys shortest first
@@ -185,7 +190,8 @@ function parseLine(file: string, line: string, index: number): BackupEntry {
 export async function* readBackup(file: string): AsyncGenerator<BackupEntry> {
   let index = 0;
   for await (const line of lines(file)) {
-    if (index === 0 && !line.startsWith('{"header":')) throw BadUserInputError.forField('file', `${file} is not an AlertAgent backup (it does not start with a backup header)`);
+    if (index === 0 && !line.startsWith('{"header":'))
+      throw BadUserInputError.forField('file', `${file} is not an AlertAgent backup (it does not start with a backup header)`);
     yield parseLine(file, line, index);
     index += 1;
   }
@@ -210,7 +216,10 @@ export async function verifyBackup(file: string): Promise<VerifiedBackup> {
         if (header) throw damaged(file, 'it has two headers');
         if (entry.header.format !== BACKUP_FORMAT) throw BadUserInputError.forField('file', `${file} is not an AlertAgent backup`);
         if (entry.header.formatVersion !== BACKUP_FORMAT_VERSION) {
-          throw BadUserInputError.forField('file', `${file} is in backup format ${entry.header.formatVersion}; this release reads format ${BACKUP_FORMAT_VERSION} (restore it with the release that wrote it, or a newer one)`);
+          throw BadUserInputError.forField(
+            'file',
+            `${file} is in backup format ${entry.header.formatVersion}; this release reads format ${BACKUP_FORMAT_VERSION} (restore it with the release that wrote it, or a newer one)`,
+          );
         }
         if (!headerShape.safeParse(entry.header).success) throw damaged(file, 'its header is malformed');
         header = entry.header;

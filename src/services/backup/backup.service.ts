@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/core';
 import { MIGRATIONS } from '../../../migrations';
 import { BadUserInputError, ConflictError } from '../../errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { SecretBox } from '../security/secret-box';
 import { inTransaction, type TransactionStatement } from '../storage/bound-sql';
 import type { MigrationRunner } from '../storage/migrations';
@@ -68,7 +68,13 @@ export class BackupService {
       await run('set transaction isolation level repeatable read, read only');
       const migrations = (await run(`select name from ${MIGRATIONS_TABLE} order by id`)).map((r) => String(r.name).replace(/\.[jt]s$/, ''));
       migration = migrations.at(-1) ?? '';
-      await writer.header({ createdAt: new Date().toISOString(), appVersion: APP_VERSION, storageMode: this.mode, migrations, keys: this.box.fingerprints() });
+      await writer.header({
+        createdAt: new Date().toISOString(),
+        appVersion: APP_VERSION,
+        storageMode: this.mode,
+        migrations,
+        keys: this.box.fingerprints(),
+      });
       for (const table of await userTables(run)) {
         await writer.table(table);
         await run(`declare alertagent_backup no scroll cursor for select row_to_json(t)::text as "json" from ${quoted(table)} t`);
@@ -113,9 +119,14 @@ export class BackupService {
       const flush = async () => {
         if (!table || batch.length === 0) return;
         try {
-          await run(`insert into ${quoted(table)} select * from json_populate_recordset(null::${quoted(table)}, ?::json)`, [`[${batch.join(',')}]`]);
+          await run(`insert into ${quoted(table)} select * from json_populate_recordset(null::${quoted(table)}, ?::json)`, [
+            `[${batch.join(',')}]`,
+          ]);
         } catch (err) {
-          throw BadUserInputError.forField('file', `${file}: rows of table ${table} do not fit this database (${(err as Error).message.split('\n')[0]})`);
+          throw BadUserInputError.forField(
+            'file',
+            `${file}: rows of table ${table} do not fit this database (${(err as Error).message.split('\n')[0]})`,
+          );
         }
         loaded += batch.length;
         batch = [];
@@ -123,7 +134,8 @@ export class BackupService {
       for await (const entry of readBackup(file)) {
         if (entry.kind === 'table') {
           await flush();
-          if (!tables.has(entry.name)) throw BadUserInputError.forField('file', `${file} holds table ${entry.name}, which schema version ${from} does not have`);
+          if (!tables.has(entry.name))
+            throw BadUserInputError.forField('file', `${file} holds table ${entry.name}, which schema version ${from} does not have`);
           table = entry.name;
         } else if (entry.kind === 'row') {
           batch.push(entry.json);
@@ -135,7 +147,10 @@ export class BackupService {
         try {
           await run(`alter table ${fk.table as string} add constraint ${quoted(fk.name as string)} ${fk.definition as string}`);
         } catch (err) {
-          throw BadUserInputError.forField('file', `${file}: its rows break the reference ${fk.name as string} (${(err as Error).message.split('\n')[0]})`);
+          throw BadUserInputError.forField(
+            'file',
+            `${file}: its rows break the reference ${fk.name as string} (${(err as Error).message.split('\n')[0]})`,
+          );
         }
       }
       if (loaded !== end.rows) throw BadUserInputError.forField('file', `${file} changed while it was being restored`);
@@ -152,9 +167,15 @@ export class BackupService {
     header.migrations.forEach((name, index) => {
       if (known[index] === name) return;
       if (!known.includes(name)) {
-        throw BadUserInputError.forField('file', `the backup's schema has migration ${name}, which this release does not know: it was made by a newer AlertAgent; restore it with that release or a newer one`);
+        throw BadUserInputError.forField(
+          'file',
+          `the backup's schema has migration ${name}, which this release does not know: it was made by a newer AlertAgent; restore it with that release or a newer one`,
+        );
       }
-      throw BadUserInputError.forField('file', `the backup's migrations are not in this release's order (${name} at position ${index + 1})`);
+      throw BadUserInputError.forField(
+        'file',
+        `the backup's migrations are not in this release's order (${name} at position ${index + 1})`,
+      );
     });
     return header.migrations.at(-1)!;
   }

@@ -25,18 +25,26 @@ export class ChannelAccess {
   async assertMay(actor: Actor, group: ChannelGroupEntity | null, action: ChannelAction): Promise<Actor> {
     const { principal } = actor;
     const chain = await this.groupChain(group);
-    if (!channelInScope(principal.grant, chain.map((g) => g.id))) {
+    if (
+      !channelInScope(
+        principal.grant,
+        chain.map((g) => g.id),
+      )
+    ) {
       throw new ForbiddenError(`channel group "${group?.name ?? '(none)'}" is outside the channel groups of the role ${principal.role}`);
     }
     const permission = action === 'test' ? 'channels:test' : 'channels:write';
     const manageRole = chain.find((g) => g.manageRole)?.manageRole ?? null;
     if (manageRole) {
       if (!atLeast(principal.grant, manageRole)) {
-        throw new ForbiddenError(`changing channels in group "${group?.name}" needs at least the ${manageRole} role (the group's manage role); the role ${principal.role} is not`);
+        throw new ForbiddenError(
+          `changing channels in group "${group?.name}" needs at least the ${manageRole} role (the group's manage role); the role ${principal.role} is not`,
+        );
       }
       return { ...actor, permission: `${permission} (manage role ${manageRole})` };
     }
-    if (!principal.grant.permissions.has(permission)) throw new ForbiddenError(`this needs the permission ${permission}, which the role ${principal.role} does not hold`);
+    if (!principal.grant.permissions.has(permission))
+      throw new ForbiddenError(`this needs the permission ${permission}, which the role ${principal.role} does not hold`);
     return { ...actor, permission };
   }
 
@@ -44,7 +52,13 @@ export class ChannelAccess {
   async assertVisible(principal: Principal | null, group: ChannelGroupEntity | null, what: string): Promise<void> {
     if (!principal || principal.grant.scopes.channelGroups === null) return;
     const chain = await this.groupChain(group);
-    if (!channelInScope(principal.grant, chain.map((g) => g.id))) throw new ForbiddenError(`${what} is outside the channel groups of the role ${principal.role}`);
+    if (
+      !channelInScope(
+        principal.grant,
+        chain.map((g) => g.id),
+      )
+    )
+      throw new ForbiddenError(`${what} is outside the channel groups of the role ${principal.role}`);
   }
 
   /** The groups a grant may see (its scope's groups and every group below them); null when unscoped. */
@@ -74,7 +88,11 @@ export class ChannelAccess {
   private async groupChain(group: ChannelGroupEntity | null): Promise<ChannelGroupEntity[]> {
     const chain: ChannelGroupEntity[] = [];
     const seen = new Set<string>();
-    for (let current = group; current && !seen.has(current.id); current = current.parent ? await this.repository.findGroup(current.parent.id) : null) {
+    for (
+      let current = group;
+      current && !seen.has(current.id);
+      current = current.parent ? await this.repository.findGroup(current.parent.id) : null
+    ) {
       seen.add(current.id);
       chain.push(current);
     }

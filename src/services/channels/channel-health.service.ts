@@ -52,7 +52,8 @@ export class ChannelHealthService {
     const policy = policyOf(channel.deliveryPolicy);
     const probe = channel.lastProbe ? { ...channel.lastProbe, at: new Date(channel.lastProbe.at) } : null;
     // A probe counts while it is recent: two intervals, so one late probe does not make it stale.
-    const recentProbe = probe && policy.probeIntervalSeconds && now.getTime() - probe.at.getTime() <= 2 * policy.probeIntervalSeconds * 1000 ? probe : null;
+    const recentProbe =
+      probe && policy.probeIntervalSeconds && now.getTime() - probe.at.getTime() <= 2 * policy.probeIntervalSeconds * 1000 ? probe : null;
     let status = judge(successRate, figures.recentFailures);
     if (recentProbe && !recentProbe.ok) status = 'down';
     else if (recentProbe && status === 'unknown') status = 'healthy';
@@ -75,7 +76,9 @@ export class ChannelHealthService {
   async slo(channel: ChannelEntity, slo: ChannelSlo, now = new Date()): Promise<ChannelSloState> {
     const figures = await this.deliveries.healthSince(channel.id, new Date(now.getTime() - slo.windowMinutes * 60_000));
     const successRate = figures.attempts > 0 ? figures.successes / figures.attempts : null;
-    const missed = (successRate !== null && successRate < slo.successRate) || (slo.p95LatencyMs !== undefined && figures.p95Ms !== null && figures.p95Ms > slo.p95LatencyMs);
+    const missed =
+      (successRate !== null && successRate < slo.successRate) ||
+      (slo.p95LatencyMs !== undefined && figures.p95Ms !== null && figures.p95Ms > slo.p95LatencyMs);
     return {
       status: figures.attempts < slo.minAttempts ? 'insufficient_data' : missed ? 'breached' : 'met',
       target: slo,

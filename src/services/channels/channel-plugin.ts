@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PeerClient } from '../shared/http-post';
+import type { PeerClient } from '../../shared/http-post';
 import type { ChannelMessage } from './message';
 import type { ChannelTemplates, RenderedMessage } from './templates';
 
@@ -74,7 +74,8 @@ export interface ChannelPlugin<C extends Record<string, unknown> = Record<string
 export const escapeMarkup = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The title with the robot's keyword in front unless it holds it already: keyword-secured robots drop messages without it. */
-export const titleWithKeyword = (title: string, keyword: string | undefined): string => (keyword && !title.includes(keyword) ? `${keyword} ${title}` : title);
+export const titleWithKeyword = (title: string, keyword: string | undefined): string =>
+  keyword && !title.includes(keyword) ? `${keyword} ${title}` : title;
 
 /** A zero-width space after every `<`: the text reads the same, and no tag or mention starts there. */
 export const breakTags = (value: string): string => value.replace(/</g, '<\u200b');

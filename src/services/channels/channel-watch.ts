@@ -1,6 +1,6 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { ChannelEntity, type StoredProbe } from '../../entities/channels/channel.entity';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { Sweeper } from '../shared/sweeper';
@@ -95,7 +95,10 @@ export class ChannelWatch {
       );
     if (flipped.length === 0) return;
     channel.sloBreachedAt = breached ? now : null;
-    this.logger[breached ? 'warn' : 'info']({ channel: channel.name, successRate: state.successRate, p95LatencyMs: state.p95LatencyMs }, breached ? 'channel SLO breached' : 'channel SLO met again');
+    this.logger[breached ? 'warn' : 'info'](
+      { channel: channel.name, successRate: state.successRate, p95LatencyMs: state.p95LatencyMs },
+      breached ? 'channel SLO breached' : 'channel SLO met again',
+    );
     await this.events.publish('channel.slo', sloEvent(channel, state, breached, now));
   }
 }

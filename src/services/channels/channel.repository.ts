@@ -80,16 +80,20 @@ export class ChannelRepository {
   async routesUsing(channelId: string): Promise<string[]> {
     const rows: Array<{ name: string }> = await this.em
       .getConnection()
-      .execute(`select "name" from "gateway_route" where "channel_ids" @> ?::jsonb order by "position", "name"`, [JSON.stringify([channelId])]);
+      .execute(`select "name" from "gateway_route" where "channel_ids" @> ?::jsonb order by "position", "name"`, [
+        JSON.stringify([channelId]),
+      ]);
     return rows.map((r) => r.name);
   }
 
   /** Names of the channels that hand over to this one or hold it in their pool. */
   async channelsLeaningOn(channelId: string): Promise<string[]> {
-    const rows: Array<{ name: string }> = await this.em.getConnection().execute(
-      `select "name" from "channel" where "delivery_policy"->>'backupChannelId' = ? or "delivery_policy"->'pool' @> ?::jsonb order by "name"`,
-      [channelId, JSON.stringify([channelId])],
-    );
+    const rows: Array<{ name: string }> = await this.em
+      .getConnection()
+      .execute(
+        `select "name" from "channel" where "delivery_policy"->>'backupChannelId' = ? or "delivery_policy"->'pool' @> ?::jsonb order by "name"`,
+        [channelId, JSON.stringify([channelId])],
+      );
     return rows.map((r) => r.name);
   }
 

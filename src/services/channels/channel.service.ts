@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../../entities/security/api-token.entity';
 import type { Principal } from '../security/principal';
 import { ChannelAccess } from './channel-access';
 import type { EgressPolicy } from '../security/egress-policy';
-import type { TlsOptions } from '../shared/http-post';
+import type { TlsOptions } from '../../shared/http-post';
 import { skipsVerification } from '../shared/tls-options';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, zodIssues } from '../../errors';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -27,7 +27,12 @@ const name = z
   .max(100, 'must be at most 100 characters')
   .regex(/^[\p{L}\p{N} ._@:()/-]+$/u, 'may contain letters, digits, spaces and . _ @ : ( ) / - only');
 const tags = z
-  .array(z.string().trim().regex(/^[a-z0-9][a-z0-9_.:=-]{0,49}$/, 'tags are lower-case letters, digits and _ . : = -, up to 50 characters'))
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9_.:=-]{0,49}$/, 'tags are lower-case letters, digits and _ . : = -, up to 50 characters'),
+  )
   .max(20, 'at most 20 tags');
 const templates = z.strictObject({
   title: z.string().max(TEMPLATE_MAX).optional(),
@@ -120,7 +125,12 @@ export class ChannelService {
   }
 
   /** Channels the reader may see (its channel-group scope), filtered, sorted and paged. */
-  async list(filter: ChannelFilter, page: PageRequest, sortBy: ChannelSortField, reader: Principal | null = null): Promise<{ items: ChannelView[]; total: number }> {
+  async list(
+    filter: ChannelFilter,
+    page: PageRequest,
+    sortBy: ChannelSortField,
+    reader: Principal | null = null,
+  ): Promise<{ items: ChannelView[]; total: number }> {
     const groupIds = reader ? await this.access.visibleGroupIds(reader.grant) : null;
     const { items, total } = await this.repository.findPage(groupIds ? { ...filter, groupIds } : filter, page, sortBy);
     return { items: items.map((c) => this.view(c)), total };
@@ -136,7 +146,8 @@ export class ChannelService {
   async assertVisible(ids: readonly string[], reader: Principal): Promise<void> {
     const visible = await this.visibleChannelIds(reader);
     const hidden = visible === null ? [] : ids.filter((id) => !visible.includes(id));
-    if (hidden.length > 0) throw new ForbiddenError(`channel ${hidden.join(', ')} is outside the channel groups of the role ${reader.role}`);
+    if (hidden.length > 0)
+      throw new ForbiddenError(`channel ${hidden.join(', ')} is outside the channel groups of the role ${reader.role}`);
   }
 
   /** Throws unless the actor may send a test message through this channel; returns the actor with the permission it does so under. */
@@ -160,7 +171,8 @@ export class ChannelService {
       this.audit.change(actor, async (record) => {
         this.repository.add(channel);
         record('channel.created', 'channel', channel.id, { name: channel.name, type: channel.type });
-        if (skipsVerification(channel.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
+        if (skipsVerification(channel.config.tls as TlsOptions | undefined))
+          record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
       }),
     );
     return this.view(channel);
@@ -188,13 +200,16 @@ export class ChannelService {
     if (parsed.tags !== undefined) (channel.tags = parsed.tags), changed.push('tags');
     if (parsed.enabled !== undefined) (channel.enabled = parsed.enabled), changed.push('enabled');
     if (parsed.templates !== undefined) (channel.templates = await this.validateTemplates(parsed.templates)), changed.push('templates');
-    if (parsed.deliveryPolicy !== undefined) (channel.deliveryPolicy = await this.validatePolicy(channel, plugin, parsed.deliveryPolicy ?? {}, actor)), changed.push('deliveryPolicy');
+    if (parsed.deliveryPolicy !== undefined)
+      (channel.deliveryPolicy = await this.validatePolicy(channel, plugin, parsed.deliveryPolicy ?? {}, actor)),
+        changed.push('deliveryPolicy');
     channel.updatedAt = new Date();
     this.sendableCache.delete(channel.id);
     await this.saving(() =>
       this.audit.change(actor, async (record) => {
         record('channel.updated', 'channel', channel.id, { name: channel.name, changed });
-        if (changed.includes('config') && skipsVerification(channel.config.tls as TlsOptions | undefined)) record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
+        if (changed.includes('config') && skipsVerification(channel.config.tls as TlsOptions | undefined))
+          record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
       }),
     );
     return this.view(channel);
@@ -204,10 +219,17 @@ export class ChannelService {
     const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
     actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
     const routes = await this.repository.routesUsing(id);
-    if (routes.length > 0) throw new ConflictError(`channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`, { routes });
+    if (routes.length > 0)
+      throw new ConflictError(
+        `channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`,
+        { routes },
+      );
     const channels = await this.repository.channelsLeaningOn(id);
     if (channels.length > 0) {
-      throw new ConflictError(`channel ${channel.name} is the backup or a pool member of channel${channels.length > 1 ? 's' : ''} ${channels.join(', ')}; take it out of their delivery policy first`, { channels });
+      throw new ConflictError(
+        `channel ${channel.name} is the backup or a pool member of channel${channels.length > 1 ? 's' : ''} ${channels.join(', ')}; take it out of their delivery policy first`,
+        { channels },
+      );
     }
     this.sendableCache.delete(id);
     await this.audit.change(actor, async (record) => {
@@ -255,7 +277,10 @@ export class ChannelService {
     return visible === null ? groups : groups.filter((g) => visible.includes(g.id));
   }
 
-  async createGroup(input: { name: string; parentId?: string | null; manageRole?: Role | null }, actor: Actor): Promise<ChannelGroupEntity> {
+  async createGroup(
+    input: { name: string; parentId?: string | null; manageRole?: Role | null },
+    actor: Actor,
+  ): Promise<ChannelGroupEntity> {
     actor = await this.access.assertMay(actor, await this.resolveGroup(groupIdOf(input.parentId, 'input.parentId')), 'write');
     const parsed = parseInput(
       z.strictObject({ name, parentId: z.uuid('expected a channel group id').nullish(), manageRole: z.enum(ROLES).nullish() }),
@@ -277,7 +302,8 @@ export class ChannelService {
   async deleteGroup(id: string, actor: Actor): Promise<void> {
     const group = NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
     actor = await this.access.assertMay(actor, group, 'write');
-    if ((await this.repository.countGroupChildren(id)) > 0) throw new ConflictError(`channel group ${group.name} has subgroups; delete or move them first`);
+    if ((await this.repository.countGroupChildren(id)) > 0)
+      throw new ConflictError(`channel group ${group.name} has subgroups; delete or move them first`);
     await this.audit.change(actor, async (record) => {
       this.repository.remove(group);
       record('channel-group.deleted', 'channel-group', id, { name: group.name });
@@ -331,26 +357,41 @@ export class ChannelService {
    * another channel the author may see; pool members are channels of the same type, not pools
    * themselves; probes only for types that can be probed.
    */
-  private async validatePolicy(channel: ChannelEntity, plugin: ChannelPlugin, input: Record<string, unknown>, actor: Actor): Promise<DeliveryPolicy> {
+  private async validatePolicy(
+    channel: ChannelEntity,
+    plugin: ChannelPlugin,
+    input: Record<string, unknown>,
+    actor: Actor,
+  ): Promise<DeliveryPolicy> {
     const policy = parseInput(deliveryPolicySchema, input, 'input.deliveryPolicy');
     const field = (name: string) => `input.deliveryPolicy.${name}`;
     if (policy.backupChannelId) {
-      if (policy.backupChannelId === channel.id) throw BadUserInputError.forField(field('backupChannelId'), 'a channel cannot be its own backup');
+      if (policy.backupChannelId === channel.id)
+        throw BadUserInputError.forField(field('backupChannelId'), 'a channel cannot be its own backup');
       const backup = await this.repository.findById(policy.backupChannelId);
       if (!backup) throw BadUserInputError.forField(field('backupChannelId'), `no channel with id ${policy.backupChannelId}`);
       await this.assertVisible([backup.id], actor.principal);
     }
     if (new Set(policy.pool).size !== policy.pool.length) throw BadUserInputError.forField(field('pool'), 'a pool member is listed twice');
     for (const [index, id] of policy.pool.entries()) {
-      if (id === channel.id) throw BadUserInputError.forField(field(`pool.${index}`), 'a channel is already the first robot of its own pool');
+      if (id === channel.id)
+        throw BadUserInputError.forField(field(`pool.${index}`), 'a channel is already the first robot of its own pool');
       const member = await this.repository.findById(id);
       if (!member) throw BadUserInputError.forField(field(`pool.${index}`), `no channel with id ${id}`);
-      if (member.type !== plugin.type) throw BadUserInputError.forField(field(`pool.${index}`), `channel ${member.name} is a ${member.type} channel; a pool holds robots of one type (${plugin.type})`);
-      if (policyOf(member.deliveryPolicy).pool.length > 0) throw BadUserInputError.forField(field(`pool.${index}`), `channel ${member.name} has a pool of its own; pools do not nest`);
+      if (member.type !== plugin.type)
+        throw BadUserInputError.forField(
+          field(`pool.${index}`),
+          `channel ${member.name} is a ${member.type} channel; a pool holds robots of one type (${plugin.type})`,
+        );
+      if (policyOf(member.deliveryPolicy).pool.length > 0)
+        throw BadUserInputError.forField(field(`pool.${index}`), `channel ${member.name} has a pool of its own; pools do not nest`);
     }
     if (policy.pool.length > 0) await this.assertVisible(policy.pool, actor.principal);
     if (policy.probeIntervalSeconds && !plugin.probe) {
-      throw BadUserInputError.forField(field('probeIntervalSeconds'), `a ${plugin.type} channel cannot be probed without posting a message`);
+      throw BadUserInputError.forField(
+        field('probeIntervalSeconds'),
+        `a ${plugin.type} channel cannot be probed without posting a message`,
+      );
     }
     return policy;
   }

@@ -61,7 +61,11 @@ export function policyOf(stored: Record<string, unknown> | null | undefined): De
 }
 
 /** 1 for the first notice of a critical alert (not an update of an incident, not a resolution): it goes before queued messages. */
-export function priorityOf(message: { status: string; incident?: unknown; alerts: Array<{ status: string; labels: Record<string, string> }> }): number {
+export function priorityOf(message: {
+  status: string;
+  incident?: unknown;
+  alerts: Array<{ status: string; labels: Record<string, string> }>;
+}): number {
   if (message.status !== 'firing' || message.incident) return 0;
   return message.alerts.some((a) => a.status === 'firing' && a.labels.severity?.toLowerCase() === 'critical') ? 1 : 0;
 }

@@ -47,7 +47,10 @@ export interface DeliveryRow {
   failoverDeliveryId: string | null;
 }
 
-export type NewDelivery = Pick<DeliveryRow, 'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt' | 'priority'> & { id: string };
+export type NewDelivery = Pick<
+  DeliveryRow,
+  'channelId' | 'idempotencyKey' | 'source' | 'message' | 'maxAttempts' | 'createdAt' | 'priority'
+> & { id: string };
 
 /** A new delivery as `insertClaimed` stores it: held by its sender for the first attempt. */
 export function heldForFirstAttempt(draft: NewDelivery): DeliveryRow {
@@ -56,7 +59,15 @@ export function heldForFirstAttempt(draft: NewDelivery): DeliveryRow {
 
 /** A new delivery as `insertQueued` stores it: waiting in its channel's queue for the robot. */
 function waitingInQueue(draft: NewDelivery): DeliveryRow {
-  return { ...draft, status: 'queued', attempts: 0, nextAttemptAt: draft.createdAt, lastError: null, deliveredAt: null, failoverDeliveryId: null };
+  return {
+    ...draft,
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAt: draft.createdAt,
+    lastError: null,
+    deliveredAt: null,
+    failoverDeliveryId: null,
+  };
 }
 
 export interface AttemptRecord {
@@ -76,7 +87,9 @@ export interface AttemptRecord {
   failoverDeliveryId: string | null;
 }
 
-export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'> & { failoverDeliveryId?: string | null };
+export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'> & {
+  failoverDeliveryId?: string | null;
+};
 
 interface RawDelivery {
   id: string;
@@ -171,7 +184,9 @@ export class DeliveryRepository {
   }
 
   /** A null lease means queued: no attempt yet, due at once. */
-  private async writeInserts(items: Array<{ draft: NewDelivery; leaseUntil: Date | null }>): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
+  private async writeInserts(
+    items: Array<{ draft: NewDelivery; leaseUntil: Date | null }>,
+  ): Promise<Array<{ row: DeliveryRow; claimed: boolean }>> {
     const connection = this.em.getConnection();
     const inserted = await runBound<{ id: string }>(
       this.em,
@@ -196,7 +211,10 @@ export class DeliveryRepository {
     const repeated = items.filter(({ draft }) => !insertedIds.has(draft.id)).map(({ draft }) => draft.idempotencyKey);
     const existing = new Map<string, DeliveryRow>();
     if (repeated.length > 0) {
-      const rows: RawDelivery[] = await connection.execute(`select ${COLUMNS} from "delivery" where "idempotency_key" in (${repeated.map(() => '?').join(', ')})`, repeated);
+      const rows: RawDelivery[] = await connection.execute(
+        `select ${COLUMNS} from "delivery" where "idempotency_key" in (${repeated.map(() => '?').join(', ')})`,
+        repeated,
+      );
       for (const raw of rows) existing.set(raw.idempotency_key, toRow(raw));
     }
     return items.map(({ draft, leaseUntil }) =>
@@ -221,24 +239,30 @@ export class DeliveryRepository {
         returning ${COLUMNS}`,
       [new Date(now.getTime() + leaseMs), channelId, now, limit],
     );
-    return rows.map(toRow).sort((a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+    return rows
+      .map(toRow)
+      .sort((a, b) => b.priority - a.priority || a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
   /** Puts claimed deliveries back at their place in the queue, the attempt uncounted (they did not fit in the message). */
   async release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.em.getConnection().execute(
-      `update "delivery" set "status" = 'queued', "lease_until" = null, "attempts" = "attempts" - 1, "next_attempt_at" = coalesce("next_attempt_at", "created_at") where "id" in (${ids.map(() => '?').join(', ')}) and "status" = 'sending'`,
-      [...ids],
-    );
+    await this.em
+      .getConnection()
+      .execute(
+        `update "delivery" set "status" = 'queued', "lease_until" = null, "attempts" = "attempts" - 1, "next_attempt_at" = coalesce("next_attempt_at", "created_at") where "id" in (${ids.map(() => '?').join(', ')}) and "status" = 'sending'`,
+        [...ids],
+      );
   }
 
   /** Channels with deliveries waiting in their queue, and when the first of them is due. */
   async findQueues(limit: number): Promise<Array<{ channelId: string; dueAt: Date }>> {
-    const rows: Array<{ channel_id: string; due_at: Date | string }> = await this.em.getConnection().execute(
-      `select "channel_id", min("next_attempt_at") as "due_at" from "delivery" where "status" = 'queued' group by "channel_id" order by 2 limit ?`,
-      [limit],
-    );
+    const rows: Array<{ channel_id: string; due_at: Date | string }> = await this.em
+      .getConnection()
+      .execute(
+        `select "channel_id", min("next_attempt_at") as "due_at" from "delivery" where "status" = 'queued' group by "channel_id" order by 2 limit ?`,
+        [limit],
+      );
     return rows.map((r) => ({ channelId: r.channel_id, dueAt: new Date(r.due_at) }));
   }
 
@@ -263,7 +287,7 @@ export class DeliveryRepository {
     await this.attempts[patient ? 'patient' : 'now'].submit({ attempt, next });
   }
 
-  private async writeAttempts(items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>): Promise<void[]> {
+  private async writeAttempts(items: Array<{ attempt: AttemptRecord; next: DeliveryUpdate }>): Promise<undefined[]> {
     await runBound(
       this.em,
       `with "attempt" as (
@@ -290,7 +314,14 @@ export class DeliveryRepository {
           a.robotChannelId,
           a.failoverDeliveryId,
         ]),
-        ...items.flatMap(({ attempt: a, next: n }) => [a.deliveryId, n.status, n.nextAttemptAt, n.lastError, n.deliveredAt, n.failoverDeliveryId ?? null]),
+        ...items.flatMap(({ attempt: a, next: n }) => [
+          a.deliveryId,
+          n.status,
+          n.nextAttemptAt,
+          n.lastError,
+          n.deliveredAt,
+          n.failoverDeliveryId ?? null,
+        ]),
       ],
     );
     return items.map(() => undefined);
@@ -333,18 +364,25 @@ export class DeliveryRepository {
     return this.em.find(DeliveryAttemptEntity, { delivery: deliveryId }, { orderBy: { attempt: 'asc' } });
   }
 
-  async healthSince(channelId: string, since: Date): Promise<HealthFigures & { lastError: string | null; lastErrorAt: Date | null; recentFailures: number }> {
-    const [figures]: Array<{ attempts: string; successes: string; p50: number | null; p95: number | null }> = await this.em.getConnection().execute(
-      `select count(*) as "attempts", count(*) filter (where "ok") as "successes",
+  async healthSince(
+    channelId: string,
+    since: Date,
+  ): Promise<HealthFigures & { lastError: string | null; lastErrorAt: Date | null; recentFailures: number }> {
+    const [figures]: Array<{ attempts: string; successes: string; p50: number | null; p95: number | null }> = await this.em
+      .getConnection()
+      .execute(
+        `select count(*) as "attempts", count(*) filter (where "ok") as "successes",
               percentile_cont(0.5) within group (order by "latency_ms") as "p50",
               percentile_cont(0.95) within group (order by "latency_ms") as "p95"
          from "delivery_attempt" where "channel_id" = ? and "created_at" >= ? and "carried" > 0`,
-      [channelId, since],
-    );
-    const recent: Array<{ ok: boolean; error: string | null; created_at: Date | string }> = await this.em.getConnection().execute(
-      `select "ok", "error", "created_at" from "delivery_attempt" where "channel_id" = ? and "carried" > 0 order by "created_at" desc limit 3`,
-      [channelId],
-    );
+        [channelId, since],
+      );
+    const recent: Array<{ ok: boolean; error: string | null; created_at: Date | string }> = await this.em
+      .getConnection()
+      .execute(
+        `select "ok", "error", "created_at" from "delivery_attempt" where "channel_id" = ? and "carried" > 0 order by "created_at" desc limit 3`,
+        [channelId],
+      );
     const lastFailure = recent.find((r) => !r.ok);
     let recentFailures = 0;
     for (const r of recent) {

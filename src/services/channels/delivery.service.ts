@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import type { ChannelEntity } from '../../entities/channels/channel.entity';
 import { BadUserInputError, NotFoundError } from '../../errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
-import { backoffDelay, type BackoffPolicy } from '../shared/backoff';
-import { excerpt, type PeerClient } from '../shared/http-post';
+import { backoffDelay, type BackoffPolicy } from '../../shared/backoff';
+import { excerpt, type PeerClient } from '../../shared/http-post';
 import { displayableValue, quoteMessageValues, type ProbeOutcome, type SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
 import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
@@ -179,7 +179,6 @@ export class DeliveryService {
     return true;
   }
 
-
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
   async attempt(deliveryId: string): Promise<DeliveryRow | null> {
     const delivery = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
@@ -272,12 +271,21 @@ export class DeliveryService {
    * its place. Answers how long to wait when the message costs more than the robot has left (0
    * when it went), and the writing of its outcome.
    */
-  private async sendHead(sendable: SendableChannel, robot: Robot, claimed: DeliveryRow[], poolSize: number): Promise<{ waitMs: number; recorded: Promise<unknown> }> {
+  private async sendHead(
+    sendable: SendableChannel,
+    robot: Robot,
+    claimed: DeliveryRow[],
+    poolSize: number,
+  ): Promise<{ waitMs: number; recorded: Promise<unknown> }> {
     const how: AttemptContext = { queued: true, robotChannelId: robot.memberId };
     const nothing = { waitMs: 0, recorded: Promise.resolve() };
     if (!sendable.channel.enabled) {
       await this.robots.refund(robot);
-      await Promise.all(claimed.map((row) => this.record(row, sendable.channel, { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' }, how)));
+      await Promise.all(
+        claimed.map((row) =>
+          this.record(row, sendable.channel, { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' }, how),
+        ),
+      );
       return nothing;
     }
     const waiting: Array<Waiting<DeliveryRow>> = [];
@@ -307,12 +315,16 @@ export class DeliveryService {
     // What one robot of a pool refuses for good (a revoked token) another may still take: retried there.
     const outcome: SendOutcome = !sent.ok && !sent.retryable && poolSize > 1 ? { ...sent, retryable: true } : sent;
     if (carried.length > 1) this.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
-    return { waitMs: 0, recorded: Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length }))) };
+    return {
+      waitMs: 0,
+      recorded: Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length }))),
+    };
   }
 
   private async attemptOutcome(sendable: SendableChannel | null, delivery: DeliveryRow): Promise<SendOutcome> {
     if (!sendable) return { ok: false, retryable: false, latencyMs: 0, error: 'channel no longer exists' };
-    if (!sendable.channel.enabled && delivery.source !== 'test') return { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
+    if (!sendable.channel.enabled && delivery.source !== 'test')
+      return { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' };
     return this.send(sendable, delivery);
   }
 
@@ -320,7 +332,10 @@ export class DeliveryService {
   async probe(channelId: string): Promise<ProbeOutcome> {
     const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
     if (!sendable.plugin.probe) {
-      throw BadUserInputError.forField('id', `a ${sendable.plugin.type} channel cannot be checked without posting a message; use testChannel`);
+      throw BadUserInputError.forField(
+        'id',
+        `a ${sendable.plugin.type} channel cannot be checked without posting a message; use testChannel`,
+      );
     }
     return sendable.plugin.probe(sendable.config, { peers: this.peers });
   }
@@ -380,7 +395,12 @@ export class DeliveryService {
   }
 
   /** A send inside its trace span, marked with its outcome. */
-  private traced(sendable: SendableChannel, delivery: DeliveryRow, carried: number, send: () => Promise<SendOutcome>): Promise<SendOutcome> {
+  private traced(
+    sendable: SendableChannel,
+    delivery: DeliveryRow,
+    carried: number,
+    send: () => Promise<SendOutcome>,
+  ): Promise<SendOutcome> {
     const attributes = () => ({
       'alertagent.channel': sendable.channel.name,
       'alertagent.channel_type': sendable.plugin.type,
@@ -403,11 +423,20 @@ export class DeliveryService {
     const quote = sendable.plugin.quoteValue;
     const forTemplates = quoteMessageValues(delivery.message, quote ? (value) => quote(displayableValue(value)) : displayableValue);
     const rendered = await this.templates.render(sendable.templates, forTemplates, sendable.channel.name);
-    if (rendered.fallback) this.logger.warn({ deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback }, 'channel templates fell back to the defaults');
+    if (rendered.fallback)
+      this.logger.warn(
+        { deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback },
+        'channel templates fell back to the defaults',
+      );
     return rendered;
   }
 
-  private async post(sendable: SendableChannel, rendered: RenderedMessage, message: ChannelMessage, delivery: DeliveryRow): Promise<SendOutcome> {
+  private async post(
+    sendable: SendableChannel,
+    rendered: RenderedMessage,
+    message: ChannelMessage,
+    delivery: DeliveryRow,
+  ): Promise<SendOutcome> {
     try {
       return await sendable.plugin.send(sendable.config, rendered, message, {
         idempotencyKey: delivery.idempotencyKey,
@@ -425,13 +454,20 @@ export class DeliveryService {
     if (this.localWakeUps.has(key)) return;
     const timer = setTimeout(() => {
       this.localWakeUps.delete(key);
-      void RequestContext.create(this.orm.em, work).catch((err) => this.logger.warn({ err, key }, 'a wake-up in this process failed; the sweeper will pick it up'));
+      void RequestContext.create(this.orm.em, work).catch((err) =>
+        this.logger.warn({ err, key }, 'a wake-up in this process failed; the sweeper will pick it up'),
+      );
     }, delayMs);
     timer.unref();
     this.localWakeUps.set(key, timer);
   }
 
-  private async record(delivery: DeliveryRow, channel: ChannelEntity | null, outcome: SendOutcome, how: AttemptContext = {}): Promise<DeliveryRow> {
+  private async record(
+    delivery: DeliveryRow,
+    channel: ChannelEntity | null,
+    outcome: SendOutcome,
+    how: AttemptContext = {},
+  ): Promise<DeliveryRow> {
     const now = new Date();
     const attempt = delivery.attempts;
     const mayRetry = !outcome.ok && outcome.retryable && attempt < delivery.maxAttempts;
@@ -441,13 +477,29 @@ export class DeliveryService {
     let next: DeliveryUpdate = outcome.ok
       ? { status: 'delivered', nextAttemptAt: null, lastError: null, deliveredAt: now }
       : retry
-        ? { status: how.queued ? 'queued' : 'retrying', nextAttemptAt: new Date(now.getTime() + delayMs), lastError: error, deliveredAt: null }
-        : { status: 'failed', nextAttemptAt: null, lastError: outcome.retryable ? `gave up after ${attempt} attempts: ${error}` : error, deliveredAt: null };
+        ? {
+            status: how.queued ? 'queued' : 'retrying',
+            nextAttemptAt: new Date(now.getTime() + delayMs),
+            lastError: error,
+            deliveredAt: null,
+          }
+        : {
+            status: 'failed',
+            nextAttemptAt: null,
+            lastError: outcome.retryable ? `gave up after ${attempt} attempts: ${error}` : error,
+            deliveredAt: null,
+          };
     const handedOver = outcome.ok ? null : await this.handOverIfDue(delivery, channel, retry, how.carried === 0, now);
     if (handedOver) {
       retry = false;
       const after = how.carried === 0 ? 'at once' : `after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
-      next = { status: 'failed', nextAttemptAt: null, lastError: `handed over to channel ${handedOver.name} ${after}: ${error}`, deliveredAt: null, failoverDeliveryId: handedOver.id };
+      next = {
+        status: 'failed',
+        nextAttemptAt: null,
+        lastError: `handed over to channel ${handedOver.name} ${after}: ${error}`,
+        deliveredAt: null,
+        failoverDeliveryId: handedOver.id,
+      };
     }
     await this.deliveries.recordAttempt(
       {
@@ -475,13 +527,15 @@ export class DeliveryService {
     if (handedOver) this.metrics.channelFailovers.inc({ channel: labels.channel, backup: handedOver.name });
     if (retry && how.queued) await this.scheduleDrain(delivery.channelId, delayMs);
     else if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
-    else if (!outcome.ok) this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
+    else if (!outcome.ok)
+      this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
     const settled = { ...delivery, ...next, failoverDeliveryId: next.failoverDeliveryId ?? delivery.failoverDeliveryId };
     // Callers report first attempts themselves; a queued delivery is reported here unless its caller is still waiting for it.
     const reportHere = attempt > 1 || (how.queued === true && !this.reportedByCaller.has(delivery.id));
     if (this.reportedByCaller.has(delivery.id)) this.reportedByCaller.set(delivery.id, settled);
     if (!retry && reportHere) {
-      for (const listener of this.settledListeners) await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
+      for (const listener of this.settledListeners)
+        await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
     }
     return settled;
   }
@@ -491,18 +545,34 @@ export class DeliveryService {
    * down (`atOnce`), the delivery has given up, failed often enough, or waited long enough. Test
    * messages and messages already handed over are not handed on (no loops between channels).
    */
-  private async handOverIfDue(delivery: DeliveryRow, channel: ChannelEntity | null, retrying: boolean, atOnce: boolean, now: Date): Promise<{ id: string; name: string } | null> {
+  private async handOverIfDue(
+    delivery: DeliveryRow,
+    channel: ChannelEntity | null,
+    retrying: boolean,
+    atOnce: boolean,
+    now: Date,
+  ): Promise<{ id: string; name: string } | null> {
     if (!channel || delivery.source === 'test' || delivery.source === 'failover') return null;
     const policy = policyOf(channel.deliveryPolicy);
     if (!policy.backupChannelId || policy.backupChannelId === channel.id) return null;
-    const due = atOnce || !retrying || delivery.attempts >= policy.failoverAfterAttempts || now.getTime() - delivery.createdAt.getTime() >= policy.failoverAfterSeconds * 1000;
+    const due =
+      atOnce ||
+      !retrying ||
+      delivery.attempts >= policy.failoverAfterAttempts ||
+      now.getTime() - delivery.createdAt.getTime() >= policy.failoverAfterSeconds * 1000;
     if (!due) return null;
     try {
-      const backup = await this.deliver(policy.backupChannelId, delivery.message, { idempotencyKey: `failover:${delivery.id}`, source: 'failover' });
+      const backup = await this.deliver(policy.backupChannelId, delivery.message, {
+        idempotencyKey: `failover:${delivery.id}`,
+        source: 'failover',
+      });
       const name = (await this.channels.sendable(policy.backupChannelId))?.channel.name ?? policy.backupChannelId;
       return { id: backup.id, name };
     } catch (err) {
-      this.logger.warn({ err, deliveryId: delivery.id, backup: policy.backupChannelId }, 'could not hand a delivery over to the backup channel; it goes on as if there were none');
+      this.logger.warn(
+        { err, deliveryId: delivery.id, backup: policy.backupChannelId },
+        'could not hand a delivery over to the backup channel; it goes on as if there were none',
+      );
       return null;
     }
   }
@@ -517,7 +587,15 @@ export class DeliveryService {
     }
     try {
       // One wake-up per channel and second: drains finding the robot busy at once do not pile up jobs.
-      await this.queue.enqueue('delivery.drain', { channelId }, { jobId: `drain_${channelId}_${Math.ceil(dueAt / 1000)}`, delayMs: Math.max(0, Math.ceil(dueAt / 1000) * 1000 - Date.now()), attempts: 1 });
+      await this.queue.enqueue(
+        'delivery.drain',
+        { channelId },
+        {
+          jobId: `drain_${channelId}_${Math.ceil(dueAt / 1000)}`,
+          delayMs: Math.max(0, Math.ceil(dueAt / 1000) * 1000 - Date.now()),
+          attempts: 1,
+        },
+      );
     } catch (err) {
       this.logger.warn({ err, channelId }, 'could not queue a wake-up of a channel queue; the sweeper will pick it up');
     }
@@ -537,7 +615,11 @@ export class DeliveryService {
     }
     this.redis.recovered('queue');
     try {
-      await this.queue.enqueue('delivery.attempt', { deliveryId }, { jobId: `${deliveryId}_${attempt}_${dueAt.getTime()}`, delayMs, attempts: 1 });
+      await this.queue.enqueue(
+        'delivery.attempt',
+        { deliveryId },
+        { jobId: `${deliveryId}_${attempt}_${dueAt.getTime()}`, delayMs, attempts: 1 },
+      );
     } catch (err) {
       // The row stays 'retrying' with its due time; the sweeper will queue it again.
       this.logger.warn({ err, deliveryId }, 'could not queue a delivery retry; the sweeper will pick it up');

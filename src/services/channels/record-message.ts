@@ -16,5 +16,13 @@ export function recordMessage(record: AlertRecordEntity, added: Record<string, s
     ...(record.generatorUrl ? { generatorURL: record.generatorUrl } : {}),
     fingerprint: record.fingerprint,
   };
-  return { kind: 'alerts', status: alert.status, alerts: [alert], groupLabels: { alertname: record.alertname }, commonLabels: record.labels, commonAnnotations: annotations, receiver };
+  return {
+    kind: 'alerts',
+    status: alert.status,
+    alerts: [alert],
+    groupLabels: { alertname: record.alertname },
+    commonLabels: record.labels,
+    commonAnnotations: annotations,
+    receiver,
+  };
 }

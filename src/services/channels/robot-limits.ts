@@ -21,7 +21,10 @@ export interface RateLimitSetting {
 }
 
 /** The limit in force: the channel's own setting over the type's default; a setting without a burst gets half its limit. */
-export function effectiveLimit(typeDefault: { perMinute: number; burst: number } | undefined, override: RateLimitSetting | null | undefined): { perMinute: number; burst: number } | null {
+export function effectiveLimit(
+  typeDefault: { perMinute: number; burst: number } | undefined,
+  override: RateLimitSetting | null | undefined,
+): { perMinute: number; burst: number } | null {
   if (override) return { perMinute: override.perMinute, burst: override.burst ?? Math.ceil(override.perMinute / 2) };
   return typeDefault ?? null;
 }
@@ -114,11 +117,25 @@ export class RedisTokenBuckets implements TokenBuckets {
   }
 
   async take(limit: RobotLimit, cost = 1): Promise<number> {
-    return Number(await this.commands.robotBucket(1, this.key(limit), String(limit.burst), String(refillPerMs(limit)), String(Math.min(cost, limit.burst))));
+    return Number(
+      await this.commands.robotBucket(
+        1,
+        this.key(limit),
+        String(limit.burst),
+        String(refillPerMs(limit)),
+        String(Math.min(cost, limit.burst)),
+      ),
+    );
   }
 
   async refund(limit: RobotLimit, cost = 1): Promise<void> {
-    await this.commands.robotBucket(1, this.key(limit), String(limit.burst), String(refillPerMs(limit)), String(-Math.min(cost, limit.burst)));
+    await this.commands.robotBucket(
+      1,
+      this.key(limit),
+      String(limit.burst),
+      String(refillPerMs(limit)),
+      String(-Math.min(cost, limit.burst)),
+    );
   }
 
   private key(limit: RobotLimit): string {

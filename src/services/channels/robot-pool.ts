@@ -38,7 +38,13 @@ export class RobotPool {
       const member = await this.load(id);
       // A member deleted or retyped since the pool was saved is skipped, not fatal.
       if (member && member.plugin.type === sendable.plugin.type && member.channel.id !== sendable.channel.id) {
-        members.push(this.robot({ ...member, templates: sendable.templates }, id, policyOf(member.channel.deliveryPolicy).rateLimit ?? policy.rateLimit));
+        members.push(
+          this.robot(
+            { ...member, templates: sendable.templates },
+            id,
+            policyOf(member.channel.deliveryPolicy).rateLimit ?? policy.rateLimit,
+          ),
+        );
       }
     }
     if (members.length === 0 && !own.limit) return null;

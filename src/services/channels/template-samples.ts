@@ -50,12 +50,28 @@ export function sampleMessages(): Array<{ name: string; message: ChannelMessage 
   return [
     { name: 'three firing alerts', message: group([0, 1, 2].map((i) => sampleAlert(i, 'firing'))) },
     { name: 'resolved', message: group([sampleAlert(1, 'resolved')]) },
-    { name: `a storm of ${STORM_SIZE} alerts`, message: group(Array.from({ length: STORM_SIZE }, (_, i) => sampleAlert(i, i % 5 === 0 ? 'resolved' : 'firing')), 40) },
+    {
+      name: `a storm of ${STORM_SIZE} alerts`,
+      message: group(
+        Array.from({ length: STORM_SIZE }, (_, i) => sampleAlert(i, i % 5 === 0 ? 'resolved' : 'firing')),
+        40,
+      ),
+    },
     {
       name: 'an incident update',
       message: {
         ...group([sampleAlert(3, 'firing'), sampleAlert(4, 'resolved')]),
-        incident: { id: '0b7f6c1e-5d2a-4c1b-9a3e-6f8d2c4b1a90', title: 'KubePodCrashLooping (cluster=prod-eu-1, namespace=team-3)', notice: 'update', sequence: 1, openedAt: '2026-01-01T12:00:00.000Z', firing: 6, total: 7, added: 1, resolved: 1 },
+        incident: {
+          id: '0b7f6c1e-5d2a-4c1b-9a3e-6f8d2c4b1a90',
+          title: 'KubePodCrashLooping (cluster=prod-eu-1, namespace=team-3)',
+          notice: 'update',
+          sequence: 1,
+          openedAt: '2026-01-01T12:00:00.000Z',
+          firing: 6,
+          total: 7,
+          added: 1,
+          resolved: 1,
+        },
       },
     },
     { name: 'a test message', message: testMessage('sample') },

@@ -102,12 +102,34 @@ const notes = (strong: (v: string) => string, prefix: string, link: (url: string
   note('acknowledge', (v) => `${prefix}${link(v, 'Acknowledge')}`) +
   note('approve', (v) => `${prefix}${link(v, 'Approve the remediation')}`);
 
-export const MARKDOWN_NOTES = notes((v) => `**{{ ${v} }}**`, '- ', (v, label) => `[${label}]({{ ${v} }})`);
-export const TEXT_NOTES = notes((v) => `{{ ${v} }}`, '', (v, label) => `${label}: {{ ${v} }}`);
-export const SLACK_NOTES = notes((v) => `*{{ ${v} }}*`, '• ', (v, label) => `<{{ ${v} }}|${label}>`);
-export const HTML_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b><br>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a><br>`, ' | escape');
+export const MARKDOWN_NOTES = notes(
+  (v) => `**{{ ${v} }}**`,
+  '- ',
+  (v, label) => `[${label}]({{ ${v} }})`,
+);
+export const TEXT_NOTES = notes(
+  (v) => `{{ ${v} }}`,
+  '',
+  (v, label) => `${label}: {{ ${v} }}`,
+);
+export const SLACK_NOTES = notes(
+  (v) => `*{{ ${v} }}*`,
+  '• ',
+  (v, label) => `<{{ ${v} }}|${label}>`,
+);
+export const HTML_NOTES = notes(
+  (v) => `<b>{{ ${v} | escape }}</b><br>`,
+  '',
+  (v, label) => `<a href="{{ ${v} | escape }}">${label}</a><br>`,
+  ' | escape',
+);
 /** Telegram's HTML: no <br> (newlines are kept), values escaped. */
-export const TELEGRAM_NOTES = notes((v) => `<b>{{ ${v} | escape }}</b>`, '', (v, label) => `<a href="{{ ${v} | escape }}">${label}</a>`, ' | escape');
+export const TELEGRAM_NOTES = notes(
+  (v) => `<b>{{ ${v} | escape }}</b>`,
+  '',
+  (v, label) => `<a href="{{ ${v} | escape }}">${label}</a>`,
+  ' | escape',
+);
 
 /** Shared default wording; plugins adapt the markup. */
 export const DEFAULT_TITLE =

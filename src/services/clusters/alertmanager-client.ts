@@ -1,6 +1,6 @@
 import type { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { UpstreamError } from '../../errors';
-import { describeNetworkError, excerpt, type PeerClient } from '../shared/http-post';
+import { describeNetworkError, excerpt, type PeerClient } from '../../shared/http-post';
 import type { ClusterHealthService } from './cluster-health.service';
 
 const CALL_TIMEOUT_MS = 5_000;
@@ -30,24 +30,51 @@ export class AlertmanagerClient {
   }
 
   /** Creates a silence (Alertmanager's replicas share it); answers its id. */
-  async createSilence(cluster: ClusterEntity, silence: { matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>; startsAt: Date; endsAt: Date; createdBy: string; comment: string }): Promise<string> {
+  async createSilence(
+    cluster: ClusterEntity,
+    silence: {
+      matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
+      startsAt: Date;
+      endsAt: Date;
+      createdBy: string;
+      comment: string;
+    },
+  ): Promise<string> {
     const { body } = await this.request<{ silenceID: string }>(cluster, 'POST', '/api/v2/silences', JSON.stringify(silence));
     return body.silenceID;
   }
 
   /** Expires a silence; one already expired or gone counts as done. */
   async expireSilence(cluster: ClusterEntity, id: string): Promise<void> {
-    await this.request(cluster, 'DELETE', `/api/v2/silence/${encodeURIComponent(id)}`, undefined, (status, text) => status === 404 || /already expired/i.test(text));
+    await this.request(
+      cluster,
+      'DELETE',
+      `/api/v2/silence/${encodeURIComponent(id)}`,
+      undefined,
+      (status, text) => status === 404 || /already expired/i.test(text),
+    );
   }
 
-  private async request<T>(cluster: ClusterEntity, method: 'GET' | 'POST' | 'DELETE', path: string, body?: string, alsoDone: (status: number, text: string) => boolean = () => false): Promise<ServedAnswer<T>> {
+  private async request<T>(
+    cluster: ClusterEntity,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: string,
+    alsoDone: (status: number, text: string) => boolean = () => false,
+  ): Promise<ServedAnswer<T>> {
     const order = await this.order(cluster);
     const failures: string[] = [];
     for (const url of order) {
       try {
         const headers: Record<string, string> = { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) };
-        const answer = await this.peers.call(method, `${url}${path}`, { timeoutMs: CALL_TIMEOUT_MS, headers, body, tls: this.health.tlsOf(cluster) });
-        if ((answer.status >= 200 && answer.status < 300) || alsoDone(answer.status, answer.text)) return { servedBy: url, body: (answer.text ? JSON.parse(answer.text) : null) as T };
+        const answer = await this.peers.call(method, `${url}${path}`, {
+          timeoutMs: CALL_TIMEOUT_MS,
+          headers,
+          body,
+          tls: this.health.tlsOf(cluster),
+        });
+        if ((answer.status >= 200 && answer.status < 300) || alsoDone(answer.status, answer.text))
+          return { servedBy: url, body: (answer.text ? JSON.parse(answer.text) : null) as T };
         failures.push(`${url}: HTTP ${answer.status} ${excerpt(answer.text, 200)}`);
         // A 4xx is about the request, not the replica: another replica would answer the same.
         if (answer.status < 500) break;

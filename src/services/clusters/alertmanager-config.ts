@@ -3,7 +3,7 @@ import { RE2JS } from 're2js';
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { BadUserInputError, type FieldIssue } from '../../errors';
 import { parseMatcher } from '../gateway/label-matcher';
-import { LABEL_NAME, parseDuration } from '../shared/prometheus-syntax';
+import { LABEL_NAME, parseDuration } from '../../shared/prometheus-syntax';
 import { checkGlobal, checkNotifier, isObject, NOTIFIERS } from './alertmanager-notifiers';
 
 /** The receiver AlertAgent adds to every cluster's config: its own webhook. */
@@ -31,12 +31,28 @@ type Node = Record<string, unknown>;
 
 const TOP_LEVEL_KEYS = new Set(['global', 'route', 'receivers', 'inhibit_rules', 'templates', 'time_intervals', 'mute_time_intervals']);
 const ROUTE_KEYS = new Set([
-  'receiver', 'group_by', 'continue', 'match', 'match_re', 'matchers', 'group_wait', 'group_interval', 'repeat_interval',
-  'mute_time_intervals', 'active_time_intervals', 'routes',
+  'receiver',
+  'group_by',
+  'continue',
+  'match',
+  'match_re',
+  'matchers',
+  'group_wait',
+  'group_interval',
+  'repeat_interval',
+  'mute_time_intervals',
+  'active_time_intervals',
+  'routes',
 ]);
-const INHIBIT_KEYS = new Set(['source_match', 'source_match_re', 'source_matchers', 'target_match', 'target_match_re', 'target_matchers', 'equal']);
-
-
+const INHIBIT_KEYS = new Set([
+  'source_match',
+  'source_match_re',
+  'source_matchers',
+  'target_match',
+  'target_match_re',
+  'target_matchers',
+  'equal',
+]);
 
 /**
  * Builds a cluster's alertmanager.yml from the user's base and AlertAgent's parts, then judges it
@@ -53,7 +69,10 @@ export function renderAlertmanagerConfig(parts: ClusterConfigParts): RenderedCon
   const base = template as Node;
   const receivers = Array.isArray(base.receivers) ? (base.receivers as unknown[]) : [];
   if (receivers.some((r) => isObject(r) && r.name === ALERTAGENT_RECEIVER)) {
-    problems.push({ field: 'configTemplate.receivers', message: `the receiver name "${ALERTAGENT_RECEIVER}" is reserved for AlertAgent's own webhook` });
+    problems.push({
+      field: 'configTemplate.receivers',
+      message: `the receiver name "${ALERTAGENT_RECEIVER}" is reserved for AlertAgent's own webhook`,
+    });
   }
   const baseRoute = isObject(base.route) ? base.route : {};
   const baseChildren = Array.isArray(baseRoute.routes) ? baseRoute.routes : [];
@@ -76,7 +95,8 @@ export function renderAlertmanagerConfig(parts: ClusterConfigParts): RenderedCon
   };
   const inhibit = [...(Array.isArray(base.inhibit_rules) ? base.inhibit_rules : []), ...(inhibitRules as unknown[])];
   if (inhibit.length > 0) document.inhibit_rules = inhibit;
-  if ((document.route as Node).routes && ((document.route as Node).routes as unknown[]).length === 0) delete (document.route as Node).routes;
+  if ((document.route as Node).routes && ((document.route as Node).routes as unknown[]).length === 0)
+    delete (document.route as Node).routes;
 
   problems.push(...validateAlertmanagerConfig(document));
   if (problems.length > 0) throw refusal(problems);
@@ -86,7 +106,10 @@ export function renderAlertmanagerConfig(parts: ClusterConfigParts): RenderedCon
 
 function refusal(problems: FieldIssue[]): BadUserInputError {
   const shown = problems.slice(0, 10).map((p) => `${p.field}: ${p.message}`);
-  return new BadUserInputError(`the Alertmanager config would be refused: ${shown.join('; ')}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ''}`, problems);
+  return new BadUserInputError(
+    `the Alertmanager config would be refused: ${shown.join('; ')}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ''}`,
+    problems,
+  );
 }
 
 function parseYamlPart(text: string, field: string, shape: 'mapping' | 'list', problems: FieldIssue[]): unknown {
@@ -166,20 +189,29 @@ export function validateAlertmanagerConfig(config: Node): FieldIssue[] {
   for (const key of ['time_intervals', 'mute_time_intervals'] as const) {
     const list = config[key] ?? [];
     if (!Array.isArray(list)) problem(key, 'expected a list');
-    else list.forEach((entry, i) => (isObject(entry) && typeof entry.name === 'string' && entry.name ? intervalNames.add(entry.name) : problem(`${key}.${i}.name`, 'missing name in time interval')));
+    else
+      list.forEach((entry, i) =>
+        isObject(entry) && typeof entry.name === 'string' && entry.name
+          ? intervalNames.add(entry.name)
+          : problem(`${key}.${i}.name`, 'missing name in time interval'),
+      );
   }
 
-  if (config.templates !== undefined && (!Array.isArray(config.templates) || config.templates.some((t) => typeof t !== 'string'))) problem('templates', 'expected a list of file patterns');
+  if (config.templates !== undefined && (!Array.isArray(config.templates) || config.templates.some((t) => typeof t !== 'string')))
+    problem('templates', 'expected a list of file patterns');
 
   const route = config.route;
   if (route === undefined || route === null) problem('route', 'no route provided in config');
   else if (!isObject(route)) problem('route', 'expected a mapping');
   else {
-    if (typeof route.receiver !== 'string' || route.receiver === '') problem('route.receiver', 'root route must specify a default receiver');
-    if (route.match !== undefined || route.match_re !== undefined || route.matchers !== undefined) problem('route', 'root route must not have any matchers');
+    if (typeof route.receiver !== 'string' || route.receiver === '')
+      problem('route.receiver', 'root route must specify a default receiver');
+    if (route.match !== undefined || route.match_re !== undefined || route.matchers !== undefined)
+      problem('route', 'root route must not have any matchers');
     if (route.continue === true) problem('route.continue', 'cannot have continue in root route');
     if (route.mute_time_intervals !== undefined) problem('route.mute_time_intervals', 'root route must not have any mute time intervals');
-    if (route.active_time_intervals !== undefined) problem('route.active_time_intervals', 'root route must not have any active time intervals');
+    if (route.active_time_intervals !== undefined)
+      problem('route.active_time_intervals', 'root route must not have any active time intervals');
     checkRoute(route, 'route', { receiverNames, intervalNames }, problem);
   }
 
@@ -194,7 +226,11 @@ type Problem = (field: string, message: string) => void;
 function checkRoute(route: Node, at: string, known: { receiverNames: Set<string>; intervalNames: Set<string> }, problem: Problem): void {
   for (const key of Object.keys(route)) if (!ROUTE_KEYS.has(key)) problem(`${at}.${key}`, `field ${key} is not a route setting`);
   // `receiver:` left empty (null) inherits the parent's, as no receiver does.
-  if (route.receiver !== undefined && route.receiver !== null && (typeof route.receiver !== 'string' || !known.receiverNames.has(route.receiver))) {
+  if (
+    route.receiver !== undefined &&
+    route.receiver !== null &&
+    (typeof route.receiver !== 'string' || !known.receiverNames.has(route.receiver))
+  ) {
     problem(`${at}.receiver`, `undefined receiver "${String(route.receiver)}" used in route`);
   }
   if (route.continue !== undefined && typeof route.continue !== 'boolean') problem(`${at}.continue`, 'expected true or false');
@@ -208,7 +244,8 @@ function checkRoute(route: Node, at: string, known: { receiverNames: Set<string>
         else if (!LABEL_NAME.test(label)) problem(`${at}.group_by`, `invalid label name "${label}" in group_by list`);
         seen.add(label);
       }
-      if (route.group_by.includes('...') && route.group_by.length > 1) problem(`${at}.group_by`, 'cannot have wildcard group_by (`...`) and other labels at the same time');
+      if (route.group_by.includes('...') && route.group_by.length > 1)
+        problem(`${at}.group_by`, 'cannot have wildcard group_by (`...`) and other labels at the same time');
     }
   }
   for (const key of ['group_wait', 'group_interval', 'repeat_interval'] as const) {
@@ -223,11 +260,16 @@ function checkRoute(route: Node, at: string, known: { receiverNames: Set<string>
     const names = route[key];
     if (names === undefined) continue;
     if (!Array.isArray(names)) problem(`${at}.${key}`, 'expected a list of time interval names');
-    else for (const name of names) if (!known.intervalNames.has(String(name))) problem(`${at}.${key}`, `undefined time interval "${String(name)}" used in route`);
+    else
+      for (const name of names)
+        if (!known.intervalNames.has(String(name))) problem(`${at}.${key}`, `undefined time interval "${String(name)}" used in route`);
   }
   if (route.routes !== undefined) {
     if (!Array.isArray(route.routes)) problem(`${at}.routes`, 'expected a list of routes');
-    else route.routes.forEach((child, i) => (isObject(child) ? checkRoute(child, `${at}.routes.${i}`, known, problem) : problem(`${at}.routes.${i}`, 'expected a mapping')));
+    else
+      route.routes.forEach((child, i) =>
+        isObject(child) ? checkRoute(child, `${at}.routes.${i}`, known, problem) : problem(`${at}.routes.${i}`, 'expected a mapping'),
+      );
   }
 }
 
@@ -278,7 +320,8 @@ function checkInhibitRule(rule: unknown, at: string, problem: Problem): void {
   checkMatchers(rule, 'target_', at, problem);
   if (rule.equal !== undefined) {
     if (!Array.isArray(rule.equal)) problem(`${at}.equal`, 'expected a list of label names');
-    else for (const label of rule.equal) if (!LABEL_NAME.test(String(label))) problem(`${at}.equal`, `invalid label name "${String(label)}"`);
+    else
+      for (const label of rule.equal) if (!LABEL_NAME.test(String(label))) problem(`${at}.equal`, `invalid label name "${String(label)}"`);
   }
 }
 

@@ -12,13 +12,58 @@ export const isObject = (v: unknown): v is Node => typeof v === 'object' && v !=
 /** Set the way Go's decoder sees a string field: present and not empty. */
 const given = (v: unknown) => v !== undefined && v !== null && v !== '';
 
-const TLS_KEYS = ['ca', 'cert', 'key', 'ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version'];
-const HTTP_KEYS = ['basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header', 'follow_redirects', 'enable_http2'];
+const TLS_KEYS = [
+  'ca',
+  'cert',
+  'key',
+  'ca_file',
+  'cert_file',
+  'key_file',
+  'server_name',
+  'insecure_skip_verify',
+  'min_version',
+  'max_version',
+];
+const HTTP_KEYS = [
+  'basic_auth',
+  'authorization',
+  'oauth2',
+  'bearer_token',
+  'bearer_token_file',
+  'tls_config',
+  'proxy_url',
+  'no_proxy',
+  'proxy_from_environment',
+  'proxy_connect_header',
+  'follow_redirects',
+  'enable_http2',
+];
 const GLOBAL_KEYS = [
-  'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file',
-  'smtp_auth_secret', 'smtp_auth_identity', 'smtp_require_tls', 'slack_api_url', 'slack_api_url_file', 'victorops_api_key', 'victorops_api_key_file',
-  'victorops_api_url', 'pagerduty_url', 'opsgenie_api_key', 'opsgenie_api_key_file', 'opsgenie_api_url', 'wechat_api_url', 'wechat_api_secret',
-  'wechat_api_corp_id', 'telegram_api_url', 'webex_api_url',
+  'resolve_timeout',
+  'http_config',
+  'smtp_from',
+  'smtp_hello',
+  'smtp_smarthost',
+  'smtp_auth_username',
+  'smtp_auth_password',
+  'smtp_auth_password_file',
+  'smtp_auth_secret',
+  'smtp_auth_identity',
+  'smtp_require_tls',
+  'slack_api_url',
+  'slack_api_url_file',
+  'victorops_api_key',
+  'victorops_api_key_file',
+  'victorops_api_url',
+  'pagerduty_url',
+  'opsgenie_api_key',
+  'opsgenie_api_key_file',
+  'opsgenie_api_url',
+  'wechat_api_url',
+  'wechat_api_secret',
+  'wechat_api_corp_id',
+  'telegram_api_url',
+  'webex_api_url',
 ];
 
 interface NotifierRule {
@@ -43,7 +88,23 @@ const oneOf = (n: Node, a: string, b: string) => (given(n[a]) && given(n[b]) ? `
 /** Per notifier list of a receiver. */
 export const NOTIFIERS: Record<string, NotifierRule> = {
   email_configs: {
-    keys: ['send_resolved', 'to', 'from', 'hello', 'smarthost', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_identity', 'headers', 'html', 'text', 'require_tls', 'tls_config'],
+    keys: [
+      'send_resolved',
+      'to',
+      'from',
+      'hello',
+      'smarthost',
+      'auth_username',
+      'auth_password',
+      'auth_password_file',
+      'auth_secret',
+      'auth_identity',
+      'headers',
+      'html',
+      'text',
+      'require_tls',
+      'tls_config',
+    ],
     check: (n, g) => {
       if (!given(n.to)) return 'missing to address in email config';
       if (isObject(n.headers)) {
@@ -60,21 +121,63 @@ export const NOTIFIERS: Record<string, NotifierRule> = {
     },
   },
   pagerduty_configs: {
-    keys: ['send_resolved', 'http_config', 'service_key', 'service_key_file', 'routing_key', 'routing_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group'],
+    keys: [
+      'send_resolved',
+      'http_config',
+      'service_key',
+      'service_key_file',
+      'routing_key',
+      'routing_key_file',
+      'url',
+      'client',
+      'client_url',
+      'description',
+      'details',
+      'images',
+      'links',
+      'source',
+      'severity',
+      'class',
+      'component',
+      'group',
+    ],
     check: (n) => {
-      if (!given(n.routing_key) && !given(n.service_key) && !given(n.routing_key_file) && !given(n.service_key_file)) return 'missing service or routing key in PagerDuty config';
+      if (!given(n.routing_key) && !given(n.service_key) && !given(n.routing_key_file) && !given(n.service_key_file))
+        return 'missing service or routing key in PagerDuty config';
       return oneOf(n, 'routing_key', 'routing_key_file') ?? oneOf(n, 'service_key', 'service_key_file');
     },
   },
   slack_configs: {
     keys: [
-      'send_resolved', 'http_config', 'api_url', 'api_url_file', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields', 'short_fields',
-      'footer', 'fallback', 'callback_id', 'icon_emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'mrkdwn_in', 'actions',
+      'send_resolved',
+      'http_config',
+      'api_url',
+      'api_url_file',
+      'channel',
+      'username',
+      'color',
+      'title',
+      'title_link',
+      'pretext',
+      'text',
+      'fields',
+      'short_fields',
+      'footer',
+      'fallback',
+      'callback_id',
+      'icon_emoji',
+      'icon_url',
+      'image_url',
+      'thumb_url',
+      'link_names',
+      'mrkdwn_in',
+      'actions',
     ],
     check: (n, g) => {
       const own = oneOf(n, 'api_url', 'api_url_file');
       if (own) return own;
-      if (!given(n.api_url) && !given(n.api_url_file) && !given(g.slack_api_url) && !given(g.slack_api_url_file)) return 'no global Slack API URL set either inline or in a file';
+      if (!given(n.api_url) && !given(n.api_url_file) && !given(g.slack_api_url) && !given(g.slack_api_url_file))
+        return 'no global Slack API URL set either inline or in a file';
       if (Array.isArray(n.actions)) {
         for (const action of n.actions) {
           if (!isObject(action)) continue;
@@ -84,57 +187,141 @@ export const NOTIFIERS: Record<string, NotifierRule> = {
         }
       }
       if (Array.isArray(n.fields)) {
-        for (const field of n.fields) if (isObject(field) && (!given(field.title) || !given(field.value))) return !given(field.title) ? 'missing title in Slack field configuration' : 'missing value in Slack field configuration';
+        for (const field of n.fields)
+          if (isObject(field) && (!given(field.title) || !given(field.value)))
+            return !given(field.title) ? 'missing title in Slack field configuration' : 'missing value in Slack field configuration';
       }
       return null;
     },
   },
   opsgenie_configs: {
-    keys: ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts'],
+    keys: [
+      'send_resolved',
+      'http_config',
+      'api_key',
+      'api_key_file',
+      'api_url',
+      'message',
+      'description',
+      'source',
+      'details',
+      'entity',
+      'responders',
+      'actions',
+      'tags',
+      'note',
+      'priority',
+      'update_alerts',
+    ],
     check: (n, g) => {
       const own = oneOf(n, 'api_key', 'api_key_file');
       if (own) return own;
       if (Array.isArray(n.responders)) {
         for (const r of n.responders) {
           if (!isObject(r)) continue;
-          if (!given(r.id) && !given(r.username) && !given(r.name)) return `opsGenieConfig responder ${JSON.stringify(r)} has to have at least one of id, username or name specified`;
+          if (!given(r.id) && !given(r.username) && !given(r.name))
+            return `opsGenieConfig responder ${JSON.stringify(r)} has to have at least one of id, username or name specified`;
           const type = String(r.type ?? '');
-          if (!/^(team|teams|user|escalation|schedule)$/.test(type) && !type.includes('{{')) return `opsGenieConfig responder ${JSON.stringify(r)} type does not match valid options team,teams,user,escalation,schedule`;
+          if (!/^(team|teams|user|escalation|schedule)$/.test(type) && !type.includes('{{'))
+            return `opsGenieConfig responder ${JSON.stringify(r)} type does not match valid options team,teams,user,escalation,schedule`;
         }
       }
-      if (!given(n.api_key) && !given(n.api_key_file) && !given(g.opsgenie_api_key) && !given(g.opsgenie_api_key_file)) return 'no global OpsGenie API Key set either inline or in a file';
+      if (!given(n.api_key) && !given(n.api_key_file) && !given(g.opsgenie_api_key) && !given(g.opsgenie_api_key_file))
+        return 'no global OpsGenie API Key set either inline or in a file';
       return null;
     },
   },
   wechat_configs: {
-    keys: ['send_resolved', 'http_config', 'api_secret', 'corp_id', 'message', 'message_type', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id'],
+    keys: [
+      'send_resolved',
+      'http_config',
+      'api_secret',
+      'corp_id',
+      'message',
+      'message_type',
+      'api_url',
+      'to_user',
+      'to_party',
+      'to_tag',
+      'agent_id',
+    ],
     check: (n, g) => {
-      if (given(n.message_type) && n.message_type !== 'text' && n.message_type !== 'markdown') return `weChat message type ${JSON.stringify(n.message_type)} does not match valid options text,markdown`;
+      if (given(n.message_type) && n.message_type !== 'text' && n.message_type !== 'markdown')
+        return `weChat message type ${JSON.stringify(n.message_type)} does not match valid options text,markdown`;
       if (!given(n.api_secret) && !given(g.wechat_api_secret)) return 'no global Wechat ApiSecret set';
       if (!given(n.corp_id) && !given(g.wechat_api_corp_id)) return 'no global Wechat CorpID set';
       return null;
     },
   },
   victorops_configs: {
-    keys: ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields'],
+    keys: [
+      'send_resolved',
+      'http_config',
+      'api_key',
+      'api_key_file',
+      'api_url',
+      'routing_key',
+      'message_type',
+      'state_message',
+      'entity_display_name',
+      'monitoring_tool',
+      'custom_fields',
+    ],
     check: (n, g) => {
       if (!given(n.routing_key)) return 'missing Routing key in VictorOps config';
       if (isObject(n.custom_fields)) {
-        const reserved = ['routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'entity_id', 'entity_state'];
-        for (const key of Object.keys(n.custom_fields)) if (reserved.includes(key)) return `victorOps config contains custom field ${key} which cannot be used as it conflicts with the fixed/static fields`;
+        const reserved = [
+          'routing_key',
+          'message_type',
+          'state_message',
+          'entity_display_name',
+          'monitoring_tool',
+          'entity_id',
+          'entity_state',
+        ];
+        for (const key of Object.keys(n.custom_fields))
+          if (reserved.includes(key))
+            return `victorOps config contains custom field ${key} which cannot be used as it conflicts with the fixed/static fields`;
       }
       const own = oneOf(n, 'api_key', 'api_key_file');
       if (own) return own;
-      if (!given(n.api_key) && !given(n.api_key_file) && !given(g.victorops_api_key) && !given(g.victorops_api_key_file)) return 'no global VictorOps API Key set';
+      if (!given(n.api_key) && !given(n.api_key_file) && !given(g.victorops_api_key) && !given(g.victorops_api_key_file))
+        return 'no global VictorOps API Key set';
       return null;
     },
   },
   pushover_configs: {
-    keys: ['send_resolved', 'http_config', 'user_key', 'token', 'title', 'message', 'url', 'url_title', 'sound', 'priority', 'retry', 'expire', 'html'],
-    check: (n) => (!given(n.user_key) ? 'missing user key in Pushover config' : !given(n.token) ? 'missing token in Pushover config' : null),
+    keys: [
+      'send_resolved',
+      'http_config',
+      'user_key',
+      'token',
+      'title',
+      'message',
+      'url',
+      'url_title',
+      'sound',
+      'priority',
+      'retry',
+      'expire',
+      'html',
+    ],
+    check: (n) =>
+      !given(n.user_key) ? 'missing user key in Pushover config' : !given(n.token) ? 'missing token in Pushover config' : null,
   },
   sns_configs: {
-    keys: ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes'],
+    keys: [
+      'send_resolved',
+      'http_config',
+      'api_url',
+      'sigv4',
+      'topic_arn',
+      'phone_number',
+      'target_arn',
+      'subject',
+      'message',
+      'attributes',
+    ],
     check: (n) => {
       const targets = [n.target_arn, n.topic_arn, n.phone_number].filter(given).length;
       if (targets === 0) return 'must provide either a Target ARN, Topic ARN, or Phone Number for SNS config';
@@ -147,7 +334,8 @@ export const NOTIFIERS: Record<string, NotifierRule> = {
     check: (n) => {
       if (!given(n.bot_token)) return 'missing bot_token on telegram_config';
       if (!given(n.chat_id) || n.chat_id === 0) return 'missing chat_id on telegram_config';
-      if (given(n.parse_mode) && !['MarkdownV2', 'Markdown', 'HTML'].includes(String(n.parse_mode))) return 'unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string';
+      if (given(n.parse_mode) && !['MarkdownV2', 'Markdown', 'HTML'].includes(String(n.parse_mode)))
+        return 'unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string';
       return null;
     },
   },
@@ -176,19 +364,25 @@ export const NOTIFIERS: Record<string, NotifierRule> = {
 export function checkHttpConfig(value: unknown, at: string, problem: Problem): void {
   if (value === undefined || value === null) return;
   if (!isObject(value)) return problem(at, 'expected a mapping');
-  for (const key of Object.keys(value)) if (!HTTP_KEYS.includes(key)) problem(`${at}.${key}`, `field ${key} not found in type config.plain`);
+  for (const key of Object.keys(value))
+    if (!HTTP_KEYS.includes(key)) problem(`${at}.${key}`, `field ${key} not found in type config.plain`);
   const auths = ['basic_auth', 'authorization', 'oauth2'].filter((k) => value[k] !== undefined && value[k] !== null);
   if (auths.length > 1) problem(at, 'at most one of basic_auth, oauth2 & authorization must be configured');
-  if (given(value.bearer_token) && given(value.bearer_token_file)) problem(at, 'at most one of bearer_token & bearer_token_file must be configured');
-  if ((given(value.bearer_token) || given(value.bearer_token_file)) && auths.length > 0) problem(at, 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
+  if (given(value.bearer_token) && given(value.bearer_token_file))
+    problem(at, 'at most one of bearer_token & bearer_token_file must be configured');
+  if ((given(value.bearer_token) || given(value.bearer_token_file)) && auths.length > 0)
+    problem(at, 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
   if (isObject(value.basic_auth)) {
     const b = value.basic_auth;
-    if (given(b.password) && given(b.password_file)) problem(`${at}.basic_auth`, 'at most one of basic_auth password & password_file must be configured');
+    if (given(b.password) && given(b.password_file))
+      problem(`${at}.basic_auth`, 'at most one of basic_auth password & password_file must be configured');
   }
   if (isObject(value.authorization)) {
     const a = value.authorization;
-    if (given(a.credentials) && given(a.credentials_file)) problem(`${at}.authorization`, 'at most one of authorization credentials & credentials_file must be configured');
-    if (String(a.type ?? '').toLowerCase() === 'basic') problem(`${at}.authorization`, 'authorization type cannot be set to "basic", use "basic_auth" instead');
+    if (given(a.credentials) && given(a.credentials_file))
+      problem(`${at}.authorization`, 'at most one of authorization credentials & credentials_file must be configured');
+    if (String(a.type ?? '').toLowerCase() === 'basic')
+      problem(`${at}.authorization`, 'authorization type cannot be set to "basic", use "basic_auth" instead');
   }
   // proxy_url is not judged: Go's URL parser takes nearly any text (even a bare word) at load time.
   if (value.tls_config !== undefined) checkTlsConfig(value.tls_config, `${at}.tls_config`, problem);
@@ -198,10 +392,15 @@ export function checkTlsConfig(value: unknown, at: string, problem: Problem): vo
   if (value === undefined || value === null) return;
   if (!isObject(value)) return problem(at, 'expected a mapping');
   for (const key of Object.keys(value)) if (!TLS_KEYS.includes(key)) problem(`${at}.${key}`, `field ${key} not found in type config.plain`);
-  for (const [inline, file] of [['ca', 'ca_file'], ['cert', 'cert_file'], ['key', 'key_file']]) {
+  for (const [inline, file] of [
+    ['ca', 'ca_file'],
+    ['cert', 'cert_file'],
+    ['key', 'key_file'],
+  ]) {
     if (given(value[inline]) && given(value[file])) problem(at, `at most one of ${inline} and ${file} must be configured`);
   }
-  if (given(value.min_version) && !/^TLS1[0-3]$/.test(String(value.min_version))) problem(`${at}.min_version`, `unknown TLS version: ${String(value.min_version)}`);
+  if (given(value.min_version) && !/^TLS1[0-3]$/.test(String(value.min_version)))
+    problem(`${at}.min_version`, `unknown TLS version: ${String(value.min_version)}`);
 }
 
 /** `global`: its fields, durations and URLs. */
@@ -211,17 +410,31 @@ export function checkGlobal(value: unknown, problem: Problem, parseDuration: (te
     problem('global', 'expected a mapping');
     return {};
   }
-  for (const key of Object.keys(value)) if (!GLOBAL_KEYS.includes(key)) problem(`global.${key}`, `field ${key} not found in type config.plain`);
-  if (value.resolve_timeout !== undefined && parseDuration(String(value.resolve_timeout)) === null) problem('global.resolve_timeout', `not a valid duration string: "${String(value.resolve_timeout)}"`);
+  for (const key of Object.keys(value))
+    if (!GLOBAL_KEYS.includes(key)) problem(`global.${key}`, `field ${key} not found in type config.plain`);
+  if (value.resolve_timeout !== undefined && parseDuration(String(value.resolve_timeout)) === null)
+    problem('global.resolve_timeout', `not a valid duration string: "${String(value.resolve_timeout)}"`);
   checkHttpConfig(value.http_config, 'global.http_config', problem);
-  for (const key of ['slack_api_url', 'victorops_api_url', 'pagerduty_url', 'opsgenie_api_url', 'wechat_api_url', 'telegram_api_url', 'webex_api_url']) {
+  for (const key of [
+    'slack_api_url',
+    'victorops_api_url',
+    'pagerduty_url',
+    'opsgenie_api_url',
+    'wechat_api_url',
+    'telegram_api_url',
+    'webex_api_url',
+  ]) {
     const refused = given(value[key]) ? unsupportedScheme(value[key]) : null;
     if (refused) problem(`global.${key}`, refused);
   }
-  if (given(value.slack_api_url) && given(value.slack_api_url_file)) problem('global', 'at most one of slack_api_url & slack_api_url_file must be configured');
-  if (given(value.opsgenie_api_key) && given(value.opsgenie_api_key_file)) problem('global', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured');
-  if (given(value.smtp_auth_password) && given(value.smtp_auth_password_file)) problem('global', 'at most one of smtp_auth_password & smtp_auth_password_file must be configured');
-  if (given(value.victorops_api_key) && given(value.victorops_api_key_file)) problem('global', 'at most one of victorops_api_key & victorops_api_key_file must be configured');
+  if (given(value.slack_api_url) && given(value.slack_api_url_file))
+    problem('global', 'at most one of slack_api_url & slack_api_url_file must be configured');
+  if (given(value.opsgenie_api_key) && given(value.opsgenie_api_key_file))
+    problem('global', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured');
+  if (given(value.smtp_auth_password) && given(value.smtp_auth_password_file))
+    problem('global', 'at most one of smtp_auth_password & smtp_auth_password_file must be configured');
+  if (given(value.victorops_api_key) && given(value.victorops_api_key_file))
+    problem('global', 'at most one of victorops_api_key & victorops_api_key_file must be configured');
   return value;
 }
 
@@ -229,7 +442,8 @@ export function checkGlobal(value: unknown, problem: Problem, parseDuration: (te
 export function checkNotifier(list: string, entry: unknown, at: string, global: Node, problem: Problem): void {
   const rule = NOTIFIERS[list];
   if (!isObject(entry)) return problem(at, 'expected a mapping');
-  for (const key of Object.keys(entry)) if (!rule.keys.includes(key)) problem(`${at}.${key}`, `field ${key} not found in type config.plain`);
+  for (const key of Object.keys(entry))
+    if (!rule.keys.includes(key)) problem(`${at}.${key}`, `field ${key} not found in type config.plain`);
   if (entry.http_config !== undefined) checkHttpConfig(entry.http_config, `${at}.http_config`, problem);
   if (entry.tls_config !== undefined) checkTlsConfig(entry.tls_config, `${at}.tls_config`, problem);
   const refused = rule.check(entry, global);

@@ -2,12 +2,12 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
 import { ClusterEntity, type ClusterStatus } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { ReplicaHealthEvent } from '../pubsub/event-map';
 import type { JobQueue } from '../queue/job-queue';
-import { describeNetworkError, type PeerClient, type TlsOptions } from '../shared/http-post';
+import { describeNetworkError, type PeerClient, type TlsOptions } from '../../shared/http-post';
 
 export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus {
   if (replicas.length === 0) return 'unknown';
@@ -63,8 +63,16 @@ export class ClusterHealthService {
   async checkAll(): Promise<number> {
     const em = this.orm.em.fork();
     const clusters = await em.find(ClusterEntity, {});
-    const counts = await Promise.all(clusters.map((cluster) => this.checkCluster(em, cluster).catch((err) => (this.logger.error({ err, cluster: cluster.name }, 'cluster health round failed'), 0))));
-    await em.nativeDelete(ReplicaCheckEntity, { checkedAt: { $lt: new Date(Date.now() - this.settings.healthRetentionHours * 3_600_000) } });
+    const counts = await Promise.all(
+      clusters.map((cluster) =>
+        this.checkCluster(em, cluster).catch(
+          (err) => (this.logger.error({ err, cluster: cluster.name }, 'cluster health round failed'), 0),
+        ),
+      ),
+    );
+    await em.nativeDelete(ReplicaCheckEntity, {
+      checkedAt: { $lt: new Date(Date.now() - this.settings.healthRetentionHours * 3_600_000) },
+    });
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -73,7 +81,10 @@ export class ClusterHealthService {
     const fresh = new Date(Date.now() - 3 * this.settings.healthIntervalMs);
     const rows: Array<{ id: string }> = await this.orm.em
       .getConnection()
-      .execute(`select distinct on ("url") "id" from "replica_check" where "cluster_id" = ? and "checked_at" >= ? order by "url", "checked_at" desc`, [clusterId, fresh]);
+      .execute(
+        `select distinct on ("url") "id" from "replica_check" where "cluster_id" = ? and "checked_at" >= ? order by "url", "checked_at" desc`,
+        [clusterId, fresh],
+      );
     if (rows.length === 0) return [];
     return this.orm.em.find(ReplicaCheckEntity, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { url: 'asc' } });
   }
@@ -95,9 +106,17 @@ export class ClusterHealthService {
     const previousStatus = cluster.status;
     cluster.status = clusterStatusOf(replicas);
     await em.flush();
-    if (cluster.status !== previousStatus) this.logger.info({ cluster: cluster.name, from: previousStatus, to: cluster.status }, 'cluster health changed');
+    if (cluster.status !== previousStatus)
+      this.logger.info({ cluster: cluster.name, from: previousStatus, to: cluster.status }, 'cluster health changed');
     await this.events
-      .publish('cluster.health', { clusterId: cluster.id, clusterName: cluster.name, status: cluster.status, previousStatus, replicas, at: new Date().toISOString() })
+      .publish('cluster.health', {
+        clusterId: cluster.id,
+        clusterName: cluster.name,
+        status: cluster.status,
+        previousStatus,
+        replicas,
+        at: new Date().toISOString(),
+      })
       .catch((err) => this.logger.warn({ err }, 'could not publish cluster health'));
     return replicas.length;
   }
@@ -127,9 +146,25 @@ export class ClusterHealthService {
         ready.status !== 200 ? `/-/ready answered ${ready.status}` : null,
         status.status !== 200 || version === null ? `/api/v2/status answered ${status.status} without a version` : null,
       ].filter((p): p is string => p !== null);
-      return { url, up: healthy.status === 200 && ready.status === 200, responseMs, version, peers, error: problems.length ? problems.join('; ') : null, checkedAt };
+      return {
+        url,
+        up: healthy.status === 200 && ready.status === 200,
+        responseMs,
+        version,
+        peers,
+        error: problems.length ? problems.join('; ') : null,
+        checkedAt,
+      };
     } catch (err) {
-      return { url, up: false, responseMs: Math.round((performance.now() - started) * 100) / 100, version: null, peers: null, error: describeNetworkError(err, timeoutMs), checkedAt };
+      return {
+        url,
+        up: false,
+        responseMs: Math.round((performance.now() - started) * 100) / 100,
+        version: null,
+        peers: null,
+        error: describeNetworkError(err, timeoutMs),
+        checkedAt,
+      };
     }
   }
 }

@@ -8,7 +8,7 @@ import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity
 import { SyncStatusEntity } from '../../entities/clusters/sync-status.entity';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
 import type { EgressPolicy } from '../security/egress-policy';
-import type { TlsOptions } from '../shared/http-post';
+import type { TlsOptions } from '../../shared/http-post';
 import { CERTIFICATE_NEEDS_KEY, skipsVerification, tlsKeySchema, tlsOf, tlsSchema, type TlsSettings } from '../shared/tls-options';
 import type { Principal } from '../security/principal';
 import { clusterInScope } from '../security/scopes';
@@ -19,7 +19,7 @@ import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameHash, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
 import { restoreMaskedSecrets } from './config-secrets';
-import { LABEL_NAME } from '../shared/prometheus-syntax';
+import { LABEL_NAME } from '../../shared/prometheus-syntax';
 import type { RuleService } from '../rules/rule.service';
 import type { PublicUrl } from '../shared/public-url';
 
@@ -36,7 +36,10 @@ const versionContext = (clusterId: string, version: number) => `cluster:${cluste
 const tlsKeyContext = (clusterId: string) => `cluster:${clusterId}:tlsKey`;
 
 const fields = {
-  name: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'cluster names are 1 to 100 letters, digits and _ . -'),
   labels: z
     .record(z.string().regex(LABEL_NAME, 'label names are letters, digits and _, not starting with a digit'), z.string().max(200))
     .refine((l) => Object.keys(l).length <= 30, 'at most 30 labels'),
@@ -66,7 +69,11 @@ const createInput = z.strictObject({
   tls: fields.tls.optional(),
   tlsKey: fields.tlsKey.optional(),
 });
-const updateInput = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> });
+const updateInput = z.strictObject(
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+  },
+);
 
 export type ClusterCreateInput = z.input<typeof createInput>;
 export type ClusterUpdateInput = z.input<typeof updateInput>;
@@ -140,7 +147,8 @@ export class ClusterService {
 
   /** Throws FORBIDDEN when a cluster lies outside the caller's cluster scope. */
   assertInScope(principal: Principal | null, cluster: Pick<ClusterEntity, 'name' | 'labels'>): void {
-    if (principal && !clusterInScope(principal.grant, cluster)) throw new ForbiddenError(`cluster ${cluster.name} is outside the clusters of the role ${principal.role}`);
+    if (principal && !clusterInScope(principal.grant, cluster))
+      throw new ForbiddenError(`cluster ${cluster.name} is outside the clusters of the role ${principal.role}`);
   }
 
   private async registry(): Promise<Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>> {
@@ -205,7 +213,8 @@ export class ClusterService {
       this.audit.change(actor, async (record) => {
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.updated', 'cluster', cluster.id, { name: cluster.name, fields: changed });
-        if (changed.includes('tls') && skipsVerification(cluster.tls)) record('tls.verification-disabled', 'cluster', cluster.id, { name: cluster.name });
+        if (changed.includes('tls') && skipsVerification(cluster.tls))
+          record('tls.verification-disabled', 'cluster', cluster.id, { name: cluster.name });
       }),
     );
     return cluster;
@@ -244,7 +253,11 @@ export class ClusterService {
 
   async versions(clusterId: string, page: PageRequest): Promise<{ items: ConfigVersionView[]; total: number }> {
     await this.get(clusterId);
-    const [items, total] = await this.em.findAndCount(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: page.order }, limit: page.limit, offset: page.offset });
+    const [items, total] = await this.em.findAndCount(
+      ClusterConfigVersionEntity,
+      { clusterId },
+      { orderBy: { version: page.order }, limit: page.limit, offset: page.offset },
+    );
     return { items: items.map((v) => this.versionView(v)), total };
   }
 
@@ -256,7 +269,9 @@ export class ClusterService {
 
   /** The user's part of the cluster's config, opened. */
   templateOf(cluster: ClusterEntity): string {
-    return cluster.configTemplateSealed ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id)) : cluster.configTemplate;
+    return cluster.configTemplateSealed
+      ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id))
+      : cluster.configTemplate;
   }
 
   /** Seals what is still stored in clear (rows written before sealing) and seals everything again with the current key. */
@@ -264,8 +279,15 @@ export class ClusterService {
     const clusters = await this.em.find(ClusterEntity, {});
     for (const cluster of clusters) {
       this.sealTemplate(cluster, this.templateOf(cluster));
-      cluster.webhookTokenSealed = this.secrets.seal(this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)), webhookTokenContext(cluster.id));
-      if (cluster.tlsKeySealed) cluster.tlsKeySealed = this.secrets.seal(this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)), tlsKeyContext(cluster.id));
+      cluster.webhookTokenSealed = this.secrets.seal(
+        this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
+        webhookTokenContext(cluster.id),
+      );
+      if (cluster.tlsKeySealed)
+        cluster.tlsKeySealed = this.secrets.seal(
+          this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)),
+          tlsKeyContext(cluster.id),
+        );
     }
     const versions = await this.em.find(ClusterConfigVersionEntity, {});
     for (const version of versions) {
@@ -289,7 +311,9 @@ export class ClusterService {
 
   /** Stores a sidecar's report; `desiredHash` is what that kind of sidecar should run now. */
   async recordSync(cluster: ClusterEntity, report: SyncReport, desiredHash: string, now = new Date()): Promise<SyncStatusEntity> {
-    const status = (await this.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ?? Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
+    const status =
+      (await this.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ??
+      Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
     status.kind = report.kind;
     status.reportedAt = now;
     if (report.appliedHash !== null) status.appliedHash = report.appliedHash;
@@ -314,11 +338,17 @@ export class ClusterService {
     return this.em.find(SyncStatusEntity, { clusterId, kind }, { orderBy: { instance: 'asc' } });
   }
 
-  private async authenticate(clusterName: string, token: string | undefined, field: 'sidecarTokenHash' | 'webhookTokenHash', what: string): Promise<ClusterEntity> {
+  private async authenticate(
+    clusterName: string,
+    token: string | undefined,
+    field: 'sidecarTokenHash' | 'webhookTokenHash',
+    what: string,
+  ): Promise<ClusterEntity> {
     if (!token) throw new UnauthenticatedError(`the ${what} needs the cluster's ${what} token as a bearer token`);
     const cluster = await this.findByName(clusterName);
     // One answer for an unknown cluster and a wrong token: a caller learns nothing about which clusters exist.
-    if (!cluster || !sameHash(hashApiToken(token), cluster[field])) throw new UnauthenticatedError(`not a ${what} token of cluster ${clusterName}`);
+    if (!cluster || !sameHash(hashApiToken(token), cluster[field]))
+      throw new UnauthenticatedError(`not a ${what} token of cluster ${clusterName}`);
     return cluster;
   }
 
@@ -335,7 +365,8 @@ export class ClusterService {
   private applyTls(cluster: ClusterEntity, tls: TlsSettings | null | undefined, tlsKey: string | null | undefined): void {
     if (tls !== undefined) cluster.tls = tls;
     if (tlsKey !== undefined) cluster.tlsKeySealed = tlsKey === null ? null : this.secrets.seal(tlsKey, tlsKeyContext(cluster.id));
-    if (Boolean(cluster.tls?.certPem) !== Boolean(cluster.tlsKeySealed)) throw BadUserInputError.forField('input.tlsKey', CERTIFICATE_NEEDS_KEY.message);
+    if (Boolean(cluster.tls?.certPem) !== Boolean(cluster.tlsKeySealed))
+      throw BadUserInputError.forField('input.tlsKey', CERTIFICATE_NEEDS_KEY.message);
   }
 
   /** Refuses Alertmanager and Prometheus URLs the egress policy would never let a call reach. */
@@ -350,7 +381,9 @@ export class ClusterService {
   }
 
   private versionView(version: ClusterConfigVersionEntity): ConfigVersionView {
-    const content = version.contentSealed ? this.secrets.open(version.contentSealed, versionContext(version.clusterId, version.version)) : (version.content ?? '');
+    const content = version.contentSealed
+      ? this.secrets.open(version.contentSealed, versionContext(version.clusterId, version.version))
+      : (version.content ?? '');
     return { id: version.id, version: version.version, hash: version.hash, content, author: version.author, createdAt: version.createdAt };
   }
 
@@ -366,7 +399,12 @@ export class ClusterService {
   }
 
   /** Stores the rendered file as the next version unless it equals the newest one. */
-  private async addVersion(cluster: ClusterEntity, rendered: { content: string; hash: string }, actor: Actor, record: RecordAudit): Promise<void> {
+  private async addVersion(
+    cluster: ClusterEntity,
+    rendered: { content: string; hash: string },
+    actor: Actor,
+    record: RecordAudit,
+  ): Promise<void> {
     const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId: cluster.id }, { orderBy: { version: 'desc' }, limit: 1 });
     if (latest?.hash === rendered.hash) return;
     const number = (latest?.version ?? 0) + 1;
@@ -385,7 +423,8 @@ export class ClusterService {
   /** New labels (or a new cluster) can bring rule groups together that conflict; refuse that as rule changes are refused. */
   private async refuseRuleConflicts(cluster: ClusterEntity): Promise<void> {
     const conflicts = await this.rules.conflictsForCluster(cluster);
-    if (conflicts.length > 0) throw new ConflictError(`refused: with these labels the cluster would get conflicting rules: ${conflicts.slice(0, 5).join('; ')}`);
+    if (conflicts.length > 0)
+      throw new ConflictError(`refused: with these labels the cluster would get conflicting rules: ${conflicts.slice(0, 5).join('; ')}`);
   }
 
   private async saving<T>(name: string, work: () => Promise<T>): Promise<T> {

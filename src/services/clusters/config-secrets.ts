@@ -74,7 +74,10 @@ export function restoreMaskedSecrets(next: string, stored: string, field: string
     if (!isScalar(node) || !isMasked(node.value)) return;
     const kept = valueAt(previous, path);
     if (typeof kept !== 'string') {
-      throw BadUserInputError.forField(field, `${path.join('.')}: holds a masked secret (${MASK}) but nothing is stored at that place to keep; write the secret itself`);
+      throw BadUserInputError.forField(
+        field,
+        `${path.join('.')}: holds a masked secret (${MASK}) but nothing is stored at that place to keep; write the secret itself`,
+      );
     }
     node.value = kept;
   });

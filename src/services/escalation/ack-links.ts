@@ -1,7 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What an ack link acknowledges: an alert's firing episode, or an incident. */
-export type AckTarget = { kind: 'alert'; fingerprint: string; startsAt: string } | { kind: 'incident'; incidentId: string } | { kind: 'remediation'; executionId: string };
+export type AckTarget =
+  | { kind: 'alert'; fingerprint: string; startsAt: string }
+  | { kind: 'incident'; incidentId: string }
+  | { kind: 'remediation'; executionId: string };
 
 export interface AckClaim {
   target: AckTarget;
@@ -27,7 +30,9 @@ export class AckLinks {
   ) {}
 
   token(target: AckTarget, sentTo: string, ttlSeconds: number, now = new Date()): string {
-    const payload = b64(JSON.stringify({ t: target, s: sentTo, e: Math.floor(now.getTime() / 1000) + ttlSeconds, n: randomBytes(12).toString('base64url') }));
+    const payload = b64(
+      JSON.stringify({ t: target, s: sentTo, e: Math.floor(now.getTime() / 1000) + ttlSeconds, n: randomBytes(12).toString('base64url') }),
+    );
     return `${payload}.${this.sign(payload)}`;
   }
 
@@ -37,7 +42,8 @@ export class AckLinks {
 
   check(token: string, now = new Date()): AckLinkCheck {
     const parts = token.split('.');
-    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1]) || token.length > 2_000) return { ok: false, reason: 'malformed' };
+    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1]) || token.length > 2_000)
+      return { ok: false, reason: 'malformed' };
     const expected = Buffer.from(this.sign(parts[0]));
     const given = Buffer.from(parts[1]);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
@@ -47,7 +53,8 @@ export class AckLinks {
     } catch {
       return { ok: false, reason: 'malformed' };
     }
-    if (!body.t || typeof body.e !== 'number' || typeof body.n !== 'string' || typeof body.s !== 'string') return { ok: false, reason: 'malformed' };
+    if (!body.t || typeof body.e !== 'number' || typeof body.n !== 'string' || typeof body.s !== 'string')
+      return { ok: false, reason: 'malformed' };
     const expiresAt = new Date(body.e * 1000);
     if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
     return { ok: true, claim: { target: body.t, sentTo: body.s, expiresAt, nonce: body.n } };

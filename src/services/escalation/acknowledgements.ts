@@ -58,7 +58,13 @@ export class AckService {
     const now = new Date();
     await this.audit.change(actor, async (record) => {
       Object.assign(incident, { acknowledgedAt: now, acknowledgedBy: by });
-      record('incident.acknowledged', 'incident', incidentId, { title: incident.title, via, alerts: alerts.length, ...(note ? { note: note.slice(0, NOTE_MAX) } : {}), timeToAckSeconds: seconds(incident.openedAt, now) });
+      record('incident.acknowledged', 'incident', incidentId, {
+        title: incident.title,
+        via,
+        alerts: alerts.length,
+        ...(note ? { note: note.slice(0, NOTE_MAX) } : {}),
+        timeToAckSeconds: seconds(incident.openedAt, now),
+      });
     });
     for (const alert of alerts) await this.ackEpisode(alert.fingerprint, alert.startsAt, alert.alertname, actor, note, via, incidentId);
     return incident;
@@ -78,7 +84,11 @@ export class AckService {
     const checked = this.links.check(token, now);
     if (!checked.ok) {
       this.onRefused(checked.reason);
-      const why = { malformed: 'this is not an acknowledgement link', forged: 'this link was not issued by AlertAgent', expired: 'this link has expired; acknowledge in AlertAgent instead' }[checked.reason];
+      const why = {
+        malformed: 'this is not an acknowledgement link',
+        forged: 'this link was not issued by AlertAgent',
+        expired: 'this link has expired; acknowledge in AlertAgent instead',
+      }[checked.reason];
       // Unsigned garbage is only counted: auditing it would let anyone fill the trail.
       if (checked.reason === 'expired') await this.auditRefusal(token, 'expired');
       throw new NotFoundError(why, { reason: checked.reason });
@@ -86,7 +96,9 @@ export class AckService {
     const { claim } = checked;
     const by = `link:${claim.sentTo}`;
     try {
-      await this.orm.em.fork().persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt }));
+      await this.orm.em
+        .fork()
+        .persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt }));
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
         this.onRefused('used');
@@ -96,26 +108,43 @@ export class AckService {
       throw err;
     }
     const actor: Actor = { principal: systemPrincipal('ack-link'), actorName: by };
-    if (claim.target.kind === 'remediation') return { did: await this.approvals.approveByLink(claim.target.executionId, claim.sentTo), target: claim.target, acknowledgedBy: by };
+    if (claim.target.kind === 'remediation')
+      return { did: await this.approvals.approveByLink(claim.target.executionId, claim.sentTo), target: claim.target, acknowledgedBy: by };
     if (claim.target.kind === 'incident') {
       const incident = await this.acknowledgeIncident(claim.target.incidentId, actor, null, 'link');
       return { did: `acknowledged incident "${incident.title}"`, target: claim.target, acknowledgedBy: incident.acknowledgedBy ?? by };
     }
     const starts = new Date(claim.target.startsAt);
-    const seen = NotFoundError.assert(await this.orm.em.findOne(AlertRecordEntity, { fingerprint: claim.target.fingerprint, startsAt: starts }, { orderBy: { receivedAt: 'asc' } }), 'alert', claim.target.fingerprint);
+    const seen = NotFoundError.assert(
+      await this.orm.em.findOne(
+        AlertRecordEntity,
+        { fingerprint: claim.target.fingerprint, startsAt: starts },
+        { orderBy: { receivedAt: 'asc' } },
+      ),
+      'alert',
+      claim.target.fingerprint,
+    );
     const ack = await this.ackEpisode(seen.fingerprint, seen.startsAt, seen.alertname, actor, null, 'link');
-    return { did: `acknowledged alert ${seen.alertname} (firing since ${seen.startsAt.toISOString()})`, target: claim.target, acknowledgedBy: ack.acknowledgedBy };
+    return {
+      did: `acknowledged alert ${seen.alertname} (firing since ${seen.startsAt.toISOString()})`,
+      target: claim.target,
+      acknowledgedBy: ack.acknowledgedBy,
+    };
   }
 
   private async auditRefusal(token: string, reason: string, by = 'link:unknown', target?: AckTarget): Promise<void> {
-    const claimed = target ?? (() => {
-      try {
-        return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).t as AckTarget;
-      } catch {
-        return undefined;
-      }
-    })();
-    await this.audit.change({ principal: systemPrincipal('ack-link'), actorName: by }, async (record) => record('ack-link.refused', claimed?.kind ?? 'link', null, { reason, ...(claimed ? { target: claimed } : {}) }));
+    const claimed =
+      target ??
+      (() => {
+        try {
+          return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).t as AckTarget;
+        } catch {
+          return undefined;
+        }
+      })();
+    await this.audit.change({ principal: systemPrincipal('ack-link'), actorName: by }, async (record) =>
+      record('ack-link.refused', claimed?.kind ?? 'link', null, { reason, ...(claimed ? { target: claimed } : {}) }),
+    );
   }
 
   /** When an episode was first told, acknowledged and resolved. */
@@ -123,7 +152,11 @@ export class AckService {
     const em = this.orm.em;
     const [ack, resolved, first] = await Promise.all([
       em.findOne(AlertAckEntity, { fingerprint, startsAt }),
-      em.findOne(AlertRecordEntity, { fingerprint, startsAt, status: 'resolved' }, { orderBy: { receivedAt: 'asc' }, fields: ['receivedAt', 'endsAt'] }),
+      em.findOne(
+        AlertRecordEntity,
+        { fingerprint, startsAt, status: 'resolved' },
+        { orderBy: { receivedAt: 'asc' }, fields: ['receivedAt', 'endsAt'] },
+      ),
       this.firstNotice(fingerprint, startsAt),
     ]);
     const resolvedAt = resolved ? (resolved.endsAt ?? resolved.receivedAt) : null;
@@ -138,11 +171,23 @@ export class AckService {
   }
 
   private async firstNotice(fingerprint: string, startsAt: Date): Promise<Date | null> {
-    const first = await this.orm.em.findOne(AlertRecordEntity, { fingerprint, startsAt, firstDeliveredAt: { $ne: null } }, { orderBy: { receivedAt: 'asc' }, fields: ['firstDeliveredAt'] });
+    const first = await this.orm.em.findOne(
+      AlertRecordEntity,
+      { fingerprint, startsAt, firstDeliveredAt: { $ne: null } },
+      { orderBy: { receivedAt: 'asc' }, fields: ['firstDeliveredAt'] },
+    );
     return first?.firstDeliveredAt ?? null;
   }
 
-  private async ackEpisode(fingerprint: string, startsAt: Date, alertname: string, actor: Actor, note: string | null | undefined, via: string, incidentId?: string): Promise<AlertAckEntity> {
+  private async ackEpisode(
+    fingerprint: string,
+    startsAt: Date,
+    alertname: string,
+    actor: Actor,
+    note: string | null | undefined,
+    via: string,
+    incidentId?: string,
+  ): Promise<AlertAckEntity> {
     const em = this.orm.em;
     const existing = await em.findOne(AlertAckEntity, { fingerprint, startsAt });
     if (existing) return existing;
@@ -161,12 +206,24 @@ export class AckService {
     try {
       await this.audit.change(actor, async (record) => {
         em.persist(ack);
-        await em.nativeUpdate(EscalationEntity, { fingerprint, startsAt, state: 'waiting' }, { state: 'acknowledged', nextAt: null, updatedAt: now });
-        record('alert.acknowledged', 'alert', fingerprint, { alertname, startsAt: startsAt.toISOString(), via, timeToAckSeconds: ack.timeToAckSeconds, ...(incidentId ? { incidentId } : {}), ...(ack.note ? { note: ack.note } : {}) });
+        await em.nativeUpdate(
+          EscalationEntity,
+          { fingerprint, startsAt, state: 'waiting' },
+          { state: 'acknowledged', nextAt: null, updatedAt: now },
+        );
+        record('alert.acknowledged', 'alert', fingerprint, {
+          alertname,
+          startsAt: startsAt.toISOString(),
+          via,
+          timeToAckSeconds: ack.timeToAckSeconds,
+          ...(incidentId ? { incidentId } : {}),
+          ...(ack.note ? { note: ack.note } : {}),
+        });
       });
     } catch (err) {
       // Acknowledged at the same moment elsewhere: that acknowledgement stands.
-      if (err instanceof UniqueConstraintViolationException) return NotFoundError.assert(await em.fork().findOne(AlertAckEntity, { fingerprint, startsAt }), 'acknowledgement', fingerprint);
+      if (err instanceof UniqueConstraintViolationException)
+        return NotFoundError.assert(await em.fork().findOne(AlertAckEntity, { fingerprint, startsAt }), 'acknowledgement', fingerprint);
       throw err;
     }
     return ack;

@@ -5,8 +5,15 @@ import { z } from 'zod';
 import { assertChannelsExist } from '../channels/channel-refs';
 import { EscalationPolicyEntity, type EscalationLevel } from '../../entities/escalation/escalation.entity';
 import { parseInput } from '../../errors';
-import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
-import type { Logger } from '../observability/logger';
+import {
+  assertSatisfiable,
+  compileMatcher,
+  matchesAll,
+  parseMatchers,
+  storedMatcher,
+  type CompiledMatcher,
+} from '../gateway/label-matcher';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import { NamedConfigStore } from '../shared/named-config-store';
@@ -18,7 +25,11 @@ const policyInput = z.strictObject({
   levels: z
     .array(
       z.strictObject({
-        delaySeconds: z.number().int().min(1, 'must be at least 1').max(7 * 86_400, 'must be at most 604800 (7 days)'),
+        delaySeconds: z
+          .number()
+          .int()
+          .min(1, 'must be at least 1')
+          .max(7 * 86_400, 'must be at most 604800 (7 days)'),
         channelIds: z.array(z.uuid('expected a channel id')).min(1, 'name at least one channel').max(20),
       }),
     )
@@ -59,7 +70,12 @@ export class EscalationPolicyService {
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'escalations.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, { entity: EscalationPolicyEntity, label: 'escalation policy', auditType: 'escalation_policy', auditAction: 'escalation-policy' });
+    this.store = new NamedConfigStore(em, audit, this.changes, {
+      entity: EscalationPolicyEntity,
+      label: 'escalation policy',
+      auditType: 'escalation_policy',
+      auditAction: 'escalation-policy',
+    });
   }
 
   start(): Promise<void> {
@@ -90,7 +106,9 @@ export class EscalationPolicyService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   update(id: string, input: Partial<EscalationPolicyInput>, actor: Actor): Promise<EscalationPolicyEntity> {
-    return this.store.update(id, actor, async (policy) => this.fill(policy, await this.check(overStored(escalationPolicyInputOf(policy), input))));
+    return this.store.update(id, actor, async (policy) =>
+      this.fill(policy, await this.check(overStored(escalationPolicyInputOf(policy), input))),
+    );
   }
 
   remove(id: string, actor: Actor): Promise<void> {
@@ -101,11 +119,17 @@ export class EscalationPolicyService {
     const parsed = parseInput(policyInput, input, 'input');
     const matchers = parseMatchers(parsed.matchers, 'input.matchers');
     assertSatisfiable(matchers, 'input.matchers');
-    await assertChannelsExist(this.em, parsed.levels.map((level, index) => ({ field: `input.levels.${index}.channelIds`, ids: level.channelIds })));
+    await assertChannelsExist(
+      this.em,
+      parsed.levels.map((level, index) => ({ field: `input.levels.${index}.channelIds`, ids: level.channelIds })),
+    );
     return { parsed, matchers };
   }
 
-  private fill(policy: EscalationPolicyEntity, { parsed, matchers }: Awaited<ReturnType<EscalationPolicyService['check']>>): Record<string, unknown> {
+  private fill(
+    policy: EscalationPolicyEntity,
+    { parsed, matchers }: Awaited<ReturnType<EscalationPolicyService['check']>>,
+  ): Record<string, unknown> {
     Object.assign(policy, { name: parsed.name, matchers: matchers.map(storedMatcher), levels: parsed.levels, enabled: parsed.enabled });
     return { matchers: parsed.matchers, levels: parsed.levels.length };
   }

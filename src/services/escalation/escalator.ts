@@ -8,7 +8,7 @@ import type { ChannelMessage } from '../channels/message';
 import { recordMessage } from '../channels/record-message';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { AlertmanagerAlert } from '../gateway/alertmanager-payload';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { JobQueue } from '../queue/job-queue';
 import { Sweeper } from '../shared/sweeper';
 import type { AckLinks } from './ack-links';
@@ -54,7 +54,8 @@ export class Escalator {
     for (const notice of notices) {
       if (notice.alert.status !== 'firing') continue;
       const policy = this.policies.policyFor(notice.alert.labels);
-      if (!policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(notice.alert.labels.cluster, notice.alert.labels))) continue;
+      if (!policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(notice.alert.labels.cluster, notice.alert.labels)))
+        continue;
       rows.push({ notice, policy });
     }
     if (rows.length === 0) return;
@@ -65,7 +66,16 @@ export class Escalator {
         const started = await connection.execute(
           `insert into "escalation" ("fingerprint", "starts_at", "policy_id", "record_id", "alertname", "level", "state", "next_at", "first_notified_at", "updated_at")
            values (?, ?, ?, ?, ?, 0, 'waiting', ?, ?, ?) on conflict ("fingerprint", "starts_at") do nothing returning "fingerprint"`,
-          [notice.alert.fingerprint, new Date(notice.alert.startsAt), policy.id, notice.recordId, (notice.alert.labels.alertname ?? '').slice(0, 200), nextAt, notice.at, notice.at],
+          [
+            notice.alert.fingerprint,
+            new Date(notice.alert.startsAt),
+            policy.id,
+            notice.recordId,
+            (notice.alert.labels.alertname ?? '').slice(0, 200),
+            nextAt,
+            notice.at,
+            notice.at,
+          ],
         );
         // A repeat of an episode already on its way changes nothing.
         if (started.length === 1) await this.wake(notice.alert.fingerprint, new Date(notice.alert.startsAt), nextAt.getTime() - Date.now());
@@ -76,7 +86,9 @@ export class Escalator {
   }
 
   registerProcessor(): void {
-    this.queue.process('escalation.step', ({ data }) => RequestContext.create(this.orm.em, () => this.step(data.fingerprint, new Date(data.startsAt))));
+    this.queue.process('escalation.step', ({ data }) =>
+      RequestContext.create(this.orm.em, () => this.step(data.fingerprint, new Date(data.startsAt))),
+    );
   }
 
   startSweeper(intervalMs: number): void {
@@ -91,7 +103,7 @@ export class Escalator {
   async step(fingerprint: string, startsAt: Date, now = new Date()): Promise<void> {
     const em = this.orm.em;
     const row = await em.findOne(EscalationEntity, { fingerprint, startsAt });
-    if (!row || row.state !== 'waiting' || !row.nextAt) return;
+    if (row?.state !== 'waiting' || !row.nextAt) return;
     if (row.nextAt.getTime() > now.getTime() + 50) {
       await this.wake(fingerprint, startsAt, row.nextAt.getTime() - now.getTime());
       return;
@@ -102,26 +114,47 @@ export class Escalator {
       em.findOne(AlertRecordEntity, { id: row.recordId }),
     ]);
     const policy = this.policies.byId(row.policyId);
-    const end = ack ? 'acknowledged' : resolved ? 'resolved' : !record || !policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(record.cluster, record.labels)) ? 'stopped' : null;
+    const end = ack
+      ? 'acknowledged'
+      : resolved
+        ? 'resolved'
+        : !record || !policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(record.cluster, record.labels))
+          ? 'stopped'
+          : null;
     if (end || !policy || !record) {
-      await em.nativeUpdate(EscalationEntity, { fingerprint, startsAt, state: 'waiting', level: row.level }, { state: end ?? 'stopped', nextAt: null, updatedAt: now });
+      await em.nativeUpdate(
+        EscalationEntity,
+        { fingerprint, startsAt, state: 'waiting', level: row.level },
+        { state: end ?? 'stopped', nextAt: null, updatedAt: now },
+      );
       return;
     }
     const level = policy.levels[row.level];
     if (!level) {
-      await em.nativeUpdate(EscalationEntity, { fingerprint, startsAt, state: 'waiting', level: row.level }, { state: 'exhausted', nextAt: null, updatedAt: now });
+      await em.nativeUpdate(
+        EscalationEntity,
+        { fingerprint, startsAt, state: 'waiting', level: row.level },
+        { state: 'exhausted', nextAt: null, updatedAt: now },
+      );
       return;
     }
     const following = policy.levels[row.level + 1];
     const nextAt = following ? new Date(now.getTime() + following.delaySeconds * 1000) : null;
     // Claims this level: only the replica whose update lands sends it.
-    const claimed = await em.nativeUpdate(EscalationEntity, { fingerprint, startsAt, state: 'waiting', level: row.level }, { level: row.level + 1, nextAt, state: following ? 'waiting' : 'exhausted', updatedAt: now });
+    const claimed = await em.nativeUpdate(
+      EscalationEntity,
+      { fingerprint, startsAt, state: 'waiting', level: row.level },
+      { level: row.level + 1, nextAt, state: following ? 'waiting' : 'exhausted', updatedAt: now },
+    );
     if (claimed !== 1) return;
     const message = await this.noticeOf(record, policy, row.level + 1, row.firstNotifiedAt, now);
     for (const channelId of level.channelIds) {
       const withLink = this.withAckLink(message, record, channelId, now);
       try {
-        await this.deliveries.deliver(channelId, withLink, { source: 'escalation', idempotencyKey: `escalation:${fingerprint}:${startsAt.toISOString()}:${row.level + 1}:${channelId}` });
+        await this.deliveries.deliver(channelId, withLink, {
+          source: 'escalation',
+          idempotencyKey: `escalation:${fingerprint}:${startsAt.toISOString()}:${row.level + 1}:${channelId}`,
+        });
       } catch (err) {
         if (!(err instanceof NotFoundError)) this.logger.warn({ err, fingerprint, channelId }, 'could not hand an escalation to delivery');
       }
@@ -131,18 +164,43 @@ export class Escalator {
   }
 
   private async sweep(): Promise<void> {
-    const due = await this.orm.em.find(EscalationEntity, { state: 'waiting', nextAt: { $lt: new Date(Date.now() - LOST_JOB_SLACK_MS) } }, { limit: SWEEP_BATCH, orderBy: { nextAt: 'asc' } });
-    for (const row of due) await this.step(row.fingerprint, row.startsAt).catch((err) => this.logger.warn({ err, fingerprint: row.fingerprint }, 'escalation step failed'));
+    const due = await this.orm.em.find(
+      EscalationEntity,
+      { state: 'waiting', nextAt: { $lt: new Date(Date.now() - LOST_JOB_SLACK_MS) } },
+      { limit: SWEEP_BATCH, orderBy: { nextAt: 'asc' } },
+    );
+    for (const row of due)
+      await this.step(row.fingerprint, row.startsAt).catch((err) =>
+        this.logger.warn({ err, fingerprint: row.fingerprint }, 'escalation step failed'),
+      );
   }
 
   private async wake(fingerprint: string, startsAt: Date, delayMs: number): Promise<void> {
     const at = startsAt.toISOString();
-    await this.queue.enqueue('escalation.step', { fingerprint, startsAt: at }, { jobId: `escalation_${fingerprint}_${startsAt.getTime()}_${Date.now() + Math.max(0, delayMs)}`, delayMs: Math.max(0, delayMs), attempts: 1 });
+    await this.queue.enqueue(
+      'escalation.step',
+      { fingerprint, startsAt: at },
+      {
+        jobId: `escalation_${fingerprint}_${startsAt.getTime()}_${Date.now() + Math.max(0, delayMs)}`,
+        delayMs: Math.max(0, delayMs),
+        attempts: 1,
+      },
+    );
   }
 
   /** The alert as first told, saying it was not acknowledged in time, with what its analysis found. */
-  private async noticeOf(record: AlertRecordEntity, policy: CompiledEscalationPolicy, level: number, firstNotifiedAt: Date, now: Date): Promise<ChannelMessage> {
-    const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { fingerprint: record.fingerprint, status: 'succeeded', parsed: true }, { orderBy: { finishedAt: 'desc' } });
+  private async noticeOf(
+    record: AlertRecordEntity,
+    policy: CompiledEscalationPolicy,
+    level: number,
+    firstNotifiedAt: Date,
+    now: Date,
+  ): Promise<ChannelMessage> {
+    const analysis = await this.orm.em.findOne(
+      AlertAnalysisEntity,
+      { fingerprint: record.fingerprint, status: 'succeeded', parsed: true },
+      { orderBy: { finishedAt: 'desc' } },
+    );
     const minutes = Math.max(1, Math.round((now.getTime() - firstNotifiedAt.getTime()) / 60_000));
     const annotations: Record<string, string> = {
       escalation: `Not acknowledged ${minutes} min after the first notice: level ${level} of ${policy.levels.length} of escalation policy ${policy.name}`,
@@ -158,8 +216,17 @@ export class Escalator {
   }
 
   private withAckLink(message: ChannelMessage, record: AlertRecordEntity, channelId: string, now: Date): ChannelMessage {
-    const url = this.links.url({ kind: 'alert', fingerprint: record.fingerprint, startsAt: record.startsAt.toISOString() }, `channel:${channelId}`, this.ackLinkTtlSeconds, now);
+    const url = this.links.url(
+      { kind: 'alert', fingerprint: record.fingerprint, startsAt: record.startsAt.toISOString() },
+      `channel:${channelId}`,
+      this.ackLinkTtlSeconds,
+      now,
+    );
     const annotations = { ...message.commonAnnotations, acknowledge: url };
-    return { ...message, commonAnnotations: annotations, alerts: message.alerts.map((a) => ({ ...a, annotations: { ...a.annotations, acknowledge: url } })) };
+    return {
+      ...message,
+      commonAnnotations: annotations,
+      alerts: message.alerts.map((a) => ({ ...a, annotations: { ...a.annotations, acknowledge: url } })),
+    };
   }
 }

@@ -80,14 +80,30 @@ export function compareArms(a: EpisodeOutcome[], b: EpisodeOutcome[], minSamples
     notificationsPerEpisode: meanEstimate(outcomes.map((o) => o.notifications)),
     timeToAckSeconds: meanEstimate(outcomes.flatMap((o) => (o.timeToAckSeconds === null ? [] : [o.timeToAckSeconds]))),
     timeToResolveSeconds: meanEstimate(outcomes.flatMap((o) => (o.timeToResolveSeconds === null ? [] : [o.timeToResolveSeconds]))),
-    negativeFeedback: shareEstimate(outcomes.reduce((s, o) => s + o.negative, 0), outcomes.reduce((s, o) => s + o.rated, 0)),
+    negativeFeedback: shareEstimate(
+      outcomes.reduce((s, o) => s + o.negative, 0),
+      outcomes.reduce((s, o) => s + o.rated, 0),
+    ),
   });
   const arms: [ArmReport, ArmReport] = [report('A', a), report('B', b)];
   const acks = (outcomes: EpisodeOutcome[]) => outcomes.flatMap((o) => (o.timeToAckSeconds === null ? [] : [o.timeToAckSeconds]));
   const byAck = clearlyLower(acks(a), acks(b), minSamples);
   if (byAck) return { arms, winner: byAck, reason: `arm ${byAck} is acknowledged faster (95 % confidence)` };
-  const byNoise = clearlyLower(a.map((o) => o.notifications), b.map((o) => o.notifications), minSamples);
-  if (byNoise) return { arms, winner: byNoise, reason: `no clear difference in time to acknowledge; arm ${byNoise} sends fewer notifications per episode (95 % confidence)` };
+  const byNoise = clearlyLower(
+    a.map((o) => o.notifications),
+    b.map((o) => o.notifications),
+    minSamples,
+  );
+  if (byNoise)
+    return {
+      arms,
+      winner: byNoise,
+      reason: `no clear difference in time to acknowledge; arm ${byNoise} sends fewer notifications per episode (95 % confidence)`,
+    };
   const few = Math.min(acks(a).length, acks(b).length) < minSamples;
-  return { arms, winner: null, reason: few ? `fewer than ${minSamples} acknowledged episodes in an arm; keep the experiment running` : 'no clear difference yet' };
+  return {
+    arms,
+    winner: null,
+    reason: few ? `fewer than ${minSamples} acknowledged episodes in an arm; keep the experiment running` : 'no clear difference yet',
+  };
 }

@@ -9,7 +9,7 @@ import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import { compileMatcher, matchesAll } from '../gateway/label-matcher';
 import type { CompiledRoute, RouteDecision } from '../gateway/route-table';
 import { windowOf, type RouteService } from '../gateway/route.service';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import { NamedConfigStore } from '../shared/named-config-store';
@@ -26,7 +26,12 @@ const experimentInput = z.strictObject({
       perAlert: z.boolean().optional(),
       groupWaitSeconds: z.number().int().min(0).max(3_600).nullish(),
       groupIntervalSeconds: z.number().int().min(1).max(86_400).nullish(),
-      repeatIntervalSeconds: z.number().int().min(60).max(7 * 86_400).nullish(),
+      repeatIntervalSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86_400)
+        .nullish(),
     })
     .refine((v) => Object.values(v).some((x) => x !== undefined), 'a variant must change something: channelIds, perAlert or a window'),
 });
@@ -78,7 +83,12 @@ export class RoutingExperimentService {
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'experiments.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, { entity: RoutingExperimentEntity, label: 'routing experiment', auditType: 'routing_experiment', auditAction: 'experiment' });
+    this.store = new NamedConfigStore(em, audit, this.changes, {
+      entity: RoutingExperimentEntity,
+      label: 'routing experiment',
+      auditType: 'routing_experiment',
+      auditAction: 'experiment',
+    });
   }
 
   start(): Promise<void> {
@@ -117,14 +127,27 @@ export class RoutingExperimentService {
     if (!route) throw BadUserInputError.forField('input.routeId', `unknown route ${parsed.routeId}`);
     const variant = parsed.variant as RouteVariant;
     await assertChannelsExist(this.em, [{ field: 'input.variant.channelIds', ids: variant.channelIds ?? [] }]);
-    const changesWindow = ['groupWaitSeconds', 'groupIntervalSeconds', 'repeatIntervalSeconds'].some((k) => variant[k as keyof RouteVariant] !== undefined);
+    const changesWindow = ['groupWaitSeconds', 'groupIntervalSeconds', 'repeatIntervalSeconds'].some(
+      (k) => variant[k as keyof RouteVariant] !== undefined,
+    );
     // A route window is kept per route and channel: both arms on one channel would share it.
     if (changesWindow && (!variant.channelIds || variant.channelIds.some((id) => route.channelIds.includes(id)))) {
-      throw BadUserInputError.forField('input.variant', 'a variant that changes the window needs its own channels (none of the route’s): a window is kept per route and channel');
+      throw BadUserInputError.forField(
+        'input.variant',
+        'a variant that changes the window needs its own channels (none of the route’s): a window is kept per route and channel',
+      );
     }
-    if (await this.em.findOne(RoutingExperimentEntity, { routeId: parsed.routeId, state: 'running' })) throw new ConflictError(`route ${route.name} already has a running experiment; stop or promote it first`);
+    if (await this.em.findOne(RoutingExperimentEntity, { routeId: parsed.routeId, state: 'running' }))
+      throw new ConflictError(`route ${route.name} already has a running experiment; stop or promote it first`);
     return this.store.create(actor, (experiment) => {
-      Object.assign(experiment, { name: parsed.name, routeId: parsed.routeId, splitPercent: parsed.splitPercent, variant, state: 'running', startedAt: new Date() });
+      Object.assign(experiment, {
+        name: parsed.name,
+        routeId: parsed.routeId,
+        splitPercent: parsed.splitPercent,
+        variant,
+        state: 'running',
+        startedAt: new Date(),
+      });
       return { route: route.name, splitPercent: parsed.splitPercent, variant };
     });
   }
@@ -144,7 +167,17 @@ export class RoutingExperimentService {
       // Arm B's settings become the route's; what the variant leaves unset stays as it is.
       const v = experiment.variant;
       const { groupWaitSeconds, groupIntervalSeconds, repeatIntervalSeconds } = v;
-      await this.routes.update(experiment.routeId, { channelIds: v.channelIds ?? undefined, perAlert: v.perAlert ?? undefined, groupWaitSeconds, groupIntervalSeconds, repeatIntervalSeconds }, actor);
+      await this.routes.update(
+        experiment.routeId,
+        {
+          channelIds: v.channelIds ?? undefined,
+          perAlert: v.perAlert ?? undefined,
+          groupWaitSeconds,
+          groupIntervalSeconds,
+          repeatIntervalSeconds,
+        },
+        actor,
+      );
     }
     return this.end(id, actor, 'promoted', winner);
   }
@@ -157,7 +190,15 @@ export class RoutingExperimentService {
     const from = experiment.startedAt;
     const to = experiment.endedAt ?? now;
     const connection = this.orm.em.getConnection();
-    const records: Array<{ id: string; labels: Record<string, string> | string; fingerprint: string; starts_at: string; status: string; received_at: string; first_delivered_at: string | null }> = await connection.execute(
+    const records: Array<{
+      id: string;
+      labels: Record<string, string> | string;
+      fingerprint: string;
+      starts_at: string;
+      status: string;
+      received_at: string;
+      first_delivered_at: string | null;
+    }> = await connection.execute(
       `select "id", "labels", "fingerprint", "starts_at", "status", "received_at", "first_delivered_at" from "alert_record" where "received_at" >= ? and "received_at" <= ? order by "received_at" limit ${REPORT_ROWS}`,
       [from, to],
     );
@@ -169,7 +210,20 @@ export class RoutingExperimentService {
       if (route && !route.isDefault && !matchesAll(matchers, labels)) continue;
       const key = `${r.fingerprint}|${new Date(r.starts_at).toISOString()}`;
       let episode = episodes.get(key);
-      if (!episode) episodes.set(key, (episode = { arm: armOf(experiment.id, labels, experiment.splitPercent), notifications: 0, timeToAckSeconds: null, timeToResolveSeconds: null, rated: 0, negative: 0, firstNotice: null, resolvedAt: null }));
+      if (!episode)
+        episodes.set(
+          key,
+          (episode = {
+            arm: armOf(experiment.id, labels, experiment.splitPercent),
+            notifications: 0,
+            timeToAckSeconds: null,
+            timeToResolveSeconds: null,
+            rated: 0,
+            negative: 0,
+            firstNotice: null,
+            resolvedAt: null,
+          }),
+        );
       episodeOfRecord.set(r.id, episode);
       if (r.first_delivered_at) {
         episode.notifications += 1;
@@ -178,12 +232,18 @@ export class RoutingExperimentService {
       }
       if (r.status === 'resolved') episode.resolvedAt ??= new Date(r.received_at).getTime();
     }
-    const acks: Array<{ fingerprint: string; starts_at: string; time_to_ack_seconds: number | null }> = await connection.execute(`select "fingerprint", "starts_at", "time_to_ack_seconds" from "alert_ack" where "acknowledged_at" >= ?`, [from]);
+    const acks: Array<{ fingerprint: string; starts_at: string; time_to_ack_seconds: number | null }> = await connection.execute(
+      `select "fingerprint", "starts_at", "time_to_ack_seconds" from "alert_ack" where "acknowledged_at" >= ?`,
+      [from],
+    );
     for (const ack of acks) {
       const episode = episodes.get(`${ack.fingerprint}|${new Date(ack.starts_at).toISOString()}`);
       if (episode && ack.time_to_ack_seconds !== null) episode.timeToAckSeconds = Number(ack.time_to_ack_seconds);
     }
-    const ratings: Array<{ record_id: string; feedback_useful: boolean }> = await connection.execute(`select "record_id", "feedback_useful" from "alert_analysis" where "feedback_useful" is not null and "created_at" >= ?`, [from]);
+    const ratings: Array<{ record_id: string; feedback_useful: boolean }> = await connection.execute(
+      `select "record_id", "feedback_useful" from "alert_analysis" where "feedback_useful" is not null and "created_at" >= ?`,
+      [from],
+    );
     for (const rating of ratings) {
       const episode = episodeOfRecord.get(rating.record_id);
       if (!episode) continue;
@@ -191,10 +251,20 @@ export class RoutingExperimentService {
       if (!rating.feedback_useful) episode.negative += 1;
     }
     for (const episode of episodes.values()) {
-      if (episode.firstNotice !== null && episode.resolvedAt !== null) episode.timeToResolveSeconds = Math.max(0, (episode.resolvedAt - episode.firstNotice) / 1000);
+      if (episode.firstNotice !== null && episode.resolvedAt !== null)
+        episode.timeToResolveSeconds = Math.max(0, (episode.resolvedAt - episode.firstNotice) / 1000);
     }
     const all = [...episodes.values()].filter((e) => e.notifications > 0);
-    return { experimentId: id, from, to, ...compareArms(all.filter((e) => e.arm === 'A'), all.filter((e) => e.arm === 'B'), MIN_EPISODES) };
+    return {
+      experimentId: id,
+      from,
+      to,
+      ...compareArms(
+        all.filter((e) => e.arm === 'A'),
+        all.filter((e) => e.arm === 'B'),
+        MIN_EPISODES,
+      ),
+    };
   }
 
   private async end(id: string, actor: Actor, state: 'stopped' | 'promoted', winner: 'A' | 'B' | null): Promise<RoutingExperimentEntity> {
@@ -217,7 +287,12 @@ export class RoutingExperimentService {
       groupIntervalSeconds: v.groupIntervalSeconds !== undefined ? v.groupIntervalSeconds : route.window?.intervalSeconds,
       repeatIntervalSeconds: v.repeatIntervalSeconds !== undefined ? v.repeatIntervalSeconds : route.window?.repeatSeconds,
     });
-    const variant: CompiledRoute = { ...route, channelIds: v.channelIds ?? route.channelIds, perAlert: v.perAlert ?? route.perAlert, window };
+    const variant: CompiledRoute = {
+      ...route,
+      channelIds: v.channelIds ?? route.channelIds,
+      perAlert: v.perAlert ?? route.perAlert,
+      window,
+    };
     this.variants.set(route, { experimentId: experiment.id, route: variant });
     return variant;
   }

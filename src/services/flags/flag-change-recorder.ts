@@ -1,7 +1,7 @@
 import { LockMode, RequestContext, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { FlagStateEntity } from '../../entities/flags/flag.entity';
 import type { ChannelMessage } from '../channels/message';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { FlagChangedEvent } from '../pubsub/event-map';
@@ -21,13 +21,28 @@ export function causeOf(change: FlagChange): { actor: string; reason: string } {
   const lifted = change.previous?.source === 'override' ? change.previous.override : null;
   if (lifted) {
     const ended = lifted.expiresAt && lifted.expiresAt.getTime() <= change.at.getTime() ? 'expired' : 'was cleared';
-    return { actor: 'system:flag-overrides', reason: `the override set by ${lifted.actor} ${ended} ("${lifted.reason}"); ${sourceWords[change.source]} decides again` };
+    return {
+      actor: 'system:flag-overrides',
+      reason: `the override set by ${lifted.actor} ${ended} ("${lifted.reason}"); ${sourceWords[change.source]} decides again`,
+    };
   }
-  const actors: Record<Exclude<FlagSource, 'override'>, string> = { unleash: 'system:unleash', bootstrap: 'system:bootstrap-file', default: 'system:default' };
-  return { actor: actors[change.source as Exclude<FlagSource, 'override'>] ?? 'system:flags', reason: `changed by ${sourceWords[change.source]}` };
+  const actors: Record<Exclude<FlagSource, 'override'>, string> = {
+    unleash: 'system:unleash',
+    bootstrap: 'system:bootstrap-file',
+    default: 'system:default',
+  };
+  return {
+    actor: actors[change.source as Exclude<FlagSource, 'override'>] ?? 'system:flags',
+    reason: `changed by ${sourceWords[change.source]}`,
+  };
 }
 
-const sourceWords: Record<FlagSource, string> = { override: 'an override', unleash: 'Unleash', bootstrap: 'the bootstrap file', default: 'the built-in default' };
+const sourceWords: Record<FlagSource, string> = {
+  override: 'an override',
+  unleash: 'Unleash',
+  bootstrap: 'the bootstrap file',
+  default: 'the built-in default',
+};
 
 /**
  * Makes every flag change visible: the gauge on every replica; and, once across replicas (the one
@@ -71,14 +86,36 @@ export class FlagChangeRecorder {
           const row = await em.findOne(FlagStateEntity, { name: change.name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
           if (!row) {
             // The first value ever seen is where the record starts, not a change.
-            em.persist(Object.assign(new FlagStateEntity(), { name: change.name, enabled: change.enabled, source: change.source, changedAt: change.at }));
+            em.persist(
+              Object.assign(new FlagStateEntity(), {
+                name: change.name,
+                enabled: change.enabled,
+                source: change.source,
+                changedAt: change.at,
+              }),
+            );
             return null;
           }
           if (row.enabled === change.enabled && row.source === change.source) return null;
           const previous = { enabled: row.enabled, source: row.source as FlagSource };
           Object.assign(row, { enabled: change.enabled, source: change.source, changedAt: change.at });
-          record('flag.changed', 'flag', change.name, { enabled: change.enabled, source: change.source, previousEnabled: previous.enabled, previousSource: previous.source, reason });
-          return { name: change.name, enabled: change.enabled, source: change.source, previousEnabled: previous.enabled, previousSource: previous.source, actor, reason, at: change.at.toISOString() };
+          record('flag.changed', 'flag', change.name, {
+            enabled: change.enabled,
+            source: change.source,
+            previousEnabled: previous.enabled,
+            previousSource: previous.source,
+            reason,
+          });
+          return {
+            name: change.name,
+            enabled: change.enabled,
+            source: change.source,
+            previousEnabled: previous.enabled,
+            previousSource: previous.source,
+            actor,
+            reason,
+            at: change.at.toISOString(),
+          };
         }),
       );
     } catch (err) {
@@ -108,7 +145,9 @@ export class FlagChangeRecorder {
       receiver: 'alertagent-flags',
     };
     try {
-      await RequestContext.create(this.orm.em, () => this.notices.deliver(channelId, message, { source: 'flags', idempotencyKey: `flag:${event.name}:${event.at}` }));
+      await RequestContext.create(this.orm.em, () =>
+        this.notices.deliver(channelId, message, { source: 'flags', idempotencyKey: `flag:${event.name}:${event.at}` }),
+      );
     } catch (err) {
       this.logger.warn({ err, channelId, flag: event.name }, 'could not notify a flag change');
     }

@@ -27,35 +27,41 @@ export const FLAG_DEFINITIONS = {
   'gateway.advanced-convergence': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Route windows (group wait, interval and repeat per route and channel across clusters) and flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
+    description:
+      'Route windows (group wait, interval and repeat per route and channel across clusters) and flap damping: an alert changing between firing and resolved too often is told once as flapping, held, and summarised when it settles',
   },
   'gateway.grouping': { phase: 2, defaultEnabled: false, description: 'Group related alerts into one incident' },
   'gateway.maintenance': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Maintenance windows: alerts they cover are recorded as suppressed, and what still fires when a window closes is sent then',
+    description:
+      'Maintenance windows: alerts they cover are recorded as suppressed, and what still fires when a window closes is sent then',
   },
   'analysis.escalation': {
     phase: 2,
     defaultEnabled: false,
-    description: 'Escalation policies: a firing alert nobody acknowledges in time is sent to the next level, with its analysis and a link to acknowledge',
+    description:
+      'Escalation policies: a firing alert nobody acknowledges in time is sent to the next level, with its analysis and a link to acknowledge',
   },
   'analysis.remediation': {
     phase: 2,
     defaultEnabled: false,
     aiDriven: true,
-    description: 'Remediation through n8n: an analysis may propose an action from the allowlist, which is suggested, put up for approval or run, as the action says; off stops anything not yet run',
+    description:
+      'Remediation through n8n: an analysis may propose an action from the allowlist, which is suggested, put up for approval or run, as the action says; off stops anything not yet run',
   },
   'routing.smart': {
     phase: 2,
     defaultEnabled: false,
     aiDriven: true,
-    description: "Smart routing: once an alert's analysis names a team or category with enough confidence, the follow-ups of its routes tell those channels too (after the first notice, never instead of it)",
+    description:
+      "Smart routing: once an alert's analysis names a team or category with enough confidence, the follow-ups of its routes tell those channels too (after the first notice, never instead of it)",
   },
   'routing.learning': {
     phase: 2,
     defaultEnabled: false,
-    description: "A/B tests of routes: alerts split by their labels between a route and a variant of it; each arm's notifications, time to acknowledge and resolve and negative feedback reported with confidence intervals, and the winner promoted",
+    description:
+      "A/B tests of routes: alerts split by their labels between a route and a variant of it; each arm's notifications, time to acknowledge and resolve and negative feedback reported with confidence intervals, and the winner promoted",
   },
   'gateway.inhibition': {
     phase: 2,

@@ -18,7 +18,12 @@ export class FlagOverrideRepository implements FlagOverrideSource {
     const em = this.orm.em.fork();
     await em.nativeDelete(FlagOverrideEntity, { expiresAt: { $lte: new Date() } });
     const rows = await em.find(FlagOverrideEntity, {});
-    return new Map(rows.map((row) => [row.name, { enabled: row.enabled, reason: row.reason, actor: row.actor, expiresAt: row.expiresAt ?? null, createdAt: row.createdAt }]));
+    return new Map(
+      rows.map((row) => [
+        row.name,
+        { enabled: row.enabled, reason: row.reason, actor: row.actor, expiresAt: row.expiresAt ?? null, createdAt: row.createdAt },
+      ]),
+    );
   }
 }
 
@@ -50,7 +55,10 @@ export class FlagOverrideService {
       return await this.setChecked(actor, request, now);
     } catch (err) {
       // Refused overrides are part of the trail: who tried to switch what, and why it was refused.
-      if (err instanceof BadUserInputError) await this.audit.change(actor, async (record) => record('flag.override.refused', 'flag', request.name.slice(0, 100), { enabled: request.enabled, reason: err.message }));
+      if (err instanceof BadUserInputError)
+        await this.audit.change(actor, async (record) =>
+          record('flag.override.refused', 'flag', request.name.slice(0, 100), { enabled: request.enabled, reason: err.message }),
+        );
       throw err;
     }
   }
@@ -61,11 +69,19 @@ export class FlagOverrideService {
     if (reason.length === 0) throw BadUserInputError.forField('reason', 'say why the flag is overridden (it is audited and notified)');
     if (reason.length > REASON_MAX) throw BadUserInputError.forField('reason', `at most ${REASON_MAX} characters (got ${reason.length})`);
     const expiresAt = request.expiresAt ?? null;
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw BadUserInputError.forField('expiresAt', `must be in the future (got ${expiresAt.toISOString()})`);
-    if (expiresAt && expiresAt.getTime() - now.getTime() > LONGEST_OVERRIDE_MS) throw BadUserInputError.forField('expiresAt', 'at most one year ahead; leave it out for an override that lasts until cleared');
+    if (expiresAt && expiresAt.getTime() <= now.getTime())
+      throw BadUserInputError.forField('expiresAt', `must be in the future (got ${expiresAt.toISOString()})`);
+    if (expiresAt && expiresAt.getTime() - now.getTime() > LONGEST_OVERRIDE_MS)
+      throw BadUserInputError.forField('expiresAt', 'at most one year ahead; leave it out for an override that lasts until cleared');
     const row = await this.audit.change(actor, async (record) => {
       const entity = (await this.em.findOne(FlagOverrideEntity, { name })) ?? Object.assign(new FlagOverrideEntity(), { name });
-      Object.assign(entity, { enabled: request.enabled, reason, actor: actor.actorName ?? actorOf(actor.principal), expiresAt, createdAt: now });
+      Object.assign(entity, {
+        enabled: request.enabled,
+        reason,
+        actor: actor.actorName ?? actorOf(actor.principal),
+        expiresAt,
+        createdAt: now,
+      });
       this.em.persist(entity);
       record('flag.override.set', 'flag', name, { enabled: request.enabled, reason, expiresAt: expiresAt?.toISOString() ?? null });
       return entity;
@@ -92,6 +108,7 @@ export class FlagOverrideService {
 }
 
 function knownFlag(name: string): FlagName {
-  if (!isFlagName(name)) throw BadUserInputError.forField('name', `unknown flag "${name.slice(0, 100)}"; known flags: ${FLAG_NAMES.join(', ')}`);
+  if (!isFlagName(name))
+    throw BadUserInputError.forField('name', `unknown flag "${name.slice(0, 100)}"; known flags: ${FLAG_NAMES.join(', ')}`);
   return name;
 }

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { InMemStorageProvider, Unleash, UnleashEvents } from 'unleash-client';
 import type { Config } from '../../config';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import { watchFileChanges } from '../shared/file-watcher';
 import { ReloadOnChange } from '../shared/reload-on-change';
@@ -63,7 +63,9 @@ export class FlagService implements FlagResolver {
     private readonly options: FlagServiceOptions = {},
     private readonly overrideSource: FlagOverrideSource | null = null,
   ) {
-    this.overrideChanges = overrideSource ? new ReloadOnChange(events, 'flags.overrides-changed', () => this.reloadOverrides(), logger) : null;
+    this.overrideChanges = overrideSource
+      ? new ReloadOnChange(events, 'flags.overrides-changed', () => this.reloadOverrides(), logger)
+      : null;
   }
 
   /** Reads the bootstrap file (a bad one stops start-up) and connects to Unleash in the background. */
@@ -87,7 +89,11 @@ export class FlagService implements FlagResolver {
       this.timers.push(timer);
     };
     every(this.options.observeIntervalMs ?? 1_000, () => void this.observe());
-    if (this.overrideSource) every(OVERRIDE_REFRESH_MS, () => void this.reloadOverrides().catch((err) => this.logger.warn({ err }, 'could not re-read flag overrides')));
+    if (this.overrideSource)
+      every(
+        OVERRIDE_REFRESH_MS,
+        () => void this.reloadOverrides().catch((err) => this.logger.warn({ err }, 'could not re-read flag overrides')),
+      );
   }
 
   /** Loads the overrides and follows changes announced by any replica; then takes the first look. */
@@ -150,7 +156,8 @@ export class FlagService implements FlagResolver {
     const changes: FlagChange[] = [];
     for (const state of states) {
       const previous = before?.get(state.name) ?? null;
-      if (previous && previous.enabled === state.enabled && previous.source === state.source && previous.override === state.override) continue;
+      if (previous && previous.enabled === state.enabled && previous.source === state.source && previous.override === state.override)
+        continue;
       changes.push({
         name: state.name,
         enabled: state.enabled,
@@ -169,7 +176,8 @@ export class FlagService implements FlagResolver {
     const definition = FLAG_DEFINITIONS[name];
     const base = { name, phase: definition.phase, description: definition.description };
     const override = this.overrides.get(name);
-    if (override && (!override.expiresAt || override.expiresAt.getTime() > Date.now())) return { ...base, enabled: override.enabled, source: 'override', override };
+    if (override && (!override.expiresAt || override.expiresAt.getTime() > Date.now()))
+      return { ...base, enabled: override.enabled, source: 'override', override };
     if (this.unleash?.getFeatureToggleDefinition(name)) {
       const enabled = this.unleash.isEnabled(name, { userId: context.userId, properties: context.properties });
       return { ...base, enabled, source: 'unleash', override: null };
@@ -241,5 +249,11 @@ export class FlagService implements FlagResolver {
 }
 
 function sameOverride(a: FlagOverride, b: FlagOverride): boolean {
-  return a.enabled === b.enabled && a.reason === b.reason && a.actor === b.actor && a.createdAt.getTime() === b.createdAt.getTime() && (a.expiresAt?.getTime() ?? null) === (b.expiresAt?.getTime() ?? null);
+  return (
+    a.enabled === b.enabled &&
+    a.reason === b.reason &&
+    a.actor === b.actor &&
+    a.createdAt.getTime() === b.createdAt.getTime() &&
+    (a.expiresAt?.getTime() ?? null) === (b.expiresAt?.getTime() ?? null)
+  );
 }

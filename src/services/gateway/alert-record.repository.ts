@@ -43,7 +43,6 @@ export interface AlertRecordFilter {
 const COLUMNS = `"id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations", "starts_at", "ends_at",
   "received_at", "routed_at", "first_delivered_at", "generator_url", "state", "route_names", "delivery_ids", "incident_id", "hold_reason"`;
 
-
 function toRow(r: Record<string, unknown>): AlertRecordRow {
   return {
     id: r.id as string,
@@ -77,7 +76,11 @@ export class AlertRecordRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** `total` false skips the count (the answer's total is then 0): a full count is the dearer half of a page. */
-  async findPage(filter: AlertRecordFilter, page: PageRequest, options: { total: boolean } = { total: true }): Promise<{ items: AlertRecordRow[]; total: number }> {
+  async findPage(
+    filter: AlertRecordFilter,
+    page: PageRequest,
+    options: { total: boolean } = { total: true },
+  ): Promise<{ items: AlertRecordRow[]; total: number }> {
     const conditions: string[] = [];
     const values: unknown[] = [];
     for (const [column, value] of [
@@ -105,8 +108,14 @@ export class AlertRecordRepository {
     const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
     const direction = page.order === 'asc' ? 'asc' : 'desc';
     const [rows, [{ total }]] = await Promise.all([
-      runBound(this.em, `select ${COLUMNS} from "alert_record" ${where} order by "received_at" ${direction}, "id" ${direction} limit ? offset ?`, [...values, page.limit, page.offset]),
-      options.total ? runBound<{ total: number | string }>(this.em, `select count(*) as "total" from "alert_record" ${where}`, values) : [{ total: 0 }],
+      runBound(
+        this.em,
+        `select ${COLUMNS} from "alert_record" ${where} order by "received_at" ${direction}, "id" ${direction} limit ? offset ?`,
+        [...values, page.limit, page.offset],
+      ),
+      options.total
+        ? runBound<{ total: number | string }>(this.em, `select count(*) as "total" from "alert_record" ${where}`, values)
+        : [{ total: 0 }],
     ]);
     return { items: rows.map(toRow), total: Number(total) };
   }

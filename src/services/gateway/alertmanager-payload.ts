@@ -23,7 +23,18 @@ const labelSet = z.record(z.string().min(1, 'label names must not be empty'), z.
 const status = z.enum(['firing', 'resolved'], { message: 'expected "firing" or "resolved"' });
 
 const ALERT_FIELDS = ['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'];
-const TOP_FIELDS = ['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'alerts'];
+const TOP_FIELDS = [
+  'version',
+  'groupKey',
+  'truncatedAlerts',
+  'status',
+  'receiver',
+  'groupLabels',
+  'commonLabels',
+  'commonAnnotations',
+  'externalURL',
+  'alerts',
+];
 
 // Newer Alertmanagers add fields (notification_reason, routeLabels …): loose objects keep them.
 // Senders using a custom payload template may omit the fingerprint; it is filled in here, once.
@@ -104,7 +115,8 @@ export function parseAlertmanagerPayload(text: string): ParsedPayload {
     }
     for (const field of ['startsAt', 'endsAt'] as const) {
       const value = alert[field];
-      if (value !== ZERO_TIME && storableDate(value).getTime() !== Date.parse(value)) note(repairs, `alerts[${i}].${field}: outside the years 1 to 9999, stored as ${storableDate(value).toISOString()}`);
+      if (value !== ZERO_TIME && storableDate(value).getTime() !== Date.parse(value))
+        note(repairs, `alerts[${i}].${field}: outside the years 1 to 9999, stored as ${storableDate(value).toISOString()}`);
     }
   });
   return { payload, repairs };
@@ -119,7 +131,9 @@ export function storableDate(text: string): Date {
 function boundUnknownFields(object: Record<string, unknown>, known: string[], maxBytes: number, path: string, repairs: JsonRepairs): void {
   const unknown = Object.keys(object).filter((key) => !known.includes(key));
   if (unknown.length === 0) return;
-  const sizes = unknown.map((key) => ({ key, bytes: Buffer.byteLength(JSON.stringify(object[key]) ?? '') })).sort((a, b) => b.bytes - a.bytes);
+  const sizes = unknown
+    .map((key) => ({ key, bytes: Buffer.byteLength(JSON.stringify(object[key]) ?? '') }))
+    .sort((a, b) => b.bytes - a.bytes);
   let total = sizes.reduce((sum, s) => sum + s.bytes, 0);
   for (const { key, bytes } of sizes) {
     if (total <= maxBytes) break;

@@ -69,7 +69,7 @@ export class InProcessFlapStore implements FlapStore {
 
   async settle(fingerprint: string, now: number, quietMs: number): Promise<SettledFlap | null> {
     const entry = this.entries.get(fingerprint);
-    if (!entry || !entry.flapping || now - entry.changedAt < quietMs) return null;
+    if (!entry?.flapping || now - entry.changedAt < quietMs) return null;
     entry.flapping = false;
     const changes = entry.changes.length;
     entry.changes = [];
@@ -122,15 +122,28 @@ export class RedisFlapStore implements FlapStore {
     redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    for (const [name, lua] of Object.entries({ flapObserve: OBSERVE_SCRIPT, flapSettle: SETTLE_SCRIPT })) if (!(name in redis)) redis.defineCommand(name, { lua });
+    for (const [name, lua] of Object.entries({ flapObserve: OBSERVE_SCRIPT, flapSettle: SETTLE_SCRIPT }))
+      if (!(name in redis)) redis.defineCommand(name, { lua });
     this.commands = redis as unknown as FlapCommands;
   }
 
   async observe(fingerprint: string, status: string, alert: string, now: number, settings: FlapSettings): Promise<FlapObservation> {
     const [changes, flapping, became, changedAt] = await this.commands.flapObserve(
-      2, ...this.keys(fingerprint), status, alert, String(now), String(settings.windowMs), String(settings.changes), String(settings.windowMs + settings.quietMs),
+      2,
+      ...this.keys(fingerprint),
+      status,
+      alert,
+      String(now),
+      String(settings.windowMs),
+      String(settings.changes),
+      String(settings.windowMs + settings.quietMs),
     );
-    return { changes: Number(changes), flapping: Number(flapping) === 1, becameFlapping: Number(became) === 1, changedAt: Number(changedAt) };
+    return {
+      changes: Number(changes),
+      flapping: Number(flapping) === 1,
+      becameFlapping: Number(became) === 1,
+      changedAt: Number(changedAt),
+    };
   }
 
   async settle(fingerprint: string, now: number, quietMs: number): Promise<SettledFlap | null> {

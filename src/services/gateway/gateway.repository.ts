@@ -48,18 +48,28 @@ const INSERT_RECEIPTS = `insert into "alert_receipt" ("id", "received_at", "grou
 const INSERT_RECORDS = `insert into "alert_record" ("id", "receipt_id", "fingerprint", "status", "alertname", "severity", "cluster", "labels", "annotations",
   "starts_at", "ends_at", "generator_url", "received_at", "state", "route_names", "delivery_ids") values`;
 
-
 function receiptRows(drafts: ReceiptDraft[]): { sql: string; values: unknown[] } {
   return {
     sql: drafts.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
     values: drafts.flatMap(({ receiptId, receivedAt, payload, source }) => [
-      receiptId, receivedAt, payload.groupKey, payload.receiver, payload.status, payload.alerts.length, payload.truncatedAlerts, source, JSON.stringify(payload),
+      receiptId,
+      receivedAt,
+      payload.groupKey,
+      payload.receiver,
+      payload.status,
+      payload.alerts.length,
+      payload.truncatedAlerts,
+      source,
+      JSON.stringify(payload),
     ]),
   };
 }
 
 /** Record rows for slices of receipts' alerts (`start` is the index of the slice's first alert in its receipt). */
-function recordRows(slices: Array<{ draft: ReceiptDraft; start: number; alerts: AlertmanagerAlert[] }>): { sql: string; values: unknown[] } {
+function recordRows(slices: Array<{ draft: ReceiptDraft; start: number; alerts: AlertmanagerAlert[] }>): {
+  sql: string;
+  values: unknown[];
+} {
   const rows: string[] = [];
   const values: unknown[] = [];
   for (const { draft, start, alerts } of slices) {
@@ -91,8 +101,16 @@ function recordRows(slices: Array<{ draft: ReceiptDraft; start: number; alerts: 
  * statement is atomic on its own, so a crash leaves a receipt either whole or absent.
  */
 export class GatewayRepository {
-  private readonly acceptWriter = new MicroBatcher<ReceiptDraft, void>((drafts) => this.insertReceipts(drafts), { maxBatch: 32, maxConcurrent: 4, lingerMs: 2 });
-  private readonly outcomeWriter = new MicroBatcher<OutcomeBatch, void>((items) => this.updateOutcomes(items), { maxBatch: 32, maxConcurrent: 4, lingerMs: 10 });
+  private readonly acceptWriter = new MicroBatcher<ReceiptDraft, void>((drafts) => this.insertReceipts(drafts), {
+    maxBatch: 32,
+    maxConcurrent: 4,
+    lingerMs: 2,
+  });
+  private readonly outcomeWriter = new MicroBatcher<OutcomeBatch, void>((items) => this.updateOutcomes(items), {
+    maxBatch: 32,
+    maxConcurrent: 4,
+    lingerMs: 10,
+  });
 
   constructor(private readonly orm: MikroORM) {}
 
@@ -120,7 +138,10 @@ export class GatewayRepository {
     const rows: Array<{ id: string }> = await RequestContext.create(this.orm.em, () =>
       this.orm.em
         .getConnection()
-        .execute(`select "id" from "alert_receipt" where "processed_at" is null and "received_at" < ? order by "received_at" limit ${Number(limit)}`, [before]),
+        .execute(
+          `select "id" from "alert_receipt" where "processed_at" is null and "received_at" < ? order by "received_at" limit ${Number(limit)}`,
+          [before],
+        ),
     );
     return rows.map((r) => r.id);
   }
@@ -133,7 +154,9 @@ export class GatewayRepository {
     }
     for (let start = 0; start < outcomes.length; start += RECORD_INSERT_BATCH) {
       const last = start + RECORD_INSERT_BATCH >= outcomes.length;
-      await this.updateOutcomes([{ outcomes: outcomes.slice(start, start + RECORD_INSERT_BATCH), routedAt, finishedReceiptId: last ? finishedReceiptId : null }]);
+      await this.updateOutcomes([
+        { outcomes: outcomes.slice(start, start + RECORD_INSERT_BATCH), routedAt, finishedReceiptId: last ? finishedReceiptId : null },
+      ]);
     }
   }
 
@@ -141,15 +164,20 @@ export class GatewayRepository {
   async recordsServedBy(deliveryId: string): Promise<ServedRecord[]> {
     const rows: Array<Record<string, unknown>> = await this.orm.em
       .getConnection()
-      .execute(`select "id", "receipt_id", "delivery_ids", "received_at", "labels", "status", "fingerprint" from "alert_record" where "delivery_ids" @> ?::jsonb`, [
-        JSON.stringify([deliveryId]),
-      ]);
+      .execute(
+        `select "id", "receipt_id", "delivery_ids", "received_at", "labels", "status", "fingerprint" from "alert_record" where "delivery_ids" @> ?::jsonb`,
+        [JSON.stringify([deliveryId])],
+      );
     return rows.map((r) => ({
       id: r.id as string,
       receiptId: r.receipt_id as string,
       deliveryIds: jsonColumn<string[]>(r.delivery_ids),
       receivedAt: new Date(r.received_at as string),
-      alert: { status: r.status as AlertmanagerAlert['status'], labels: jsonColumn<Record<string, string>>(r.labels), fingerprint: r.fingerprint as string },
+      alert: {
+        status: r.status as AlertmanagerAlert['status'],
+        labels: jsonColumn<Record<string, string>>(r.labels),
+        fingerprint: r.fingerprint as string,
+      },
     }));
   }
 
@@ -157,14 +185,21 @@ export class GatewayRepository {
   async settleRecord(id: string, state: AlertRecordState, firstDelivered: Date | null): Promise<void> {
     await this.orm.em
       .getConnection()
-      .execute(`update "alert_record" set "state" = ?, "first_delivered_at" = coalesce("first_delivered_at", ?) where "id" = ?`, [state, firstDelivered, id]);
+      .execute(`update "alert_record" set "state" = ?, "first_delivered_at" = coalesce("first_delivered_at", ?) where "id" = ?`, [
+        state,
+        firstDelivered,
+        id,
+      ]);
   }
 
   /** Several receipts and all their records in one statement: atomic without an explicit transaction, one commit. */
-  private async insertReceipts(drafts: ReceiptDraft[]): Promise<void[]> {
+  private async insertReceipts(drafts: ReceiptDraft[]): Promise<undefined[]> {
     const receipts = receiptRows(drafts);
     const records = recordRows(drafts.map((draft) => ({ draft, start: 0, alerts: draft.payload.alerts })));
-    await runBound(this.orm.em, `with "receipt" as (${INSERT_RECEIPTS} ${receipts.sql}) ${INSERT_RECORDS} ${records.sql}`, [...receipts.values, ...records.values]);
+    await runBound(this.orm.em, `with "receipt" as (${INSERT_RECEIPTS} ${receipts.sql}) ${INSERT_RECORDS} ${records.sql}`, [
+      ...receipts.values,
+      ...records.values,
+    ]);
     return drafts.map(() => undefined);
   }
 
@@ -183,10 +218,13 @@ export class GatewayRepository {
   }
 
   /** Several receipts' outcomes in one statement (group commit, as for accepts). */
-  private async updateOutcomes(items: OutcomeBatch[]): Promise<void[]> {
+  private async updateOutcomes(items: OutcomeBatch[]): Promise<undefined[]> {
     const finished = items.map((i) => i.finishedReceiptId).filter((id): id is string => id !== null);
     const rows = items.flatMap((item) => item.outcomes.map((u) => ({ ...u, routedAt: item.routedAt })));
-    const done = finished.length > 0 ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" in (${finished.map(() => '?').join(', ')})) ` : '';
+    const done =
+      finished.length > 0
+        ? `with "done" as (update "alert_receipt" set "processed_at" = ? where "id" in (${finished.map(() => '?').join(', ')})) `
+        : '';
     await runBound(
       this.orm.em,
       // A record that has settled is never taken back to routed by a second pass over its receipt.
@@ -198,7 +236,16 @@ export class GatewayRepository {
           as v(id, state, route_names, delivery_ids, first_delivered_at, routed_at, incident_id, hold_reason) where r."id" = v.id`,
       [
         ...(done ? [new Date(), ...finished] : []),
-        ...rows.flatMap((u) => [u.id, u.state, JSON.stringify(u.routeNames), JSON.stringify(u.deliveryIds), u.firstDeliveredAt, u.routedAt, u.incidentId, u.holdReason]),
+        ...rows.flatMap((u) => [
+          u.id,
+          u.state,
+          JSON.stringify(u.routeNames),
+          JSON.stringify(u.deliveryIds),
+          u.firstDeliveredAt,
+          u.routedAt,
+          u.incidentId,
+          u.holdReason,
+        ]),
       ],
     );
     return items.map(() => undefined);

@@ -5,7 +5,7 @@ import type { Config } from '../../config';
 import type { DeliveryRow } from '../channels/delivery.repository';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { FlagResolver } from '../flags/flag-resolver';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { JobQueue } from '../queue/job-queue';
@@ -56,7 +56,11 @@ export interface GatewayDeps {
   experiments: RoutingVariants;
   /** Escalation timers (flag analysis.escalation) start at an alert's first notice. */
   escalations: { track(notices: Array<{ recordId: string; alert: AlertmanagerAlert; at: Date }>): Promise<void> };
-  analysis: { requestAfterDelivery(requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string; labels: Record<string, string> }>): Promise<void> };
+  analysis: {
+    requestAfterDelivery(
+      requests: Array<{ recordId: string; providerId: string; alertname: string; fingerprint: string; labels: Record<string, string> }>,
+    ): Promise<void>;
+  };
 }
 
 export interface Acceptance {
@@ -107,7 +111,12 @@ export class GatewayService {
       events: deps.events,
       logger: deps.logger,
     });
-    const inhibition = new InhibitionStage({ ...deps.inhibition, flags: deps.flags, logger: deps.logger, sourceTtlMs: () => settings.inhibitionSourceTtlMs });
+    const inhibition = new InhibitionStage({
+      ...deps.inhibition,
+      flags: deps.flags,
+      logger: deps.logger,
+      sourceTtlMs: () => settings.inhibitionSourceTtlMs,
+    });
     this.flapping = new FlapStage({
       ...deps,
       store: deps.flaps,
@@ -115,7 +124,14 @@ export class GatewayService {
     });
     this.routeWindows = new RouteWindowStage({ ...deps.routeWindows, flags: deps.flags });
     const maintenance = new MaintenanceStage({ ...deps.maintenance, flags: deps.flags });
-    this.holdStages = [new DedupeStage(claims, () => settings.dedupeWindowMs), maintenance, inhibition, this.flapping, this.incidents, this.convergence];
+    this.holdStages = [
+      new DedupeStage(claims, () => settings.dedupeWindowMs),
+      maintenance,
+      inhibition,
+      this.flapping,
+      this.incidents,
+      this.convergence,
+    ];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
     this.sweeper = new Sweeper('receipt', () => this.resume(), deps.logger);
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
@@ -165,9 +181,17 @@ export class GatewayService {
       try {
         await this.pass(known);
       } catch (err) {
-        if (await known.stored.then(() => true, () => false)) throw err;
+        if (
+          await known.stored.then(
+            () => true,
+            () => false,
+          )
+        )
+          throw err;
         // Never stored, so Alertmanager hears 5xx and sends the receipt again: that copy must find the windows open.
-        await this.deps.windows.release(known.claimed, receiptId).catch((releaseErr) => this.deps.logger.warn({ err: releaseErr, receiptId }, 'could not release windows'));
+        await this.deps.windows
+          .release(known.claimed, receiptId)
+          .catch((releaseErr) => this.deps.logger.warn({ err: releaseErr, receiptId }, 'could not release windows'));
       }
       return;
     }
@@ -179,7 +203,11 @@ export class GatewayService {
 
   /** One pass of a receipt through the pipeline, traced as one span with a child per stage. */
   private pass(receipt: ReceiptInHand): Promise<void> {
-    return inSpan('gateway.receipt', () => ({ 'alertagent.receipt_id': receipt.receiptId, 'alertagent.alerts': receipt.payload.alerts.length }), () => this.passStages(receipt));
+    return inSpan(
+      'gateway.receipt',
+      () => ({ 'alertagent.receipt_id': receipt.receiptId, 'alertagent.alerts': receipt.payload.alerts.length }),
+      () => this.passStages(receipt),
+    );
   }
 
   private async passStages(receipt: ReceiptInHand): Promise<void> {
@@ -189,21 +217,37 @@ export class GatewayService {
     for (const stage of this.holdStages) await inSpan(`gateway.${stage.name}`, {}, () => stage.hold(receipt, held));
     const routing = await inSpan('gateway.routing', {}, () => routeReceipt(this.deps.routes, receipt, held, this.deps.experiments));
     await inSpan('gateway.route-windows', {}, () => this.routeWindows.apply(receipt, held, routing));
-    const { outcomes, failedHandOff } = await inSpan('gateway.delivery', {}, () => deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing));
+    const { outcomes, failedHandOff } = await inSpan('gateway.delivery', {}, () =>
+      deliverReceipt(this.deps.deliveries, this.deps.logger, receipt, held, routing),
+    );
     await Promise.all(receipt.afterSend);
     outcomes.forEach((outcome, index) => (outcome.incidentId ??= receipt.incidents[index]));
 
     await stored;
     await this.repository.storeOutcomes(outcomes, routedAt, failedHandOff ? null : receiptId);
     this.records.count(outcomes.map((outcome, index) => ({ state: outcome.state, alert: payload.alerts[index] })));
-    this.warnUnrouted(payload.alerts.filter((_, index) => outcomes[index]!.state === 'unrouted').map((alert) => alert.labels.alertname ?? ''));
+    this.warnUnrouted(
+      payload.alerts.filter((_, index) => outcomes[index]!.state === 'unrouted').map((alert) => alert.labels.alertname ?? ''),
+    );
     outcomes.forEach((outcome, index) => {
       const alert = payload.alerts[index];
       this.records.firstDelivery(alert, receivedAt, outcome.firstDeliveredAt);
-      void this.records.publish(outcome.state, recordIds[index], receiptId, alert, routing.notes[index] ?? (outcome.state === 'failed' ? 'no channel accepted the alert' : null));
+      void this.records.publish(
+        outcome.state,
+        recordIds[index],
+        receiptId,
+        alert,
+        routing.notes[index] ?? (outcome.state === 'failed' ? 'no channel accepted the alert' : null),
+      );
     });
-    this.requestAnalyses(receipt, outcomes.map((o) => o.deliveryIds.length > 0), routing.decisions.map((d) => d.routes.map((r) => r.analysisProviderId)));
-    const firstNotices = outcomes.flatMap((o, index) => (o.firstDeliveredAt ? [{ recordId: recordIds[index], alert: payload.alerts[index], at: o.firstDeliveredAt }] : []));
+    this.requestAnalyses(
+      receipt,
+      outcomes.map((o) => o.deliveryIds.length > 0),
+      routing.decisions.map((d) => d.routes.map((r) => r.analysisProviderId)),
+    );
+    const firstNotices = outcomes.flatMap((o, index) =>
+      o.firstDeliveredAt ? [{ recordId: recordIds[index], alert: payload.alerts[index], at: o.firstDeliveredAt }] : [],
+    );
     if (firstNotices.length > 0) void this.deps.escalations.track(firstNotices);
   }
 
@@ -233,13 +277,18 @@ export class GatewayService {
             labels: alert.labels,
           })),
     );
-    if (analyses.length > 0) void this.deps.analysis.requestAfterDelivery(analyses).catch((err) => this.deps.logger.warn({ err, receiptId: receipt.receiptId }, 'could not request analyses'));
+    if (analyses.length > 0)
+      void this.deps.analysis
+        .requestAfterDelivery(analyses)
+        .catch((err) => this.deps.logger.warn({ err, receiptId: receipt.receiptId }, 'could not request analyses'));
   }
 
   /** A delivery finished after retries: bring the records it served up to date and tell subscribers. */
   async settleRecords(delivery: DeliveryRow): Promise<void> {
     for (const record of await this.repository.recordsServedBy(delivery.id)) {
-      const rows = (await Promise.all(record.deliveryIds.map((id) => this.deps.deliveries.find(id)))).filter((d): d is DeliveryRow => d !== null);
+      const rows = (await Promise.all(record.deliveryIds.map((id) => this.deps.deliveries.find(id)))).filter(
+        (d): d is DeliveryRow => d !== null,
+      );
       const state = stateOf(rows, true, false);
       const first = firstDeliveredAt(rows);
       await this.repository.settleRecord(record.id, state, first);
@@ -252,8 +301,13 @@ export class GatewayService {
   /** Finishes receipts that were accepted but never processed (the process stopped in between). */
   async resume(): Promise<number> {
     const { orm, logger, settings } = this.deps;
-    const orphans = (await this.repository.orphanReceiptIds(new Date(Date.now() - settings.orphanAfterMs), 200)).filter((id) => !this.inFlight.has(id));
-    for (const id of orphans) await RequestContext.create(orm.em, () => this.process(id)).catch((err) => logger.error({ err, receiptId: id }, 'could not resume a receipt'));
+    const orphans = (await this.repository.orphanReceiptIds(new Date(Date.now() - settings.orphanAfterMs), 200)).filter(
+      (id) => !this.inFlight.has(id),
+    );
+    for (const id of orphans)
+      await RequestContext.create(orm.em, () => this.process(id)).catch((err) =>
+        logger.error({ err, receiptId: id }, 'could not resume a receipt'),
+      );
     return orphans.length;
   }
 

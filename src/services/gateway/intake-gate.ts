@@ -1,5 +1,5 @@
 import { OverloadedError } from '../../errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 
@@ -46,13 +46,21 @@ export class IntakeGate {
 
   /** For /readyz: what works differently while overloaded. */
   degradations(): string[] {
-    return this.overloaded ? [`intake: ${this.inFlight} alerts wait for their first send (limit ${this.limit}); webhooks are answered 503 with Retry-After`] : [];
+    return this.overloaded
+      ? [`intake: ${this.inFlight} alerts wait for their first send (limit ${this.limit}); webhooks are answered 503 with Retry-After`]
+      : [];
   }
 
   private changeState(overloaded: boolean): void {
     this.overloaded = overloaded;
     this.metrics.gatewayOverloaded.set(overloaded ? 1 : 0);
-    const event = { overloaded, inFlightAlerts: this.inFlight, limit: this.limit, refusedAlerts: this.refusedAlerts, at: new Date().toISOString() };
+    const event = {
+      overloaded,
+      inFlightAlerts: this.inFlight,
+      limit: this.limit,
+      refusedAlerts: this.refusedAlerts,
+      at: new Date().toISOString(),
+    };
     if (overloaded) this.logger.warn(event, 'gateway overloaded: refusing webhooks until delivery catches up');
     else this.logger.info(event, 'gateway overload over');
     if (!overloaded) this.refusedAlerts = 0;

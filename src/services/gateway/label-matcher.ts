@@ -1,14 +1,8 @@
 import { RE2JS } from 're2js';
 import { BadUserInputError } from '../../errors';
+import type { LabelMatcher, MatchOperator } from '../../domain/label-matcher';
 
-export type MatchOperator = '=' | '!=' | '=~' | '!~';
-
-/** One Alertmanager-style matcher, e.g. severity="critical" or team=~"db|infra". */
-export interface LabelMatcher {
-  name: string;
-  operator: MatchOperator;
-  value: string;
-}
+export type { LabelMatcher, MatchOperator } from '../../domain/label-matcher';
 
 export interface CompiledMatcher extends LabelMatcher {
   matches(labels: Record<string, string>): boolean;
@@ -46,7 +40,7 @@ export function compileMatcher(matcher: LabelMatcher, field = 'matchers'): Compi
   const { name, operator, value } = matcher;
   if (operator === '=' || operator === '!=') {
     const equal = operator === '=';
-    return { ...matcher, costPerChar: 0, matches: (labels) => (labels[name] ?? '') === value === equal };
+    return { ...matcher, costPerChar: 0, matches: (labels) => ((labels[name] ?? '') === value) === equal };
   }
   let pattern: RE2JS;
   try {
@@ -93,7 +87,11 @@ export function storedMatcher({ name, operator, value }: CompiledMatcher): Label
  * name what else makes one matcher impossible where they are used; matchers are judged in order
  * and the first problem is reported at `field.<index>`.
  */
-export function assertSatisfiable(matchers: readonly LabelMatcher[], field: string, problem: (m: LabelMatcher) => string | null = () => null): void {
+export function assertSatisfiable(
+  matchers: readonly LabelMatcher[],
+  field: string,
+  problem: (m: LabelMatcher) => string | null = () => null,
+): void {
   const equal = new Map<string, { value: string; index: number }>();
   matchers.forEach((m, index) => {
     const own = problem(m);
@@ -101,7 +99,10 @@ export function assertSatisfiable(matchers: readonly LabelMatcher[], field: stri
     if (m.operator !== '=') return;
     const before = equal.get(m.name);
     if (before && before.value !== m.value) {
-      throw BadUserInputError.forField(`${field}.${index}`, `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never match`);
+      throw BadUserInputError.forField(
+        `${field}.${index}`,
+        `requires "${m.name}" to equal both ${JSON.stringify(before.value)} (matcher ${before.index}) and ${JSON.stringify(m.value)}: it could never match`,
+      );
     }
     equal.set(m.name, { value: m.value, index });
   });

@@ -48,7 +48,18 @@ export function firstDeliveredAt(deliveries: DeliveryRow[]): Date | null {
 export function eventTypeOf(state: AlertRecordState, status: string): GatewayEvent['type'] {
   if (state === 'received') return 'received';
   if (state === 'delivered' || state === 'partially_delivered') return status === 'resolved' ? 'resolved' : 'delivered';
-  if (state === 'failed' || state === 'unrouted' || state === 'duplicate' || state === 'converged' || state === 'grouped' || state === 'inhibited' || state === 'flapping' || state === 'suppressed' || state === 'batched') return state;
+  if (
+    state === 'failed' ||
+    state === 'unrouted' ||
+    state === 'duplicate' ||
+    state === 'converged' ||
+    state === 'grouped' ||
+    state === 'inhibited' ||
+    state === 'flapping' ||
+    state === 'suppressed' ||
+    state === 'batched'
+  )
+    return state;
   return 'routed';
 }
 
@@ -65,7 +76,11 @@ export function toAlertView(alert: AlertmanagerAlert): AlertView {
 }
 
 /** The message for some of a receipt's alerts, as Alertmanager would have grouped them, with what stages added to each. */
-export function messageFor(payload: AlertmanagerPayload, indexes: number[], annotate: ReadonlyArray<Record<string, string> | null> = []): ChannelMessage {
+export function messageFor(
+  payload: AlertmanagerPayload,
+  indexes: number[],
+  annotate: ReadonlyArray<Record<string, string> | null> = [],
+): ChannelMessage {
   const alerts = indexes.map((i) => {
     const view = toAlertView(payload.alerts[i]);
     const extra = annotate[i];

@@ -1,4 +1,7 @@
 import { compileMatcher, matchesAll, type CompiledMatcher, type LabelMatcher } from './label-matcher';
+import type { FollowUpRule } from '../../domain/routing';
+
+export type { FollowUpRule } from '../../domain/routing';
 
 /** A route as stored, in the plain shape that also crosses into a sandbox thread. */
 export interface RouteSpec {
@@ -14,17 +17,6 @@ export interface RouteSpec {
   window: RouteWindowSettings | null;
   /** Smart routing (flag routing.smart): who else to tell once the analysis names a team or category. */
   followUps: FollowUpRule[];
-}
-
-/**
- * A follow-up on analysis output: when an analysis of an alert this route delivered names this
- * team (or category) with at least this confidence, these channels are told too, with the analysis.
- */
-export interface FollowUpRule {
-  team: string | null;
-  category: string | null;
-  minConfidence: number;
-  channelIds: string[];
 }
 
 /** Like Alertmanager's group_wait, group_interval and repeat_interval, per route and channel across clusters. */
@@ -76,12 +68,16 @@ export function decideRoutes(table: RoutingTable, labels: Record<string, string>
 
 /** Which routes each alert takes, as indexes into the table (`-1` is the default): what a sandbox thread answers. */
 export function decideRouteIndexes(table: RoutingTable, labelSets: Array<Record<string, string>>): number[][] {
-  return labelSets.map((labels) => decideRoutes(table, labels).routes.map((route) => (route === table.fallback ? -1 : table.routes.indexOf(route))));
+  return labelSets.map((labels) =>
+    decideRoutes(table, labels).routes.map((route) => (route === table.fallback ? -1 : table.routes.indexOf(route))),
+  );
 }
 
 /** An upper bound of the regex steps routing these label sets may take (every regex matcher, on its whole label value). */
 export function routingCost(table: RoutingTable, labelSets: Array<Record<string, string>>): number {
-  const regexes = [...table.routes, ...(table.fallback ? [table.fallback] : [])].flatMap((r) => r.matchers.filter((m) => m.costPerChar > 0));
+  const regexes = [...table.routes, ...(table.fallback ? [table.fallback] : [])].flatMap((r) =>
+    r.matchers.filter((m) => m.costPerChar > 0),
+  );
   if (regexes.length === 0) return 0;
   let cost = 0;
   for (const labels of labelSets) for (const m of regexes) cost += m.costPerChar * ((labels[m.name]?.length ?? 0) + 1);

@@ -7,13 +7,23 @@ import { assertChannelsExist } from '../channels/channel-refs';
 import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { SandboxPool } from '../sandbox/sandbox-pool';
 import { ReloadOnChange } from '../shared/reload-on-change';
 import { parseMatchers, storedMatcher, type LabelMatcher } from './label-matcher';
-import { compileTable, decideRoutes, routingCost, type CompiledRoute, type FollowUpRule, type RouteDecision, type RouteSpec, type RouteWindowSettings, type RoutingTable, type RouteTableSpec } from './route-table';
+import {
+  compileTable,
+  decideRoutes,
+  routingCost,
+  type FollowUpRule,
+  type RouteDecision,
+  type RouteSpec,
+  type RouteWindowSettings,
+  type RoutingTable,
+  type RouteTableSpec,
+} from './route-table';
 
 export type { CompiledRoute, RouteDecision } from './route-table';
 
@@ -29,7 +39,12 @@ const routeInput = z.strictObject({
   analysisProviderId: z.uuid('expected an analysis provider id').nullish(),
   groupWaitSeconds: z.number().int().min(0, 'must not be negative').max(3_600, 'must be at most 3600').nullish(),
   groupIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').nullish(),
-  repeatIntervalSeconds: z.number().int().min(60, 'must be at least 60').max(7 * 86_400, 'must be at most 604800 (7 days)').nullish(),
+  repeatIntervalSeconds: z
+    .number()
+    .int()
+    .min(60, 'must be at least 60')
+    .max(7 * 86_400, 'must be at most 604800 (7 days)')
+    .nullish(),
   followUps: z
     .array(
       z
@@ -39,7 +54,9 @@ const routeInput = z.strictObject({
           minConfidence: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(0.7),
           channelIds: z.array(z.uuid('expected a channel id')).min(1, 'name at least one channel').max(20),
         })
-        .refine((rule) => Boolean(rule.team || rule.category), { message: 'a follow-up needs a team or a category to match the analysis on' }),
+        .refine((rule) => Boolean(rule.team || rule.category), {
+          message: 'a follow-up needs a team or a category to match the analysis on',
+        }),
     )
     .max(20)
     .default([]),
@@ -55,30 +72,57 @@ type ParsedRoute = z.output<typeof routeInput>;
  * Validates a route as given, naming fields under `path`: the one check for saved routes and for
  * routes proposed to a replay (whether its channels exist is asked of the database apart).
  */
-export function checkRoute(input: RouteInput, path = 'input'): { parsed: ParsedRoute; matchers: LabelMatcher[]; window: RouteWindowSettings | null } {
+export function checkRoute(
+  input: RouteInput,
+  path = 'input',
+): { parsed: ParsedRoute; matchers: LabelMatcher[]; window: RouteWindowSettings | null } {
   const parsed = parseInput(routeInput, input, path);
   const window = windowOf(parsed);
   if (window && window.repeatSeconds < window.intervalSeconds) {
-    throw BadUserInputError.forField(`${path}.repeatIntervalSeconds`, `must be at least the group interval (${window.intervalSeconds} s): repeats are told at group interval ticks`);
+    throw BadUserInputError.forField(
+      `${path}.repeatIntervalSeconds`,
+      `must be at least the group interval (${window.intervalSeconds} s): repeats are told at group interval ticks`,
+    );
   }
   return { parsed, matchers: parseMatchers(parsed.matchers, `${path}.matchers`).map(storedMatcher), window };
 }
 
 /** A route's window from its stored or given values; null when it sets none of them. */
-export function windowOf(route: { groupWaitSeconds?: number | null; groupIntervalSeconds?: number | null; repeatIntervalSeconds?: number | null }): RouteWindowSettings | null {
+export function windowOf(route: {
+  groupWaitSeconds?: number | null;
+  groupIntervalSeconds?: number | null;
+  repeatIntervalSeconds?: number | null;
+}): RouteWindowSettings | null {
   const { groupWaitSeconds: wait, groupIntervalSeconds: interval, repeatIntervalSeconds: repeat } = route;
   if (wait == null && interval == null && repeat == null) return null;
-  return { waitSeconds: wait ?? ROUTE_WINDOW_DEFAULTS.waitSeconds, intervalSeconds: interval ?? ROUTE_WINDOW_DEFAULTS.intervalSeconds, repeatSeconds: repeat ?? ROUTE_WINDOW_DEFAULTS.repeatSeconds };
+  return {
+    waitSeconds: wait ?? ROUTE_WINDOW_DEFAULTS.waitSeconds,
+    intervalSeconds: interval ?? ROUTE_WINDOW_DEFAULTS.intervalSeconds,
+    repeatSeconds: repeat ?? ROUTE_WINDOW_DEFAULTS.repeatSeconds,
+  };
 }
 
 /** A route in the shape routing tables are built of. */
 export function routeSpecOf(
   id: string,
-  route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & { analysisProviderId?: string | null; followUps?: ParsedRoute['followUps'] },
+  route: Pick<ParsedRoute, 'name' | 'channelIds' | 'continueMatching' | 'perAlert'> & {
+    analysisProviderId?: string | null;
+    followUps?: ParsedRoute['followUps'];
+  },
   matchers: LabelMatcher[],
   window: RouteWindowSettings | null,
 ): RouteSpec {
-  return { id, name: route.name, matchers, channelIds: route.channelIds, continueMatching: route.continueMatching, perAlert: route.perAlert, analysisProviderId: route.analysisProviderId ?? null, window, followUps: followUpsOf(route.followUps ?? []) };
+  return {
+    id,
+    name: route.name,
+    matchers,
+    channelIds: route.channelIds,
+    continueMatching: route.continueMatching,
+    perAlert: route.perAlert,
+    analysisProviderId: route.analysisProviderId ?? null,
+    window,
+    followUps: followUpsOf(route.followUps ?? []),
+  };
 }
 
 /** A stored route in the shape of its input: what an update's omitted fields keep. */
@@ -93,7 +137,12 @@ export function routeInputOf(route: GatewayRouteEntity): RouteInput {
     enabled: route.enabled,
     position: route.position,
     analysisProviderId: route.analysisProviderId ?? null,
-    followUps: route.followUps.map((rule) => ({ team: rule.team, category: rule.category, minConfidence: rule.minConfidence, channelIds: rule.channelIds })),
+    followUps: route.followUps.map((rule) => ({
+      team: rule.team,
+      category: rule.category,
+      minConfidence: rule.minConfidence,
+      channelIds: rule.channelIds,
+    })),
     groupWaitSeconds: route.groupWaitSeconds ?? null,
     groupIntervalSeconds: route.groupIntervalSeconds ?? null,
     repeatIntervalSeconds: route.repeatIntervalSeconds ?? null,
@@ -102,7 +151,12 @@ export function routeInputOf(route: GatewayRouteEntity): RouteInput {
 
 /** Follow-up rules as stored: team and category compared without case. */
 export function followUpsOf(rules: ParsedRoute['followUps']): FollowUpRule[] {
-  return rules.map((r) => ({ team: r.team?.toLowerCase() ?? null, category: r.category?.toLowerCase() ?? null, minConfidence: r.minConfidence, channelIds: r.channelIds }));
+  return rules.map((r) => ({
+    team: r.team?.toLowerCase() ?? null,
+    category: r.category?.toLowerCase() ?? null,
+    minConfidence: r.minConfidence,
+    channelIds: r.channelIds,
+  }));
 }
 
 /** Routing this many regex steps (an upper bound, see routingCost) or fewer runs in place: a few milliseconds at most. */
@@ -121,7 +175,13 @@ export function formatMatcher(m: LabelMatcher): string {
 
 /** A routing table of ordered routes and a default, versioned by its content. */
 export function tableSpec(routes: RouteSpec[], fallback: RouteSpec | null): RouteTableSpec {
-  return { version: createHash('sha256').update(JSON.stringify([routes, fallback])).digest('hex'), routes, fallback };
+  return {
+    version: createHash('sha256')
+      .update(JSON.stringify([routes, fallback]))
+      .digest('hex'),
+    routes,
+    fallback,
+  };
 }
 
 /**
@@ -162,7 +222,8 @@ export class RouteService {
    */
   async decideAll(labelSets: Array<Record<string, string>>): Promise<RoutingOutcome> {
     const table = this.table;
-    if (routingCost(table, labelSets) <= INLINE_ROUTING_BUDGET) return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
+    if (routingCost(table, labelSets) <= INLINE_ROUTING_BUDGET)
+      return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
     const result = await this.sandbox.run('routeAlerts', { table: this.spec, labelSets }, this.sandboxTimeoutMs);
     if (result.ok) {
       const routeAt = (index: number) => (index < 0 ? table.fallback! : table.routes[index]);
@@ -216,10 +277,22 @@ export class RouteService {
     await this.changes.announce();
   }
 
-  private async save(route: GatewayRouteEntity, { parsed: input, matchers, window }: ReturnType<typeof checkRoute>, actor: Actor, action: string): Promise<void> {
-    await assertChannelsExist(this.em, [{ field: 'input.channelIds', ids: input.channelIds }, ...input.followUps.map((rule, index) => ({ field: `input.followUps.${index}.channelIds`, ids: rule.channelIds }))]);
-    if (input.followUps.length > 0 && !input.analysisProviderId) throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
-    if (input.analysisProviderId && !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))) {
+  private async save(
+    route: GatewayRouteEntity,
+    { parsed: input, matchers, window }: ReturnType<typeof checkRoute>,
+    actor: Actor,
+    action: string,
+  ): Promise<void> {
+    await assertChannelsExist(this.em, [
+      { field: 'input.channelIds', ids: input.channelIds },
+      ...input.followUps.map((rule, index) => ({ field: `input.followUps.${index}.channelIds`, ids: rule.channelIds })),
+    ]);
+    if (input.followUps.length > 0 && !input.analysisProviderId)
+      throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
+    if (
+      input.analysisProviderId &&
+      !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))
+    ) {
       throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);
     }
     if (input.isDefault) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { groupForDelivery } from './pipeline/routing.stage';
 import type { RouteService } from './route.service';
 
@@ -48,7 +48,9 @@ export async function sendByRoutes(
       receiver: first.receiver,
       groupKey: first.groupKey,
     };
-    const identity = createHash('sha1').update(group.indexes.map((i) => held[i].identity).join(',')).digest('hex');
+    const identity = createHash('sha1')
+      .update(group.indexes.map((i) => held[i].identity).join(','))
+      .digest('hex');
     try {
       await deps.deliveries.deliver(group.channelId, message, { source, idempotencyKey: `${source}:${identity}:${group.key}` });
     } catch (err) {

@@ -131,7 +131,11 @@ export class RedisWindowStore implements WindowStore {
     if (keys.length === 0) return [];
     const flat = await this.commands.windowClaim(keys.length, ...keys.map((k) => this.key(k)), owner, String(windowMs));
     const now = Date.now();
-    return keys.map((_, i) => ({ owner: String(flat[3 * i]), count: Number(flat[3 * i + 1]), expiresAt: now + Math.max(0, Number(flat[3 * i + 2])) }));
+    return keys.map((_, i) => ({
+      owner: String(flat[3 * i]),
+      count: Number(flat[3 * i + 1]),
+      expiresAt: now + Math.max(0, Number(flat[3 * i + 2])),
+    }));
   }
 
   async peek(key: string): Promise<WindowClaim | null> {

@@ -67,7 +67,11 @@ export class AlertmanagerImporter {
       // The refusal replaces what the plan said of the item.
       const planned = report.findIndex((item) => item.source === source);
       if (planned >= 0) report.splice(planned, 1);
-      report.push({ source, status: 'not mapped', detail: `${what} would be refused: ${err instanceof Error ? err.message : String(err)}` });
+      report.push({
+        source,
+        status: 'not mapped',
+        detail: `${what} would be refused: ${err instanceof Error ? err.message : String(err)}`,
+      });
       return false;
     };
     const channels = plan.channels.filter((c) => {
@@ -80,7 +84,13 @@ export class AlertmanagerImporter {
     });
     const routes = plan.routes.filter((r) => {
       try {
-        checkRoute({ name: r.name, matchers: r.matchers, groupWaitSeconds: r.groupWaitSeconds, groupIntervalSeconds: r.groupIntervalSeconds, repeatIntervalSeconds: r.repeatIntervalSeconds });
+        checkRoute({
+          name: r.name,
+          matchers: r.matchers,
+          groupWaitSeconds: r.groupWaitSeconds,
+          groupIntervalSeconds: r.groupIntervalSeconds,
+          repeatIntervalSeconds: r.repeatIntervalSeconds,
+        });
         return true;
       } catch (err) {
         return refused(r.source, `route "${r.name}"`, err);
@@ -96,7 +106,19 @@ export class AlertmanagerImporter {
     });
     const maintenanceWindows = plan.maintenanceWindows.filter((w) => {
       try {
-        compileMaintenanceWindow({ name: w.name, matchers: w.matchers, schedule: 'rrule', expression: w.expression, startsAt: w.startsAt, durationSeconds: w.durationSeconds, timeZone: w.timeZone }, '', new Date());
+        compileMaintenanceWindow(
+          {
+            name: w.name,
+            matchers: w.matchers,
+            schedule: 'rrule',
+            expression: w.expression,
+            startsAt: w.startsAt,
+            durationSeconds: w.durationSeconds,
+            timeZone: w.timeZone,
+          },
+          '',
+          new Date(),
+        );
         return true;
       } catch (err) {
         return refused(w.name, `maintenance window "${w.name}"`, err);
@@ -110,24 +132,46 @@ export class AlertmanagerImporter {
     for (const planned of plan.channels) {
       const tag = `${HASH_TAG}${hashOf([planned.type, planned.config])}`;
       const existing = await this.em.fork().findOne(ChannelEntity, { name: planned.name });
-      const action: ImportChange['action'] = !existing ? 'create' : existing.tags.includes(tag) && existing.type === planned.type ? 'unchanged' : 'update';
+      const action: ImportChange['action'] = !existing
+        ? 'create'
+        : existing.tags.includes(tag) && existing.type === planned.type
+          ? 'unchanged'
+          : 'update';
       changes.push({ kind: 'channel', name: planned.name, action });
       let id = existing?.id ?? `dry-run:${planned.name}`;
-      if (!dryRun && action === 'create') id = (await this.services.channels.create({ name: planned.name, type: planned.type, config: planned.config, tags: ['imported-from-alertmanager', tag] }, actor)).entity.id;
-      if (!dryRun && action === 'update') await this.services.channels.update(existing!.id, { config: planned.config, tags: ['imported-from-alertmanager', tag] }, actor);
+      if (!dryRun && action === 'create')
+        id = (
+          await this.services.channels.create(
+            { name: planned.name, type: planned.type, config: planned.config, tags: ['imported-from-alertmanager', tag] },
+            actor,
+          )
+        ).entity.id;
+      if (!dryRun && action === 'update')
+        await this.services.channels.update(existing!.id, { config: planned.config, tags: ['imported-from-alertmanager', tag] }, actor);
       byReceiver.set(planned.receiver, [...(byReceiver.get(planned.receiver) ?? []), id]);
     }
     return byReceiver;
   }
 
-  private async routes(plan: ImportPlan, channelIds: Map<string, string[]>, dryRun: boolean, changes: ImportChange[], report: ImportReportItem[], actor: Actor): Promise<void> {
+  private async routes(
+    plan: ImportPlan,
+    channelIds: Map<string, string[]>,
+    dryRun: boolean,
+    changes: ImportChange[],
+    report: ImportReportItem[],
+    actor: Actor,
+  ): Promise<void> {
     const existing = await this.services.routes.list();
     const otherDefault = existing.find((r) => r.isDefault && !plan.routes.some((p) => p.name === r.name));
     let position = existing.filter((r) => !plan.routes.some((p) => p.name === r.name)).length;
     for (const planned of plan.routes) {
       const isDefault = planned.isDefault && !otherDefault;
       if (planned.isDefault && otherDefault) {
-        report.push({ source: planned.source, status: 'mapped with changes', detail: `route "${otherDefault.name}" is already the default route: the root becomes "${planned.name}", a catch-all after the imported routes` });
+        report.push({
+          source: planned.source,
+          status: 'mapped with changes',
+          detail: `route "${otherDefault.name}" is already the default route: the root becomes "${planned.name}", a catch-all after the imported routes`,
+        });
       }
       const input = {
         name: planned.name,
@@ -163,7 +207,11 @@ export class AlertmanagerImporter {
     const existing = await this.services.inhibitions.list();
     for (const planned of plan.inhibitionRules) {
       const current = existing.find((r) => r.name === planned.name);
-      const unchanged = current && same(current.sourceMatchers.map(formatMatcher), planned.sourceMatchers) && same(current.targetMatchers.map(formatMatcher), planned.targetMatchers) && same(current.equal, planned.equal);
+      const unchanged =
+        current &&
+        same(current.sourceMatchers.map(formatMatcher), planned.sourceMatchers) &&
+        same(current.targetMatchers.map(formatMatcher), planned.targetMatchers) &&
+        same(current.equal, planned.equal);
       const action: ImportChange['action'] = !current ? 'create' : unchanged ? 'unchanged' : 'update';
       changes.push({ kind: 'inhibition rule', name: planned.name, action });
       if (dryRun || action === 'unchanged') continue;
@@ -176,7 +224,15 @@ export class AlertmanagerImporter {
     const existing = await this.services.maintenanceWindows.list();
     for (const planned of plan.maintenanceWindows) {
       const current = existing.find((w) => w.name === planned.name);
-      const input = { name: planned.name, matchers: planned.matchers, schedule: 'rrule' as const, expression: planned.expression, startsAt: planned.startsAt, durationSeconds: planned.durationSeconds, timeZone: planned.timeZone };
+      const input = {
+        name: planned.name,
+        matchers: planned.matchers,
+        schedule: 'rrule' as const,
+        expression: planned.expression,
+        startsAt: planned.startsAt,
+        durationSeconds: planned.durationSeconds,
+        timeZone: planned.timeZone,
+      };
       const unchanged =
         current &&
         same(current.matchers.map(formatMatcher), planned.matchers) &&

@@ -48,7 +48,8 @@ const PREFIX = 'am:';
 const nameOf = (...parts: string[]) => `${PREFIX}${parts.join('/')}`.replace(/[^\p{L}\p{N} ._@:()/-]/gu, '-').slice(0, 100);
 
 const NOT_MAPPED: Record<string, string> = {
-  wechat_configs: "Alertmanager's WeChat notifier uses the WeCom application API (corp_id, api_secret, agent_id); AlertAgent's WeCom channel posts to a group robot webhook: create a WeCom robot channel and add it to the route",
+  wechat_configs:
+    "Alertmanager's WeChat notifier uses the WeCom application API (corp_id, api_secret, agent_id); AlertAgent's WeCom channel posts to a group robot webhook: create a WeCom robot channel and add it to the route",
   pagerduty_configs: 'AlertAgent has no PagerDuty channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   opsgenie_configs: 'AlertAgent has no OpsGenie channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   victorops_configs: 'AlertAgent has no VictorOps channel: keep this receiver on Alertmanager, or send to a webhook bridge',
@@ -72,48 +73,85 @@ function authorizationOf(httpConfig: unknown, changes: string[]): Record<string,
   }
   for (const key of Object.keys(httpConfig)) {
     if (['authorization', 'bearer_token', 'basic_auth', 'follow_redirects', 'enable_http2'].includes(key)) continue;
-    changes.push(`http_config.${key} not carried (files on the Alertmanager host, proxies, OAuth 2 and TLS are set on the channel by hand)`);
+    changes.push(
+      `http_config.${key} not carried (files on the Alertmanager host, proxies, OAuth 2 and TLS are set on the channel by hand)`,
+    );
   }
   return headers;
 }
 
 /** One notifier of a receiver as an AlertAgent channel, or why not. */
-function channelOf(list: string, entry: Node, receiver: string, index: number, global: Node): { channel: PlannedChannel | null; status: ImportReportItem['status']; detail: string } {
+function channelOf(
+  list: string,
+  entry: Node,
+  receiver: string,
+  index: number,
+  global: Node,
+): { channel: PlannedChannel | null; status: ImportReportItem['status']; detail: string } {
   const changes: string[] = [];
   const name = nameOf(receiver, `${list.replace(/_configs$/, '')}${index}`);
   if (list === 'webhook_configs') {
     const headers = authorizationOf(entry.http_config, changes);
-    if (entry.max_alerts !== undefined && Number(entry.max_alerts) > 0) changes.push(`max_alerts ${text(entry.max_alerts)} not carried: AlertAgent sends every alert of a group`);
-    const channel: PlannedChannel = { name, source: '', receiver, type: 'webhook', config: { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) } };
-    return { channel, status: changes.length ? 'mapped with changes' : 'mapped', detail: `webhook channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
+    if (entry.max_alerts !== undefined && Number(entry.max_alerts) > 0)
+      changes.push(`max_alerts ${text(entry.max_alerts)} not carried: AlertAgent sends every alert of a group`);
+    const channel: PlannedChannel = {
+      name,
+      source: '',
+      receiver,
+      type: 'webhook',
+      config: { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) },
+    };
+    return {
+      channel,
+      status: changes.length ? 'mapped with changes' : 'mapped',
+      detail: `webhook channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
+    };
   }
   if (list === 'slack_configs') {
     const url = text(entry.api_url) || text(global.slack_api_url);
-    if (!url) return { channel: null, status: 'not mapped', detail: 'the Slack URL is in a file on the Alertmanager host (api_url_file): create the Slack channel with the webhook URL by hand' };
+    if (!url)
+      return {
+        channel: null,
+        status: 'not mapped',
+        detail: 'the Slack URL is in a file on the Alertmanager host (api_url_file): create the Slack channel with the webhook URL by hand',
+      };
     for (const key of Object.keys(entry)) {
       if (['api_url', 'send_resolved', 'http_config'].includes(key)) continue;
       changes.push(`${key} not carried (an incoming webhook posts to its own channel; AlertAgent's Slack template is used)`);
     }
-    return { channel: { name, source: '', receiver, type: 'slack', config: { webhookUrl: url } }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `Slack channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
+    return {
+      channel: { name, source: '', receiver, type: 'slack', config: { webhookUrl: url } },
+      status: changes.length ? 'mapped with changes' : 'mapped',
+      detail: `Slack channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
+    };
   }
   if (list === 'email_configs') {
     const smarthost = text(entry.smarthost) || text(global.smtp_smarthost);
     const [host, port] = [smarthost.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(smarthost)?.[1] ?? 25)];
     const requireTls = entry.require_tls ?? global.smtp_require_tls ?? true;
     const password = text(entry.auth_password) || text(global.smtp_auth_password);
-    if (!password && (text(entry.auth_password_file) || text(global.smtp_auth_password_file))) changes.push('the SMTP password is in a file on the Alertmanager host: set it on the channel by hand');
-    for (const key of ['headers', 'html', 'text', 'tls_config', 'hello', 'auth_secret', 'auth_identity']) if (entry[key] !== undefined) changes.push(`${key} not carried`);
+    if (!password && (text(entry.auth_password_file) || text(global.smtp_auth_password_file)))
+      changes.push('the SMTP password is in a file on the Alertmanager host: set it on the channel by hand');
+    for (const key of ['headers', 'html', 'text', 'tls_config', 'hello', 'auth_secret', 'auth_identity'])
+      if (entry[key] !== undefined) changes.push(`${key} not carried`);
     const username = text(entry.auth_username) || text(global.smtp_auth_username);
     const config: Record<string, unknown> = {
       host,
       port,
       security: port === 465 ? 'tls' : requireTls === false ? 'none' : 'starttls',
       from: text(entry.from) || text(global.smtp_from),
-      to: text(entry.to).split(',').map((a) => a.trim()).filter(Boolean),
+      to: text(entry.to)
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
     };
-    return { channel: { name, source: '', receiver, type: 'email', config }, status: changes.length ? 'mapped with changes' : 'mapped', detail: `e-mail channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}` };
+    return {
+      channel: { name, source: '', receiver, type: 'email', config },
+      status: changes.length ? 'mapped with changes' : 'mapped',
+      detail: `e-mail channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
+    };
   }
   return { channel: null, status: 'not mapped', detail: NOT_MAPPED[list] ?? `${list} is not an Alertmanager 0.25 notifier` };
 }
@@ -125,7 +163,9 @@ const RRULE_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 function expand(ranges: unknown[], toNumber: (s: string) => number): number[] | null {
   const out: number[] = [];
   for (const range of ranges) {
-    const [from, to = from] = String(range).split(':').map((s) => toNumber(s.trim().toLowerCase()));
+    const [from, to = from] = String(range)
+      .split(':')
+      .map((s) => toNumber(s.trim().toLowerCase()));
     if (!Number.isInteger(from) || !Number.isInteger(to)) return null;
     if (from <= to) for (let n = from; n <= to; n += 1) out.push(n);
     else out.push(from, to);
@@ -148,7 +188,8 @@ function windowOf(entry: Node): { rule: string; start: string; durationSeconds: 
     return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
   };
   const [startMin, endMin] = times.length ? [minutes(times[0].start_time), minutes(times[0].end_time)] : [0, 24 * 60];
-  if (Number.isNaN(startMin) || Number.isNaN(endMin) || endMin <= startMin) return 'a time range that does not read as HH:MM to a later HH:MM';
+  if (Number.isNaN(startMin) || Number.isNaN(endMin) || endMin <= startMin)
+    return 'a time range that does not read as HH:MM to a later HH:MM';
   const parts: string[] = [];
   if (Array.isArray(entry.weekdays)) {
     const days = expand(entry.weekdays, (s) => WEEKDAYS.indexOf(s));
@@ -161,14 +202,32 @@ function windowOf(entry: Node): { rule: string; start: string; durationSeconds: 
     parts.push(`BYMONTHDAY=${days.join(',')}`);
   }
   if (Array.isArray(entry.months)) {
-    const names = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+    const names = [
+      'january',
+      'february',
+      'march',
+      'april',
+      'may',
+      'june',
+      'july',
+      'august',
+      'september',
+      'october',
+      'november',
+      'december',
+    ];
     const months = expand(entry.months, (s) => (/^\d+$/.test(s) ? Number(s) : names.indexOf(s) + 1));
     if (!months || months.some((m) => m < 1 || m > 12)) return 'months that do not read as month names or numbers';
     parts.push(`BYMONTH=${months.join(',')}`);
   }
   const hh = String(Math.floor(startMin / 60)).padStart(2, '0');
   const mm = String(startMin % 60).padStart(2, '0');
-  return { rule: ['FREQ=DAILY', ...parts].join(';'), start: `${hh}:${mm}`, durationSeconds: (endMin - startMin) * 60, timeZone: text(entry.location) || 'UTC' };
+  return {
+    rule: ['FREQ=DAILY', ...parts].join(';'),
+    start: `${hh}:${mm}`,
+    durationSeconds: (endMin - startMin) * 60,
+    timeZone: text(entry.location) || 'UTC',
+  };
 }
 
 /**
@@ -180,7 +239,14 @@ function windowOf(entry: Node): { rule: string; start: string; durationSeconds: 
  */
 export function planAlertmanagerImport(yaml: string): ImportPlan {
   const problems = checkAlertmanagerFile(yaml);
-  if (problems.length > 0) throw new BadUserInputError(`Alertmanager would refuse this file: ${problems.slice(0, 10).map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ ...p, field: `yaml.${p.field}` })));
+  if (problems.length > 0)
+    throw new BadUserInputError(
+      `Alertmanager would refuse this file: ${problems
+        .slice(0, 10)
+        .map((p) => `${p.field}: ${p.message}`)
+        .join('; ')}`,
+      problems.map((p) => ({ ...p, field: `yaml.${p.field}` })),
+    );
   const config = (parse(yaml) ?? {}) as Node;
   const global = isObject(config.global) ? config.global : {};
   const report: ImportReportItem[] = [];
@@ -196,41 +262,80 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
       entries.forEach((entry, j) => {
         notifiers += 1;
         const outcome = channelOf(list, isObject(entry) ? entry : {}, receiverName, j, global);
-        if (outcome.channel) channels.push({ ...outcome.channel, name: uniqueName(outcome.channel.name, channelNames), source: `receivers.${i}.${list}.${j}` });
-        report.push({ source: `receivers.${i}.${list}.${j}`, status: outcome.status, detail: `receiver ${receiverName}: ${outcome.detail}` });
+        if (outcome.channel)
+          channels.push({
+            ...outcome.channel,
+            name: uniqueName(outcome.channel.name, channelNames),
+            source: `receivers.${i}.${list}.${j}`,
+          });
+        report.push({
+          source: `receivers.${i}.${list}.${j}`,
+          status: outcome.status,
+          detail: `receiver ${receiverName}: ${outcome.detail}`,
+        });
       });
     }
-    if (notifiers === 0) report.push({ source: `receivers.${i}`, status: 'mapped', detail: `receiver ${receiverName} notifies nobody: its routes get no channel, as in Alertmanager` });
+    if (notifiers === 0)
+      report.push({
+        source: `receivers.${i}`,
+        status: 'mapped',
+        detail: `receiver ${receiverName} notifies nobody: its routes get no channel, as in Alertmanager`,
+      });
   }
 
   const { routes, report: routeReport } = isObject(config.route) ? translateRouteTree(config.route, PREFIX) : { routes: [], report: [] };
   const channelsOf = (receiver: string) => channels.filter((c) => c.receiver === receiver);
   for (const item of routeReport) {
     const route = routes.find((r) => r.source === item.source);
-    const receiver = (Array.isArray(config.receivers) ? config.receivers : []).find((r) => isObject(r) && r.name === route?.receiver) as Node | undefined;
+    const receiver = (Array.isArray(config.receivers) ? config.receivers : []).find((r) => isObject(r) && r.name === route?.receiver) as
+      | Node
+      | undefined;
     const notifies = receiver && Object.entries(receiver).some(([k, v]) => k !== 'name' && Array.isArray(v) && v.length > 0);
     if (route && notifies && channelsOf(route.receiver).length === 0) {
-      report.push({ ...item, status: 'mapped with changes', detail: `${item.detail}; receiver ${route.receiver} has no channel AlertAgent could make, so this route sends nowhere` });
+      report.push({
+        ...item,
+        status: 'mapped with changes',
+        detail: `${item.detail}; receiver ${route.receiver} has no channel AlertAgent could make, so this route sends nowhere`,
+      });
     } else report.push(item);
   }
 
-  const inhibitionRules: PlannedInhibitionRule[] = (Array.isArray(config.inhibit_rules) ? config.inhibit_rules : []).filter(isObject).map((rule, i) => {
-    const planned = { name: nameOf('inhibit', String(i)), sourceMatchers: alertmanagerMatchers(rule, 'source_'), targetMatchers: alertmanagerMatchers(rule, 'target_'), equal: Array.isArray(rule.equal) ? rule.equal.map(String) : [] };
-    report.push({ source: `inhibit_rules.${i}`, status: 'mapped', detail: `inhibition rule "${planned.name}" (flag gateway.inhibition)` });
-    return planned;
-  });
+  const inhibitionRules: PlannedInhibitionRule[] = (Array.isArray(config.inhibit_rules) ? config.inhibit_rules : [])
+    .filter(isObject)
+    .map((rule, i) => {
+      const planned = {
+        name: nameOf('inhibit', String(i)),
+        sourceMatchers: alertmanagerMatchers(rule, 'source_'),
+        targetMatchers: alertmanagerMatchers(rule, 'target_'),
+        equal: Array.isArray(rule.equal) ? rule.equal.map(String) : [],
+      };
+      report.push({
+        source: `inhibit_rules.${i}`,
+        status: 'mapped',
+        detail: `inhibition rule "${planned.name}" (flag gateway.inhibition)`,
+      });
+      return planned;
+    });
 
   const intervals = new Map<string, Node[]>();
   for (const key of ['time_intervals', 'mute_time_intervals']) {
-    for (const entry of Array.isArray(config[key]) ? config[key] : []) if (isObject(entry)) intervals.set(text(entry.name), Array.isArray(entry.time_intervals) ? entry.time_intervals.filter(isObject) : []);
+    for (const entry of Array.isArray(config[key]) ? config[key] : [])
+      if (isObject(entry))
+        intervals.set(text(entry.name), Array.isArray(entry.time_intervals) ? entry.time_intervals.filter(isObject) : []);
   }
   const maintenanceWindows: PlannedMaintenanceWindow[] = [];
   const muting = new Map<string, ImportedRoute[]>();
   const walk = (node: Node, source: string) => {
     const route = routes.find((r) => r.source === source);
-    for (const name of Array.isArray(node.mute_time_intervals) ? node.mute_time_intervals : []) if (route) muting.set(String(name), [...(muting.get(String(name)) ?? []), route]);
+    for (const name of Array.isArray(node.mute_time_intervals) ? node.mute_time_intervals : [])
+      if (route) muting.set(String(name), [...(muting.get(String(name)) ?? []), route]);
     if (Array.isArray(node.active_time_intervals) && node.active_time_intervals.length > 0) {
-      report.push({ source: `${source}.active_time_intervals`, status: 'not mapped', detail: 'AlertAgent maintenance windows say when not to notify; an active interval is the opposite: the route notifies at all times' });
+      report.push({
+        source: `${source}.active_time_intervals`,
+        status: 'not mapped',
+        detail:
+          'AlertAgent maintenance windows say when not to notify; an active interval is the opposite: the route notifies at all times',
+      });
     }
     (Array.isArray(node.routes) ? node.routes : []).forEach((child, i) => isObject(child) && walk(child, `${source}.routes.${i}`));
   };
@@ -238,7 +343,11 @@ export function planAlertmanagerImport(yaml: string): ImportPlan {
   for (const [name, entries] of intervals) {
     const users = muting.get(name) ?? [];
     if (users.length === 0) {
-      report.push({ source: `time interval ${name}`, status: 'not mapped', detail: 'no route mutes with it (active intervals are not carried)' });
+      report.push({
+        source: `time interval ${name}`,
+        status: 'not mapped',
+        detail: 'no route mutes with it (active intervals are not carried)',
+      });
       continue;
     }
     entries.forEach((entry, e) => {

@@ -1,6 +1,6 @@
 import { formatMatcher } from '../gateway/route.service';
 import { parseMatcher } from '../gateway/label-matcher';
-import { parseDuration } from '../shared/prometheus-syntax';
+import { parseDuration } from '../../shared/prometheus-syntax';
 import { isObject } from '../clusters/alertmanager-notifiers';
 
 type Node = Record<string, unknown>;
@@ -93,7 +93,8 @@ export function translateRouteTree(root: Node, prefix = ''): { routes: ImportedR
     const wait = seconds(inherited.group_wait);
     const interval = seconds(inherited.group_interval);
     const repeat = seconds(inherited.repeat_interval);
-    if (wait === null && interval === null && repeat === null) return { groupWaitSeconds: null, groupIntervalSeconds: null, repeatIntervalSeconds: null };
+    if (wait === null && interval === null && repeat === null)
+      return { groupWaitSeconds: null, groupIntervalSeconds: null, repeatIntervalSeconds: null };
     const clamp = (value: number | null, low: number, high: number, what: string) => {
       if (value === null) return null;
       const kept = Math.min(high, Math.max(low, value));
@@ -155,15 +156,24 @@ export function translateRouteTree(root: Node, prefix = ''): { routes: ImportedR
     });
     if (selfNeverApplies && flat) {
       routes.push(stopper());
-      report.push({ source, status: 'mapped', detail: `no route of its own (a nested route that continues without matchers takes every alert it would); "${routes[routes.length - 1].name}" stops there without channels` });
+      report.push({
+        source,
+        status: 'mapped',
+        detail: `no route of its own (a nested route that continues without matchers takes every alert it would); "${routes[routes.length - 1].name}" stops there without channels`,
+      });
       return;
     }
     const changes: string[] = [];
     if (!flat && parentFlat) {
-      changes.push('it continues with nested routes of its own, or a nested route continues with several matchers or routes of its own: AlertAgent routes are flat, so this route also takes alerts one of its nested routes took');
+      changes.push(
+        'it continues with nested routes of its own, or a nested route continues with several matchers or routes of its own: AlertAgent routes are flat, so this route also takes alerts one of its nested routes took',
+      );
     }
-    if (Array.isArray(node.group_by) && node.group_by.length > 0) changes.push(`group_by [${node.group_by.join(', ')}] not carried: AlertAgent windows gather per route and channel`);
-    for (const key of ['mute_time_intervals', 'active_time_intervals']) if (Array.isArray(node[key]) && (node[key] as unknown[]).length > 0) changes.push(`${key} are imported as maintenance windows, not tied to this route`);
+    if (Array.isArray(node.group_by) && node.group_by.length > 0)
+      changes.push(`group_by [${node.group_by.join(', ')}] not carried: AlertAgent windows gather per route and channel`);
+    for (const key of ['mute_time_intervals', 'active_time_intervals'])
+      if (Array.isArray(node[key]) && (node[key] as unknown[]).length > 0)
+        changes.push(`${key} are imported as maintenance windows, not tied to this route`);
     const window = timingOf(timing, changes);
     const route: ImportedRoute = {
       name: nameFor(receiver, source),
@@ -177,7 +187,8 @@ export function translateRouteTree(root: Node, prefix = ''): { routes: ImportedR
     routes.push(route);
     const stops = !isRoot && flat && negations.length > 0;
     if (stops) routes.push(stopper());
-    if (stops) changes.push(`followed by "${routes[routes.length - 1].name}", a route without channels that stops where Alertmanager stops`);
+    if (stops)
+      changes.push(`followed by "${routes[routes.length - 1].name}", a route without channels that stops where Alertmanager stops`);
     report.push({
       source,
       status: changes.length > 0 ? 'mapped with changes' : 'mapped',

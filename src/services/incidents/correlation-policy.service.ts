@@ -4,9 +4,16 @@ import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CorrelationPolicyEntity } from '../../entities/gateway/incident.entity';
 import { parseInput } from '../../errors';
-import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
+import {
+  assertSatisfiable,
+  compileMatcher,
+  matchesAll,
+  parseMatchers,
+  storedMatcher,
+  type CompiledMatcher,
+} from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import { NamedConfigStore } from '../shared/named-config-store';
@@ -22,7 +29,12 @@ const policyInput = z.strictObject({
     .max(10)
     .refine((names) => new Set(names).size === names.length, 'names a label twice'),
   matchers: z.array(z.string()).max(50).default([]),
-  windowSeconds: z.number().int().min(60, 'must be at least 60').max(7 * 86_400, 'must be at most 604800 (7 days)').default(6 * 3600),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(60, 'must be at least 60')
+    .max(7 * 86_400, 'must be at most 604800 (7 days)')
+    .default(6 * 3600),
   updateIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').default(300),
   reopenGraceSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most 86400').default(900),
   enabled: z.boolean().default(true),
@@ -34,7 +46,16 @@ export type CorrelationPolicyInput = z.input<typeof policyInput>;
 /** A stored policy in the shape of its input: what an update's omitted fields keep. */
 export function correlationPolicyInputOf(policy: CorrelationPolicyEntity): CorrelationPolicyInput {
   const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, enabled, position } = policy;
-  return { name, labels, matchers: policy.matchers.map(formatMatcher), windowSeconds, updateIntervalSeconds, reopenGraceSeconds, enabled, position };
+  return {
+    name,
+    labels,
+    matchers: policy.matchers.map(formatMatcher),
+    windowSeconds,
+    updateIntervalSeconds,
+    reopenGraceSeconds,
+    enabled,
+    position,
+  };
 }
 type ParsedPolicy = z.output<typeof policyInput>;
 
@@ -53,12 +74,18 @@ export interface CompiledPolicy {
  * Validates a policy as given, naming fields under `path`, and compiles it: the one check for
  * saved policies and for policies proposed to a replay.
  */
-export function compilePolicy(input: CorrelationPolicyInput, id: string, path = 'input'): { parsed: ParsedPolicy; compiled: CompiledPolicy } {
+export function compilePolicy(
+  input: CorrelationPolicyInput,
+  id: string,
+  path = 'input',
+): { parsed: ParsedPolicy; compiled: CompiledPolicy } {
   const parsed = parseInput(policyInput, input, path);
   const matchers = parseMatchers(parsed.matchers, `${path}.matchers`);
   // A correlating label required empty: the policy could never take an alert.
   assertSatisfiable(matchers, `${path}.matchers`, (m) =>
-    parsed.labels.includes(m.name) && m.operator === '=' && m.value === '' ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply` : null,
+    parsed.labels.includes(m.name) && m.operator === '=' && m.value === ''
+      ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply`
+      : null,
   );
   const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } = parsed;
   return { parsed, compiled: { id, name, labels, matchers, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } };
@@ -92,7 +119,12 @@ export class CorrelationPolicyService {
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'policies.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, { entity: CorrelationPolicyEntity, label: 'correlation policy', auditType: 'correlation_policy', auditAction: 'policy' });
+    this.store = new NamedConfigStore(em, audit, this.changes, {
+      entity: CorrelationPolicyEntity,
+      label: 'correlation policy',
+      auditType: 'correlation_policy',
+      auditAction: 'policy',
+    });
   }
 
   start(): Promise<void> {
@@ -124,14 +156,19 @@ export class CorrelationPolicyService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   update(id: string, input: Partial<CorrelationPolicyInput>, actor: Actor): Promise<CorrelationPolicyEntity> {
-    return this.store.update(id, actor, (policy) => this.fill(policy, compilePolicy(overStored(correlationPolicyInputOf(policy), input), id)));
+    return this.store.update(id, actor, (policy) =>
+      this.fill(policy, compilePolicy(overStored(correlationPolicyInputOf(policy), input), id)),
+    );
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private async fill(policy: CorrelationPolicyEntity, { parsed: input, compiled }: ReturnType<typeof compilePolicy>): Promise<Record<string, unknown>> {
+  private async fill(
+    policy: CorrelationPolicyEntity,
+    { parsed: input, compiled }: ReturnType<typeof compilePolicy>,
+  ): Promise<Record<string, unknown>> {
     const matchers = compiled.matchers.map(storedMatcher);
     const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
     Object.assign(policy, {

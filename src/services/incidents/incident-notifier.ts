@@ -2,7 +2,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { Sweeper } from '../shared/sweeper';
 import type { EventBus } from '../pubsub/event-bus';
 import type { IncidentEvent } from '../pubsub/event-map';
@@ -30,7 +30,11 @@ function viewOf(alert: IncidentAlertRow): AlertView {
 }
 
 /** What changed in an incident since its last notification, and the notification that tells it. */
-export function incidentNotification(incident: IncidentRow, alerts: IncidentAlertRow[], now: Date): {
+export function incidentNotification(
+  incident: IncidentRow,
+  alerts: IncidentAlertRow[],
+  now: Date,
+): {
   kind: 'update' | 'resolved';
   sequence: number;
   added: number;
@@ -64,7 +68,8 @@ export function incidentNotification(incident: IncidentRow, alerts: IncidentAler
       alerts: views,
       groupLabels: incident.labels,
       commonLabels: { ...common, alertname: shown[0]?.alertname ?? incident.title },
-      commonAnnotations: quiet && firing > 0 ? { alertagent_incident_closed: `no alert activity for ${Math.round(incident.windowSeconds / 60)} min` } : {},
+      commonAnnotations:
+        quiet && firing > 0 ? { alertagent_incident_closed: `no alert activity for ${Math.round(incident.windowSeconds / 60)} min` } : {},
       receiver: incident.receiver,
       groupKey: `{}:{alertagent_incident="${incident.id}"}`,
       incident: {
@@ -109,7 +114,11 @@ export class IncidentNotifier {
    */
   async schedule(pending: PendingUpdate, again = false): Promise<void> {
     const jobId = `incident-update_${pending.incidentId}_${pending.pendingSince.getTime()}${again ? `_${Date.now()}` : ''}`;
-    await this.queue.enqueue(JOB, { incidentId: pending.incidentId }, { jobId, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 });
+    await this.queue.enqueue(
+      JOB,
+      { incidentId: pending.incidentId },
+      { jobId, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 },
+    );
   }
 
   registerProcessor(): void {
@@ -155,18 +164,27 @@ export class IncidentNotifier {
   /** Hands one booked notification to delivery and records that it was. */
   async send(row: NotificationRow): Promise<void> {
     try {
-      const delivery = await this.deliveries.deliver(row.channelId, row.message, { source: 'incident', idempotencyKey: `incident:${row.incidentId}:${row.sequence}:${row.channelId}` });
+      const delivery = await this.deliveries.deliver(row.channelId, row.message, {
+        source: 'incident',
+        idempotencyKey: `incident:${row.incidentId}:${row.sequence}:${row.channelId}`,
+      });
       await this.repository.markNotificationSent(row.id, { deliveryId: delivery.id });
     } catch (err) {
-      if (err instanceof NotFoundError) await this.repository.markNotificationSent(row.id, { error: `channel ${row.channelId} no longer exists` });
-      else this.logger.warn({ err, incidentId: row.incidentId, channelId: row.channelId }, 'could not hand an incident notification to delivery; the sweeper will');
+      if (err instanceof NotFoundError)
+        await this.repository.markNotificationSent(row.id, { error: `channel ${row.channelId} no longer exists` });
+      else
+        this.logger.warn(
+          { err, incidentId: row.incidentId, channelId: row.channelId },
+          'could not hand an incident notification to delivery; the sweeper will',
+        );
     }
   }
 
   announce(event: Omit<IncidentEvent, 'at'>): void {
-    void this.events.publish('incident.changed', { ...event, at: new Date().toISOString() }).catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
+    void this.events
+      .publish('incident.changed', { ...event, at: new Date().toISOString() })
+      .catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
   }
-
 
   /** Books again what a crash or a lost job left: overdue updates, quiet incidents, notifications never handed to delivery. */
   async sweep(): Promise<void> {
@@ -182,5 +200,4 @@ export class IncidentNotifier {
   stop(): void {
     this.sweeper.stop();
   }
-
 }

@@ -206,7 +206,6 @@ export class IncidentRepository {
     return inTransaction(this.orm, work);
   }
 
-
   /** Joins a receipt's alerts of one key to their incident: opens it, folds into it, or reopens it. */
   /**
    * `alreadySent`: the alerts went out before joining (this replica knew of no open incident for
@@ -224,7 +223,9 @@ export class IncidentRepository {
 
   /** The open incident of a key, locked until the transaction ends; undefined when none is open. */
   private async lockOpen(run: Run, key: string): Promise<Record<string, unknown> | undefined> {
-    const [open] = await run(`select ${JOIN_COLUMNS} from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`, [key]);
+    const [open] = await run(`select ${JOIN_COLUMNS} from "incident" where "correlation_key" = ? and "state" <> 'resolved' for update`, [
+      key,
+    ]);
     return open;
   }
 
@@ -256,8 +257,21 @@ export class IncidentRepository {
        values (?, ?, ?, ?, ?::jsonb, ?, 'open', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, 0)
        on conflict ("correlation_key") where "state" <> 'resolved' do nothing returning "id"`,
       [
-        incidentId, group.policy.id, group.policy.name, group.key, JSON.stringify(group.labels), group.title.slice(0, 300), group.receiptId, group.receiver,
-        JSON.stringify(channelIds), group.policy.windowSeconds, group.policy.updateIntervalSeconds, group.policy.reopenGraceSeconds, now, now, now,
+        incidentId,
+        group.policy.id,
+        group.policy.name,
+        group.key,
+        JSON.stringify(group.labels),
+        group.title.slice(0, 300),
+        group.receiptId,
+        group.receiver,
+        JSON.stringify(channelIds),
+        group.policy.windowSeconds,
+        group.policy.updateIntervalSeconds,
+        group.policy.reopenGraceSeconds,
+        now,
+        now,
+        now,
       ],
     );
     // Opened meanwhile by another receipt: fold into it on the next try.
@@ -267,20 +281,34 @@ export class IncidentRepository {
   }
 
   /** Folds alerts into an incident; something new (an alert added, or one changing status since it was told) makes an update pending. */
-  private async fold(run: Run, incident: Record<string, unknown>, group: CorrelatedAlerts, now: Date, reopened: boolean, alreadySent: boolean): Promise<JoinOutcome> {
+  private async fold(
+    run: Run,
+    incident: Record<string, unknown>,
+    group: CorrelatedAlerts,
+    now: Date,
+    reopened: boolean,
+    alreadySent: boolean,
+  ): Promise<JoinOutcome> {
     const incidentId = incident.id as string;
     const known = await this.upsertAlerts(run, incidentId, group.alerts, now, alreadySent);
     const changed = !alreadySent && (reopened || known.some((row) => row.notifiedStatus !== row.status));
     let pendingSince = dateOrNull(incident.update_pending_since);
     if (changed) {
       pendingSince ??= now;
-      await run(`update "incident" set "state" = 'updated', "last_alert_at" = ?, "updated_at" = ?, "update_pending_since" = ? where "id" = ?`, [now, now, pendingSince, incidentId]);
+      await run(
+        `update "incident" set "state" = 'updated', "last_alert_at" = ?, "updated_at" = ?, "update_pending_since" = ? where "id" = ?`,
+        [now, now, pendingSince, incidentId],
+      );
     } else {
       await run(`update "incident" set "last_alert_at" = ? where "id" = ?`, [now, incidentId]);
     }
     const lastTold = dateOrNull(incident.last_notified_at) ?? new Date(incident.opened_at as string);
     const pending = pendingSince
-      ? { incidentId, pendingSince, dueAt: new Date(Math.max(now.getTime(), lastTold.getTime() + Number(incident.update_interval_seconds) * 1000)) }
+      ? {
+          incidentId,
+          pendingSince,
+          dueAt: new Date(Math.max(now.getTime(), lastTold.getTime() + Number(incident.update_interval_seconds) * 1000)),
+        }
       : null;
     return {
       role: 'member',
@@ -312,7 +340,10 @@ export class IncidentRepository {
    */
   async takeOver(incidentId: string, from: string, to: string, alerts: AlertmanagerAlert[], now: Date): Promise<boolean> {
     return this.inTransaction(async (run) => {
-      const taken = await run(`update "incident" set "opened_by_receipt" = ? where "id" = ? and "opened_by_receipt" = ? and "notification_count" = 0 returning "id"`, [to, incidentId, from]);
+      const taken = await run(
+        `update "incident" set "opened_by_receipt" = ? where "id" = ? and "opened_by_receipt" = ? and "notification_count" = 0 returning "id"`,
+        [to, incidentId, from],
+      );
       if (taken.length === 0) return false;
       await this.upsertAlerts(run, incidentId, alerts, now, true);
       return true;
@@ -320,7 +351,13 @@ export class IncidentRepository {
   }
 
   /** Adds or refreshes alerts; answers, per alert, its status now and the status last told. */
-  private async upsertAlerts(run: Run, incidentId: string, alerts: AlertmanagerAlert[], now: Date, told: boolean): Promise<Array<{ status: string; notifiedStatus: string | null }>> {
+  private async upsertAlerts(
+    run: Run,
+    incidentId: string,
+    alerts: AlertmanagerAlert[],
+    now: Date,
+    told: boolean,
+  ): Promise<Array<{ status: string; notifiedStatus: string | null }>> {
     if (alerts.length === 0) return [];
     const rows = await run(
       `insert into "incident_alert" ("incident_id", "fingerprint", "alertname", "labels", "annotations", "status", "starts_at", "first_seen_at", "last_seen_at",
@@ -332,8 +369,18 @@ export class IncidentRepository {
          "notified_status" = case when excluded."notified" then excluded."notified_status" else "incident_alert"."notified_status" end
        returning "status", "notified_status"`,
       alerts.flatMap((a) => [
-        incidentId, a.fingerprint, (a.labels.alertname ?? '').slice(0, 200), JSON.stringify(a.labels), JSON.stringify(a.annotations), a.status,
-        storableDate(a.startsAt), now, now, a.status === 'resolved' ? now : null, told, told ? a.status : null,
+        incidentId,
+        a.fingerprint,
+        (a.labels.alertname ?? '').slice(0, 200),
+        JSON.stringify(a.labels),
+        JSON.stringify(a.annotations),
+        a.status,
+        storableDate(a.startsAt),
+        now,
+        now,
+        a.status === 'resolved' ? now : null,
+        told,
+        told ? a.status : null,
       ]),
     );
     return rows.map((r) => ({ status: r.status as string, notifiedStatus: (r.notified_status as string | null) ?? null }));
@@ -346,7 +393,10 @@ export class IncidentRepository {
         where "state" <> 'resolved' or "resolved_at" + make_interval(secs => "reopen_grace_seconds") > ?::timestamptz`,
       [now],
     );
-    return rows.map((r: Record<string, unknown>) => ({ key: r.correlation_key as string, until: r.state === 'resolved' ? new Date(r.until as string).getTime() : Infinity }));
+    return rows.map((r: Record<string, unknown>) => ({
+      key: r.correlation_key as string,
+      until: r.state === 'resolved' ? new Date(r.until as string).getTime() : Infinity,
+    }));
   }
 
   async find(id: string): Promise<IncidentRow | null> {
@@ -354,7 +404,10 @@ export class IncidentRepository {
     return row ? toIncident(row) : null;
   }
 
-  async findPage(filter: IncidentFilter, page: { limit: number; offset: number; order: 'asc' | 'desc' }): Promise<{ items: IncidentRow[]; total: number }> {
+  async findPage(
+    filter: IncidentFilter,
+    page: { limit: number; offset: number; order: 'asc' | 'desc' },
+  ): Promise<{ items: IncidentRow[]; total: number }> {
     const conditions: string[] = [];
     const values: unknown[] = [];
     if (filter.state) {
@@ -368,19 +421,26 @@ export class IncidentRepository {
     const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
     const connection = this.orm.em.getConnection();
     const [rows, [count]] = await Promise.all([
-      connection.execute(`select ${INCIDENT_COLUMNS} from "incident" i ${where} order by i."opened_at" ${page.order === 'asc' ? 'asc' : 'desc'}, i."id" limit ${Number(page.limit)} offset ${Number(page.offset)}`, values),
+      connection.execute(
+        `select ${INCIDENT_COLUMNS} from "incident" i ${where} order by i."opened_at" ${page.order === 'asc' ? 'asc' : 'desc'}, i."id" limit ${Number(page.limit)} offset ${Number(page.offset)}`,
+        values,
+      ),
       connection.execute(`select count(*)::int as "n" from "incident" i ${where}`, values),
     ]);
     return { items: rows.map(toIncident), total: Number(count.n) };
   }
 
   async alertsOf(incidentId: string): Promise<IncidentAlertRow[]> {
-    const rows = await this.orm.em.getConnection().execute(`select * from "incident_alert" where "incident_id" = ? order by "first_seen_at", "fingerprint"`, [incidentId]);
+    const rows = await this.orm.em
+      .getConnection()
+      .execute(`select * from "incident_alert" where "incident_id" = ? order by "first_seen_at", "fingerprint"`, [incidentId]);
     return rows.map(toAlert);
   }
 
   async notificationsOf(incidentId: string): Promise<NotificationRow[]> {
-    const rows = await this.orm.em.getConnection().execute(`select * from "incident_notification" where "incident_id" = ? order by "sequence", "channel_id"`, [incidentId]);
+    const rows = await this.orm.em
+      .getConnection()
+      .execute(`select * from "incident_notification" where "incident_id" = ? order by "sequence", "channel_id"`, [incidentId]);
     return rows.map(toNotification);
   }
 
@@ -388,7 +448,9 @@ export class IncidentRepository {
   async lockForNotification(run: Run, incidentId: string): Promise<{ incident: IncidentRow; alerts: IncidentAlertRow[] } | null> {
     const [row] = await run(`select ${INCIDENT_COLUMNS} from "incident" i where i."id" = ? for update`, [incidentId]);
     if (!row) return null;
-    const alerts = (await run(`select * from "incident_alert" where "incident_id" = ? order by "first_seen_at", "fingerprint"`, [incidentId])).map(toAlert);
+    const alerts = (
+      await run(`select * from "incident_alert" where "incident_id" = ? order by "first_seen_at", "fingerprint"`, [incidentId])
+    ).map(toAlert);
     return { incident: toIncident(row), alerts };
   }
 
@@ -396,7 +458,14 @@ export class IncidentRepository {
   async bookNotification(
     run: Run,
     incident: IncidentRow,
-    notification: { kind: 'update' | 'resolved'; sequence: number; added: number; resolved: number; firing: number; message: ChannelMessage },
+    notification: {
+      kind: 'update' | 'resolved';
+      sequence: number;
+      added: number;
+      resolved: number;
+      firing: number;
+      message: ChannelMessage;
+    },
     now: Date,
   ): Promise<NotificationRow[]> {
     const resolved = notification.kind === 'resolved';
@@ -412,8 +481,16 @@ export class IncidentRepository {
        values ${incident.channelIds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)').join(', ')}
        on conflict ("incident_id", "sequence", "channel_id") do nothing returning *`,
       incident.channelIds.flatMap((channelId) => [
-        randomUUID(), incident.id, notification.kind, notification.sequence, channelId, notification.added, notification.resolved, notification.firing,
-        JSON.stringify(notification.message), now,
+        randomUUID(),
+        incident.id,
+        notification.kind,
+        notification.sequence,
+        channelId,
+        notification.added,
+        notification.resolved,
+        notification.firing,
+        JSON.stringify(notification.message),
+        now,
       ]),
     );
     return rows.map(toNotification);
@@ -423,14 +500,21 @@ export class IncidentRepository {
   async markNotificationSent(id: string, outcome: { deliveryId: string } | { error: string }): Promise<void> {
     await this.orm.em
       .getConnection()
-      .execute(`update "incident_notification" set "delivery_id" = ?, "error" = ? where "id" = ?`, ['deliveryId' in outcome ? outcome.deliveryId : null, 'error' in outcome ? outcome.error : null, id]);
+      .execute(`update "incident_notification" set "delivery_id" = ?, "error" = ? where "id" = ?`, [
+        'deliveryId' in outcome ? outcome.deliveryId : null,
+        'error' in outcome ? outcome.error : null,
+        id,
+      ]);
   }
 
   /** Notifications booked but never handed to delivery (a crash in between), older than `before`. */
   async unsentNotifications(before: Date, limit: number): Promise<NotificationRow[]> {
     const rows = await this.orm.em
       .getConnection()
-      .execute(`select * from "incident_notification" where "delivery_id" is null and "error" is null and "created_at" < ? order by "created_at" limit ${Number(limit)}`, [before]);
+      .execute(
+        `select * from "incident_notification" where "delivery_id" is null and "error" is null and "created_at" < ? order by "created_at" limit ${Number(limit)}`,
+        [before],
+      );
     return rows.map(toNotification);
   }
 
@@ -450,6 +534,10 @@ export class IncidentRepository {
          order by "update_pending_since" limit ${Number(limit)}`,
       [new Date(now.getTime() - slackMs)],
     );
-    return rows.map((r: Record<string, unknown>) => ({ incidentId: r.id as string, pendingSince: new Date(r.update_pending_since as string), dueAt: new Date(r.due_at as string) }));
+    return rows.map((r: Record<string, unknown>) => ({
+      incidentId: r.id as string,
+      pendingSince: new Date(r.update_pending_since as string),
+      dueAt: new Date(r.due_at as string),
+    }));
   }
 }

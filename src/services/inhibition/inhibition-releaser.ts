@@ -2,7 +2,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { RouteService } from '../gateway/route.service';
 import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { Sweeper } from '../shared/sweeper';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
 
@@ -55,5 +55,4 @@ export class InhibitionReleaser {
   stop(): void {
     this.sweeper.stop();
   }
-
 }

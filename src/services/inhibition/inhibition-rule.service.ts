@@ -6,7 +6,7 @@ import { InhibitionRuleEntity } from '../../entities/gateway/inhibition.entity';
 import { BadUserInputError, parseInput } from '../../errors';
 import { assertSatisfiable, compileMatcher, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import { formatMatcher } from '../gateway/route.service';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import { NamedConfigStore } from '../shared/named-config-store';
@@ -17,7 +17,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const ruleInput = z.strictObject({
   name: z.string().trim().min(1, { message: 'must not be empty', abort: true }).max(100),
   sourceMatchers: z.array(z.string()).min(1, 'name the alerts that inhibit (at least one matcher)').max(50),
-  targetMatchers: z.array(z.string()).min(1, 'name the alerts to inhibit (at least one matcher): a rule without would inhibit every alert').max(50),
+  targetMatchers: z
+    .array(z.string())
+    .min(1, 'name the alerts to inhibit (at least one matcher): a rule without would inhibit every alert')
+    .max(50),
   equal: z
     .array(z.string().regex(LABEL_NAME, 'expected a Prometheus label name'))
     .max(20)
@@ -30,7 +33,13 @@ export type InhibitionRuleInput = z.input<typeof ruleInput>;
 
 /** A stored rule in the shape of its input: what an update's omitted fields keep. */
 export function inhibitionRuleInputOf(rule: InhibitionRuleEntity): InhibitionRuleInput {
-  return { name: rule.name, sourceMatchers: rule.sourceMatchers.map(formatMatcher), targetMatchers: rule.targetMatchers.map(formatMatcher), equal: rule.equal, enabled: rule.enabled };
+  return {
+    name: rule.name,
+    sourceMatchers: rule.sourceMatchers.map(formatMatcher),
+    targetMatchers: rule.targetMatchers.map(formatMatcher),
+    equal: rule.equal,
+    enabled: rule.enabled,
+  };
 }
 type ParsedRule = z.output<typeof ruleInput>;
 
@@ -52,9 +61,16 @@ export function equalKey(rule: Pick<CompiledInhibitionRule, 'id' | 'equal'>, lab
 
 /** Target matchers that any alert satisfies (`=~".*"`, `!=` a value nobody uses): the rule would inhibit everything. */
 function assertNotEverything(compiled: CompiledMatcher[], field: string): void {
-  const probes: Array<Record<string, string>> = [{}, { alertname: 'x' }, { alertname: 'AlertAgentProbe', severity: 'critical', team: 'a', namespace: 'b' }];
+  const probes: Array<Record<string, string>> = [
+    {},
+    { alertname: 'x' },
+    { alertname: 'AlertAgentProbe', severity: 'critical', team: 'a', namespace: 'b' },
+  ];
   if (probes.every((labels) => compiled.every((m) => m.matches(labels)))) {
-    throw BadUserInputError.forField(field, 'matches every alert: the rule would inhibit everything while its source fires; name what it should inhibit');
+    throw BadUserInputError.forField(
+      field,
+      'matches every alert: the rule would inhibit everything while its source fires; name what it should inhibit',
+    );
   }
 }
 
@@ -62,7 +78,11 @@ function assertNotEverything(compiled: CompiledMatcher[], field: string): void {
  * Validates a rule as given, naming fields under `path`, and compiles it: the one check for saved
  * rules and for rules proposed to a replay.
  */
-export function compileInhibitionRule(input: InhibitionRuleInput, id: string, path = 'input'): { parsed: ParsedRule; compiled: CompiledInhibitionRule } {
+export function compileInhibitionRule(
+  input: InhibitionRuleInput,
+  id: string,
+  path = 'input',
+): { parsed: ParsedRule; compiled: CompiledInhibitionRule } {
   const parsed = parseInput(ruleInput, input, path);
   const source = parseMatchers(parsed.sourceMatchers, `${path}.sourceMatchers`);
   const target = parseMatchers(parsed.targetMatchers, `${path}.targetMatchers`);
@@ -88,7 +108,12 @@ export class InhibitionRuleService {
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'inhibitions.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, { entity: InhibitionRuleEntity, label: 'inhibition rule', auditType: 'inhibition_rule', auditAction: 'inhibition' });
+    this.store = new NamedConfigStore(em, audit, this.changes, {
+      entity: InhibitionRuleEntity,
+      label: 'inhibition rule',
+      auditType: 'inhibition_rule',
+      auditAction: 'inhibition',
+    });
   }
 
   start(): Promise<void> {
@@ -114,22 +139,39 @@ export class InhibitionRuleService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   update(id: string, input: Partial<InhibitionRuleInput>, actor: Actor): Promise<InhibitionRuleEntity> {
-    return this.store.update(id, actor, (rule) => this.fill(rule, compileInhibitionRule(overStored(inhibitionRuleInputOf(rule), input), id)));
+    return this.store.update(id, actor, (rule) =>
+      this.fill(rule, compileInhibitionRule(overStored(inhibitionRuleInputOf(rule), input), id)),
+    );
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private fill(rule: InhibitionRuleEntity, { parsed: input, compiled: { source, target } }: ReturnType<typeof compileInhibitionRule>): Record<string, unknown> {
-    Object.assign(rule, { name: input.name, sourceMatchers: source.map(storedMatcher), targetMatchers: target.map(storedMatcher), equal: input.equal, enabled: input.enabled });
+  private fill(
+    rule: InhibitionRuleEntity,
+    { parsed: input, compiled: { source, target } }: ReturnType<typeof compileInhibitionRule>,
+  ): Record<string, unknown> {
+    Object.assign(rule, {
+      name: input.name,
+      sourceMatchers: source.map(storedMatcher),
+      targetMatchers: target.map(storedMatcher),
+      equal: input.equal,
+      enabled: input.enabled,
+    });
     return { source: input.sourceMatchers, target: input.targetMatchers, equal: input.equal };
   }
 
   private async reload(): Promise<void> {
     this.compiled = (await this.list())
       .filter((r) => r.enabled)
-      .map((r) => ({ id: r.id, name: r.name, source: r.sourceMatchers.map((m) => compileMatcher(m)), target: r.targetMatchers.map((m) => compileMatcher(m)), equal: r.equal }));
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        source: r.sourceMatchers.map((m) => compileMatcher(m)),
+        target: r.targetMatchers.map((m) => compileMatcher(m)),
+        equal: r.equal,
+      }));
   }
 }
 

@@ -50,7 +50,6 @@ export interface InhibitionOutcome {
 
 type Run = TransactionStatement;
 
-
 function toReleased(r: Record<string, unknown>): ReleasedAlert {
   return {
     fingerprint: r.fingerprint as string,
@@ -74,9 +73,14 @@ export class InhibitionRepository {
     return inTransaction(this.orm, work);
   }
 
-
   /** Records sources, decides which targets are held, and releases what ending sources held. */
-  async apply(sources: SourceSighting[], targets: TargetCandidate[], resolvedTargets: string[], now: Date, sourceTtlMs: number): Promise<InhibitionOutcome> {
+  async apply(
+    sources: SourceSighting[],
+    targets: TargetCandidate[],
+    resolvedTargets: string[],
+    now: Date,
+    sourceTtlMs: number,
+  ): Promise<InhibitionOutcome> {
     return this.transaction(async (run) => {
       const firing = sources.filter((s) => s.firing);
       if (firing.length > 0) {
@@ -88,12 +92,13 @@ export class InhibitionRepository {
         );
       }
       const ended = sources.filter((s) => !s.firing);
-      const endedKeys = ended.length > 0
-        ? await run(
-            `delete from "inhibition_source" where ("rule_id", "fingerprint") in (${ended.map(() => '(?::uuid, ?)').join(', ')}) returning "rule_id", "equal_key"`,
-            ended.flatMap((s) => [s.ruleId, s.fingerprint]),
-          )
-        : [];
+      const endedKeys =
+        ended.length > 0
+          ? await run(
+              `delete from "inhibition_source" where ("rule_id", "fingerprint") in (${ended.map(() => '(?::uuid, ?)').join(', ')}) returning "rule_id", "equal_key"`,
+              ended.flatMap((s) => [s.ruleId, s.fingerprint]),
+            )
+          : [];
 
       const inhibited = new Map<string, Inhibitor>();
       if (targets.length > 0) {
@@ -106,9 +111,16 @@ export class InhibitionRepository {
         for (const target of targets) {
           if (inhibited.has(target.fingerprint)) continue;
           // An alert never inhibits itself (it may match both sides of a rule).
-          const source = active.find((s) => s.rule_id === target.ruleId && s.equal_key === target.equalKey && s.fingerprint !== target.fingerprint);
+          const source = active.find(
+            (s) => s.rule_id === target.ruleId && s.equal_key === target.equalKey && s.fingerprint !== target.fingerprint,
+          );
           if (!source) continue;
-          inhibited.set(target.fingerprint, { ruleId: target.ruleId, fingerprint: source.fingerprint as string, alertname: source.alertname as string, firingSince: new Date(source.firing_since as string) });
+          inhibited.set(target.fingerprint, {
+            ruleId: target.ruleId,
+            fingerprint: source.fingerprint as string,
+            alertname: source.alertname as string,
+            firingSince: new Date(source.firing_since as string),
+          });
           held.push(target);
         }
         if (held.length > 0) {
@@ -118,24 +130,46 @@ export class InhibitionRepository {
              on conflict ("fingerprint") do update set "rule_id" = excluded."rule_id", "equal_key" = excluded."equal_key",
                "source_fingerprint" = excluded."source_fingerprint", "alert" = excluded."alert", "receiver" = excluded."receiver",
                "group_key" = excluded."group_key", "released_at" = null`,
-            held.flatMap((t) => [t.fingerprint, t.ruleId, t.equalKey, inhibited.get(t.fingerprint)!.fingerprint, JSON.stringify(t.alert), t.receiver, t.groupKey, now]),
+            held.flatMap((t) => [
+              t.fingerprint,
+              t.ruleId,
+              t.equalKey,
+              inhibited.get(t.fingerprint)!.fingerprint,
+              JSON.stringify(t.alert),
+              t.receiver,
+              t.groupKey,
+              now,
+            ]),
           );
         }
       }
 
       const resolvedWhileHeld = new Set<string>();
       if (resolvedTargets.length > 0) {
-        const rows = await run(`delete from "inhibited_alert" where "fingerprint" in (${resolvedTargets.map(() => '?').join(', ')}) and "released_at" is null returning "fingerprint"`, resolvedTargets);
+        const rows = await run(
+          `delete from "inhibited_alert" where "fingerprint" in (${resolvedTargets.map(() => '?').join(', ')}) and "released_at" is null returning "fingerprint"`,
+          resolvedTargets,
+        );
         for (const r of rows) resolvedWhileHeld.add(r.fingerprint as string);
       }
 
-      const released = await this.releaseUnheld(run, endedKeys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })), now, sourceTtlMs);
+      const released = await this.releaseUnheld(
+        run,
+        endedKeys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })),
+        now,
+        sourceTtlMs,
+      );
       return { inhibited, resolvedWhileHeld, released };
     });
   }
 
   /** Marks released the targets of (rule, key) pairs no live source holds any more. */
-  private async releaseUnheld(run: Run, keys: Array<{ ruleId: string; equalKey: string }>, now: Date, sourceTtlMs: number): Promise<ReleasedAlert[]> {
+  private async releaseUnheld(
+    run: Run,
+    keys: Array<{ ruleId: string; equalKey: string }>,
+    now: Date,
+    sourceTtlMs: number,
+  ): Promise<ReleasedAlert[]> {
     if (keys.length === 0) return [];
     const rows = await run(
       `update "inhibited_alert" t set "released_at" = ? where ("rule_id", "equal_key") in (${keys.map(() => '(?::uuid, ?)').join(', ')})
@@ -163,7 +197,12 @@ export class InhibitionRepository {
            and not exists (select 1 from "inhibition_rule" r where r."id" = t."rule_id" and r."enabled") returning t.*`,
         [now],
       );
-      const released = await this.releaseUnheld(run, keys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })), now, sourceTtlMs);
+      const released = await this.releaseUnheld(
+        run,
+        keys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })),
+        now,
+        sourceTtlMs,
+      );
       return [...orphans.map(toReleased), ...released];
     });
   }
@@ -172,13 +211,17 @@ export class InhibitionRepository {
   async unsentReleases(before: Date, limit: number): Promise<ReleasedAlert[]> {
     const rows = await this.orm.em
       .getConnection()
-      .execute(`select * from "inhibited_alert" where "released_at" is not null and "released_at" < ? order by "released_at" limit ${Number(limit)}`, [before]);
+      .execute(
+        `select * from "inhibited_alert" where "released_at" is not null and "released_at" < ? order by "released_at" limit ${Number(limit)}`,
+        [before],
+      );
     return rows.map(toReleased);
   }
 
   /** A released target was handed to delivery: forgotten, unless it was held again since. */
   async forgetReleased(fingerprint: string, releasedAt: Date): Promise<void> {
-    await this.orm.em.getConnection().execute(`delete from "inhibited_alert" where "fingerprint" = ? and "released_at" = ?`, [fingerprint, releasedAt]);
+    await this.orm.em
+      .getConnection()
+      .execute(`delete from "inhibited_alert" where "fingerprint" = ? and "released_at" = ?`, [fingerprint, releasedAt]);
   }
-
 }

@@ -62,11 +62,17 @@ export function nextOccurrence(spec: ScheduleSpec, at: Date): Occurrence | null 
  * that has already ended or a recurring one that never opens again.
  */
 export function checkSchedule(spec: ScheduleSpec, now: Date, path = 'input'): void {
-  if (!IANAZone.isValidZone(spec.timeZone)) throw BadUserInputError.forField(`${path}.timeZone`, `unknown time zone "${spec.timeZone}" (expected an IANA name such as Europe/Berlin or UTC)`);
+  if (!IANAZone.isValidZone(spec.timeZone))
+    throw BadUserInputError.forField(
+      `${path}.timeZone`,
+      `unknown time zone "${spec.timeZone}" (expected an IANA name such as Europe/Berlin or UTC)`,
+    );
   if (spec.schedule === 'once') {
-    if (!spec.startsAt || !spec.endsAt) throw BadUserInputError.forField(`${path}.${spec.startsAt ? 'endsAt' : 'startsAt'}`, 'a one-off window needs startsAt and endsAt');
+    if (!spec.startsAt || !spec.endsAt)
+      throw BadUserInputError.forField(`${path}.${spec.startsAt ? 'endsAt' : 'startsAt'}`, 'a one-off window needs startsAt and endsAt');
     if (spec.endsAt <= spec.startsAt) throw BadUserInputError.forField(`${path}.endsAt`, 'must be after startsAt');
-    if ((spec.endsAt.getTime() - spec.startsAt.getTime()) / 1000 > MAX_WINDOW_SECONDS) throw BadUserInputError.forField(`${path}.endsAt`, 'a window lasts at most 30 days');
+    if ((spec.endsAt.getTime() - spec.startsAt.getTime()) / 1000 > MAX_WINDOW_SECONDS)
+      throw BadUserInputError.forField(`${path}.endsAt`, 'a window lasts at most 30 days');
     if (spec.endsAt <= now) throw BadUserInputError.forField(`${path}.endsAt`, 'is in the past: the window would never apply');
     return;
   }
@@ -74,12 +80,16 @@ export function checkSchedule(spec: ScheduleSpec, now: Date, path = 'input'): vo
   if (!spec.durationSeconds || spec.durationSeconds < 60 || spec.durationSeconds > MAX_WINDOW_SECONDS) {
     throw BadUserInputError.forField(`${path}.durationSeconds`, 'a recurring window needs a duration of 60 s to 30 days');
   }
-  if (spec.schedule === 'rrule' && !spec.startsAt) throw BadUserInputError.forField(`${path}.startsAt`, 'an RRULE window needs startsAt (its first occurrence, DTSTART)');
+  if (spec.schedule === 'rrule' && !spec.startsAt)
+    throw BadUserInputError.forField(`${path}.startsAt`, 'an RRULE window needs startsAt (its first occurrence, DTSTART)');
   let upcoming: Occurrence | null;
   try {
     upcoming = openOccurrence(spec, now) ?? nextOccurrence(spec, now);
   } catch (err) {
-    throw BadUserInputError.forField(`${path}.expression`, `not a valid ${spec.schedule === 'cron' ? 'cron expression' : 'RRULE'}: ${(err as Error).message}`);
+    throw BadUserInputError.forField(
+      `${path}.expression`,
+      `not a valid ${spec.schedule === 'cron' ? 'cron expression' : 'RRULE'}: ${(err as Error).message}`,
+    );
   }
   if (!upcoming) throw BadUserInputError.forField(`${path}.expression`, 'never opens again: the window would never apply');
 }

@@ -4,8 +4,15 @@ import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { MaintenanceWindowEntity } from '../../entities/gateway/maintenance.entity';
 import { parseInput } from '../../errors';
-import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
-import type { Logger } from '../observability/logger';
+import {
+  assertSatisfiable,
+  compileMatcher,
+  matchesAll,
+  parseMatchers,
+  storedMatcher,
+  type CompiledMatcher,
+} from '../gateway/label-matcher';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService } from '../security/audit.service';
 import { NamedConfigStore } from '../shared/named-config-store';
@@ -77,7 +84,12 @@ export function specOf(w: MaintenanceWindowEntity): ScheduleSpec {
  * Validates a window as given, naming fields under `path`, and compiles it: the one check for saved
  * windows and for windows proposed to a replay. `now` is when it must still be able to open.
  */
-export function compileMaintenanceWindow(input: MaintenanceWindowInput, id: string, now: Date, path = 'input'): { parsed: ParsedWindow; compiled: CompiledWindow } {
+export function compileMaintenanceWindow(
+  input: MaintenanceWindowInput,
+  id: string,
+  now: Date,
+  path = 'input',
+): { parsed: ParsedWindow; compiled: CompiledWindow } {
   const parsed = parseInput(windowInput, input, path);
   const matchers = parseMatchers(parsed.matchers, `${path}.matchers`);
   assertSatisfiable(matchers, `${path}.matchers`);
@@ -139,7 +151,12 @@ export class MaintenanceWindowService {
     logger: Logger,
   ) {
     this.changes = new ReloadOnChange(events, 'maintenance.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, { entity: MaintenanceWindowEntity, label: 'maintenance window', auditType: 'maintenance_window', auditAction: 'maintenance' });
+    this.store = new NamedConfigStore(em, audit, this.changes, {
+      entity: MaintenanceWindowEntity,
+      label: 'maintenance window',
+      auditType: 'maintenance_window',
+      auditAction: 'maintenance',
+    });
   }
 
   start(): Promise<void> {
@@ -171,22 +188,36 @@ export class MaintenanceWindowService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   update(id: string, input: Partial<MaintenanceWindowInput>, actor: Actor): Promise<MaintenanceWindowEntity> {
-    return this.store.update(id, actor, (window) => this.fill(window, compileMaintenanceWindow(overStored(maintenanceWindowInputOf(window), input), id, new Date())));
+    return this.store.update(id, actor, (window) =>
+      this.fill(window, compileMaintenanceWindow(overStored(maintenanceWindowInputOf(window), input), id, new Date())),
+    );
   }
 
   remove(id: string, actor: Actor): Promise<void> {
     return this.store.remove(id, actor);
   }
 
-  private fill(window: MaintenanceWindowEntity, { parsed: input, compiled }: ReturnType<typeof compileMaintenanceWindow>): Record<string, unknown> {
+  private fill(
+    window: MaintenanceWindowEntity,
+    { parsed: input, compiled }: ReturnType<typeof compileMaintenanceWindow>,
+  ): Record<string, unknown> {
     const { schedule, startsAt, endsAt, expression, durationSeconds, timeZone } = compiled;
     const spec: ScheduleSpec = { schedule, startsAt, endsAt, expression, durationSeconds, timeZone };
-    Object.assign(window, { name: input.name, matchers: compiled.matchers.map(storedMatcher), clusters: input.clusters, enabled: input.enabled, mirrorAsSilences: input.mirrorAsSilences, ...spec });
+    Object.assign(window, {
+      name: input.name,
+      matchers: compiled.matchers.map(storedMatcher),
+      clusters: input.clusters,
+      enabled: input.enabled,
+      mirrorAsSilences: input.mirrorAsSilences,
+      ...spec,
+    });
     return { schedule: spec.schedule, clusters: input.clusters, matchers: input.matchers };
   }
 
   private async reload(): Promise<void> {
-    this.compiled = (await this.list()).filter((w) => w.enabled).map((w) => ({ id: w.id, name: w.name, matchers: w.matchers.map((m) => compileMatcher(m)), clusters: w.clusters, ...specOf(w) }));
+    this.compiled = (await this.list())
+      .filter((w) => w.enabled)
+      .map((w) => ({ id: w.id, name: w.name, matchers: w.matchers.map((m) => compileMatcher(m)), clusters: w.clusters, ...specOf(w) }));
     this.cover = new WindowCover(this.compiled);
   }
 }

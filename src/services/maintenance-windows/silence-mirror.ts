@@ -5,7 +5,7 @@ import { MaintenanceSilenceEntity, MaintenanceWindowEntity } from '../../entitie
 import type { AlertmanagerClient } from '../clusters/alertmanager-client';
 import type { FlagResolver } from '../flags/flag-resolver';
 import type { LabelMatcher } from '../gateway/label-matcher';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { Sweeper } from '../shared/sweeper';
 import { nextOccurrence, openOccurrence, type Occurrence } from './maintenance-schedule';
 import { specOf } from './maintenance-window.service';
@@ -16,7 +16,12 @@ const AHEAD_MS = 60 * 60_000;
 /** A silence's matchers from a window's; a window without matchers silences every alert of the cluster. */
 function silenceMatchers(matchers: LabelMatcher[]): Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }> {
   if (matchers.length === 0) return [{ name: 'alertname', value: '.+', isRegex: true, isEqual: true }];
-  return matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.operator === '=~' || m.operator === '!~', isEqual: m.operator === '=' || m.operator === '=~' }));
+  return matchers.map((m) => ({
+    name: m.name,
+    value: m.value,
+    isRegex: m.operator === '=~' || m.operator === '!~',
+    isEqual: m.operator === '=' || m.operator === '=~',
+  }));
 }
 
 interface Desired {
@@ -61,7 +66,9 @@ export class SilenceMirror {
       if (!occurrence) continue;
       for (const cluster of clusters) {
         if (window.clusters.length > 0 && !window.clusters.includes(cluster.name)) continue;
-        const specHash = createHash('sha256').update(JSON.stringify([window.matchers, occurrence.start, occurrence.end])).digest('hex');
+        const specHash = createHash('sha256')
+          .update(JSON.stringify([window.matchers, occurrence.start, occurrence.end]))
+          .digest('hex');
         desired.set(`${window.id}|${cluster.id}|${occurrence.start.getTime()}`, { window, cluster, occurrence, specHash });
       }
     }
@@ -79,7 +86,10 @@ export class SilenceMirror {
         em.remove(row);
         await em.flush();
       } catch (err) {
-        this.logger.warn({ err, windowId: row.windowId, cluster: cluster?.name }, 'could not expire a mirrored silence; trying again at the next round');
+        this.logger.warn(
+          { err, windowId: row.windowId, cluster: cluster?.name },
+          'could not expire a mirrored silence; trying again at the next round',
+        );
       }
     }
     for (const want of desired.values()) {
@@ -91,10 +101,21 @@ export class SilenceMirror {
           createdBy: 'alertagent',
           comment: `AlertAgent maintenance window "${want.window.name}" (${want.window.id})`,
         });
-        em.persist(Object.assign(new MaintenanceSilenceEntity(), { windowId: want.window.id, clusterId: want.cluster.id, occurrenceStart: want.occurrence.start, silenceId, specHash: want.specHash }));
+        em.persist(
+          Object.assign(new MaintenanceSilenceEntity(), {
+            windowId: want.window.id,
+            clusterId: want.cluster.id,
+            occurrenceStart: want.occurrence.start,
+            silenceId,
+            specHash: want.specHash,
+          }),
+        );
         await em.flush();
       } catch (err) {
-        this.logger.warn({ err, window: want.window.name, cluster: want.cluster.name }, 'could not set a mirrored silence; trying again at the next round');
+        this.logger.warn(
+          { err, window: want.window.name, cluster: want.cluster.name },
+          'could not set a mirrored silence; trying again at the next round',
+        );
       }
     }
   }

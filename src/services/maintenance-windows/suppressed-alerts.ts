@@ -4,7 +4,7 @@ import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView } from '../channels/message';
 import type { RouteService } from '../gateway/route.service';
 import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { Sweeper } from '../shared/sweeper';
 
 /** An alert a window holds back. */
@@ -24,7 +24,6 @@ interface Released extends SuppressedAlert {
 
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys). */
 const UNSENT_AFTER_MS = 5_000;
-
 
 function toReleased(r: Record<string, unknown>): Released {
   return {
@@ -80,15 +79,26 @@ export class SuppressedAlerts {
       )
     ).map((r: Record<string, unknown>) => toReleased(r));
     const unsent: Released[] = (
-      await connection.execute(`select * from "suppressed_alert" where "released_at" is not null and "released_at" < ? limit 500`, [new Date(now.getTime() - UNSENT_AFTER_MS)])
+      await connection.execute(`select * from "suppressed_alert" where "released_at" is not null and "released_at" < ? limit 500`, [
+        new Date(now.getTime() - UNSENT_AFTER_MS),
+      ])
     ).map((r: Record<string, unknown>) => toReleased(r));
     for (const batch of [closed, ...releasedTogether(unsent)]) {
       const firing = batch.filter((r) => r.status === 'firing');
-      const held = firing.map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.windowId}:${r.fingerprint}@${r.releasedAt.getTime()}` }));
+      const held = firing.map((r) => ({
+        alert: r.alert,
+        receiver: r.receiver,
+        groupKey: r.groupKey,
+        identity: `${r.windowId}:${r.fingerprint}@${r.releasedAt.getTime()}`,
+      }));
       const note = { alertagent_maintenance_ended: 'suppressed during a maintenance window; still firing when it closed' };
       if (!(await sendByRoutes(this, held, 'maintenance', note))) continue;
       for (const r of batch) {
-        await connection.execute(`delete from "suppressed_alert" where "window_id" = ? and "fingerprint" = ? and "released_at" = ?`, [r.windowId, r.fingerprint, r.releasedAt]);
+        await connection.execute(`delete from "suppressed_alert" where "window_id" = ? and "fingerprint" = ? and "released_at" = ?`, [
+          r.windowId,
+          r.fingerprint,
+          r.releasedAt,
+        ]);
       }
     }
   }
@@ -100,5 +110,4 @@ export class SuppressedAlerts {
   stop(): void {
     this.sweeper.stop();
   }
-
 }

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 
@@ -24,12 +24,27 @@ interface Kind {
 const KINDS: Kind[] = [
   // Unprocessed receipts are the durable queue of the alert path: never removed.
   { name: 'receipts', table: 'alert_receipt', days: (r) => r.receiptsDays, expired: `"received_at" < ? and "processed_at" is not null` },
-  { name: 'records', table: 'alert_record', days: (r) => r.recordsDays, expired: `"received_at" < ? and "state" not in ('received', 'routed')` },
+  {
+    name: 'records',
+    table: 'alert_record',
+    days: (r) => r.recordsDays,
+    expired: `"received_at" < ? and "state" not in ('received', 'routed')`,
+  },
   { name: 'acknowledgements', table: 'alert_ack', days: (r) => r.recordsDays, expired: `"acknowledged_at" < ?` },
   { name: 'escalations', table: 'escalation', days: (r) => r.recordsDays, expired: `"updated_at" < ? and "state" <> 'waiting'` },
   // Attempts go with their delivery (foreign key, on delete cascade).
-  { name: 'deliveries', table: 'delivery', days: (r) => r.deliveriesDays, expired: `"created_at" < ? and "status" in ('delivered', 'failed')` },
-  { name: 'analyses', table: 'alert_analysis', days: (r) => r.analysesDays, expired: `"created_at" < ? and "status" in ('succeeded', 'failed', 'timed_out')` },
+  {
+    name: 'deliveries',
+    table: 'delivery',
+    days: (r) => r.deliveriesDays,
+    expired: `"created_at" < ? and "status" in ('delivered', 'failed')`,
+  },
+  {
+    name: 'analyses',
+    table: 'alert_analysis',
+    days: (r) => r.analysesDays,
+    expired: `"created_at" < ? and "status" in ('succeeded', 'failed', 'timed_out')`,
+  },
   {
     name: 'incidents',
     table: 'incident',
@@ -40,7 +55,12 @@ const KINDS: Kind[] = [
       { table: 'incident_notification', column: 'incident_id' },
     ],
   },
-  { name: 'executions', table: 'automation_execution', days: (r) => r.executionsDays, expired: `"created_at" < ? and "status" not in ('awaiting_approval', 'running')` },
+  {
+    name: 'executions',
+    table: 'automation_execution',
+    days: (r) => r.executionsDays,
+    expired: `"created_at" < ? and "status" not in ('awaiting_approval', 'running')`,
+  },
   { name: 'audit', table: 'audit_event', days: (r) => r.auditDays, expired: `"created_at" < ?` },
 ];
 
@@ -73,7 +93,9 @@ export class DataRetentionJob {
   schedule(): void {
     const enqueue = (): void => {
       const hour = Math.floor(Date.now() / HOUR_MS);
-      this.queue.enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 }).catch((err) => this.logger.warn({ err }, 'could not enqueue the retention job'));
+      this.queue
+        .enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 })
+        .catch((err) => this.logger.warn({ err }, 'could not enqueue the retention job'));
     };
     enqueue();
     this.timer = setInterval(enqueue, HOUR_MS);
@@ -99,7 +121,8 @@ export class DataRetentionJob {
         );
         for (const other of kind.alsoDelete ?? []) {
           const ids = rows.map((r) => r.id).filter((id): id is string => Boolean(id));
-          if (ids.length > 0) await connection.execute(`delete from "${other.table}" where "${other.column}" in (${ids.map(() => '?').join(', ')})`, ids);
+          if (ids.length > 0)
+            await connection.execute(`delete from "${other.table}" where "${other.column}" in (${ids.map(() => '?').join(', ')})`, ids);
         }
         removed[kind.name] += rows.length;
         if (rows.length > 0) this.metrics.retentionDeleted.inc({ kind: kind.name }, rows.length);

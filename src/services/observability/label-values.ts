@@ -28,4 +28,19 @@ export class LabelValues {
 }
 
 /** Severities seen in the wild (Prometheus mixins, PagerDuty, Opsgenie); the rest count as `other`. */
-export const SEVERITIES = new Set(['critical', 'error', 'warning', 'warn', 'info', 'page', 'high', 'medium', 'low', 'none', 'debug', 'emergency', 'major', 'minor']);
+export const SEVERITIES = new Set([
+  'critical',
+  'error',
+  'warning',
+  'warn',
+  'info',
+  'page',
+  'high',
+  'medium',
+  'low',
+  'none',
+  'debug',
+  'emergency',
+  'major',
+  'minor',
+]);

@@ -65,7 +65,10 @@ export class Metrics {
       if (!this.waitingJobsSource) return;
       // A scrape must not hang or fail on the queue's store: an unreachable Redis leaves the last values.
       let counts: Record<string, number> = {};
-      await settleWithin(this.waitingJobsSource().then((read) => (counts = read)), 1_000);
+      await settleWithin(
+        this.waitingJobsSource().then((read) => (counts = read)),
+        1_000,
+      );
       for (const [queue, waiting] of Object.entries(counts)) this.jobsWaiting.set({ queue }, waiting);
     },
   });
@@ -98,7 +101,7 @@ export class Metrics {
 
   readonly channelFailovers = new Counter({
     name: 'alertagent_channel_failovers_total',
-    help: 'Deliveries handed over to the channel\'s backup channel',
+    help: "Deliveries handed over to the channel's backup channel",
     labelNames: ['channel', 'backup'] as const,
     registers: [this.registry],
   });

@@ -22,7 +22,6 @@ export interface FlagChangedEvent {
   at: string;
 }
 
-
 export interface RoutesChangedEvent {
   at: string;
 }
@@ -58,7 +57,20 @@ export interface GatewayLoadEvent {
 
 /** What happened to an alert on its way through the gateway. */
 export interface GatewayEvent {
-  type: 'received' | 'routed' | 'delivered' | 'resolved' | 'failed' | 'unrouted' | 'duplicate' | 'converged' | 'grouped' | 'inhibited' | 'flapping' | 'suppressed' | 'batched';
+  type:
+    | 'received'
+    | 'routed'
+    | 'delivered'
+    | 'resolved'
+    | 'failed'
+    | 'unrouted'
+    | 'duplicate'
+    | 'converged'
+    | 'grouped'
+    | 'inhibited'
+    | 'flapping'
+    | 'suppressed'
+    | 'batched';
   recordId: string;
   receiptId: string;
   fingerprint: string;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
 import { settleWithin } from '../shared/settle-within';
 import type { EventBus } from './event-bus';

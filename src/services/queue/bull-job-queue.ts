@@ -1,8 +1,8 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type MinimalJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/backoff';
 import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
@@ -48,10 +48,12 @@ export class BullJobQueue implements JobQueue {
 
   async enqueueMany<N extends QueueName>(name: N, jobs: Array<{ data: QueueJobs[N]; options?: EnqueueOptions }>): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue(name).addBulk(jobs.map(({ data, options }) => {
-      const [envelope, opts] = this.jobOf(data, options ?? {});
-      return { name, data: envelope, opts };
-    }));
+    await this.queue(name).addBulk(
+      jobs.map(({ data, options }) => {
+        const [envelope, opts] = this.jobOf(data, options ?? {});
+        return { name, data: envelope, opts };
+      }),
+    );
   }
 
   private jobOf(data: unknown, options: EnqueueOptions): [Envelope, JobsOptions] {
@@ -153,7 +155,10 @@ export class BullJobQueue implements JobQueue {
     // failure ("Connection is closed") after close() removed its listeners: an unheard 'error'
     // that ends the process. Let every start settle first (a process stopped right after start).
     // Bounded: with Redis away, a start never settles, and the outer shutdown bound applies.
-    await settleWithin(Promise.all([...this.workers, ...this.queues.values()].map((q) => q.waitUntilReady().catch(() => undefined))), 2_000);
+    await settleWithin(
+      Promise.all([...this.workers, ...this.queues.values()].map((q) => q.waitUntilReady().catch(() => undefined))),
+      2_000,
+    );
     await Promise.all(this.workers.map((w) => w.pause(true)));
     const finished = await settleWithin(Promise.allSettled([...this.running]), graceMs);
     if (!finished) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../observability/logger';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../shared/backoff';
+import type { Logger } from '../../shared/logger';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/backoff';
 import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
@@ -77,7 +77,9 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   async waitingJobs(): Promise<Record<string, number>> {
-    return Object.fromEntries([...this.jobs].map(([name, jobs]) => [name, [...jobs.values()].filter((job) => job.record.state === 'waiting').length]));
+    return Object.fromEntries(
+      [...this.jobs].map(([name, jobs]) => [name, [...jobs.values()].filter((job) => job.record.state === 'waiting').length]),
+    );
   }
 
   async close(graceMs: number): Promise<void> {
@@ -99,10 +101,13 @@ export class InProcessJobQueue implements JobQueue {
 
   private schedule(name: string, delayMs: number): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.dispatch(name);
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.dispatch(name);
+      },
+      Math.max(0, delayMs),
+    );
     this.timers.add(timer);
   }
 
@@ -141,11 +146,14 @@ export class InProcessJobQueue implements JobQueue {
       clearTimeout(current.timer);
       this.timers.delete(current.timer);
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.wakeUps.delete(name);
-      this.dispatch(name);
-    }, Math.max(0, at - Date.now()) + 1);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.wakeUps.delete(name);
+        this.dispatch(name);
+      },
+      Math.max(0, at - Date.now()) + 1,
+    );
     this.timers.add(timer);
     this.wakeUps.set(name, { at, timer });
   }

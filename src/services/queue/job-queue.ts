@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from '../shared/backoff';
+import type { BackoffPolicy } from '../../shared/backoff';
 import type { QueueJobs, QueueName } from './queue-map';
 
 export interface EnqueueOptions {

@@ -9,7 +9,15 @@ export interface QueueJobs {
   /** A channel's robot may take another message: send what waits in the channel's queue. */
   'delivery.drain': { channelId: string };
   /** At the end of a convergence window: tell the alert's channels how many repeats were folded. */
-  'gateway.convergence-summary': { windowKey: string; owner: string; channelIds: string[]; alert: AlertView; windowMs: number; receiver?: string; groupKey?: string };
+  'gateway.convergence-summary': {
+    windowKey: string;
+    owner: string;
+    channelIds: string[];
+    alert: AlertView;
+    windowMs: number;
+    receiver?: string;
+    groupKey?: string;
+  };
   /** An incident has something new to tell (flag gateway.grouping): send its update or resolution once its interval allows. */
   'gateway.incident-update': { incidentId: string };
   /** A flapping alert may have settled (flag gateway.advanced-convergence): summarise it once if it has. */

@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { REMEDIATION_MODES, RemediationActionEntity } from '../../entities/remediation/remediation.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
 import { httpBaseUrl } from '../../config';
-import { assertSatisfiable, compileMatcher, matchesAll, parseMatchers, storedMatcher, type CompiledMatcher } from '../gateway/label-matcher';
+import {
+  assertSatisfiable,
+  compileMatcher,
+  matchesAll,
+  parseMatchers,
+  storedMatcher,
+  type CompiledMatcher,
+} from '../gateway/label-matcher';
 import type { EgressPolicy } from '../security/egress-policy';
 import type { Actor, AuditService } from '../security/audit.service';
 import type { SecretBox } from '../security/secret-box';
@@ -15,23 +22,53 @@ const ACTION_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 /** A stored action in the shape of its input, without its secrets (kept when left out): what a change's omitted fields keep. */
 function actionInputOf(action: RemediationActionEntity): RemediationActionInput {
   const { name, description, authHeaderName, minConfidence, mode, cooldownSeconds, dryRun, timeoutMs, enabled } = action;
-  return { name, description, authHeaderName, matchers: action.matchers.map(formatMatcher), minConfidence, mode, cooldownSeconds, dryRun, timeoutMs, enabled };
+  return {
+    name,
+    description,
+    authHeaderName,
+    matchers: action.matchers.map(formatMatcher),
+    minConfidence,
+    mode,
+    cooldownSeconds,
+    dryRun,
+    timeoutMs,
+    enabled,
+  };
 }
 
 const actionInput = z.strictObject({
-  name: z.string().trim().regex(ACTION_NAME, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (the analysis proposes actions by this name)'),
+  name: z
+    .string()
+    .trim()
+    .regex(
+      ACTION_NAME,
+      'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit (the analysis proposes actions by this name)',
+    ),
   description: z.string().trim().max(500).default(''),
   /** Omitted on update = unchanged. */
   webhookUrl: httpBaseUrl.optional(),
-  authHeaderName: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name').default('X-N8N-Auth'),
+  authHeaderName: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name')
+    .default('X-N8N-Auth'),
   /** Omitted on update = unchanged; an empty string removes it. */
   authValue: z.string().max(4096).optional(),
   matchers: z.array(z.string()).min(1, 'name the alerts this action may fix (at least one matcher)').max(50),
   minConfidence: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(0.8),
   mode: z.enum(REMEDIATION_MODES),
-  cooldownSeconds: z.number().int().min(0).max(7 * 86_400, 'must be at most 604800 (7 days)').default(900),
+  cooldownSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400, 'must be at most 604800 (7 days)')
+    .default(900),
   dryRun: z.boolean().default(false),
-  timeoutMs: z.number().int().min(100).max(10 * 60_000).default(30_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(10 * 60_000)
+    .default(30_000),
   enabled: z.boolean().default(true),
 });
 
@@ -65,7 +102,9 @@ export class RemediationActionService {
 
   /** Enabled actions whose matchers this alert meets. */
   async allowedFor(labels: Record<string, string>): Promise<RemediationActionEntity[]> {
-    return (await this.em.find(RemediationActionEntity, { enabled: true }, { orderBy: { name: 'asc' } })).filter((a) => matchesAll(compiled(a), labels));
+    return (await this.em.find(RemediationActionEntity, { enabled: true }, { orderBy: { name: 'asc' } })).filter((a) =>
+      matchesAll(compiled(a), labels),
+    );
   }
 
   /** Creates (id null) or changes an action; on a change, every field left out keeps its value. */
@@ -80,7 +119,8 @@ export class RemediationActionService {
       this.egress.assertUrl(parsed.webhookUrl, 'input.webhookUrl');
       action.webhookUrl = this.secrets.seal(parsed.webhookUrl, `${owner(action)}:webhookUrl`);
     }
-    if (parsed.authValue !== undefined) action.authValue = parsed.authValue === '' ? null : this.secrets.seal(parsed.authValue, `${owner(action)}:authValue`);
+    if (parsed.authValue !== undefined)
+      action.authValue = parsed.authValue === '' ? null : this.secrets.seal(parsed.authValue, `${owner(action)}:authValue`);
     Object.assign(action, {
       name: parsed.name,
       description: parsed.description,
@@ -97,10 +137,17 @@ export class RemediationActionService {
     try {
       await this.audit.change(actor, async (record) => {
         this.em.persist(action);
-        record(id ? 'remediation-action.updated' : 'remediation-action.created', 'remediation_action', action.id, { name: action.name, mode: action.mode, dryRun: action.dryRun, minConfidence: action.minConfidence, cooldownSeconds: action.cooldownSeconds });
+        record(id ? 'remediation-action.updated' : 'remediation-action.created', 'remediation_action', action.id, {
+          name: action.name,
+          mode: action.mode,
+          dryRun: action.dryRun,
+          minConfidence: action.minConfidence,
+          cooldownSeconds: action.cooldownSeconds,
+        });
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a remediation action named "${parsed.name}" already exists`);
+      if (err instanceof UniqueConstraintViolationException)
+        throw new ConflictError(`a remediation action named "${parsed.name}" already exists`);
       throw err;
     }
     return action;

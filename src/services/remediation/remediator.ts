@@ -2,17 +2,21 @@ import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/co
 import type { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
 import { DeliveryEntity } from '../../entities/channels/delivery.entity';
 import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
-import { AutomationExecutionEntity, type ExecutionStatus, type RemediationActionEntity } from '../../entities/remediation/remediation.entity';
+import {
+  AutomationExecutionEntity,
+  type ExecutionStatus,
+  type RemediationActionEntity,
+} from '../../entities/remediation/remediation.entity';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { AnalysisConsumer } from '../analysis/analysis-runner';
 import type { DeliveryService } from '../channels/delivery.service';
 import { recordMessage } from '../channels/record-message';
 import type { AckLinks } from '../escalation/ack-links';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Actor, AuditService } from '../security/audit.service';
 import { actorOf, systemPrincipal } from '../security/principal';
-import { describeNetworkError, excerpt, type PeerClient } from '../shared/http-post';
+import { describeNetworkError, excerpt, type PeerClient } from '../../shared/http-post';
 import type { RemediationActionService } from './remediation-action.service';
 
 const ANALYSIS = systemPrincipal('analysis');
@@ -48,14 +52,34 @@ export class Remediator implements AnalysisConsumer {
   }
 
   async act(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<Proposal | null> {
-    if (!analysis.remediation || !this.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels))) return null;
+    if (!analysis.remediation || !this.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels)))
+      return null;
     const action = await this.actions.findByName(analysis.remediation);
     const inputs = {
-      alert: { alertname: record.alertname, labels: record.labels, annotations: record.annotations, startsAt: record.startsAt.toISOString(), fingerprint: record.fingerprint },
-      analysis: { id: analysis.id, rootCause: analysis.rootCause, confidence: analysis.confidence, suggestedActions: analysis.suggestedActions },
+      alert: {
+        alertname: record.alertname,
+        labels: record.labels,
+        annotations: record.annotations,
+        startsAt: record.startsAt.toISOString(),
+        fingerprint: record.fingerprint,
+      },
+      analysis: {
+        id: analysis.id,
+        rootCause: analysis.rootCause,
+        confidence: analysis.confidence,
+        suggestedActions: analysis.suggestedActions,
+      },
     };
     const refusal = this.refusal(action, analysis, record);
-    const status: ExecutionStatus = refusal ? 'refused' : (await this.inCooldown(action!)) ? 'cooldown' : action!.mode === 'suggest' ? 'suggested' : action!.mode === 'approval' ? 'awaiting_approval' : 'running';
+    const status: ExecutionStatus = refusal
+      ? 'refused'
+      : (await this.inCooldown(action!))
+        ? 'cooldown'
+        : action!.mode === 'suggest'
+          ? 'suggested'
+          : action!.mode === 'approval'
+            ? 'awaiting_approval'
+            : 'running';
     const execution = await this.propose(analysis, record, action, status, inputs, refusal);
     if (!execution) return null;
     if (status === 'awaiting_approval') await this.askForApproval(execution, action!, record);
@@ -76,23 +100,48 @@ export class Remediator implements AnalysisConsumer {
 
   private async approveAs(executionId: string, actor: Actor): Promise<AutomationExecutionEntity> {
     const em = this.orm.em;
-    const execution = NotFoundError.assert(await em.findOne(AutomationExecutionEntity, { id: executionId }), 'automation execution', executionId);
+    const execution = NotFoundError.assert(
+      await em.findOne(AutomationExecutionEntity, { id: executionId }),
+      'automation execution',
+      executionId,
+    );
     if (execution.status !== 'awaiting_approval') {
-      await this.audit.change(actor, async (record) => record('remediation.approval-refused', 'automation_execution', executionId, { action: execution.actionName, status: execution.status }));
+      await this.audit.change(actor, async (record) =>
+        record('remediation.approval-refused', 'automation_execution', executionId, {
+          action: execution.actionName,
+          status: execution.status,
+        }),
+      );
       throw new ConflictError(`execution ${executionId} is ${execution.status}; only one awaiting approval can be approved`);
     }
     const action = execution.actionId ? await this.actions.findByName(execution.actionName) : null;
     const record = { labels: (execution.inputs.alert as { labels: Record<string, string> }).labels };
     const by = actor.actorName ?? actorOf(actor.principal);
-    if (!this.flags.isEnabled('analysis.remediation', alertFlagContext(record.labels.cluster, record.labels)) || !action || !action.enabled) {
-      await this.finish(execution, 'stopped', { error: !action || !action.enabled ? 'the action is no longer on the allowlist' : 'remediation is switched off (flag analysis.remediation)' }, by);
+    if (!this.flags.isEnabled('analysis.remediation', alertFlagContext(record.labels.cluster, record.labels)) || !action?.enabled) {
+      await this.finish(
+        execution,
+        'stopped',
+        {
+          error: !action?.enabled ? 'the action is no longer on the allowlist' : 'remediation is switched off (flag analysis.remediation)',
+        },
+        by,
+      );
       return execution;
     }
     // Claims the approval: a second approver (or link) finds it taken.
-    const claimed = await em.nativeUpdate(AutomationExecutionEntity, { id: executionId, status: 'awaiting_approval' }, { status: 'running', triggeredBy: by });
+    const claimed = await em.nativeUpdate(
+      AutomationExecutionEntity,
+      { id: executionId, status: 'awaiting_approval' },
+      { status: 'running', triggeredBy: by },
+    );
     if (claimed !== 1) throw new ConflictError(`execution ${executionId} was approved meanwhile`);
     Object.assign(execution, { status: 'running', triggeredBy: by });
-    await this.audit.change(actor, async (record_) => record_('remediation.approved', 'automation_execution', execution.id, { action: execution.actionName, fingerprint: execution.fingerprint }));
+    await this.audit.change(actor, async (record_) =>
+      record_('remediation.approved', 'automation_execution', execution.id, {
+        action: execution.actionName,
+        fingerprint: execution.fingerprint,
+      }),
+    );
     await this.run(execution, action);
     return execution;
   }
@@ -101,18 +150,32 @@ export class Remediator implements AnalysisConsumer {
     if (!action) return `"${analysis.remediation}" is not on the allowlist of remediation actions`;
     if (!action.enabled) return `action ${action.name} is disabled`;
     if (!this.actions.matches(action, record.labels)) return `action ${action.name} does not cover this alert (its matchers)`;
-    if (analysis.confidence == null || analysis.confidence < action.minConfidence) return `confidence ${analysis.confidence ?? 'unknown'} is below the action's ${action.minConfidence}`;
+    if (analysis.confidence == null || analysis.confidence < action.minConfidence)
+      return `confidence ${analysis.confidence ?? 'unknown'} is below the action's ${action.minConfidence}`;
     return null;
   }
 
   private async inCooldown(action: RemediationActionEntity): Promise<boolean> {
     if (action.cooldownSeconds === 0) return false;
     const since = new Date(Date.now() - action.cooldownSeconds * 1000);
-    return (await this.orm.em.count(AutomationExecutionEntity, { actionName: action.name, status: { $in: ['running', 'succeeded', 'dry_run', 'awaiting_approval'] }, createdAt: { $gte: since } })) > 0;
+    return (
+      (await this.orm.em.count(AutomationExecutionEntity, {
+        actionName: action.name,
+        status: { $in: ['running', 'succeeded', 'dry_run', 'awaiting_approval'] },
+        createdAt: { $gte: since },
+      })) > 0
+    );
   }
 
   /** One execution per action and firing episode: a later analysis of the same episode proposes nothing new. */
-  private async propose(analysis: AlertAnalysisEntity, record: AlertRecordEntity, action: RemediationActionEntity | null, status: ExecutionStatus, inputs: Record<string, unknown>, refusal: string | null): Promise<AutomationExecutionEntity | null> {
+  private async propose(
+    analysis: AlertAnalysisEntity,
+    record: AlertRecordEntity,
+    action: RemediationActionEntity | null,
+    status: ExecutionStatus,
+    inputs: Record<string, unknown>,
+    refusal: string | null,
+  ): Promise<AutomationExecutionEntity | null> {
     const execution = Object.assign(new AutomationExecutionEntity(), {
       actionId: action?.id ?? null,
       actionName: (action?.name ?? analysis.remediation!).slice(0, 100),
@@ -131,7 +194,12 @@ export class Remediator implements AnalysisConsumer {
     try {
       await this.audit.change({ principal: ANALYSIS }, async (recordAudit) => {
         this.orm.em.persist(execution);
-        recordAudit(`remediation.${status}`, 'automation_execution', execution.id, { action: execution.actionName, fingerprint: record.fingerprint, confidence: analysis.confidence, ...(execution.error ? { reason: execution.error } : {}) });
+        recordAudit(`remediation.${status}`, 'automation_execution', execution.id, {
+          action: execution.actionName,
+          fingerprint: record.fingerprint,
+          confidence: analysis.confidence,
+          ...(execution.error ? { reason: execution.error } : {}),
+        });
       });
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) return null;
@@ -148,7 +216,12 @@ export class Remediator implements AnalysisConsumer {
     const { url, headers } = this.actions.target(action);
     const body = JSON.stringify({ executionId: execution.id, action: action.name, ...execution.inputs });
     try {
-      const response = await this.peers.call('POST', url, { body, headers: { 'content-type': 'application/json', ...headers }, timeoutMs: action.timeoutMs, maxAnswerBytes: MAX_OUTPUT_BYTES });
+      const response = await this.peers.call('POST', url, {
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+        timeoutMs: action.timeoutMs,
+        maxAnswerBytes: MAX_OUTPUT_BYTES,
+      });
       const n8nExecutionId = response.header('x-n8n-execution-id') ?? null;
       let output: unknown = response.text;
       try {
@@ -156,30 +229,70 @@ export class Remediator implements AnalysisConsumer {
       } catch {
         // kept as text
       }
-      if (response.status >= 200 && response.status < 300) await this.finish(execution, 'succeeded', { output, n8nExecutionId }, execution.triggeredBy);
-      else await this.finish(execution, 'failed', { output, n8nExecutionId, error: `n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}` }, execution.triggeredBy);
+      if (response.status >= 200 && response.status < 300)
+        await this.finish(execution, 'succeeded', { output, n8nExecutionId }, execution.triggeredBy);
+      else
+        await this.finish(
+          execution,
+          'failed',
+          { output, n8nExecutionId, error: `n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}` },
+          execution.triggeredBy,
+        );
     } catch (err) {
       await this.finish(execution, 'failed', { error: describeNetworkError(err, action.timeoutMs) }, execution.triggeredBy);
     }
   }
 
-  private async finish(execution: AutomationExecutionEntity, status: ExecutionStatus, result: { output?: unknown; n8nExecutionId?: string | null; error?: string }, by: string): Promise<void> {
-    Object.assign(execution, { status, finishedAt: new Date(), output: result.output ?? null, n8nExecutionId: result.n8nExecutionId ?? null, error: result.error ?? null });
+  private async finish(
+    execution: AutomationExecutionEntity,
+    status: ExecutionStatus,
+    result: { output?: unknown; n8nExecutionId?: string | null; error?: string },
+    by: string,
+  ): Promise<void> {
+    Object.assign(execution, {
+      status,
+      finishedAt: new Date(),
+      output: result.output ?? null,
+      n8nExecutionId: result.n8nExecutionId ?? null,
+      error: result.error ?? null,
+    });
     await this.audit.change({ principal: ANALYSIS, actorName: by }, async (record) => {
       this.orm.em.persist(execution);
-      record(`remediation.${status}`, 'automation_execution', execution.id, { action: execution.actionName, fingerprint: execution.fingerprint, dryRun: execution.dryRun, ...(result.error ? { error: result.error } : {}), ...(result.n8nExecutionId ? { n8nExecutionId: result.n8nExecutionId } : {}) });
+      record(`remediation.${status}`, 'automation_execution', execution.id, {
+        action: execution.actionName,
+        fingerprint: execution.fingerprint,
+        dryRun: execution.dryRun,
+        ...(result.error ? { error: result.error } : {}),
+        ...(result.n8nExecutionId ? { n8nExecutionId: result.n8nExecutionId } : {}),
+      });
     });
     if (status === 'failed') this.logger.warn({ action: execution.actionName, error: result.error }, 'remediation failed');
   }
 
   /** Tells the channels that got the alert what is proposed, with a link to approve it. */
-  private async askForApproval(execution: AutomationExecutionEntity, action: RemediationActionEntity, record: AlertRecordEntity): Promise<void> {
-    const deliveries = record.deliveryIds.length > 0 ? await this.orm.em.find(DeliveryEntity, { id: { $in: record.deliveryIds } }, { fields: ['channel'] }) : [];
+  private async askForApproval(
+    execution: AutomationExecutionEntity,
+    action: RemediationActionEntity,
+    record: AlertRecordEntity,
+  ): Promise<void> {
+    const deliveries =
+      record.deliveryIds.length > 0
+        ? await this.orm.em.find(DeliveryEntity, { id: { $in: record.deliveryIds } }, { fields: ['channel'] })
+        : [];
     const channelIds = [...new Set(deliveries.map((d) => d.channel.id))];
     for (const channelId of channelIds) {
       const url = this.links.url({ kind: 'remediation', executionId: execution.id }, `channel:${channelId}`, this.linkTtlSeconds);
-      const message = recordMessage(record, { remediation: `AlertAgent proposes running ${action.name}${action.dryRun ? ' (dry run)' : ''}: ${action.description}`, approve: url }, 'alertagent-remediation');
-      await this.deliveries.deliver(channelId, message, { source: 'remediation', idempotencyKey: `remediation:${execution.id}:${channelId}` }).catch((err) => this.logger.warn({ err, channelId }, 'could not ask for a remediation approval'));
+      const message = recordMessage(
+        record,
+        {
+          remediation: `AlertAgent proposes running ${action.name}${action.dryRun ? ' (dry run)' : ''}: ${action.description}`,
+          approve: url,
+        },
+        'alertagent-remediation',
+      );
+      await this.deliveries
+        .deliver(channelId, message, { source: 'remediation', idempotencyKey: `remediation:${execution.id}:${channelId}` })
+        .catch((err) => this.logger.warn({ err, channelId }, 'could not ask for a remediation approval'));
     }
   }
 }

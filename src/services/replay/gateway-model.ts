@@ -9,7 +9,13 @@ import { WindowCover, type CompiledWindow } from '../maintenance-windows/mainten
 import { decideWindow, type KnownAlert } from '../route-windows/route-window-rules';
 
 /** The flags whose behaviour the model plays. */
-export const MODEL_FLAGS = ['gateway.convergence', 'gateway.grouping', 'gateway.inhibition', 'gateway.maintenance', 'gateway.advanced-convergence'] as const;
+export const MODEL_FLAGS = [
+  'gateway.convergence',
+  'gateway.grouping',
+  'gateway.inhibition',
+  'gateway.maintenance',
+  'gateway.advanced-convergence',
+] as const;
 export type ModelFlag = (typeof MODEL_FLAGS)[number];
 
 export interface ModelSettings {
@@ -31,7 +37,16 @@ export interface GatewayModelConfig {
   settings: ModelSettings;
 }
 
-export const NOTIFICATION_KINDS = ['alerts', 'convergence-summary', 'flap-summary', 'incident-update', 'incident-resolution', 'inhibition-release', 'maintenance-release', 'route-window'] as const;
+export const NOTIFICATION_KINDS = [
+  'alerts',
+  'convergence-summary',
+  'flap-summary',
+  'incident-update',
+  'incident-resolution',
+  'inhibition-release',
+  'maintenance-release',
+  'route-window',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** One message the gateway would hand to one channel. */
@@ -211,7 +226,12 @@ export class GatewayModel {
         const key = `${group.route.id}|${group.channelId}`;
         if (!group.route.window || sendNow.has(key)) continue;
         const indexes = groups.filter((g) => g.route.id === group.route.id && g.channelId === group.channelId).flatMap((g) => g.indexes);
-        const verdicts = this.offerWindow(group.route.id, group.channelId, group.route.window, indexes.map((i) => alerts[i]));
+        const verdicts = this.offerWindow(
+          group.route.id,
+          group.channelId,
+          group.route.window,
+          indexes.map((i) => alerts[i]),
+        );
         indexes.forEach((index, i) => fate.set(index, [...(fate.get(index) ?? []), verdicts[i]]));
         sendNow.set(key, new Set(indexes.filter((_, i) => verdicts[i] === 'send')));
       }
@@ -219,14 +239,15 @@ export class GatewayModel {
     for (const group of groups) {
       const allowed = sendNow.get(`${group.route.id}|${group.channelId}`);
       const indexes = allowed ? group.indexes.filter((i) => allowed.has(i)) : group.indexes;
-      if (indexes.length > 0) this.emit({ at: this.now, kind: 'alerts', channelId: group.channelId, routeId: group.route.id, alerts: indexes.length });
+      if (indexes.length > 0)
+        this.emit({ at: this.now, kind: 'alerts', channelId: group.channelId, routeId: group.route.id, alerts: indexes.length });
       for (const index of indexes) fate.set(index, [...(fate.get(index) ?? []), 'sent-now']);
     }
     for (const index of sending) {
       const ways = fate.get(index);
       if (decisions[index].channelIds.length === 0) held[index] = { state: 'unrouted', detail: null };
       else if (!ways || ways.includes('sent-now')) held[index] = { state: 'sent', detail: null };
-      else if (ways.includes('queue')) held[index] = { state: 'batched', detail: 'waiting for its route window\'s next message' };
+      else if (ways.includes('queue')) held[index] = { state: 'batched', detail: "waiting for its route window's next message" };
       else held[index] = { state: 'converged', detail: 'already told by its route window within its repeat interval' };
     }
     return held as ModelOutcome[];
@@ -262,7 +283,10 @@ export class GatewayModel {
         const closing = occurrence;
         this.after(end, () => {
           this.suppressed.delete(key);
-          this.release([...closing.alerts.values()].filter((a) => a.status === 'firing'), 'maintenance-release');
+          this.release(
+            [...closing.alerts.values()].filter((a) => a.status === 'firing'),
+            'maintenance-release',
+          );
         });
       }
       occurrence.alerts.set(alert.fingerprint, alert);
@@ -310,7 +334,8 @@ export class GatewayModel {
     }
     for (const index of taken) {
       const alert = alerts[index];
-      if (alert.status === 'resolved' && this.heldTargets.delete(alert.fingerprint)) held[index] = { state: 'inhibited', detail: 'resolved while inhibited' };
+      if (alert.status === 'resolved' && this.heldTargets.delete(alert.fingerprint))
+        held[index] = { state: 'inhibited', detail: 'resolved while inhibited' };
     }
     this.releaseEnded(ended);
   }
@@ -354,7 +379,8 @@ export class GatewayModel {
   private release(alerts: AlertmanagerAlert[], kind: NotificationKind): void {
     const going = alerts.filter((alert) => !(kind === 'inhibition-release' && this.on('gateway.grouping') && this.joinOpen(alert)));
     const decisions = going.map((a) => decideRoutes(this.config.routes, a.labels));
-    for (const group of groupForDelivery(decisions)) this.emit({ at: this.now, kind, channelId: group.channelId, routeId: group.route.id, alerts: group.indexes.length });
+    for (const group of groupForDelivery(decisions))
+      this.emit({ at: this.now, kind, channelId: group.channelId, routeId: group.route.id, alerts: group.indexes.length });
   }
 
   private dampFlaps(alerts: AlertmanagerAlert[], taken: number[], held: Array<ModelOutcome | null>): void {
@@ -362,7 +388,10 @@ export class GatewayModel {
     for (const index of taken) {
       const alert = alerts[index];
       const live = this.flaps.get(alert.fingerprint);
-      const entry: FlapEntry = live && live.expires > this.now ? live : { status: alert.status, labels: alert.labels, changedAt: this.now, changes: [], flapping: false, expires: 0 };
+      const entry: FlapEntry =
+        live && live.expires > this.now
+          ? live
+          : { status: alert.status, labels: alert.labels, changedAt: this.now, changes: [], flapping: false, expires: 0 };
       if (entry.status !== alert.status) {
         entry.changes.push(this.now);
         entry.status = alert.status;
@@ -385,10 +414,16 @@ export class GatewayModel {
     if (this.flaps.get(fingerprint) !== entry || !entry.flapping || this.now - entry.changedAt < this.config.settings.flapQuietMs) return;
     entry.flapping = false;
     entry.changes = [];
-    for (const channelId of decideRoutes(this.config.routes, entry.labels).channelIds) this.emit({ at: this.now, kind: 'flap-summary', channelId, routeId: null, alerts: 1 });
+    for (const channelId of decideRoutes(this.config.routes, entry.labels).channelIds)
+      this.emit({ at: this.now, kind: 'flap-summary', channelId, routeId: null, alerts: 1 });
   }
 
-  private group(alerts: AlertmanagerAlert[], taken: number[], held: Array<ModelOutcome | null>, decide: (index: number) => RouteDecision): void {
+  private group(
+    alerts: AlertmanagerAlert[],
+    taken: number[],
+    held: Array<ModelOutcome | null>,
+    decide: (index: number) => RouteDecision,
+  ): void {
     const byKey = new Map<string, { policy: CompiledPolicy; indexes: number[] }>();
     for (const index of taken) {
       const policy = this.config.policies.find((p) => policyApplies(p, alerts[index].labels));
@@ -401,7 +436,8 @@ export class GatewayModel {
     for (const [key, { policy, indexes }] of byKey) {
       const members = indexes.map((i) => alerts[i]);
       const incident = this.incidentsByKey.get(key);
-      const reopenable = incident?.resolved && incident.resolvedAt !== null && incident.resolvedAt >= this.now - incident.policy.reopenGraceSeconds * 1000;
+      const reopenable =
+        incident?.resolved && incident.resolvedAt !== null && incident.resolvedAt >= this.now - incident.policy.reopenGraceSeconds * 1000;
       if (incident && (!incident.resolved || reopenable)) {
         if (incident.resolved) {
           incident.resolved = false;
@@ -490,7 +526,8 @@ export class GatewayModel {
     incident.pendingSince = null;
     if (!resolution && !changed.some((m) => m.status === 'firing')) return;
     const shown = changed.length > 0 ? changed.length : firing;
-    for (const channelId of incident.channelIds) this.emit({ at: this.now, kind: resolution ? 'incident-resolution' : 'incident-update', channelId, routeId: null, alerts: shown });
+    for (const channelId of incident.channelIds)
+      this.emit({ at: this.now, kind: resolution ? 'incident-resolution' : 'incident-update', channelId, routeId: null, alerts: shown });
     for (const m of members) m.told = m.status;
     incident.lastNotifiedAt = this.now;
     if (resolution) {
@@ -518,23 +555,44 @@ export class GatewayModel {
       const { labels, fingerprint } = alert;
       this.after(window.expiresAt - 250, () => {
         if (this.convergence.get(fingerprint) !== window) return;
-        for (const channelId of decideRoutes(this.config.routes, labels).channelIds) this.emit({ at: this.now, kind: 'convergence-summary', channelId, routeId: null, alerts: 1 });
+        for (const channelId of decideRoutes(this.config.routes, labels).channelIds)
+          this.emit({ at: this.now, kind: 'convergence-summary', channelId, routeId: null, alerts: 1 });
       });
     }
   }
 
   /** A route window's decisions for alerts one route sends to one channel (see decideWindow); books its tick. */
-  private offerWindow(routeId: string, channelId: string, settings: NonNullable<RouteDecision['routes'][number]['window']>, alerts: AlertmanagerAlert[]): string[] {
+  private offerWindow(
+    routeId: string,
+    channelId: string,
+    settings: NonNullable<RouteDecision['routes'][number]['window']>,
+    alerts: AlertmanagerAlert[],
+  ): string[] {
     const key = `${routeId}|${channelId}`;
     const window = this.routeWindows.get(key) ?? { lastFlushAt: null, nextFlushAt: null, alerts: new Map<string, KnownAlert>() };
     this.routeWindows.set(key, window);
     const receiptId = `model-${this.fed}`;
-    const verdict = decideWindow(settings, window, receiptId, this.now, alerts.map((a) => ({ status: a.status, known: window.alerts.get(a.fingerprint) ?? null })));
+    const verdict = decideWindow(
+      settings,
+      window,
+      receiptId,
+      this.now,
+      alerts.map((a) => ({ status: a.status, known: window.alerts.get(a.fingerprint) ?? null })),
+    );
     verdict.decisions.forEach((decision, i) => {
       const { fingerprint, status } = alerts[i];
       const known = window.alerts.get(fingerprint);
-      if (decision === 'send') window.alerts.set(fingerprint, { status, queuedAt: null, queuedBy: null, toldStatus: status, toldAt: this.now, toldBy: receiptId });
-      else if (decision === 'queue') window.alerts.set(fingerprint, { status, queuedAt: this.now, queuedBy: receiptId, toldStatus: known?.toldStatus ?? null, toldAt: known?.toldAt ?? null, toldBy: known?.toldBy ?? null });
+      if (decision === 'send')
+        window.alerts.set(fingerprint, { status, queuedAt: null, queuedBy: null, toldStatus: status, toldAt: this.now, toldBy: receiptId });
+      else if (decision === 'queue')
+        window.alerts.set(fingerprint, {
+          status,
+          queuedAt: this.now,
+          queuedBy: receiptId,
+          toldStatus: known?.toldStatus ?? null,
+          toldAt: known?.toldAt ?? null,
+          toldBy: known?.toldBy ?? null,
+        });
       else if (decision === 'drop') window.alerts.delete(fingerprint);
       else if (known?.queuedAt != null) known.status = status;
     });
@@ -559,10 +617,12 @@ export class GatewayModel {
     for (const [key, entry] of this.flaps) if (entry.expires <= this.now && !entry.flapping) this.flaps.delete(key);
     for (const [key, window] of this.convergence) if (window.expiresAt <= this.now) this.convergence.delete(key);
     for (const window of this.routeWindows.values()) {
-      for (const [fingerprint, a] of window.alerts) if (a.queuedAt === null && a.toldAt !== null && a.toldAt < this.now - 8 * 86_400_000) window.alerts.delete(fingerprint);
+      for (const [fingerprint, a] of window.alerts)
+        if (a.queuedAt === null && a.toldAt !== null && a.toldAt < this.now - 8 * 86_400_000) window.alerts.delete(fingerprint);
     }
     for (const [key, incident] of this.incidentsByKey) {
-      if (incident.resolved && incident.resolvedAt !== null && incident.resolvedAt < this.now - incident.policy.reopenGraceSeconds * 1000) this.incidentsByKey.delete(key);
+      if (incident.resolved && incident.resolvedAt !== null && incident.resolvedAt < this.now - incident.policy.reopenGraceSeconds * 1000)
+        this.incidentsByKey.delete(key);
     }
   }
 }

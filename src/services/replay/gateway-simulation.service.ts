@@ -10,8 +10,12 @@ import { compileTable, type RouteSpec } from '../gateway/route-table';
 import { checkRoute, routeSpecOf, tableSpec, type RouteInput, type RouteService } from '../gateway/route.service';
 import { compilePolicy, type CorrelationPolicyInput, type CorrelationPolicyService } from '../incidents/correlation-policy.service';
 import { compileInhibitionRule, type InhibitionRuleInput, type InhibitionRuleService } from '../inhibition/inhibition-rule.service';
-import { compileMaintenanceWindow, type MaintenanceWindowInput, type MaintenanceWindowService } from '../maintenance-windows/maintenance-window.service';
-import type { Logger } from '../observability/logger';
+import {
+  compileMaintenanceWindow,
+  type MaintenanceWindowInput,
+  type MaintenanceWindowService,
+} from '../maintenance-windows/maintenance-window.service';
+import type { Logger } from '../../shared/logger';
 import type { JobQueue } from '../queue/job-queue';
 import type { Actor } from '../security/audit.service';
 import { GatewayModel, MODEL_FLAGS, type GatewayModelConfig, type ModelFlag } from './gateway-model';
@@ -71,11 +75,17 @@ export class GatewaySimulationService {
     if (Number.isNaN(from.getTime())) throw BadUserInputError.forField('from', 'expected a date-time');
     if (Number.isNaN(to.getTime())) throw BadUserInputError.forField('to', 'expected a date-time');
     if (to <= from) throw BadUserInputError.forField('to', 'must be after from');
-    if (to.getTime() - from.getTime() > MAX_SIMULATION_DAYS * 86_400_000) throw BadUserInputError.forField('to', `a replay covers at most ${MAX_SIMULATION_DAYS} days; split the range`);
+    if (to.getTime() - from.getTime() > MAX_SIMULATION_DAYS * 86_400_000)
+      throw BadUserInputError.forField('to', `a replay covers at most ${MAX_SIMULATION_DAYS} days; split the range`);
     const flags = this.flagsFor(proposal);
     await this.configFor(proposal, from, flags);
     const row = new GatewaySimulationEntity();
-    Object.assign(row, { rangeFrom: from, rangeTo: to, proposal: { ...proposal, flags: [...flags].map((name) => ({ name, enabled: true })) }, requestedBy: actor.principal.name.slice(0, 200) });
+    Object.assign(row, {
+      rangeFrom: from,
+      rangeTo: to,
+      proposal: { ...proposal, flags: [...flags].map((name) => ({ name, enabled: true })) },
+      requestedBy: actor.principal.name.slice(0, 200),
+    });
     await this.orm.em.fork().persistAndFlush(row);
     await this.queue.enqueue(JOB, { simulationId: row.id }, { jobId: `simulate_${row.id}`, attempts: 2 });
     return row;
@@ -99,7 +109,10 @@ export class GatewaySimulationService {
   async cancel(id: string): Promise<GatewaySimulationEntity> {
     const em = this.orm.em.fork();
     const row = NotFoundError.assert(await em.findOne(GatewaySimulationEntity, { id }), 'simulation', id);
-    if (row.state !== 'queued' && row.state !== 'running') throw new ConflictError(`simulation ${id} has already ${row.state === 'completed' ? 'completed' : row.state === 'failed' ? 'failed' : 'been cancelled'}`);
+    if (row.state !== 'queued' && row.state !== 'running')
+      throw new ConflictError(
+        `simulation ${id} has already ${row.state === 'completed' ? 'completed' : row.state === 'failed' ? 'failed' : 'been cancelled'}`,
+      );
     row.cancelRequested = true;
     if (row.state === 'queued') Object.assign(row, { state: 'cancelled', finishedAt: new Date() });
     await em.flush();
@@ -115,7 +128,10 @@ export class GatewaySimulationService {
     const on = new Set<ModelFlag>(MODEL_FLAGS.filter((name) => this.inForce.flags.isEnabled(name)));
     (proposal.flags ?? []).forEach((flag, i) => {
       if (!(MODEL_FLAGS as readonly string[]).includes(flag.name)) {
-        throw BadUserInputError.forField(`proposal.flags[${i}].name`, `"${flag.name}" is not a flag the gateway replay plays (one of ${MODEL_FLAGS.join(', ')})`);
+        throw BadUserInputError.forField(
+          `proposal.flags[${i}].name`,
+          `"${flag.name}" is not a flag the gateway replay plays (one of ${MODEL_FLAGS.join(', ')})`,
+        );
       }
       if (flag.enabled) on.add(flag.name as ModelFlag);
       else on.delete(flag.name as ModelFlag);
@@ -128,13 +144,21 @@ export class GatewaySimulationService {
     return {
       flags,
       routes: proposal.routes ? await this.proposedRoutes(proposal.routes) : this.inForce.routes.current(),
-      policies: proposal.policies ? proposal.policies.filter((p) => p.enabled !== false).map((p, i) => compilePolicy(p, `proposed-policy-${i}`, `proposal.policies[${i}]`).compiled) : this.inForce.policies.policies(),
+      policies: proposal.policies
+        ? proposal.policies
+            .filter((p) => p.enabled !== false)
+            .map((p, i) => compilePolicy(p, `proposed-policy-${i}`, `proposal.policies[${i}]`).compiled)
+        : this.inForce.policies.policies(),
       inhibitionRules: proposal.inhibitionRules
-        ? proposal.inhibitionRules.filter((r) => r.enabled !== false).map((r, i) => compileInhibitionRule(r, `proposed-rule-${i}`, `proposal.inhibitionRules[${i}]`).compiled)
+        ? proposal.inhibitionRules
+            .filter((r) => r.enabled !== false)
+            .map((r, i) => compileInhibitionRule(r, `proposed-rule-${i}`, `proposal.inhibitionRules[${i}]`).compiled)
         : this.inForce.inhibitionRules.rules(),
       // A proposed window need only still open at the start of the range: replays look back.
       maintenanceWindows: proposal.maintenanceWindows
-        ? proposal.maintenanceWindows.filter((w) => w.enabled !== false).map((w, i) => compileMaintenanceWindow(asDates(w), `proposed-window-${i}`, from, `proposal.maintenanceWindows[${i}]`).compiled)
+        ? proposal.maintenanceWindows
+            .filter((w) => w.enabled !== false)
+            .map((w, i) => compileMaintenanceWindow(asDates(w), `proposed-window-${i}`, from, `proposal.maintenanceWindows[${i}]`).compiled)
         : this.inForce.maintenanceWindows.windows(),
       settings: this.settings,
     };
@@ -142,12 +166,21 @@ export class GatewaySimulationService {
 
   private async proposedRoutes(inputs: RouteInput[]) {
     const checked = inputs.map((input, i) => ({ i, ...checkRoute(input, `proposal.routes[${i}]`) }));
-    await assertChannelsExist(this.orm.em.fork(), checked.map(({ i, parsed }) => ({ field: `proposal.routes[${i}].channelIds`, ids: parsed.channelIds })));
+    await assertChannelsExist(
+      this.orm.em.fork(),
+      checked.map(({ i, parsed }) => ({ field: `proposal.routes[${i}].channelIds`, ids: parsed.channelIds })),
+    );
     const defaults = checked.filter((c) => c.parsed.isDefault);
-    if (defaults.length > 1) throw BadUserInputError.forField(`proposal.routes[${defaults[1].i}].isDefault`, `route "${defaults[0].parsed.name}" is already the default route`);
+    if (defaults.length > 1)
+      throw BadUserInputError.forField(
+        `proposal.routes[${defaults[1].i}].isDefault`,
+        `route "${defaults[0].parsed.name}" is already the default route`,
+      );
     const enabled = checked.filter((c) => c.parsed.enabled);
     const spec = (c: (typeof checked)[number]): RouteSpec => routeSpecOf(`proposed-route-${c.i}`, c.parsed, c.matchers, c.window);
-    return compileTable(tableSpec(enabled.filter((c) => !c.parsed.isDefault).map(spec), enabled.filter((c) => c.parsed.isDefault).map(spec)[0] ?? null));
+    return compileTable(
+      tableSpec(enabled.filter((c) => !c.parsed.isDefault).map(spec), enabled.filter((c) => c.parsed.isDefault).map(spec)[0] ?? null),
+    );
   }
 
   /** Runs one replay to its end, or to a cancel. */
@@ -159,8 +192,17 @@ export class GatewaySimulationService {
     const to = row.rangeTo;
     try {
       const proposal = row.proposal as GatewayProposal;
-      const config = await this.configFor(proposal, from, new Set((proposal.flags ?? []).filter((f) => f.enabled).map((f) => f.name as ModelFlag)));
-      Object.assign(row, { state: 'running', startedAt: new Date(), receiptsDone: 0, receiptsTotal: await this.traffic.countReceipts(from, to) });
+      const config = await this.configFor(
+        proposal,
+        from,
+        new Set((proposal.flags ?? []).filter((f) => f.enabled).map((f) => f.name as ModelFlag)),
+      );
+      Object.assign(row, {
+        state: 'running',
+        startedAt: new Date(),
+        receiptsDone: 0,
+        receiptsTotal: await this.traffic.countReceipts(from, to),
+      });
       await em.flush();
       const tally = new SimulationTally();
       const model = new GatewayModel(config, (n) => tally.notification(n));
@@ -172,7 +214,11 @@ export class GatewaySimulationService {
           if (n % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
           const recordIds = receipt.payload.alerts.map((_, index) => recordIdFor(receipt.id, index));
           const outcomes = model.feed(receipt);
-          tally.receipt({ receiptId: receipt.id, receivedAt: receipt.receivedAt, recordIds, alerts: receipt.payload.alerts }, outcomes, recordIds.map((r) => receipt.states.get(r)));
+          tally.receipt(
+            { receiptId: receipt.id, receivedAt: receipt.receivedAt, recordIds, alerts: receipt.payload.alerts },
+            outcomes,
+            recordIds.map((r) => receipt.states.get(r)),
+          );
         }
         if (page.length === 0) break;
         after = { receivedAt: page[page.length - 1].receivedAt, id: page[page.length - 1].id };

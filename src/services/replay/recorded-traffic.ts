@@ -31,7 +31,10 @@ export class RecordedTraffic {
   }
 
   async countReceipts(from: Date, to: Date): Promise<number> {
-    const [row] = await this.connection.execute(`select count(*) as "n" from "alert_receipt" where "received_at" >= ? and "received_at" < ?`, [from, to]);
+    const [row] = await this.connection.execute(
+      `select count(*) as "n" from "alert_receipt" where "received_at" >= ? and "received_at" < ?`,
+      [from, to],
+    );
     return Number(row.n);
   }
 
@@ -45,9 +48,17 @@ export class RecordedTraffic {
     );
     if (rows.length === 0) return [];
     const ids = rows.map((r: Record<string, unknown>) => r.id as string);
-    const records = await this.connection.execute(`select "id", "state" from "alert_record" where "receipt_id" in (${ids.map(() => '?').join(', ')})`, ids);
+    const records = await this.connection.execute(
+      `select "id", "state" from "alert_record" where "receipt_id" in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
     const states = new Map<string, string>(records.map((r: Record<string, unknown>) => [r.id as string, r.state as string]));
-    return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, receivedAt: new Date(r.received_at as string), payload: jsonColumn<AlertmanagerPayload>(r.payload), states }));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string,
+      receivedAt: new Date(r.received_at as string),
+      payload: jsonColumn<AlertmanagerPayload>(r.payload),
+      states,
+    }));
   }
 
   /** Messages really handed to channels in the range, by channel and kind, and incidents opened. */
@@ -60,10 +71,14 @@ export class RecordedTraffic {
     );
     const deliveries = rows.flatMap((r: Record<string, unknown>) => {
       const source = r.source as string;
-      const kind: NotificationKind | undefined = source === 'incident' ? (r.incident_kind === 'resolved' ? 'incident-resolution' : 'incident-update') : KIND_OF_SOURCE[source];
+      const kind: NotificationKind | undefined =
+        source === 'incident' ? (r.incident_kind === 'resolved' ? 'incident-resolution' : 'incident-update') : KIND_OF_SOURCE[source];
       return kind ? [{ channelId: r.channel_id as string, kind, count: Number(r.n) }] : [];
     });
-    const [opened] = await this.connection.execute(`select count(*) as "n" from "incident" where "opened_at" >= ? and "opened_at" < ?`, [from, to]);
+    const [opened] = await this.connection.execute(`select count(*) as "n" from "incident" where "opened_at" >= ? and "opened_at" < ?`, [
+      from,
+      to,
+    ]);
     return { deliveries, incidentsOpened: Number(opened.n) };
   }
 }

@@ -80,7 +80,11 @@ export class SimulationTally {
    * One receipt's outcomes against its records' states (`actual[i]`, undefined when the record is
    * missing: a receipt accepted but never processed).
    */
-  receipt(receipt: { receiptId: string; receivedAt: Date; recordIds: string[]; alerts: AlertmanagerAlert[] }, outcomes: ModelOutcome[], actual: Array<string | undefined>): void {
+  receipt(
+    receipt: { receiptId: string; receivedAt: Date; recordIds: string[]; alerts: AlertmanagerAlert[] },
+    outcomes: ModelOutcome[],
+    actual: Array<string | undefined>,
+  ): void {
     this.receipts++;
     outcomes.forEach((outcome, index) => {
       this.alerts++;
@@ -119,7 +123,11 @@ export class SimulationTally {
       bump(actualKinds, d.kind, d.count);
     }
     const pairs = <K>(simulated: Map<K, number>, recorded: Map<K, number>) =>
-      [...new Set([...simulated.keys(), ...recorded.keys()])].map((key) => ({ key, simulated: simulated.get(key) ?? 0, actual: recorded.get(key) ?? 0 }));
+      [...new Set([...simulated.keys(), ...recorded.keys()])].map((key) => ({
+        key,
+        simulated: simulated.get(key) ?? 0,
+        actual: recorded.get(key) ?? 0,
+      }));
     const total = (m: Map<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     return {
       receipts: this.receipts,
@@ -128,8 +136,12 @@ export class SimulationTally {
       byChannel: pairs(this.channels, actualChannels)
         .map(({ key, ...counts }) => ({ channelId: key, ...counts }))
         .sort((a, b) => b.simulated + b.actual - (a.simulated + a.actual)),
-      byRoute: [...this.routes].map(([routeId, counts]) => ({ routeId, routeName: routeName(routeId), ...counts })).sort((a, b) => b.notifications - a.notifications),
-      byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, simulated: this.kinds.get(kind) ?? 0, actual: actualKinds.get(kind) ?? 0 })).filter((k) => k.simulated + k.actual > 0),
+      byRoute: [...this.routes]
+        .map(([routeId, counts]) => ({ routeId, routeName: routeName(routeId), ...counts }))
+        .sort((a, b) => b.notifications - a.notifications),
+      byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, simulated: this.kinds.get(kind) ?? 0, actual: actualKinds.get(kind) ?? 0 })).filter(
+        (k) => k.simulated + k.actual > 0,
+      ),
       alertStates: pairs(this.simulatedStates, this.actualStates)
         .map(({ key, ...counts }) => ({ state: key, ...counts }))
         .sort((a, b) => a.state.localeCompare(b.state)),

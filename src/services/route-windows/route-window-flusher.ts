@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
 import { commonLabels } from '../gateway/send-by-routes';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { JobQueue } from '../queue/job-queue';
 import { Sweeper } from '../shared/sweeper';
 import type { ReleasedBatch, RouteWindowRepository } from './route-window.repository';
@@ -37,7 +37,11 @@ export class RouteWindowFlusher {
   /** Books the window's tick; a failure is left to the sweeper. */
   async book(routeId: string, channelId: string, dueAt: number): Promise<void> {
     await this.queue
-      .enqueue(JOB, { routeId, channelId }, { jobId: `route-window_${routeId}_${channelId}_${dueAt}`, delayMs: Math.max(0, dueAt - Date.now()), attempts: 5 })
+      .enqueue(
+        JOB,
+        { routeId, channelId },
+        { jobId: `route-window_${routeId}_${channelId}_${dueAt}`, delayMs: Math.max(0, dueAt - Date.now()), attempts: 5 },
+      )
       .catch((err) => this.logger.warn({ err, routeId, channelId }, 'could not book a route window message; the sweeper will send it'));
   }
 
@@ -67,10 +71,16 @@ export class RouteWindowFlusher {
         groupKey: `{}:{alertagent_route="${batch.routeName}"}`,
       };
       try {
-        await this.deliveries.deliver(batch.channelId, message, { source: 'route-window', idempotencyKey: `route-window:${batch.routeId}:${batch.channelId}:${batch.releasedAt.getTime()}` });
+        await this.deliveries.deliver(batch.channelId, message, {
+          source: 'route-window',
+          idempotencyKey: `route-window:${batch.routeId}:${batch.channelId}:${batch.releasedAt.getTime()}`,
+        });
       } catch (err) {
         if (!(err instanceof NotFoundError)) {
-          this.logger.warn({ err, routeId: batch.routeId, channelId: batch.channelId }, 'could not hand a route window message to delivery; the sweeper will');
+          this.logger.warn(
+            { err, routeId: batch.routeId, channelId: batch.channelId },
+            'could not hand a route window message to delivery; the sweeper will',
+          );
           return;
         }
       }

@@ -44,7 +44,13 @@ export interface WindowVerdict {
  *   again unless its status changes.
  * A receipt processed a second time (after a crash) gets the same decisions for its alerts.
  */
-export function decideWindow(settings: RouteWindowSettings, timing: WindowTiming, receiptId: string, now: number, alerts: Array<{ status: string; known: KnownAlert | null }>): WindowVerdict {
+export function decideWindow(
+  settings: RouteWindowSettings,
+  timing: WindowTiming,
+  receiptId: string,
+  now: number,
+  alerts: Array<{ status: string; known: KnownAlert | null }>,
+): WindowVerdict {
   const intervalMs = settings.intervalSeconds * 1000;
   const repeatMs = settings.repeatSeconds * 1000;
   const { lastFlushAt, nextFlushAt } = timing;
@@ -64,7 +70,8 @@ export function decideWindow(settings: RouteWindowSettings, timing: WindowTiming
       if (status === 'resolved' && known.toldStatus !== 'firing') return 'drop';
       return 'repeat';
     }
-    if (known?.toldStatus === status && (status === 'resolved' || (known.toldAt !== null && now - known.toldAt < repeatMs))) return 'repeat';
+    if (known?.toldStatus === status && (status === 'resolved' || (known.toldAt !== null && now - known.toldAt < repeatMs)))
+      return 'repeat';
     return dueAt === null ? 'send' : 'queue';
   });
   const queued = decisions.includes('queue');

@@ -4,18 +4,79 @@
  * and functions that exist. It judges, it does not execute.
  */
 
-const GO_BUILTINS = ['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne'];
+const GO_BUILTINS = [
+  'and',
+  'call',
+  'html',
+  'index',
+  'slice',
+  'js',
+  'len',
+  'not',
+  'or',
+  'print',
+  'printf',
+  'println',
+  'urlquery',
+  'eq',
+  'ge',
+  'gt',
+  'le',
+  'lt',
+  'ne',
+];
 /** Functions Prometheus 2.42 adds to alert templates. */
 const PROMETHEUS_FUNCTIONS = [
-  'query', 'first', 'label', 'value', 'strvalue', 'args', 'reReplaceAll', 'safeHtml', 'match', 'title', 'toUpper', 'toLower', 'graphLink', 'tableLink',
-  'sortByLabel', 'humanize', 'humanize1024', 'humanizeDuration', 'humanizePercentage', 'humanizeTimestamp', 'toTime', 'pathPrefix', 'externalURL', 'parseDuration',
-  'stripPort', 'stripDomain', 'tmpl',
+  'query',
+  'first',
+  'label',
+  'value',
+  'strvalue',
+  'args',
+  'reReplaceAll',
+  'safeHtml',
+  'match',
+  'title',
+  'toUpper',
+  'toLower',
+  'graphLink',
+  'tableLink',
+  'sortByLabel',
+  'humanize',
+  'humanize1024',
+  'humanizeDuration',
+  'humanizePercentage',
+  'humanizeTimestamp',
+  'toTime',
+  'pathPrefix',
+  'externalURL',
+  'parseDuration',
+  'stripPort',
+  'stripDomain',
+  'tmpl',
 ];
 export const ALERT_TEMPLATE_FUNCTIONS = new Set([...GO_BUILTINS, ...PROMETHEUS_FUNCTIONS]);
 /** Prometheus defines these before every alert template. */
 export const ALERT_TEMPLATE_VARIABLES = ['$labels', '$externalLabels', '$externalURL', '$value'];
 
-type Token = { kind: 'word' | 'field' | 'var' | 'string' | 'number' | 'char' | 'open' | 'close' | 'pipe' | 'comma' | 'declare' | 'assign' | 'bool' | 'nil'; text: string };
+type Token = {
+  kind:
+    | 'word'
+    | 'field'
+    | 'var'
+    | 'string'
+    | 'number'
+    | 'char'
+    | 'open'
+    | 'close'
+    | 'pipe'
+    | 'comma'
+    | 'declare'
+    | 'assign'
+    | 'bool'
+    | 'nil';
+  text: string;
+};
 
 /** A problem found while checking; not an Error (no stack to capture: it never leaves this module). */
 class TemplateError {
@@ -27,7 +88,11 @@ interface Block {
   variables: Set<string>;
 }
 
-export function checkGoTemplate(text: string, functions: Set<string> = ALERT_TEMPLATE_FUNCTIONS, predeclared: string[] = ALERT_TEMPLATE_VARIABLES): { line: number; message: string } | null {
+export function checkGoTemplate(
+  text: string,
+  functions: Set<string> = ALERT_TEMPLATE_FUNCTIONS,
+  predeclared: string[] = ALERT_TEMPLATE_VARIABLES,
+): { line: number; message: string } | null {
   const blocks: Block[] = [{ kind: 'root', variables: new Set(['$', ...predeclared]) }];
   let i = 0;
   let line = 1;
@@ -89,7 +154,11 @@ function lexAction(text: string, start: number): { tokens: Token[]; end: number 
       m = /^'(?:[^'\\\n]|\\.)+'/.exec(rest);
       if (!m) throw new TemplateError('unterminated character constant');
       tokens.push({ kind: 'char', text: m[0] });
-    } else if ((m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?i?)/.exec(rest)) && /[\d.]/.test(rest[c === '-' || c === '+' ? 1 : 0] ?? '') && !(c === '.' && !/^\.\d/.test(rest))) {
+    } else if (
+      (m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?i?)/.exec(rest)) &&
+      /[\d.]/.test(rest[c === '-' || c === '+' ? 1 : 0] ?? '') &&
+      !(c === '.' && !/^\.\d/.test(rest))
+    ) {
       tokens.push({ kind: 'number', text: m[0] });
     } else if ((m = /^\$[A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest))) {
       tokens.push({ kind: 'var', text: m[0] });
@@ -142,7 +211,8 @@ function action(tokens: Token[], blocks: Block[], functions: Set<string>): void 
     case 'define':
     case 'block':
     case 'template': {
-      if (rest[0]?.kind !== 'string') throw new TemplateError(`unexpected ${rest[0] ? describe(rest[0]) : 'end of action'} in ${keyword} clause`);
+      if (rest[0]?.kind !== 'string')
+        throw new TemplateError(`unexpected ${rest[0] ? describe(rest[0]) : 'end of action'} in ${keyword} clause`);
       if (keyword === 'define') {
         if (rest.length > 1) throw new TemplateError(`unexpected ${describe(rest[1])} in define clause`);
         blocks.push({ kind: 'define', variables: new Set(['$']) });
@@ -210,7 +280,8 @@ function operands(tokens: Token[], blocks: Block[], functions: Set<string>): voi
       }
       pipeline(tokens.slice(i + 1, j - 1), blocks, functions, 'parenthesized pipeline', 0);
       i = j - 1;
-    } else if (token.kind === 'comma' || token.kind === 'declare' || token.kind === 'assign') throw new TemplateError(`unexpected "${token.text}" in operand`);
+    } else if (token.kind === 'comma' || token.kind === 'declare' || token.kind === 'assign')
+      throw new TemplateError(`unexpected "${token.text}" in operand`);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { RE2JS } from 're2js';
-import { parseDuration } from '../shared/prometheus-syntax';
+import { parseDuration } from '../../shared/prometheus-syntax';
 import { remembered } from '../shared/remembered';
 import { AGGREGATION_PARAMETERS, PROMQL_FUNCTIONS, type ValueType } from './promql-functions';
 
@@ -81,7 +81,8 @@ function syntaxError(expr: string, node: SyntaxNode): ExpressionError {
   const text = expr.slice(node.from, node.to);
   let previous = node.prevSibling;
   while (previous?.name === 'LineComment') previous = previous.prevSibling;
-  if (text === '(' && previous?.name === 'Identifier') return new ExpressionError(previous.from, `unknown function with name "${expr.slice(previous.from, previous.to)}"`);
+  if (text === '(' && previous?.name === 'Identifier')
+    return new ExpressionError(previous.from, `unknown function with name "${expr.slice(previous.from, previous.to)}"`);
   if (node.from >= expr.trimEnd().length) return new ExpressionError(node.from, 'unexpected end of input');
   return new ExpressionError(node.from, `unexpected ${text ? `"${text}"` : 'character'}`);
 }
@@ -121,7 +122,8 @@ class TypeChecker {
       case 'UnaryExpr': {
         const operand = children(node).find((c) => c.name !== 'UnaryOp')!;
         const type = this.typeOf(operand);
-        if (type !== 'scalar' && type !== 'instant vector') this.fail(node, `unary expression only allowed on expressions of type scalar or instant vector, got ${type}`);
+        if (type !== 'scalar' && type !== 'instant vector')
+          this.fail(node, `unary expression only allowed on expressions of type scalar or instant vector, got ${type}`);
         return type;
       }
       case 'FunctionCall':
@@ -214,7 +216,8 @@ class TypeChecker {
   private subquery(node: SyntaxNode): ValueType {
     const inner = first(node)!;
     const type = this.typeOf(inner);
-    if (type !== 'instant vector') this.fail(node, `subquery is only allowed on instant vector, got ${type === 'range vector' ? 'matrix' : type}`);
+    if (type !== 'instant vector')
+      this.fail(node, `subquery is only allowed on instant vector, got ${type === 'range vector' ? 'matrix' : type}`);
     const [range, step] = node.getChildren('Duration');
     this.duration(range, node);
     if (step) this.duration(step, node);
@@ -232,14 +235,18 @@ class TypeChecker {
     let target = inner;
     for (;;) {
       if (target.name === 'OffsetExpr' || target.name === 'StepInvariantExpr') {
-        if (target.name === node.name) this.fail(node, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
+        if (target.name === node.name)
+          this.fail(node, what === 'offset' ? 'offset may not be set multiple times' : '@ <timestamp> may not be set multiple times');
         target = first(target)!;
       } else if (target.name === 'BinaryExpr' || target.name === 'UnaryExpr') {
         target = last(target)!;
       } else break;
     }
     if (!SELECTORS.has(target.name)) {
-      this.fail(node, `${what === 'offset' ? 'offset' : '@'} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
+      this.fail(
+        node,
+        `${what === 'offset' ? 'offset' : '@'} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
+      );
     }
     if (what === 'offset') this.duration(node.getChild('Duration'), node.getChild(keyword) ?? node);
     const timestamp = what === '@' ? node.getChild('NumberLiteral') : null;
@@ -247,7 +254,8 @@ class TypeChecker {
       this.checkNumber(timestamp);
       const text = this.text(timestamp).replace(/^\+/, '');
       const value = /^[+-]?inf$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /^nan$/i.test(text) ? NaN : Number(text);
-      if (!Number.isFinite(value)) this.fail(timestamp, `timestamp out of bounds for @ modifier: ${Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'}`);
+      if (!Number.isFinite(value))
+        this.fail(timestamp, `timestamp out of bounds for @ modifier: ${Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'}`);
     }
     return this.typeOf(inner);
   }
@@ -276,7 +284,8 @@ class TypeChecker {
     const args = children(node.getChild('FunctionCallBody')!);
     const parameter = AGGREGATION_PARAMETERS[op];
     const expected = parameter ? 2 : 1;
-    if (args.length !== expected) this.fail(node, `wrong number of arguments for aggregate expression provided, expected ${expected}, got ${args.length}`);
+    if (args.length !== expected)
+      this.fail(node, `wrong number of arguments for aggregate expression provided, expected ${expected}, got ${args.length}`);
     if (parameter) {
       const got = this.typeOf(args[0]);
       if (got !== parameter) this.fail(args[0], `expected type ${parameter} in aggregation parameter, got ${got}`);
@@ -301,8 +310,10 @@ class TypeChecker {
     if (bool && !COMPARISONS.has(op)) this.fail(opNode, 'bool modifier can only be used on comparison operators');
     const operand = (t: ValueType) => t === 'scalar' || t === 'instant vector';
     if (!operand(left) || !operand(right)) this.fail(node, 'binary expression must contain only scalar and instant vector types');
-    if (left === 'scalar' && right === 'scalar' && COMPARISONS.has(op) && !bool) this.fail(opNode, 'comparisons between scalars must use BOOL modifier');
-    if (SET_OPERATORS.has(op) && (left === 'scalar' || right === 'scalar')) this.fail(node, `set operator "${opText}" not allowed in binary scalar expression`);
+    if (left === 'scalar' && right === 'scalar' && COMPARISONS.has(op) && !bool)
+      this.fail(opNode, 'comparisons between scalars must use BOOL modifier');
+    if (SET_OPERATORS.has(op) && (left === 'scalar' || right === 'scalar'))
+      this.fail(node, `set operator "${opText}" not allowed in binary scalar expression`);
     if (matching) {
       if (left !== 'instant vector' || right !== 'instant vector') this.fail(node, 'vector matching only allowed between instant vectors');
       const grouping = matching.getChild('GroupLeft') ?? matching.getChild('GroupRight');

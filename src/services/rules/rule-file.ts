@@ -1,25 +1,11 @@
-import { LABEL_NAME, METRIC_NAME, parseDuration } from '../shared/prometheus-syntax';
+import { LABEL_NAME, METRIC_NAME, parseDuration } from '../../shared/prometheus-syntax';
 import { checkGoTemplate } from './go-template-check';
 import { checkPromQL } from './promql-check';
 import { remembered } from '../shared/remembered';
 import { preciseRead, quickRead, YamlReadError, type DocNode } from './rule-yaml';
+import type { RuleDefinition, RuleGroupDefinition } from '../../domain/rules';
 
-export interface RuleDefinition {
-  kind: 'alert' | 'record';
-  name: string;
-  expr: string;
-  for?: string;
-  keepFiringFor?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-export interface RuleGroupDefinition {
-  name: string;
-  interval?: string;
-  limit?: number;
-  rules: RuleDefinition[];
-}
+export type { RuleDefinition, RuleGroupDefinition } from '../../domain/rules';
 
 /** One problem, where it is: the file position, and the group and rule when it concerns one. */
 export interface RuleProblem {
@@ -71,7 +57,8 @@ function decodeUtf8(bytes: Uint8Array): { text: string } | { error: string } {
       const b = bytes[i];
       const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
       if (length === 0) return { error: 'yaml: invalid leading UTF-8 octet' };
-      for (let k = 1; k < length; k += 1) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return { error: 'yaml: invalid trailing UTF-8 octet' };
+      for (let k = 1; k < length; k += 1)
+        if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return { error: 'yaml: invalid trailing UTF-8 octet' };
       i += length;
     }
     return { error: 'yaml: invalid UTF-8' };
@@ -95,7 +82,8 @@ function checkDocument(root: DocNode): { groups: RuleGroupDefinition[]; problems
   }
   const list = rootFields.get('groups')?.value;
   if (isNull(list)) return { groups, problems };
-  if (list!.kind !== 'seq') return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
+  if (list!.kind !== 'seq')
+    return { groups, problems: [...problems, { ...at(list), message: 'yaml: `groups` must be a list of rule groups' }] };
 
   const seen = new Set<string>();
   for (const item of list!.items()) {
@@ -114,7 +102,8 @@ function checkDocument(root: DocNode): { groups: RuleGroupDefinition[]; problems
     const interval = get('interval');
     if (interval !== undefined) {
       group.interval = scalarText(interval) ?? '';
-      if (parseDuration(group.interval) === null) problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
+      if (parseDuration(group.interval) === null)
+        problems.push({ ...at(interval), message: `not a valid duration string: "${group.interval}"` });
     }
     const limit = get('limit');
     if (limit !== undefined && !isNull(limit)) {
@@ -167,11 +156,16 @@ function checkRule(node: DocNode, index: number, group: RuleGroupDefinition, pro
     if (field('annotations') !== undefined) problem(field('record'), "invalid field 'annotations' in recording rule");
     if (!METRIC_NAME.test(record)) problem(field('record'), `invalid recording rule name: ${record}`);
   }
-  for (const label of Object.keys(labels)) if (!LABEL_NAME.test(label) || label === '__name__') problem(field('labels'), `invalid label name: ${label}`);
-  for (const annotation of Object.keys(annotations)) if (!LABEL_NAME.test(annotation)) problem(field('annotations'), `invalid annotation name: ${annotation}`);
+  for (const label of Object.keys(labels))
+    if (!LABEL_NAME.test(label) || label === '__name__') problem(field('labels'), `invalid label name: ${label}`);
+  for (const annotation of Object.keys(annotations))
+    if (!LABEL_NAME.test(annotation)) problem(field('annotations'), `invalid annotation name: ${annotation}`);
   if (alert) {
     // Prometheus parses alert labels and annotations as Go templates when it loads the file.
-    for (const [kind, values, n] of [['label', labels, field('labels')], ['annotation', annotations, field('annotations')]] as const) {
+    for (const [kind, values, n] of [
+      ['label', labels, field('labels')],
+      ['annotation', annotations, field('annotations')],
+    ] as const) {
       for (const [key, value] of Object.entries(values)) {
         const error = templateVerdict(value);
         if (error) problem(n, `${kind} "${key}": template: __alert_${alert}:${error.line}: ${error.message}`);
@@ -191,10 +185,16 @@ const templateVerdict = remembered((text) => checkGoTemplate(text));
 const expressionVerdict = remembered((text) => checkPromQL(text));
 
 function unknownKeys(fields: Map<string, { key: DocNode }>, allowed: Set<string>, type: string): RuleProblem[] {
-  return [...fields].filter(([key]) => !allowed.has(key)).map(([key, { key: keyNode }]) => ({ ...at(keyNode), message: `yaml: field ${key} not found in type ${type}` }));
+  return [...fields]
+    .filter(([key]) => !allowed.has(key))
+    .map(([key, { key: keyNode }]) => ({ ...at(keyNode), message: `yaml: field ${key} not found in type ${type}` }));
 }
 
-function stringMap(node: DocNode | undefined, what: string, problem: (n: DocNode | null | undefined, message: string) => void): Record<string, string> {
+function stringMap(
+  node: DocNode | undefined,
+  what: string,
+  problem: (n: DocNode | null | undefined, message: string) => void,
+): Record<string, string> {
   if (isNull(node)) return {};
   if (node!.kind !== 'map') {
     problem(node, `yaml: \`${what}\` must be a mapping of names to values`);

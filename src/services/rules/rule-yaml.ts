@@ -43,9 +43,13 @@ export function quickRead(text: string): DocNode | null {
   let first: unknown;
   try {
     // Prometheus decodes the first document of a stream and never looks at the others.
-    jsyaml.loadAll(text, (doc) => {
-      if (first === undefined) first = doc ?? null;
-    }, { schema: FAST_SCHEMA, json: false });
+    jsyaml.loadAll(
+      text,
+      (doc) => {
+        if (first === undefined) first = doc ?? null;
+      },
+      { schema: FAST_SCHEMA, json: false },
+    );
   } catch {
     return null;
   }
@@ -56,12 +60,15 @@ class ValueNode implements DocNode {
   readonly kind: DocNode['kind'];
 
   constructor(private readonly value: unknown) {
-    this.kind = value === null || value === undefined ? 'null' : Array.isArray(value) ? 'seq' : typeof value === 'object' ? 'map' : 'scalar';
+    this.kind =
+      value === null || value === undefined ? 'null' : Array.isArray(value) ? 'seq' : typeof value === 'object' ? 'map' : 'scalar';
   }
 
   fields(): Map<string, { key: DocNode; value: DocNode }> {
     if (this.kind !== 'map') return new Map();
-    return new Map(Object.entries(this.value as Record<string, unknown>).map(([k, v]) => [k, { key: new ValueNode(k), value: new ValueNode(v) }]));
+    return new Map(
+      Object.entries(this.value as Record<string, unknown>).map(([k, v]) => [k, { key: new ValueNode(k), value: new ValueNode(v) }]),
+    );
   }
 
   items(): DocNode[] {
@@ -132,14 +139,18 @@ class TreeNode implements DocNode {
     for (const pair of this.node.items as Array<Pair<unknown, unknown>>) {
       const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
       if (typeof keyValue === 'symbol' || keyValue === '<<') {
-        if (this.depth >= MAX_MERGE_DEPTH) throw this.error(pair.key as YamlNode, `yaml: merge keys nested more than ${MAX_MERGE_DEPTH} deep`);
+        if (this.depth >= MAX_MERGE_DEPTH)
+          throw this.error(pair.key as YamlNode, `yaml: merge keys nested more than ${MAX_MERGE_DEPTH} deep`);
         const source = new TreeNode(this.tree, pair.value, this.depth + 1);
         // Earlier mappings of a merge list win over later ones.
         const sources = source.kind === 'seq' ? source.items() : [source];
         for (const m of sources) for (const [k, v] of m.fields()) if (!merged.has(k)) merged.set(k, v);
         continue;
       }
-      own.set(String(keyValue), { key: new TreeNode(this.tree, pair.key, this.depth), value: new TreeNode(this.tree, pair.value ?? null, this.depth) });
+      own.set(String(keyValue), {
+        key: new TreeNode(this.tree, pair.key, this.depth),
+        value: new TreeNode(this.tree, pair.value ?? null, this.depth),
+      });
     }
     for (const [k, v] of merged) if (!own.has(k)) own.set(k, v);
     return own;

@@ -54,7 +54,8 @@ function compileTargets(targetList: string[], field = 'input.targets'): Compiled
   });
 }
 
-const landsOn = (candidate: Candidate, cluster: Pick<ClusterEntity, 'name' | 'labels'>) => matchesAll(compileTargets(candidate.targets), clusterLabels(cluster));
+const landsOn = (candidate: Candidate, cluster: Pick<ClusterEntity, 'name' | 'labels'>) =>
+  matchesAll(compileTargets(candidate.targets), clusterLabels(cluster));
 
 /** One group as the YAML a user writes and reads. */
 export function groupYaml(definition: RuleGroupDefinition): string {
@@ -114,7 +115,11 @@ export class RuleService {
   async rollback(id: string, version: number, note: string, actor: Actor): Promise<RuleGroupEntity> {
     const text = parseInput(message, note, 'message');
     const group = await this.get(id);
-    const old = NotFoundError.assert(await this.em.findOne(RuleGroupVersionEntity, { groupId: id, version }), `version ${version} of rule group`, id);
+    const old = NotFoundError.assert(
+      await this.em.findOne(RuleGroupVersionEntity, { groupId: id, version }),
+      `version ${version} of rule group`,
+      id,
+    );
     return this.write(group, old.definition, old.targets, actor, text, 'rule-group.rolled-back', { toVersion: version });
   }
 
@@ -140,16 +145,31 @@ export class RuleService {
     if (groups.length === 0) throw BadUserInputError.forField('input.yaml', 'the file holds no rule groups');
     const existing = await this.list();
     const sameTargets = (g: RuleGroupEntity) => JSON.stringify(g.targets) === JSON.stringify(parsed.targets);
-    const plan = groups.map((definition) => ({ definition, group: existing.find((g) => g.name === definition.name && sameTargets(g)) ?? null }));
-    const staged = plan.map(({ definition, group }) => group ?? Object.assign(new RuleGroupEntity(), { name: definition.name, definition, targets: parsed.targets, version: 0 }));
+    const plan = groups.map((definition) => ({
+      definition,
+      group: existing.find((g) => g.name === definition.name && sameTargets(g)) ?? null,
+    }));
+    const staged = plan.map(
+      ({ definition, group }) =>
+        group ?? Object.assign(new RuleGroupEntity(), { name: definition.name, definition, targets: parsed.targets, version: 0 }),
+    );
     await this.refuseConflicts(staged.map((g, i) => ({ id: g.id, definition: plan[i].definition, targets: parsed.targets })));
     await this.audit.change(actor, async (record) => {
       staged.forEach((group, i) => {
         const isNew = group.version === 0;
-        Object.assign(group, { definition: plan[i].definition, name: plan[i].definition.name, version: group.version + 1, updatedAt: new Date() });
+        Object.assign(group, {
+          definition: plan[i].definition,
+          name: plan[i].definition.name,
+          version: group.version + 1,
+          updatedAt: new Date(),
+        });
         if (isNew) this.em.persist(group);
         this.addVersion(group, actor, parsed.message);
-        record(isNew ? 'rule-group.created' : 'rule-group.updated', 'rule-group', group.id, { name: group.name, imported: true, message: parsed.message });
+        record(isNew ? 'rule-group.created' : 'rule-group.updated', 'rule-group', group.id, {
+          name: group.name,
+          imported: true,
+          message: parsed.message,
+        });
       });
     });
     return staged;
@@ -163,8 +183,14 @@ export class RuleService {
   /** A unified diff of two versions' YAML (targets included as a comment line). */
   async diff(id: string, from: number, to: number): Promise<string> {
     const versions = await this.em.find(RuleGroupVersionEntity, { groupId: id, version: { $in: [from, to] } });
-    const pick = (n: number) => NotFoundError.assert(versions.find((v) => v.version === n), `version ${n} of rule group`, id);
-    const text = (v: RuleGroupVersionEntity) => `# targets: ${v.targets.length ? v.targets.join(', ') : 'every cluster'}\n${groupYaml(v.definition)}`;
+    const pick = (n: number) =>
+      NotFoundError.assert(
+        versions.find((v) => v.version === n),
+        `version ${n} of rule group`,
+        id,
+      );
+    const text = (v: RuleGroupVersionEntity) =>
+      `# targets: ${v.targets.length ? v.targets.join(', ') : 'every cluster'}\n${groupYaml(v.definition)}`;
     return createTwoFilesPatch(`version ${from}`, `version ${to}`, text(pick(from)), text(pick(to)), undefined, undefined, { context: 3 });
   }
 
@@ -202,7 +228,11 @@ export class RuleService {
    * every cluster and those with the very same targets), so what would refuse a later
    * createCluster is refused now.
    */
-  private landings(changed: Candidate[], all: Candidate[], clusters: Array<Pick<ClusterEntity, 'name' | 'labels'>>): Array<[string, Candidate[]]> {
+  private landings(
+    changed: Candidate[],
+    all: Candidate[],
+    clusters: Array<Pick<ClusterEntity, 'name' | 'labels'>>,
+  ): Array<[string, Candidate[]]> {
     const changedIds = new Set(changed.map((c) => c.id));
     const result: Array<[string, Candidate[]]> = [];
     for (const cluster of clusters) {
@@ -222,7 +252,15 @@ export class RuleService {
     return result;
   }
 
-  private async write(group: RuleGroupEntity, definition: RuleGroupDefinition, newTargets: string[], actor: Actor, note: string, action: string, extra: Record<string, unknown> = {}): Promise<RuleGroupEntity> {
+  private async write(
+    group: RuleGroupEntity,
+    definition: RuleGroupDefinition,
+    newTargets: string[],
+    actor: Actor,
+    note: string,
+    action: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<RuleGroupEntity> {
     await this.refuseConflicts([{ id: group.id, definition, targets: newTargets }]);
     await this.audit.change(actor, async (record) => {
       Object.assign(group, { name: definition.name, definition, targets: newTargets, version: group.version + 1, updatedAt: new Date() });
@@ -234,7 +272,14 @@ export class RuleService {
 
   private addVersion(group: RuleGroupEntity, actor: Actor, note: string): void {
     this.em.persist(
-      Object.assign(new RuleGroupVersionEntity(), { groupId: group.id, version: group.version, definition: group.definition, targets: group.targets, author: actor.principal.name, message: note }),
+      Object.assign(new RuleGroupVersionEntity(), {
+        groupId: group.id,
+        version: group.version,
+        definition: group.definition,
+        targets: group.targets,
+        author: actor.principal.name,
+        message: note,
+      }),
     );
   }
 
@@ -246,11 +291,14 @@ export class RuleService {
     const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
     const problems = new Set<string>();
     for (const [where, landing] of this.landings(changed, all, clusters)) {
-      for (const problem of conflictsOn(where, landing).problems) if (problem.groupIds.some((id) => changedIds.has(id))) problems.add(problem.message);
+      for (const problem of conflictsOn(where, landing).problems)
+        if (problem.groupIds.some((id) => changedIds.has(id))) problems.add(problem.message);
     }
     if (problems.size > 0) {
       const list = [...problems];
-      throw new ConflictError(`refused before deployment: ${list.slice(0, 10).join('; ')}${list.length > 10 ? ` (and ${list.length - 10} more)` : ''}`);
+      throw new ConflictError(
+        `refused before deployment: ${list.slice(0, 10).join('; ')}${list.length > 10 ? ` (and ${list.length - 10} more)` : ''}`,
+      );
     }
   }
 }
@@ -271,10 +319,13 @@ function conflictsOn(
   const rules = new Map<string, { expr: string; group: string; groupId: string }>();
   for (const { id, definition } of groups) {
     const twin = byName.get(definition.name);
-    if (twin !== undefined && twin !== id) problems.push({ groupIds: [twin, id], message: `two rule groups named "${definition.name}" would land on ${where}` });
+    if (twin !== undefined && twin !== id)
+      problems.push({ groupIds: [twin, id], message: `two rule groups named "${definition.name}" would land on ${where}` });
     byName.set(definition.name, id);
     for (const rule of definition.rules) {
-      const labels = Object.keys(rule.labels).length ? ` with labels ${JSON.stringify(Object.fromEntries(Object.entries(rule.labels).sort()))}` : '';
+      const labels = Object.keys(rule.labels).length
+        ? ` with labels ${JSON.stringify(Object.fromEntries(Object.entries(rule.labels).sort()))}`
+        : '';
       const key = `${rule.kind}\u0000${rule.name}\u0000${JSON.stringify(Object.entries(rule.labels).sort())}`;
       const seen = rules.get(key);
       if (!seen) {
@@ -286,9 +337,15 @@ function conflictsOn(
         const message = `duplicate rule: ${what} appears in group "${seen.group}" and in group "${definition.name}" on ${where}`;
         warnings.push({ groupId: id, message }, ...(seen.groupId !== id ? [{ groupId: seen.groupId, message }] : []));
       } else if (rule.kind === 'alert') {
-        problems.push({ groupIds: [seen.groupId, id], message: `${what} would have two different expressions on ${where} (group "${seen.group}": "${seen.expr}", group "${definition.name}": "${rule.expr}")` });
+        problems.push({
+          groupIds: [seen.groupId, id],
+          message: `${what} would have two different expressions on ${where} (group "${seen.group}": "${seen.expr}", group "${definition.name}": "${rule.expr}")`,
+        });
       } else {
-        problems.push({ groupIds: [seen.groupId, id], message: `${what} would be written by two different expressions on ${where} (groups "${seen.group}" and "${definition.name}")` });
+        problems.push({
+          groupIds: [seen.groupId, id],
+          message: `${what} would be written by two different expressions on ${where} (groups "${seen.group}" and "${definition.name}")`,
+        });
       }
     }
   }
@@ -299,15 +356,34 @@ function conflictsOn(
 function parseSingleGroup(text: string): RuleGroupDefinition {
   const isFile = /^groups\s*:/m.test(text);
   // A bare group is checked as the file it becomes; positions are mapped back to the text given.
-  const file = isFile ? text : `groups:\n${text.split('\n').map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`)).join('\n')}`;
+  const file = isFile
+    ? text
+    : `groups:\n${text
+        .split('\n')
+        .map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`))
+        .join('\n')}`;
   const { groups, problems } = checkRuleFile(file);
   if (problems.length > 0) throw ruleFileRefusal(problems, isFile ? 0 : 1, isFile ? 0 : 4);
   if (groups.length !== 1) throw BadUserInputError.forField('input.yaml', `expected one rule group, got ${groups.length}`);
   return groups[0];
 }
 
-function ruleFileRefusal(problems: ReturnType<typeof checkRuleFile>['problems'], lineShift: number, columnShift: number): BadUserInputError {
-  const shifted = problems.map((p) => ({ ...p, line: p.line > 0 ? p.line - lineShift : 0, column: p.column > 0 ? Math.max(1, p.column - columnShift) : 0 }));
+function ruleFileRefusal(
+  problems: ReturnType<typeof checkRuleFile>['problems'],
+  lineShift: number,
+  columnShift: number,
+): BadUserInputError {
+  const shifted = problems.map((p) => ({
+    ...p,
+    line: p.line > 0 ? p.line - lineShift : 0,
+    column: p.column > 0 ? Math.max(1, p.column - columnShift) : 0,
+  }));
   const issues: FieldIssue[] = shifted.map((p) => ({ field: 'input.yaml', message: formatRuleProblem('yaml', p).replace(/^yaml: /, '') }));
-  return new BadUserInputError(`the rules would be refused by Prometheus: ${issues.slice(0, 10).map((i) => i.message).join('; ')}`, issues);
+  return new BadUserInputError(
+    `the rules would be refused by Prometheus: ${issues
+      .slice(0, 10)
+      .map((i) => i.message)
+      .join('; ')}`,
+    issues,
+  );
 }

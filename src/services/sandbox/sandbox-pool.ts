@@ -43,9 +43,14 @@ export class SandboxPool {
 
   constructor(private readonly options: SandboxOptions) {}
 
-  async run<N extends SandboxTaskName>(name: N, input: Parameters<SandboxTasks[N]>[0], timeoutMs: number): Promise<SandboxResult<Awaited<ReturnType<SandboxTasks[N]>>>> {
+  async run<N extends SandboxTaskName>(
+    name: N,
+    input: Parameters<SandboxTasks[N]>[0],
+    timeoutMs: number,
+  ): Promise<SandboxResult<Awaited<ReturnType<SandboxTasks[N]>>>> {
     const pool = this.started();
-    if (pool.queueSize >= this.options.maxQueue) return { ok: false, reason: 'busy', message: `${pool.queueSize} sandboxed tasks are already waiting` };
+    if (pool.queueSize >= this.options.maxQueue)
+      return { ok: false, reason: 'busy', message: `${pool.queueSize} sandboxed tasks are already waiting` };
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {

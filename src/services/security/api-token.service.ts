@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiTokenEntity, ROLES } from '../../entities/security/api-token.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { RoleService } from './role.service';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { ApiTokenRepository } from './api-token.repository';
 import type { Actor, AuditService } from './audit.service';
 import { actorOf, CLI_PRINCIPAL } from './principal';
@@ -42,7 +42,8 @@ export class ApiTokenService {
 
   async create(input: CreateTokenInput, actor: Actor, now = new Date()): Promise<CreatedToken> {
     const { name, role, expiresInDays } = parseInput(createTokenInput, input, 'input');
-    if (!(await this.roles.grantFor(role))) throw BadUserInputError.forField('input.role', `no role named "${role}"; built in: ${ROLES.join(', ')}, or one from accessRoles`);
+    if (!(await this.roles.grantFor(role)))
+      throw BadUserInputError.forField('input.role', `no role named "${role}"; built in: ${ROLES.join(', ')}, or one from accessRoles`);
     const token = generateApiToken();
     const record = new ApiTokenEntity();
     Object.assign(record, {
@@ -102,4 +103,3 @@ export class ApiTokenService {
     return token.expiresAt !== null && token.expiresAt !== undefined && token.expiresAt <= now;
   }
 }
-

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { AuditEventEntity } from '../../entities/security/audit-event.entity';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { AuditFilter, AuditRepository, PageRequest } from './audit.repository';
 import { actorOf, type Principal } from './principal';
@@ -32,7 +32,15 @@ export class AuditService {
     const result = await this.em.transactional(async () => {
       const record: RecordAudit = (action, targetType, targetId, details = {}) => {
         const event = new AuditEventEntity();
-        Object.assign(event, { actor: actor.actorName ?? actorOf(actor.principal), action, targetType, targetId, details, requestId: actor.requestId ?? null, permission: actor.permission ?? null });
+        Object.assign(event, {
+          actor: actor.actorName ?? actorOf(actor.principal),
+          action,
+          targetType,
+          targetId,
+          details,
+          requestId: actor.requestId ?? null,
+          permission: actor.permission ?? null,
+        });
         this.repository.add(event);
         recorded.push(event);
       };

@@ -51,13 +51,21 @@ export class AuthService {
   private async fromJwt(token: string): Promise<Principal> {
     if (!this.jwtKey) throw new UnauthenticatedError('JWT authentication is not enabled on this server');
     try {
-      const { payload } = await jwtVerify(token, this.jwtKey, { issuer: this.config.jwtIssuer, algorithms: ['HS256'], requiredClaims: ['exp'] });
+      const { payload } = await jwtVerify(token, this.jwtKey, {
+        issuer: this.config.jwtIssuer,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+      });
       // A token that never expires, or lives longer than allowed, would outlive every revocation.
       const lifetime = payload.exp! - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
-      if (lifetime > this.config.jwtMaxLifetimeSeconds) throw new UnauthenticatedError(`JWT lives ${lifetime} s; at most ${this.config.jwtMaxLifetimeSeconds} s is accepted (AUTH_JWT_MAX_LIFETIME_SECONDS)`);
+      if (lifetime > this.config.jwtMaxLifetimeSeconds)
+        throw new UnauthenticatedError(
+          `JWT lives ${lifetime} s; at most ${this.config.jwtMaxLifetimeSeconds} s is accepted (AUTH_JWT_MAX_LIFETIME_SECONDS)`,
+        );
       const role = payload.role;
       const grant = typeof role === 'string' ? await this.roles.grantFor(role) : null;
-      if (typeof role !== 'string' || !grant) throw new UnauthenticatedError('JWT claim "role" must name a role: viewer, operator, admin, or one an admin defined');
+      if (typeof role !== 'string' || !grant)
+        throw new UnauthenticatedError('JWT claim "role" must name a role: viewer, operator, admin, or one an admin defined');
       if (!payload.sub) throw new UnauthenticatedError('JWT claim "sub" is required');
       const name = typeof payload.name === 'string' ? payload.name : payload.sub;
       return { kind: 'jwt', id: payload.sub, name, role, grant };
@@ -65,7 +73,9 @@ export class AuthService {
       if (err instanceof UnauthenticatedError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('JWT has expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) {
-        throw new UnauthenticatedError(err.reason === 'missing' ? `JWT claim "${err.claim}" is required` : `JWT claim "${err.claim}" is not valid: ${err.reason}`);
+        throw new UnauthenticatedError(
+          err.reason === 'missing' ? `JWT claim "${err.claim}" is required` : `JWT claim "${err.claim}" is not valid: ${err.reason}`,
+        );
       }
       throw new UnauthenticatedError('JWT signature or format is not valid');
     }

@@ -36,7 +36,11 @@ export interface EgressSettings {
 }
 
 export function egressSettings(config: Pick<Config, 'egress' | 'database'>): EgressSettings {
-  const list = (text: string) => text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
   const { loopback, privateRanges, allow, deny } = config.egress;
   return {
     // Production (PostgreSQL) refuses loopback by default; the embedded quick start talks to local peers.
@@ -83,7 +87,8 @@ export class EgressPolicy {
     const range = address.range();
     if (range === 'linkLocal') return `${normal} is link-local`;
     if (range === 'unspecified' || range === 'broadcast' || range === 'multicast') return `${normal} is not a unicast address`;
-    if (range === 'loopback' && this.settings.denyLoopback) return `${normal} is loopback (refused in production; allow it with EGRESS_ALLOW)`;
+    if (range === 'loopback' && this.settings.denyLoopback)
+      return `${normal} is loopback (refused in production; allow it with EGRESS_ALLOW)`;
     if (this.settings.denyPrivate && ['private', 'uniqueLocal', 'carrierGradeNat'].includes(range)) return `${normal} is a private address`;
     if (this.denyRanges.some((r) => inRange(address, r))) return `${normal} is in EGRESS_DENY`;
     return null;
@@ -122,14 +127,19 @@ export class EgressPolicy {
   }
 
   /** A dns.lookup that answers only with addresses the policy allows: what sockets connect with. */
-  readonly lookup = (hostname: string, options: object, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+  readonly lookup = (
+    hostname: string,
+    options: object,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     const hostDenial = this.hostDenial(hostname);
     if (hostDenial) return callback(egressError(hostname, hostDenial), '', 0);
     const allowed = this.hostAllowed(hostname);
     dnsLookup(hostname, { ...(options as object), all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const usable = allowed ? addresses : addresses.filter((a) => this.addressDenial(a.address) === null);
-      if (usable.length === 0) return callback(egressError(hostname, this.addressDenial(addresses[0]?.address ?? '') ?? 'no address'), '', 0);
+      if (usable.length === 0)
+        return callback(egressError(hostname, this.addressDenial(addresses[0]?.address ?? '') ?? 'no address'), '', 0);
       if ((options as { all?: boolean }).all) return callback(null, usable);
       callback(null, usable[0].address, usable[0].family);
     });

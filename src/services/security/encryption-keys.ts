@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../../config';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { SecretBox, type EncryptionKey } from './secret-box';
 
 export const EMBEDDED_KEY_FILE = 'encryption.key';
@@ -35,7 +35,7 @@ export function loadSecretBox(config: Pick<Config, 'security' | 'database'>, log
   mkdirSync(config.database.dataDir, { recursive: true });
   const file = join(config.database.dataDir, EMBEDDED_KEY_FILE);
   if (!existsSync(file)) {
-    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     logger.warn({ file }, 'created an encryption key for channel secrets; back it up with the data directory');
   }
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');

@@ -1,4 +1,7 @@
 import type { LabelMatcher } from '../gateway/label-matcher';
+import { BUILT_IN_ROLES, type BuiltInRole } from '../../domain/roles';
+
+export { BUILT_IN_ROLES, type BuiltInRole } from '../../domain/roles';
 
 /**
  * What may be done to what: a permission is `resource:action`. Every GraphQL operation and plain
@@ -35,11 +38,18 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS;
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 
-export const BUILT_IN_ROLES = ['viewer', 'operator', 'admin'] as const;
-export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
-
 const VIEWER: Permission[] = ['alerts:read', 'channels:read', 'routes:read', 'clusters:read', 'rules:read', 'analysis:read', 'flags:read'];
-const OPERATOR: Permission[] = [...VIEWER, 'alerts:write', 'alerts:ack', 'channels:write', 'channels:test', 'routes:write', 'clusters:deploy', 'rules:write', 'analysis:write'];
+const OPERATOR: Permission[] = [
+  ...VIEWER,
+  'alerts:write',
+  'alerts:ack',
+  'channels:write',
+  'channels:test',
+  'routes:write',
+  'clusters:deploy',
+  'rules:write',
+  'analysis:write',
+];
 
 /** The built-in roles as presets: viewer reads; operator also runs the alert path day to day; admin may do everything. */
 export const PRESETS: Record<BuiltInRole, readonly Permission[]> = {

@@ -68,10 +68,19 @@ export class RequestLimits {
   async admitOperation(caller: Caller, cost: number): Promise<() => void> {
     const key = callerKey(caller);
     const running = this.running.get(key) ?? 0;
-    if (running >= this.settings.maxConcurrentPerCaller) throw new RateLimitedError(`${running} operations of this caller are running already; at most ${this.settings.maxConcurrentPerCaller} at once`, 1);
+    if (running >= this.settings.maxConcurrentPerCaller)
+      throw new RateLimitedError(
+        `${running} operations of this caller are running already; at most ${this.settings.maxConcurrentPerCaller} at once`,
+        1,
+      );
     if (cost > 0) {
       // The minute's budget may not be spent in one burst: the event loop it costs is shared with the webhook.
-      await consume(this.costPerSecond, key, Math.min(cost, this.settings.costPerSecond), `this caller has spent its GraphQL budget of ${this.settings.costPerSecond} a second`);
+      await consume(
+        this.costPerSecond,
+        key,
+        Math.min(cost, this.settings.costPerSecond),
+        `this caller has spent its GraphQL budget of ${this.settings.costPerSecond} a second`,
+      );
       await consume(this.costPerCaller, key, cost, `this caller has spent its GraphQL budget of ${this.settings.costPerMinute} a minute`);
     }
     this.running.set(key, running + 1);
@@ -81,7 +90,10 @@ export class RequestLimits {
         // Operations that resolve thousands of fields keep the event loop busy for milliseconds at a
         // time; the webhook shares that loop. They take turns, so at most `heavyAtOnce` of them stand
         // between Alertmanager and its answer; one that waits past the operation time limit is refused.
-        await this.heavy.take({ ms: this.settings.timeoutMs, error: () => new RateLimitedError(`the server is busy with other large operations; ask for fewer items or try again`, 1) });
+        await this.heavy.take({
+          ms: this.settings.timeoutMs,
+          error: () => new RateLimitedError(`the server is busy with other large operations; ask for fewer items or try again`, 1),
+        });
       } catch (err) {
         this.leave(key);
         throw err;

@@ -32,7 +32,13 @@ export type RoleInput = z.input<typeof roleInput>;
 
 /** A stored role in the shape of its input: what an update's omitted fields keep. */
 function roleInputOf(role: RoleEntity): RoleInput {
-  return { name: role.name, description: role.description, permissions: role.permissions, channelGroups: role.channelGroups ?? null, clusterMatchers: role.clusterMatchers?.map(formatMatcher) ?? null };
+  return {
+    name: role.name,
+    description: role.description,
+    permissions: role.permissions,
+    channelGroups: role.channelGroups ?? null,
+    clusterMatchers: role.clusterMatchers?.map(formatMatcher) ?? null,
+  };
 }
 
 /** How long a role's grant is trusted before it is read again; changes made here apply at once. */
@@ -92,7 +98,8 @@ export class RoleService {
     const role = await this.get(id);
     const input = overStored(roleInputOf(role), update);
     const parsed = parseInput(roleInput, input, 'input');
-    if (parsed.name !== role.name && (await this.tokensUsing(role.name)) > 0) throw new ConflictError(`role ${role.name} is held by API tokens; it cannot be renamed`);
+    if (parsed.name !== role.name && (await this.tokensUsing(role.name)) > 0)
+      throw new ConflictError(`role ${role.name} is held by API tokens; it cannot be renamed`);
     role.updatedAt = new Date();
     return this.save(role, input, actor, 'role.updated');
   }
@@ -100,7 +107,8 @@ export class RoleService {
   async remove(id: string, actor: Actor): Promise<void> {
     const role = await this.get(id);
     const holders = await this.tokensUsing(role.name);
-    if (holders > 0) throw new ConflictError(`role ${role.name} is held by ${holders} API token${holders === 1 ? '' : 's'}; revoke them first`);
+    if (holders > 0)
+      throw new ConflictError(`role ${role.name} is held by ${holders} API token${holders === 1 ? '' : 's'}; revoke them first`);
     await this.audit.change(actor, async (record) => {
       this.em.remove(role);
       record('role.deleted', 'role', id, { name: role.name });
@@ -131,7 +139,12 @@ export class RoleService {
     try {
       await this.audit.change(actor, async (record) => {
         this.em.persist(role);
-        record(action, 'role', role.id, { name: role.name, permissions: role.permissions, channelGroups: role.channelGroups, clusterMatchers: parsed.clusterMatchers ?? null });
+        record(action, 'role', role.id, {
+          name: role.name,
+          permissions: role.permissions,
+          channelGroups: role.channelGroups,
+          clusterMatchers: parsed.clusterMatchers ?? null,
+        });
       });
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a role named ${parsed.name} already exists`);

@@ -37,8 +37,13 @@ export function openSecrets(
   publicConfig: Record<string, unknown> = {},
   secretFields: readonly string[] = [],
 ): Record<string, unknown> {
-  const legacy = Object.fromEntries(secretFields.filter((field) => publicConfig[field] !== undefined).map((field) => [field, publicConfig[field]]));
-  return { ...legacy, ...Object.fromEntries(Object.entries(secrets).map(([key, sealed]) => [key, JSON.parse(box.open(sealed, context(owner, key)))])) };
+  const legacy = Object.fromEntries(
+    secretFields.filter((field) => publicConfig[field] !== undefined).map((field) => [field, publicConfig[field]]),
+  );
+  return {
+    ...legacy,
+    ...Object.fromEntries(Object.entries(secrets).map(([key, sealed]) => [key, JSON.parse(box.open(sealed, context(owner, key)))])),
+  };
 }
 
 /** The settings as clients see them: public fields as stored, secret fields masked. */

@@ -1,13 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, hkdfSync } from 'node:crypto';
 import { InternalError } from '../../errors';
+import type { SealedSecret } from '../../domain/sealed-secret';
 
-/** A sealed secret as stored: key id, nonce, auth tag and ciphertext, all base64. */
-export interface SealedSecret {
-  kid: string;
-  iv: string;
-  tag: string;
-  data: string;
-}
+export type { SealedSecret } from '../../domain/sealed-secret';
 
 export interface EncryptionKey {
   id: string;
@@ -76,7 +71,6 @@ export class SecretBox {
       throw new InternalError(`secret sealed with key "${sealed.kid}" failed authentication (wrong key or tampered data)`);
     }
   }
-
 }
 
 function keyFingerprint(key: Buffer): string {

@@ -44,7 +44,8 @@ export class MicroBatcher<I, O> {
     if (this.scheduled || this.waiting.length === 0 || this.running >= this.options.maxConcurrent) return;
     this.scheduled = true;
     // After the current I/O callbacks (or the linger time): requests arriving meanwhile share the write.
-    const later = (fn: () => void) => (this.options.lingerMs && this.waiting.length < this.options.maxBatch ? setTimeout(fn, this.options.lingerMs) : setImmediate(fn));
+    const later = (fn: () => void) =>
+      this.options.lingerMs && this.waiting.length < this.options.maxBatch ? setTimeout(fn, this.options.lingerMs) : setImmediate(fn);
     later(() => {
       this.scheduled = false;
       while (this.running < this.options.maxConcurrent && this.waiting.length > 0) {

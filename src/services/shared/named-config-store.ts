@@ -61,7 +61,12 @@ export class NamedConfigStore<E extends NamedConfig> {
     return NotFoundError.assert(await this.em.findOne(this.kind.entity, { id } as FilterQuery<E>), this.kind.label, id);
   }
 
-  private async save(entity: E, actor: Actor, verb: 'created' | 'updated', fill: (entity: E) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<void> {
+  private async save(
+    entity: E,
+    actor: Actor,
+    verb: 'created' | 'updated',
+    fill: (entity: E) => Promise<Record<string, unknown>> | Record<string, unknown>,
+  ): Promise<void> {
     const details = await fill(entity);
     try {
       await this.audit.change(actor, async (record) => {
@@ -69,7 +74,8 @@ export class NamedConfigStore<E extends NamedConfig> {
         record(`${this.kind.auditAction}.${verb}`, this.kind.auditType, entity.id, { name: entity.name, ...details });
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`a ${this.kind.label} named "${entity.name}" already exists`);
+      if (err instanceof UniqueConstraintViolationException)
+        throw new ConflictError(`a ${this.kind.label} named "${entity.name}" already exists`);
       throw err;
     }
     await this.changes.announce();

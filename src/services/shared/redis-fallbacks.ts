@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 
 /** Reports the moments a Redis-backed part falls back to the process and comes back. */
@@ -11,7 +11,8 @@ export interface RedisFallbackMonitor {
 
 /** What each Redis-backed part does while Redis is away: said in /readyz and in the log. */
 const WHILE_DEGRADED: Record<string, string> = {
-  windows: 'dedupe and convergence windows are kept in this process: copies from Alertmanager HA peers that reach other replicas may be delivered twice',
+  windows:
+    'dedupe and convergence windows are kept in this process: copies from Alertmanager HA peers that reach other replicas may be delivered twice',
   events: 'events reach subscribers of this replica only',
   queue: 'delivery retries run in this process at their due time; analyses and summaries wait for Redis',
   flapping: 'flap detection counts state changes seen by this replica only',

@@ -1,9 +1,18 @@
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
 import type { EventName } from '../pubsub/event-map';
 
 /** Topics that say "reload what you keep in memory", each carrying only a time. */
-type ChangeTopic = Extract<EventName, 'routes.changed' | 'policies.changed' | 'inhibitions.changed' | 'maintenance.changed' | 'flags.overrides-changed' | 'escalations.changed' | 'experiments.changed'>;
+type ChangeTopic = Extract<
+  EventName,
+  | 'routes.changed'
+  | 'policies.changed'
+  | 'inhibitions.changed'
+  | 'maintenance.changed'
+  | 'flags.overrides-changed'
+  | 'escalations.changed'
+  | 'experiments.changed'
+>;
 
 /**
  * Keeps what every replica holds in memory (the routing table, correlation policies,
@@ -25,7 +34,8 @@ export class ReloadOnChange {
     const changes = this.events.subscribe(this.topic);
     this.watching = changes;
     void (async () => {
-      for await (const _ of changes) await this.reload().catch((err) => this.logger.error({ err, topic: this.topic }, 'could not reload after a change'));
+      for await (const _ of changes)
+        await this.reload().catch((err) => this.logger.error({ err, topic: this.topic }, 'could not reload after a change'));
     })();
   }
 
@@ -36,6 +46,8 @@ export class ReloadOnChange {
   /** After a change made here: rebuilt at once here, and announced to the other replicas. */
   async announce(): Promise<void> {
     await this.reload();
-    await this.events.publish(this.topic, { at: new Date().toISOString() }).catch((err) => this.logger.warn({ err, topic: this.topic }, 'could not announce a change'));
+    await this.events
+      .publish(this.topic, { at: new Date().toISOString() })
+      .catch((err) => this.logger.warn({ err, topic: this.topic }, 'could not announce a change'));
   }
 }

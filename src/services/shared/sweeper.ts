@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 
 /**
  * A safety net that runs every so often (finishing what a crash or a lost job left): never keeps

@@ -1,13 +1,16 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import type { TlsOptions } from './http-post';
+import type { TlsSettings } from '../../domain/tls';
+import type { TlsOptions } from '../../shared/http-post';
 
 function validPem(kind: 'certificate' | 'key') {
   return z.string().refine(
     (pem) => {
       try {
         if (kind === 'key') createPrivateKey(pem);
-        else for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [pem]) new X509Certificate(block);
+        else
+          for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [pem])
+            new X509Certificate(block);
         return true;
       } catch {
         return false;
@@ -33,7 +36,10 @@ export const tlsSchema = z.strictObject({
 /** The client certificate's private key (PEM). */
 export const tlsKeySchema = validPem('key');
 
-export type TlsSettings = z.output<typeof tlsSchema>;
+export type { TlsSettings } from '../../domain/tls';
+// The schema and the domain type must describe the same thing: a change to one that the other misses does not compile.
+const sameShape: [TlsSettings, z.output<typeof tlsSchema>] extends [z.output<typeof tlsSchema>, TlsSettings] ? true : never = true;
+void sameShape;
 
 /** Settings that carry TLS for their target: the options, and the key that goes with a client certificate. */
 export interface WithTls {
@@ -46,7 +52,10 @@ export function certificateHasKey(settings: WithTls): boolean {
   return Boolean(settings.tls?.certPem) === Boolean(settings.tlsKey);
 }
 
-export const CERTIFICATE_NEEDS_KEY = { message: 'a client certificate (tls.certPem) needs its key (tlsKey), and a key its certificate', path: ['tlsKey'] };
+export const CERTIFICATE_NEEDS_KEY = {
+  message: 'a client certificate (tls.certPem) needs its key (tlsKey), and a key its certificate',
+  path: ['tlsKey'],
+};
 
 /** What the HTTP client takes, from a target's settings. */
 export function tlsOf(settings: WithTls): TlsOptions | undefined {

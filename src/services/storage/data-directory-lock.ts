@@ -44,7 +44,9 @@ export function lockDataDirectory(dir: string): () => void {
       // This process already holds it (a second handle in one process shares the same database).
       if (pid === process.pid) return () => {};
       if (pid !== null && alive(pid)) {
-        throw new ConfigError([`database.dataDir (env DATA_DIR): the data directory ${dir} is in use by process ${pid}; stop that process first, or give this one another DATA_DIR (or a DATABASE_URL)`]);
+        throw new ConfigError([
+          `database.dataDir (env DATA_DIR): the data directory ${dir} is in use by process ${pid}; stop that process first, or give this one another DATA_DIR (or a DATABASE_URL)`,
+        ]);
       }
       try {
         unlinkSync(file);

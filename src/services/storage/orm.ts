@@ -9,7 +9,7 @@ import type { Config } from '../../config';
 import { UpstreamError } from '../../errors';
 import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../../migrations';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../../shared/logger';
 import { useStructuralStatementSplit } from './pglite-statements';
 import { lockDataDirectory } from './data-directory-lock';
 

@@ -33,7 +33,13 @@ export function isMultiStatement(sql: string): boolean {
         i += 1;
       }
     } else if (c === ';') {
-      if (sql.slice(i + 1).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim().length > 0) return true;
+      if (
+        sql
+          .slice(i + 1)
+          .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '')
+          .trim().length > 0
+      )
+        return true;
       i += 1;
     } else {
       i += 1;
@@ -63,7 +69,10 @@ export function useStructuralStatementSplit(dialect: { prototype: object }): voi
   Object.assign(dialect.prototype, {
     async _query(connection: PgliteLike, obj: KnexQuery): Promise<KnexQuery> {
       if (!obj.sql) throw new Error('The query is empty');
-      obj.response = obj.method === 'raw' && isMultiStatement(obj.sql) ? await connection.exec(obj.sql) : await connection.query(obj.sql, obj.bindings ?? []);
+      obj.response =
+        obj.method === 'raw' && isMultiStatement(obj.sql)
+          ? await connection.exec(obj.sql)
+          : await connection.query(obj.sql, obj.bindings ?? []);
       return obj;
     },
   });

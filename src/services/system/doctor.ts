@@ -56,7 +56,15 @@ async function dependencies(services: Services): Promise<Finding[]> {
   const health = await services.system.health();
   const findings: Finding[] = health.components.map((c) =>
     c.status === 'down'
-      ? { check: c.name, ok: false, detail: `does not answer: ${c.error}`, fix: c.name === 'redis' ? 'check REDIS_URL and that Redis runs; alerts still flow without it, but replicas no longer share windows, events or queues' : 'check DATABASE_URL and that PostgreSQL runs' }
+      ? {
+          check: c.name,
+          ok: false,
+          detail: `does not answer: ${c.error}`,
+          fix:
+            c.name === 'redis'
+              ? 'check REDIS_URL and that Redis runs; alerts still flow without it, but replicas no longer share windows, events or queues'
+              : 'check DATABASE_URL and that PostgreSQL runs',
+        }
       : { check: c.name, ok: true, detail: c.status === 'disabled' ? 'not configured' : `answers (${c.latencyMs} ms)` },
   );
   findings.push(await unleash(services));
@@ -65,16 +73,37 @@ async function dependencies(services: Services): Promise<Finding[]> {
 
 async function unleash(services: Services): Promise<Finding> {
   const { unleashUrl, unleashToken } = services.config.flags;
-  if (!unleashUrl) return { check: 'unleash', ok: true, detail: 'not configured (flags come from overrides, the bootstrap file and defaults)' };
+  if (!unleashUrl)
+    return { check: 'unleash', ok: true, detail: 'not configured (flags come from overrides, the bootstrap file and defaults)' };
   const url = `${unleashUrl.replace(/\/+$/, '')}/client/features`;
   try {
-    const response = await fetch(url, { headers: unleashToken ? { authorization: unleashToken } : {}, signal: AbortSignal.timeout(UNLEASH_TIMEOUT_MS) });
-    if (response.status === 401 || response.status === 403) return { check: 'unleash', ok: false, detail: `${url} refused the token (${response.status})`, fix: 'set UNLEASH_API_TOKEN to a client token of that Unleash' };
-    if (!response.ok) return { check: 'unleash', ok: false, detail: `${url} answered ${response.status}`, fix: 'check UNLEASH_URL: it names the API root, e.g. http://unleash:4242/api' };
+    const response = await fetch(url, {
+      headers: unleashToken ? { authorization: unleashToken } : {},
+      signal: AbortSignal.timeout(UNLEASH_TIMEOUT_MS),
+    });
+    if (response.status === 401 || response.status === 403)
+      return {
+        check: 'unleash',
+        ok: false,
+        detail: `${url} refused the token (${response.status})`,
+        fix: 'set UNLEASH_API_TOKEN to a client token of that Unleash',
+      };
+    if (!response.ok)
+      return {
+        check: 'unleash',
+        ok: false,
+        detail: `${url} answered ${response.status}`,
+        fix: 'check UNLEASH_URL: it names the API root, e.g. http://unleash:4242/api',
+      };
     return { check: 'unleash', ok: true, detail: `${unleashUrl} answers` };
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-    return { check: 'unleash', ok: false, detail: `${url} does not answer: ${cause}`, fix: 'check UNLEASH_URL and that Unleash runs; until it answers, flags keep their last, bootstrap or default values' };
+    return {
+      check: 'unleash',
+      ok: false,
+      detail: `${url} does not answer: ${cause}`,
+      fix: 'check UNLEASH_URL and that Unleash runs; until it answers, flags keep their last, bootstrap or default values',
+    };
   }
 }
 
@@ -111,7 +140,11 @@ async function secrets(services: Services): Promise<Finding[]> {
       fix: 'run `alertagent secrets reseal` to seal them with the current key; then the previous key can leave PREVIOUS_ENCRYPTION_KEYS',
     });
   } else {
-    findings.push({ check: 'secret keys', ok: true, detail: byKey.size ? `every secret is sealed with the current key "${current}"` : 'no secrets stored' });
+    findings.push({
+      check: 'secret keys',
+      ok: true,
+      detail: byKey.size ? `every secret is sealed with the current key "${current}"` : 'no secrets stored',
+    });
   }
   if (missing.length === 0) findings.push(await secretsOpen(services));
   return findings;
@@ -158,8 +191,14 @@ async function secretsOpen(services: Services): Promise<Finding> {
 
 async function publicUrl(services: Services): Promise<Finding> {
   if (services.config.server.publicUrl) return { check: 'public URL', ok: true, detail: services.config.server.publicUrl };
-  const [{ clusters, callbacks }] = await query(services, `select (select count(*) from "cluster") as "clusters", (select count(*) from "analysis_provider" where "type" = 'n8n' and "config"->>'mode' = 'callback') as "callbacks"`);
-  const users = [Number(clusters) ? `${clusters} clusters (their Alertmanagers post to it)` : '', Number(callbacks) ? `${callbacks} n8n providers in callback mode (they post results to it)` : ''].filter(Boolean);
+  const [{ clusters, callbacks }] = await query(
+    services,
+    `select (select count(*) from "cluster") as "clusters", (select count(*) from "analysis_provider" where "type" = 'n8n' and "config"->>'mode' = 'callback') as "callbacks"`,
+  );
+  const users = [
+    Number(clusters) ? `${clusters} clusters (their Alertmanagers post to it)` : '',
+    Number(callbacks) ? `${callbacks} n8n providers in callback mode (they post results to it)` : '',
+  ].filter(Boolean);
   if (users.length === 0) return { check: 'public URL', ok: true, detail: 'PUBLIC_URL unset; nothing needs it yet' };
   return {
     check: 'public URL',

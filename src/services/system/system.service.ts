@@ -57,7 +57,8 @@ export class SystemService {
   private async probe(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([check('database', this.probes.database), check('redis', this.probes.redis)]);
     const degradations = this.degradations();
-    if (redis.status === 'down' && degradations.length === 0) degradations.push('redis: does not answer; the alert path goes on without it as soon as it needs it');
+    if (redis.status === 'down' && degradations.length === 0)
+      degradations.push('redis: does not answer; the alert path goes on without it as soon as it needs it');
     return {
       status: database.status === 'down' ? 'down' : redis.status === 'down' || degradations.length > 0 ? 'degraded' : 'ok',
       mode: this.mode,

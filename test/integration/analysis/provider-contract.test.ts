@@ -1,7 +1,12 @@
-import { createProvider, type AnalysisProvider, type ProviderCall, type ProviderResult } from '../../../src/services/analysis/providers/provider';
+import {
+  createProvider,
+  type AnalysisProvider,
+  type ProviderCall,
+  type ProviderResult,
+} from '../../../src/services/analysis/providers/provider';
 import { PROVIDER_PLUGINS, providerPlugin } from '../../../src/services/analysis/providers/registry';
 import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/services/shared/http-post';
+import { PeerClient } from '../../../src/shared/http-post';
 import { DifyPeer } from '../../support/peers/dify-peer';
 import { N8nPeer } from '../../support/peers/n8n-peer';
 import { OpenAIPeer } from '../../support/peers/openai-peer';
@@ -107,7 +112,10 @@ describe('analysis provider contract', () => {
 
     it('returns an unreachable peer as a failure worth retrying', async () => {
       const plugin = providerPlugin(contract.type);
-      const config = contract.type === 'n8n' ? { webhookUrl: 'http://127.0.0.1:9/webhook/x' } : { baseUrl: 'http://127.0.0.1:9/v1', ...(contract.type === 'openai' ? { model: 'm' } : {}) };
+      const config =
+        contract.type === 'n8n'
+          ? { webhookUrl: 'http://127.0.0.1:9/webhook/x' }
+          : { baseUrl: 'http://127.0.0.1:9/v1', ...(contract.type === 'openai' ? { model: 'm' } : {}) };
       const result = await createProvider(plugin, plugin.schema.parse(config), 'k', { peers }).run(call());
       expect(result).toMatchObject({ kind: 'failed', retryable: true });
     });

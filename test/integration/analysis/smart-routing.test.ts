@@ -29,16 +29,35 @@ describe('smart routing on analysis output', () => {
   let providerId: string;
   let sequence = 0;
 
-  const answer = (fields: Record<string, unknown>) => (openai.content = JSON.stringify({ root_cause: 'replication lag on pg-2', confidence: 0.9, suggested_actions: ['check the replica'], severity_assessment: 'high', ...fields }));
-  const setSmart = (enabled: boolean) => server.gql('mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { enabled } }', { i: { name: 'routing.smart', enabled, reason: 'smart routing test' } }, admin);
-  const told = (peer: WebhookPeer, alertname: string) => peer.accepted.filter((m) => m.payload.alerts?.[0]?.labels?.alertname === alertname);
+  const answer = (fields: Record<string, unknown>) =>
+    (openai.content = JSON.stringify({
+      root_cause: 'replication lag on pg-2',
+      confidence: 0.9,
+      suggested_actions: ['check the replica'],
+      severity_assessment: 'high',
+      ...fields,
+    }));
+  const setSmart = (enabled: boolean) =>
+    server.gql(
+      'mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { enabled } }',
+      { i: { name: 'routing.smart', enabled, reason: 'smart routing test' } },
+      admin,
+    );
+  const told = (peer: WebhookPeer, alertname: string) =>
+    peer.accepted.filter((m) => m.payload.alerts?.[0]?.labels?.alertname === alertname);
 
   async function send(): Promise<{ alertname: string; recordId: string }> {
     const alertname = `SmartDb${(sequence += 1)}`;
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="${alertname}"}`;
-    payload.alerts = [alert({ labels: { alertname, severity: 'critical', cluster: 'eu-1', service: 'billing' }, annotations: { summary: 'queries slow' } })];
-    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    payload.alerts = [
+      alert({ labels: { alertname, severity: 'critical', cluster: 'eu-1', service: 'billing' }, annotations: { summary: 'queries slow' } }),
+    ];
+    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     expect(response.status).toBe(200);
     const recordId = await waitFor(async () => {
       const records = await server.gql('query($a: String) { alertRecords(alertname: $a) { items { id state } } }', { a: alertname }, admin);
@@ -50,7 +69,13 @@ describe('smart routing on analysis output', () => {
 
   const analysed = (recordId: string) =>
     waitFor(async () => {
-      const a = (await server.gql('query($r: ID!) { analyses(recordId: $r) { items { status category suggestedTeam confidence followUpChannelIds } } }', { r: recordId }, admin)).data!.analyses.items[0];
+      const a = (
+        await server.gql(
+          'query($r: ID!) { analyses(recordId: $r) { items { status category suggestedTeam confidence followUpChannelIds } } }',
+          { r: recordId },
+          admin,
+        )
+      ).data!.analyses.items[0];
       return a?.status === 'succeeded' ? a : false;
     }, 'the analysis');
 
@@ -59,13 +84,26 @@ describe('smart routing on analysis output', () => {
     await Promise.all([oncall.start(), database.start(), network.start(), openai.start()]);
     dir = mkdtempSync(join(tmpdir(), 'aa-smart-'));
     writeFileSync(join(dir, 'flags.yml'), 'analysis.enabled: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: join(dir, 'flags.yml') });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: join(dir, 'flags.yml'),
+    });
     admin = await server.issueToken('admin');
     for (const [name, peer] of Object.entries({ oncall, database, network })) {
-      const made = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } }, admin);
+      const made = await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
+        admin,
+      );
       channels[name] = made.data!.createChannel.id;
     }
-    const provider = await server.gql('mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }', { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } }, admin);
+    const provider = await server.gql(
+      'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
+      { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } },
+      admin,
+    );
     providerId = provider.data!.createAnalysisProvider.id;
     const route = await server.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { followUps { team category minConfidence channelIds } } }',
@@ -113,7 +151,12 @@ describe('smart routing on analysis output', () => {
     const { alertname, recordId } = await send();
     await waitFor(() => told(database, alertname).length === 1, 'the follow-up to the database team');
     const followUp = told(database, alertname)[0].payload;
-    expect(followUp.commonAnnotations).toMatchObject({ follow_up: 'AlertAgent analysis points to team database (confidence 0.90)', analysis_root_cause: 'replication lag on pg-2', analysis_suggested_actions: 'check the replica', summary: 'queries slow' });
+    expect(followUp.commonAnnotations).toMatchObject({
+      follow_up: 'AlertAgent analysis points to team database (confidence 0.90)',
+      analysis_root_cause: 'replication lag on pg-2',
+      analysis_suggested_actions: 'check the replica',
+      summary: 'queries slow',
+    });
     expect(await analysed(recordId)).toMatchObject({ followUpChannelIds: [channels.database] });
     const firstNotice = oncall.requests.find((r) => r.body.includes(alertname))!;
     const followUpRequest = database.requests.find((r) => r.body.includes(alertname))!;
@@ -138,7 +181,11 @@ describe('smart routing on analysis output', () => {
 
   it('refuses follow-ups that cannot work, saying which field is wrong', async () => {
     const create = (followUps: unknown[], analysisProviderId: string | null = providerId) =>
-      server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: `bad-${(sequence += 1)}`, channelIds: [channels.oncall], analysisProviderId, followUps } }, admin);
+      server.gql(
+        'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+        { i: { name: `bad-${(sequence += 1)}`, channelIds: [channels.oncall], analysisProviderId, followUps } },
+        admin,
+      );
     const noTarget = await create([{ channelIds: [channels.database] }]);
     expect(noTarget.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(noTarget.errors?.[0].message).toContain('a follow-up needs a team or a category');

@@ -21,8 +21,13 @@ const QUERIES = [
   '{ channels(limit: 100) { total items { id name type enabled config secretFieldsSet createdAt updatedAt } } }',
   '{ routes { items { id name isDefault enabled channelIds } } }',
   '{ clusters { items { id name alertmanagerUrls labels configTemplate updatedAt } } }',
-  ...[0, 150].map((offset) => `{ alertRecords(limit: 150, offset: ${offset}) { total items { id fingerprint status state labels annotations startsAt endsAt receiptId deliveryIds routeNames } } }`),
-  ...[0, 150].map((offset) => `{ deliveries(limit: 150, offset: ${offset}) { total items { id channelId status attempts idempotencyKey deliveredAt } } }`),
+  ...[0, 150].map(
+    (offset) =>
+      `{ alertRecords(limit: 150, offset: ${offset}) { total items { id fingerprint status state labels annotations startsAt endsAt receiptId deliveryIds routeNames } } }`,
+  ),
+  ...[0, 150].map(
+    (offset) => `{ deliveries(limit: 150, offset: ${offset}) { total items { id channelId status attempts idempotencyKey deliveredAt } } }`,
+  ),
   '{ apiTokens { items { id name roleName prefix createdAt } } }',
   '{ ruleGroups { items { id name version } } }',
 ];
@@ -68,8 +73,17 @@ describe('backup and restore', () => {
   const fire = (i: number) => {
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="Backup${i % 40}"}`;
-    payload.alerts = [alert({ labels: { alertname: `Backup${i % 40}`, severity: i % 3 ? 'warning' : 'critical', instance: `node-${i}` }, fingerprint: (i + 1).toString(16).padStart(16, '0') })];
-    return fetch(`${source.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    payload.alerts = [
+      alert({
+        labels: { alertname: `Backup${i % 40}`, severity: i % 3 ? 'warning' : 'critical', instance: `node-${i}` },
+        fingerprint: (i + 1).toString(16).padStart(16, '0'),
+      }),
+    ];
+    return fetch(`${source.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   };
   const download = async (server: { baseUrl: string }, token: string, file: string) => {
     const response = await fetch(`${server.baseUrl}/api/v1/backup`, { headers: { authorization: `Bearer ${token}` } });
@@ -84,7 +98,9 @@ describe('backup and restore', () => {
         ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, byId(v)]))
         : value;
   const answers = async (server: TestServer | ServeProcess, token: string) =>
-    (await Promise.all(QUERIES.map((q) => ('gql' in server ? server.gql(q, {}, token) : postGraphQL(server.url, q, token))))).map(({ status: _status, ...answer }) => byId(answer)) as Array<{ data?: any; errors?: unknown[] }>;
+    (await Promise.all(QUERIES.map((q) => ('gql' in server ? server.gql(q, {}, token) : postGraphQL(server.url, q, token))))).map(
+      ({ status: _status, ...answer }) => byId(answer),
+    ) as Array<{ data?: any; errors?: unknown[] }>;
 
   beforeAll(async () => {
     await peer.start();
@@ -92,9 +108,21 @@ describe('backup and restore', () => {
     source = await startTestServer({ DATABASE_URL: sourceDb.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
     admin = await source.issueToken('admin', 'backup-admin');
     await source.issueToken('viewer', 'someone');
-    const channel = await source.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/hook?secret=s3cr3t` } } }, admin);
-    await source.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
-    await source.gql('mutation { createCluster(input: { name: "prod-eu", alertmanagerUrls: ["http://127.0.0.1:9"], labels: { region: "eu" } }) { cluster { id } } }', {}, admin);
+    const channel = await source.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/hook?secret=s3cr3t` } } },
+      admin,
+    );
+    await source.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
+    await source.gql(
+      'mutation { createCluster(input: { name: "prod-eu", alertmanagerUrls: ["http://127.0.0.1:9"], labels: { region: "eu" } }) { cluster { id } } }',
+      {},
+      admin,
+    );
   });
 
   afterAll(async () => {
@@ -121,7 +149,11 @@ describe('backup and restore', () => {
     expect((await load).every((s) => s === 200)).toBe(true);
     expect(sent).toBe(300);
     await waitFor(async () => {
-      const { data } = await source.gql<{ alertRecords: { total: number } }>('{ alertRecords(limit: 1, state: "delivered") { total } }', {}, admin);
+      const { data } = await source.gql<{ alertRecords: { total: number } }>(
+        '{ alertRecords(limit: 1, state: "delivered") { total } }',
+        {},
+        admin,
+      );
       return data?.alertRecords.total === 300;
     }, 'every alert delivered');
 
@@ -138,7 +170,9 @@ describe('backup and restore', () => {
     expect(receipts).toBeLessThan(300);
     // The restore itself is audited; everything else came back row for row.
     expect({ ...after, audit_event: [] }).toEqual({ ...before, audit_event: [] });
-    expect(after.audit_event!.filter((row) => !before.audit_event!.includes(row)).map((row) => JSON.parse(row).row.action)).toEqual(['backup.restored']);
+    expect(after.audit_event!.filter((row) => !before.audit_event!.includes(row)).map((row) => JSON.parse(row).row.action)).toEqual([
+      'backup.restored',
+    ]);
 
     // After the load: a backup by the CLI from PostgreSQL while serving, into a new PostgreSQL database and into an embedded one.
     const quiet = join(dir, 'quiet.backup.gz');
@@ -155,7 +189,11 @@ describe('backup and restore', () => {
     try {
       expect(await answers(onPostgres, admin)).toEqual(expected);
       // The channel's sealed URL opens with the same key: a test message reaches the peer.
-      const test = await onPostgres.gql('mutation($id: ID!) { testChannel(id: $id) { status lastError } }', { id: expected[0]!.data!.channels.items[0].id }, admin);
+      const test = await onPostgres.gql(
+        'mutation($id: ID!) { testChannel(id: $id) { status lastError } }',
+        { id: expected[0]!.data!.channels.items[0].id },
+        admin,
+      );
       expect(test.data?.testChannel).toEqual({ status: 'DELIVERED', lastError: null });
     } finally {
       await onPostgres.stop();
@@ -168,7 +206,9 @@ describe('backup and restore', () => {
       expect(await answers(onEmbedded, admin)).toEqual(expected);
       // And back again: from the embedded database, through its server, into PostgreSQL.
       const fromEmbedded = join(dir, 'from-embedded.backup.gz');
-      const viaServer = await runCli(['backup', '--out', fromEmbedded, '--server', onEmbedded.url.replace('/graphql', '')], { ALERTAGENT_TOKEN: admin });
+      const viaServer = await runCli(['backup', '--out', fromEmbedded, '--server', onEmbedded.url.replace('/graphql', '')], {
+        ALERTAGENT_TOKEN: admin,
+      });
       expect(viaServer.stdout).toMatch(/backup written to .*; secrets sealed with key k1/);
       const backToPostgres = await newDatabase();
       expect((await runCli(['restore', fromEmbedded], pgEnv(backToPostgres))).code).toBe(0);
@@ -189,14 +229,18 @@ describe('backup and restore', () => {
     expect((await runCli(['migrate', 'down', '--steps', '3'], pgEnv(old))).code).toBe(0);
     const sql = new Client({ connectionString: old.url });
     await sql.connect();
-    await sql.query(`insert into api_token (id, name, role, token_hash, prefix, created_at) values (gen_random_uuid(), 'from-the-old-release', 'viewer', 'h', 'aa_old', now())`);
+    await sql.query(
+      `insert into api_token (id, name, role, token_hash, prefix, created_at) values (gen_random_uuid(), 'from-the-old-release', 'viewer', 'h', 'aa_old', now())`,
+    );
     await sql.end();
     const file = join(dir, 'older.backup.gz');
     expect((await runCli(['backup', '--out', file], pgEnv(old))).code).toBe(0);
     const target = await newDatabase();
     const restored = await runCli(['restore', file], pgEnv(target));
     expect(restored.code).toBe(0);
-    expect(restored.stdout).toMatch(/restored 1 rows in \d+ tables from schema Migration\w+; then applied Migration\w+, Migration\w+, Migration\w+/);
+    expect(restored.stdout).toMatch(
+      /restored 1 rows in \d+ tables from schema Migration\w+; then applied Migration\w+, Migration\w+, Migration\w+/,
+    );
     expect((await runCli(['token', 'list'], pgEnv(target))).stdout).toMatch(/aa_old…\tviewer\tactive\tfrom-the-old-release/);
   });
 
@@ -212,7 +256,9 @@ describe('backup and restore', () => {
       const result = await runCli(['restore', file], { ...pgEnv(db), ...env });
       const sql = new Client({ connectionString: db.url });
       await sql.connect();
-      const tables = Number((await sql.query(`select count(*) as n from information_schema.tables where table_schema = 'public'`)).rows[0].n);
+      const tables = Number(
+        (await sql.query(`select count(*) as n from information_schema.tables where table_schema = 'public'`)).rows[0].n,
+      );
       await sql.end();
       return { ...result, tables };
     };
@@ -222,7 +268,7 @@ describe('backup and restore', () => {
       const truncated = join(dir, 'truncated.gz');
       writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
       const cutAtLine = join(dir, 'cut-at-line.gz');
-      writeFileSync(cutAtLine, gzipSync(gunzipSync(bytes).toString('utf8').split('\n').slice(0, 20).join('\n') + '\n'));
+      writeFileSync(cutAtLine, gzipSync(`${gunzipSync(bytes).toString('utf8').split('\n').slice(0, 20).join('\n')}\n`));
       const foreignGzip = join(dir, 'foreign.gz');
       writeFileSync(foreignGzip, gzipSync('{"receiver":"team","alerts":[]}\n'));
       const notGzip = join(dir, 'dump.sql');
@@ -256,18 +302,31 @@ describe('backup and restore', () => {
         return [JSON.stringify(header), ...lines.slice(1)];
       });
       const fromNewer = await refusedIntoEmptyPostgres(newer);
-      expect(fromNewer.stderr).toMatch(/migration Migration29990101000000_future, which this release does not know: it was made by a newer AlertAgent/);
+      expect(fromNewer.stderr).toMatch(
+        /migration Migration29990101000000_future, which this release does not know: it was made by a newer AlertAgent/,
+      );
       expect(fromNewer.tables).toBe(0);
 
       const otherKey = randomBytes(32).toString('base64');
       const wrongKey = await refusedIntoEmptyPostgres(good, { ENCRYPTION_KEY: otherKey });
-      expect(wrongKey.stderr).toMatch(/the configured encryption key "k1" is not the key the backup's secrets were sealed with .*nothing was written/);
+      expect(wrongKey.stderr).toMatch(
+        /the configured encryption key "k1" is not the key the backup's secrets were sealed with .*nothing was written/,
+      );
       expect(wrongKey.tables).toBe(0);
       const otherId = await refusedIntoEmptyPostgres(good, { ENCRYPTION_KEY: otherKey, ENCRYPTION_KEY_ID: 'k2' });
       expect(otherId.stderr).toMatch(/sealed with encryption key "k1", which is not configured here/);
       // The old key listed as a previous one is enough.
       const db = await newDatabase();
-      expect((await runCli(['restore', good], { ...pgEnv(db), ENCRYPTION_KEY: otherKey, ENCRYPTION_KEY_ID: 'k2', PREVIOUS_ENCRYPTION_KEYS: `k1:${TEST_ENCRYPTION_KEY}` })).code).toBe(0);
+      expect(
+        (
+          await runCli(['restore', good], {
+            ...pgEnv(db),
+            ENCRYPTION_KEY: otherKey,
+            ENCRYPTION_KEY_ID: 'k2',
+            PREVIOUS_ENCRYPTION_KEYS: `k1:${TEST_ENCRYPTION_KEY}`,
+          })
+        ).code,
+      ).toBe(0);
     }, 120_000);
 
     it('refuses to restore into a database that holds data, and changes nothing in it', async () => {

@@ -45,7 +45,17 @@ describe('channels through GraphQL', () => {
   it('lists every channel kind with a JSON Schema a UI can draw', async () => {
     const res = await server.gql('{ channelTypes { type secretFields configSchema } }', undefined, viewer);
     const kinds = res.data!.channelTypes;
-    expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual(['dingtalk', 'email', 'feishu', 'pagerduty', 'slack', 'teams', 'telegram', 'webhook', 'wecom']);
+    expect(kinds.map((k: { type: string }) => k.type).sort()).toEqual([
+      'dingtalk',
+      'email',
+      'feishu',
+      'pagerduty',
+      'slack',
+      'teams',
+      'telegram',
+      'webhook',
+      'wecom',
+    ]);
     const dingtalk = kinds.find((k: { type: string }) => k.type === 'dingtalk');
     expect(dingtalk.secretFields).toEqual(['webhookUrl', 'secret', 'tlsKey']);
     expect(dingtalk.configSchema.properties.msgType.enum).toEqual(['markdown', 'text', 'actionCard']);
@@ -92,16 +102,28 @@ describe('channels through GraphQL', () => {
     expect(updated.data!.updateChannel.config.timeoutMs).toBe(5000);
     expect(updated.data!.updateChannel.secretFieldsSet.sort()).toEqual(['headers', 'signingSecret', 'url']);
 
-    const test = await server.gql('mutation($id: ID!) { testChannel(id: $id) { status attempts attemptLog { ok status peerAnswer } } }', { id }, operator);
+    const test = await server.gql(
+      'mutation($id: ID!) { testChannel(id: $id) { status attempts attemptLog { ok status peerAnswer } } }',
+      { id },
+      operator,
+    );
     expect(test.errors).toBeUndefined();
-    expect(test.data!.testChannel).toEqual({ status: 'DELIVERED', attempts: 1, attemptLog: [{ ok: true, status: 200, peerAnswer: '{"ok":true}' }] });
+    expect(test.data!.testChannel).toEqual({
+      status: 'DELIVERED',
+      attempts: 1,
+      attemptLog: [{ ok: true, status: 200, peerAnswer: '{"ok":true}' }],
+    });
     const received = peer.accepted.at(-1)!;
     expect(received.headers.authorization).toBe('Bearer peer-token-xyz');
     expect(received.payload.alerts[0].labels.alertname).toBe('AlertAgentTest');
   });
 
   it('rejects an invalid config with BAD_USER_INPUT naming the field, and stores nothing', async () => {
-    const res = await server.gql(CREATE, { input: { name: 'broken', type: 'dingtalk', config: { webhookUrl: 'https://oapi.dingtalk.com/robot/send', msgType: 'video' } } }, operator);
+    const res = await server.gql(
+      CREATE,
+      { input: { name: 'broken', type: 'dingtalk', config: { webhookUrl: 'https://oapi.dingtalk.com/robot/send', msgType: 'video' } } },
+      operator,
+    );
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const issues = res.errors?.[0].extensions?.issues as Array<{ field: string; message: string }>;
     expect(issues.map((i) => i.field)).toEqual(['input.config.webhookUrl', 'input.config.msgType']);
@@ -113,7 +135,9 @@ describe('channels through GraphQL', () => {
   it('rejects an unknown type and a template that does not parse, naming the field', async () => {
     const unknown = await server.gql(CREATE, { input: { name: 'pager', type: 'opsgenie', config: {} } }, operator);
     expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    expect(unknown.errors?.[0].message).toMatch(/^type: unknown channel type "opsgenie"; known types: dingtalk, wecom, email, webhook, slack, feishu, teams, telegram, pagerduty$/);
+    expect(unknown.errors?.[0].message).toMatch(
+      /^type: unknown channel type "opsgenie"; known types: dingtalk, wecom, email, webhook, slack, feishu, teams, telegram, pagerduty$/,
+    );
     const template = await server.gql(CREATE, { input: { ...webhookInput('tpl'), templates: { title: '{% if %}' } } }, operator);
     expect(template.errors?.[0].message).toMatch(/^input\.templates\.title: template does not parse/);
   });
@@ -132,13 +156,21 @@ describe('channels through GraphQL', () => {
   });
 
   it('lets a group demand admin for its channels, inherited by subgroups', async () => {
-    const group = await server.gql('mutation { createChannelGroup(input: { name: "payments", manageRole: ADMIN }) { id manageRole } }', undefined, admin);
+    const group = await server.gql(
+      'mutation { createChannelGroup(input: { name: "payments", manageRole: ADMIN }) { id manageRole } }',
+      undefined,
+      admin,
+    );
     const groupId = group.data!.createChannelGroup.id;
-    const sub = await server.gql('mutation($p: ID!) { createChannelGroup(input: { name: "eu", parentId: $p }) { id parentId } }', { p: groupId }, admin);
+    const sub = await server.gql(
+      'mutation($p: ID!) { createChannelGroup(input: { name: "eu", parentId: $p }) { id parentId } }',
+      { p: groupId },
+      admin,
+    );
     const subId = sub.data!.createChannelGroup.id;
     const byOperator = await server.gql(CREATE, { input: { ...webhookInput('payments-eu'), groupId: subId } }, operator);
     expect(byOperator.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(byOperator.errors?.[0].message).toContain('needs at least the admin role (the group\'s manage role)');
+    expect(byOperator.errors?.[0].message).toContain("needs at least the admin role (the group's manage role)");
     const byAdmin = await server.gql(CREATE, { input: { ...webhookInput('payments-eu'), groupId: subId } }, admin);
     expect(byAdmin.data!.createChannel.group).toEqual({ id: subId, name: 'eu' });
     const filtered = await server.gql('query($g: ID!) { channels(groupId: $g) { total items { name } } }', { g: subId }, viewer);
@@ -146,12 +178,20 @@ describe('channels through GraphQL', () => {
   });
 
   it('filters by tag and type and sorts and pages the list', async () => {
-    await server.gql(CREATE, { input: { name: 'slack-alpha', type: 'slack', config: { webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, tags: ['prod'] } }, admin);
+    await server.gql(
+      CREATE,
+      { input: { name: 'slack-alpha', type: 'slack', config: { webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, tags: ['prod'] } },
+      admin,
+    );
     const byTag = await server.gql('{ channels(tag: "prod", sortBy: NAME, order: ASC) { total items { name } } }', undefined, viewer);
     expect(byTag.data!.channels.items.map((c: { name: string }) => c.name)).toEqual(['slack-alpha', 'sre-hook']);
     const byType = await server.gql('{ channels(type: "slack") { total } }', undefined, viewer);
     expect(byType.data!.channels.total).toBe(1);
-    const page = await server.gql('{ channels(limit: 1, offset: 1, sortBy: NAME, order: ASC) { total items { name } } }', undefined, viewer);
+    const page = await server.gql(
+      '{ channels(limit: 1, offset: 1, sortBy: NAME, order: ASC) { total items { name } } }',
+      undefined,
+      viewer,
+    );
     expect(page.data!.channels.items).toHaveLength(1);
     expect(page.data!.channels.total).toBeGreaterThanOrEqual(3);
   });
@@ -162,6 +202,10 @@ describe('channels through GraphQL', () => {
     const { id } = (await server.gql('{ channels(search: "slack-alpha") { items { id } } }', undefined, admin)).data!.channels.items[0];
     expect((await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id }, operator)).data!.deleteChannel).toBe(true);
     const audit = await server.gql('{ auditEvents(action: "channel.deleted") { items { actor targetId details } } }', undefined, admin);
-    expect(audit.data!.auditEvents.items[0]).toMatchObject({ actor: 'api-token:test-operator', targetId: id, details: { name: 'slack-alpha', type: 'slack' } });
+    expect(audit.data!.auditEvents.items[0]).toMatchObject({
+      actor: 'api-token:test-operator',
+      targetId: id,
+      details: { name: 'slack-alpha', type: 'slack' },
+    });
   });
 });

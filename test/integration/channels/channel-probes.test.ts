@@ -1,7 +1,7 @@
 import { emailPlugin } from '../../../src/services/channels/plugins/email.plugin';
 import { telegramPlugin } from '../../../src/services/channels/plugins/telegram.plugin';
 import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/services/shared/http-post';
+import { PeerClient } from '../../../src/shared/http-post';
 import { startTestServer, type TestServer } from '../../support/app';
 import { SlackPeer } from '../../support/peers/slack-peer';
 import { SmtpPeer } from '../../support/peers/smtp-peer';
@@ -32,7 +32,9 @@ describe('channel probes', () => {
       ['bot', 'telegram', { botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }],
       ['slack', 'slack', { webhookUrl: slack.webhookUrl }],
     ] as const) {
-      ids[name] = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, operator)).data!.createChannel.id;
+      ids[name] = (
+        await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, operator)
+      ).data!.createChannel.id;
     }
   });
 
@@ -43,16 +45,39 @@ describe('channel probes', () => {
   });
 
   it('Telegram: getMe says whose token it is, and a wrong token fails — nothing is posted', async () => {
-    expect(await telegramPlugin.probe!(telegramPlugin.schema.parse({ botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }), { peers })).toMatchObject({ ok: true, detail: 'the token belongs to @alertagent_bot' });
-    const wrong = telegramPlugin.schema.parse({ botToken: '123456789:AAFxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', chatId: '42', apiUrl: telegram.apiUrl });
-    expect(await telegramPlugin.probe!(wrong, { peers })).toMatchObject({ ok: false, detail: 'Telegram answered 401: Unauthorized (check the bot token)' });
+    expect(
+      await telegramPlugin.probe!(telegramPlugin.schema.parse({ botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }), { peers }),
+    ).toMatchObject({ ok: true, detail: 'the token belongs to @alertagent_bot' });
+    const wrong = telegramPlugin.schema.parse({
+      botToken: '123456789:AAFxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      chatId: '42',
+      apiUrl: telegram.apiUrl,
+    });
+    expect(await telegramPlugin.probe!(wrong, { peers })).toMatchObject({
+      ok: false,
+      detail: 'Telegram answered 401: Unauthorized (check the bot token)',
+    });
     expect(telegram.accepted).toHaveLength(0);
   });
 
   it('email: logs in and quits without mailing; a wrong password fails with the server reply', async () => {
-    const config = { host: '127.0.0.1', port: smtp.port, security: 'none', username: smtp.credentials.user, password: smtp.credentials.pass, from: 'a@example.org', to: ['b@example.org'] };
-    expect(await emailPlugin.probe!(emailPlugin.schema.parse(config), { peers })).toMatchObject({ ok: true, detail: `127.0.0.1:${smtp.port} accepted the login of ${smtp.credentials.user}` });
-    expect(await emailPlugin.probe!(emailPlugin.schema.parse({ ...config, password: 'wrong' }), { peers })).toMatchObject({ ok: false, detail: expect.stringMatching(/^SMTP EAUTH: .*535/) });
+    const config = {
+      host: '127.0.0.1',
+      port: smtp.port,
+      security: 'none',
+      username: smtp.credentials.user,
+      password: smtp.credentials.pass,
+      from: 'a@example.org',
+      to: ['b@example.org'],
+    };
+    expect(await emailPlugin.probe!(emailPlugin.schema.parse(config), { peers })).toMatchObject({
+      ok: true,
+      detail: `127.0.0.1:${smtp.port} accepted the login of ${smtp.credentials.user}`,
+    });
+    expect(await emailPlugin.probe!(emailPlugin.schema.parse({ ...config, password: 'wrong' }), { peers })).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^SMTP EAUTH: .*535/),
+    });
     expect(smtp.messages).toHaveLength(0);
   });
 
@@ -60,9 +85,19 @@ describe('channel probes', () => {
     const probed = await server.gql('mutation($id: ID!) { probeChannel(id: $id) { ok detail latencyMs } }', { id: ids.bot }, operator);
     expect(probed.data!.probeChannel).toMatchObject({ ok: true, detail: 'the token belongs to @alertagent_bot' });
     const slackProbe = await server.gql('mutation($id: ID!) { probeChannel(id: $id) { ok } }', { id: ids.slack }, operator);
-    expect(slackProbe.errors?.[0]).toMatchObject({ message: 'id: a slack channel cannot be checked without posting a message; use testChannel', extensions: { code: 'BAD_USER_INPUT' } });
-    expect((await server.gql('mutation($id: ID!) { probeChannel(id: $id) { ok } }', { id: ids.bot }, viewer)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(slackProbe.errors?.[0]).toMatchObject({
+      message: 'id: a slack channel cannot be checked without posting a message; use testChannel',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(
+      (await server.gql('mutation($id: ID!) { probeChannel(id: $id) { ok } }', { id: ids.bot }, viewer)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
     const kinds = (await server.gql('{ channelTypes { type canProbe } }', {}, viewer)).data!.channelTypes;
-    expect(kinds.filter((k: { canProbe: boolean }) => k.canProbe).map((k: { type: string }) => k.type).sort()).toEqual(['email', 'telegram']);
+    expect(
+      kinds
+        .filter((k: { canProbe: boolean }) => k.canProbe)
+        .map((k: { type: string }) => k.type)
+        .sort(),
+    ).toEqual(['email', 'telegram']);
   });
 });

@@ -29,7 +29,10 @@ describe('durable delivery with BullMQ on Redis', () => {
     const { deliveries, storage } = target.handle.services;
     for (let i = 0; i < count; i += 1) {
       await RequestContext.create(storage.orm.em, () =>
-        deliveries.deliver(channelId, alertGroup([alert({ labels: { instance: `${prefix}-${i}` } })]), { source: 'test', idempotencyKey: `${prefix}-${i}` }),
+        deliveries.deliver(channelId, alertGroup([alert({ labels: { instance: `${prefix}-${i}` } })]), {
+          source: 'test',
+          idempotencyKey: `${prefix}-${i}`,
+        }),
       );
     }
   }
@@ -70,7 +73,12 @@ describe('durable delivery with BullMQ on Redis', () => {
     expect(Object.keys(owed).filter((s) => s !== 'RETRYING' && s !== 'SENDING')).toEqual([]);
     expect((owed.RETRYING ?? 0) + (owed.SENDING ?? 0)).toBe(20);
 
-    await waitFor(async () => (await server.gql('{ deliveries(limit: 1, order: ASC) { items { attempts } } }', undefined, admin)).data!.deliveries.items[0].attempts >= 4, 'a few retries');
+    await waitFor(
+      async () =>
+        (await server.gql('{ deliveries(limit: 1, order: ASC) { items { attempts } } }', undefined, admin)).data!.deliveries.items[0]
+          .attempts >= 4,
+      'a few retries',
+    );
     peer.failWith = null;
     await waitFor(async () => (await statusCounts(server)).DELIVERED === 20, 'every delivery to arrive', 20_000);
 
@@ -114,7 +122,11 @@ describe('durable delivery with BullMQ on Redis', () => {
       admin,
     );
     expect(res.data!.deliveries.items).toEqual([
-      { attempts: 1, lastError: 'webhook answered HTTP 400', attemptLog: [{ retryable: false, status: 400, peerAnswer: '{"error":"temporarily unavailable"}' }] },
+      {
+        attempts: 1,
+        lastError: 'webhook answered HTTP 400',
+        attemptLog: [{ retryable: false, status: 400, peerAnswer: '{"error":"temporarily unavailable"}' }],
+      },
     ]);
     peer.failWith = null;
   });
@@ -131,7 +143,9 @@ describe('durable delivery with BullMQ on Redis', () => {
     );
     const slackChannel = created.data!.createChannel.id;
     const { deliveries, storage } = server.handle.services;
-    await RequestContext.create(storage.orm.em, () => deliveries.deliver(slackChannel, alertGroup([alert()]), { source: 'test', idempotencyKey: 'slack-429' }));
+    await RequestContext.create(storage.orm.em, () =>
+      deliveries.deliver(slackChannel, alertGroup([alert()]), { source: 'test', idempotencyKey: 'slack-429' }),
+    );
     const query = 'query($c: ID!) { deliveries(channelId: $c) { items { status attemptLog { status createdAt } } } }';
     const done = await waitFor(async () => {
       const item = (await server.gql(query, { c: slackChannel }, admin)).data!.deliveries.items[0];
@@ -144,7 +158,11 @@ describe('durable delivery with BullMQ on Redis', () => {
   });
 
   it('reports channel health from the attempts: degraded after the outage, with latency figures', async () => {
-    const res = await server.gql('query($id: ID!) { channel(id: $id) { health { status attempts successRate p50LatencyMs p95LatencyMs lastError } } }', { id: channelId }, admin);
+    const res = await server.gql(
+      'query($id: ID!) { channel(id: $id) { health { status attempts successRate p50LatencyMs p95LatencyMs lastError } } }',
+      { id: channelId },
+      admin,
+    );
     const health = res.data!.channel.health;
     expect(health.attempts).toBeGreaterThan(40);
     expect(health.successRate).toBeGreaterThan(0);
@@ -188,7 +206,10 @@ describe('durable delivery without Redis (the database is the outbox)', () => {
     const { deliveries, storage } = server.handle.services;
     for (let i = 0; i < 10; i += 1) {
       await RequestContext.create(storage.orm.em, () =>
-        deliveries.deliver(channelId, alertGroup([alert({ labels: { instance: `o-${i}` } })]), { source: 'test', idempotencyKey: `outbox-${i}` }),
+        deliveries.deliver(channelId, alertGroup([alert({ labels: { instance: `o-${i}` } })]), {
+          source: 'test',
+          idempotencyKey: `outbox-${i}`,
+        }),
       );
     }
     await server.stop();

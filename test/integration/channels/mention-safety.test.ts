@@ -38,12 +38,18 @@ describe('labels cannot mention people or restyle messages', () => {
       ['wecom', 'wecom', { webhookUrl: wecom.webhookUrl('wecom-key') }],
       ['feishu', 'feishu', { webhookUrl: feishu.webhookUrl('feishu-token') }],
     ] as const) {
-      const made = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, admin);
+      const made = await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name, type, config } },
+        admin,
+      );
       ids[name] = made.data!.createChannel.id;
     }
     const { deliveries, storage } = server.handle.services;
     for (const name of Object.keys(ids)) {
-      await RequestContext.create(storage.orm.em, () => deliveries.deliver(ids[name], hostile, { source: 'test', idempotencyKey: `hostile-${name}` }));
+      await RequestContext.create(storage.orm.em, () =>
+        deliveries.deliver(ids[name], hostile, { source: 'test', idempotencyKey: `hostile-${name}` }),
+      );
     }
     await waitFor(() => slack.accepted.length > 0 && wecom.accepted.length > 0 && feishu.accepted.length > 0, 'all three messages');
   });
@@ -131,10 +137,20 @@ describe('control characters and runaway values', () => {
       ['telegram', 'telegram', { botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }],
       ['wecom', 'wecom', { webhookUrl: wecom.webhookUrl('values') }],
     ] as const) {
-      ids[name] = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, admin)).data!.createChannel.id;
+      ids[name] = (
+        await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, admin)
+      ).data!.createChannel.id;
     }
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'values', matchers: ['suite="values"'], channelIds: Object.values(ids) } }, admin);
-    const answer = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(careless) });
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'values', matchers: ['suite="values"'], channelIds: Object.values(ids) } },
+      admin,
+    );
+    const answer = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(careless),
+    });
     expect(answer.status).toBe(200);
     await waitFor(() => dingtalk.accepted.length > 0 && telegram.accepted.length > 0 && wecom.accepted.length > 0, 'the three messages');
   });
@@ -145,13 +161,21 @@ describe('control characters and runaway values', () => {
     await db?.drop();
   });
 
-  it.each(['dingtalk', 'telegram', 'wecom'])('%s: delivered, without control characters, the long value cut and the next alert still there', (name) => {
-    const sent = name === 'dingtalk' ? dingtalk.accepted[0]!.payload.markdown.text : name === 'telegram' ? telegram.accepted[0]!.payload.text : wecom.accepted[0]!.payload.markdown.content;
-    expect(sent).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
-    expect(sent).toContain('Crash\ufffdLoop');
-    expect(sent).toContain('api-[31m7f9[0m');
-    // The stored alert keeps every character; what the robot shows is cut, and says by how much.
-    if (name === 'dingtalk') expect(sent).toMatch(/more characters\)/);
-    expect(sent).toContain('SecondAlert');
-  });
+  it.each(['dingtalk', 'telegram', 'wecom'])(
+    '%s: delivered, without control characters, the long value cut and the next alert still there',
+    (name) => {
+      const sent =
+        name === 'dingtalk'
+          ? dingtalk.accepted[0]!.payload.markdown.text
+          : name === 'telegram'
+            ? telegram.accepted[0]!.payload.text
+            : wecom.accepted[0]!.payload.markdown.content;
+      expect(sent).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+      expect(sent).toContain('Crash\ufffdLoop');
+      expect(sent).toContain('api-[31m7f9[0m');
+      // The stored alert keeps every character; what the robot shows is cut, and says by how much.
+      if (name === 'dingtalk') expect(sent).toMatch(/more characters\)/);
+      expect(sent).toContain('SecondAlert');
+    },
+  );
 });

@@ -11,7 +11,7 @@ import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
 import { parseTemplate, renderDefaultTemplates, renderTemplates } from '../../../src/services/channels/template-engine';
 import { TRUNCATION_MARKER } from '../../../src/services/channels/text-budget';
 import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/services/shared/http-post';
+import { PeerClient } from '../../../src/shared/http-post';
 import { alert, alertGroup } from '../../support/alerts';
 import { freePort } from '../../support/cli-process';
 import { DingTalkPeer } from '../../support/peers/dingtalk-peer';
@@ -24,7 +24,11 @@ import { WeComPeer } from '../../support/peers/wecom-peer';
 let sequence = 0;
 // Plugins against local peers: the embedded mode's policy (loopback allowed).
 const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
-async function send<C extends Record<string, unknown>>(plugin: ChannelPlugin<C>, config: unknown, message: ChannelMessage): Promise<SendOutcome> {
+async function send<C extends Record<string, unknown>>(
+  plugin: ChannelPlugin<C>,
+  config: unknown,
+  message: ChannelMessage,
+): Promise<SendOutcome> {
   const parsed = plugin.schema.parse(config);
   const rendered = await renderDefaultTemplates(plugin.defaultTemplates, message);
   sequence += 1;
@@ -32,17 +36,27 @@ async function send<C extends Record<string, unknown>>(plugin: ChannelPlugin<C>,
 }
 
 const storm = (n: number) =>
-  alertGroup(Array.from({ length: n }, (_, i) => alert({ labels: { instance: `node-${i}`, severity: 'critical' }, annotations: { summary: `磁盘使用率过高 ${'详'.repeat(80)} ${i}` } })));
+  alertGroup(
+    Array.from({ length: n }, (_, i) =>
+      alert({
+        labels: { instance: `node-${i}`, severity: 'critical' },
+        annotations: { summary: `磁盘使用率过高 ${'详'.repeat(80)} ${i}` },
+      }),
+    ),
+  );
 
 describe('every channel plugin (contract)', () => {
-  it.each(CHANNEL_PLUGINS.map((p) => [p.type, p] as const))('%s: declares secrets that exist in its schema and templates that parse', (_type, plugin) => {
-    const shape = (plugin.schema as unknown as z.ZodObject).shape;
-    for (const field of plugin.secretFields) expect(Object.keys(shape)).toContain(field);
-    expect(() => parseTemplate(plugin.defaultTemplates.title)).not.toThrow();
-    expect(() => parseTemplate(plugin.defaultTemplates.body)).not.toThrow();
-    expect(plugin.schema.safeParse({}).success).toBe(false);
-    expect(z.toJSONSchema(plugin.schema, { io: 'input' })).toHaveProperty('properties');
-  });
+  it.each(CHANNEL_PLUGINS.map((p) => [p.type, p] as const))(
+    '%s: declares secrets that exist in its schema and templates that parse',
+    (_type, plugin) => {
+      const shape = (plugin.schema as unknown as z.ZodObject).shape;
+      for (const field of plugin.secretFields) expect(Object.keys(shape)).toContain(field);
+      expect(() => parseTemplate(plugin.defaultTemplates.title)).not.toThrow();
+      expect(() => parseTemplate(plugin.defaultTemplates.body)).not.toThrow();
+      expect(plugin.schema.safeParse({}).success).toBe(false);
+      expect(z.toJSONSchema(plugin.schema, { io: 'input' })).toHaveProperty('properties');
+    },
+  );
 });
 
 describe('DingTalk robot', () => {
@@ -56,7 +70,11 @@ describe('DingTalk robot', () => {
   afterAll(() => peer.stop());
 
   it('signs the request so the peer verifies it, and mentions people by phone in text and `at`', async () => {
-    const outcome = await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('signed'), secret: 'SEC0123456789abcdef', atMobiles: ['13800000000'] }, alertGroup([alert()]));
+    const outcome = await send(
+      dingTalkPlugin,
+      { webhookUrl: peer.webhookUrl('signed'), secret: 'SEC0123456789abcdef', atMobiles: ['13800000000'] },
+      alertGroup([alert()]),
+    );
     expect(outcome).toMatchObject({ ok: true, status: 200 });
     const { payload } = peer.accepted.at(-1)!;
     expect(payload.msgtype).toBe('markdown');
@@ -84,7 +102,9 @@ describe('DingTalk robot', () => {
   });
 
   it('cuts oversized text to fit 20,000 bytes, with a marker, instead of being refused', async () => {
-    const huge = alertGroup(Array.from({ length: 10 }, (_, i) => alert({ labels: { instance: `n${i}` }, annotations: { description: '日志'.repeat(2_000) } })));
+    const huge = alertGroup(
+      Array.from({ length: 10 }, (_, i) => alert({ labels: { instance: `n${i}` }, annotations: { description: '日志'.repeat(2_000) } })),
+    );
     const outcome = await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('plain') }, huge);
     expect(outcome.ok).toBe(true);
     expect(Buffer.byteLength(peer.requests.at(-1)!.body)).toBeLessThanOrEqual(20_000);
@@ -93,9 +113,14 @@ describe('DingTalk robot', () => {
 
   it('treats the 21st message in a minute (errcode 130101) as retryable', async () => {
     const outcomes: SendOutcome[] = [];
-    for (let i = 0; i < 21; i += 1) outcomes.push(await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('busy'), msgType: 'text' }, alertGroup([alert()])));
+    for (let i = 0; i < 21; i += 1)
+      outcomes.push(await send(dingTalkPlugin, { webhookUrl: peer.webhookUrl('busy'), msgType: 'text' }, alertGroup([alert()])));
     expect(outcomes.slice(0, 20).every((o) => o.ok)).toBe(true);
-    expect(outcomes[20]).toMatchObject({ ok: false, retryable: true, error: 'DingTalk errcode 130101: send too fast, exceed 20 times per minute' });
+    expect(outcomes[20]).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: 'DingTalk errcode 130101: send too fast, exceed 20 times per minute',
+    });
   });
 
   it('sends an actionCard linking to Alertmanager', async () => {
@@ -129,7 +154,11 @@ describe('WeCom robot', () => {
   });
 
   it('sends text with mention lists within 2,048 bytes', async () => {
-    const outcome = await send(weComPlugin, { webhookUrl: peer.webhookUrl('k2'), msgType: 'text', mentionedList: ['@all'], mentionedMobileList: ['13800000000'] }, storm(50));
+    const outcome = await send(
+      weComPlugin,
+      { webhookUrl: peer.webhookUrl('k2'), msgType: 'text', mentionedList: ['@all'], mentionedMobileList: ['13800000000'] },
+      storm(50),
+    );
     expect(outcome.ok).toBe(true);
     const { text } = peer.accepted.at(-1)!.payload;
     expect(Buffer.byteLength(text.content)).toBeLessThanOrEqual(2_048);
@@ -138,7 +167,10 @@ describe('WeCom robot', () => {
   });
 
   it('reports an invalid key as permanent and the rate limit (45009) as retryable', async () => {
-    expect(await send(weComPlugin, { webhookUrl: peer.webhookUrl('nope') }, alertGroup([alert()]))).toMatchObject({ ok: false, retryable: false });
+    expect(await send(weComPlugin, { webhookUrl: peer.webhookUrl('nope') }, alertGroup([alert()]))).toMatchObject({
+      ok: false,
+      retryable: false,
+    });
     const outcomes: SendOutcome[] = [];
     for (let i = 0; i < 21; i += 1) outcomes.push(await send(weComPlugin, { webhookUrl: peer.webhookUrl('busy') }, alertGroup([alert()])));
     expect(outcomes[20]).toMatchObject({ ok: false, retryable: true, error: 'WeCom errcode 45009: api freq out of limit' });
@@ -155,7 +187,10 @@ describe('Slack incoming webhook', () => {
     const outcome = await send(slackPlugin, { webhookUrl: peer.webhookUrl }, alertGroup([alert(), alert({ labels: { instance: 'b' } })]));
     expect(outcome).toMatchObject({ ok: true, status: 200, peerAnswer: 'ok' });
     const payload = peer.accepted.at(-1);
-    expect(payload.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '[FIRING:2] HighLatency (critical)', emoji: true } });
+    expect(payload.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '[FIRING:2] HighLatency (critical)', emoji: true },
+    });
     expect(payload.blocks[1].text.text).toContain('*FIRING* HighLatency');
     expect(payload.text).toContain('[FIRING:2] HighLatency');
   });
@@ -182,7 +217,11 @@ describe('generic webhook', () => {
   afterEach(() => (peer.failWith = null));
 
   it('posts the Alertmanager v4 body, signed, with custom headers and the idempotency key', async () => {
-    const outcome = await send(webhookPlugin, { url: `${peer.baseUrl}/hook`, signingSecret: secret, headers: { 'X-Team': 'sre' } }, alertGroup([alert()]));
+    const outcome = await send(
+      webhookPlugin,
+      { url: `${peer.baseUrl}/hook`, signingSecret: secret, headers: { 'X-Team': 'sre' } },
+      alertGroup([alert()]),
+    );
     expect(outcome).toMatchObject({ ok: true, status: 200 });
     const { payload, headers } = peer.accepted.at(-1)!;
     expect(payload).toMatchObject({ version: '4', status: 'firing', receiver: 'alertagent', groupKey: '{}:{alertname="HighLatency"}' });
@@ -192,7 +231,11 @@ describe('generic webhook', () => {
   });
 
   it('is refused by the receiver when signed with another secret (permanent)', async () => {
-    const outcome = await send(webhookPlugin, { url: `${peer.baseUrl}/hook`, signingSecret: 'another-secret-entirely' }, alertGroup([alert()]));
+    const outcome = await send(
+      webhookPlugin,
+      { url: `${peer.baseUrl}/hook`, signingSecret: 'another-secret-entirely' },
+      alertGroup([alert()]),
+    );
     expect(outcome).toMatchObject({ ok: false, retryable: false, status: 401 });
   });
 
@@ -205,7 +248,10 @@ describe('generic webhook', () => {
       peerAnswer: '{"error":"temporarily unavailable"}',
     });
     peer.failWith = 400;
-    expect(await send(webhookPlugin, { url: `${peer.baseUrl}/hook`, signingSecret: secret }, alertGroup([alert()]))).toMatchObject({ ok: false, retryable: false });
+    expect(await send(webhookPlugin, { url: `${peer.baseUrl}/hook`, signingSecret: secret }, alertGroup([alert()]))).toMatchObject({
+      ok: false,
+      retryable: false,
+    });
   });
 
   it('reports a refused connection and a timeout as retryable, saying which', async () => {
@@ -280,7 +326,11 @@ describe('email over SMTP', () => {
   });
 
   it('reports wrong credentials as permanent, a 451 as retryable and a 550 as permanent', async () => {
-    expect(await send(emailPlugin, { ...config(), password: 'wrong' }, alertGroup([alert()]))).toMatchObject({ ok: false, retryable: false, status: 535 });
+    expect(await send(emailPlugin, { ...config(), password: 'wrong' }, alertGroup([alert()]))).toMatchObject({
+      ok: false,
+      retryable: false,
+      status: 535,
+    });
     smtp.rejectRecipientsWith = 451;
     expect(await send(emailPlugin, config(), alertGroup([alert()]))).toMatchObject({ ok: false, retryable: true, status: 451 });
     smtp.rejectRecipientsWith = 550;

@@ -63,11 +63,19 @@ describe('robot rate limits', () => {
       ['pagerduty', 'pagerduty', { routingKey: 'R'.repeat(32), apiUrl: pagerduty.enqueueUrl }, { rateLimit: { perMinute: 120, burst: 4 } }],
     ];
     for (const [name, type, config, deliveryPolicy] of channels) {
-      const created = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config, deliveryPolicy } }, admin);
+      const created = await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name, type, config, deliveryPolicy } },
+        admin,
+      );
       expect(created.errors).toBeUndefined();
       channelIds[name] = created.data!.createChannel.id;
     }
-    const route = await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'storm', matchers: ['storm="yes"'], channelIds: [channelIds.storm] } }, admin);
+    const route = await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'storm', matchers: ['storm="yes"'], channelIds: [channelIds.storm] } },
+      admin,
+    );
     expect(route.errors).toBeUndefined();
   });
 
@@ -89,7 +97,11 @@ describe('robot rate limits', () => {
 
   it('300 alerts to one DingTalk robot in a minute: within 20 messages a minute, merged in order, nothing lost, the first critical first', async () => {
     const post = (payload: Record<string, unknown>) =>
-      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
     const sentAt = new Map<string, number>();
     const started = Date.now();
     for (let i = 0; i < 300; i++) {
@@ -104,7 +116,12 @@ describe('robot rate limits', () => {
       }
     }
     const pattern = /Storm(\d{3}|CRIT)/g;
-    await waitFor(() => dingtalk.accepted.flatMap((a) => namesIn(a.payload.text.content, pattern)).length >= 301, 'every storm alert at the robot', 90_000, 250);
+    await waitFor(
+      () => dingtalk.accepted.flatMap((a) => namesIn(a.payload.text.content, pattern)).length >= 301,
+      'every storm alert at the robot',
+      90_000,
+      250,
+    );
 
     const messages = dingtalk.accepted.map((a) => namesIn(a.payload.text.content, pattern));
     const names = messages.flat();
@@ -144,20 +161,37 @@ describe('robot rate limits', () => {
     ['teams', 10],
     ['telegram', 10],
     ['pagerduty', 8],
-  ])('%s: a burst of %i messages at once is paced and merged by the type limit; the peer refuses none', async (channel, count) => {
-    const { deliveries } = server.handle.services;
-    const burst = Array.from({ length: count }, (_, i) => alertGroup([alert({ labels: { alertname: `Burst${channel}${String(i).padStart(2, '0')}`, severity: 'warning' } })]));
-    await Promise.all(burst.map((message) => RequestContext.create(server.handle.services.storage.orm.em, () => deliveries.deliver(channelIds[channel]!, message, { source: 'api' }))));
-    await waitFor(async () => (await deliveriesOf(channel)).items.every((d) => d.status === 'DELIVERED'), `every ${channel} delivery delivered`, 40_000, 250);
-    const attempts = await server.gql<{ deliveries: { items: Array<{ attemptLog: Array<{ ok: boolean; carried: number }> }> } }>(
-      'query($c: ID!) { deliveries(channelId: $c, limit: 100) { items { attemptLog { ok carried } } } }',
-      { c: channelIds[channel] },
-      admin,
-    );
-    const tries = attempts.data!.deliveries.items.flatMap((d) => d.attemptLog);
-    expect(tries).toHaveLength(count);
-    expect(tries.every((a) => a.ok)).toBe(true);
-    if (channel === 'pagerduty') expect(tries.every((a) => a.carried === 1)).toBe(true);
-    else expect(tries.some((a) => a.carried > 1)).toBe(true);
-  }, 60_000);
+  ])(
+    '%s: a burst of %i messages at once is paced and merged by the type limit; the peer refuses none',
+    async (channel, count) => {
+      const { deliveries } = server.handle.services;
+      const burst = Array.from({ length: count }, (_, i) =>
+        alertGroup([alert({ labels: { alertname: `Burst${channel}${String(i).padStart(2, '0')}`, severity: 'warning' } })]),
+      );
+      await Promise.all(
+        burst.map((message) =>
+          RequestContext.create(server.handle.services.storage.orm.em, () =>
+            deliveries.deliver(channelIds[channel]!, message, { source: 'api' }),
+          ),
+        ),
+      );
+      await waitFor(
+        async () => (await deliveriesOf(channel)).items.every((d) => d.status === 'DELIVERED'),
+        `every ${channel} delivery delivered`,
+        40_000,
+        250,
+      );
+      const attempts = await server.gql<{ deliveries: { items: Array<{ attemptLog: Array<{ ok: boolean; carried: number }> }> } }>(
+        'query($c: ID!) { deliveries(channelId: $c, limit: 100) { items { attemptLog { ok carried } } } }',
+        { c: channelIds[channel] },
+        admin,
+      );
+      const tries = attempts.data!.deliveries.items.flatMap((d) => d.attemptLog);
+      expect(tries).toHaveLength(count);
+      expect(tries.every((a) => a.ok)).toBe(true);
+      if (channel === 'pagerduty') expect(tries.every((a) => a.carried === 1)).toBe(true);
+      else expect(tries.some((a) => a.carried > 1)).toBe(true);
+    },
+    60_000,
+  );
 });

@@ -50,14 +50,20 @@ describe('channel templates in the sandbox', () => {
     ['body', `{%- liquid\n  include "data/encryption.key"\n-%}`],
     ['title', '{% layout "data/encryption.key" %}x'],
   ])('refuses a %s template that reads a file: %s', async (field, source) => {
-    const res = await server.gql(CREATE, { input: channelInput(`reader-${Math.random().toString(36).slice(2, 8)}`, { [field]: source }) }, operator);
+    const res = await server.gql(
+      CREATE,
+      { input: channelInput(`reader-${Math.random().toString(36).slice(2, 8)}`, { [field]: source }) },
+      operator,
+    );
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(new RegExp(`^input\\.templates\\.${field}: template does not parse: .*cannot read files`));
   });
 
   it('cannot read a file even when a template reaches the engine without the save-time check', async () => {
     const message = alertGroup([alert()]);
-    await expect(renderTemplates({ title: 't', body: `{% include "${`.template-probe-${process.pid}`}" %}` }, message)).rejects.toThrow(/cannot read files/);
+    await expect(renderTemplates({ title: 't', body: `{% include "${`.template-probe-${process.pid}`}" %}` }, message)).rejects.toThrow(
+      /cannot read files/,
+    );
     // Lookups in the in-memory store find nothing, whatever the path.
     await expect(renderTemplates({ title: 't', body: '{{ "x" }}' }, message)).resolves.toMatchObject({ body: 'x' });
   });
@@ -87,7 +93,8 @@ describe('channel templates in the sandbox', () => {
 
   it('sends with the default templates when a saved template stalls on a real message, and the webhook is answered meanwhile', async () => {
     // Passes every sample (at most 200 alerts), stalls on a bigger group.
-    const stall = '{% if count > 250 %}{% for i in (1..10000) %}{% for j in (1..10000) %}{{ j }}{% endfor %}{% endfor %}{% endif %}custom {{ alertname }}';
+    const stall =
+      '{% if count > 250 %}{% for i in (1..10000) %}{% for j in (1..10000) %}{{ j }}{% endfor %}{% endfor %}{% endif %}custom {{ alertname }}';
     const created = await server.gql(CREATE, { input: channelInput('stalling', { title: stall }) }, operator);
     expect(created.errors).toBeUndefined();
     await server.gql(
@@ -96,10 +103,19 @@ describe('channel templates in the sandbox', () => {
       operator,
     );
     const url = `${server.baseUrl}/api/v1/alerts/alertmanager`;
-    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     const storm = validPayload();
-    storm.alerts = Array.from({ length: 300 }, (_, i) => ({ ...storm.alerts[0], labels: { alertname: 'Stall', instance: `n-${i}` }, fingerprint: `f${i}` }));
+    storm.alerts = Array.from({ length: 300 }, (_, i) => ({
+      ...storm.alerts[0],
+      labels: { alertname: 'Stall', instance: `n-${i}` },
+      fingerprint: `f${i}`,
+    }));
     storm.commonLabels = { alertname: 'Stall' };
     expect((await post(storm)).status).toBe(200);
     // While the stalled render is in its thread, another webhook is answered by the event loop.
@@ -109,7 +125,11 @@ describe('channel templates in the sandbox', () => {
     expect(answered.status).toBe(200);
     expect(peer.accepted.some((a) => a.payload.alerts?.length === 300)).toBe(false);
 
-    await waitFor(() => peer.accepted.some((a) => Array.isArray(a.payload.alerts) && a.payload.alerts.length === 300), 'the storm at the peer', 10_000);
+    await waitFor(
+      () => peer.accepted.some((a) => Array.isArray(a.payload.alerts) && a.payload.alerts.length === 300),
+      'the storm at the peer',
+      10_000,
+    );
     const sent = peer.accepted.find((a) => a.payload.alerts?.length === 300)!;
     expect(sent.payload.title).toMatch(/^\[FIRING:300\] Stall/);
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();

@@ -68,7 +68,8 @@ describe('import from Alertmanager', () => {
   let server: TestServer;
   let admin: string;
   let viewer: string;
-  const IMPORT = 'mutation($y: String!, $d: Boolean) { importAlertmanagerConfig(yaml: $y, dryRun: $d) { dryRun items { source status detail } changes { kind name action } } }';
+  const IMPORT =
+    'mutation($y: String!, $d: Boolean) { importAlertmanagerConfig(yaml: $y, dryRun: $d) { dryRun items { source status detail } changes { kind name action } } }';
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -92,7 +93,9 @@ describe('import from Alertmanager', () => {
     expect(status('receivers.1.webhook_configs.0')).toBe('mapped');
     expect(status('receivers.2.slack_configs.0')).toBe('mapped with changes');
     expect(status('receivers.3.pagerduty_configs.0')).toBe('not mapped');
-    expect(result.items.find((i: { source: string }) => i.source === 'receivers.3.pagerduty_configs.0').detail).toContain('no PagerDuty channel');
+    expect(result.items.find((i: { source: string }) => i.source === 'receivers.3.pagerduty_configs.0').detail).toContain(
+      'no PagerDuty channel',
+    );
     expect(status('route')).toBe('mapped with changes');
     expect(status('route.routes.1.routes.0')).toBe('mapped with changes');
     expect(status('inhibit_rules.0')).toBe('mapped');
@@ -102,7 +105,17 @@ describe('import from Alertmanager', () => {
     expect(templated.map((i: { detail: string }) => i.detail).join(' ')).toContain('would be refused');
     expect(result.changes.every((c: { action: string }) => c.action === 'create')).toBe(true);
     expect(result.changes.map((c: { kind: string }) => c.kind).sort()).toEqual([
-      'channel', 'channel', 'channel', 'channel', 'inhibition rule', 'maintenance window', 'route', 'route', 'route', 'route', 'route',
+      'channel',
+      'channel',
+      'channel',
+      'channel',
+      'inhibition rule',
+      'maintenance window',
+      'route',
+      'route',
+      'route',
+      'route',
+      'route',
     ]);
     expect((await server.gql('{ routes { items { id } } }', {}, admin)).data!.routes.items).toEqual([]);
   });
@@ -110,7 +123,13 @@ describe('import from Alertmanager', () => {
   it('imports channels with sealed secrets, routes with the same routing, rules and windows; a second import changes nothing', async () => {
     const imported = await server.gql(IMPORT, { y: CONFIG }, admin);
     expect(imported.errors).toBeUndefined();
-    const routes = (await server.gql('{ routes { items { name matchers channelIds continueMatching isDefault groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } } }', {}, admin)).data!.routes.items;
+    const routes = (
+      await server.gql(
+        '{ routes { items { name matchers channelIds continueMatching isDefault groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } } }',
+        {},
+        admin,
+      )
+    ).data!.routes.items;
     expect(routes.map((r: { name: string }) => r.name)).toEqual([
       'am:archive (route 0)',
       'am:db-pager (route 1.0)',
@@ -118,7 +137,14 @@ describe('import from Alertmanager', () => {
       'am:web-slack (route 2)',
       'am:default-mail (root)',
     ]);
-    expect(routes[0]).toMatchObject({ matchers: [], continueMatching: true, isDefault: false, groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 14_400 });
+    expect(routes[0]).toMatchObject({
+      matchers: [],
+      continueMatching: true,
+      isDefault: false,
+      groupWaitSeconds: 30,
+      groupIntervalSeconds: 300,
+      repeatIntervalSeconds: 14_400,
+    });
     expect(routes[1]).toMatchObject({ matchers: ['team="db"', 'severity="critical"'], channelIds: [] });
     expect(routes[4]).toMatchObject({ isDefault: true, matchers: [] });
     const channels = (await server.gql('{ channels(limit: 50) { items { name type config } } }', {}, viewer)).data!.channels.items;
@@ -127,16 +153,38 @@ describe('import from Alertmanager', () => {
     // Secrets are sealed and never answered in clear.
     expect(JSON.stringify(channels)).not.toContain('archive-token');
     expect(JSON.stringify(channels)).not.toContain('smtp-secret');
-    const windows = (await server.gql('{ maintenanceWindows { name matchers expression durationSeconds timeZone } }', {}, admin)).data!.maintenanceWindows;
-    expect(windows).toEqual([{ name: 'am:mute/weekend-maintenance/0/1', matchers: ['team="db"'], expression: 'FREQ=DAILY;BYDAY=SA', durationSeconds: 7200, timeZone: 'Europe/Berlin' }]);
+    const windows = (await server.gql('{ maintenanceWindows { name matchers expression durationSeconds timeZone } }', {}, admin)).data!
+      .maintenanceWindows;
+    expect(windows).toEqual([
+      {
+        name: 'am:mute/weekend-maintenance/0/1',
+        matchers: ['team="db"'],
+        expression: 'FREQ=DAILY;BYDAY=SA',
+        durationSeconds: 7200,
+        timeZone: 'Europe/Berlin',
+      },
+    ]);
     const rules = (await server.gql('{ inhibitionRules { name sourceMatchers targetMatchers equal } }', {}, admin)).data!.inhibitionRules;
-    expect(rules).toEqual([{ name: 'am:inhibit/0', sourceMatchers: ['severity="critical"'], targetMatchers: ['severity="warning"'], equal: ['alertname', 'cluster'] }]);
+    expect(rules).toEqual([
+      {
+        name: 'am:inhibit/0',
+        sourceMatchers: ['severity="critical"'],
+        targetMatchers: ['severity="warning"'],
+        equal: ['alertname', 'cluster'],
+      },
+    ]);
 
     const again = await server.gql(IMPORT, { y: CONFIG }, admin);
     expect(again.data!.importAlertmanagerConfig.changes.filter((c: { action: string }) => c.action !== 'unchanged')).toEqual([]);
     // An edited file updates what it names.
-    const edited = await server.gql(IMPORT, { y: CONFIG.replace("match_re: { service: 'web|frontend' }", "match_re: { service: 'web|frontend|cdn' }") }, admin);
-    expect(edited.data!.importAlertmanagerConfig.changes.filter((c: { action: string }) => c.action !== 'unchanged')).toEqual([{ kind: 'route', name: 'am:web-slack (route 2)', action: 'update' }]);
+    const edited = await server.gql(
+      IMPORT,
+      { y: CONFIG.replace("match_re: { service: 'web|frontend' }", "match_re: { service: 'web|frontend|cdn' }") },
+      admin,
+    );
+    expect(edited.data!.importAlertmanagerConfig.changes.filter((c: { action: string }) => c.action !== 'unchanged')).toEqual([
+      { kind: 'route', name: 'am:web-slack (route 2)', action: 'update' },
+    ]);
   });
 
   it('refuses a file Alertmanager would refuse, naming the field, and writes nothing; viewers may not import', async () => {
@@ -144,14 +192,31 @@ describe('import from Alertmanager', () => {
     const alone = await startTestServer({ DATABASE_URL: fresh.url });
     try {
       const token = await alone.issueToken('admin');
-      const refused = await alone.gql(IMPORT, { y: CONFIG.replace('receiver: db-pager\n          match', 'receiver: nobody\n          match') }, token);
+      const refused = await alone.gql(
+        IMPORT,
+        { y: CONFIG.replace('receiver: db-pager\n          match', 'receiver: nobody\n          match') },
+        token,
+      );
       expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(refused.errors?.[0])).toContain('undefined receiver');
       expect((await alone.gql('{ routes { items { id } } }', {}, token)).data!.routes.items).toEqual([]);
       expect((await alone.gql(IMPORT, { y: 'route: [', d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const bomb = Array.from({ length: 10 }, (_, i) => `a${i}: &a${i} [${i === 0 ? 'x, x, x, x, x, x, x, x, x, x' : Array(10).fill(`*a${i - 1}`).join(', ')}]`).join('\n');
+      const bomb = Array.from(
+        { length: 10 },
+        (_, i) =>
+          `a${i}: &a${i} [${
+            i === 0
+              ? 'x, x, x, x, x, x, x, x, x, x'
+              : Array(10)
+                  .fill(`*a${i - 1}`)
+                  .join(', ')
+          }]`,
+      ).join('\n');
       expect((await alone.gql(IMPORT, { y: `${bomb}\n${CONFIG}`, d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect((await alone.gql(IMPORT, { y: 'route: &r\n  receiver: a\n  routes: [*r]\nreceivers:\n  - name: a\n', d: true }, token)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(
+        (await alone.gql(IMPORT, { y: 'route: &r\n  receiver: a\n  routes: [*r]\nreceivers:\n  - name: a\n', d: true }, token)).errors?.[0]
+          ?.extensions?.code,
+      ).toBe('BAD_USER_INPUT');
       const viewerToken = await alone.issueToken('viewer');
       expect((await alone.gql(IMPORT, { y: CONFIG, d: true }, viewerToken)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     } finally {
@@ -165,9 +230,13 @@ describe('import from Alertmanager', () => {
     try {
       const file = join(dir, 'alertmanager.yml');
       writeFileSync(file, CONFIG);
-      const routesNow = async () => JSON.stringify((await server.gql('{ routes { items { name matchers } } }', {}, admin)).data!.routes.items);
+      const routesNow = async () =>
+        JSON.stringify((await server.gql('{ routes { items { name matchers } } }', {}, admin)).data!.routes.items);
       const before = await routesNow();
-      const out = await runCli(['import', 'alertmanager', file, '--dry-run'], { DATABASE_URL: db.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+      const out = await runCli(['import', 'alertmanager', file, '--dry-run'], {
+        DATABASE_URL: db.url,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      });
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('not mapped          receivers.3.pagerduty_configs.0: receiver db-pager:');
       expect(out.stdout).toMatch(/dry run, nothing written: would create \d+, update \d+, leave \d+ unchanged/);

@@ -12,7 +12,9 @@ const AMTOOL = process.env.AMTOOL_BINARY ?? 'amtool';
 
 /** Route trees as teams write them: nesting, inheritance, match / match_re / matchers, continue on leaves, a catch-all. */
 const TREES: Array<[string, string]> = [
-  ['flat-teams', `route:
+  [
+    'flat-teams',
+    `route:
   receiver: default
   routes:
     - receiver: db
@@ -21,8 +23,11 @@ const TREES: Array<[string, string]> = [
       match: { team: web }
     - receiver: infra
       match_re: { team: 'infra|platform' }
-`],
-  ['nested-severity', `route:
+`,
+  ],
+  [
+    'nested-severity',
+    `route:
   receiver: default
   group_by: [alertname]
   routes:
@@ -38,8 +43,11 @@ const TREES: Array<[string, string]> = [
           receiver: x-pager
         - match: { owner: team-y }
           receiver: y-pager
-`],
-  ['log-everything-first', `route:
+`,
+  ],
+  [
+    'log-everything-first',
+    `route:
   receiver: default
   routes:
     - receiver: archive
@@ -48,8 +56,11 @@ const TREES: Array<[string, string]> = [
       matchers: ['severity="critical"']
     - receiver: db
       matchers: ['team="db"', 'env!="dev"']
-`],
-  ['continue-leaves', `route:
+`,
+  ],
+  [
+    'continue-leaves',
+    `route:
   receiver: default
   routes:
     - receiver: slack
@@ -60,8 +71,11 @@ const TREES: Array<[string, string]> = [
       continue: true
     - receiver: ticket
       matchers: ['team="db"']
-`],
-  ['inherited-receiver', `route:
+`,
+  ],
+  [
+    'inherited-receiver',
+    `route:
   receiver: default
   routes:
     - matchers: ['env="prod"']
@@ -71,8 +85,11 @@ const TREES: Array<[string, string]> = [
         - matchers: ['severity="critical"']
           receiver: prod-pager
     - matchers: ['env="dev"']
-`],
-  ['regex-and-negation', `route:
+`,
+  ],
+  [
+    'regex-and-negation',
+    `route:
   receiver: default
   routes:
     - receiver: not-dev
@@ -81,8 +98,11 @@ const TREES: Array<[string, string]> = [
       matchers: ['team=""']
     - receiver: any-team
       matchers: ['team=~".+"']
-`],
-  ['nested-continue-negated', `route:
+`,
+  ],
+  [
+    'nested-continue-negated',
+    `route:
   receiver: default
   routes:
     - receiver: team
@@ -102,8 +122,11 @@ const TREES: Array<[string, string]> = [
         - receiver: y-pager
           match_re: { owner: 'team-y|team-z' }
           continue: true
-`],
-  ['nested-continue-always', `route:
+`,
+  ],
+  [
+    'nested-continue-always',
+    `route:
   receiver: default
   routes:
     - receiver: team
@@ -113,8 +136,11 @@ const TREES: Array<[string, string]> = [
           continue: true
         - receiver: team-prod
           matchers: ['env="prod"']
-`],
-  ['nested-continue-not-exact', `route:
+`,
+  ],
+  [
+    'nested-continue-not-exact',
+    `route:
   receiver: default
   routes:
     - receiver: team
@@ -125,7 +151,8 @@ const TREES: Array<[string, string]> = [
           continue: true
         - receiver: team-web
           matchers: ['service="web"']
-`],
+`,
+  ],
 ];
 
 const RECEIVERS = (tree: string) =>
@@ -164,18 +191,31 @@ describe('routes imported from Alertmanager pick the receivers amtool picks', ()
     const exact = report.every((item) => !item.detail.includes('AlertAgent routes are flat'));
     expect(exact).toBe(name !== 'nested-continue-not-exact');
     const specs = routes.map((r, i) => {
-      const { parsed, matchers, window } = checkRoute({ name: r.name, matchers: r.matchers, continueMatching: r.continueMatching, isDefault: r.isDefault });
+      const { parsed, matchers, window } = checkRoute({
+        name: r.name,
+        matchers: r.matchers,
+        continueMatching: r.continueMatching,
+        isDefault: r.isDefault,
+      });
       return { spec: routeSpecOf(`r${i}`, parsed, matchers, window), receiver: r.receiver, isDefault: r.isDefault };
     });
     const receiverOf = new Map(specs.map((s) => [s.spec.id, s.receiver]));
-    const table = compileTable(tableSpec(specs.filter((s) => !s.isDefault).map((s) => s.spec), specs.find((s) => s.isDefault)?.spec ?? null));
+    const table = compileTable(
+      tableSpec(
+        specs.filter((s) => !s.isDefault).map((s) => s.spec),
+        specs.find((s) => s.isDefault)?.spec ?? null,
+      ),
+    );
     const disagreements: string[] = [];
     const sets = labelSets();
     for (const labels of sets) {
       const args = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
       const run = spawnSync(AMTOOL, ['config', 'routes', 'test', `--config.file=${file}`, ...args], { encoding: 'utf8' });
       const theirs = run.stdout.trim();
-      const ours = decideRoutes(table, labels).routes.map((r) => receiverOf.get(r.id)).filter(Boolean).join(',');
+      const ours = decideRoutes(table, labels)
+        .routes.map((r) => receiverOf.get(r.id))
+        .filter(Boolean)
+        .join(',');
       if (theirs !== ours) disagreements.push(`${JSON.stringify(labels)}: amtool ${theirs}, AlertAgent ${ours}`);
     }
     if (exact) expect(disagreements).toEqual([]);

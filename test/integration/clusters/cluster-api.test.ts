@@ -8,7 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 const CLUSTER_FIELDS = 'id name labels alertmanagerUrls status webhookUrl syncIntervalSeconds';
 const CREATE = `mutation($input: CreateClusterInput!) { createCluster(input: $input) { webhookToken sidecarToken cluster { ${CLUSTER_FIELDS} } } }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateClusterInput!) { updateCluster(id: $id, input: $input) { ${CLUSTER_FIELDS} } }`;
-const CONFIG = 'query($id: ID!) { cluster(id: $id) { desiredConfig { version hash content author } configVersions { total items { version hash } } sync { desiredVersion desiredHash instances { instance appliedHash inSync lastError lastSuccessAt } } } }';
+const CONFIG =
+  'query($id: ID!) { cluster(id: $id) { desiredConfig { version hash content author } configVersions { total items { version hash } } sync { desiredVersion desiredHash instances { instance appliedHash inSync lastError lastSuccessAt } } } }';
 
 describe('clusters through GraphQL and the sidecar endpoints', () => {
   let db: TestDatabase;
@@ -29,7 +30,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
   });
 
   const create = async (name: string, extra: Record<string, unknown> = {}) => {
-    const result = await server.gql(CREATE, { input: { name, alertmanagerUrls: ['http://am-0:9093', 'http://am-1:9093/'], labels: { env: 'prod' }, ...extra } }, admin);
+    const result = await server.gql(
+      CREATE,
+      { input: { name, alertmanagerUrls: ['http://am-0:9093', 'http://am-1:9093/'], labels: { env: 'prod' }, ...extra } },
+      admin,
+    );
     expect(result.errors).toBeUndefined();
     return result.data!.createCluster as { webhookToken: string; sidecarToken: string; cluster: Record<string, any> };
   };
@@ -52,7 +57,10 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     expect(config).toMatchObject({ version: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/), author: 'test-admin' });
     const doc = parse(config.content);
     // GraphQL shows the token masked; the cluster's sidecar gets it in clear.
-    expect(doc.receivers[0].webhook_configs[0]).toMatchObject({ url: created.cluster.webhookUrl, http_config: { authorization: { credentials: '••••••' } } });
+    expect(doc.receivers[0].webhook_configs[0]).toMatchObject({
+      url: created.cluster.webhookUrl,
+      http_config: { authorization: { credentials: '••••••' } },
+    });
     const served = await (await fetch(configUrl('eu-1'), { headers: { authorization: `Bearer ${created.sidecarToken}` } })).text();
     expect(parse(served).receivers[0].webhook_configs[0].http_config.authorization.credentials).toBe(created.webhookToken);
     expect(amtoolCheck(served).ok).toBe(true);
@@ -65,7 +73,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
 
   it('refuses a change Alertmanager would refuse, with the reasons, and keeps the last good version', async () => {
     const { cluster } = await create('eu-2');
-    const refused = await server.gql(UPDATE, { id: cluster.id, input: { routes: "- receiver: pager\n  matchers: ['severity=~\"(\"']\n" } }, admin);
+    const refused = await server.gql(
+      UPDATE,
+      { id: cluster.id, input: { routes: '- receiver: pager\n  matchers: [\'severity=~"("\']\n' } },
+      admin,
+    );
     expect(refused.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(refused.errors![0].message).toContain('undefined receiver "pager" used in route');
     expect(refused.errors![0].message).toContain('error parsing regexp');
@@ -73,7 +85,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     expect(after.data!.cluster.configVersions.total).toBe(1);
     expect((await server.gql(`query($id: ID!) { cluster(id: $id) { routes } }`, { id: cluster.id }, admin)).data!.cluster.routes).toBe('');
 
-    const accepted = await server.gql(UPDATE, { id: cluster.id, input: { routes: "- receiver: alertagent\n  matchers: ['severity=\"critical\"']\n  group_wait: 5s\n" } }, admin);
+    const accepted = await server.gql(
+      UPDATE,
+      { id: cluster.id, input: { routes: '- receiver: alertagent\n  matchers: [\'severity="critical"\']\n  group_wait: 5s\n' } },
+      admin,
+    );
     expect(accepted.errors).toBeUndefined();
     const versions = (await server.gql(CONFIG, { id: cluster.id }, admin)).data!.cluster.configVersions;
     expect(versions.total).toBe(2);
@@ -124,14 +140,21 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     expect(createHash('sha256').update(served).digest('hex')).toBe(desired.hash);
     expect(served.replace(webhookToken, '••••••')).toBe(desired.content);
 
-    const again = await fetch(configUrl('us-1'), { headers: { authorization: `Bearer ${sidecarToken}`, 'if-none-match': `"${desired.hash}"` } });
+    const again = await fetch(configUrl('us-1'), {
+      headers: { authorization: `Bearer ${sidecarToken}`, 'if-none-match': `"${desired.hash}"` },
+    });
     expect(again.status).toBe(304);
   });
 
   it('records sidecar reports as sync status and rejects malformed ones', async () => {
     const { cluster, sidecarToken } = await create('ap-1');
     const syncUrl = `${server.baseUrl}/api/v1/sidecar/clusters/ap-1/sync`;
-    const post = (body: unknown) => fetch(syncUrl, { method: 'POST', headers: { authorization: `Bearer ${sidecarToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(syncUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sidecarToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const malformed = await post({ instance: 'am-0', kind: 'alertmanager', appliedHash: 'xyz', ok: 'yes' });
     expect(malformed.status).toBe(400);
     const text = await malformed.text();
@@ -140,7 +163,9 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
 
     const desired = (await server.gql(CONFIG, { id: cluster.id }, admin)).data!.cluster.desiredConfig;
     expect((await post({ instance: 'am-0', kind: 'alertmanager', appliedHash: desired.hash, ok: true, error: null })).status).toBe(200);
-    expect((await post({ instance: 'am-1', kind: 'alertmanager', appliedHash: null, ok: false, error: 'reload answered HTTP 500' })).status).toBe(200);
+    expect(
+      (await post({ instance: 'am-1', kind: 'alertmanager', appliedHash: null, ok: false, error: 'reload answered HTTP 500' })).status,
+    ).toBe(200);
     const sync = (await server.gql(CONFIG, { id: cluster.id }, admin)).data!.cluster.sync;
     expect(sync.desiredHash).toBe(desired.hash);
     expect(sync.instances).toEqual([
@@ -153,7 +178,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     const { cluster, webhookToken, sidecarToken } = await create('sa-1');
     await create('sa-2');
     const post = (path: string, token: string) =>
-      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(validPayload()) });
+      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(validPayload()),
+      });
     expect((await post('/sa-1', webhookToken)).status).toBe(200);
     expect((await post('/sa-2', webhookToken)).status).toBe(401);
     expect((await post('', webhookToken)).status).toBe(401);
@@ -165,7 +194,11 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
     });
     expect(basic.status).toBe(200);
 
-    const rotated = await server.gql(`mutation($id: ID!) { rotateClusterCredentials(id: $id) { webhookToken sidecarToken } }`, { id: cluster.id }, admin);
+    const rotated = await server.gql(
+      `mutation($id: ID!) { rotateClusterCredentials(id: $id) { webhookToken sidecarToken } }`,
+      { id: cluster.id },
+      admin,
+    );
     const fresh = rotated.data!.rotateClusterCredentials;
     expect((await post('/sa-1', webhookToken)).status).toBe(401);
     expect((await post('/sa-1', fresh.webhookToken)).status).toBe(200);
@@ -178,7 +211,9 @@ describe('clusters through GraphQL and the sidecar endpoints', () => {
   it('deletes a cluster with its versions and statuses', async () => {
     const { cluster, sidecarToken } = await create('gone');
     expect((await server.gql(`mutation($id: ID!) { deleteCluster(id: $id) }`, { id: cluster.id }, admin)).data!.deleteCluster).toBe(true);
-    expect((await server.gql(`query($id: ID!) { cluster(id: $id) { id } }`, { id: cluster.id }, admin)).errors![0].extensions!.code).toBe('NOT_FOUND');
+    expect((await server.gql(`query($id: ID!) { cluster(id: $id) { id } }`, { id: cluster.id }, admin)).errors![0].extensions!.code).toBe(
+      'NOT_FOUND',
+    );
     expect((await fetch(configUrl('gone'), { headers: { authorization: `Bearer ${sidecarToken}` } })).status).toBe(401);
   });
 });

@@ -25,12 +25,26 @@ describe('routing experiments', () => {
   const fire = async (instance: string, route = '{}') => {
     const payload = validPayload();
     payload.groupKey = `${route}:{alertname="QueueBacklog", instance="${instance}"}`;
-    payload.alerts = [alert({ labels: { alertname: 'QueueBacklog', severity: 'warning', instance }, fingerprint: Buffer.from(instance).toString('hex').padStart(16, '0').slice(-16) })];
-    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    payload.alerts = [
+      alert({
+        labels: { alertname: 'QueueBacklog', severity: 'warning', instance },
+        fingerprint: Buffer.from(instance).toString('hex').padStart(16, '0').slice(-16),
+      }),
+    ];
+    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     expect(response.status).toBe(200);
   };
   const told = (peer: WebhookPeer) => new Set(peer.accepted.map((m) => m.payload.alerts[0].labels.instance as string));
-  const setLearning = (enabled: boolean) => server.gql('mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { enabled } }', { i: { name: 'routing.learning', enabled, reason: 'experiment test' } }, admin);
+  const setLearning = (enabled: boolean) =>
+    server.gql(
+      'mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { enabled } }',
+      { i: { name: 'routing.learning', enabled, reason: 'experiment test' } },
+      admin,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -38,9 +52,21 @@ describe('routing experiments', () => {
     server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
     admin = await server.issueToken('admin');
     for (const [name, peer] of Object.entries({ a: armA, b: armB })) {
-      channels[name] = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } }, admin)).data!.createChannel.id;
+      channels[name] = (
+        await server.gql(
+          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
+          admin,
+        )
+      ).data!.createChannel.id;
     }
-    routeId = (await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'queues', matchers: ['alertname="QueueBacklog"'], channelIds: [channels.a] } }, admin)).data!.createRoute.id;
+    routeId = (
+      await server.gql(
+        'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+        { i: { name: 'queues', matchers: ['alertname="QueueBacklog"'], channelIds: [channels.a] } },
+        admin,
+      )
+    ).data!.createRoute.id;
   });
 
   afterAll(async () => {
@@ -51,7 +77,11 @@ describe('routing experiments', () => {
   });
 
   it('splits alerts between the route and its variant only while routing.learning is on, each alert always in the same arm', async () => {
-    const started = await server.gql('mutation($i: RoutingExperimentInput!) { startRoutingExperiment(input: $i) { id state splitPercent } }', { i: { name: 'queues to team b', routeId, variant: { channelIds: [channels.b] } } }, admin);
+    const started = await server.gql(
+      'mutation($i: RoutingExperimentInput!) { startRoutingExperiment(input: $i) { id state splitPercent } }',
+      { i: { name: 'queues to team b', routeId, variant: { channelIds: [channels.b] } } },
+      admin,
+    );
     expect(started.errors).toBeUndefined();
     experimentId = started.data!.startRoutingExperiment.id;
 
@@ -75,9 +105,12 @@ describe('routing experiments', () => {
   });
 
   it('reports the arms from what was recorded and picks the one acknowledged faster, then promotes it into the route', async () => {
-    const records = (await server.gql('query { alertRecords(alertname: "QueueBacklog", limit: 200) { items { id labels } } }', undefined, admin)).data!.alertRecords.items as Array<{ id: string; labels: Record<string, string> }>;
+    const records = (
+      await server.gql('query { alertRecords(alertname: "QueueBacklog", limit: 200) { items { id labels } } }', undefined, admin)
+    ).data!.alertRecords.items as Array<{ id: string; labels: Record<string, string> }>;
     const byInstance = new Map(records.map((r) => [r.labels.instance, r.id]));
-    const ack = (instance: string) => server.gql('mutation($r: ID!) { acknowledgeAlert(recordId: $r) { via } }', { r: byInstance.get(instance) }, admin);
+    const ack = (instance: string) =>
+      server.gql('mutation($r: ID!) { acknowledgeAlert(recordId: $r) { via } }', { r: byInstance.get(instance) }, admin);
     const inB = [...told(armB)];
     const inA = [...told(armA)].filter((i) => i.startsWith('q-'));
     // Arm B's people answer at once; arm A's a while later: the simulated outcome stream.
@@ -85,7 +118,13 @@ describe('routing experiments', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     for (const instance of inA) await ack(instance);
 
-    const report = (await server.gql(`query($id: ID!) { routingExperimentReport(id: $id) { winner reason arms { arm episodes notificationsPerEpisode { n mean } timeToAckSeconds { n mean low high } negativeFeedback { n } } } }`, { id: experimentId }, admin)).data!.routingExperimentReport;
+    const report = (
+      await server.gql(
+        `query($id: ID!) { routingExperimentReport(id: $id) { winner reason arms { arm episodes notificationsPerEpisode { n mean } timeToAckSeconds { n mean low high } negativeFeedback { n } } } }`,
+        { id: experimentId },
+        admin,
+      )
+    ).data!.routingExperimentReport;
     expect(report.winner).toBe('B');
     expect(report.reason).toBe('arm B is acknowledged faster (95 % confidence)');
     const [a, b] = report.arms;
@@ -94,16 +133,28 @@ describe('routing experiments', () => {
     expect(b.timeToAckSeconds.high).toBeLessThan(a.timeToAckSeconds.low);
     expect(a.notificationsPerEpisode.mean).toBe(1);
 
-    const promoted = await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id) { state winner } }', { id: experimentId }, admin);
+    const promoted = await server.gql(
+      'mutation($id: ID!) { promoteRoutingExperiment(id: $id) { state winner } }',
+      { id: experimentId },
+      admin,
+    );
     expect(promoted.data!.promoteRoutingExperiment).toEqual({ state: 'promoted', winner: 'B' });
-    const route = (await server.gql('query { routes { items { id channelIds } } }', undefined, admin)).data!.routes.items.find((r: { id: string }) => r.id === routeId);
+    const route = (await server.gql('query { routes { items { id channelIds } } }', undefined, admin)).data!.routes.items.find(
+      (r: { id: string }) => r.id === routeId,
+    );
     expect(route.channelIds).toEqual([channels.b]);
-    const audit = (await server.gql('query { auditEvents(action: "experiment.promoted") { total } }', undefined, admin)).data!.auditEvents.total;
+    const audit = (await server.gql('query { auditEvents(action: "experiment.promoted") { total } }', undefined, admin)).data!.auditEvents
+      .total;
     expect(audit).toBe(1);
   });
 
   it('refuses experiments that cannot work', async () => {
-    const start = (i: Record<string, unknown>) => server.gql('mutation($i: RoutingExperimentInput!) { startRoutingExperiment(input: $i) { id } }', { i: { name: `x-${Math.random()}`, routeId, variant: { perAlert: true }, ...i } }, admin);
+    const start = (i: Record<string, unknown>) =>
+      server.gql(
+        'mutation($i: RoutingExperimentInput!) { startRoutingExperiment(input: $i) { id } }',
+        { i: { name: `x-${Math.random()}`, routeId, variant: { perAlert: true }, ...i } },
+        admin,
+      );
     expect((await start({ variant: {} })).errors?.[0].message).toContain('a variant must change something');
     expect((await start({ splitPercent: 100 })).errors?.[0].message).toContain('input.splitPercent');
     expect((await start({ routeId: '00000000-0000-4000-8000-000000000000' })).errors?.[0].message).toContain('unknown route');
@@ -112,8 +163,16 @@ describe('routing experiments', () => {
     expect(first.errors).toBeUndefined();
     expect((await start({})).errors?.[0].extensions?.code).toBe('CONFLICT');
     const id = first.data!.startRoutingExperiment.id;
-    expect((await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id) { state } }', { id }, admin)).errors?.[0].message).toContain('no clear winner yet');
-    expect((await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id, arm: "C") { state } }', { id }, admin)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await server.gql('mutation($id: ID!) { stopRoutingExperiment(id: $id) { state } }', { id }, admin)).data!.stopRoutingExperiment.state).toBe('stopped');
+    expect(
+      (await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id) { state } }', { id }, admin)).errors?.[0].message,
+    ).toContain('no clear winner yet');
+    expect(
+      (await server.gql('mutation($id: ID!) { promoteRoutingExperiment(id: $id, arm: "C") { state } }', { id }, admin)).errors?.[0]
+        .extensions?.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (await server.gql('mutation($id: ID!) { stopRoutingExperiment(id: $id) { state } }', { id }, admin)).data!.stopRoutingExperiment
+        .state,
+    ).toBe('stopped');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, ConfigError, type Config } from '../../../src/config';
 import { FlagService, type FlagChange } from '../../../src/services/flags/flag.service';
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { InProcessEventBus } from '../../../src/services/pubsub/in-process-event-bus';
 import { UnleashPeer } from '../../support/peers/unleash-peer';
 import { waitFor } from '../../support/wait';
@@ -68,7 +68,10 @@ describe('FlagService', () => {
 
     writeFileSync(file, 'gateway.grouping: true\n');
     await waitFor(() => changes.some((c) => c.name === 'gateway.grouping' && c.enabled), 'the file change to be seen');
-    expect(changes.find((c) => c.name === 'gateway.grouping' && c.enabled)).toMatchObject({ source: 'bootstrap', previous: { enabled: false, source: 'bootstrap' } });
+    expect(changes.find((c) => c.name === 'gateway.grouping' && c.enabled)).toMatchObject({
+      source: 'bootstrap',
+      previous: { enabled: false, source: 'bootstrap' },
+    });
 
     writeFileSync(file, 'gateway.grouping: [broken\n');
     await new Promise((r) => setTimeout(r, 300));
@@ -86,7 +89,9 @@ describe('FlagService', () => {
     afterEach(() => peer.stop());
 
     it('prefers Unleash for flags it knows and falls back for the rest, sending the client token', async () => {
-      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: peer.token, bootstrapFile: bootstrapFile('gateway.grouping: true\n') }));
+      const flags = make(
+        flagsConfig({ unleashUrl: url, unleashToken: peer.token, bootstrapFile: bootstrapFile('gateway.grouping: true\n') }),
+      );
       await waitFor(() => flags.unleashSynchronized, 'unleash to answer');
       expect(flags.list().find((f) => f.name === 'gateway.inhibition')).toMatchObject({ enabled: true, source: 'unleash' });
       expect(flags.list().find((f) => f.name === 'gateway.grouping')).toMatchObject({ enabled: true, source: 'bootstrap' });
@@ -99,12 +104,17 @@ describe('FlagService', () => {
       const changes = watchChanges(flags);
       await waitFor(() => flags.isEnabled('gateway.inhibition'), 'the first sync');
       peer.setToggles([{ name: 'gateway.inhibition', enabled: false }]);
-      await waitFor(() => changes.some((c) => c.name === 'gateway.inhibition' && !c.enabled && c.previous?.enabled), 'the change to be seen');
+      await waitFor(
+        () => changes.some((c) => c.name === 'gateway.inhibition' && !c.enabled && c.previous?.enabled),
+        'the change to be seen',
+      );
       expect(changes.filter((c) => c.name === 'gateway.inhibition').at(-1)).toMatchObject({ enabled: false, source: 'unleash' });
     });
 
     it('falls back to the bootstrap file when the token is refused', async () => {
-      const flags = make(flagsConfig({ unleashUrl: url, unleashToken: 'wrong', bootstrapFile: bootstrapFile('gateway.inhibition: false\n') }));
+      const flags = make(
+        flagsConfig({ unleashUrl: url, unleashToken: 'wrong', bootstrapFile: bootstrapFile('gateway.inhibition: false\n') }),
+      );
       await waitFor(() => peer.featureRequests.length > 0, 'the client to ask');
       await new Promise((r) => setTimeout(r, 100));
       expect(flags.list().find((f) => f.name === 'gateway.inhibition')).toMatchObject({ enabled: false, source: 'bootstrap' });

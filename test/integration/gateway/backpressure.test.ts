@@ -23,7 +23,8 @@ describe('backpressure at the webhook', () => {
     if (holding) await new Promise<void>((resolve) => held.push(resolve));
     return { status: 200, body: { ok: true } };
   });
-  const delivered = () => peer.requests.flatMap((r) => (JSON.parse(r.body).alerts as Array<{ fingerprint: string }>).map((a) => a.fingerprint));
+  const delivered = () =>
+    peer.requests.flatMap((r) => (JSON.parse(r.body).alerts as Array<{ fingerprint: string }>).map((a) => a.fingerprint));
 
   const payloadOf = (group: string, count: number) => {
     const payload = validPayload();
@@ -36,9 +37,16 @@ describe('backpressure at the webhook', () => {
     return payload;
   };
   const post = (payload: unknown) =>
-    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   const records = async (alertname: string) =>
-    (await server.gql(`{ alertRecords(alertname: "${alertname}") { total items { state } } }`, undefined, operator)).data!.alertRecords as { total: number; items: Array<{ state: string }> };
+    (await server.gql(`{ alertRecords(alertname: "${alertname}") { total items { state } } }`, undefined, operator)).data!.alertRecords as {
+      total: number;
+      items: Array<{ state: string }>;
+    };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -51,8 +59,16 @@ describe('backpressure at the webhook', () => {
       GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS: '2',
     });
     operator = await server.issueToken('operator');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'held', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, operator);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, operator);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'held', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      operator,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      operator,
+    );
   });
 
   afterAll(async () => {
@@ -98,13 +114,21 @@ describe('backpressure at the webhook', () => {
     // The channel answers; Alertmanager's retry of the refused webhook gets through.
     holding = false;
     held.splice(0).forEach((release) => release());
-    const retried = await waitFor(async () => (await post(refusedPayload)).status === 200, 'the refused webhook accepted on a retry', 10_000, 200);
+    const retried = await waitFor(
+      async () => (await post(refusedPayload)).status === 200,
+      'the refused webhook accepted on a retry',
+      10_000,
+      200,
+    );
     expect(retried).toBe(true);
 
     await waitFor(() => delivered().length === 5, 'all five alerts at the channel');
     expect(new Set(delivered()).size).toBe(5);
     for (const name of ['Loada', 'Loadb']) {
-      await waitFor(async () => (await records(name)).items.every((r) => r.state === 'delivered') && (await records(name)).items.length > 0, `${name} delivered`);
+      await waitFor(
+        async () => (await records(name)).items.every((r) => r.state === 'delivered') && (await records(name)).items.length > 0,
+        `${name} delivered`,
+      );
     }
     const events = await load.done;
     expect(events.map((e) => e.data!.gatewayLoad)).toEqual([
@@ -114,10 +138,15 @@ describe('backpressure at the webhook', () => {
     // In all: the first refusal and any retry that came before the channel had answered.
     expect(events[1].data!.gatewayLoad.refusedAlerts).toBeGreaterThanOrEqual(2);
     // Readiness is re-probed at most once a second.
-    await waitFor(async () => {
-      const after = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { degradations: string[] };
-      return !after.degradations.some((d) => d.startsWith('intake:'));
-    }, 'the overload gone from /readyz', 5_000, 200);
+    await waitFor(
+      async () => {
+        const after = (await (await fetch(`${server.baseUrl}/readyz`)).json()) as { degradations: string[] };
+        return !after.degradations.some((d) => d.startsWith('intake:'));
+      },
+      'the overload gone from /readyz',
+      5_000,
+      200,
+    );
   });
 
   it('always takes one webhook when nothing is held, however many alerts it carries', async () => {

@@ -24,7 +24,11 @@ describe('route regexes cannot stall the alert path', () => {
   const costlyPeer = new WebhookPeer();
   const fallbackPeer = new WebhookPeer();
   const post = (body: unknown) =>
-    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -34,9 +38,18 @@ describe('route regexes cannot stall the alert path', () => {
     server = await startTestServer({ DATABASE_URL: db.url, GATEWAY_ROUTING_TIMEOUT_MS: '2000' });
     operator = await server.issueToken('operator');
     const channel = async (name: string, peer: WebhookPeer) =>
-      (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, operator)).data!
-        .createChannel.id;
-    const costly = await server.gql(ROUTE, { i: { name: 'costly', matchers: ['pod=~".*a.{500}.*a.{500}x"'], channelIds: [await channel('costly', costlyPeer)] } }, operator);
+      (
+        await server.gql(
+          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+          operator,
+        )
+      ).data!.createChannel.id;
+    const costly = await server.gql(
+      ROUTE,
+      { i: { name: 'costly', matchers: ['pod=~".*a.{500}.*a.{500}x"'], channelIds: [await channel('costly', costlyPeer)] } },
+      operator,
+    );
     expect(costly.errors).toBeUndefined();
     await server.gql(ROUTE, { i: { name: 'default', isDefault: true, channelIds: [await channel('fallback', fallbackPeer)] } }, operator);
   });
@@ -51,7 +64,9 @@ describe('route regexes cannot stall the alert path', () => {
   it('refuses a regex whose program is too large to match cheaply, naming the matcher', async () => {
     const res = await server.gql(ROUTE, { i: { name: 'huge', matchers: ['team="x"', 'pod=~".{0,999}.{0,999}.{0,999}"'] } }, operator);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(res.errors?.[0].message).toMatch(/^input\.matchers\.1: pod=~".*": regular expression too costly to match \(compiles to \d+ steps per character; at most 2000\)/);
+    expect(res.errors?.[0].message).toMatch(
+      /^input\.matchers\.1: pod=~".*": regular expression too costly to match \(compiles to \d+ steps per character; at most 2000\)/,
+    );
   });
 
   it('routes alerts whose labels make the regexes costly in a sandbox thread, and past its time limit by the default route, while other webhooks are answered', async () => {
@@ -68,10 +83,14 @@ describe('route regexes cannot stall the alert path', () => {
     await waitFor(() => fallbackPeer.accepted.some((a) => a.payload.alerts[0].labels.alertname === 'Cheap'), 'the cheap alert');
     expect(fallbackPeer.accepted.some((a) => a.payload.alerts[0].labels.alertname === 'Costly')).toBe(false);
 
-    await waitFor(() => fallbackPeer.accepted.some((a) => a.payload.alerts[0].labels.alertname === 'Costly'), 'the costly alert by the default route');
+    await waitFor(
+      () => fallbackPeer.accepted.some((a) => a.payload.alerts[0].labels.alertname === 'Costly'),
+      'the costly alert by the default route',
+    );
     expect(costlyPeer.accepted).toHaveLength(0);
     const record = await waitFor(async () => {
-      const items = (await server.gql('{ alertRecords(alertname: "Costly") { items { state routeNames } } }', undefined, operator)).data!.alertRecords.items;
+      const items = (await server.gql('{ alertRecords(alertname: "Costly") { items { state routeNames } } }', undefined, operator)).data!
+        .alertRecords.items;
       return items[0]?.state === 'delivered' && items[0];
     }, 'the costly record to settle');
     expect(record.routeNames).toEqual(['default']);

@@ -13,7 +13,10 @@ describe.each([
     () => {
       const prefix = testRedisPrefix();
       const redis: Redis = connectRedis(TEST_REDIS_URL, 'flap-test');
-      return { store: new RedisFlapStore(redis, prefix.prefix) as FlapStore, close: async () => (await redis.quit(), await prefix.cleanup()) };
+      return {
+        store: new RedisFlapStore(redis, prefix.prefix) as FlapStore,
+        close: async () => (await redis.quit(), await prefix.cleanup()),
+      };
     },
   ],
 ])('flap store contract: %s', (_name, make) => {
@@ -29,8 +32,18 @@ describe.each([
     expect(await store.observe('a', 'firing', '{}', t + 1, settings)).toMatchObject({ changes: 0, flapping: false });
     expect(await store.observe('a', 'resolved', '{}', t + 2, settings)).toMatchObject({ changes: 1 });
     expect(await store.observe('a', 'firing', '{}', t + 3, settings)).toMatchObject({ changes: 2, flapping: false });
-    expect(await store.observe('a', 'resolved', '{"x":1}', t + 4, settings)).toEqual({ changes: 3, flapping: true, becameFlapping: true, changedAt: t + 4 });
-    expect(await store.observe('a', 'firing', '{"x":2}', t + 5, settings)).toEqual({ changes: 4, flapping: true, becameFlapping: false, changedAt: t + 5 });
+    expect(await store.observe('a', 'resolved', '{"x":1}', t + 4, settings)).toEqual({
+      changes: 3,
+      flapping: true,
+      becameFlapping: true,
+      changedAt: t + 4,
+    });
+    expect(await store.observe('a', 'firing', '{"x":2}', t + 5, settings)).toEqual({
+      changes: 4,
+      flapping: true,
+      becameFlapping: false,
+      changedAt: t + 5,
+    });
     expect(await store.observe('b', 'firing', '{}', t + 5, settings)).toMatchObject({ changes: 0, flapping: false });
   });
 
@@ -44,7 +57,8 @@ describe.each([
 
   it('settles once, after the quiet time, with the last status and alert', async () => {
     const t = 3_000_000;
-    for (const [i, status] of ['firing', 'resolved', 'firing', 'resolved'].entries()) await store.observe('d', status, `{"i":${i}}`, t + i, settings);
+    for (const [i, status] of ['firing', 'resolved', 'firing', 'resolved'].entries())
+      await store.observe('d', status, `{"i":${i}}`, t + i, settings);
     expect(await store.settle('d', t + 3 + 5_000, settings.quietMs)).toBeNull();
     expect(await store.settle('d', t + 3 + 10_000, settings.quietMs)).toEqual({ status: 'resolved', alert: '{"i":3}', changes: 3 });
     expect(await store.settle('d', t + 3 + 20_000, settings.quietMs)).toBeNull();

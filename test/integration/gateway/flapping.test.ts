@@ -25,9 +25,14 @@ describe('flap damping (flag gateway.advanced-convergence)', () => {
     payload.alerts[0].status = status;
     payload.alerts[0].startsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle)).toISOString();
     if (status === 'resolved') payload.alerts[0].endsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle, 30)).toISOString();
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
   };
-  const records = async () => (await server.gql('{ alertRecords(limit: 20, order: ASC) { items { status state holdReason } } }', {}, admin)).data!.alertRecords.items;
+  const records = async () =>
+    (await server.gql('{ alertRecords(limit: 20, order: ASC) { items { status state holdReason } } }', {}, admin)).data!.alertRecords.items;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -46,8 +51,16 @@ describe('flap damping (flag gateway.advanced-convergence)', () => {
     server = await startTestServer(env);
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
   });
 
   afterAll(async () => {
@@ -58,12 +71,24 @@ describe('flap damping (flag gateway.advanced-convergence)', () => {
   });
 
   it('tells a flapping alert once, holds its changes, and summarises it once it settles, across a restart', async () => {
-    const steps: Array<[number, 'firing' | 'resolved']> = [[0, 'firing'], [0, 'resolved'], [1, 'firing'], [1, 'resolved'], [2, 'firing'], [2, 'resolved']];
+    const steps: Array<[number, 'firing' | 'resolved']> = [
+      [0, 'firing'],
+      [0, 'resolved'],
+      [1, 'firing'],
+      [1, 'resolved'],
+      [2, 'firing'],
+      [2, 'resolved'],
+    ];
     for (const [cycle, status] of steps) {
       expect((await post(cycle, status)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor(async () => (await records()).length === 6 && (await records()).every((r: { state: string }) => r.state !== 'received' && r.state !== 'routed'), 'six records settled', 5_000);
+    await waitFor(
+      async () =>
+        (await records()).length === 6 && (await records()).every((r: { state: string }) => r.state !== 'received' && r.state !== 'routed'),
+      'six records settled',
+      5_000,
+    );
     const states = (await records()).map((r: { state: string }) => r.state);
     // Changes 1–3 go out (the third marked flapping); the next two are held.
     expect(states).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'flapping', 'flapping']);

@@ -45,11 +45,21 @@ describe('incidents (flag gateway.grouping)', () => {
   const env = () => {
     const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-incident-flags-')), 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.grouping: true\n');
-    return { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' };
+    return {
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_SWEEP_INTERVAL_MS: '500',
+    };
   };
 
   const post = (target: TestServer, body: unknown) =>
-    fetch(`${target.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(body) });
+    fetch(`${target.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(body),
+    });
   const incidentMessages = () => peer.accepted.filter((m) => m.payload.incident);
 
   beforeAll(async () => {
@@ -58,8 +68,16 @@ describe('incidents (flag gateway.grouping)', () => {
     server = await startTestServer(env());
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
     const policy = await server.gql(
       'mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id labels matchers updateIntervalSeconds } }',
       { i: { name: 'node', labels: ['cluster', 'node'], matchers: ['severity=~"critical|warning"'], updateIntervalSeconds: 2 } },
@@ -78,7 +96,8 @@ describe('incidents (flag gateway.grouping)', () => {
   });
 
   it('refuses policies that could never apply, naming the field, and saves nothing', async () => {
-    const create = (i: Record<string, unknown>) => server.gql('mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id } }', { i }, admin);
+    const create = (i: Record<string, unknown>) =>
+      server.gql('mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id } }', { i }, admin);
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ name: 'none', labels: [] }, 'input.labels'],
       [{ name: 'bad-label', labels: ['no-dashes'] }, 'input.labels.0'],
@@ -100,7 +119,10 @@ describe('incidents (flag gateway.grouping)', () => {
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;
     // The other replica learns of the incident from its event; it must have before the fan-out reaches it.
-    const opened = nextResults<{ incidentUpdates: { change: string } }>(second.wsClient(admin), 'subscription { incidentUpdates { change } }');
+    const opened = nextResults<{ incidentUpdates: { change: string } }>(
+      second.wsClient(admin),
+      'subscription { incidentUpdates { change } }',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect((await post(server, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 1, 'peer.accepted.length === 1', 5_000);
@@ -110,18 +132,47 @@ describe('incidents (flag gateway.grouping)', () => {
 
     // Other groups, other replica: the fan-out of the same failure.
     expect((await post(second, notification('{}:{alertname="KubeletDown"}', [{ name: 'KubeletDown', node }]))).status).toBe(200);
-    expect((await post(server, notification('{}:{alertname="PodNotReady"}', [{ name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }]))).status).toBe(200);
+    expect(
+      (
+        await post(
+          server,
+          notification('{}:{alertname="PodNotReady"}', [
+            { name: 'PodNotReady', node, pod: 'a' },
+            { name: 'PodNotReady', node, pod: 'b' },
+          ]),
+        )
+      ).status,
+    ).toBe(200);
     // Alertmanager's repeat of the first group: nothing new.
     expect((await post(second, notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node }]))).status).toBe(200);
     await waitFor(() => incidentMessages().length === 1, 'incidentMessages().length === 1', 8_000);
     const update = incidentMessages()[0].payload;
     expect(update.incident).toMatchObject({ notice: 'update', sequence: 1, added: 3, resolved: 0, firing: 4, total: 4 });
-    expect(update.alerts.map((a: { labels: Record<string, string> }) => a.labels.alertname).sort()).toEqual(['KubeletDown', 'PodNotReady', 'PodNotReady']);
+    expect(update.alerts.map((a: { labels: Record<string, string> }) => a.labels.alertname).sort()).toEqual([
+      'KubeletDown',
+      'PodNotReady',
+      'PodNotReady',
+    ]);
     expect(update.groupKey).toContain(update.incident.id);
     expect(update.receiver).toBe('alertagent');
 
-    const all = [{ name: 'NodeDown', node }, { name: 'KubeletDown', node }, { name: 'PodNotReady', node, pod: 'a' }, { name: 'PodNotReady', node, pod: 'b' }] as const;
-    expect((await post(second, notification('{}:{alertname="NodeDown"}', all.map((a) => ({ ...a, status: 'resolved' as const }))))).status).toBe(200);
+    const all = [
+      { name: 'NodeDown', node },
+      { name: 'KubeletDown', node },
+      { name: 'PodNotReady', node, pod: 'a' },
+      { name: 'PodNotReady', node, pod: 'b' },
+    ] as const;
+    expect(
+      (
+        await post(
+          second,
+          notification(
+            '{}:{alertname="NodeDown"}',
+            all.map((a) => ({ ...a, status: 'resolved' as const })),
+          ),
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(() => incidentMessages().length === 2, 'incidentMessages().length === 2', 8_000);
     expect(incidentMessages()[1].payload.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 4, firing: 0, total: 4 });
     expect(peer.accepted).toHaveLength(3);
@@ -133,11 +184,22 @@ describe('incidents (flag gateway.grouping)', () => {
       admin,
     );
     expect(incident.errors).toBeUndefined();
-    expect(incident.data!.incident).toMatchObject({ title: `NodeDown (cluster=prod, node=${node})`, state: 'RESOLVED', alertCount: 4, firingCount: 0, notificationCount: 2, updatePending: false });
+    expect(incident.data!.incident).toMatchObject({
+      title: `NodeDown (cluster=prod, node=${node})`,
+      state: 'RESOLVED',
+      alertCount: 4,
+      firingCount: 0,
+      notificationCount: 2,
+      updatePending: false,
+    });
     expect(incident.data!.incident.notifications.map((n: { kind: string }) => n.kind)).toEqual(['update', 'resolved']);
     expect(incident.data!.incident.notifications.every((n: { deliveryId: string | null }) => n.deliveryId)).toBe(true);
 
-    const records = await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 10) { items { state incidentId } } }', { f: `KubeletDown-${node}-` }, admin);
+    const records = await server.gql(
+      'query($f: String) { alertRecords(fingerprint: $f, limit: 10) { items { state incidentId } } }',
+      { f: `KubeletDown-${node}-` },
+      admin,
+    );
     expect(records.data!.alertRecords.items[0]).toEqual({ state: 'grouped', incidentId: id });
 
     // Nothing more goes out afterwards.
@@ -157,9 +219,10 @@ describe('incidents (flag gateway.grouping)', () => {
     await waitFor(() => peer.accepted.length === 2, 'both first notices', 5_000);
     // … and the database keeps one incident holding both, each told, so no update follows.
     const ofNode = async () =>
-      ((await server.gql('{ incidents(limit: 50) { items { title alertCount updatePending } } }', {}, admin)).data!.incidents.items as Array<{ title: string; alertCount: number }>).filter((i) =>
-        i.title.includes(node),
-      );
+      (
+        (await server.gql('{ incidents(limit: 50) { items { title alertCount updatePending } } }', {}, admin)).data!.incidents
+          .items as Array<{ title: string; alertCount: number }>
+      ).filter((i) => i.title.includes(node));
     // Each alert is joined right after its send.
     await waitFor(async () => (await ofNode())[0]?.alertCount === 2, 'both alerts joined', 5_000);
     expect(await ofNode()).toEqual([expect.objectContaining({ alertCount: 2, updatePending: false })]);
@@ -189,10 +252,29 @@ describe('incidents in embedded mode (PGlite, in-process queue)', () => {
     const flagsFile = join(dataDir, 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.grouping: true\n');
     // PGlite runs in a process of its own: it cannot load inside Jest's module sandbox.
-    server = await startServeProcess({ DATA_DIR: dataDir, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500', AUTH_BOOTSTRAP_TOKEN: token, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, LOG_LEVEL: 'warn' });
-    const channel = await postGraphQL(server.url, `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`, token);
-    await postGraphQL(server.url, `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`, token);
-    const policy = await postGraphQL(server.url, `mutation { createCorrelationPolicy(input: { name: "node", labels: ["cluster", "node"], updateIntervalSeconds: 1 }) { id } }`, token);
+    server = await startServeProcess({
+      DATA_DIR: dataDir,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_SWEEP_INTERVAL_MS: '500',
+      AUTH_BOOTSTRAP_TOKEN: token,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      LOG_LEVEL: 'warn',
+    });
+    const channel = await postGraphQL(
+      server.url,
+      `mutation { createChannel(input: { name: "oncall", type: "webhook", config: { url: "${peer.baseUrl}/h" } }) { id } }`,
+      token,
+    );
+    await postGraphQL(
+      server.url,
+      `mutation { createRoute(input: { name: "all", isDefault: true, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+      token,
+    );
+    const policy = await postGraphQL(
+      server.url,
+      `mutation { createCorrelationPolicy(input: { name: "node", labels: ["cluster", "node"], updateIntervalSeconds: 1 }) { id } }`,
+      token,
+    );
     expect(policy.errors).toBeUndefined();
   });
 
@@ -204,13 +286,26 @@ describe('incidents in embedded mode (PGlite, in-process queue)', () => {
 
   it('first notice at once, one update, one resolution', async () => {
     const post = (body: unknown) =>
-      fetch(server.url.replace('/graphql', '/api/v1/alerts/alertmanager'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      fetch(server.url.replace('/graphql', '/api/v1/alerts/alertmanager'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
     expect((await post(notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n1' }]))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
     expect((await post(notification('{}:{alertname="PodNotReady"}', [{ name: 'PodNotReady', node: 'n1', pod: 'a' }]))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 2, 'the update', 8_000);
     expect(peer.accepted[1].payload.incident).toMatchObject({ notice: 'update', added: 1 });
-    expect((await post(notification('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n1', status: 'resolved' }, { name: 'PodNotReady', node: 'n1', pod: 'a', status: 'resolved' }]))).status).toBe(200);
+    expect(
+      (
+        await post(
+          notification('{}:{alertname="NodeDown"}', [
+            { name: 'NodeDown', node: 'n1', status: 'resolved' },
+            { name: 'PodNotReady', node: 'n1', pod: 'a', status: 'resolved' },
+          ]),
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(() => peer.accepted.length === 3, 'the resolution', 8_000);
     expect(peer.accepted[2].payload.incident).toMatchObject({ notice: 'resolved', resolved: 2 });
   });

@@ -35,24 +35,60 @@ describe('inhibition (flag gateway.inhibition)', () => {
   let ruleId: string;
 
   const post = (alerts: Alert[]) =>
-    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(notification(alerts)) });
-  const sentNames = () => peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`));
+    fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(notification(alerts)),
+    });
+  const sentNames = () =>
+    peer.accepted.flatMap((m) =>
+      m.payload.alerts.map(
+        (a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`,
+      ),
+    );
   const record = async (fingerprint: string) =>
-    (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }', { f: fingerprint }, admin)).data!.alertRecords.items[0];
+    (
+      await server.gql(
+        'query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }',
+        { f: fingerprint },
+        admin,
+      )
+    ).data!.alertRecords.items[0];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await peer.start();
     const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-inhibition-flags-')), 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.inhibition: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_SWEEP_INTERVAL_MS: '500',
+    });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
     const rule = await server.gql(
       'mutation($i: InhibitionRuleInput!) { createInhibitionRule(input: $i) { id sourceMatchers targetMatchers equal } }',
-      { i: { name: 'region-unreachable', sourceMatchers: ['alertname="RegionUnreachable"'], targetMatchers: ['severity=~"warning|critical"'], equal: ['region'] } },
+      {
+        i: {
+          name: 'region-unreachable',
+          sourceMatchers: ['alertname="RegionUnreachable"'],
+          targetMatchers: ['severity=~"warning|critical"'],
+          equal: ['region'],
+        },
+      },
       admin,
     );
     expect(rule.errors).toBeUndefined();
@@ -88,18 +124,29 @@ describe('inhibition (flag gateway.inhibition)', () => {
     expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'eu' }])).status).toBe(200);
     await waitFor(() => sentNames().includes('RegionUnreachable/probes/firing'), 'the source itself is sent', 5_000);
 
-    expect((await post([{ name: 'ApiDown', cluster: 'prod-eu', region: 'eu', id: 'a' }, { name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b' }])).status).toBe(200);
+    expect(
+      (
+        await post([
+          { name: 'ApiDown', cluster: 'prod-eu', region: 'eu', id: 'a' },
+          { name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b' },
+        ])
+      ).status,
+    ).toBe(200);
     expect((await post([{ name: 'ApiDown', cluster: 'prod-us', region: 'us', id: 'c' }])).status).toBe(200);
     await waitFor(() => sentNames().includes('ApiDown/prod-us/firing'), 'the other region is not inhibited', 5_000);
     await waitFor(async () => (await record('ApiDown-prod-eu-eu-a'))?.state === 'inhibited', 'the target recorded as inhibited', 5_000);
-    expect((await record('ApiDown-prod-eu-eu-a')).holdReason).toMatch(/^inhibited by rule "region-unreachable": source RegionUnreachable \(RegionUnreachable-probes-eu-\) firing since /);
+    expect((await record('ApiDown-prod-eu-eu-a')).holdReason).toMatch(
+      /^inhibited by rule "region-unreachable": source RegionUnreachable \(RegionUnreachable-probes-eu-\) firing since /,
+    );
     expect(sentNames().filter((n) => n.includes('prod-eu'))).toEqual([]);
 
     // DbDown resolves while held: never sent, so neither is its resolution.
     expect((await post([{ name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b', status: 'resolved' }])).status).toBe(200);
     expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'eu', status: 'resolved' }])).status).toBe(200);
     await waitFor(() => sentNames().includes('ApiDown/prod-eu/firing'), 'the target still firing, sent when the source resolved', 5_000);
-    const released = peer.accepted.find((m) => m.payload.alerts.some((a: { labels: Record<string, string> }) => a.labels.cluster === 'prod-eu'))!;
+    const released = peer.accepted.find((m) =>
+      m.payload.alerts.some((a: { labels: Record<string, string> }) => a.labels.cluster === 'prod-eu'),
+    )!;
     expect(released.payload.alerts).toHaveLength(1);
     expect(released.payload.alerts[0].annotations.alertagent_inhibition_ended).toBeDefined();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -114,7 +161,9 @@ describe('inhibition (flag gateway.inhibition)', () => {
     await waitFor(() => sentNames().includes('RegionUnreachable/probes/firing'), 'the source itself is sent', 5_000);
     expect((await post([{ name: 'CacheDown', cluster: 'prod-ap', region: 'ap', id: 'd' }])).status).toBe(200);
     await waitFor(async () => (await record('CacheDown-prod-ap-ap-d'))?.state === 'inhibited', 'held', 5_000);
-    expect((await server.gql('mutation($id: ID!) { deleteInhibitionRule(id: $id) }', { id: ruleId }, admin)).data!.deleteInhibitionRule).toBe(true);
+    expect(
+      (await server.gql('mutation($id: ID!) { deleteInhibitionRule(id: $id) }', { id: ruleId }, admin)).data!.deleteInhibitionRule,
+    ).toBe(true);
     await waitFor(() => sentNames().includes('CacheDown/prod-ap/firing'), 'released after the rule went', 5_000);
   });
 });
@@ -132,7 +181,11 @@ describe('inhibition with incidents (gateway.inhibition and gateway.grouping)', 
     payload.status = status;
     payload.alerts[0] = { ...payload.alerts[0], status, labels: { alertname: name, severity, node: 'n1' }, fingerprint: `${name}-n1` };
     if (status === 'resolved') payload.alerts[0].endsAt = '2026-11-25T11:00:00Z';
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(payload) });
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify(payload),
+    });
   };
 
   beforeAll(async () => {
@@ -140,11 +193,29 @@ describe('inhibition with incidents (gateway.inhibition and gateway.grouping)', 
     await peer.start();
     const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-inhibition-incidents-')), 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.inhibition: true\ngateway.grouping: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_SWEEP_INTERVAL_MS: '500',
+    });
     admin = await server.issueToken('admin');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
-    const policy = await server.gql('mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }', {}, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
+    const policy = await server.gql(
+      'mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }',
+      {},
+      admin,
+    );
     const rule = await server.gql(
       'mutation { createInhibitionRule(input: { name: "node-down", sourceMatchers: ["alertname=\\"NodeDown\\""], targetMatchers: ["severity=\\"warning\\""], equal: ["node"] }) { id } }',
       {},

@@ -22,26 +22,64 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="${name}"}`;
     payload.status = status;
-    payload.alerts[0] = { ...payload.alerts[0], status, labels: { alertname: name, severity: 'warning', cluster }, fingerprint: `${name}-${cluster}` };
+    payload.alerts[0] = {
+      ...payload.alerts[0],
+      status,
+      labels: { alertname: name, severity: 'warning', cluster },
+      fingerprint: `${name}-${cluster}`,
+    };
     if (status === 'resolved') payload.alerts[0].endsAt = '2026-11-25T11:00:00Z';
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
   };
   const create = (i: Record<string, unknown>) =>
-    server.gql('mutation($i: MaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id openUntil nextStart mirrorAsSilences } }', { i }, admin);
-  const sent = () => peer.accepted.flatMap((m) => m.payload.alerts.map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`));
+    server.gql(
+      'mutation($i: MaintenanceWindowInput!) { createMaintenanceWindow(input: $i) { id openUntil nextStart mirrorAsSilences } }',
+      { i },
+      admin,
+    );
+  const sent = () =>
+    peer.accepted.flatMap((m) =>
+      m.payload.alerts.map(
+        (a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`,
+      ),
+    );
   const record = async (fingerprint: string) =>
-    (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }', { f: fingerprint }, admin)).data!.alertRecords.items[0];
+    (
+      await server.gql(
+        'query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }',
+        { f: fingerprint },
+        admin,
+      )
+    ).data!.alertRecords.items[0];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await peer.start();
     const flagsFile = join(mkdtempSync(join(tmpdir(), 'aa-maintenance-flags-')), 'flags.yaml');
     writeFileSync(flagsFile, 'gateway.maintenance: true\n');
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      FLAGS_BOOTSTRAP_FILE: flagsFile,
+      GATEWAY_SWEEP_INTERVAL_MS: '500',
+    });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
   });
 
   afterAll(async () => {
@@ -62,7 +100,10 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
       [{ name: 'past', schedule: 'ONCE', startsAt: '2020-01-01T00:00:00Z', endsAt: '2020-01-01T02:00:00Z' }, 'input.endsAt'],
       [{ name: 'backwards', schedule: 'ONCE', startsAt: later, endsAt: soon }, 'input.endsAt'],
       [{ name: 'never', schedule: 'ONCE', startsAt: soon, endsAt: later, matchers: ['team="a"', 'team="b"'] }, 'input.matchers.1'],
-      [{ name: 'rrule-ended', schedule: 'RRULE', expression: 'FREQ=DAILY;COUNT=1', durationSeconds: 60, startsAt: '2020-01-01T00:00:00Z' }, 'input.expression'],
+      [
+        { name: 'rrule-ended', schedule: 'RRULE', expression: 'FREQ=DAILY;COUNT=1', durationSeconds: 60, startsAt: '2020-01-01T00:00:00Z' },
+        'input.expression',
+      ],
     ];
     for (const [i, field] of cases) {
       const result = await create(i);
@@ -73,33 +114,78 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
   });
 
   it('recurring windows say when they are open and when they start next', async () => {
-    const every = await create({ name: 'always', schedule: 'CRON', expression: '* * * * *', durationSeconds: 120, clusters: ['nowhere'], timeZone: 'Europe/Berlin' });
+    const every = await create({
+      name: 'always',
+      schedule: 'CRON',
+      expression: '* * * * *',
+      durationSeconds: 120,
+      clusters: ['nowhere'],
+      timeZone: 'Europe/Berlin',
+    });
     expect(every.errors).toBeUndefined();
     expect(every.data!.createMaintenanceWindow.openUntil).not.toBeNull();
-    const weekly = await create({ name: 'weekly', schedule: 'RRULE', expression: 'FREQ=WEEKLY;BYDAY=SA', durationSeconds: 7200, startsAt: '2026-01-03T02:00:00Z', timeZone: 'UTC', clusters: ['nowhere'] });
+    const weekly = await create({
+      name: 'weekly',
+      schedule: 'RRULE',
+      expression: 'FREQ=WEEKLY;BYDAY=SA',
+      durationSeconds: 7200,
+      startsAt: '2026-01-03T02:00:00Z',
+      timeZone: 'UTC',
+      clusters: ['nowhere'],
+    });
     expect(weekly.errors).toBeUndefined();
     expect(new Date(weekly.data!.createMaintenanceWindow.nextStart).getUTCDay()).toBe(6);
   });
 
-  it('mirrors a window as silences on the covered clusters\' Alertmanagers, and expires them when the window is disabled', async () => {
+  it("mirrors a window as silences on the covered clusters' Alertmanagers, and expires them when the window is disabled", async () => {
     const am: RunningAlertmanager = await startAlertmanager('route:\n  receiver: none\nreceivers:\n  - name: none\n');
     try {
-      const cluster = await server.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'mirror-a', labels: {}, alertmanagerUrls: [am.url] } }, admin);
+      const cluster = await server.gql(
+        'mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }',
+        { input: { name: 'mirror-a', labels: {}, alertmanagerUrls: [am.url] } },
+        admin,
+      );
       expect(cluster.errors).toBeUndefined();
-      await server.gql('mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }', { input: { name: 'mirror-b', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } }, admin);
-      const made = await create({ name: 'db upgrade', schedule: 'ONCE', startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString(), clusters: ['mirror-a'], matchers: ['team="db"', 'severity=~"warning|critical"'], mirrorAsSilences: true });
+      await server.gql(
+        'mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }',
+        { input: { name: 'mirror-b', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } },
+        admin,
+      );
+      const made = await create({
+        name: 'db upgrade',
+        schedule: 'ONCE',
+        startsAt: new Date(Date.now() - 1_000).toISOString(),
+        endsAt: new Date(Date.now() + 600_000).toISOString(),
+        clusters: ['mirror-a'],
+        matchers: ['team="db"', 'severity=~"warning|critical"'],
+        mirrorAsSilences: true,
+      });
       expect(made.errors).toBeUndefined();
-      type Silence = { id: string; status: { state: string }; comment: string; createdBy: string; matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }> };
-      const silences = async () => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as Silence[]).filter((x) => x.comment.includes('db upgrade'));
+      type Silence = {
+        id: string;
+        status: { state: string };
+        comment: string;
+        createdBy: string;
+        matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
+      };
+      const silences = async () =>
+        ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as Silence[]).filter((x) => x.comment.includes('db upgrade'));
       await waitFor(async () => (await silences()).some((x) => x.status.state === 'active'), 'the silence is set', 8_000);
       const [silence] = await silences();
       expect(silence.createdBy).toBe('alertagent');
-      expect(silence.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}${m.value}`).sort()).toEqual(['severity=~warning|critical', 'team=db']);
+      expect(silence.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}${m.value}`).sort()).toEqual([
+        'severity=~warning|critical',
+        'team=db',
+      ]);
       await new Promise((r) => setTimeout(r, 1_200));
       expect((await silences()).filter((x) => x.status.state === 'active')).toHaveLength(1);
 
       const id = made.data!.createMaintenanceWindow.id;
-      const disabled = await server.gql('mutation($id: ID!) { updateMaintenanceWindow(id: $id, input: { enabled: false }) { mirrorAsSilences enabled } }', { id }, admin);
+      const disabled = await server.gql(
+        'mutation($id: ID!) { updateMaintenanceWindow(id: $id, input: { enabled: false }) { mirrorAsSilences enabled } }',
+        { id },
+        admin,
+      );
       expect(disabled.errors).toBeUndefined();
       expect(disabled.data!.updateMaintenanceWindow).toEqual({ mirrorAsSilences: true, enabled: false });
       await waitFor(async () => (await silences()).every((x) => x.status.state === 'expired'), 'the silence is expired', 8_000);
@@ -110,7 +196,13 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
 
   it('suppresses what an open window covers and sends what still fires when it closes', async () => {
     peer.accepted.length = 0;
-    const window = await create({ name: 'prod-a upgrade', schedule: 'ONCE', startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt: new Date(Date.now() + 3_000).toISOString(), clusters: ['prod-a'] });
+    const window = await create({
+      name: 'prod-a upgrade',
+      schedule: 'ONCE',
+      startsAt: new Date(Date.now() - 1_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_000).toISOString(),
+      clusters: ['prod-a'],
+    });
     expect(window.errors).toBeUndefined();
     expect((await post('ApiDown', 'prod-a')).status).toBe(200);
     expect((await post('CacheDown', 'prod-a')).status).toBe(200);

@@ -19,18 +19,46 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
   let sender: string;
   let flagsFile: string;
 
-  const env = () => ({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, FLAGS_BOOTSTRAP_FILE: flagsFile, GATEWAY_SWEEP_INTERVAL_MS: '500', GATEWAY_DEDUPE_WINDOW_MS: '500' });
+  const env = () => ({
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redis.prefix,
+    FLAGS_BOOTSTRAP_FILE: flagsFile,
+    GATEWAY_SWEEP_INTERVAL_MS: '500',
+    GATEWAY_DEDUPE_WINDOW_MS: '500',
+  });
   const post = (to: TestServer, name: string, cluster: string, status: 'firing' | 'resolved' = 'firing') => {
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="${name}"}`;
     payload.status = status;
-    payload.alerts[0] = { ...payload.alerts[0], status, labels: { alertname: name, severity: 'warning', cluster }, fingerprint: `${name}-${cluster}` };
+    payload.alerts[0] = {
+      ...payload.alerts[0],
+      status,
+      labels: { alertname: name, severity: 'warning', cluster },
+      fingerprint: `${name}-${cluster}`,
+    };
     if (status === 'resolved') payload.alerts[0].endsAt = '2026-12-06T11:00:00Z';
-    return fetch(`${to.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    return fetch(`${to.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
   };
-  const messages = () => peer.accepted.map((m) => m.payload.alerts.map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`).sort().join(' + '));
+  const messages = () =>
+    peer.accepted.map((m) =>
+      m.payload.alerts
+        .map((a: { labels: Record<string, string>; status: string }) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`)
+        .sort()
+        .join(' + '),
+    );
   const record = async (fingerprint: string) =>
-    (await server.gql('query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }', { f: fingerprint }, admin)).data!.alertRecords.items[0];
+    (
+      await server.gql(
+        'query($f: String) { alertRecords(fingerprint: $f, limit: 1) { items { state holdReason } } }',
+        { f: fingerprint },
+        admin,
+      )
+    ).data!.alertRecords.items[0];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -58,7 +86,11 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
       [{ groupIntervalSeconds: 600, repeatIntervalSeconds: 300 }, 'input.repeatIntervalSeconds'],
     ];
     for (const [window, field] of cases) {
-      const result = await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: `bad-${field}`, ...window } }, admin);
+      const result = await server.gql(
+        'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+        { i: { name: `bad-${field}`, ...window } },
+        admin,
+      );
       expect([field, result.errors?.[0]?.extensions?.code]).toEqual([field, 'BAD_USER_INPUT']);
       expect(JSON.stringify(result.errors?.[0])).toContain(field);
     }
@@ -66,7 +98,11 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
   });
 
   it('gathers the first burst for the group wait, batches what follows per interval, and does not repeat what it told', async () => {
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
     const route = await server.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { id groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } }',
       { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id], groupWaitSeconds: 1, groupIntervalSeconds: 3 } },
@@ -80,7 +116,7 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
     expect((await record('ApiDown-prod-a')).holdReason).toMatch(/^waiting for route "all"'s next message at /);
     expect(peer.accepted).toHaveLength(0);
     // Both clusters' alerts in one message after the wait.
-    await waitFor(() => peer.accepted.length >= 1, 'the window\'s first message', 5_000);
+    await waitFor(() => peer.accepted.length >= 1, "the window's first message", 5_000);
     expect(messages()).toEqual(['ApiDown/prod-a/firing + ApiDown/prod-b/firing']);
     expect(peer.accepted[0].payload.commonAnnotations.alertagent_route_window).toBe('gathered by route "all" for its next message');
 
@@ -89,7 +125,9 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
     expect((await post(server, 'ApiDown', 'prod-a')).status).toBe(200);
     await waitFor(() => peer.accepted.length >= 2, 'the next tick', 6_000);
     expect(messages()).toEqual(['ApiDown/prod-a/firing + ApiDown/prod-b/firing', 'DbSlow/prod-a/firing']);
-    const repeat = (await server.gql('query { alertRecords(fingerprint: "ApiDown-prod-a", limit: 5) { items { state holdReason } } }', {}, admin)).data!.alertRecords.items;
+    const repeat = (
+      await server.gql('query { alertRecords(fingerprint: "ApiDown-prod-a", limit: 5) { items { state holdReason } } }', {}, admin)
+    ).data!.alertRecords.items;
     expect(repeat[0]).toEqual({ state: 'converged', holdReason: 'already told by route "all" within its repeat interval' });
   });
 
@@ -112,7 +150,7 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
 
     // Two replicas at the same instant, inside the interval: one window, one message with both.
     await Promise.all([post(server, 'QueueBacklog', 'prod-a'), post(second, 'QueueBacklog', 'prod-b')]);
-    await waitFor(() => peer.accepted.length >= 3, 'one message for both replicas\' alerts', 8_000);
+    await waitFor(() => peer.accepted.length >= 3, "one message for both replicas' alerts", 8_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(messages().slice(2)).toEqual(['QueueBacklog/prod-a/firing + QueueBacklog/prod-b/firing']);
   });

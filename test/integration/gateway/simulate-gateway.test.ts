@@ -48,17 +48,26 @@ describe('simulateGateway: replay before rollout', () => {
     }
   };
   const simulate = (proposal: Record<string, unknown> | null, range = { from, to }, token = admin) =>
-    server.gql(`mutation($f: DateTimeISO!, $t: DateTimeISO!, $p: GatewayProposalInput) { simulateGateway(from: $f, to: $t, proposal: $p) { id state } }`, { f: range.from, t: range.to, p: proposal }, token);
+    server.gql(
+      `mutation($f: DateTimeISO!, $t: DateTimeISO!, $p: GatewayProposalInput) { simulateGateway(from: $f, to: $t, proposal: $p) { id state } }`,
+      { f: range.from, t: range.to, p: proposal },
+      token,
+    );
   const finished = async (id: string) => {
     let last: any;
-    await waitFor(async () => {
-      last = (await server.gql(`query($id: ID!) { gatewaySimulation(id: $id) { ${RESULT} } }`, { id }, admin)).data?.gatewaySimulation;
-      return last?.state === 'COMPLETED' || last?.state === 'FAILED';
-    }, 'the replay finishes', 15_000);
+    await waitFor(
+      async () => {
+        last = (await server.gql(`query($id: ID!) { gatewaySimulation(id: $id) { ${RESULT} } }`, { id }, admin)).data?.gatewaySimulation;
+        return last?.state === 'COMPLETED' || last?.state === 'FAILED';
+      },
+      'the replay finishes',
+      15_000,
+    );
     expect(last.error).toBeNull();
     return last;
   };
-  const count = (rows: Array<{ simulated: number; actual: number }>, key: string, name: string) => (rows as any[]).find((r) => r[key] === name) ?? { simulated: 0, actual: 0 };
+  const count = (rows: Array<{ simulated: number; actual: number }>, key: string, name: string) =>
+    (rows as any[]).find((r) => r[key] === name) ?? { simulated: 0, actual: 0 };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -67,13 +76,26 @@ describe('simulateGateway: replay before rollout', () => {
     admin = await server.issueToken('admin');
     viewer = await server.issueToken('viewer');
     sender = await server.issueToken('operator', 'alertmanager');
-    channelId = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin)).data!.createChannel.id;
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channelId] } }, admin);
+    channelId = (
+      await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+        admin,
+      )
+    ).data!.createChannel.id;
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channelId] } },
+      admin,
+    );
 
     // Recorded traffic, phase 1 only (every flag off): two node failures and an unrelated alert.
     from = new Date(Date.now() - 1_000).toISOString();
     await post('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n1' }]);
-    await post('{}:{alertname="PodCrashLooping"}', [{ name: 'PodCrashLooping', node: 'n1' }, { name: 'PodNotReady', node: 'n1' }]);
+    await post('{}:{alertname="PodCrashLooping"}', [
+      { name: 'PodCrashLooping', node: 'n1' },
+      { name: 'PodNotReady', node: 'n1' },
+    ]);
     await post('{}:{alertname="KubeletDown"}', [{ name: 'KubeletDown', node: 'n1' }]);
     await post('{}:{alertname="NodeDown"}', [{ name: 'NodeDown', node: 'n2' }]);
     await post('{}:{alertname="PodCrashLooping"}', [{ name: 'PodCrashLooping', node: 'n2' }]);
@@ -103,14 +125,21 @@ describe('simulateGateway: replay before rollout', () => {
     expect([sim.result.newlyHeld.count, sim.result.newlySent.count]).toEqual([0, 0]);
     expect(sim.result.byRoute).toEqual([expect.objectContaining({ routeName: 'all', notifications: 6, alerts: 7 })]);
     // A viewer reads the whole answer: within its cost and rate limits.
-    const read = await server.gql(`query($id: ID!) { gatewaySimulation(id: $id) { ${RESULT} } }`, { id: started.data!.simulateGateway.id }, viewer);
+    const read = await server.gql(
+      `query($id: ID!) { gatewaySimulation(id: $id) { ${RESULT} } }`,
+      { id: started.data!.simulateGateway.id },
+      viewer,
+    );
     expect(read.errors).toBeUndefined();
     expect(read.data!.gatewaySimulation.result.notifications).toEqual({ simulated: 6, actual: 6 });
   });
 
   it('a proposed correlation policy with grouping on: one first notice per node, related alerts held, nothing sent', async () => {
     const before = peer.accepted.length;
-    const started = await simulate({ flags: [{ name: 'gateway.grouping', enabled: true }], correlationPolicies: [{ name: 'per node', labels: ['cluster', 'node'], updateIntervalSeconds: 3600 }] });
+    const started = await simulate({
+      flags: [{ name: 'gateway.grouping', enabled: true }],
+      correlationPolicies: [{ name: 'per node', labels: ['cluster', 'node'], updateIntervalSeconds: 3600 }],
+    });
     expect(started.errors).toBeUndefined();
     const sim = await finished(started.data!.simulateGateway.id);
     expect(sim.flags).toEqual(['gateway.grouping']);
@@ -137,8 +166,23 @@ describe('simulateGateway: replay before rollout', () => {
         { name: 'pods', matchers: ['alertname=~"Pod.*"'], channelIds: [channelId], perAlert: true },
         { name: 'rest', isDefault: true, channelIds: [channelId] },
       ],
-      inhibitionRules: [{ name: 'node down mutes kubelet', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['alertname="KubeletDown"'], equal: ['node'] }],
-      maintenanceWindows: [{ name: 'certs', schedule: 'ONCE', startsAt: from, endsAt: new Date(Date.parse(to) + 3_600_000).toISOString(), matchers: ['alertname="CertExpiry"'] }],
+      inhibitionRules: [
+        {
+          name: 'node down mutes kubelet',
+          sourceMatchers: ['alertname="NodeDown"'],
+          targetMatchers: ['alertname="KubeletDown"'],
+          equal: ['node'],
+        },
+      ],
+      maintenanceWindows: [
+        {
+          name: 'certs',
+          schedule: 'ONCE',
+          startsAt: from,
+          endsAt: new Date(Date.parse(to) + 3_600_000).toISOString(),
+          matchers: ['alertname="CertExpiry"'],
+        },
+      ],
     });
     expect(started.errors).toBeUndefined();
     const sim = await finished(started.data!.simulateGateway.id);
@@ -156,10 +200,29 @@ describe('simulateGateway: replay before rollout', () => {
       [{ flags: [{ name: 'analysis.enabled', enabled: true }] }, undefined, 'proposal.flags[0].name'],
       [{ routes: [{ name: 'x', channelIds: ['6f1c2b9e-0000-4000-8000-000000000000'] }] }, undefined, 'proposal.routes[0].channelIds'],
       [{ routes: [{ name: 'x', matchers: ['team=~"("'], channelIds: [] }] }, undefined, 'proposal.routes[0].matchers'],
-      [{ routes: [{ name: 'a', isDefault: true }, { name: 'b', isDefault: true }] }, undefined, 'proposal.routes[1].isDefault'],
+      [
+        {
+          routes: [
+            { name: 'a', isDefault: true },
+            { name: 'b', isDefault: true },
+          ],
+        },
+        undefined,
+        'proposal.routes[1].isDefault',
+      ],
       [{ correlationPolicies: [{ name: 'p', labels: [] }] }, undefined, 'proposal.policies[0].labels'],
-      [{ inhibitionRules: [{ name: 'all', sourceMatchers: ['a="b"'], targetMatchers: ['alertname=~".*"'] }] }, undefined, 'proposal.inhibitionRules[0].targetMatchers'],
-      [{ maintenanceWindows: [{ name: 'w', schedule: 'CRON', expression: '0 2 * * SAT', durationSeconds: 3600, timeZone: 'Mars/Olympus' }] }, undefined, 'proposal.maintenanceWindows[0].timeZone'],
+      [
+        { inhibitionRules: [{ name: 'all', sourceMatchers: ['a="b"'], targetMatchers: ['alertname=~".*"'] }] },
+        undefined,
+        'proposal.inhibitionRules[0].targetMatchers',
+      ],
+      [
+        {
+          maintenanceWindows: [{ name: 'w', schedule: 'CRON', expression: '0 2 * * SAT', durationSeconds: 3600, timeZone: 'Mars/Olympus' }],
+        },
+        undefined,
+        'proposal.maintenanceWindows[0].timeZone',
+      ],
     ];
     for (const [proposal, range, field] of cases) {
       const result = await simulate(proposal, range);
@@ -168,7 +231,11 @@ describe('simulateGateway: replay before rollout', () => {
     }
     expect(await listed()).toBe(before);
     expect((await simulate(null, undefined, viewer)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const unknown = await server.gql('query($id: ID!) { gatewaySimulation(id: $id) { id } }', { id: '6f1c2b9e-0000-4000-8000-000000000000' }, admin);
+    const unknown = await server.gql(
+      'query($id: ID!) { gatewaySimulation(id: $id) { id } }',
+      { id: '6f1c2b9e-0000-4000-8000-000000000000' },
+      admin,
+    );
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
@@ -190,14 +257,30 @@ describe('simulateGateway: replay before rollout', () => {
     }
     const started = await simulate(null, { from: '2026-10-01T00:00:00Z', to: '2026-10-31T00:00:00Z' });
     const id = started.data!.simulateGateway.id;
-    await waitFor(async () => (await server.gql('query($id: ID!) { gatewaySimulation(id: $id) { receiptsDone } }', { id }, admin)).data!.gatewaySimulation.receiptsDone > 0, 'progress is reported', 10_000);
+    await waitFor(
+      async () =>
+        (await server.gql('query($id: ID!) { gatewaySimulation(id: $id) { receiptsDone } }', { id }, admin)).data!.gatewaySimulation
+          .receiptsDone > 0,
+      'progress is reported',
+      10_000,
+    );
     const cancel = await server.gql('mutation($id: ID!) { cancelGatewaySimulation(id: $id) { cancelRequested } }', { id }, admin);
     expect(cancel.data?.cancelGatewaySimulation.cancelRequested).toBe(true);
     let last: any;
-    await waitFor(async () => {
-      last = (await server.gql('query($id: ID!) { gatewaySimulation(id: $id) { state receiptsTotal receiptsDone result { receipts } } }', { id }, admin)).data!.gatewaySimulation;
-      return last.state !== 'RUNNING';
-    }, 'the replay stops', 10_000);
+    await waitFor(
+      async () => {
+        last = (
+          await server.gql(
+            'query($id: ID!) { gatewaySimulation(id: $id) { state receiptsTotal receiptsDone result { receipts } } }',
+            { id },
+            admin,
+          )
+        ).data!.gatewaySimulation;
+        return last.state !== 'RUNNING';
+      },
+      'the replay stops',
+      10_000,
+    );
     expect(last.state).toBe('CANCELLED');
     expect(last.receiptsTotal).toBe(100_000);
     expect(last.receiptsDone).toBeLessThan(100_000);

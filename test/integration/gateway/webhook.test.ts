@@ -25,7 +25,11 @@ describe('Alertmanager webhook → routes → channels', () => {
   let routeId: string;
 
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${sender}` }) =>
-    fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   async function receiptCount(): Promise<number> {
     const client = new Client({ connectionString: db.url });
@@ -56,8 +60,13 @@ describe('Alertmanager webhook → routes → channels', () => {
     sender = await server.issueToken('operator', 'alertmanager-prod');
     webhookUrl = `${server.baseUrl}/api/v1/alerts/alertmanager`;
     const channel = async (name: string, peer: WebhookPeer) =>
-      (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin)).data!
-        .createChannel.id;
+      (
+        await server.gql(
+          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+          admin,
+        )
+      ).data!.createChannel.id;
     const dbChannel = await channel('db-team', dbPeer);
     const fallbackChannel = await channel('everyone', fallbackPeer);
     const route = await server.gql(
@@ -67,8 +76,16 @@ describe('Alertmanager webhook → routes → channels', () => {
     );
     routeId = route.data!.createRoute.id;
     const flakyChannel = await channel('flaky', flakyPeer);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'flaky', matchers: ['alertname="Flaky"'], channelIds: [flakyChannel] } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'default', isDefault: true, channelIds: [fallbackChannel] } }, admin);
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'flaky', matchers: ['alertname="Flaky"'], channelIds: [flakyChannel] } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'default', isDefault: true, channelIds: [fallbackChannel] } },
+      admin,
+    );
   });
 
   afterAll(async () => {
@@ -81,7 +98,11 @@ describe('Alertmanager webhook → routes → channels', () => {
   });
 
   it('accepts a payload, delivers it through the matching route, records it, and streams the events', async () => {
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(severity: "critical") { type alertname severity status } }', 2);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(
+      server.wsClient(admin),
+      'subscription { gatewayEvents(severity: "critical") { type alertname severity status } }',
+      2,
+    );
     await new Promise((r) => setTimeout(r, 150));
 
     const response = await post(validPayload());
@@ -89,7 +110,11 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(await response.json()).toMatchObject({ status: 'accepted', accepted: 1, truncatedAlerts: 0 });
 
     await waitFor(() => dbPeer.accepted.length === 1, 'the db team webhook');
-    expect(dbPeer.accepted[0].payload).toMatchObject({ version: '4', groupKey: '{}:{alertname="DiskFull"}', alerts: [{ fingerprint: '1a2b3c4d5e6f7a8b' }] });
+    expect(dbPeer.accepted[0].payload).toMatchObject({
+      version: '4',
+      groupKey: '{}:{alertname="DiskFull"}',
+      alerts: [{ fingerprint: '1a2b3c4d5e6f7a8b' }],
+    });
     expect(fallbackPeer.accepted).toHaveLength(0);
 
     const seen = (await events.done).map((e) => e.data!.gatewayEvents);
@@ -98,7 +123,11 @@ describe('Alertmanager webhook → routes → channels', () => {
       { type: 'delivered', alertname: 'DiskFull', severity: 'critical', status: 'firing' },
     ]);
 
-    const records = await server.gql('{ alertRecords(alertname: "DiskFull") { total items { state routeNames fingerprint receivedAt routedAt firstDeliveredAt deliveryIds } } }', undefined, admin);
+    const records = await server.gql(
+      '{ alertRecords(alertname: "DiskFull") { total items { state routeNames fingerprint receivedAt routedAt firstDeliveredAt deliveryIds } } }',
+      undefined,
+      admin,
+    );
     const [record] = records.data!.alertRecords.items;
     expect(record).toMatchObject({ state: 'delivered', routeNames: ['databases'], fingerprint: '1a2b3c4d5e6f7a8b' });
     expect(record.deliveryIds).toHaveLength(1);
@@ -127,20 +156,43 @@ describe('Alertmanager webhook → routes → channels', () => {
       { ...payload.alerts[0], labels: { alertname: 'ClusterA', severity: 'info' }, fingerprint: 'a1a1a1a1a1a1a1a1' },
       { ...payload.alerts[0], labels: { alertname: 'ClusterA', severity: 'info', cluster: 'own' }, fingerprint: 'a2a2a2a2a2a2a2a2' },
     ];
-    const response = await fetch(`${webhookUrl}/eu-west`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    const response = await fetch(`${webhookUrl}/eu-west`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
     expect(response.status).toBe(200);
-    await waitFor(async () => (await server.gql('{ alertRecords(alertname: "ClusterA") { total } }', undefined, admin)).data!.alertRecords.total === 2, 'both records');
-    const records = await server.gql('{ alertRecords(alertname: "ClusterA", order: ASC) { items { fingerprint cluster } } }', undefined, admin);
+    await waitFor(
+      async () => (await server.gql('{ alertRecords(alertname: "ClusterA") { total } }', undefined, admin)).data!.alertRecords.total === 2,
+      'both records',
+    );
+    const records = await server.gql(
+      '{ alertRecords(alertname: "ClusterA", order: ASC) { items { fingerprint cluster } } }',
+      undefined,
+      admin,
+    );
     expect(records.data!.alertRecords.items.map((r: { cluster: string }) => r.cluster).sort()).toEqual(['eu-west', 'own']);
-    const bad = await fetch(`${webhookUrl}/bad%20name`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` }, body: JSON.stringify(payload) });
+    const bad = await fetch(`${webhookUrl}/bad%20name`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+      body: JSON.stringify(payload),
+    });
     expect(bad.status).toBe(400);
   });
 
   it('applies a route change at once, without a restart', async () => {
-    await server.gql('mutation($id: ID!, $i: RouteUpdateInput!) { updateRoute(id: $id, input: $i) { id } }', {
-      id: routeId,
-      i: { name: 'databases', matchers: ['alertname=~"Disk.*"'], channelIds: (await server.gql('{ routes { items { channelIds } } }', undefined, admin)).data!.routes.items[0].channelIds },
-    }, admin);
+    await server.gql(
+      'mutation($id: ID!, $i: RouteUpdateInput!) { updateRoute(id: $id, input: $i) { id } }',
+      {
+        id: routeId,
+        i: {
+          name: 'databases',
+          matchers: ['alertname=~"Disk.*"'],
+          channelIds: (await server.gql('{ routes { items { channelIds } } }', undefined, admin)).data!.routes.items[0].channelIds,
+        },
+      },
+      admin,
+    );
     const payload = validPayload();
     payload.alerts[0].labels.severity = 'warning';
     payload.alerts[0].fingerprint = 'c0c0c0c0c0c0c0c0';
@@ -150,13 +202,19 @@ describe('Alertmanager webhook → routes → channels', () => {
 
   it('moves a record from routed to delivered when a retry gets through, and says so live', async () => {
     flakyPeer.failWith = 503;
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Flaky") { type } }', 3);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(
+      server.wsClient(admin),
+      'subscription { gatewayEvents(alertname: "Flaky") { type } }',
+      3,
+    );
     await new Promise((r) => setTimeout(r, 150));
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'Flaky', severity: 'warning' };
     payload.alerts[0].fingerprint = 'f1f1f1f1f1f1f1f1';
     expect((await post(payload)).status).toBe(200);
-    const state = async () => (await server.gql('{ alertRecords(fingerprint: "f1f1f1f1f1f1f1f1") { items { state firstDeliveredAt } } }', undefined, admin)).data!.alertRecords.items[0];
+    const state = async () =>
+      (await server.gql('{ alertRecords(fingerprint: "f1f1f1f1f1f1f1f1") { items { state firstDeliveredAt } } }', undefined, admin)).data!
+        .alertRecords.items[0];
     await waitFor(async () => (await state())?.state === 'routed', 'the record waiting on a retry');
     flakyPeer.failWith = null;
     await waitFor(async () => (await state()).state === 'delivered', 'the retry to settle the record');
@@ -168,11 +226,25 @@ describe('Alertmanager webhook → routes → channels', () => {
   it('sends one message per alert on a per-alert route, one per group otherwise', async () => {
     const perAlertPeer = new WebhookPeer();
     await perAlertPeer.start();
-    const channel = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'pager', type: 'webhook', config: { url: `${perAlertPeer.baseUrl}/h` } } }, admin)).data!.createChannel.id;
-    const route = await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { perAlert } }', { i: { name: 'paging', matchers: ['alertname="Page"'], channelIds: [channel], perAlert: true, position: 0 } }, admin);
+    const channel = (
+      await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name: 'pager', type: 'webhook', config: { url: `${perAlertPeer.baseUrl}/h` } } },
+        admin,
+      )
+    ).data!.createChannel.id;
+    const route = await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { perAlert } }',
+      { i: { name: 'paging', matchers: ['alertname="Page"'], channelIds: [channel], perAlert: true, position: 0 } },
+      admin,
+    );
     expect(route.data!.createRoute.perAlert).toBe(true);
     const payload = validPayload();
-    payload.alerts = ['p1', 'p2', 'p3'].map((instance, i) => ({ ...payload.alerts[0], labels: { alertname: 'Page', instance }, fingerprint: `9${i}9${i}9${i}9${i}9${i}9${i}9${i}9${i}` }));
+    payload.alerts = ['p1', 'p2', 'p3'].map((instance, i) => ({
+      ...payload.alerts[0],
+      labels: { alertname: 'Page', instance },
+      fingerprint: `9${i}9${i}9${i}9${i}9${i}9${i}9${i}9${i}`,
+    }));
     expect((await post(payload)).status).toBe(200);
     await waitFor(() => perAlertPeer.accepted.length === 3, 'three separate messages');
     expect(perAlertPeer.accepted.map((r) => r.payload.alerts.length)).toEqual([1, 1, 1]);
@@ -214,7 +286,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(dbPeer.accepted.length - before).toBe(1);
   });
 
-  it('answers 5xx when the receipt cannot be stored, and delivers Alertmanager\'s retry instead of taking it for a copy', async () => {
+  it("answers 5xx when the receipt cannot be stored, and delivers Alertmanager's retry instead of taking it for a copy", async () => {
     const payload = validPayload();
     payload.groupKey = '{}:{alertname="StoreFails"}';
     payload.alerts[0].labels = { alertname: 'DiskStoreFails', severity: 'critical', instance: 'sf-1' };
@@ -224,7 +296,9 @@ describe('Alertmanager webhook → routes → channels', () => {
     // A real failure of the store for this group only.
     await client.query(`create function refuse_store_fails() returns trigger language plpgsql as $$
       begin if new.group_key = '{}:{alertname="StoreFails"}' then raise exception 'disk full'; end if; return new; end $$`);
-    await client.query('create trigger refuse_store_fails before insert on alert_receipt for each row execute function refuse_store_fails()');
+    await client.query(
+      'create trigger refuse_store_fails before insert on alert_receipt for each row execute function refuse_store_fails()',
+    );
     try {
       const refused = await post(payload);
       expect(refused.status).toBeGreaterThanOrEqual(500);
@@ -261,9 +335,16 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect((await post(resolved)).status).toBe(200);
     await waitFor(async () => {
       const res = await server.gql('{ alertRecords(fingerprint: "e0e0e0e0e0e0e0e0") { items { state } } }', undefined, admin);
-      return res.data!.alertRecords.items.length === 4 && res.data!.alertRecords.items.every((r: { state: string }) => r.state !== 'received' && r.state !== 'routed');
+      return (
+        res.data!.alertRecords.items.length === 4 &&
+        res.data!.alertRecords.items.every((r: { state: string }) => r.state !== 'received' && r.state !== 'routed')
+      );
     }, 'all four processed');
-    const res = await server.gql('{ alertRecords(fingerprint: "e0e0e0e0e0e0e0e0", order: ASC) { items { state status } } }', undefined, admin);
+    const res = await server.gql(
+      '{ alertRecords(fingerprint: "e0e0e0e0e0e0e0e0", order: ASC) { items { state status } } }',
+      undefined,
+      admin,
+    );
     expect(res.data!.alertRecords.items.filter((r: { state: string }) => r.state === 'converged')).toHaveLength(2);
     expect(res.data!.alertRecords.items.filter((r: { state: string }) => r.state === 'delivered')).toHaveLength(2);
     expect(dbPeer.accepted.length - before).toBe(2);
@@ -288,16 +369,33 @@ describe('Alertmanager webhook → routes → channels', () => {
   });
 
   it('refuses to delete a channel a route uses; an alert meeting a missing channel anyway is failed with the reason, not retried forever', async () => {
-    const doomed = (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } } }, admin)).data!.createChannel.id;
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 } }, admin);
+    const doomed = (
+      await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } } },
+        admin,
+      )
+    ).data!.createChannel.id;
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 } },
+      admin,
+    );
     const refused = await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
-    expect(refused.errors?.[0]).toMatchObject({ message: 'channel doomed is used by route to-doomed; take it out of them first', extensions: { code: 'CONFLICT', routes: ['to-doomed'] } });
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'channel doomed is used by route to-doomed; take it out of them first',
+      extensions: { code: 'CONFLICT', routes: ['to-doomed'] },
+    });
     // A delete racing a route change can still leave a route naming a missing channel; simulate that.
     const sql = new Client({ connectionString: db.url });
     await sql.connect();
     await sql.query('delete from channel where id = $1', [doomed]);
     await sql.end();
-    const events = nextResults<{ gatewayEvents: Record<string, string> }>(server.wsClient(admin), 'subscription { gatewayEvents(alertname: "Doomed") { type detail } }', 2);
+    const events = nextResults<{ gatewayEvents: Record<string, string> }>(
+      server.wsClient(admin),
+      'subscription { gatewayEvents(alertname: "Doomed") { type detail } }',
+      2,
+    );
     await new Promise((r) => setTimeout(r, 150));
     const payload = validPayload();
     payload.alerts[0].labels = { alertname: 'Doomed' };
@@ -308,7 +406,9 @@ describe('Alertmanager webhook → routes → channels', () => {
     expect(failed.data!.gatewayEvents).toEqual({ type: 'failed', detail: `route names deleted channel ${doomed}` });
     const client = new Client({ connectionString: db.url });
     await client.connect();
-    const { rows } = await client.query(`select processed_at from alert_receipt r join alert_record a on a.receipt_id = r.id where a.fingerprint = 'dddddddddddddd01'`);
+    const { rows } = await client.query(
+      `select processed_at from alert_receipt r join alert_record a on a.receipt_id = r.id where a.fingerprint = 'dddddddddddddd01'`,
+    );
     await client.end();
     expect(rows[0].processed_at).not.toBeNull();
   });
@@ -319,10 +419,20 @@ describe('Alertmanager webhook → routes → channels', () => {
     const cases: Array<[unknown, Record<string, string> | undefined, number, RegExp]> = [
       ['{"version": "4", ', undefined, 400, /^request body is not valid JSON/],
       [wrongVersion, undefined, 400, /version: expected "4" \(the Alertmanager webhook payload version\)/],
-      [{ version: '4' }, undefined, 400, /groupKey: expected a string; status: expected "firing" or "resolved"; receiver: expected a string; alerts: /],
+      [
+        { version: '4' },
+        undefined,
+        400,
+        /groupKey: expected a string; status: expected "firing" or "resolved"; receiver: expected a string; alerts: /,
+      ],
       [validPayload(), { authorization: 'Bearer aat_nope' }, 401, /invalid API token/],
       [validPayload(), {}, 401, /the webhook needs a token/],
-      [{ ...validPayload(), alerts: Array.from({ length: 5_001 }, () => validPayload().alerts[0]) }, undefined, 400, /at most 5000 alerts per request/],
+      [
+        { ...validPayload(), alerts: Array.from({ length: 5_001 }, () => validPayload().alerts[0]) },
+        undefined,
+        400,
+        /at most 5000 alerts per request/,
+      ],
     ];
     for (const [body, headers, status, message] of cases) {
       const response = await post(body, headers ?? { authorization: `Bearer ${sender}` });
@@ -339,10 +449,14 @@ describe('Alertmanager webhook → routes → channels', () => {
   it('refuses a compressed body it cannot read, and a revoked token within the credential cache time', async () => {
     const gzipped = await post(JSON.stringify(validPayload()), { authorization: `Bearer ${sender}`, 'content-encoding': 'gzip' });
     expect(gzipped.status).toBe(400);
-    expect(((await gzipped.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/content encoding "gzip" is not supported/);
+    expect(((await gzipped.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(
+      /content encoding "gzip" is not supported/,
+    );
 
     const token = await server.issueToken('operator', 'soon-revoked');
-    const tokenId = (await server.gql('{ apiTokens { items { id name } } }', undefined, admin)).data!.apiTokens.items.find((t: { name: string }) => t.name === 'soon-revoked').id;
+    const tokenId = (await server.gql('{ apiTokens { items { id name } } }', undefined, admin)).data!.apiTokens.items.find(
+      (t: { name: string }) => t.name === 'soon-revoked',
+    ).id;
     expect((await post(validPayload(), { authorization: `Bearer ${token}` })).status).toBe(200);
     await server.gql('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: tokenId }, admin);
     const revokedAt = Date.now();
@@ -366,7 +480,11 @@ describe('Alertmanager webhook → routes → channels', () => {
     const generated = await post(validPayload());
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     // Someone opening the URL in a browser learns it is the right one.
-    for (const [method, url] of [['GET', webhookUrl], ['PUT', `${webhookUrl}/prod-eu`], ['DELETE', `${webhookUrl}/`]] as const) {
+    for (const [method, url] of [
+      ['GET', webhookUrl],
+      ['PUT', `${webhookUrl}/prod-eu`],
+      ['DELETE', `${webhookUrl}/`],
+    ] as const) {
       const other = await fetch(url, { method, headers: { authorization: `Bearer ${sender}` } });
       expect({ method, status: other.status, allow: other.headers.get('allow') }).toEqual({ method, status: 405, allow: 'POST' });
       expect(((await other.json()) as { errors: Array<{ message: string; extensions: { code: string } }> }).errors[0]).toEqual({
@@ -375,11 +493,16 @@ describe('Alertmanager webhook → routes → channels', () => {
       });
     }
     expect((await fetch(`${webhookUrl}/a/b`)).status).toBe(404);
-    const latin1 = await post(JSON.stringify(validPayload()), { authorization: `Bearer ${sender}`, 'content-type': 'application/json; charset=iso-8859-1' });
+    const latin1 = await post(JSON.stringify(validPayload()), {
+      authorization: `Bearer ${sender}`,
+      'content-type': 'application/json; charset=iso-8859-1',
+    });
     expect(latin1.status).toBe(400);
     expect(((await latin1.json()) as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/unsupported charset "iso-8859-1"/);
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/alertagent_http_request_duration_seconds_count\{role="serve",method="POST",route="\/api\/v1\/alerts\/alertmanager",status="200"\} [1-9]/);
+    expect(metrics).toMatch(
+      /alertagent_http_request_duration_seconds_count\{role="serve",method="POST",route="\/api\/v1\/alerts\/alertmanager",status="200"\} [1-9]/,
+    );
   });
 
   it('never answers 5xx to hundreds of generated malformed payloads', async () => {
@@ -399,7 +522,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     ];
     const statuses = new Map<number, number>();
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 300; i += 1) {
       const payload = validPayload();
       const count = 1 + Math.floor(random() * 3);

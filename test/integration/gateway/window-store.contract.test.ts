@@ -11,7 +11,10 @@ describe.each([
     () => {
       const prefix = testRedisPrefix();
       const redis: Redis = connectRedis(TEST_REDIS_URL, 'window-test');
-      return { store: new RedisWindowStore(redis, prefix.prefix) as WindowStore, close: async () => (await redis.quit(), await prefix.cleanup()) };
+      return {
+        store: new RedisWindowStore(redis, prefix.prefix) as WindowStore,
+        close: async () => (await redis.quit(), await prefix.cleanup()),
+      };
     },
   ],
   [
@@ -21,7 +24,12 @@ describe.each([
       const redis: Redis = connectRedis(TEST_REDIS_URL, 'window-test', { failFastMs: 1_000 });
       // Until the connection is ready a fail-fast connection refuses commands (and the store falls back).
       await new Promise((resolve) => redis.once('ready', resolve));
-      const store = new FallbackWindowStore(new RedisWindowStore(redis, prefix.prefix), { fellBack: (_use, err) => { throw err; }, recovered: () => {} });
+      const store = new FallbackWindowStore(new RedisWindowStore(redis, prefix.prefix), {
+        fellBack: (_use, err) => {
+          throw err;
+        },
+        recovered: () => {},
+      });
       return { store: store as WindowStore, close: async () => (await redis.quit(), await prefix.cleanup()) };
     },
   ],
@@ -29,7 +37,13 @@ describe.each([
     'Redis with a fallback, Redis unreachable',
     () => {
       const redis: Redis = connectRedis('redis://127.0.0.1:1', 'window-test', { failFastMs: 100 });
-      return { store: new FallbackWindowStore(new RedisWindowStore(redis, 'unreachable'), { fellBack: () => {}, recovered: () => {} }) as WindowStore, close: async () => redis.disconnect() };
+      return {
+        store: new FallbackWindowStore(new RedisWindowStore(redis, 'unreachable'), {
+          fellBack: () => {},
+          recovered: () => {},
+        }) as WindowStore,
+        close: async () => redis.disconnect(),
+      };
     },
   ],
 ])('window store contract: %s', (_name, make) => {

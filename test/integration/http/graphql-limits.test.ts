@@ -14,7 +14,11 @@ async function post(server: TestServer, query: string, token?: string, headers: 
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> },
+  };
 }
 
 function closedWith(client: Client): Promise<{ code: number; reason: string }> {
@@ -46,12 +50,18 @@ describe('GraphQL cost control', () => {
   it('stops a document of thousands of aliases while parsing it, before anything runs', async () => {
     const res = await post(server, `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: health { status }`).join(' ')} }`);
     expect(res.status).toBe(400);
-    expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_PARSE_FAILED' }, message: expect.stringMatching(/Document contains more th[ae][nt] 5000 tokens/) });
+    expect(res.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      message: expect.stringMatching(/Document contains more th[ae][nt] 5000 tokens/),
+    });
   });
 
   it('refuses more aliases or top-level fields than allowed, naming the limit', async () => {
     const aliases = await post(server, `{ health { ${Array.from({ length: 16 }, (_, i) => `s${i}: status`).join(' ')} } }`, viewer);
-    expect(aliases.body.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' }, message: 'Aliases limit of 15 exceeded, found 16.' });
+    expect(aliases.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      message: 'Aliases limit of 15 exceeded, found 16.',
+    });
     const roots = await post(server, `{ ${Array.from({ length: 11 }, () => 'version { version }').join(' ')} }`, viewer);
     expect(roots.body.errors?.[0]).toMatchObject({
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
@@ -73,7 +83,10 @@ describe('GraphQL cost control', () => {
   it('asks for a token when an unauthenticated operation reaches past the public fields', async () => {
     const res = await post(server, '{ channels(limit: 100) { items { id name } } }');
     expect(res.status).toBe(401);
-    expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/send a bearer token$/) });
+    expect(res.body.errors?.[0]).toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+      message: expect.stringMatching(/send a bearer token$/),
+    });
   });
 });
 
@@ -120,7 +133,10 @@ describe('limits without a server', () => {
   it('holds each caller to its running slots and frees them when operations end', async () => {
     const config = loadConfig({ env: { GRAPHQL_MAX_CONCURRENT: '2' } });
     const limits = new RequestLimits(config.graphql, null, 'unit', 10);
-    const caller = { principal: { kind: 'api-token' as const, id: 't1', name: 't1', role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' };
+    const caller = {
+      principal: { kind: 'api-token' as const, id: 't1', name: 't1', role: 'viewer', grant: presetGrant('viewer') },
+      ip: '10.0.0.1',
+    };
     const first = await limits.admitOperation(caller, 1);
     await limits.admitOperation(caller, 1);
     await expect(limits.admitOperation(caller, 1)).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
@@ -132,7 +148,10 @@ describe('limits without a server', () => {
   it('lets one caller spend only so much a second, and has heavy operations take turns', async () => {
     const config = loadConfig({ env: { GRAPHQL_COST_PER_SECOND: '3000', GRAPHQL_HEAVY_COST: '1000', GRAPHQL_TIMEOUT_MS: '300' } });
     const limits = new RequestLimits(config.graphql, null, 'unit', 10);
-    const caller = (id: string) => ({ principal: { kind: 'api-token' as const, id, name: id, role: 'viewer', grant: presetGrant('viewer') }, ip: '10.0.0.1' });
+    const caller = (id: string) => ({
+      principal: { kind: 'api-token' as const, id, name: id, role: 'viewer', grant: presetGrant('viewer') },
+      ip: '10.0.0.1',
+    });
     const first = await limits.admitOperation(caller('a'), 1_500);
     // A second heavy operation (another caller) waits for the first one's turn to end.
     let secondStarted = false;
@@ -156,15 +175,16 @@ describe('limits without a server', () => {
     let running = 0;
     let peak = 0;
     const order: number[] = [];
-    const read = (i: number) => limits.readTurn(async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
-      running -= 1;
-      order.push(i);
-      if (i === 4) throw new Error('a failing read gives its turn back');
-      return i;
-    });
+    const read = (i: number) =>
+      limits.readTurn(async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        order.push(i);
+        if (i === 4) throw new Error('a failing read gives its turn back');
+        return i;
+      });
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => read(i)));
     expect(peak).toBe(3);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(9);
@@ -173,20 +193,26 @@ describe('limits without a server', () => {
     const small = new RequestLimits(loadConfig({ env: { GRAPHQL_READS_AT_ONCE: '8' } }).graphql, null, 'unit', 4);
     running = 0;
     peak = 0;
-    await Promise.all(Array.from({ length: 6 }, (_, i) => small.readTurn(async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running -= 1;
-      return i;
-    })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        small.readTurn(async () => {
+          running += 1;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 10));
+          running -= 1;
+          return i;
+        }),
+      ),
+    );
     expect(peak).toBe(2);
   });
 
   it('starts no resolver past the operation deadline', async () => {
     const context = { deadline: Date.now() - 1 } as GraphQLContext;
     const info = { parentType: { name: 'Query' }, fieldName: 'channels' };
-    expect(() => deadlineMiddleware({ context, info } as never, async () => 'ran')).toThrow(/ran past its time limit before Query\.channels could start/);
+    expect(() => deadlineMiddleware({ context, info } as never, async () => 'ran')).toThrow(
+      /ran past its time limit before Query\.channels could start/,
+    );
     await expect(deadlineMiddleware({ context: { deadline: Date.now() + 10_000 }, info } as never, async () => 'ran')).resolves.toBe('ran');
   });
 });
@@ -199,7 +225,12 @@ describe('graphql-ws connection limits', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startTestServer({ DATABASE_URL: db.url, WS_MAX_CONNECTIONS_PER_CALLER: '2', WS_MAX_CONNECTIONS_PER_IP: '4', WS_IDLE_TIMEOUT_MS: '400' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      WS_MAX_CONNECTIONS_PER_CALLER: '2',
+      WS_MAX_CONNECTIONS_PER_IP: '4',
+      WS_IDLE_TIMEOUT_MS: '400',
+    });
     viewer = await server.issueToken('viewer');
   });
 
@@ -214,7 +245,8 @@ describe('graphql-ws connection limits', () => {
   });
 
   it('caps the connections of one token, then those of one address at the upgrade', async () => {
-    const subscribe = (client: Client) => client.subscribe({ query: 'subscription { gatewayEvents { type } }' }, { next: () => {}, error: () => {}, complete: () => {} });
+    const subscribe = (client: Client) =>
+      client.subscribe({ query: 'subscription { gatewayEvents { type } }' }, { next: () => {}, error: () => {}, complete: () => {} });
     const connected = (client: Client) => new Promise<void>((resolve) => client.on('connected', () => resolve()));
     const first = connect(viewer);
     const second = connect(viewer);
@@ -222,7 +254,10 @@ describe('graphql-ws connection limits', () => {
     subscribe(first);
     subscribe(second);
     const third = connect(viewer);
-    expect(await closedWith(third)).toMatchObject({ code: 4429, reason: expect.stringMatching(/has 2 subscription connections open already/) });
+    expect(await closedWith(third)).toMatchObject({
+      code: 4429,
+      reason: expect.stringMatching(/has 2 subscription connections open already/),
+    });
 
     const other = await server.issueToken('viewer', 'other-viewer');
     const others = [connect(other), connect(other)];

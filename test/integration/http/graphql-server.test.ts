@@ -95,7 +95,9 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
       expect(flags.data?.flags).toContainEqual({ name: 'gateway.convergence', enabled: false, source: 'DEFAULT', phase: 1 });
       const create = await server.gql('mutation { createApiToken(input: { name: "x", role: VIEWER }) { token } }', undefined, viewer);
       expect(create.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-      expect(create.errors?.[0].message).toBe('Mutation.createApiToken needs the permission tokens:admin, which the role viewer does not hold');
+      expect(create.errors?.[0].message).toBe(
+        'Mutation.createApiToken needs the permission tokens:admin, which the role viewer does not hold',
+      );
     });
 
     it('issues a token that works at once, and stops accepting it once revoked', async () => {
@@ -193,13 +195,23 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
 
     it('answers BAD_USER_INPUT, not INTERNAL, for an id that is not one and for NUL characters', async () => {
       const id = await server.gql('query($id: ID!) { channel(id: $id) { id } }', { id: 'not-a-uuid' }, admin);
-      expect(id.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'id: expected an id (a UUID), got "not-a-uuid"' });
+      expect(id.errors?.[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT' },
+        message: 'id: expected an id (a UUID), got "not-a-uuid"',
+      });
       const nul = await server.gql('query($a: String) { alertRecords(alertname: $a) { total } }', { a: 'disk\u0000full' }, admin);
       expect(nul.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'alertname: contains a NUL character' });
-      const nested = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', {
-        i: { name: 'deep', type: 'webhook', config: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) },
-      }, admin);
-      expect(nested.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/^input\.config\.a(\.a)+: nested deeper than 32 levels$/) });
+      const nested = await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        {
+          i: { name: 'deep', type: 'webhook', config: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) },
+        },
+        admin,
+      );
+      expect(nested.errors?.[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT' },
+        message: expect.stringMatching(/^input\.config\.a(\.a)+: nested deeper than 32 levels$/),
+      });
     });
   });
 
@@ -212,7 +224,7 @@ describe('GraphQL server on PostgreSQL and Redis', () => {
         admin,
       );
       expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-      const fields = (res.errors?.[0].extensions?.issues as Array<{ field: string }>).map((i) => i.field);
+      const fields = (res.errors![0]!.extensions!.issues as Array<{ field: string }>).map((i) => i.field);
       expect(fields).toEqual(['input.name', 'input.expiresInDays']);
       const after = await server.gql('{ apiTokens(includeRevoked: true) { items { id } } }', undefined, admin);
       expect(after.data!.apiTokens.items).toHaveLength(before.data!.apiTokens.items.length);

@@ -38,7 +38,11 @@ describe('/metrics', () => {
       labels: { alertname: 'Spray', cluster: `c-${i}-${'x'.repeat(100)}`, severity: `sev-${i}` },
       fingerprint: `spray${String(i).padStart(11, '0')}`,
     }));
-    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const response = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     expect(response.status).toBe(200);
     const text = await waitFor(async () => {
       const body = await (await scrape(METRICS_TOKEN)).text();

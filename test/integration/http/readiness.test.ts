@@ -18,11 +18,20 @@ describe('readiness when Redis is unreachable', () => {
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { status: string; degradations: string[]; components: Array<{ name: string; status: string; error: string | null }> };
+    const body = (await ready.json()) as {
+      status: string;
+      degradations: string[];
+      components: Array<{ name: string; status: string; error: string | null }>;
+    };
     expect(body.status).toBe('degraded');
     expect(body.degradations.length).toBeGreaterThan(0);
     expect(body.components).toContainEqual({ name: 'database', status: 'up', latencyMs: expect.any(Number), error: null });
-    expect(body.components).toContainEqual({ name: 'redis', status: 'down', latencyMs: null, error: expect.stringMatching(/^not connected to Redis \((connecting|reconnecting|connect)\)$/) });
+    expect(body.components).toContainEqual({
+      name: 'redis',
+      status: 'down',
+      latencyMs: null,
+      error: expect.stringMatching(/^not connected to Redis \((connecting|reconnecting|connect)\)$/),
+    });
   });
 
   it('still answers GraphQL queries that need only the database', async () => {

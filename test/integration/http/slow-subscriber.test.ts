@@ -41,8 +41,16 @@ describe('a subscriber that stops reading', () => {
   const post = (i: number) => {
     const payload = validPayload();
     payload.groupKey = `{}:{slow="${i}"}`;
-    payload.alerts = Array.from({ length: 10 }, (_, j) => ({ ...payload.alerts[0], labels: { alertname: ALERTNAME, n: `${i}-${j}` }, fingerprint: `${String(i).padStart(8, '0')}${String(j).padStart(8, '0')}` }));
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    payload.alerts = Array.from({ length: 10 }, (_, j) => ({
+      ...payload.alerts[0],
+      labels: { alertname: ALERTNAME, n: `${i}-${j}` },
+      fingerprint: `${String(i).padStart(8, '0')}${String(j).padStart(8, '0')}`,
+    }));
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   };
 
   it('drops what it cannot take, keeps server memory flat, and the connection alive', async () => {
@@ -65,7 +73,10 @@ describe('a subscriber that stops reading', () => {
     await new Promise((resolve) => client.once('open', resolve));
     client.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${admin}` } }));
 
-    await waitFor(async () => refused !== null || (await scrapeMetric(server.baseUrl, 'alertagent_subscription_executions')) === 1, 'the subscription running');
+    await waitFor(
+      async () => refused !== null || (await scrapeMetric(server.baseUrl, 'alertagent_subscription_executions')) === 1,
+      'the subscription running',
+    );
     expect(refused).toBeNull();
 
     // Reading, it gets every result.

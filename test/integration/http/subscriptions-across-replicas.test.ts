@@ -12,7 +12,12 @@ const AUDIT_SUBSCRIPTION = 'subscription { auditEventRecorded { actor action tar
  * does not tell: every replica listens to audit events itself, for its caches.)
  */
 async function waitForExecution(server: TestServer): Promise<void> {
-  await waitFor(async () => ((await scrapeMetric(server.baseUrl, 'alertagent_subscription_executions')) ?? 0) >= 1, 'the subscription running', 5_000, 20);
+  await waitFor(
+    async () => ((await scrapeMetric(server.baseUrl, 'alertagent_subscription_executions')) ?? 0) >= 1,
+    'the subscription running',
+    5_000,
+    20,
+  );
 }
 
 describe('subscriptions across two replicas sharing PostgreSQL and Redis', () => {
@@ -61,7 +66,9 @@ describe('subscriptions across two replicas sharing PostgreSQL and Redis', () =>
 
   it('closes a graphql-ws connection without a token, saying what to send', async () => {
     const client = second.wsClient();
-    const closed = await new Promise<{ code: number; reason: string }>((resolve) => client.on('closed', (event) => resolve(event as { code: number; reason: string })));
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+      client.on('closed', (event) => resolve(event as { code: number; reason: string })),
+    );
     expect(closed).toMatchObject({ code: 4401, reason: expect.stringMatching(/^subscriptions need a token/) });
   });
 

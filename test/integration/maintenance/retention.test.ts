@@ -20,18 +20,42 @@ describe('data retention', () => {
   const fire = async (alertname: string) => {
     const payload = validPayload();
     payload.groupKey = `{}:{alertname="${alertname}"}`;
-    payload.alerts = [alert({ labels: { alertname, severity: 'warning' }, fingerprint: Buffer.from(alertname).toString('hex').slice(-16).padStart(16, '0') })];
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    payload.alerts = [
+      alert({
+        labels: { alertname, severity: 'warning' },
+        fingerprint: Buffer.from(alertname).toString('hex').slice(-16).padStart(16, '0'),
+      }),
+    ];
+    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   };
   const count = async (query: string) => Number((await sql.query(query)).rows[0].n);
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await peer.start();
-    server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, RETENTION_RECEIPTS_DAYS: '7', RETENTION_RECORDS_DAYS: '30', RETENTION_DELIVERIES_DAYS: '30' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      RETENTION_RECEIPTS_DAYS: '7',
+      RETENTION_RECORDS_DAYS: '30',
+      RETENTION_DELIVERIES_DAYS: '30',
+    });
     admin = await server.issueToken('admin');
-    const channel = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } }, admin);
-    await server.gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } }, admin);
+    const channel = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
+      admin,
+    );
+    await server.gql(
+      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
+      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
+      admin,
+    );
     sql = new Client({ connectionString: db.url });
     await sql.connect();
   });
@@ -47,15 +71,29 @@ describe('data retention', () => {
   it('deletes each kind past its own retention and keeps what is recent or still in use', async () => {
     for (let i = 0; i < 10; i += 1) expect((await fire(`Old${i}`)).status).toBe(200);
     for (let i = 0; i < 5; i += 1) expect((await fire(`New${i}`)).status).toBe(200);
-    await waitFor(async () => (await count(`select count(*) as n from "alert_record" where "state" = 'delivered'`)) === 15, 'every alert delivered');
-    await waitFor(async () => (await count(`select count(*) as n from "alert_receipt" where "processed_at" is null`)) === 0, 'every receipt processed');
+    await waitFor(
+      async () => (await count(`select count(*) as n from "alert_record" where "state" = 'delivered'`)) === 15,
+      'every alert delivered',
+    );
+    await waitFor(
+      async () => (await count(`select count(*) as n from "alert_receipt" where "processed_at" is null`)) === 0,
+      'every receipt processed',
+    );
 
     // The Old alerts happened 40 days ago; one of their receipts was never processed, one delivery still waits.
     await sql.query(`update "alert_record" set "received_at" = now() - interval '40 days' where "alertname" like 'Old%'`);
-    await sql.query(`update "alert_receipt" set "received_at" = now() - interval '40 days' where "id" in (select "receipt_id" from "alert_record" where "alertname" like 'Old%')`);
-    await sql.query(`update "delivery" set "created_at" = now() - interval '40 days' where "message"->'alerts'->0->'labels'->>'alertname' like 'Old%'`);
-    await sql.query(`update "alert_receipt" set "processed_at" = null where "id" = (select "receipt_id" from "alert_record" where "alertname" = 'Old0')`);
-    await sql.query(`update "delivery" set "status" = 'retrying', "next_attempt_at" = now() + interval '1 day' where "message"->'alerts'->0->'labels'->>'alertname' = 'Old1'`);
+    await sql.query(
+      `update "alert_receipt" set "received_at" = now() - interval '40 days' where "id" in (select "receipt_id" from "alert_record" where "alertname" like 'Old%')`,
+    );
+    await sql.query(
+      `update "delivery" set "created_at" = now() - interval '40 days' where "message"->'alerts'->0->'labels'->>'alertname' like 'Old%'`,
+    );
+    await sql.query(
+      `update "alert_receipt" set "processed_at" = null where "id" = (select "receipt_id" from "alert_record" where "alertname" = 'Old0')`,
+    );
+    await sql.query(
+      `update "delivery" set "status" = 'retrying', "next_attempt_at" = now() + interval '1 day' where "message"->'alerts'->0->'labels'->>'alertname' = 'Old1'`,
+    );
     const attemptsBefore = await count(`select count(*) as n from "delivery_attempt"`);
 
     const removed = await server.handle.services.retention.prune();
@@ -84,7 +122,11 @@ describe('data retention', () => {
     // And the first test's receipt left unprocessed, processed since: 40 days old.
     expect(removed.receipts).toBe(rows + 1);
     expect(answers.every((s) => s === 200)).toBe(true);
-    await waitFor(async () => (await count(`select count(*) as n from "alert_record" where "alertname" like 'During%' and "state" = 'delivered'`)) === 30, 'every alert sent during the prune delivered');
+    await waitFor(
+      async () =>
+        (await count(`select count(*) as n from "alert_record" where "alertname" like 'During%' and "state" = 'delivered'`)) === 30,
+      'every alert sent during the prune delivered',
+    );
   });
 
   it('refuses a retention of zero days (it would delete everything at once)', async () => {

@@ -13,7 +13,11 @@ const root = join(__dirname, '../../..');
 const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/alertagent-dashboard.json'), 'utf8')) as {
   panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>;
 };
-const rules = (parse(readFileSync(join(root, 'helm/alertagent/files/alertagent-alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
+const rules = (
+  parse(readFileSync(join(root, 'helm/alertagent/files/alertagent-alerts.yaml'), 'utf8')) as {
+    groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+  }
+).groups.flatMap((g) => g.rules);
 const queries = [
   ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard panel "${p.title}"`, expr: t.expr }))),
   ...rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
@@ -53,17 +57,26 @@ describe("queries on AlertAgent's own metrics", () => {
   });
 
   it('uses only metrics that /metrics (serve) or the sidecar export', () => {
-    const missing = queries.flatMap(({ where, expr }) => metricsInQuery(expr, exported).filter((name) => !exported.has(name)).map((name) => `${where}: ${name}`));
+    const missing = queries.flatMap(({ where, expr }) =>
+      metricsInQuery(expr, exported)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${where}: ${name}`),
+    );
     expect(missing).toEqual([]);
     // And the check itself notices a name that does not exist.
-    expect(metricsInQuery('rate(alertagent_no_such_thing_total[5m])', exported).filter((n) => !exported.has(n))).toEqual(['alertagent_no_such_thing_total']);
+    expect(metricsInQuery('rate(alertagent_no_such_thing_total[5m])', exported).filter((n) => !exported.has(n))).toEqual([
+      'alertagent_no_such_thing_total',
+    ]);
   });
 
   it('has queries that a real Prometheus parses', async () => {
     const refused: string[] = [];
     for (const { where, expr } of queries) {
       const query = expr.replaceAll('$__rate_interval', '5m');
-      const answer = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { status: string; error?: string };
+      const answer = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+        status: string;
+        error?: string;
+      };
       if (answer.status !== 'success') refused.push(`${where}: ${answer.error}`);
     }
     expect(refused).toEqual([]);

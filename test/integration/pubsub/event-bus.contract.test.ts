@@ -1,4 +1,4 @@
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import type { EventBus } from '../../../src/services/pubsub/event-bus';
 import { InProcessEventBus } from '../../../src/services/pubsub/in-process-event-bus';
 import { RedisEventBus } from '../../../src/services/pubsub/redis-event-bus';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { BullJobQueue } from '../../../src/services/queue/bull-job-queue';
 import { InProcessJobQueue } from '../../../src/services/queue/in-process-job-queue';
 import { PermanentJobError, type JobQueue, type JobRecord } from '../../../src/services/queue/job-queue';
@@ -180,27 +180,31 @@ describe('BullMQ queue durability', () => {
     await prefix.cleanup();
   });
 
-  it('leaves a job cut off by shutdown to be run again, not failed', async () => {
-    const prefix = testRedisPrefix();
-    const firstConnection = connectRedis(TEST_REDIS_URL, 'first');
-    const first = new BullJobQueue(firstConnection, prefix.prefix, logger, undefined, LOCK_MS);
-    first.process('delivery.attempt', () => new Promise<void>(() => {}));
-    const id = await first.enqueue('delivery.attempt', { deliveryId: `d-${9}` });
-    await waitForState(first, id, 'active');
-    await first.close(200);
-    await firstConnection.quit();
+  it(
+    'leaves a job cut off by shutdown to be run again, not failed',
+    async () => {
+      const prefix = testRedisPrefix();
+      const firstConnection = connectRedis(TEST_REDIS_URL, 'first');
+      const first = new BullJobQueue(firstConnection, prefix.prefix, logger, undefined, LOCK_MS);
+      first.process('delivery.attempt', () => new Promise<void>(() => {}));
+      const id = await first.enqueue('delivery.attempt', { deliveryId: `d-${9}` });
+      await waitForState(first, id, 'active');
+      await first.close(200);
+      await firstConnection.quit();
 
-    // The next process finds the job still active; once the dead worker's lock lapses it is run again.
-    const secondConnection = connectRedis(TEST_REDIS_URL, 'second');
-    const second = new BullJobQueue(secondConnection, prefix.prefix, logger, undefined, LOCK_MS);
-    expect((await second.getJob('delivery.attempt', id))?.state).toBe('active');
-    const seen: string[] = [];
-    second.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
-    const job = await waitForState(second, id, 'completed', 20 * LOCK_MS);
-    expect(seen).toEqual(['d-9']);
-    expect(job.failedReason).toBeUndefined();
-    await second.close(5_000);
-    await secondConnection.quit();
-    await prefix.cleanup();
-  }, 30 * LOCK_MS);
+      // The next process finds the job still active; once the dead worker's lock lapses it is run again.
+      const secondConnection = connectRedis(TEST_REDIS_URL, 'second');
+      const second = new BullJobQueue(secondConnection, prefix.prefix, logger, undefined, LOCK_MS);
+      expect((await second.getJob('delivery.attempt', id))?.state).toBe('active');
+      const seen: string[] = [];
+      second.process('delivery.attempt', async ({ data }) => void seen.push(data.deliveryId));
+      const job = await waitForState(second, id, 'completed', 20 * LOCK_MS);
+      expect(seen).toEqual(['d-9']);
+      expect(job.failedReason).toBeUndefined();
+      await second.close(5_000);
+      await secondConnection.quit();
+      await prefix.cleanup();
+    },
+    30 * LOCK_MS,
+  );
 });

@@ -41,9 +41,14 @@ describe('rule validation agrees with promtool check rules', () => {
       expect(theirs).toBeDefined();
       const ours = checkRuleFile(content).problems;
       if (!theirs) invalid += 1;
-      if ((ours.length === 0) !== theirs) disagreements.push(`${name}: promtool ${theirs ? 'accepts' : 'refuses'}, we ${ours.length === 0 ? 'accept' : `refuse (${ours[0].message})`}\n${content}`);
+      if ((ours.length === 0) !== theirs)
+        disagreements.push(
+          `${name}: promtool ${theirs ? 'accepts' : 'refuses'}, we ${ours.length === 0 ? 'accept' : `refuse (${ours[0].message})`}\n${content}`,
+        );
     });
-    console.log(`promtool agreement: ${corpus.length - disagreements.length}/${corpus.length} rule files (${invalid} invalid, ${corpus.length - invalid} valid)`);
+    console.log(
+      `promtool agreement: ${corpus.length - disagreements.length}/${corpus.length} rule files (${invalid} invalid, ${corpus.length - invalid} valid)`,
+    );
     expect(disagreements).toEqual([]);
   });
 });
@@ -52,7 +57,12 @@ describe('rule files as bytes: encodings judged as promtool judges them', () => 
   it('refuses invalid UTF-8 and accepts what is valid, with the same verdict as promtool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aa-rules-bytes-'));
     try {
-      const rule = (labelValue: Buffer) => Buffer.concat([Buffer.from('groups:\n  - name: g\n    rules:\n      - record: r:x\n        expr: up\n        labels:\n          a: "'), labelValue, Buffer.from('"\n')]);
+      const rule = (labelValue: Buffer) =>
+        Buffer.concat([
+          Buffer.from('groups:\n  - name: g\n    rules:\n      - record: r:x\n        expr: up\n        labels:\n          a: "'),
+          labelValue,
+          Buffer.from('"\n'),
+        ]);
       const files: Array<[string, Buffer]> = [
         ['invalid-leading', rule(Buffer.from([0xff, 0xfe]))],
         ['invalid-trailing', rule(Buffer.from([0xc3, 0x28]))],
@@ -66,7 +76,11 @@ describe('rule files as bytes: encodings judged as promtool judges them', () => 
         writeFileSync(path, bytes);
         const theirs = spawnSync(PROMTOOL, ['check', 'rules', path], { encoding: 'utf8' }).status === 0;
         const ours = checkRuleFile(bytes).problems;
-        expect([name, ours.length === 0, ours[0]?.message]).toEqual([name, theirs, theirs ? undefined : expect.stringMatching(/^yaml: invalid (leading|trailing) UTF-8 octet$/)]);
+        expect([name, ours.length === 0, ours[0]?.message]).toEqual([
+          name,
+          theirs,
+          theirs ? undefined : expect.stringMatching(/^yaml: invalid (leading|trailing) UTF-8 octet$/),
+        ]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -80,15 +94,23 @@ describe('alertagent rules check', () => {
     try {
       const good = join(dir, 'good.yml');
       const bad = join(dir, 'bad.yml');
-      writeFileSync(good, 'groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: job:up:sum == 0\n');
-      writeFileSync(bad, 'groups:\n  - name: g\n    rules:\n      - alert: Slow\n        expr: rate(http_seconds)\n      - record: 1bad\n        expr: up\n');
+      writeFileSync(
+        good,
+        'groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: job:up:sum == 0\n',
+      );
+      writeFileSync(
+        bad,
+        'groups:\n  - name: g\n    rules:\n      - alert: Slow\n        expr: rate(http_seconds)\n      - record: 1bad\n        expr: up\n',
+      );
       const ok = await runCli(['rules', 'check', good], {});
       expect(ok.code).toBe(0);
       expect(ok.stdout).toBe(`Checking ${good}\n  SUCCESS: 2 rules found\n\n`);
       const failed = await runCli(['rules', 'check', good, bad], {});
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain('SUCCESS: 2 rules found');
-      expect(failed.stderr).toContain(`${bad}: 5:15: group "g", rule 1, "Slow": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector`);
+      expect(failed.stderr).toContain(
+        `${bad}: 5:15: group "g", rule 1, "Slow": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector`,
+      );
       expect(failed.stderr).toContain(`${bad}: 6:17: group "g", rule 2, "1bad": invalid recording rule name: 1bad`);
       const missing = await runCli(['rules', 'check', join(dir, 'nope.yml')], {});
       expect(missing.code).toBe(1);

@@ -15,14 +15,21 @@ describe('the egress policy', () => {
     expect(production.urlDenial('http://169.254.169.254/latest/meta-data/')).toBe('169.254.169.254 is a cloud metadata address');
     expect(production.urlDenial('http://[::ffff:169.254.169.254]/')).toBe('169.254.169.254 is a cloud metadata address');
     expect(production.urlDenial('http://[fe80::1]/')).toBe('fe80::1 is link-local');
-    expect(production.urlDenial('http://metadata.google.internal/computeMetadata/v1/')).toBe('metadata.google.internal is a cloud metadata service');
+    expect(production.urlDenial('http://metadata.google.internal/computeMetadata/v1/')).toBe(
+      'metadata.google.internal is a cloud metadata service',
+    );
     expect(production.urlDenial('http://127.0.0.1:9093')).toMatch(/^127\.0\.0\.1 is loopback/);
     expect(production.urlDenial('http://[::1]:9093')).toMatch(/^::1 is loopback/);
     expect(production.urlDenial('http://0.0.0.0:9093')).toBe('0.0.0.0 is not a unicast address');
     expect(production.urlDenial('https://oapi.dingtalk.com/robot/send')).toBeNull();
     expect(production.urlDenial('http://10.1.2.3:9093')).toBeNull();
 
-    const strict = new EgressPolicy({ denyLoopback: true, denyPrivate: true, allow: ['10.20.0.0/16', '*.internal.example'], deny: ['203.0.113.0/24'] });
+    const strict = new EgressPolicy({
+      denyLoopback: true,
+      denyPrivate: true,
+      allow: ['10.20.0.0/16', '*.internal.example'],
+      deny: ['203.0.113.0/24'],
+    });
     expect(strict.urlDenial('http://10.1.2.3:9093')).toBe('10.1.2.3 is a private address');
     expect(strict.urlDenial('http://10.20.5.5:9093')).toBeNull();
     expect(strict.urlDenial('http://203.0.113.9/')).toBe('203.0.113.9 is in EGRESS_DENY');
@@ -31,8 +38,13 @@ describe('the egress policy', () => {
 
   it('checks the addresses a name resolves to when connecting (so DNS cannot lead elsewhere)', async () => {
     const policy = new EgressPolicy({ denyLoopback: true, denyPrivate: false, allow: [], deny: [] });
-    await expect(policy.resolve('localhost')).rejects.toMatchObject({ code: 'EEGRESS', message: expect.stringMatching(/^egress policy refused localhost: (127\.0\.0\.1|::1) is loopback/) });
-    await expect(new EgressPolicy({ denyLoopback: true, denyPrivate: false, allow: ['localhost'], deny: [] }).resolve('localhost')).resolves.toMatch(/^(127\.0\.0\.1|::1)$/);
+    await expect(policy.resolve('localhost')).rejects.toMatchObject({
+      code: 'EEGRESS',
+      message: expect.stringMatching(/^egress policy refused localhost: (127\.0\.0\.1|::1) is loopback/),
+    });
+    await expect(
+      new EgressPolicy({ denyLoopback: true, denyPrivate: false, allow: ['localhost'], deny: [] }).resolve('localhost'),
+    ).resolves.toMatch(/^(127\.0\.0\.1|::1)$/);
   });
 
   describe('in production mode', () => {
@@ -55,20 +67,46 @@ describe('the egress policy', () => {
     });
 
     it('refuses to save a channel, provider or cluster aimed at a refused address, naming the field', async () => {
-      const channel = await server.gql(CREATE, { i: { name: 'imds', type: 'webhook', config: { url: 'http://169.254.169.254/latest/meta-data/iam/' } } }, operator);
-      expect(channel.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: 'input.config.url: the egress policy refuses this address: 169.254.169.254 is a cloud metadata address' });
+      const channel = await server.gql(
+        CREATE,
+        { i: { name: 'imds', type: 'webhook', config: { url: 'http://169.254.169.254/latest/meta-data/iam/' } } },
+        operator,
+      );
+      expect(channel.errors?.[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT' },
+        message: 'input.config.url: the egress policy refuses this address: 169.254.169.254 is a cloud metadata address',
+      });
       const admin = await server.issueToken('admin');
-      const cluster = await server.gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken } }', { i: { name: 'local', alertmanagerUrls: ['http://127.0.0.1:9093'] } }, admin);
-      expect(cluster.errors?.[0].message).toMatch(/^input\.alertmanagerUrls\.0: the egress policy refuses this address: 127\.0\.0\.1 is loopback/);
-      const provider = await server.gql('mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }', { i: { name: 'p', type: 'openai', config: { baseUrl: 'http://[fd00:ec2::254]/v1', model: 'm' } } }, admin);
-      expect(provider.errors?.[0].message).toBe('input.config.baseUrl: the egress policy refuses this address: fd00:ec2::254 is a cloud metadata address');
+      const cluster = await server.gql(
+        'mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken } }',
+        { i: { name: 'local', alertmanagerUrls: ['http://127.0.0.1:9093'] } },
+        admin,
+      );
+      expect(cluster.errors?.[0].message).toMatch(
+        /^input\.alertmanagerUrls\.0: the egress policy refuses this address: 127\.0\.0\.1 is loopback/,
+      );
+      const provider = await server.gql(
+        'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
+        { i: { name: 'p', type: 'openai', config: { baseUrl: 'http://[fd00:ec2::254]/v1', model: 'm' } } },
+        admin,
+      );
+      expect(provider.errors?.[0].message).toBe(
+        'input.config.baseUrl: the egress policy refuses this address: fd00:ec2::254 is a cloud metadata address',
+      );
     });
 
     it('refuses at connect time a name that resolves to a refused address, and does not retry it', async () => {
-      const made = await server.gql(CREATE, { i: { name: 'by-name', type: 'webhook', config: { url: `http://localhost:${peer.port}/h` } } }, operator);
+      const made = await server.gql(
+        CREATE,
+        { i: { name: 'by-name', type: 'webhook', config: { url: `http://localhost:${peer.port}/h` } } },
+        operator,
+      );
       expect(made.errors).toBeUndefined();
       const tested = await server.gql(TEST, { id: made.data!.createChannel.id }, operator);
-      expect(tested.data!.testChannel).toMatchObject({ status: 'FAILED', attemptLog: [{ retryable: false, error: expect.stringMatching(/^egress policy refused localhost: .* is loopback/) }] });
+      expect(tested.data!.testChannel).toMatchObject({
+        status: 'FAILED',
+        attemptLog: [{ retryable: false, error: expect.stringMatching(/^egress policy refused localhost: .* is loopback/) }],
+      });
       expect(peer.requests).toHaveLength(0);
     });
   });
@@ -86,7 +124,8 @@ describe('TLS per target', () => {
   let client: { cert: string; key: string };
   let ports: { https: number; mtls: number; legacy: number };
 
-  const start = (srv: Server) => new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as AddressInfo).port)));
+  const start = (srv: Server) =>
+    new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as AddressInfo).port)));
   const answer = (_req: unknown, res: { end(body: string): void }) => res.end('ok');
 
   beforeAll(async () => {
@@ -96,7 +135,10 @@ describe('TLS per target', () => {
     ca = serverPems.cert;
     client = { cert: clientPems.cert, key: clientPems.private };
     https = createServer({ key: serverPems.private, cert: serverPems.cert }, answer);
-    mtls = createServer({ key: serverPems.private, cert: serverPems.cert, requestCert: true, rejectUnauthorized: true, ca: clientPems.cert }, answer);
+    mtls = createServer(
+      { key: serverPems.private, cert: serverPems.cert, requestCert: true, rejectUnauthorized: true, ca: clientPems.cert },
+      answer,
+    );
     legacy = createServer({ key: serverPems.private, cert: serverPems.cert, maxVersion: 'TLSv1.2' }, answer);
     db = await createTestDatabase();
     server = await startTestServer({ DATABASE_URL: db.url });
@@ -120,7 +162,10 @@ describe('TLS per target', () => {
 
   it('trusts the CA a channel names, and nothing else unless told', async () => {
     const url = `https://127.0.0.1:${ports.https}/h`;
-    expect(await test(await channel('no-ca', url))).toMatchObject({ status: 'FAILED', lastError: expect.stringMatching(/self[- ]signed|certificate/i) });
+    expect(await test(await channel('no-ca', url))).toMatchObject({
+      status: 'FAILED',
+      lastError: expect.stringMatching(/self[- ]signed|certificate/i),
+    });
     expect(await test(await channel('with-ca', url, { tls: { caPem: ca } }))).toMatchObject({ status: 'DELIVERED' });
   });
 
@@ -132,7 +177,11 @@ describe('TLS per target', () => {
     const shown = await server.gql('query($id: ID!) { channel(id: $id) { config secretFieldsSet } }', { id }, operator);
     expect(shown.data!.channel.config.tlsKey).toBe('••••••');
     expect(JSON.stringify(shown)).not.toContain('PRIVATE KEY');
-    const halves = await server.gql(CREATE, { i: { name: 'half', type: 'webhook', config: { url, tls: { certPem: client.cert } } } }, operator);
+    const halves = await server.gql(
+      CREATE,
+      { i: { name: 'half', type: 'webhook', config: { url, tls: { certPem: client.cert } } } },
+      operator,
+    );
     expect(halves.errors?.[0].message).toMatch(/tlsKey: a client certificate \(tls\.certPem\) needs its key/);
   });
 
@@ -145,7 +194,11 @@ describe('TLS per target', () => {
   it('skips verification only when told outright, and audits it', async () => {
     const id = await channel('insecure', `https://127.0.0.1:${ports.https}/h`, { tls: { insecureSkipVerify: true } });
     expect(await test(id)).toMatchObject({ status: 'DELIVERED' });
-    const audit = await server.gql('{ auditEvents(action: "tls.verification-disabled") { items { targetType targetId actor } } }', undefined, admin);
+    const audit = await server.gql(
+      '{ auditEvents(action: "tls.verification-disabled") { items { targetType targetId actor } } }',
+      undefined,
+      admin,
+    );
     expect(audit.data!.auditEvents.items).toEqual([{ targetType: 'channel', targetId: id, actor: 'api-token:test-operator' }]);
   });
 });

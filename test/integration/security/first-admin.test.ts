@@ -31,7 +31,10 @@ describe('the first admin on PostgreSQL', () => {
 
   it('points to `alertagent token create` while no admin exists, and stops once one does', async () => {
     expect(await startAndRead()).toContain('no admin can sign in yet: run `alertagent token create --name admin --role admin`');
-    const created = await runCli(['token', 'create', '--name', 'admin', '--role', 'admin'], { DATABASE_URL: db.url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+    const created = await runCli(['token', 'create', '--name', 'admin', '--role', 'admin'], {
+      DATABASE_URL: db.url,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    });
     expect(created.code).toBe(0);
     expect(created.stdout.trim()).toMatch(/^aat_/);
     expect(await startAndRead()).not.toContain('no admin can sign in yet');

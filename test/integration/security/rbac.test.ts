@@ -96,7 +96,11 @@ describe('role-based access: every operation for every role', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await peer.start();
-    server = await startTestServer({ DATABASE_URL: db.url, GRAPHQL_COST_PER_MINUTE: '10000000', GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '1000000' });
+    server = await startTestServer({
+      DATABASE_URL: db.url,
+      GRAPHQL_COST_PER_MINUTE: '10000000',
+      GRAPHQL_REQUESTS_PER_MINUTE_PER_IP: '1000000',
+    });
     schema = await buildAppSchema();
     admin = await server.issueToken('admin');
     tokens.none = undefined;
@@ -125,9 +129,14 @@ describe('role-based access: every operation for every role', () => {
   /** A fresh channel (and group) for operations that change or use one. */
   async function fixtures(): Promise<Record<string, string>> {
     const suffix = Math.random().toString(36).slice(2, 8);
-    const group = (await server.gql(`mutation { createChannelGroup(input: { name: "g-${suffix}" }) { id } }`, undefined, admin)).data!.createChannelGroup.id;
+    const group = (await server.gql(`mutation { createChannelGroup(input: { name: "g-${suffix}" }) { id } }`, undefined, admin)).data!
+      .createChannelGroup.id;
     const channel = (
-      await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: `c-${suffix}`, type: 'webhook', config: { url: `${peer.baseUrl}/h` }, groupId: group } }, admin)
+      await server.gql(
+        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+        { i: { name: `c-${suffix}`, type: 'webhook', config: { url: `${peer.baseUrl}/h` }, groupId: group } },
+        admin,
+      )
     ).data!.createChannel.id;
     return { id: channel, groupId: group };
   }
@@ -151,10 +160,15 @@ describe('role-based access: every operation for every role', () => {
         const denied = (res.errors ?? []).some((e) => DENIED.has(String(e.extensions?.code)));
         const grant = grants[role];
         const expectedAllowed = publicField || (grant !== null && (required === '' || grant.has(required as Permission)));
-        if (denied === expectedAllowed) violations.push(`${field.name} as ${role}: ${denied ? 'denied' : 'allowed'} (${JSON.stringify(res.errors?.[0]?.message ?? null)})`);
+        if (denied === expectedAllowed)
+          violations.push(
+            `${field.name} as ${role}: ${denied ? 'denied' : 'allowed'} (${JSON.stringify(res.errors?.[0]?.message ?? null)})`,
+          );
       }
     }
-    console.log(`authorization matrix: ${calls} calls over ${roots.length} operations and ${Object.keys(tokens).length} callers, ${violations.length} violations`);
+    console.log(
+      `authorization matrix: ${calls} calls over ${roots.length} operations and ${Object.keys(tokens).length} callers, ${violations.length} violations`,
+    );
     expect(violations).toEqual([]);
   });
 
@@ -183,25 +197,43 @@ describe('scopes: channel groups and clusters by label', () => {
     await peer.start();
     server = await startTestServer({ DATABASE_URL: db.url });
     admin = await server.issueToken('admin');
-    const group = async (name: string, extra = '') => (await server.gql(`mutation { createChannelGroup(input: { name: "${name}"${extra} }) { id } }`, undefined, admin)).data!.createChannelGroup.id as string;
+    const group = async (name: string, extra = '') =>
+      (await server.gql(`mutation { createChannelGroup(input: { name: "${name}"${extra} }) { id } }`, undefined, admin)).data!
+        .createChannelGroup.id as string;
     const channel = async (name: string, groupId: string | null) =>
-      (await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/${name}` }, groupId } }, admin)).data!.createChannel.id as string;
+      (
+        await server.gql(
+          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/${name}` }, groupId } },
+          admin,
+        )
+      ).data!.createChannel.id as string;
     const a = await group('team-a');
     const aSub = await group('team-a-eu', `, parentId: "${a}"`);
     teamA = { group: aSub, channel: await channel('a-pager', aSub) };
     const b = await group('team-b');
     teamB = { group: b, channel: await channel('b-pager', b) };
     const cluster = async (name: string, env: string) =>
-      (await server.gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { cluster { id } } }', { i: { name, alertmanagerUrls: ['http://127.0.0.1:9'], labels: { env } } }, admin)).data!.createCluster.cluster.id as string;
+      (
+        await server.gql(
+          'mutation($i: CreateClusterInput!) { createCluster(input: $i) { cluster { id } } }',
+          { i: { name, alertmanagerUrls: ['http://127.0.0.1:9'], labels: { env } } },
+          admin,
+        )
+      ).data!.createCluster.cluster.id as string;
     clusters = { prod: await cluster('prod-eu', 'prod'), staging: await cluster('staging-eu', 'staging') };
-    const role = await server.gql(ROLE, {
-      i: {
-        name: 'payments',
-        permissions: ['channels:read', 'channels:write', 'channels:test', 'clusters:read', 'alerts:read', 'alerts:write', 'routes:write'],
-        channelGroups: [a],
-        clusterMatchers: ['env="prod"'],
+    const role = await server.gql(
+      ROLE,
+      {
+        i: {
+          name: 'payments',
+          permissions: ['channels:read', 'channels:write', 'channels:test', 'clusters:read', 'alerts:read', 'alerts:write', 'routes:write'],
+          channelGroups: [a],
+          clusterMatchers: ['env="prod"'],
+        },
       },
-    }, admin);
+      admin,
+    );
     expect(role.errors).toBeUndefined();
     payments = (await server.gql(TOKEN, { i: { name: 'payments-bot', customRole: 'payments' } }, admin)).data!.createApiToken.token;
   });
@@ -217,25 +249,44 @@ describe('scopes: channel groups and clusters by label', () => {
     expect(listed.data!.channels).toEqual({ total: 1, items: [{ name: 'a-pager' }] });
     expect(listed.data!.channelGroups.items.map((g: { name: string }) => g.name).sort()).toEqual(['team-a', 'team-a-eu']);
     const other = await gql('query($id: ID!) { channel(id: $id) { name } }', { id: teamB.channel });
-    expect(other.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: 'channel b-pager is outside the channel groups of the role payments' });
+    expect(other.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: 'channel b-pager is outside the channel groups of the role payments',
+    });
   });
 
   it('tests and changes channels in the scope only, including testChannel', async () => {
-    expect((await gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: teamA.channel })).data!.testChannel.status).toBe('DELIVERED');
+    expect((await gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: teamA.channel })).data!.testChannel.status).toBe(
+      'DELIVERED',
+    );
     const outside = await gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: teamB.channel });
     expect(outside.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(peer.requests.filter((r) => r.url.pathname === '/b-pager')).toHaveLength(0);
-    const moved = await gql('mutation($id: ID!, $g: ID) { updateChannel(id: $id, input: { groupId: $g }) { id } }', { id: teamA.channel, g: teamB.group });
+    const moved = await gql('mutation($id: ID!, $g: ID) { updateChannel(id: $id, input: { groupId: $g }) { id } }', {
+      id: teamA.channel,
+      g: teamB.group,
+    });
     expect(moved.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const route = await gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', { i: { name: 'steal', channelIds: [teamB.channel] } });
-    expect(route.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/is outside the channel groups of the role payments$/) });
+    const route = await gql('mutation($i: RouteInput!) { createRoute(input: $i) { id } }', {
+      i: { name: 'steal', channelIds: [teamB.channel] },
+    });
+    expect(route.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: expect.stringMatching(/is outside the channel groups of the role payments$/),
+    });
   });
 
   it('sees only the clusters whose labels match, their alerts, and posts alerts only for them', async () => {
     expect((await gql('{ clusters { items { name } } }')).data!.clusters.items).toEqual([{ name: 'prod-eu' }]);
-    expect((await gql('query($id: ID!) { cluster(id: $id) { name } }', { id: clusters.staging })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await gql('query($id: ID!) { cluster(id: $id) { name } }', { id: clusters.staging })).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     const post = (cluster: string | null, payload = validPayload()) =>
-      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager${cluster ? `/${cluster}` : ''}`, { method: 'POST', headers: { authorization: `Bearer ${payments}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      fetch(`${server.baseUrl}/api/v1/alerts/alertmanager${cluster ? `/${cluster}` : ''}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${payments}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
     expect((await post('staging-eu')).status).toBe(403);
     expect((await post(null)).status).toBe(403);
     // It cannot label its alerts as another registered cluster: the label is kept as exported_cluster.
@@ -248,36 +299,67 @@ describe('scopes: channel groups and clusters by label', () => {
     }, 'the record')) as Array<{ cluster: string; labels: Record<string, string> }>;
     expect(mine).toMatchObject({ cluster: 'prod-eu', labels: { cluster: 'prod-eu', exported_cluster: 'staging-eu' } });
     // Alerts of other clusters (posted by an admin) stay out of its view.
-    await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager/staging-eu`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(validPayload()) });
-    await waitFor(async () => (await server.gql('{ alertRecords { total } }', undefined, admin)).data!.alertRecords.total === 2, 'both records');
+    await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager/staging-eu`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(validPayload()),
+    });
+    await waitFor(
+      async () => (await server.gql('{ alertRecords { total } }', undefined, admin)).data!.alertRecords.total === 2,
+      'both records',
+    );
     expect((await gql('{ alertRecords { total } }')).data!.alertRecords.total).toBe(1);
   });
 
   it("lets a group's manage role stand in for channel permissions: viewers manage a group marked VIEWER", async () => {
-    const open = (await server.gql('mutation { createChannelGroup(input: { name: "open", manageRole: VIEWER }) { id } }', undefined, admin)).data!.createChannelGroup.id;
+    const open = (await server.gql('mutation { createChannelGroup(input: { name: "open", manageRole: VIEWER }) { id } }', undefined, admin))
+      .data!.createChannelGroup.id;
     const viewer = await server.issueToken('viewer');
-    const made = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'open-hook', type: 'webhook', config: { url: `${peer.baseUrl}/open` }, groupId: open } }, viewer);
+    const made = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'open-hook', type: 'webhook', config: { url: `${peer.baseUrl}/open` }, groupId: open } },
+      viewer,
+    );
     expect(made.errors).toBeUndefined();
     const tested = await server.gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: made.data!.createChannel.id }, viewer);
     expect(tested.data!.testChannel.status).toBe('DELIVERED');
-    const locked = (await server.gql('mutation { createChannelGroup(input: { name: "locked", manageRole: ADMIN }) { id } }', undefined, admin)).data!.createChannelGroup.id;
-    const inLocked = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'locked-hook', type: 'webhook', config: { url: `${peer.baseUrl}/locked` }, groupId: locked } }, admin);
+    const locked = (
+      await server.gql('mutation { createChannelGroup(input: { name: "locked", manageRole: ADMIN }) { id } }', undefined, admin)
+    ).data!.createChannelGroup.id;
+    const inLocked = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'locked-hook', type: 'webhook', config: { url: `${peer.baseUrl}/locked` }, groupId: locked } },
+      admin,
+    );
     const operator = await server.issueToken('operator');
-    const refused = await server.gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: inLocked.data!.createChannel.id }, operator);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/needs at least the admin role \(the group's manage role\)/) });
+    const refused = await server.gql(
+      'mutation($id: ID!) { testChannel(id: $id) { status } }',
+      { id: inLocked.data!.createChannel.id },
+      operator,
+    );
+    expect(refused.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: expect.stringMatching(/needs at least the admin role \(the group's manage role\)/),
+    });
   });
 
   it('refuses to delete a role tokens hold, and a token whose role is gone stops working', async () => {
     const roles = (await server.gql('{ accessRoles { id name builtIn } }', undefined, admin)).data!.accessRoles;
     const role = roles.find((r: { name: string }) => r.name === 'payments');
     const refused = await server.gql('mutation($id: ID!) { deleteAccessRole(id: $id) }', { id: role.id }, admin);
-    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: 'role payments is held by 1 API token; revoke them first' });
+    expect(refused.errors?.[0]).toMatchObject({
+      extensions: { code: 'CONFLICT' },
+      message: 'role payments is held by 1 API token; revoke them first',
+    });
     const client = new Client({ connectionString: db.url });
     await client.connect();
     await client.query(`delete from "role" where "name" = 'payments'`);
     await client.end();
     await new Promise((r) => setTimeout(r, 5_100));
     const gone = await gql('{ viewer { roleName } }');
-    expect(gone.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'the role "payments" of this API token no longer exists' });
+    expect(gone.errors?.[0]).toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+      message: 'the role "payments" of this API token no longer exists',
+    });
   });
 });

@@ -46,25 +46,53 @@ describe('secrets are sealed at rest and masked for every role', () => {
     server = await startTestServer({ DATABASE_URL: db.url });
     for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = await server.issueToken(role);
     const admin = tokens.admin;
-    const webhook = await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', {
-      i: {
-        name: 'hook',
-        type: 'webhook',
-        config: { url: `http://127.0.0.1:9/hooks/${SECRETS.webhookPath}?key=${SECRETS.webhookQuery}`, headers: { Authorization: `Bearer ${SECRETS.header}` }, signingSecret: SECRETS.signing },
+    const webhook = await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      {
+        i: {
+          name: 'hook',
+          type: 'webhook',
+          config: {
+            url: `http://127.0.0.1:9/hooks/${SECRETS.webhookPath}?key=${SECRETS.webhookQuery}`,
+            headers: { Authorization: `Bearer ${SECRETS.header}` },
+            signingSecret: SECRETS.signing,
+          },
+        },
       },
-    }, admin);
-    await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', {
-      i: { name: 'ding', type: 'dingtalk', config: { webhookUrl: `https://oapi.dingtalk.com/robot/send?access_token=${SECRETS.dingtalkToken}`, secret: SECRETS.signing } },
-    }, admin);
-    const provider = await server.gql('mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }', {
-      i: { name: 'n8n', type: 'n8n', config: { webhookUrl: `http://127.0.0.1:9/webhook/${SECRETS.n8nPath}` }, secret: SECRETS.n8nHeader },
-    }, admin);
-    const cluster = await server.gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken sidecarToken cluster { id } } }', {
-      i: { name: 'eu-1', alertmanagerUrls: ['http://127.0.0.1:9'], configTemplate: TEMPLATE },
-    }, admin);
+      admin,
+    );
+    await server.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      {
+        i: {
+          name: 'ding',
+          type: 'dingtalk',
+          config: { webhookUrl: `https://oapi.dingtalk.com/robot/send?access_token=${SECRETS.dingtalkToken}`, secret: SECRETS.signing },
+        },
+      },
+      admin,
+    );
+    const provider = await server.gql(
+      'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
+      {
+        i: { name: 'n8n', type: 'n8n', config: { webhookUrl: `http://127.0.0.1:9/webhook/${SECRETS.n8nPath}` }, secret: SECRETS.n8nHeader },
+      },
+      admin,
+    );
+    const cluster = await server.gql(
+      'mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken sidecarToken cluster { id } } }',
+      {
+        i: { name: 'eu-1', alertmanagerUrls: ['http://127.0.0.1:9'], configTemplate: TEMPLATE },
+      },
+      admin,
+    );
     expect([webhook.errors, provider.errors, cluster.errors]).toEqual([undefined, undefined, undefined]);
     ({ webhookToken, sidecarToken } = cluster.data!.createCluster);
-    ids = { webhook: webhook.data!.createChannel.id, provider: provider.data!.createAnalysisProvider.id, cluster: cluster.data!.createCluster.cluster.id };
+    ids = {
+      webhook: webhook.data!.createChannel.id,
+      provider: provider.data!.createAnalysisProvider.id,
+      cluster: cluster.data!.createCluster.cluster.id,
+    };
   });
 
   afterAll(async () => {
@@ -92,7 +120,11 @@ describe('secrets are sealed at rest and masked for every role', () => {
       expect(template.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     } else {
       const shown = parse(template.data!.cluster.configTemplate);
-      expect(shown.global).toMatchObject({ smtp_auth_password: '••••••', smtp_auth_username: 'alerts', slack_api_url: 'https://hooks.slack.com/••••••' });
+      expect(shown.global).toMatchObject({
+        smtp_auth_password: '••••••',
+        smtp_auth_username: 'alerts',
+        slack_api_url: 'https://hooks.slack.com/••••••',
+      });
       expect(shown.receivers[0].webhook_configs[0].url).toBe('https://hooks.example.com/••••••');
       expect(template.data!.cluster.configTemplate).toContain('# team receivers');
     }
@@ -100,14 +132,19 @@ describe('secrets are sealed at rest and masked for every role', () => {
     const hook = channels.data!.channels.items.find((c: { name: string }) => c.name === 'hook');
     expect(hook.config).toMatchObject({ url: 'http://127.0.0.1:9/••••••', signingSecret: '••••••', headers: { Authorization: '••••••' } });
     const providers = await server.gql('{ analysisProviders { items { config secretSet } } }', undefined, tokens[role]);
-    expect(providers.data!.analysisProviders.items[0]).toEqual({ config: expect.objectContaining({ webhookUrl: 'http://127.0.0.1:9/••••••' }), secretSet: true });
+    expect(providers.data!.analysisProviders.items[0]).toEqual({
+      config: expect.objectContaining({ webhookUrl: 'http://127.0.0.1:9/••••••' }),
+      secretSet: true,
+    });
   });
 
   it('keeps no secret in clear in any table', async () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const tables = (await client.query(`select tablename from pg_tables where schemaname = 'public'`)).rows.map((r) => r.tablename as string);
+      const tables = (await client.query(`select tablename from pg_tables where schemaname = 'public'`)).rows.map(
+        (r) => r.tablename as string,
+      );
       for (const table of tables) {
         const rows = (await client.query(`select * from "${table}"`)).rows;
         expect({ table, leaks: leaks(JSON.stringify(rows)) }).toEqual({ table, leaks: [] });
@@ -119,29 +156,62 @@ describe('secrets are sealed at rest and masked for every role', () => {
 
   it('keeps stored secrets when settings are sent back as they were shown (masked) or left out', async () => {
     const { admin, operator } = tokens;
-    const shown = (await server.gql(`{ cluster(id: "${ids.cluster}") { configTemplate } }`, undefined, operator)).data!.cluster.configTemplate as string;
+    const shown = (await server.gql(`{ cluster(id: "${ids.cluster}") { configTemplate } }`, undefined, operator)).data!.cluster
+      .configTemplate as string;
     const edited = shown.replace('smtp_from: alerts@example.com', 'smtp_from: oncall@example.com');
-    const saved = await server.gql('mutation($id: ID!, $i: UpdateClusterInput!) { updateCluster(id: $id, input: $i) { id } }', { id: ids.cluster, i: { configTemplate: edited } }, admin);
+    const saved = await server.gql(
+      'mutation($id: ID!, $i: UpdateClusterInput!) { updateCluster(id: $id, input: $i) { id } }',
+      { id: ids.cluster, i: { configTemplate: edited } },
+      admin,
+    );
     expect(saved.errors).toBeUndefined();
-    const served = await (await fetch(`${server.baseUrl}/api/v1/sidecar/clusters/eu-1/alertmanager.yml`, { headers: { authorization: `Bearer ${sidecarToken}` } })).text();
-    expect(parse(served).global).toMatchObject({ smtp_auth_password: SECRETS.smtp, smtp_from: 'oncall@example.com', slack_api_url: `https://hooks.slack.com/services/${SECRETS.slack}` });
+    const served = await (
+      await fetch(`${server.baseUrl}/api/v1/sidecar/clusters/eu-1/alertmanager.yml`, {
+        headers: { authorization: `Bearer ${sidecarToken}` },
+      })
+    ).text();
+    expect(parse(served).global).toMatchObject({
+      smtp_auth_password: SECRETS.smtp,
+      smtp_from: 'oncall@example.com',
+      slack_api_url: `https://hooks.slack.com/services/${SECRETS.slack}`,
+    });
 
-    const nowhere = await server.gql('mutation($id: ID!, $i: UpdateClusterInput!) { updateCluster(id: $id, input: $i) { id } }', {
-      id: ids.cluster,
-      i: { configTemplate: `${edited}\nreceivers_extra_note: x\n`.replace('smtp_auth_username: alerts', 'smtp_auth_username: alerts\n  smtp_auth_secret: ••••••') },
-    }, admin);
-    expect(nowhere.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/^input\.configTemplate: global\.smtp_auth_secret: holds a masked secret/) });
+    const nowhere = await server.gql(
+      'mutation($id: ID!, $i: UpdateClusterInput!) { updateCluster(id: $id, input: $i) { id } }',
+      {
+        id: ids.cluster,
+        i: {
+          configTemplate: `${edited}\nreceivers_extra_note: x\n`.replace(
+            'smtp_auth_username: alerts',
+            'smtp_auth_username: alerts\n  smtp_auth_secret: ••••••',
+          ),
+        },
+      },
+      admin,
+    );
+    expect(nowhere.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: expect.stringMatching(/^input\.configTemplate: global\.smtp_auth_secret: holds a masked secret/),
+    });
 
-    const channel = await server.gql('mutation($id: ID!, $i: UpdateChannelInput!) { updateChannel(id: $id, input: $i) { config } }', { id: ids.webhook, i: { config: { url: 'http://127.0.0.1:9/••••••', timeoutMs: 2000 } } }, operator);
+    const channel = await server.gql(
+      'mutation($id: ID!, $i: UpdateChannelInput!) { updateChannel(id: $id, input: $i) { config } }',
+      { id: ids.webhook, i: { config: { url: 'http://127.0.0.1:9/••••••', timeoutMs: 2000 } } },
+      operator,
+    );
     expect(channel.errors).toBeUndefined();
     const { channels, storage } = server.handle.services;
     const sendable = await RequestContext.create(storage.orm.em, () => channels.sendable(ids.webhook));
     expect(sendable!.config.url).toBe(`http://127.0.0.1:9/hooks/${SECRETS.webhookPath}?key=${SECRETS.webhookQuery}`);
 
-    const provider = await server.gql('mutation($id: ID!, $i: AnalysisProviderUpdateInput!) { updateAnalysisProvider(id: $id, input: $i) { config } }', {
-      id: ids.provider,
-      i: { name: 'n8n', type: 'n8n', config: { mode: 'callback' } },
-    }, admin);
+    const provider = await server.gql(
+      'mutation($id: ID!, $i: AnalysisProviderUpdateInput!) { updateAnalysisProvider(id: $id, input: $i) { config } }',
+      {
+        id: ids.provider,
+        i: { name: 'n8n', type: 'n8n', config: { mode: 'callback' } },
+      },
+      admin,
+    );
     expect(provider.errors).toBeUndefined();
     expect(provider.data!.updateAnalysisProvider.config).toMatchObject({ webhookUrl: 'http://127.0.0.1:9/••••••', mode: 'callback' });
   });
@@ -158,7 +228,8 @@ describe('secrets are sealed at rest and masked for every role', () => {
     };
     const result = await runCli(['config'], env);
     expect(result.code).toBe(0);
-    for (const value of Object.values(env)) expect(result.stdout).not.toContain(value.includes('://') ? value.split('@')[0].split(':').pop()! : value);
+    for (const value of Object.values(env))
+      expect(result.stdout).not.toContain(value.includes('://') ? value.split('@')[0].split(':').pop()! : value);
     expect(result.stdout).toContain('"url": "postgresql://alertagent:***@db:5432/alertagent"');
     expect(result.stdout).toContain('"encryptionKey": "[set]"');
   });
@@ -178,21 +249,42 @@ describe('alertagent secrets reseal', () => {
     const url = `http://127.0.0.1:9/hooks/${SECRETS.webhookPath}`;
     const first = await startTestServer({ DATABASE_URL: db.url, ENCRYPTION_KEY: oldKey, ENCRYPTION_KEY_ID: 'k1' });
     const admin = await first.issueToken('admin');
-    const channel = await first.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name: 'hook', type: 'webhook', config: { url } } }, admin);
-    await first.gql('mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken } }', { i: { name: 'eu-1', alertmanagerUrls: ['http://127.0.0.1:9'], configTemplate: TEMPLATE } }, admin);
+    const channel = await first.gql(
+      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
+      { i: { name: 'hook', type: 'webhook', config: { url } } },
+      admin,
+    );
+    await first.gql(
+      'mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken } }',
+      { i: { name: 'eu-1', alertmanagerUrls: ['http://127.0.0.1:9'], configTemplate: TEMPLATE } },
+      admin,
+    );
     await first.stop();
 
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
       // As an older release stored them: the webhook URL in the public settings, a config version in clear.
-      await client.query(`update "channel" set "config" = "config" || jsonb_build_object('url', $1::text), "secrets" = "secrets" - 'url'`, [url]);
+      await client.query(`update "channel" set "config" = "config" || jsonb_build_object('url', $1::text), "secrets" = "secrets" - 'url'`, [
+        url,
+      ]);
       await client.query(`update "cluster_config_version" set "content" = 'legacy: true', "content_sealed" = null`);
 
-      const result = await runCli(['secrets', 'reseal'], { DATABASE_URL: db.url, ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_ID: 'k2', PREVIOUS_ENCRYPTION_KEYS: `k1:${oldKey}` });
+      const result = await runCli(['secrets', 'reseal'], {
+        DATABASE_URL: db.url,
+        ENCRYPTION_KEY: newKey,
+        ENCRYPTION_KEY_ID: 'k2',
+        PREVIOUS_ENCRYPTION_KEYS: `k1:${oldKey}`,
+      });
       expect(result).toMatchObject({ code: 0, stdout: 'resealed: 1 channels, 0 analysis providers, 1 clusters, 1 config versions\n' });
 
-      const dump = JSON.stringify((await client.query(`select (select json_agg(c) from "channel" c) as channels, (select json_agg(k) from "cluster" k) as clusters, (select json_agg(v) from "cluster_config_version" v) as versions`)).rows);
+      const dump = JSON.stringify(
+        (
+          await client.query(
+            `select (select json_agg(c) from "channel" c) as channels, (select json_agg(k) from "cluster" k) as clusters, (select json_agg(v) from "cluster_config_version" v) as versions`,
+          )
+        ).rows,
+      );
       expect(dump).not.toContain('"kid":"k1"');
       expect(dump).not.toContain(SECRETS.webhookPath);
       expect(dump).not.toContain('legacy: true');
@@ -206,7 +298,9 @@ describe('alertagent secrets reseal', () => {
       const { channels, clusters, storage } = second.handle.services;
       const sendable = await RequestContext.create(storage.orm.em, () => channels.sendable(channel.data!.createChannel.id));
       expect(sendable!.config.url).toBe(url);
-      const version = await RequestContext.create(storage.orm.em, async () => clusters.desiredConfig((await clusters.findByName('eu-1'))!.id));
+      const version = await RequestContext.create(storage.orm.em, async () =>
+        clusters.desiredConfig((await clusters.findByName('eu-1'))!.id),
+      );
       expect(version.content).toBe('legacy: true');
     } finally {
       await second.stop();

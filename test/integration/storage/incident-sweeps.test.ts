@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { IncidentRepository } from '../../../src/services/incidents/incident.repository';
 import { MigrationRunner } from '../../../src/services/storage/migrations';
 import { openStorage, type Storage } from '../../../src/services/storage/orm';
@@ -13,15 +13,32 @@ describe('incident sweeps', () => {
   const now = new Date('2026-12-04T12:00:00Z');
   const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
 
-  async function incident(values: { state?: string; lastAlertAgo: number; pendingAgo?: number | null; notifiedAgo?: number | null; openedAgo: number; resolvedAgo?: number | null; key?: string }): Promise<string> {
+  async function incident(values: {
+    state?: string;
+    lastAlertAgo: number;
+    pendingAgo?: number | null;
+    notifiedAgo?: number | null;
+    openedAgo: number;
+    resolvedAgo?: number | null;
+    key?: string;
+  }): Promise<string> {
     const id = randomUUID();
     await storage.orm.em.getConnection().execute(
       `insert into "incident" ("id", "policy_id", "policy_name", "correlation_key", "labels", "title", "state", "opened_by_receipt", "receiver", "channel_ids",
          "window_seconds", "update_interval_seconds", "reopen_grace_seconds", "opened_at", "last_alert_at", "updated_at", "resolved_at", "update_pending_since", "last_notified_at")
        values (?, ?, 'p', ?, '{}', 't', ?, ?, 'r', '[]', 3600, 60, 600, ?, ?, ?, ?, ?, ?)`,
       [
-        id, randomUUID(), values.key ?? id, values.state ?? 'updated', randomUUID(), ago(values.openedAgo), ago(values.lastAlertAgo), ago(values.lastAlertAgo),
-        values.resolvedAgo == null ? null : ago(values.resolvedAgo), values.pendingAgo == null ? null : ago(values.pendingAgo), values.notifiedAgo == null ? null : ago(values.notifiedAgo),
+        id,
+        randomUUID(),
+        values.key ?? id,
+        values.state ?? 'updated',
+        randomUUID(),
+        ago(values.openedAgo),
+        ago(values.lastAlertAgo),
+        ago(values.lastAlertAgo),
+        values.resolvedAgo == null ? null : ago(values.resolvedAgo),
+        values.pendingAgo == null ? null : ago(values.pendingAgo),
+        values.notifiedAgo == null ? null : ago(values.notifiedAgo),
       ],
     );
     return id;

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { MIGRATIONS } from '../../../migrations';
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { MigrationRunner } from '../../../src/services/storage/migrations';
 import { openStorage, type Storage } from '../../../src/services/storage/orm';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';

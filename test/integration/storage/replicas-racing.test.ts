@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Migrator } from '@mikro-orm/migrations';
 import { MIGRATIONS } from '../../../migrations';
-import { createLogger } from '../../../src/services/observability/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { openStorage } from '../../../src/services/storage/orm';
 import { startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -31,7 +31,10 @@ describe('replicas starting at once', () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const rows = (await client.query('select "name", count(*)::int as "n" from "mikro_orm_migrations" group by "name"')).rows as Array<{ name: string; n: number }>;
+      const rows = (await client.query('select "name", count(*)::int as "n" from "mikro_orm_migrations" group by "name"')).rows as Array<{
+        name: string;
+        n: number;
+      }>;
       expect(rows.map((r) => r.name).sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
       expect(rows.every((r) => r.n === 1)).toBe(true);
     } finally {

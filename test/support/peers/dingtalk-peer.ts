@@ -38,7 +38,8 @@ export class DingTalkPeer extends HttpPeer {
     if (robot.secret) {
       const timestamp = Number(request.url.searchParams.get('timestamp'));
       const sign = request.url.searchParams.get('sign');
-      if (!Number.isFinite(timestamp) || Math.abs(Date.now() - timestamp) > 3_600_000) return fail(310000, 'sign not match, more: timestamp is invalid');
+      if (!Number.isFinite(timestamp) || Math.abs(Date.now() - timestamp) > 3_600_000)
+        return fail(310000, 'sign not match, more: timestamp is invalid');
       const expected = createHmac('sha256', robot.secret).update(`${timestamp}\n${robot.secret}`).digest('base64');
       // searchParams has already URL-decoded the sign once, as DingTalk's server does.
       if (sign !== expected) return fail(310000, 'sign not match');
@@ -52,7 +53,8 @@ export class DingTalkPeer extends HttpPeer {
     }
     const content = JSON.stringify(payload.markdown ?? payload.text ?? payload.actionCard ?? {});
     if (robot.keywords && !robot.keywords.some((k) => content.includes(k))) return fail(310000, 'keywords not in content');
-    if (payload.msgtype === 'markdown' && (!payload.markdown?.title || !payload.markdown?.text)) return fail(400013, 'markdown title or text is empty');
+    if (payload.msgtype === 'markdown' && (!payload.markdown?.title || !payload.markdown?.text))
+      return fail(400013, 'markdown title or text is empty');
     if (payload.msgtype === 'text' && !payload.text?.content) return fail(400013, 'text content is empty');
     if (!['markdown', 'text', 'actionCard', 'link', 'feedCard'].includes(payload.msgtype)) return fail(400013, 'invalid msgtype');
     let limit = this.limits.get(robot.accessToken);

@@ -51,9 +51,12 @@ export class FeishuPeer extends HttpPeer {
       }
     }
     if (payload.msg_type === 'text' && typeof payload.content?.text !== 'string') return fail(9499, 'Bad Request: content.text missing');
-    if (payload.msg_type === 'interactive' && (!payload.card || !Array.isArray(payload.card.elements))) return fail(9499, 'Bad Request: card invalid');
-    if (!['text', 'post', 'image', 'share_chat', 'interactive'].includes(payload.msg_type)) return fail(9499, 'Bad Request: msg_type invalid');
-    if (bot.keywords && !bot.keywords.some((k) => JSON.stringify(payload.content ?? payload.card).includes(k))) return fail(19024, 'Key Words Not Found');
+    if (payload.msg_type === 'interactive' && (!payload.card || !Array.isArray(payload.card.elements)))
+      return fail(9499, 'Bad Request: card invalid');
+    if (!['text', 'post', 'image', 'share_chat', 'interactive'].includes(payload.msg_type))
+      return fail(9499, 'Bad Request: msg_type invalid');
+    if (bot.keywords && !bot.keywords.some((k) => JSON.stringify(payload.content ?? payload.card).includes(k)))
+      return fail(19024, 'Key Words Not Found');
     const now = Date.now();
     const second = (this.lastSecond.get(bot.token) ?? []).filter((t) => now - t < 1_000);
     let minute = this.perMinute.get(bot.token);

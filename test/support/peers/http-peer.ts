@@ -54,7 +54,9 @@ export class HttpPeer {
           for (const event of reply.sse) {
             if (event.delayMs) await new Promise((r) => setTimeout(r, event.delayMs));
             if (res.destroyed) return;
-            res.write(`${event.event ? `event: ${event.event}\n` : ''}${event.data === undefined ? '' : `data: ${JSON.stringify(event.data)}\n`}\n`);
+            res.write(
+              `${event.event ? `event: ${event.event}\n` : ''}${event.data === undefined ? '' : `data: ${JSON.stringify(event.data)}\n`}\n`,
+            );
           }
           res.end();
           return;

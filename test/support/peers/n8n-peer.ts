@@ -34,7 +34,14 @@ export class N8nPeer extends HttpPeer {
 
   private reply(request: PeerRequest): PeerReply {
     if (request.method !== 'POST' || request.url.pathname !== `/webhook/${this.path}` || !this.active) {
-      return { status: 404, body: { code: 404, message: `The requested webhook "${request.method} ${request.url.pathname.replace('/webhook/', '')}" is not registered.`, hint: "The workflow must be active for a production URL to run successfully. You can activate the workflow using the toggle in the top-right of the editor." } };
+      return {
+        status: 404,
+        body: {
+          code: 404,
+          message: `The requested webhook "${request.method} ${request.url.pathname.replace('/webhook/', '')}" is not registered.`,
+          hint: 'The workflow must be active for a production URL to run successfully. You can activate the workflow using the toggle in the top-right of the editor.',
+        },
+      };
     }
     if (request.headers[this.headerName.toLowerCase()] !== this.headerValue) return { status: 403, body: 'Authorization data is wrong!' };
     const body = JSON.parse(request.body);
@@ -48,11 +55,21 @@ export class N8nPeer extends HttpPeer {
   }
 
   private async callBack(body: Record<string, any>, executionId: string): Promise<void> {
-    const payload = this.workflowError ? { executionId, status: 'error', error: this.workflowError } : { executionId, status: 'success', result: this.answer };
-    const response = await fetch(body.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${body.callbackToken}` }, body: JSON.stringify(payload) });
+    const payload = this.workflowError
+      ? { executionId, status: 'error', error: this.workflowError }
+      : { executionId, status: 'success', result: this.answer };
+    const response = await fetch(body.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.callbackToken}` },
+      body: JSON.stringify(payload),
+    });
     this.callbacks.push({ status: response.status, body: await response.text() });
     // n8n may retry a callback node; the second post must change nothing.
-    const again = await fetch(body.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${body.callbackToken}` }, body: JSON.stringify({ ...payload, result: { root_cause: 'a different answer', confidence: 0.1, suggested_actions: [] } }) });
+    const again = await fetch(body.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.callbackToken}` },
+      body: JSON.stringify({ ...payload, result: { root_cause: 'a different answer', confidence: 0.1, suggested_actions: [] } }),
+    });
     this.callbacks.push({ status: again.status, body: await again.text() });
   }
 }

@@ -20,12 +20,26 @@ export class OpenAIPeer extends HttpPeer {
   }
 
   private answer(request: PeerRequest): PeerReply {
-    if (request.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } };
-    if (request.url.pathname !== '/v1/chat/completions') return { status: 404, body: { error: { message: 'Not found', type: 'invalid_request_error', code: null } } };
+    if (request.headers.authorization !== `Bearer ${this.apiKey}`)
+      return {
+        status: 401,
+        body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } },
+      };
+    if (request.url.pathname !== '/v1/chat/completions')
+      return { status: 404, body: { error: { message: 'Not found', type: 'invalid_request_error', code: null } } };
     const body = JSON.parse(request.body);
-    if (!body.model || !Array.isArray(body.messages) || body.messages.length === 0) return { status: 400, body: { error: { message: "'model' and 'messages' are required", type: 'invalid_request_error', code: null } } };
+    if (!body.model || !Array.isArray(body.messages) || body.messages.length === 0)
+      return {
+        status: 400,
+        body: { error: { message: "'model' and 'messages' are required", type: 'invalid_request_error', code: null } },
+      };
     if (this.hang) return { status: 200, hang: true };
-    if (this.failWith) return { status: this.failWith.status, body: { error: { message: this.failWith.message, type: 'server_error', code: null } }, headers: this.failWith.status === 429 ? { 'retry-after': '1' } : {} };
+    if (this.failWith)
+      return {
+        status: this.failWith.status,
+        body: { error: { message: this.failWith.message, type: 'server_error', code: null } },
+        headers: this.failWith.status === 429 ? { 'retry-after': '1' } : {},
+      };
     return {
       status: 200,
       body: {

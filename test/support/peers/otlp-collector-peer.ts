@@ -24,7 +24,8 @@ export class OtlpCollectorPeer extends HttpPeer {
 
   private receive(request: PeerRequest): PeerReply {
     if (request.method !== 'POST' || request.url.pathname !== '/v1/traces') return { status: 404, body: { error: 'not found' } };
-    if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) return { status: 415, body: { error: 'this receiver takes OTLP/JSON' } };
+    if (!String(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return { status: 415, body: { error: 'this receiver takes OTLP/JSON' } };
     let body: { resourceSpans?: Array<{ resource?: { attributes?: Attribute[] }; scopeSpans?: Array<{ spans?: RawSpan[] }> }> };
     try {
       body = JSON.parse(request.body);
@@ -35,7 +36,15 @@ export class OtlpCollectorPeer extends HttpPeer {
       const service = String(attributes(resourceSpans.resource?.attributes)['service.name'] ?? '');
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const span of scope.spans ?? []) {
-          this.spans.push({ traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId ?? '', name: span.name, kind: span.kind, attributes: attributes(span.attributes), service });
+          this.spans.push({
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId ?? '',
+            name: span.name,
+            kind: span.kind,
+            attributes: attributes(span.attributes),
+            service,
+          });
         }
       }
     }
@@ -58,5 +67,10 @@ interface RawSpan {
 }
 
 function attributes(list: Attribute[] = []): Record<string, unknown> {
-  return Object.fromEntries(list.map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue))]));
+  return Object.fromEntries(
+    list.map(({ key, value }) => [
+      key,
+      value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue)),
+    ]),
+  );
 }

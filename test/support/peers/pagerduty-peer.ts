@@ -1,6 +1,9 @@
 import { HttpPeer, PerMinuteLimit, type PeerReply, type PeerRequest } from './http-peer';
 
-const invalid = (...errors: string[]): PeerReply => ({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors } });
+const invalid = (...errors: string[]): PeerReply => ({
+  status: 400,
+  body: { status: 'invalid event', message: 'Event object is invalid', errors },
+});
 
 /**
  * PagerDuty's Events API v2 as documented: POST /v2/enqueue; 202 `{ status: "success", dedup_key }`;
@@ -34,12 +37,17 @@ export class PagerDutyPeer extends HttpPeer {
     }
     if (!this.routingKeys.includes(event.routing_key)) return invalid('Invalid routing key');
     if (!['trigger', 'acknowledge', 'resolve'].includes(event.event_action)) return invalid('Event action is invalid');
-    if (event.dedup_key !== undefined && (typeof event.dedup_key !== 'string' || event.dedup_key.length > 255)) return invalid('Dedup key is invalid');
+    if (event.dedup_key !== undefined && (typeof event.dedup_key !== 'string' || event.dedup_key.length > 255))
+      return invalid('Dedup key is invalid');
     if (event.event_action !== 'trigger' && !event.dedup_key) return invalid('Dedup key is required for acknowledge and resolve');
     if (event.event_action === 'trigger') {
       const p = event.payload ?? {};
       const errors = [
-        typeof p.summary !== 'string' || p.summary.length === 0 ? 'Summary is missing' : p.summary.length > 1024 ? 'Summary is longer than 1024 characters' : '',
+        typeof p.summary !== 'string' || p.summary.length === 0
+          ? 'Summary is missing'
+          : p.summary.length > 1024
+            ? 'Summary is longer than 1024 characters'
+            : '',
         typeof p.source !== 'string' || p.source.length === 0 ? 'Source is missing' : '',
         !['critical', 'error', 'warning', 'info'].includes(p.severity) ? 'Severity is invalid' : '',
         p.timestamp !== undefined && Number.isNaN(Date.parse(p.timestamp)) ? 'Timestamp is invalid' : '',
@@ -48,10 +56,16 @@ export class PagerDutyPeer extends HttpPeer {
     }
     let limit = this.limits.get(event.routing_key);
     if (!limit) this.limits.set(event.routing_key, (limit = new PerMinuteLimit(120)));
-    if (!limit.allow()) return { status: 429, body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' } };
+    if (!limit.allow())
+      return {
+        status: 429,
+        body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' },
+      };
     const key = event.dedup_key ?? `generated-${this.events.length}`;
     this.events.push(event);
-    const state = { trigger: 'triggered', acknowledge: 'acknowledged', resolve: 'resolved' }[event.event_action as 'trigger'] as 'triggered';
+    const state = { trigger: 'triggered', acknowledge: 'acknowledged', resolve: 'resolved' }[
+      event.event_action as 'trigger'
+    ] as 'triggered';
     if (event.event_action === 'trigger' || this.incidents.has(key)) this.incidents.set(key, state);
     return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: key } };
   }

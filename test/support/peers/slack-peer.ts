@@ -44,7 +44,8 @@ export class SlackPeer extends HttpPeer {
       if (!Array.isArray(payload.blocks) || payload.blocks.length > 50) return bad('invalid_blocks');
       for (const block of payload.blocks) {
         if (block.type === 'header' && (block.text?.type !== 'plain_text' || block.text.text.length > 150)) return bad('invalid_blocks');
-        if (block.type === 'section' && (typeof block.text?.text !== 'string' || block.text.text.length > 3_000)) return bad('invalid_blocks');
+        if (block.type === 'section' && (typeof block.text?.text !== 'string' || block.text.text.length > 3_000))
+          return bad('invalid_blocks');
       }
     }
     this.accepted.push(payload);

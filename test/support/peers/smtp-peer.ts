@@ -27,11 +27,13 @@ export class SmtpPeer {
       key: this.tls?.key,
       cert: this.tls?.cert,
       onAuth: (auth, _session, callback) => {
-        if (auth.username === this.credentials.user && auth.password === this.credentials.pass) return callback(null, { user: auth.username });
+        if (auth.username === this.credentials.user && auth.password === this.credentials.pass)
+          return callback(null, { user: auth.username });
         return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
       onRcptTo: (_address, _session, callback) => {
-        if (this.rejectRecipientsWith) return callback(Object.assign(new Error('Recipient refused'), { responseCode: this.rejectRecipientsWith }));
+        if (this.rejectRecipientsWith)
+          return callback(Object.assign(new Error('Recipient refused'), { responseCode: this.rejectRecipientsWith }));
         callback();
       },
       onData: (stream, session, callback) => {

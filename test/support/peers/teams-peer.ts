@@ -1,6 +1,16 @@
 import { HttpPeer, type PeerReply, type PeerRequest } from './http-peer';
 
-const ELEMENT_TYPES = new Set(['TextBlock', 'FactSet', 'ColumnSet', 'Container', 'Image', 'ImageSet', 'RichTextBlock', 'ActionSet', 'Table']);
+const ELEMENT_TYPES = new Set([
+  'TextBlock',
+  'FactSet',
+  'ColumnSet',
+  'Container',
+  'Image',
+  'ImageSet',
+  'RichTextBlock',
+  'ActionSet',
+  'Table',
+]);
 const refuse = (status: number, code: string, message: string): PeerReply => ({ status, body: { error: { code, message } } });
 
 /**
@@ -25,9 +35,12 @@ export class TeamsPeer extends HttpPeer {
   }
 
   private answer(request: PeerRequest): PeerReply {
-    if (request.method !== 'POST' || request.url.pathname !== `/workflows/${this.workflowId}/triggers/manual/paths/invoke`) return refuse(404, 'WorkflowNotFound', 'The workflow could not be found.');
-    if (request.url.searchParams.get('sig') !== this.signature) return refuse(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by Shared Access scheme.');
-    if (Buffer.byteLength(request.body) > 28 * 1024) return refuse(413, 'MessageSizeExceeded', 'The request content length exceeds the limit.');
+    if (request.method !== 'POST' || request.url.pathname !== `/workflows/${this.workflowId}/triggers/manual/paths/invoke`)
+      return refuse(404, 'WorkflowNotFound', 'The workflow could not be found.');
+    if (request.url.searchParams.get('sig') !== this.signature)
+      return refuse(401, 'DirectApiAuthorizationRequired', 'The request must be authenticated only by Shared Access scheme.');
+    if (Buffer.byteLength(request.body) > 28 * 1024)
+      return refuse(413, 'MessageSizeExceeded', 'The request content length exceeds the limit.');
     let payload: any;
     try {
       payload = JSON.parse(request.body);
@@ -36,11 +49,15 @@ export class TeamsPeer extends HttpPeer {
     }
     const attachment = payload?.attachments?.[0];
     const card = attachment?.content;
-    if (payload?.type !== 'message' || attachment?.contentType !== 'application/vnd.microsoft.card.adaptive') return refuse(400, 'InvalidRequestContent', 'Expected a message with an Adaptive Card attachment.');
-    if (card?.type !== 'AdaptiveCard' || typeof card.version !== 'string' || !Array.isArray(card.body)) return refuse(400, 'InvalidTemplate', 'The Adaptive Card is invalid: type, version and body are required.');
+    if (payload?.type !== 'message' || attachment?.contentType !== 'application/vnd.microsoft.card.adaptive')
+      return refuse(400, 'InvalidRequestContent', 'Expected a message with an Adaptive Card attachment.');
+    if (card?.type !== 'AdaptiveCard' || typeof card.version !== 'string' || !Array.isArray(card.body))
+      return refuse(400, 'InvalidTemplate', 'The Adaptive Card is invalid: type, version and body are required.');
     for (const element of card.body) {
-      if (!ELEMENT_TYPES.has(element?.type)) return refuse(400, 'InvalidTemplate', `The Adaptive Card has an unknown element type "${String(element?.type)}".`);
-      if (element.type === 'TextBlock' && typeof element.text !== 'string') return refuse(400, 'InvalidTemplate', 'A TextBlock needs text.');
+      if (!ELEMENT_TYPES.has(element?.type))
+        return refuse(400, 'InvalidTemplate', `The Adaptive Card has an unknown element type "${String(element?.type)}".`);
+      if (element.type === 'TextBlock' && typeof element.text !== 'string')
+        return refuse(400, 'InvalidTemplate', 'A TextBlock needs text.');
     }
     this.accepted.push(payload);
     return { status: 202, body: '' };

@@ -1,9 +1,29 @@
 import { HttpPeer, type PeerReply, type PeerRequest } from './http-peer';
 
-const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+const ALLOWED_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
+]);
 const NAMED_ENTITIES = new Set(['lt', 'gt', 'amp', 'quot']);
 
-const refuse = (status: number, description: string, extra: Record<string, unknown> = {}): PeerReply => ({ status, body: { ok: false, error_code: status, description, ...extra } });
+const refuse = (status: number, description: string, extra: Record<string, unknown> = {}): PeerReply => ({
+  status,
+  body: { ok: false, error_code: status, description, ...extra },
+});
 
 /** Parses Telegram's HTML subset as the Bot API does: the visible text, or why it cannot be parsed. */
 export function parseTelegramHtml(html: string): { text: string } | { error: string } {
@@ -18,18 +38,21 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
       const tag = html.slice(i + 1, end).trim();
       if (tag.startsWith('/')) {
         const name = tag.slice(1).trim().toLowerCase();
-        if (open.pop() !== name) return { error: `Unmatched end tag at byte offset ${i}, expected "</${open.at(-1) ?? ''}>", found "</${name}>"` };
+        if (open.pop() !== name)
+          return { error: `Unmatched end tag at byte offset ${i}, expected "</${open.at(-1) ?? ''}>", found "</${name}>"` };
       } else {
         const name = tag.split(/\s/)[0].toLowerCase();
         if (!ALLOWED_TAGS.has(name)) return { error: `Unsupported start tag "${name}" at byte offset ${i}` };
-        if (name === 'a' && !/^a\s+href\s*=\s*"[^"]*"$/i.test(tag)) return { error: `Can't find end of href attribute value at byte offset ${i}` };
+        if (name === 'a' && !/^a\s+href\s*=\s*"[^"]*"$/i.test(tag))
+          return { error: `Can't find end of href attribute value at byte offset ${i}` };
         open.push(name);
       }
       i = end + 1;
     } else if (char === '&') {
       const end = html.indexOf(';', i);
       const name = end > i ? html.slice(i + 1, end) : '';
-      if (/^#\d+$/.test(name) || /^#x[0-9a-f]+$/i.test(name)) text += String.fromCodePoint(name[1].toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : Number(name.slice(1)));
+      if (/^#\d+$/.test(name) || /^#x[0-9a-f]+$/i.test(name))
+        text += String.fromCodePoint(name[1].toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : Number(name.slice(1)));
       else if (NAMED_ENTITIES.has(name)) text += { lt: '<', gt: '>', amp: '&', quot: '"' }[name as 'lt'];
       else return { error: `Unsupported HTML entity starting at byte offset ${i}` };
       i = end + 1;
@@ -70,7 +93,8 @@ export class TelegramPeer extends HttpPeer {
     const match = /^\/bot([^/]+)\/(sendMessage|getMe)$/.exec(request.url.pathname);
     if (!match) return refuse(404, 'Not Found');
     if (match[1] !== this.token) return refuse(401, 'Unauthorized');
-    if (match[2] === 'getMe') return { status: 200, body: { ok: true, result: { id: 1, is_bot: true, first_name: 'AlertAgent', username: 'alertagent_bot' } } };
+    if (match[2] === 'getMe')
+      return { status: 200, body: { ok: true, result: { id: 1, is_bot: true, first_name: 'AlertAgent', username: 'alertagent_bot' } } };
     let payload: any;
     try {
       payload = JSON.parse(request.body);
@@ -93,11 +117,15 @@ export class TelegramPeer extends HttpPeer {
     const recent = (this.sent.get(chatId) ?? []).filter((t) => now - t < 60_000);
     if (this.throttleNext > 0 || recent.length >= 20) {
       if (this.throttleNext > 0) this.throttleNext -= 1;
-      const retryAfter = this.throttleNext >= 0 && recent.length < 20 ? this.retryAfterSeconds : Math.ceil((recent[0] + 60_000 - now) / 1000);
+      const retryAfter =
+        this.throttleNext >= 0 && recent.length < 20 ? this.retryAfterSeconds : Math.ceil((recent[0] + 60_000 - now) / 1000);
       return refuse(429, `Too Many Requests: retry after ${retryAfter}`, { parameters: { retry_after: retryAfter } });
     }
     this.sent.set(chatId, [...recent, now]);
     this.accepted.push({ chatId, payload });
-    return { status: 200, body: { ok: true, result: { message_id: this.accepted.length, chat: { id: chatId }, date: Math.floor(now / 1000), text: visible } } };
+    return {
+      status: 200,
+      body: { ok: true, result: { message_id: this.accepted.length, chat: { id: chatId }, date: Math.floor(now / 1000), text: visible } },
+    };
   }
 }

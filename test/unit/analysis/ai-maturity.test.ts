@@ -1,9 +1,28 @@
 import { loadConfig } from '../../../src/config';
 import { MaturityEvaluator } from '../../../src/services/analysis/maturity-evaluator';
-import { judge, judgeFeature, nextFeatureBlocked, nextState, type MaturityThresholds, type ProviderRecord } from '../../../src/services/analysis/ai-maturity';
+import {
+  judge,
+  judgeFeature,
+  nextFeatureBlocked,
+  nextState,
+  type MaturityThresholds,
+  type ProviderRecord,
+} from '../../../src/services/analysis/ai-maturity';
 
 const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
-const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({ finished: 20, succeeded: 20, errors: 0, timeouts: 0, unparsed: 0, useful: 0, wrong: 0, resolvedAfterAction: 0, unresolvedAfterAction: 0, p95LatencyMs: 1_000, ...fields });
+const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({
+  finished: 20,
+  succeeded: 20,
+  errors: 0,
+  timeouts: 0,
+  unparsed: 0,
+  useful: 0,
+  wrong: 0,
+  resolvedAfterAction: 0,
+  unresolvedAfterAction: 0,
+  p95LatencyMs: 1_000,
+  ...fields,
+});
 
 describe('AI maturity rules', () => {
   it('says nothing on too little evidence: a new provider stays on probation', () => {
@@ -19,7 +38,9 @@ describe('AI maturity rules', () => {
   });
 
   it('degrades on failures, time-outs and unparsed answers together, and on slow answers', () => {
-    expect(judge(record({ errors: 2, timeouts: 2, unparsed: 2 }), T).reason).toBe('failure rate 30 % > 25 % over 20 analyses (2 errors, 2 time-outs, 2 unparsed)');
+    expect(judge(record({ errors: 2, timeouts: 2, unparsed: 2 }), T).reason).toBe(
+      'failure rate 30 % > 25 % over 20 analyses (2 errors, 2 time-outs, 2 unparsed)',
+    );
     expect(judge(record({ p95LatencyMs: 12_000 }), T)).toEqual({ kind: 'below', reason: 'p95 latency 12000 ms > 10000 ms' });
   });
 
@@ -45,11 +66,20 @@ describe('AI maturity rules', () => {
   });
 
   describe('per AI-driven feature', () => {
-    const provider = (name: string, state: 'trusted' | 'degraded' | 'probation', fields: Partial<ProviderRecord>) => ({ providerName: name, state, reason: 'accuracy 30 % < 60 % over 10 rated analyses', record: record(fields) });
+    const provider = (name: string, state: 'trusted' | 'degraded' | 'probation', fields: Partial<ProviderRecord>) => ({
+      providerName: name,
+      state,
+      reason: 'accuracy 30 % < 60 % over 10 rated analyses',
+      record: record(fields),
+    });
 
     it('holds a feature off while any provider is degraded', () => {
       const verdict = judgeFeature([provider('a', 'trusted', { useful: 20 }), provider('b', 'degraded', { useful: 3, wrong: 7 })], null, T);
-      expect(verdict).toEqual({ blocked: true, healthy: false, reason: 'analysis provider b is degraded: accuracy 30 % < 60 % over 10 rated analyses' });
+      expect(verdict).toEqual({
+        blocked: true,
+        healthy: false,
+        reason: 'analysis provider b is degraded: accuracy 30 % < 60 % over 10 rated analyses',
+      });
       expect(nextFeatureBlocked(false, verdict)).toBe(true);
     });
 
@@ -69,7 +99,10 @@ describe('AI maturity rules', () => {
 
   it('counts what followed a remediation as a rating of the analyses nobody rated', () => {
     // 4 useful, 6 whose remediation did not resolve the alert: 40 %.
-    expect(judge(record({ useful: 4, unresolvedAfterAction: 6 }), T)).toEqual({ kind: 'below', reason: 'accuracy 40 % < 60 % over 10 rated analyses' });
+    expect(judge(record({ useful: 4, unresolvedAfterAction: 6 }), T)).toEqual({
+      kind: 'below',
+      reason: 'accuracy 40 % < 60 % over 10 rated analyses',
+    });
     expect(judge(record({ useful: 2, wrong: 1, resolvedAfterAction: 7 }), T).kind).toBe('healthy');
   });
 });
@@ -77,7 +110,8 @@ describe('AI maturity rules', () => {
 describe('the maturity evaluator settings', () => {
   it('refuses a per-feature minimum for a flag that is not AI-driven, at start', () => {
     const settings = loadConfig({ env: { ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'gateway.grouping=0.9' } }).analysis;
-    const make = () => new MaturityEvaluator(null as never, null as never, null as never, null as never, settings, { warn: () => {} } as never);
+    const make = () =>
+      new MaturityEvaluator(null as never, null as never, null as never, null as never, settings, { warn: () => {} } as never);
     expect(make).toThrow(/gateway\.grouping is not an AI-driven flag \(analysis\.remediation, routing\.smart\)/);
   });
 });

@@ -8,10 +8,15 @@ const now = new Date('2026-12-07T10:05:00Z');
 describe('ack links', () => {
   it('carries what it acknowledges and whom it was sent to, until it expires', () => {
     const token = links.token(target, 'channel:oncall', 3_600, now);
-    expect(links.check(token, now)).toMatchObject({ ok: true, claim: { target, sentTo: 'channel:oncall', expiresAt: new Date('2026-12-07T11:05:00Z') } });
+    expect(links.check(token, now)).toMatchObject({
+      ok: true,
+      claim: { target, sentTo: 'channel:oncall', expiresAt: new Date('2026-12-07T11:05:00Z') },
+    });
     expect(links.check(token, new Date('2026-12-07T11:04:59Z')).ok).toBe(true);
     expect(links.check(token, new Date('2026-12-07T11:05:00Z'))).toEqual({ ok: false, reason: 'expired' });
-    expect(links.url(target, 'channel:oncall', 60, now)).toMatch(/^https:\/\/alertagent\.example\.com\/ack\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(links.url(target, 'channel:oncall', 60, now)).toMatch(
+      /^https:\/\/alertagent\.example\.com\/ack\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+    );
   });
 
   it('gives every link its own nonce, so each can be used once', () => {
@@ -23,7 +28,9 @@ describe('ack links', () => {
   it('refuses a link whose payload was changed, one signed with another key, and garbage', () => {
     const token = links.token(target, 'channel:oncall', 3_600, now);
     const [payload, signature] = token.split('.');
-    const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), e: 4_000_000_000 })).toString('base64url');
+    const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), e: 4_000_000_000 })).toString(
+      'base64url',
+    );
     expect(links.check(`${changed}.${signature}`, now)).toEqual({ ok: false, reason: 'forged' });
     expect(new AckLinks(Buffer.alloc(32, 8), () => '').check(token, now)).toEqual({ ok: false, reason: 'forged' });
     for (const bad of ['', 'abc', 'a.b.c', `${payload}.`, '..', `${'a'.repeat(3_000)}.b`]) expect(links.check(bad, now).ok).toBe(false);

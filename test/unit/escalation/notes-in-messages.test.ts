@@ -18,7 +18,17 @@ const ACK = 'https://alertagent.example.com/ack/eyJ0Ijp7fX0.c2ln';
 
 describe('what AlertAgent adds to an alert told again, in every channel’s default templates', () => {
   it('shows why it is told, the analysis and the link to act, on every channel type', async () => {
-    const escalation = recordMessage(record, { escalation: 'Not acknowledged 10 min after the first notice: level 1 of 2 of escalation policy disk', analysis_root_cause: 'the WAL volume is full', analysis_confidence: '0.87', analysis_suggested_actions: 'grow the volume', acknowledge: ACK }, 'escalation:disk');
+    const escalation = recordMessage(
+      record,
+      {
+        escalation: 'Not acknowledged 10 min after the first notice: level 1 of 2 of escalation policy disk',
+        analysis_root_cause: 'the WAL volume is full',
+        analysis_confidence: '0.87',
+        analysis_suggested_actions: 'grow the volume',
+        acknowledge: ACK,
+      },
+      'escalation:disk',
+    );
     for (const plugin of CHANNEL_PLUGINS) {
       const rendered = await renderDefaultTemplates(plugin.defaultTemplates, escalation);
       const shown = `${rendered.body}\n${rendered.html ?? ''}`;
@@ -27,7 +37,11 @@ describe('what AlertAgent adds to an alert told again, in every channel’s defa
       expect(shown).toContain('(confidence 0.87)');
       expect(shown).toContain(ACK);
     }
-    const approval = recordMessage(record, { remediation: 'AlertAgent proposes running restart-pod: Deletes the pod', approve: `${ACK}x` }, 'alertagent-remediation');
+    const approval = recordMessage(
+      record,
+      { remediation: 'AlertAgent proposes running restart-pod: Deletes the pod', approve: `${ACK}x` },
+      'alertagent-remediation',
+    );
     for (const plugin of CHANNEL_PLUGINS) {
       const rendered = await renderDefaultTemplates(plugin.defaultTemplates, approval);
       expect(`${rendered.body}${rendered.html ?? ''}`).toContain(`${ACK}x`);

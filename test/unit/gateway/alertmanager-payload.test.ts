@@ -34,15 +34,32 @@ describe('Alertmanager webhook payload (version 4)', () => {
   });
 
   it('refuses payloads without alerts, or with a start time that is not a timestamp', () => {
-    expect(alertmanagerPayloadSchema.safeParse({ ...validPayload(), alerts: [] }).error!.issues[0].message).toBe('expected at least one alert');
+    expect(alertmanagerPayloadSchema.safeParse({ ...validPayload(), alerts: [] }).error!.issues[0].message).toBe(
+      'expected at least one alert',
+    );
     const payload = validPayload();
     payload.alerts[0].startsAt = 'yesterday';
-    expect(alertmanagerPayloadSchema.safeParse(payload).error!.issues[0]).toMatchObject({ path: ['alerts', 0, 'startsAt'], message: 'expected an RFC 3339 timestamp' });
+    expect(alertmanagerPayloadSchema.safeParse(payload).error!.issues[0]).toMatchObject({
+      path: ['alerts', 0, 'startsAt'],
+      message: 'expected an RFC 3339 timestamp',
+    });
   });
 
   it('never throws on generated garbage: every mutation of a valid payload is either valid or reported', () => {
     const values = [null, 0, -1, 1.5, '', 'x', [], {}, true, '4', ['a'], { a: 1 }];
-    const paths = [['version'], ['status'], ['alerts'], ['groupKey'], ['receiver'], ['truncatedAlerts'], ['alerts', 0], ['alerts', 0, 'labels'], ['alerts', 0, 'startsAt'], ['alerts', 0, 'annotations'], ['commonLabels']];
+    const paths = [
+      ['version'],
+      ['status'],
+      ['alerts'],
+      ['groupKey'],
+      ['receiver'],
+      ['truncatedAlerts'],
+      ['alerts', 0],
+      ['alerts', 0, 'labels'],
+      ['alerts', 0, 'startsAt'],
+      ['alerts', 0, 'annotations'],
+      ['commonLabels'],
+    ];
     let reported = 0;
     for (const path of paths) {
       for (const value of values) {
@@ -94,7 +111,7 @@ describe('Alertmanager webhook payload (version 4)', () => {
     });
 
     it('keeps unknown fields, but not nested deeper than storage allows', () => {
-      const deep = '{"a":'.repeat(1_000) + '1' + '}'.repeat(1_000);
+      const deep = `${'{"a":'.repeat(1_000)}1${'}'.repeat(1_000)}`;
       const text = JSON.stringify({ ...validPayload(), extra: 'PLACEHOLDER' }).replace('"PLACEHOLDER"', deep);
       const { payload, repairs } = parse(text);
       expect(findUnstorable(payload)).toBeNull();
@@ -114,7 +131,13 @@ describe('Alertmanager webhook payload (version 4)', () => {
     });
 
     it('accepts every date Alertmanager can write and stores those outside years 1 to 9999 at the nearest end', () => {
-      for (const startsAt of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59.999999999Z', '-010000-01-01T00:00:00Z', '+200000-01-01T00:00:00Z']) {
+      for (const startsAt of [
+        '0000-01-01T00:00:00Z',
+        '0001-01-01T00:00:00+01:00',
+        '9999-12-31T23:59:59.999999999Z',
+        '-010000-01-01T00:00:00Z',
+        '+200000-01-01T00:00:00Z',
+      ]) {
         const payload = validPayload();
         payload.alerts[0].startsAt = startsAt;
         const { payload: parsed } = parse(payload);

@@ -10,17 +10,44 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 const MIN = 60_000;
 
 /** Channel ids are uuids; these read as their names in expectations. */
-const C: Record<string, string> = { c1: '00000000-0000-4000-8000-0000000000c1', c2: '00000000-0000-4000-8000-0000000000c2', 'c-db': '00000000-0000-4000-8000-000000000cdb' };
+const C: Record<string, string> = {
+  c1: '00000000-0000-4000-8000-0000000000c1',
+  c2: '00000000-0000-4000-8000-0000000000c2',
+  'c-db': '00000000-0000-4000-8000-000000000cdb',
+};
 const nameOf = (id: string) => Object.keys(C).find((k) => C[k] === id) ?? id;
 
-const settings = { dedupeWindowMs: MIN, convergenceWindowMs: 5 * MIN, inhibitionSourceTtlMs: 6 * 60 * MIN, flapChanges: 4, flapWindowMs: 60 * MIN, flapQuietMs: 15 * MIN };
+const settings = {
+  dedupeWindowMs: MIN,
+  convergenceWindowMs: 5 * MIN,
+  inhibitionSourceTtlMs: 6 * 60 * MIN,
+  flapChanges: 4,
+  flapWindowMs: 60 * MIN,
+  flapQuietMs: 15 * MIN,
+};
 
-function table(routes: Array<{ name: string; matchers?: string[]; channelIds: string[]; isDefault?: boolean; perAlert?: boolean; groupWaitSeconds?: number; groupIntervalSeconds?: number; repeatIntervalSeconds?: number }>) {
+function table(
+  routes: Array<{
+    name: string;
+    matchers?: string[];
+    channelIds: string[];
+    isDefault?: boolean;
+    perAlert?: boolean;
+    groupWaitSeconds?: number;
+    groupIntervalSeconds?: number;
+    repeatIntervalSeconds?: number;
+  }>,
+) {
   const specs = routes.map((r, i) => {
     const { parsed, matchers, window } = checkRoute({ ...r, channelIds: r.channelIds.map((c) => C[c]) });
     return { spec: routeSpecOf(`r${i}`, parsed, matchers, window), isDefault: parsed.isDefault };
   });
-  return compileTable(tableSpec(specs.filter((s) => !s.isDefault).map((s) => s.spec), specs.find((s) => s.isDefault)?.spec ?? null));
+  return compileTable(
+    tableSpec(
+      specs.filter((s) => !s.isDefault).map((s) => s.spec),
+      specs.find((s) => s.isDefault)?.spec ?? null,
+    ),
+  );
 }
 
 function model(flags: ModelFlag[], extra: Partial<GatewayModelConfig> = {}) {
@@ -39,10 +66,21 @@ function model(flags: ModelFlag[], extra: Partial<GatewayModelConfig> = {}) {
 
 function alert(name: string, labels: Record<string, string> = {}, status: 'firing' | 'resolved' = 'firing'): AlertmanagerAlert {
   const all = { alertname: name, ...labels };
-  return { status, labels: all, annotations: {}, startsAt: '2026-12-01T09:59:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: JSON.stringify(all) };
+  return {
+    status,
+    labels: all,
+    annotations: {},
+    startsAt: '2026-12-01T09:59:00Z',
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: '',
+    fingerprint: JSON.stringify(all),
+  };
 }
 
-const at = (minutes: number, alerts: AlertmanagerAlert[], groupKey = '{}:{g="1"}') => ({ receivedAt: new Date(T0 + minutes * MIN), payload: { groupKey, alerts } });
+const at = (minutes: number, alerts: AlertmanagerAlert[], groupKey = '{}:{g="1"}') => ({
+  receivedAt: new Date(T0 + minutes * MIN),
+  payload: { groupKey, alerts },
+});
 const states = (outcomes: Array<{ state: string }>) => outcomes.map((o) => o.state);
 
 describe('gateway model (replays)', () => {
@@ -56,7 +94,12 @@ describe('gateway model (replays)', () => {
     expect(states(m.feed(receipt))).toEqual(['sent', 'sent', 'sent']);
     // The other Alertmanager replica's copy.
     expect(states(m.feed({ ...receipt, receivedAt: new Date(T0 + 200) }))).toEqual(['duplicate', 'duplicate', 'duplicate']);
-    expect(sent.map((n) => `${n.routeId}:${nameOf(n.channelId)}:${n.alerts}`).sort()).toEqual(['r0:c-db:1', 'r0:c-db:1', 'r1:c1:1', 'r1:c2:1']);
+    expect(sent.map((n) => `${n.routeId}:${nameOf(n.channelId)}:${n.alerts}`).sort()).toEqual([
+      'r0:c-db:1',
+      'r0:c-db:1',
+      'r1:c1:1',
+      'r1:c2:1',
+    ]);
   });
 
   it('alerts no route takes are unrouted', () => {
@@ -91,7 +134,18 @@ describe('gateway model (replays)', () => {
     m.advanceTo(T0 + 6 * MIN);
     // One update at the interval's end, telling both folds.
     expect(sent.filter((n) => n.kind === 'incident-update').map((n) => n.alerts)).toEqual([3]);
-    m.feed(at(20, [alert('NodeDown', node, 'resolved'), alert('PodCrash', node, 'resolved'), alert('DiskIO', node, 'resolved'), alert('KubeletDown', node, 'resolved')], '{}:{g="4"}'));
+    m.feed(
+      at(
+        20,
+        [
+          alert('NodeDown', node, 'resolved'),
+          alert('PodCrash', node, 'resolved'),
+          alert('DiskIO', node, 'resolved'),
+          alert('KubeletDown', node, 'resolved'),
+        ],
+        '{}:{g="4"}',
+      ),
+    );
     m.advanceTo(T0 + 25 * MIN);
     expect(sent.map((n) => n.kind)).toEqual(['alerts', 'alerts', 'incident-update', 'incident-resolution']);
     expect([m.incidentsOpened, m.incidentsReopened]).toEqual([2, 0]);
@@ -108,10 +162,22 @@ describe('gateway model (replays)', () => {
   });
 
   it('inhibition: targets are held while a source with equal labels fires, and released when it resolves', () => {
-    const rule = compileInhibitionRule({ name: 'unreachable', sourceMatchers: ['alertname="ClusterUnreachable"'], targetMatchers: ['severity="warning"'], equal: ['cluster'] }, 'i').compiled;
+    const rule = compileInhibitionRule(
+      {
+        name: 'unreachable',
+        sourceMatchers: ['alertname="ClusterUnreachable"'],
+        targetMatchers: ['severity="warning"'],
+        equal: ['cluster'],
+      },
+      'i',
+    ).compiled;
     const { m, sent } = model(['gateway.inhibition'], { inhibitionRules: [rule] });
     expect(states(m.feed(at(0, [alert('ClusterUnreachable', { cluster: 'a' })])))).toEqual(['sent']);
-    expect(states(m.feed(at(1, [alert('ApiSlow', { cluster: 'a', severity: 'warning' }), alert('ApiSlow', { cluster: 'b', severity: 'warning' })])))).toEqual(['inhibited', 'sent']);
+    expect(
+      states(
+        m.feed(at(1, [alert('ApiSlow', { cluster: 'a', severity: 'warning' }), alert('ApiSlow', { cluster: 'b', severity: 'warning' })])),
+      ),
+    ).toEqual(['inhibited', 'sent']);
     expect(states(m.feed(at(2, [alert('DbSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['inhibited']);
     expect(states(m.feed(at(3, [alert('DbSlow', { cluster: 'a', severity: 'warning' }, 'resolved')])))).toEqual(['inhibited']);
     m.feed(at(5, [alert('ClusterUnreachable', { cluster: 'a' }, 'resolved')]));
@@ -119,8 +185,19 @@ describe('gateway model (replays)', () => {
   });
 
   it('inhibition: a source no longer reported stops inhibiting after the source TTL, and what it held is released then', () => {
-    const rule = compileInhibitionRule({ name: 'unreachable', sourceMatchers: ['alertname="ClusterUnreachable"'], targetMatchers: ['severity="warning"'], equal: ['cluster'] }, 'i').compiled;
-    const { m, sent } = model(['gateway.inhibition'], { inhibitionRules: [rule], settings: { ...settings, inhibitionSourceTtlMs: 30 * MIN } });
+    const rule = compileInhibitionRule(
+      {
+        name: 'unreachable',
+        sourceMatchers: ['alertname="ClusterUnreachable"'],
+        targetMatchers: ['severity="warning"'],
+        equal: ['cluster'],
+      },
+      'i',
+    ).compiled;
+    const { m, sent } = model(['gateway.inhibition'], {
+      inhibitionRules: [rule],
+      settings: { ...settings, inhibitionSourceTtlMs: 30 * MIN },
+    });
     m.feed(at(0, [alert('ClusterUnreachable', { cluster: 'a' })]));
     m.feed(at(20, [alert('ClusterUnreachable', { cluster: 'a' })]));
     expect(states(m.feed(at(21, [alert('ApiSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['inhibited']);
@@ -139,7 +216,9 @@ describe('gateway model (replays)', () => {
       new Date(T0),
     ).compiled;
     const { m, sent } = model(['gateway.maintenance'], { maintenanceWindows: [window] });
-    expect(states(m.feed(at(1, [alert('Api', { cluster: 'a' }), alert('Cache', { cluster: 'a' }), alert('Api', { cluster: 'b' })])))).toEqual(['suppressed', 'suppressed', 'sent']);
+    expect(
+      states(m.feed(at(1, [alert('Api', { cluster: 'a' }), alert('Cache', { cluster: 'a' }), alert('Api', { cluster: 'b' })]))),
+    ).toEqual(['suppressed', 'suppressed', 'sent']);
     expect(states(m.feed(at(2, [alert('Cache', { cluster: 'a' }, 'resolved')])))).toEqual(['suppressed']);
     m.finish(T0 + 31 * MIN);
     expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['alerts:1', 'maintenance-release:1']);
@@ -155,10 +234,13 @@ describe('gateway model (replays)', () => {
   });
 
   it('route windows: wait gathers the first burst, the interval batches what follows, repeats are not told again', () => {
-    const routes = table([{ name: 'all', isDefault: true, channelIds: ['c1'], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 3600 }]);
+    const routes = table([
+      { name: 'all', isDefault: true, channelIds: ['c1'], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 3600 },
+    ]);
     const { m, sent } = model(['gateway.advanced-convergence'], { routes });
     const S = 1_000;
-    const feedAt = (ms: number, alerts: AlertmanagerAlert[]) => m.feed({ receivedAt: new Date(T0 + ms), payload: { groupKey: `g${ms}`, alerts } });
+    const feedAt = (ms: number, alerts: AlertmanagerAlert[]) =>
+      m.feed({ receivedAt: new Date(T0 + ms), payload: { groupKey: `g${ms}`, alerts } });
     expect(states(feedAt(0, [alert('A', { cluster: 'x' })]))).toEqual(['batched']);
     expect(states(feedAt(10 * S, [alert('B', { cluster: 'y' })]))).toEqual(['batched']);
     m.advanceTo(T0 + 30 * S);
@@ -169,7 +251,9 @@ describe('gateway model (replays)', () => {
     // After the interval, a change goes out at once in the receipt's own message.
     expect(states(feedAt(700 * S, [alert('A', { cluster: 'x' }, 'resolved')]))).toEqual(['sent']);
     // A per-alert route's messages of one receipt are decided together: all go now, each in its own message.
-    const perAlert = model(['gateway.advanced-convergence'], { routes: table([{ name: 'all', isDefault: true, channelIds: ['c1'], perAlert: true, groupIntervalSeconds: 300 }]) });
+    const perAlert = model(['gateway.advanced-convergence'], {
+      routes: table([{ name: 'all', isDefault: true, channelIds: ['c1'], perAlert: true, groupIntervalSeconds: 300 }]),
+    });
     expect(states(perAlert.m.feed(at(0, [alert('P'), alert('Q'), alert('R')])))).toEqual(['sent', 'sent', 'sent']);
     expect(perAlert.sent.map((n) => n.alerts)).toEqual([1, 1, 1]);
     // With the flag off the same routes send as phase 1.

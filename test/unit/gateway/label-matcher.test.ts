@@ -31,7 +31,9 @@ describe('label matchers (Alertmanager semantics)', () => {
   });
 
   it('refuses text that is not a matcher, saying what was expected', () => {
-    expect(() => parseMatcher('severity critical')).toThrow('"severity critical" is not a matcher; expected e.g. severity="critical" or team=~"db|infra"');
+    expect(() => parseMatcher('severity critical')).toThrow(
+      '"severity critical" is not a matcher; expected e.g. severity="critical" or team=~"db|infra"',
+    );
   });
 
   it('requires every matcher to match; none matches everything', () => {

@@ -8,7 +8,11 @@ const settle = () => new Promise((r) => setImmediate(r));
 /** A subscriber that takes results until it holds `room` of them (a socket that stops being read). */
 function sink(room = Infinity): SubscriberSink & { got: number[] } {
   const got: number[] = [];
-  return { got, write: (payload) => got.length < room && got.push((JSON.parse(payload.toString()) as { data: { ticks: { n: number } } }).data.ticks.n) > 0 };
+  return {
+    got,
+    write: (payload) =>
+      got.length < room && got.push((JSON.parse(payload.toString()) as { data: { ticks: { n: number } } }).data.ticks.n) > 0,
+  };
 }
 
 describe('shared subscriptions', () => {

@@ -16,7 +16,8 @@ export function makeExecutableSchemaLike() {
     listeners.add(listener);
     active += 1;
     return {
-      next: () => (queue.length > 0 ? Promise.resolve({ value: { n: queue.shift()! }, done: false }) : new Promise((resolve) => waiting.push(resolve))),
+      next: () =>
+        queue.length > 0 ? Promise.resolve({ value: { n: queue.shift()! }, done: false }) : new Promise((resolve) => waiting.push(resolve)),
       return: async () => {
         if (listeners.delete(listener)) active -= 1;
         for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });

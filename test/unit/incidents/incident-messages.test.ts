@@ -55,7 +55,11 @@ const soon = new Date(opened.getTime() + 120_000);
 
 describe('incident notifications', () => {
   it('an update tells only what changed since the last notification, with counts', () => {
-    const n = incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing'), alert('KubeletDown', 'firing', null), alert('PodNotReady', 'resolved', 'firing')], soon)!;
+    const n = incidentNotification(
+      incident(),
+      [alert('NodeDown', 'firing', 'firing'), alert('KubeletDown', 'firing', null), alert('PodNotReady', 'resolved', 'firing')],
+      soon,
+    )!;
     expect(n.kind).toBe('update');
     expect(n.message.alerts.map((a) => a.labels.alertname)).toEqual(['KubeletDown', 'PodNotReady']);
     expect(n.message.incident).toMatchObject({ notice: 'update', sequence: 1, added: 1, resolved: 1, firing: 2, total: 3 });
@@ -65,11 +69,17 @@ describe('incident notifications', () => {
 
   it('nothing new, nothing to send; some alerts resolving while others fire waits for the next update or the resolution', () => {
     expect(incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing')], soon)).toBeNull();
-    expect(incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing'), alert('KubeletDown', 'resolved', 'firing')], soon)).toBeNull();
+    expect(
+      incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing'), alert('KubeletDown', 'resolved', 'firing')], soon),
+    ).toBeNull();
   });
 
   it('the resolution once every alert has resolved', () => {
-    const n = incidentNotification(incident({ notificationCount: 1 }), [alert('NodeDown', 'resolved', 'firing'), alert('KubeletDown', 'resolved', 'resolved')], soon)!;
+    const n = incidentNotification(
+      incident({ notificationCount: 1 }),
+      [alert('NodeDown', 'resolved', 'firing'), alert('KubeletDown', 'resolved', 'resolved')],
+      soon,
+    )!;
     expect(n.kind).toBe('resolved');
     expect(n.message.status).toBe('resolved');
     expect(n.message.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 1, firing: 0, total: 2 });
@@ -88,7 +98,9 @@ describe('incident notifications', () => {
     const plain = sampleMessages().find((s) => s.name === 'three firing alerts')!.message;
     for (const plugin of CHANNEL_PLUGINS) {
       const rendered = await renderDefaultTemplates(plugin.defaultTemplates, update);
-      expect(`${plugin.type}: ${rendered.title}`).toBe(`${plugin.type}: [INCIDENT UPDATE 1] KubePodCrashLooping (cluster=prod-eu-1, namespace=team-3): 1 new, 1 resolved, 6 of 7 firing`);
+      expect(`${plugin.type}: ${rendered.title}`).toBe(
+        `${plugin.type}: [INCIDENT UPDATE 1] KubePodCrashLooping (cluster=prod-eu-1, namespace=team-3): 1 new, 1 resolved, 6 of 7 firing`,
+      );
       expect(rendered.body).toContain('not a new problem');
       const ordinary = await renderDefaultTemplates(plugin.defaultTemplates, plain);
       expect(ordinary.title).not.toContain('INCIDENT');

@@ -1,10 +1,29 @@
-import { checkSchedule, nextOccurrence, openOccurrence, type ScheduleSpec } from '../../../src/services/maintenance-windows/maintenance-schedule';
+import {
+  checkSchedule,
+  nextOccurrence,
+  openOccurrence,
+  type ScheduleSpec,
+} from '../../../src/services/maintenance-windows/maintenance-schedule';
 
-const cron = (expression: string, timeZone: string, durationSeconds = 7200): ScheduleSpec => ({ schedule: 'cron', expression, timeZone, durationSeconds, startsAt: null, endsAt: null });
+const cron = (expression: string, timeZone: string, durationSeconds = 7200): ScheduleSpec => ({
+  schedule: 'cron',
+  expression,
+  timeZone,
+  durationSeconds,
+  startsAt: null,
+  endsAt: null,
+});
 
 describe('maintenance schedules', () => {
   it('a one-off window is open from its start to (not including) its end', () => {
-    const spec: ScheduleSpec = { schedule: 'once', startsAt: new Date('2026-12-05T02:00:00Z'), endsAt: new Date('2026-12-05T04:00:00Z'), expression: null, durationSeconds: null, timeZone: 'UTC' };
+    const spec: ScheduleSpec = {
+      schedule: 'once',
+      startsAt: new Date('2026-12-05T02:00:00Z'),
+      endsAt: new Date('2026-12-05T04:00:00Z'),
+      expression: null,
+      durationSeconds: null,
+      timeZone: 'UTC',
+    };
     expect(openOccurrence(spec, new Date('2026-12-05T01:59:59Z'))).toBeNull();
     expect(openOccurrence(spec, new Date('2026-12-05T02:00:00Z'))?.end).toEqual(new Date('2026-12-05T04:00:00Z'));
     expect(openOccurrence(spec, new Date('2026-12-05T04:00:00Z'))).toBeNull();
@@ -20,7 +39,14 @@ describe('maintenance schedules', () => {
   });
 
   it('reads an RRULE from its first occurrence in the window time zone', () => {
-    const spec: ScheduleSpec = { schedule: 'rrule', expression: 'FREQ=WEEKLY;BYDAY=SA', startsAt: new Date('2026-12-05T01:00:00Z'), endsAt: null, durationSeconds: 3600, timeZone: 'Europe/Berlin' };
+    const spec: ScheduleSpec = {
+      schedule: 'rrule',
+      expression: 'FREQ=WEEKLY;BYDAY=SA',
+      startsAt: new Date('2026-12-05T01:00:00Z'),
+      endsAt: null,
+      durationSeconds: 3600,
+      timeZone: 'Europe/Berlin',
+    };
     expect(openOccurrence(spec, new Date('2026-12-12T01:30:00Z'))?.start).toEqual(new Date('2026-12-12T01:00:00Z'));
     expect(openOccurrence(spec, new Date('2026-12-12T02:00:00Z'))).toBeNull();
     expect(nextOccurrence(spec, new Date('2026-12-12T02:00:00Z'))?.start).toEqual(new Date('2026-12-19T01:00:00Z'));
@@ -28,11 +54,22 @@ describe('maintenance schedules', () => {
 
   it('refuses schedules that cannot work, naming the field', () => {
     const now = new Date('2026-12-04T00:00:00Z');
-    const refuse = (spec: ScheduleSpec, field: string) => expect(() => checkSchedule(spec, now)).toThrow(expect.objectContaining({ message: expect.stringContaining(field) }));
+    const refuse = (spec: ScheduleSpec, field: string) =>
+      expect(() => checkSchedule(spec, now)).toThrow(expect.objectContaining({ message: expect.stringContaining(field) }));
     refuse(cron('0 2 * * SAT', 'Nowhere/Land'), 'input.timeZone');
     refuse(cron('61 * * * *', 'UTC'), 'input.expression');
     refuse(cron('0 2 * * SAT', 'UTC', 10), 'input.durationSeconds');
-    refuse({ schedule: 'rrule', expression: 'FREQ=DAILY;COUNT=2', startsAt: new Date('2020-01-01T00:00:00Z'), endsAt: null, durationSeconds: 60, timeZone: 'UTC' }, 'never opens again');
+    refuse(
+      {
+        schedule: 'rrule',
+        expression: 'FREQ=DAILY;COUNT=2',
+        startsAt: new Date('2020-01-01T00:00:00Z'),
+        endsAt: null,
+        durationSeconds: 60,
+        timeZone: 'UTC',
+      },
+      'never opens again',
+    );
     expect(() => checkSchedule(cron('0 2 * * SAT', 'Europe/Berlin'), now)).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { backoffDelay } from '../../../src/services/shared/backoff';
+import { backoffDelay } from '../../../src/shared/backoff';
 
 describe('backoffDelay', () => {
   const policy = { baseMs: 100, maxMs: 1_000, jitter: 0 };

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, setLogLevel } from '../../../src/services/observability/logger';
+import { createLogger, setLogLevel } from '../../../src/shared/logger';
 
 describe('logger', () => {
   it('lets component and request loggers follow a level change of the root (config hot reload)', () => {

@@ -2,7 +2,14 @@ import { Redis } from 'ioredis';
 import { deliveryPolicySchema, priorityOf } from '../../../src/services/channels/delivery-policy';
 import { mergeHead } from '../../../src/services/channels/merged-message';
 import type { ChannelMessage } from '../../../src/services/channels/message';
-import { effectiveLimit, FallbackTokenBuckets, InProcessTokenBuckets, RedisTokenBuckets, robotLimit, type TokenBuckets } from '../../../src/services/channels/robot-limits';
+import {
+  effectiveLimit,
+  FallbackTokenBuckets,
+  InProcessTokenBuckets,
+  RedisTokenBuckets,
+  robotLimit,
+  type TokenBuckets,
+} from '../../../src/services/channels/robot-limits';
 import { alert, alertGroup } from '../../support/alerts';
 import { TEST_REDIS_URL } from '../../support/env';
 import { testRedisPrefix } from '../../support/redis';
@@ -64,7 +71,10 @@ describe('token buckets', () => {
     });
 
     it('falls back to this process while Redis fails, and says so', async () => {
-      const broken: TokenBuckets = { take: () => Promise.reject(new Error('connection refused')), refund: () => Promise.reject(new Error('connection refused')) };
+      const broken: TokenBuckets = {
+        take: () => Promise.reject(new Error('connection refused')),
+        refund: () => Promise.reject(new Error('connection refused')),
+      };
       const monitor = { fellBack: jest.fn(), recovered: jest.fn() };
       const buckets = new FallbackTokenBuckets(broken, monitor);
       expect(await buckets.take(DINGTALK)).toBe(0);
@@ -82,10 +92,18 @@ describe('token buckets', () => {
 });
 
 describe('merging what waits for a robot', () => {
-  const waiting = (name: string, body: string, priority = 0) => ({ row: { id: name, priority, message: alertGroup([alert({ labels: { alertname: name } })]) }, rendered: { title: `[FIRING:1] ${name}`, body } });
+  const waiting = (name: string, body: string, priority = 0) => ({
+    row: { id: name, priority, message: alertGroup([alert({ labels: { alertname: name } })]) },
+    rendered: { title: `[FIRING:1] ${name}`, body },
+  });
 
   it('carries the head and those behind it while the body fits, in order, saying how many', () => {
-    const queue = [waiting('A', 'a'.repeat(300)), waiting('B', 'b'.repeat(300)), waiting('C', 'c'.repeat(300)), waiting('D', 'd'.repeat(10))];
+    const queue = [
+      waiting('A', 'a'.repeat(300)),
+      waiting('B', 'b'.repeat(300)),
+      waiting('C', 'c'.repeat(300)),
+      waiting('D', 'd'.repeat(10)),
+    ];
     const { carried, rest, rendered, message } = mergeHead(queue, 800, 20);
     expect(carried.map((w) => w.row.id)).toEqual(['A', 'B']);
     // D would fit, but it is not let past C.
@@ -117,15 +135,31 @@ describe('merging what waits for a robot', () => {
     expect(priorityOf(critical)).toBe(1);
     expect(priorityOf(alertGroup([alert({ labels: { severity: 'Critical' } })]))).toBe(1);
     expect(priorityOf(alertGroup([alert({ labels: { severity: 'warning' } })]))).toBe(0);
-    expect(priorityOf({ ...critical, status: 'resolved', alerts: critical.alerts.map((a) => ({ ...a, status: 'resolved' })) } as ChannelMessage)).toBe(0);
-    expect(priorityOf({ ...critical, incident: { id: 'i', title: 't', notice: 'update', sequence: 1, openedAt: '', firing: 1, total: 1, added: 0, resolved: 0 } })).toBe(0);
+    expect(
+      priorityOf({ ...critical, status: 'resolved', alerts: critical.alerts.map((a) => ({ ...a, status: 'resolved' })) } as ChannelMessage),
+    ).toBe(0);
+    expect(
+      priorityOf({
+        ...critical,
+        incident: { id: 'i', title: 't', notice: 'update', sequence: 1, openedAt: '', firing: 1, total: 1, added: 0, resolved: 0 },
+      }),
+    ).toBe(0);
   });
 });
 
 describe('delivery policy', () => {
   it('defaults what is omitted and refuses what cannot work', () => {
-    expect(deliveryPolicySchema.parse({})).toEqual({ pool: [], failoverAfterAttempts: 3, failoverAfterSeconds: 300, failoverWhenDown: true });
-    expect(deliveryPolicySchema.parse({ slo: { successRate: 0.99 } }).slo).toEqual({ successRate: 0.99, windowMinutes: 60, minAttempts: 10 });
+    expect(deliveryPolicySchema.parse({})).toEqual({
+      pool: [],
+      failoverAfterAttempts: 3,
+      failoverAfterSeconds: 300,
+      failoverWhenDown: true,
+    });
+    expect(deliveryPolicySchema.parse({ slo: { successRate: 0.99 } }).slo).toEqual({
+      successRate: 0.99,
+      windowMinutes: 60,
+      minAttempts: 10,
+    });
     const issues = (input: unknown) => deliveryPolicySchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ rateLimit: { perMinute: 20, burst: 20 } })).toEqual(['rateLimit.burst: burst must be below perMinute']);
     expect(issues({ pool: ['not-an-id'] })).toEqual(['pool.0: expected a channel id']);

@@ -16,12 +16,19 @@ const history = (withConfig: boolean) => `query($id: ID!) { cluster(id: $id) {
 /** Health over time and config versions of one cluster, with the difference between a version and the one before it. */
 function ClusterHistory({ id, canSeeConfig }: { id: string; canSeeConfig: boolean }) {
   const { data, error, reload } = useQuery<any>(history(canSeeConfig), { id });
-  useLiveReload([`subscription { clusterHealth(clusterId: "${id}") { at } }`, `subscription { clusterSync(clusterId: "${id}") { at } }`], reload, 2_000);
+  useLiveReload(
+    [`subscription { clusterHealth(clusterId: "${id}") { at } }`, `subscription { clusterSync(clusterId: "${id}") { at } }`],
+    reload,
+    2_000,
+  );
   const [chosen, setChosen] = useState<number | null>(null);
   if (error) return <ErrorBox error={error} />;
   if (!data) return null;
   const versions = data.cluster.configVersions?.items ?? [];
-  const index = Math.max(0, versions.findIndex((v: any) => v.version === (chosen ?? versions[0]?.version)));
+  const index = Math.max(
+    0,
+    versions.findIndex((v: any) => v.version === (chosen ?? versions[0]?.version)),
+  );
   const [after, before] = [versions[index], versions[index + 1]];
   return (
     <>
@@ -31,9 +38,18 @@ function ClusterHistory({ id, canSeeConfig }: { id: string; canSeeConfig: boolea
         <>
           <strong>Config versions</strong>{' '}
           <select value={after.version} onChange={(e) => setChosen(Number(e.target.value))} aria-label="config version">
-            {versions.map((v: any) => <option key={v.version} value={v.version}>version {v.version} by {v.author}, {time(v.createdAt)}</option>)}
+            {versions.map((v: any) => (
+              <option key={v.version} value={v.version}>
+                version {v.version} by {v.author}, {time(v.createdAt)}
+              </option>
+            ))}
           </select>
-          <Diff from={before ? `version ${before.version}` : 'nothing'} to={`version ${after.version}`} before={before?.content ?? ''} after={after.content} />
+          <Diff
+            from={before ? `version ${before.version}` : 'nothing'}
+            to={`version ${after.version}`}
+            before={before?.content ?? ''}
+            after={after.content}
+          />
         </>
       )}
     </>
@@ -49,17 +65,29 @@ export function ClustersPage({ canSeeConfig }: { canSeeConfig: boolean }) {
     <>
       <h1>Clusters</h1>
       <ErrorBox error={error} />
-      {data?.clusters.total === 0 && <p className="muted">No clusters yet: register one with createCluster (see the explorer at /graphql).</p>}
+      {data?.clusters.total === 0 && (
+        <p className="muted">No clusters yet: register one with createCluster (see the explorer at /graphql).</p>
+      )}
       {data?.clusters.items.map((c: any) => (
         <div className="panel" key={c.id} data-cluster={c.name}>
-          <h2>{c.name} <Badge value={c.status} /></h2>
+          <h2>
+            {c.name} <Badge value={c.status} />
+          </h2>
           <div className="cards">
             <div>
               <strong>Replicas</strong>
               <table>
                 <tbody>
                   {c.replicas.map((r: any) => (
-                    <tr key={r.url}><td className="mono">{r.url}</td><td><Badge value={r.up ? 'up' : 'down'} /></td><td>{ms(r.responseMs)}</td><td>{r.version ?? ''}</td><td className="muted">{r.error ?? ''}</td></tr>
+                    <tr key={r.url}>
+                      <td className="mono">{r.url}</td>
+                      <td>
+                        <Badge value={r.up ? 'up' : 'down'} />
+                      </td>
+                      <td>{ms(r.responseMs)}</td>
+                      <td>{r.version ?? ''}</td>
+                      <td className="muted">{r.error ?? ''}</td>
+                    </tr>
                   ))}
                 </tbody>
               </table>
@@ -68,9 +96,20 @@ export function ClustersPage({ canSeeConfig }: { canSeeConfig: boolean }) {
               <strong>Sidecar sync</strong> <span className="muted">desired version {c.sync.desiredVersion}</span>
               <table>
                 <tbody>
-                  {c.sync.instances.length === 0 && <tr><td className="muted">no sidecar has reported yet</td></tr>}
+                  {c.sync.instances.length === 0 && (
+                    <tr>
+                      <td className="muted">no sidecar has reported yet</td>
+                    </tr>
+                  )}
                   {c.sync.instances.map((s: any) => (
-                    <tr key={s.instance}><td>{s.instance}</td><td><Badge value={s.inSync ? 'healthy' : 'degraded'} /></td><td>{time(s.lastSuccessAt)}</td><td className="muted">{s.lastError ?? ''}</td></tr>
+                    <tr key={s.instance}>
+                      <td>{s.instance}</td>
+                      <td>
+                        <Badge value={s.inSync ? 'healthy' : 'degraded'} />
+                      </td>
+                      <td>{time(s.lastSuccessAt)}</td>
+                      <td className="muted">{s.lastError ?? ''}</td>
+                    </tr>
                   ))}
                 </tbody>
               </table>

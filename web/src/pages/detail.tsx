@@ -28,8 +28,16 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
     if (!record) return;
     let timer: number | null = null;
     const later = () => (timer ??= window.setTimeout(() => ((timer = null), reload()), 250));
-    const events = subscribe('subscription($alertname: String) { gatewayEvents(alertname: $alertname) { recordId } }', { alertname: record.alertname }, (d) => d.gatewayEvents.recordId === id && later());
-    const analyses = subscribe('subscription($recordId: ID) { analysisResults(recordId: $recordId) { analysisId } }', { recordId: id }, later);
+    const events = subscribe(
+      'subscription($alertname: String) { gatewayEvents(alertname: $alertname) { recordId } }',
+      { alertname: record.alertname },
+      (d) => d.gatewayEvents.recordId === id && later(),
+    );
+    const analyses = subscribe(
+      'subscription($recordId: ID) { analysisResults(recordId: $recordId) { analysisId } }',
+      { recordId: id },
+      later,
+    );
     return () => {
       events();
       analyses();
@@ -41,9 +49,12 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
   if (error) return <ErrorBox error={error} />;
   if (!record) return <p className="muted">Loading…</p>;
 
-  const entries: TimelineEntry[] = [{ at: record.receivedAt, what: `received (${record.status})`, detail: record.cluster ? `from cluster ${record.cluster}` : undefined }];
+  const entries: TimelineEntry[] = [
+    { at: record.receivedAt, what: `received (${record.status})`, detail: record.cluster ? `from cluster ${record.cluster}` : undefined },
+  ];
   if (record.routedAt) entries.push({ at: record.routedAt, what: `routed by ${record.routeNames.join(', ') || 'no route'}` });
-  if (record.holdReason) entries.push({ at: record.routedAt ?? record.receivedAt, what: `held: ${record.state}`, detail: record.holdReason });
+  if (record.holdReason)
+    entries.push({ at: record.routedAt ?? record.receivedAt, what: `held: ${record.state}`, detail: record.holdReason });
   for (const delivery of record.deliveries) {
     for (const attempt of delivery.attemptLog) {
       entries.push({
@@ -53,14 +64,23 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
             ? `${delivery.channelName}: not tried (the channel is down)`
             : `${delivery.channelName}: attempt ${attempt.attempt} ${attempt.ok ? 'delivered' : 'failed'}${attempt.status ? ` (HTTP ${attempt.status})` : ''} in ${ms(attempt.latencyMs)}` +
               `${attempt.carried > 1 ? `, one message for ${attempt.carried} notifications (robot rate limit)` : ''}${attempt.robotChannelId ? ', through a pool robot' : ''}`,
-        detail: [attempt.peerAnswer ? `peer answered: ${attempt.peerAnswer}` : attempt.error, attempt.failoverDeliveryId ? `handed over to the backup channel (delivery ${attempt.failoverDeliveryId})` : null]
-          .filter(Boolean)
-          .join(' — ') || undefined,
+        detail:
+          [
+            attempt.peerAnswer ? `peer answered: ${attempt.peerAnswer}` : attempt.error,
+            attempt.failoverDeliveryId ? `handed over to the backup channel (delivery ${attempt.failoverDeliveryId})` : null,
+          ]
+            .filter(Boolean)
+            .join(' — ') || undefined,
         tone: attempt.ok ? 'good' : 'bad',
         testId: 'delivery-attempt',
       });
     }
-    if (delivery.attemptLog.length === 0) entries.push({ at: delivery.createdAt, what: `${delivery.channelName}: ${delivery.status.toLowerCase()}`, testId: 'delivery-attempt' });
+    if (delivery.attemptLog.length === 0)
+      entries.push({
+        at: delivery.createdAt,
+        what: `${delivery.channelName}: ${delivery.status.toLowerCase()}`,
+        testId: 'delivery-attempt',
+      });
   }
   for (const analysis of record.analyses) {
     entries.push({
@@ -70,10 +90,17 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
       tone: analysis.status === 'succeeded' ? 'good' : analysis.status === 'failed' ? 'bad' : undefined,
     });
   }
-  if (record.acknowledgement?.acknowledgedAt) entries.push({ at: record.acknowledgement.acknowledgedAt, what: `acknowledged by ${record.acknowledgement.acknowledgedBy}`, detail: record.acknowledgement.note ?? undefined, tone: 'good' });
+  if (record.acknowledgement?.acknowledgedAt)
+    entries.push({
+      at: record.acknowledgement.acknowledgedAt,
+      what: `acknowledged by ${record.acknowledgement.acknowledgedBy}`,
+      detail: record.acknowledgement.note ?? undefined,
+      tone: 'good',
+    });
   entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 
-  const act = (query: string, variables: Record<string, unknown>) => gql(query, variables).then(() => (setActionError(null), reload()), setActionError);
+  const act = (query: string, variables: Record<string, unknown>) =>
+    gql(query, variables).then(() => (setActionError(null), reload()), setActionError);
 
   return (
     <>
@@ -95,7 +122,9 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
             ))}
           </ul>
           {canOperate && !record.acknowledgement?.acknowledgedAt && record.status === 'firing' && (
-            <button onClick={() => act('mutation($id: ID!) { acknowledgeAlert(recordId: $id) { acknowledgedAt } }', { id })}>Acknowledge</button>
+            <button type="button" onClick={() => act('mutation($id: ID!) { acknowledgeAlert(recordId: $id) { acknowledgedAt } }', { id })}>
+              Acknowledge
+            </button>
           )}
         </div>
         <div className="panel">
@@ -103,15 +132,24 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
           <table>
             <tbody>
               {Object.entries(record.labels as Record<string, string>).map(([k, v]) => (
-                <tr key={k}><td className="mono">{k}</td><td className="mono">{v}</td></tr>
+                <tr key={k}>
+                  <td className="mono">{k}</td>
+                  <td className="mono">{v}</td>
+                </tr>
               ))}
             </tbody>
           </table>
           {Object.keys(record.annotations).length > 0 && <h2>Annotations</h2>}
           {Object.entries(record.annotations as Record<string, string>).map(([k, v]) => (
-            <p key={k}><strong>{k}</strong>: {v}</p>
+            <p key={k}>
+              <strong>{k}</strong>: {v}
+            </p>
           ))}
-          {record.incidentId && <p>Part of <a href={`#/incident/${record.incidentId}`}>an incident</a>.</p>}
+          {record.incidentId && (
+            <p>
+              Part of <a href={`#/incident/${record.incidentId}`}>an incident</a>.
+            </p>
+          )}
         </div>
       </div>
       {record.analyses.length > 0 && (
@@ -124,12 +162,36 @@ export function AlertDetailPage({ id, canOperate, canGiveFeedback }: { id: strin
                 <strong className="grow">{a.rootCause ?? a.error ?? 'no answer yet'}</strong>
                 {a.confidence !== null && <span>confidence {percent(a.confidence)}</span>}
               </div>
-              {a.suggestedActions?.length > 0 && <ul>{a.suggestedActions.map((s: string, i: number) => <li key={i}>{s}</li>)}</ul>}
+              {a.suggestedActions?.length > 0 && (
+                <ul>
+                  {a.suggestedActions.map((s: string, i: number) => (
+                    <li key={i}>{s}</li>
+                  ))}
+                </ul>
+              )}
               {a.status === 'succeeded' && canGiveFeedback && (
                 <div className="row">
-                  <span className="muted">{a.feedbackUseful === null ? 'Was this useful?' : `Marked ${a.feedbackUseful ? 'useful' : 'not useful'} by ${a.feedbackBy}`}</span>
-                  <button onClick={() => act('mutation($id: ID!, $u: Boolean!) { submitAnalysisFeedback(id: $id, useful: $u) { id } }', { id: a.id, u: true })}>Useful</button>
-                  <button onClick={() => act('mutation($id: ID!, $u: Boolean!) { submitAnalysisFeedback(id: $id, useful: $u) { id } }', { id: a.id, u: false })}>Not useful</button>
+                  <span className="muted">
+                    {a.feedbackUseful === null
+                      ? 'Was this useful?'
+                      : `Marked ${a.feedbackUseful ? 'useful' : 'not useful'} by ${a.feedbackBy}`}
+                  </span>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act('mutation($id: ID!, $u: Boolean!) { submitAnalysisFeedback(id: $id, useful: $u) { id } }', { id: a.id, u: true })
+                    }
+                  >
+                    Useful
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act('mutation($id: ID!, $u: Boolean!) { submitAnalysisFeedback(id: $id, useful: $u) { id } }', { id: a.id, u: false })
+                    }
+                  >
+                    Not useful
+                  </button>
                 </div>
               )}
             </div>
@@ -150,26 +212,61 @@ const INCIDENT = `query($id: ID!) { incident(id: $id) {
 export function IncidentDetailPage({ id, canOperate }: { id: string; canOperate: boolean }) {
   const { data, error, reload } = useQuery<any>(INCIDENT, { id });
   const [actionError, setActionError] = useState<unknown>(null);
-  useEffect(() => subscribe('subscription { incidentUpdates { incidentId } }', {}, (d) => d.incidentUpdates.incidentId === id && reload()), [id]);
+  useEffect(
+    () => subscribe('subscription { incidentUpdates { incidentId } }', {}, (d) => d.incidentUpdates.incidentId === id && reload()),
+    [id],
+  );
   if (error) return <ErrorBox error={error} />;
   const incident = data?.incident;
   if (!incident) return <p className="muted">Loading…</p>;
   return (
     <>
-      <h1>{incident.title} <Badge value={incident.state} /></h1>
+      <h1>
+        {incident.title} <Badge value={incident.state} />
+      </h1>
       <ErrorBox error={actionError} />
-      <p className="muted">Policy {incident.policyName}; opened {time(incident.openedAt)}{incident.resolvedAt ? `, resolved ${time(incident.resolvedAt)}` : ''}; {incident.firingCount} of {incident.alertCount} alerts firing.</p>
-      {incident.acknowledgedAt ? <p>Acknowledged by {incident.acknowledgedBy} at {time(incident.acknowledgedAt)}.</p> : canOperate && incident.state !== 'RESOLVED' && (
-        <button onClick={() => gql('mutation($id: ID!) { acknowledgeIncident(id: $id) { id } }', { id }).then(reload, setActionError)}>Acknowledge</button>
+      <p className="muted">
+        Policy {incident.policyName}; opened {time(incident.openedAt)}
+        {incident.resolvedAt ? `, resolved ${time(incident.resolvedAt)}` : ''}; {incident.firingCount} of {incident.alertCount} alerts
+        firing.
+      </p>
+      {incident.acknowledgedAt ? (
+        <p>
+          Acknowledged by {incident.acknowledgedBy} at {time(incident.acknowledgedAt)}.
+        </p>
+      ) : (
+        canOperate &&
+        incident.state !== 'RESOLVED' && (
+          <button
+            type="button"
+            onClick={() => gql('mutation($id: ID!) { acknowledgeIncident(id: $id) { id } }', { id }).then(reload, setActionError)}
+          >
+            Acknowledge
+          </button>
+        )
       )}
       <div className="cards">
         <div className="panel">
           <h2>Alerts</h2>
           <table>
-            <thead><tr><th>alert</th><th>status</th><th>first seen</th><th>last seen</th></tr></thead>
+            <thead>
+              <tr>
+                <th>alert</th>
+                <th>status</th>
+                <th>first seen</th>
+                <th>last seen</th>
+              </tr>
+            </thead>
             <tbody>
               {incident.alerts.map((a: any) => (
-                <tr key={a.fingerprint}><td>{a.alertname}</td><td><Badge value={a.status} /></td><td>{time(a.firstSeenAt)}</td><td>{time(a.lastSeenAt)}</td></tr>
+                <tr key={a.fingerprint}>
+                  <td>{a.alertname}</td>
+                  <td>
+                    <Badge value={a.status} />
+                  </td>
+                  <td>{time(a.firstSeenAt)}</td>
+                  <td>{time(a.lastSeenAt)}</td>
+                </tr>
               ))}
             </tbody>
           </table>

@@ -12,27 +12,57 @@ export function FlagsPage({ isAdmin }: { isAdmin: boolean }) {
   const override = (name: string, enabled: boolean) => {
     const reason = window.prompt(`Why turn ${name} ${enabled ? 'on' : 'off'}? (kept in the audit log)`);
     if (!reason) return;
-    gql('mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { name } }', { i: { name, enabled, reason } }).then(() => (setActionError(null), reload()), setActionError);
+    gql('mutation($i: FlagOverrideInput!) { setFlagOverride(input: $i) { name } }', { i: { name, enabled, reason } }).then(
+      () => (setActionError(null), reload()),
+      setActionError,
+    );
   };
-  const clear = (name: string) => gql('mutation($n: String!) { clearFlagOverride(name: $n) { name } }', { n: name }).then(reload, setActionError);
+  const clear = (name: string) =>
+    gql('mutation($n: String!) { clearFlagOverride(name: $n) { name } }', { n: name }).then(reload, setActionError);
   return (
     <>
       <h1>Flags</h1>
       <ErrorBox error={error ?? actionError} />
       <table className="panel">
-        <thead><tr><th>flag</th><th>state</th><th>decided by</th><th>phase</th><th>override</th>{isAdmin && <th />}</tr></thead>
+        <thead>
+          <tr>
+            <th>flag</th>
+            <th>state</th>
+            <th>decided by</th>
+            <th>phase</th>
+            <th>override</th>
+            {isAdmin && <th />}
+          </tr>
+        </thead>
         <tbody>
           {data?.flags.map((f: any) => (
             <tr key={f.name} data-flag={f.name}>
-              <td><strong className="mono">{f.name}</strong><div className="muted">{f.description}</div></td>
-              <td><Badge value={f.enabled ? 'on' : 'off'} /></td>
+              <td>
+                <strong className="mono">{f.name}</strong>
+                <div className="muted">{f.description}</div>
+              </td>
+              <td>
+                <Badge value={f.enabled ? 'on' : 'off'} />
+              </td>
               <td>{f.source.toLowerCase()}</td>
               <td>{f.phase}</td>
-              <td>{f.override ? `${f.override.enabled ? 'on' : 'off'} by ${f.override.actor}: ${f.override.reason}${f.override.expiresAt ? ` (until ${time(f.override.expiresAt)})` : ''}` : <span className="muted">none</span>}</td>
+              <td>
+                {f.override ? (
+                  `${f.override.enabled ? 'on' : 'off'} by ${f.override.actor}: ${f.override.reason}${f.override.expiresAt ? ` (until ${time(f.override.expiresAt)})` : ''}`
+                ) : (
+                  <span className="muted">none</span>
+                )}
+              </td>
               {isAdmin && (
                 <td className="row">
-                  <button onClick={() => override(f.name, !f.enabled)}>Turn {f.enabled ? 'off' : 'on'}</button>
-                  {f.override && <button onClick={() => clear(f.name)}>Clear override</button>}
+                  <button type="button" onClick={() => override(f.name, !f.enabled)}>
+                    Turn {f.enabled ? 'off' : 'on'}
+                  </button>
+                  {f.override && (
+                    <button type="button" onClick={() => clear(f.name)}>
+                      Clear override
+                    </button>
+                  )}
                 </td>
               )}
             </tr>

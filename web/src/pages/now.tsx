@@ -34,7 +34,15 @@ type Filters = { cluster: string; severity: string; state: string; label: string
 
 const labelPair = (text: string): [string, string] | null => {
   const at = text.indexOf('=');
-  return at > 0 ? [text.slice(0, at).trim(), text.slice(at + 1).trim().replace(/^"(.*)"$/, '$1')] : null;
+  return at > 0
+    ? [
+        text.slice(0, at).trim(),
+        text
+          .slice(at + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      ]
+    : null;
 };
 
 /** `existing` (newest first) with `added` merged in: a sort of the few new ids and one pass, not a sort of all. */
@@ -52,7 +60,15 @@ function mergeNewestFirst(existing: string[], added: string[], rows: Map<string,
 }
 
 function fromRecord(r: any): Row {
-  return { id: r.id, alertname: r.alertname, severity: r.severity, cluster: r.cluster, state: r.state, receivedAt: r.receivedAt, labels: r.labels };
+  return {
+    id: r.id,
+    alertname: r.alertname,
+    severity: r.severity,
+    cluster: r.cluster,
+    state: r.state,
+    receivedAt: r.receivedAt,
+    labels: r.labels,
+  };
 }
 
 /**
@@ -93,13 +109,16 @@ export function NowPage() {
   const load = async (limit: number) => {
     const filters = current.current;
     const label = labelPair(filters.label);
-    const data = await gql(`query($limit: Int!, $cluster: String, $severity: String, $state: String, $labels: [String!]) { alertRecords(limit: $limit, cluster: $cluster, severity: $severity, state: $state, labels: $labels) { items { ${RECORD_FIELDS} } } }`, {
-      limit,
-      cluster: filters.cluster || null,
-      severity: filters.severity || null,
-      state: filters.state || null,
-      labels: label ? [`${label[0]}=${label[1]}`] : null,
-    });
+    const data = await gql(
+      `query($limit: Int!, $cluster: String, $severity: String, $state: String, $labels: [String!]) { alertRecords(limit: $limit, cluster: $cluster, severity: $severity, state: $state, labels: $labels) { items { ${RECORD_FIELDS} } } }`,
+      {
+        limit,
+        cluster: filters.cluster || null,
+        severity: filters.severity || null,
+        state: filters.state || null,
+        labels: label ? [`${label[0]}=${label[1]}`] : null,
+      },
+    );
     apply((map) => {
       const added: string[] = [];
       for (const record of data.alertRecords.items) {
@@ -122,7 +141,11 @@ export function NowPage() {
     rows.current.clear();
     order.current = [];
     load(100).catch(setError);
-    const loadIncidents = () => gql(INCIDENTS).then((d) => setIncidents(d.incidents.items), () => {});
+    const loadIncidents = () =>
+      gql(INCIDENTS).then(
+        (d) => setIncidents(d.incidents.items),
+        () => {},
+      );
     void loadIncidents();
     const events = subscribe(
       `subscription($cluster: String, $severity: String) { gatewayEvents(cluster: $cluster, severity: $severity) { type recordId alertname severity cluster at } }`,
@@ -130,7 +153,13 @@ export function NowPage() {
       ({ gatewayEvents: e }) => {
         apply((map) => {
           const known = map.get(e.recordId);
-          map.set(e.recordId, { ...(known ?? { id: e.recordId, receivedAt: e.at }), alertname: e.alertname, severity: e.severity, cluster: e.cluster, state: e.type } as Row);
+          map.set(e.recordId, {
+            ...(known ?? { id: e.recordId, receivedAt: e.at }),
+            alertname: e.alertname,
+            severity: e.severity,
+            cluster: e.cluster,
+            state: e.type,
+          } as Row);
           return known ? [] : [e.recordId];
         });
         scheduleRefresh();
@@ -178,11 +207,22 @@ export function NowPage() {
     const label = labelPair(filters.label);
     return order.current
       .map((id) => rows.current.get(id)!)
-      .filter((r) => (!filters.state || r.state === filters.state) && (!filters.cluster || r.cluster === filters.cluster) && (!filters.severity || r.severity === filters.severity) && (!label || r.labels?.[label[0]] === label[1]));
+      .filter(
+        (r) =>
+          (!filters.state || r.state === filters.state) &&
+          (!filters.cluster || r.cluster === filters.cluster) &&
+          (!filters.severity || r.severity === filters.severity) &&
+          (!label || r.labels?.[label[0]] === label[1]),
+      );
   }, [version, filters]);
 
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: visible.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtual = useVirtualizer({
+    count: visible.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
   const set = (key: keyof Filters) => (event: { target: { value: string } }) => setFilters((f) => ({ ...f, [key]: event.target.value }));
   const unrouted = visible.filter((r) => r.state === 'unrouted').length;
 
@@ -197,9 +237,15 @@ export function NowPage() {
             <tbody>
               {incidents.map((i) => (
                 <tr key={i.id}>
-                  <td><a href={`#/incident/${i.id}`}>{i.title}</a></td>
-                  <td><Badge value={i.state} /></td>
-                  <td className="muted">{i.firingCount} firing of {i.alertCount}</td>
+                  <td>
+                    <a href={`#/incident/${i.id}`}>{i.title}</a>
+                  </td>
+                  <td>
+                    <Badge value={i.state} />
+                  </td>
+                  <td className="muted">
+                    {i.firingCount} firing of {i.alertCount}
+                  </td>
                   <td className="muted">{new Date(i.lastAlertAt).toLocaleTimeString()}</td>
                 </tr>
               ))}
@@ -211,19 +257,54 @@ export function NowPage() {
         <input placeholder="cluster" value={filters.cluster} onChange={set('cluster')} aria-label="cluster filter" />
         <select value={filters.severity} onChange={set('severity')} aria-label="severity filter">
           <option value="">any severity</option>
-          {['critical', 'warning', 'info'].map((s) => <option key={s}>{s}</option>)}
+          {['critical', 'warning', 'info'].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
         </select>
         <select value={filters.state} onChange={set('state')} aria-label="state filter">
           <option value="">any state</option>
-          {['received', 'routed', 'delivered', 'partially_delivered', 'failed', 'unrouted', 'duplicate', 'converged', 'grouped', 'inhibited', 'flapping', 'suppressed', 'batched'].map((s) => <option key={s}>{s}</option>)}
+          {[
+            'received',
+            'routed',
+            'delivered',
+            'partially_delivered',
+            'failed',
+            'unrouted',
+            'duplicate',
+            'converged',
+            'grouped',
+            'inhibited',
+            'flapping',
+            'suppressed',
+            'batched',
+          ].map((s) => (
+            <option key={s}>{s}</option>
+          ))}
         </select>
         <input placeholder="label: team=db" value={filters.label} onChange={set('label')} aria-label="label filter" />
         <span className="grow" />
-        {unrouted > 0 && <span className="badge unrouted" data-testid="unrouted-count" title="These alerts matched no route and no default route: nobody was told">{unrouted} unrouted</span>}
-        <span className="muted" data-testid="row-count">{visible.length} alerts</span>
+        {unrouted > 0 && (
+          <span
+            className="badge unrouted"
+            data-testid="unrouted-count"
+            title="These alerts matched no route and no default route: nobody was told"
+          >
+            {unrouted} unrouted
+          </span>
+        )}
+        <span className="muted" data-testid="row-count">
+          {visible.length} alerts
+        </span>
       </div>
       <div className="vlist" ref={scroller} data-testid="alert-list">
-        <div className="vrow head"><span>received</span><span>alert</span><span>severity</span><span>state</span><span>cluster</span><span>analysis</span></div>
+        <div className="vrow head">
+          <span>received</span>
+          <span>alert</span>
+          <span>severity</span>
+          <span>state</span>
+          <span>cluster</span>
+          <span>analysis</span>
+        </div>
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {virtual.getVirtualItems().map((item) => {
             const r = visible[item.index];
@@ -232,7 +313,9 @@ export function NowPage() {
                 <span className="muted">{new Date(r.receivedAt).toLocaleTimeString()}</span>
                 <a href={`#/alert/${r.id}`}>{r.alertname}</a>
                 <Badge value={r.severity} />
-                <span><Badge value={r.state} /></span>
+                <span>
+                  <Badge value={r.state} />
+                </span>
                 <span>{r.cluster ?? '—'}</span>
                 <span className="muted">{r.analysis ? (r.analysis.rootCause ?? r.analysis.status) : ''}</span>
               </div>

@@ -28,22 +28,48 @@ function Versions({ group, canWrite, onChanged }: { group: any; canWrite: boolea
   const show = async (from: number, to: number) => {
     setPair({ from, to });
     setPatch(null);
-    gql('query($id: ID!, $from: Int!, $to: Int!) { ruleGroupDiff(id: $id, from: $from, to: $to) }', { id: group.id, from, to }).then((d) => setPatch(d.ruleGroupDiff), setActionError);
+    gql('query($id: ID!, $from: Int!, $to: Int!) { ruleGroupDiff(id: $id, from: $from, to: $to) }', { id: group.id, from, to }).then(
+      (d) => setPatch(d.ruleGroupDiff),
+      setActionError,
+    );
   };
   const rollback = (version: number) =>
-    gql('mutation($id: ID!, $v: Int!, $m: String!) { rollbackRuleGroup(id: $id, version: $v, message: $m) { version } }', { id: group.id, v: version, m: `rolled back to version ${version} from the console` }).then(() => (reload(), onChanged()), setActionError);
+    gql('mutation($id: ID!, $v: Int!, $m: String!) { rollbackRuleGroup(id: $id, version: $v, message: $m) { version } }', {
+      id: group.id,
+      v: version,
+      m: `rolled back to version ${version} from the console`,
+    }).then(() => (reload(), onChanged()), setActionError);
   return (
     <div>
       <ErrorBox error={error ?? actionError} />
       <table>
-        <thead><tr><th>version</th><th>author</th><th>message</th><th>when</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>author</th>
+            <th>message</th>
+            <th>when</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {versions.map((v: any, i: number) => (
             <tr key={v.version}>
-              <td>{v.version}</td><td>{v.author}</td><td>{v.message}</td><td>{time(v.createdAt)}</td>
+              <td>{v.version}</td>
+              <td>{v.author}</td>
+              <td>{v.message}</td>
+              <td>{time(v.createdAt)}</td>
               <td className="row">
-                {i + 1 < versions.length && <button onClick={() => show(versions[i + 1].version, v.version)}>Diff with {versions[i + 1].version}</button>}
-                {canWrite && v.version !== group.version && <button onClick={() => rollback(v.version)}>Roll back to this</button>}
+                {i + 1 < versions.length && (
+                  <button type="button" onClick={() => show(versions[i + 1].version, v.version)}>
+                    Diff with {versions[i + 1].version}
+                  </button>
+                )}
+                {canWrite && v.version !== group.version && (
+                  <button type="button" onClick={() => rollback(v.version)}>
+                    Roll back to this
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -57,7 +83,15 @@ function Versions({ group, canWrite, onChanged }: { group: any; canWrite: boolea
 /** What promtool only lints (the same rule twice where the group lands), read for an opened group. */
 function Warnings({ id }: { id: string }) {
   const { data } = useQuery<any>('query($id: ID!) { ruleGroup(id: $id) { warnings } }', { id });
-  return <>{data?.ruleGroup.warnings.map((w: string, i: number) => <div key={i} className="notice">{w}</div>)}</>;
+  return (
+    <>
+      {data?.ruleGroup.warnings.map((w: string, i: number) => (
+        <div key={i} className="notice">
+          {w}
+        </div>
+      ))}
+    </>
+  );
 }
 
 /** Rule groups with versions, diffs and rollback; a new group is validated as promtool would, each problem shown at its line. */
@@ -74,7 +108,9 @@ export function RulesPage({ canWrite }: { canWrite: boolean }) {
     setSaved(null);
     setSaveError(null);
     try {
-      const made = await gql('mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { name version } }', { i: { yaml: draft, message: 'created from the console' } });
+      const made = await gql('mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { name version } }', {
+        i: { yaml: draft, message: 'created from the console' },
+      });
       setChecked(null);
       setSaved(`saved ${made.createRuleGroup.name}, version ${made.createRuleGroup.version}`);
       reload();
@@ -92,14 +128,21 @@ export function RulesPage({ canWrite }: { canWrite: boolean }) {
         <div key={g.id} className="panel" data-group={g.name}>
           <div className="row">
             <strong>{g.name}</strong>
-            <span className="muted">version {g.version} · {g.rules.length} rules · {g.targets.length ? g.targets.join(', ') : 'every cluster'} · {time(g.updatedAt)}</span>
+            <span className="muted">
+              version {g.version} · {g.rules.length} rules · {g.targets.length ? g.targets.join(', ') : 'every cluster'} ·{' '}
+              {time(g.updatedAt)}
+            </span>
             <span className="grow" />
-            <button onClick={() => setOpen(open === g.id ? null : g.id)}>{open === g.id ? 'Close' : 'Versions'}</button>
+            <button type="button" onClick={() => setOpen(open === g.id ? null : g.id)}>
+              {open === g.id ? 'Close' : 'Versions'}
+            </button>
           </div>
           {open === g.id && (
             <>
               <Warnings id={g.id} />
-              <pre className="code" style={{ padding: 8 }}>{g.yaml}</pre>
+              <pre className="code" style={{ padding: 8 }}>
+                {g.yaml}
+              </pre>
               <Versions group={g} canWrite={canWrite} onChanged={reload} />
             </>
           )}
@@ -109,15 +152,26 @@ export function RulesPage({ canWrite }: { canWrite: boolean }) {
       {canWrite && (
         <div className="panel">
           <h2>New group</h2>
-          <textarea aria-label="rule group YAML" rows={12} style={{ width: '100%' }} value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
+          <textarea
+            aria-label="rule group YAML"
+            rows={12}
+            style={{ width: '100%' }}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            spellCheck={false}
+          />
           <div className="row">
-            <button className="primary" onClick={save}>Validate and save</button>
+            <button type="button" className="primary" onClick={save}>
+              Validate and save
+            </button>
             {saved && <span data-testid="saved">{saved}</span>}
           </div>
           <ErrorBox error={saveError} />
           {checked && (
             <>
-              <p className="error">Not saved: {checked.problems.length} problem{checked.problems.length > 1 ? 's' : ''}, shown at their lines.</p>
+              <p className="error">
+                Not saved: {checked.problems.length} problem{checked.problems.length > 1 ? 's' : ''}, shown at their lines.
+              </p>
               <CodeWithProblems source={checked.source} problems={checked.problems} />
             </>
           )}

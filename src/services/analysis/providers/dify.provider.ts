@@ -2,21 +2,33 @@ import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
-import { excerpt, withDeadline } from '../../shared/http-post';
+import { excerpt, withDeadline } from '../../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { networkFailure, parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
+import {
+  networkFailure,
+  parseJson,
+  postJson,
+  ProviderError,
+  type ProviderHttp,
+  type AnalysisProviderPlugin,
+  type ProviderProtocol,
+  type ProviderCall,
+  type ProviderOutcome,
+} from './provider';
 
-export const difyConfigSchema = z.strictObject({
-  /** The App API base, e.g. https://api.dify.ai/v1 or http://dify.internal/v1. */
-  baseUrl: httpBaseUrl,
-  app: z.enum(['workflow', 'chat']).default('workflow'),
-  responseMode: z.enum(['blocking', 'streaming']).default('streaming'),
-  /** The workflow output variable holding the answer (when absent, every output is the answer). */
-  outputKey: z.string().min(1).max(100).default('text'),
-  user: z.string().min(1).max(100).default('alertagent'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+export const difyConfigSchema = z
+  .strictObject({
+    /** The App API base, e.g. https://api.dify.ai/v1 or http://dify.internal/v1. */
+    baseUrl: httpBaseUrl,
+    app: z.enum(['workflow', 'chat']).default('workflow'),
+    responseMode: z.enum(['blocking', 'streaming']).default('streaming'),
+    /** The workflow output variable holding the answer (when absent, every output is the answer). */
+    outputKey: z.string().min(1).max(100).default('text'),
+    user: z.string().min(1).max(100).default('alertagent'),
+    tls: tlsSchema.optional(),
+    tlsKey: tlsKeySchema.optional(),
+  })
+  .refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type DifyConfig = z.output<typeof difyConfigSchema>;
 
 /** Dify's error codes that another try can clear; the rest need a fix (parameters, key, model setup, quota). */
@@ -60,35 +72,67 @@ export class DifyProvider implements ProviderProtocol {
     const url = `${this.config.baseUrl}/${app === 'workflow' ? 'workflows/run' : 'chat-messages'}`;
     const body =
       app === 'workflow'
-        ? { inputs: { alert_context: JSON.stringify(call.context), instructions: ANALYSIS_INSTRUCTIONS }, response_mode: responseMode, user }
-        : { inputs: {}, query: call.prompt, response_mode: responseMode, user, ...(call.conversationId ? { conversation_id: call.conversationId } : {}) };
+        ? {
+            inputs: { alert_context: JSON.stringify(call.context), instructions: ANALYSIS_INSTRUCTIONS },
+            response_mode: responseMode,
+            user,
+          }
+        : {
+            inputs: {},
+            query: call.prompt,
+            response_mode: responseMode,
+            user,
+            ...(call.conversationId ? { conversation_id: call.conversationId } : {}),
+          };
     const headers = { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json' };
-    const collected = responseMode === 'blocking' ? await this.blocking(url, body, headers, call.timeoutMs) : await this.streaming(url, body, headers, call.timeoutMs);
+    const collected =
+      responseMode === 'blocking'
+        ? await this.blocking(url, body, headers, call.timeoutMs)
+        : await this.streaming(url, body, headers, call.timeoutMs);
     return { kind: 'answer', ...collected };
   }
 
   private async blocking(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Collected> {
     const response = await postJson(this.http, url, body, headers, timeoutMs);
+    // biome-ignore lint/suspicious/noExplicitAny: Dify's answers are loose JSON; each field is checked where it is read
     const parsed = parseJson(response, 'Dify') as Record<string, any>;
     if (response.status !== 200) throw difyFailure(parsed as DifyError, response.status);
     if (this.config.app === 'chat') {
-      return { answer: parsed.answer, tokens: parsed.metadata?.usage?.total_tokens ?? null, executionId: parsed.message_id ?? null, conversationId: parsed.conversation_id ?? null };
+      return {
+        answer: parsed.answer,
+        tokens: parsed.metadata?.usage?.total_tokens ?? null,
+        executionId: parsed.message_id ?? null,
+        conversationId: parsed.conversation_id ?? null,
+      };
     }
     return this.workflowResult(parsed.data ?? {}, parsed.workflow_run_id ?? null);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: as in blocking()
   private workflowResult(data: Record<string, any>, runId: string | null): Collected {
-    if (data.status !== 'succeeded') throw new ProviderError(`Dify workflow ${data.status ?? 'ended'}: ${data.error ?? 'no error given'}`, data.status === 'failed');
+    if (data.status !== 'succeeded')
+      throw new ProviderError(`Dify workflow ${data.status ?? 'ended'}: ${data.error ?? 'no error given'}`, data.status === 'failed');
     const outputs = (data.outputs ?? {}) as Record<string, unknown>;
-    return { answer: outputs[this.config.outputKey] ?? outputs, tokens: data.total_tokens ?? null, executionId: runId ?? data.id ?? null, conversationId: null };
+    return {
+      answer: outputs[this.config.outputKey] ?? outputs,
+      tokens: data.total_tokens ?? null,
+      executionId: runId ?? data.id ?? null,
+      conversationId: null,
+    };
   }
 
   private streaming(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Collected> {
     return withDeadline(timeoutMs, (signal) => this.readStream(url, body, headers, timeoutMs, signal));
   }
 
-  private async readStream(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Collected> {
-    let stream;
+  private async readStream(
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<Collected> {
+    let stream: Awaited<ReturnType<typeof this.http.peers.stream>>;
     try {
       stream = await this.http.peers.stream(url, { body: JSON.stringify(body), headers, signal, tls: this.http.tls });
     } catch (err) {
@@ -113,6 +157,7 @@ export class DifyProvider implements ProviderProtocol {
     let tokens: number | null = null;
     const parser = createParser({
       onEvent: (event) => {
+        // biome-ignore lint/suspicious/noExplicitAny: as in blocking()
         let data: Record<string, any>;
         try {
           data = JSON.parse(event.data);
@@ -128,7 +173,12 @@ export class DifyProvider implements ProviderProtocol {
             break;
           case 'message_end':
             tokens = data.metadata?.usage?.total_tokens ?? null;
-            result = { answer, tokens, executionId: messageId ?? data.message_id ?? null, conversationId: conversationId ?? data.conversation_id ?? null };
+            result = {
+              answer,
+              tokens,
+              executionId: messageId ?? data.message_id ?? null,
+              conversationId: conversationId ?? data.conversation_id ?? null,
+            };
             break;
           case 'workflow_finished':
             try {

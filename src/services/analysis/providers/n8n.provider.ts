@@ -1,18 +1,32 @@
 import { z } from 'zod';
 import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
-import { excerpt } from '../../shared/http-post';
-import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
+import { excerpt } from '../../../shared/http-post';
+import {
+  parseJson,
+  postJson,
+  ProviderError,
+  type ProviderHttp,
+  type AnalysisProviderPlugin,
+  type ProviderProtocol,
+  type ProviderCall,
+  type ProviderOutcome,
+} from './provider';
 
-export const n8nConfigSchema = z.strictObject({
-  webhookUrl: httpBaseUrl,
-  /** The header n8n's Header Auth credential checks; its value is the provider's secret. */
-  authHeaderName: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name').default('X-N8N-Auth'),
-  /** respond: the workflow answers the webhook with the result; callback: it answers at once and posts the result back later. */
-  mode: z.enum(['respond', 'callback']).default('respond'),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+export const n8nConfigSchema = z
+  .strictObject({
+    webhookUrl: httpBaseUrl,
+    /** The header n8n's Header Auth credential checks; its value is the provider's secret. */
+    authHeaderName: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name')
+      .default('X-N8N-Auth'),
+    /** respond: the workflow answers the webhook with the result; callback: it answers at once and posts the result back later. */
+    mode: z.enum(['respond', 'callback']).default('respond'),
+    tls: tlsSchema.optional(),
+    tlsKey: tlsKeySchema.optional(),
+  })
+  .refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type N8nConfig = z.output<typeof n8nConfigSchema>;
 
 /** Pulls the analysis out of what a "respond" workflow returned: an object, n8n's item list, or a text field. */
@@ -42,15 +56,25 @@ export class N8nProvider implements ProviderProtocol {
     const response = await postJson(
       this.http,
       this.config.webhookUrl,
-      { analysisId: call.analysisId, instructions: call.prompt, context: call.context, callbackUrl: call.callback.url, callbackToken: call.callback.token },
+      {
+        analysisId: call.analysisId,
+        instructions: call.prompt,
+        context: call.context,
+        callbackUrl: call.callback.url,
+        callbackToken: call.callback.token,
+      },
       headers,
       call.timeoutMs,
     );
     const executionId = response.header('x-n8n-execution-id') ?? null;
-    if (response.status === 404) throw new ProviderError(`n8n: the webhook is not registered (is the workflow active?): ${excerpt(response.text, 200)}`, false);
-    if (response.status === 401 || response.status === 403) throw new ProviderError(`n8n refused the credentials (HTTP ${response.status}): check the auth header`, false);
-    if (response.status === 429 || response.status >= 500) throw new ProviderError(`n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}`, true);
-    if (response.status < 200 || response.status >= 300) throw new ProviderError(`n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}`, false);
+    if (response.status === 404)
+      throw new ProviderError(`n8n: the webhook is not registered (is the workflow active?): ${excerpt(response.text, 200)}`, false);
+    if (response.status === 401 || response.status === 403)
+      throw new ProviderError(`n8n refused the credentials (HTTP ${response.status}): check the auth header`, false);
+    if (response.status === 429 || response.status >= 500)
+      throw new ProviderError(`n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}`, true);
+    if (response.status < 200 || response.status >= 300)
+      throw new ProviderError(`n8n answered HTTP ${response.status}: ${excerpt(response.text, 300)}`, false);
     if (this.config.mode === 'callback') return { kind: 'pending', executionId };
     return { kind: 'answer', answer: answerOf(parseJson(response, 'n8n')), executionId };
   }
@@ -58,7 +82,8 @@ export class N8nProvider implements ProviderProtocol {
 
 export const n8nPlugin: AnalysisProviderPlugin<N8nConfig> = {
   type: 'n8n',
-  description: 'An n8n workflow started through its Webhook node (header auth); answers in the webhook response or later through a callback',
+  description:
+    'An n8n workflow started through its Webhook node (header auth); answers in the webhook response or later through a callback',
   schema: n8nConfigSchema as unknown as AnalysisProviderPlugin<N8nConfig>['schema'],
   /** An n8n production webhook URL is enough to start the workflow: kept as a secret. */
   secretFields: ['webhookUrl', 'tlsKey'],

@@ -1,20 +1,31 @@
 import { z } from 'zod';
 import { CERTIFICATE_NEEDS_KEY, certificateHasKey, tlsKeySchema, tlsSchema } from '../../shared/tls-options';
 import { httpBaseUrl } from '../../../config';
-import { excerpt } from '../../shared/http-post';
+import { excerpt } from '../../../shared/http-post';
 import { ANALYSIS_INSTRUCTIONS } from '../context-builder';
-import { parseJson, postJson, ProviderError, type ProviderHttp, type AnalysisProviderPlugin, type ProviderProtocol, type ProviderCall, type ProviderOutcome } from './provider';
+import {
+  parseJson,
+  postJson,
+  ProviderError,
+  type ProviderHttp,
+  type AnalysisProviderPlugin,
+  type ProviderProtocol,
+  type ProviderCall,
+  type ProviderOutcome,
+} from './provider';
 
-export const openaiConfigSchema = z.strictObject({
-  /** The API base including /v1, e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), http://vllm:8000/v1. */
-  baseUrl: httpBaseUrl,
-  model: z.string().min(1).max(200),
-  temperature: z.number().min(0).max(2).default(0.2),
-  /** Ask for a JSON object (response_format); turn off for servers that do not support it. */
-  jsonMode: z.boolean().default(true),
-  tls: tlsSchema.optional(),
-  tlsKey: tlsKeySchema.optional(),
-}).refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
+export const openaiConfigSchema = z
+  .strictObject({
+    /** The API base including /v1, e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama), http://vllm:8000/v1. */
+    baseUrl: httpBaseUrl,
+    model: z.string().min(1).max(200),
+    temperature: z.number().min(0).max(2).default(0.2),
+    /** Ask for a JSON object (response_format); turn off for servers that do not support it. */
+    jsonMode: z.boolean().default(true),
+    tls: tlsSchema.optional(),
+    tlsKey: tlsKeySchema.optional(),
+  })
+  .refine(certificateHasKey, CERTIFICATE_NEEDS_KEY);
 export type OpenAIConfig = z.output<typeof openaiConfigSchema>;
 
 /** An OpenAI-compatible chat-completions endpoint: hosted models, Ollama, vLLM. */
@@ -48,12 +59,26 @@ export class OpenAIProvider implements ProviderProtocol {
       } catch {
         // not JSON: the excerpt stands
       }
-      throw new ProviderError(`model endpoint answered HTTP ${response.status}: ${detail}`, response.status === 429 || response.status >= 500);
+      throw new ProviderError(
+        `model endpoint answered HTTP ${response.status}: ${detail}`,
+        response.status === 429 || response.status >= 500,
+      );
     }
-    const body = parseJson(response, 'the model endpoint') as { id?: string; model?: string; choices?: Array<{ message?: { content?: string } }>; usage?: { total_tokens?: number } };
+    const body = parseJson(response, 'the model endpoint') as {
+      id?: string;
+      model?: string;
+      choices?: Array<{ message?: { content?: string } }>;
+      usage?: { total_tokens?: number };
+    };
     const content = body.choices?.[0]?.message?.content;
     if (content === undefined) throw new ProviderError('the model endpoint answered without choices[0].message.content', true);
-    return { kind: 'answer', answer: content, model: body.model ?? this.config.model, tokens: body.usage?.total_tokens ?? null, executionId: body.id ?? null };
+    return {
+      kind: 'answer',
+      answer: content,
+      model: body.model ?? this.config.model,
+      tokens: body.usage?.total_tokens ?? null,
+      executionId: body.id ?? null,
+    };
   }
 }
 

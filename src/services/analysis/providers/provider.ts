@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { describeNetworkError, excerpt, isEgressDenial, type PeerClient, type PeerResponse, type TlsOptions } from '../../shared/http-post';
+import {
+  describeNetworkError,
+  excerpt,
+  isEgressDenial,
+  type PeerClient,
+  type PeerResponse,
+  type TlsOptions,
+} from '../../../shared/http-post';
 import type { AnalysisContext } from '../context-builder';
 
 export interface ProviderCall {
@@ -14,7 +21,14 @@ export interface ProviderCall {
 }
 
 export type ProviderOutcome =
-  | { kind: 'answer'; answer: unknown; model?: string | null; tokens?: number | null; executionId?: string | null; conversationId?: string | null }
+  | {
+      kind: 'answer';
+      answer: unknown;
+      model?: string | null;
+      tokens?: number | null;
+      executionId?: string | null;
+      conversationId?: string | null;
+    }
   /** Accepted; the result will arrive through the callback. */
   | { kind: 'pending'; executionId?: string | null };
 
@@ -57,7 +71,12 @@ export interface AnalysisProviderPlugin<C extends Record<string, unknown> = Reco
 }
 
 /** The provider a plugin makes for these settings, with its failures turned into values. */
-export function createProvider<C extends Record<string, unknown>>(plugin: AnalysisProviderPlugin<C>, config: C, secret: string | null, http: ProviderHttp): AnalysisProvider {
+export function createProvider<C extends Record<string, unknown>>(
+  plugin: AnalysisProviderPlugin<C>,
+  config: C,
+  secret: string | null,
+  http: ProviderHttp,
+): AnalysisProvider {
   const protocol = plugin.protocol(config, secret, http);
   return {
     async run(call) {
@@ -80,9 +99,21 @@ export interface ProviderHttp {
 }
 
 /** POSTs JSON to a provider; network failures and timeouts become retryable ProviderErrors (an egress refusal, a final one). */
-export async function postJson(http: ProviderHttp, url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<PeerResponse> {
+export async function postJson(
+  http: ProviderHttp,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<PeerResponse> {
   try {
-    return await http.peers.call('POST', url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES, tls: http.tls });
+    return await http.peers.call('POST', url, {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+      timeoutMs,
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+      tls: http.tls,
+    });
   } catch (err) {
     throw networkFailure(err, timeoutMs);
   }
@@ -97,6 +128,9 @@ export function parseJson(response: PeerResponse, peer: string): unknown {
   try {
     return JSON.parse(response.text);
   } catch {
-    throw new ProviderError(`${peer} answered HTTP ${response.status} with a body that is not JSON: ${excerpt(response.text, 200)}`, response.status >= 500);
+    throw new ProviderError(
+      `${peer} answered HTTP ${response.status} with a body that is not JSON: ${excerpt(response.text, 200)}`,
+      response.status >= 500,
+    );
   }
 }

@@ -21,7 +21,10 @@ const schema = httpChannelSchema({
     .refine((u) => new URL(u).searchParams.has('access_token'), 'expected the URL to carry access_token=…'),
   secret: z.string().trim().min(1, 'must not be empty').optional(),
   msgType: z.enum(['markdown', 'text', 'actionCard']).default('markdown'),
-  atMobiles: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number')).max(50).default([]),
+  atMobiles: z
+    .array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number'))
+    .max(50)
+    .default([]),
   atUserIds: z.array(z.string().trim().min(1)).max(50).default([]),
   atAll: z.boolean().default(false),
   keyword: z.string().trim().min(1).optional(),
@@ -65,12 +68,21 @@ export const dingTalkPlugin: ChannelPlugin<DingTalkConfig> = {
     const kind = config.msgType === 'actionCard' && !link ? 'markdown' : config.msgType;
     const build = (content: string) => {
       if (kind === 'text') return { msgtype: 'text', text: { content: `${title}\n${content}${mentions}` }, at };
-      if (kind === 'actionCard') return { msgtype: 'actionCard', actionCard: { title, text: content, singleTitle: 'Open', singleURL: link } };
+      if (kind === 'actionCard')
+        return { msgtype: 'actionCard', actionCard: { title, text: content, singleTitle: 'Open', singleURL: link } };
       return { msgtype: 'markdown', markdown: { title, text: `${content}${mentions}` }, at };
     };
     const body = fitJsonBody(build, text, DINGTALK_MAX_BODY_BYTES);
-    return sendOverHttp(context.peers, { url: signedUrl(config, context.now), body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
-      judgeErrcode(r, RETRYABLE, 'DingTalk'),
+    return sendOverHttp(
+      context.peers,
+      {
+        url: signedUrl(config, context.now),
+        body,
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: config.timeoutMs,
+        tls: tlsOf(config),
+      },
+      (r) => judgeErrcode(r, RETRYABLE, 'DingTalk'),
     );
   },
 };

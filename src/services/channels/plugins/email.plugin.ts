@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { PeerClient } from '../../shared/http-post';
+import type { PeerClient } from '../../../shared/http-post';
 import { z } from 'zod';
 import type { ChannelPlugin } from '../channel-plugin';
 import { DEFAULT_TEXT_BODY, DEFAULT_TITLE, HTML_NOTES } from '../templates';
@@ -45,7 +45,10 @@ function isTemporary(err: { responseCode?: number; code?: string; message?: stri
 }
 
 /** An SMTP transport to the address the egress policy checked (the certificate is still checked against the name). */
-async function openTransport(config: EmailConfig, peers: PeerClient): Promise<{ transport: Transporter } | { error: string; retryable: boolean }> {
+async function openTransport(
+  config: EmailConfig,
+  peers: PeerClient,
+): Promise<{ transport: Transporter } | { error: string; retryable: boolean }> {
   let address: string;
   try {
     address = await peers.resolve(config.host);
@@ -75,7 +78,9 @@ export const emailPlugin: ChannelPlugin<EmailConfig> = {
   description: 'Email through an SMTP server, HTML and plain text',
   schema,
   secretFields: ['password'],
-  destinations: (config) => [{ field: 'host', url: `smtp://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}` }],
+  destinations: (config) => [
+    { field: 'host', url: `smtp://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}` },
+  ],
   defaultTemplates: { title: DEFAULT_TITLE, body: DEFAULT_TEXT_BODY, html: HTML_TEMPLATE },
   async probe(config, context) {
     const opened = await openTransport(config, context.peers);
@@ -84,7 +89,11 @@ export const emailPlugin: ChannelPlugin<EmailConfig> = {
     try {
       // Connects, says EHLO, upgrades to TLS and logs in as a send would, then quits: nothing is mailed.
       await opened.transport.verify();
-      return { ok: true, latencyMs: performance.now() - started, detail: `${config.host}:${config.port} accepted ${config.username ? `the login of ${config.username}` : 'the connection'}` };
+      return {
+        ok: true,
+        latencyMs: performance.now() - started,
+        detail: `${config.host}:${config.port} accepted ${config.username ? `the login of ${config.username}` : 'the connection'}`,
+      };
     } catch (err) {
       const failure = err as Error & { code?: string };
       return { ok: false, latencyMs: performance.now() - started, detail: `SMTP ${failure.code ?? 'error'}: ${failure.message}` };

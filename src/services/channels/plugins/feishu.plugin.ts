@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { excerpt, type PeerResponse } from '../../shared/http-post';
+import { excerpt, type PeerResponse } from '../../../shared/http-post';
 import { tlsOf } from '../../shared/tls-options';
 import { breakTags, titleWithKeyword, type ChannelPlugin, type SendOutcome } from '../channel-plugin';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../templates';
@@ -45,8 +45,23 @@ function judgeFeishu(response: PeerResponse): SendOutcome {
   }
   const code = parsed ? Number(parsed.code ?? parsed.StatusCode) : Number.NaN;
   if (status >= 200 && status < 300 && code === 0) return { ok: true, status, latencyMs, peerAnswer };
-  if (Number.isNaN(code)) return { ok: false, retryable: status === 429 || status >= 500 || status === 200, status, latencyMs, error: `Feishu answered HTTP ${status} without a code`, peerAnswer };
-  return { ok: false, retryable: RETRYABLE.has(code) || status === 429 || status >= 500, status, latencyMs, error: `Feishu code ${code}: ${String(parsed?.msg ?? parsed?.StatusMessage ?? '')}`, peerAnswer };
+  if (Number.isNaN(code))
+    return {
+      ok: false,
+      retryable: status === 429 || status >= 500 || status === 200,
+      status,
+      latencyMs,
+      error: `Feishu answered HTTP ${status} without a code`,
+      peerAnswer,
+    };
+  return {
+    ok: false,
+    retryable: RETRYABLE.has(code) || status === 429 || status >= 500,
+    status,
+    latencyMs,
+    error: `Feishu code ${code}: ${String(parsed?.msg ?? parsed?.StatusMessage ?? '')}`,
+    peerAnswer,
+  };
 }
 
 /** Feishu/Lark group custom bot: an interactive card (or text), signed when a secret is set. */
@@ -70,7 +85,11 @@ export const feishuPlugin: ChannelPlugin<FeishuConfig> = {
     const colour = message.kind === 'test' ? 'blue' : message.status === 'resolved' ? 'green' : 'red';
     const build = (content: string) =>
       config.msgType === 'text'
-        ? { ...signature, msg_type: 'text', content: { text: `${title}\n${content}${config.atAll ? '\n<at user_id="all">所有人</at>' : ''}` } }
+        ? {
+            ...signature,
+            msg_type: 'text',
+            content: { text: `${title}\n${content}${config.atAll ? '\n<at user_id="all">所有人</at>' : ''}` },
+          }
         : {
             ...signature,
             msg_type: 'interactive',
@@ -81,6 +100,10 @@ export const feishuPlugin: ChannelPlugin<FeishuConfig> = {
             },
           };
     const body = fitJsonBody(build, rendered.body || ' ', FEISHU_MAX_BODY_BYTES);
-    return sendOverHttp(context.peers, { url: config.webhookUrl, body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, judgeFeishu);
+    return sendOverHttp(
+      context.peers,
+      { url: config.webhookUrl, body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) },
+      judgeFeishu,
+    );
   },
 };

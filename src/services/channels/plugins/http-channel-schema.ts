@@ -11,5 +11,7 @@ const HTTP_SETTINGS = {
 /** A channel type's config schema: its own fields plus the HTTP settings, strict, with a client certificate only beside its key. */
 export function httpChannelSchema<T extends z.ZodRawShape>(shape: T) {
   // The generic shape hides the TLS fields' types from the checker; they are the ones above.
-  return z.strictObject({ ...shape, ...HTTP_SETTINGS }).refine((settings) => certificateHasKey(settings as Parameters<typeof certificateHasKey>[0]), CERTIFICATE_NEEDS_KEY);
+  return z
+    .strictObject({ ...shape, ...HTTP_SETTINGS })
+    .refine((settings) => certificateHasKey(settings as Parameters<typeof certificateHasKey>[0]), CERTIFICATE_NEEDS_KEY);
 }

@@ -15,7 +15,10 @@ type Severity = (typeof SEVERITIES)[number];
 const SUMMARY_MAX = 1_024;
 
 const schema = httpChannelSchema({
-  routingKey: z.string().trim().regex(/^[A-Za-z0-9]{32}$/, 'expected the 32-character integration (routing) key of an Events API v2 integration'),
+  routingKey: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{32}$/, 'expected the 32-character integration (routing) key of an Events API v2 integration'),
   apiUrl: z
     .url({ message: 'expected the Events API v2 enqueue URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL')
@@ -43,7 +46,10 @@ export function eventsFor(config: PagerDutyConfig, message: ChannelMessage, body
   return message.alerts.map((alert) => {
     const name = alert.labels.alertname ?? 'alert';
     const summary = alert.annotations.summary ?? alert.annotations.description ?? labelPairs(alert.labels);
-    const links = [alert.generatorURL && { href: alert.generatorURL, text: 'Source' }, message.externalURL && { href: message.externalURL, text: 'Alertmanager' }].filter(Boolean);
+    const links = [
+      alert.generatorURL && { href: alert.generatorURL, text: 'Source' },
+      message.externalURL && { href: message.externalURL, text: 'Alertmanager' },
+    ].filter(Boolean);
     const base = { routing_key: config.routingKey, dedup_key: dedupKey(alert) };
     if (alert.status === 'resolved') return { ...base, event_action: 'resolve' };
     return {
@@ -91,7 +97,13 @@ export const pagerDutyPlugin: ChannelPlugin<PagerDutyConfig> = {
     for (const event of events) {
       last = await sendOverHttp(
         context.peers,
-        { url: config.apiUrl, body: JSON.stringify(event), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) },
+        {
+          url: config.apiUrl,
+          body: JSON.stringify(event),
+          headers: { 'content-type': 'application/json' },
+          timeoutMs: config.timeoutMs,
+          tls: tlsOf(config),
+        },
         (r) => judgeHttpStatus(r, (status, answer) => `PagerDuty answered HTTP ${status}: ${answer || '(empty)'}`),
       );
       if (!last.ok) return last;

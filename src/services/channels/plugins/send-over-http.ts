@@ -1,4 +1,11 @@
-import { describeNetworkError, excerpt, isEgressDenial, type PeerClient, type PeerResponse, type TlsOptions } from '../../shared/http-post';
+import {
+  describeNetworkError,
+  excerpt,
+  isEgressDenial,
+  type PeerClient,
+  type PeerResponse,
+  type TlsOptions,
+} from '../../../shared/http-post';
 import { classifyHttpStatus, retryAfterMs, type SendOutcome } from '../channel-plugin';
 
 /**
@@ -15,7 +22,12 @@ export async function sendOverHttp(
   try {
     response = await peers.post(request.url, request.body, request.headers, request.timeoutMs, request.tls);
   } catch (err) {
-    return { ok: false, retryable: !isEgressDenial(err), latencyMs: performance.now() - started, error: describeNetworkError(err, request.timeoutMs) };
+    return {
+      ok: false,
+      retryable: !isEgressDenial(err),
+      latencyMs: performance.now() - started,
+      error: describeNetworkError(err, request.timeoutMs),
+    };
   }
   return judge(response);
 }
@@ -25,7 +37,14 @@ export function judgeErrcode(response: PeerResponse, retryableCodes: ReadonlySet
   const { status, text, latencyMs } = response;
   const peerAnswer = excerpt(text);
   if (status !== 200) {
-    return { ok: false, retryable: status === 429 || status >= 500, status, latencyMs, error: `${peer} answered HTTP ${status}`, peerAnswer };
+    return {
+      ok: false,
+      retryable: status === 429 || status >= 500,
+      status,
+      latencyMs,
+      error: `${peer} answered HTTP ${status}`,
+      peerAnswer,
+    };
   }
   let parsed: { errcode?: unknown; errmsg?: unknown };
   try {

@@ -10,9 +10,7 @@ import { httpChannelSchema } from './http-channel-schema';
 export const SLACK_LIMITS = { header: 150, section: 3_000, blocks: 50, text: 40_000 } as const;
 
 const schema = httpChannelSchema({
-  webhookUrl: z
-    .url({ message: 'expected the incoming webhook URL' })
-    .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
+  webhookUrl: z.url({ message: 'expected the incoming webhook URL' }).refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
 });
 
 export type SlackConfig = z.output<typeof schema>;
@@ -57,7 +55,10 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
   async send(config, rendered, message, context) {
     // plain_text shows entities as written, and cannot mention anyone: the title goes unescaped there.
     const plainTitle = rendered.title.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-    const headerBlock = { type: 'header', text: { type: 'plain_text', text: truncateToChars(plainTitle, SLACK_LIMITS.header, '…'), emoji: true } };
+    const headerBlock = {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateToChars(plainTitle, SLACK_LIMITS.header, '…'), emoji: true },
+    };
     const contextBlock = message.externalURL
       ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.externalURL}|Alertmanager>` }] }]
       : [];
@@ -67,8 +68,16 @@ export const slackPlugin: ChannelPlugin<SlackConfig> = {
     if (bodySections.length > room) kept[room - 1] = truncateToChars(kept[room - 1], SLACK_LIMITS.section - 20, '\n…(truncated)');
     const blocks = [headerBlock, ...kept.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })), ...contextBlock];
     const payload = { text: truncateToChars(`${rendered.title}\n${rendered.body}`, SLACK_LIMITS.text), blocks };
-    return sendOverHttp(context.peers, { url: config.webhookUrl, body: JSON.stringify(payload), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
-      judgeHttpStatus(r, (status, answer) => `Slack answered HTTP ${status}: ${answer || '(empty)'}`),
+    return sendOverHttp(
+      context.peers,
+      {
+        url: config.webhookUrl,
+        body: JSON.stringify(payload),
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: config.timeoutMs,
+        tls: tlsOf(config),
+      },
+      (r) => judgeHttpStatus(r, (status, answer) => `Slack answered HTTP ${status}: ${answer || '(empty)'}`),
     );
   },
 };

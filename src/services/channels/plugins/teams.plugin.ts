@@ -15,7 +15,10 @@ const schema = httpChannelSchema({
     .url({ message: 'expected the Workflows "When a Teams webhook request is received" URL' })
     .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
   /** People to mention in the card: Teams user principal names (e.g. someone@example.com). */
-  mentions: z.array(z.email({ message: 'expected a user principal name (an email address)' })).max(20).default([]),
+  mentions: z
+    .array(z.email({ message: 'expected a user principal name (an email address)' }))
+    .max(20)
+    .default([]),
 });
 
 export type TeamsConfig = z.output<typeof schema>;
@@ -52,7 +55,14 @@ export const teamsPlugin: ChannelPlugin<TeamsConfig> = {
             type: 'AdaptiveCard',
             version: '1.4',
             body: [
-              { type: 'TextBlock', text: truncateToChars(rendered.title, 300, '…'), weight: 'Bolder', size: 'Medium', color: colour, wrap: true },
+              {
+                type: 'TextBlock',
+                text: truncateToChars(rendered.title, 300, '…'),
+                weight: 'Bolder',
+                size: 'Medium',
+                color: colour,
+                wrap: true,
+              },
               { type: 'TextBlock', text: text || ' ', wrap: true },
               ...(mentionText ? [{ type: 'TextBlock', text: mentionText, wrap: true }] : []),
             ],
@@ -63,8 +73,10 @@ export const teamsPlugin: ChannelPlugin<TeamsConfig> = {
       ],
     });
     const body = fitJsonBody(build, rendered.body, TEAMS_MAX_BODY_BYTES);
-    return sendOverHttp(context.peers, { url: config.webhookUrl, body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
-      judgeHttpStatus(r, (status, answer) => `Teams Workflows answered HTTP ${status}: ${answer || '(empty)'}`),
+    return sendOverHttp(
+      context.peers,
+      { url: config.webhookUrl, body, headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) },
+      (r) => judgeHttpStatus(r, (status, answer) => `Teams Workflows answered HTTP ${status}: ${answer || '(empty)'}`),
     );
   },
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { excerpt, type PeerResponse } from '../../shared/http-post';
+import { excerpt, type PeerResponse } from '../../../shared/http-post';
 import { tlsOf } from '../../shared/tls-options';
 import { escapeMarkup, type ChannelPlugin, type SendContext, type SendOutcome } from '../channel-plugin';
 import { TRUNCATION_MARKER, truncateToChars } from '../text-budget';
@@ -11,8 +11,19 @@ import { httpChannelSchema } from './http-channel-schema';
 export const TELEGRAM_MAX_CHARS = 4_096;
 
 const schema = httpChannelSchema({
-  botToken: z.string().trim().regex(/^\d{5,}:[A-Za-z0-9_-]{30,}$/, 'expected a bot token as BotFather gives it (123456:ABC…)'),
-  chatId: z.union([z.number().int(), z.string().trim().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{4,31})$/, 'expected a numeric chat id or @channelusername')]).transform(String),
+  botToken: z
+    .string()
+    .trim()
+    .regex(/^\d{5,}:[A-Za-z0-9_-]{30,}$/, 'expected a bot token as BotFather gives it (123456:ABC…)'),
+  chatId: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .trim()
+        .regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{4,31})$/, 'expected a numeric chat id or @channelusername'),
+    ])
+    .transform(String),
   /** A forum topic of the chat. */
   messageThreadId: z.number().int().positive().optional(),
   /** html: the body template is Telegram HTML (values escaped); text: sent as written, no markup. */
@@ -119,7 +130,11 @@ export const telegramPlugin: ChannelPlugin<TelegramConfig> = {
   destinations: (config) => [{ field: 'apiUrl', url: config.apiUrl }],
   async probe(config, context) {
     const url = `${config.apiUrl.replace(/\/+$/, '')}/bot${config.botToken}/getMe`;
-    const outcome = await sendOverHttp(context.peers, { url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, judgeTelegram);
+    const outcome = await sendOverHttp(
+      context.peers,
+      { url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) },
+      judgeTelegram,
+    );
     if (!outcome.ok) return { ok: false, latencyMs: outcome.latencyMs, detail: outcome.error };
     const username = /"username"\s*:\s*"([^"]+)"/.exec(outcome.peerAnswer)?.[1];
     return { ok: true, latencyMs: outcome.latencyMs, detail: `the token belongs to ${username ? `@${username}` : 'a bot'}` };
@@ -136,7 +151,12 @@ export const telegramPlugin: ChannelPlugin<TelegramConfig> = {
     // A custom template with markup Telegram cannot parse must not lose the alert: send it as plain text.
     if (!cannotParse(outcome)) return outcome;
     const plain = await post(fitText(`${rendered.title}\n\n${visibleText(rendered.body)}`), false);
-    return plain.ok ? { ...plain, peerAnswer: `sent as plain text: Telegram could not parse the HTML (${outcome.ok ? '' : outcome.error}); ${plain.peerAnswer}` } : plain;
+    return plain.ok
+      ? {
+          ...plain,
+          peerAnswer: `sent as plain text: Telegram could not parse the HTML (${outcome.ok ? '' : outcome.error}); ${plain.peerAnswer}`,
+        }
+      : plain;
   },
 };
 
@@ -149,5 +169,9 @@ function sendMessage(config: TelegramConfig, context: SendContext, content: { te
     link_preview_options: { is_disabled: true },
   };
   const url = `${config.apiUrl.replace(/\/+$/, '')}/bot${config.botToken}/sendMessage`;
-  return sendOverHttp(context.peers, { url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, judgeTelegram);
+  return sendOverHttp(
+    context.peers,
+    { url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) },
+    judgeTelegram,
+  );
 }

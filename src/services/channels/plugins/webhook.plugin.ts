@@ -17,7 +17,10 @@ const schema = httpChannelSchema({
   url: z.url({ message: 'expected a URL' }).refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL'),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and -'), z.string().max(4_096))
-    .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())), 'content-type, host and the signature headers are set by AlertAgent')
+    .refine(
+      (h) => Object.keys(h).every((k) => !RESERVED_HEADERS.has(k.toLowerCase())),
+      'content-type, host and the signature headers are set by AlertAgent',
+    )
     .default({}),
   signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
@@ -86,13 +89,18 @@ export const webhookPlugin: ChannelPlugin<WebhookConfig> = {
           : { title: rendered.title, body: rendered.body, status: message.status, alerts: message.alerts };
       body = JSON.stringify(payload);
     }
-    const headers: Record<string, string> = { ...config.headers, 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: context.idempotencyKey };
+    const headers: Record<string, string> = {
+      ...config.headers,
+      'content-type': 'application/json',
+      [IDEMPOTENCY_HEADER]: context.idempotencyKey,
+    };
     if (config.signingSecret) {
       const timestamp = String(Math.floor(context.now.getTime() / 1000));
       headers[TIMESTAMP_HEADER] = timestamp;
       headers[SIGNATURE_HEADER] = webhookSignature(config.signingSecret, timestamp, body);
     }
-    return sendOverHttp(context.peers, { url: config.url, body, headers, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) => judgeHttpStatus(r, (status) => `webhook answered HTTP ${status}`));
+    return sendOverHttp(context.peers, { url: config.url, body, headers, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
+      judgeHttpStatus(r, (status) => `webhook answered HTTP ${status}`),
+    );
   },
 };
-

@@ -19,7 +19,10 @@ const schema = httpChannelSchema({
     .refine((u) => new URL(u).searchParams.has('key'), 'expected the URL to carry key=…'),
   msgType: z.enum(['markdown', 'text']).default('markdown'),
   mentionedList: z.array(z.string().trim().min(1)).max(50).default([]),
-  mentionedMobileList: z.array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number')).max(50).default([]),
+  mentionedMobileList: z
+    .array(z.string().regex(/^\+?[0-9][0-9-]{4,19}$/, 'expected a phone number'))
+    .max(50)
+    .default([]),
 });
 
 export type WeComConfig = z.output<typeof schema>;
@@ -42,17 +45,28 @@ export const weComPlugin: ChannelPlugin<WeComConfig> = {
     let payload: unknown;
     if (config.msgType === 'text') {
       const content = truncateToBytes(`${rendered.title}\n${rendered.body}`, WECOM_TEXT_MAX_BYTES);
-      payload = { msgtype: 'text', text: { content, mentioned_list: config.mentionedList, mentioned_mobile_list: config.mentionedMobileList } };
+      payload = {
+        msgtype: 'text',
+        text: { content, mentioned_list: config.mentionedList, mentioned_mobile_list: config.mentionedMobileList },
+      };
     } else {
       // Markdown messages cannot carry mention lists; WeCom renders <@userid> in the content instead.
       const mentions = config.mentionedList.map((id) => `<@${id}>`).join(' ');
       const suffix = mentions ? `\n${mentions}` : '';
-      const content = truncateToBytes(`**${rendered.title}**\n${rendered.body}`, WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(suffix)) + suffix;
+      const content =
+        truncateToBytes(`**${rendered.title}**\n${rendered.body}`, WECOM_MARKDOWN_MAX_BYTES - Buffer.byteLength(suffix)) + suffix;
       payload = { msgtype: 'markdown', markdown: { content } };
     }
-    return sendOverHttp(context.peers, { url: config.webhookUrl, body: JSON.stringify(payload), headers: { 'content-type': 'application/json' }, timeoutMs: config.timeoutMs, tls: tlsOf(config) }, (r) =>
-      judgeErrcode(r, RETRYABLE, 'WeCom'),
+    return sendOverHttp(
+      context.peers,
+      {
+        url: config.webhookUrl,
+        body: JSON.stringify(payload),
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: config.timeoutMs,
+        tls: tlsOf(config),
+      },
+      (r) => judgeErrcode(r, RETRYABLE, 'WeCom'),
     );
   },
 };
-

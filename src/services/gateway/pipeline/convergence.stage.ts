@@ -3,7 +3,7 @@ import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
 import type { FlagResolver } from '../../flags/flag-resolver';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import type { JobQueue } from '../../queue/job-queue';
 import type { RouteService } from '../route.service';
 import { toAlertView, type Hold } from '../record-state';
@@ -60,19 +60,33 @@ export class ConvergenceStage implements HoldStage {
       if (repeat.owner === receipt.receiptId) return;
       const windowKey = `converge:${alerts[index].fingerprint}`;
       // Booked in the background: routing never waits for the queue (or for Redis behind it).
-      if (repeat.count === 2) void this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]), receipt.payload);
-      held[index] = { state: 'converged', detail: `repeat ${repeat.count - 1} within ${Math.round(windowMs() / 1000)} s of the first notification` };
+      if (repeat.count === 2)
+        void this.scheduleSummary(windowKey, repeat.owner, repeat.expiresAt, toAlertView(alerts[index]), receipt.payload);
+      held[index] = {
+        state: 'converged',
+        detail: `repeat ${repeat.count - 1} within ${Math.round(windowMs() / 1000)} s of the first notification`,
+      };
     });
   }
 
-  private async scheduleSummary(windowKey: string, owner: string, expiresAt: number, alert: AlertView, from: { receiver: string; groupKey: string }): Promise<void> {
+  private async scheduleSummary(
+    windowKey: string,
+    owner: string,
+    expiresAt: number,
+    alert: AlertView,
+    from: { receiver: string; groupKey: string },
+  ): Promise<void> {
     const { routes, queue, logger, windowMs } = this.deps;
     const channelIds = (await routes.decideAll([alert.labels])).decisions[0].channelIds;
     if (channelIds.length === 0) return;
     const jobId = `convergence-summary_${createHash('sha1').update(`${windowKey}|${owner}`).digest('hex')}`;
     const delayMs = Math.max(0, expiresAt - Date.now() - 250);
     await queue
-      .enqueue(SUMMARY_JOB, { windowKey, owner, channelIds, alert, windowMs: windowMs(), receiver: from.receiver, groupKey: from.groupKey }, { jobId, delayMs, attempts: 3 })
+      .enqueue(
+        SUMMARY_JOB,
+        { windowKey, owner, channelIds, alert, windowMs: windowMs(), receiver: from.receiver, groupKey: from.groupKey },
+        { jobId, delayMs, attempts: 3 },
+      )
       .catch((err) => logger.warn({ err, windowKey }, 'could not schedule a convergence summary'));
   }
 
@@ -106,9 +120,12 @@ export class ConvergenceStage implements HoldStage {
       await RequestContext.create(orm.em, () =>
         Promise.all(
           data.channelIds.map((channelId) =>
-            deliveries.deliver(channelId, message, { source: 'convergence', idempotencyKey: `convergence:${data.owner}:${data.windowKey}:${channelId}` }).catch((err) =>
-              logger.warn({ err, channelId }, 'could not send a convergence summary'),
-            ),
+            deliveries
+              .deliver(channelId, message, {
+                source: 'convergence',
+                idempotencyKey: `convergence:${data.owner}:${data.windowKey}:${channelId}`,
+              })
+              .catch((err) => logger.warn({ err, channelId }, 'could not send a convergence summary')),
           ),
         ),
       );

@@ -25,7 +25,8 @@ export class DedupeStage implements HoldStage {
       this.windowMs(),
     );
     copies.forEach((copy, i) => {
-      if (held[i] === null && copy.owner !== receiptId) held[i] = { state: 'duplicate', detail: `same notification already taken by receipt ${copy.owner}` };
+      if (held[i] === null && copy.owner !== receiptId)
+        held[i] = { state: 'duplicate', detail: `same notification already taken by receipt ${copy.owner}` };
     });
   }
 }

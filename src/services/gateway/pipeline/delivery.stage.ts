@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../../errors';
 import type { DeliveryRow } from '../../channels/delivery.repository';
 import type { DeliveryService } from '../../channels/delivery.service';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import type { RecordOutcome } from '../gateway.repository';
 import { firstDeliveredAt, messageFor, stateOf, type Hold } from '../record-state';
 import type { ReceiptInHand } from './receipt';

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../../errors';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
 import type { FlagResolver } from '../../flags/flag-resolver';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import type { JobQueue } from '../../queue/job-queue';
 import type { FlapSettings, FlapStore } from '../flap-store';
 import type { RouteService } from '../route.service';
@@ -55,7 +55,10 @@ export class FlapStage implements HoldStage {
           };
           return;
         }
-        held[index] = { state: 'flapping', detail: `flapping: ${seen.changes} changes within ${minutes(settings.windowMs)}; summarised once it has been steady for ${minutes(settings.quietMs)}` };
+        held[index] = {
+          state: 'flapping',
+          detail: `flapping: ${seen.changes} changes within ${minutes(settings.windowMs)}; summarised once it has been steady for ${minutes(settings.quietMs)}`,
+        };
       }),
     );
   }
@@ -63,7 +66,11 @@ export class FlapStage implements HoldStage {
   /** One job per change: each change moves the moment the alert can have settled. */
   private async bookSettle(fingerprint: string, changedAt: number, quietMs: number): Promise<void> {
     await this.deps.queue
-      .enqueue(SETTLE_JOB, { fingerprint }, { jobId: `flap-settle_${fingerprint}_${changedAt}`, delayMs: Math.max(0, changedAt + quietMs - Date.now()) + 50, attempts: 3 })
+      .enqueue(
+        SETTLE_JOB,
+        { fingerprint },
+        { jobId: `flap-settle_${fingerprint}_${changedAt}`, delayMs: Math.max(0, changedAt + quietMs - Date.now()) + 50, attempts: 3 },
+      )
       .catch((err) => this.deps.logger.warn({ err, fingerprint }, 'could not book a flap summary'));
   }
 
@@ -82,7 +89,10 @@ export class FlapStage implements HoldStage {
     const alert: AlertView = {
       ...last,
       status: settled.status,
-      annotations: { ...last.annotations, alertagent_flapping_settled: `settled as ${settled.status} after ${settled.changes} changes; steady for ${minutes(quietMs)}` },
+      annotations: {
+        ...last.annotations,
+        alertagent_flapping_settled: `settled as ${settled.status} after ${settled.changes} changes; steady for ${minutes(quietMs)}`,
+      },
     };
     const message: ChannelMessage = {
       kind: 'alerts',
@@ -98,9 +108,11 @@ export class FlapStage implements HoldStage {
     const settledAt = Date.now();
     await Promise.all(
       channelIds.map((channelId) =>
-        deliveries.deliver(channelId, message, { source: 'flapping', idempotencyKey: `flap-settle:${fingerprint}:${settledAt}:${channelId}` }).catch((err) => {
-          if (!(err instanceof NotFoundError)) logger.warn({ err, channelId, fingerprint }, 'could not send a flap summary');
-        }),
+        deliveries
+          .deliver(channelId, message, { source: 'flapping', idempotencyKey: `flap-settle:${fingerprint}:${settledAt}:${channelId}` })
+          .catch((err) => {
+            if (!(err instanceof NotFoundError)) logger.warn({ err, channelId, fingerprint }, 'could not send a flap summary');
+          }),
       ),
     );
   }

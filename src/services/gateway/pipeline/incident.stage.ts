@@ -2,7 +2,7 @@ import type { FlagResolver } from '../../flags/flag-resolver';
 import { correlationKey, type CompiledPolicy } from '../../incidents/correlation-policy.service';
 import type { IncidentNotifier } from '../../incidents/incident-notifier';
 import type { CorrelatedAlerts, IncidentRepository, JoinOutcome } from '../../incidents/incident.repository';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import type { EventBus } from '../../pubsub/event-bus';
 import { ZERO_TIME, type AlertmanagerAlert } from '../alertmanager-payload';
 import type { AlertView } from '../../channels/message';
@@ -90,7 +90,12 @@ export class IncidentStage implements HoldStage {
     const now = new Date();
     const joins: Array<Promise<void>> = [];
     for (const [key, { policy, indexes }] of byKey) {
-      const group = this.correlated({ receiptId: receipt.receiptId, receiver: receipt.payload.receiver }, key, policy, indexes.map((i) => alerts[i]));
+      const group = this.correlated(
+        { receiptId: receipt.receiptId, receiver: receipt.payload.receiver },
+        key,
+        policy,
+        indexes.map((i) => alerts[i]),
+      );
       if (this.isKnown(key)) {
         joins.push(this.join(receipt, held, group, indexes, now));
       } else {
@@ -103,7 +108,12 @@ export class IncidentStage implements HoldStage {
   }
 
   /** `from`: the receipt the alerts came in, or only its receiver for alerts released from elsewhere. */
-  private correlated(from: { receiptId: string; receiver: string }, key: string, policy: CompiledPolicy, members: AlertmanagerAlert[]): CorrelatedAlerts {
+  private correlated(
+    from: { receiptId: string; receiver: string },
+    key: string,
+    policy: CompiledPolicy,
+    members: AlertmanagerAlert[],
+  ): CorrelatedAlerts {
     const labels = Object.fromEntries(policy.labels.map((name) => [name, members[0].labels[name]]));
     const opening = members.find((a) => a.status === 'firing') ?? members[0];
     return {
@@ -114,12 +124,20 @@ export class IncidentStage implements HoldStage {
       receiptId: from.receiptId,
       receiver: from.receiver,
       alerts: members,
-      channelsOfFirstNotice: async () => [...new Set((await this.deps.routes.decideAll(members.map((a) => a.labels))).decisions.flatMap((d) => d.channelIds))],
+      channelsOfFirstNotice: async () => [
+        ...new Set((await this.deps.routes.decideAll(members.map((a) => a.labels))).decisions.flatMap((d) => d.channelIds)),
+      ],
     };
   }
 
   /** Joins alerts of a known incident before routing: members are held. */
-  private async join(receipt: ReceiptInHand, held: Array<Hold | null>, group: CorrelatedAlerts, indexes: number[], now: Date): Promise<void> {
+  private async join(
+    receipt: ReceiptInHand,
+    held: Array<Hold | null>,
+    group: CorrelatedAlerts,
+    indexes: number[],
+    now: Date,
+  ): Promise<void> {
     const { repository, notifier } = this.deps;
     const outcome = await repository.join(group, now);
     if (outcome.role === 'none') return;
@@ -131,7 +149,12 @@ export class IncidentStage implements HoldStage {
     this.announce(outcome, group, indexes.length);
     if (outcome.role === 'opener') return;
     for (const index of indexes) held[index] = { state: 'grouped', detail: `part of incident "${outcome.title}" (${outcome.incidentId})` };
-    if (outcome.pending) void notifier.schedule(outcome.pending).catch((err) => this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'));
+    if (outcome.pending)
+      void notifier
+        .schedule(outcome.pending)
+        .catch((err) =>
+          this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'),
+        );
   }
 
   /** Joins alerts that have been sent already (opening an incident, or told by their own message). */
@@ -180,7 +203,12 @@ export class IncidentStage implements HoldStage {
       if (outcome.role !== 'member') continue;
       joined.add(alert.fingerprint);
       this.announce(outcome, { key } as CorrelatedAlerts, 1);
-      if (outcome.pending) await this.deps.notifier.schedule(outcome.pending).catch((err) => this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'));
+      if (outcome.pending)
+        await this.deps.notifier
+          .schedule(outcome.pending)
+          .catch((err) =>
+            this.deps.logger.warn({ err, incidentId: outcome.incidentId }, 'could not book an incident update; the sweeper will'),
+          );
     }
     return joined;
   }

@@ -2,7 +2,7 @@ import type { FlagResolver } from '../../flags/flag-resolver';
 import { equalKey, type CompiledInhibitionRule } from '../../inhibition/inhibition-rule.service';
 import type { InhibitionReleaser } from '../../inhibition/inhibition-releaser';
 import type { InhibitionRepository, SourceSighting, TargetCandidate } from '../../inhibition/inhibition.repository';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import { matchesAll } from '../label-matcher';
 import { toAlertView, type Hold } from '../record-state';
 import { stillTaken, type HoldStage, type ReceiptInHand } from './receipt';
@@ -45,9 +45,18 @@ export class InhibitionStage implements HoldStage {
         // Most alerts meet no rule: hashed only when one side does.
         if (!source && !target) continue;
         const key = equalKey(rule, alert.labels);
-        if (source) sources.push({ ruleId: rule.id, fingerprint: alert.fingerprint, equalKey: key, alertname: alert.labels.alertname ?? '', labels: alert.labels, firing: alert.status === 'firing' });
+        if (source)
+          sources.push({
+            ruleId: rule.id,
+            fingerprint: alert.fingerprint,
+            equalKey: key,
+            alertname: alert.labels.alertname ?? '',
+            labels: alert.labels,
+            firing: alert.status === 'firing',
+          });
         if (!target) continue;
-        if (alert.status === 'firing') targets.push({ ruleId: rule.id, equalKey: key, fingerprint: alert.fingerprint, alert: toAlertView(alert), receiver, groupKey });
+        if (alert.status === 'firing')
+          targets.push({ ruleId: rule.id, equalKey: key, fingerprint: alert.fingerprint, alert: toAlertView(alert), receiver, groupKey });
         else resolvedTargets.add(alert.fingerprint);
       }
     }
@@ -66,6 +75,7 @@ export class InhibitionStage implements HoldStage {
         held[index] = { state: 'inhibited', detail: 'resolved while inhibited: it was never sent, so neither is its resolution' };
       }
     }
-    if (outcome.released.length > 0) void releaser.send(outcome.released).catch((err) => logger.warn({ err }, 'could not send released alerts; the sweeper will'));
+    if (outcome.released.length > 0)
+      void releaser.send(outcome.released).catch((err) => logger.warn({ err }, 'could not send released alerts; the sweeper will'));
   }
 }

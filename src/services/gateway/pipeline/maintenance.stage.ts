@@ -30,7 +30,15 @@ export class MaintenanceStage implements HoldStage {
       const window = this.deps.windows.covering(alert.labels, now);
       if (!window) continue;
       held[index] = { state: 'suppressed', detail: `in maintenance window "${window.name}" until ${window.occurrence.end.toISOString()}` };
-      suppressed.push({ windowId: window.id, fingerprint: alert.fingerprint, occurrenceEnd: window.occurrence.end, status: alert.status, alert: toAlertView(alert), receiver, groupKey });
+      suppressed.push({
+        windowId: window.id,
+        fingerprint: alert.fingerprint,
+        occurrenceEnd: window.occurrence.end,
+        status: alert.status,
+        alert: toAlertView(alert),
+        receiver,
+        groupKey,
+      });
     }
     await this.deps.suppressed.record(suppressed, now);
   }

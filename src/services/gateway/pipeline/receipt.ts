@@ -28,7 +28,14 @@ export interface ReceiptInHand {
 /** A receipt in hand before any stage has seen it. */
 export function freshReceipt(fields: Pick<ReceiptInHand, 'receiptId' | 'payload' | 'receivedAt' | 'recordIds' | 'stored'>): ReceiptInHand {
   const none = () => fields.payload.alerts.map(() => null);
-  return { ...fields, claimed: [], incidents: none(), afterSend: [], annotate: none(), flagContext: receiptFlagContext(fields.payload.commonLabels) };
+  return {
+    ...fields,
+    claimed: [],
+    incidents: none(),
+    afterSend: [],
+    annotate: none(),
+    flagContext: receiptFlagContext(fields.payload.commonLabels),
+  };
 }
 
 /**

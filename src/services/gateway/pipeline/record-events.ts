@@ -1,5 +1,5 @@
 import type { AlertRecordState } from '../../../entities/gateway/alert-record.entity';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../../shared/logger';
 import type { Metrics } from '../../observability/metrics';
 import type { EventBus } from '../../pubsub/event-bus';
 import type { AlertmanagerAlert } from '../alertmanager-payload';
@@ -31,7 +31,10 @@ export class RecordEvents {
   /** Time from receipt to first delivery, once a record has one. */
   firstDelivery(alert: CountedAlert, receivedAt: Date, firstDeliveredAt: Date | null): void {
     if (!firstDeliveredAt) return;
-    this.metrics.gatewayFirstDelivery.observe(this.metrics.alertLabels(alert.labels), Math.max(0, firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000);
+    this.metrics.gatewayFirstDelivery.observe(
+      this.metrics.alertLabels(alert.labels),
+      Math.max(0, firstDeliveredAt.getTime() - receivedAt.getTime()) / 1000,
+    );
   }
 
   /** Announces a record's state; never throws (subscribers are not on the alert path). */

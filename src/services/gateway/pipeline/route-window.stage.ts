@@ -29,7 +29,8 @@ export class RouteWindowStage {
     const fate = new Map<number, Array<{ decision: WindowDecision; route: string; dueAt: number | null }>>();
     // One window per route and channel: a per-alert route's messages of one receipt are decided together.
     const byWindow = new Map<string, DeliveryGroup[]>();
-    for (const group of windowed) byWindow.set(`${group.route.id}|${group.channelId}`, [...(byWindow.get(`${group.route.id}|${group.channelId}`) ?? []), group]);
+    for (const group of windowed)
+      byWindow.set(`${group.route.id}|${group.channelId}`, [...(byWindow.get(`${group.route.id}|${group.channelId}`) ?? []), group]);
     await Promise.all(
       [...byWindow.values()].map(async (groups) => {
         const { route, channelId } = groups[0];
@@ -41,9 +42,19 @@ export class RouteWindowStage {
           receiver: payload.receiver,
           groupKey: payload.groupKey,
         }));
-        const verdict = await this.deps.repository.offer({ id: route.id, name: route.name, window: route.window! }, channelId, receiptId, candidates, now);
+        const verdict = await this.deps.repository.offer(
+          { id: route.id, name: route.name, window: route.window! },
+          channelId,
+          receiptId,
+          candidates,
+          now,
+        );
         const decisionOf = new Map(indexes.map((index, i) => [index, verdict.decisions[i]]));
-        for (const index of indexes) fate.set(index, [...(fate.get(index) ?? []), { decision: decisionOf.get(index)!, route: route.name, dueAt: verdict.nextFlushAt }]);
+        for (const index of indexes)
+          fate.set(index, [
+            ...(fate.get(index) ?? []),
+            { decision: decisionOf.get(index)!, route: route.name, dueAt: verdict.nextFlushAt },
+          ]);
         for (const group of groups) group.indexes = group.indexes.filter((index) => decisionOf.get(index) === 'send');
         if (verdict.nextFlushAt !== null) void this.deps.flusher.book(route.id, channelId, verdict.nextFlushAt);
       }),
@@ -54,8 +65,14 @@ export class RouteWindowStage {
       if (stillSent.has(index) || held[index] !== null) continue;
       const queued = decisions.find((d) => d.decision === 'queue');
       held[index] = queued
-        ? { state: 'batched', detail: `waiting for route "${queued.route}"'s next message${queued.dueAt ? ` at ${new Date(queued.dueAt).toISOString()}` : ''}` }
-        : { state: 'converged', detail: `already told by route "${decisions[0].route}" within its repeat interval${decisions.some((d) => d.decision === 'drop') ? ' (resolved before it was told firing)' : ''}` };
+        ? {
+            state: 'batched',
+            detail: `waiting for route "${queued.route}"'s next message${queued.dueAt ? ` at ${new Date(queued.dueAt).toISOString()}` : ''}`,
+          }
+        : {
+            state: 'converged',
+            detail: `already told by route "${decisions[0].route}" within its repeat interval${decisions.some((d) => d.decision === 'drop') ? ' (resolved before it was told firing)' : ''}`,
+          };
     }
   }
 }

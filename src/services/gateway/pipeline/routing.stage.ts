@@ -44,7 +44,12 @@ export interface RoutingVariants {
 }
 
 /** Decides where the alerts no stage held go. */
-export async function routeReceipt(routes: Pick<RouteService, 'decideAll'>, receipt: ReceiptInHand, held: Array<Hold | null>, variants: RoutingVariants | null = null): Promise<RoutingResult> {
+export async function routeReceipt(
+  routes: Pick<RouteService, 'decideAll'>,
+  receipt: ReceiptInHand,
+  held: Array<Hold | null>,
+  variants: RoutingVariants | null = null,
+): Promise<RoutingResult> {
   const { alerts } = receipt.payload;
   const taken = stillTaken(held);
   const routing = await routes.decideAll(taken.map((index) => alerts[index].labels));

@@ -23,7 +23,8 @@ export class WindowClaims {
       windows.map(async (first, i) => {
         let window = first;
         for (let tries = 0; window.owner !== receiptId && tries < 3; tries += 1) {
-          if (!ownerStored.has(window.owner)) ownerStored.set(window.owner, receiptStored(this.receiptExists, window.owner, receipt.stored, this.graceMs));
+          if (!ownerStored.has(window.owner))
+            ownerStored.set(window.owner, receiptStored(this.receiptExists, window.owner, receipt.stored, this.graceMs));
           if (await ownerStored.get(window.owner)) return window;
           if (await this.windows.takeOver(keys[i], window.owner, receiptId)) window = { ...window, owner: receiptId, count: 1 };
           // Closed meanwhile (released by its failed receipt, or expired): claimed afresh.

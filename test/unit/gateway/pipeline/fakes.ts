@@ -20,17 +20,42 @@ export class FakeFlags implements FlagResolver {
 }
 
 /** A receipt in hand with one alert per entry of `alerts` (labels and status over the valid payload's alert). */
-export function receiptOf(receiptId: string, alerts: Array<{ fingerprint: string; status?: 'firing' | 'resolved'; labels?: Record<string, string> }>, groupKey = '{}:{alertname="DiskFull"}'): ReceiptInHand {
+export function receiptOf(
+  receiptId: string,
+  alerts: Array<{ fingerprint: string; status?: 'firing' | 'resolved'; labels?: Record<string, string> }>,
+  groupKey = '{}:{alertname="DiskFull"}',
+): ReceiptInHand {
   const raw = validPayload();
   const template = raw.alerts[0];
   raw.groupKey = groupKey;
-  raw.alerts = alerts.map((a) => ({ ...template, fingerprint: a.fingerprint, status: a.status ?? 'firing', labels: { ...template.labels, ...a.labels } }));
+  raw.alerts = alerts.map((a) => ({
+    ...template,
+    fingerprint: a.fingerprint,
+    status: a.status ?? 'firing',
+    labels: { ...template.labels, ...a.labels },
+  }));
   const { payload } = parseAlertmanagerPayload(JSON.stringify(raw));
-  return freshReceipt({ receiptId, payload, receivedAt: new Date(), recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)), stored: null });
+  return freshReceipt({
+    receiptId,
+    payload,
+    receivedAt: new Date(),
+    recordIds: payload.alerts.map((_, i) => recordIdFor(receiptId, i)),
+    stored: null,
+  });
 }
 
 export function route(id: string, channelIds: string[], perAlert = false): CompiledRoute {
-  return { id, name: id, matchers: [], channelIds, continueMatching: false, perAlert, analysisProviderId: null, window: null, followUps: [] };
+  return {
+    id,
+    name: id,
+    matchers: [],
+    channelIds,
+    continueMatching: false,
+    perAlert,
+    analysisProviderId: null,
+    window: null,
+    followUps: [],
+  };
 }
 
 /** A delivery service that records what it was handed and answers with a row in `status`. */

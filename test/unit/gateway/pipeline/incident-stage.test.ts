@@ -87,13 +87,28 @@ describe('incident stage', () => {
   it('holds members as grouped and books their update; skips what an earlier stage held', async () => {
     const pending = { incidentId: 'i', pendingSince: new Date(), dueAt: new Date() };
     const { stage, flags, scheduled, joined, sentFirst } = setup(
-      () => ({ role: 'member', incidentId: 'i', title: 'NodeDown (cluster=prod, node=n1)', changed: true, reopened: false, pending, openedBy: 'r1', notified: false }),
+      () => ({
+        role: 'member',
+        incidentId: 'i',
+        title: 'NodeDown (cluster=prod, node=n1)',
+        changed: true,
+        reopened: false,
+        pending,
+        openedBy: 'r1',
+        notified: false,
+      }),
       ['n1'],
     );
     await stage.start();
     flags.on.add('gateway.grouping');
     const held: Array<Hold | null> = [{ state: 'duplicate', detail: 'copy' }, null];
-    await stage.hold(receiptOf('r2', [{ fingerprint: 'a', labels: node('n1') }, { fingerprint: 'b', labels: node('n1') }]), held);
+    await stage.hold(
+      receiptOf('r2', [
+        { fingerprint: 'a', labels: node('n1') },
+        { fingerprint: 'b', labels: node('n1') },
+      ]),
+      held,
+    );
     expect(joined[0].alerts.map((a) => a.fingerprint)).toEqual(['b']);
     expect(sentFirst).toEqual([false]);
     expect(held[0]?.state).toBe('duplicate');
@@ -103,7 +118,16 @@ describe('incident stage', () => {
   });
 
   it('takes over as opener when the opening receipt was never stored, so its first notice still goes out', async () => {
-    const member = (openedBy: string, notified: boolean): JoinOutcome => ({ role: 'member', incidentId: 'i', title: 't', changed: true, reopened: false, pending: null, openedBy, notified });
+    const member = (openedBy: string, notified: boolean): JoinOutcome => ({
+      role: 'member',
+      incidentId: 'i',
+      title: 't',
+      changed: true,
+      reopened: false,
+      pending: null,
+      openedBy,
+      notified,
+    });
     for (const [openedBy, notified, expected] of [
       ['lost', false, null],
       ['stored', false, 'grouped'],
@@ -133,7 +157,12 @@ describe('incident stage', () => {
     const stage = new IncidentStage({
       flags,
       policies: { policyFor: () => policy },
-      repository: { join: async (_g, _n, alreadySent) => (joined.push(alreadySent ?? false), { role: 'none' }), joinOpen: async () => ({ role: 'none' }), takeOver: async () => false, knownKeys: async () => [] },
+      repository: {
+        join: async (_g, _n, alreadySent) => (joined.push(alreadySent ?? false), { role: 'none' }),
+        joinOpen: async () => ({ role: 'none' }),
+        takeOver: async () => false,
+        knownKeys: async () => [],
+      },
       receiptExists: async () => true,
       notifier: { schedule: async () => {}, announce: () => {} },
       routes: { decideAll: async () => ({ decisions: [], fallbackReason: null }) },
@@ -153,16 +182,27 @@ describe('incident stage', () => {
   it('released inhibition targets join an open incident (and only an open one) with grouping on', async () => {
     const pending = { incidentId: 'i', pendingSince: new Date(), dueAt: new Date() };
     const { stage, flags, joined, scheduled } = setup((group) =>
-      group.labels.node === 'n1' ? { role: 'member', incidentId: 'i', title: 't', changed: true, reopened: false, pending, openedBy: 'r1', notified: false } : { role: 'none' },
+      group.labels.node === 'n1'
+        ? { role: 'member', incidentId: 'i', title: 't', changed: true, reopened: false, pending, openedBy: 'r1', notified: false }
+        : { role: 'none' },
     );
     const released = (node: string, fingerprint: string) => ({
-      alert: { status: 'firing' as const, labels: { alertname: 'PodDown', severity: 'critical', cluster: 'prod', node }, annotations: {}, startsAt: '2026-12-04T10:00:00Z', fingerprint },
+      alert: {
+        status: 'firing' as const,
+        labels: { alertname: 'PodDown', severity: 'critical', cluster: 'prod', node },
+        annotations: {},
+        startsAt: '2026-12-04T10:00:00Z',
+        fingerprint,
+      },
       receiver: 'team',
     });
     expect(await stage.joinReleased([released('n1', 'a')])).toEqual(new Set());
     flags.on.add('gateway.grouping');
     expect(await stage.joinReleased([released('n1', 'a'), released('n2', 'b')])).toEqual(new Set(['a']));
-    expect(joined.map((g) => [g.labels.node, g.receiver, g.alerts[0].fingerprint])).toEqual([['n1', 'team', 'a'], ['n2', 'team', 'b']]);
+    expect(joined.map((g) => [g.labels.node, g.receiver, g.alerts[0].fingerprint])).toEqual([
+      ['n1', 'team', 'a'],
+      ['n2', 'team', 'b'],
+    ]);
     expect(scheduled).toEqual([pending]);
   });
 

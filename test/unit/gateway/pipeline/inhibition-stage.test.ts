@@ -57,14 +57,24 @@ describe('inhibition stage', () => {
       ]),
       none(4),
     );
-    expect(calls[0].sources.map((s) => [s.fingerprint, s.firing])).toEqual([['s', true], ['x', false]]);
+    expect(calls[0].sources.map((s) => [s.fingerprint, s.firing])).toEqual([
+      ['s', true],
+      ['x', false],
+    ]);
     expect(calls[0].targets.map((t) => t.fingerprint)).toEqual(['t']);
     expect(calls[0].targets[0].equalKey).toBe(equalKey(rule, { node: 'n1' }));
     expect(calls[0].resolved).toEqual(['u']);
   });
 
   it('holds what the repository says is inhibited, naming rule and source, and sends releases', async () => {
-    const releasedAlert = { fingerprint: 'old', ruleId: 'r', alert: { status: 'firing' as const, labels: {}, annotations: {}, startsAt: '' }, receiver: 'x', groupKey: 'g', releasedAt: new Date() };
+    const releasedAlert = {
+      fingerprint: 'old',
+      ruleId: 'r',
+      alert: { status: 'firing' as const, labels: {}, annotations: {}, startsAt: '' },
+      receiver: 'x',
+      groupKey: 'g',
+      releasedAt: new Date(),
+    };
     const { stage, flags, released } = setup({
       inhibited: new Map([['t', { ruleId: 'r', fingerprint: 's', alertname: 'NodeDown', firingSince: new Date('2026-12-01T00:00:00Z') }]]),
       resolvedWhileHeld: new Set(['u']),
@@ -80,7 +90,10 @@ describe('inhibition stage', () => {
       ]),
       held,
     );
-    expect(held[0]).toEqual({ state: 'inhibited', detail: 'inhibited by rule "node-down": source NodeDown (s) firing since 2026-12-01T00:00:00.000Z' });
+    expect(held[0]).toEqual({
+      state: 'inhibited',
+      detail: 'inhibited by rule "node-down": source NodeDown (s) firing since 2026-12-01T00:00:00.000Z',
+    });
     expect(held[1]?.state).toBe('inhibited');
     expect(held[2]).toBeNull();
     await new Promise((r) => setImmediate(r));

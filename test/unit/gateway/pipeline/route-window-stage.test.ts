@@ -9,16 +9,44 @@ import { FakeFlags, receiptOf, route } from './fakes';
 class MemoryWindows {
   readonly offers: Array<{ key: string; fingerprints: string[] }> = [];
   private readonly windows = new Map<string, { lastFlushAt: number | null; nextFlushAt: number | null; known: Map<string, KnownAlert> }>();
-  async offer(r: { id: string; window: { waitSeconds: number; intervalSeconds: number; repeatSeconds: number } }, channelId: string, receiptId: string, candidates: WindowCandidate[], now: Date) {
+  async offer(
+    r: { id: string; window: { waitSeconds: number; intervalSeconds: number; repeatSeconds: number } },
+    channelId: string,
+    receiptId: string,
+    candidates: WindowCandidate[],
+    now: Date,
+  ) {
     const key = `${r.id}|${channelId}`;
     this.offers.push({ key, fingerprints: candidates.map((c) => c.fingerprint) });
     const w = this.windows.get(key) ?? { lastFlushAt: null, nextFlushAt: null, known: new Map<string, KnownAlert>() };
     this.windows.set(key, w);
-    const verdict = decideWindow(r.window, w, receiptId, now.getTime(), candidates.map((c) => ({ status: c.status, known: w.known.get(c.fingerprint) ?? null })));
+    const verdict = decideWindow(
+      r.window,
+      w,
+      receiptId,
+      now.getTime(),
+      candidates.map((c) => ({ status: c.status, known: w.known.get(c.fingerprint) ?? null })),
+    );
     verdict.decisions.forEach((d, i) => {
       const c = candidates[i];
-      if (d === 'send') w.known.set(c.fingerprint, { status: c.status, queuedAt: null, queuedBy: null, toldStatus: c.status, toldAt: now.getTime(), toldBy: receiptId });
-      if (d === 'queue') w.known.set(c.fingerprint, { status: c.status, queuedAt: now.getTime(), queuedBy: receiptId, toldStatus: null, toldAt: null, toldBy: null });
+      if (d === 'send')
+        w.known.set(c.fingerprint, {
+          status: c.status,
+          queuedAt: null,
+          queuedBy: null,
+          toldStatus: c.status,
+          toldAt: now.getTime(),
+          toldBy: receiptId,
+        });
+      if (d === 'queue')
+        w.known.set(c.fingerprint, {
+          status: c.status,
+          queuedAt: now.getTime(),
+          queuedBy: receiptId,
+          toldStatus: null,
+          toldAt: null,
+          toldBy: null,
+        });
     });
     if (verdict.sends) w.lastFlushAt = now.getTime();
     if (verdict.nextFlushAt !== null) w.nextFlushAt ??= verdict.nextFlushAt;
@@ -27,7 +55,10 @@ class MemoryWindows {
 }
 
 describe('route window stage', () => {
-  const windowed = (perAlert: boolean) => ({ ...route('r1', ['c1'], perAlert), window: { waitSeconds: 0, intervalSeconds: 300, repeatSeconds: 3600 } });
+  const windowed = (perAlert: boolean) => ({
+    ...route('r1', ['c1'], perAlert),
+    window: { waitSeconds: 0, intervalSeconds: 300, repeatSeconds: 3600 },
+  });
   const setup = () => {
     const flags = new FakeFlags();
     flags.on.add('gateway.advanced-convergence');
@@ -54,7 +85,11 @@ describe('route window stage', () => {
 
   it('holds what comes within the interval as batched and books the tick; repeats are converged', async () => {
     const { stage, booked } = setup();
-    await stage.apply(receiptOf('00000000-0000-4000-8000-000000000001', [{ fingerprint: 'a' }]), [null], routed(receiptOf('00000000-0000-4000-8000-000000000001', [{ fingerprint: 'a' }]), false));
+    await stage.apply(
+      receiptOf('00000000-0000-4000-8000-000000000001', [{ fingerprint: 'a' }]),
+      [null],
+      routed(receiptOf('00000000-0000-4000-8000-000000000001', [{ fingerprint: 'a' }]), false),
+    );
     const receipt = receiptOf('00000000-0000-4000-8000-000000000002', [{ fingerprint: 'a' }, { fingerprint: 'b' }]);
     const held: Array<Hold | null> = [null, null];
     const routing = routed(receipt, false);

@@ -175,7 +175,10 @@ describe('gateway pipeline stages', () => {
           return { decisions: labelSets.map(() => ({ routes: [route('r', ['c'])], channelIds: ['c'] })), fallbackReason: null };
         },
       };
-      const receipt = receiptOf('r1', [{ fingerprint: 'a', labels: { n: '0' } }, { fingerprint: 'b', labels: { n: '1' } }]);
+      const receipt = receiptOf('r1', [
+        { fingerprint: 'a', labels: { n: '0' } },
+        { fingerprint: 'b', labels: { n: '1' } },
+      ]);
       const result = await routeReceipt(routes, receipt, [{ state: 'duplicate', detail: 'copy' }, null]);
       expect(asked).toEqual([expect.objectContaining({ n: '1' })]);
       expect(result.decisions[0].routes).toEqual([]);
@@ -203,12 +206,24 @@ describe('gateway pipeline stages', () => {
     });
 
     it('a deleted channel fails the alert with a note and is not retried; another error leaves the receipt unfinished', async () => {
-      const gone = await deliverReceipt(new FakeDeliveries(() => new NotFoundError('channel c1 not found')), silentLogger, receiptOf('r1', [{ fingerprint: 'a' }]), none(1), routed(1, ['c1']));
+      const gone = await deliverReceipt(
+        new FakeDeliveries(() => new NotFoundError('channel c1 not found')),
+        silentLogger,
+        receiptOf('r1', [{ fingerprint: 'a' }]),
+        none(1),
+        routed(1, ['c1']),
+      );
       expect(gone.outcomes[0].state).toBe('failed');
       expect(gone.failedHandOff).toBe(false);
 
       const routing = routed(1, ['c1']);
-      const broken = await deliverReceipt(new FakeDeliveries(() => new Error('database down')), silentLogger, receiptOf('r2', [{ fingerprint: 'a' }]), none(1), routing);
+      const broken = await deliverReceipt(
+        new FakeDeliveries(() => new Error('database down')),
+        silentLogger,
+        receiptOf('r2', [{ fingerprint: 'a' }]),
+        none(1),
+        routing,
+      );
       expect(broken.outcomes[0].state).toBe('received');
       expect(broken.failedHandOff).toBe(true);
     });
@@ -216,18 +231,30 @@ describe('gateway pipeline stages', () => {
     it('a held alert keeps its hold as its state and is sent nowhere', async () => {
       const deliveries = new FakeDeliveries();
       const decisions = [{ routes: [], channelIds: [] }];
-      const result = await deliverReceipt(deliveries, silentLogger, receiptOf('r1', [{ fingerprint: 'a' }]), [{ state: 'converged', detail: 'repeat' }], {
-        decisions,
-        notes: ['repeat'],
-        groups: groupForDelivery(decisions),
-      });
+      const result = await deliverReceipt(
+        deliveries,
+        silentLogger,
+        receiptOf('r1', [{ fingerprint: 'a' }]),
+        [{ state: 'converged', detail: 'repeat' }],
+        {
+          decisions,
+          notes: ['repeat'],
+          groups: groupForDelivery(decisions),
+        },
+      );
       expect(deliveries.handed).toHaveLength(0);
       expect(result.outcomes[0].state).toBe('converged');
     });
 
     it('partial when one channel of two refuses for now', async () => {
       const deliveries = new FakeDeliveries((channelId) => (channelId === 'c2' ? 'retrying' : 'delivered'));
-      const result = await deliverReceipt(deliveries, silentLogger, receiptOf('r1', [{ fingerprint: 'a' }]), none(1), routed(1, ['c1', 'c2']));
+      const result = await deliverReceipt(
+        deliveries,
+        silentLogger,
+        receiptOf('r1', [{ fingerprint: 'a' }]),
+        none(1),
+        routed(1, ['c1', 'c2']),
+      );
       expect(result.outcomes[0].state).toBe('partially_delivered');
     });
   });

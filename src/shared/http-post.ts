@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, errors as undiciErrors, request } from 'undici';
-import { inSpan, SpanKind, traceHeaders } from '../observability/tracing';
+import { inSpan, SpanKind, traceHeaders } from './spans';
 
 /** What a peer answered, for classification and for the attempt record. */
 export interface PeerResponse {
@@ -26,7 +26,11 @@ export interface TlsOptions {
 /** The policy the client asks before a call goes out (see EgressPolicy). */
 export interface EgressCheck {
   urlDenial(url: string): string | null;
-  lookup(hostname: string, options: object, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void;
+  lookup(
+    hostname: string,
+    options: object,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void;
   resolve(host: string): Promise<string>;
 }
 
@@ -77,7 +81,13 @@ export class PeerClient {
       (span) =>
         withDeadline(options.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, async (signal) => {
           // The peer (a webhook receiver, n8n, Dify …) can continue the trace from traceparent.
-          const response = await request(url, { method, body: options.body, headers: withTraceHeaders(options.headers), dispatcher: this.agent(options.tls), signal });
+          const response = await request(url, {
+            method,
+            body: options.body,
+            headers: withTraceHeaders(options.headers),
+            dispatcher: this.agent(options.tls),
+            signal,
+          });
           const text = await readBounded(response.body, options.maxAnswerBytes ?? MAX_ANSWER_BYTES);
           span.setAttribute('http.response.status_code', response.statusCode);
           return {
@@ -91,14 +101,29 @@ export class PeerClient {
     );
   }
 
-  post(url: string, body: string, headers: Record<string, string>, timeoutMs = DEFAULT_PEER_TIMEOUT_MS, tls?: TlsOptions): Promise<PeerResponse> {
+  post(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs = DEFAULT_PEER_TIMEOUT_MS,
+    tls?: TlsOptions,
+  ): Promise<PeerResponse> {
     return this.call('POST', url, { body, headers, timeoutMs, tls });
   }
 
   /** A POST whose answer is read as it arrives (server-sent events), under the same policy. */
-  async stream(url: string, options: { body: string; headers: Record<string, string>; signal: AbortSignal; tls?: TlsOptions }): Promise<PeerStream> {
+  async stream(
+    url: string,
+    options: { body: string; headers: Record<string, string>; signal: AbortSignal; tls?: TlsOptions },
+  ): Promise<PeerStream> {
     this.assertAllowed(url);
-    const response = await request(url, { method: 'POST', body: options.body, headers: withTraceHeaders(options.headers), dispatcher: this.agent(options.tls), signal: options.signal });
+    const response = await request(url, {
+      method: 'POST',
+      body: options.body,
+      headers: withTraceHeaders(options.headers),
+      dispatcher: this.agent(options.tls),
+      signal: options.signal,
+    });
     response.body.setEncoding('utf8');
     return {
       status: response.statusCode,
@@ -201,14 +226,19 @@ async function readBounded(body: AsyncIterable<Buffer> & { destroy(): unknown },
 export function describeNetworkError(err: unknown, timeoutMs: number): string {
   // Checked by name, not instanceof: fetch's errors may come from another realm (e.g. a test VM).
   const failure = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
-  if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) return `no answer within ${timeoutMs} ms`;
-  if (isEgressDenial(err)) return failure?.code === 'EEGRESS' ? (failure.message ?? 'egress policy refused the call') : (failure?.cause?.message ?? 'egress policy refused the call');
+  if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError)
+    return `no answer within ${timeoutMs} ms`;
+  if (isEgressDenial(err))
+    return failure?.code === 'EEGRESS'
+      ? (failure.message ?? 'egress policy refused the call')
+      : (failure?.cause?.message ?? 'egress policy refused the call');
   // undici's request rejects with the socket error itself (code on the error, not on a cause).
   if (failure?.code && !failure.code.startsWith('UND_ERR') && failure.message) {
     return failure.message.startsWith(failure.code) ? failure.message : `${failure.code}: ${failure.message}`;
   }
   const cause = failure?.cause;
-  if (cause?.code) return cause.message && !cause.message.startsWith(cause.code) ? `${cause.code}: ${cause.message}` : (cause.message ?? cause.code);
+  if (cause?.code)
+    return cause.message && !cause.message.startsWith(cause.code) ? `${cause.code}: ${cause.message}` : (cause.message ?? cause.code);
   if (cause?.message) return cause.message;
   return failure?.message ?? String(err);
 }
