@@ -1,3 +1,4 @@
+import type { AuditAction } from '../services/security/audit-actions';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
@@ -21,7 +22,7 @@ import { requestIdFrom } from './request-context';
 export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
 const CLUSTER_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 /** Audited actions after which a remembered credential may no longer be good. */
-const CREDENTIAL_CHANGES = new Set(['api-token.revoked', 'cluster.credentials-rotated', 'cluster.deleted']);
+const CREDENTIAL_CHANGES = new Set<AuditAction>(['api-token.revoked', 'cluster.credentials-rotated', 'cluster.deleted']);
 
 /** Which webhook URL a request is for; null when it is not a webhook request. */
 export interface WebhookTarget {

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../security/audit-actions';
 import { overStored } from '../shared/partial-update';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
@@ -281,7 +282,7 @@ export class RouteService {
     route: GatewayRouteEntity,
     { parsed: input, matchers, window }: ReturnType<typeof checkRoute>,
     actor: Actor,
-    action: string,
+    action: AuditAction,
   ): Promise<void> {
     await assertChannelsExist(this.em, [
       { field: 'input.channelIds', ids: input.channelIds },

@@ -1,8 +1,10 @@
+import type { AuditAction } from '../security/audit-actions';
+
 /** An administrative action as streamed to subscribers. */
 export interface AuditRecordedEvent {
   id: string;
   actor: string;
-  action: string;
+  action: AuditAction;
   targetType: string;
   targetId: string | null;
   permission: string | null;

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../security/audit-actions';
 import type { EntityManager } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
@@ -258,7 +259,7 @@ export class RuleService {
     newTargets: string[],
     actor: Actor,
     note: string,
-    action: string,
+    action: AuditAction,
     extra: Record<string, unknown> = {},
   ): Promise<RuleGroupEntity> {
     await this.refuseConflicts([{ id: group.id, definition, targets: newTargets }]);

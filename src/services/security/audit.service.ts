@@ -1,3 +1,4 @@
+import type { AuditAction } from './audit-actions';
 import type { EntityManager } from '@mikro-orm/core';
 import { AuditEventEntity } from '../../entities/security/audit-event.entity';
 import type { Logger } from '../../shared/logger';
@@ -15,7 +16,7 @@ export interface Actor {
   actorName?: string;
 }
 
-export type RecordAudit = (action: string, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
+export type RecordAudit = (action: AuditAction, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
 
 /** Keeps the audit trail: every administrative change is written in the same transaction as its audit event. */
 export class AuditService {
@@ -28,7 +29,7 @@ export class AuditService {
 
   /** Runs `work` in one transaction with an audit recorder; events are published only after the commit. */
   async change<T>(actor: Actor, work: (record: RecordAudit) => Promise<T>): Promise<T> {
-    const recorded: AuditEventEntity[] = [];
+    const recorded: Array<{ event: AuditEventEntity; action: AuditAction }> = [];
     const result = await this.em.transactional(async () => {
       const record: RecordAudit = (action, targetType, targetId, details = {}) => {
         const event = new AuditEventEntity();
@@ -42,11 +43,11 @@ export class AuditService {
           permission: actor.permission ?? null,
         });
         this.repository.add(event);
-        recorded.push(event);
+        recorded.push({ event, action });
       };
       return work(record);
     });
-    for (const event of recorded) await this.publish(event);
+    for (const { event, action } of recorded) await this.publish(event, action);
     return result;
   }
 
@@ -54,12 +55,12 @@ export class AuditService {
     return this.repository.findPage(filter, page);
   }
 
-  private async publish(event: AuditEventEntity): Promise<void> {
+  private async publish(event: AuditEventEntity, action: AuditAction): Promise<void> {
     try {
       await this.events.publish('audit.recorded', {
         id: event.id,
         actor: event.actor,
-        action: event.action,
+        action,
         targetType: event.targetType,
         targetId: event.targetId ?? null,
         permission: event.permission ?? null,

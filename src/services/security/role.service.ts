@@ -1,3 +1,4 @@
+import type { AuditAction } from './audit-actions';
 import { formatMatcher } from '../gateway/route.service';
 import { overStored } from '../shared/partial-update';
 import type { EntityManager } from '@mikro-orm/core';
@@ -116,7 +117,7 @@ export class RoleService {
     this.grants.delete(role.name);
   }
 
-  private async save(role: RoleEntity, input: RoleInput, actor: Actor, action: string): Promise<RoleEntity> {
+  private async save(role: RoleEntity, input: RoleInput, actor: Actor, action: AuditAction): Promise<RoleEntity> {
     const parsed = parseInput(roleInput, input, 'input');
     const clusterMatchers = parsed.clusterMatchers?.map((text, i) => {
       const matcher = parseMatcher(text, `input.clusterMatchers.${i}`);

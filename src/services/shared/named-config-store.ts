@@ -1,3 +1,4 @@
+import type { NamedConfigAuditKind } from '../security/audit-actions';
 import { UniqueConstraintViolationException, type EntityClass, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -18,7 +19,7 @@ export interface ConfigKind<E> {
   /** The audit target type, e.g. "correlation_policy". */
   auditType: string;
   /** The audit action prefix, e.g. "policy" (policy.created …). */
-  auditAction: string;
+  auditAction: NamedConfigAuditKind;
 }
 
 /**
