@@ -46,6 +46,12 @@ export class ChannelHealthService {
   ) {}
 
   async health(channel: ChannelEntity, now = new Date()): Promise<ChannelHealth> {
+    const slo = policyOf(channel.deliveryPolicy).slo;
+    return { ...(await this.judged(channel, now)), slo: slo ? await this.slo(channel, slo, now) : null };
+  }
+
+  /** Health from the recent attempts and the last probe, without the SLO (which reads a window of its own). */
+  private async judged(channel: ChannelEntity, now: Date): Promise<Omit<ChannelHealth, 'slo'>> {
     const since = new Date(now.getTime() - this.windowMinutes * 60_000);
     const figures = await this.deliveries.healthSince(channel.id, since);
     const successRate = figures.attempts > 0 ? figures.successes / figures.attempts : null;
@@ -68,7 +74,6 @@ export class ChannelHealthService {
       lastError: probeFailedLast ? `probe: ${recentProbe.detail}` : figures.lastError,
       lastErrorAt: probeFailedLast ? recentProbe.at : figures.lastErrorAt,
       lastProbe: probe,
-      slo: policy.slo ? await this.slo(channel, policy.slo, now) : null,
     };
   }
 
@@ -99,7 +104,7 @@ export class ChannelHealthService {
     const cached = this.statuses.get(channelId);
     if (cached && cached.expires > Date.now()) return cached.status;
     const channel = await this.load(channelId);
-    const status = channel ? (await this.health(channel)).status : 'unknown';
+    const status = channel ? (await this.judged(channel, new Date())).status : 'unknown';
     this.statuses.set(channelId, { status, expires: Date.now() + STATUS_TTL_MS });
     return status;
   }

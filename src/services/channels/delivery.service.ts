@@ -127,7 +127,8 @@ export class DeliveryService {
     const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs, options.sendWhileStoring);
     if (!options.sendWhileStoring) {
       const { row, claimed } = await stored;
-      return claimed ? this.runAttempt(row) : row;
+      // The channel is in hand and sends unqueued: no need to load it again as a retry would.
+      return claimed ? this.record(row, sendable.channel, await this.attemptOutcome(sendable, row)) : row;
     }
     // The attempt is recorded only once the row exists; if storing fails the caller hears of it
     // and hands the message over again later (which may send it twice, never zero times).

@@ -1,14 +1,13 @@
+import { loopbackPeers } from '../../support/plugin-send';
 import { emailPlugin } from '../../../src/services/channels/plugins/email.plugin';
 import { telegramPlugin } from '../../../src/services/channels/plugins/telegram.plugin';
-import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/shared/http-post';
 import { startTestServer, type TestServer } from '../../support/app';
 import { SlackPeer } from '../../support/peers/slack-peer';
 import { SmtpPeer } from '../../support/peers/smtp-peer';
 import { TelegramPeer } from '../../support/peers/telegram-peer';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
-const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
+const peers = loopbackPeers;
 const TOKEN = '123456789:AAF0123456789abcdefghijklmnopqrstuv';
 
 /** Probes check a channel without posting: a bot token with getMe, an SMTP server with a login. */

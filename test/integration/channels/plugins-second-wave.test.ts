@@ -1,35 +1,16 @@
-import type { ChannelPlugin, SendOutcome } from '../../../src/services/channels/channel-plugin';
-import type { ChannelMessage } from '../../../src/services/channels/message';
 import { testMessage } from '../../../src/services/channels/message';
 import { feishuPlugin } from '../../../src/services/channels/plugins/feishu.plugin';
 import { pagerDutyPlugin } from '../../../src/services/channels/plugins/pagerduty.plugin';
 import { teamsPlugin } from '../../../src/services/channels/plugins/teams.plugin';
 import { fitTelegramHtml, telegramPlugin, visibleText } from '../../../src/services/channels/plugins/telegram.plugin';
-import { renderDefaultTemplates, renderTemplates } from '../../../src/services/channels/template-engine';
-import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/shared/http-post';
+import { sendThroughPlugin } from '../../support/plugin-send';
 import { alert, alertGroup } from '../../support/alerts';
 import { FeishuPeer } from '../../support/peers/feishu-peer';
 import { PagerDutyPeer } from '../../support/peers/pagerduty-peer';
 import { TeamsPeer } from '../../support/peers/teams-peer';
 import { parseTelegramHtml, TelegramPeer } from '../../support/peers/telegram-peer';
 
-let sequence = 0;
-const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
-async function send<C extends Record<string, unknown>>(
-  plugin: ChannelPlugin<C>,
-  config: unknown,
-  message: ChannelMessage,
-  body?: string,
-): Promise<SendOutcome> {
-  const parsed = plugin.schema.parse(config);
-  const rendered =
-    body === undefined
-      ? await renderDefaultTemplates(plugin.defaultTemplates, message)
-      : await renderTemplates({ ...plugin.defaultTemplates, body }, message);
-  sequence += 1;
-  return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, peers, attempt: 1, now: new Date() });
-}
+const send = sendThroughPlugin;
 const storm = (n: number) =>
   alertGroup(
     Array.from({ length: n }, (_, i) =>

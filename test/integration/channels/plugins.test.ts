@@ -1,17 +1,15 @@
 import selfsigned from 'selfsigned';
 import { z } from 'zod';
-import type { ChannelPlugin, SendOutcome } from '../../../src/services/channels/channel-plugin';
-import type { ChannelMessage } from '../../../src/services/channels/message';
+import type { SendOutcome } from '../../../src/services/channels/channel-plugin';
 import { dingTalkPlugin } from '../../../src/services/channels/plugins/dingtalk.plugin';
 import { emailPlugin } from '../../../src/services/channels/plugins/email.plugin';
 import { slackPlugin } from '../../../src/services/channels/plugins/slack.plugin';
 import { webhookPlugin } from '../../../src/services/channels/plugins/webhook.plugin';
 import { weComPlugin } from '../../../src/services/channels/plugins/wecom.plugin';
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
-import { parseTemplate, renderDefaultTemplates, renderTemplates } from '../../../src/services/channels/template-engine';
+import { parseTemplate, renderTemplates } from '../../../src/services/channels/template-engine';
 import { TRUNCATION_MARKER } from '../../../src/services/channels/text-budget';
-import { EgressPolicy } from '../../../src/services/security/egress-policy';
-import { PeerClient } from '../../../src/shared/http-post';
+import { loopbackPeers, sendThroughPlugin } from '../../support/plugin-send';
 import { alert, alertGroup } from '../../support/alerts';
 import { freePort } from '../../support/cli-process';
 import { DingTalkPeer } from '../../support/peers/dingtalk-peer';
@@ -21,19 +19,9 @@ import { SmtpPeer } from '../../support/peers/smtp-peer';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
 import { WeComPeer } from '../../support/peers/wecom-peer';
 
-let sequence = 0;
 // Plugins against local peers: the embedded mode's policy (loopback allowed).
-const peers = new PeerClient(new EgressPolicy({ denyLoopback: false, denyPrivate: false, allow: [], deny: [] }));
-async function send<C extends Record<string, unknown>>(
-  plugin: ChannelPlugin<C>,
-  config: unknown,
-  message: ChannelMessage,
-): Promise<SendOutcome> {
-  const parsed = plugin.schema.parse(config);
-  const rendered = await renderDefaultTemplates(plugin.defaultTemplates, message);
-  sequence += 1;
-  return plugin.send(parsed, rendered, message, { idempotencyKey: `delivery-${sequence}`, peers, attempt: 1, now: new Date() });
-}
+const peers = loopbackPeers;
+const send = sendThroughPlugin;
 
 const storm = (n: number) =>
   alertGroup(
