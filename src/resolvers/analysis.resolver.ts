@@ -1,7 +1,4 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { ANALYSIS_STATUSES, type AlertAnalysisEntity, type AnalysisStatus } from '../entities/analysis/alert-analysis.entity';
-import type { AnalysisProviderEntity } from '../entities/analysis/analysis-provider.entity';
-import { BadUserInputError } from '../errors';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import {
@@ -9,122 +6,25 @@ import {
   AnalysisEventArgs,
   AnalysisEventType,
   AnalysisPageType,
-  AnalysisProviderInput,
-  AnalysisProviderUpdateInput,
-  AnalysisProviderType,
   AnalysisTrendType,
   AnalysisType,
-  AnalysisProviderPageType,
-  AnalysisProvidersArgs,
 } from '../schema/analysis/analysis.type';
-import { byField, pageOf } from '../schema/common/list.args';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { AnalysisService } from '../services/analysis/analysis.service';
-import type { AnalysisProviderService, ProviderInput } from '../services/analysis/analysis-provider.service';
 import type { AnalysisEvent } from '../services/pubsub/event-map';
+import { toAnalysisType } from './mappers/analysis.mapper';
 
-const toProviderType = (p: AnalysisProviderEntity, config: Record<string, unknown>): AnalysisProviderType => ({
-  id: p.id,
-  name: p.name,
-  type: p.type,
-  config,
-  secretSet: Boolean(p.secret),
-  rateLimitPerMinute: p.rateLimitPerMinute,
-  timeoutMs: p.timeoutMs,
-  enabled: p.enabled,
-});
-
-const toAnalysisType = (a: AlertAnalysisEntity): AnalysisType => ({
-  id: a.id,
-  recordId: a.recordId,
-  providerId: a.providerId,
-  alertname: a.alertname,
-  fingerprint: a.fingerprint,
-  status: a.status,
-  attempts: a.attempts,
-  queuedAt: a.queuedAt,
-  startedAt: a.startedAt ?? null,
-  finishedAt: a.finishedAt ?? null,
-  error: a.error ?? null,
-  parsed: a.parsed ?? null,
-  parseError: a.parseError ?? null,
-  rootCause: a.rootCause ?? null,
-  confidence: a.confidence ?? null,
-  suggestedActions: a.suggestedActions ?? null,
-  severityAssessment: a.severityAssessment ?? null,
-  category: a.category ?? null,
-  suggestedTeam: a.suggestedTeam ?? null,
-  followUpChannelIds: a.followUpChannelIds ?? null,
-  rawAnswer: a.rawAnswer ?? null,
-  model: a.model ?? null,
-  tokens: a.tokens ?? null,
-  durationMs: a.durationMs ?? null,
-  executionId: a.executionId ?? null,
-  conversationId: a.conversationId ?? null,
-  feedbackUseful: a.feedbackUseful ?? null,
-  feedbackNote: a.feedbackNote ?? null,
-  feedbackBy: a.feedbackBy ?? null,
-  createdAt: a.createdAt,
-});
-
-function statusOf(text: string | undefined): AnalysisStatus | undefined {
-  if (text === undefined) return undefined;
-  if (!(ANALYSIS_STATUSES as readonly string[]).includes(text))
-    throw BadUserInputError.forField('status', `expected one of ${ANALYSIS_STATUSES.join(', ')}`);
-  return text as AnalysisStatus;
-}
-
-/** AI analysis: providers, runs, results, trends, feedback and the live stream. */
+/** AI analysis: runs, results, trends, feedback and the live stream. */
 @Resolver(() => AlertRecordType)
 export class AnalysisResolver {
-  constructor(
-    private readonly analysisService: AnalysisService,
-    private readonly providers: AnalysisProviderService,
-  ) {}
-
-  @Authorized('analysis:read')
-  @Query(() => AnalysisProviderPageType, { description: 'Analysis providers, filtered, sorted and paginated' })
-  async analysisProviders(@Args() args: AnalysisProvidersArgs): Promise<AnalysisProviderPageType> {
-    const providers = (await this.providers.list()).map((p) => toProviderType(p, this.providers.masked(p)));
-    const keep = (p: AnalysisProviderType) => (!args.type || p.type === args.type) && (args.enabled == null || p.enabled === args.enabled);
-    return pageOf(providers, args, (p) => p.name, byField(args.sortBy), keep);
-  }
-
-  @Authorized('analysis:admin')
-  @Mutation(() => AnalysisProviderType)
-  async createAnalysisProvider(@Arg('input') input: AnalysisProviderInput, @Ctx() context: GraphQLContext): Promise<AnalysisProviderType> {
-    const provider = await this.providers.save(null, { ...input } as ProviderInput, actorFrom(context));
-    return toProviderType(provider, this.providers.masked(provider));
-  }
-
-  @Authorized('analysis:admin')
-  @Mutation(() => AnalysisProviderType, {
-    description: 'Changes what it is given: fields and config keys left out are kept, and so is the secret',
-  })
-  async updateAnalysisProvider(
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: AnalysisProviderUpdateInput,
-    @Ctx() context: GraphQLContext,
-  ): Promise<AnalysisProviderType> {
-    const provider = await this.providers.save(id, { ...input } as ProviderInput, actorFrom(context));
-    return toProviderType(provider, this.providers.masked(provider));
-  }
-
-  @Authorized('analysis:admin')
-  @Mutation(() => Boolean)
-  async deleteAnalysisProvider(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
-    await this.providers.remove(id, actorFrom(context));
-    return true;
-  }
+  constructor(private readonly analysisService: AnalysisService) {}
 
   @Authorized('analysis:read')
   @Query(() => AnalysisPageType, { description: 'Analyses, newest first by default; filter by record, status or alert name' })
   async analyses(@Args() args: AnalysesArgs): Promise<AnalysisPageType> {
-    const { items, total } = await this.analysisService.list(
-      { recordId: args.recordId, status: statusOf(args.status), alertname: args.alertname },
-      toPageRequest(args),
-    );
+    const { recordId, status, alertname } = args;
+    const { items, total } = await this.analysisService.list({ recordId, status, alertname }, toPageRequest(args));
     return { items: items.map(toAnalysisType), total };
   }
 
@@ -140,11 +40,7 @@ export class AnalysisResolver {
     @Arg('alertname', { nullable: true }) alertname?: string,
     @Arg('days', () => Int, { defaultValue: 30 }) days = 30,
   ): Promise<AnalysisTrendType[]> {
-    if (days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
-    return (await this.analysisService.trends(alertname, days)).map((t) => ({
-      ...t,
-      feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null,
-    }));
+    return this.analysisService.trends(alertname, days);
   }
 
   @Authorized('analysis:read')

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { AutomationExecutionEntity, type RemediationActionEntity } from '../entities/remediation/remediation.entity';
+import type { AutomationExecutionEntity, RemediationActionEntity } from '../entities/remediation/remediation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
 import {
@@ -13,7 +13,6 @@ import {
 import { formatMatcher } from '../services/gateway/route.service';
 import type { RemediationActionInput as ActionInput, RemediationActionService } from '../services/remediation/remediation-action.service';
 import type { Remediator } from '../services/remediation/remediator';
-import type { MikroORM } from '@mikro-orm/core';
 
 function toActionType(a: RemediationActionEntity): RemediationActionType {
   return {
@@ -48,7 +47,6 @@ export class RemediationResolver {
   constructor(
     private readonly actions: RemediationActionService,
     private readonly remediator: Remediator,
-    private readonly orm: MikroORM,
   ) {}
 
   @Authorized('remediation:admin')
@@ -86,15 +84,7 @@ export class RemediationResolver {
   @Authorized('analysis:read')
   @Query(() => AutomationExecutionPageType, { description: 'Remediation proposals and runs, newest first by default' })
   async automationExecutions(@Args() args: AutomationExecutionsArgs): Promise<AutomationExecutionPageType> {
-    const page = toPageRequest(args);
-    const where: Record<string, unknown> = {};
-    if (args.status) where.status = args.status;
-    if (args.actionName) where.actionName = args.actionName;
-    const [items, total] = await this.orm.em.findAndCount(AutomationExecutionEntity, where, {
-      orderBy: { createdAt: page.order, id: page.order },
-      limit: page.limit,
-      offset: page.offset,
-    });
+    const { items, total } = await this.remediator.executionsPage(args, toPageRequest(args));
     return { items: items.map(toExecutionType), total };
   }
 

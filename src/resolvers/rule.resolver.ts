@@ -1,14 +1,8 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { stringify } from 'yaml';
-import type { RuleGroupVersionEntity } from '../entities/rules/rule-group-version.entity';
-import type { RuleGroupEntity } from '../entities/rules/rule-group.entity';
-import { COST } from '../graphql/cost';
+import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { ClusterType } from '../schema/clusters/cluster.type';
 import { byField, pageOf } from '../schema/common/list.args';
 import { SortOrder } from '../schema/common/enums';
 import {
-  ClusterRuleFileType,
   CreateRuleGroupInput,
   ImportRuleFileInput,
   RuleGroupPageType,
@@ -17,57 +11,14 @@ import {
   RuleGroupVersionPageType,
   RuleGroupVersionsArgs,
   RuleGroupVersionType,
-  RuleSyncType,
   UpdateRuleGroupInput,
 } from '../schema/rules/rule.type';
 import type { ClusterService } from '../services/clusters/cluster.service';
-import { ruleGroupsToYaml } from '../services/rules/rule-file';
-import { groupYaml, type RuleService } from '../services/rules/rule.service';
-import { toSyncInstance } from './cluster.resolver';
+import type { RuleService } from '../services/rules/rule.service';
+import { toRuleGroupType, toRuleVersionType } from './mappers/rule.mapper';
 
-function toGroupType(group: RuleGroupEntity): RuleGroupType {
-  const { definition } = group;
-  return {
-    id: group.id,
-    name: group.name,
-    interval: definition.interval ?? null,
-    limit: definition.limit ?? null,
-    rules: definition.rules.map((r) => ({ ...r, for: r.for ?? null, keepFiringFor: r.keepFiringFor ?? null })),
-    targets: group.targets,
-    version: group.version,
-    yaml: groupYaml(definition),
-    createdAt: group.createdAt,
-    updatedAt: group.updatedAt,
-  };
-}
-
-const toVersionType = (v: RuleGroupVersionEntity): RuleGroupVersionType => ({
-  version: v.version,
-  yaml: groupYaml(v.definition),
-  targets: v.targets,
-  author: v.author,
-  message: v.message,
-  createdAt: v.createdAt,
-});
-
-/** Fields of a rule group that read more than the group itself. */
+/** Prometheus rule groups: CRUD, import/export, versions, diff and rollback. */
 @Resolver(() => RuleGroupType)
-export class RuleGroupFieldsResolver {
-  constructor(private readonly rules: RuleService) {}
-
-  @Authorized('rules:read')
-  @FieldResolver(() => [String], {
-    complexity: COST.RESOLVED_FIELD,
-    description:
-      'What promtool only lints, accepted and reported: the same rule twice where this group lands (on each cluster it lands on, or on any while none exists)',
-  })
-  async warnings(@Root() group: RuleGroupType): Promise<string[]> {
-    return this.rules.warningsFor(group.id);
-  }
-}
-
-/** Prometheus rule groups: CRUD, import/export, versions, diff, rollback, and per-cluster distribution. */
-@Resolver(() => ClusterType)
 export class RuleResolver {
   constructor(
     private readonly rules: RuleService,
@@ -81,13 +32,13 @@ export class RuleResolver {
       ? await this.rules.listFor(await this.clusters.get(args.clusterId, context.principal))
       : await this.rules.list();
     const withRule = (g: RuleGroupType) => !args.ruleName || g.rules.some((r) => r.name === args.ruleName);
-    return pageOf(groups.map(toGroupType), args, (g) => g.name, byField(args.sortBy), withRule);
+    return pageOf(groups.map(toRuleGroupType), args, (g) => g.name, byField(args.sortBy), withRule);
   }
 
   @Authorized('rules:read')
   @Query(() => RuleGroupType)
   async ruleGroup(@Arg('id', () => ID) id: string): Promise<RuleGroupType> {
-    return toGroupType(await this.rules.get(id));
+    return toRuleGroupType(await this.rules.get(id));
   }
 
   @Authorized('rules:read')
@@ -97,7 +48,7 @@ export class RuleResolver {
   async ruleGroupVersions(@Args() args: RuleGroupVersionsArgs): Promise<RuleGroupVersionPageType> {
     const byAuthor = (v: RuleGroupVersionType) => !args.author || v.author === args.author;
     return pageOf(
-      (await this.rules.versions(args.id)).map(toVersionType),
+      (await this.rules.versions(args.id)).map(toRuleVersionType),
       args,
       (v) => v.message,
       { value: (v) => v.version, defaultOrder: SortOrder.DESC },
@@ -118,20 +69,13 @@ export class RuleResolver {
   @Authorized('rules:read')
   @Query(() => String, { description: 'Groups as one Prometheus rule file (all groups when no ids are given)' })
   async exportRuleGroups(@Arg('ids', () => [ID], { nullable: true }) ids?: string[]): Promise<string> {
-    const groups = ids ? await Promise.all(ids.map((id) => this.rules.get(id))) : await this.rules.list();
-    return stringify(ruleGroupsToYaml(groups.map((g) => g.definition)), { lineWidth: 0 });
-  }
-
-  @Authorized('rules:read')
-  @Query(() => ClusterRuleFileType, { description: 'The rule file a cluster gets: every group that targets it' })
-  async clusterRuleFile(@Arg('clusterId', () => ID) clusterId: string, @Ctx() context: GraphQLContext): Promise<ClusterRuleFileType> {
-    return this.rules.ruleFileFor(await this.clusters.get(clusterId, context.principal));
+    return this.rules.exportYaml(ids);
   }
 
   @Authorized('rules:write')
   @Mutation(() => RuleGroupType, { description: 'Validated as promtool would; refused with the reason when it conflicts on any target' })
   async createRuleGroup(@Arg('input') input: CreateRuleGroupInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType> {
-    return toGroupType(await this.rules.create({ ...input }, actorFrom(context)));
+    return toRuleGroupType(await this.rules.create({ ...input }, actorFrom(context)));
   }
 
   @Authorized('rules:write')
@@ -141,7 +85,7 @@ export class RuleResolver {
     @Arg('input') input: UpdateRuleGroupInput,
     @Ctx() context: GraphQLContext,
   ): Promise<RuleGroupType> {
-    return toGroupType(await this.rules.update(id, { ...input }, actorFrom(context)));
+    return toRuleGroupType(await this.rules.update(id, { ...input }, actorFrom(context)));
   }
 
   @Authorized('rules:write')
@@ -152,7 +96,7 @@ export class RuleResolver {
     @Arg('message') message: string,
     @Ctx() context: GraphQLContext,
   ): Promise<RuleGroupType> {
-    return toGroupType(await this.rules.rollback(id, version, message, actorFrom(context)));
+    return toRuleGroupType(await this.rules.rollback(id, version, message, actorFrom(context)));
   }
 
   @Authorized('rules:write')
@@ -171,17 +115,6 @@ export class RuleResolver {
     description: 'Every group of a rule file: updates the group of the same name and targets, or creates it; all or nothing',
   })
   async importRuleFile(@Arg('input') input: ImportRuleFileInput, @Ctx() context: GraphQLContext): Promise<RuleGroupType[]> {
-    return (await this.rules.importFile({ ...input }, actorFrom(context))).map(toGroupType);
-  }
-
-  @Authorized('rules:read')
-  @FieldResolver(() => RuleSyncType, {
-    complexity: COST.RESOLVED_FIELD,
-    description: 'The rule file: desired against what each Prometheus sidecar applied',
-  })
-  async ruleSync(@Root() cluster: ClusterType): Promise<RuleSyncType> {
-    const file = await this.rules.ruleFileFor(cluster);
-    const instances = await this.clusters.syncStatuses(cluster.id, 'prometheus');
-    return { desiredHash: file.hash, groups: file.groups, instances: instances.map((s) => toSyncInstance(s, file.hash)) };
+    return (await this.rules.importFile({ ...input }, actorFrom(context))).map(toRuleGroupType);
   }
 }

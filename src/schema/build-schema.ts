@@ -5,10 +5,16 @@ import { authChecker } from '../graphql/auth-checker';
 import { deadlineMiddleware } from '../graphql/operation-guard';
 import { ApiTokenResolver } from '../resolvers/api-token.resolver';
 import { AccessRoleResolver } from '../resolvers/access-role.resolver';
-import { AlertRecordDeliveriesResolver, ChannelResolver, DeliveryResolver } from '../resolvers/channel.resolver';
+import { ChannelResolver } from '../resolvers/channel.resolver';
+import { ChannelGroupResolver } from '../resolvers/channel-group.resolver';
+import { AlertRecordDeliveriesResolver, DeliveryResolver } from '../resolvers/delivery.resolver';
 import { ClusterResolver } from '../resolvers/cluster.resolver';
-import { RuleGroupFieldsResolver, RuleResolver } from '../resolvers/rule.resolver';
+import { ClusterConfigResolver } from '../resolvers/cluster-config.resolver';
+import { AlertmanagerResolver } from '../resolvers/alertmanager.resolver';
+import { RuleResolver } from '../resolvers/rule.resolver';
+import { ClusterRulesResolver, RuleGroupFieldsResolver } from '../resolvers/rule-fields.resolver';
 import { AnalysisResolver } from '../resolvers/analysis.resolver';
+import { AnalysisProviderResolver } from '../resolvers/analysis-provider.resolver';
 import { AuditResolver } from '../resolvers/audit.resolver';
 import { FlagsResolver } from '../resolvers/flags.resolver';
 import { MaturityResolver } from '../resolvers/maturity.resolver';
@@ -16,6 +22,7 @@ import { AlertRecordAckResolver, EscalationResolver } from '../resolvers/escalat
 import { RemediationResolver } from '../resolvers/remediation.resolver';
 import { ExperimentResolver } from '../resolvers/experiment.resolver';
 import { GatewayResolver } from '../resolvers/gateway.resolver';
+import { RouteResolver } from '../resolvers/route.resolver';
 import { IncidentResolver } from '../resolvers/incident.resolver';
 import { InhibitionResolver } from '../resolvers/inhibition.resolver';
 import { MaintenanceResolver } from '../resolvers/maintenance.resolver';
@@ -23,7 +30,6 @@ import { SimulationResolver } from '../resolvers/simulation.resolver';
 import { ImportResolver } from '../resolvers/import.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
-import { AlertRecordRepository } from '../services/gateway/alert-record.repository';
 import type { EventBus } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
@@ -33,18 +39,24 @@ export const RESOLVER_CLASSES = [
   ApiTokenResolver,
   AuditResolver,
   ChannelResolver,
+  ChannelGroupResolver,
   DeliveryResolver,
   AlertRecordDeliveriesResolver,
   GatewayResolver,
+  RouteResolver,
   IncidentResolver,
   InhibitionResolver,
   MaintenanceResolver,
   SimulationResolver,
   ImportResolver,
   ClusterResolver,
+  ClusterConfigResolver,
+  AlertmanagerResolver,
   RuleResolver,
   RuleGroupFieldsResolver,
+  ClusterRulesResolver,
   AnalysisResolver,
+  AnalysisProviderResolver,
   MaturityResolver,
   EscalationResolver,
   AlertRecordAckResolver,
@@ -66,23 +78,29 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ApiTokenResolver, new ApiTokenResolver(services.apiTokens)],
     [AuditResolver, new AuditResolver(services.audit)],
     [ChannelResolver, new ChannelResolver(services.channels, services.deliveries, services.channelHealth)],
-    [DeliveryResolver, new DeliveryResolver(services.deliveryRecords, services.channels)],
-    [AlertRecordDeliveriesResolver, new AlertRecordDeliveriesResolver(services.deliveryRecords, services.channels)],
-    [GatewayResolver, new GatewayResolver(services.routes, new AlertRecordRepository(services.storage.orm.em), services.channels)],
+    [ChannelGroupResolver, new ChannelGroupResolver(services.channels)],
+    [DeliveryResolver, new DeliveryResolver(services.deliveries)],
+    [AlertRecordDeliveriesResolver, new AlertRecordDeliveriesResolver(services.deliveries)],
+    [GatewayResolver, new GatewayResolver(services.alertRecords)],
+    [RouteResolver, new RouteResolver(services.routes, services.channels)],
     [IncidentResolver, new IncidentResolver(services.policies, services.incidents)],
     [InhibitionResolver, new InhibitionResolver(services.inhibitions)],
     [MaintenanceResolver, new MaintenanceResolver(services.maintenanceWindows)],
     [SimulationResolver, new SimulationResolver(services.simulations)],
     [ImportResolver, new ImportResolver(services.alertmanagerImport)],
-    [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth, services.alertmanagers)],
+    [ClusterResolver, new ClusterResolver(services.clusters, services.clusterHealth)],
+    [ClusterConfigResolver, new ClusterConfigResolver(services.clusters)],
+    [AlertmanagerResolver, new AlertmanagerResolver(services.clusters, services.alertmanagers)],
     [RuleResolver, new RuleResolver(services.rules, services.clusters)],
     [RuleGroupFieldsResolver, new RuleGroupFieldsResolver(services.rules)],
-    [AnalysisResolver, new AnalysisResolver(services.analysis, services.analysisProviders)],
+    [ClusterRulesResolver, new ClusterRulesResolver(services.rules, services.clusters)],
+    [AnalysisResolver, new AnalysisResolver(services.analysis)],
+    [AnalysisProviderResolver, new AnalysisProviderResolver(services.analysisProviders)],
     [MaturityResolver, new MaturityResolver(services.maturity)],
     [EscalationResolver, new EscalationResolver(services.escalationPolicies, services.acks, services.incidents)],
     [AlertRecordAckResolver, new AlertRecordAckResolver(services.acks)],
     [ExperimentResolver, new ExperimentResolver(services.experiments)],
-    [RemediationResolver, new RemediationResolver(services.remediationActions, services.remediator, services.storage.orm)],
+    [RemediationResolver, new RemediationResolver(services.remediationActions, services.remediator)],
     [AccessRoleResolver, new AccessRoleResolver(services.roles)],
   ]);
 }

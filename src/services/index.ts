@@ -68,6 +68,9 @@ import { AckService } from './escalation/acknowledgements';
 import { EscalationPolicyService } from './escalation/escalation-policy.service';
 import { Escalator } from './escalation/escalator';
 import { RemediationActionService } from './remediation/remediation-action.service';
+import { AutomationExecutionRepository } from './remediation/automation-execution.repository';
+import { AlertRecordRepository } from './gateway/alert-record.repository';
+import { AlertRecordService } from './gateway/alert-record.service';
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
 import { settleWithin } from './shared/settle-within';
@@ -98,7 +101,8 @@ export interface Services {
   alertmanagerImport: AlertmanagerImporter;
   channels: ChannelService;
   deliveries: DeliveryService;
-  deliveryRecords: DeliveryRepository;
+  /** Processing records as readers see them. */
+  alertRecords: AlertRecordService;
   channelHealth: ChannelHealthService;
   channelWatch: ChannelWatch;
   logger: Logger;
@@ -275,6 +279,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
   const remediator = new Remediator(
     storage.orm,
+    new AutomationExecutionRepository(em),
     remediationActions,
     flags,
     audit,
@@ -451,7 +456,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     alertmanagerImport: new AlertmanagerImporter(em, { channels, routes, inhibitions, maintenanceWindows }),
     channels,
     deliveries,
-    deliveryRecords,
+    alertRecords: new AlertRecordService(new AlertRecordRepository(em)),
     channelHealth,
     channelWatch,
     logger,

@@ -1,7 +1,7 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import { z } from 'zod';
 import { parseInput } from '../../errors';
-import type { PageRequest } from '../../services/security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 import { SortOrder } from './enums';
 
 /** Offset pagination shared by every list: `limit` rows from `offset`, in `order`. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { NotFoundError } from '../../errors';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 
 /** What the gateway asks for: a record (with what identifies its alert) and the provider its route names. */
 export interface AnalysisRequest {

@@ -1,19 +1,26 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
-import { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
+import { ANALYSIS_STATUSES, AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
-import { ConflictError, NotFoundError } from '../../errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../errors';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
 import type { Actor, AuditService } from '../security/audit.service';
-import type { PageRequest } from '../security/audit.repository';
+import type { Page, PageRequest } from '../../domain/page';
 import { MicroBatcher } from '../shared/micro-batcher';
 import type { AnalysisProviderService } from './analysis-provider.service';
 import type { AnalysisRunner } from './analysis-runner';
 import type { AnalysisFilter, AnalysisRepository, AnalysisRequest, AnalysisTrend } from './analysis.repository';
 
 export type { AnalysisFilter, AnalysisRequest, AnalysisTrend } from './analysis.repository';
+
+function statusOf(text: string | null | undefined): AnalysisStatus | undefined {
+  if (text == null) return undefined;
+  if (!(ANALYSIS_STATUSES as readonly string[]).includes(text))
+    throw BadUserInputError.forField('status', `expected one of ${ANALYSIS_STATUSES.join(', ')}`);
+  return text as AnalysisStatus;
+}
 
 /**
  * Asynchronous AI analysis of alerts, as the gateway and the API ask for it: after delivery (when
@@ -129,12 +136,18 @@ export class AnalysisService {
     return this.repository.get(id);
   }
 
-  list(filter: AnalysisFilter, page: PageRequest): Promise<{ items: AlertAnalysisEntity[]; total: number }> {
-    return this.repository.list(filter, page);
+  /** Analyses, filtered; a status is one of ANALYSIS_STATUSES or refused. */
+  list(filter: Omit<AnalysisFilter, 'status'> & { status?: string | null }, page: PageRequest): Promise<Page<AlertAnalysisEntity>> {
+    return this.repository.list({ ...filter, status: statusOf(filter.status) }, page);
   }
 
-  trends(alertname: string | undefined, days: number): Promise<AnalysisTrend[]> {
-    return this.repository.trends(alertname, days);
+  /** Per alert name and day over the last 1 to 366 days, with the share of feedback that said useful. */
+  async trends(alertname: string | undefined, days: number): Promise<Array<AnalysisTrend & { feedbackScore: number | null }>> {
+    if (!Number.isInteger(days) || days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
+    return (await this.repository.trends(alertname, days)).map((t) => ({
+      ...t,
+      feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null,
+    }));
   }
 
   async feedback(id: string, input: { useful: boolean; note?: string | null }, actor: Actor): Promise<AlertAnalysisEntity> {

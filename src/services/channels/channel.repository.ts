@@ -1,7 +1,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { ChannelGroupEntity } from '../../entities/channels/channel-group.entity';
 import { ChannelEntity } from '../../entities/channels/channel.entity';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 
 export interface ChannelFilter {
   type?: string;

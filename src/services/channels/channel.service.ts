@@ -10,7 +10,7 @@ import type { TlsOptions } from '../../shared/http-post';
 import { skipsVerification } from '../shared/tls-options';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, zodIssues } from '../../errors';
 import type { Actor, AuditService } from '../security/audit.service';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 import type { SecretBox } from '../security/secret-box';
 import type { ChannelPlugin } from './channel-plugin';
 import type { ChannelFilter, ChannelRepository, ChannelSortField } from './channel.repository';

@@ -5,7 +5,7 @@ import { MicroBatcher } from '../shared/micro-batcher';
 import { jsonColumn, runBound } from '../storage/bound-sql';
 import { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import { DeliveryEntity, type DeliveryStatus } from '../../entities/channels/delivery.entity';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 
 const GROUP_COMMIT = { maxBatch: 64, maxConcurrent: 4 };
 /**

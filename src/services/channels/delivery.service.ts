@@ -12,7 +12,18 @@ import { backoffDelay, type BackoffPolicy } from '../../shared/backoff';
 import { excerpt, type PeerClient } from '../../shared/http-post';
 import { displayableValue, quoteMessageValues, type ProbeOutcome, type SendOutcome } from './channel-plugin';
 import type { ChannelService, SendableChannel } from './channel.service';
-import { heldForFirstAttempt, type DeliveryRepository, type DeliveryRow, type DeliveryUpdate } from './delivery.repository';
+import {
+  heldForFirstAttempt,
+  rowOf,
+  type DeliveryFilter,
+  type DeliveryRepository,
+  type DeliveryRow,
+  type DeliveryUpdate,
+} from './delivery.repository';
+import type { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
+import type { Page, PageRequest } from '../../domain/page';
+import type { Principal } from '../security/principal';
+import { z } from 'zod';
 import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
@@ -35,6 +46,9 @@ export interface DeliverOptions {
    */
   sendWhileStoring?: boolean;
 }
+
+/** A delivery as lists show it: its row and its channel's name. */
+export type DeliveryView = DeliveryRow & { channelName: string };
 
 /** How an attempt was made, for its record. */
 interface AttemptContext {
@@ -330,6 +344,25 @@ export class DeliveryService {
   }
 
   /** Checks a channel's reachability and credentials without posting, for the types whose protocol allows it. */
+  /** Deliveries to the channels a reader may see (all of them without a reader), with their channel's name. */
+  async page(filter: Omit<DeliveryFilter, 'channelIds'>, page: PageRequest, reader: Principal | null): Promise<Page<DeliveryView>> {
+    const channelIds = reader ? await this.channels.visibleChannelIds(reader) : null;
+    const { items, total } = await this.deliveries.findPage({ ...filter, channelIds: channelIds ?? undefined }, page);
+    return { items: items.map((d) => ({ ...rowOf(d), channelName: d.channel.name })), total };
+  }
+
+  /** One delivery, if the reader may see its channel. */
+  async get(id: string, reader: Principal | null): Promise<DeliveryView> {
+    if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected a delivery id');
+    const { items } = await this.page({ ids: [id] }, { limit: 1, offset: 0, order: 'desc' }, reader);
+    return NotFoundError.assert(items[0], 'delivery', id);
+  }
+
+  /** Every attempt of a delivery, oldest first. */
+  attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
+    return this.deliveries.attemptsOf(deliveryId);
+  }
+
   async probe(channelId: string): Promise<ProbeOutcome> {
     const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
     if (!sendable.plugin.probe) {

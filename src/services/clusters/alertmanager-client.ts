@@ -2,8 +2,80 @@ import type { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { UpstreamError } from '../../errors';
 import { describeNetworkError, excerpt, type PeerClient } from '../../shared/http-post';
 import type { ClusterHealthService } from './cluster-health.service';
+import { maskConfigSecrets } from './config-secrets';
 
 const CALL_TIMEOUT_MS = 5_000;
+
+/** Alertmanager API v2 answers, as far as we read them (absent fields: older or trimmed answers). */
+interface StatusBody {
+  versionInfo?: { version?: string };
+  uptime?: string;
+  cluster?: { status?: string; peers?: unknown[] };
+  config?: { original?: string };
+}
+
+interface AlertBody {
+  fingerprint: string;
+  status: { state: string };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  receivers: Array<{ name: string }>;
+}
+
+interface SilenceMatcherBody {
+  name: string;
+  value: string;
+  isRegex: boolean;
+  /** Absent before Alertmanager 0.22: equal. */
+  isEqual?: boolean;
+}
+
+interface SilenceBody {
+  id: string;
+  status: { state: string };
+  matchers: SilenceMatcherBody[];
+  createdBy: string;
+  comment: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+export interface AlertmanagerStatus {
+  version: string;
+  uptime: Date;
+  clusterStatus: string;
+  peers: number;
+  /** alertmanager.yml as loaded, secrets masked. */
+  config: string;
+}
+
+export interface AlertmanagerSilence {
+  id: string;
+  state: string;
+  /** In Alertmanager's own notation: `name="value"`, `name=~"regex"`, `name!="value"`, `name!~"regex"`. */
+  matchers: string[];
+  createdBy: string;
+  comment: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export interface AlertmanagerAlert {
+  fingerprint: string;
+  state: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: Date;
+  endsAt: Date;
+  receivers: string[];
+}
+
+function matcherText(m: SilenceMatcherBody): string {
+  const operator = m.isEqual === false ? (m.isRegex ? '!~' : '!=') : m.isRegex ? '=~' : '=';
+  return `${m.name}${operator}${JSON.stringify(m.value)}`;
+}
 
 export interface ServedAnswer<T> {
   /** The replica that answered. */
@@ -25,8 +97,46 @@ export class AlertmanagerClient {
     private readonly peers: PeerClient,
   ) {}
 
-  get<T>(cluster: ClusterEntity, path: string): Promise<ServedAnswer<T>> {
-    return this.request<T>(cluster, 'GET', path);
+  async status(cluster: ClusterEntity): Promise<ServedAnswer<AlertmanagerStatus>> {
+    const { servedBy, body } = await this.request<StatusBody>(cluster, 'GET', '/api/v2/status');
+    return {
+      servedBy,
+      body: {
+        version: body.versionInfo?.version ?? '',
+        uptime: new Date(body.uptime ?? 0),
+        clusterStatus: body.cluster?.status ?? 'disabled',
+        peers: body.cluster?.peers?.length ?? 0,
+        config: maskConfigSecrets(body.config?.original ?? ''),
+      },
+    };
+  }
+
+  async silences(cluster: ClusterEntity): Promise<ServedAnswer<AlertmanagerSilence[]>> {
+    const { servedBy, body } = await this.request<SilenceBody[]>(cluster, 'GET', '/api/v2/silences');
+    const silences = body.map((s) => ({
+      id: s.id,
+      state: s.status.state,
+      matchers: s.matchers.map(matcherText),
+      createdBy: s.createdBy,
+      comment: s.comment,
+      startsAt: new Date(s.startsAt),
+      endsAt: new Date(s.endsAt),
+    }));
+    return { servedBy, body: silences };
+  }
+
+  async alerts(cluster: ClusterEntity): Promise<ServedAnswer<AlertmanagerAlert[]>> {
+    const { servedBy, body } = await this.request<AlertBody[]>(cluster, 'GET', '/api/v2/alerts');
+    const alerts = body.map((a) => ({
+      fingerprint: a.fingerprint,
+      state: a.status.state,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: new Date(a.startsAt),
+      endsAt: new Date(a.endsAt),
+      receivers: a.receivers.map((r) => r.name),
+    }));
+    return { servedBy, body: alerts };
   }
 
   /** Creates a silence (Alertmanager's replicas share it); answers its id. */

@@ -14,11 +14,11 @@ import type { Principal } from '../security/principal';
 import { clusterInScope } from '../security/scopes';
 import type { EventBus } from '../pubsub/event-bus';
 import type { Actor, AuditService, RecordAudit } from '../security/audit.service';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 import type { SecretBox } from '../security/secret-box';
 import { generateApiToken, hashApiToken, sameHash, SIDECAR_TOKEN_PREFIX, WEBHOOK_TOKEN_PREFIX } from '../security/token-secret';
 import { renderAlertmanagerConfig } from './alertmanager-config';
-import { restoreMaskedSecrets } from './config-secrets';
+import { maskConfigSecrets, restoreMaskedSecrets } from './config-secrets';
 import { LABEL_NAME } from '../../shared/prometheus-syntax';
 import type { RuleService } from '../rules/rule.service';
 import type { PublicUrl } from '../shared/public-url';
@@ -268,6 +268,11 @@ export class ClusterService {
   }
 
   /** The user's part of the cluster's config, opened. */
+  /** The user's part of alertmanager.yml as readers see it: secrets masked (sent back masked, the stored value stays). */
+  async maskedTemplate(clusterId: string): Promise<string> {
+    return maskConfigSecrets(this.templateOf(await this.get(clusterId)));
+  }
+
   templateOf(cluster: ClusterEntity): string {
     return cluster.configTemplateSealed
       ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id))

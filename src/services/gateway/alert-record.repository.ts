@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { PageRequest } from '../security/audit.repository';
+import type { PageRequest } from '../../domain/page';
 import { runBound, jsonColumn } from '../storage/bound-sql';
 
 /** One processing record as lists show it: plain values straight from the row, no entity built. */

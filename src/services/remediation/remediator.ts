@@ -18,6 +18,8 @@ import type { Actor, AuditService } from '../security/audit.service';
 import { actorOf, systemPrincipal } from '../security/principal';
 import { describeNetworkError, excerpt, type PeerClient } from '../../shared/http-post';
 import type { RemediationActionService } from './remediation-action.service';
+import type { AutomationExecutionRepository, ExecutionFilter } from './automation-execution.repository';
+import type { Page, PageRequest } from '../../domain/page';
 
 const ANALYSIS = systemPrincipal('analysis');
 const MAX_OUTPUT_BYTES = 256 * 1024;
@@ -35,6 +37,7 @@ export type Proposal = Pick<AutomationExecutionEntity, 'id' | 'status' | 'action
 export class Remediator implements AnalysisConsumer {
   constructor(
     private readonly orm: MikroORM,
+    private readonly executions: AutomationExecutionRepository,
     private readonly actions: RemediationActionService,
     private readonly flags: FlagResolver,
     private readonly audit: AuditService,
@@ -87,6 +90,11 @@ export class Remediator implements AnalysisConsumer {
     return execution;
   }
 
+  /** Proposals and runs, newest first by default. */
+  executionsPage(filter: ExecutionFilter, page: PageRequest): Promise<Page<AutomationExecutionEntity>> {
+    return this.executions.findPage(filter, page);
+  }
+
   /** An approval by someone with remediation:approve. */
   async approve(executionId: string, actor: Actor): Promise<AutomationExecutionEntity> {
     return this.approveAs(executionId, actor);
@@ -99,12 +107,7 @@ export class Remediator implements AnalysisConsumer {
   }
 
   private async approveAs(executionId: string, actor: Actor): Promise<AutomationExecutionEntity> {
-    const em = this.orm.em;
-    const execution = NotFoundError.assert(
-      await em.findOne(AutomationExecutionEntity, { id: executionId }),
-      'automation execution',
-      executionId,
-    );
+    const execution = NotFoundError.assert(await this.executions.findById(executionId), 'automation execution', executionId);
     if (execution.status !== 'awaiting_approval') {
       await this.audit.change(actor, async (record) =>
         record('remediation.approval-refused', 'automation_execution', executionId, {
@@ -129,12 +132,7 @@ export class Remediator implements AnalysisConsumer {
       return execution;
     }
     // Claims the approval: a second approver (or link) finds it taken.
-    const claimed = await em.nativeUpdate(
-      AutomationExecutionEntity,
-      { id: executionId, status: 'awaiting_approval' },
-      { status: 'running', triggeredBy: by },
-    );
-    if (claimed !== 1) throw new ConflictError(`execution ${executionId} was approved meanwhile`);
+    if (!(await this.executions.claimApproval(executionId, by))) throw new ConflictError(`execution ${executionId} was approved meanwhile`);
     Object.assign(execution, { status: 'running', triggeredBy: by });
     await this.audit.change(actor, async (record_) =>
       record_('remediation.approved', 'automation_execution', execution.id, {
@@ -158,13 +156,7 @@ export class Remediator implements AnalysisConsumer {
   private async inCooldown(action: RemediationActionEntity): Promise<boolean> {
     if (action.cooldownSeconds === 0) return false;
     const since = new Date(Date.now() - action.cooldownSeconds * 1000);
-    return (
-      (await this.orm.em.count(AutomationExecutionEntity, {
-        actionName: action.name,
-        status: { $in: ['running', 'succeeded', 'dry_run', 'awaiting_approval'] },
-        createdAt: { $gte: since },
-      })) > 0
-    );
+    return this.executions.cooledSince(action.name, since);
   }
 
   /** One execution per action and firing episode: a later analysis of the same episode proposes nothing new. */

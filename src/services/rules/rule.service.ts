@@ -195,6 +195,12 @@ export class RuleService {
     return createTwoFilesPatch(`version ${from}`, `version ${to}`, text(pick(from)), text(pick(to)), undefined, undefined, { context: 3 });
   }
 
+  /** Groups as one Prometheus rule file, in the order asked (every group when no ids are given). */
+  async exportYaml(ids?: readonly string[] | null): Promise<string> {
+    const groups = ids ? await Promise.all(ids.map((id) => this.get(id))) : await this.list();
+    return stringify(ruleGroupsToYaml(groups.map((g) => g.definition)), { lineWidth: 0 });
+  }
+
   /** The rule file of one cluster: its groups ordered by name, and the hash its sidecars compare. */
   async ruleFileFor(cluster: Pick<ClusterEntity, 'name' | 'labels'>): Promise<ClusterRuleFile> {
     const groups = await this.listFor(cluster);

@@ -1,3 +1,4 @@
+import type { PageRequest } from '../../domain/page';
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { AuditEventEntity } from '../../entities/security/audit-event.entity';
 
@@ -6,12 +7,6 @@ export interface AuditFilter {
   actor?: string;
   targetType?: string;
   since?: Date;
-}
-
-export interface PageRequest {
-  limit: number;
-  offset: number;
-  order: 'asc' | 'desc';
 }
 
 /** Storage of the audit trail. */

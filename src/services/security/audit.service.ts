@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { AuditEventEntity } from '../../entities/security/audit-event.entity';
 import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
-import type { AuditFilter, AuditRepository, PageRequest } from './audit.repository';
+import type { PageRequest } from '../../domain/page';
+import type { AuditFilter, AuditRepository } from './audit.repository';
 import { actorOf, type Principal } from './principal';
 
 /** Who acts, and under which request, for the audit trail. */
