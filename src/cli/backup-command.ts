@@ -1,3 +1,4 @@
+import { BACKUP_PATH } from '../shared/paths';
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -58,7 +59,7 @@ function serverToken(tokenFile: string | undefined): string {
 }
 
 async function download(server: string, token: string, file: string): Promise<void> {
-  const url = new URL('/api/v1/backup', server);
+  const url = new URL(BACKUP_PATH, server);
   let response: Response;
   try {
     response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors';
-import { ACK_PATH } from '../services/escalation/ack-links';
+import { ACK_PATH } from '../shared/paths';
 import type { AckService } from '../services/escalation/acknowledgements';
 import type { Logger } from '../shared/logger';
 

@@ -1,3 +1,4 @@
+import { ALERTMANAGER_WEBHOOK_PATH } from '../shared/paths';
 import type { AuditAction } from '../services/security/audit-actions';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,7 +20,6 @@ import { bearerToken, WEBHOOK_TOKEN_PREFIX } from '../services/security/token-se
 import { httpFailure } from './error-handler';
 import { requestIdFrom } from './request-context';
 
-export const ALERTMANAGER_WEBHOOK_PATH = '/api/v1/alerts/alertmanager';
 const CLUSTER_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 /** Audited actions after which a remembered credential may no longer be good. */
 const CREDENTIAL_CHANGES = new Set<AuditAction>(['api-token.revoked', 'cluster.credentials-rotated', 'cluster.deleted']);

@@ -1,6 +1,7 @@
+import { ANALYSIS_CALLBACK_PATH } from '../shared/paths';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { BadUserInputError } from '../errors';
-import { ANALYSIS_CALLBACK_PATH, type AnalysisRunner } from '../services/analysis/analysis-runner';
+import type { AnalysisRunner } from '../services/analysis/analysis-runner';
 import { bearerToken } from '../services/security/token-secret';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,3 +1,4 @@
+import { BACKUP_PATH } from '../shared/paths';
 import { Router } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../errors';
 import type { AuditService } from '../services/security/audit.service';
@@ -5,8 +6,6 @@ import type { AuthService } from '../services/security/auth.service';
 import type { BackupService } from '../services/backup/backup.service';
 import { hasPermission } from '../services/security/principal';
 import type { Logger } from '../shared/logger';
-
-export const BACKUP_PATH = '/api/v1/backup';
 
 /**
  * GET /api/v1/backup — a backup of the whole database, streamed as it is read from one snapshot

@@ -1,3 +1,4 @@
+import { HEALTHZ_PATH, METRICS_PATH, READYZ_PATH } from '../shared/paths';
 import { Router } from 'express';
 import { UnauthenticatedError } from '../errors';
 import { bearerToken, sameSecret } from '../services/security/token-secret';
@@ -10,14 +11,14 @@ import type { SystemService } from '../services/system/system.service';
  */
 export function opsRoutes(system: SystemService, metrics: Metrics, metricsToken?: string): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  router.get(HEALTHZ_PATH, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get(READYZ_PATH, async (_req, res) => {
     const health = await system.health();
     res.status(health.status === 'down' ? 503 : 200).json(health);
   });
-  router.get('/metrics', async (req, res) => {
+  router.get(METRICS_PATH, async (req, res) => {
     if (metricsToken) {
       const token = bearerToken(req.header('authorization'));
       if (!token || !sameSecret(token, metricsToken))

@@ -1,3 +1,4 @@
+import { ALERTMANAGER_WEBHOOK_PATH, GRAPHQL_PATH, HEALTHZ_PATH, METRICS_PATH, READYZ_PATH } from '../shared/paths';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -14,7 +15,7 @@ import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import type { Principal } from '../services/security/principal';
 import { errorHandler, notFoundHandler } from './error-handler';
-import { ALERTMANAGER_WEBHOOK_PATH, alertmanagerWebhook, refuseOtherMethods, webhookTarget } from './alertmanager-webhook';
+import { alertmanagerWebhook, refuseOtherMethods, webhookTarget } from './alertmanager-webhook';
 import { opsRoutes } from './ops.routes';
 import { sidecarRoutes } from './sidecar.routes';
 import { ackRoutes } from './ack.routes';
@@ -26,8 +27,7 @@ import { clientAddress } from './client-address';
 import { guardConnections } from './connection-guard';
 import { serveSubscriptions } from './graphql-ws';
 
-export const GRAPHQL_PATH = '/graphql';
-const KNOWN_ROUTES = new Set([GRAPHQL_PATH, '/healthz', '/readyz', '/metrics', ALERTMANAGER_WEBHOOK_PATH]);
+const KNOWN_ROUTES = new Set([GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, METRICS_PATH, ALERTMANAGER_WEBHOOK_PATH]);
 
 export interface RunningServer {
   url: string;

@@ -1,3 +1,4 @@
+import { SIDECAR_PATH } from '../shared/paths';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { parseInput } from '../errors';
@@ -8,8 +9,6 @@ import { bearerToken } from '../services/security/token-secret';
 
 type SyncKind = SyncReport['kind'];
 import type { Metrics } from '../services/observability/metrics';
-
-export const SIDECAR_PATH = '/api/v1/sidecar/clusters';
 
 const syncReport = z.strictObject({
   instance: z.string().trim().min(1).max(200),

@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
@@ -75,12 +76,14 @@ export class AnalysisResolver {
   }
 
   @Authorized('analysis:read')
-  @Subscription(() => AnalysisEventType, {
-    topics: 'analysis.event',
-    filter: ({ payload, args }: { payload: AnalysisEvent; args: AnalysisEventArgs }) =>
-      (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),
-    description: 'Analysis progress and results as they happen, on any replica',
-  })
+  @Subscription(
+    () => AnalysisEventType,
+    onEvent<'analysis.event', AnalysisEventArgs>('analysis.event', {
+      filter: ({ payload, args }) =>
+        (!args.recordId || payload.recordId === args.recordId) && (!args.alertname || payload.alertname === args.alertname),
+      description: 'Analysis progress and results as they happen, on any replica',
+    }),
+  )
   analysisResults(@Root() event: AnalysisEvent, @Args() _args: AnalysisEventArgs): AnalysisEventType {
     return { ...event, at: new Date(event.at) };
   }

@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Args, Authorized, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { toPageRequest } from '../schema/common/page.args';
 import { AuditEventPageType, AuditEventsArgs, AuditEventType } from '../schema/security/audit-event.type';
@@ -29,10 +30,12 @@ export class AuditResolver {
   }
 
   @Authorized('audit:read')
-  @Subscription(() => AuditEventType, {
-    topics: 'audit.recorded',
-    description: 'Administrative actions as they happen, on any replica',
-  })
+  @Subscription(
+    () => AuditEventType,
+    onEvent('audit.recorded', {
+      description: 'Administrative actions as they happen, on any replica',
+    }),
+  )
   auditEventRecorded(@Root() event: AuditRecordedEvent): AuditEventType {
     return { ...event, createdAt: new Date(event.createdAt), details: null };
   }

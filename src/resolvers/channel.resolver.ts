@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { COST } from '../graphql/cost';
 import { actorFrom, channelVisible, type GraphQLContext } from '../graphql/context';
@@ -119,12 +120,14 @@ export class ChannelResolver {
   }
 
   @Authorized('channels:read')
-  @Subscription(() => ChannelSloEventType, {
-    topics: 'channel.slo',
-    filter: ({ payload, context }: { payload: ChannelSloEvent; context: GraphQLContext }) => channelVisible(context, payload.channelId),
-    description:
-      'Channels starting or stopping to miss their SLO (deliveryPolicy.slo), judged every CHANNEL_WATCH_INTERVAL_MS, once across replicas',
-  })
+  @Subscription(
+    () => ChannelSloEventType,
+    onEvent('channel.slo', {
+      filter: ({ payload, context }) => channelVisible(context, payload.channelId),
+      description:
+        'Channels starting or stopping to miss their SLO (deliveryPolicy.slo), judged every CHANNEL_WATCH_INTERVAL_MS, once across replicas',
+    }),
+  )
   channelSlo(@Root() event: ChannelSloEvent): ChannelSloEventType {
     return { ...event, at: new Date(event.at) };
   }

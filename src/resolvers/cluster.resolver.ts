@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import { COST } from '../graphql/cost';
@@ -94,23 +95,27 @@ export class ClusterResolver {
   }
 
   @Authorized('clusters:read')
-  @Subscription(() => ClusterHealthEventType, {
-    topics: 'cluster.health',
-    filter: ({ payload, args, context }: { payload: ClusterHealthEvent; args: ClusterEventArgs; context: GraphQLContext }) =>
-      (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
-    description: 'Every health round of every cluster (or one), from any replica',
-  })
+  @Subscription(
+    () => ClusterHealthEventType,
+    onEvent<'cluster.health', ClusterEventArgs>('cluster.health', {
+      filter: ({ payload, args, context }) =>
+        (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
+      description: 'Every health round of every cluster (or one), from any replica',
+    }),
+  )
   clusterHealth(@Root() event: ClusterHealthEvent, @Args() _args: ClusterEventArgs): ClusterHealthEventType {
     return { ...event, at: new Date(event.at), replicas: event.replicas.map((r) => ({ ...r, checkedAt: new Date(r.checkedAt) })) };
   }
 
   @Authorized('clusters:read')
-  @Subscription(() => ClusterSyncEventType, {
-    topics: 'cluster.sync',
-    filter: ({ payload, args, context }: { payload: ClusterSyncEvent; args: ClusterEventArgs; context: GraphQLContext }) =>
-      (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
-    description: 'Sidecar reports as they arrive',
-  })
+  @Subscription(
+    () => ClusterSyncEventType,
+    onEvent<'cluster.sync', ClusterEventArgs>('cluster.sync', {
+      filter: ({ payload, args, context }) =>
+        (!args.clusterId || payload.clusterId === args.clusterId) && clusterVisible(context, payload.clusterName),
+      description: 'Sidecar reports as they arrive',
+    }),
+  )
   clusterSync(@Root() event: ClusterSyncEvent, @Args() _args: ClusterEventArgs): ClusterSyncEventType {
     return { ...event, at: new Date(event.at) };
   }

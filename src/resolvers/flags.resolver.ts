@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { FlagChangeType, FlagContextArgs, FlagOverrideInput, FlagSourceName, FlagType } from '../schema/flags/flag.type';
@@ -44,10 +45,12 @@ export class FlagsResolver {
   }
 
   @Authorized('flags:read')
-  @Subscription(() => FlagChangeType, {
-    topics: 'flag.changed',
-    description: 'Flag changes from any source (override, Unleash, bootstrap file, AI maturity), once each, from any replica',
-  })
+  @Subscription(
+    () => FlagChangeType,
+    onEvent('flag.changed', {
+      description: 'Flag changes from any source (override, Unleash, bootstrap file, AI maturity), once each, from any replica',
+    }),
+  )
   flagChanged(@Root() event: FlagChangedEvent): FlagChangeType {
     return {
       ...event,

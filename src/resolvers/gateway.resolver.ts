@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, ID, Info, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { clusterVisible, type GraphQLContext } from '../graphql/context';
@@ -38,25 +39,29 @@ export class GatewayResolver {
   }
 
   @Authorized('alerts:read')
-  @Subscription(() => GatewayEventType, {
-    topics: 'gateway.event',
-    filter: ({ payload, args, context }: { payload: GatewayEvent; args: AlertFilterArgs; context: GraphQLContext }) =>
-      (!args.cluster || payload.cluster === args.cluster) &&
-      (!args.severity || payload.severity === args.severity) &&
-      (!args.alertname || payload.alertname === args.alertname) &&
-      (!args.status || payload.status === args.status) &&
-      clusterVisible(context, payload.cluster),
-    description: 'Gateway events as they happen on any replica, optionally filtered',
-  })
+  @Subscription(
+    () => GatewayEventType,
+    onEvent<'gateway.event', AlertFilterArgs>('gateway.event', {
+      filter: ({ payload, args, context }) =>
+        (!args.cluster || payload.cluster === args.cluster) &&
+        (!args.severity || payload.severity === args.severity) &&
+        (!args.alertname || payload.alertname === args.alertname) &&
+        (!args.status || payload.status === args.status) &&
+        clusterVisible(context, payload.cluster),
+      description: 'Gateway events as they happen on any replica, optionally filtered',
+    }),
+  )
   gatewayEvents(@Root() event: GatewayEvent, @Args() _filter: AlertFilterArgs): GatewayEventType {
     return { ...event, at: new Date(event.at) };
   }
 
   @Authorized('alerts:read')
-  @Subscription(() => GatewayLoadEventType, {
-    topics: 'gateway.load',
-    description: 'Overloads of the gateway as they start and end, on any replica',
-  })
+  @Subscription(
+    () => GatewayLoadEventType,
+    onEvent('gateway.load', {
+      description: 'Overloads of the gateway as they start and end, on any replica',
+    }),
+  )
   gatewayLoad(@Root() event: GatewayLoadEvent): GatewayLoadEventType {
     return { ...event, at: new Date(event.at) };
   }

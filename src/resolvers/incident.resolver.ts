@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { CorrelationPolicyEntity } from '../entities/gateway/incident.entity';
 import { NotFoundError } from '../errors';
@@ -125,10 +126,12 @@ export class IncidentResolver {
   }
 
   @Authorized('alerts:read')
-  @Subscription(() => IncidentEventType, {
-    topics: 'incident.changed',
-    description: 'Incidents as they open, take alerts, are notified and resolve, on any replica',
-  })
+  @Subscription(
+    () => IncidentEventType,
+    onEvent('incident.changed', {
+      description: 'Incidents as they open, take alerts, are notified and resolve, on any replica',
+    }),
+  )
   incidentUpdates(@Root() event: IncidentEvent): IncidentEventType {
     return { ...event, state: event.state as IncidentStateValue, at: new Date(event.at) };
   }

@@ -1,3 +1,4 @@
+import { onEvent } from '../graphql/topics';
 import { Authorized, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { AiMaturityChangeType, AiMaturityType, MaturityStateName } from '../schema/analysis/maturity.type';
 import { accuracyOf, failureRateOf } from '../services/analysis/ai-maturity';
@@ -41,10 +42,12 @@ export class MaturityResolver {
   }
 
   @Authorized('analysis:read')
-  @Subscription(() => AiMaturityChangeType, {
-    topics: 'ai.maturity',
-    description: 'Providers changing maturity state, once each, from any replica',
-  })
+  @Subscription(
+    () => AiMaturityChangeType,
+    onEvent('ai.maturity', {
+      description: 'Providers changing maturity state, once each, from any replica',
+    }),
+  )
   aiMaturityChanged(@Root() event: AiMaturityEvent): AiMaturityChangeType {
     return {
       ...event,

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
+import { redactSensitiveFields } from './sensitive';
 
 export type { Logger };
 
@@ -8,10 +9,9 @@ export function createLogger(level: LevelWithSilent, bindings: Record<string, un
     level,
     base: { service: 'alertagent', ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: ['*.authorization', '*.headers.authorization', '*.password', '*.secret', '*.token', 'config.auth', 'config.database.url'],
-      censor: '[redacted]',
-    },
+    // Fields named like secrets (isSensitiveKey), at any of the first levels; credentials in the database URL.
+    formatters: { log: (fields) => redactSensitiveFields(fields) },
+    redact: { paths: ['config.database.url', 'database.url'], censor: '[redacted]' },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,13 +1,35 @@
 /**
- * What counts as a secret when AlertAgent prints, logs or echoes settings: one rule for the
- * configuration, the CLI and error messages.
+ * What counts as a secret when AlertAgent prints, logs, echoes or hands on data: one rule for the
+ * configuration, the CLI, the logger and what the AI analysis is shown. Keys are matched by name
+ * fragment (`webhookSecret`, `x-api-key`, `smtp_password`, `Authorization`), case-insensitively.
+ * (Alertmanager's own list of secret fields is another matter: see clusters/config-secrets.)
  */
-const SENSITIVE_KEY = /secret|token|password|passwd|credential|private|apikey|api_key|encryptionkey|previousencryptionkeys/i;
+const SENSITIVE_KEY = /secret|token|passw(or)?d|passphrase|credential|private|api[-_]?key|encryptionkey|authorization|cookie|session/i;
 
 export const HIDDEN = '[set]';
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEY.test(key);
+}
+
+/**
+ * A copy of a log record's fields with the values of sensitive keys hidden, down to `depth`
+ * levels; the record itself when nothing needs hiding (the usual case costs no copy).
+ */
+export function redactSensitiveFields(fields: Record<string, unknown>, depth = 3): Record<string, unknown> {
+  let copy: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(fields)) {
+    let shown = value;
+    if (value !== null && value !== undefined && isSensitiveKey(key) && typeof value !== 'number' && typeof value !== 'boolean')
+      shown = HIDDEN;
+    else if (depth > 1 && value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error))
+      shown = redactSensitiveFields(value as Record<string, unknown>, depth - 1);
+    if (shown !== value) {
+      copy ??= { ...fields };
+      copy[key] = shown;
+    }
+  }
+  return copy ?? fields;
 }
 
 /** A URL with its password and query values hidden; text that is not a URL with either comes back as it is. */

@@ -1,3 +1,4 @@
+import { sidecarPath } from '../shared/paths';
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -225,7 +226,7 @@ export class ConfigSidecar {
   private async report(ok: boolean, error: string | null): Promise<void> {
     const { server, cluster, token, instance } = this.options;
     try {
-      const answer = await sidecarPeers.call('POST', `${server}/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/sync`, {
+      const answer = await sidecarPeers.call('POST', `${server}${sidecarPath(cluster, 'sync')}`, {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ instance, kind: this.engine.kind, appliedHash: this.appliedHash, ok, error }),
         timeoutMs: REQUEST_TIMEOUT_MS,

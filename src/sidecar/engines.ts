@@ -1,3 +1,4 @@
+import { sidecarPath } from '../shared/paths';
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -54,7 +55,7 @@ export class AlertmanagerEngine implements EngineAdapter {
   constructor(private readonly url: string) {}
 
   configPath(cluster: string): string {
-    return `/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/alertmanager.yml`;
+    return sidecarPath(cluster, 'alertmanager.yml');
   }
 
   async reloadAndVerify(content: string): Promise<string | null> {
@@ -99,7 +100,7 @@ export class PrometheusEngine implements EngineAdapter {
   ) {}
 
   configPath(cluster: string): string {
-    return `/api/v1/sidecar/clusters/${encodeURIComponent(cluster)}/prometheus-rules.yml`;
+    return sidecarPath(cluster, 'prometheus-rules.yml');
   }
 
   async reloadAndVerify(content: string): Promise<string | null> {

@@ -1,3 +1,4 @@
+import { ANALYSIS_CALLBACK_PATH } from '../../shared/paths';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Config } from '../../config';
@@ -27,7 +28,6 @@ export interface AnalysisConsumer {
 import { buildContext, promptFor } from './context-builder';
 import { parseAnalysisAnswer } from './result-parser';
 
-export const ANALYSIS_CALLBACK_PATH = '/api/v1/analysis/callback';
 const CALLBACK_TOKEN_PREFIX = 'aac_';
 
 const callbackBody = z.object({

@@ -1,3 +1,4 @@
+import { isSensitiveKey } from '../../shared/sensitive';
 import type { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
 import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 
@@ -31,7 +32,6 @@ export interface AnalysisContext {
   actions: Array<{ name: string; description: string }>;
 }
 
-const SECRET_KEY = /pass(word|wd)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie|session/i;
 const SECRET_VALUE: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
   [/(https?:\/\/)[^\s/:@]+:[^\s/@]+@/gi, '$1[redacted]@'],
@@ -46,7 +46,7 @@ export function scrubSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map(scrubSecrets) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : scrubSecrets(v)]),
+      Object.entries(value).map(([k, v]) => [k, isSensitiveKey(k) && typeof v === 'string' ? '[redacted]' : scrubSecrets(v)]),
     ) as T;
   }
   return value;

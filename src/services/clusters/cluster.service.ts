@@ -1,3 +1,4 @@
+import { clusterWebhookPath } from '../../shared/paths';
 import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -24,7 +25,6 @@ import type { RuleService } from '../rules/rule.service';
 import type { PublicUrl } from '../shared/public-url';
 
 /** Where Alertmanager posts a cluster's alerts; the gateway serves it. */
-export const clusterWebhookPath = (name: string) => `/api/v1/alerts/alertmanager/${encodeURIComponent(name)}`;
 
 const YAML_MAX = 256 * 1024;
 const NAMES_TTL_MS = 5_000;

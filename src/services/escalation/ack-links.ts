@@ -1,3 +1,4 @@
+import { ACK_PATH } from '../../shared/paths';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What an ack link acknowledges: an alert's firing episode, or an incident. */
@@ -64,5 +65,3 @@ export class AckLinks {
     return createHmac('sha256', this.key).update(payload).digest('base64url');
   }
 }
-
-export const ACK_PATH = '/ack';

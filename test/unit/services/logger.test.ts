@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { createLogger, setLogLevel } from '../../../src/shared/logger';
 
 describe('logger', () => {
@@ -15,11 +14,26 @@ describe('logger', () => {
     expect(request.isLevelEnabled('warn')).toBe(false);
   });
 
-  it('redacts credentials nested in logged objects', () => {
+  it('hides fields named like secrets, nested too, and keeps the rest', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-    const logger = pino({ redact: { paths: ['*.authorization', '*.token'], censor: '[redacted]' } }, sink);
-    logger.info({ headers: { authorization: 'Bearer aat_secret' }, created: { token: 'aat_secret' } }, 'x');
-    expect(lines.join('')).not.toContain('aat_secret');
+    const logger = createLogger('info', {}, sink).child({ component: 'test' });
+    logger.info(
+      {
+        headers: { Authorization: 'Bearer aat_one', accept: 'application/json' },
+        created: { token: 'aat_two', name: 'ci' },
+        channel: { config: { webhookSecret: 'SEC_three', smtp_password: 'pw_four' } },
+        'x-api-key': 'key_five',
+        tokens: 812,
+        config: { database: { url: 'postgres://u:pw_six@db/x' } },
+      },
+      'x',
+    );
+    const line = JSON.parse(lines.join('')) as Record<string, any>;
+    for (const secret of ['aat_one', 'aat_two', 'SEC_three', 'pw_four', 'key_five', 'pw_six']) expect(lines.join('')).not.toContain(secret);
+    expect(line.headers.accept).toBe('application/json');
+    expect(line.created.name).toBe('ci');
+    expect(line.tokens).toBe(812);
+    expect(line.component).toBe('test');
   });
 });
