@@ -71,6 +71,8 @@ import { RemediationActionService } from './remediation/remediation-action.servi
 import { AutomationExecutionRepository } from './remediation/automation-execution.repository';
 import { AlertRecordRepository } from './gateway/alert-record.repository';
 import { AlertRecordService } from './gateway/alert-record.service';
+import { BackgroundTasks, backgroundTask, type BackgroundTask } from './shared/background-task';
+import { PerJobContextQueue } from './queue/per-job-context';
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
 import { settleWithin } from './shared/settle-within';
@@ -205,9 +207,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const events: EventBus = redis
     ? new RedisEventBus(redis.commands, redis.subscriber, config.redis.keyPrefix, logger.child({ component: 'events' }), redisFallbacks)
     : new InProcessEventBus();
-  const queue: JobQueue = redis
-    ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics, config.redis.jobLockMs)
-    : new InProcessJobQueue(logger.child({ component: 'queue' }));
+  const queue: JobQueue = new PerJobContextQueue(
+    redis
+      ? new BullJobQueue(redis.queue, config.redis.keyPrefix, logger.child({ component: 'queue' }), metrics, config.redis.jobLockMs)
+      : new InProcessJobQueue(logger.child({ component: 'queue' })),
+    storage.orm,
+  );
   metrics.watchQueue(() => queue.waitingJobs());
 
   const em = storage.orm.em;
@@ -430,6 +435,121 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     () => [...redisFallbacks.degradations(), ...gateway.degradations()],
   );
 
+  const sweepMs = config.gateway.sweepIntervalMs;
+  const tasks = new BackgroundTasks(logger.child({ component: 'tasks' }));
+  /** What every process that serves or works keeps running: flags and the configuration caches that follow changes. */
+  const servingTasks: BackgroundTask[] = [
+    backgroundTask(
+      'flags',
+      async () => {
+        flags.start();
+        await flags.startOverrides();
+      },
+      () => flags.stop(),
+    ),
+    backgroundTask(
+      'routes',
+      () => routes.start(),
+      () => routes.stop(),
+    ),
+    backgroundTask(
+      'correlation policies',
+      () => policies.start(),
+      () => policies.stop(),
+    ),
+    backgroundTask(
+      'inhibition rules',
+      () => inhibitions.start(),
+      () => inhibitions.stop(),
+    ),
+    backgroundTask(
+      'maintenance windows',
+      () => maintenanceWindows.start(),
+      () => maintenanceWindows.stop(),
+    ),
+    backgroundTask(
+      'escalation policies',
+      () => escalationPolicies.start(),
+      () => escalationPolicies.stop(),
+    ),
+    backgroundTask(
+      'experiments',
+      () => experiments.start(),
+      () => experiments.stop(),
+    ),
+    // Stopped before the caches above: alerts in flight still route.
+    backgroundTask(
+      'gateway',
+      () => gateway.start(),
+      () => gateway.stop(),
+    ),
+  ];
+  /** Queue processors, sweeps and schedules: in worker processes, or in the server when workers run in process. */
+  const workerTasks: BackgroundTask[] = [
+    backgroundTask(
+      'deliveries',
+      () => (deliveries.registerProcessor(), deliveries.startSweeper()),
+      () => deliveries.stop(),
+    ),
+    backgroundTask(
+      'channel watch',
+      () => channelWatch.start(config.delivery.watchIntervalMs),
+      () => channelWatch.stop(),
+    ),
+    backgroundTask(
+      'receipts',
+      () => (gateway.registerProcessor(), gateway.startSweeper(sweepMs)),
+      () => gateway.stopSweeper(),
+    ),
+    backgroundTask(
+      'incident notices',
+      () => (incidentNotifier.registerProcessor(), incidentNotifier.startSweeper(sweepMs)),
+      () => incidentNotifier.stop(),
+    ),
+    backgroundTask(
+      'inhibition releases',
+      () => inhibitionReleaser.startSweeper(sweepMs),
+      () => inhibitionReleaser.stop(),
+    ),
+    backgroundTask(
+      'suppressed alerts',
+      () => suppressed.startSweeper(sweepMs),
+      () => suppressed.stop(),
+    ),
+    backgroundTask('simulations', () => simulations.registerProcessor()),
+    backgroundTask(
+      'silence mirror',
+      () => silenceMirror.startSweeper(sweepMs),
+      () => silenceMirror.stop(),
+    ),
+    backgroundTask(
+      'route windows',
+      () => (routeWindowFlusher.registerProcessor(), routeWindowFlusher.startSweeper(sweepMs)),
+      () => routeWindowFlusher.stop(),
+    ),
+    backgroundTask('analysis', () => analysisRunner.registerProcessor()),
+    backgroundTask(
+      'ai maturity',
+      () => maturity.startSweeper(),
+      () => maturity.stop(),
+    ),
+    backgroundTask(
+      'escalation',
+      () => (escalator.registerProcessor(), escalator.startSweeper(sweepMs)),
+      () => escalator.stop(),
+    ),
+    backgroundTask(
+      'cluster health',
+      () => (clusterHealth.registerProcessor(), clusterHealth.schedule()),
+      () => clusterHealth.stop(),
+    ),
+    backgroundTask(
+      'retention',
+      () => (retention.registerProcessor(), retention.schedule()),
+      () => retention.stop(),
+    ),
+  ];
+
   return {
     config,
     publicUrl,
@@ -477,60 +597,11 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     backup,
     secretBox,
     async start() {
-      flags.start();
-      await flags.startOverrides();
-      await routes.start();
-      await policies.start();
-      await inhibitions.start();
-      await maintenanceWindows.start();
-      await escalationPolicies.start();
-      await experiments.start();
-      await gateway.start();
       const runsWorkers = deps.role === 'worker' || (deps.role === 'serve' && config.workers.inProcess);
-      if (runsWorkers) {
-        retention.registerProcessor();
-        retention.schedule();
-        deliveries.registerProcessor();
-        deliveries.startSweeper();
-        channelWatch.start(config.delivery.watchIntervalMs);
-        gateway.registerProcessor();
-        gateway.startSweeper(config.gateway.sweepIntervalMs);
-        incidentNotifier.registerProcessor();
-        incidentNotifier.startSweeper(config.gateway.sweepIntervalMs);
-        inhibitionReleaser.startSweeper(config.gateway.sweepIntervalMs);
-        suppressed.startSweeper(config.gateway.sweepIntervalMs);
-        simulations.registerProcessor();
-        silenceMirror.startSweeper(config.gateway.sweepIntervalMs);
-        routeWindowFlusher.registerProcessor();
-        routeWindowFlusher.startSweeper(config.gateway.sweepIntervalMs);
-        analysisRunner.registerProcessor();
-        maturity.startSweeper();
-        escalator.registerProcessor();
-        escalator.startSweeper(config.gateway.sweepIntervalMs);
-        clusterHealth.registerProcessor();
-        clusterHealth.schedule();
-      }
+      await tasks.start([...servingTasks, ...(runsWorkers ? workerTasks : [])]);
     },
     async close() {
-      retention.stop();
-      clusterHealth.stop();
-      await gateway.stop();
-      await routes.stop();
-      await policies.stop();
-      incidentNotifier.stop();
-      await inhibitions.stop();
-      inhibitionReleaser.stop();
-      await maintenanceWindows.stop();
-      suppressed.stop();
-      routeWindowFlusher.stop();
-      silenceMirror.stop();
-      maturity.stop();
-      escalator.stop();
-      await escalationPolicies.stop();
-      await experiments.stop();
-      deliveries.stop();
-      channelWatch.stop();
-      await flags.stop();
+      await tasks.stop();
       // The queue bounds its own wait for running jobs; this bounds a Redis that stopped answering.
       if (!(await settleWithin(queue.close(SHUTDOWN_STEP_MS), 2 * SHUTDOWN_STEP_MS)))
         logger.warn('queue did not close in time; abandoning it');

@@ -1,5 +1,5 @@
 import { ANALYSIS_CALLBACK_PATH } from '../../shared/paths';
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
@@ -75,21 +75,19 @@ export class AnalysisRunner {
   }
 
   registerProcessor(): void {
-    this.queue.process('analysis.run', ({ data }) => RequestContext.create(this.orm.em, () => this.runOnce(data.analysisId)), {
+    this.queue.process('analysis.run', ({ data }) => this.runOnce(data.analysisId), {
       concurrency: this.settings.concurrency,
     });
-    this.queue.process('analysis.timeout', ({ data }) =>
-      RequestContext.create(this.orm.em, async () => {
-        const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
-        if (analysis?.status !== 'running' || analysis.attempts !== data.attempt) return;
-        const provider = await this.providers.find(analysis.providerId);
-        await this.failed(analysis, provider, {
-          error: `no callback within ${provider?.timeoutMs ?? '?'} ms`,
-          retryable: true,
-          timedOut: true,
-        });
-      }),
-    );
+    this.queue.process('analysis.timeout', async ({ data }) => {
+      const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
+      if (analysis?.status !== 'running' || analysis.attempts !== data.attempt) return;
+      const provider = await this.providers.find(analysis.providerId);
+      await this.failed(analysis, provider, {
+        error: `no callback within ${provider?.timeoutMs ?? '?'} ms`,
+        retryable: true,
+        timedOut: true,
+      });
+    });
   }
 
   async enqueue(analysis: Pick<AlertAnalysisEntity, 'id' | 'attempts'>, delayMs: number): Promise<void> {

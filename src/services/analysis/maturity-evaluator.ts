@@ -1,4 +1,4 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
 import { AiMaturityEntity } from '../../entities/analysis/ai-maturity.entity';
 import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import { systemPrincipal } from '../security/principal';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import {
   accuracyOf,
   failureRateOf,
@@ -64,7 +64,7 @@ export interface ProviderMaturity {
  * the evaluator acts again only at the feature's next change of state.
  */
 export class MaturityEvaluator {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -81,7 +81,7 @@ export class MaturityEvaluator {
       throw new ConfigError([
         `analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`,
       ]);
-    this.sweeper = new Sweeper('ai-maturity', () => RequestContext.create(this.orm.em, () => this.evaluate()), logger);
+    this.sweeper = new PeriodicTask('ai-maturity', () => this.evaluate(), logger, this.orm);
   }
 
   startSweeper(): void {

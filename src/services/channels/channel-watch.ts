@@ -3,7 +3,7 @@ import { ChannelEntity, type StoredProbe } from '../../entities/channels/channel
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { ChannelHealthService, ChannelSloState } from './channel-health.service';
 import { policyOf } from './delivery-policy';
 import type { DeliveryService } from './delivery.service';
@@ -15,7 +15,7 @@ import { channelPlugin } from './registry';
  * a breach and its end once across replicas and announcing each as a channelSlo event.
  */
 export class ChannelWatch {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -25,7 +25,7 @@ export class ChannelWatch {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    this.sweeper = new Sweeper('channel watch', () => this.round(), logger);
+    this.sweeper = new PeriodicTask('channel watch', () => this.round(), logger);
   }
 
   start(intervalMs: number): void {

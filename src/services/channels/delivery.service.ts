@@ -27,7 +27,7 @@ import { z } from 'zod';
 import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { ChannelHealthService } from './channel-health.service';
 import { policyOf, priorityOf, type DeliveryPolicy } from './delivery-policy';
 import { mergeHead, type Waiting } from './merged-message';
@@ -78,7 +78,7 @@ const HEALTH_DOWN: SendOutcome = { ok: false, retryable: false, latencyMs: 0, er
  * neither loses a delivery nor sends it twice at once.
  */
 export class DeliveryService {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
   /** Retries kept in this process while the queue cannot be reached, by delivery. */
   private readonly localWakeUps = new Map<string, NodeJS.Timeout>();
   /** Queued deliveries a drain of this process has taken, until their outcome is recorded. */
@@ -110,7 +110,7 @@ export class DeliveryService {
     private readonly health: Pick<ChannelHealthService, 'statusOf' | 'forget'>,
   ) {
     this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
-    this.sweeper = new Sweeper('delivery', () => this.resume(), logger);
+    this.sweeper = new PeriodicTask('delivery', () => this.resume(), logger);
   }
 
   /**
@@ -397,13 +397,11 @@ export class DeliveryService {
     this.queue.process(
       'delivery.attempt',
       async ({ data }) => {
-        await RequestContext.create(this.orm.em, () => this.attempt(data.deliveryId));
+        await this.attempt(data.deliveryId);
       },
       { concurrency: this.settings.concurrency },
     );
-    this.queue.process('delivery.drain', async ({ data }) => {
-      await RequestContext.create(this.orm.em, () => this.drain(data.channelId));
-    });
+    this.queue.process('delivery.drain', ({ data }) => this.drain(data.channelId));
   }
 
   startSweeper(): void {

@@ -1,4 +1,4 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
 import { ClusterEntity, type ClusterStatus } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { EventBus } from '../pubsub/event-bus';
 import type { ReplicaHealthEvent } from '../pubsub/event-map';
 import type { JobQueue } from '../queue/job-queue';
+import { PeriodicTask } from '../shared/periodic-task';
 import { describeNetworkError, type PeerClient, type TlsOptions } from '../../shared/http-post';
 
 export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus {
@@ -22,7 +23,7 @@ export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus
  * history (pruned past retention), exported as metrics and streamed to subscribers.
  */
 export class ClusterHealthService {
-  private timer: NodeJS.Timeout | null = null;
+  private rounds: PeriodicTask | null = null;
 
   constructor(
     private readonly orm: MikroORM,
@@ -38,7 +39,7 @@ export class ClusterHealthService {
 
   registerProcessor(): void {
     this.queue.process('clusters.health-check', async () => {
-      await RequestContext.create(this.orm.em, () => this.checkAll());
+      await this.checkAll();
     });
   }
 
@@ -49,14 +50,12 @@ export class ClusterHealthService {
         .enqueue('clusters.health-check', {}, { jobId: `cluster-health_${slot}`, attempts: 1 })
         .catch((err) => this.logger.warn({ err }, 'could not enqueue a cluster health round'));
     };
-    enqueue();
-    this.timer = setInterval(enqueue, this.settings.healthIntervalMs);
-    this.timer.unref();
+    this.rounds ??= new PeriodicTask('cluster health schedule', async () => enqueue(), this.logger);
+    this.rounds.start(this.settings.healthIntervalMs, true);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.rounds?.stop();
   }
 
   /** One round over every cluster; returns how many replicas were checked. */

@@ -1,4 +1,4 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
 import { AlertAckEntity, EscalationEntity } from '../../entities/escalation/escalation.entity';
 import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
@@ -10,7 +10,7 @@ import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { AlertmanagerAlert } from '../gateway/alertmanager-payload';
 import type { Logger } from '../../shared/logger';
 import type { JobQueue } from '../queue/job-queue';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { AckLinks } from './ack-links';
 import type { CompiledEscalationPolicy, EscalationPolicyService } from './escalation-policy.service';
 
@@ -33,7 +33,7 @@ const SWEEP_BATCH = 200;
  * so across replicas and restarts it is sent once.
  */
 export class Escalator {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -45,7 +45,7 @@ export class Escalator {
     private readonly ackLinkTtlSeconds: number,
     private readonly logger: Logger,
   ) {
-    this.sweeper = new Sweeper('escalation', () => RequestContext.create(this.orm.em, () => this.sweep()), logger);
+    this.sweeper = new PeriodicTask('escalation', () => this.sweep(), logger, this.orm);
   }
 
   /** After the first send of a receipt: starts the timers of the firing alerts a policy covers. Never throws. */
@@ -86,9 +86,7 @@ export class Escalator {
   }
 
   registerProcessor(): void {
-    this.queue.process('escalation.step', ({ data }) =>
-      RequestContext.create(this.orm.em, () => this.step(data.fingerprint, new Date(data.startsAt))),
-    );
+    this.queue.process('escalation.step', ({ data }) => this.step(data.fingerprint, new Date(data.startsAt)));
   }
 
   startSweeper(intervalMs: number): void {

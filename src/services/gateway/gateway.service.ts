@@ -12,7 +12,7 @@ import type { JobQueue } from '../queue/job-queue';
 import type { AlertmanagerAlert, AlertmanagerPayload } from './alertmanager-payload';
 import { GatewayRepository } from './gateway.repository';
 import { IntakeGate } from './intake-gate';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
 import { FlapStage } from './pipeline/flap.stage';
@@ -89,7 +89,7 @@ export class GatewayService {
   private readonly routeWindows: RouteWindowStage;
   /** Run in order before routing; each decides only for what the ones before it did not hold. */
   private readonly holdStages: HoldStage[];
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
   /** Receipts this process is routing now, so its sweeper never routes one a second time alongside. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Unrouted alerts are logged at most once a minute, with how many came since the last line. */
@@ -133,7 +133,7 @@ export class GatewayService {
       this.convergence,
     ];
     deps.deliveries.onSettledAfterRetry((delivery) => this.settleRecords(delivery));
-    this.sweeper = new Sweeper('receipt', () => this.resume(), deps.logger);
+    this.sweeper = new PeriodicTask('receipt', () => this.resume(), deps.logger);
     this.intake = new IntakeGate(settings.maxInFlightAlerts, settings.overloadRetryAfterSeconds, deps.metrics, deps.events, deps.logger);
   }
 
@@ -315,6 +315,11 @@ export class GatewayService {
     this.sweeper.start(intervalMs, true);
   }
 
+  stopSweeper(): void {
+    this.sweeper.stop();
+  }
+
+  /** Lets alerts in flight finish (their receipts are durable either way), then lets go of the incidents. */
   async stop(): Promise<void> {
     this.sweeper.stop();
     await Promise.allSettled([...this.inFlight.values()]);

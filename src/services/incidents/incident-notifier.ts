@@ -1,9 +1,9 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../channels/message';
 import type { Logger } from '../../shared/logger';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { EventBus } from '../pubsub/event-bus';
 import type { IncidentEvent } from '../pubsub/event-map';
 import type { JobQueue } from '../queue/job-queue';
@@ -93,7 +93,7 @@ export function incidentNotification(
  * with an idempotency key per incident, notification and channel.
  */
 export class IncidentNotifier {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -103,7 +103,7 @@ export class IncidentNotifier {
     private readonly events: EventBus,
     private readonly logger: Logger,
   ) {
-    this.sweeper = new Sweeper('incident', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+    this.sweeper = new PeriodicTask('incident', () => this.sweep(), this.logger, this.orm);
   }
 
   /**
@@ -122,7 +122,7 @@ export class IncidentNotifier {
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => RequestContext.create(this.orm.em, () => this.notify(data.incidentId)));
+    this.queue.process(JOB, ({ data }) => this.notify(data.incidentId));
   }
 
   /** Tells what is new in an incident, if anything is and its interval allows. */

@@ -1,9 +1,9 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { RouteService } from '../gateway/route.service';
 import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../../shared/logger';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
 
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
@@ -14,7 +14,7 @@ const UNSENT_AFTER_MS = 5_000;
  * they would have gone, saying why they come late.
  */
 export class InhibitionReleaser {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -24,7 +24,7 @@ export class InhibitionReleaser {
     readonly logger: Logger,
     private readonly sourceTtlMs: number,
   ) {
-    this.sweeper = new Sweeper('inhibition', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+    this.sweeper = new PeriodicTask('inhibition', () => this.sweep(), this.logger, this.orm);
   }
 
   /** With incidents on: released targets whose incident is open join it (told in its next update) instead of going out alone. */

@@ -6,7 +6,7 @@ import type { AlertmanagerClient } from '../clusters/alertmanager-client';
 import type { FlagResolver } from '../flags/flag-resolver';
 import type { LabelMatcher } from '../gateway/label-matcher';
 import type { Logger } from '../../shared/logger';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import { nextOccurrence, openOccurrence, type Occurrence } from './maintenance-schedule';
 import { specOf } from './maintenance-window.service';
 
@@ -39,7 +39,7 @@ interface Desired {
  * the flag is switched off. A cluster that cannot be reached is tried again at the next round.
  */
 export class SilenceMirror {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -47,7 +47,7 @@ export class SilenceMirror {
     private readonly flags: Pick<FlagResolver, 'isEnabled'>,
     private readonly logger: Pick<Logger, 'warn'>,
   ) {
-    this.sweeper = new Sweeper('silence mirror', () => this.sweep(), logger);
+    this.sweeper = new PeriodicTask('silence mirror', () => this.sweep(), logger);
   }
 
   async sweep(now = new Date()): Promise<void> {

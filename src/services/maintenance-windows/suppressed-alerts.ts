@@ -1,11 +1,11 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { jsonColumn } from '../storage/bound-sql';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { AlertView } from '../channels/message';
 import type { RouteService } from '../gateway/route.service';
 import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../../shared/logger';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 
 /** An alert a window holds back. */
 export interface SuppressedAlert {
@@ -44,7 +44,7 @@ function toReleased(r: Record<string, unknown>): Released {
  * its routes; what resolved meanwhile is dropped, never sent, like its firing.
  */
 export class SuppressedAlerts {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly orm: MikroORM,
@@ -52,7 +52,7 @@ export class SuppressedAlerts {
     readonly deliveries: Pick<DeliveryService, 'deliver'>,
     readonly logger: Logger,
   ) {
-    this.sweeper = new Sweeper('maintenance', () => RequestContext.create(this.orm.em, () => this.sweep()), this.logger);
+    this.sweeper = new PeriodicTask('maintenance', () => this.sweep(), this.logger, this.orm);
   }
 
   async record(alerts: SuppressedAlert[], now: Date): Promise<void> {

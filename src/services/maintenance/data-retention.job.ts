@@ -3,6 +3,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
 import type { JobQueue } from '../queue/job-queue';
+import { PeriodicTask } from '../shared/periodic-task';
 
 const HOUR_MS = 3600_000;
 /** Rows deleted per statement: short statements, so the alert path never waits on a long one. */
@@ -71,7 +72,7 @@ const KINDS: Kind[] = [
  * executions, waiting escalations) stay whatever their age.
  */
 export class DataRetentionJob {
-  private timer: NodeJS.Timeout | null = null;
+  private hourly: PeriodicTask | null = null;
 
   constructor(
     private readonly queue: JobQueue,
@@ -97,14 +98,12 @@ export class DataRetentionJob {
         .enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 })
         .catch((err) => this.logger.warn({ err }, 'could not enqueue the retention job'));
     };
-    enqueue();
-    this.timer = setInterval(enqueue, HOUR_MS);
-    this.timer.unref();
+    this.hourly ??= new PeriodicTask('retention schedule', async () => enqueue(), this.logger);
+    this.hourly.start(HOUR_MS, true);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.hourly?.stop();
   }
 
   /** Deletes what is past retention, kind by kind, batch by batch; answers how many rows of each kind went. */

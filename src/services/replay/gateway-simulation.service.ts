@@ -1,4 +1,4 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { Config } from '../../config';
 import { ChannelEntity } from '../../entities/channels/channel.entity';
 import { assertChannelsExist } from '../channels/channel-refs';
@@ -120,7 +120,7 @@ export class GatewaySimulationService {
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => RequestContext.create(this.orm.em, () => this.run(data.simulationId)));
+    this.queue.process(JOB, ({ data }) => this.run(data.simulationId));
   }
 
   /** The flags the replay plays: those proposed, the others as in force now. */

@@ -1,11 +1,11 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
 import { commonLabels } from '../gateway/send-by-routes';
 import type { Logger } from '../../shared/logger';
 import type { JobQueue } from '../queue/job-queue';
-import { Sweeper } from '../shared/sweeper';
+import { PeriodicTask } from '../shared/periodic-task';
 import type { ReleasedBatch, RouteWindowRepository } from './route-window.repository';
 
 const JOB = 'gateway.route-window-flush';
@@ -22,16 +22,16 @@ const FORGET_AFTER_MS = 8 * 86_400_000;
  * switched off meanwhile, or its route deleted: what it holds is never lost.
  */
 export class RouteWindowFlusher {
-  private readonly sweeper: Sweeper;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
-    private readonly orm: MikroORM,
+    readonly _orm: MikroORM,
     private readonly repository: RouteWindowRepository,
     private readonly queue: JobQueue,
     private readonly deliveries: Pick<DeliveryService, 'deliver'>,
     private readonly logger: Pick<Logger, 'warn'>,
   ) {
-    this.sweeper = new Sweeper('route window', () => this.sweep(), logger);
+    this.sweeper = new PeriodicTask('route window', () => this.sweep(), logger);
   }
 
   /** Books the window's tick; a failure is left to the sweeper. */
@@ -46,7 +46,7 @@ export class RouteWindowFlusher {
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => RequestContext.create(this.orm.em, () => this.flush(data.routeId, data.channelId)));
+    this.queue.process(JOB, ({ data }) => this.flush(data.routeId, data.channelId));
   }
 
   /** Sends what a window holds, if its tick is due. */

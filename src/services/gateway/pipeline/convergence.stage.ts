@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
 import type { FlagResolver } from '../../flags/flag-resolver';
@@ -91,7 +91,7 @@ export class ConvergenceStage implements HoldStage {
   }
 
   registerProcessor(): void {
-    const { queue, windows, orm, deliveries, logger } = this.deps;
+    const { queue, windows, deliveries, logger } = this.deps;
     queue.process(SUMMARY_JOB, async ({ data }) => {
       const window = await windows.peek(data.windowKey);
       // Closed early by a resolution (which went out), or already a new window: nothing to summarise.
@@ -117,16 +117,14 @@ export class ConvergenceStage implements HoldStage {
         receiver: data.receiver,
         groupKey: data.groupKey,
       };
-      await RequestContext.create(orm.em, () =>
-        Promise.all(
-          data.channelIds.map((channelId) =>
-            deliveries
-              .deliver(channelId, message, {
-                source: 'convergence',
-                idempotencyKey: `convergence:${data.owner}:${data.windowKey}:${channelId}`,
-              })
-              .catch((err) => logger.warn({ err, channelId }, 'could not send a convergence summary')),
-          ),
+      await Promise.all(
+        data.channelIds.map((channelId) =>
+          deliveries
+            .deliver(channelId, message, {
+              source: 'convergence',
+              idempotencyKey: `convergence:${data.owner}:${data.windowKey}:${channelId}`,
+            })
+            .catch((err) => logger.warn({ err, channelId }, 'could not send a convergence summary')),
         ),
       );
     });

@@ -1,4 +1,4 @@
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../../errors';
 import type { DeliveryService } from '../../channels/delivery.service';
 import type { AlertView, ChannelMessage } from '../../channels/message';
@@ -75,8 +75,7 @@ export class FlapStage implements HoldStage {
   }
 
   registerProcessor(): void {
-    const { queue, orm } = this.deps;
-    queue.process(SETTLE_JOB, ({ data }) => RequestContext.create(orm.em, () => this.settle(data.fingerprint)));
+    this.deps.queue.process(SETTLE_JOB, ({ data }) => this.settle(data.fingerprint));
   }
 
   /** Summarises a flapping alert that has settled: by its routes, once. */
