@@ -243,110 +243,110 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     ? new FallbackTokenBuckets(new RedisTokenBuckets(redis.commands, config.redis.keyPrefix), redisFallbacks)
     : new InProcessTokenBuckets();
   const robots = new RobotPool(robotBuckets, (id) => channels.sendable(id));
-  const deliveries = new DeliveryService(
-    storage.orm,
-    deliveryRecords,
+  const deliveries = new DeliveryService({
+    orm: storage.orm,
+    deliveries: deliveryRecords,
     channels,
     queue,
     metrics,
-    config.delivery,
-    logger.child({ component: 'delivery' }),
+    settings: config.delivery,
+    logger: logger.child({ component: 'delivery' }),
     templates,
-    redisFallbacks,
+    redis: redisFallbacks,
     peers,
     robots,
-    channelHealth,
-  );
-  const channelWatch = new ChannelWatch(
-    storage.orm,
-    channelHealth,
+    health: channelHealth,
+  });
+  const channelWatch = new ChannelWatch({
+    orm: storage.orm,
+    health: channelHealth,
     deliveries,
     events,
     metrics,
-    logger.child({ component: 'channel-watch' }),
-  );
+    logger: logger.child({ component: 'channel-watch' }),
+  });
   const flagOverrides = new FlagOverrideService(em, audit, flags);
   flags.onObserve(
-    new FlagChangeRecorder(
-      storage.orm,
+    new FlagChangeRecorder({
+      orm: storage.orm,
       audit,
       events,
       metrics,
-      deliveries,
-      config.flags.notifyChannelId,
-      logger.child({ component: 'flags' }),
-    ).observe,
+      notices: deliveries,
+      notifyChannelId: config.flags.notifyChannelId,
+      logger: logger.child({ component: 'flags' }),
+    }).observe,
   );
   const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
   const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
   const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
-  const remediator = new Remediator(
-    storage.orm,
-    new AutomationExecutionRepository(em),
-    remediationActions,
+  const remediator = new Remediator({
+    orm: storage.orm,
+    executions: new AutomationExecutionRepository(em),
+    actions: remediationActions,
     flags,
     audit,
     peers,
-    ackLinks,
+    links: ackLinks,
     deliveries,
-    config.escalation.ackLinkTtlSeconds,
-    logger.child({ component: 'remediation' }),
-  );
+    linkTtlSeconds: config.escalation.ackLinkTtlSeconds,
+    logger: logger.child({ component: 'remediation' }),
+  });
   const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
   const analysisRepository = new AnalysisRepository(storage.orm);
-  const analysisRunner = new AnalysisRunner(
-    storage.orm,
+  const analysisRunner = new AnalysisRunner({
+    orm: storage.orm,
     queue,
     events,
     metrics,
-    analysisProviders,
-    analysisRepository,
+    providers: analysisProviders,
+    repository: analysisRepository,
     publicUrl,
-    config.analysis,
-    logger.child({ component: 'analysis' }),
-    [smartRouter, remediator],
-  );
-  const maturity = new MaturityEvaluator(
-    storage.orm,
-    flagOverrides,
+    settings: config.analysis,
+    logger: logger.child({ component: 'analysis' }),
+    consumers: [smartRouter, remediator],
+  });
+  const maturity = new MaturityEvaluator({
+    orm: storage.orm,
+    overrides: flagOverrides,
     events,
     metrics,
-    config.analysis,
-    logger.child({ component: 'ai-maturity' }),
-  );
-  const analysis = new AnalysisService(
-    storage.orm,
+    settings: config.analysis,
+    logger: logger.child({ component: 'ai-maturity' }),
+  });
+  const analysis = new AnalysisService({
+    orm: storage.orm,
     queue,
     metrics,
     audit,
     flags,
-    analysisProviders,
-    analysisRepository,
-    analysisRunner,
-    logger.child({ component: 'analysis' }),
-  );
+    providers: analysisProviders,
+    repository: analysisRepository,
+    runner: analysisRunner,
+    logger: logger.child({ component: 'analysis' }),
+  });
   const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
   const incidents = new IncidentRepository(storage.orm);
-  const incidentNotifier = new IncidentNotifier(
-    storage.orm,
-    incidents,
+  const incidentNotifier = new IncidentNotifier({
+    orm: storage.orm,
+    repository: incidents,
     queue,
     deliveries,
     events,
-    logger.child({ component: 'incidents' }),
-  );
+    logger: logger.child({ component: 'incidents' }),
+  });
   const inhibitions = new InhibitionRuleService(em, audit, events, logger.child({ component: 'inhibitions' }));
   const inhibitionRepository = new InhibitionRepository(storage.orm);
-  const inhibitionReleaser = new InhibitionReleaser(
-    storage.orm,
-    inhibitionRepository,
+  const inhibitionReleaser = new InhibitionReleaser({
+    orm: storage.orm,
+    repository: inhibitionRepository,
     routes,
     deliveries,
-    logger.child({ component: 'inhibitions' }),
-    config.gateway.inhibitionSourceTtlMs,
-  );
+    logger: logger.child({ component: 'inhibitions' }),
+    sourceTtlMs: config.gateway.inhibitionSourceTtlMs,
+  });
   const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
   const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
@@ -359,16 +359,16 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   );
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
   const acks = new AckService(storage.orm, audit, ackLinks, remediator, (reason) => metrics.ackLinkRefusals.inc({ reason }));
-  const escalator = new Escalator(
-    storage.orm,
+  const escalator = new Escalator({
+    orm: storage.orm,
     queue,
-    escalationPolicies,
+    policies: escalationPolicies,
     deliveries,
     flags,
-    ackLinks,
-    config.escalation.ackLinkTtlSeconds,
-    logger.child({ component: 'escalation' }),
-  );
+    links: ackLinks,
+    ackLinkTtlSeconds: config.escalation.ackLinkTtlSeconds,
+    logger: logger.child({ component: 'escalation' }),
+  });
   const experiments = new RoutingExperimentService(
     storage.orm,
     em,
@@ -413,7 +413,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     logger.child({ component: 'simulations' }),
   );
   const rules = new RuleService(em, audit);
-  const clusters = new ClusterService(em, secretBox, audit, events, publicUrl, rules, egress);
+  const clusters = new ClusterService({ em, secrets: secretBox, audit, events, publicUrl, rules, egress });
   const clusterHealth = new ClusterHealthService(
     storage.orm,
     queue,

@@ -49,6 +49,19 @@ type Published = Pick<
   'id' | 'recordId' | 'providerId' | 'alertname' | 'fingerprint' | 'status' | 'attempts' | 'parsed' | 'rootCause' | 'confidence' | 'error'
 >;
 
+export interface AnalysisRunnerDeps {
+  orm: MikroORM;
+  queue: JobQueue;
+  events: EventBus;
+  metrics: Metrics;
+  providers: AnalysisProviderService;
+  repository: AnalysisRepository;
+  publicUrl: PublicUrl;
+  settings: Config['analysis'];
+  logger: Logger;
+  consumers: AnalysisConsumer[];
+}
+
 /**
  * Runs analyses on the workers: each try as a queue job with per-provider rate limits, a timeout,
  * retries with backoff and a final failed or timed-out state. Results are parsed into a structured
@@ -59,29 +72,18 @@ export class AnalysisRunner {
   /** Start times of recent calls per provider, for the per-minute limit of this process. */
   private readonly recentCalls = new Map<string, number[]>();
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly queue: JobQueue,
-    private readonly events: EventBus,
-    private readonly metrics: Metrics,
-    private readonly providers: AnalysisProviderService,
-    private readonly repository: AnalysisRepository,
-    private readonly publicUrl: PublicUrl,
-    private readonly settings: Config['analysis'],
-    private readonly logger: Logger,
-    private readonly consumers: AnalysisConsumer[],
-  ) {
-    this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
+  constructor(private readonly deps: AnalysisRunnerDeps) {
+    this.backoff = { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs, jitter: 0.2 };
   }
 
   registerProcessor(): void {
-    this.queue.process('analysis.run', ({ data }) => this.runOnce(data.analysisId), {
-      concurrency: this.settings.concurrency,
+    this.deps.queue.process('analysis.run', ({ data }) => this.runOnce(data.analysisId), {
+      concurrency: this.deps.settings.concurrency,
     });
-    this.queue.process('analysis.timeout', async ({ data }) => {
-      const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
+    this.deps.queue.process('analysis.timeout', async ({ data }) => {
+      const analysis = await this.deps.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
       if (analysis?.status !== 'running' || analysis.attempts !== data.attempt) return;
-      const provider = await this.providers.find(analysis.providerId);
+      const provider = await this.deps.providers.find(analysis.providerId);
       await this.failed(analysis, provider, {
         error: `no callback within ${provider?.timeoutMs ?? '?'} ms`,
         retryable: true,
@@ -91,7 +93,7 @@ export class AnalysisRunner {
   }
 
   async enqueue(analysis: Pick<AlertAnalysisEntity, 'id' | 'attempts'>, delayMs: number): Promise<void> {
-    await this.queue.enqueue(
+    await this.deps.queue.enqueue(
       'analysis.run',
       { analysisId: analysis.id },
       { jobId: `analysis_${analysis.id}_${analysis.attempts}_${Date.now()}`, delayMs, attempts: 1 },
@@ -100,10 +102,10 @@ export class AnalysisRunner {
 
   /** One try: context, provider call, result or failure. Safe to run twice (the row's state decides). */
   async runOnce(analysisId: string): Promise<void> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const analysis = await em.findOne(AlertAnalysisEntity, { id: analysisId });
     if (analysis?.status !== 'queued') return;
-    const provider = await this.providers.find(analysis.providerId);
+    const provider = await this.deps.providers.find(analysis.providerId);
     if (!provider?.enabled) {
       await this.failed(analysis, provider, {
         error: provider ? `provider ${provider.name} is disabled` : 'the provider no longer exists',
@@ -133,22 +135,22 @@ export class AnalysisRunner {
       await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
       return;
     }
-    const offers = Object.assign({}, ...(await Promise.all(this.consumers.map((c) => c.offer(record, provider.id))))) as Partial<
+    const offers = Object.assign({}, ...(await Promise.all(this.deps.consumers.map((c) => c.offer(record, provider.id))))) as Partial<
       Pick<AnalysisContext, 'teams' | 'actions'>
     >;
     const context = buildContext(
       record,
-      await this.repository.contextRows(record, analysis, this.settings.historyLimit),
-      this.settings.contextMaxBytes,
+      await this.deps.repository.contextRows(record, analysis, this.deps.settings.historyLimit),
+      this.deps.settings.contextMaxBytes,
       offers,
     );
-    const previous = await this.repository.previousConversation(analysis);
+    const previous = await this.deps.repository.previousConversation(analysis);
     const started = performance.now();
-    const result = await this.providers.callable(provider).run({
+    const result = await this.deps.providers.callable(provider).run({
       analysisId: analysis.id,
       context,
       prompt: promptFor(context),
-      callback: { url: `${this.publicUrl.get()}${ANALYSIS_CALLBACK_PATH}/${analysis.id}`, token: callbackToken },
+      callback: { url: `${this.deps.publicUrl.get()}${ANALYSIS_CALLBACK_PATH}/${analysis.id}`, token: callbackToken },
       conversationId: previous?.conversationId ?? null,
       timeoutMs: provider.timeoutMs,
     });
@@ -157,11 +159,11 @@ export class AnalysisRunner {
       return;
     }
     const durationMs = performance.now() - started;
-    this.metrics.analysisDuration.observe({ provider: provider.name }, durationMs / 1000);
+    this.deps.metrics.analysisDuration.observe({ provider: provider.name }, durationMs / 1000);
     if (result.kind === 'pending') {
       analysis.executionId = result.executionId ?? null;
       await em.flush();
-      await this.queue.enqueue(
+      await this.deps.queue.enqueue(
         'analysis.timeout',
         { analysisId: analysis.id, attempt: analysis.attempts },
         { jobId: `analysis-timeout_${analysis.id}_${analysis.attempts}`, delayMs: provider.timeoutMs, attempts: 1 },
@@ -173,13 +175,13 @@ export class AnalysisRunner {
 
   /** The n8n callback: authenticated by the analysis's one-off token; a repeat is answered without changing anything. */
   async callback(analysisId: string, token: string | undefined, body: unknown): Promise<{ recorded: boolean; status: AnalysisStatus }> {
-    const analysis = await this.orm.em.findOne(AlertAnalysisEntity, { id: analysisId });
+    const analysis = await this.deps.orm.em.findOne(AlertAnalysisEntity, { id: analysisId });
     if (!analysis || !token || !analysis.callbackTokenHash || !sameHash(hashApiToken(token), analysis.callbackTokenHash)) {
       throw new UnauthenticatedError('not a callback token of this analysis');
     }
     const parsed = parseInput(callbackBody, body, 'body');
     if (analysis.status !== 'running') return { recorded: false, status: analysis.status };
-    const provider = await this.providers.find(analysis.providerId);
+    const provider = await this.deps.providers.find(analysis.providerId);
     const durationMs = analysis.startedAt ? Date.now() - analysis.startedAt.getTime() : null;
     if (parsed.executionId) analysis.executionId = parsed.executionId;
     if (parsed.status === 'error')
@@ -233,32 +235,32 @@ export class AnalysisRunner {
       executionId: meta.executionId ?? analysis.executionId ?? null,
       conversationId: meta.conversationId ?? analysis.conversationId ?? null,
     });
-    await this.orm.em.flush();
-    this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
+    await this.deps.orm.em.flush();
+    this.deps.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
     await this.publish(analysis, provider);
     if (parsed.parsed) await this.handOn(analysis);
   }
 
   /** Smart routing and remediation act on the result; the analysis stands whatever becomes of that. */
   private async handOn(analysis: AlertAnalysisEntity): Promise<void> {
-    const record = await this.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
+    const record = await this.deps.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
     if (!record) return;
-    for (const consumer of this.consumers) {
+    for (const consumer of this.deps.consumers) {
       try {
         await consumer.act(analysis, record);
       } catch (err) {
-        this.logger.warn({ err, analysisId: analysis.id }, 'could not act on an analysis');
+        this.deps.logger.warn({ err, analysisId: analysis.id }, 'could not act on an analysis');
       }
     }
   }
 
   /** A failed try: retried with backoff while attempts remain, else failed (or timed out) with the reason. */
   private async failed(analysis: AlertAnalysisEntity, provider: AnalysisProviderEntity | null, failure: Failure): Promise<void> {
-    const retry = failure.retryable && analysis.attempts < this.settings.maxAttempts;
+    const retry = failure.retryable && analysis.attempts < this.deps.settings.maxAttempts;
     analysis.error = failure.error;
     if (retry) {
       analysis.status = 'queued';
-      await this.orm.em.flush();
+      await this.deps.orm.em.flush();
       await this.enqueue(analysis, backoffDelay(analysis.attempts, this.backoff));
     } else {
       Object.assign(analysis, {
@@ -266,9 +268,9 @@ export class AnalysisRunner {
         finishedAt: new Date(),
         error: failure.retryable ? `gave up after ${analysis.attempts} attempts: ${failure.error}` : failure.error,
       });
-      await this.orm.em.flush();
-      this.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: analysis.status, parsed: 'false' });
-      this.logger.warn({ analysisId: analysis.id, provider: provider?.name, error: analysis.error }, 'analysis failed');
+      await this.deps.orm.em.flush();
+      this.deps.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: analysis.status, parsed: 'false' });
+      this.deps.logger.warn({ analysisId: analysis.id, provider: provider?.name, error: analysis.error }, 'analysis failed');
     }
     await this.publish(analysis, provider);
   }
@@ -286,8 +288,8 @@ export class AnalysisRunner {
   }
 
   async publish(analysis: Published, provider?: AnalysisProviderEntity | null): Promise<void> {
-    const name = provider?.name ?? (await this.providers.nameOf(analysis.providerId));
-    await this.events
+    const name = provider?.name ?? (await this.deps.providers.nameOf(analysis.providerId));
+    await this.deps.events
       .publish('analysis.event', {
         analysisId: analysis.id,
         recordId: analysis.recordId,
@@ -303,6 +305,6 @@ export class AnalysisRunner {
         error: analysis.error ?? null,
         at: new Date().toISOString(),
       })
-      .catch((err) => this.logger.warn({ err }, 'could not publish an analysis event'));
+      .catch((err) => this.deps.logger.warn({ err }, 'could not publish an analysis event'));
   }
 }

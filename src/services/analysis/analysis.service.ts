@@ -22,6 +22,18 @@ function statusOf(text: string | null | undefined): AnalysisStatus | undefined {
   return text as AnalysisStatus;
 }
 
+export interface AnalysisServiceDeps {
+  orm: MikroORM;
+  queue: JobQueue;
+  metrics: Metrics;
+  audit: AuditService;
+  flags: FlagResolver;
+  providers: AnalysisProviderService;
+  repository: AnalysisRepository;
+  runner: AnalysisRunner;
+  logger: Logger;
+}
+
 /**
  * Asynchronous AI analysis of alerts, as the gateway and the API ask for it: after delivery (when
  * the flag is on for the alert), by hand, again after a failure; feedback on results. The runs
@@ -34,17 +46,7 @@ export class AnalysisService {
     lingerMs: 100,
   });
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly queue: JobQueue,
-    private readonly metrics: Metrics,
-    private readonly audit: AuditService,
-    private readonly flags: FlagResolver,
-    private readonly providers: AnalysisProviderService,
-    private readonly repository: AnalysisRepository,
-    private readonly runner: AnalysisRunner,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: AnalysisServiceDeps) {}
 
   /**
    * After delivery: analyses for these records, when the flag is on for their alerts. Requests
@@ -53,33 +55,41 @@ export class AnalysisService {
    * cannot be queued is logged (the alert's delivery is done either way).
    */
   async requestAfterDelivery(requests: AnalysisRequest[]): Promise<void> {
-    const wanted = requests.filter((r) => this.flags.isEnabled('analysis.enabled', alertFlagContext(r.labels?.cluster, r.labels)));
+    const wanted = requests.filter((r) => this.deps.flags.isEnabled('analysis.enabled', alertFlagContext(r.labels?.cluster, r.labels)));
     if (wanted.length === 0) return;
     await this.requests
       .submit(wanted.map(({ labels: _labels, ...request }) => request))
-      .catch((err) => this.logger.warn({ err, count: wanted.length }, 'could not queue analyses'));
+      .catch((err) => this.deps.logger.warn({ err, count: wanted.length }, 'could not queue analyses'));
   }
 
   private async storeRequests(batches: AnalysisRequest[][]): Promise<undefined[]> {
-    const rows = await this.repository.insertQueued(batches.flat());
-    await this.queue.enqueueMany(
+    const rows = await this.deps.repository.insertQueued(batches.flat());
+    await this.deps.queue.enqueueMany(
       'analysis.run',
       rows.map((row) => ({ data: { analysisId: row.id }, options: { jobId: `analysis_${row.id}_0`, attempts: 1 } })),
     );
     for (const row of rows)
-      void this.runner.publish({ ...row, status: 'queued', attempts: 0, parsed: null, rootCause: null, confidence: null, error: null });
+      void this.deps.runner.publish({
+        ...row,
+        status: 'queued',
+        attempts: 0,
+        parsed: null,
+        rootCause: null,
+        confidence: null,
+        error: null,
+      });
     return batches.map(() => undefined);
   }
 
   /** A manual run (GraphQL): a new run of this record by this provider, even if one ran before. */
   async analyze(recordId: string, providerId: string): Promise<AlertAnalysisEntity> {
-    await this.providers.get(providerId);
+    await this.deps.providers.get(providerId);
     return this.start(recordId, providerId);
   }
 
   /** Another try of a failed or timed-out analysis. */
   async retry(id: string): Promise<AlertAnalysisEntity> {
-    const analysis = await this.repository.get(id);
+    const analysis = await this.deps.repository.get(id);
     if (analysis.status !== 'failed' && analysis.status !== 'timed_out')
       throw new ConflictError(`analysis ${id} is ${analysis.status}; only failed or timed-out analyses are retried`);
     return this.start(analysis.recordId, analysis.providerId);
@@ -87,7 +97,7 @@ export class AnalysisService {
 
   /** A fresh run of this record by this provider (the row is reused); one already queued or running is left as it is. */
   private async start(recordId: string, providerId: string): Promise<AlertAnalysisEntity> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const record = NotFoundError.assert(await em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
     let analysis = await em.findOne(AlertAnalysisEntity, { recordId, providerId });
     if (analysis && (analysis.status === 'queued' || analysis.status === 'running')) return analysis;
@@ -127,24 +137,24 @@ export class AnalysisService {
         return NotFoundError.assert(await em.fork().findOne(AlertAnalysisEntity, { recordId, providerId }), 'analysis', recordId);
       throw err;
     }
-    await this.runner.enqueue(analysis, 0);
-    await this.runner.publish(analysis);
+    await this.deps.runner.enqueue(analysis, 0);
+    await this.deps.runner.publish(analysis);
     return analysis;
   }
 
   get(id: string): Promise<AlertAnalysisEntity> {
-    return this.repository.get(id);
+    return this.deps.repository.get(id);
   }
 
   /** Analyses, filtered; a status is one of ANALYSIS_STATUSES or refused. */
   list(filter: Omit<AnalysisFilter, 'status'> & { status?: string | null }, page: PageRequest): Promise<Page<AlertAnalysisEntity>> {
-    return this.repository.list({ ...filter, status: statusOf(filter.status) }, page);
+    return this.deps.repository.list({ ...filter, status: statusOf(filter.status) }, page);
   }
 
   /** Per alert name and day over the last 1 to 366 days, with the share of feedback that said useful. */
   async trends(alertname: string | undefined, days: number): Promise<Array<AnalysisTrend & { feedbackScore: number | null }>> {
     if (!Number.isInteger(days) || days < 1 || days > 366) throw BadUserInputError.forField('days', 'expected 1 to 366');
-    return (await this.repository.trends(alertname, days)).map((t) => ({
+    return (await this.deps.repository.trends(alertname, days)).map((t) => ({
       ...t,
       feedbackScore: t.useful + t.notUseful > 0 ? t.useful / (t.useful + t.notUseful) : null,
     }));
@@ -152,9 +162,9 @@ export class AnalysisService {
 
   async feedback(id: string, input: { useful: boolean; note?: string | null }, actor: Actor): Promise<AlertAnalysisEntity> {
     const note = input.note?.trim() ? input.note.trim().slice(0, 4000) : null;
-    const analysis = await this.repository.get(id);
+    const analysis = await this.deps.repository.get(id);
     if (analysis.status !== 'succeeded') throw new ConflictError(`analysis ${id} is ${analysis.status}; feedback is for finished analyses`);
-    await this.audit.change(actor, async (record) => {
+    await this.deps.audit.change(actor, async (record) => {
       Object.assign(analysis, {
         feedbackUseful: input.useful,
         feedbackNote: note,
@@ -163,8 +173,8 @@ export class AnalysisService {
       });
       record('analysis.feedback', 'analysis', id, { useful: input.useful });
     });
-    this.metrics.analysisFeedback.inc({
-      provider: await this.providers.nameOf(analysis.providerId),
+    this.deps.metrics.analysisFeedback.inc({
+      provider: await this.deps.providers.nameOf(analysis.providerId),
       verdict: input.useful ? 'useful' : 'not_useful',
     });
     return analysis;

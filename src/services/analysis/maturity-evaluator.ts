@@ -53,6 +53,15 @@ export interface ProviderMaturity {
   record: ProviderRecord;
 }
 
+export interface MaturityEvaluatorDeps {
+  orm: MikroORM;
+  overrides: Pick<FlagOverrideService, 'set' | 'clear' | 'find'>;
+  events: EventBus;
+  metrics: Metrics;
+  settings: Config['analysis'];
+  logger: Logger;
+}
+
 /**
  * AI maturity: every provider is judged on what it did over the window (feedback, errors,
  * time-outs, unparsed answers, p95 latency). A provider that falls below a threshold is degraded.
@@ -66,26 +75,19 @@ export interface ProviderMaturity {
 export class MaturityEvaluator {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly overrides: Pick<FlagOverrideService, 'set' | 'clear' | 'find'>,
-    private readonly events: EventBus,
-    private readonly metrics: Metrics,
-    private readonly settings: Config['analysis'],
-    private readonly logger: Logger,
-  ) {
-    const unknown = Object.keys(settings.maturityFeatureMinAccuracy).filter(
+  constructor(private readonly deps: MaturityEvaluatorDeps) {
+    const unknown = Object.keys(deps.settings.maturityFeatureMinAccuracy).filter(
       (flag) => !(AI_DRIVEN_FLAGS as readonly string[]).includes(flag),
     );
     if (unknown.length > 0)
       throw new ConfigError([
         `analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`,
       ]);
-    this.sweeper = new PeriodicTask('ai-maturity', () => this.evaluate(), logger, this.orm);
+    this.sweeper = new PeriodicTask('ai-maturity', () => this.evaluate(), deps.logger, this.deps.orm);
   }
 
   startSweeper(): void {
-    this.sweeper.start(this.settings.maturityIntervalMs, true);
+    this.sweeper.start(this.deps.settings.maturityIntervalMs, true);
   }
 
   stop(): void {
@@ -94,10 +96,10 @@ export class MaturityEvaluator {
 
   /** Judges every provider now; answers where each stands afterwards. */
   async evaluate(now = new Date()): Promise<ProviderMaturity[]> {
-    const em = this.orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const providers = await em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
     const records = await this.records(now);
-    const thresholds = thresholdsOf(this.settings);
+    const thresholds = thresholdsOf(this.deps.settings);
     const answers: ProviderMaturity[] = [];
     for (const provider of providers) {
       const record = records.get(provider.id) ?? NO_RECORD;
@@ -132,8 +134,8 @@ export class MaturityEvaluator {
 
   /** Holds an AI-driven feature off, or lets it go, when its verdict crosses a line; once across replicas. */
   private async steerFeature(flag: (typeof AI_DRIVEN_FLAGS)[number], providers: ProviderMaturity[], now: Date): Promise<void> {
-    const verdict = judgeFeature(providers, this.settings.maturityFeatureMinAccuracy[flag] ?? null, thresholdsOf(this.settings));
-    const connection = this.orm.em.getConnection();
+    const verdict = judgeFeature(providers, this.deps.settings.maturityFeatureMinAccuracy[flag] ?? null, thresholdsOf(this.deps.settings));
+    const connection = this.deps.orm.em.getConnection();
     await connection.execute(
       `insert into "ai_feature_state" ("flag", "blocked", "since", "reason") values (?, false, ?, '') on conflict ("flag") do nothing`,
       [flag, now],
@@ -147,19 +149,19 @@ export class MaturityEvaluator {
       [next, now, verdict.reason, flag, blocked],
     );
     if (moved.length !== 1) return;
-    const current = await this.overrides.find(flag);
+    const current = await this.deps.overrides.find(flag);
     if (next) {
       // An administrator's own decision stands; the evaluator only acts where none is in force.
       if (current && current.actor !== EVALUATOR_ACTOR) return;
-      await this.overrides.set({ principal: EVALUATOR }, { name: flag, enabled: false, reason: verdict.reason.slice(0, 500) }, now);
+      await this.deps.overrides.set({ principal: EVALUATOR }, { name: flag, enabled: false, reason: verdict.reason.slice(0, 500) }, now);
     } else if (current?.actor === EVALUATOR_ACTOR) {
-      await this.overrides.clear({ principal: EVALUATOR }, flag, `recovered: ${verdict.reason}`.slice(0, 500));
+      await this.deps.overrides.clear({ principal: EVALUATOR }, flag, `recovered: ${verdict.reason}`.slice(0, 500));
     }
   }
 
   /** Where each provider stands as last evaluated (providers never evaluated are on probation). */
   async list(): Promise<ProviderMaturity[]> {
-    const em = this.orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const [providers, rows] = await Promise.all([
       em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } }),
       em.find(AiMaturityEntity, {}),
@@ -180,8 +182,8 @@ export class MaturityEvaluator {
   }
 
   private async records(now: Date): Promise<Map<string, ProviderRecord>> {
-    const since = new Date(now.getTime() - this.settings.maturityWindowHours * 3600_000);
-    const rows: Array<Record<string, string | number | null>> = await this.orm.em.getConnection().execute(
+    const since = new Date(now.getTime() - this.deps.settings.maturityWindowHours * 3600_000);
+    const rows: Array<Record<string, string | number | null>> = await this.deps.orm.em.getConnection().execute(
       `select "provider_id",
               count(*) as "finished",
               count(*) filter (where "status" = 'succeeded') as "succeeded",
@@ -197,7 +199,7 @@ export class MaturityEvaluator {
       [since],
     );
     // What followed a remediation judges an analysis nobody rated: its alert resolved within the window, or not.
-    const outcomes: Array<Record<string, string | number | null>> = await this.orm.em.getConnection().execute(
+    const outcomes: Array<Record<string, string | number | null>> = await this.deps.orm.em.getConnection().execute(
       `select a."provider_id",
               count(*) filter (where "resolved") as "resolved",
               count(*) filter (where not "resolved" and e."finished_at" < ?) as "unresolved"
@@ -238,7 +240,7 @@ export class MaturityEvaluator {
   }
 
   private async rowOf(providerId: string, now: Date): Promise<{ state: MaturityState; since: Date }> {
-    const connection = this.orm.em.getConnection();
+    const connection = this.deps.orm.em.getConnection();
     await connection.execute(
       `insert into "ai_maturity" ("provider_id", "state", "since", "reason", "record", "evaluated_at") values (?, 'probation', ?, 'not evaluated yet', ?, ?) on conflict ("provider_id") do nothing`,
       [providerId, now, JSON.stringify(NO_RECORD), now],
@@ -249,7 +251,7 @@ export class MaturityEvaluator {
 
   /** Moves the state only if nobody moved it meanwhile: true for the one replica that did. */
   private async moveState(providerId: string, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<boolean> {
-    const rows = await this.orm.em
+    const rows = await this.deps.orm.em
       .getConnection()
       .execute(
         `update "ai_maturity" set "state" = ?, "since" = ?, "reason" = ? where "provider_id" = ? and "state" = ? returning "provider_id"`,
@@ -265,8 +267,8 @@ export class MaturityEvaluator {
     reason: string,
     now: Date,
   ): Promise<void> {
-    this.logger.warn({ provider: provider.name, from, to, reason }, 'AI maturity changed');
-    await this.events
+    this.deps.logger.warn({ provider: provider.name, from, to, reason }, 'AI maturity changed');
+    await this.deps.events
       .publish('ai.maturity', {
         providerId: provider.id,
         providerName: provider.name,
@@ -275,19 +277,19 @@ export class MaturityEvaluator {
         reason,
         at: now.toISOString(),
       })
-      .catch((err) => this.logger.warn({ err }, 'could not publish an AI maturity change'));
+      .catch((err) => this.deps.logger.warn({ err }, 'could not publish an AI maturity change'));
   }
 
   private observe(provider: string, state: MaturityState, record: ProviderRecord): void {
-    for (const s of STATES) this.metrics.aiMaturityState.set({ provider, state: s }, s === state ? 1 : 0);
+    for (const s of STATES) this.deps.metrics.aiMaturityState.set({ provider, state: s }, s === state ? 1 : 0);
     const accuracy = accuracyOf(record);
     const failureRate = failureRateOf(record);
-    if (accuracy === null) this.metrics.aiAccuracy.remove({ provider });
-    else this.metrics.aiAccuracy.set({ provider }, accuracy);
-    if (failureRate === null) this.metrics.aiFailureRate.remove({ provider });
-    else this.metrics.aiFailureRate.set({ provider }, failureRate);
-    if (record.p95LatencyMs === null) this.metrics.aiLatencyP95.remove({ provider });
-    else this.metrics.aiLatencyP95.set({ provider }, record.p95LatencyMs / 1000);
-    this.metrics.aiSamples.set({ provider }, record.finished);
+    if (accuracy === null) this.deps.metrics.aiAccuracy.remove({ provider });
+    else this.deps.metrics.aiAccuracy.set({ provider }, accuracy);
+    if (failureRate === null) this.deps.metrics.aiFailureRate.remove({ provider });
+    else this.deps.metrics.aiFailureRate.set({ provider }, failureRate);
+    if (record.p95LatencyMs === null) this.deps.metrics.aiLatencyP95.remove({ provider });
+    else this.deps.metrics.aiLatencyP95.set({ provider }, record.p95LatencyMs / 1000);
+    this.deps.metrics.aiSamples.set({ provider }, record.finished);
   }
 }

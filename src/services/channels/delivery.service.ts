@@ -71,6 +71,21 @@ const DRAIN_ROUNDS = 20;
 const TRIAL_EVERY_MS = 30_000;
 const HEALTH_DOWN: SendOutcome = { ok: false, retryable: false, latencyMs: 0, error: 'the channel is down (health)' };
 
+export interface DeliveryServiceDeps {
+  orm: MikroORM;
+  deliveries: DeliveryRepository;
+  channels: ChannelService;
+  queue: JobQueue;
+  metrics: Metrics;
+  settings: Config['delivery'];
+  logger: Logger;
+  templates: TemplateRenderer;
+  redis: RedisFallbackMonitor;
+  peers: PeerClient;
+  robots: RobotPool;
+  health: Pick<ChannelHealthService, 'statusOf' | 'forget'>;
+}
+
 /**
  * Delivers messages to channels: the first attempt runs at once (pass-through); a failure that
  * may pass is retried with exponential backoff through the queue; every attempt is recorded.
@@ -95,22 +110,9 @@ export class DeliveryService {
   private readonly settledListeners: Array<(delivery: DeliveryRow) => Promise<void>> = [];
   private readonly backoff: BackoffPolicy;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly deliveries: DeliveryRepository,
-    private readonly channels: ChannelService,
-    private readonly queue: JobQueue,
-    private readonly metrics: Metrics,
-    private readonly settings: Config['delivery'],
-    private readonly logger: Logger,
-    private readonly templates: TemplateRenderer,
-    private readonly redis: RedisFallbackMonitor,
-    private readonly peers: PeerClient,
-    private readonly robots: RobotPool,
-    private readonly health: Pick<ChannelHealthService, 'statusOf' | 'forget'>,
-  ) {
-    this.backoff = { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs, jitter: 0.2 };
-    this.sweeper = new PeriodicTask('delivery', () => this.resume(), logger);
+  constructor(private readonly deps: DeliveryServiceDeps) {
+    this.backoff = { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs, jitter: 0.2 };
+    this.sweeper = new PeriodicTask('delivery', () => this.resume(), deps.logger);
   }
 
   /**
@@ -119,7 +121,7 @@ export class DeliveryService {
    * while the robot has room, else merged with what waits when the robot takes the next one.
    */
   async deliver(channelId: string, message: ChannelMessage, options: DeliverOptions): Promise<DeliveryRow> {
-    const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
+    const sendable = NotFoundError.assert(await this.deps.channels.sendable(channelId), 'channel', channelId);
     const now = new Date();
     const draft = {
       id: randomUUID(),
@@ -127,18 +129,18 @@ export class DeliveryService {
       idempotencyKey: options.idempotencyKey ?? randomUUID(),
       source: options.source,
       message,
-      maxAttempts: options.maxAttempts ?? this.settings.maxAttempts,
+      maxAttempts: options.maxAttempts ?? this.deps.settings.maxAttempts,
       createdAt: now,
       priority: priorityOf(message),
     };
     const policy = policyOf(sendable.channel.deliveryPolicy);
     if (await this.handsOverAtOnce(sendable, policy, options.source)) {
-      const { row, claimed } = await this.deliveries.insertClaimed(draft, now, this.settings.leaseMs);
+      const { row, claimed } = await this.deps.deliveries.insertClaimed(draft, now, this.deps.settings.leaseMs);
       return claimed ? this.record(row, sendable.channel, HEALTH_DOWN, { carried: 0 }) : row;
     }
     // Test messages are asked for by a person waiting for the answer: they never queue.
-    if (options.source !== 'test' && (await this.robots.robotsOf(sendable))) return this.deliverQueued(draft, sendable);
-    const stored = this.deliveries.insertClaimed(draft, now, this.settings.leaseMs, options.sendWhileStoring);
+    if (options.source !== 'test' && (await this.deps.robots.robotsOf(sendable))) return this.deliverQueued(draft, sendable);
+    const stored = this.deps.deliveries.insertClaimed(draft, now, this.deps.settings.leaseMs, options.sendWhileStoring);
     if (!options.sendWhileStoring) {
       const { row, claimed } = await stored;
       // The channel is in hand and sends unqueued: no need to load it again as a retry would.
@@ -149,7 +151,10 @@ export class DeliveryService {
     const row = heldForFirstAttempt(draft);
     const [outcome, existing] = await Promise.all([this.attemptOutcome(sendable, row), stored]);
     if (!existing.claimed) {
-      this.logger.warn({ idempotencyKey: draft.idempotencyKey }, 'a delivery sent while storing already existed; it went out once more');
+      this.deps.logger.warn(
+        { idempotencyKey: draft.idempotencyKey },
+        'a delivery sent while storing already existed; it went out once more',
+      );
       return existing.row;
     }
     return this.record(row, sendable.channel, outcome, { patient: true });
@@ -157,15 +162,15 @@ export class DeliveryService {
 
   /** Puts the delivery in its channel's queue and drains the queue once; answers the delivery as it stands after. */
   private async deliverQueued(draft: Parameters<DeliveryRepository['insertQueued']>[0], sendable: SendableChannel): Promise<DeliveryRow> {
-    const { row, claimed } = await this.deliveries.insertQueued(draft);
+    const { row, claimed } = await this.deps.deliveries.insertQueued(draft);
     if (!claimed) return row;
     this.reportedByCaller.set(row.id, null);
     try {
       await this.drain(row.channelId);
       // Another drain of this process may have taken it: its outcome is what the caller waits for.
       await this.inFlight.get(row.id);
-      const after = this.reportedByCaller.get(row.id) ?? (await this.deliveries.findRow(row.id)) ?? row;
-      if (after.status === 'queued') this.metrics.channelQueued.inc({ channel: sendable.channel.name, type: sendable.plugin.type });
+      const after = this.reportedByCaller.get(row.id) ?? (await this.deps.deliveries.findRow(row.id)) ?? row;
+      if (after.status === 'queued') this.deps.metrics.channelQueued.inc({ channel: sendable.channel.name, type: sendable.plugin.type });
       return after;
     } finally {
       this.reportedByCaller.delete(row.id);
@@ -179,7 +184,7 @@ export class DeliveryService {
   private async handsOverAtOnce(sendable: SendableChannel, policy: DeliveryPolicy, source: string): Promise<boolean> {
     if (!policy.backupChannelId || !policy.failoverWhenDown || source === 'test' || source === 'failover') return false;
     const id = sendable.channel.id;
-    if ((await this.health.statusOf(id)) !== 'down') {
+    if ((await this.deps.health.statusOf(id)) !== 'down') {
       this.trials.delete(id);
       return false;
     }
@@ -196,18 +201,18 @@ export class DeliveryService {
 
   /** One attempt, if the delivery is due and nobody else holds it; returns its state after. Safe to call any number of times. */
   async attempt(deliveryId: string): Promise<DeliveryRow | null> {
-    const delivery = await this.deliveries.claim(deliveryId, new Date(), this.settings.leaseMs);
+    const delivery = await this.deps.deliveries.claim(deliveryId, new Date(), this.deps.settings.leaseMs);
     return delivery ? this.runAttempt(delivery) : null;
   }
 
   /** Sends a delivery this process holds (its lease) and records the outcome. */
   private async runAttempt(delivery: DeliveryRow): Promise<DeliveryRow> {
-    const sendable = await this.channels.sendable(delivery.channelId);
-    if (sendable && delivery.source !== 'test' && (await this.robots.robotsOf(sendable))) {
+    const sendable = await this.deps.channels.sendable(delivery.channelId);
+    if (sendable && delivery.source !== 'test' && (await this.deps.robots.robotsOf(sendable))) {
       // The channel's robot has a limit (set since, or this row was left mid-send by a crash): it takes its turn in the queue.
-      await this.deliveries.release([delivery.id]);
+      await this.deps.deliveries.release([delivery.id]);
       await this.drain(delivery.channelId);
-      return (await this.deliveries.findRow(delivery.id)) ?? delivery;
+      return (await this.deps.deliveries.findRow(delivery.id)) ?? delivery;
     }
     return this.record(delivery, sendable?.channel ?? null, await this.attemptOutcome(sendable, delivery));
   }
@@ -220,22 +225,22 @@ export class DeliveryService {
    */
   private async drain(channelId: string): Promise<void> {
     for (let round = 0; round < DRAIN_ROUNDS; round += 1) {
-      const sendable = await this.channels.sendable(channelId);
+      const sendable = await this.deps.channels.sendable(channelId);
       if (!sendable) return; // deleted: its deliveries went with it
-      const robots = (await this.robots.robotsOf(sendable)) ?? [{ sendable, memberId: null, limit: null }];
+      const robots = (await this.deps.robots.robotsOf(sendable)) ?? [{ sendable, memberId: null, limit: null }];
       let finish = () => {};
       const done = new Promise<void>((resolve) => (finish = resolve));
       // Claimed first, tokens after: a drain that finds nothing to send holds no token another one needs.
       const claimed = await this.claimLock(channelId).runExclusive(async () => {
-        const rows = await this.deliveries.claimQueued(channelId, new Date(), this.settings.leaseMs, MERGE_MAX);
+        const rows = await this.deps.deliveries.claimQueued(channelId, new Date(), this.deps.settings.leaseMs, MERGE_MAX);
         for (const row of rows) this.inFlight.set(row.id, done);
         return rows;
       });
       try {
         if (claimed.length === 0) return;
-        const pick = await this.robots.acquire(channelId, robots);
+        const pick = await this.deps.robots.acquire(channelId, robots);
         if ('waitMs' in pick) {
-          await this.deliveries.release(claimed.map((row) => row.id));
+          await this.deps.deliveries.release(claimed.map((row) => row.id));
           return this.scheduleDrain(channelId, pick.waitMs);
         }
         const waitMs = await this.sendClaimed(sendable, robots, pick.robot, claimed);
@@ -261,7 +266,7 @@ export class DeliveryService {
    */
   private async sendClaimed(sendable: SendableChannel, robots: Robot[], first: Robot, claimed: DeliveryRow[]): Promise<number> {
     const channelId = sendable.channel.id;
-    const carriers = [first, ...(await this.robots.acquireMore(channelId, robots, first, claimed.length - 1))];
+    const carriers = [first, ...(await this.deps.robots.acquireMore(channelId, robots, first, claimed.length - 1))];
     const records: Array<Promise<unknown>> = [];
     try {
       for (const [index, robot] of carriers.entries()) {
@@ -269,11 +274,11 @@ export class DeliveryService {
         const { waitMs, recorded } = await this.sendHead(sendable, robot, last ? claimed.slice(index) : [claimed[index]!], robots.length);
         records.push(recorded);
         if (waitMs > 0) {
-          for (const unused of carriers.slice(index + 1)) await this.robots.refund(unused);
-          await this.deliveries.release(claimed.slice(index + 1).map((row) => row.id));
+          for (const unused of carriers.slice(index + 1)) await this.deps.robots.refund(unused);
+          await this.deps.deliveries.release(claimed.slice(index + 1).map((row) => row.id));
           return waitMs;
         }
-        this.robots.sentThrough(channelId, robots, robot);
+        this.deps.robots.sentThrough(channelId, robots, robot);
       }
       return 0;
     } finally {
@@ -295,7 +300,7 @@ export class DeliveryService {
     const how: AttemptContext = { queued: true, robotChannelId: robot.memberId };
     const nothing = { waitMs: 0, recorded: Promise.resolve() };
     if (!sendable.channel.enabled) {
-      await this.robots.refund(robot);
+      await this.deps.robots.refund(robot);
       await Promise.all(
         claimed.map((row) =>
           this.record(row, sendable.channel, { ok: false, retryable: false, latencyMs: 0, error: 'channel is disabled' }, how),
@@ -312,24 +317,25 @@ export class DeliveryService {
       }
     }
     if (waiting.length === 0) {
-      await this.robots.refund(robot);
+      await this.deps.robots.refund(robot);
       return nothing;
     }
     const budget = sendable.plugin.mergeBudgetBytes?.(robot.sendable.config) ?? null;
     const { carried, rest, rendered, message } = mergeHead(waiting, budget, robot.limit?.perMinute ?? null);
-    const waitMs = await this.robots.takeMore(robot, (sendable.plugin.requestsPerMessage?.(message) ?? 1) - 1);
+    const waitMs = await this.deps.robots.takeMore(robot, (sendable.plugin.requestsPerMessage?.(message) ?? 1) - 1);
     if (waitMs > 0) {
-      await this.robots.refund(robot);
-      await this.deliveries.release(waiting.map((w) => w.row.id));
+      await this.deps.robots.refund(robot);
+      await this.deps.deliveries.release(waiting.map((w) => w.row.id));
       return { waitMs, recorded: Promise.resolve() };
     }
-    await this.deliveries.release(rest.map((w) => w.row.id));
+    await this.deps.deliveries.release(rest.map((w) => w.row.id));
     const head = carried[0]!.row;
     const sent = await this.traced(robot.sendable, head, carried.length, () => this.post(robot.sendable, rendered, message, head));
-    this.robots.report(robot, sent.ok);
+    this.deps.robots.report(robot, sent.ok);
     // What one robot of a pool refuses for good (a revoked token) another may still take: retried there.
     const outcome: SendOutcome = !sent.ok && !sent.retryable && poolSize > 1 ? { ...sent, retryable: true } : sent;
-    if (carried.length > 1) this.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
+    if (carried.length > 1)
+      this.deps.metrics.channelMerged.inc({ channel: sendable.channel.name, type: sendable.plugin.type }, carried.length);
     return {
       waitMs: 0,
       recorded: Promise.all(carried.map((w) => this.record(w.row, sendable.channel, outcome, { ...how, carried: carried.length }))),
@@ -346,8 +352,8 @@ export class DeliveryService {
   /** Checks a channel's reachability and credentials without posting, for the types whose protocol allows it. */
   /** Deliveries to the channels a reader may see (all of them without a reader), with their channel's name. */
   async page(filter: Omit<DeliveryFilter, 'channelIds'>, page: PageRequest, reader: Principal | null): Promise<Page<DeliveryView>> {
-    const channelIds = reader ? await this.channels.visibleChannelIds(reader) : null;
-    const { items, total } = await this.deliveries.findPage({ ...filter, channelIds: channelIds ?? undefined }, page);
+    const channelIds = reader ? await this.deps.channels.visibleChannelIds(reader) : null;
+    const { items, total } = await this.deps.deliveries.findPage({ ...filter, channelIds: channelIds ?? undefined }, page);
     return { items: items.map((d) => ({ ...rowOf(d), channelName: d.channel.name })), total };
   }
 
@@ -360,30 +366,30 @@ export class DeliveryService {
 
   /** Every attempt of a delivery, oldest first. */
   attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
-    return this.deliveries.attemptsOf(deliveryId);
+    return this.deps.deliveries.attemptsOf(deliveryId);
   }
 
   async probe(channelId: string): Promise<ProbeOutcome> {
-    const sendable = NotFoundError.assert(await this.channels.sendable(channelId), 'channel', channelId);
+    const sendable = NotFoundError.assert(await this.deps.channels.sendable(channelId), 'channel', channelId);
     if (!sendable.plugin.probe) {
       throw BadUserInputError.forField(
         'id',
         `a ${sendable.plugin.type} channel cannot be checked without posting a message; use testChannel`,
       );
     }
-    return sendable.plugin.probe(sendable.config, { peers: this.peers });
+    return sendable.plugin.probe(sendable.config, { peers: this.deps.peers });
   }
 
   find(id: string): Promise<DeliveryRow | null> {
-    return this.deliveries.findRow(id);
+    return this.deps.deliveries.findRow(id);
   }
 
   /** Queues every delivery that is due or was orphaned by a crashed sender; runs at start-up and on a timer. */
   async resume(): Promise<number> {
     const now = new Date();
-    const waking = await RequestContext.create(this.orm.em, () => this.deliveries.findWaking(now, SWEEP_BATCH));
+    const waking = await RequestContext.create(this.deps.orm.em, () => this.deps.deliveries.findWaking(now, SWEEP_BATCH));
     for (const { id, attempts, dueAt } of waking) await this.schedule(id, attempts + 1, dueAt);
-    const queues = await RequestContext.create(this.orm.em, () => this.deliveries.findQueues(SWEEP_BATCH));
+    const queues = await RequestContext.create(this.deps.orm.em, () => this.deps.deliveries.findQueues(SWEEP_BATCH));
     for (const { channelId, dueAt } of queues) await this.scheduleDrain(channelId, dueAt.getTime() - now.getTime());
     return waking.length + queues.length;
   }
@@ -394,18 +400,18 @@ export class DeliveryService {
   }
 
   registerProcessor(): void {
-    this.queue.process(
+    this.deps.queue.process(
       'delivery.attempt',
       async ({ data }) => {
         await this.attempt(data.deliveryId);
       },
-      { concurrency: this.settings.concurrency },
+      { concurrency: this.deps.settings.concurrency },
     );
-    this.queue.process('delivery.drain', ({ data }) => this.drain(data.channelId));
+    this.deps.queue.process('delivery.drain', ({ data }) => this.drain(data.channelId));
   }
 
   startSweeper(): void {
-    this.sweeper.start(this.settings.sweepIntervalMs, true);
+    this.sweeper.start(this.deps.settings.sweepIntervalMs, true);
   }
 
   stop(): void {
@@ -454,9 +460,9 @@ export class DeliveryService {
     if (!renders) return NOTHING_RENDERED;
     const quote = sendable.plugin.quoteValue;
     const forTemplates = quoteMessageValues(delivery.message, quote ? (value) => quote(displayableValue(value)) : displayableValue);
-    const rendered = await this.templates.render(sendable.templates, forTemplates, sendable.channel.name);
+    const rendered = await this.deps.templates.render(sendable.templates, forTemplates, sendable.channel.name);
     if (rendered.fallback)
-      this.logger.warn(
+      this.deps.logger.warn(
         { deliveryId: delivery.id, channel: sendable.channel.name, reason: rendered.fallback },
         'channel templates fell back to the defaults',
       );
@@ -472,7 +478,7 @@ export class DeliveryService {
     try {
       return await sendable.plugin.send(sendable.config, rendered, message, {
         idempotencyKey: delivery.idempotencyKey,
-        peers: this.peers,
+        peers: this.deps.peers,
         attempt: delivery.attempts,
         now: new Date(),
       });
@@ -486,8 +492,8 @@ export class DeliveryService {
     if (this.localWakeUps.has(key)) return;
     const timer = setTimeout(() => {
       this.localWakeUps.delete(key);
-      void RequestContext.create(this.orm.em, work).catch((err) =>
-        this.logger.warn({ err, key }, 'a wake-up in this process failed; the sweeper will pick it up'),
+      void RequestContext.create(this.deps.orm.em, work).catch((err) =>
+        this.deps.logger.warn({ err, key }, 'a wake-up in this process failed; the sweeper will pick it up'),
       );
     }, delayMs);
     timer.unref();
@@ -533,7 +539,7 @@ export class DeliveryService {
         failoverDeliveryId: handedOver.id,
       };
     }
-    await this.deliveries.recordAttempt(
+    await this.deps.deliveries.recordAttempt(
       {
         deliveryId: delivery.id,
         channelId: delivery.channelId,
@@ -552,22 +558,24 @@ export class DeliveryService {
       next,
       how.patient,
     );
-    if (!outcome.ok && how.carried !== 0) this.health.forget(delivery.channelId);
+    if (!outcome.ok && how.carried !== 0) this.deps.health.forget(delivery.channelId);
     const labels = { channel: channel?.name ?? delivery.channelId, type: channel?.type ?? 'unknown' };
-    if (how.carried !== 0) this.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
-    this.metrics.channelSends.inc({ ...labels, outcome: next.status === 'queued' ? 'retrying' : next.status });
-    if (handedOver) this.metrics.channelFailovers.inc({ channel: labels.channel, backup: handedOver.name });
+    if (how.carried !== 0) this.deps.metrics.channelSendDuration.observe(labels, outcome.latencyMs / 1000);
+    this.deps.metrics.channelSends.inc({ ...labels, outcome: next.status === 'queued' ? 'retrying' : next.status });
+    if (handedOver) this.deps.metrics.channelFailovers.inc({ channel: labels.channel, backup: handedOver.name });
     if (retry && how.queued) await this.scheduleDrain(delivery.channelId, delayMs);
     else if (retry) await this.schedule(delivery.id, attempt + 1, next.nextAttemptAt!);
     else if (!outcome.ok)
-      this.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
+      this.deps.logger.warn({ deliveryId: delivery.id, channel: labels.channel, attempt, error: next.lastError }, 'delivery failed');
     const settled = { ...delivery, ...next, failoverDeliveryId: next.failoverDeliveryId ?? delivery.failoverDeliveryId };
     // Callers report first attempts themselves; a queued delivery is reported here unless its caller is still waiting for it.
     const reportHere = attempt > 1 || (how.queued === true && !this.reportedByCaller.has(delivery.id));
     if (this.reportedByCaller.has(delivery.id)) this.reportedByCaller.set(delivery.id, settled);
     if (!retry && reportHere) {
       for (const listener of this.settledListeners)
-        await listener(settled).catch((err) => this.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'));
+        await listener(settled).catch((err) =>
+          this.deps.logger.warn({ err, deliveryId: delivery.id }, 'a settled-delivery listener failed'),
+        );
     }
     return settled;
   }
@@ -598,10 +606,10 @@ export class DeliveryService {
         idempotencyKey: `failover:${delivery.id}`,
         source: 'failover',
       });
-      const name = (await this.channels.sendable(policy.backupChannelId))?.channel.name ?? policy.backupChannelId;
+      const name = (await this.deps.channels.sendable(policy.backupChannelId))?.channel.name ?? policy.backupChannelId;
       return { id: backup.id, name };
     } catch (err) {
-      this.logger.warn(
+      this.deps.logger.warn(
         { err, deliveryId: delivery.id, backup: policy.backupChannelId },
         'could not hand a delivery over to the backup channel; it goes on as if there were none',
       );
@@ -612,14 +620,14 @@ export class DeliveryService {
   /** Wakes a channel's queue after `delayMs` (through the job queue, or in this process while it is away). */
   private async scheduleDrain(channelId: string, delayMs: number): Promise<void> {
     const dueAt = Date.now() + Math.max(0, delayMs);
-    if (!this.queue.isAvailable()) {
-      this.redis.fellBack('queue', new Error('the job queue is not connected'));
+    if (!this.deps.queue.isAvailable()) {
+      this.deps.redis.fellBack('queue', new Error('the job queue is not connected'));
       this.wakeLocally(`drain:${channelId}`, Math.max(0, delayMs), () => this.drain(channelId));
       return;
     }
     try {
       // One wake-up per channel and second: drains finding the robot busy at once do not pile up jobs.
-      await this.queue.enqueue(
+      await this.deps.queue.enqueue(
         'delivery.drain',
         { channelId },
         {
@@ -629,7 +637,7 @@ export class DeliveryService {
         },
       );
     } catch (err) {
-      this.logger.warn({ err, channelId }, 'could not queue a wake-up of a channel queue; the sweeper will pick it up');
+      this.deps.logger.warn({ err, channelId }, 'could not queue a wake-up of a channel queue; the sweeper will pick it up');
     }
   }
 
@@ -640,21 +648,21 @@ export class DeliveryService {
    */
   private async schedule(deliveryId: string, attempt: number, dueAt: Date): Promise<void> {
     const delayMs = Math.max(0, dueAt.getTime() - Date.now());
-    if (!this.queue.isAvailable()) {
-      this.redis.fellBack('queue', new Error('the job queue is not connected'));
+    if (!this.deps.queue.isAvailable()) {
+      this.deps.redis.fellBack('queue', new Error('the job queue is not connected'));
       this.wakeLocally(deliveryId, delayMs);
       return;
     }
-    this.redis.recovered('queue');
+    this.deps.redis.recovered('queue');
     try {
-      await this.queue.enqueue(
+      await this.deps.queue.enqueue(
         'delivery.attempt',
         { deliveryId },
         { jobId: `${deliveryId}_${attempt}_${dueAt.getTime()}`, delayMs, attempts: 1 },
       );
     } catch (err) {
       // The row stays 'retrying' with its due time; the sweeper will queue it again.
-      this.logger.warn({ err, deliveryId }, 'could not queue a delivery retry; the sweeper will pick it up');
+      this.deps.logger.warn({ err, deliveryId }, 'could not queue a delivery retry; the sweeper will pick it up');
     }
   }
 }

@@ -103,6 +103,16 @@ export interface SyncReport {
   error: string | null;
 }
 
+export interface ClusterServiceDeps {
+  em: EntityManager;
+  secrets: SecretBox;
+  audit: AuditService;
+  events: EventBus;
+  publicUrl: PublicUrl;
+  rules: RuleService;
+  egress: Pick<EgressPolicy, 'assertUrl'>;
+}
+
 /**
  * The cluster registry: CRUD, credentials, and the rendered alertmanager.yml of each cluster.
  * Every change that alters the rendered file stores a new version; a change that would render a
@@ -111,25 +121,17 @@ export interface SyncReport {
 export class ClusterService {
   private names: { value: Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>; until: number } | null = null;
 
-  constructor(
-    private readonly em: EntityManager,
-    private readonly secrets: SecretBox,
-    private readonly audit: AuditService,
-    private readonly events: EventBus,
-    private readonly publicUrl: PublicUrl,
-    private readonly rules: RuleService,
-    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
-  ) {}
+  constructor(private readonly deps: ClusterServiceDeps) {}
 
   /** Clusters, by name; with a reader, those in its cluster scope. */
   async list(reader: Principal | null = null): Promise<ClusterEntity[]> {
-    const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+    const clusters = await this.deps.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
     return reader ? clusters.filter((c) => clusterInScope(reader.grant, c)) : clusters;
   }
 
   /** One cluster; a reader (when given) must have it in its cluster scope. */
   async get(id: string, reader: Principal | null = null): Promise<ClusterEntity> {
-    const cluster = NotFoundError.assert(await this.em.findOne(ClusterEntity, { id }), 'cluster', id);
+    const cluster = NotFoundError.assert(await this.deps.em.findOne(ClusterEntity, { id }), 'cluster', id);
     this.assertInScope(reader, cluster);
     return cluster;
   }
@@ -153,17 +155,17 @@ export class ClusterService {
 
   private async registry(): Promise<Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>> {
     if (this.names && this.names.until > Date.now()) return this.names.value;
-    const rows = await this.em.fork().find(ClusterEntity, {}, { fields: ['id', 'name', 'labels'] });
+    const rows = await this.deps.em.fork().find(ClusterEntity, {}, { fields: ['id', 'name', 'labels'] });
     this.names = { value: rows.map(({ id, name, labels }) => ({ id, name, labels })), until: Date.now() + NAMES_TTL_MS };
     return this.names.value;
   }
 
   findByName(name: string): Promise<ClusterEntity | null> {
-    return this.em.findOne(ClusterEntity, { name });
+    return this.deps.em.findOne(ClusterEntity, { name });
   }
 
   webhookUrl(cluster: Pick<ClusterEntity, 'name'>): string {
-    return `${this.publicUrl.get()}${clusterWebhookPath(cluster.name)}`;
+    return `${this.deps.publicUrl.get()}${clusterWebhookPath(cluster.name)}`;
   }
 
   async create(input: ClusterCreateInput, actor: Actor): Promise<{ cluster: ClusterEntity; credentials: ClusterCredentials }> {
@@ -177,8 +179,8 @@ export class ClusterService {
     const credentials = this.issueCredentials(cluster);
     const rendered = this.render(cluster);
     await this.saving(cluster.name, () =>
-      this.audit.change(actor, async (record) => {
-        this.em.persist(cluster);
+      this.deps.audit.change(actor, async (record) => {
+        this.deps.em.persist(cluster);
         this.names = null;
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.created', 'cluster', cluster.id, { name: cluster.name, alertmanagerUrls: cluster.alertmanagerUrls });
@@ -210,7 +212,7 @@ export class ClusterService {
     const rendered = this.render(cluster);
     if (changed.includes('labels') || changed.includes('name')) await this.refuseRuleConflicts(cluster);
     await this.saving(cluster.name, () =>
-      this.audit.change(actor, async (record) => {
+      this.deps.audit.change(actor, async (record) => {
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.updated', 'cluster', cluster.id, { name: cluster.name, fields: changed });
         if (changed.includes('tls') && skipsVerification(cluster.tls))
@@ -226,7 +228,7 @@ export class ClusterService {
     const credentials = this.issueCredentials(cluster);
     cluster.updatedAt = new Date();
     const rendered = this.render(cluster);
-    await this.audit.change(actor, async (record) => {
+    await this.deps.audit.change(actor, async (record) => {
       await this.addVersion(cluster, rendered, actor, record);
       record('cluster.credentials-rotated', 'cluster', cluster.id, { name: cluster.name });
     });
@@ -235,11 +237,11 @@ export class ClusterService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const cluster = await this.get(id, actor.principal);
-    await this.audit.change(actor, async (record) => {
-      await this.em.nativeDelete(ClusterConfigVersionEntity, { clusterId: id });
-      await this.em.nativeDelete(ReplicaCheckEntity, { clusterId: id });
-      await this.em.nativeDelete(SyncStatusEntity, { clusterId: id });
-      this.em.remove(cluster);
+    await this.deps.audit.change(actor, async (record) => {
+      await this.deps.em.nativeDelete(ClusterConfigVersionEntity, { clusterId: id });
+      await this.deps.em.nativeDelete(ReplicaCheckEntity, { clusterId: id });
+      await this.deps.em.nativeDelete(SyncStatusEntity, { clusterId: id });
+      this.deps.em.remove(cluster);
       this.names = null;
       record('cluster.deleted', 'cluster', id, { name: cluster.name });
     });
@@ -247,13 +249,13 @@ export class ClusterService {
 
   /** The config sidecars should apply: the newest version. */
   async desiredConfig(clusterId: string): Promise<ConfigVersionView> {
-    const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: 'desc' }, limit: 1 });
+    const [latest] = await this.deps.em.find(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: 'desc' }, limit: 1 });
     return this.versionView(NotFoundError.assert(latest, 'config of cluster', clusterId));
   }
 
   async versions(clusterId: string, page: PageRequest): Promise<{ items: ConfigVersionView[]; total: number }> {
     await this.get(clusterId);
-    const [items, total] = await this.em.findAndCount(
+    const [items, total] = await this.deps.em.findAndCount(
       ClusterConfigVersionEntity,
       { clusterId },
       { orderBy: { version: page.order }, limit: page.limit, offset: page.offset },
@@ -263,7 +265,7 @@ export class ClusterService {
 
   /** What calls to the cluster's Alertmanagers use for TLS, the key opened. */
   tlsOf(cluster: ClusterEntity): TlsOptions | undefined {
-    const tlsKey = cluster.tlsKeySealed ? this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)) : undefined;
+    const tlsKey = cluster.tlsKeySealed ? this.deps.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)) : undefined;
     return tlsOf({ tls: cluster.tls ?? undefined, tlsKey });
   }
 
@@ -275,32 +277,32 @@ export class ClusterService {
 
   templateOf(cluster: ClusterEntity): string {
     return cluster.configTemplateSealed
-      ? this.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id))
+      ? this.deps.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id))
       : cluster.configTemplate;
   }
 
   /** Seals what is still stored in clear (rows written before sealing) and seals everything again with the current key. */
   async resealAll(): Promise<{ clusters: number; versions: number }> {
-    const clusters = await this.em.find(ClusterEntity, {});
+    const clusters = await this.deps.em.find(ClusterEntity, {});
     for (const cluster of clusters) {
       this.sealTemplate(cluster, this.templateOf(cluster));
-      cluster.webhookTokenSealed = this.secrets.seal(
-        this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
+      cluster.webhookTokenSealed = this.deps.secrets.seal(
+        this.deps.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
         webhookTokenContext(cluster.id),
       );
       if (cluster.tlsKeySealed)
-        cluster.tlsKeySealed = this.secrets.seal(
-          this.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)),
+        cluster.tlsKeySealed = this.deps.secrets.seal(
+          this.deps.secrets.open(cluster.tlsKeySealed, tlsKeyContext(cluster.id)),
           tlsKeyContext(cluster.id),
         );
     }
-    const versions = await this.em.find(ClusterConfigVersionEntity, {});
+    const versions = await this.deps.em.find(ClusterConfigVersionEntity, {});
     for (const version of versions) {
       const content = this.versionView(version).content;
-      version.contentSealed = this.secrets.seal(content, versionContext(version.clusterId, version.version));
+      version.contentSealed = this.deps.secrets.seal(content, versionContext(version.clusterId, version.version));
       version.content = null;
     }
-    await this.em.flush();
+    await this.deps.em.flush();
     return { clusters: clusters.length, versions: versions.length };
   }
 
@@ -317,15 +319,15 @@ export class ClusterService {
   /** Stores a sidecar's report; `desiredHash` is what that kind of sidecar should run now. */
   async recordSync(cluster: ClusterEntity, report: SyncReport, desiredHash: string, now = new Date()): Promise<SyncStatusEntity> {
     const status =
-      (await this.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ??
+      (await this.deps.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ??
       Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
     status.kind = report.kind;
     status.reportedAt = now;
     if (report.appliedHash !== null) status.appliedHash = report.appliedHash;
     if (report.ok) status.lastSuccessAt = now;
     else Object.assign(status, { lastError: report.error ?? 'unknown error', lastErrorAt: now });
-    await this.em.persistAndFlush(status);
-    await this.events.publish('cluster.sync', {
+    await this.deps.em.persistAndFlush(status);
+    await this.deps.events.publish('cluster.sync', {
       clusterId: cluster.id,
       clusterName: cluster.name,
       instance: status.instance,
@@ -340,7 +342,7 @@ export class ClusterService {
   }
 
   syncStatuses(clusterId: string, kind: SyncReport['kind']): Promise<SyncStatusEntity[]> {
-    return this.em.find(SyncStatusEntity, { clusterId, kind }, { orderBy: { instance: 'asc' } });
+    return this.deps.em.find(SyncStatusEntity, { clusterId, kind }, { orderBy: { instance: 'asc' } });
   }
 
   private async authenticate(
@@ -361,7 +363,7 @@ export class ClusterService {
     const webhookToken = generateApiToken(WEBHOOK_TOKEN_PREFIX);
     const sidecarToken = generateApiToken(SIDECAR_TOKEN_PREFIX);
     cluster.webhookTokenHash = hashApiToken(webhookToken);
-    cluster.webhookTokenSealed = this.secrets.seal(webhookToken, webhookTokenContext(cluster.id));
+    cluster.webhookTokenSealed = this.deps.secrets.seal(webhookToken, webhookTokenContext(cluster.id));
     cluster.sidecarTokenHash = hashApiToken(sidecarToken);
     return { webhookToken, sidecarToken };
   }
@@ -369,25 +371,25 @@ export class ClusterService {
   /** TLS settings as given: `tls` replaces the options, `tlsKey` the key; null clears, undefined keeps. */
   private applyTls(cluster: ClusterEntity, tls: TlsSettings | null | undefined, tlsKey: string | null | undefined): void {
     if (tls !== undefined) cluster.tls = tls;
-    if (tlsKey !== undefined) cluster.tlsKeySealed = tlsKey === null ? null : this.secrets.seal(tlsKey, tlsKeyContext(cluster.id));
+    if (tlsKey !== undefined) cluster.tlsKeySealed = tlsKey === null ? null : this.deps.secrets.seal(tlsKey, tlsKeyContext(cluster.id));
     if (Boolean(cluster.tls?.certPem) !== Boolean(cluster.tlsKeySealed))
       throw BadUserInputError.forField('input.tlsKey', CERTIFICATE_NEEDS_KEY.message);
   }
 
   /** Refuses Alertmanager and Prometheus URLs the egress policy would never let a call reach. */
   private assertReachable(cluster: ClusterEntity): void {
-    cluster.alertmanagerUrls.forEach((url, i) => this.egress.assertUrl(url, `input.alertmanagerUrls.${i}`));
-    cluster.prometheusUrls.forEach((url, i) => this.egress.assertUrl(url, `input.prometheusUrls.${i}`));
+    cluster.alertmanagerUrls.forEach((url, i) => this.deps.egress.assertUrl(url, `input.alertmanagerUrls.${i}`));
+    cluster.prometheusUrls.forEach((url, i) => this.deps.egress.assertUrl(url, `input.prometheusUrls.${i}`));
   }
 
   private sealTemplate(cluster: ClusterEntity, template: string): void {
-    cluster.configTemplateSealed = this.secrets.seal(template, templateContext(cluster.id));
+    cluster.configTemplateSealed = this.deps.secrets.seal(template, templateContext(cluster.id));
     cluster.configTemplate = '';
   }
 
   private versionView(version: ClusterConfigVersionEntity): ConfigVersionView {
     const content = version.contentSealed
-      ? this.secrets.open(version.contentSealed, versionContext(version.clusterId, version.version))
+      ? this.deps.secrets.open(version.contentSealed, versionContext(version.clusterId, version.version))
       : (version.content ?? '');
     return { id: version.id, version: version.version, hash: version.hash, content, author: version.author, createdAt: version.createdAt };
   }
@@ -399,7 +401,7 @@ export class ClusterService {
       routes: cluster.routes,
       inhibitRules: cluster.inhibitRules,
       webhookUrl: this.webhookUrl(cluster),
-      webhookToken: this.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
+      webhookToken: this.deps.secrets.open(cluster.webhookTokenSealed, webhookTokenContext(cluster.id)),
     });
   }
 
@@ -410,24 +412,28 @@ export class ClusterService {
     actor: Actor,
     record: RecordAudit,
   ): Promise<void> {
-    const [latest] = await this.em.find(ClusterConfigVersionEntity, { clusterId: cluster.id }, { orderBy: { version: 'desc' }, limit: 1 });
+    const [latest] = await this.deps.em.find(
+      ClusterConfigVersionEntity,
+      { clusterId: cluster.id },
+      { orderBy: { version: 'desc' }, limit: 1 },
+    );
     if (latest?.hash === rendered.hash) return;
     const number = (latest?.version ?? 0) + 1;
     const version = Object.assign(new ClusterConfigVersionEntity(), {
       clusterId: cluster.id,
       version: number,
       hash: rendered.hash,
-      contentSealed: this.secrets.seal(rendered.content, versionContext(cluster.id, number)),
+      contentSealed: this.deps.secrets.seal(rendered.content, versionContext(cluster.id, number)),
       content: null,
       author: actor.principal.name,
     });
-    this.em.persist(version);
+    this.deps.em.persist(version);
     record('cluster.config-published', 'cluster', cluster.id, { version: version.version, hash: version.hash });
   }
 
   /** New labels (or a new cluster) can bring rule groups together that conflict; refuse that as rule changes are refused. */
   private async refuseRuleConflicts(cluster: ClusterEntity): Promise<void> {
-    const conflicts = await this.rules.conflictsForCluster(cluster);
+    const conflicts = await this.deps.rules.conflictsForCluster(cluster);
     if (conflicts.length > 0)
       throw new ConflictError(`refused: with these labels the cluster would get conflicting rules: ${conflicts.slice(0, 5).join('; ')}`);
   }

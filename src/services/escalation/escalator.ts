@@ -25,6 +25,17 @@ export interface FirstNotice {
 const LOST_JOB_SLACK_MS = 5_000;
 const SWEEP_BATCH = 200;
 
+export interface EscalatorDeps {
+  orm: MikroORM;
+  queue: JobQueue;
+  policies: Pick<EscalationPolicyService, 'policyFor' | 'byId'>;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  flags: FlagResolver;
+  links: AckLinks;
+  ackLinkTtlSeconds: number;
+  logger: Logger;
+}
+
 /**
  * Escalation (flag analysis.escalation): a firing alert that a policy covers starts a timer at its
  * first notice; while nobody acknowledges it and it still fires, each level's channels are told in
@@ -35,17 +46,8 @@ const SWEEP_BATCH = 200;
 export class Escalator {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly queue: JobQueue,
-    private readonly policies: Pick<EscalationPolicyService, 'policyFor' | 'byId'>,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly flags: FlagResolver,
-    private readonly links: AckLinks,
-    private readonly ackLinkTtlSeconds: number,
-    private readonly logger: Logger,
-  ) {
-    this.sweeper = new PeriodicTask('escalation', () => this.sweep(), logger, this.orm);
+  constructor(private readonly deps: EscalatorDeps) {
+    this.sweeper = new PeriodicTask('escalation', () => this.sweep(), deps.logger, this.deps.orm);
   }
 
   /** After the first send of a receipt: starts the timers of the firing alerts a policy covers. Never throws. */
@@ -53,14 +55,14 @@ export class Escalator {
     const rows: Array<{ notice: FirstNotice; policy: CompiledEscalationPolicy }> = [];
     for (const notice of notices) {
       if (notice.alert.status !== 'firing') continue;
-      const policy = this.policies.policyFor(notice.alert.labels);
-      if (!policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(notice.alert.labels.cluster, notice.alert.labels)))
+      const policy = this.deps.policies.policyFor(notice.alert.labels);
+      if (!policy || !this.deps.flags.isEnabled('analysis.escalation', alertFlagContext(notice.alert.labels.cluster, notice.alert.labels)))
         continue;
       rows.push({ notice, policy });
     }
     if (rows.length === 0) return;
     try {
-      const connection = this.orm.em.getConnection();
+      const connection = this.deps.orm.em.getConnection();
       for (const { notice, policy } of rows) {
         const nextAt = new Date(notice.at.getTime() + policy.levels[0].delaySeconds * 1000);
         const started = await connection.execute(
@@ -81,12 +83,12 @@ export class Escalator {
         if (started.length === 1) await this.wake(notice.alert.fingerprint, new Date(notice.alert.startsAt), nextAt.getTime() - Date.now());
       }
     } catch (err) {
-      this.logger.warn({ err, alerts: rows.length }, 'could not start escalation timers; nothing escalates for these alerts');
+      this.deps.logger.warn({ err, alerts: rows.length }, 'could not start escalation timers; nothing escalates for these alerts');
     }
   }
 
   registerProcessor(): void {
-    this.queue.process('escalation.step', ({ data }) => this.step(data.fingerprint, new Date(data.startsAt)));
+    this.deps.queue.process('escalation.step', ({ data }) => this.step(data.fingerprint, new Date(data.startsAt)));
   }
 
   startSweeper(intervalMs: number): void {
@@ -99,7 +101,7 @@ export class Escalator {
 
   /** One escalation, if due: ends it when acknowledged, resolved, switched off or out of levels, else sends its next level. */
   async step(fingerprint: string, startsAt: Date, now = new Date()): Promise<void> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const row = await em.findOne(EscalationEntity, { fingerprint, startsAt });
     if (row?.state !== 'waiting' || !row.nextAt) return;
     if (row.nextAt.getTime() > now.getTime() + 50) {
@@ -111,12 +113,12 @@ export class Escalator {
       em.findOne(AlertRecordEntity, { fingerprint, startsAt, status: 'resolved' }, { fields: ['id'] }),
       em.findOne(AlertRecordEntity, { id: row.recordId }),
     ]);
-    const policy = this.policies.byId(row.policyId);
+    const policy = this.deps.policies.byId(row.policyId);
     const end = ack
       ? 'acknowledged'
       : resolved
         ? 'resolved'
-        : !record || !policy || !this.flags.isEnabled('analysis.escalation', alertFlagContext(record.cluster, record.labels))
+        : !record || !policy || !this.deps.flags.isEnabled('analysis.escalation', alertFlagContext(record.cluster, record.labels))
           ? 'stopped'
           : null;
     if (end || !policy || !record) {
@@ -149,33 +151,34 @@ export class Escalator {
     for (const channelId of level.channelIds) {
       const withLink = this.withAckLink(message, record, channelId, now);
       try {
-        await this.deliveries.deliver(channelId, withLink, {
+        await this.deps.deliveries.deliver(channelId, withLink, {
           source: 'escalation',
           idempotencyKey: `escalation:${fingerprint}:${startsAt.toISOString()}:${row.level + 1}:${channelId}`,
         });
       } catch (err) {
-        if (!(err instanceof NotFoundError)) this.logger.warn({ err, fingerprint, channelId }, 'could not hand an escalation to delivery');
+        if (!(err instanceof NotFoundError))
+          this.deps.logger.warn({ err, fingerprint, channelId }, 'could not hand an escalation to delivery');
       }
     }
-    this.logger.info({ fingerprint, alertname: record.alertname, policy: policy.name, level: row.level + 1 }, 'alert escalated');
+    this.deps.logger.info({ fingerprint, alertname: record.alertname, policy: policy.name, level: row.level + 1 }, 'alert escalated');
     if (nextAt) await this.wake(fingerprint, startsAt, nextAt.getTime() - now.getTime());
   }
 
   private async sweep(): Promise<void> {
-    const due = await this.orm.em.find(
+    const due = await this.deps.orm.em.find(
       EscalationEntity,
       { state: 'waiting', nextAt: { $lt: new Date(Date.now() - LOST_JOB_SLACK_MS) } },
       { limit: SWEEP_BATCH, orderBy: { nextAt: 'asc' } },
     );
     for (const row of due)
       await this.step(row.fingerprint, row.startsAt).catch((err) =>
-        this.logger.warn({ err, fingerprint: row.fingerprint }, 'escalation step failed'),
+        this.deps.logger.warn({ err, fingerprint: row.fingerprint }, 'escalation step failed'),
       );
   }
 
   private async wake(fingerprint: string, startsAt: Date, delayMs: number): Promise<void> {
     const at = startsAt.toISOString();
-    await this.queue.enqueue(
+    await this.deps.queue.enqueue(
       'escalation.step',
       { fingerprint, startsAt: at },
       {
@@ -194,7 +197,7 @@ export class Escalator {
     firstNotifiedAt: Date,
     now: Date,
   ): Promise<ChannelMessage> {
-    const analysis = await this.orm.em.findOne(
+    const analysis = await this.deps.orm.em.findOne(
       AlertAnalysisEntity,
       { fingerprint: record.fingerprint, status: 'succeeded', parsed: true },
       { orderBy: { finishedAt: 'desc' } },
@@ -214,10 +217,10 @@ export class Escalator {
   }
 
   private withAckLink(message: ChannelMessage, record: AlertRecordEntity, channelId: string, now: Date): ChannelMessage {
-    const url = this.links.url(
+    const url = this.deps.links.url(
       { kind: 'alert', fingerprint: record.fingerprint, startsAt: record.startsAt.toISOString() },
       `channel:${channelId}`,
-      this.ackLinkTtlSeconds,
+      this.deps.ackLinkTtlSeconds,
       now,
     );
     const annotations = { ...message.commonAnnotations, acknowledge: url };

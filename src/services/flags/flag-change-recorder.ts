@@ -44,34 +44,36 @@ const sourceWords: Record<FlagSource, string> = {
   default: 'the built-in default',
 };
 
+export interface FlagChangeRecorderDeps {
+  orm: MikroORM;
+  audit: AuditService;
+  events: EventBus;
+  metrics: Metrics;
+  notices: NoticeSender;
+  notifyChannelId: string | undefined;
+  logger: Logger;
+}
+
 /**
  * Makes every flag change visible: the gauge on every replica; and, once across replicas (the one
  * whose update of the flag's state row lands), the audit record, the change counter, the
  * `flagChanged` event and a notice to the configured channel.
  */
 export class FlagChangeRecorder {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly audit: AuditService,
-    private readonly events: EventBus,
-    private readonly metrics: Metrics,
-    private readonly notices: NoticeSender,
-    private readonly notifyChannelId: string | undefined,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: FlagChangeRecorderDeps) {}
 
   readonly observe = async (states: FlagState[], changes: FlagChange[]): Promise<void> => {
     for (const state of states) {
       for (const source of ['override', 'unleash', 'bootstrap', 'default'] as const) {
-        if (source === state.source) this.metrics.flagEnabled.set({ flag: state.name, source }, state.enabled ? 1 : 0);
-        else this.metrics.flagEnabled.remove({ flag: state.name, source });
+        if (source === state.source) this.deps.metrics.flagEnabled.set({ flag: state.name, source }, state.enabled ? 1 : 0);
+        else this.deps.metrics.flagEnabled.remove({ flag: state.name, source });
       }
     }
     for (const change of changes) {
       try {
         await this.record(change);
       } catch (err) {
-        this.logger.warn({ err, flag: change.name }, 'could not record a flag change');
+        this.deps.logger.warn({ err, flag: change.name }, 'could not record a flag change');
       }
     }
   };
@@ -80,9 +82,9 @@ export class FlagChangeRecorder {
     const { actor, reason } = causeOf(change);
     let event: FlagChangedEvent | null = null;
     try {
-      event = await RequestContext.create(this.orm.em, () =>
-        this.audit.change({ principal: systemPrincipal('flags'), actorName: actor }, async (record) => {
-          const em = this.orm.em;
+      event = await RequestContext.create(this.deps.orm.em, () =>
+        this.deps.audit.change({ principal: systemPrincipal('flags'), actorName: actor }, async (record) => {
+          const em = this.deps.orm.em;
           const row = await em.findOne(FlagStateEntity, { name: change.name }, { lockMode: LockMode.PESSIMISTIC_WRITE });
           if (!row) {
             // The first value ever seen is where the record starts, not a change.
@@ -124,10 +126,10 @@ export class FlagChangeRecorder {
       throw err;
     }
     if (!event) return;
-    this.metrics.flagChanges.inc({ flag: event.name, source: event.source });
-    this.logger.info({ flag: event.name, enabled: event.enabled, source: event.source, actor, reason }, 'flag changed');
-    await this.events.publish('flag.changed', event).catch((err) => this.logger.warn({ err }, 'could not publish a flag change'));
-    if (this.notifyChannelId) await this.notify(this.notifyChannelId, event);
+    this.deps.metrics.flagChanges.inc({ flag: event.name, source: event.source });
+    this.deps.logger.info({ flag: event.name, enabled: event.enabled, source: event.source, actor, reason }, 'flag changed');
+    await this.deps.events.publish('flag.changed', event).catch((err) => this.deps.logger.warn({ err }, 'could not publish a flag change'));
+    if (this.deps.notifyChannelId) await this.notify(this.deps.notifyChannelId, event);
   }
 
   private async notify(channelId: string, event: FlagChangedEvent): Promise<void> {
@@ -145,11 +147,11 @@ export class FlagChangeRecorder {
       receiver: 'alertagent-flags',
     };
     try {
-      await RequestContext.create(this.orm.em, () =>
-        this.notices.deliver(channelId, message, { source: 'flags', idempotencyKey: `flag:${event.name}:${event.at}` }),
+      await RequestContext.create(this.deps.orm.em, () =>
+        this.deps.notices.deliver(channelId, message, { source: 'flags', idempotencyKey: `flag:${event.name}:${event.at}` }),
       );
     } catch (err) {
-      this.logger.warn({ err, channelId, flag: event.name }, 'could not notify a flag change');
+      this.deps.logger.warn({ err, channelId, flag: event.name }, 'could not notify a flag change');
     }
   }
 }

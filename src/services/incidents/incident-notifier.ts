@@ -87,6 +87,15 @@ export function incidentNotification(
   };
 }
 
+export interface IncidentNotifierDeps {
+  orm: MikroORM;
+  repository: IncidentRepository;
+  queue: JobQueue;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  events: EventBus;
+  logger: Logger;
+}
+
 /**
  * Sends incidents' updates and resolutions: at most one per interval per incident and channel,
  * booked in the database before it is sent (so a crash neither loses nor repeats one) and sent
@@ -95,15 +104,8 @@ export function incidentNotification(
 export class IncidentNotifier {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly repository: IncidentRepository,
-    private readonly queue: JobQueue,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly events: EventBus,
-    private readonly logger: Logger,
-  ) {
-    this.sweeper = new PeriodicTask('incident', () => this.sweep(), this.logger, this.orm);
+  constructor(private readonly deps: IncidentNotifierDeps) {
+    this.sweeper = new PeriodicTask('incident', () => this.sweep(), this.deps.logger, this.deps.orm);
   }
 
   /**
@@ -114,7 +116,7 @@ export class IncidentNotifier {
    */
   async schedule(pending: PendingUpdate, again = false): Promise<void> {
     const jobId = `incident-update_${pending.incidentId}_${pending.pendingSince.getTime()}${again ? `_${Date.now()}` : ''}`;
-    await this.queue.enqueue(
+    await this.deps.queue.enqueue(
       JOB,
       { incidentId: pending.incidentId },
       { jobId, delayMs: Math.max(0, pending.dueAt.getTime() - Date.now()), attempts: 5 },
@@ -122,14 +124,14 @@ export class IncidentNotifier {
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => this.notify(data.incidentId));
+    this.deps.queue.process(JOB, ({ data }) => this.notify(data.incidentId));
   }
 
   /** Tells what is new in an incident, if anything is and its interval allows. */
   async notify(incidentId: string): Promise<void> {
     const now = new Date();
-    const booked = await this.repository.inTransaction(async (run) => {
-      const locked = await this.repository.lockForNotification(run, incidentId);
+    const booked = await this.deps.repository.inTransaction(async (run) => {
+      const locked = await this.deps.repository.lockForNotification(run, incidentId);
       const pendingSince = locked?.incident.updatePendingSince;
       if (!locked || !pendingSince) return null;
       const { incident, alerts } = locked;
@@ -140,7 +142,7 @@ export class IncidentNotifier {
         await run(`update "incident" set "update_pending_since" = null where "id" = ?`, [incidentId]);
         return null;
       }
-      return { incident, kind: notification.kind, rows: await this.repository.bookNotification(run, incident, notification, now) };
+      return { incident, kind: notification.kind, rows: await this.deps.repository.bookNotification(run, incident, notification, now) };
     });
     if (!booked) return;
     if ('early' in booked) {
@@ -164,16 +166,16 @@ export class IncidentNotifier {
   /** Hands one booked notification to delivery and records that it was. */
   async send(row: NotificationRow): Promise<void> {
     try {
-      const delivery = await this.deliveries.deliver(row.channelId, row.message, {
+      const delivery = await this.deps.deliveries.deliver(row.channelId, row.message, {
         source: 'incident',
         idempotencyKey: `incident:${row.incidentId}:${row.sequence}:${row.channelId}`,
       });
-      await this.repository.markNotificationSent(row.id, { deliveryId: delivery.id });
+      await this.deps.repository.markNotificationSent(row.id, { deliveryId: delivery.id });
     } catch (err) {
       if (err instanceof NotFoundError)
-        await this.repository.markNotificationSent(row.id, { error: `channel ${row.channelId} no longer exists` });
+        await this.deps.repository.markNotificationSent(row.id, { error: `channel ${row.channelId} no longer exists` });
       else
-        this.logger.warn(
+        this.deps.logger.warn(
           { err, incidentId: row.incidentId, channelId: row.channelId },
           'could not hand an incident notification to delivery; the sweeper will',
         );
@@ -181,16 +183,16 @@ export class IncidentNotifier {
   }
 
   announce(event: Omit<IncidentEvent, 'at'>): void {
-    void this.events
+    void this.deps.events
       .publish('incident.changed', { ...event, at: new Date().toISOString() })
-      .catch((err) => this.logger.warn({ err }, 'could not publish an incident event'));
+      .catch((err) => this.deps.logger.warn({ err }, 'could not publish an incident event'));
   }
 
   /** Books again what a crash or a lost job left: overdue updates, quiet incidents, notifications never handed to delivery. */
   async sweep(): Promise<void> {
     const now = new Date();
-    for (const pending of await this.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.schedule(pending, true);
-    for (const row of await this.repository.unsentNotifications(new Date(now.getTime() - UNSENT_AFTER_MS), 100)) await this.send(row);
+    for (const pending of await this.deps.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.schedule(pending, true);
+    for (const row of await this.deps.repository.unsentNotifications(new Date(now.getTime() - UNSENT_AFTER_MS), 100)) await this.send(row);
   }
 
   startSweeper(intervalMs: number): void {

@@ -9,6 +9,15 @@ import type { InhibitionRepository, ReleasedAlert } from './inhibition.repositor
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
 const UNSENT_AFTER_MS = 5_000;
 
+export interface InhibitionReleaserDeps {
+  orm: MikroORM;
+  repository: InhibitionRepository;
+  routes: Pick<RouteService, 'decideAll'>;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  logger: Logger;
+  sourceTtlMs: number;
+}
+
 /**
  * Sends targets that were held back once their last source has stopped: by their routes, as
  * they would have gone, saying why they come late.
@@ -16,15 +25,8 @@ const UNSENT_AFTER_MS = 5_000;
 export class InhibitionReleaser {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly repository: InhibitionRepository,
-    readonly routes: Pick<RouteService, 'decideAll'>,
-    readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    readonly logger: Logger,
-    private readonly sourceTtlMs: number,
-  ) {
-    this.sweeper = new PeriodicTask('inhibition', () => this.sweep(), this.logger, this.orm);
+  constructor(private readonly deps: InhibitionReleaserDeps) {
+    this.sweeper = new PeriodicTask('inhibition', () => this.sweep(), this.deps.logger, this.deps.orm);
   }
 
   /** With incidents on: released targets whose incident is open join it (told in its next update) instead of going out alone. */
@@ -36,15 +38,15 @@ export class InhibitionReleaser {
       .filter((r) => !joined.has(r.fingerprint))
       .map((r) => ({ alert: r.alert, receiver: r.receiver, groupKey: r.groupKey, identity: `${r.fingerprint}@${r.releasedAt.getTime()}` }));
     const note = { alertagent_inhibition_ended: 'held back while an inhibiting alert fired; sent now that it stopped' };
-    if (!(await sendByRoutes(this, held, 'inhibition', note))) return;
-    for (const r of released) await this.repository.forgetReleased(r.fingerprint, r.releasedAt);
+    if (!(await sendByRoutes(this.deps, held, 'inhibition', note))) return;
+    for (const r of released) await this.deps.repository.forgetReleased(r.fingerprint, r.releasedAt);
   }
 
   /** Sources gone quiet past the TTL stop inhibiting; releases a crash cut off go out again. */
   async sweep(): Promise<void> {
     const now = new Date();
-    await this.send(await this.repository.expireSources(now, this.sourceTtlMs));
-    const unsent = await this.repository.unsentReleases(new Date(now.getTime() - UNSENT_AFTER_MS), 200);
+    await this.send(await this.deps.repository.expireSources(now, this.deps.sourceTtlMs));
+    const unsent = await this.deps.repository.unsentReleases(new Date(now.getTime() - UNSENT_AFTER_MS), 200);
     for (const batch of releasedTogether(unsent)) await this.send(batch);
   }
 

@@ -27,6 +27,19 @@ const MAX_OUTPUT_BYTES = 256 * 1024;
 /** Where a firing episode's remediation stands after the analysis proposed one. */
 export type Proposal = Pick<AutomationExecutionEntity, 'id' | 'status' | 'actionName' | 'error'>;
 
+export interface RemediatorDeps {
+  orm: MikroORM;
+  executions: AutomationExecutionRepository;
+  actions: RemediationActionService;
+  flags: FlagResolver;
+  audit: AuditService;
+  peers: PeerClient;
+  links: AckLinks;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  linkTtlSeconds: number;
+  logger: Logger;
+}
+
 /**
  * Remediation through n8n (flag analysis.remediation): when an analysis proposes an action on the
  * allowlist for an alert the action covers, with enough confidence and outside its cooldown, it is
@@ -35,29 +48,18 @@ export type Proposal = Pick<AutomationExecutionEntity, 'id' | 'status' | 'action
  * episode; every refusal and run is audited. Switching the flag off stops anything not yet run.
  */
 export class Remediator implements AnalysisConsumer {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly executions: AutomationExecutionRepository,
-    private readonly actions: RemediationActionService,
-    private readonly flags: FlagResolver,
-    private readonly audit: AuditService,
-    private readonly peers: PeerClient,
-    private readonly links: AckLinks,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly linkTtlSeconds: number,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: RemediatorDeps) {}
 
   /** The actions the analysis may propose for this alert (only with the flag on). */
   async offer(record: AlertRecordEntity): Promise<{ actions: Array<{ name: string; description: string }> }> {
-    if (!this.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels))) return { actions: [] };
-    return { actions: (await this.actions.allowedFor(record.labels)).map((a) => ({ name: a.name, description: a.description })) };
+    if (!this.deps.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels))) return { actions: [] };
+    return { actions: (await this.deps.actions.allowedFor(record.labels)).map((a) => ({ name: a.name, description: a.description })) };
   }
 
   async act(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<Proposal | null> {
-    if (!analysis.remediation || !this.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels)))
+    if (!analysis.remediation || !this.deps.flags.isEnabled('analysis.remediation', alertFlagContext(record.cluster, record.labels)))
       return null;
-    const action = await this.actions.findByName(analysis.remediation);
+    const action = await this.deps.actions.findByName(analysis.remediation);
     const inputs = {
       alert: {
         alertname: record.alertname,
@@ -92,7 +94,7 @@ export class Remediator implements AnalysisConsumer {
 
   /** Proposals and runs, newest first by default. */
   executionsPage(filter: ExecutionFilter, page: PageRequest): Promise<Page<AutomationExecutionEntity>> {
-    return this.executions.findPage(filter, page);
+    return this.deps.executions.findPage(filter, page);
   }
 
   /** An approval by someone with remediation:approve. */
@@ -107,9 +109,9 @@ export class Remediator implements AnalysisConsumer {
   }
 
   private async approveAs(executionId: string, actor: Actor): Promise<AutomationExecutionEntity> {
-    const execution = NotFoundError.assert(await this.executions.findById(executionId), 'automation execution', executionId);
+    const execution = NotFoundError.assert(await this.deps.executions.findById(executionId), 'automation execution', executionId);
     if (execution.status !== 'awaiting_approval') {
-      await this.audit.change(actor, async (record) =>
+      await this.deps.audit.change(actor, async (record) =>
         record('remediation.approval-refused', 'automation_execution', executionId, {
           action: execution.actionName,
           status: execution.status,
@@ -117,10 +119,10 @@ export class Remediator implements AnalysisConsumer {
       );
       throw new ConflictError(`execution ${executionId} is ${execution.status}; only one awaiting approval can be approved`);
     }
-    const action = execution.actionId ? await this.actions.findByName(execution.actionName) : null;
+    const action = execution.actionId ? await this.deps.actions.findByName(execution.actionName) : null;
     const record = { labels: (execution.inputs.alert as { labels: Record<string, string> }).labels };
     const by = actor.actorName ?? actorOf(actor.principal);
-    if (!this.flags.isEnabled('analysis.remediation', alertFlagContext(record.labels.cluster, record.labels)) || !action?.enabled) {
+    if (!this.deps.flags.isEnabled('analysis.remediation', alertFlagContext(record.labels.cluster, record.labels)) || !action?.enabled) {
       await this.finish(
         execution,
         'stopped',
@@ -132,9 +134,10 @@ export class Remediator implements AnalysisConsumer {
       return execution;
     }
     // Claims the approval: a second approver (or link) finds it taken.
-    if (!(await this.executions.claimApproval(executionId, by))) throw new ConflictError(`execution ${executionId} was approved meanwhile`);
+    if (!(await this.deps.executions.claimApproval(executionId, by)))
+      throw new ConflictError(`execution ${executionId} was approved meanwhile`);
     Object.assign(execution, { status: 'running', triggeredBy: by });
-    await this.audit.change(actor, async (record_) =>
+    await this.deps.audit.change(actor, async (record_) =>
       record_('remediation.approved', 'automation_execution', execution.id, {
         action: execution.actionName,
         fingerprint: execution.fingerprint,
@@ -147,7 +150,7 @@ export class Remediator implements AnalysisConsumer {
   private refusal(action: RemediationActionEntity | null, analysis: AlertAnalysisEntity, record: AlertRecordEntity): string | null {
     if (!action) return `"${analysis.remediation}" is not on the allowlist of remediation actions`;
     if (!action.enabled) return `action ${action.name} is disabled`;
-    if (!this.actions.matches(action, record.labels)) return `action ${action.name} does not cover this alert (its matchers)`;
+    if (!this.deps.actions.matches(action, record.labels)) return `action ${action.name} does not cover this alert (its matchers)`;
     if (analysis.confidence == null || analysis.confidence < action.minConfidence)
       return `confidence ${analysis.confidence ?? 'unknown'} is below the action's ${action.minConfidence}`;
     return null;
@@ -156,7 +159,7 @@ export class Remediator implements AnalysisConsumer {
   private async inCooldown(action: RemediationActionEntity): Promise<boolean> {
     if (action.cooldownSeconds === 0) return false;
     const since = new Date(Date.now() - action.cooldownSeconds * 1000);
-    return this.executions.cooledSince(action.name, since);
+    return this.deps.executions.cooledSince(action.name, since);
   }
 
   /** One execution per action and firing episode: a later analysis of the same episode proposes nothing new. */
@@ -184,8 +187,8 @@ export class Remediator implements AnalysisConsumer {
       finishedAt: ['refused', 'cooldown', 'suggested'].includes(status) ? new Date() : null,
     });
     try {
-      await this.audit.change({ principal: ANALYSIS }, async (recordAudit) => {
-        this.orm.em.persist(execution);
+      await this.deps.audit.change({ principal: ANALYSIS }, async (recordAudit) => {
+        this.deps.orm.em.persist(execution);
         recordAudit(`remediation.${status}`, 'automation_execution', execution.id, {
           action: execution.actionName,
           fingerprint: record.fingerprint,
@@ -205,10 +208,10 @@ export class Remediator implements AnalysisConsumer {
       await this.finish(execution, 'dry_run', { output: { wouldCall: action.name, inputs: execution.inputs } }, execution.triggeredBy);
       return;
     }
-    const { url, headers } = this.actions.target(action);
+    const { url, headers } = this.deps.actions.target(action);
     const body = JSON.stringify({ executionId: execution.id, action: action.name, ...execution.inputs });
     try {
-      const response = await this.peers.call('POST', url, {
+      const response = await this.deps.peers.call('POST', url, {
         body,
         headers: { 'content-type': 'application/json', ...headers },
         timeoutMs: action.timeoutMs,
@@ -248,8 +251,8 @@ export class Remediator implements AnalysisConsumer {
       n8nExecutionId: result.n8nExecutionId ?? null,
       error: result.error ?? null,
     });
-    await this.audit.change({ principal: ANALYSIS, actorName: by }, async (record) => {
-      this.orm.em.persist(execution);
+    await this.deps.audit.change({ principal: ANALYSIS, actorName: by }, async (record) => {
+      this.deps.orm.em.persist(execution);
       record(`remediation.${status}`, 'automation_execution', execution.id, {
         action: execution.actionName,
         fingerprint: execution.fingerprint,
@@ -258,7 +261,7 @@ export class Remediator implements AnalysisConsumer {
         ...(result.n8nExecutionId ? { n8nExecutionId: result.n8nExecutionId } : {}),
       });
     });
-    if (status === 'failed') this.logger.warn({ action: execution.actionName, error: result.error }, 'remediation failed');
+    if (status === 'failed') this.deps.logger.warn({ action: execution.actionName, error: result.error }, 'remediation failed');
   }
 
   /** Tells the channels that got the alert what is proposed, with a link to approve it. */
@@ -269,11 +272,11 @@ export class Remediator implements AnalysisConsumer {
   ): Promise<void> {
     const deliveries =
       record.deliveryIds.length > 0
-        ? await this.orm.em.find(DeliveryEntity, { id: { $in: record.deliveryIds } }, { fields: ['channel'] })
+        ? await this.deps.orm.em.find(DeliveryEntity, { id: { $in: record.deliveryIds } }, { fields: ['channel'] })
         : [];
     const channelIds = [...new Set(deliveries.map((d) => d.channel.id))];
     for (const channelId of channelIds) {
-      const url = this.links.url({ kind: 'remediation', executionId: execution.id }, `channel:${channelId}`, this.linkTtlSeconds);
+      const url = this.deps.links.url({ kind: 'remediation', executionId: execution.id }, `channel:${channelId}`, this.deps.linkTtlSeconds);
       const message = recordMessage(
         record,
         {
@@ -282,9 +285,9 @@ export class Remediator implements AnalysisConsumer {
         },
         'alertagent-remediation',
       );
-      await this.deliveries
+      await this.deps.deliveries
         .deliver(channelId, message, { source: 'remediation', idempotencyKey: `remediation:${execution.id}:${channelId}` })
-        .catch((err) => this.logger.warn({ err, channelId }, 'could not ask for a remediation approval'));
+        .catch((err) => this.deps.logger.warn({ err, channelId }, 'could not ask for a remediation approval'));
     }
   }
 }

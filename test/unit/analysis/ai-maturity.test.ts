@@ -111,7 +111,14 @@ describe('the maturity evaluator settings', () => {
   it('refuses a per-feature minimum for a flag that is not AI-driven, at start', () => {
     const settings = loadConfig({ env: { ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY: 'gateway.grouping=0.9' } }).analysis;
     const make = () =>
-      new MaturityEvaluator(null as never, null as never, null as never, null as never, settings, { warn: () => {} } as never);
+      new MaturityEvaluator({
+        orm: null as never,
+        overrides: null as never,
+        events: null as never,
+        metrics: null as never,
+        settings,
+        logger: { warn: () => {} } as never,
+      });
     expect(make).toThrow(/gateway\.grouping is not an AI-driven flag \(analysis\.remediation, routing\.smart\)/);
   });
 });
