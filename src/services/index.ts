@@ -226,13 +226,25 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     deps.flagOptions,
     new FlagOverrideRepository(storage.orm),
   );
-  const backup = new BackupService(storage.orm, migrations, secretBox, storage.mode, logger.child({ component: 'backup' }));
-  const retention = new DataRetentionJob(queue, storage.orm, config.retention, metrics, logger.child({ component: 'retention' }));
+  const backup = new BackupService({
+    orm: storage.orm,
+    migrations,
+    box: secretBox,
+    mode: storage.mode,
+    logger: logger.child({ component: 'backup' }),
+  });
+  const retention = new DataRetentionJob({
+    queue,
+    orm: storage.orm,
+    settings: config.retention,
+    metrics,
+    logger: logger.child({ component: 'retention' }),
+  });
   const egress = new EgressPolicy(egressSettings(config));
   const peers = new PeerClient(egress);
   const sandbox = new SandboxPool({ threads: config.sandbox.threads, maxQueue: SANDBOX_QUEUE });
   const templates = new TemplateRenderer(sandbox, config.delivery.templateTimeoutMs, metrics);
-  const channels = new ChannelService(new ChannelRepository(em), secretBox, audit, templates, egress);
+  const channels = new ChannelService({ repository: new ChannelRepository(em), box: secretBox, audit, templates, egress });
   const deliveryRecords = new DeliveryRepository(em);
   const channelHealth = new ChannelHealthService(
     deliveryRecords,
@@ -277,7 +289,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       logger: logger.child({ component: 'flags' }),
     }).observe,
   );
-  const routes = new RouteService(em, audit, events, logger.child({ component: 'routes' }), sandbox, config.gateway.routingTimeoutMs);
+  const routes = new RouteService({
+    em,
+    audit,
+    events,
+    logger: logger.child({ component: 'routes' }),
+    sandbox,
+    sandboxTimeoutMs: config.gateway.routingTimeoutMs,
+  });
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
   const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
   const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
@@ -294,7 +313,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     linkTtlSeconds: config.escalation.ackLinkTtlSeconds,
     logger: logger.child({ component: 'remediation' }),
   });
-  const smartRouter = new SmartRouter(storage.orm, routes, deliveries, flags, logger.child({ component: 'smart-routing' }));
+  const smartRouter = new SmartRouter({
+    orm: storage.orm,
+    routes,
+    deliveries,
+    flags,
+    logger: logger.child({ component: 'smart-routing' }),
+  });
   const analysisRepository = new AnalysisRepository(storage.orm);
   const analysisRunner = new AnalysisRunner({
     orm: storage.orm,
@@ -348,17 +373,22 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     sourceTtlMs: config.gateway.inhibitionSourceTtlMs,
   });
   const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
-  const suppressed = new SuppressedAlerts(storage.orm, routes, deliveries, logger.child({ component: 'maintenance' }));
+  const suppressed = new SuppressedAlerts({ orm: storage.orm, routes, deliveries, logger: logger.child({ component: 'maintenance' }) });
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
-  const routeWindowFlusher = new RouteWindowFlusher(
-    storage.orm,
-    routeWindowRepository,
+  const routeWindowFlusher = new RouteWindowFlusher({
+    repository: routeWindowRepository,
     queue,
     deliveries,
-    logger.child({ component: 'route-windows' }),
-  );
+    logger: logger.child({ component: 'route-windows' }),
+  });
   const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
-  const acks = new AckService(storage.orm, audit, ackLinks, remediator, (reason) => metrics.ackLinkRefusals.inc({ reason }));
+  const acks = new AckService({
+    orm: storage.orm,
+    audit,
+    links: ackLinks,
+    approvals: remediator,
+    onRefused: (reason) => metrics.ackLinkRefusals.inc({ reason }),
+  });
   const escalator = new Escalator({
     orm: storage.orm,
     queue,
@@ -369,15 +399,15 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     ackLinkTtlSeconds: config.escalation.ackLinkTtlSeconds,
     logger: logger.child({ component: 'escalation' }),
   });
-  const experiments = new RoutingExperimentService(
-    storage.orm,
+  const experiments = new RoutingExperimentService({
+    orm: storage.orm,
     em,
     audit,
     routes,
     flags,
     events,
-    logger.child({ component: 'experiments' }),
-  );
+    logger: logger.child({ component: 'experiments' }),
+  });
   const gateway = new GatewayService({
     experiments,
     escalations: escalator,
@@ -405,13 +435,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     analysis,
   });
   inhibitionReleaser.joinIncidents = (released) => gateway.joinReleased(released);
-  const simulations = new GatewaySimulationService(
-    storage.orm,
+  const simulations = new GatewaySimulationService({
+    orm: storage.orm,
     queue,
-    { routes, policies, inhibitionRules: inhibitions, maintenanceWindows, flags },
-    config.gateway,
-    logger.child({ component: 'simulations' }),
-  );
+    inForce: { routes, policies, inhibitionRules: inhibitions, maintenanceWindows, flags },
+    settings: config.gateway,
+    logger: logger.child({ component: 'simulations' }),
+  });
   const rules = new RuleService(em, audit);
   const clusters = new ClusterService({ em, secrets: secretBox, audit, events, publicUrl, rules, egress });
   const clusterHealth = new ClusterHealthService(
@@ -425,7 +455,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     (cluster) => clusters.tlsOf(cluster),
   );
   const alertmanagers = new AlertmanagerClient(clusterHealth, peers);
-  const silenceMirror = new SilenceMirror(storage.orm, alertmanagers, flags, logger.child({ component: 'maintenance' }));
+  const silenceMirror = new SilenceMirror({ orm: storage.orm, alertmanagers, flags, logger: logger.child({ component: 'maintenance' }) });
   const system = new SystemService(
     storage.mode,
     {

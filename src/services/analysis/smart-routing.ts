@@ -34,6 +34,14 @@ export function ruleMatches(rule: FollowUpRule, analysis: Pick<AlertAnalysisEnti
   return (rule.team !== null && rule.team === analysis.suggestedTeam) || (rule.category !== null && rule.category === analysis.category);
 }
 
+export interface SmartRouterDeps {
+  orm: MikroORM;
+  routes: RoutingTableSource;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  flags: FlagResolver;
+  logger: Logger;
+}
+
 /**
  * Smart routing (flag routing.smart): once an analysis names a team or a category with enough
  * confidence, the follow-ups of the alert's routes tell those channels too, with the analysis.
@@ -41,13 +49,7 @@ export function ruleMatches(rule: FollowUpRule, analysis: Pick<AlertAnalysisEnti
  * routes did not already send the alert to.
  */
 export class SmartRouter implements AnalysisConsumer {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly routes: RoutingTableSource,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly flags: FlagResolver,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: SmartRouterDeps) {}
 
   /** The teams the analysis may suggest. */
   offer(_record: AlertRecordEntity, providerId: string): { teams: string[] } {
@@ -60,9 +62,9 @@ export class SmartRouter implements AnalysisConsumer {
 
   /** Teams the routes sending to this provider can tell: the analysis may suggest one of them. */
   teamsFor(providerId: string): string[] {
-    const teams = this.routes
+    const teams = this.deps.routes
       .current()
-      .routes.concat(this.routes.current().fallback ?? [])
+      .routes.concat(this.deps.routes.current().fallback ?? [])
       .filter((r) => r.analysisProviderId === providerId)
       .flatMap((r) => r.followUps.map((f) => f.team))
       .filter((t): t is string => t !== null);
@@ -71,8 +73,8 @@ export class SmartRouter implements AnalysisConsumer {
 
   /** After an analysis succeeded: tells the follow-up channels it calls for, once each. */
   async followUp(analysis: AlertAnalysisEntity, record: AlertRecordEntity): Promise<string[]> {
-    if (!analysis.parsed || !this.flags.isEnabled('routing.smart', alertFlagContext(record.cluster, record.labels))) return [];
-    const { rules, notified } = rulesFor(this.routes.current(), record.labels, analysis.providerId);
+    if (!analysis.parsed || !this.deps.flags.isEnabled('routing.smart', alertFlagContext(record.cluster, record.labels))) return [];
+    const { rules, notified } = rulesFor(this.deps.routes.current(), record.labels, analysis.providerId);
     const channels = [...new Set(rules.filter((rule) => ruleMatches(rule, analysis)).flatMap((rule) => rule.channelIds))].filter(
       (id) => !notified.has(id),
     );
@@ -81,18 +83,18 @@ export class SmartRouter implements AnalysisConsumer {
     const told: string[] = [];
     for (const channelId of channels) {
       try {
-        await this.deliveries.deliver(channelId, message, {
+        await this.deps.deliveries.deliver(channelId, message, {
           source: 'smart-routing',
           idempotencyKey: `follow-up:${analysis.id}:${channelId}`,
         });
         told.push(channelId);
       } catch (err) {
         if (!(err instanceof NotFoundError))
-          this.logger.warn({ err, analysisId: analysis.id, channelId }, 'could not hand a follow-up to delivery');
+          this.deps.logger.warn({ err, analysisId: analysis.id, channelId }, 'could not hand a follow-up to delivery');
       }
     }
     analysis.followUpChannelIds = told;
-    await this.orm.em.flush();
+    await this.deps.orm.em.flush();
     return told;
   }
 }

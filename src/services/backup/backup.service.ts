@@ -42,6 +42,14 @@ export async function userTables(run: TransactionStatement): Promise<string[]> {
   return rows.map((r) => r.name as string);
 }
 
+export interface BackupServiceDeps {
+  orm: MikroORM;
+  migrations: MigrationRunner;
+  box: SecretBox;
+  mode: StorageMode;
+  logger: Logger;
+}
+
 /**
  * Backup and restore of the whole database, portable between PostgreSQL and the embedded
  * database in both directions: rows travel as PostgreSQL's own JSON of each row and come back
@@ -49,13 +57,7 @@ export async function userTables(run: TransactionStatement): Promise<string[]> {
  * secrets stay sealed; the file names the keys (by fingerprint) they need.
  */
 export class BackupService {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly migrations: MigrationRunner,
-    private readonly box: SecretBox,
-    private readonly mode: StorageMode,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: BackupServiceDeps) {}
 
   /**
    * Writes a backup to `out` from one repeatable-read snapshot: every table as of the same moment,
@@ -64,16 +66,16 @@ export class BackupService {
   async write(out: Writable): Promise<BackupSummary> {
     const writer = new BackupWriter(out);
     let migration = '';
-    await inTransaction(this.orm, async (run) => {
+    await inTransaction(this.deps.orm, async (run) => {
       await run('set transaction isolation level repeatable read, read only');
       const migrations = (await run(`select name from ${MIGRATIONS_TABLE} order by id`)).map((r) => String(r.name).replace(/\.[jt]s$/, ''));
       migration = migrations.at(-1) ?? '';
       await writer.header({
         createdAt: new Date().toISOString(),
         appVersion: APP_VERSION,
-        storageMode: this.mode,
+        storageMode: this.deps.mode,
         migrations,
-        keys: this.box.fingerprints(),
+        keys: this.deps.box.fingerprints(),
       });
       for (const table of await userTables(run)) {
         await writer.table(table);
@@ -87,7 +89,7 @@ export class BackupService {
       }
     });
     const end = await writer.finish();
-    this.logger.info({ tables: Object.keys(end.tables).length, rows: end.rows, migration }, 'backup written');
+    this.deps.logger.info({ tables: Object.keys(end.tables).length, rows: end.rows, migration }, 'backup written');
     return { tables: Object.keys(end.tables).length, rows: end.rows, migration, sealedWith: end.sealedWith };
   }
 
@@ -102,11 +104,11 @@ export class BackupService {
     this.checkKeys(header, end);
     await this.checkEmpty();
 
-    const { executed } = await this.migrations.status();
-    if (executed.length > header.migrations.length) await this.migrations.downTo(from);
-    else await this.migrations.upTo(from);
+    const { executed } = await this.deps.migrations.status();
+    if (executed.length > header.migrations.length) await this.deps.migrations.downTo(from);
+    else await this.deps.migrations.upTo(from);
 
-    await inTransaction(this.orm, async (run) => {
+    await inTransaction(this.deps.orm, async (run) => {
       // Foreign keys are dropped for the load and put back at the end, which checks every reference at once.
       const foreignKeys = await run(
         `select conrelid::regclass::text as "table", conname as "name", pg_get_constraintdef(oid) as "definition" from pg_constraint where contype = 'f' and connamespace = current_schema()::regnamespace`,
@@ -156,8 +158,8 @@ export class BackupService {
       if (loaded !== end.rows) throw BadUserInputError.forField('file', `${file} changed while it was being restored`);
     });
 
-    const migratedForward = await this.migrations.up();
-    this.logger.info({ file, rows: end.rows, from, migratedForward }, 'backup restored');
+    const migratedForward = await this.deps.migrations.up();
+    this.deps.logger.info({ file, rows: end.rows, from, migratedForward }, 'backup restored');
     return { tables: Object.keys(end.tables).length, rows: end.rows, from, migratedForward };
   }
 
@@ -182,7 +184,7 @@ export class BackupService {
 
   /** Every key that sealed a secret in the file must be configured here, and be the same key. */
   private checkKeys(header: BackupHeader, end: BackupEnd): void {
-    const ours = new Map(this.box.fingerprints().map((k) => [k.id, k.fingerprint]));
+    const ours = new Map(this.deps.box.fingerprints().map((k) => [k.id, k.fingerprint]));
     const theirs = new Map(header.keys.map((k) => [k.id, k.fingerprint]));
     for (const kid of end.sealedWith) {
       const mine = ours.get(kid);
@@ -202,7 +204,7 @@ export class BackupService {
   }
 
   private async checkEmpty(): Promise<void> {
-    await inTransaction(this.orm, async (run) => {
+    await inTransaction(this.deps.orm, async (run) => {
       for (const table of await userTables(run)) {
         const [{ found }] = (await run(`select exists (select 1 from ${quoted(table)}) as "found"`)) as Array<{ found: boolean }>;
         if (found) {

@@ -98,19 +98,21 @@ function groupIdOf(value: unknown, field: string): string | null {
   return parsed.data;
 }
 
+export interface ChannelServiceDeps {
+  repository: ChannelRepository;
+  box: SecretBox;
+  audit: AuditService;
+  templates: TemplateRenderer;
+  egress: Pick<EgressPolicy, 'assertUrl'>;
+}
+
 /** Channel CRUD: validation by each type's schema, secrets sealed at rest and masked in answers, group permissions, audit. */
 export class ChannelService {
   private readonly sendableCache = new Map<string, { value: SendableChannel; expires: number }>();
   private readonly access: ChannelAccess;
 
-  constructor(
-    private readonly repository: ChannelRepository,
-    private readonly box: SecretBox,
-    private readonly audit: AuditService,
-    private readonly templates: TemplateRenderer,
-    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
-  ) {
-    this.access = new ChannelAccess(repository);
+  constructor(private readonly deps: ChannelServiceDeps) {
+    this.access = new ChannelAccess(deps.repository);
   }
 
   types(): readonly ChannelPlugin[] {
@@ -119,7 +121,7 @@ export class ChannelService {
 
   /** One channel; `reader` (when given) must have it in its channel-group scope. */
   async get(id: string, reader: Principal | null = null): Promise<ChannelView> {
-    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    const channel = NotFoundError.assert(await this.deps.repository.findById(id), 'channel', id);
     await this.access.assertVisible(reader, channel.group ?? null, `channel ${channel.name}`);
     return this.view(channel);
   }
@@ -132,14 +134,14 @@ export class ChannelService {
     reader: Principal | null = null,
   ): Promise<{ items: ChannelView[]; total: number }> {
     const groupIds = reader ? await this.access.visibleGroupIds(reader.grant) : null;
-    const { items, total } = await this.repository.findPage(groupIds ? { ...filter, groupIds } : filter, page, sortBy);
+    const { items, total } = await this.deps.repository.findPage(groupIds ? { ...filter, groupIds } : filter, page, sortBy);
     return { items: items.map((c) => this.view(c)), total };
   }
 
   /** Ids of the channels a reader may see; null when it may see every channel. */
   async visibleChannelIds(reader: Principal): Promise<string[] | null> {
     const groupIds = await this.access.visibleGroupIds(reader.grant);
-    return groupIds === null ? null : this.repository.idsInGroups(groupIds);
+    return groupIds === null ? null : this.deps.repository.idsInGroups(groupIds);
   }
 
   /** Throws FORBIDDEN when any of these channels lies outside the reader's channel-group scope (a route may only send to channels its author may see). */
@@ -152,7 +154,7 @@ export class ChannelService {
 
   /** Throws unless the actor may send a test message through this channel; returns the actor with the permission it does so under. */
   async authorizeTest(id: string, actor: Actor): Promise<{ view: ChannelView; actor: Actor }> {
-    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    const channel = NotFoundError.assert(await this.deps.repository.findById(id), 'channel', id);
     return { view: this.view(channel), actor: await this.access.assertMay(actor, channel.group ?? null, 'test') };
   }
 
@@ -168,8 +170,8 @@ export class ChannelService {
     channel.templates = await this.validateTemplates(parsed.templates ?? null);
     channel.deliveryPolicy = await this.validatePolicy(channel, plugin, parsed.deliveryPolicy ?? {}, actor);
     await this.saving(() =>
-      this.audit.change(actor, async (record) => {
-        this.repository.add(channel);
+      this.deps.audit.change(actor, async (record) => {
+        this.deps.repository.add(channel);
         record('channel.created', 'channel', channel.id, { name: channel.name, type: channel.type });
         if (skipsVerification(channel.config.tls as TlsOptions | undefined))
           record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
@@ -179,7 +181,7 @@ export class ChannelService {
   }
 
   async update(id: string, input: UpdateChannelInput, actor: Actor): Promise<ChannelView> {
-    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    const channel = NotFoundError.assert(await this.deps.repository.findById(id), 'channel', id);
     actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
     const parsed = parseInput(updateInput, input, 'input');
     const plugin = channelPlugin(channel.type);
@@ -206,7 +208,7 @@ export class ChannelService {
     channel.updatedAt = new Date();
     this.sendableCache.delete(channel.id);
     await this.saving(() =>
-      this.audit.change(actor, async (record) => {
+      this.deps.audit.change(actor, async (record) => {
         record('channel.updated', 'channel', channel.id, { name: channel.name, changed });
         if (changed.includes('config') && skipsVerification(channel.config.tls as TlsOptions | undefined))
           record('tls.verification-disabled', 'channel', channel.id, { name: channel.name });
@@ -216,15 +218,15 @@ export class ChannelService {
   }
 
   async remove(id: string, actor: Actor): Promise<void> {
-    const channel = NotFoundError.assert(await this.repository.findById(id), 'channel', id);
+    const channel = NotFoundError.assert(await this.deps.repository.findById(id), 'channel', id);
     actor = await this.access.assertMay(actor, channel.group ?? null, 'write');
-    const routes = await this.repository.routesUsing(id);
+    const routes = await this.deps.repository.routesUsing(id);
     if (routes.length > 0)
       throw new ConflictError(
         `channel ${channel.name} is used by route${routes.length > 1 ? 's' : ''} ${routes.join(', ')}; take it out of them first`,
         { routes },
       );
-    const channels = await this.repository.channelsLeaningOn(id);
+    const channels = await this.deps.repository.channelsLeaningOn(id);
     if (channels.length > 0) {
       throw new ConflictError(
         `channel ${channel.name} is the backup or a pool member of channel${channels.length > 1 ? 's' : ''} ${channels.join(', ')}; take it out of their delivery policy first`,
@@ -232,8 +234,8 @@ export class ChannelService {
       );
     }
     this.sendableCache.delete(id);
-    await this.audit.change(actor, async (record) => {
-      this.repository.remove(channel);
+    await this.deps.audit.change(actor, async (record) => {
+      this.deps.repository.remove(channel);
       record('channel.deleted', 'channel', id, { name: channel.name, type: channel.type });
     });
   }
@@ -253,7 +255,7 @@ export class ChannelService {
   }
 
   private async loadSendable(id: string): Promise<SendableChannel | null> {
-    const channel = await this.repository.findById(id);
+    const channel = await this.deps.repository.findById(id);
     if (!channel) return null;
     const plugin = channelPlugin(channel.type);
     const stored = channel.templates ?? {};
@@ -272,7 +274,7 @@ export class ChannelService {
 
   /** Channel groups the reader may see: those in its scope and below them. */
   async listGroups(reader: Principal | null = null): Promise<ChannelGroupEntity[]> {
-    const groups = await this.repository.listGroups();
+    const groups = await this.deps.repository.listGroups();
     const visible = reader ? await this.access.visibleGroupIds(reader.grant) : null;
     return visible === null ? groups : groups.filter((g) => visible.includes(g.id));
   }
@@ -291,8 +293,8 @@ export class ChannelService {
     const group = new ChannelGroupEntity();
     Object.assign(group, { name: parsed.name, parent, manageRole: parsed.manageRole ?? null });
     await this.saving(() =>
-      this.audit.change(actor, async (record) => {
-        this.repository.add(group);
+      this.deps.audit.change(actor, async (record) => {
+        this.deps.repository.add(group);
         record('channel-group.created', 'channel-group', group.id, { name: group.name, manageRole: group.manageRole });
       }),
     );
@@ -300,12 +302,12 @@ export class ChannelService {
   }
 
   async deleteGroup(id: string, actor: Actor): Promise<void> {
-    const group = NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
+    const group = NotFoundError.assert(await this.deps.repository.findGroup(id), 'channel group', id);
     actor = await this.access.assertMay(actor, group, 'write');
-    if ((await this.repository.countGroupChildren(id)) > 0)
+    if ((await this.deps.repository.countGroupChildren(id)) > 0)
       throw new ConflictError(`channel group ${group.name} has subgroups; delete or move them first`);
-    await this.audit.change(actor, async (record) => {
-      this.repository.remove(group);
+    await this.deps.audit.change(actor, async (record) => {
+      this.deps.repository.remove(group);
       record('channel-group.deleted', 'channel-group', id, { name: group.name });
     });
   }
@@ -317,18 +319,18 @@ export class ChannelService {
 
   /** Seals again what is still in clear (fields that became secret later) and everything with the current key. */
   async resealAll(): Promise<number> {
-    const channels = await this.repository.findAll();
+    const channels = await this.deps.repository.findAll();
     for (const channel of channels) {
       const plugin = channelPlugin(channel.type);
       this.applyConfig(channel, plugin, { ...channel.config, ...this.opened(channel, plugin) });
       this.sendableCache.delete(channel.id);
     }
-    await this.repository.flush();
+    await this.deps.repository.flush();
     return channels.length;
   }
 
   private opened(channel: ChannelEntity, plugin: ChannelPlugin): Record<string, unknown> {
-    return openSecrets(this.box, `channel:${channel.id}`, channel.secrets, channel.config, plugin.secretFields);
+    return openSecrets(this.deps.box, `channel:${channel.id}`, channel.secrets, channel.config, plugin.secretFields);
   }
 
   /** Judges a channel config as create would (the type's schema, the egress policy), storing nothing. */
@@ -339,7 +341,7 @@ export class ChannelService {
   private validateConfig(plugin: ChannelPlugin, config: Record<string, unknown>): Record<string, unknown> {
     const result = plugin.schema.safeParse(config);
     if (result.success) {
-      for (const { field, url } of destinations(plugin, result.data)) this.egress.assertUrl(url, `input.config.${field}`);
+      for (const { field, url } of destinations(plugin, result.data)) this.deps.egress.assertUrl(url, `input.config.${field}`);
       return result.data;
     }
     const issues = zodIssues(result.error, 'input.config');
@@ -347,7 +349,7 @@ export class ChannelService {
   }
 
   private applyConfig(channel: ChannelEntity, plugin: ChannelPlugin, config: Record<string, unknown>): void {
-    const { publicConfig, secrets } = sealSecrets(this.box, `channel:${channel.id}`, config, plugin.secretFields);
+    const { publicConfig, secrets } = sealSecrets(this.deps.box, `channel:${channel.id}`, config, plugin.secretFields);
     channel.config = publicConfig;
     channel.secrets = secrets;
   }
@@ -368,7 +370,7 @@ export class ChannelService {
     if (policy.backupChannelId) {
       if (policy.backupChannelId === channel.id)
         throw BadUserInputError.forField(field('backupChannelId'), 'a channel cannot be its own backup');
-      const backup = await this.repository.findById(policy.backupChannelId);
+      const backup = await this.deps.repository.findById(policy.backupChannelId);
       if (!backup) throw BadUserInputError.forField(field('backupChannelId'), `no channel with id ${policy.backupChannelId}`);
       await this.assertVisible([backup.id], actor.principal);
     }
@@ -376,7 +378,7 @@ export class ChannelService {
     for (const [index, id] of policy.pool.entries()) {
       if (id === channel.id)
         throw BadUserInputError.forField(field(`pool.${index}`), 'a channel is already the first robot of its own pool');
-      const member = await this.repository.findById(id);
+      const member = await this.deps.repository.findById(id);
       if (!member) throw BadUserInputError.forField(field(`pool.${index}`), `no channel with id ${id}`);
       if (member.type !== plugin.type)
         throw BadUserInputError.forField(
@@ -398,13 +400,13 @@ export class ChannelService {
 
   private async validateTemplates(input: StoredTemplates | null): Promise<StoredTemplates | null> {
     if (!input) return null;
-    await this.templates.check(input, 'input.templates');
+    await this.deps.templates.check(input, 'input.templates');
     return input;
   }
 
   private async resolveGroup(id: string | null): Promise<ChannelGroupEntity | null> {
     if (!id) return null;
-    return NotFoundError.assert(await this.repository.findGroup(id), 'channel group', id);
+    return NotFoundError.assert(await this.deps.repository.findGroup(id), 'channel group', id);
   }
 
   private async saving<T>(work: () => Promise<T>): Promise<T> {

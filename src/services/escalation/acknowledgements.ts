@@ -28,35 +28,37 @@ export interface EpisodeTimes {
 
 const seconds = (from: Date, to: Date) => Math.round((to.getTime() - from.getTime()) / 10) / 100;
 
+export interface AckServiceDeps {
+  orm: MikroORM;
+  audit: AuditService;
+  links: AckLinks;
+  /** Approvals of remediations travel by the same kind of link. */
+  approvals: { approveByLink(executionId: string, sentTo: string): Promise<string> };
+  /** Counts refused links by reason (the metric). */
+  onRefused?: (reason: string) => void;
+}
+
 /**
  * Acknowledgements of alerts (one firing episode: fingerprint and startsAt) and incidents, by API
  * or by a signed link from a message. An acknowledgement stops the episode's escalation; the
  * first one stands (a repeat answers it), and each is audited with who and how.
  */
 export class AckService {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly audit: AuditService,
-    private readonly links: AckLinks,
-    /** Approvals of remediations travel by the same kind of link. */
-    private readonly approvals: { approveByLink(executionId: string, sentTo: string): Promise<string> },
-    /** Counts refused links by reason (the metric). */
-    private readonly onRefused: (reason: string) => void = () => {},
-  ) {}
+  constructor(private readonly deps: AckServiceDeps) {}
 
   async acknowledgeAlert(recordId: string, actor: Actor, note?: string | null, via = 'api'): Promise<AlertAckEntity> {
-    const record = NotFoundError.assert(await this.orm.em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
+    const record = NotFoundError.assert(await this.deps.orm.em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
     return this.ackEpisode(record.fingerprint, record.startsAt, record.alertname, actor, note, via);
   }
 
   async acknowledgeIncident(incidentId: string, actor: Actor, note?: string | null, via = 'api'): Promise<IncidentEntity> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const incident = NotFoundError.assert(await em.findOne(IncidentEntity, { id: incidentId }), 'incident', incidentId);
     if (incident.acknowledgedAt) return incident;
     const alerts = await em.find(IncidentAlertEntity, { incidentId, status: 'firing' });
     const by = actor.actorName ?? actorOf(actor.principal);
     const now = new Date();
-    await this.audit.change(actor, async (record) => {
+    await this.deps.audit.change(actor, async (record) => {
       Object.assign(incident, { acknowledgedAt: now, acknowledgedBy: by });
       record('incident.acknowledged', 'incident', incidentId, {
         title: incident.title,
@@ -72,7 +74,7 @@ export class AckService {
 
   /** What a link would do, without using it; null for a link that would do nothing. */
   preview(token: string): string | null {
-    const checked = this.links.check(token);
+    const checked = this.deps.links.check(token);
     if (!checked.ok) return null;
     const { target } = checked.claim;
     if (target.kind === 'remediation') return 'Approve this remediation? It runs the n8n workflow at once.';
@@ -81,9 +83,9 @@ export class AckService {
 
   /** Uses an ack link once: answers what it did, or why it did nothing. */
   async useLink(token: string, now = new Date()): Promise<LinkOutcome> {
-    const checked = this.links.check(token, now);
+    const checked = this.deps.links.check(token, now);
     if (!checked.ok) {
-      this.onRefused(checked.reason);
+      this.deps.onRefused?.(checked.reason);
       const why = {
         malformed: 'this is not an acknowledgement link',
         forged: 'this link was not issued by AlertAgent',
@@ -96,12 +98,12 @@ export class AckService {
     const { claim } = checked;
     const by = `link:${claim.sentTo}`;
     try {
-      await this.orm.em
+      await this.deps.orm.em
         .fork()
         .persistAndFlush(Object.assign(new AckLinkUseEntity(), { nonce: claim.nonce, usedAt: now, expiresAt: claim.expiresAt }));
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
-        this.onRefused('used');
+        this.deps.onRefused?.('used');
         await this.auditRefusal(token, 'used', by, claim.target);
         throw new ConflictError('this link was already used; each link acknowledges once');
       }
@@ -109,14 +111,18 @@ export class AckService {
     }
     const actor: Actor = { principal: systemPrincipal('ack-link'), actorName: by };
     if (claim.target.kind === 'remediation')
-      return { did: await this.approvals.approveByLink(claim.target.executionId, claim.sentTo), target: claim.target, acknowledgedBy: by };
+      return {
+        did: await this.deps.approvals.approveByLink(claim.target.executionId, claim.sentTo),
+        target: claim.target,
+        acknowledgedBy: by,
+      };
     if (claim.target.kind === 'incident') {
       const incident = await this.acknowledgeIncident(claim.target.incidentId, actor, null, 'link');
       return { did: `acknowledged incident "${incident.title}"`, target: claim.target, acknowledgedBy: incident.acknowledgedBy ?? by };
     }
     const starts = new Date(claim.target.startsAt);
     const seen = NotFoundError.assert(
-      await this.orm.em.findOne(
+      await this.deps.orm.em.findOne(
         AlertRecordEntity,
         { fingerprint: claim.target.fingerprint, startsAt: starts },
         { orderBy: { receivedAt: 'asc' } },
@@ -142,14 +148,14 @@ export class AckService {
           return undefined;
         }
       })();
-    await this.audit.change({ principal: systemPrincipal('ack-link'), actorName: by }, async (record) =>
+    await this.deps.audit.change({ principal: systemPrincipal('ack-link'), actorName: by }, async (record) =>
       record('ack-link.refused', claimed?.kind ?? 'link', null, { reason, ...(claimed ? { target: claimed } : {}) }),
     );
   }
 
   /** When an episode was first told, acknowledged and resolved. */
   async times(fingerprint: string, startsAt: Date): Promise<EpisodeTimes> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const [ack, resolved, first] = await Promise.all([
       em.findOne(AlertAckEntity, { fingerprint, startsAt }),
       em.findOne(
@@ -171,7 +177,7 @@ export class AckService {
   }
 
   private async firstNotice(fingerprint: string, startsAt: Date): Promise<Date | null> {
-    const first = await this.orm.em.findOne(
+    const first = await this.deps.orm.em.findOne(
       AlertRecordEntity,
       { fingerprint, startsAt, firstDeliveredAt: { $ne: null } },
       { orderBy: { receivedAt: 'asc' }, fields: ['firstDeliveredAt'] },
@@ -188,7 +194,7 @@ export class AckService {
     via: string,
     incidentId?: string,
   ): Promise<AlertAckEntity> {
-    const em = this.orm.em;
+    const em = this.deps.orm.em;
     const existing = await em.findOne(AlertAckEntity, { fingerprint, startsAt });
     if (existing) return existing;
     const now = new Date();
@@ -204,7 +210,7 @@ export class AckService {
       timeToAckSeconds: first ? seconds(first, now) : null,
     });
     try {
-      await this.audit.change(actor, async (record) => {
+      await this.deps.audit.change(actor, async (record) => {
         em.persist(ack);
         await em.nativeUpdate(
           EscalationEntity,

@@ -61,6 +61,16 @@ export interface ExperimentReport extends ExperimentVerdict {
   to: Date;
 }
 
+export interface RoutingExperimentDeps {
+  orm: MikroORM;
+  em: EntityManager;
+  audit: AuditService;
+  routes: Pick<RouteService, 'update'>;
+  flags: FlagResolver;
+  events: EventBus;
+  logger: Logger;
+}
+
 /**
  * A/B tests of routes (flag routing.learning). Running experiments are kept in memory on every
  * replica; routing puts an alert in arm B by a stable hash of its labels, where the route's
@@ -73,17 +83,9 @@ export class RoutingExperimentService {
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<RoutingExperimentEntity & { updatedAt: Date }>;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-    private readonly routes: Pick<RouteService, 'update'>,
-    private readonly flags: FlagResolver,
-    events: EventBus,
-    logger: Logger,
-  ) {
-    this.changes = new ReloadOnChange(events, 'experiments.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, {
+  constructor(private readonly deps: RoutingExperimentDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'experiments.changed', () => this.reload(), deps.logger);
+    this.store = new NamedConfigStore(deps.em, deps.audit, this.changes, {
       entity: RoutingExperimentEntity,
       label: 'routing experiment',
       auditType: 'routing_experiment',
@@ -106,7 +108,7 @@ export class RoutingExperimentService {
     const routes = decision.routes.map((route) => {
       const experiment = this.running.get(route.id);
       if (!experiment || armOf(experiment.id, labels, experiment.splitPercent) !== 'B') return route;
-      if (!this.flags.isEnabled('routing.learning', alertFlagContext(labels.cluster, labels))) return route;
+      if (!this.deps.flags.isEnabled('routing.learning', alertFlagContext(labels.cluster, labels))) return route;
       changed = true;
       return this.variantOf(route, experiment);
     });
@@ -114,19 +116,19 @@ export class RoutingExperimentService {
   }
 
   list(): Promise<RoutingExperimentEntity[]> {
-    return this.em.fork().find(RoutingExperimentEntity, {}, { orderBy: { startedAt: 'desc' } });
+    return this.deps.em.fork().find(RoutingExperimentEntity, {}, { orderBy: { startedAt: 'desc' } });
   }
 
   async get(id: string): Promise<RoutingExperimentEntity> {
-    return NotFoundError.assert(await this.em.findOne(RoutingExperimentEntity, { id }), 'routing experiment', id);
+    return NotFoundError.assert(await this.deps.em.findOne(RoutingExperimentEntity, { id }), 'routing experiment', id);
   }
 
   async create(input: ExperimentInput, actor: Actor): Promise<RoutingExperimentEntity> {
     const parsed = parseInput(experimentInput, input, 'input');
-    const route = await this.em.findOne(GatewayRouteEntity, { id: parsed.routeId });
+    const route = await this.deps.em.findOne(GatewayRouteEntity, { id: parsed.routeId });
     if (!route) throw BadUserInputError.forField('input.routeId', `unknown route ${parsed.routeId}`);
     const variant = parsed.variant as RouteVariant;
-    await assertChannelsExist(this.em, [{ field: 'input.variant.channelIds', ids: variant.channelIds ?? [] }]);
+    await assertChannelsExist(this.deps.em, [{ field: 'input.variant.channelIds', ids: variant.channelIds ?? [] }]);
     const changesWindow = ['groupWaitSeconds', 'groupIntervalSeconds', 'repeatIntervalSeconds'].some(
       (k) => variant[k as keyof RouteVariant] !== undefined,
     );
@@ -137,7 +139,7 @@ export class RoutingExperimentService {
         'a variant that changes the window needs its own channels (none of the route’s): a window is kept per route and channel',
       );
     }
-    if (await this.em.findOne(RoutingExperimentEntity, { routeId: parsed.routeId, state: 'running' }))
+    if (await this.deps.em.findOne(RoutingExperimentEntity, { routeId: parsed.routeId, state: 'running' }))
       throw new ConflictError(`route ${route.name} already has a running experiment; stop or promote it first`);
     return this.store.create(actor, (experiment) => {
       Object.assign(experiment, {
@@ -167,7 +169,7 @@ export class RoutingExperimentService {
       // Arm B's settings become the route's; what the variant leaves unset stays as it is.
       const v = experiment.variant;
       const { groupWaitSeconds, groupIntervalSeconds, repeatIntervalSeconds } = v;
-      await this.routes.update(
+      await this.deps.routes.update(
         experiment.routeId,
         {
           channelIds: v.channelIds ?? undefined,
@@ -185,11 +187,11 @@ export class RoutingExperimentService {
   /** Each arm's episodes over the experiment so far, compared. */
   async report(id: string, now = new Date()): Promise<ExperimentReport> {
     const experiment = await this.get(id);
-    const route = await this.em.findOne(GatewayRouteEntity, { id: experiment.routeId });
+    const route = await this.deps.em.findOne(GatewayRouteEntity, { id: experiment.routeId });
     const matchers = (route?.matchers ?? []).map((m) => compileMatcher(m));
     const from = experiment.startedAt;
     const to = experiment.endedAt ?? now;
-    const connection = this.orm.em.getConnection();
+    const connection = this.deps.orm.em.getConnection();
     const records: Array<{
       id: string;
       labels: Record<string, string> | string;
@@ -270,7 +272,7 @@ export class RoutingExperimentService {
   private async end(id: string, actor: Actor, state: 'stopped' | 'promoted', winner: 'A' | 'B' | null): Promise<RoutingExperimentEntity> {
     const experiment = await this.get(id);
     if (experiment.state !== 'running') throw new ConflictError(`experiment ${experiment.name} is ${experiment.state}`);
-    await this.audit.change(actor, async (record) => {
+    await this.deps.audit.change(actor, async (record) => {
       Object.assign(experiment, { state, winner, endedAt: new Date(), updatedAt: new Date() });
       record(`experiment.${state}`, 'routing_experiment', id, { name: experiment.name, ...(winner ? { winner } : {}) });
     });
@@ -298,7 +300,7 @@ export class RoutingExperimentService {
   }
 
   private async reload(): Promise<void> {
-    const rows = await this.em.fork().find(RoutingExperimentEntity, { state: 'running' });
+    const rows = await this.deps.em.fork().find(RoutingExperimentEntity, { state: 'running' });
     this.running = new Map(rows.map((r) => [r.routeId, { id: r.id, splitPercent: r.splitPercent, variant: r.variant }]));
   }
 }

@@ -185,6 +185,15 @@ export function tableSpec(routes: RouteSpec[], fallback: RouteSpec | null): Rout
   };
 }
 
+export interface RouteServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  events: EventBus;
+  logger: Logger;
+  sandbox: SandboxPool;
+  sandboxTimeoutMs: number;
+}
+
 /**
  * Static routes (phase 1): ordered, Alertmanager-style matchers, `continue`, and a default.
  * The compiled table lives in memory and is rebuilt on any change, on every replica, so a
@@ -195,15 +204,8 @@ export class RouteService {
   private table: RoutingTable = compileTable(this.spec);
   private readonly changes: ReloadOnChange;
 
-  constructor(
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-    events: EventBus,
-    private readonly logger: Logger,
-    private readonly sandbox: SandboxPool,
-    private readonly sandboxTimeoutMs: number,
-  ) {
-    this.changes = new ReloadOnChange(events, 'routes.changed', () => this.reload(), logger);
+  constructor(private readonly deps: RouteServiceDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'routes.changed', () => this.reload(), deps.logger);
   }
 
   /** Loads the table and follows changes made anywhere. */
@@ -225,7 +227,7 @@ export class RouteService {
     const table = this.table;
     if (routingCost(table, labelSets) <= INLINE_ROUTING_BUDGET)
       return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
-    const result = await this.sandbox.run('routeAlerts', { table: this.spec, labelSets }, this.sandboxTimeoutMs);
+    const result = await this.deps.sandbox.run('routeAlerts', { table: this.spec, labelSets }, this.deps.sandboxTimeoutMs);
     if (result.ok) {
       const routeAt = (index: number) => (index < 0 ? table.fallback! : table.routes[index]);
       return {
@@ -239,7 +241,10 @@ export class RouteService {
     // A full sandbox is a busy moment, not a costly table: route here rather than not at all.
     if (result.reason === 'busy') return { decisions: labelSets.map((labels) => decideRoutes(table, labels)), fallbackReason: null };
     const fallbackReason = `routing ${labelSets.length} alert(s) ${result.message}: the route regexes are too costly for these labels; sent by the default route`;
-    this.logger.warn({ alerts: labelSets.length, reason: result.message }, 'routing did not finish in time; alerts take the default route');
+    this.deps.logger.warn(
+      { alerts: labelSets.length, reason: result.message },
+      'routing did not finish in time; alerts take the default route',
+    );
     const routes = table.fallback ? [table.fallback] : [];
     return { decisions: labelSets.map(() => ({ routes, channelIds: [...new Set(routes.flatMap((r) => r.channelIds))] })), fallbackReason };
   }
@@ -250,7 +255,7 @@ export class RouteService {
   }
 
   list(): Promise<GatewayRouteEntity[]> {
-    return this.em.fork().find(GatewayRouteEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
+    return this.deps.em.fork().find(GatewayRouteEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
   }
 
   async create(input: RouteInput, actor: Actor): Promise<GatewayRouteEntity> {
@@ -262,7 +267,7 @@ export class RouteService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   async update(id: string, input: Partial<RouteInput>, actor: Actor): Promise<GatewayRouteEntity> {
-    const route = NotFoundError.assert(await this.em.findOne(GatewayRouteEntity, { id }), 'route', id);
+    const route = NotFoundError.assert(await this.deps.em.findOne(GatewayRouteEntity, { id }), 'route', id);
     const checked = checkRoute(overStored(routeInputOf(route), input));
     route.updatedAt = new Date();
     await this.save(route, checked, actor, 'route.updated');
@@ -270,9 +275,9 @@ export class RouteService {
   }
 
   async remove(id: string, actor: Actor): Promise<void> {
-    const route = NotFoundError.assert(await this.em.findOne(GatewayRouteEntity, { id }), 'route', id);
-    await this.audit.change(actor, async (record) => {
-      this.em.remove(route);
+    const route = NotFoundError.assert(await this.deps.em.findOne(GatewayRouteEntity, { id }), 'route', id);
+    await this.deps.audit.change(actor, async (record) => {
+      this.deps.em.remove(route);
       record('route.deleted', 'route', id, { name: route.name });
     });
     await this.changes.announce();
@@ -284,7 +289,7 @@ export class RouteService {
     actor: Actor,
     action: AuditAction,
   ): Promise<void> {
-    await assertChannelsExist(this.em, [
+    await assertChannelsExist(this.deps.em, [
       { field: 'input.channelIds', ids: input.channelIds },
       ...input.followUps.map((rule, index) => ({ field: `input.followUps.${index}.channelIds`, ids: rule.channelIds })),
     ]);
@@ -292,15 +297,15 @@ export class RouteService {
       throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
     if (
       input.analysisProviderId &&
-      !(await this.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))
+      !(await this.deps.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))
     ) {
       throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);
     }
     if (input.isDefault) {
-      const other = await this.em.findOne(GatewayRouteEntity, { isDefault: true, id: { $ne: route.id } });
+      const other = await this.deps.em.findOne(GatewayRouteEntity, { isDefault: true, id: { $ne: route.id } });
       if (other) throw new ConflictError(`route "${other.name}" is already the default route`);
     }
-    const position = input.position ?? route.position ?? (await this.em.count(GatewayRouteEntity, {}));
+    const position = input.position ?? route.position ?? (await this.deps.em.count(GatewayRouteEntity, {}));
     Object.assign(route, {
       name: input.name,
       matchers,
@@ -317,8 +322,8 @@ export class RouteService {
       repeatIntervalSeconds: window?.repeatSeconds ?? null,
     });
     try {
-      await this.audit.change(actor, async (record) => {
-        this.em.persist(route);
+      await this.deps.audit.change(actor, async (record) => {
+        this.deps.em.persist(route);
         record(action, 'route', route.id, { name: route.name, matchers: matchers.map(formatMatcher), channels: input.channelIds.length });
       });
     } catch (err) {

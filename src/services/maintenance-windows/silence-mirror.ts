@@ -31,6 +31,13 @@ interface Desired {
   specHash: string;
 }
 
+export interface SilenceMirrorDeps {
+  orm: MikroORM;
+  alertmanagers: Pick<AlertmanagerClient, 'createSilence' | 'expireSilence'>;
+  flags: Pick<FlagResolver, 'isEnabled'>;
+  logger: Pick<Logger, 'warn'>;
+}
+
 /**
  * Mirrors maintenance windows marked `mirrorAsSilences` as silences on the Alertmanagers of the
  * clusters they cover (flag gateway.maintenance), through the failover-aware client: one silence
@@ -41,18 +48,13 @@ interface Desired {
 export class SilenceMirror {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly alertmanagers: Pick<AlertmanagerClient, 'createSilence' | 'expireSilence'>,
-    private readonly flags: Pick<FlagResolver, 'isEnabled'>,
-    private readonly logger: Pick<Logger, 'warn'>,
-  ) {
-    this.sweeper = new PeriodicTask('silence mirror', () => this.sweep(), logger);
+  constructor(private readonly deps: SilenceMirrorDeps) {
+    this.sweeper = new PeriodicTask('silence mirror', () => this.sweep(), deps.logger);
   }
 
   async sweep(now = new Date()): Promise<void> {
-    const em = this.orm.em.fork();
-    const on = this.flags.isEnabled('gateway.maintenance');
+    const em = this.deps.orm.em.fork();
+    const on = this.deps.flags.isEnabled('gateway.maintenance');
     const windows = on ? await em.find(MaintenanceWindowEntity, { enabled: true, mirrorAsSilences: true }) : [];
     const existing = await em.find(MaintenanceSilenceEntity, {});
     // One read of the clusters serves both the silences wanted and those to expire.
@@ -82,11 +84,11 @@ export class SilenceMirror {
       // An occurrence that has ended expires by itself; only ones still running are expired early.
       const cluster = clusterById.get(row.clusterId);
       try {
-        if (cluster) await this.alertmanagers.expireSilence(cluster, row.silenceId);
+        if (cluster) await this.deps.alertmanagers.expireSilence(cluster, row.silenceId);
         em.remove(row);
         await em.flush();
       } catch (err) {
-        this.logger.warn(
+        this.deps.logger.warn(
           { err, windowId: row.windowId, cluster: cluster?.name },
           'could not expire a mirrored silence; trying again at the next round',
         );
@@ -94,7 +96,7 @@ export class SilenceMirror {
     }
     for (const want of desired.values()) {
       try {
-        const silenceId = await this.alertmanagers.createSilence(want.cluster, {
+        const silenceId = await this.deps.alertmanagers.createSilence(want.cluster, {
           matchers: silenceMatchers(want.window.matchers),
           startsAt: want.occurrence.start,
           endsAt: want.occurrence.end,
@@ -112,7 +114,7 @@ export class SilenceMirror {
         );
         await em.flush();
       } catch (err) {
-        this.logger.warn(
+        this.deps.logger.warn(
           { err, window: want.window.name, cluster: want.cluster.name },
           'could not set a mirrored silence; trying again at the next round',
         );

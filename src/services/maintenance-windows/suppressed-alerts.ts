@@ -38,6 +38,13 @@ function toReleased(r: Record<string, unknown>): Released {
   };
 }
 
+export interface SuppressedAlertsDeps {
+  orm: MikroORM;
+  routes: Pick<RouteService, 'decideAll'>;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  logger: Logger;
+}
+
 /**
  * What maintenance windows hold back, in PostgreSQL (every replica, across restarts): each alert
  * as last seen. When its window closes (or is deleted or disabled), what still fires is sent by
@@ -46,18 +53,13 @@ function toReleased(r: Record<string, unknown>): Released {
 export class SuppressedAlerts {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    private readonly orm: MikroORM,
-    readonly routes: Pick<RouteService, 'decideAll'>,
-    readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    readonly logger: Logger,
-  ) {
-    this.sweeper = new PeriodicTask('maintenance', () => this.sweep(), this.logger, this.orm);
+  constructor(private readonly deps: SuppressedAlertsDeps) {
+    this.sweeper = new PeriodicTask('maintenance', () => this.sweep(), this.deps.logger, this.deps.orm);
   }
 
   async record(alerts: SuppressedAlert[], now: Date): Promise<void> {
     if (alerts.length === 0) return;
-    await this.orm.em.getConnection().execute(
+    await this.deps.orm.em.getConnection().execute(
       `insert into "suppressed_alert" ("window_id", "fingerprint", "occurrence_end", "status", "alert", "receiver", "group_key", "suppressed_at")
        values ${alerts.map(() => '(?, ?, ?, ?, ?::jsonb, ?, ?, ?)').join(', ')}
        on conflict ("window_id", "fingerprint") do update set "occurrence_end" = excluded."occurrence_end", "status" = excluded."status",
@@ -69,7 +71,7 @@ export class SuppressedAlerts {
   /** Releases what closed windows hold, sends what still fires, and forgets it. */
   async sweep(): Promise<void> {
     const now = new Date();
-    const connection = this.orm.em.getConnection();
+    const connection = this.deps.orm.em.getConnection();
     const closed: Released[] = (
       await connection.execute(
         `update "suppressed_alert" s set "released_at" = ? where s."released_at" is null
@@ -92,7 +94,7 @@ export class SuppressedAlerts {
         identity: `${r.windowId}:${r.fingerprint}@${r.releasedAt.getTime()}`,
       }));
       const note = { alertagent_maintenance_ended: 'suppressed during a maintenance window; still firing when it closed' };
-      if (!(await sendByRoutes(this, held, 'maintenance', note))) continue;
+      if (!(await sendByRoutes(this.deps, held, 'maintenance', note))) continue;
       for (const r of batch) {
         await connection.execute(`delete from "suppressed_alert" where "window_id" = ? and "fingerprint" = ? and "released_at" = ?`, [
           r.windowId,

@@ -65,6 +65,14 @@ const KINDS: Kind[] = [
   { name: 'audit', table: 'audit_event', days: (r) => r.auditDays, expired: `"created_at" < ?` },
 ];
 
+export interface DataRetentionDeps {
+  queue: JobQueue;
+  orm: MikroORM;
+  settings: Config['retention'];
+  metrics: Metrics;
+  logger: Logger;
+}
+
 /**
  * Keeps stored data bounded: every kind past its retention (RETENTION_*_DAYS) is deleted in small
  * batches, off the alert path, by one hourly job that the queue runs once across replicas. Rows
@@ -74,19 +82,13 @@ const KINDS: Kind[] = [
 export class DataRetentionJob {
   private hourly: PeriodicTask | null = null;
 
-  constructor(
-    private readonly queue: JobQueue,
-    private readonly orm: MikroORM,
-    private readonly settings: Config['retention'],
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: DataRetentionDeps) {}
 
   registerProcessor(): void {
-    this.queue.process('maintenance.prune', async () => {
+    this.deps.queue.process('maintenance.prune', async () => {
       const removed = await this.prune();
       const total = Object.values(removed).reduce((a, b) => a + b, 0);
-      if (total > 0) this.logger.info({ removed }, 'pruned data past its retention');
+      if (total > 0) this.deps.logger.info({ removed }, 'pruned data past its retention');
     });
   }
 
@@ -94,11 +96,11 @@ export class DataRetentionJob {
   schedule(): void {
     const enqueue = (): void => {
       const hour = Math.floor(Date.now() / HOUR_MS);
-      this.queue
+      this.deps.queue
         .enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 })
-        .catch((err) => this.logger.warn({ err }, 'could not enqueue the retention job'));
+        .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue the retention job'));
     };
-    this.hourly ??= new PeriodicTask('retention schedule', async () => enqueue(), this.logger);
+    this.hourly ??= new PeriodicTask('retention schedule', async () => enqueue(), this.deps.logger);
     this.hourly.start(HOUR_MS, true);
   }
 
@@ -108,10 +110,10 @@ export class DataRetentionJob {
 
   /** Deletes what is past retention, kind by kind, batch by batch; answers how many rows of each kind went. */
   async prune(now = new Date()): Promise<Record<string, number>> {
-    const connection = this.orm.em.getConnection();
+    const connection = this.deps.orm.em.getConnection();
     const removed: Record<string, number> = {};
     for (const kind of KINDS) {
-      const cutoff = new Date(now.getTime() - kind.days(this.settings) * 24 * HOUR_MS);
+      const cutoff = new Date(now.getTime() - kind.days(this.deps.settings) * 24 * HOUR_MS);
       removed[kind.name] = 0;
       for (;;) {
         const rows: Array<{ id?: string }> = await connection.execute(
@@ -124,7 +126,7 @@ export class DataRetentionJob {
             await connection.execute(`delete from "${other.table}" where "${other.column}" in (${ids.map(() => '?').join(', ')})`, ids);
         }
         removed[kind.name] += rows.length;
-        if (rows.length > 0) this.metrics.retentionDeleted.inc({ kind: kind.name }, rows.length);
+        if (rows.length > 0) this.deps.metrics.retentionDeleted.inc({ kind: kind.name }, rows.length);
         if (rows.length < RETENTION_BATCH) break;
         await new Promise((r) => setTimeout(r, PAUSE_MS));
       }

@@ -45,6 +45,21 @@ const asDates = (w: MaintenanceWindowInput): MaintenanceWindowInput => ({
   endsAt: w.endsAt ? new Date(w.endsAt) : w.endsAt,
 });
 
+export interface GatewaySimulationDeps {
+  orm: MikroORM;
+  queue: JobQueue;
+  /** What is in force now: the replay plays a proposal against it. */
+  inForce: {
+    routes: Pick<RouteService, 'current'>;
+    policies: Pick<CorrelationPolicyService, 'policies'>;
+    inhibitionRules: Pick<InhibitionRuleService, 'rules'>;
+    maintenanceWindows: Pick<MaintenanceWindowService, 'windows'>;
+    flags: Pick<FlagResolver, 'isEnabled'>;
+  };
+  settings: Config['gateway'];
+  logger: Logger;
+}
+
 /**
  * Replay before rollout (simulateGateway): recorded receipts of a time range go through a proposed
  * set of routes, policies, inhibition rules, maintenance windows and flags on the gateway model,
@@ -54,20 +69,8 @@ const asDates = (w: MaintenanceWindowInput): MaintenanceWindowInput => ({
 export class GatewaySimulationService {
   private readonly traffic: RecordedTraffic;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly queue: JobQueue,
-    private readonly inForce: {
-      routes: Pick<RouteService, 'current'>;
-      policies: Pick<CorrelationPolicyService, 'policies'>;
-      inhibitionRules: Pick<InhibitionRuleService, 'rules'>;
-      maintenanceWindows: Pick<MaintenanceWindowService, 'windows'>;
-      flags: Pick<FlagResolver, 'isEnabled'>;
-    },
-    private readonly settings: Config['gateway'],
-    private readonly logger: Logger,
-  ) {
-    this.traffic = new RecordedTraffic(orm);
+  constructor(private readonly deps: GatewaySimulationDeps) {
+    this.traffic = new RecordedTraffic(deps.orm);
   }
 
   /** Checks the request in full (nothing is stored for a bad one), stores it and books its job. */
@@ -86,28 +89,28 @@ export class GatewaySimulationService {
       proposal: { ...proposal, flags: [...flags].map((name) => ({ name, enabled: true })) },
       requestedBy: actor.principal.name.slice(0, 200),
     });
-    await this.orm.em.fork().persistAndFlush(row);
-    await this.queue.enqueue(JOB, { simulationId: row.id }, { jobId: `simulate_${row.id}`, attempts: 2 });
+    await this.deps.orm.em.fork().persistAndFlush(row);
+    await this.deps.queue.enqueue(JOB, { simulationId: row.id }, { jobId: `simulate_${row.id}`, attempts: 2 });
     return row;
   }
 
   async find(id: string): Promise<GatewaySimulationEntity> {
-    return NotFoundError.assert(await this.orm.em.fork().findOne(GatewaySimulationEntity, { id }), 'simulation', id);
+    return NotFoundError.assert(await this.deps.orm.em.fork().findOne(GatewaySimulationEntity, { id }), 'simulation', id);
   }
 
   /** Names of the channels a result counts (deleted ones are missing). */
   async channelNames(ids: string[]): Promise<Map<string, string>> {
-    const rows = await this.orm.em.fork().find(ChannelEntity, { id: { $in: ids } }, { fields: ['id', 'name'] });
+    const rows = await this.deps.orm.em.fork().find(ChannelEntity, { id: { $in: ids } }, { fields: ['id', 'name'] });
     return new Map(rows.map((c) => [c.id, c.name]));
   }
 
   list(limit: number): Promise<GatewaySimulationEntity[]> {
-    return this.orm.em.fork().find(GatewaySimulationEntity, {}, { orderBy: { createdAt: 'desc' }, limit });
+    return this.deps.orm.em.fork().find(GatewaySimulationEntity, {}, { orderBy: { createdAt: 'desc' }, limit });
   }
 
   /** Asks a queued or running replay to stop; it stops at its next page of receipts. */
   async cancel(id: string): Promise<GatewaySimulationEntity> {
-    const em = this.orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const row = NotFoundError.assert(await em.findOne(GatewaySimulationEntity, { id }), 'simulation', id);
     if (row.state !== 'queued' && row.state !== 'running')
       throw new ConflictError(
@@ -120,12 +123,12 @@ export class GatewaySimulationService {
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => this.run(data.simulationId));
+    this.deps.queue.process(JOB, ({ data }) => this.run(data.simulationId));
   }
 
   /** The flags the replay plays: those proposed, the others as in force now. */
   private flagsFor(proposal: GatewayProposal): Set<ModelFlag> {
-    const on = new Set<ModelFlag>(MODEL_FLAGS.filter((name) => this.inForce.flags.isEnabled(name)));
+    const on = new Set<ModelFlag>(MODEL_FLAGS.filter((name) => this.deps.inForce.flags.isEnabled(name)));
     (proposal.flags ?? []).forEach((flag, i) => {
       if (!(MODEL_FLAGS as readonly string[]).includes(flag.name)) {
         throw BadUserInputError.forField(
@@ -143,31 +146,31 @@ export class GatewaySimulationService {
   private async configFor(proposal: GatewayProposal, from: Date, flags: ReadonlySet<ModelFlag>): Promise<GatewayModelConfig> {
     return {
       flags,
-      routes: proposal.routes ? await this.proposedRoutes(proposal.routes) : this.inForce.routes.current(),
+      routes: proposal.routes ? await this.proposedRoutes(proposal.routes) : this.deps.inForce.routes.current(),
       policies: proposal.policies
         ? proposal.policies
             .filter((p) => p.enabled !== false)
             .map((p, i) => compilePolicy(p, `proposed-policy-${i}`, `proposal.policies[${i}]`).compiled)
-        : this.inForce.policies.policies(),
+        : this.deps.inForce.policies.policies(),
       inhibitionRules: proposal.inhibitionRules
         ? proposal.inhibitionRules
             .filter((r) => r.enabled !== false)
             .map((r, i) => compileInhibitionRule(r, `proposed-rule-${i}`, `proposal.inhibitionRules[${i}]`).compiled)
-        : this.inForce.inhibitionRules.rules(),
+        : this.deps.inForce.inhibitionRules.rules(),
       // A proposed window need only still open at the start of the range: replays look back.
       maintenanceWindows: proposal.maintenanceWindows
         ? proposal.maintenanceWindows
             .filter((w) => w.enabled !== false)
             .map((w, i) => compileMaintenanceWindow(asDates(w), `proposed-window-${i}`, from, `proposal.maintenanceWindows[${i}]`).compiled)
-        : this.inForce.maintenanceWindows.windows(),
-      settings: this.settings,
+        : this.deps.inForce.maintenanceWindows.windows(),
+      settings: this.deps.settings,
     };
   }
 
   private async proposedRoutes(inputs: RouteInput[]) {
     const checked = inputs.map((input, i) => ({ i, ...checkRoute(input, `proposal.routes[${i}]`) }));
     await assertChannelsExist(
-      this.orm.em.fork(),
+      this.deps.orm.em.fork(),
       checked.map(({ i, parsed }) => ({ field: `proposal.routes[${i}].channelIds`, ids: parsed.channelIds })),
     );
     const defaults = checked.filter((c) => c.parsed.isDefault);
@@ -185,7 +188,7 @@ export class GatewaySimulationService {
 
   /** Runs one replay to its end, or to a cancel. */
   async run(id: string): Promise<void> {
-    const em = this.orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const row = await em.findOne(GatewaySimulationEntity, { id });
     if (!row || row.state === 'completed' || row.state === 'cancelled') return;
     const from = row.rangeFrom;
@@ -239,7 +242,7 @@ export class GatewaySimulationService {
       Object.assign(row, { state: 'completed', result, finishedAt: new Date() });
       await em.flush();
     } catch (err) {
-      this.logger.error({ err, simulationId: id }, 'a gateway replay failed');
+      this.deps.logger.error({ err, simulationId: id }, 'a gateway replay failed');
       Object.assign(row, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAt: new Date() });
       await em.flush();
     }

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/core';
 import { NotFoundError } from '../../errors';
 import type { DeliveryService } from '../channels/delivery.service';
 import type { ChannelMessage } from '../channels/message';
@@ -16,6 +15,13 @@ const UNHANDED_AFTER_MS = 30_000;
 /** Longer than the longest repeat interval (7 days): what a window knows of an alert after that no longer matters. */
 const FORGET_AFTER_MS = 8 * 86_400_000;
 
+export interface RouteWindowFlusherDeps {
+  repository: RouteWindowRepository;
+  queue: JobQueue;
+  deliveries: Pick<DeliveryService, 'deliver'>;
+  logger: Pick<Logger, 'warn'>;
+}
+
 /**
  * Sends route windows' messages when they are due (a job per window tick; the sweeper for lost
  * jobs and for batches a crash cut off). A window's message goes out even when the flag has been
@@ -24,34 +30,30 @@ const FORGET_AFTER_MS = 8 * 86_400_000;
 export class RouteWindowFlusher {
   private readonly sweeper: PeriodicTask;
 
-  constructor(
-    readonly _orm: MikroORM,
-    private readonly repository: RouteWindowRepository,
-    private readonly queue: JobQueue,
-    private readonly deliveries: Pick<DeliveryService, 'deliver'>,
-    private readonly logger: Pick<Logger, 'warn'>,
-  ) {
-    this.sweeper = new PeriodicTask('route window', () => this.sweep(), logger);
+  constructor(private readonly deps: RouteWindowFlusherDeps) {
+    this.sweeper = new PeriodicTask('route window', () => this.sweep(), deps.logger);
   }
 
   /** Books the window's tick; a failure is left to the sweeper. */
   async book(routeId: string, channelId: string, dueAt: number): Promise<void> {
-    await this.queue
+    await this.deps.queue
       .enqueue(
         JOB,
         { routeId, channelId },
         { jobId: `route-window_${routeId}_${channelId}_${dueAt}`, delayMs: Math.max(0, dueAt - Date.now()), attempts: 5 },
       )
-      .catch((err) => this.logger.warn({ err, routeId, channelId }, 'could not book a route window message; the sweeper will send it'));
+      .catch((err) =>
+        this.deps.logger.warn({ err, routeId, channelId }, 'could not book a route window message; the sweeper will send it'),
+      );
   }
 
   registerProcessor(): void {
-    this.queue.process(JOB, ({ data }) => this.flush(data.routeId, data.channelId));
+    this.deps.queue.process(JOB, ({ data }) => this.flush(data.routeId, data.channelId));
   }
 
   /** Sends what a window holds, if its tick is due. */
   async flush(routeId: string, channelId: string): Promise<void> {
-    const taken = await this.repository.take(routeId, channelId, new Date());
+    const taken = await this.deps.repository.take(routeId, channelId, new Date());
     if (!taken) return;
     if ('early' in taken) return this.book(routeId, channelId, taken.early.getTime());
     await this.send(taken);
@@ -71,13 +73,13 @@ export class RouteWindowFlusher {
         groupKey: `{}:{alertagent_route="${batch.routeName}"}`,
       };
       try {
-        await this.deliveries.deliver(batch.channelId, message, {
+        await this.deps.deliveries.deliver(batch.channelId, message, {
           source: 'route-window',
           idempotencyKey: `route-window:${batch.routeId}:${batch.channelId}:${batch.releasedAt.getTime()}`,
         });
       } catch (err) {
         if (!(err instanceof NotFoundError)) {
-          this.logger.warn(
+          this.deps.logger.warn(
             { err, routeId: batch.routeId, channelId: batch.channelId },
             'could not hand a route window message to delivery; the sweeper will',
           );
@@ -85,14 +87,15 @@ export class RouteWindowFlusher {
         }
       }
     }
-    await this.repository.handed(batch);
+    await this.deps.repository.handed(batch);
   }
 
   async sweep(): Promise<void> {
     const now = new Date();
-    for (const { routeId, channelId } of await this.repository.overdue(now, OVERDUE_SLACK_MS, 100)) await this.flush(routeId, channelId);
-    for (const batch of await this.repository.unhanded(now, UNHANDED_AFTER_MS)) await this.send(batch);
-    await this.repository.forget(new Date(now.getTime() - FORGET_AFTER_MS));
+    for (const { routeId, channelId } of await this.deps.repository.overdue(now, OVERDUE_SLACK_MS, 100))
+      await this.flush(routeId, channelId);
+    for (const batch of await this.deps.repository.unhanded(now, UNHANDED_AFTER_MS)) await this.send(batch);
+    await this.deps.repository.forget(new Date(now.getTime() - FORGET_AFTER_MS));
   }
 
   startSweeper(intervalMs: number): void {
