@@ -72,6 +72,10 @@ import { AutomationExecutionRepository } from './remediation/automation-executio
 import { AlertRecordRepository } from './gateway/alert-record.repository';
 import { AlertRecordService } from './gateway/alert-record.service';
 import { BackgroundTasks, backgroundTask, type BackgroundTask } from './shared/background-task';
+import { RuleGroupRepository } from './rules/rule-group.repository';
+import { RouteRepository } from './gateway/route.repository';
+import { ClusterRepository } from './clusters/cluster.repository';
+import { ReplicaCheckRepository } from './clusters/replica-check.repository';
 import { PerJobContextQueue } from './queue/per-job-context';
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
@@ -290,7 +294,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     }).observe,
   );
   const routes = new RouteService({
-    em,
+    repository: new RouteRepository(em),
     audit,
     events,
     logger: logger.child({ component: 'routes' }),
@@ -442,18 +446,26 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     settings: config.gateway,
     logger: logger.child({ component: 'simulations' }),
   });
-  const rules = new RuleService(em, audit);
-  const clusters = new ClusterService({ em, secrets: secretBox, audit, events, publicUrl, rules, egress });
-  const clusterHealth = new ClusterHealthService(
-    storage.orm,
+  const rules = new RuleService(new RuleGroupRepository(em), audit);
+  const clusters = new ClusterService({
+    repository: new ClusterRepository(em),
+    secrets: secretBox,
+    audit,
+    events,
+    publicUrl,
+    rules,
+    egress,
+  });
+  const clusterHealth = new ClusterHealthService({
+    checks: new ReplicaCheckRepository(em),
     queue,
     events,
     metrics,
-    config.clusters,
-    logger.child({ component: 'cluster-health' }),
+    settings: config.clusters,
+    logger: logger.child({ component: 'cluster-health' }),
     peers,
-    (cluster) => clusters.tlsOf(cluster),
-  );
+    tlsOf: (cluster) => clusters.tlsOf(cluster),
+  });
   const alertmanagers = new AlertmanagerClient(clusterHealth, peers);
   const silenceMirror = new SilenceMirror({ orm: storage.orm, alertmanagers, flags, logger: logger.child({ component: 'maintenance' }) });
   const system = new SystemService(

@@ -1,6 +1,6 @@
-import type { MikroORM } from '@mikro-orm/core';
+import type { HealthRound, ReplicaCheckRepository } from './replica-check.repository';
 import type { Config } from '../../config';
-import { ClusterEntity, type ClusterStatus } from '../../entities/clusters/cluster.entity';
+import type { ClusterEntity, ClusterStatus } from '../../entities/clusters/cluster.entity';
 import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
@@ -16,6 +16,18 @@ export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus
   return up === replicas.length ? 'healthy' : up === 0 ? 'down' : 'degraded';
 }
 
+export interface ClusterHealthDeps {
+  checks: ReplicaCheckRepository;
+  queue: JobQueue;
+  events: EventBus;
+  metrics: Metrics;
+  settings: Config['clusters'];
+  logger: Logger;
+  peers: PeerClient;
+  /** The TLS settings of a cluster for calls to its Alertmanagers, opened. */
+  tlsOf: (cluster: ClusterEntity) => TlsOptions | undefined;
+}
+
 /**
  * Checks every Alertmanager replica of every cluster on a schedule: `/-/healthy` and `/-/ready`
  * decide up or down, `/api/v2/status` gives version and gossip peers. Each round is one queue
@@ -25,33 +37,28 @@ export function clusterStatusOf(replicas: Array<{ up: boolean }>): ClusterStatus
 export class ClusterHealthService {
   private rounds: PeriodicTask | null = null;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly queue: JobQueue,
-    private readonly events: EventBus,
-    private readonly metrics: Metrics,
-    private readonly settings: Config['clusters'],
-    private readonly logger: Logger,
-    private readonly peers: PeerClient,
-    /** A cluster's TLS settings for calls to its Alertmanagers, opened. */
-    readonly tlsOf: (cluster: ClusterEntity) => TlsOptions | undefined,
-  ) {}
+  constructor(private readonly deps: ClusterHealthDeps) {}
+
+  /** The TLS settings of a cluster for calls to its Alertmanagers, opened. */
+  tlsOf(cluster: ClusterEntity): TlsOptions | undefined {
+    return this.deps.tlsOf(cluster);
+  }
 
   registerProcessor(): void {
-    this.queue.process('clusters.health-check', async () => {
+    this.deps.queue.process('clusters.health-check', async () => {
       await this.checkAll();
     });
   }
 
   schedule(): void {
     const enqueue = (): void => {
-      const slot = Math.floor(Date.now() / this.settings.healthIntervalMs);
-      this.queue
+      const slot = Math.floor(Date.now() / this.deps.settings.healthIntervalMs);
+      this.deps.queue
         .enqueue('clusters.health-check', {}, { jobId: `cluster-health_${slot}`, attempts: 1 })
-        .catch((err) => this.logger.warn({ err }, 'could not enqueue a cluster health round'));
+        .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue a cluster health round'));
     };
-    this.rounds ??= new PeriodicTask('cluster health schedule', async () => enqueue(), this.logger);
-    this.rounds.start(this.settings.healthIntervalMs, true);
+    this.rounds ??= new PeriodicTask('cluster health schedule', async () => enqueue(), this.deps.logger);
+    this.rounds.start(this.deps.settings.healthIntervalMs, true);
   }
 
   stop(): void {
@@ -60,54 +67,45 @@ export class ClusterHealthService {
 
   /** One round over every cluster; returns how many replicas were checked. */
   async checkAll(): Promise<number> {
-    const em = this.orm.em.fork();
-    const clusters = await em.find(ClusterEntity, {});
+    const round = this.deps.checks.round();
+    const clusters = await round.clusters();
     const counts = await Promise.all(
       clusters.map((cluster) =>
-        this.checkCluster(em, cluster).catch(
-          (err) => (this.logger.error({ err, cluster: cluster.name }, 'cluster health round failed'), 0),
+        this.checkCluster(round, cluster).catch(
+          (err) => (this.deps.logger.error({ err, cluster: cluster.name }, 'cluster health round failed'), 0),
         ),
       ),
     );
-    await em.nativeDelete(ReplicaCheckEntity, {
-      checkedAt: { $lt: new Date(Date.now() - this.settings.healthRetentionHours * 3_600_000) },
-    });
+    await round.pruneBefore(new Date(Date.now() - this.deps.settings.healthRetentionHours * 3_600_000));
     return counts.reduce((a, b) => a + b, 0);
   }
 
   /** The newest check of each replica of a cluster; checks older than a few rounds are left out (unknown). */
   async latest(clusterId: string): Promise<ReplicaCheckEntity[]> {
-    const fresh = new Date(Date.now() - 3 * this.settings.healthIntervalMs);
-    const rows: Array<{ id: string }> = await this.orm.em
-      .getConnection()
-      .execute(
-        `select distinct on ("url") "id" from "replica_check" where "cluster_id" = ? and "checked_at" >= ? order by "url", "checked_at" desc`,
-        [clusterId, fresh],
-      );
-    if (rows.length === 0) return [];
-    return this.orm.em.find(ReplicaCheckEntity, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { url: 'asc' } });
+    return this.deps.checks.latest(clusterId, new Date(Date.now() - 3 * this.deps.settings.healthIntervalMs));
   }
 
   /** History of a cluster's checks, newest first. */
   history(clusterId: string, limit: number): Promise<ReplicaCheckEntity[]> {
-    return this.orm.em.find(ReplicaCheckEntity, { clusterId }, { orderBy: { checkedAt: 'desc' }, limit });
+    return this.deps.checks.history(clusterId, limit);
   }
 
-  private async checkCluster(em: ReturnType<MikroORM['em']['fork']>, cluster: ClusterEntity): Promise<number> {
-    const tls = this.tlsOf(cluster);
+  private async checkCluster(round: HealthRound, cluster: ClusterEntity): Promise<number> {
+    const tls = this.deps.tlsOf(cluster);
     const replicas = await Promise.all(cluster.alertmanagerUrls.map((url) => this.checkReplica(url, tls)));
     for (const replica of replicas) {
-      em.persist(Object.assign(new ReplicaCheckEntity(), { clusterId: cluster.id, ...replica, checkedAt: new Date(replica.checkedAt) }));
       const labels = { cluster: cluster.name, url: replica.url };
-      this.metrics.clusterReplicaUp.set(labels, replica.up ? 1 : 0);
-      this.metrics.clusterReplicaResponse.set(labels, replica.responseMs / 1000);
+      this.deps.metrics.clusterReplicaUp.set(labels, replica.up ? 1 : 0);
+      this.deps.metrics.clusterReplicaResponse.set(labels, replica.responseMs / 1000);
     }
     const previousStatus = cluster.status;
     cluster.status = clusterStatusOf(replicas);
-    await em.flush();
+    await round.record(
+      replicas.map((r) => Object.assign(new ReplicaCheckEntity(), { clusterId: cluster.id, ...r, checkedAt: new Date(r.checkedAt) })),
+    );
     if (cluster.status !== previousStatus)
-      this.logger.info({ cluster: cluster.name, from: previousStatus, to: cluster.status }, 'cluster health changed');
-    await this.events
+      this.deps.logger.info({ cluster: cluster.name, from: previousStatus, to: cluster.status }, 'cluster health changed');
+    await this.deps.events
       .publish('cluster.health', {
         clusterId: cluster.id,
         clusterName: cluster.name,
@@ -116,19 +114,19 @@ export class ClusterHealthService {
         replicas,
         at: new Date().toISOString(),
       })
-      .catch((err) => this.logger.warn({ err }, 'could not publish cluster health'));
+      .catch((err) => this.deps.logger.warn({ err }, 'could not publish cluster health'));
     return replicas.length;
   }
 
   private async checkReplica(url: string, tls: TlsOptions | undefined): Promise<ReplicaHealthEvent> {
     const started = performance.now();
-    const timeoutMs = this.settings.healthTimeoutMs;
+    const timeoutMs = this.deps.settings.healthTimeoutMs;
     const checkedAt = new Date().toISOString();
     try {
       const [healthy, ready, status] = await Promise.all([
-        this.peers.call('GET', `${url}/-/healthy`, { timeoutMs, tls }),
-        this.peers.call('GET', `${url}/-/ready`, { timeoutMs, tls }),
-        this.peers.call('GET', `${url}/api/v2/status`, { timeoutMs, headers: { accept: 'application/json' }, tls }),
+        this.deps.peers.call('GET', `${url}/-/healthy`, { timeoutMs, tls }),
+        this.deps.peers.call('GET', `${url}/-/ready`, { timeoutMs, tls }),
+        this.deps.peers.call('GET', `${url}/api/v2/status`, { timeoutMs, headers: { accept: 'application/json' }, tls }),
       ]);
       const responseMs = Math.round((performance.now() - started) * 100) / 100;
       let version: string | null = null;

@@ -1,11 +1,10 @@
+import type { ClusterRepository } from './cluster.repository';
 import { clusterWebhookPath } from '../../shared/paths';
-import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { httpBaseUrl } from '../../config';
 import { ClusterConfigVersionEntity } from '../../entities/clusters/cluster-config-version.entity';
 import { ClusterEntity } from '../../entities/clusters/cluster.entity';
-import { ReplicaCheckEntity } from '../../entities/clusters/replica-check.entity';
 import { SyncStatusEntity } from '../../entities/clusters/sync-status.entity';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, parseInput, UnauthenticatedError } from '../../errors';
 import type { EgressPolicy } from '../security/egress-policy';
@@ -104,7 +103,7 @@ export interface SyncReport {
 }
 
 export interface ClusterServiceDeps {
-  em: EntityManager;
+  repository: ClusterRepository;
   secrets: SecretBox;
   audit: AuditService;
   events: EventBus;
@@ -125,13 +124,13 @@ export class ClusterService {
 
   /** Clusters, by name; with a reader, those in its cluster scope. */
   async list(reader: Principal | null = null): Promise<ClusterEntity[]> {
-    const clusters = await this.deps.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+    const clusters = await this.deps.repository.all();
     return reader ? clusters.filter((c) => clusterInScope(reader.grant, c)) : clusters;
   }
 
   /** One cluster; a reader (when given) must have it in its cluster scope. */
   async get(id: string, reader: Principal | null = null): Promise<ClusterEntity> {
-    const cluster = NotFoundError.assert(await this.deps.em.findOne(ClusterEntity, { id }), 'cluster', id);
+    const cluster = NotFoundError.assert(await this.deps.repository.findById(id), 'cluster', id);
     this.assertInScope(reader, cluster);
     return cluster;
   }
@@ -155,13 +154,12 @@ export class ClusterService {
 
   private async registry(): Promise<Array<Pick<ClusterEntity, 'id' | 'name' | 'labels'>>> {
     if (this.names && this.names.until > Date.now()) return this.names.value;
-    const rows = await this.deps.em.fork().find(ClusterEntity, {}, { fields: ['id', 'name', 'labels'] });
-    this.names = { value: rows.map(({ id, name, labels }) => ({ id, name, labels })), until: Date.now() + NAMES_TTL_MS };
+    this.names = { value: await this.deps.repository.names(), until: Date.now() + NAMES_TTL_MS };
     return this.names.value;
   }
 
   findByName(name: string): Promise<ClusterEntity | null> {
-    return this.deps.em.findOne(ClusterEntity, { name });
+    return this.deps.repository.findByName(name);
   }
 
   webhookUrl(cluster: Pick<ClusterEntity, 'name'>): string {
@@ -180,7 +178,7 @@ export class ClusterService {
     const rendered = this.render(cluster);
     await this.saving(cluster.name, () =>
       this.deps.audit.change(actor, async (record) => {
-        this.deps.em.persist(cluster);
+        this.deps.repository.add(cluster);
         this.names = null;
         await this.addVersion(cluster, rendered, actor, record);
         record('cluster.created', 'cluster', cluster.id, { name: cluster.name, alertmanagerUrls: cluster.alertmanagerUrls });
@@ -238,10 +236,7 @@ export class ClusterService {
   async remove(id: string, actor: Actor): Promise<void> {
     const cluster = await this.get(id, actor.principal);
     await this.deps.audit.change(actor, async (record) => {
-      await this.deps.em.nativeDelete(ClusterConfigVersionEntity, { clusterId: id });
-      await this.deps.em.nativeDelete(ReplicaCheckEntity, { clusterId: id });
-      await this.deps.em.nativeDelete(SyncStatusEntity, { clusterId: id });
-      this.deps.em.remove(cluster);
+      await this.deps.repository.removeWithHistory(cluster);
       this.names = null;
       record('cluster.deleted', 'cluster', id, { name: cluster.name });
     });
@@ -249,17 +244,13 @@ export class ClusterService {
 
   /** The config sidecars should apply: the newest version. */
   async desiredConfig(clusterId: string): Promise<ConfigVersionView> {
-    const [latest] = await this.deps.em.find(ClusterConfigVersionEntity, { clusterId }, { orderBy: { version: 'desc' }, limit: 1 });
+    const latest = await this.deps.repository.latestVersion(clusterId);
     return this.versionView(NotFoundError.assert(latest, 'config of cluster', clusterId));
   }
 
   async versions(clusterId: string, page: PageRequest): Promise<{ items: ConfigVersionView[]; total: number }> {
     await this.get(clusterId);
-    const [items, total] = await this.deps.em.findAndCount(
-      ClusterConfigVersionEntity,
-      { clusterId },
-      { orderBy: { version: page.order }, limit: page.limit, offset: page.offset },
-    );
+    const { items, total } = await this.deps.repository.versionPage(clusterId, page);
     return { items: items.map((v) => this.versionView(v)), total };
   }
 
@@ -269,12 +260,12 @@ export class ClusterService {
     return tlsOf({ tls: cluster.tls ?? undefined, tlsKey });
   }
 
-  /** The user's part of the cluster's config, opened. */
   /** The user's part of alertmanager.yml as readers see it: secrets masked (sent back masked, the stored value stays). */
   async maskedTemplate(clusterId: string): Promise<string> {
     return maskConfigSecrets(this.templateOf(await this.get(clusterId)));
   }
 
+  /** The user's part of the cluster's config, opened. */
   templateOf(cluster: ClusterEntity): string {
     return cluster.configTemplateSealed
       ? this.deps.secrets.open(cluster.configTemplateSealed, templateContext(cluster.id))
@@ -283,7 +274,7 @@ export class ClusterService {
 
   /** Seals what is still stored in clear (rows written before sealing) and seals everything again with the current key. */
   async resealAll(): Promise<{ clusters: number; versions: number }> {
-    const clusters = await this.deps.em.find(ClusterEntity, {});
+    const clusters = await this.deps.repository.all();
     for (const cluster of clusters) {
       this.sealTemplate(cluster, this.templateOf(cluster));
       cluster.webhookTokenSealed = this.deps.secrets.seal(
@@ -296,13 +287,13 @@ export class ClusterService {
           tlsKeyContext(cluster.id),
         );
     }
-    const versions = await this.deps.em.find(ClusterConfigVersionEntity, {});
+    const versions = await this.deps.repository.allVersions();
     for (const version of versions) {
       const content = this.versionView(version).content;
       version.contentSealed = this.deps.secrets.seal(content, versionContext(version.clusterId, version.version));
       version.content = null;
     }
-    await this.deps.em.flush();
+    await this.deps.repository.flush();
     return { clusters: clusters.length, versions: versions.length };
   }
 
@@ -319,14 +310,14 @@ export class ClusterService {
   /** Stores a sidecar's report; `desiredHash` is what that kind of sidecar should run now. */
   async recordSync(cluster: ClusterEntity, report: SyncReport, desiredHash: string, now = new Date()): Promise<SyncStatusEntity> {
     const status =
-      (await this.deps.em.findOne(SyncStatusEntity, { clusterId: cluster.id, instance: report.instance })) ??
+      (await this.deps.repository.findSync(cluster.id, report.instance)) ??
       Object.assign(new SyncStatusEntity(), { clusterId: cluster.id, instance: report.instance });
     status.kind = report.kind;
     status.reportedAt = now;
     if (report.appliedHash !== null) status.appliedHash = report.appliedHash;
     if (report.ok) status.lastSuccessAt = now;
     else Object.assign(status, { lastError: report.error ?? 'unknown error', lastErrorAt: now });
-    await this.deps.em.persistAndFlush(status);
+    await this.deps.repository.saveSync(status);
     await this.deps.events.publish('cluster.sync', {
       clusterId: cluster.id,
       clusterName: cluster.name,
@@ -342,7 +333,7 @@ export class ClusterService {
   }
 
   syncStatuses(clusterId: string, kind: SyncReport['kind']): Promise<SyncStatusEntity[]> {
-    return this.deps.em.find(SyncStatusEntity, { clusterId, kind }, { orderBy: { instance: 'asc' } });
+    return this.deps.repository.syncStatuses(clusterId, kind);
   }
 
   private async authenticate(
@@ -412,11 +403,7 @@ export class ClusterService {
     actor: Actor,
     record: RecordAudit,
   ): Promise<void> {
-    const [latest] = await this.deps.em.find(
-      ClusterConfigVersionEntity,
-      { clusterId: cluster.id },
-      { orderBy: { version: 'desc' }, limit: 1 },
-    );
+    const latest = await this.deps.repository.latestVersion(cluster.id);
     if (latest?.hash === rendered.hash) return;
     const number = (latest?.version ?? 0) + 1;
     const version = Object.assign(new ClusterConfigVersionEntity(), {
@@ -427,7 +414,7 @@ export class ClusterService {
       content: null,
       author: actor.principal.name,
     });
-    this.deps.em.persist(version);
+    this.deps.repository.addVersion(version);
     record('cluster.config-published', 'cluster', cluster.id, { version: version.version, hash: version.hash });
   }
 

@@ -1,12 +1,10 @@
 import type { AuditAction } from '../security/audit-actions';
 import { overStored } from '../shared/partial-update';
 import { createHash } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
-import { assertChannelsExist } from '../channels/channel-refs';
-import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
+import type { RouteRepository } from './route.repository';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { Logger } from '../../shared/logger';
 import type { EventBus } from '../pubsub/event-bus';
@@ -186,7 +184,7 @@ export function tableSpec(routes: RouteSpec[], fallback: RouteSpec | null): Rout
 }
 
 export interface RouteServiceDeps {
-  em: EntityManager;
+  repository: RouteRepository;
   audit: AuditService;
   events: EventBus;
   logger: Logger;
@@ -255,7 +253,7 @@ export class RouteService {
   }
 
   list(): Promise<GatewayRouteEntity[]> {
-    return this.deps.em.fork().find(GatewayRouteEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
+    return this.deps.repository.inOrder();
   }
 
   async create(input: RouteInput, actor: Actor): Promise<GatewayRouteEntity> {
@@ -267,7 +265,7 @@ export class RouteService {
 
   /** Changes what `input` names; every field it leaves out keeps its value. */
   async update(id: string, input: Partial<RouteInput>, actor: Actor): Promise<GatewayRouteEntity> {
-    const route = NotFoundError.assert(await this.deps.em.findOne(GatewayRouteEntity, { id }), 'route', id);
+    const route = NotFoundError.assert(await this.deps.repository.findById(id), 'route', id);
     const checked = checkRoute(overStored(routeInputOf(route), input));
     route.updatedAt = new Date();
     await this.save(route, checked, actor, 'route.updated');
@@ -275,9 +273,9 @@ export class RouteService {
   }
 
   async remove(id: string, actor: Actor): Promise<void> {
-    const route = NotFoundError.assert(await this.deps.em.findOne(GatewayRouteEntity, { id }), 'route', id);
+    const route = NotFoundError.assert(await this.deps.repository.findById(id), 'route', id);
     await this.deps.audit.change(actor, async (record) => {
-      this.deps.em.remove(route);
+      this.deps.repository.remove(route);
       record('route.deleted', 'route', id, { name: route.name });
     });
     await this.changes.announce();
@@ -289,23 +287,20 @@ export class RouteService {
     actor: Actor,
     action: AuditAction,
   ): Promise<void> {
-    await assertChannelsExist(this.deps.em, [
+    await this.deps.repository.assertChannelsExist([
       { field: 'input.channelIds', ids: input.channelIds },
       ...input.followUps.map((rule, index) => ({ field: `input.followUps.${index}.channelIds`, ids: rule.channelIds })),
     ]);
     if (input.followUps.length > 0 && !input.analysisProviderId)
       throw BadUserInputError.forField('input.followUps', 'follow-ups act on analyses: set analysisProviderId too');
-    if (
-      input.analysisProviderId &&
-      !(await this.deps.em.findOne(AnalysisProviderEntity, { id: input.analysisProviderId }, { fields: ['id'] }))
-    ) {
+    if (input.analysisProviderId && !(await this.deps.repository.providerExists(input.analysisProviderId))) {
       throw BadUserInputError.forField('input.analysisProviderId', `unknown analysis provider ${input.analysisProviderId}`);
     }
     if (input.isDefault) {
-      const other = await this.deps.em.findOne(GatewayRouteEntity, { isDefault: true, id: { $ne: route.id } });
+      const other = await this.deps.repository.otherDefault(route.id);
       if (other) throw new ConflictError(`route "${other.name}" is already the default route`);
     }
-    const position = input.position ?? route.position ?? (await this.deps.em.count(GatewayRouteEntity, {}));
+    const position = input.position ?? route.position ?? (await this.deps.repository.count());
     Object.assign(route, {
       name: input.name,
       matchers,
@@ -323,7 +318,7 @@ export class RouteService {
     });
     try {
       await this.deps.audit.change(actor, async (record) => {
-        this.deps.em.persist(route);
+        this.deps.repository.save(route);
         record(action, 'route', route.id, { name: route.name, matchers: matchers.map(formatMatcher), channels: input.channelIds.length });
       });
     } catch (err) {

@@ -1,15 +1,15 @@
 import type { AuditAction } from '../security/audit-actions';
-import type { EntityManager } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { ClusterEntity } from '../../entities/clusters/cluster.entity';
+import type { ClusterEntity } from '../../entities/clusters/cluster.entity';
 import { RuleGroupVersionEntity } from '../../entities/rules/rule-group-version.entity';
 import { RuleGroupEntity } from '../../entities/rules/rule-group.entity';
 import { BadUserInputError, ConflictError, NotFoundError, parseInput, type FieldIssue } from '../../errors';
 import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher } from '../gateway/label-matcher';
 import type { Actor, AuditService } from '../security/audit.service';
+import type { RuleGroupRepository } from './rule-group.repository';
 import { checkRuleFile, formatRuleProblem, ruleGroupsToYaml, type RuleGroupDefinition } from './rule-file';
 
 /** Rule files as large as rendered mixins get (kube-prometheus renders several MB). */
@@ -72,7 +72,7 @@ export function groupYaml(definition: RuleGroupDefinition): string {
  */
 export class RuleService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly groups: RuleGroupRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -82,11 +82,11 @@ export class RuleService {
   }
 
   list(): Promise<RuleGroupEntity[]> {
-    return this.em.find(RuleGroupEntity, {}, { orderBy: { name: 'asc', createdAt: 'asc' } });
+    return this.groups.all();
   }
 
   async get(id: string): Promise<RuleGroupEntity> {
-    return NotFoundError.assert(await this.em.findOne(RuleGroupEntity, { id }), 'rule group', id);
+    return NotFoundError.assert(await this.groups.findById(id), 'rule group', id);
   }
 
   async create(input: RuleGroupCreateInput, actor: Actor): Promise<RuleGroupEntity> {
@@ -96,7 +96,7 @@ export class RuleService {
     const group = Object.assign(new RuleGroupEntity(), { name: definition.name, definition, targets: parsed.targets, version: 1 });
     await this.refuseConflicts([{ id: group.id, definition, targets: parsed.targets }]);
     await this.audit.change(actor, async (record) => {
-      this.em.persist(group);
+      this.groups.add(group);
       this.addVersion(group, actor, parsed.message);
       record('rule-group.created', 'rule-group', group.id, { name: group.name, targets: group.targets, message: parsed.message });
     });
@@ -116,11 +116,7 @@ export class RuleService {
   async rollback(id: string, version: number, note: string, actor: Actor): Promise<RuleGroupEntity> {
     const text = parseInput(message, note, 'message');
     const group = await this.get(id);
-    const old = NotFoundError.assert(
-      await this.em.findOne(RuleGroupVersionEntity, { groupId: id, version }),
-      `version ${version} of rule group`,
-      id,
-    );
+    const old = NotFoundError.assert(await this.groups.findVersion(id, version), `version ${version} of rule group`, id);
     return this.write(group, old.definition, old.targets, actor, text, 'rule-group.rolled-back', { toVersion: version });
   }
 
@@ -128,8 +124,7 @@ export class RuleService {
     const text = parseInput(message, note, 'message');
     const group = await this.get(id);
     await this.audit.change(actor, async (record) => {
-      await this.em.nativeDelete(RuleGroupVersionEntity, { groupId: id });
-      this.em.remove(group);
+      await this.groups.removeWithHistory(group);
       record('rule-group.deleted', 'rule-group', id, { name: group.name, message: text });
     });
   }
@@ -164,7 +159,7 @@ export class RuleService {
           version: group.version + 1,
           updatedAt: new Date(),
         });
-        if (isNew) this.em.persist(group);
+        if (isNew) this.groups.add(group);
         this.addVersion(group, actor, parsed.message);
         record(isNew ? 'rule-group.created' : 'rule-group.updated', 'rule-group', group.id, {
           name: group.name,
@@ -178,12 +173,12 @@ export class RuleService {
 
   async versions(id: string): Promise<RuleGroupVersionEntity[]> {
     await this.get(id);
-    return this.em.find(RuleGroupVersionEntity, { groupId: id }, { orderBy: { version: 'desc' } });
+    return this.groups.history(id);
   }
 
   /** A unified diff of two versions' YAML (targets included as a comment line). */
   async diff(id: string, from: number, to: number): Promise<string> {
-    const versions = await this.em.find(RuleGroupVersionEntity, { groupId: id, version: { $in: [from, to] } });
+    const versions = await this.groups.findVersions(id, [from, to]);
     const pick = (n: number) =>
       NotFoundError.assert(
         versions.find((v) => v.version === n),
@@ -223,7 +218,7 @@ export class RuleService {
     const group = groups.find((g) => g.id === groupId);
     if (!group) return [];
     const warnings = new Set<string>();
-    for (const [where, landing] of this.landings([group], groups, await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } }))) {
+    for (const [where, landing] of this.landings([group], groups, await this.groups.clusters())) {
       for (const w of conflictsOn(where, landing).warnings) if (w.groupId === groupId) warnings.add(w.message);
     }
     return [...warnings];
@@ -278,7 +273,7 @@ export class RuleService {
   }
 
   private addVersion(group: RuleGroupEntity, actor: Actor, note: string): void {
-    this.em.persist(
+    this.groups.addVersion(
       Object.assign(new RuleGroupVersionEntity(), {
         groupId: group.id,
         version: group.version,
@@ -295,7 +290,7 @@ export class RuleService {
     const changedIds = new Set(changed.map((c) => c.id));
     const others: Candidate[] = (await this.list()).filter((g) => !changedIds.has(g.id));
     const all = [...others, ...changed];
-    const clusters = await this.em.find(ClusterEntity, {}, { orderBy: { name: 'asc' } });
+    const clusters = await this.groups.clusters();
     const problems = new Set<string>();
     for (const [where, landing] of this.landings(changed, all, clusters)) {
       for (const problem of conflictsOn(where, landing).problems)
