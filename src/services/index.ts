@@ -76,6 +76,7 @@ import { RuleGroupRepository } from './rules/rule-group.repository';
 import { RouteRepository } from './gateway/route.repository';
 import { ClusterRepository } from './clusters/cluster.repository';
 import { ReplicaCheckRepository } from './clusters/replica-check.repository';
+import { AnalysisProviderRepository } from './analysis/analysis-provider.repository';
 import { PerJobContextQueue } from './queue/per-job-context';
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
@@ -302,7 +303,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     sandboxTimeoutMs: config.gateway.routingTimeoutMs,
   });
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
-  const analysisProviders = new AnalysisProviderService(storage.orm, secretBox, audit, peers, egress);
+  const analysisProviders = new AnalysisProviderService(new AnalysisProviderRepository(em), secretBox, audit, peers, egress);
   const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
   const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
   const remediator = new Remediator({
@@ -326,7 +327,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   });
   const analysisRepository = new AnalysisRepository(storage.orm);
   const analysisRunner = new AnalysisRunner({
-    orm: storage.orm,
     queue,
     events,
     metrics,
@@ -346,7 +346,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     logger: logger.child({ component: 'ai-maturity' }),
   });
   const analysis = new AnalysisService({
-    orm: storage.orm,
     queue,
     metrics,
     audit,

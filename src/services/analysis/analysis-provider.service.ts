@@ -1,9 +1,9 @@
+import type { AnalysisProviderRepository } from './analysis-provider.repository';
 import { mergeSettings } from '../security/sealed-fields';
 import { overStored } from '../shared/partial-update';
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { AnalysisProviderEntity, PROVIDER_TYPES } from '../../entities/analysis/analysis-provider.entity';
-import { GatewayRouteEntity } from '../../entities/gateway/gateway-route.entity';
 import { ConflictError, NotFoundError, parseInput } from '../../errors';
 import type { EgressPolicy } from '../security/egress-policy';
 import type { Actor, AuditService } from '../security/audit.service';
@@ -44,7 +44,7 @@ export class AnalysisProviderService {
   private readonly names = new Map<string, string>();
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly repository: AnalysisProviderRepository,
     private readonly secrets: SecretBox,
     private readonly audit: AuditService,
     private readonly peers: PeerClient,
@@ -54,7 +54,7 @@ export class AnalysisProviderService {
   }
 
   async list(): Promise<AnalysisProviderEntity[]> {
-    const providers = await this.orm.em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
+    const providers = await this.repository.all();
     for (const p of providers) this.names.set(p.id, p.name);
     return providers;
   }
@@ -64,7 +64,7 @@ export class AnalysisProviderService {
   }
 
   async find(id: string): Promise<AnalysisProviderEntity | null> {
-    const provider = await this.orm.em.findOne(AnalysisProviderEntity, { id });
+    const provider = await this.repository.findById(id);
     if (provider) this.names.set(provider.id, provider.name);
     return provider;
   }
@@ -96,7 +96,7 @@ export class AnalysisProviderService {
       provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
     try {
       await this.audit.change(actor, async (record) => {
-        this.orm.em.persist(provider);
+        this.repository.save(provider);
         record(id ? 'analysis-provider.updated' : 'analysis-provider.created', 'analysis-provider', provider.id, {
           name: provider.name,
           type: provider.type,
@@ -115,11 +115,10 @@ export class AnalysisProviderService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const provider = await this.get(id);
-    const routes = await this.orm.em.find(GatewayRouteEntity, { analysisProviderId: id });
-    if (routes.length > 0)
-      throw new ConflictError(`routes ${routes.map((r) => r.name).join(', ')} send alerts to this provider; change them first`);
+    const routes = await this.repository.routesUsing(id);
+    if (routes.length > 0) throw new ConflictError(`routes ${routes.join(', ')} send alerts to this provider; change them first`);
     await this.audit.change(actor, async (record) => {
-      this.orm.em.remove(provider);
+      this.repository.remove(provider);
       record('analysis-provider.deleted', 'analysis-provider', id, { name: provider.name });
     });
   }
@@ -131,9 +130,9 @@ export class AnalysisProviderService {
 
   /** Seals again what is in clear and everything with the current key; returns how many providers. */
   async resealProviders(): Promise<number> {
-    const providers = await this.orm.em.find(AnalysisProviderEntity, {});
+    const providers = await this.repository.all();
     for (const provider of providers) this.settings.reseal(provider);
-    await this.orm.em.flush();
+    await this.repository.flush();
     return providers.length;
   }
 

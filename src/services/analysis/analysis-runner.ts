@@ -1,10 +1,9 @@
 import { ANALYSIS_CALLBACK_PATH } from '../../shared/paths';
-import type { MikroORM } from '@mikro-orm/core';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
+import type { AlertAnalysisEntity, AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
 import type { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
-import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
+import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { parseInput, UnauthenticatedError } from '../../errors';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../observability/metrics';
@@ -50,7 +49,6 @@ type Published = Pick<
 >;
 
 export interface AnalysisRunnerDeps {
-  orm: MikroORM;
   queue: JobQueue;
   events: EventBus;
   metrics: Metrics;
@@ -81,7 +79,7 @@ export class AnalysisRunner {
       concurrency: this.deps.settings.concurrency,
     });
     this.deps.queue.process('analysis.timeout', async ({ data }) => {
-      const analysis = await this.deps.orm.em.findOne(AlertAnalysisEntity, { id: data.analysisId });
+      const analysis = await this.deps.repository.findById(data.analysisId);
       if (analysis?.status !== 'running' || analysis.attempts !== data.attempt) return;
       const provider = await this.deps.providers.find(analysis.providerId);
       await this.failed(analysis, provider, {
@@ -102,8 +100,7 @@ export class AnalysisRunner {
 
   /** One try: context, provider call, result or failure. Safe to run twice (the row's state decides). */
   async runOnce(analysisId: string): Promise<void> {
-    const em = this.deps.orm.em;
-    const analysis = await em.findOne(AlertAnalysisEntity, { id: analysisId });
+    const analysis = await this.deps.repository.findById(analysisId);
     if (analysis?.status !== 'queued') return;
     const provider = await this.deps.providers.find(analysis.providerId);
     if (!provider?.enabled) {
@@ -127,10 +124,10 @@ export class AnalysisRunner {
       startedAt: new Date(),
       callbackTokenHash: hashApiToken(callbackToken),
     });
-    await em.flush();
+    await this.deps.repository.flush();
     await this.publish(analysis, provider);
 
-    const record = await em.findOne(AlertRecordEntity, { id: analysis.recordId });
+    const record = await this.deps.repository.findRecord(analysis.recordId);
     if (!record) {
       await this.failed(analysis, provider, { error: 'the alert record no longer exists', retryable: false, timedOut: false });
       return;
@@ -162,7 +159,7 @@ export class AnalysisRunner {
     this.deps.metrics.analysisDuration.observe({ provider: provider.name }, durationMs / 1000);
     if (result.kind === 'pending') {
       analysis.executionId = result.executionId ?? null;
-      await em.flush();
+      await this.deps.repository.flush();
       await this.deps.queue.enqueue(
         'analysis.timeout',
         { analysisId: analysis.id, attempt: analysis.attempts },
@@ -175,7 +172,7 @@ export class AnalysisRunner {
 
   /** The n8n callback: authenticated by the analysis's one-off token; a repeat is answered without changing anything. */
   async callback(analysisId: string, token: string | undefined, body: unknown): Promise<{ recorded: boolean; status: AnalysisStatus }> {
-    const analysis = await this.deps.orm.em.findOne(AlertAnalysisEntity, { id: analysisId });
+    const analysis = await this.deps.repository.findById(analysisId);
     if (!analysis || !token || !analysis.callbackTokenHash || !sameHash(hashApiToken(token), analysis.callbackTokenHash)) {
       throw new UnauthenticatedError('not a callback token of this analysis');
     }
@@ -235,7 +232,7 @@ export class AnalysisRunner {
       executionId: meta.executionId ?? analysis.executionId ?? null,
       conversationId: meta.conversationId ?? analysis.conversationId ?? null,
     });
-    await this.deps.orm.em.flush();
+    await this.deps.repository.flush();
     this.deps.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: 'succeeded', parsed: String(parsed.parsed) });
     await this.publish(analysis, provider);
     if (parsed.parsed) await this.handOn(analysis);
@@ -243,7 +240,7 @@ export class AnalysisRunner {
 
   /** Smart routing and remediation act on the result; the analysis stands whatever becomes of that. */
   private async handOn(analysis: AlertAnalysisEntity): Promise<void> {
-    const record = await this.deps.orm.em.findOne(AlertRecordEntity, { id: analysis.recordId });
+    const record = await this.deps.repository.findRecord(analysis.recordId);
     if (!record) return;
     for (const consumer of this.deps.consumers) {
       try {
@@ -260,7 +257,7 @@ export class AnalysisRunner {
     analysis.error = failure.error;
     if (retry) {
       analysis.status = 'queued';
-      await this.deps.orm.em.flush();
+      await this.deps.repository.flush();
       await this.enqueue(analysis, backoffDelay(analysis.attempts, this.backoff));
     } else {
       Object.assign(analysis, {
@@ -268,7 +265,7 @@ export class AnalysisRunner {
         finishedAt: new Date(),
         error: failure.retryable ? `gave up after ${analysis.attempts} attempts: ${failure.error}` : failure.error,
       });
-      await this.deps.orm.em.flush();
+      await this.deps.repository.flush();
       this.deps.metrics.analysisRuns.inc({ provider: provider?.name ?? 'unknown', status: analysis.status, parsed: 'false' });
       this.deps.logger.warn({ analysisId: analysis.id, provider: provider?.name, error: analysis.error }, 'analysis failed');
     }

@@ -62,6 +62,30 @@ export class AnalysisRepository {
     }));
   }
 
+  findById(id: string): Promise<AlertAnalysisEntity | null> {
+    return this.orm.em.findOne(AlertAnalysisEntity, { id });
+  }
+
+  /** The run of a record by a provider; `fresh` reads past the caller's unit of work (after another replica wrote it). */
+  findRun(recordId: string, providerId: string, fresh = false): Promise<AlertAnalysisEntity | null> {
+    return (fresh ? this.orm.em.fork() : this.orm.em).findOne(AlertAnalysisEntity, { recordId, providerId });
+  }
+
+  /** The alert record an analysis is about. */
+  findRecord(recordId: string): Promise<AlertRecordEntity | null> {
+    return this.orm.em.findOne(AlertRecordEntity, { id: recordId });
+  }
+
+  /** Stores a new or changed run at once. */
+  save(analysis: AlertAnalysisEntity): Promise<void> {
+    return this.orm.em.persistAndFlush(analysis);
+  }
+
+  /** Writes what was changed on loaded runs. */
+  flush(): Promise<void> {
+    return this.orm.em.flush();
+  }
+
   async get(id: string): Promise<AlertAnalysisEntity> {
     return NotFoundError.assert(await this.orm.em.findOne(AlertAnalysisEntity, { id }), 'analysis', id);
   }

@@ -1,6 +1,5 @@
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ANALYSIS_STATUSES, AlertAnalysisEntity, type AnalysisStatus } from '../../entities/analysis/alert-analysis.entity';
-import { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../errors';
 import { alertFlagContext, type FlagResolver } from '../flags/flag-resolver';
 import type { Logger } from '../../shared/logger';
@@ -23,7 +22,6 @@ function statusOf(text: string | null | undefined): AnalysisStatus | undefined {
 }
 
 export interface AnalysisServiceDeps {
-  orm: MikroORM;
   queue: JobQueue;
   metrics: Metrics;
   audit: AuditService;
@@ -97,9 +95,9 @@ export class AnalysisService {
 
   /** A fresh run of this record by this provider (the row is reused); one already queued or running is left as it is. */
   private async start(recordId: string, providerId: string): Promise<AlertAnalysisEntity> {
-    const em = this.deps.orm.em;
-    const record = NotFoundError.assert(await em.findOne(AlertRecordEntity, { id: recordId }), 'alert record', recordId);
-    let analysis = await em.findOne(AlertAnalysisEntity, { recordId, providerId });
+    const { repository } = this.deps;
+    const record = NotFoundError.assert(await repository.findRecord(recordId), 'alert record', recordId);
+    let analysis = await repository.findRun(recordId, providerId);
     if (analysis && (analysis.status === 'queued' || analysis.status === 'running')) return analysis;
     analysis ??= Object.assign(new AlertAnalysisEntity(), {
       recordId,
@@ -130,11 +128,11 @@ export class AnalysisService {
       callbackTokenHash: null,
     });
     try {
-      await em.persistAndFlush(analysis);
+      await repository.save(analysis);
     } catch (err) {
       // Two replicas asked at once: the other one's row stands.
       if (err instanceof UniqueConstraintViolationException)
-        return NotFoundError.assert(await em.fork().findOne(AlertAnalysisEntity, { recordId, providerId }), 'analysis', recordId);
+        return NotFoundError.assert(await repository.findRun(recordId, providerId, true), 'analysis', recordId);
       throw err;
     }
     await this.deps.runner.enqueue(analysis, 0);
