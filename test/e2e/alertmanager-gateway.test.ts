@@ -1,3 +1,4 @@
+import { createChannel, createRoute } from '../support/fixtures';
 import { nextResults, startTestServer, type TestServer } from '../support/app';
 import { alertmanagerConfigFor, startAlertmanager, type RunningAlertmanager } from '../support/alertmanager';
 import { TEST_REDIS_URL } from '../support/env';
@@ -20,16 +21,12 @@ describe('a real Alertmanager delivering through AlertAgent', () => {
     server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
     admin = await server.issueToken('admin');
     const sender = await server.issueToken('operator', 'alertmanager-e2e');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall-hook', type: 'webhook', config: { url: `${peer.baseUrl}/oncall`, signingSecret: 'e2e-signing-secret-0123' } } },
+    const channelId = await createChannel(
+      server,
+      { name: 'oncall-hook', type: 'webhook', config: { url: `${peer.baseUrl}/oncall`, signingSecret: 'e2e-signing-secret-0123' } },
       admin,
     );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'everything', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    await createRoute(server, { name: 'everything', isDefault: true, channelIds: [channelId] }, admin);
     alertmanager = await startAlertmanager(alertmanagerConfigFor(`${server.baseUrl}/api/v1/alerts/alertmanager`, sender));
   });
 

@@ -1,3 +1,4 @@
+import { createRoute } from '../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,9 +81,9 @@ describe('escalation through a real Alertmanager', () => {
       suggested_actions: ['grow the WAL volume', 'drop the stale replication slot'],
       severity_assessment: 'critical',
     });
-    await first.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channels.oncall], analysisProviderId: provider.data!.createAnalysisProvider.id } },
+    await createRoute(
+      first,
+      { name: 'all', isDefault: true, channelIds: [channels.oncall], analysisProviderId: provider.data!.createAnalysisProvider.id },
       admin,
     );
     const fast = await first.gql(

@@ -1,3 +1,4 @@
+import { routeAllTo } from '../support/fixtures';
 import { startTestServer, type TestServer } from '../support/app';
 import { validPayload } from '../support/alerts';
 import { freePort } from '../support/cli-process';
@@ -31,16 +32,7 @@ describe('delivery through a Redis outage', () => {
       DELIVERY_BACKOFF_MAX_MS: '400',
     });
     operator = await server.issueToken('operator');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'pager', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      operator,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      operator,
-    );
+    await routeAllTo(server, { name: 'pager', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, operator);
   });
 
   afterAll(async () => {

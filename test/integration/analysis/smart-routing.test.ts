@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,12 +93,8 @@ describe('smart routing on analysis output', () => {
     });
     admin = await server.issueToken('admin');
     for (const [name, peer] of Object.entries({ oncall, database, network })) {
-      const made = await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
-        admin,
-      );
-      channels[name] = made.data!.createChannel.id;
+      const madeId = await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
+      channels[name] = madeId;
     }
     const provider = await server.gql(
       'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',

@@ -1,3 +1,4 @@
+import { createChannel, createRoute } from '../../support/fixtures';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,16 +109,12 @@ describe('backup and restore', () => {
     source = await startTestServer({ DATABASE_URL: sourceDb.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
     admin = await source.issueToken('admin', 'backup-admin');
     await source.issueToken('viewer', 'someone');
-    const channel = await source.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/hook?secret=s3cr3t` } } },
+    const channelId = await createChannel(
+      source,
+      { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/hook?secret=s3cr3t` } },
       admin,
     );
-    await source.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    await createRoute(source, { name: 'all', isDefault: true, channelIds: [channelId] }, admin);
     await source.gql(
       'mutation { createCluster(input: { name: "prod-eu", alertmanagerUrls: ["http://127.0.0.1:9"], labels: { region: "eu" } }) { cluster { id } } }',
       {},

@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { RequestContext } from '@mikro-orm/core';
 import { alert, alertGroup } from '../../support/alerts';
 import { startTestServer, type TestServer } from '../../support/app';
@@ -50,12 +51,8 @@ describe('durable delivery with BullMQ on Redis', () => {
     env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix, ...RETRY_ENV };
     server = await startTestServer(env);
     admin = await server.issueToken('admin');
-    const created = await server.gql(
-      'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }',
-      { input: { name: 'flaky-peer', type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
-      admin,
-    );
-    channelId = created.data!.createChannel.id;
+    const createdId = await createChannel(server, { name: 'flaky-peer', type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
+    channelId = createdId;
   });
 
   afterAll(async () => {
@@ -136,12 +133,12 @@ describe('durable delivery with BullMQ on Redis', () => {
     await slack.start();
     slack.throttleNext = 1;
     slack.retryAfterSeconds = 1;
-    const created = await server.gql(
-      'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }',
-      { input: { name: 'slack-throttled', type: 'slack', config: { webhookUrl: slack.webhookUrl } } },
+    const createdId = await createChannel(
+      server,
+      { name: 'slack-throttled', type: 'slack', config: { webhookUrl: slack.webhookUrl } },
       admin,
     );
-    const slackChannel = created.data!.createChannel.id;
+    const slackChannel = createdId;
     const { deliveries, storage } = server.handle.services;
     await RequestContext.create(storage.orm.em, () =>
       deliveries.deliver(slackChannel, alertGroup([alert()]), { source: 'test', idempotencyKey: 'slack-429' }),
@@ -196,12 +193,8 @@ describe('durable delivery without Redis (the database is the outbox)', () => {
 
   it('picks up deliveries owed before a restart, though the in-process queue forgot them', async () => {
     const admin = await server.issueToken('admin');
-    const created = await server.gql(
-      'mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }',
-      { input: { name: 'outbox-peer', type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
-      admin,
-    );
-    const channelId = created.data!.createChannel.id;
+    const createdId = await createChannel(server, { name: 'outbox-peer', type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
+    const channelId = createdId;
     peer.failWith = 503;
     const { deliveries, storage } = server.handle.services;
     for (let i = 0; i < 10; i += 1) {

@@ -1,3 +1,4 @@
+import { createChannel, createRoute } from '../../support/fixtures';
 import { RequestContext } from '@mikro-orm/core';
 import { alert, alertGroup } from '../../support/alerts';
 import { startTestServer, type TestServer } from '../../support/app';
@@ -38,12 +39,8 @@ describe('labels cannot mention people or restyle messages', () => {
       ['wecom', 'wecom', { webhookUrl: wecom.webhookUrl('wecom-key') }],
       ['feishu', 'feishu', { webhookUrl: feishu.webhookUrl('feishu-token') }],
     ] as const) {
-      const made = await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name, type, config } },
-        admin,
-      );
-      ids[name] = made.data!.createChannel.id;
+      const madeId = await createChannel(server, { name, type, config }, admin);
+      ids[name] = madeId;
     }
     const { deliveries, storage } = server.handle.services;
     for (const name of Object.keys(ids)) {
@@ -141,11 +138,7 @@ describe('control characters and runaway values', () => {
         await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, admin)
       ).data!.createChannel.id;
     }
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'values', matchers: ['suite="values"'], channelIds: Object.values(ids) } },
-      admin,
-    );
+    await createRoute(server, { name: 'values', matchers: ['suite="values"'], channelIds: Object.values(ids) }, admin);
     const answer = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { createRoute } from '../../support/fixtures';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../support/app';
@@ -97,9 +98,9 @@ describe('channel templates in the sandbox', () => {
       '{% if count > 250 %}{% for i in (1..10000) %}{% for j in (1..10000) %}{{ j }}{% endfor %}{% endfor %}{% endif %}custom {{ alertname }}';
     const created = await server.gql(CREATE, { input: channelInput('stalling', { title: stall }) }, operator);
     expect(created.errors).toBeUndefined();
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'to-stalling', matchers: ['alertname="Stall"'], channelIds: [created.data!.createChannel.id] } },
+    await createRoute(
+      server,
+      { name: 'to-stalling', matchers: ['alertname="Stall"'], channelIds: [created.data!.createChannel.id] },
       operator,
     );
     const url = `${server.baseUrl}/api/v1/alerts/alertmanager`;

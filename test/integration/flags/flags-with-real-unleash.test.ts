@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
 import { scrapeMetric } from '../../support/metrics';
@@ -75,20 +76,15 @@ describe('flags with a real Unleash server on two replicas', () => {
     // The notification channel must exist before the replicas are configured with its id.
     const setup = await startTestServer(env);
     const setupAdmin = await setup.issueToken('admin', 'setup');
-    const channel = await setup.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'flag-watch', type: 'webhook', config: { url: `${peer.baseUrl}/flags` } } },
-      setupAdmin,
-    );
+    channelId = await createChannel(setup, { name: 'flag-watch', type: 'webhook', config: { url: `${peer.baseUrl}/flags` } }, setupAdmin);
     await setup.stop();
 
-    channelId = channel.data!.createChannel.id;
     const replicaEnv = {
       ...env,
       UNLEASH_URL: unleash.apiUrl,
       UNLEASH_API_TOKEN: unleash.clientToken,
       UNLEASH_REFRESH_INTERVAL_MS: String(REFRESH_MS),
-      FLAGS_NOTIFY_CHANNEL_ID: channel.data!.createChannel.id,
+      FLAGS_NOTIFY_CHANNEL_ID: channelId,
       ANALYSIS_MATURITY_MIN_SAMPLES: '4',
       ANALYSIS_MATURITY_MIN_ACCURACY: '0.6',
       ANALYSIS_MATURITY_INTERVAL_MS: '300',

@@ -1,3 +1,4 @@
+import { routeAllTo } from '../../support/fixtures';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { validPayload } from '../../support/alerts';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -59,16 +60,7 @@ describe('backpressure at the webhook', () => {
       GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS: '2',
     });
     operator = await server.issueToken('operator');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'held', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      operator,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      operator,
-    );
+    await routeAllTo(server, { name: 'held', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, operator);
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { routeAllTo } from '../../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,16 +69,7 @@ describe('incidents (flag gateway.grouping)', () => {
     server = await startTestServer(env());
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager-prod');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      admin,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    await routeAllTo(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     const policy = await server.gql(
       'mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id labels matchers updateIntervalSeconds } }',
       { i: { name: 'node', labels: ['cluster', 'node'], matchers: ['severity=~"critical|warning"'], updateIntervalSeconds: 2 } },

@@ -1,3 +1,4 @@
+import { routeAllTo } from '../../support/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,16 +70,7 @@ describe('inhibition (flag gateway.inhibition)', () => {
     });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      admin,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    const _channelId = await routeAllTo(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     const rule = await server.gql(
       'mutation($i: InhibitionRuleInput!) { createInhibitionRule(input: $i) { id sourceMatchers targetMatchers equal } }',
       {
@@ -201,16 +193,7 @@ describe('inhibition with incidents (gateway.inhibition and gateway.grouping)', 
       GATEWAY_SWEEP_INTERVAL_MS: '500',
     });
     admin = await server.issueToken('admin');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      admin,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    await routeAllTo(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     const policy = await server.gql(
       'mutation { createCorrelationPolicy(input: { name: "node", labels: ["node"], updateIntervalSeconds: 1 }) { id } }',
       {},

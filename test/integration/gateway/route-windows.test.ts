@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,14 +99,10 @@ describe('route windows (flag gateway.advanced-convergence)', () => {
   });
 
   it('gathers the first burst for the group wait, batches what follows per interval, and does not repeat what it told', async () => {
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      admin,
-    );
+    const channelId = await createChannel(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     const route = await server.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { id groupWaitSeconds groupIntervalSeconds repeatIntervalSeconds } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id], groupWaitSeconds: 1, groupIntervalSeconds: 3 } },
+      { i: { name: 'all', isDefault: true, channelIds: [channelId], groupWaitSeconds: 1, groupIntervalSeconds: 3 } },
       admin,
     );
     expect(route.data!.createRoute).toMatchObject({ groupWaitSeconds: 1, groupIntervalSeconds: 3, repeatIntervalSeconds: 14_400 });

@@ -1,3 +1,4 @@
+import { createRoute } from '../../support/fixtures';
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -83,11 +84,7 @@ describe('simulateGateway: replay before rollout', () => {
         admin,
       )
     ).data!.createChannel.id;
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channelId] } },
-      admin,
-    );
+    await createRoute(server, { name: 'all', isDefault: true, channelIds: [channelId] }, admin);
 
     // Recorded traffic, phase 1 only (every flag off): two node failures and an unrelated alert.
     from = new Date(Date.now() - 1_000).toISOString();

@@ -1,3 +1,4 @@
+import { createRoute } from '../../support/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,16 +77,8 @@ describe('Alertmanager webhook → routes → channels', () => {
     );
     routeId = route.data!.createRoute.id;
     const flakyChannel = await channel('flaky', flakyPeer);
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'flaky', matchers: ['alertname="Flaky"'], channelIds: [flakyChannel] } },
-      admin,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'default', isDefault: true, channelIds: [fallbackChannel] } },
-      admin,
-    );
+    await createRoute(server, { name: 'flaky', matchers: ['alertname="Flaky"'], channelIds: [flakyChannel] }, admin);
+    await createRoute(server, { name: 'default', isDefault: true, channelIds: [fallbackChannel] }, admin);
   });
 
   afterAll(async () => {
@@ -376,11 +369,7 @@ describe('Alertmanager webhook → routes → channels', () => {
         admin,
       )
     ).data!.createChannel.id;
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 } },
-      admin,
-    );
+    await createRoute(server, { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 }, admin);
     const refused = await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
     expect(refused.errors?.[0]).toMatchObject({
       message: 'channel doomed is used by route to-doomed; take it out of them first',

@@ -1,3 +1,4 @@
+import { routeAllTo } from '../../support/fixtures';
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../../support/app';
 import { alert, validPayload } from '../../support/alerts';
@@ -46,16 +47,7 @@ describe('data retention', () => {
       RETENTION_DELIVERIES_DAYS: '30',
     });
     admin = await server.issueToken('admin');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-      admin,
-    );
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'all', isDefault: true, channelIds: [channel.data!.createChannel.id] } },
-      admin,
-    );
+    await routeAllTo(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     sql = new Client({ connectionString: db.url });
     await sql.connect();
   });

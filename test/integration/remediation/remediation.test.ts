@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,11 +116,7 @@ describe('remediation through n8n workflows', () => {
     });
     admin = await server.issueToken('admin');
     operator = await server.issueToken('operator', 'bob');
-    const made = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: `${channel.baseUrl}/hook` } } },
-      admin,
-    );
+    const madeId = await createChannel(server, { name: 'oncall', type: 'webhook', config: { url: `${channel.baseUrl}/hook` } }, admin);
     const provider = await server.gql(
       'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
       { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } },
@@ -131,7 +128,7 @@ describe('remediation through n8n workflows', () => {
         i: {
           name: 'all',
           isDefault: true,
-          channelIds: [made.data!.createChannel.id],
+          channelIds: [madeId],
           analysisProviderId: provider.data!.createAnalysisProvider.id,
         },
       },

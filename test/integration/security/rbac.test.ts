@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import 'reflect-metadata';
 import { getMetadataStorage } from 'type-graphql';
 import {
@@ -326,17 +327,13 @@ describe('scopes: channel groups and clusters by label', () => {
     const locked = (
       await server.gql('mutation { createChannelGroup(input: { name: "locked", manageRole: ADMIN }) { id } }', undefined, admin)
     ).data!.createChannelGroup.id;
-    const inLocked = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'locked-hook', type: 'webhook', config: { url: `${peer.baseUrl}/locked` }, groupId: locked } },
+    const inLockedId = await createChannel(
+      server,
+      { name: 'locked-hook', type: 'webhook', config: { url: `${peer.baseUrl}/locked` }, groupId: locked },
       admin,
     );
     const operator = await server.issueToken('operator');
-    const refused = await server.gql(
-      'mutation($id: ID!) { testChannel(id: $id) { status } }',
-      { id: inLocked.data!.createChannel.id },
-      operator,
-    );
+    const refused = await server.gql('mutation($id: ID!) { testChannel(id: $id) { status } }', { id: inLockedId }, operator);
     expect(refused.errors?.[0]).toMatchObject({
       extensions: { code: 'FORBIDDEN' },
       message: expect.stringMatching(/needs at least the admin role \(the group's manage role\)/),

@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { RequestContext } from '@mikro-orm/core';
 import { Client } from 'pg';
 import { parse } from 'yaml';
@@ -249,11 +250,7 @@ describe('alertagent secrets reseal', () => {
     const url = `http://127.0.0.1:9/hooks/${SECRETS.webhookPath}`;
     const first = await startTestServer({ DATABASE_URL: db.url, ENCRYPTION_KEY: oldKey, ENCRYPTION_KEY_ID: 'k1' });
     const admin = await first.issueToken('admin');
-    const channel = await first.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'hook', type: 'webhook', config: { url } } },
-      admin,
-    );
+    const channelId = await createChannel(first, { name: 'hook', type: 'webhook', config: { url } }, admin);
     await first.gql(
       'mutation($i: CreateClusterInput!) { createCluster(input: $i) { webhookToken } }',
       { i: { name: 'eu-1', alertmanagerUrls: ['http://127.0.0.1:9'], configTemplate: TEMPLATE } },
@@ -296,7 +293,7 @@ describe('alertagent secrets reseal', () => {
     const second = await startTestServer({ DATABASE_URL: db.url, ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_ID: 'k2' });
     try {
       const { channels, clusters, storage } = second.handle.services;
-      const sendable = await RequestContext.create(storage.orm.em, () => channels.sendable(channel.data!.createChannel.id));
+      const sendable = await RequestContext.create(storage.orm.em, () => channels.sendable(channelId));
       expect(sendable!.config.url).toBe(url);
       const version = await RequestContext.create(storage.orm.em, async () =>
         clusters.desiredConfig((await clusters.findByName('eu-1'))!.id),

@@ -1,3 +1,4 @@
+import { createChannel, createRoute } from '../../support/fixtures';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../../support/app';
@@ -53,17 +54,8 @@ describe('alertagent doctor', () => {
   it('finds an unset PUBLIC_URL, a route to a deleted channel, unrouted alerts, unreachable Redis and Unleash, and is clean once they are fixed', async () => {
     server = await startTestServer({ DATABASE_URL: db.url });
     admin = await server.issueToken('admin');
-    const channel = await server.gql(
-      'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-      { i: { name: 'oncall', type: 'webhook', config: { url: 'http://127.0.0.1:9/h' } } },
-      admin,
-    );
-    const channelId = channel.data!.createChannel.id as string;
-    await server.gql(
-      'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-      { i: { name: 'databases', matchers: ['team="db"'], channelIds: [channelId] } },
-      admin,
-    );
+    const channelId = await createChannel(server, { name: 'oncall', type: 'webhook', config: { url: 'http://127.0.0.1:9/h' } }, admin);
+    await createRoute(server, { name: 'databases', matchers: ['team="db"'], channelIds: [channelId] }, admin);
     await server.gql(
       'mutation { createCluster(input: { name: "prod-eu", alertmanagerUrls: ["http://127.0.0.1:9"] }) { cluster { id } } }',
       {},
