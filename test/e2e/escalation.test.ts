@@ -1,4 +1,4 @@
-import { createRoute } from '../support/fixtures';
+import { createChannel, createRoute } from '../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,13 +62,7 @@ describe('escalation through a real Alertmanager', () => {
     operator = await first.issueToken('operator', 'alice');
     const sender = await first.issueToken('operator', 'alertmanager');
     for (const [name, peer] of Object.entries({ oncall, lead, manager })) {
-      channels[name] = (
-        await first.gql(
-          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
-          admin,
-        )
-      ).data!.createChannel.id;
+      channels[name] = await createChannel(first, { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
     }
     const provider = await first.gql(
       'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',

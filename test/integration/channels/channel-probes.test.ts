@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { loopbackPeers } from '../../support/plugin-send';
 import { emailPlugin } from '../../../src/services/channels/plugins/email.plugin';
 import { telegramPlugin } from '../../../src/services/channels/plugins/telegram.plugin';
@@ -31,9 +32,7 @@ describe('channel probes', () => {
       ['bot', 'telegram', { botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }],
       ['slack', 'slack', { webhookUrl: slack.webhookUrl }],
     ] as const) {
-      ids[name] = (
-        await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, operator)
-      ).data!.createChannel.id;
+      ids[name] = await createChannel(server, { name, type, config }, operator);
     }
   });
 

@@ -134,9 +134,7 @@ describe('control characters and runaway values', () => {
       ['telegram', 'telegram', { botToken: TOKEN, chatId: '42', apiUrl: telegram.apiUrl }],
       ['wecom', 'wecom', { webhookUrl: wecom.webhookUrl('values') }],
     ] as const) {
-      ids[name] = (
-        await server.gql('mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }', { i: { name, type, config } }, admin)
-      ).data!.createChannel.id;
+      ids[name] = await createChannel(server, { name, type, config }, admin);
     }
     await createRoute(server, { name: 'values', matchers: ['suite="values"'], channelIds: Object.values(ids) }, admin);
     const answer = await fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {

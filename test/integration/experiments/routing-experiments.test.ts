@@ -1,3 +1,4 @@
+import { createChannel, createRoute } from '../../support/fixtures';
 import { startTestServer, type TestServer } from '../../support/app';
 import { alert, validPayload } from '../../support/alerts';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -52,21 +53,9 @@ describe('routing experiments', () => {
     server = await startTestServer({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redis.prefix });
     admin = await server.issueToken('admin');
     for (const [name, peer] of Object.entries({ a: armA, b: armB })) {
-      channels[name] = (
-        await server.gql(
-          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } } },
-          admin,
-        )
-      ).data!.createChannel.id;
+      channels[name] = await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
     }
-    routeId = (
-      await server.gql(
-        'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
-        { i: { name: 'queues', matchers: ['alertname="QueueBacklog"'], channelIds: [channels.a] } },
-        admin,
-      )
-    ).data!.createRoute.id;
+    routeId = await createRoute(server, { name: 'queues', matchers: ['alertname="QueueBacklog"'], channelIds: [channels.a] }, admin);
   });
 
   afterAll(async () => {

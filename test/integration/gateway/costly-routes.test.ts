@@ -1,3 +1,4 @@
+import { createChannel } from '../../support/fixtures';
 import { startTestServer, type TestServer } from '../../support/app';
 import { validPayload } from '../../support/alerts';
 import { WebhookPeer } from '../../support/peers/webhook-peer';
@@ -38,13 +39,7 @@ describe('route regexes cannot stall the alert path', () => {
     server = await startTestServer({ DATABASE_URL: db.url, GATEWAY_ROUTING_TIMEOUT_MS: '2000' });
     operator = await server.issueToken('operator');
     const channel = async (name: string, peer: WebhookPeer) =>
-      (
-        await server.gql(
-          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-          operator,
-        )
-      ).data!.createChannel.id;
+      await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, operator);
     const costly = await server.gql(
       ROUTE,
       { i: { name: 'costly', matchers: ['pod=~".*a.{500}.*a.{500}x"'], channelIds: [await channel('costly', costlyPeer)] } },

@@ -1,4 +1,4 @@
-import { createRoute } from '../../support/fixtures';
+import { createChannel, createRoute } from '../../support/fixtures';
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
@@ -77,13 +77,7 @@ describe('simulateGateway: replay before rollout', () => {
     admin = await server.issueToken('admin');
     viewer = await server.issueToken('viewer');
     sender = await server.issueToken('operator', 'alertmanager');
-    channelId = (
-      await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-        admin,
-      )
-    ).data!.createChannel.id;
+    channelId = await createChannel(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     await createRoute(server, { name: 'all', isDefault: true, channelIds: [channelId] }, admin);
 
     // Recorded traffic, phase 1 only (every flag off): two node failures and an unrelated alert.

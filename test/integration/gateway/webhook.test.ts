@@ -1,4 +1,4 @@
-import { createRoute } from '../../support/fixtures';
+import { createChannel, createRoute } from '../../support/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,13 +61,7 @@ describe('Alertmanager webhook → routes → channels', () => {
     sender = await server.issueToken('operator', 'alertmanager-prod');
     webhookUrl = `${server.baseUrl}/api/v1/alerts/alertmanager`;
     const channel = async (name: string, peer: WebhookPeer) =>
-      (
-        await server.gql(
-          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } } },
-          admin,
-        )
-      ).data!.createChannel.id;
+      await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);
     const dbChannel = await channel('db-team', dbPeer);
     const fallbackChannel = await channel('everyone', fallbackPeer);
     const route = await server.gql(
@@ -219,13 +213,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   it('sends one message per alert on a per-alert route, one per group otherwise', async () => {
     const perAlertPeer = new WebhookPeer();
     await perAlertPeer.start();
-    const channel = (
-      await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name: 'pager', type: 'webhook', config: { url: `${perAlertPeer.baseUrl}/h` } } },
-        admin,
-      )
-    ).data!.createChannel.id;
+    const channel = await createChannel(server, { name: 'pager', type: 'webhook', config: { url: `${perAlertPeer.baseUrl}/h` } }, admin);
     const route = await server.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { perAlert } }',
       { i: { name: 'paging', matchers: ['alertname="Page"'], channelIds: [channel], perAlert: true, position: 0 } },
@@ -362,13 +350,7 @@ describe('Alertmanager webhook → routes → channels', () => {
   });
 
   it('refuses to delete a channel a route uses; an alert meeting a missing channel anyway is failed with the reason, not retried forever', async () => {
-    const doomed = (
-      await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } } },
-        admin,
-      )
-    ).data!.createChannel.id;
+    const doomed = await createChannel(server, { name: 'doomed', type: 'webhook', config: { url: `${dbPeer.baseUrl}/gone` } }, admin);
     await createRoute(server, { name: 'to-doomed', matchers: ['alertname="Doomed"'], channelIds: [doomed], position: 0 }, admin);
     const refused = await server.gql('mutation($id: ID!) { deleteChannel(id: $id) }', { id: doomed }, admin);
     expect(refused.errors?.[0]).toMatchObject({

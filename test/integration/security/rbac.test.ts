@@ -132,13 +132,11 @@ describe('role-based access: every operation for every role', () => {
     const suffix = Math.random().toString(36).slice(2, 8);
     const group = (await server.gql(`mutation { createChannelGroup(input: { name: "g-${suffix}" }) { id } }`, undefined, admin)).data!
       .createChannelGroup.id;
-    const channel = (
-      await server.gql(
-        'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-        { i: { name: `c-${suffix}`, type: 'webhook', config: { url: `${peer.baseUrl}/h` }, groupId: group } },
-        admin,
-      )
-    ).data!.createChannel.id;
+    const channel = await createChannel(
+      server,
+      { name: `c-${suffix}`, type: 'webhook', config: { url: `${peer.baseUrl}/h` }, groupId: group },
+      admin,
+    );
     return { id: channel, groupId: group };
   }
 
@@ -202,13 +200,7 @@ describe('scopes: channel groups and clusters by label', () => {
       (await server.gql(`mutation { createChannelGroup(input: { name: "${name}"${extra} }) { id } }`, undefined, admin)).data!
         .createChannelGroup.id as string;
     const channel = async (name: string, groupId: string | null) =>
-      (
-        await server.gql(
-          'mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }',
-          { i: { name, type: 'webhook', config: { url: `${peer.baseUrl}/${name}` }, groupId } },
-          admin,
-        )
-      ).data!.createChannel.id as string;
+      (await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/${name}` }, groupId }, admin)) as string;
     const a = await group('team-a');
     const aSub = await group('team-a-eu', `, parentId: "${a}"`);
     teamA = { group: aSub, channel: await channel('a-pager', aSub) };
