@@ -41,7 +41,6 @@ export const deliveryPolicySchema = z.strictObject({
 });
 
 export type DeliveryPolicy = z.output<typeof deliveryPolicySchema>;
-export type DeliveryPolicyInput = z.input<typeof deliveryPolicySchema>;
 export type ChannelSlo = NonNullable<DeliveryPolicy['slo']>;
 
 const DEFAULT_POLICY: DeliveryPolicy = deliveryPolicySchema.parse({});

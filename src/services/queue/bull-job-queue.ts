@@ -6,7 +6,6 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/
 import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
-  PermanentJobError,
   type EnqueueOptions,
   type JobHandler,
   type JobQueue,
@@ -86,9 +85,6 @@ export class BullJobQueue implements JobQueue {
         this.running.add(run);
         try {
           await run;
-        } catch (err) {
-          if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
-          throw err;
         } finally {
           this.running.delete(run);
         }

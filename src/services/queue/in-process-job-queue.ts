@@ -4,7 +4,6 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../shared/
 import { settleWithin } from '../shared/settle-within';
 import {
   DEFAULT_JOB_ATTEMPTS,
-  PermanentJobError,
   type EnqueueOptions,
   type JobHandler,
   type JobQueue,
@@ -167,7 +166,7 @@ export class InProcessJobQueue implements JobQueue {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       job.record.failedReason = reason;
-      if (err instanceof PermanentJobError || job.record.attemptsMade >= job.maxAttempts) {
+      if (job.record.attemptsMade >= job.maxAttempts) {
         job.record.state = 'failed';
         this.logger.warn({ queue: name, jobId: job.record.id, attempts: job.record.attemptsMade, reason }, 'job failed');
         return;

@@ -33,14 +33,6 @@ export interface JobRecord {
   failedReason?: string;
 }
 
-/** Thrown by a handler when retrying cannot help; the job fails at once. */
-export class PermanentJobError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentJobError';
-  }
-}
-
 export const DEFAULT_JOB_ATTEMPTS = 5;
 
 /** Durable background work with retries; BullMQ in production, in-process in the embedded mode. */

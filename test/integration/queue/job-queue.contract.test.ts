@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/shared/logger';
 import { BullJobQueue } from '../../../src/services/queue/bull-job-queue';
 import { InProcessJobQueue } from '../../../src/services/queue/in-process-job-queue';
-import { PermanentJobError, type JobQueue, type JobRecord } from '../../../src/services/queue/job-queue';
+import type { JobQueue, JobRecord } from '../../../src/services/queue/job-queue';
 import { connectRedis } from '../../../src/services/shared/redis';
 import { TEST_REDIS_URL } from '../../support/env';
 import { testRedisPrefix } from '../../support/redis';
@@ -92,18 +92,6 @@ describe.each([
     const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { attempts: 2, backoff: FAST_BACKOFF });
     const job = await waitForState(queue, id, 'failed');
     expect(job).toMatchObject({ attemptsMade: 2, failedReason: 'still down' });
-  });
-
-  it('does not retry a job whose handler says retrying cannot help', async () => {
-    let calls = 0;
-    queue.process('delivery.attempt', async () => {
-      calls += 1;
-      throw new PermanentJobError('record was deleted');
-    });
-    const id = await queue.enqueue('delivery.attempt', { deliveryId: `d-${1}` }, { attempts: 5, backoff: FAST_BACKOFF });
-    const job = await waitForState(queue, id, 'failed');
-    expect(calls).toBe(1);
-    expect(job.failedReason).toBe('record was deleted');
   });
 
   it('drops a second job with the same id (idempotency key)', async () => {
