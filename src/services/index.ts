@@ -77,6 +77,7 @@ import { RouteRepository } from './gateway/route.repository';
 import { ClusterRepository } from './clusters/cluster.repository';
 import { ReplicaCheckRepository } from './clusters/replica-check.repository';
 import { AnalysisProviderRepository } from './analysis/analysis-provider.repository';
+import { AiMaturityRepository } from './analysis/ai-maturity.repository';
 import { PerJobContextQueue } from './queue/per-job-context';
 import { Remediator } from './remediation/remediator';
 import { RoutingExperimentService } from './experiments/routing-experiment.service';
@@ -318,14 +319,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     linkTtlSeconds: config.escalation.ackLinkTtlSeconds,
     logger: logger.child({ component: 'remediation' }),
   });
+  const analysisRepository = new AnalysisRepository(storage.orm);
   const smartRouter = new SmartRouter({
-    orm: storage.orm,
+    analyses: analysisRepository,
     routes,
     deliveries,
     flags,
     logger: logger.child({ component: 'smart-routing' }),
   });
-  const analysisRepository = new AnalysisRepository(storage.orm);
   const analysisRunner = new AnalysisRunner({
     queue,
     events,
@@ -339,6 +340,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   });
   const maturity = new MaturityEvaluator({
     orm: storage.orm,
+    repository: new AiMaturityRepository(em),
     overrides: flagOverrides,
     events,
     metrics,

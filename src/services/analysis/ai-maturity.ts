@@ -132,3 +132,17 @@ export function judgeFeature(
 export function nextFeatureBlocked(blocked: boolean, verdict: FeatureVerdict): boolean {
   return blocked ? !verdict.healthy : verdict.blocked;
 }
+
+/** The record of a provider that finished nothing in the window. */
+export const NO_RECORD: ProviderRecord = {
+  finished: 0,
+  succeeded: 0,
+  errors: 0,
+  timeouts: 0,
+  unparsed: 0,
+  useful: 0,
+  wrong: 0,
+  resolvedAfterAction: 0,
+  unresolvedAfterAction: 0,
+  p95LatencyMs: null,
+};

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
+import type { AiMaturityRepository } from './ai-maturity.repository';
 import type { Config } from '../../config';
-import { AiMaturityEntity } from '../../entities/analysis/ai-maturity.entity';
-import { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
+import type { AnalysisProviderEntity } from '../../entities/analysis/analysis-provider.entity';
 import { AI_DRIVEN_FLAGS } from '../flags/flag-definitions';
 import type { FlagOverrideService } from '../flags/flag-overrides';
 import type { Logger } from '../../shared/logger';
@@ -16,6 +16,7 @@ import {
   judgeFeature,
   nextFeatureBlocked,
   nextState,
+  NO_RECORD,
   thresholdsOf,
   type MaturityState,
   type ProviderRecord,
@@ -26,21 +27,7 @@ const EVALUATOR = systemPrincipal('maturity-evaluator');
 export const EVALUATOR_ACTOR = 'system:maturity-evaluator';
 const STATES: MaturityState[] = ['trusted', 'probation', 'degraded'];
 
-const NO_RECORD: ProviderRecord = {
-  finished: 0,
-  succeeded: 0,
-  errors: 0,
-  timeouts: 0,
-  unparsed: 0,
-  useful: 0,
-  wrong: 0,
-  resolvedAfterAction: 0,
-  unresolvedAfterAction: 0,
-  p95LatencyMs: null,
-};
-
-/** A remediation that ran is judged by whether its alert resolved within this long after it. */
-export const RESOLUTION_WINDOW_SECONDS = 30 * 60;
+export { RESOLUTION_WINDOW_SECONDS } from './ai-maturity.repository';
 
 /** A provider's maturity as the API shows it. */
 export interface ProviderMaturity {
@@ -54,7 +41,9 @@ export interface ProviderMaturity {
 }
 
 export interface MaturityEvaluatorDeps {
+  /** Each round is a unit of work of its own (the flag overrides it sets are written through the entity manager). */
   orm: MikroORM;
+  repository: AiMaturityRepository;
   overrides: Pick<FlagOverrideService, 'set' | 'clear' | 'find'>;
   events: EventBus;
   metrics: Metrics;
@@ -83,7 +72,7 @@ export class MaturityEvaluator {
       throw new ConfigError([
         `analysis.maturityFeatureMinAccuracy (env ANALYSIS_MATURITY_FEATURE_MIN_ACCURACY): ${unknown.join(', ')} is not an AI-driven flag (${AI_DRIVEN_FLAGS.join(', ')})`,
       ]);
-    this.sweeper = new PeriodicTask('ai-maturity', () => this.evaluate(), deps.logger, this.deps.orm);
+    this.sweeper = new PeriodicTask('ai-maturity', () => this.evaluate(), deps.logger, deps.orm);
   }
 
   startSweeper(): void {
@@ -96,25 +85,18 @@ export class MaturityEvaluator {
 
   /** Judges every provider now; answers where each stands afterwards. */
   async evaluate(now = new Date()): Promise<ProviderMaturity[]> {
-    const em = this.deps.orm.em.fork();
-    const providers = await em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } });
-    const records = await this.records(now);
+    const { repository, settings } = this.deps;
+    const providers = await repository.providers();
+    const records = await repository.recordsSince(new Date(now.getTime() - settings.maturityWindowHours * 3600_000), now);
     const thresholds = thresholdsOf(this.deps.settings);
     const answers: ProviderMaturity[] = [];
     for (const provider of providers) {
       const record = records.get(provider.id) ?? NO_RECORD;
-      const row = await this.rowOf(provider.id, now);
+      const row = await repository.stateOf(provider.id, now);
       const verdict = judge(record, thresholds);
       const next = nextState(row.state, verdict);
-      const moved = next !== row.state && (await this.moveState(provider.id, row.state, next, verdict.reason, now));
-      await em
-        .getConnection()
-        .execute(`update "ai_maturity" set "record" = ?, "evaluated_at" = ?, "reason" = ? where "provider_id" = ?`, [
-          JSON.stringify(record),
-          now,
-          verdict.reason,
-          provider.id,
-        ]);
+      const moved = next !== row.state && (await repository.moveState(provider.id, row.state, next, verdict.reason, now));
+      await repository.saveEvaluation(provider.id, record, verdict.reason, now);
       const state = moved ? next : row.state;
       this.observe(provider.name, state, record);
       answers.push({
@@ -135,20 +117,10 @@ export class MaturityEvaluator {
   /** Holds an AI-driven feature off, or lets it go, when its verdict crosses a line; once across replicas. */
   private async steerFeature(flag: (typeof AI_DRIVEN_FLAGS)[number], providers: ProviderMaturity[], now: Date): Promise<void> {
     const verdict = judgeFeature(providers, this.deps.settings.maturityFeatureMinAccuracy[flag] ?? null, thresholdsOf(this.deps.settings));
-    const connection = this.deps.orm.em.getConnection();
-    await connection.execute(
-      `insert into "ai_feature_state" ("flag", "blocked", "since", "reason") values (?, false, ?, '') on conflict ("flag") do nothing`,
-      [flag, now],
-    );
-    const [row] = await connection.execute(`select "blocked" from "ai_feature_state" where "flag" = ?`, [flag]);
-    const blocked = Boolean(row.blocked);
+    const blocked = await this.deps.repository.featureBlocked(flag, now);
     const next = nextFeatureBlocked(blocked, verdict);
     if (next === blocked) return;
-    const moved = await connection.execute(
-      `update "ai_feature_state" set "blocked" = ?, "since" = ?, "reason" = ? where "flag" = ? and "blocked" = ? returning "flag"`,
-      [next, now, verdict.reason, flag, blocked],
-    );
-    if (moved.length !== 1) return;
+    if (!(await this.deps.repository.moveFeature(flag, blocked, next, verdict.reason, now))) return;
     const current = await this.deps.overrides.find(flag);
     if (next) {
       // An administrator's own decision stands; the evaluator only acts where none is in force.
@@ -161,11 +133,7 @@ export class MaturityEvaluator {
 
   /** Where each provider stands as last evaluated (providers never evaluated are on probation). */
   async list(): Promise<ProviderMaturity[]> {
-    const em = this.deps.orm.em.fork();
-    const [providers, rows] = await Promise.all([
-      em.find(AnalysisProviderEntity, {}, { orderBy: { name: 'asc' } }),
-      em.find(AiMaturityEntity, {}),
-    ]);
+    const [providers, rows] = await Promise.all([this.deps.repository.providers(), this.deps.repository.states()]);
     const byId = new Map(rows.map((r) => [r.providerId, r]));
     return providers.map((p) => {
       const row = byId.get(p.id);
@@ -179,85 +147,6 @@ export class MaturityEvaluator {
         record: row?.record ?? NO_RECORD,
       };
     });
-  }
-
-  private async records(now: Date): Promise<Map<string, ProviderRecord>> {
-    const since = new Date(now.getTime() - this.deps.settings.maturityWindowHours * 3600_000);
-    const rows: Array<Record<string, string | number | null>> = await this.deps.orm.em.getConnection().execute(
-      `select "provider_id",
-              count(*) as "finished",
-              count(*) filter (where "status" = 'succeeded') as "succeeded",
-              count(*) filter (where "status" = 'failed') as "errors",
-              count(*) filter (where "status" = 'timed_out') as "timeouts",
-              count(*) filter (where "status" = 'succeeded' and "parsed" is not true) as "unparsed",
-              count(*) filter (where "feedback_useful") as "useful",
-              count(*) filter (where "feedback_useful" = false) as "wrong",
-              percentile_cont(0.95) within group (order by "duration_ms") filter (where "status" = 'succeeded' and "duration_ms" is not null) as "p95"
-         from "alert_analysis"
-        where "finished_at" >= ? and "status" in ('succeeded', 'failed', 'timed_out')
-        group by "provider_id"`,
-      [since],
-    );
-    // What followed a remediation judges an analysis nobody rated: its alert resolved within the window, or not.
-    const outcomes: Array<Record<string, string | number | null>> = await this.deps.orm.em.getConnection().execute(
-      `select a."provider_id",
-              count(*) filter (where "resolved") as "resolved",
-              count(*) filter (where not "resolved" and e."finished_at" < ?) as "unresolved"
-         from "automation_execution" e
-         join "alert_analysis" a on a."id" = e."analysis_id"
-         cross join lateral (select exists (select 1 from "alert_record" r
-                                             where r."fingerprint" = e."fingerprint" and r."starts_at" = e."starts_at" and r."status" = 'resolved'
-                                               and r."received_at" between e."finished_at" and e."finished_at" + make_interval(secs => ?)) as "resolved") o
-        where e."status" in ('succeeded', 'failed') and e."finished_at" >= ? and a."feedback_useful" is null
-        group by a."provider_id"`,
-      [new Date(now.getTime() - RESOLUTION_WINDOW_SECONDS * 1000), RESOLUTION_WINDOW_SECONDS, since],
-    );
-    const n = (v: unknown) => Number(v ?? 0);
-    const byProvider = new Map(outcomes.map((o) => [String(o.provider_id), o]));
-    const ids = new Set([...rows.map((r) => String(r.provider_id)), ...byProvider.keys()]);
-    const rowOf = new Map(rows.map((r) => [String(r.provider_id), r]));
-    return new Map(
-      [...ids].map((id) => {
-        const r = rowOf.get(id) ?? {};
-        const o = byProvider.get(id) ?? {};
-        return [
-          id,
-          {
-            finished: n(r.finished),
-            succeeded: n(r.succeeded),
-            errors: n(r.errors),
-            timeouts: n(r.timeouts),
-            unparsed: n(r.unparsed),
-            useful: n(r.useful),
-            wrong: n(r.wrong),
-            resolvedAfterAction: n(o.resolved),
-            unresolvedAfterAction: n(o.unresolved),
-            p95LatencyMs: r.p95 === null || r.p95 === undefined ? null : Math.round(n(r.p95)),
-          },
-        ];
-      }),
-    );
-  }
-
-  private async rowOf(providerId: string, now: Date): Promise<{ state: MaturityState; since: Date }> {
-    const connection = this.deps.orm.em.getConnection();
-    await connection.execute(
-      `insert into "ai_maturity" ("provider_id", "state", "since", "reason", "record", "evaluated_at") values (?, 'probation', ?, 'not evaluated yet', ?, ?) on conflict ("provider_id") do nothing`,
-      [providerId, now, JSON.stringify(NO_RECORD), now],
-    );
-    const [row] = await connection.execute(`select "state", "since" from "ai_maturity" where "provider_id" = ?`, [providerId]);
-    return { state: row.state as MaturityState, since: new Date(row.since as string) };
-  }
-
-  /** Moves the state only if nobody moved it meanwhile: true for the one replica that did. */
-  private async moveState(providerId: string, from: MaturityState, to: MaturityState, reason: string, now: Date): Promise<boolean> {
-    const rows = await this.deps.orm.em
-      .getConnection()
-      .execute(
-        `update "ai_maturity" set "state" = ?, "since" = ?, "reason" = ? where "provider_id" = ? and "state" = ? returning "provider_id"`,
-        [to, now, reason, providerId, from],
-      );
-    return rows.length === 1;
   }
 
   private async transitioned(

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/core';
+import type { AnalysisRepository } from './analysis.repository';
 import type { AlertAnalysisEntity } from '../../entities/analysis/alert-analysis.entity';
 import type { AlertRecordEntity } from '../../entities/gateway/alert-record.entity';
 import { NotFoundError } from '../../errors';
@@ -35,7 +35,8 @@ export function ruleMatches(rule: FollowUpRule, analysis: Pick<AlertAnalysisEnti
 }
 
 export interface SmartRouterDeps {
-  orm: MikroORM;
+  /** Where the follow-ups told are written, on the run that named them. */
+  analyses: Pick<AnalysisRepository, 'flush'>;
   routes: RoutingTableSource;
   deliveries: Pick<DeliveryService, 'deliver'>;
   flags: FlagResolver;
@@ -94,7 +95,7 @@ export class SmartRouter implements AnalysisConsumer {
       }
     }
     analysis.followUpChannelIds = told;
-    await this.deps.orm.em.flush();
+    await this.deps.analyses.flush();
     return told;
   }
 }

@@ -125,7 +125,7 @@ export function routeSpecOf(
 }
 
 /** A stored route in the shape of its input: what an update's omitted fields keep. */
-export function routeInputOf(route: GatewayRouteEntity): RouteInput {
+export function routeInputOf(route: GatewayRouteEntity): Required<RouteInput> {
   return {
     name: route.name,
     matchers: route.matchers.map(formatMatcher),

@@ -113,6 +113,7 @@ describe('the maturity evaluator settings', () => {
     const make = () =>
       new MaturityEvaluator({
         orm: null as never,
+        repository: null as never,
         overrides: null as never,
         events: null as never,
         metrics: null as never,
