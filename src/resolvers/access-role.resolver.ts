@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RoleEntity } from '../entities/security/role.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { AccessRoleInput, AccessRoleUpdateInput, AccessRoleType, PermissionType } from '../schema/security/access-role.type';
+import { AccessRoleInput, AccessRoleUpdateInput } from '../schema/security/access-role.input';
+import { AccessRoleType, PermissionType } from '../schema/security/access-role.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import { BUILT_IN_ROLES, PERMISSIONS, PRESETS } from '../services/security/permissions';
 import type { RoleService } from '../services/security/role.service';

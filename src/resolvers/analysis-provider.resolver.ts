@@ -1,12 +1,8 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import {
-  AnalysisProviderInput,
-  AnalysisProviderPageType,
-  AnalysisProvidersArgs,
-  AnalysisProviderType,
-  AnalysisProviderUpdateInput,
-} from '../schema/analysis/analysis.type';
+import { AnalysisProviderInput, AnalysisProviderUpdateInput } from '../schema/analysis/analysis.input';
+import { AnalysisProviderPageType, AnalysisProviderType } from '../schema/analysis/analysis.type';
+import { AnalysisProvidersArgs } from '../schema/analysis/analysis.args';
 import { byField, pageOf } from '../schema/common/list.args';
 import type { AnalysisProviderEntity } from '../entities/analysis/analysis-provider.entity';
 import type { AnalysisProviderService, ProviderInput } from '../services/analysis/analysis-provider.service';

@@ -2,14 +2,8 @@ import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import {
-  AnalysesArgs,
-  AnalysisEventArgs,
-  AnalysisEventType,
-  AnalysisPageType,
-  AnalysisTrendType,
-  AnalysisType,
-} from '../schema/analysis/analysis.type';
+import { AnalysesArgs, AnalysisEventArgs } from '../schema/analysis/analysis.args';
+import { AnalysisEventType, AnalysisPageType, AnalysisTrendType, AnalysisType } from '../schema/analysis/analysis.type';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { AnalysisService } from '../services/analysis/analysis.service';

@@ -1,7 +1,8 @@
 import { onEvent } from '../graphql/topics';
 import { Args, Authorized, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { toPageRequest } from '../schema/common/page.args';
-import { AuditEventPageType, AuditEventsArgs, AuditEventType } from '../schema/security/audit-event.type';
+import { AuditEventPageType, AuditEventType } from '../schema/security/audit-event.type';
+import { AuditEventsArgs } from '../schema/security/audit-event.args';
 import type { AuditRecordedEvent } from '../services/pubsub/event-map';
 import type { AuditService } from '../services/security/audit.service';
 

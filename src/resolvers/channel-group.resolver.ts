@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { CreateChannelGroupInput } from '../schema/channels/channel.input';
-import { ChannelGroupPageType, ChannelGroupsArgs, ChannelGroupType } from '../schema/channels/channel.type';
+import { ChannelGroupPageType, ChannelGroupType } from '../schema/channels/channel.type';
+import { ChannelGroupsArgs } from '../schema/channels/channel.args';
 import { byField, pageOf } from '../schema/common/list.args';
 import type { ChannelService } from '../services/channels/channel.service';
 import { toGroupType } from './mappers/channel.mapper';

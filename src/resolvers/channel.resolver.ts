@@ -3,7 +3,8 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { COST } from '../graphql/cost';
 import { actorFrom, channelVisible, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
-import { ChannelsArgs, CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
+import { ChannelsArgs } from '../schema/channels/channel.args';
+import { CreateChannelInput, UpdateChannelInput } from '../schema/channels/channel.input';
 import {
   ChannelHealthType,
   ChannelKindType,

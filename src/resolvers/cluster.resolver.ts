@@ -4,18 +4,16 @@ import type { ClusterEntity } from '../entities/clusters/cluster.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, clusterVisible, type GraphQLContext } from '../graphql/context';
 import { byField, pageOf } from '../schema/common/list.args';
+import { ClusterEventArgs, ClustersArgs } from '../schema/clusters/cluster.args';
 import {
-  ClusterEventArgs,
   ClusterHealthEventType,
   ClusterPageType,
-  ClustersArgs,
   ClusterSyncEventType,
   ClusterType,
   ClusterWithCredentialsType,
-  CreateClusterInput,
   ReplicaHealthType,
-  UpdateClusterInput,
 } from '../schema/clusters/cluster.type';
+import { CreateClusterInput, UpdateClusterInput } from '../schema/clusters/cluster.input';
 import type { ClusterHealthService } from '../services/clusters/cluster-health.service';
 import type { ClusterCredentials, ClusterService } from '../services/clusters/cluster.service';
 import type { ClusterHealthEvent, ClusterSyncEvent } from '../services/pubsub/event-map';

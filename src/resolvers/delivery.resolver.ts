@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { COST } from '../graphql/cost';
 import type { GraphQLContext } from '../graphql/context';
-import { DeliveriesArgs, DeliveryAttemptType, DeliveryPageType, DeliveryType } from '../schema/channels/delivery.type';
+import { DeliveriesArgs } from '../schema/channels/delivery.args';
+import { DeliveryAttemptType, DeliveryPageType, DeliveryType } from '../schema/channels/delivery.type';
 import { toPageRequest } from '../schema/common/page.args';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import type { DeliveryService, DeliveryView } from '../services/channels/delivery.service';

@@ -2,12 +2,8 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import type { EscalationPolicyEntity } from '../entities/escalation/escalation.entity';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import {
-  AcknowledgementType,
-  EscalationPolicyInput,
-  EscalationPolicyUpdateInput,
-  EscalationPolicyType,
-} from '../schema/escalation/escalation.type';
+import { AcknowledgementType, EscalationPolicyType } from '../schema/escalation/escalation.type';
+import { EscalationPolicyInput, EscalationPolicyUpdateInput } from '../schema/escalation/escalation.input';
 import { AlertRecordType } from '../schema/gateway/gateway.type';
 import { IncidentType } from '../schema/incidents/incident.type';
 import type { AckService } from '../services/escalation/acknowledgements';

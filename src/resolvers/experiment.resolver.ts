@@ -2,7 +2,8 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import type { RoutingExperimentEntity } from '../entities/experiments/routing-experiment.entity';
 import { BadUserInputError } from '../errors';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { ExperimentReportType, RoutingExperimentInput, RoutingExperimentType } from '../schema/experiments/experiment.type';
+import { ExperimentReportType, RoutingExperimentType } from '../schema/experiments/experiment.type';
+import { RoutingExperimentInput } from '../schema/experiments/experiment.input';
 import type { RoutingExperimentService } from '../services/experiments/routing-experiment.service';
 
 const toExperimentType = (e: RoutingExperimentEntity): RoutingExperimentType => ({

@@ -1,7 +1,9 @@
 import { onEvent } from '../graphql/topics';
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { FlagChangeType, FlagContextArgs, FlagOverrideInput, FlagSourceName, FlagType } from '../schema/flags/flag.type';
+import { FlagChangeType, FlagSourceName, FlagType } from '../schema/flags/flag.type';
+import { FlagContextArgs } from '../schema/flags/flag.args';
+import { FlagOverrideInput } from '../schema/flags/flag.input';
 import { alertFlagContext, type FlagResolver, type FlagState } from '../services/flags/flag-resolver';
 import type { FlagOverrideService } from '../services/flags/flag-overrides';
 import type { FlagChangedEvent } from '../services/pubsub/event-map';

@@ -4,14 +4,8 @@ import { Arg, Args, Authorized, Ctx, ID, Info, Query, Resolver, Root, Subscripti
 import { clusterVisible, type GraphQLContext } from '../graphql/context';
 import { selectsField } from '../graphql/selection';
 import { toPageRequest } from '../schema/common/page.args';
-import {
-  AlertFilterArgs,
-  AlertRecordPageType,
-  AlertRecordsArgs,
-  AlertRecordType,
-  GatewayEventType,
-  GatewayLoadEventType,
-} from '../schema/gateway/gateway.type';
+import { AlertFilterArgs, AlertRecordsArgs } from '../schema/gateway/gateway.args';
+import { AlertRecordPageType, AlertRecordType, GatewayEventType, GatewayLoadEventType } from '../schema/gateway/gateway.type';
 import type { AlertRecordService } from '../services/gateway/alert-record.service';
 import type { GatewayEvent, GatewayLoadEvent } from '../services/pubsub/event-map';
 

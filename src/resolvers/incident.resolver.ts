@@ -5,18 +5,17 @@ import { NotFoundError } from '../errors';
 import { COST } from '../graphql/cost';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
+import { CorrelationPolicyInput, CorrelationPolicyUpdateInput } from '../schema/incidents/incident.input';
 import {
-  CorrelationPolicyInput,
-  CorrelationPolicyUpdateInput,
   CorrelationPolicyType,
   IncidentAlertType,
   IncidentEventType,
   IncidentNotificationType,
   IncidentPageType,
-  IncidentsArgs,
   IncidentStateValue,
   IncidentType,
 } from '../schema/incidents/incident.type';
+import { IncidentsArgs } from '../schema/incidents/incident.args';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { CorrelationPolicyService } from '../services/incidents/correlation-policy.service';
 import type { IncidentRepository, IncidentRow } from '../services/incidents/incident.repository';

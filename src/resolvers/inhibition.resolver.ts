@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { InhibitionRuleEntity } from '../entities/gateway/inhibition.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import { InhibitionRuleInput, InhibitionRuleUpdateInput, InhibitionRuleType } from '../schema/inhibition/inhibition.type';
+import { InhibitionRuleInput, InhibitionRuleUpdateInput } from '../schema/inhibition/inhibition.input';
+import { InhibitionRuleType } from '../schema/inhibition/inhibition.type';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { InhibitionRuleService } from '../services/inhibition/inhibition-rule.service';
 

@@ -1,12 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { MaintenanceWindowEntity } from '../entities/gateway/maintenance.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
-import {
-  MaintenanceScheduleValue,
-  MaintenanceWindowInput,
-  MaintenanceWindowUpdateInput,
-  MaintenanceWindowType,
-} from '../schema/maintenance/maintenance.type';
+import { MaintenanceScheduleValue, MaintenanceWindowType } from '../schema/maintenance/maintenance.type';
+import { MaintenanceWindowInput, MaintenanceWindowUpdateInput } from '../schema/maintenance/maintenance.input';
 import { formatMatcher } from '../services/gateway/route.service';
 import { nextOccurrence, openOccurrence } from '../services/maintenance-windows/maintenance-schedule';
 import { specOf, type MaintenanceWindowService } from '../services/maintenance-windows/maintenance-window.service';

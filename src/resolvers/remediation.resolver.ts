@@ -2,14 +2,9 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import type { AutomationExecutionEntity, RemediationActionEntity } from '../entities/remediation/remediation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { toPageRequest } from '../schema/common/page.args';
-import {
-  AutomationExecutionPageType,
-  AutomationExecutionsArgs,
-  AutomationExecutionType,
-  RemediationActionInput,
-  RemediationActionUpdateInput,
-  RemediationActionType,
-} from '../schema/remediation/remediation.type';
+import { AutomationExecutionPageType, AutomationExecutionType, RemediationActionType } from '../schema/remediation/remediation.type';
+import { AutomationExecutionsArgs } from '../schema/remediation/remediation.args';
+import { RemediationActionInput, RemediationActionUpdateInput } from '../schema/remediation/remediation.input';
 import { formatMatcher } from '../services/gateway/route.service';
 import type { RemediationActionInput as ActionInput, RemediationActionService } from '../services/remediation/remediation-action.service';
 import type { Remediator } from '../services/remediation/remediator';

@@ -1,7 +1,9 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { byField, pageOf } from '../schema/common/list.args';
-import { RouteInput, RoutePageType, RoutesArgs, RouteType, RouteUpdateInput } from '../schema/gateway/gateway.type';
+import { RouteInput, RouteUpdateInput } from '../schema/gateway/gateway.input';
+import { RoutePageType, RouteType } from '../schema/gateway/gateway.type';
+import { RoutesArgs } from '../schema/gateway/gateway.args';
 import type { ChannelService } from '../services/channels/channel.service';
 import type { RouteService } from '../services/gateway/route.service';
 import { toRouteType } from './mappers/gateway.mapper';

@@ -2,17 +2,9 @@ import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from '
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { byField, pageOf } from '../schema/common/list.args';
 import { SortOrder } from '../schema/common/enums';
-import {
-  CreateRuleGroupInput,
-  ImportRuleFileInput,
-  RuleGroupPageType,
-  RuleGroupsArgs,
-  RuleGroupType,
-  RuleGroupVersionPageType,
-  RuleGroupVersionsArgs,
-  RuleGroupVersionType,
-  UpdateRuleGroupInput,
-} from '../schema/rules/rule.type';
+import { CreateRuleGroupInput, ImportRuleFileInput, UpdateRuleGroupInput } from '../schema/rules/rule.input';
+import { RuleGroupPageType, RuleGroupType, RuleGroupVersionPageType, RuleGroupVersionType } from '../schema/rules/rule.type';
+import { RuleGroupsArgs, RuleGroupVersionsArgs } from '../schema/rules/rule.args';
 import type { ClusterService } from '../services/clusters/cluster.service';
 import type { RuleService } from '../services/rules/rule.service';
 import { toRuleGroupType, toRuleVersionType } from './mappers/rule.mapper';

@@ -2,12 +2,8 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import type { GatewaySimulationEntity } from '../entities/gateway/gateway-simulation.entity';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { BadUserInputError } from '../errors';
-import {
-  GatewayProposalInput,
-  GatewaySimulationType,
-  SimulationStateValue,
-  type SimulationResultType,
-} from '../schema/replay/simulation.type';
+import { GatewayProposalInput } from '../schema/replay/simulation.input';
+import { GatewaySimulationType, SimulationStateValue, type SimulationResultType } from '../schema/replay/simulation.type';
 import type { GatewayProposal, GatewaySimulationService } from '../services/replay/gateway-simulation.service';
 import type { SimulationResult } from '../services/replay/simulation-tally';
 

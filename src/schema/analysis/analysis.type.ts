@@ -1,7 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
-import { PageArgs } from '../common/page.args';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 
 @ObjectType('AnalysisProvider', { description: 'An n8n workflow, a Dify app or an OpenAI-compatible model that analyses alerts' })
 export class AnalysisProviderType {
@@ -28,53 +27,6 @@ export class AnalysisProviderType {
 
   @Field()
   enabled!: boolean;
-}
-
-/** An analysis provider's optional fields (a base of the two inputs below; not in the schema itself). */
-@InputType('AnalysisProviderFields')
-export abstract class AnalysisProviderFields {
-  @Field({ nullable: true, description: 'API key (Dify, OpenAI) or auth header value (n8n); omitted on update = unchanged, "" = removed' })
-  secret?: string;
-
-  @Field(() => Int, { nullable: true })
-  rateLimitPerMinute?: number;
-
-  @Field(() => Int, { nullable: true })
-  timeoutMs?: number;
-
-  @Field({ nullable: true })
-  enabled?: boolean;
-}
-
-@InputType()
-export class AnalysisProviderInput extends AnalysisProviderFields {
-  @Field()
-  name!: string;
-
-  @Field({ description: 'n8n, dify or openai' })
-  type!: string;
-
-  @Field(() => GraphQLJSONObject, {
-    description:
-      'n8n: webhookUrl, authHeaderName, mode (respond|callback). dify: baseUrl, app (workflow|chat), responseMode (blocking|streaming), outputKey, user. openai: baseUrl, model, temperature, jsonMode',
-  })
-  config!: Record<string, unknown>;
-}
-
-@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
-export class AnalysisProviderUpdateInput extends AnalysisProviderFields {
-  @Field({ nullable: true })
-  name?: string;
-
-  @Field({ nullable: true, description: 'n8n, dify or openai' })
-  type?: string;
-
-  @Field(() => GraphQLJSONObject, {
-    nullable: true,
-    description:
-      'Settings to change: keys given replace the stored ones, keys left out are kept, null removes one, a masked secret sent back keeps it',
-  })
-  config?: Record<string, unknown>;
 }
 
 @ObjectType('Analysis', { description: 'One analysis of one alert record by one provider' })
@@ -248,44 +200,11 @@ export class AnalysisEventType {
   at!: Date;
 }
 
-@ArgsType()
-export class AnalysesArgs extends PageArgs {
-  @Field(() => ID, { nullable: true })
-  recordId?: string;
-
-  @Field({ nullable: true, description: 'queued, running, succeeded, failed or timed_out' })
-  status?: string;
-
-  @Field({ nullable: true })
-  alertname?: string;
-}
-
-@ArgsType()
-export class AnalysisEventArgs {
-  @Field(() => ID, { nullable: true })
-  recordId?: string;
-
-  @Field({ nullable: true })
-  alertname?: string;
-}
-
 export enum AnalysisProviderSortFieldName {
   NAME = 'name',
   TYPE = 'type',
 }
 registerEnumType(AnalysisProviderSortFieldName, { name: 'AnalysisProviderSortField' });
-
-@ArgsType()
-export class AnalysisProvidersArgs extends ListArgs {
-  @Field(() => String, { nullable: true, description: 'n8n, dify or openai' })
-  type?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean | null;
-
-  @Field(() => AnalysisProviderSortFieldName, { defaultValue: AnalysisProviderSortFieldName.NAME })
-  sortBy!: AnalysisProviderSortFieldName;
-}
 
 @ObjectType('AnalysisProviderPage')
 export class AnalysisProviderPageType extends PageOf(AnalysisProviderType) {}

@@ -1,6 +1,5 @@
-import { ArgsType, Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs } from '../common/page.args';
 import { RoleName } from '../common/enums';
 
 export enum ChannelSortFieldName {
@@ -143,25 +142,4 @@ export class CreateChannelGroupInput {
 
   @Field(() => RoleName, { nullable: true })
   manageRole?: RoleName | null;
-}
-
-@ArgsType()
-export class ChannelsArgs extends PageArgs {
-  @Field(() => String, { nullable: true })
-  type?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  groupId?: string | null;
-
-  @Field(() => String, { nullable: true })
-  tag?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean | null;
-
-  @Field(() => String, { nullable: true, description: 'Substring of the name, any case' })
-  search?: string | null;
-
-  @Field(() => ChannelSortFieldName, { defaultValue: ChannelSortFieldName.NAME })
-  sortBy!: ChannelSortFieldName;
 }

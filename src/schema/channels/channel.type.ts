@@ -1,5 +1,5 @@
-import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { RoleName } from '../common/enums';
 import type { ChannelEntity } from '../../entities/channels/channel.entity';
@@ -279,18 +279,6 @@ export enum ChannelGroupSortFieldName {
   CREATED_AT = 'createdAt',
 }
 registerEnumType(ChannelGroupSortFieldName, { name: 'ChannelGroupSortField' });
-
-@ArgsType()
-export class ChannelGroupsArgs extends ListArgs {
-  @Field(() => ID, { nullable: true, description: 'Children of this group' })
-  parentId?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Only groups at the top (true) or only nested ones (false)' })
-  topLevel?: boolean | null;
-
-  @Field(() => ChannelGroupSortFieldName, { defaultValue: ChannelGroupSortFieldName.NAME })
-  sortBy!: ChannelGroupSortFieldName;
-}
 
 @ObjectType('ChannelGroupPage')
 export class ChannelGroupPageType extends PageOf(ChannelGroupType) {}

@@ -1,5 +1,4 @@
-import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageArgs } from '../common/page.args';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum DeliveryStatusName {
   PENDING = 'pending',
@@ -107,13 +106,4 @@ export class DeliveryPageType {
 
   @Field(() => Int)
   total!: number;
-}
-
-@ArgsType()
-export class DeliveriesArgs extends PageArgs {
-  @Field(() => ID, { nullable: true })
-  channelId?: string | null;
-
-  @Field(() => DeliveryStatusName, { nullable: true })
-  status?: DeliveryStatusName | null;
 }

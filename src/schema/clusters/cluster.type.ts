@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 
 @ObjectType('ReplicaHealth', { description: 'One health check of one Alertmanager replica' })
 export class ReplicaHealthType {
@@ -290,105 +290,12 @@ export class ClusterSyncEventType {
   at!: Date;
 }
 
-@InputType()
-export class CreateClusterInput {
-  @Field({ description: 'Letters, digits and _ . -; also the path of the cluster’s webhook and the default cluster label' })
-  name!: string;
-
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  labels?: Record<string, string>;
-
-  @Field(() => [String], { description: 'Base URLs of the Alertmanager replicas' })
-  alertmanagerUrls!: string[];
-
-  @Field(() => [String], { nullable: true })
-  prometheusUrls?: string[];
-
-  @Field(() => Int, { nullable: true, description: 'How often sidecars poll for a new config (default 30)' })
-  syncIntervalSeconds?: number;
-
-  @Field({ nullable: true, description: 'Base alertmanager.yml (YAML): global, templates, receivers, route defaults …' })
-  configTemplate?: string;
-
-  @Field({ nullable: true, description: 'YAML list of routes' })
-  routes?: string;
-
-  @Field({ nullable: true, description: 'YAML list of inhibit rules' })
-  inhibitRules?: string;
-
-  @Field(() => GraphQLJSONObject, {
-    nullable: true,
-    description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)',
-  })
-  tls?: Record<string, unknown> | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept",
-  })
-  tlsKey?: string | null;
-}
-
-@InputType()
-export class UpdateClusterInput {
-  @Field({ nullable: true })
-  name?: string;
-
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  labels?: Record<string, string>;
-
-  @Field(() => [String], { nullable: true })
-  alertmanagerUrls?: string[];
-
-  @Field(() => [String], { nullable: true })
-  prometheusUrls?: string[];
-
-  @Field(() => Int, { nullable: true })
-  syncIntervalSeconds?: number;
-
-  @Field({ nullable: true })
-  configTemplate?: string;
-
-  @Field({ nullable: true })
-  routes?: string;
-
-  @Field({ nullable: true })
-  inhibitRules?: string;
-
-  @Field(() => GraphQLJSONObject, {
-    nullable: true,
-    description: 'TLS for calls to its Alertmanagers: caPem, certPem, minVersion (TLSv1.2|TLSv1.3), insecureSkipVerify (audited)',
-  })
-  tls?: Record<string, unknown> | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "The client certificate's private key (PEM); sealed, never shown; omitted on update = kept",
-  })
-  tlsKey?: string | null;
-}
-
-@ArgsType()
-export class ClusterEventArgs {
-  @Field(() => ID, { nullable: true, description: 'Only this cluster' })
-  clusterId?: string;
-}
-
 export enum ClusterSortFieldName {
   NAME = 'name',
   STATUS = 'status',
   CREATED_AT = 'createdAt',
 }
 registerEnumType(ClusterSortFieldName, { name: 'ClusterSortField' });
-
-@ArgsType()
-export class ClustersArgs extends ListArgs {
-  @Field(() => String, { nullable: true, description: 'healthy, degraded, down or unknown' })
-  status?: string | null;
-
-  @Field(() => ClusterSortFieldName, { defaultValue: ClusterSortFieldName.NAME })
-  sortBy!: ClusterSortFieldName;
-}
 
 @ObjectType('ClusterPage')
 export class ClusterPageType extends PageOf(ClusterType) {}

@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType('RouteVariant', { description: 'What arm B changes of the route; what it leaves out stays as the route has it' })
 export class RouteVariantType {
@@ -9,24 +9,6 @@ export class RouteVariantType {
   perAlert?: boolean;
 
   @Field(() => Int, { nullable: true })
-  groupWaitSeconds?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  groupIntervalSeconds?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  repeatIntervalSeconds?: number | null;
-}
-
-@InputType()
-export class RouteVariantInput {
-  @Field(() => [ID], { nullable: true })
-  channelIds?: string[];
-
-  @Field(() => Boolean, { nullable: true })
-  perAlert?: boolean;
-
-  @Field(() => Int, { nullable: true, description: 'Window fields need channels of the variant’s own' })
   groupWaitSeconds?: number | null;
 
   @Field(() => Int, { nullable: true })
@@ -64,21 +46,6 @@ export class RoutingExperimentType {
 
   @Field(() => Date, { nullable: true })
   endedAt!: Date | null;
-}
-
-@InputType()
-export class RoutingExperimentInput {
-  @Field()
-  name!: string;
-
-  @Field(() => ID)
-  routeId!: string;
-
-  @Field(() => Int, { nullable: true, description: '1 to 99 (default 50)' })
-  splitPercent?: number;
-
-  @Field(() => RouteVariantInput)
-  variant!: RouteVariantInput;
 }
 
 @ObjectType('Estimate', { description: 'A mean (or share) with its 95 % confidence interval' })

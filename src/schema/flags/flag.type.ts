@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum FlagSourceName {
   OVERRIDE = 'override',
@@ -76,31 +76,4 @@ export class FlagChangeType {
 
   @Field(() => Date)
   at!: Date;
-}
-
-@ArgsType()
-export class FlagContextArgs {
-  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this cluster' })
-  cluster?: string;
-
-  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this team' })
-  team?: string;
-
-  @Field({ nullable: true, description: 'Evaluate Unleash strategies for this severity' })
-  severity?: string;
-}
-
-@InputType()
-export class FlagOverrideInput {
-  @Field({ description: 'A flag name from the `flags` query' })
-  name!: string;
-
-  @Field()
-  enabled!: boolean;
-
-  @Field({ description: 'Why (1–500 characters); audited and sent to the flag notification channel' })
-  reason!: string;
-
-  @Field(() => Date, { nullable: true, description: 'When the override lapses (at most a year ahead); none = until cleared' })
-  expiresAt?: Date | null;
 }

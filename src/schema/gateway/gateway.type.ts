@@ -1,7 +1,6 @@
-import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs } from '../common/page.args';
 
 @ObjectType('FollowUpRule', { description: "A route's follow-up on analysis output (flag routing.smart)" })
 export class FollowUpRuleType {
@@ -15,24 +14,6 @@ export class FollowUpRuleType {
   minConfidence!: number;
 
   @Field(() => [ID])
-  channelIds!: string[];
-}
-
-@InputType()
-export class FollowUpRuleInput {
-  @Field(() => String, { nullable: true, description: 'A team name; the analysis is asked to suggest one of the teams routes name' })
-  team?: string | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'A category such as database, network, disk; a team or a category (or both) is needed',
-  })
-  category?: string | null;
-
-  @Field(() => Float, { nullable: true, description: '0 to 1 (default 0.7)' })
-  minConfidence?: number;
-
-  @Field(() => [ID], { description: '1 to 20 channels; those the route already sends to are skipped' })
   channelIds!: string[];
 }
 
@@ -81,73 +62,6 @@ export class RouteType {
 
   @Field(() => Int, { nullable: true })
   repeatIntervalSeconds!: number | null;
-}
-
-/** A route's fields but its name, all optional (a base of the two inputs below; not in the schema itself). */
-@InputType('RouteFields')
-export abstract class RouteFields {
-  @Field(() => [String], { nullable: true })
-  matchers?: string[];
-
-  @Field(() => [ID], { nullable: true })
-  channelIds?: string[];
-
-  @Field({ nullable: true })
-  continueMatching?: boolean;
-
-  @Field({ nullable: true, description: 'One message per alert instead of one per webhook group (default false)' })
-  perAlert?: boolean;
-
-  @Field({ nullable: true })
-  isDefault?: boolean;
-
-  @Field({ nullable: true })
-  enabled?: boolean;
-
-  @Field(() => Int, { nullable: true })
-  position?: number;
-
-  @Field(() => ID, { nullable: true })
-  analysisProviderId?: string | null;
-
-  @Field(() => [FollowUpRuleInput], {
-    nullable: true,
-    description: 'Smart routing follow-ups (flag routing.smart); need analysisProviderId',
-  })
-  followUps?: FollowUpRuleInput[];
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      'Route window (flag gateway.advanced-convergence): how long the first alert of an idle route waits for others to go with it, 0 to 3600 s (default 0: at once)',
-  })
-  groupWaitSeconds?: number | null;
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      'Route window: at most one message per channel this often; alerts in between go together at the next tick, 1 to 86400 s (default 300)',
-  })
-  groupIntervalSeconds?: number | null;
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      'Route window: a firing alert already told is told again only after this long, 60 s to 7 days, at least the group interval (default 14400)',
-  })
-  repeatIntervalSeconds?: number | null;
-}
-
-@InputType()
-export class RouteInput extends RouteFields {
-  @Field()
-  name!: string;
-}
-
-@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
-export class RouteUpdateInput extends RouteFields {
-  @Field({ nullable: true })
-  name?: string;
 }
 
 /** The fields that identify an alert, shared by records and live events. */
@@ -233,18 +147,6 @@ export class AlertRecordPageType {
   total!: number;
 }
 
-@ArgsType()
-export class AlertRecordsArgs extends PageArgs {
-  @Field(() => String, { nullable: true })
-  state?: string | null;
-
-  @Field(() => String, { nullable: true })
-  fingerprint?: string | null;
-
-  @Field(() => [String], { nullable: true, description: 'Label equalities, each name=value (all must hold)' })
-  labels?: string[] | null;
-}
-
 @ObjectType('GatewayEvent', { description: 'What happened to an alert on its way through the gateway' })
 export class GatewayEventType extends AlertIdentityType {
   @Field({
@@ -264,22 +166,6 @@ export class GatewayEventType extends AlertIdentityType {
 
   @Field(() => String, { nullable: true })
   detail!: string | null;
-}
-
-/** Filters shared by the record list and the live stream. */
-@ArgsType()
-export class AlertFilterArgs {
-  @Field(() => String, { nullable: true })
-  cluster?: string | null;
-
-  @Field(() => String, { nullable: true })
-  severity?: string | null;
-
-  @Field(() => String, { nullable: true })
-  alertname?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'firing or resolved' })
-  status?: string | null;
 }
 
 @ObjectType('GatewayLoadEvent', {
@@ -307,18 +193,6 @@ export enum RouteSortFieldName {
   NAME = 'name',
 }
 registerEnumType(RouteSortFieldName, { name: 'RouteSortField' });
-
-@ArgsType()
-export class RoutesArgs extends ListArgs {
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean | null;
-
-  @Field(() => ID, { nullable: true, description: 'Routes that deliver to this channel' })
-  channelId?: string | null;
-
-  @Field(() => RouteSortFieldName, { defaultValue: RouteSortFieldName.POSITION, description: 'By default the order routes are tried in' })
-  sortBy!: RouteSortFieldName;
-}
 
 @ObjectType('RoutePage')
 export class RoutePageType extends PageOf(RouteType) {}

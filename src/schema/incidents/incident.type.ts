@@ -1,6 +1,5 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs } from '../common/page.args';
 
 export enum IncidentStateValue {
   OPEN = 'open',
@@ -50,49 +49,6 @@ export class CorrelationPolicyType {
 
   @Field()
   enabled!: boolean;
-}
-
-/** A correlation policy's optional fields (a base of the two inputs below; not in the schema itself). */
-@InputType('CorrelationPolicyFields')
-export abstract class CorrelationPolicyFields {
-  @Field(() => [String], { nullable: true })
-  matchers?: string[];
-
-  @Field(() => Int, {
-    nullable: true,
-    description: "60 to 604800; default 21600 (6 h, above Alertmanager's default repeat_interval of 4 h)",
-  })
-  windowSeconds?: number;
-
-  @Field(() => Int, { nullable: true, description: '1 to 86400; default 300' })
-  updateIntervalSeconds?: number;
-
-  @Field(() => Int, { nullable: true, description: '0 to 86400; default 900' })
-  reopenGraceSeconds?: number;
-
-  @Field({ nullable: true })
-  enabled?: boolean;
-
-  @Field(() => Int, { nullable: true })
-  position?: number;
-}
-
-@InputType()
-export class CorrelationPolicyInput extends CorrelationPolicyFields {
-  @Field()
-  name!: string;
-
-  @Field(() => [String])
-  labels!: string[];
-}
-
-@InputType({ description: 'Fields left out keep their value; null clears one that may be empty' })
-export class CorrelationPolicyUpdateInput extends CorrelationPolicyFields {
-  @Field({ nullable: true })
-  name?: string;
-
-  @Field(() => [String], { nullable: true })
-  labels?: string[];
 }
 
 @ObjectType('IncidentAlert', { description: 'One alert (by fingerprint) of an incident, as last seen' })
@@ -221,15 +177,6 @@ export class IncidentPageType {
 
   @Field(() => Int)
   total!: number;
-}
-
-@ArgsType()
-export class IncidentsArgs extends PageArgs {
-  @Field(() => IncidentStateValue, { nullable: true })
-  state?: IncidentStateValue | null;
-
-  @Field(() => String, { nullable: true })
-  policyName?: string | null;
 }
 
 @ObjectType('IncidentEvent', { description: 'An incident opened, took alerts, was notified, resolved or reopened' })

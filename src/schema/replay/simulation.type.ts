@@ -1,8 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { RouteInput } from '../gateway/gateway.type';
-import { CorrelationPolicyInput } from '../incidents/incident.type';
-import { InhibitionRuleInput } from '../inhibition/inhibition.type';
-import { MaintenanceWindowInput } from '../maintenance/maintenance.type';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum SimulationStateValue {
   QUEUED = 'queued',
@@ -12,38 +8,6 @@ export enum SimulationStateValue {
   CANCELLED = 'cancelled',
 }
 registerEnumType(SimulationStateValue, { name: 'SimulationState' });
-
-@InputType({ description: 'A flag switched on or off for a replay' })
-export class ProposedFlagInput {
-  @Field({
-    description: 'One of gateway.convergence, gateway.grouping, gateway.inhibition, gateway.maintenance, gateway.advanced-convergence',
-  })
-  name!: string;
-
-  @Field()
-  enabled!: boolean;
-}
-
-@InputType({
-  description:
-    'What a replay tries instead of what is in force. A part left out is taken as in force when the replay runs; a part given replaces it whole (an empty list: none).',
-})
-export class GatewayProposalInput {
-  @Field(() => [RouteInput], { nullable: true, description: 'The routes in order (positions are ignored)' })
-  routes?: RouteInput[] | null;
-
-  @Field(() => [CorrelationPolicyInput], { nullable: true, description: 'Correlation policies in order' })
-  correlationPolicies?: CorrelationPolicyInput[] | null;
-
-  @Field(() => [InhibitionRuleInput], { nullable: true })
-  inhibitionRules?: InhibitionRuleInput[] | null;
-
-  @Field(() => [MaintenanceWindowInput], { nullable: true, description: 'Windows need only open at or after the start of the range' })
-  maintenanceWindows?: MaintenanceWindowInput[] | null;
-
-  @Field(() => [ProposedFlagInput], { nullable: true, description: 'Flags not named here are played as they are now' })
-  flags?: ProposedFlagInput[] | null;
-}
 
 @ObjectType('SimulationCount', { description: 'A count in the replay against the same count in what really happened' })
 export class SimulationCountType {

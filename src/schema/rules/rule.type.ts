@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 import { SyncInstanceType } from '../clusters/cluster.type';
 
 @ObjectType('Rule', { description: 'An alerting or recording rule' })
@@ -105,42 +105,6 @@ export class RuleSyncType {
   instances!: SyncInstanceType[];
 }
 
-@InputType()
-export class CreateRuleGroupInput {
-  @Field({ description: 'One group in Prometheus rule-file YAML (name, interval, limit, rules), or a file with one group' })
-  yaml!: string;
-
-  @Field(() => [String], { nullable: true, description: 'Cluster label matchers, e.g. env="prod"; empty = every cluster' })
-  targets?: string[];
-
-  @Field({ description: 'What the change is for (kept with the version)' })
-  message!: string;
-}
-
-@InputType()
-export class UpdateRuleGroupInput {
-  @Field({ nullable: true })
-  yaml?: string;
-
-  @Field(() => [String], { nullable: true })
-  targets?: string[];
-
-  @Field()
-  message!: string;
-}
-
-@InputType()
-export class ImportRuleFileInput {
-  @Field({ description: 'A Prometheus rule file (many groups)' })
-  yaml!: string;
-
-  @Field(() => [String], { nullable: true })
-  targets?: string[];
-
-  @Field()
-  message!: string;
-}
-
 export enum RuleGroupSortFieldName {
   NAME = 'name',
   CREATED_AT = 'createdAt',
@@ -148,29 +112,8 @@ export enum RuleGroupSortFieldName {
 }
 registerEnumType(RuleGroupSortFieldName, { name: 'RuleGroupSortField' });
 
-@ArgsType()
-export class RuleGroupsArgs extends ListArgs {
-  @Field(() => ID, { nullable: true, description: 'Groups that land on this cluster, including groups for every cluster' })
-  clusterId?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Groups with a rule of this alert or record name' })
-  ruleName?: string | null;
-
-  @Field(() => RuleGroupSortFieldName, { defaultValue: RuleGroupSortFieldName.NAME })
-  sortBy!: RuleGroupSortFieldName;
-}
-
 @ObjectType('RuleGroupPage')
 export class RuleGroupPageType extends PageOf(RuleGroupType) {}
-
-@ArgsType()
-export class RuleGroupVersionsArgs extends ListArgs {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => String, { nullable: true, description: 'Versions by this author' })
-  author?: string | null;
-}
 
 @ObjectType('RuleGroupVersionPage')
 export class RuleGroupVersionPageType extends PageOf(RuleGroupVersionType) {}

@@ -1,5 +1,5 @@
-import { ArgsType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { ListArgs, PageOf } from '../common/list.args';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { PageOf } from '../common/list.args';
 import { RoleName } from '../common/enums';
 import { RoleScopesType } from './access-role.type';
 
@@ -76,18 +76,6 @@ export enum ApiTokenSortFieldName {
   EXPIRES_AT = 'expiresAt',
 }
 registerEnumType(ApiTokenSortFieldName, { name: 'ApiTokenSortField' });
-
-@ArgsType()
-export class ApiTokensArgs extends ListArgs {
-  @Field({ defaultValue: false, description: 'Include revoked tokens' })
-  includeRevoked!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'Tokens holding this role (built in or defined)' })
-  role?: string | null;
-
-  @Field(() => ApiTokenSortFieldName, { defaultValue: ApiTokenSortFieldName.CREATED_AT })
-  sortBy!: ApiTokenSortFieldName;
-}
 
 @ObjectType('ApiTokenPage')
 export class ApiTokenPageType extends PageOf(ApiTokenType) {}

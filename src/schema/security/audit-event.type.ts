@@ -1,6 +1,5 @@
-import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { PageArgs } from '../common/page.args';
 
 @ObjectType('AuditEvent', { description: 'One administrative action' })
 export class AuditEventType {
@@ -39,19 +38,4 @@ export class AuditEventPageType {
 
   @Field(() => Int, { description: 'Rows matching the filter, ignoring limit and offset' })
   total!: number;
-}
-
-@ArgsType()
-export class AuditEventsArgs extends PageArgs {
-  @Field(() => String, { nullable: true })
-  action?: string | null;
-
-  @Field(() => String, { nullable: true })
-  actor?: string | null;
-
-  @Field(() => String, { nullable: true })
-  targetType?: string | null;
-
-  @Field(() => Date, { nullable: true, description: 'Only events at or after this time' })
-  since?: Date | null;
 }
