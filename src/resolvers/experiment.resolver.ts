@@ -1,6 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RoutingExperimentEntity } from '../entities/experiments/routing-experiment.entity';
-import { BadUserInputError } from '../errors';
 import { actorFrom, type GraphQLContext } from '../graphql/context';
 import { ExperimentReportType, RoutingExperimentType } from '../schema/experiments/experiment.type';
 import { RoutingExperimentInput } from '../schema/experiments/experiment.input';
@@ -57,7 +56,6 @@ export class ExperimentResolver {
     @Arg('arm', () => String, { nullable: true }) arm: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<RoutingExperimentType> {
-    if (arm != null && arm !== 'A' && arm !== 'B') throw BadUserInputError.forField('arm', 'expected A or B');
     return toExperimentType(await this.experiments.promote(id, arm ?? null, actorFrom(context)));
   }
 }

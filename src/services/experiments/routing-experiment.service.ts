@@ -160,7 +160,9 @@ export class RoutingExperimentService {
   }
 
   /** Ends an experiment keeping the winning arm: B's variant is written into the route; A leaves it as it is. */
-  async promote(id: string, arm: 'A' | 'B' | null, actor: Actor): Promise<RoutingExperimentEntity> {
+  /** Ends the experiment keeping an arm: the one named (A or B), else the report's winner. */
+  async promote(id: string, arm: string | null, actor: Actor): Promise<RoutingExperimentEntity> {
+    if (arm !== null && arm !== 'A' && arm !== 'B') throw BadUserInputError.forField('arm', 'expected A or B');
     const experiment = await this.get(id);
     if (experiment.state !== 'running') throw new ConflictError(`experiment ${experiment.name} is ${experiment.state}`);
     const winner = arm ?? (await this.report(id)).winner;
