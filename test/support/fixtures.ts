@@ -2,7 +2,7 @@ import type { TestServer } from './app';
 
 /**
  * What tests set up through the API, one function per thing: a channel, a route, a cluster, a
- * provider, a rule group. Each fails the test with the server's own errors when the setup is
+ * provider. Each fails the test with the server's own errors when the setup is
  * refused, instead of a `cannot read properties of null` three lines further on.
  */
 type Api = Pick<TestServer, 'gql'>;
@@ -59,16 +59,5 @@ export function createAnalysisProvider(api: Api, input: Record<string, unknown>,
     input,
     token,
     (d) => d.createAnalysisProvider.id,
-  );
-}
-
-/** A rule group; answers its id. */
-export function createRuleGroup(api: Api, input: Record<string, unknown>, token?: string): Promise<string> {
-  return create(
-    api,
-    'mutation($i: CreateRuleGroupInput!) { createRuleGroup(input: $i) { id } }',
-    input,
-    token,
-    (d) => d.createRuleGroup.id,
   );
 }

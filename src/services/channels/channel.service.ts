@@ -93,9 +93,7 @@ function destinations(plugin: ChannelPlugin, config: Record<string, unknown>): A
 /** A group id from raw input, checked only as far as finding the group needs. */
 function groupIdOf(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
-  const parsed = z.uuid().safeParse(value);
-  if (!parsed.success) throw BadUserInputError.forField(field, 'expected a channel group id');
-  return parsed.data;
+  return BadUserInputError.assertUuid(value, field, 'expected a channel group id');
 }
 
 export interface ChannelServiceDeps {

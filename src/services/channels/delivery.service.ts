@@ -23,7 +23,6 @@ import {
 import type { DeliveryAttemptEntity } from '../../entities/channels/delivery-attempt.entity';
 import type { Page, PageRequest } from '../../domain/page';
 import type { Principal } from '../security/principal';
-import { z } from 'zod';
 import type { ChannelMessage } from './message';
 import type { RenderedMessage, TemplateRenderer } from './templates';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
@@ -359,8 +358,8 @@ export class DeliveryService {
 
   /** One delivery, if the reader may see its channel. */
   async get(id: string, reader: Principal | null): Promise<DeliveryView> {
-    if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected a delivery id');
-    const { items } = await this.page({ ids: [id] }, { limit: 1, offset: 0, order: 'desc' }, reader);
+    const ids = [BadUserInputError.assertUuid(id, 'id', 'expected a delivery id')];
+    const { items } = await this.page({ ids }, { limit: 1, offset: 0, order: 'desc' }, reader);
     return NotFoundError.assert(items[0], 'delivery', id);
   }
 

@@ -35,9 +35,19 @@ export interface ClusterHealthDeps {
  * history (pruned past retention), exported as metrics and streamed to subscribers.
  */
 export class ClusterHealthService {
-  private rounds: PeriodicTask | null = null;
+  /** Books the next round: its job id names its time slot, so several workers booking it run it once. */
+  private readonly rounds: PeriodicTask;
 
-  constructor(private readonly deps: ClusterHealthDeps) {}
+  constructor(private readonly deps: ClusterHealthDeps) {
+    this.rounds = new PeriodicTask('cluster health schedule', () => this.bookRound(), deps.logger);
+  }
+
+  private bookRound(): Promise<unknown> {
+    const slot = Math.floor(Date.now() / this.deps.settings.healthIntervalMs);
+    return this.deps.queue
+      .enqueue('clusters.health-check', {}, { jobId: `cluster-health_${slot}`, attempts: 1 })
+      .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue a cluster health round'));
+  }
 
   /** The TLS settings of a cluster for calls to its Alertmanagers, opened. */
   tlsOf(cluster: ClusterEntity): TlsOptions | undefined {
@@ -51,18 +61,11 @@ export class ClusterHealthService {
   }
 
   schedule(): void {
-    const enqueue = (): void => {
-      const slot = Math.floor(Date.now() / this.deps.settings.healthIntervalMs);
-      this.deps.queue
-        .enqueue('clusters.health-check', {}, { jobId: `cluster-health_${slot}`, attempts: 1 })
-        .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue a cluster health round'));
-    };
-    this.rounds ??= new PeriodicTask('cluster health schedule', async () => enqueue(), this.deps.logger);
     this.rounds.start(this.deps.settings.healthIntervalMs, true);
   }
 
   stop(): void {
-    this.rounds?.stop();
+    this.rounds.stop();
   }
 
   /** One round over every cluster; returns how many replicas were checked. */

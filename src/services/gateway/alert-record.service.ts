@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Page, PageRequest } from '../../domain/page';
 import { BadUserInputError, NotFoundError } from '../../errors';
 import type { AlertRecordFilter, AlertRecordRepository, AlertRecordRow } from './alert-record.repository';
@@ -40,8 +39,10 @@ export class AlertRecordService {
   }
 
   async get(id: string, visibleClusters: ReadonlySet<string> | null): Promise<AlertRecordRow> {
-    if (!z.uuid().safeParse(id).success) throw BadUserInputError.forField('id', 'expected an alert record id');
-    const filter = { id, clusters: visibleClusters ? [...visibleClusters] : undefined };
+    const filter = {
+      id: BadUserInputError.assertUuid(id, 'id', 'expected an alert record id'),
+      clusters: visibleClusters ? [...visibleClusters] : undefined,
+    };
     const { items } = await this.records.findPage(filter, { limit: 1, offset: 0, order: 'desc' }, { total: false });
     return NotFoundError.assert(items[0], 'alert record', id);
   }

@@ -80,9 +80,11 @@ export interface DataRetentionDeps {
  * executions, waiting escalations) stay whatever their age.
  */
 export class DataRetentionJob {
-  private hourly: PeriodicTask | null = null;
+  private readonly hourly: PeriodicTask;
 
-  constructor(private readonly deps: DataRetentionDeps) {}
+  constructor(private readonly deps: DataRetentionDeps) {
+    this.hourly = new PeriodicTask('retention schedule', () => this.bookPrune(), deps.logger);
+  }
 
   registerProcessor(): void {
     this.deps.queue.process('maintenance.prune', async () => {
@@ -94,18 +96,18 @@ export class DataRetentionJob {
 
   /** Enqueues now and every hour after; several replicas enqueue the same id, so the job runs once. */
   schedule(): void {
-    const enqueue = (): void => {
-      const hour = Math.floor(Date.now() / HOUR_MS);
-      this.deps.queue
-        .enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 })
-        .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue the retention job'));
-    };
-    this.hourly ??= new PeriodicTask('retention schedule', async () => enqueue(), this.deps.logger);
     this.hourly.start(HOUR_MS, true);
   }
 
   stop(): void {
-    this.hourly?.stop();
+    this.hourly.stop();
+  }
+
+  private bookPrune(): Promise<unknown> {
+    const hour = Math.floor(Date.now() / HOUR_MS);
+    return this.deps.queue
+      .enqueue('maintenance.prune', {}, { jobId: `prune-${hour}`, attempts: 3 })
+      .catch((err) => this.deps.logger.warn({ err }, 'could not enqueue the retention job'));
   }
 
   /** Deletes what is past retention, kind by kind, batch by batch; answers how many rows of each kind went. */

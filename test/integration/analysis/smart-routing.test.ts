@@ -1,4 +1,4 @@
-import { createChannel } from '../../support/fixtures';
+import { createAnalysisProvider, createChannel } from '../../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,12 +96,11 @@ describe('smart routing on analysis output', () => {
       const madeId = await createChannel(server, { name, type: 'webhook', config: { url: `${peer.baseUrl}/hook` } }, admin);
       channels[name] = madeId;
     }
-    const provider = await server.gql(
-      'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
-      { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } },
+    providerId = await createAnalysisProvider(
+      server,
+      { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey },
       admin,
     );
-    providerId = provider.data!.createAnalysisProvider.id;
     const route = await server.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { followUps { team category minConfidence channelIds } } }',
       {

@@ -1,4 +1,4 @@
-import { createChannel } from '../../support/fixtures';
+import { createAnalysisProvider, createChannel } from '../../support/fixtures';
 import { nextResults, startTestServer, type TestServer } from '../../support/app';
 import { TEST_REDIS_URL } from '../../support/env';
 import { scrapeMetric } from '../../support/metrics';
@@ -278,12 +278,11 @@ describe('flags with a real Unleash server on two replicas', () => {
   });
 
   it('degrades a provider whose answers are rated wrong, switching AI-driven features off on both replicas, and brings them back when it recovers', async () => {
-    const provider = await first.gql(
-      'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
-      { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } },
+    const providerId = await createAnalysisProvider(
+      first,
+      { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey },
       admin,
     );
-    const providerId = provider.data!.createAnalysisProvider.id;
     const route = await first.gql(
       'mutation($i: RouteInput!) { createRoute(input: $i) { id } }',
       { i: { name: 'analysed', isDefault: true, channelIds: [channelId], analysisProviderId: providerId } },

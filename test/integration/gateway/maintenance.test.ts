@@ -1,4 +1,4 @@
-import { routeAllTo } from '../../support/fixtures';
+import { createCluster, routeAllTo } from '../../support/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,17 +132,8 @@ describe('maintenance windows (flag gateway.maintenance)', () => {
   it("mirrors a window as silences on the covered clusters' Alertmanagers, and expires them when the window is disabled", async () => {
     const am: RunningAlertmanager = await startAlertmanager('route:\n  receiver: none\nreceivers:\n  - name: none\n');
     try {
-      const cluster = await server.gql(
-        'mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }',
-        { input: { name: 'mirror-a', labels: {}, alertmanagerUrls: [am.url] } },
-        admin,
-      );
-      expect(cluster.errors).toBeUndefined();
-      await server.gql(
-        'mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }',
-        { input: { name: 'mirror-b', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] } },
-        admin,
-      );
+      await createCluster(server, { name: 'mirror-a', labels: {}, alertmanagerUrls: [am.url] }, admin);
+      await createCluster(server, { name: 'mirror-b', labels: {}, alertmanagerUrls: ['http://127.0.0.1:9'] }, admin);
       const made = await create({
         name: 'db upgrade',
         schedule: 'ONCE',

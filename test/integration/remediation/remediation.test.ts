@@ -1,4 +1,4 @@
-import { createChannel } from '../../support/fixtures';
+import { createAnalysisProvider, createChannel } from '../../support/fixtures';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,9 +117,9 @@ describe('remediation through n8n workflows', () => {
     admin = await server.issueToken('admin');
     operator = await server.issueToken('operator', 'bob');
     const madeId = await createChannel(server, { name: 'oncall', type: 'webhook', config: { url: `${channel.baseUrl}/hook` } }, admin);
-    const provider = await server.gql(
-      'mutation($i: AnalysisProviderInput!) { createAnalysisProvider(input: $i) { id } }',
-      { i: { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey } },
+    const providerId = await createAnalysisProvider(
+      server,
+      { name: 'llm', type: 'openai', config: { baseUrl: openai.apiUrl, model: 'qwen2.5' }, secret: openai.apiKey },
       admin,
     );
     await server.gql(
@@ -129,7 +129,7 @@ describe('remediation through n8n workflows', () => {
           name: 'all',
           isDefault: true,
           channelIds: [madeId],
-          analysisProviderId: provider.data!.createAnalysisProvider.id,
+          analysisProviderId: providerId,
         },
       },
       admin,

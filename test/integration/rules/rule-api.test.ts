@@ -1,3 +1,4 @@
+import { createCluster } from '../../support/fixtures';
 import { startTestServer, type TestServer } from '../../support/app';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
@@ -26,12 +27,7 @@ describe('rule groups through GraphQL', () => {
       ['prod-us', 'prod', 'us'],
       ['dev-eu', 'dev', 'eu'],
     ]) {
-      const made = await server.gql(
-        'mutation($input: CreateClusterInput!) { createCluster(input: $input) { cluster { id } } }',
-        { input: { name, labels: { env, region }, alertmanagerUrls: ['http://127.0.0.1:9'] } },
-        admin,
-      );
-      expect(made.errors).toBeUndefined();
+      await createCluster(server, { name, labels: { env, region }, alertmanagerUrls: ['http://127.0.0.1:9'] }, admin);
     }
   });
 
