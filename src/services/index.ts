@@ -223,7 +223,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   const em = storage.orm.em;
   const tokenRepository = new ApiTokenRepository(em);
-  const audit = new AuditService(em, new AuditRepository(em), events, logger.child({ component: 'audit' }));
+  const audit = new AuditService({ em, repository: new AuditRepository(em), events, logger: logger.child({ component: 'audit' }) });
   const roles = new RoleService(em, audit, events);
   const flags = new FlagService(
     config.flags,
@@ -304,9 +304,15 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     sandboxTimeoutMs: config.gateway.routingTimeoutMs,
   });
   const publicUrl = new PublicUrl(config.server.publicUrl, config.server.port);
-  const analysisProviders = new AnalysisProviderService(new AnalysisProviderRepository(em), secretBox, audit, peers, egress);
+  const analysisProviders = new AnalysisProviderService({
+    repository: new AnalysisProviderRepository(em),
+    secrets: secretBox,
+    audit,
+    peers,
+    egress,
+  });
   const ackLinks = new AckLinks(secretBox.deriveKey('ack-links'), () => publicUrl.get());
-  const remediationActions = new RemediationActionService(em, audit, secretBox, egress);
+  const remediationActions = new RemediationActionService({ em, audit, secrets: secretBox, egress });
   const remediator = new Remediator({
     orm: storage.orm,
     executions: new AutomationExecutionRepository(em),
@@ -357,7 +363,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     runner: analysisRunner,
     logger: logger.child({ component: 'analysis' }),
   });
-  const policies = new CorrelationPolicyService(em, audit, events, logger.child({ component: 'policies' }));
+  const policies = new CorrelationPolicyService({ em, audit, events, logger: logger.child({ component: 'policies' }) });
   const incidents = new IncidentRepository(storage.orm);
   const incidentNotifier = new IncidentNotifier({
     orm: storage.orm,
@@ -367,7 +373,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     events,
     logger: logger.child({ component: 'incidents' }),
   });
-  const inhibitions = new InhibitionRuleService(em, audit, events, logger.child({ component: 'inhibitions' }));
+  const inhibitions = new InhibitionRuleService({ em, audit, events, logger: logger.child({ component: 'inhibitions' }) });
   const inhibitionRepository = new InhibitionRepository(storage.orm);
   const inhibitionReleaser = new InhibitionReleaser({
     orm: storage.orm,
@@ -377,7 +383,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     logger: logger.child({ component: 'inhibitions' }),
     sourceTtlMs: config.gateway.inhibitionSourceTtlMs,
   });
-  const maintenanceWindows = new MaintenanceWindowService(em, audit, events, logger.child({ component: 'maintenance' }));
+  const maintenanceWindows = new MaintenanceWindowService({ em, audit, events, logger: logger.child({ component: 'maintenance' }) });
   const suppressed = new SuppressedAlerts({ orm: storage.orm, routes, deliveries, logger: logger.child({ component: 'maintenance' }) });
   const routeWindowRepository = new RouteWindowRepository(storage.orm);
   const routeWindowFlusher = new RouteWindowFlusher({
@@ -386,7 +392,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     deliveries,
     logger: logger.child({ component: 'route-windows' }),
   });
-  const escalationPolicies = new EscalationPolicyService(em, audit, events, logger.child({ component: 'escalation' }));
+  const escalationPolicies = new EscalationPolicyService({ em, audit, events, logger: logger.child({ component: 'escalation' }) });
   const acks = new AckService({
     orm: storage.orm,
     audit,
@@ -634,7 +640,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     roles,
     requestLimits: new RequestLimits(config.graphql, redis?.commands ?? null, config.redis.keyPrefix, config.database.poolMax),
     audit,
-    apiTokens: new ApiTokenService(tokenRepository, audit, logger.child({ component: 'api-tokens' }), roles),
+    apiTokens: new ApiTokenService({ tokens: tokenRepository, audit, logger: logger.child({ component: 'api-tokens' }), roles }),
     system,
     retention,
     backup,

@@ -37,24 +37,26 @@ function providerInputOf(provider: AnalysisProviderEntity): ProviderInput {
   return { name, type, config, rateLimitPerMinute, timeoutMs, enabled };
 }
 
+export interface AnalysisProviderServiceDeps {
+  repository: AnalysisProviderRepository;
+  secrets: SecretBox;
+  audit: AuditService;
+  peers: PeerClient;
+  egress: Pick<EgressPolicy, 'assertUrl'>;
+}
+
 /** Analysis providers: created, changed and deleted by admins (audited), secrets sealed, and made ready to call. */
 export class AnalysisProviderService {
   private readonly settings: ProviderSettings;
   /** Provider names for events and metrics, refreshed whenever a provider is read. */
   private readonly names = new Map<string, string>();
 
-  constructor(
-    private readonly repository: AnalysisProviderRepository,
-    private readonly secrets: SecretBox,
-    private readonly audit: AuditService,
-    private readonly peers: PeerClient,
-    egress: Pick<EgressPolicy, 'assertUrl'>,
-  ) {
-    this.settings = new ProviderSettings(secrets, egress);
+  constructor(private readonly deps: AnalysisProviderServiceDeps) {
+    this.settings = new ProviderSettings(deps.secrets, deps.egress);
   }
 
   async list(): Promise<AnalysisProviderEntity[]> {
-    const providers = await this.repository.all();
+    const providers = await this.deps.repository.all();
     for (const p of providers) this.names.set(p.id, p.name);
     return providers;
   }
@@ -64,7 +66,7 @@ export class AnalysisProviderService {
   }
 
   async find(id: string): Promise<AnalysisProviderEntity | null> {
-    const provider = await this.repository.findById(id);
+    const provider = await this.deps.repository.findById(id);
     if (provider) this.names.set(provider.id, provider.name);
     return provider;
   }
@@ -93,10 +95,10 @@ export class AnalysisProviderService {
       updatedAt: new Date(),
     });
     if (parsed.secret !== undefined)
-      provider.secret = parsed.secret === '' ? null : this.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
+      provider.secret = parsed.secret === '' ? null : this.deps.secrets.seal(parsed.secret, `analysis-provider:${provider.id}`);
     try {
-      await this.audit.change(actor, async (record) => {
-        this.repository.save(provider);
+      await this.deps.audit.change(actor, async (record) => {
+        this.deps.repository.save(provider);
         record(id ? 'analysis-provider.updated' : 'analysis-provider.created', 'analysis-provider', provider.id, {
           name: provider.name,
           type: provider.type,
@@ -115,10 +117,10 @@ export class AnalysisProviderService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const provider = await this.get(id);
-    const routes = await this.repository.routesUsing(id);
+    const routes = await this.deps.repository.routesUsing(id);
     if (routes.length > 0) throw new ConflictError(`routes ${routes.join(', ')} send alerts to this provider; change them first`);
-    await this.audit.change(actor, async (record) => {
-      this.repository.remove(provider);
+    await this.deps.audit.change(actor, async (record) => {
+      this.deps.repository.remove(provider);
       record('analysis-provider.deleted', 'analysis-provider', id, { name: provider.name });
     });
   }
@@ -130,17 +132,17 @@ export class AnalysisProviderService {
 
   /** Seals again what is in clear and everything with the current key; returns how many providers. */
   async resealProviders(): Promise<number> {
-    const providers = await this.repository.all();
+    const providers = await this.deps.repository.all();
     for (const provider of providers) this.settings.reseal(provider);
-    await this.repository.flush();
+    await this.deps.repository.flush();
     return providers.length;
   }
 
   /** The provider ready to call, through its type's plugin. */
   callable(provider: AnalysisProviderEntity): AnalysisProvider {
-    const secret = provider.secret ? this.secrets.open(provider.secret, `analysis-provider:${provider.id}`) : null;
+    const secret = provider.secret ? this.deps.secrets.open(provider.secret, `analysis-provider:${provider.id}`) : null;
     const plugin = providerPlugin(provider.type);
     const config = plugin.schema.parse(this.settings.open(provider));
-    return createProvider(plugin, config, secret, { peers: this.peers, tls: tlsOf(config) });
+    return createProvider(plugin, config, secret, { peers: this.deps.peers, tls: tlsOf(config) });
   }
 }

@@ -53,6 +53,13 @@ export interface CompiledEscalationPolicy {
   levels: EscalationLevel[];
 }
 
+export interface EscalationPolicyServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  events: EventBus;
+  logger: Logger;
+}
+
 /**
  * Escalation policies (flag analysis.escalation): CRUD, audited; the compiled list every replica
  * keeps in memory, rebuilt on any change anywhere. The first policy (by creation) whose matchers
@@ -63,14 +70,9 @@ export class EscalationPolicyService {
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<EscalationPolicyEntity>;
 
-  constructor(
-    private readonly em: EntityManager,
-    audit: AuditService,
-    events: EventBus,
-    logger: Logger,
-  ) {
-    this.changes = new ReloadOnChange(events, 'escalations.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, {
+  constructor(private readonly deps: EscalationPolicyServiceDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'escalations.changed', () => this.reload(), deps.logger);
+    this.store = new NamedConfigStore(deps.em, deps.audit, this.changes, {
       entity: EscalationPolicyEntity,
       label: 'escalation policy',
       auditType: 'escalation_policy',
@@ -96,7 +98,7 @@ export class EscalationPolicyService {
   }
 
   list(): Promise<EscalationPolicyEntity[]> {
-    return this.em.fork().find(EscalationPolicyEntity, {}, { orderBy: { createdAt: 'asc' } });
+    return this.deps.em.fork().find(EscalationPolicyEntity, {}, { orderBy: { createdAt: 'asc' } });
   }
 
   async create(input: EscalationPolicyInput, actor: Actor): Promise<EscalationPolicyEntity> {
@@ -120,7 +122,7 @@ export class EscalationPolicyService {
     const matchers = parseMatchers(parsed.matchers, 'input.matchers');
     assertSatisfiable(matchers, 'input.matchers');
     await assertChannelsExist(
-      this.em,
+      this.deps.em,
       parsed.levels.map((level, index) => ({ field: `input.levels.${index}.channelIds`, ids: level.channelIds })),
     );
     return { parsed, matchers };

@@ -103,6 +103,13 @@ export function correlationKey(policy: CompiledPolicy, labels: Record<string, st
     .digest('hex');
 }
 
+export interface CorrelationPolicyServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  events: EventBus;
+  logger: Logger;
+}
+
 /**
  * Correlation policies (flag gateway.grouping): CRUD, and the compiled list every replica keeps
  * in memory and rebuilds on any change anywhere.
@@ -112,14 +119,9 @@ export class CorrelationPolicyService {
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<CorrelationPolicyEntity>;
 
-  constructor(
-    private readonly em: EntityManager,
-    audit: AuditService,
-    events: EventBus,
-    logger: Logger,
-  ) {
-    this.changes = new ReloadOnChange(events, 'policies.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, {
+  constructor(private readonly deps: CorrelationPolicyServiceDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'policies.changed', () => this.reload(), deps.logger);
+    this.store = new NamedConfigStore(deps.em, deps.audit, this.changes, {
       entity: CorrelationPolicyEntity,
       label: 'correlation policy',
       auditType: 'correlation_policy',
@@ -146,7 +148,7 @@ export class CorrelationPolicyService {
   }
 
   list(): Promise<CorrelationPolicyEntity[]> {
-    return this.em.fork().find(CorrelationPolicyEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
+    return this.deps.em.fork().find(CorrelationPolicyEntity, {}, { orderBy: { position: 'asc', createdAt: 'asc' } });
   }
 
   create(input: CorrelationPolicyInput, actor: Actor): Promise<CorrelationPolicyEntity> {
@@ -170,7 +172,7 @@ export class CorrelationPolicyService {
     { parsed: input, compiled }: ReturnType<typeof compilePolicy>,
   ): Promise<Record<string, unknown>> {
     const matchers = compiled.matchers.map(storedMatcher);
-    const position = input.position ?? policy.position ?? (await this.em.count(CorrelationPolicyEntity, {}));
+    const position = input.position ?? policy.position ?? (await this.deps.em.count(CorrelationPolicyEntity, {}));
     Object.assign(policy, {
       name: input.name,
       labels: input.labels,

@@ -92,6 +92,13 @@ export function compileInhibitionRule(
   return { parsed, compiled: { id, name: parsed.name, source, target, equal: parsed.equal } };
 }
 
+export interface InhibitionRuleServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  events: EventBus;
+  logger: Logger;
+}
+
 /**
  * Inhibition rules (flag gateway.inhibition): CRUD, and the compiled list every replica keeps in
  * memory and rebuilds on any change anywhere.
@@ -101,14 +108,9 @@ export class InhibitionRuleService {
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<InhibitionRuleEntity>;
 
-  constructor(
-    private readonly em: EntityManager,
-    audit: AuditService,
-    events: EventBus,
-    logger: Logger,
-  ) {
-    this.changes = new ReloadOnChange(events, 'inhibitions.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, {
+  constructor(private readonly deps: InhibitionRuleServiceDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'inhibitions.changed', () => this.reload(), deps.logger);
+    this.store = new NamedConfigStore(deps.em, deps.audit, this.changes, {
       entity: InhibitionRuleEntity,
       label: 'inhibition rule',
       auditType: 'inhibition_rule',
@@ -129,7 +131,7 @@ export class InhibitionRuleService {
   }
 
   list(): Promise<InhibitionRuleEntity[]> {
-    return this.em.fork().find(InhibitionRuleEntity, {}, { orderBy: { createdAt: 'asc' } });
+    return this.deps.em.fork().find(InhibitionRuleEntity, {}, { orderBy: { createdAt: 'asc' } });
   }
 
   create(input: InhibitionRuleInput, actor: Actor): Promise<InhibitionRuleEntity> {

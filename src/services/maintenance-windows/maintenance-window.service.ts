@@ -137,6 +137,13 @@ export class WindowCover {
   }
 }
 
+export interface MaintenanceWindowServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  events: EventBus;
+  logger: Logger;
+}
+
 /** Maintenance windows (flag gateway.maintenance): CRUD, and the compiled list every replica keeps in memory. */
 export class MaintenanceWindowService {
   private compiled: readonly CompiledWindow[] = [];
@@ -144,14 +151,9 @@ export class MaintenanceWindowService {
   private readonly changes: ReloadOnChange;
   private readonly store: NamedConfigStore<MaintenanceWindowEntity>;
 
-  constructor(
-    private readonly em: EntityManager,
-    audit: AuditService,
-    events: EventBus,
-    logger: Logger,
-  ) {
-    this.changes = new ReloadOnChange(events, 'maintenance.changed', () => this.reload(), logger);
-    this.store = new NamedConfigStore(em, audit, this.changes, {
+  constructor(private readonly deps: MaintenanceWindowServiceDeps) {
+    this.changes = new ReloadOnChange(deps.events, 'maintenance.changed', () => this.reload(), deps.logger);
+    this.store = new NamedConfigStore(deps.em, deps.audit, this.changes, {
       entity: MaintenanceWindowEntity,
       label: 'maintenance window',
       auditType: 'maintenance_window',
@@ -178,7 +180,7 @@ export class MaintenanceWindowService {
   }
 
   list(): Promise<MaintenanceWindowEntity[]> {
-    return this.em.fork().find(MaintenanceWindowEntity, {}, { orderBy: { name: 'asc' } });
+    return this.deps.em.fork().find(MaintenanceWindowEntity, {}, { orderBy: { name: 'asc' } });
   }
 
   create(input: MaintenanceWindowInput, actor: Actor): Promise<MaintenanceWindowEntity> {

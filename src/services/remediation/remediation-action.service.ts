@@ -76,33 +76,35 @@ export type RemediationActionInput = z.input<typeof actionInput>;
 
 const owner = (action: RemediationActionEntity) => `remediation-action:${action.id}`;
 
+export interface RemediationActionServiceDeps {
+  em: EntityManager;
+  audit: AuditService;
+  secrets: SecretBox;
+  egress: Pick<EgressPolicy, 'assertUrl'>;
+}
+
 /**
  * The allowlist of remediation actions (n8n workflows): only what is here can ever run. Admin
  * only; webhook URL and auth value sealed at rest and never answered.
  */
 export class RemediationActionService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-    private readonly secrets: SecretBox,
-    private readonly egress: Pick<EgressPolicy, 'assertUrl'>,
-  ) {}
+  constructor(private readonly deps: RemediationActionServiceDeps) {}
 
   list(): Promise<RemediationActionEntity[]> {
-    return this.em.find(RemediationActionEntity, {}, { orderBy: { name: 'asc' } });
+    return this.deps.em.find(RemediationActionEntity, {}, { orderBy: { name: 'asc' } });
   }
 
   async get(id: string): Promise<RemediationActionEntity> {
-    return NotFoundError.assert(await this.em.findOne(RemediationActionEntity, { id }), 'remediation action', id);
+    return NotFoundError.assert(await this.deps.em.findOne(RemediationActionEntity, { id }), 'remediation action', id);
   }
 
   findByName(name: string): Promise<RemediationActionEntity | null> {
-    return this.em.findOne(RemediationActionEntity, { name });
+    return this.deps.em.findOne(RemediationActionEntity, { name });
   }
 
   /** Enabled actions whose matchers this alert meets. */
   async allowedFor(labels: Record<string, string>): Promise<RemediationActionEntity[]> {
-    return (await this.em.find(RemediationActionEntity, { enabled: true }, { orderBy: { name: 'asc' } })).filter((a) =>
+    return (await this.deps.em.find(RemediationActionEntity, { enabled: true }, { orderBy: { name: 'asc' } })).filter((a) =>
       matchesAll(compiled(a), labels),
     );
   }
@@ -116,11 +118,11 @@ export class RemediationActionService {
     const action = existing ?? new RemediationActionEntity();
     if (!id && !parsed.webhookUrl) throw BadUserInputError.forField('input.webhookUrl', 'the n8n webhook URL of the workflow is required');
     if (parsed.webhookUrl) {
-      this.egress.assertUrl(parsed.webhookUrl, 'input.webhookUrl');
-      action.webhookUrl = this.secrets.seal(parsed.webhookUrl, `${owner(action)}:webhookUrl`);
+      this.deps.egress.assertUrl(parsed.webhookUrl, 'input.webhookUrl');
+      action.webhookUrl = this.deps.secrets.seal(parsed.webhookUrl, `${owner(action)}:webhookUrl`);
     }
     if (parsed.authValue !== undefined)
-      action.authValue = parsed.authValue === '' ? null : this.secrets.seal(parsed.authValue, `${owner(action)}:authValue`);
+      action.authValue = parsed.authValue === '' ? null : this.deps.secrets.seal(parsed.authValue, `${owner(action)}:authValue`);
     Object.assign(action, {
       name: parsed.name,
       description: parsed.description,
@@ -135,8 +137,8 @@ export class RemediationActionService {
       updatedAt: new Date(),
     });
     try {
-      await this.audit.change(actor, async (record) => {
-        this.em.persist(action);
+      await this.deps.audit.change(actor, async (record) => {
+        this.deps.em.persist(action);
         record(id ? 'remediation-action.updated' : 'remediation-action.created', 'remediation_action', action.id, {
           name: action.name,
           mode: action.mode,
@@ -155,16 +157,16 @@ export class RemediationActionService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     const action = await this.get(id);
-    await this.audit.change(actor, async (record) => {
-      this.em.remove(action);
+    await this.deps.audit.change(actor, async (record) => {
+      this.deps.em.remove(action);
       record('remediation-action.deleted', 'remediation_action', id, { name: action.name });
     });
   }
 
   /** Where to call and with what credential, in clear, for the one call. */
   target(action: RemediationActionEntity): { url: string; headers: Record<string, string> } {
-    const url = this.secrets.open(action.webhookUrl, `${owner(action)}:webhookUrl`);
-    const value = action.authValue ? this.secrets.open(action.authValue, `${owner(action)}:authValue`) : null;
+    const url = this.deps.secrets.open(action.webhookUrl, `${owner(action)}:webhookUrl`);
+    const value = action.authValue ? this.deps.secrets.open(action.authValue, `${owner(action)}:authValue`) : null;
     return { url, headers: value ? { [action.authHeaderName]: value } : {} };
   }
 

@@ -31,18 +31,20 @@ export interface CreatedToken {
 
 export const INITIAL_ADMIN_TOKEN_FILE = 'initial-admin-token';
 
+export interface ApiTokenServiceDeps {
+  tokens: ApiTokenRepository;
+  audit: AuditService;
+  logger: Logger;
+  roles: Pick<RoleService, 'grantFor'>;
+}
+
 /** Issues, lists and revokes API tokens; every change is audited. */
 export class ApiTokenService {
-  constructor(
-    private readonly tokens: ApiTokenRepository,
-    private readonly audit: AuditService,
-    private readonly logger: Logger,
-    private readonly roles: Pick<RoleService, 'grantFor'>,
-  ) {}
+  constructor(private readonly deps: ApiTokenServiceDeps) {}
 
   async create(input: CreateTokenInput, actor: Actor, now = new Date()): Promise<CreatedToken> {
     const { name, role, expiresInDays } = parseInput(createTokenInput, input, 'input');
-    if (!(await this.roles.grantFor(role)))
+    if (!(await this.deps.roles.grantFor(role)))
       throw BadUserInputError.forField('input.role', `no role named "${role}"; built in: ${ROLES.join(', ')}, or one from accessRoles`);
     const token = generateApiToken();
     const record = new ApiTokenEntity();
@@ -55,22 +57,22 @@ export class ApiTokenService {
       createdAt: now,
       expiresAt: expiresInDays ? new Date(now.getTime() + expiresInDays * 24 * 3600 * 1000) : null,
     });
-    await this.audit.change(actor, async (record_) => {
-      this.tokens.add(record);
+    await this.deps.audit.change(actor, async (record_) => {
+      this.deps.tokens.add(record);
       record_('api-token.created', 'api-token', record.id, { name, role, expiresAt: record.expiresAt?.toISOString() ?? null });
     });
     return { token, record };
   }
 
   list(includeRevoked = false): Promise<ApiTokenEntity[]> {
-    return this.tokens.listNewestFirst(includeRevoked);
+    return this.deps.tokens.listNewestFirst(includeRevoked);
   }
 
   async revoke(id: string, actor: Actor, now = new Date()): Promise<ApiTokenEntity> {
-    return this.audit.change(actor, async (record) => {
-      const token = NotFoundError.assert(await this.tokens.findById(id), 'API token', id);
+    return this.deps.audit.change(actor, async (record) => {
+      const token = NotFoundError.assert(await this.deps.tokens.findById(id), 'API token', id);
       if (token.revokedAt) throw new ConflictError(`API token ${id} is already revoked`);
-      if (token.role === 'admin' && (await this.tokens.countUsableAdmins(now)) <= 1 && !this.isExpired(token, now)) {
+      if (token.role === 'admin' && (await this.deps.tokens.countUsableAdmins(now)) <= 1 && !this.isExpired(token, now)) {
         throw new ConflictError('cannot revoke the last admin token; create another admin token first');
       }
       token.revokedAt = now;
@@ -84,19 +86,19 @@ export class ApiTokenService {
    * to a file only the owner can read, as Jenkins does with its initial password.
    */
   async ensureInitialAdminToken(dataDir: string): Promise<string | null> {
-    if ((await this.tokens.countUsableAdmins(new Date())) > 0) return null;
+    if ((await this.deps.tokens.countUsableAdmins(new Date())) > 0) return null;
     const file = join(dataDir, INITIAL_ADMIN_TOKEN_FILE);
     if (existsSync(file)) return null;
     const { token } = await this.create({ name: 'initial-admin', role: 'admin' }, { principal: CLI_PRINCIPAL });
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
-    this.logger.warn({ file }, 'created the initial admin API token; read it from this file, then delete the file');
+    this.deps.logger.warn({ file }, 'created the initial admin API token; read it from this file, then delete the file');
     return file;
   }
 
   /** Whether anyone holds a usable admin token. */
   async hasUsableAdmin(now = new Date()): Promise<boolean> {
-    return (await this.tokens.countUsableAdmins(now)) > 0;
+    return (await this.deps.tokens.countUsableAdmins(now)) > 0;
   }
 
   private isExpired(token: ApiTokenEntity, now: Date): boolean {

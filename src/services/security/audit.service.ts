@@ -19,19 +19,21 @@ export interface Actor {
 
 export type RecordAudit = (action: AuditAction, targetType: string, targetId: string | null, details?: Record<string, unknown>) => void;
 
+export interface AuditServiceDeps {
+  em: EntityManager;
+  repository: AuditRepository;
+  events: EventBus;
+  logger: Logger;
+}
+
 /** Keeps the audit trail: every administrative change is written in the same transaction as its audit event. */
 export class AuditService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly repository: AuditRepository,
-    private readonly events: EventBus,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: AuditServiceDeps) {}
 
   /** Runs `work` in one transaction with an audit recorder; events are published only after the commit. */
   async change<T>(actor: Actor, work: (record: RecordAudit) => Promise<T>): Promise<T> {
     const recorded: Array<{ event: AuditEventEntity; action: AuditAction }> = [];
-    const result = await this.em.transactional(async () => {
+    const result = await this.deps.em.transactional(async () => {
       const record: RecordAudit = (action, targetType, targetId, details = {}) => {
         const event = new AuditEventEntity();
         Object.assign(event, {
@@ -43,7 +45,7 @@ export class AuditService {
           requestId: actor.requestId ?? null,
           permission: actor.permission ?? null,
         });
-        this.repository.add(event);
+        this.deps.repository.add(event);
         recorded.push({ event, action });
       };
       return work(record);
@@ -53,12 +55,12 @@ export class AuditService {
   }
 
   list(filter: AuditFilter, page: PageRequest) {
-    return this.repository.findPage(filter, page);
+    return this.deps.repository.findPage(filter, page);
   }
 
   private async publish(event: AuditEventEntity, action: AuditAction): Promise<void> {
     try {
-      await this.events.publish('audit.recorded', {
+      await this.deps.events.publish('audit.recorded', {
         id: event.id,
         actor: event.actor,
         action,
@@ -69,7 +71,7 @@ export class AuditService {
       });
     } catch (err) {
       // The change is committed; a missed live event must not turn it into an error for the caller.
-      this.logger.warn({ err, auditId: event.id }, 'could not publish audit event');
+      this.deps.logger.warn({ err, auditId: event.id }, 'could not publish audit event');
     }
   }
 }
