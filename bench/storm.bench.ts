@@ -188,6 +188,8 @@ async function runMode(
     GATEWAY_SWEEP_INTERVAL_MS: '1000',
     GATEWAY_FLAP_WINDOW_MS: String(FLAP_WINDOW_SECONDS * MS_PER_SECOND),
     GATEWAY_FLAP_QUIET_MS: String(FLAP_QUIET_SECONDS * MS_PER_SECOND),
+    // The default, Alertmanager's group_interval, compressed like the storm.
+    GATEWAY_INHIBITION_RELEASE_WAIT_MS: String(TIMING.groupInterval * MS_PER_SECOND),
   });
   const { server } = bench;
   const dispatcher = new Agent({ connections: 16 });
@@ -250,6 +252,12 @@ async function runMode(
     // Updates, resolutions and flap summaries still due, and a sweep.
     await new Promise((r) => setTimeout(r, Math.max(2 * UPDATE_INTERVAL_SECONDS, FLAP_QUIET_SECONDS) * MS_PER_SECOND + 2_000));
 
+    if (process.env.BENCH_STORM_DEBUG)
+      for (const m of peer.messages)
+        console.log(
+          `    ${((m.at - runStart) / MS_PER_SECOND).toFixed(0).padStart(5)} s ${m.payload.status} ${JSON.stringify(m.payload.incident ?? null)} ` +
+            (m.payload.alerts ?? []).map((a: any) => `${a.labels.alertname}:${a.status}`).join(' '),
+        );
     const perIncident = new Map<string, number>(incidents.map((i) => [i, 0]));
     const firstArrival = new Map<string, number>();
     for (const m of peer.messages) {

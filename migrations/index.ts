@@ -22,6 +22,7 @@ import { Migration20261208030000_escalation } from './Migration20261208030000_es
 import { Migration20261208040000_remediation } from './Migration20261208040000_remediation';
 import { Migration20261208050000_routing_experiments } from './Migration20261208050000_routing_experiments';
 import { Migration20261209000000_channel_delivery_policy } from './Migration20261209000000_channel_delivery_policy';
+import { Migration20261210000000_inhibition_release_wait } from './Migration20261210000000_inhibition_release_wait';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261208040000_remediation', class: Migration20261208040000_remediation },
   { name: 'Migration20261208050000_routing_experiments', class: Migration20261208050000_routing_experiments },
   { name: 'Migration20261209000000_channel_delivery_policy', class: Migration20261209000000_channel_delivery_policy },
+  { name: 'Migration20261210000000_inhibition_release_wait', class: Migration20261210000000_inhibition_release_wait },
 ];

@@ -259,6 +259,8 @@ export const configSchema = z.strictObject({
       convergenceWindowMs: positiveInt.default(5 * 60_000),
       /** With flag gateway.inhibition: a source alert not seen again for this long no longer inhibits (its Alertmanager may be gone). Above Alertmanager's repeat_interval. */
       inhibitionSourceTtlMs: positiveInt.default(6 * 3600_000),
+      /** With flag gateway.inhibition: targets still held when their last source stops wait this long for their own resolution before they are sent (Alertmanager's default group_interval; 0 = at once). */
+      inhibitionReleaseWaitMs: wholeNumber.min(0, 'expected 0 or more').default(5 * 60_000),
       /** With flag gateway.advanced-convergence: an alert that changes between firing and resolved this many times … */
       flapChanges: positiveInt.min(2).max(100).default(4),
       /** … within this window is flapping: told once, then held … */
@@ -602,6 +604,12 @@ export const ENVIRONMENT_VARIABLES = [
     path: 'gateway.inhibitionSourceTtlMs',
     description:
       "With flag gateway.inhibition: a source alert not seen again for this long stops inhibiting (keep it above Alertmanager's repeat_interval)",
+  },
+  {
+    env: 'GATEWAY_INHIBITION_RELEASE_WAIT_MS',
+    path: 'gateway.inhibitionReleaseWaitMs',
+    description:
+      "With flag gateway.inhibition: when a target's last source stops, the target is sent at its own next notification or after this long, and not at all if it resolves first (as Alertmanager does at its group_interval; 0 = at once)",
   },
   {
     env: 'GATEWAY_CREDENTIAL_CACHE_MS',

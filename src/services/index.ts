@@ -381,7 +381,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     routes,
     deliveries,
     logger: logger.child({ component: 'inhibitions' }),
-    sourceTtlMs: config.gateway.inhibitionSourceTtlMs,
+    timing: { sourceTtlMs: config.gateway.inhibitionSourceTtlMs, releaseWaitMs: config.gateway.inhibitionReleaseWaitMs },
   });
   const maintenanceWindows = new MaintenanceWindowService({ em, audit, events, logger: logger.child({ component: 'maintenance' }) });
   const suppressed = new SuppressedAlerts({ orm: storage.orm, routes, deliveries, logger: logger.child({ component: 'maintenance' }) });

@@ -67,6 +67,10 @@ export class InhibitionSourceEntity {
   name: 'inhibited_alert_released_index',
   expression: `create index "inhibited_alert_released_index" on "inhibited_alert" ("released_at") where "released_at" is not null`,
 })
+@Index({
+  name: 'inhibited_alert_release_due_index',
+  expression: `create index "inhibited_alert_release_due_index" on "inhibited_alert" ("release_due_at") where "release_due_at" is not null and "released_at" is null`,
+})
 export class InhibitedAlertEntity {
   @PrimaryKey({ type: 'string', length: 64 })
   fingerprint!: string;
@@ -93,7 +97,11 @@ export class InhibitedAlertEntity {
   @Property({ type: 'datetime' })
   heldAt!: Date;
 
-  /** Set when its last source resolved: it is being sent, and deleted once handed to delivery. */
+  /** When its last source stopped and it waits for its own resolution: sent at this time if still here (GATEWAY_INHIBITION_RELEASE_WAIT_MS). */
+  @Property({ type: 'datetime', nullable: true })
+  releaseDueAt?: Date | null;
+
+  /** Set when it is released: it is being sent, and deleted once handed to delivery. */
   @Property({ type: 'datetime', nullable: true })
   releasedAt?: Date | null;
 }

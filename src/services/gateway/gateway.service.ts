@@ -115,7 +115,7 @@ export class GatewayService {
       ...deps.inhibition,
       flags: deps.flags,
       logger: deps.logger,
-      sourceTtlMs: () => settings.inhibitionSourceTtlMs,
+      timing: () => ({ sourceTtlMs: settings.inhibitionSourceTtlMs, releaseWaitMs: settings.inhibitionReleaseWaitMs }),
     });
     this.flapping = new FlapStage({
       ...deps,

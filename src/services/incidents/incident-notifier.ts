@@ -54,6 +54,9 @@ export function incidentNotification(
   const sequence = incident.notificationCount + 1;
   // A quiet incident closes with what still reads as firing, so the channel sees what it was.
   const shown = changed.length > 0 ? changed : alerts.filter((a) => a.status === 'firing');
+  // Everything resolved and the channel was last told so: an alert that fired again and resolved
+  // within one update interval changes nothing it was told (Alertmanager does not tell it either).
+  if (shown.length === 0) return null;
   const views = shown.map(viewOf);
   const common = Object.fromEntries(Object.entries(incident.labels));
   return {
@@ -139,8 +142,12 @@ export class IncidentNotifier {
       if (dueAt > now.getTime() + 1_000) return { early: { incidentId, pendingSince, dueAt: new Date(dueAt) } as PendingUpdate };
       const notification = incidentNotification(incident, alerts, now);
       if (!notification) {
-        await run(`update "incident" set "update_pending_since" = null where "id" = ?`, [incidentId]);
-        return null;
+        if (alerts.some((a) => a.status === 'firing')) {
+          await run(`update "incident" set "update_pending_since" = null where "id" = ?`, [incidentId]);
+          return null;
+        }
+        await this.deps.repository.closeUntold(run, incidentId, now);
+        return { incident, kind: 'resolved' as const, rows: [] };
       }
       return { incident, kind: notification.kind, rows: await this.deps.repository.bookNotification(run, incident, notification, now) };
     });

@@ -496,6 +496,14 @@ export class IncidentRepository {
     return rows.map(toNotification);
   }
 
+  /** Everything resolved with nothing new to tell: the incident closes without a notification. */
+  async closeUntold(run: Run, incidentId: string, now: Date): Promise<void> {
+    await run(
+      `update "incident" set "state" = 'resolved', "resolved_at" = ?, "update_pending_since" = null, "updated_at" = ? where "id" = ?`,
+      [now, now, incidentId],
+    );
+  }
+
   /** A notification handed to delivery (`deliveryId`), or settled without it (`error`). */
   async markNotificationSent(id: string, outcome: { deliveryId: string } | { error: string }): Promise<void> {
     await this.orm.em

@@ -4,7 +4,7 @@ import type { RouteService } from '../gateway/route.service';
 import { releasedTogether, sendByRoutes } from '../gateway/send-by-routes';
 import type { Logger } from '../../shared/logger';
 import { PeriodicTask } from '../shared/periodic-task';
-import type { InhibitionRepository, ReleasedAlert } from './inhibition.repository';
+import type { InhibitionRepository, InhibitionTiming, ReleasedAlert } from './inhibition.repository';
 
 /** A release marked this long ago and still here was cut off by a crash: sent again (same idempotency keys, so at most once). */
 const UNSENT_AFTER_MS = 5_000;
@@ -15,7 +15,7 @@ export interface InhibitionReleaserDeps {
   routes: Pick<RouteService, 'decideAll'>;
   deliveries: Pick<DeliveryService, 'deliver'>;
   logger: Logger;
-  sourceTtlMs: number;
+  timing: InhibitionTiming;
 }
 
 /**
@@ -42,10 +42,11 @@ export class InhibitionReleaser {
     for (const r of released) await this.deps.repository.forgetReleased(r.fingerprint, r.releasedAt);
   }
 
-  /** Sources gone quiet past the TTL stop inhibiting; releases a crash cut off go out again. */
+  /** Sources gone quiet past the TTL stop inhibiting; targets whose release wait is over go; releases a crash cut off go out again. */
   async sweep(): Promise<void> {
     const now = new Date();
-    await this.send(await this.deps.repository.expireSources(now, this.deps.sourceTtlMs));
+    await this.send(await this.deps.repository.expireSources(now, this.deps.timing));
+    for (const batch of releasedTogether(await this.deps.repository.releaseDue(now, this.deps.timing))) await this.send(batch);
     const unsent = await this.deps.repository.unsentReleases(new Date(now.getTime() - UNSENT_AFTER_MS), 200);
     for (const batch of releasedTogether(unsent)) await this.send(batch);
   }

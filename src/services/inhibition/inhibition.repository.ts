@@ -50,6 +50,18 @@ export interface InhibitionOutcome {
 
 type Run = TransactionStatement;
 
+/** How long a source counts without being seen again, and how long its targets wait once it stops. */
+export interface InhibitionTiming {
+  sourceTtlMs: number;
+  /**
+   * Targets still held when their last source stops are sent this long after, unless their own
+   * resolution or their own next notification comes first: Alertmanager notifies a released
+   * target at its group's next flush, not at once, and by then most targets of a fan-out have
+   * resolved with their source. 0 sends them at once.
+   */
+  releaseWaitMs: number;
+}
+
 function toReleased(r: Record<string, unknown>): ReleasedAlert {
   return {
     fingerprint: r.fingerprint as string,
@@ -79,8 +91,9 @@ export class InhibitionRepository {
     targets: TargetCandidate[],
     resolvedTargets: string[],
     now: Date,
-    sourceTtlMs: number,
+    timing: InhibitionTiming,
   ): Promise<InhibitionOutcome> {
+    const { sourceTtlMs } = timing;
     return this.transaction(async (run) => {
       const firing = sources.filter((s) => s.firing);
       if (firing.length > 0) {
@@ -89,6 +102,12 @@ export class InhibitionRepository {
            values ${firing.map(() => '(?, ?, ?, ?, ?::jsonb, ?, ?)').join(', ')}
            on conflict ("rule_id", "fingerprint") do update set "last_seen_at" = excluded."last_seen_at", "labels" = excluded."labels", "equal_key" = excluded."equal_key"`,
           firing.flatMap((s) => [s.ruleId, s.fingerprint, s.equalKey, s.alertname.slice(0, 200), JSON.stringify(s.labels), now, now]),
+        );
+        // A source firing again holds its targets again: a release they were waiting for is off.
+        await run(
+          `update "inhibited_alert" set "release_due_at" = null
+            where ("rule_id", "equal_key") in (${firing.map(() => '(?::uuid, ?)').join(', ')}) and "release_due_at" is not null and "released_at" is null`,
+          firing.flatMap((s) => [s.ruleId, s.equalKey]),
         );
       }
       const ended = sources.filter((s) => !s.firing);
@@ -123,6 +142,14 @@ export class InhibitionRepository {
           });
           held.push(target);
         }
+        // A target its own Alertmanager group reports firing with no source left goes out now, by
+        // the normal path: a release it was waiting for would send it twice.
+        const free = [...new Set(targets.filter((t) => !inhibited.has(t.fingerprint)).map((t) => t.fingerprint))];
+        if (free.length > 0)
+          await run(
+            `delete from "inhibited_alert" where "fingerprint" in (${free.map(() => '?').join(', ')}) and "released_at" is null`,
+            free,
+          );
         if (held.length > 0) {
           await run(
             `insert into "inhibited_alert" ("fingerprint", "rule_id", "equal_key", "source_fingerprint", "alert", "receiver", "group_key", "held_at")
@@ -157,26 +184,45 @@ export class InhibitionRepository {
         run,
         endedKeys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })),
         now,
-        sourceTtlMs,
+        timing,
       );
       return { inhibited, resolvedWhileHeld, released };
     });
   }
 
-  /** Marks released the targets of (rule, key) pairs no live source holds any more. */
+  /**
+   * The targets of (rule, key) pairs no live source holds any more: marked released, or, with a
+   * release wait, given the time they will be released at if nothing else happens first.
+   */
   private async releaseUnheld(
     run: Run,
     keys: Array<{ ruleId: string; equalKey: string }>,
     now: Date,
-    sourceTtlMs: number,
+    { sourceTtlMs, releaseWaitMs }: InhibitionTiming,
   ): Promise<ReleasedAlert[]> {
     if (keys.length === 0) return [];
-    const rows = await run(
-      `update "inhibited_alert" t set "released_at" = ? where ("rule_id", "equal_key") in (${keys.map(() => '(?::uuid, ?)').join(', ')})
+    const unheld = `("rule_id", "equal_key") in (${keys.map(() => '(?::uuid, ?)').join(', ')})
          and "released_at" is null
+         and not exists (select 1 from "inhibition_source" s where s."rule_id" = t."rule_id" and s."equal_key" = t."equal_key" and s."last_seen_at" > ?)`;
+    const params = [...keys.flatMap((k) => [k.ruleId, k.equalKey]), new Date(now.getTime() - sourceTtlMs)];
+    if (releaseWaitMs > 0) {
+      await run(`update "inhibited_alert" t set "release_due_at" = coalesce(t."release_due_at", ?) where ${unheld}`, [
+        new Date(now.getTime() + releaseWaitMs),
+        ...params,
+      ]);
+      return [];
+    }
+    const rows = await run(`update "inhibited_alert" t set "released_at" = ? where ${unheld} returning t.*`, [now, ...params]);
+    return rows.map(toReleased);
+  }
+
+  /** Targets whose release wait has passed with no source holding them again: marked released. */
+  async releaseDue(now: Date, { sourceTtlMs }: InhibitionTiming): Promise<ReleasedAlert[]> {
+    const rows = await this.orm.em.getConnection().execute(
+      `update "inhibited_alert" t set "released_at" = ? where t."release_due_at" <= ? and t."released_at" is null
          and not exists (select 1 from "inhibition_source" s where s."rule_id" = t."rule_id" and s."equal_key" = t."equal_key" and s."last_seen_at" > ?)
        returning t.*`,
-      [now, ...keys.flatMap((k) => [k.ruleId, k.equalKey]), new Date(now.getTime() - sourceTtlMs)],
+      [now, now, new Date(now.getTime() - sourceTtlMs)],
     );
     return rows.map(toReleased);
   }
@@ -185,7 +231,8 @@ export class InhibitionRepository {
    * Sources not seen for the TTL, and those of rules deleted or disabled, stop inhibiting: they
    * are forgotten, and what they held is released.
    */
-  async expireSources(now: Date, sourceTtlMs: number): Promise<ReleasedAlert[]> {
+  async expireSources(now: Date, timing: InhibitionTiming): Promise<ReleasedAlert[]> {
+    const { sourceTtlMs } = timing;
     return this.transaction(async (run) => {
       const keys = await run(
         `delete from "inhibition_source" s where s."last_seen_at" <= ?
@@ -201,7 +248,7 @@ export class InhibitionRepository {
         run,
         keys.map((k) => ({ ruleId: k.rule_id as string, equalKey: k.equal_key as string })),
         now,
-        sourceTtlMs,
+        timing,
       );
       return [...orphans.map(toReleased), ...released];
     });

@@ -22,6 +22,7 @@ export interface ModelSettings {
   dedupeWindowMs: number;
   convergenceWindowMs: number;
   inhibitionSourceTtlMs: number;
+  inhibitionReleaseWaitMs: number;
   flapChanges: number;
   flapWindowMs: number;
   flapQuietMs: number;
@@ -117,6 +118,8 @@ interface HeldTarget {
   ruleId: string;
   equalKey: string;
   alert: AlertmanagerAlert;
+  /** Its last source stopped: released then unless it resolves or is reported again first. */
+  dueAt?: number;
 }
 
 interface RouteWindowState {
@@ -321,17 +324,22 @@ export class GatewayModel {
           if (alert.status === 'firing') {
             fingerprints.set(alert.fingerprint, this.now);
             this.watchSource(rule.id, key, alert.fingerprint);
+            for (const held of this.heldTargets.values()) if (held.ruleId === rule.id && held.equalKey === key) held.dueAt = undefined;
           } else if (fingerprints.delete(alert.fingerprint)) ended.push({ ruleId: rule.id, key });
         }
         if (target && alert.status === 'firing') targets.push({ index, ruleId: rule.id, key });
       }
     }
+    const inhibited = new Set<number>();
     for (const { index, ruleId, key } of targets) {
       const alert = alerts[index];
       if (held[index] !== null || !this.activeSource(ruleId, key, alert.fingerprint)) continue;
       held[index] = { state: 'inhibited', detail: `inhibited by rule "${rules.find((r) => r.id === ruleId)?.name ?? ruleId}"` };
       this.heldTargets.set(alert.fingerprint, { ruleId, equalKey: key, alert });
+      inhibited.add(index);
     }
+    // Reported firing with no source left: it goes now, by the normal path, and its release is off.
+    for (const { index } of targets) if (!inhibited.has(index)) this.heldTargets.delete(alerts[index].fingerprint);
     for (const index of taken) {
       const alert = alerts[index];
       if (alert.status === 'resolved' && this.heldTargets.delete(alert.fingerprint))
@@ -340,16 +348,39 @@ export class GatewayModel {
     this.releaseEnded(ended);
   }
 
-  /** Targets of rule keys whose last source ended are sent (or join their open incident). */
+  /**
+   * Targets of rule keys whose last source ended are sent (or join their open incident): at once,
+   * or when the release wait has passed if they are still held then.
+   */
   private releaseEnded(ended: Array<{ ruleId: string; key: string }>): void {
+    const wait = this.config.settings.inhibitionReleaseWaitMs;
     const released: AlertmanagerAlert[] = [];
+    let due: number | undefined;
     for (const { ruleId, key } of ended) {
       if (this.activeSource(ruleId, key, '')) continue;
       for (const [fingerprint, target] of this.heldTargets) {
         if (target.ruleId !== ruleId || target.equalKey !== key) continue;
+        if (wait > 0) {
+          if (target.dueAt !== undefined) continue;
+          target.dueAt = this.now + wait;
+          due = target.dueAt;
+          continue;
+        }
         this.heldTargets.delete(fingerprint);
         released.push(target.alert);
       }
+    }
+    if (released.length > 0) this.release(released, 'inhibition-release');
+    if (due !== undefined) this.after(due, () => this.releaseDue());
+  }
+
+  /** Release waits that have passed: what is still held for them, with no source holding it again, goes together (as one sweep sends it). */
+  private releaseDue(): void {
+    const released: AlertmanagerAlert[] = [];
+    for (const [fingerprint, target] of this.heldTargets) {
+      if (target.dueAt === undefined || target.dueAt > this.now || this.activeSource(target.ruleId, target.equalKey, '')) continue;
+      this.heldTargets.delete(fingerprint);
+      released.push(target.alert);
     }
     if (released.length > 0) this.release(released, 'inhibition-release');
   }
@@ -526,6 +557,12 @@ export class GatewayModel {
     incident.pendingSince = null;
     if (!resolution && !changed.some((m) => m.status === 'firing')) return;
     const shown = changed.length > 0 ? changed.length : firing;
+    // All resolved, as last told: closed without a notification.
+    if (shown === 0) {
+      incident.resolved = true;
+      incident.resolvedAt = this.now;
+      return;
+    }
     for (const channelId of incident.channelIds)
       this.emit({ at: this.now, kind: resolution ? 'incident-resolution' : 'incident-update', channelId, routeId: null, alerts: shown });
     for (const m of members) m.told = m.status;

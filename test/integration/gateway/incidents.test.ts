@@ -199,6 +199,35 @@ describe('incidents (flag gateway.grouping)', () => {
     expect(peer.accepted).toHaveLength(3);
   });
 
+  it('an alert that fires again and resolves within one update interval closes the reopened incident without a message', async () => {
+    peer.accepted.length = 0;
+    const node = `n-${randomUUID().slice(0, 6)}`;
+    // Each firing is a new instance (its own startsAt), so no copy of an earlier notification.
+    const disk = (status: 'firing' | 'resolved', startsAt: string) => {
+      const body = notification('{}:{alertname="DiskFull"}', [{ name: 'DiskFull', node, status }]);
+      body.alerts[0].startsAt = startsAt;
+      return body;
+    };
+    expect((await post(server, disk('firing', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
+    expect((await post(server, disk('resolved', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    await waitFor(() => incidentMessages().length === 1, 'the resolution', 8_000);
+    expect(incidentMessages()[0].payload.incident).toMatchObject({ notice: 'resolved', resolved: 1 });
+    const id = incidentMessages()[0].payload.incident.id;
+
+    expect((await post(server, disk('firing', '2026-11-25T10:20:00Z'))).status).toBe(200);
+    await waitFor(
+      async () => (await server.gql('query($id: ID!) { incident(id: $id) { state } }', { id }, admin)).data!.incident.state !== 'RESOLVED',
+      'reopened',
+      5_000,
+    );
+    expect((await post(server, disk('resolved', '2026-11-25T10:20:00Z'))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(peer.accepted).toHaveLength(2);
+    const incident = await server.gql('query($id: ID!) { incident(id: $id) { state notificationCount updatePending } }', { id }, admin);
+    expect(incident.data!.incident).toEqual({ state: 'RESOLVED', notificationCount: 1, updatePending: false });
+  });
+
   it('two replicas opening the same incident in the same instant agree on one incident; neither delays its first notice', async () => {
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;

@@ -26,6 +26,9 @@ function notification(alerts: Alert[]) {
   return payload;
 }
 
+/** Targets still held when their source stops wait this long for their own resolution (Alertmanager's group_interval in production). */
+const RELEASE_WAIT_MS = 1_500;
+
 describe('inhibition (flag gateway.inhibition)', () => {
   let db: TestDatabase;
   const redis = testRedisPrefix();
@@ -67,6 +70,7 @@ describe('inhibition (flag gateway.inhibition)', () => {
       REDIS_KEY_PREFIX: redis.prefix,
       FLAGS_BOOTSTRAP_FILE: flagsFile,
       GATEWAY_SWEEP_INTERVAL_MS: '500',
+      GATEWAY_INHIBITION_RELEASE_WAIT_MS: String(RELEASE_WAIT_MS),
     });
     admin = await server.issueToken('admin');
     sender = await server.issueToken('operator', 'alertmanager');
@@ -135,7 +139,9 @@ describe('inhibition (flag gateway.inhibition)', () => {
     // DbDown resolves while held: never sent, so neither is its resolution.
     expect((await post([{ name: 'DbDown', cluster: 'prod-eu', region: 'eu', id: 'b', status: 'resolved' }])).status).toBe(200);
     expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'eu', status: 'resolved' }])).status).toBe(200);
-    await waitFor(() => sentNames().includes('ApiDown/prod-eu/firing'), 'the target still firing, sent when the source resolved', 5_000);
+    const sourceResolved = Date.now();
+    await waitFor(() => sentNames().includes('ApiDown/prod-eu/firing'), 'the target still firing, sent after the release wait', 6_000);
+    expect(Date.now() - sourceResolved).toBeGreaterThanOrEqual(RELEASE_WAIT_MS - 100);
     const released = peer.accepted.find((m) =>
       m.payload.alerts.some((a: { labels: Record<string, string> }) => a.labels.cluster === 'prod-eu'),
     )!;
@@ -144,6 +150,48 @@ describe('inhibition (flag gateway.inhibition)', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(sentNames().filter((n) => n.startsWith('DbDown'))).toEqual([]);
     expect(sentNames().filter((n) => n === 'ApiDown/prod-eu/firing')).toHaveLength(1);
+  });
+
+  it('during the release wait: a target that resolves is never sent, one reported firing again goes at once and once, and a source firing again holds on', async () => {
+    peer.accepted.length = 0;
+    const sa = (name: string, id: string, status: 'firing' | 'resolved' = 'firing') =>
+      post([{ name, cluster: 'prod-sa', region: 'sa', id, status }]);
+    expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'sa' }])).status).toBe(200);
+    await waitFor(() => sentNames().includes('RegionUnreachable/probes/firing'), 'the source itself is sent', 5_000);
+    for (const [name, id] of [
+      ['QueueDown', 'e'],
+      ['WebDown', 'f'],
+    ])
+      expect((await sa(name, id)).status).toBe(200);
+    await waitFor(async () => (await record('WebDown-prod-sa-sa-f'))?.state === 'inhibited', 'both held', 5_000);
+    expect((await post([{ name: 'RegionUnreachable', cluster: 'probes', region: 'sa', status: 'resolved' }])).status).toBe(200);
+    // Within the wait, Alertmanager reports QueueDown resolved and WebDown still firing (their groups' next notifications).
+    expect((await sa('QueueDown', 'e', 'resolved')).status).toBe(200);
+    // (With a new alert beside it: an identical notification within the dedupe window is an HA copy.)
+    expect((await post(['f', 'h'].map((id) => ({ name: 'WebDown', cluster: 'prod-sa', region: 'sa', id })))).status).toBe(200);
+    await waitFor(() => sentNames().includes('WebDown/prod-sa/firing'), 'WebDown by its own notification', 5_000);
+    const direct = peer.accepted.find((m) =>
+      m.payload.alerts.some((a: { labels: Record<string, string> }) => a.labels.alertname === 'WebDown'),
+    )!;
+    expect(direct.payload.alerts.map((a: { annotations: Record<string, string> }) => a.annotations.alertagent_inhibition_ended)).toEqual([
+      undefined,
+      undefined,
+    ]);
+    await new Promise((r) => setTimeout(r, RELEASE_WAIT_MS + 1_000));
+    expect(sentNames().filter((n) => n.includes('prod-sa'))).toEqual(['WebDown/prod-sa/firing', 'WebDown/prod-sa/firing']);
+    expect((await record('QueueDown-prod-sa-sa-e')).holdReason).toBe(
+      'resolved while inhibited: it was never sent, so neither is its resolution',
+    );
+
+    // The source stops and another source of the region fires within the wait: what they hold stays held.
+    const af = { cluster: 'probes', region: 'af' } as const;
+    expect((await post([{ name: 'RegionUnreachable', ...af }])).status).toBe(200);
+    expect((await post([{ name: 'CacheDown', cluster: 'prod-af', region: 'af', id: 'g' }])).status).toBe(200);
+    await waitFor(async () => (await record('CacheDown-prod-af-af-g'))?.state === 'inhibited', 'held', 5_000);
+    expect((await post([{ name: 'RegionUnreachable', ...af, status: 'resolved' }])).status).toBe(200);
+    expect((await post([{ name: 'RegionUnreachable', ...af, id: 'x' }])).status).toBe(200);
+    await new Promise((r) => setTimeout(r, RELEASE_WAIT_MS + 1_000));
+    expect(sentNames().filter((n) => n.startsWith('CacheDown/prod-af'))).toEqual([]);
   });
 
   it('deleting a rule releases what it held at the next sweep', async () => {
@@ -191,6 +239,8 @@ describe('inhibition with incidents (gateway.inhibition and gateway.grouping)', 
       REDIS_KEY_PREFIX: redis.prefix,
       FLAGS_BOOTSTRAP_FILE: flagsFile,
       GATEWAY_SWEEP_INTERVAL_MS: '500',
+      // Released at once when the source resolves: this test is about where a released target goes.
+      GATEWAY_INHIBITION_RELEASE_WAIT_MS: '0',
     });
     admin = await server.issueToken('admin');
     await routeAllTo(server, { name: 'oncall', type: 'webhook', config: { url: `${peer.baseUrl}/h` } }, admin);

@@ -21,6 +21,7 @@ const settings = {
   dedupeWindowMs: MIN,
   convergenceWindowMs: 5 * MIN,
   inhibitionSourceTtlMs: 6 * 60 * MIN,
+  inhibitionReleaseWaitMs: 0,
   flapChanges: 4,
   flapWindowMs: 60 * MIN,
   flapQuietMs: 15 * MIN,
@@ -207,6 +208,69 @@ describe('gateway model (replays)', () => {
     m.advanceTo(T0 + 51 * MIN);
     expect(sent.filter((n) => n.kind === 'inhibition-release').map((n) => n.alerts)).toEqual([1]);
     expect(states(m.feed(at(52, [alert('DbSlow', { cluster: 'a', severity: 'warning' })])))).toEqual(['sent']);
+  });
+
+  it('inhibition with a release wait: targets resolved or reported again within it are not released; the rest are, together, when it ends', () => {
+    const rule = compileInhibitionRule(
+      { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['node'] },
+      'i',
+    ).compiled;
+    const { m, sent } = model(['gateway.inhibition'], {
+      inhibitionRules: [rule],
+      settings: { ...settings, inhibitionReleaseWaitMs: 5 * MIN },
+    });
+    const warning = (name: string, status: 'firing' | 'resolved' = 'firing', node = 'n1') =>
+      alert(name, { node, severity: 'warning' }, status);
+    m.feed(at(0, [alert('NodeDown', { node: 'n1' }), alert('NodeDown', { node: 'n2' })]));
+    expect(
+      states(
+        m.feed(
+          at(
+            1,
+            ['A', 'B', 'C', 'D'].map((n) => warning(n)),
+          ),
+        ),
+      ),
+    ).toEqual(['inhibited', 'inhibited', 'inhibited', 'inhibited']);
+    expect(states(m.feed(at(1, [warning('E', 'firing', 'n2')], '{}:{g="2"}')))).toEqual(['inhibited']);
+    m.feed(at(10, [alert('NodeDown', { node: 'n1' }, 'resolved'), alert('NodeDown', { node: 'n2' }, 'resolved')]));
+    // Within the wait: A resolves (never sent), B is reported firing by its own group (sent now, by the normal path).
+    expect(states(m.feed(at(11, [warning('A', 'resolved'), warning('B'), warning('C'), warning('D')], '{}:{g="3"}')))).toEqual([
+      'inhibited',
+      'sent',
+      'sent',
+      'sent',
+    ]);
+    // n2's source fires again: E stays held when the wait ends.
+    m.feed(at(12, [alert('NodeDown', { node: 'n2', again: 'yes' })]));
+    m.advanceTo(T0 + 14 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release')).toEqual([]);
+    m.advanceTo(T0 + 15 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release')).toEqual([]);
+    expect(sent.map((n) => `${n.kind}:${n.alerts}`)).toEqual(['alerts:2', 'alerts:2', 'alerts:3', 'alerts:1']);
+  });
+
+  it('inhibition with a release wait: what is still held when it ends goes in one release', () => {
+    const rule = compileInhibitionRule(
+      { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['node'] },
+      'i',
+    ).compiled;
+    const { m, sent } = model(['gateway.inhibition'], {
+      inhibitionRules: [rule],
+      settings: { ...settings, inhibitionReleaseWaitMs: 5 * MIN },
+    });
+    m.feed(at(0, [alert('NodeDown', { node: 'n1' })]));
+    m.feed(
+      at(
+        1,
+        ['A', 'B', 'C'].map((n) => alert(n, { node: 'n1', severity: 'warning' })),
+      ),
+    );
+    m.feed(at(10, [alert('NodeDown', { node: 'n1' }, 'resolved')]));
+    m.advanceTo(T0 + 14 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release')).toEqual([]);
+    m.advanceTo(T0 + 15 * MIN);
+    expect(sent.filter((n) => n.kind === 'inhibition-release').map((n) => n.alerts)).toEqual([3]);
   });
 
   it('maintenance: covered alerts are suppressed; what still fires at the end is sent then', () => {

@@ -85,6 +85,16 @@ describe('incident notifications', () => {
     expect(n.message.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 1, firing: 0, total: 2 });
   });
 
+  it('no resolution when everything was already told resolved (fired again and resolved within one interval, as Alertmanager)', () => {
+    expect(incidentNotification(incident(), [alert('DiskFull', 'resolved', 'resolved')], soon)).toBeNull();
+    expect(
+      incidentNotification(incident(), [alert('DiskFull', 'resolved', 'resolved'), alert('DiskSlow', 'resolved', 'firing')], soon),
+    ).toMatchObject({
+      kind: 'resolved',
+      resolved: 1,
+    });
+  });
+
   it('an incident quiet past its window closes with a resolution that says so', () => {
     const late = new Date(opened.getTime() + 2 * 3600_000);
     const n = incidentNotification(incident(), [alert('NodeDown', 'firing', 'firing')], late)!;

@@ -1,7 +1,7 @@
 import type { FlagResolver } from '../../flags/flag-resolver';
 import { equalKey, type CompiledInhibitionRule } from '../../inhibition/inhibition-rule.service';
 import type { InhibitionReleaser } from '../../inhibition/inhibition-releaser';
-import type { InhibitionRepository, SourceSighting, TargetCandidate } from '../../inhibition/inhibition.repository';
+import type { InhibitionRepository, InhibitionTiming, SourceSighting, TargetCandidate } from '../../inhibition/inhibition.repository';
 import type { Logger } from '../../../shared/logger';
 import { matchesAll } from '../label-matcher';
 import { toAlertView, type Hold } from '../record-state';
@@ -13,14 +13,16 @@ export interface InhibitionStageDeps {
   repository: Pick<InhibitionRepository, 'apply'>;
   releaser: Pick<InhibitionReleaser, 'send'>;
   logger: Pick<Logger, 'warn'>;
-  sourceTtlMs: () => number;
+  timing: () => InhibitionTiming;
 }
 
 /**
  * Inhibition (flag gateway.inhibition), with Alertmanager's semantics over AlertAgent's own view
  * of what fires, which spans clusters: while a source alert fires, targets with equal values of
  * the rule's `equal` labels are held as `inhibited` (the record names the rule and the source).
- * When a rule's last source for those values resolves, its targets still firing are sent.
+ * When a rule's last source for those values resolves, its targets still firing are sent: at
+ * their own next notification, or when the release wait (Alertmanager's group_interval by
+ * default) has passed; a target that resolves meanwhile was never sent and is not now.
  */
 export class InhibitionStage implements HoldStage {
   readonly name = 'inhibition';
@@ -28,7 +30,7 @@ export class InhibitionStage implements HoldStage {
   constructor(private readonly deps: InhibitionStageDeps) {}
 
   async hold(receipt: ReceiptInHand, held: Array<Hold | null>): Promise<void> {
-    const { flags, rules, repository, releaser, logger, sourceTtlMs } = this.deps;
+    const { flags, rules, repository, releaser, logger, timing } = this.deps;
     if (!flags.isEnabled('gateway.inhibition', receipt.flagContext)) return;
     const active = rules.rules();
     if (active.length === 0) return;
@@ -61,7 +63,7 @@ export class InhibitionStage implements HoldStage {
       }
     }
     if (sources.length === 0 && targets.length === 0 && resolvedTargets.size === 0) return;
-    const outcome = await repository.apply(sources, targets, [...resolvedTargets], new Date(), sourceTtlMs());
+    const outcome = await repository.apply(sources, targets, [...resolvedTargets], new Date(), timing());
     const ruleName = (id: string) => active.find((r) => r.id === id)?.name ?? id;
     for (const index of taken) {
       const { fingerprint, status } = alerts[index];

@@ -28,7 +28,7 @@ function setup(outcome: Partial<InhibitionOutcome> = {}) {
     },
     releaser: { send: async (r) => void released.push(...r) },
     logger: { warn: () => {} },
-    sourceTtlMs: () => 60_000,
+    timing: () => ({ sourceTtlMs: 60_000, releaseWaitMs: 0 }),
   });
   return { stage, flags, calls, released };
 }
