@@ -252,6 +252,7 @@ async function runMode(
     // Updates, resolutions and flap summaries still due, and a sweep.
     await new Promise((r) => setTimeout(r, Math.max(2 * UPDATE_INTERVAL_SECONDS, FLAP_QUIET_SECONDS) * MS_PER_SECOND + 2_000));
 
+    // BENCH_STORM_DEBUG=1 lists every message the channel got: when (simulated), its incident notice, its alerts.
     if (process.env.BENCH_STORM_DEBUG)
       for (const m of peer.messages)
         console.log(
