@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRuleFile } from '../src/services/rules/rule-file';
 import { ruleCorpus } from '../test/fixtures/rule-corpus';
+import { rulePacks } from '../test/fixtures/rule-packs';
 
 const RULES = Number(process.env.BENCH_RULES ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -54,45 +55,52 @@ export async function runRulesBench(): Promise<void> {
     `  AlertAgent validator       ${(RULES / (median / 1000)).toFixed(0).padStart(7)} rules/s   median ${median.toFixed(0)} ms per file`,
   );
 
-  // The CLI against promtool on the same files, each one process over all of them (start included):
-  // the large file, and every file of the differential corpus (small real-shaped files, valid and not).
+  // The CLI against promtool on the same files, each one process over all of them (start included).
   const dir = mkdtempSync(join(tmpdir(), 'aa-bench-rules-'));
   try {
-    const files = [join(dir, 'large.yml')];
-    writeFileSync(files[0], text);
-    for (const { name, content } of ruleCorpus()) {
+    const write = (name: string, content: string) => {
       const file = join(dir, `${name}.yml`);
       writeFileSync(file, content);
-      files.push(file);
-    }
-    const rules = files.reduce((n, f) => n + checkRuleFile(readFileSync(f)).groups.reduce((m, g) => m + g.rules.length, 0), 0);
-    const timed = (command: string, args: string[]) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 3; i += 1) {
-        const started = performance.now();
-        const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-        if (run.error) return null;
-        runs.push(performance.now() - started);
-      }
-      return runs.sort((a, b) => a - b)[1];
+      return file;
     };
-    const promtool = timed(process.env.PROMTOOL_BINARY ?? 'promtool', ['check', 'rules', ...files]);
-    const cli = timed(process.execPath, [join(__dirname, '../src/cli/main.js'), 'rules', 'check', ...files]);
-    console.log(
-      `\nThe same ${files.length} files (${rules} rules: the large file and the differential corpus) in one process each, median of 3, process start included:`,
-    );
-    if (promtool === null) console.log('  promtool                   not available');
-    else
-      console.log(
-        `  promtool check rules       ${(rules / (promtool / 1000)).toFixed(0).padStart(7)} rules/s   ${promtool.toFixed(0)} ms (reference)`,
-      );
-    if (cli !== null)
-      console.log(
-        `  alertagent rules check     ${(rules / (cli / 1000)).toFixed(0).padStart(7)} rules/s   ${cli.toFixed(0)} ms${promtool ? `   ${(promtool / cli).toFixed(2)}× promtool's rate` : ''}`,
-      );
+    const packs = rulePacks().map((p) => write(p.name, p.content));
+    const corpus = ruleCorpus().map((c) => write(`corpus-${c.name}`, c.content));
+    const large = write('large', text);
+    console.log('\nThe CLI against promtool, one process over all files of a set, median of 3, process start included:');
+    compareWithPromtool('real-shaped packs', packs);
+    compareWithPromtool('differential corpus', corpus);
+    compareWithPromtool('packs + corpus + large file', [...packs, ...corpus, large]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function timed(command: string, args: string[]): number | null {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.error) return null;
+    runs.push(performance.now() - started);
+  }
+  return runs.sort((a, b) => a - b)[1];
+}
+
+/** Both tools over the same files; rules counted as AlertAgent reads them (valid and invalid files alike). */
+function compareWithPromtool(label: string, files: string[]): void {
+  const rules = files.reduce((n, f) => n + checkRuleFile(readFileSync(f)).groups.reduce((m, g) => m + g.rules.length, 0), 0);
+  const promtool = timed(process.env.PROMTOOL_BINARY ?? 'promtool', ['check', 'rules', ...files]);
+  const cli = timed(process.execPath, [join(__dirname, '../src/cli/main.js'), 'rules', 'check', ...files]);
+  console.log(`  ${label}: ${files.length} files, ${rules} rules`);
+  if (promtool === null) console.log('    promtool check rules     not available');
+  else
+    console.log(
+      `    promtool check rules     ${(rules / (promtool / 1000)).toFixed(0).padStart(7)} rules/s   ${promtool.toFixed(0).padStart(5)} ms (reference)`,
+    );
+  if (cli !== null)
+    console.log(
+      `    alertagent rules check   ${(rules / (cli / 1000)).toFixed(0).padStart(7)} rules/s   ${cli.toFixed(0).padStart(5)} ms${promtool ? `   ${(promtool / cli).toFixed(2)}× promtool's rate` : ''}`,
+    );
 }
 
 if (require.main === module) {

@@ -1,5 +1,16 @@
 import * as jsyaml from 'js-yaml';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Pair } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/**
+ * The `yaml` package (72 modules) is loaded on the first precise reading: most files are valid
+ * and never need one, and `alertagent rules check` over a few small files is mostly start-up.
+ */
+function yaml(): YamlModule {
+  yamlModule ??= require('yaml') as YamlModule;
+  return yamlModule;
+}
 
 /**
  * One node of a rule file's first YAML document as yaml.v3 decodes it into Prometheus' structs:
@@ -86,6 +97,7 @@ class ValueNode implements DocNode {
 
 /** The precise reading: the `yaml` package's syntax tree, so every node knows its line and column. */
 export function preciseRead(text: string): DocNode | null {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true, merge: true });
   if (!Array.isArray(docs) || docs.length === 0) return null;
@@ -114,10 +126,12 @@ class TreeNode implements DocNode {
   ) {
     this.node = this.deref(raw);
     const node = this.node;
+    const { isScalar, isMap, isSeq } = yaml();
     this.kind = node === null || (isScalar(node) && node.value === null) ? 'null' : isMap(node) ? 'map' : isSeq(node) ? 'seq' : 'scalar';
   }
 
   private deref(raw: unknown): YamlNode | null {
+    const { isAlias } = yaml();
     let current = raw;
     for (let hops = 0; isAlias(current) && hops < MAX_MERGE_DEPTH; hops += 1) {
       const target = current.resolve(this.tree.doc);
@@ -133,6 +147,7 @@ class TreeNode implements DocNode {
   }
 
   fields(): Map<string, { key: DocNode; value: DocNode }> {
+    const { isMap, isScalar } = yaml();
     const own = new Map<string, { key: DocNode; value: DocNode }>();
     if (!isMap(this.node)) return own;
     const merged = new Map<string, { key: DocNode; value: DocNode }>();
@@ -157,12 +172,12 @@ class TreeNode implements DocNode {
   }
 
   items(): DocNode[] {
-    return isSeq(this.node) ? (this.node.items as unknown[]).map((n) => new TreeNode(this.tree, n, this.depth)) : [];
+    return yaml().isSeq(this.node) ? (this.node.items as unknown[]).map((n) => new TreeNode(this.tree, n, this.depth)) : [];
   }
 
   text(): string {
     const node = this.node;
-    if (!isScalar(node) || node.value === null || node.value === undefined) return '';
+    if (!yaml().isScalar(node) || node.value === null || node.value === undefined) return '';
     if (typeof node.value === 'string') return node.value;
     // A plain scalar read into a string field keeps its text (`0755`, `1.50`), as yaml.v3 does.
     return node.range ? this.tree.text.slice(node.range[0], node.range[1]).trim() : String(node.value);

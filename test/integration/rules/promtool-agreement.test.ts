@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRuleFile } from '../../../src/services/rules/rule-file';
 import { ruleCorpus } from '../../fixtures/rule-corpus';
+import { rulePacks } from '../../fixtures/rule-packs';
 import { runCli } from '../../support/cli-process';
 
 const PROMTOOL = process.env.PROMTOOL_BINARY ?? 'promtool';
@@ -50,6 +51,25 @@ describe('rule validation agrees with promtool check rules', () => {
       `promtool agreement: ${corpus.length - disagreements.length}/${corpus.length} rule files (${invalid} invalid, ${corpus.length - invalid} valid)`,
     );
     expect(disagreements).toEqual([]);
+  });
+
+  it('accepts every file of the real-shaped packs with the rule count promtool reports', () => {
+    const packs = rulePacks();
+    const paths = packs.map(({ name, content }) => {
+      const path = join(dir, `pack-${name}.yml`);
+      writeFileSync(path, content);
+      return path;
+    });
+    const run = spawnSync(PROMTOOL, ['check', 'rules', ...paths], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.error) throw run.error;
+    const theirs = [...run.stdout.matchAll(/SUCCESS: (\d+) rules found/g)].map((m) => Number(m[1]));
+    const ours = packs.map(({ content }) => {
+      const { groups, problems } = checkRuleFile(content);
+      return problems.length === 0 ? groups.reduce((n, g) => n + g.rules.length, 0) : `refused: ${problems[0].message}`;
+    });
+    expect(run.status).toBe(0);
+    expect(ours).toEqual(theirs);
+    expect(ours).toEqual(packs.map((p) => p.rules));
   });
 });
 
