@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRuleFile } from '../../../src/services/rules/rule-file';
 import { ruleCorpus } from '../../fixtures/rule-corpus';
 import { rulePacks } from '../../fixtures/rule-packs';
-import { runCli } from '../../support/cli-process';
+import { CLI, runCli } from '../../support/cli-process';
 
 const PROMTOOL = process.env.PROMTOOL_BINARY ?? 'promtool';
 
@@ -139,6 +139,38 @@ describe('alertagent rules check', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('alertagent rules check on a 100 MB file', () => {
+  it('checks every rule in bounded memory (a heap capped at 1 GB; promtool takes about 4.7 GB) and says SUCCESS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aa-rules-huge-'));
+    try {
+      const file = join(dir, 'huge.yml');
+      const fd = openSync(file, 'w');
+      writeSync(fd, 'groups:\n');
+      let size = 0;
+      let groups = 0;
+      while (size < 100 * 1024 * 1024) {
+        const rules = Array.from(
+          { length: 10 },
+          (_, r) =>
+            `      - alert: Huge${groups}_${r}\n        expr: rate(requests_total{job="j${groups}"}[5m]) > ${r}\n        labels: { severity: warning }\n        annotations: { summary: "{{ $labels.job }} high" }\n`,
+        );
+        const chunk = `  - name: g${groups}\n    rules:\n${rules.join('')}`;
+        writeSync(fd, chunk);
+        size += chunk.length;
+        groups += 1;
+      }
+      closeSync(fd);
+      const child = spawn(process.execPath, ['--max-old-space-size=1024', CLI, 'rules', 'check', file]);
+      let stdout = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect({ code, stdout }).toEqual({ code: 0, stdout: `Checking ${file}\n  SUCCESS: ${groups * 10} rules found\n\n` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
 
 describe('examples/rules/api.rules.yml', () => {
