@@ -14,7 +14,7 @@ export interface PlannedChannel {
   /** Where its notifier is in alertmanager.yml. */
   source: string;
   receiver: string;
-  type: 'webhook' | 'slack' | 'email';
+  type: 'webhook' | 'slack' | 'email' | 'pagerduty' | 'telegram';
   config: Record<string, unknown>;
 }
 
@@ -50,12 +50,10 @@ const nameOf = (...parts: string[]) => `${PREFIX}${parts.join('/')}`.replace(/[^
 const NOT_MAPPED: Record<string, string> = {
   wechat_configs:
     "Alertmanager's WeChat notifier uses the WeCom application API (corp_id, api_secret, agent_id); AlertAgent's WeCom channel posts to a group robot webhook: create a WeCom robot channel and add it to the route",
-  pagerduty_configs: 'AlertAgent has no PagerDuty channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   opsgenie_configs: 'AlertAgent has no OpsGenie channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   victorops_configs: 'AlertAgent has no VictorOps channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   pushover_configs: 'AlertAgent has no Pushover channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   sns_configs: 'AlertAgent has no Amazon SNS channel: keep this receiver on Alertmanager, or send to a webhook bridge',
-  telegram_configs: 'AlertAgent has no Telegram channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   webex_configs: 'AlertAgent has no Webex channel: keep this receiver on Alertmanager, or send to a webhook bridge',
   discord_configs: 'AlertAgent has no Discord channel: keep this receiver on Alertmanager, or send to a webhook bridge',
 };
@@ -80,6 +78,12 @@ function authorizationOf(httpConfig: unknown, changes: string[]): Record<string,
   return headers;
 }
 
+interface ChannelOutcome {
+  channel: PlannedChannel | null;
+  status: ImportReportItem['status'];
+  detail: string;
+}
+
 /** One notifier of a receiver as an AlertAgent channel, or why not. */
 function channelOf(
   list: string,
@@ -87,25 +91,15 @@ function channelOf(
   receiver: string,
   index: number,
   global: Node,
-): { channel: PlannedChannel | null; status: ImportReportItem['status']; detail: string } {
+): ChannelOutcome {
   const changes: string[] = [];
   const name = nameOf(receiver, `${list.replace(/_configs$/, '')}${index}`);
   if (list === 'webhook_configs') {
     const headers = authorizationOf(entry.http_config, changes);
     if (entry.max_alerts !== undefined && Number(entry.max_alerts) > 0)
       changes.push(`max_alerts ${text(entry.max_alerts)} not carried: AlertAgent sends every alert of a group`);
-    const channel: PlannedChannel = {
-      name,
-      source: '',
-      receiver,
-      type: 'webhook',
-      config: { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) },
-    };
-    return {
-      channel,
-      status: changes.length ? 'mapped with changes' : 'mapped',
-      detail: `webhook channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
-    };
+    const config = { url: text(entry.url), bodyFormat: 'alertmanager', ...(Object.keys(headers).length ? { headers } : {}) };
+    return outcome({ name, source: '', receiver, type: 'webhook', config }, 'webhook channel', changes);
   }
   if (list === 'slack_configs') {
     const url = text(entry.api_url) || text(global.slack_api_url);
@@ -119,11 +113,7 @@ function channelOf(
       if (['api_url', 'send_resolved', 'http_config'].includes(key)) continue;
       changes.push(`${key} not carried (an incoming webhook posts to its own channel; AlertAgent's Slack template is used)`);
     }
-    return {
-      channel: { name, source: '', receiver, type: 'slack', config: { webhookUrl: url } },
-      status: changes.length ? 'mapped with changes' : 'mapped',
-      detail: `Slack channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
-    };
+    return outcome({ name, source: '', receiver, type: 'slack', config: { webhookUrl: url } }, 'Slack channel', changes);
   }
   if (list === 'email_configs') {
     const smarthost = text(entry.smarthost) || text(global.smtp_smarthost);
@@ -147,13 +137,74 @@ function channelOf(
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
     };
-    return {
-      channel: { name, source: '', receiver, type: 'email', config },
-      status: changes.length ? 'mapped with changes' : 'mapped',
-      detail: `e-mail channel "${name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
-    };
+    return outcome({ name, source: '', receiver, type: 'email', config }, 'e-mail channel', changes);
   }
+  if (list === 'pagerduty_configs') return pagerDutyChannel(entry, global, name, receiver);
+  if (list === 'telegram_configs') return telegramChannel(entry, name, receiver);
   return { channel: null, status: 'not mapped', detail: NOT_MAPPED[list] ?? `${list} is not an Alertmanager 0.25 notifier` };
+}
+
+
+/** What a notifier sets that the channel does not carry, and the outcome with or without such changes. */
+function outcome(channel: PlannedChannel, what: string, changes: string[]): ChannelOutcome {
+  return {
+    channel,
+    status: changes.length ? 'mapped with changes' : 'mapped',
+    detail: `${what} "${channel.name}"${changes.length ? `; ${changes.join('; ')}` : ''}`,
+  };
+}
+
+/** Alertmanager's PagerDuty notifier: an Events API v2 routing key becomes a PagerDuty channel. */
+function pagerDutyChannel(entry: Node, global: Node, name: string, receiver: string): ChannelOutcome {
+  const routingKey = text(entry.routing_key);
+  if (!routingKey) {
+    const why = text(entry.service_key)
+      ? 'it uses an Events API v1 service_key; AlertAgent sends Events API v2: add an Events API v2 integration to the PagerDuty service and create the channel with its routing key'
+      : 'its routing key is in a file on the Alertmanager host (routing_key_file): create the PagerDuty channel with the key by hand';
+    return { channel: null, status: 'not mapped', detail: `receiver ${receiver}: ${why}` };
+  }
+  if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
+    return {
+      channel: null,
+      status: 'not mapped',
+      detail: `receiver ${receiver}: routing_key is not a 32-character Events API v2 integration key (a template or a placeholder?): create the channel by hand`,
+    };
+  const changes: string[] = [];
+  for (const key of Object.keys(entry)) {
+    if (['routing_key', 'url', 'send_resolved', 'http_config'].includes(key)) continue;
+    changes.push(`${key} not carried (AlertAgent's PagerDuty events: summary from its template, severity from the alert's severity label)`);
+  }
+  if (entry.send_resolved === false) changes.push('send_resolved false not carried: AlertAgent resolves the PagerDuty incident when the alert resolves');
+  authorizationOf(entry.http_config, changes);
+  const apiUrl = text(entry.url) || text(global.pagerduty_url);
+  const config = { routingKey, ...(apiUrl && !apiUrl.includes('events.pagerduty.com/generic/') ? { apiUrl } : {}) };
+  return outcome({ name, source: '', receiver, type: 'pagerduty', config }, 'PagerDuty channel', changes);
+}
+
+/** Alertmanager's Telegram notifier: a bot token and a chat become a Telegram channel. */
+function telegramChannel(entry: Node, name: string, receiver: string): ChannelOutcome {
+  const botToken = text(entry.bot_token);
+  if (!botToken)
+    return {
+      channel: null,
+      status: 'not mapped',
+      detail: `receiver ${receiver}: the bot token is in a file on the Alertmanager host (bot_token_file): create the Telegram channel by hand`,
+    };
+  const changes: string[] = [];
+  for (const key of Object.keys(entry)) {
+    if (['bot_token', 'chat_id', 'api_url', 'parse_mode', 'disable_notifications', 'send_resolved', 'http_config'].includes(key)) continue;
+    changes.push(`${key} not carried (AlertAgent's Telegram template is used)`);
+  }
+  const parseMode = text(entry.parse_mode) || 'HTML';
+  if (parseMode !== 'HTML') changes.push(`parse_mode ${parseMode} not carried: AlertAgent's Telegram template is HTML`);
+  authorizationOf(entry.http_config, changes);
+  const config = {
+    botToken,
+    chatId: text(entry.chat_id),
+    ...(text(entry.api_url) ? { apiUrl: text(entry.api_url) } : {}),
+    ...(entry.disable_notifications === true ? { disableNotification: true } : {}),
+  };
+  return outcome({ name, source: '', receiver, type: 'telegram', config }, 'Telegram channel', changes);
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

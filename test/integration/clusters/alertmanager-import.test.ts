@@ -61,6 +61,14 @@ receivers:
   - name: owner-mail
     email_configs:
       - to: '{{ .GroupLabels.owner }}@example.com'
+  - name: ops-chat
+    telegram_configs:
+      - bot_token: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0'
+        chat_id: -1001234567890
+        message: '{{ template "telegram.default.message" . }}'
+  - name: old-pager
+    pagerduty_configs:
+      - service_key: fedcba9876543210fedcba9876543210
 `;
 
 describe('import from Alertmanager', () => {
@@ -92,12 +100,20 @@ describe('import from Alertmanager', () => {
     expect(status('receivers.0.email_configs.0')).toBe('mapped');
     expect(status('receivers.1.webhook_configs.0')).toBe('mapped');
     expect(status('receivers.2.slack_configs.0')).toBe('mapped with changes');
-    expect(status('receivers.3.pagerduty_configs.0')).toBe('not mapped');
-    expect(result.items.find((i: { source: string }) => i.source === 'receivers.3.pagerduty_configs.0').detail).toContain(
-      'no PagerDuty channel',
+    expect(status('receivers.3.pagerduty_configs.0')).toBe('mapped');
+    expect(result.items.find((i: { source: string }) => i.source === 'receivers.3.pagerduty_configs.0').detail).toBe(
+      'receiver db-pager: PagerDuty channel "am:db-pager/pagerduty0"',
     );
     expect(status('route')).toBe('mapped with changes');
-    expect(status('route.routes.1.routes.0')).toBe('mapped with changes');
+    expect(status('route.routes.1.routes.0')).toBe('mapped');
+    expect(status('receivers.6.telegram_configs.0')).toBe('mapped with changes');
+    expect(result.items.find((i: { source: string }) => i.source === 'receivers.6.telegram_configs.0').detail).toBe(
+      `receiver ops-chat: Telegram channel "am:ops-chat/telegram0"; message not carried (AlertAgent's Telegram template is used)`,
+    );
+    expect(status('receivers.7.pagerduty_configs.0')).toBe('not mapped');
+    expect(result.items.find((i: { source: string }) => i.source === 'receivers.7.pagerduty_configs.0').detail).toContain(
+      'Events API v1 service_key',
+    );
     expect(status('inhibit_rules.0')).toBe('mapped');
     // Alertmanager takes a templated address; an AlertAgent e-mail channel does not: reported, left out, the rest imported.
     const templated = result.items.filter((i: { source: string }) => i.source === 'receivers.5.email_configs.0');
@@ -105,6 +121,8 @@ describe('import from Alertmanager', () => {
     expect(templated.map((i: { detail: string }) => i.detail).join(' ')).toContain('would be refused');
     expect(result.changes.every((c: { action: string }) => c.action === 'create')).toBe(true);
     expect(result.changes.map((c: { kind: string }) => c.kind).sort()).toEqual([
+      'channel',
+      'channel',
       'channel',
       'channel',
       'channel',
@@ -145,7 +163,8 @@ describe('import from Alertmanager', () => {
       groupIntervalSeconds: 300,
       repeatIntervalSeconds: 14_400,
     });
-    expect(routes[1]).toMatchObject({ matchers: ['team="db"', 'severity="critical"'], channelIds: [] });
+    expect(routes[1]).toMatchObject({ matchers: ['team="db"', 'severity="critical"'] });
+    expect(routes[1].channelIds).toHaveLength(1);
     expect(routes[4]).toMatchObject({ isDefault: true, matchers: [] });
     const channels = (await server.gql('{ channels(limit: 50) { items { name type config } } }', {}, viewer)).data!.channels.items;
     const archive = channels.find((c: { name: string }) => c.name === 'am:archive/webhook0');
@@ -153,6 +172,9 @@ describe('import from Alertmanager', () => {
     // Secrets are sealed and never answered in clear.
     expect(JSON.stringify(channels)).not.toContain('archive-token');
     expect(JSON.stringify(channels)).not.toContain('smtp-secret');
+    expect(JSON.stringify(channels)).not.toContain('0123456789abcdef0123456789abcdef');
+    expect(JSON.stringify(channels)).not.toContain('AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0');
+    expect(channels.map((c: { type: string }) => c.type).sort()).toEqual(['email', 'pagerduty', 'slack', 'slack', 'telegram', 'webhook']);
     const windows = (await server.gql('{ maintenanceWindows { name matchers expression durationSeconds timeZone } }', {}, admin)).data!
       .maintenanceWindows;
     expect(windows).toEqual([
