@@ -85,13 +85,7 @@ interface ChannelOutcome {
 }
 
 /** One notifier of a receiver as an AlertAgent channel, or why not. */
-function channelOf(
-  list: string,
-  entry: Node,
-  receiver: string,
-  index: number,
-  global: Node,
-): ChannelOutcome {
+function channelOf(list: string, entry: Node, receiver: string, index: number, global: Node): ChannelOutcome {
   const changes: string[] = [];
   const name = nameOf(receiver, `${list.replace(/_configs$/, '')}${index}`);
   if (list === 'webhook_configs') {
@@ -144,7 +138,6 @@ function channelOf(
   return { channel: null, status: 'not mapped', detail: NOT_MAPPED[list] ?? `${list} is not an Alertmanager 0.25 notifier` };
 }
 
-
 /** What a notifier sets that the channel does not carry, and the outcome with or without such changes. */
 function outcome(channel: PlannedChannel, what: string, changes: string[]): ChannelOutcome {
   return {
@@ -161,20 +154,21 @@ function pagerDutyChannel(entry: Node, global: Node, name: string, receiver: str
     const why = text(entry.service_key)
       ? 'it uses an Events API v1 service_key; AlertAgent sends Events API v2: add an Events API v2 integration to the PagerDuty service and create the channel with its routing key'
       : 'its routing key is in a file on the Alertmanager host (routing_key_file): create the PagerDuty channel with the key by hand';
-    return { channel: null, status: 'not mapped', detail: `receiver ${receiver}: ${why}` };
+    return { channel: null, status: 'not mapped', detail: why };
   }
   if (!/^[A-Za-z0-9]{32}$/.test(routingKey))
     return {
       channel: null,
       status: 'not mapped',
-      detail: `receiver ${receiver}: routing_key is not a 32-character Events API v2 integration key (a template or a placeholder?): create the channel by hand`,
+      detail: `routing_key is not a 32-character Events API v2 integration key (a template or a placeholder?): create the channel by hand`,
     };
   const changes: string[] = [];
   for (const key of Object.keys(entry)) {
     if (['routing_key', 'url', 'send_resolved', 'http_config'].includes(key)) continue;
     changes.push(`${key} not carried (AlertAgent's PagerDuty events: summary from its template, severity from the alert's severity label)`);
   }
-  if (entry.send_resolved === false) changes.push('send_resolved false not carried: AlertAgent resolves the PagerDuty incident when the alert resolves');
+  if (entry.send_resolved === false)
+    changes.push('send_resolved false not carried: AlertAgent resolves the PagerDuty incident when the alert resolves');
   authorizationOf(entry.http_config, changes);
   const apiUrl = text(entry.url) || text(global.pagerduty_url);
   const config = { routingKey, ...(apiUrl && !apiUrl.includes('events.pagerduty.com/generic/') ? { apiUrl } : {}) };
@@ -188,7 +182,7 @@ function telegramChannel(entry: Node, name: string, receiver: string): ChannelOu
     return {
       channel: null,
       status: 'not mapped',
-      detail: `receiver ${receiver}: the bot token is in a file on the Alertmanager host (bot_token_file): create the Telegram channel by hand`,
+      detail: `the bot token is in a file on the Alertmanager host (bot_token_file): create the Telegram channel by hand`,
     };
   const changes: string[] = [];
   for (const key of Object.keys(entry)) {
