@@ -261,7 +261,9 @@ describe('import from Alertmanager', () => {
       });
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('mapped              receivers.3.pagerduty_configs.0: receiver db-pager: PagerDuty channel');
-      expect(out.stdout).toContain('not mapped          receivers.7.pagerduty_configs.0: receiver old-pager: it uses an Events API v1 service_key');
+      expect(out.stdout).toContain(
+        'not mapped          receivers.7.pagerduty_configs.0: receiver old-pager: it uses an Events API v1 service_key',
+      );
       expect(out.stdout).toMatch(/dry run, nothing written: would create \d+, update \d+, leave \d+ unchanged/);
       expect(await routesNow()).toBe(before);
     } finally {
