@@ -200,29 +200,38 @@ describe('incidents (flag gateway.grouping)', () => {
   });
 
   it('an alert that fires again and resolves within one update interval closes the reopened incident without a message', async () => {
+    // A policy of its own with a 5 s update interval, so the re-fire and its resolution surely come within one interval.
+    const disk = await server.gql(
+      'mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id } }',
+      { i: { name: 'disk', labels: ['cluster', 'node'], matchers: ['alertname="DiskFull"'], updateIntervalSeconds: 5 } },
+      admin,
+    );
+    expect(disk.errors).toBeUndefined();
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;
-    // Each firing is a new instance (its own startsAt), so no copy of an earlier notification.
-    const disk = (status: 'firing' | 'resolved', startsAt: string) => {
-      const body = notification('{}:{alertname="DiskFull"}', [{ name: 'DiskFull', node, status }]);
-      body.alerts[0].startsAt = startsAt;
-      return body;
+    // Each firing is a new instance (its own startsAt), so no copy of an earlier notification; severity
+    // info, so the node policy (critical and warning) leaves it to the disk policy.
+    const body = (status: 'firing' | 'resolved', startsAt: string) => {
+      const payload = notification('{}:{alertname="DiskFull"}', [{ name: 'DiskFull', node, status }]);
+      payload.alerts[0].startsAt = startsAt;
+      payload.alerts[0].labels.severity = 'info';
+      return payload;
     };
-    expect((await post(server, disk('firing', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    expect((await post(server, body('firing', '2026-11-25T10:00:00Z'))).status).toBe(200);
     await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
-    expect((await post(server, disk('resolved', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    expect((await post(server, body('resolved', '2026-11-25T10:00:00Z'))).status).toBe(200);
     await waitFor(() => incidentMessages().length === 1, 'the resolution', 8_000);
     expect(incidentMessages()[0].payload.incident).toMatchObject({ notice: 'resolved', resolved: 1 });
     const id = incidentMessages()[0].payload.incident.id;
 
-    expect((await post(server, disk('firing', '2026-11-25T10:20:00Z'))).status).toBe(200);
+    expect((await post(server, body('firing', '2026-11-25T10:20:00Z'))).status).toBe(200);
     await waitFor(
       async () => (await server.gql('query($id: ID!) { incident(id: $id) { state } }', { id }, admin)).data!.incident.state !== 'RESOLVED',
       'reopened',
       5_000,
     );
-    expect((await post(server, disk('resolved', '2026-11-25T10:20:00Z'))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 3_500));
+    expect((await post(server, body('resolved', '2026-11-25T10:20:00Z'))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 6_500));
     expect(peer.accepted).toHaveLength(2);
     const incident = await server.gql('query($id: ID!) { incident(id: $id) { state notificationCount updatePending } }', { id }, admin);
     expect(incident.data!.incident).toEqual({ state: 'RESOLVED', notificationCount: 1, updatePending: false });
