@@ -62,6 +62,9 @@ export interface InhibitionTiming {
   releaseWaitMs: number;
 }
 
+/** A held target (`t`) whose rule key no source seen since the bound parameter holds. */
+const NO_LIVE_SOURCE = `not exists (select 1 from "inhibition_source" s where s."rule_id" = t."rule_id" and s."equal_key" = t."equal_key" and s."last_seen_at" > ?)`;
+
 function toReleased(r: Record<string, unknown>): ReleasedAlert {
   return {
     fingerprint: r.fingerprint as string,
@@ -203,7 +206,7 @@ export class InhibitionRepository {
     if (keys.length === 0) return [];
     const unheld = `("rule_id", "equal_key") in (${keys.map(() => '(?::uuid, ?)').join(', ')})
          and "released_at" is null
-         and not exists (select 1 from "inhibition_source" s where s."rule_id" = t."rule_id" and s."equal_key" = t."equal_key" and s."last_seen_at" > ?)`;
+         and ${NO_LIVE_SOURCE}`;
     const params = [...keys.flatMap((k) => [k.ruleId, k.equalKey]), new Date(now.getTime() - sourceTtlMs)];
     if (releaseWaitMs > 0) {
       await run(`update "inhibited_alert" t set "release_due_at" = coalesce(t."release_due_at", ?) where ${unheld}`, [
@@ -220,7 +223,7 @@ export class InhibitionRepository {
   async releaseDue(now: Date, { sourceTtlMs }: InhibitionTiming): Promise<ReleasedAlert[]> {
     const rows = await this.orm.em.getConnection().execute(
       `update "inhibited_alert" t set "released_at" = ? where t."release_due_at" <= ? and t."released_at" is null
-         and not exists (select 1 from "inhibition_source" s where s."rule_id" = t."rule_id" and s."equal_key" = t."equal_key" and s."last_seen_at" > ?)
+         and ${NO_LIVE_SOURCE}
        returning t.*`,
       [now, now, new Date(now.getTime() - sourceTtlMs)],
     );

@@ -114,12 +114,13 @@ interface ConvergenceWindow {
   count: number;
 }
 
+/** An inhibition rule and the values of its `equal` labels, as one map key. */
+const ruleKeyId = (ruleId: string, equalKey: string) => `${ruleId}\u0000${equalKey}`;
+
 interface HeldTarget {
   ruleId: string;
   equalKey: string;
   alert: AlertmanagerAlert;
-  /** Its last source stopped: released then unless it resolves or is reported again first. */
-  dueAt?: number;
 }
 
 interface RouteWindowState {
@@ -150,6 +151,11 @@ export class GatewayModel {
   /** Rule → equal key → source fingerprint → when last seen firing. */
   private readonly sources = new Map<string, Map<string, Map<string, number>>>();
   private readonly heldTargets = new Map<string, HeldTarget>();
+  /**
+   * Rule and equal key → when what it holds is released: its last source stopped, and a source
+   * firing again takes the release off (as the gateway clears `release_due_at`).
+   */
+  private readonly releaseDueAt = new Map<string, { ruleId: string; equalKey: string; at: number }>();
   /** Sources with an expiry check booked. */
   private readonly sourceTimers = new Set<string>();
   private readonly flaps = new Map<string, FlapEntry>();
@@ -324,7 +330,7 @@ export class GatewayModel {
           if (alert.status === 'firing') {
             fingerprints.set(alert.fingerprint, this.now);
             this.watchSource(rule.id, key, alert.fingerprint);
-            for (const held of this.heldTargets.values()) if (held.ruleId === rule.id && held.equalKey === key) held.dueAt = undefined;
+            this.releaseDueAt.delete(ruleKeyId(rule.id, key));
           } else if (fingerprints.delete(alert.fingerprint)) ended.push({ ruleId: rule.id, key });
         }
         if (target && alert.status === 'firing') targets.push({ index, ruleId: rule.id, key });
@@ -354,31 +360,36 @@ export class GatewayModel {
    */
   private releaseEnded(ended: Array<{ ruleId: string; key: string }>): void {
     const wait = this.config.settings.inhibitionReleaseWaitMs;
-    const released: AlertmanagerAlert[] = [];
-    let due: number | undefined;
+    const due = new Set<string>();
     for (const { ruleId, key } of ended) {
       if (this.activeSource(ruleId, key, '')) continue;
-      for (const [fingerprint, target] of this.heldTargets) {
-        if (target.ruleId !== ruleId || target.equalKey !== key) continue;
-        if (wait > 0) {
-          if (target.dueAt !== undefined) continue;
-          target.dueAt = this.now + wait;
-          due = target.dueAt;
-          continue;
-        }
-        this.heldTargets.delete(fingerprint);
-        released.push(target.alert);
+      const id = ruleKeyId(ruleId, key);
+      if (wait === 0) due.add(id);
+      else if (!this.releaseDueAt.has(id)) {
+        this.releaseDueAt.set(id, { ruleId, equalKey: key, at: this.now + wait });
+        this.after(this.now + wait, () => this.releaseDue());
       }
     }
-    if (released.length > 0) this.release(released, 'inhibition-release');
-    if (due !== undefined) this.after(due, () => this.releaseDue());
+    this.releaseHeld(due);
   }
 
-  /** Release waits that have passed: what is still held for them, with no source holding it again, goes together (as one sweep sends it). */
+  /** Release waits that have passed, with no source holding their keys again: what they hold goes together (as one sweep sends it). */
   private releaseDue(): void {
+    const due = new Set<string>();
+    for (const [id, { ruleId, equalKey, at }] of this.releaseDueAt) {
+      if (at > this.now) continue;
+      this.releaseDueAt.delete(id);
+      if (!this.activeSource(ruleId, equalKey, '')) due.add(id);
+    }
+    this.releaseHeld(due);
+  }
+
+  /** Sends what is held for the given rule keys. */
+  private releaseHeld(keys: ReadonlySet<string>): void {
+    if (keys.size === 0) return;
     const released: AlertmanagerAlert[] = [];
     for (const [fingerprint, target] of this.heldTargets) {
-      if (target.dueAt === undefined || target.dueAt > this.now || this.activeSource(target.ruleId, target.equalKey, '')) continue;
+      if (!keys.has(ruleKeyId(target.ruleId, target.equalKey))) continue;
       this.heldTargets.delete(fingerprint);
       released.push(target.alert);
     }

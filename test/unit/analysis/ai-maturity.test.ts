@@ -5,21 +5,16 @@ import {
   judgeFeature,
   nextFeatureBlocked,
   nextState,
+  NO_RECORD,
   type MaturityThresholds,
   type ProviderRecord,
 } from '../../../src/services/analysis/ai-maturity';
 
 const T: MaturityThresholds = { minSamples: 10, minAccuracy: 0.6, maxFailureRate: 0.25, maxLatencyMs: 10_000, recoveryMargin: 0.1 };
 const record = (fields: Partial<ProviderRecord>): ProviderRecord => ({
+  ...NO_RECORD,
   finished: 20,
   succeeded: 20,
-  errors: 0,
-  timeouts: 0,
-  unparsed: 0,
-  useful: 0,
-  wrong: 0,
-  resolvedAfterAction: 0,
-  unresolvedAfterAction: 0,
   p95LatencyMs: 1_000,
   ...fields,
 });

@@ -84,6 +84,15 @@ const at = (minutes: number, alerts: AlertmanagerAlert[], groupKey = '{}:{g="1"}
 });
 const states = (outcomes: Array<{ state: string }>) => outcomes.map((o) => o.state);
 
+/** Inhibition by `NodeDown` of the node's warnings, whose targets wait 5 minutes once it stops. */
+function nodeDownWithReleaseWait() {
+  const rule = compileInhibitionRule(
+    { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['node'] },
+    'i',
+  ).compiled;
+  return model(['gateway.inhibition'], { inhibitionRules: [rule], settings: { ...settings, inhibitionReleaseWaitMs: 5 * MIN } });
+}
+
 describe('gateway model (replays)', () => {
   it('phase 1: one message per route and channel per receipt; HA copies dropped; per-alert routes split', () => {
     const routes = table([
@@ -211,14 +220,7 @@ describe('gateway model (replays)', () => {
   });
 
   it('inhibition with a release wait: targets resolved or reported again within it are not released; the rest are, together, when it ends', () => {
-    const rule = compileInhibitionRule(
-      { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['node'] },
-      'i',
-    ).compiled;
-    const { m, sent } = model(['gateway.inhibition'], {
-      inhibitionRules: [rule],
-      settings: { ...settings, inhibitionReleaseWaitMs: 5 * MIN },
-    });
+    const { m, sent } = nodeDownWithReleaseWait();
     const warning = (name: string, status: 'firing' | 'resolved' = 'firing', node = 'n1') =>
       alert(name, { node, severity: 'warning' }, status);
     m.feed(at(0, [alert('NodeDown', { node: 'n1' }), alert('NodeDown', { node: 'n2' })]));
@@ -251,14 +253,7 @@ describe('gateway model (replays)', () => {
   });
 
   it('inhibition with a release wait: what is still held when it ends goes in one release', () => {
-    const rule = compileInhibitionRule(
-      { name: 'node-down', sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['severity="warning"'], equal: ['node'] },
-      'i',
-    ).compiled;
-    const { m, sent } = model(['gateway.inhibition'], {
-      inhibitionRules: [rule],
-      settings: { ...settings, inhibitionReleaseWaitMs: 5 * MIN },
-    });
+    const { m, sent } = nodeDownWithReleaseWait();
     m.feed(at(0, [alert('NodeDown', { node: 'n1' })]));
     m.feed(
       at(
