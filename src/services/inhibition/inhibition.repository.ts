@@ -106,12 +106,14 @@ export class InhibitionRepository {
            on conflict ("rule_id", "fingerprint") do update set "last_seen_at" = excluded."last_seen_at", "labels" = excluded."labels", "equal_key" = excluded."equal_key"`,
           firing.flatMap((s) => [s.ruleId, s.fingerprint, s.equalKey, s.alertname.slice(0, 200), JSON.stringify(s.labels), now, now]),
         );
-        // A source firing again holds its targets again: a release they were waiting for is off.
-        await run(
-          `update "inhibited_alert" set "release_due_at" = null
+        // A source firing again holds its targets again: a release they were waiting for is off
+        // (with no release wait none waits; a due left from before is still checked against live sources).
+        if (timing.releaseWaitMs > 0)
+          await run(
+            `update "inhibited_alert" set "release_due_at" = null
             where ("rule_id", "equal_key") in (${firing.map(() => '(?::uuid, ?)').join(', ')}) and "release_due_at" is not null and "released_at" is null`,
-          firing.flatMap((s) => [s.ruleId, s.equalKey]),
-        );
+            firing.flatMap((s) => [s.ruleId, s.equalKey]),
+          );
       }
       const ended = sources.filter((s) => !s.firing);
       const endedKeys =
