@@ -21,7 +21,7 @@ const QUERY = 'subscription { gatewayEvents { type fingerprint at } }';
 const SUBSCRIBERS = `
 const WebSocket = require(process.argv[5]);
 const [url, token, count, query] = [process.argv[1], process.argv[2], Number(process.argv[3]), process.argv[4]];
-let ready = 0; let received = 0; let closed = 0; const latencies = [];
+let ready = 0; let received = 0; let closed = 0; let problem = null; const latencies = [];
 const open = (i) => new Promise((resolve) => {
   const ws = new WebSocket(url, 'graphql-transport-ws');
   ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer ' + token } })));
@@ -33,12 +33,12 @@ const open = (i) => new Promise((resolve) => {
     const at = text.indexOf('"at":"');
     if (at >= 0 && (received & 3) === 0) latencies.push(Date.now() - Date.parse(text.slice(at + 6, text.indexOf('"', at + 6))));
   });
-  ws.on('close', () => { closed++; resolve(); });
-  ws.on('error', () => {});
+  ws.on('close', (code, reason) => { closed++; problem ??= 'closed ' + code + ' ' + reason; resolve(); });
+  ws.on('error', (err) => { problem ??= err.message; });
 });
 (async () => {
   for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => open(i + j)));
-  process.send({ ready, closed });
+  process.send({ ready, closed, problem });
 })();
 process.on('message', (m) => {
   if (m === 'reset') { received = 0; latencies.length = 0; return; }
@@ -67,8 +67,11 @@ async function spawnSubscribers(
   const child = spawn(process.execPath, ['-e', SUBSCRIBERS, url, token, String(count), QUERY, require.resolve('ws')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const first = await new Promise<{ ready: number; closed: number }>((resolve) => child.once('message', resolve as never));
-  if (first.ready < count) throw new Error(`only ${first.ready} of ${count} subscribers connected (${first.closed} closed)`);
+  const first = await new Promise<{ ready: number; closed: number; problem: string | null }>((resolve) =>
+    child.once('message', resolve as never),
+  );
+  if (first.ready < count)
+    throw new Error(`only ${first.ready} of ${count} subscribers connected (${first.closed} closed; first problem: ${first.problem})`);
   return {
     child,
     reset: () => child.send('reset'),

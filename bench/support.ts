@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startServeProcess, type ServeProcess } from '../test/support/cli-process';
 import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
 import { createTestDatabase } from '../test/support/postgres';
@@ -12,27 +12,43 @@ export async function spawnScript(script: string, args: string[] = []): Promise<
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-/** CPU seconds a process has used (user + system), from /proc; null where there is no /proc. */
-export function cpuSeconds(pid: number | undefined): number | null {
+/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0); null when the process is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
-    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return readFileSync(`/proc/${pid}/stat`, 'utf8')
       .replace(/^.*\) /, '')
       .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
 }
 
-/** Resident memory of a process in MB, from /proc; null where there is no /proc. */
+/** A process and the processes it started (the serve process's subscription process), from /proc. */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && statFields(entry)?.[1] === String(pid));
+  return [pid, ...children.flatMap((child) => processTree(Number(child)))];
+}
+
+/** CPU seconds a process and its children have used (user + system), from /proc; null where there is no /proc. */
+export function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined || !statFields(pid)) return null;
+  return processTree(pid).reduce((sum, each) => {
+    const fields = statFields(each);
+    return fields ? sum + (Number(fields[11]) + Number(fields[12])) / 100 : sum;
+  }, 0);
+}
+
+/** Resident memory of a process and its children in MB, from /proc; null where there is no /proc. */
 export function rssMb(pid: number | undefined): number | null {
-  try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : null;
-  } catch {
-    return null;
-  }
+  if (pid === undefined || !statFields(pid)) return null;
+  return processTree(pid).reduce((sum, each) => {
+    try {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${each}/status`, 'utf8'))?.[1];
+      return sum + (kb ? Number(kb) / 1024 : 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 /**

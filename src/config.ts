@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
         .default(1024 * 1024),
       /** Subscription results to one graphql-ws socket within this are written together: one system call instead of one each. */
       subscriptionFlushMs: wholeNumber.min(0, 'expected 0 or more').max(1_000).default(25),
+      /** Where graphql-ws is served: a process of its own (own), the serve process (inline), or own where Redis carries events (auto). */
+      subscriptionProcess: z.enum(['auto', 'own', 'inline']).default('auto'),
       /** When set, /metrics answers only requests bearing it (Prometheus: authorization.credentials). */
       metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
       /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs or loopback, linklocal, uniquelocal). */
@@ -410,6 +412,12 @@ export const ENVIRONMENT_VARIABLES = [
     path: 'server.subscriptionFlushMs',
     description:
       'Subscription results to one socket within this many ms are written together (0 = each at once); trades up to this much event latency for far fewer writes',
+  },
+  {
+    env: 'WS_PROCESS',
+    path: 'server.subscriptionProcess',
+    description:
+      'Where graphql-ws is served: `own` = a child process of `alertagent serve` (writing results to many sockets never delays webhooks; needs Redis), `inline` = the serve process, `auto` = own when REDIS_URL is set',
   },
   {
     env: 'WS_IDLE_TIMEOUT_MS',

@@ -1,5 +1,6 @@
 import { HEALTHZ_PATH, METRICS_PATH, READYZ_PATH } from '../shared/paths';
 import { Router } from 'express';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { UnauthenticatedError } from '../errors';
 import { bearerToken, sameSecret } from '../services/security/token-secret';
 import type { Metrics } from '../services/observability/metrics';
@@ -9,7 +10,13 @@ import type { SystemService } from '../services/system/system.service';
  * /healthz (alive), /readyz (can take alerts: 503 only when the database is down; a Redis outage
  * is `degraded` and stays ready, because alerts still flow), /metrics (Prometheus text format).
  */
-export function opsRoutes(system: SystemService, metrics: Metrics, metricsToken?: string): Router {
+export function opsRoutes(
+  system: SystemService,
+  metrics: Metrics,
+  metricsToken?: string,
+  /** Metrics of a helper process (the subscription process), served with this process's own. */
+  helperMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>,
+): Router {
   const router = Router();
   router.get(HEALTHZ_PATH, (_req, res) => {
     res.json({ status: 'ok' });
@@ -25,7 +32,10 @@ export function opsRoutes(system: SystemService, metrics: Metrics, metricsToken?
         throw new UnauthenticatedError('/metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>');
     }
     res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    if (!helperMetrics) return void res.send(await metrics.registry.metrics());
+    // Series differ by their role label, so merging the two registries keeps each process's own.
+    const merged = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), await helperMetrics()]);
+    res.send(await merged.metrics());
   });
   return router;
 }

@@ -26,6 +26,7 @@ import { requestContext } from './request-context';
 import { clientAddress } from './client-address';
 import { guardConnections } from './connection-guard';
 import { serveSubscriptions } from './graphql-ws';
+import { SubscriptionProcess, subscriptionPlacement } from './subscription-process';
 
 const KNOWN_ROUTES = new Set([GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, METRICS_PATH, ALERTMANAGER_WEBHOOK_PATH]);
 
@@ -45,7 +46,9 @@ declare module 'express-serve-static-core' {
 /** Serves GraphQL (HTTP and graphql-ws on one path) and the operational routes on one port. */
 export async function startServer(services: Services, port = services.config.server.port): Promise<RunningServer> {
   const { config, logger, metrics, auth, requestLimits } = services;
-  const schema = await buildAppSchema(services);
+  // The subscription process starts (builds its own services and schema) while this one builds its schema.
+  const childStarting = subscriptionPlacement(config) === 'own' ? SubscriptionProcess.start(config, logger) : null;
+  const [schema, subscriptionProcess] = await Promise.all([buildAppSchema(services), childStarting]);
   const rules = operationLimitRules(config.graphql);
   const formatError = createErrorFormatter(logger, (code) => metrics.graphqlErrors.inc({ code }));
   const addresses = clientAddress(config.server.trustProxy);
@@ -55,7 +58,8 @@ export async function startServer(services: Services, port = services.config.ser
   app.set('trust proxy', addresses.trust);
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
-  app.use(opsRoutes(services.system, metrics, config.server.metricsToken));
+  if (subscriptionProcess) services.system.addDegradations(() => subscriptionProcess.degradations());
+  app.use(opsRoutes(services.system, metrics, config.server.metricsToken, subscriptionProcess ? () => subscriptionProcess.metrics() : undefined));
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
   app.use(ormContext(services), ackRoutes(services.acks, logger));
@@ -82,7 +86,7 @@ export async function startServer(services: Services, port = services.config.ser
     else if (!refuseOtherMethods(req, res)) app(req, res);
   });
   guardConnections(httpServer, config.server, logger);
-  const subscriptions = serveSubscriptions(httpServer, GRAPHQL_PATH, {
+  const subscriptions = subscriptionProcess ? subscriptionProcess.serve(httpServer, GRAPHQL_PATH) : serveSubscriptions(httpServer, GRAPHQL_PATH, {
     services,
     schema,
     rules,

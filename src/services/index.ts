@@ -92,7 +92,7 @@ import { SystemService } from './system/system.service';
 export interface ServiceDeps {
   logger: Logger;
   /** serve | worker | cli: labels metrics and decides which background parts run. */
-  role: 'serve' | 'worker' | 'cli';
+  role: 'serve' | 'worker' | 'subscriptions' | 'cli';
   flagOptions?: FlagServiceOptions;
 }
 

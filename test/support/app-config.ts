@@ -17,6 +17,8 @@ export function testConfig(env: Record<string, string | undefined>): Config {
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       EGRESS_LOOPBACK: 'allow',
       ...UNTHROTTLED,
+      // In-process servers run from TypeScript sources: the subscription process needs the build (see subscription-process tests).
+      WS_PROCESS: 'inline',
       ...env,
     },
   });

@@ -37,6 +37,7 @@ const REPORT_TTL_MS = 1_000;
 export class SystemService {
   private readonly startedAt = Date.now();
   private report: { at: number; value: Promise<HealthReport> } | null = null;
+  private readonly moreDegradations: Array<() => string[]> = [];
 
   constructor(
     private readonly mode: StorageMode,
@@ -48,6 +49,11 @@ export class SystemService {
     return { version: APP_VERSION, node: process.version };
   }
 
+  /** Adds a part started after the services (the subscription process) whose trouble degrades this one. */
+  addDegradations(source: () => string[]): void {
+    this.moreDegradations.push(source);
+  }
+
   health(): Promise<HealthReport> {
     const now = Date.now();
     if (!this.report || now - this.report.at >= REPORT_TTL_MS) this.report = { at: now, value: this.probe() };
@@ -56,7 +62,7 @@ export class SystemService {
 
   private async probe(): Promise<HealthReport> {
     const [database, redis] = await Promise.all([check('database', this.probes.database), check('redis', this.probes.redis)]);
-    const degradations = this.degradations();
+    const degradations = [...this.degradations(), ...this.moreDegradations.flatMap((source) => source())];
     if (redis.status === 'down' && degradations.length === 0)
       degradations.push('redis: does not answer; the alert path goes on without it as soon as it needs it');
     return {
