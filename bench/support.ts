@@ -90,6 +90,7 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
     AUTH_BOOTSTRAP_TOKEN: bootstrap,
     LOG_LEVEL: 'warn',
     ...env,
+    ...serveEnvOverrides(),
   });
   let stopped: Promise<void> | undefined;
   return {
@@ -104,6 +105,12 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
       return stopped;
     },
   };
+}
+
+/** BENCH_SERVE_ENV="WS_PROCESS=inline,WS_FLUSH_MS=50": settings for the server under test, to compare them on one machine. */
+function serveEnvOverrides(): Record<string, string> {
+  const pairs = (process.env.BENCH_SERVE_ENV ?? '').split(',').filter((pair) => pair.includes('='));
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]));
 }
 
 /** The p-th percentile of numbers sorted ascending. */
