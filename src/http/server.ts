@@ -59,7 +59,9 @@ export async function startServer(services: Services, port = services.config.ser
   app.use(requestContext(logger, config.server.requestIdHeader));
   app.use(httpMetrics(services));
   if (subscriptionProcess) services.system.addDegradations(() => subscriptionProcess.degradations());
-  app.use(opsRoutes(services.system, metrics, config.server.metricsToken, subscriptionProcess ? () => subscriptionProcess.metrics() : undefined));
+  app.use(
+    opsRoutes(services.system, metrics, config.server.metricsToken, subscriptionProcess ? () => subscriptionProcess.metrics() : undefined),
+  );
   app.use(ormContext(services), sidecarRoutes(services.clusters, services.rules, metrics));
   app.use(ormContext(services), analysisRoutes(services.analysisRunner));
   app.use(ormContext(services), ackRoutes(services.acks, logger));
@@ -86,14 +88,16 @@ export async function startServer(services: Services, port = services.config.ser
     else if (!refuseOtherMethods(req, res)) app(req, res);
   });
   guardConnections(httpServer, config.server, logger);
-  const subscriptions = subscriptionProcess ? subscriptionProcess.serve(httpServer, GRAPHQL_PATH) : serveSubscriptions(httpServer, GRAPHQL_PATH, {
-    services,
-    schema,
-    rules,
-    formatError,
-    limits: requestLimits,
-    clientAddress: addresses.of,
-  });
+  const subscriptions = subscriptionProcess
+    ? subscriptionProcess.serve(httpServer, GRAPHQL_PATH)
+    : serveSubscriptions(httpServer, GRAPHQL_PATH, {
+        services,
+        schema,
+        rules,
+        formatError,
+        limits: requestLimits,
+        clientAddress: addresses.of,
+      });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

@@ -88,7 +88,9 @@ export class SubscriptionProcess {
 
   /** What is degraded while the child is away, for /readyz. */
   degradations(): string[] {
-    return this.ready || this.stopping ? [] : ['subscriptions: their process is restarting; new graphql-ws connections are refused with 503 until it is back'];
+    return this.ready || this.stopping
+      ? []
+      : ['subscriptions: their process is restarting; new graphql-ws connections are refused with 503 until it is back'];
   }
 
   /** The child's metrics (labelled role="subscriptions"); none while it is away or slow to answer. */
@@ -123,8 +125,7 @@ export class SubscriptionProcess {
 
   private handOver(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const child = this.child;
-    if (!child || !this.ready || !child.connected)
-      return refuse(socket, 503, 'subscriptions are restarting; try again in a few seconds');
+    if (!child || !this.ready || !child.connected) return refuse(socket, 503, 'subscriptions are restarting; try again in a few seconds');
     const message: ToSubscriptionProcess = {
       type: 'upgrade',
       method: req.method ?? 'GET',
