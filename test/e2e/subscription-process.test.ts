@@ -1,0 +1,182 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { validPayload } from '../support/alerts';
+import { startServeProcess, type ServeProcess } from '../support/cli-process';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../support/env';
+import { metricValue } from '../support/metrics';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { testRedisPrefix } from '../support/redis';
+import { waitFor } from '../support/wait';
+
+const BOOTSTRAP = 'subscription-process-bootstrap-token-0123456789';
+const EVENTS = 'subscription { gatewayEvents { type fingerprint } }';
+
+/** Processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): Array<{ pid: number; command: string }> {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+        if (stat[1] !== String(pid)) return [];
+        return [{ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function subscriptionProcessOf(server: ServeProcess): number | undefined {
+  return childrenOf(server.child.pid!).find((child) => child.command.includes('subscription-process-main'))?.pid;
+}
+
+/** The status line a WebSocket upgrade request to `url` is answered with. */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode!);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * With PostgreSQL and Redis, `alertagent serve` serves graphql-ws from a child process of its own
+ * (WS_PROCESS=auto): the serve process hands each upgrade over, so writing events to many sockets
+ * never runs on the event loop that answers Alertmanager. These tests run the built CLI.
+ */
+describe('the subscription process', () => {
+  let db: TestDatabase;
+  const redis = testRedisPrefix();
+  let server: ServeProcess;
+  const clients: Client[] = [];
+  let sequence = 0;
+
+  const client = () => {
+    const made = createClient({
+      url: server.url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${BOOTSTRAP}` },
+      retryAttempts: 0,
+    });
+    clients.push(made);
+    return made;
+  };
+  /** Subscribes to gateway events; resolves with the first event about an alert posted after `ready` resolves. */
+  const firstEvent = (subscriber: Client) => {
+    const seen: string[] = [];
+    let ready: () => void = () => {};
+    const running = new Promise<void>((resolve) => (ready = resolve));
+    const event = new Promise<string>((resolve, reject) => {
+      subscriber.subscribe<{ gatewayEvents: { fingerprint: string } }>(
+        { query: EVENTS },
+        {
+          next: (result) => {
+            seen.push(result.data!.gatewayEvents.fingerprint);
+            resolve(result.data!.gatewayEvents.fingerprint);
+          },
+          error: reject,
+          complete: () => {},
+        },
+      );
+      subscriber.on('connected', () => setTimeout(ready, 300));
+    });
+    return { running, event };
+  };
+  const postAlert = async (): Promise<string> => {
+    const payload = validPayload();
+    const fingerprint = `subproc${String(sequence++).padStart(9, '0')}`;
+    payload.groupKey = `{}:{alertname="${fingerprint}"}`;
+    payload.alerts[0] = { ...payload.alerts[0], fingerprint, labels: { ...payload.alerts[0].labels, instance: fingerprint } };
+    const res = await fetch(server.url.replace('/graphql', '/api/v1/alerts/alertmanager'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    expect(res.status).toBe(200);
+    return fingerprint;
+  };
+  const readiness = async () => (await fetch(server.url.replace('/graphql', '/readyz'))).json();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServeProcess({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      LOG_LEVEL: 'warn',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const each of clients) await each.dispose();
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await db?.drop();
+    await redis.cleanup();
+  });
+
+  it('streams events to subscribers from a child process and reports its metrics with the serve process', async () => {
+    expect(subscriptionProcessOf(server)).toBeDefined();
+    const { running, event } = firstEvent(client());
+    await running;
+    const fingerprint = await postAlert();
+    expect(await event).toBe(fingerprint);
+
+    const metrics = await (await fetch(server.url.replace('/graphql', '/metrics'))).text();
+    expect(metricValue(metrics, 'alertagent_subscription_executions', { role: 'subscriptions' })).toBe(1);
+    // Each process's own series, told apart by their role label.
+    expect(metricValue(metrics, 'alertagent_process_resident_memory_bytes', { role: 'serve' })).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'alertagent_process_resident_memory_bytes', { role: 'subscriptions' })).toBeGreaterThan(0);
+    expect(await upgradeStatus(server.url.replace('/graphql', '/elsewhere'))).toBe(404);
+  }, 30_000);
+
+  it('refuses new subscriptions with 503 while the child is away, says so in /readyz, and starts it again', async () => {
+    const first = subscriptionProcessOf(server)!;
+    process.kill(first, 'SIGKILL');
+    const degraded = await waitFor(async () => {
+      const health = await readiness();
+      return health.degradations.some((line: string) => line.startsWith('subscriptions:')) && health;
+    }, 'the degradation in /readyz');
+    expect(degraded.status).toBe('degraded');
+    expect(await upgradeStatus(server.url)).toBe(503);
+
+    const second = await waitFor(() => {
+      const pid = subscriptionProcessOf(server);
+      return pid !== undefined && pid !== first && pid;
+    }, 'a new subscription process');
+    await waitFor(async () => (await readiness()).status === 'ok', 'ready without degradation', 30_000);
+    expect(second).not.toBe(first);
+    const { running, event } = firstEvent(client());
+    await running;
+    const fingerprint = await postAlert();
+    expect(await event).toBe(fingerprint);
+  }, 60_000);
+
+  it('ends with the serve process', async () => {
+    const child = subscriptionProcessOf(server)!;
+    expect(await server.stop()).toBe(0);
+    await waitFor(() => !alive(child), 'the child gone');
+  }, 30_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
