@@ -19,7 +19,9 @@ function childrenOf(pid: number): Array<{ pid: number; command: string }> {
     .filter((entry) => /^\d+$/.test(entry))
     .flatMap((entry) => {
       try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ');
         if (stat[1] !== String(pid)) return [];
         return [{ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
       } catch {
@@ -36,7 +38,12 @@ function subscriptionProcessOf(server: ServeProcess): number | undefined {
 function upgradeStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -107,7 +114,8 @@ describe('the subscription process', () => {
     expect(res.status).toBe(200);
     return fingerprint;
   };
-  const readiness = async () => (await fetch(server.url.replace('/graphql', '/readyz'))).json();
+  const readiness = async () =>
+    (await (await fetch(server.url.replace('/graphql', '/readyz'))).json()) as { status: string; degradations: string[] };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -148,7 +156,7 @@ describe('the subscription process', () => {
     process.kill(first, 'SIGKILL');
     const degraded = await waitFor(async () => {
       const health = await readiness();
-      return health.degradations.some((line: string) => line.startsWith('subscriptions:')) && health;
+      return health.degradations.some((line) => line.startsWith('subscriptions:')) && health;
     }, 'the degradation in /readyz');
     expect(degraded.status).toBe('degraded');
     expect(await upgradeStatus(server.url)).toBe(503);
