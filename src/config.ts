@@ -417,7 +417,7 @@ export const ENVIRONMENT_VARIABLES = [
     env: 'WS_PROCESS',
     path: 'server.subscriptionProcess',
     description:
-      'Where graphql-ws is served: `own` = a child process of `alertagent serve` (writing results to many sockets never delays webhooks; needs Redis), `inline` = the serve process, `auto` = own when REDIS_URL is set',
+      'Where graphql-ws is served: `own` = a child process of `alertagent serve` (writing results to many sockets never delays webhooks; needs DATABASE_URL and REDIS_URL), `inline` = the serve process, `auto` = own when DATABASE_URL and REDIS_URL are set (the embedded mode is one process)',
   },
   {
     env: 'WS_IDLE_TIMEOUT_MS',
