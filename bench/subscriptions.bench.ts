@@ -240,6 +240,10 @@ export async function runSubscriptionsBench(): Promise<void> {
     console.log(
       `  (the aim: 1,000 subscribers with event p99 < 100 ms and the answer p99 within 20 % of the reference, ${reference?.toFixed(1)} ms)\n`,
     );
+  } catch (err) {
+    // What the server logged (warnings and errors) says why, more often than the error here.
+    console.error(server.output().split('\n').slice(-20).join('\n'));
+    throw err;
   } finally {
     await dispatcher.close();
     await bench.stop();

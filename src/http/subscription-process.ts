@@ -136,9 +136,10 @@ export class SubscriptionProcess {
     // Until the child acknowledges the socket, this process still holds it and would read (and
     // drop) what the client sends after the child's 101 answer: stop reading here first.
     (socket as unknown as { _handle?: { readStop?(): number } })._handle?.readStop?.();
-    child.send(message, socket, { keepOpen: false }, (err) => {
-      if (err) socket.destroy();
-    });
+    // Sending takes the descriptor but leaves this side's socket object open, still counted by the
+    // server and the per-address limit: destroying it (handle gone, so the child's copy stays open)
+    // lets it go.
+    child.send(message, socket, { keepOpen: false }, () => socket.destroy());
   }
 
   private send(message: ToSubscriptionProcess): void {

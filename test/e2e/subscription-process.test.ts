@@ -12,6 +12,7 @@ import { waitFor } from '../support/wait';
 
 const BOOTSTRAP = 'subscription-process-bootstrap-token-0123456789';
 const EVENTS = 'subscription { gatewayEvents { type fingerprint } }';
+const CONNECTIONS_PER_ADDRESS = 8;
 
 /** Processes whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): Array<{ pid: number; command: string }> {
@@ -126,6 +127,9 @@ describe('the subscription process', () => {
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
       LOG_LEVEL: 'warn',
+      // Low, so that a socket handed over but still counted here would soon lock clients out.
+      MAX_CONNECTIONS_PER_IP: String(CONNECTIONS_PER_ADDRESS),
+      MAX_CONNECTIONS: String(CONNECTIONS_PER_ADDRESS),
     });
   }, 60_000);
 
@@ -149,6 +153,19 @@ describe('the subscription process', () => {
     expect(metricValue(metrics, 'alertagent_process_resident_memory_bytes', { role: 'serve' })).toBeGreaterThan(0);
     expect(metricValue(metrics, 'alertagent_process_resident_memory_bytes', { role: 'subscriptions' })).toBeGreaterThan(0);
     expect(await upgradeStatus(server.url.replace('/graphql', '/elsewhere'))).toBe(404);
+  }, 30_000);
+
+  it('stops counting a socket against the connection limits once it is handed over', async () => {
+    for (let i = 0; i < 3 * CONNECTIONS_PER_ADDRESS; i += 1) {
+      const socket = new WebSocket(server.url.replace('http', 'ws'), 'graphql-transport-ws');
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      socket.close();
+      await new Promise((resolve) => socket.once('close', resolve));
+    }
+    expect((await fetch(server.url.replace('/graphql', '/healthz'))).status).toBe(200);
   }, 30_000);
 
   it('refuses new subscriptions with 503 while the child is away, says so in /readyz, and starts it again', async () => {
