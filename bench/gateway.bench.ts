@@ -249,6 +249,19 @@ export async function runGatewayBench(): Promise<void> {
     console.log(await saturate('AlertAgent, 1 alert/request', webhook, peer.url, server.child.pid, 1, webhookToken));
     console.log(await saturate('bare forwarder, 50 alerts/request', `${forwarder.url}/`, peer.url, forwarder.child.pid, 50));
     console.log(await saturate('AlertAgent, 50 alerts/request', webhook, peer.url, server.child.pid, 50, webhookToken));
+    // The same with a message per alert, as the forwarder sends: 50 deliveries per request.
+    const perAlert = async (on: boolean) => {
+      const updated = await postGraphQL(
+        server.url,
+        `mutation { updateRoute(id: "${route.data.createRoute.id}", input: { name: "all", isDefault: true, perAlert: ${on}, channelIds: ["${channel.data.createChannel.id}"] }) { id } }`,
+        BOOTSTRAP,
+      );
+      if (updated.errors) throw new Error(`updateRoute: ${JSON.stringify(updated.errors)}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    };
+    await perAlert(true);
+    console.log(await saturate('AlertAgent, 50 alerts/request, message per alert', webhook, peer.url, server.child.pid, 50, webhookToken));
+    await perAlert(false);
     console.log(
       `\nSame path at a fixed offered load (open loop, ${PACED_SECONDS} s each after ${PACED_WARMUP_SECONDS} s unmeasured): latency without saturation backlog:`,
     );
