@@ -53,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     );
     await services.start();
     const server = await startServer(services, options.port);
-    const stopWatching = options.configFile ? watchConfig(options.configFile, logger) : () => {};
+    const stopWatching = options.configFile ? watchConfig(options.configFile, logger, (level) => server.applyLogLevel(level)) : () => {};
     return {
       services,
       server,
@@ -70,11 +70,12 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
 }
 
 /** Applies the settings that are safe to change at run time; a bad edit is logged and ignored. */
-function watchConfig(file: string, logger: Logger): () => void {
+function watchConfig(file: string, logger: Logger, applyLogLevel: (level: Config['log']['level']) => void): () => void {
   return watchFileChanges(file, () => {
     try {
       const next = loadConfig({ file });
       setLogLevel(logger, next.log.level);
+      applyLogLevel(next.log.level);
       logger.info({ file, logLevel: next.log.level }, 'configuration reloaded');
     } catch (err) {
       logger.error({ file, problem: (err as Error).message }, 'configuration change rejected; keeping the running values');

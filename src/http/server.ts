@@ -7,6 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { RequestContext } from '@mikro-orm/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config';
 import type { GraphQLContext } from '../graphql/context';
 import { createErrorFormatter } from '../graphql/format-error';
 import { operationLimitRules, parseOptions } from '../graphql/limits';
@@ -34,6 +35,8 @@ export interface RunningServer {
   url: string;
   port: number;
   httpServer: Server;
+  /** Passes a log level reloaded from the config file on to the processes this server started. */
+  applyLogLevel(level: Config['log']['level']): void;
   stop(): Promise<void>;
 }
 
@@ -170,6 +173,7 @@ export async function startServer(services: Services, port = services.config.ser
     url: `http://${host}:${actualPort}${GRAPHQL_PATH}`,
     port: actualPort,
     httpServer,
+    applyLogLevel: (level) => subscriptionProcess?.setLogLevel(level),
     stop: async () => {
       await apollo.stop();
       subscriptions.close();

@@ -5,7 +5,7 @@ import { createErrorFormatter } from '../graphql/format-error';
 import { operationLimitRules } from '../graphql/limits';
 import { buildAppSchema } from '../schema/build-schema';
 import { createServices, type Services } from '../services';
-import { createLogger } from '../shared/logger';
+import { createLogger, setLogLevel, type Logger } from '../shared/logger';
 import { GRAPHQL_PATH } from '../shared/paths';
 import { clientAddress } from './client-address';
 import { serveSubscriptions } from './graphql-ws';
@@ -22,14 +22,16 @@ const POOL_MOST = 4;
 function main(): void {
   let services: Services | null = null;
   let subscriptions: ReturnType<typeof serveSubscriptions> | null = null;
+  let logger: Logger | null = null;
   const server = createServer();
   const tell = (message: FromSubscriptionProcess) => process.send?.(message);
 
   const start = async (config: Config) => {
-    const logger = createLogger(config.log.level).child({ process: 'subscriptions' });
+    const log = createLogger(config.log.level, { process: 'subscriptions' });
+    logger = log;
     const settings: Config = { ...config, database: { ...config.database, poolMax: Math.min(config.database.poolMax, POOL_MOST) } };
-    services = await createServices(settings, { logger, role: 'subscriptions' });
-    const formatError = createErrorFormatter(logger, (code) => services!.metrics.graphqlErrors.inc({ code }));
+    services = await createServices(settings, { logger: log, role: 'subscriptions' });
+    const formatError = createErrorFormatter(log, (code) => services!.metrics.graphqlErrors.inc({ code }));
     subscriptions = serveSubscriptions(server, GRAPHQL_PATH, {
       services,
       schema: await buildAppSchema(services),
@@ -69,6 +71,11 @@ function main(): void {
       }
       case 'metrics':
         void services?.metrics.registry.getMetricsAsJSON().then((metrics) => tell({ type: 'metrics', id: message.id, metrics }));
+        break;
+      case 'log-level':
+        if (!logger) break;
+        setLogLevel(logger, message.level);
+        logger.info({ logLevel: message.level }, 'configuration reloaded');
         break;
       case 'stop':
         void stop(0);

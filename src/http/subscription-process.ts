@@ -11,6 +11,7 @@ export type ToSubscriptionProcess =
   | { type: 'start'; config: Config }
   | { type: 'upgrade'; method: string; url: string; headers: IncomingHttpHeaders; head: string }
   | { type: 'metrics'; id: number }
+  | { type: 'log-level'; level: Config['log']['level'] }
   | { type: 'stop' };
 
 /** What the subscription process answers. */
@@ -63,7 +64,7 @@ export class SubscriptionProcess {
   private readonly metricsWaiting = new Map<number, (metrics: MetricObjectWithValues<MetricValue<string>>[]) => void>();
 
   private constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly logger: Logger,
   ) {}
 
@@ -91,6 +92,12 @@ export class SubscriptionProcess {
     return this.ready || this.stopping
       ? []
       : ['subscriptions: their process is restarting; new graphql-ws connections are refused with 503 until it is back'];
+  }
+
+  /** A log level reloaded from the config file; a child started later gets it with its config. */
+  setLogLevel(level: Config['log']['level']): void {
+    this.config = { ...this.config, log: { ...this.config.log, level } };
+    this.send({ type: 'log-level', level });
   }
 
   /** The child's metrics (labelled role="subscriptions"); none while it is away or slow to answer. */

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -205,3 +207,38 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('the subscription process and a reloaded config file', () => {
+  it('takes a new log level as the serve process does', async () => {
+    const db = await createTestDatabase();
+    const redis = testRedisPrefix();
+    const dir = mkdtempSync(join(tmpdir(), 'aa-subproc-'));
+    const file = join(dir, 'alertagent.yml');
+    writeFileSync(file, 'log:\n  level: warn\n');
+    const server = await startServeProcess({
+      ALERTAGENT_CONFIG: file,
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: redis.prefix,
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      LOG_LEVEL: '',
+    });
+    try {
+      writeFileSync(file, 'log:\n  level: info\n');
+      await waitFor(
+        () =>
+          server
+            .output()
+            .split('\n')
+            .some((line) => line.includes('"process":"subscriptions"') && line.includes('configuration reloaded')),
+        'the subscription process logging at the new level',
+      );
+    } finally {
+      await server.stop();
+      await db.drop();
+      await redis.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
