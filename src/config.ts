@@ -117,6 +117,8 @@ export const configSchema = z.strictObject({
         .default(1024 * 1024),
       /** Subscription results to one graphql-ws socket within this are written together: one system call instead of one each. */
       subscriptionFlushMs: wholeNumber.min(0, 'expected 0 or more').max(1_000).default(25),
+      /** Events a subscription's fan-out has not reached within this are skipped (0 = never): subscribers see now, not a backlog. */
+      subscriptionMaxLagMs: wholeNumber.max(600_000).default(5_000),
       /** Where graphql-ws is served: a process of its own (own), the serve process (inline), or own where Redis carries events (auto). */
       subscriptionProcess: z.enum(['auto', 'own', 'inline']).default('auto'),
       /** When set, /metrics answers only requests bearing it (Prometheus: authorization.credentials). */
@@ -412,6 +414,12 @@ export const ENVIRONMENT_VARIABLES = [
     path: 'server.subscriptionFlushMs',
     description:
       'Subscription results to one socket within this many ms are written together (0 = each at once); trades up to this much event latency for far fewer writes',
+  },
+  {
+    env: 'WS_MAX_LAG_MS',
+    path: 'server.subscriptionMaxLagMs',
+    description:
+      'A subscription whose fan-out falls this many ms behind skips the older events (counted in alertagent_subscription_events_stale_total), so subscribers get what happens now rather than a growing backlog; 0 = never skip',
   },
   {
     env: 'WS_PROCESS',

@@ -30,7 +30,7 @@ import { SimulationResolver } from '../resolvers/simulation.resolver';
 import { ImportResolver } from '../resolvers/import.resolver';
 import { SystemResolver } from '../resolvers/system.resolver';
 import type { Services } from '../services';
-import type { EventBus } from '../services/pubsub/event-bus';
+import type { EventBus, IterateOptions } from '../services/pubsub/event-bus';
 import type { EventName } from '../services/pubsub/event-map';
 
 export const RESOLVER_CLASSES = [
@@ -106,10 +106,10 @@ function resolverInstances(services: Services): Map<Function, object> {
 }
 
 /** Lets type-graphql's `topics` subscriptions read from our typed bus. */
-function pubSubOver(events: EventBus): PubSub {
+function pubSubOver(events: EventBus, lag: IterateOptions): PubSub {
   return {
     publish: (name, payload) => void events.publish(name as EventName, payload as never),
-    subscribe: (name) => events.subscribe(name as EventName),
+    subscribe: (name) => events.subscribe(name as EventName, lag),
   };
 }
 
@@ -132,7 +132,12 @@ export async function buildAppSchema(services?: Services): Promise<GraphQLSchema
     authMode: 'error',
     // Not globalMiddlewares: those wrap every field of every object (four times the cost of a long list).
     validate: false,
-    pubSub: services ? pubSubOver(services.events) : unwired,
+    pubSub: services
+      ? pubSubOver(services.events, {
+          maxLagMs: services.config.server.subscriptionMaxLagMs,
+          onStale: (count) => services.metrics.subscriptionStale.inc(count),
+        })
+      : unwired,
     container: {
       // biome-ignore lint/complexity/noBannedTypes: as above
       get: (cls: Function) => {

@@ -154,6 +154,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionStale = new Counter({
+    name: 'alertagent_subscription_events_stale_total',
+    help: 'Events skipped by a subscription whose fan-out was more than WS_MAX_LAG_MS behind (none of its subscribers got them)',
+    registers: [this.registry],
+  });
+
   readonly aiMaturityState = new Gauge({
     name: 'alertagent_ai_maturity_state',
     help: 'AI maturity of each analysis provider: 1 for its state (trusted, probation, degraded), 0 for the others',

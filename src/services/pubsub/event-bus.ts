@@ -4,11 +4,21 @@ import type { EventMap, EventName } from './event-map';
 export interface EventBus {
   publish<N extends EventName>(name: N, payload: EventMap[N]): Promise<void>;
   /** Iterates events of `name` from now on; `return()` on the iterator unsubscribes. */
-  subscribe<N extends EventName>(name: N): AsyncIterableIterator<EventMap[N]>;
+  subscribe<N extends EventName>(name: N, options?: IterateOptions): AsyncIterableIterator<EventMap[N]>;
   close(): Promise<void>;
 }
 
 type Listener = (payload: unknown) => void;
+
+export interface IterateOptions {
+  /**
+   * Events that waited longer than this for the reader are skipped (and counted by `onStale`):
+   * a reader that fell behind gets what is happening now instead of a growing backlog. For
+   * readers that show events (subscriptions), never for those that must see every event (caches).
+   */
+  maxLagMs?: number;
+  onStale?(count: number): void;
+}
 
 /**
  * Fans events out to local subscribers. Each subscriber has a bounded buffer so a stalled
@@ -27,15 +37,24 @@ export class LocalFanout {
     for (const listener of this.listeners.get(name) ?? []) listener(payload);
   }
 
-  iterate<T>(name: string): AsyncIterableIterator<T> {
-    const buffered: T[] = [];
+  iterate<T>(name: string, options: IterateOptions = {}): AsyncIterableIterator<T> {
+    const buffered: Array<{ payload: T; at: number }> = [];
     const waiting: Array<(result: IteratorResult<T>) => void> = [];
     let done = false;
     const listener: Listener = (payload) => {
       const next = waiting.shift();
       if (next) return next({ value: payload as T, done: false });
       if (buffered.length >= this.bufferLimit) buffered.shift();
-      buffered.push(payload as T);
+      buffered.push({ payload: payload as T, at: performance.now() });
+    };
+    const skipStale = () => {
+      if (!options.maxLagMs || buffered.length === 0) return;
+      const oldest = performance.now() - options.maxLagMs;
+      let stale = 0;
+      while (stale < buffered.length && buffered[stale].at < oldest) stale += 1;
+      if (stale === 0) return;
+      buffered.splice(0, stale);
+      options.onStale?.(stale);
     };
     this.add(name, listener);
     const finish = (): Promise<IteratorResult<T>> => {
@@ -48,7 +67,8 @@ export class LocalFanout {
     };
     return {
       next: () => {
-        if (buffered.length > 0) return Promise.resolve({ value: buffered.shift() as T, done: false });
+        skipStale();
+        if (buffered.length > 0) return Promise.resolve({ value: buffered.shift()!.payload, done: false });
         if (done) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => waiting.push(resolve));
       },

@@ -1,5 +1,5 @@
 import type { EventBus } from './event-bus';
-import { LocalFanout } from './event-bus';
+import { LocalFanout, type IterateOptions } from './event-bus';
 import type { EventMap, EventName } from './event-map';
 
 /** The embedded-mode bus: events reach subscribers of this process only. */
@@ -11,8 +11,8 @@ export class InProcessEventBus implements EventBus {
     this.fanout.emit(name, JSON.parse(JSON.stringify(payload)));
   }
 
-  subscribe<N extends EventName>(name: N): AsyncIterableIterator<EventMap[N]> {
-    return this.fanout.iterate<EventMap[N]>(name);
+  subscribe<N extends EventName>(name: N, options?: IterateOptions): AsyncIterableIterator<EventMap[N]> {
+    return this.fanout.iterate<EventMap[N]>(name, options);
   }
 
   async close(): Promise<void> {}

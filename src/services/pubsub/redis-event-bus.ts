@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/logger';
 import type { RedisFallbackMonitor } from '../shared/redis-fallbacks';
 import { settleWithin } from '../shared/settle-within';
 import type { EventBus } from './event-bus';
-import { LocalFanout } from './event-bus';
+import { LocalFanout, type IterateOptions } from './event-bus';
 import type { EventMap, EventName } from './event-map';
 
 /**
@@ -62,8 +62,8 @@ export class RedisEventBus implements EventBus {
     return sent;
   }
 
-  subscribe<N extends EventName>(name: N): AsyncIterableIterator<EventMap[N]> {
-    return this.fanout.iterate<EventMap[N]>(name);
+  subscribe<N extends EventName>(name: N, options?: IterateOptions): AsyncIterableIterator<EventMap[N]> {
+    return this.fanout.iterate<EventMap[N]>(name, options);
   }
 
   /** Waits (briefly: Redis may be down) for subscription changes still on the wire, so connections close cleanly after. */

@@ -90,6 +90,23 @@ describe.each([
     expect(await events.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('skips what a reader with a lag bound did not take in time, counting it; a reader without one gets everything', async () => {
+    const stale: number[] = [];
+    const bounded = pair.b.subscribe('routes.changed', { maxLagMs: 150, onStale: (count) => stale.push(count) });
+    const everything = pair.b.subscribe('routes.changed');
+    await settle();
+    for (let n = 10; n < 13; n += 1) await pair.a.publish('routes.changed', event(n));
+    // Nobody reads for longer than the bound; then one more event comes, and the bounded reader reads.
+    await new Promise((r) => setTimeout(r, 300));
+    await pair.a.publish('routes.changed', event(13));
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await bounded.next()).value).toEqual(event(13));
+    expect(stale).toEqual([3]);
+    for (let n = 10; n < 14; n += 1) expect((await everything.next()).value).toEqual(event(n));
+    await bounded.return?.();
+    await everything.return?.();
+  });
+
   it('keeps topics apart', async () => {
     const audit = pair.b.subscribe('audit.recorded');
     const flags = pair.b.subscribe('routes.changed');
