@@ -240,7 +240,10 @@ export async function runSubscriptionsBench(): Promise<void> {
             `${cell(events ? `${events.received} / ≥${expected}${events.closed ? ` (${events.closed} closed)` : ''}` : '—', 26)} ` +
             `${cell(events ? `${events.p50} / ${events.p99} / ${events.max} ms` : '—', 27)} ${cell(`${((cpu / total) * 1000).toFixed(2)} ms/alert`, 12)} ${cell(`${serverLoop.toFixed(0)} ms`, 16)} ${clientCpu === null ? '—' : `${Math.round((100 * clientCpu) / measuredSeconds)} %`}`,
         );
-        await new Promise((r) => setTimeout(r, 1_000));
+        // The next round starts once the server has let go of these subscribers (their sockets closed, their
+        // backlog skipped): a round of 5,000 otherwise spills into the one after it.
+        await waitForNoSubscriptions(server.url.replace('/graphql', '/metrics'), dispatcher);
+        await new Promise((r) => setTimeout(r, 1_000 + count));
       }
     const median = (values: number[]) =>
       percentile(
@@ -263,6 +266,19 @@ export async function runSubscriptionsBench(): Promise<void> {
     await dispatcher.close();
     await bench.stop();
     peer.child.kill();
+  }
+}
+
+/** Waits (at most 30 s) until the server runs no subscription any more. */
+async function waitForNoSubscriptions(metricsUrl: string, dispatcher: Agent): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const text = await (await request(metricsUrl, { dispatcher })).body.text();
+    if (
+      !metricValue(text, 'alertagent_subscription_executions', { role: 'subscriptions' }) &&
+      !metricValue(text, 'alertagent_subscription_executions', { role: 'serve' })
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
