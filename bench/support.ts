@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { startServeProcess, type ServeProcess } from '../test/support/cli-process';
-import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../test/support/env';
+import { readFileSync } from 'node:fs';
+import { productionServeEnv, startServeProcess, type ServeProcess } from '../test/support/cli-process';
 import { createTestDatabase } from '../test/support/postgres';
+import { processTree, statFields } from '../test/support/processes';
 import { testRedisPrefix } from '../test/support/redis';
 
 /** Runs a script in a Node process of its own; it prints its port first. */
@@ -10,23 +10,6 @@ export async function spawnScript(script: string, args: string[] = []): Promise<
   const child = spawn(process.execPath, ['-e', script, ...args]);
   const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
   return { url: `http://127.0.0.1:${port}`, child };
-}
-
-/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0); null when the process is gone. */
-function statFields(pid: number | string): string[] | null {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** A process and the processes it started (the serve process's subscription process), from /proc. */
-function processTree(pid: number): number[] {
-  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && statFields(entry)?.[1] === String(pid));
-  return [pid, ...children.flatMap((child) => processTree(Number(child)))];
 }
 
 /** CPU seconds a process and its children have used (user + system), from /proc; null where there is no /proc. */
@@ -83,11 +66,7 @@ export async function startBenchServer(bootstrap: string, env: Record<string, st
   const db = await createTestDatabase();
   const redis = testRedisPrefix();
   const server = await startServeProcess({
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redis.prefix,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    AUTH_BOOTSTRAP_TOKEN: bootstrap,
+    ...productionServeEnv(db.url, redis.prefix, bootstrap),
     LOG_LEVEL: 'warn',
     ...env,
     ...serveEnvOverrides(),

@@ -1,10 +1,11 @@
 import { HEALTHZ_PATH, METRICS_PATH, READYZ_PATH } from '../shared/paths';
 import { Router } from 'express';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry } from 'prom-client';
 import { UnauthenticatedError } from '../errors';
 import { bearerToken, sameSecret } from '../services/security/token-secret';
 import type { Metrics } from '../services/observability/metrics';
 import type { SystemService } from '../services/system/system.service';
+import type { MetricsJson } from './subscription-process';
 
 /**
  * /healthz (alive), /readyz (can take alerts: 503 only when the database is down; a Redis outage
@@ -15,7 +16,7 @@ export function opsRoutes(
   metrics: Metrics,
   metricsToken?: string,
   /** Metrics of a helper process (the subscription process), served with this process's own. */
-  helperMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>,
+  helperMetrics?: () => Promise<MetricsJson>,
 ): Router {
   const router = Router();
   router.get(HEALTHZ_PATH, (_req, res) => {

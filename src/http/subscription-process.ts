@@ -6,6 +6,9 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { ConfigError, type Config } from '../config';
 import type { Logger } from '../shared/logger';
 
+/** A registry's metrics as prom-client hands them between processes. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
 /** What the serve process tells its subscription process. A socket travels with `upgrade`. */
 export type ToSubscriptionProcess =
   | { type: 'start'; config: Config }
@@ -18,7 +21,7 @@ export type ToSubscriptionProcess =
 export type FromSubscriptionProcess =
   | { type: 'ready' }
   | { type: 'failed'; problem: string }
-  | { type: 'metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] };
+  | { type: 'metrics'; id: number; metrics: MetricsJson };
 
 /** Where graphql-ws is served: `own` = a process of its own beside the serve process, `inline` = in it. */
 export type SubscriptionPlacement = 'own' | 'inline';
@@ -61,7 +64,7 @@ export class SubscriptionProcess {
   private restartDelay = RESTART_FIRST_MS;
   private restartTimer: NodeJS.Timeout | null = null;
   private nextMetricsId = 0;
-  private readonly metricsWaiting = new Map<number, (metrics: MetricObjectWithValues<MetricValue<string>>[]) => void>();
+  private readonly metricsWaiting = new Map<number, (metrics: MetricsJson) => void>();
 
   private constructor(
     private config: Config,
@@ -101,7 +104,7 @@ export class SubscriptionProcess {
   }
 
   /** The child's metrics (labelled role="subscriptions"); none while it is away or slow to answer. */
-  async metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+  async metrics(): Promise<MetricsJson> {
     const child = this.child;
     if (!child || !this.ready) return [];
     const id = this.nextMetricsId++;

@@ -1,14 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { validPayload } from '../support/alerts';
-import { startServeProcess, type ServeProcess } from '../support/cli-process';
-import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../support/env';
+import { productionServeEnv, startServeProcess, type ServeProcess } from '../support/cli-process';
 import { metricValue } from '../support/metrics';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { childProcesses, commandLine } from '../support/processes';
 import { testRedisPrefix } from '../support/redis';
 import { waitFor } from '../support/wait';
 
@@ -16,25 +16,8 @@ const BOOTSTRAP = 'subscription-process-bootstrap-token-0123456789';
 const EVENTS = 'subscription { gatewayEvents { type fingerprint } }';
 const CONNECTIONS_PER_ADDRESS = 8;
 
-/** Processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): Array<{ pid: number; command: string }> {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-          .replace(/^.*\) /, '')
-          .split(' ');
-        if (stat[1] !== String(pid)) return [];
-        return [{ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
-      } catch {
-        return [];
-      }
-    });
-}
-
 function subscriptionProcessOf(server: ServeProcess): number | undefined {
-  return childrenOf(server.child.pid!).find((child) => child.command.includes('subscription-process-main'))?.pid;
+  return childProcesses(server.child.pid!).find((child) => commandLine(child).includes('subscription-process-main'));
 }
 
 /** The status line a WebSocket upgrade request to `url` is answered with. */
@@ -123,11 +106,7 @@ describe('the subscription process', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startServeProcess({
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: redis.prefix,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      ...productionServeEnv(db.url, redis.prefix, BOOTSTRAP),
       LOG_LEVEL: 'warn',
       // Low, so that a socket handed over but still counted here would soon lock clients out.
       MAX_CONNECTIONS_PER_IP: String(CONNECTIONS_PER_ADDRESS),
@@ -216,12 +195,8 @@ describe('the subscription process and a reloaded config file', () => {
     const file = join(dir, 'alertagent.yml');
     writeFileSync(file, 'log:\n  level: warn\n');
     const server = await startServeProcess({
+      ...productionServeEnv(db.url, redis.prefix, BOOTSTRAP),
       ALERTAGENT_CONFIG: file,
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: redis.prefix,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      AUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
       LOG_LEVEL: '',
     });
     try {

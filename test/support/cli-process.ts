@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnUntilReady } from './spawn-ready';
 import { UNTHROTTLED } from './app-config';
+import { TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from './env';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 
@@ -11,6 +12,17 @@ export const CLI = join(ROOT, 'dist/src/cli/main.js');
 /** A clean environment: nothing from the developer's shell (DATABASE_URL, REDIS_URL …) leaks into the child. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+}
+
+/** What `serve` needs for the production mode on a test database and Redis key prefix, with an admin bootstrap token. */
+export function productionServeEnv(databaseUrl: string, redisKeyPrefix: string, bootstrapToken: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    AUTH_BOOTSTRAP_TOKEN: bootstrapToken,
+  };
 }
 
 export async function freePort(): Promise<number> {
