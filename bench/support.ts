@@ -5,8 +5,13 @@ import { createTestDatabase } from '../test/support/postgres';
 import { processTree, statFields } from '../test/support/processes';
 import { testRedisPrefix } from '../test/support/redis';
 
+export interface Spawned {
+  url: string;
+  child: ChildProcess;
+}
+
 /** Runs a script in a Node process of its own; it prints its port first. */
-export async function spawnScript(script: string, args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+export async function spawnScript(script: string, args: string[] = []): Promise<Spawned> {
   const child = spawn(process.execPath, ['-e', script, ...args]);
   const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
   return { url: `http://127.0.0.1:${port}`, child };
