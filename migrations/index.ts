@@ -23,6 +23,7 @@ import { Migration20261208040000_remediation } from './Migration20261208040000_r
 import { Migration20261208050000_routing_experiments } from './Migration20261208050000_routing_experiments';
 import { Migration20261209000000_channel_delivery_policy } from './Migration20261209000000_channel_delivery_policy';
 import { Migration20261210000000_inhibition_release_wait } from './Migration20261210000000_inhibition_release_wait';
+import { Migration20261211000000_incident_resolve_hold } from './Migration20261211000000_incident_resolve_hold';
 
 /** Every migration in order. Listed by hand so the compiled server and the tests run the same set. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -50,4 +51,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261208050000_routing_experiments', class: Migration20261208050000_routing_experiments },
   { name: 'Migration20261209000000_channel_delivery_policy', class: Migration20261209000000_channel_delivery_policy },
   { name: 'Migration20261210000000_inhibition_release_wait', class: Migration20261210000000_inhibition_release_wait },
+  { name: 'Migration20261211000000_incident_resolve_hold', class: Migration20261211000000_incident_resolve_hold },
 ];

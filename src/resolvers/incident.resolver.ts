@@ -31,6 +31,7 @@ function toPolicyType(p: CorrelationPolicyEntity): CorrelationPolicyType {
     windowSeconds: p.windowSeconds,
     updateIntervalSeconds: p.updateIntervalSeconds,
     reopenGraceSeconds: p.reopenGraceSeconds,
+    resolveHoldSeconds: p.resolveHoldSeconds,
     enabled: p.enabled,
   };
 }

@@ -39,6 +39,10 @@ export class CorrelationPolicyEntity {
   @Property({ type: 'integer' })
   reopenGraceSeconds!: number;
 
+  /** All of an incident's alerts resolved: told only once none has fired again for this long (0 = at once). */
+  @Property({ type: 'integer' })
+  resolveHoldSeconds: number = 0;
+
   @Property({ type: 'boolean' })
   enabled: boolean = true;
 
@@ -104,6 +108,9 @@ export class IncidentEntity {
 
   @Property({ type: 'integer' })
   reopenGraceSeconds!: number;
+
+  @Property({ type: 'integer' })
+  resolveHoldSeconds: number = 0;
 
   @Property({ type: 'datetime' })
   openedAt!: Date;

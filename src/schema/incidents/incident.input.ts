@@ -18,6 +18,9 @@ export abstract class CorrelationPolicyFields {
   @Field(() => Int, { nullable: true, description: '0 to 86400; default 900' })
   reopenGraceSeconds?: number;
 
+  @Field(() => Int, { nullable: true, description: '0 to 86400; default 0 (resolutions told at once)' })
+  resolveHoldSeconds?: number;
+
   @Field({ nullable: true })
   enabled?: boolean;
 

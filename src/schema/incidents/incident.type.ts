@@ -47,6 +47,12 @@ export class CorrelationPolicyType {
   })
   reopenGraceSeconds!: number;
 
+  @Field(() => Int, {
+    description:
+      "All of an incident's alerts resolved: the resolution is told only once none has fired again for this long (0 = at once); an alert firing again meanwhile continues the incident without a message. For alerts that flap.",
+  })
+  resolveHoldSeconds!: number;
+
   @Field()
   enabled!: boolean;
 }

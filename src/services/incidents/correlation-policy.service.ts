@@ -37,6 +37,7 @@ const policyInput = z.strictObject({
     .default(6 * 3600),
   updateIntervalSeconds: z.number().int().min(1, 'must be at least 1').max(86_400, 'must be at most 86400').default(300),
   reopenGraceSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most 86400').default(900),
+  resolveHoldSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most 86400').default(0),
   enabled: z.boolean().default(true),
   position: z.number().int().min(0).optional(),
 });
@@ -45,7 +46,7 @@ export type CorrelationPolicyInput = z.input<typeof policyInput>;
 
 /** A stored policy in the shape of its input: what an update's omitted fields keep. */
 export function correlationPolicyInputOf(policy: CorrelationPolicyEntity): CorrelationPolicyInput {
-  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, enabled, position } = policy;
+  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, resolveHoldSeconds, enabled, position } = policy;
   return {
     name,
     labels,
@@ -53,6 +54,7 @@ export function correlationPolicyInputOf(policy: CorrelationPolicyEntity): Corre
     windowSeconds,
     updateIntervalSeconds,
     reopenGraceSeconds,
+    resolveHoldSeconds,
     enabled,
     position,
   };
@@ -68,6 +70,7 @@ export interface CompiledPolicy {
   windowSeconds: number;
   updateIntervalSeconds: number;
   reopenGraceSeconds: number;
+  resolveHoldSeconds: number;
 }
 
 /**
@@ -87,8 +90,11 @@ export function compilePolicy(
       ? `requires "${m.name}" to be empty, but the policy correlates on "${m.name}": it could never apply`
       : null,
   );
-  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } = parsed;
-  return { parsed, compiled: { id, name, labels, matchers, windowSeconds, updateIntervalSeconds, reopenGraceSeconds } };
+  const { name, labels, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, resolveHoldSeconds } = parsed;
+  return {
+    parsed,
+    compiled: { id, name, labels, matchers, windowSeconds, updateIntervalSeconds, reopenGraceSeconds, resolveHoldSeconds },
+  };
 }
 
 /** Whether a policy takes an alert: every matcher matches and every correlating label has a value. */
@@ -180,6 +186,7 @@ export class CorrelationPolicyService {
       windowSeconds: input.windowSeconds,
       updateIntervalSeconds: input.updateIntervalSeconds,
       reopenGraceSeconds: input.reopenGraceSeconds,
+      resolveHoldSeconds: input.resolveHoldSeconds,
       enabled: input.enabled,
       position,
     });
@@ -198,6 +205,7 @@ export class CorrelationPolicyService {
         windowSeconds: p.windowSeconds,
         updateIntervalSeconds: p.updateIntervalSeconds,
         reopenGraceSeconds: p.reopenGraceSeconds,
+        resolveHoldSeconds: p.resolveHoldSeconds,
       }));
   }
 }

@@ -29,6 +29,22 @@ function viewOf(alert: IncidentAlertRow): AlertView {
   };
 }
 
+/**
+ * A policy's resolve hold: once every alert of an incident has resolved, its resolution is told
+ * only when none has been reported firing again for `holdSeconds` (an alert that flaps then costs
+ * no resolution and reopening per flap). When it may be told, in ms; null when it need not wait.
+ */
+export function resolutionHeldUntil(
+  holdSeconds: number,
+  alerts: ReadonlyArray<{ status: string; resolvedAt: number | null }>,
+  now: number,
+): number | null {
+  if (holdSeconds <= 0 || alerts.length === 0 || alerts.some((a) => a.status === 'firing')) return null;
+  const lastResolved = alerts.reduce((latest, a) => Math.max(latest, a.resolvedAt ?? 0), 0);
+  const until = lastResolved + holdSeconds * 1000;
+  return until > now ? until : null;
+}
+
 /** What changed in an incident since its last notification, and the notification that tells it. */
 export function incidentNotification(
   incident: IncidentRow,
@@ -140,6 +156,12 @@ export class IncidentNotifier {
       const { incident, alerts } = locked;
       const dueAt = (incident.lastNotifiedAt ?? incident.openedAt).getTime() + incident.updateIntervalSeconds * 1000;
       if (dueAt > now.getTime() + 1_000) return { early: { incidentId, pendingSince, dueAt: new Date(dueAt) } as PendingUpdate };
+      const held = resolutionHeldUntil(
+        incident.resolveHoldSeconds,
+        alerts.map((a) => ({ status: a.status, resolvedAt: a.resolvedAt?.getTime() ?? null })),
+        now.getTime() + 1_000,
+      );
+      if (held !== null) return { early: { incidentId, pendingSince, dueAt: new Date(held) } as PendingUpdate };
       const notification = incidentNotification(incident, alerts, now);
       if (!notification) {
         if (alerts.some((a) => a.status === 'firing')) {

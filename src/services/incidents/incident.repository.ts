@@ -12,6 +12,7 @@ export interface IncidentPolicyValues {
   windowSeconds: number;
   updateIntervalSeconds: number;
   reopenGraceSeconds: number;
+  resolveHoldSeconds: number;
 }
 
 /** Alerts of one receipt that share a correlation key. */
@@ -59,6 +60,7 @@ export interface IncidentRow {
   id: string;
   correlationKey: string;
   reopenGraceSeconds: number;
+  resolveHoldSeconds: number;
   policyId: string;
   policyName: string;
   labels: Record<string, string>;
@@ -117,7 +119,7 @@ export interface IncidentFilter {
 
 const dateOrNull = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 
-const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
+const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."resolve_hold_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
   i."update_interval_seconds", i."opened_at", i."last_alert_at", i."updated_at", i."resolved_at", i."update_pending_since", i."last_notified_at", i."acknowledged_at", i."acknowledged_by",
   i."notification_count",
   (select count(*) from "incident_alert" a where a."incident_id" = i."id")::int as "alert_count",
@@ -128,6 +130,7 @@ function toIncident(r: Record<string, unknown>): IncidentRow {
     id: r.id as string,
     correlationKey: r.correlation_key as string,
     reopenGraceSeconds: Number(r.reopen_grace_seconds),
+    resolveHoldSeconds: Number(r.resolve_hold_seconds ?? 0),
     policyId: r.policy_id as string,
     policyName: r.policy_name as string,
     labels: jsonColumn(r.labels),
@@ -253,8 +256,8 @@ export class IncidentRepository {
     const channelIds = await group.channelsOfFirstNotice();
     const inserted = await run(
       `insert into "incident" ("id", "policy_id", "policy_name", "correlation_key", "labels", "title", "state", "opened_by_receipt", "receiver", "channel_ids",
-         "window_seconds", "update_interval_seconds", "reopen_grace_seconds", "opened_at", "last_alert_at", "updated_at", "notification_count")
-       values (?, ?, ?, ?, ?::jsonb, ?, 'open', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, 0)
+         "window_seconds", "update_interval_seconds", "reopen_grace_seconds", "resolve_hold_seconds", "opened_at", "last_alert_at", "updated_at", "notification_count")
+       values (?, ?, ?, ?, ?::jsonb, ?, 'open', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, 0)
        on conflict ("correlation_key") where "state" <> 'resolved' do nothing returning "id"`,
       [
         incidentId,
@@ -269,6 +272,7 @@ export class IncidentRepository {
         group.policy.windowSeconds,
         group.policy.updateIntervalSeconds,
         group.policy.reopenGraceSeconds,
+        group.policy.resolveHoldSeconds,
         now,
         now,
         now,
@@ -535,12 +539,17 @@ export class IncidentRepository {
          and "last_alert_at" < ?::timestamptz - make_interval(secs => "window_seconds")`,
       [now, now],
     );
+    const late = new Date(now.getTime() - slackMs);
+    // A resolution held by the policy's resolve hold is not overdue: its job waits for the hold's end.
     const rows = await connection.execute(
       `select "id", "update_pending_since", coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") as "due_at"
-         from "incident" where "update_pending_since" is not null
+         from "incident" i where "update_pending_since" is not null
          and coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") < ?::timestamptz
+         and not ("resolve_hold_seconds" > 0
+           and not exists (select 1 from "incident_alert" a where a."incident_id" = i."id" and a."status" = 'firing')
+           and (select max(a."resolved_at") from "incident_alert" a where a."incident_id" = i."id") + make_interval(secs => "resolve_hold_seconds") >= ?::timestamptz)
          order by "update_pending_since" limit ${Number(limit)}`,
-      [new Date(now.getTime() - slackMs)],
+      [late, late],
     );
     return rows.map((r: Record<string, unknown>) => ({
       incidentId: r.id as string,

@@ -4,6 +4,7 @@ import { CONVERGENCE_EDGE_MARGIN_MS } from '../gateway/pipeline/convergence.stag
 import { groupForDelivery } from '../gateway/pipeline/routing.stage';
 import { decideRoutes, type RouteDecision, type RoutingTable } from '../gateway/route-table';
 import { correlationKey, policyApplies, type CompiledPolicy } from '../incidents/correlation-policy.service';
+import { resolutionHeldUntil } from '../incidents/incident-notifier';
 import { equalKey, type CompiledInhibitionRule } from '../inhibition/inhibition-rule.service';
 import { WindowCover, type CompiledWindow } from '../maintenance-windows/maintenance-window.service';
 import { decideWindow, type KnownAlert } from '../route-windows/route-window-rules';
@@ -83,6 +84,8 @@ interface IncidentMember {
   status: string;
   /** The status its last notification told; null while none has. */
   told: string | null;
+  /** When it was last reported resolved; null while firing. */
+  resolvedAt: number | null;
 }
 
 interface ModelIncident {
@@ -502,7 +505,9 @@ export class GatewayModel {
         pendingSince: null,
         resolvedAt: null,
         channelIds,
-        members: new Map(members.map((a) => [a.fingerprint, { status: a.status, told: a.status }])),
+        members: new Map(
+          members.map((a) => [a.fingerprint, { status: a.status, told: a.status, resolvedAt: a.status === 'resolved' ? this.now : null }]),
+        ),
         updateBooked: false,
         quietCheckAt: null,
       };
@@ -524,7 +529,11 @@ export class GatewayModel {
   private fold(incident: ModelIncident, alerts: AlertmanagerAlert[], reopened: boolean, alreadySent: boolean): void {
     for (const a of alerts) {
       const member = incident.members.get(a.fingerprint);
-      incident.members.set(a.fingerprint, { status: a.status, told: alreadySent ? a.status : (member?.told ?? null) });
+      incident.members.set(a.fingerprint, {
+        status: a.status,
+        told: alreadySent ? a.status : (member?.told ?? null),
+        resolvedAt: a.status === 'resolved' ? this.now : null,
+      });
     }
     const changed = !alreadySent && (reopened || [...incident.members.values()].some((m) => m.told !== m.status));
     incident.lastAlertAt = this.now;
@@ -563,6 +572,15 @@ export class GatewayModel {
     const members = [...incident.members.values()];
     const changed = members.filter((m) => m.told !== m.status);
     const firing = members.filter((m) => m.status === 'firing').length;
+    const heldUntil = resolutionHeldUntil(incident.policy.resolveHoldSeconds, members, this.now);
+    if (heldUntil !== null) {
+      incident.updateBooked = true;
+      this.after(heldUntil, () => {
+        incident.updateBooked = false;
+        this.notify(incident);
+      });
+      return;
+    }
     const quiet = this.now - incident.lastAlertAt > incident.policy.windowSeconds * 1000;
     const resolution = firing === 0 || quiet;
     incident.pendingSince = null;

@@ -133,7 +133,7 @@ describe('partial updates', () => {
   it('updateCorrelationPolicy', async () => {
     await keepsTheRest(
       'CorrelationPolicy',
-      'name labels matchers windowSeconds updateIntervalSeconds reopenGraceSeconds enabled',
+      'name labels matchers windowSeconds updateIntervalSeconds reopenGraceSeconds resolveHoldSeconds enabled',
       {
         name: 'by-service',
         labels: ['service'],
@@ -141,6 +141,7 @@ describe('partial updates', () => {
         windowSeconds: 3600,
         updateIntervalSeconds: 120,
         reopenGraceSeconds: 60,
+        resolveHoldSeconds: 600,
         enabled: false,
       },
       { windowSeconds: 7200 },

@@ -237,6 +237,57 @@ describe('incidents (flag gateway.grouping)', () => {
     expect(incident.data!.incident).toEqual({ state: 'RESOLVED', notificationCount: 1, updatePending: false });
   });
 
+  it('a resolve hold: an alert flapping within it costs no resolution and no reopening, and the resolution goes once it has held', async () => {
+    const flappy = await server.gql(
+      'mutation($i: CorrelationPolicyInput!) { createCorrelationPolicy(input: $i) { id resolveHoldSeconds } }',
+      {
+        i: {
+          name: 'flappy',
+          labels: ['cluster', 'node'],
+          matchers: ['alertname="Flappy"'],
+          updateIntervalSeconds: 1,
+          resolveHoldSeconds: 3,
+        },
+      },
+      admin,
+    );
+    expect(flappy.errors).toBeUndefined();
+    expect(flappy.data!.createCorrelationPolicy.resolveHoldSeconds).toBe(3);
+    peer.accepted.length = 0;
+    const node = `n-${randomUUID().slice(0, 6)}`;
+    const body = (status: 'firing' | 'resolved', startsAt: string) => {
+      const payload = notification('{}:{alertname="Flappy"}', [{ name: 'Flappy', node, status }]);
+      payload.alerts[0].startsAt = startsAt;
+      payload.alerts[0].labels.severity = 'info';
+      return payload;
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    expect((await post(server, body('firing', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
+    expect((await post(server, body('resolved', '2026-11-25T10:00:00Z'))).status).toBe(200);
+    // Past the update interval, within the hold: nothing told yet, and the incident still open.
+    await sleep(1_800);
+    expect(incidentMessages()).toHaveLength(0);
+    const [incident] = (await server.gql('{ incidents(policyName: "flappy") { items { id state } } }', {}, admin)).data!.incidents
+      .items as Array<{ id: string; state: string }>;
+    expect(incident.state).not.toBe('RESOLVED');
+    // It flaps: fires again and resolves, twice, each within the hold of the last resolution.
+    for (const startsAt of ['2026-11-25T10:05:00Z', '2026-11-25T10:10:00Z']) {
+      expect((await post(server, body('firing', startsAt))).status).toBe(200);
+      await sleep(400);
+      expect((await post(server, body('resolved', startsAt))).status).toBe(200);
+      await sleep(600);
+    }
+    expect(incidentMessages()).toHaveLength(0);
+    await waitFor(() => incidentMessages().length === 1, 'the resolution once the hold has passed', 8_000);
+    expect(incidentMessages()[0].payload.incident).toMatchObject({ id: incident.id, notice: 'resolved' });
+    await sleep(2_000);
+    // The first notice and the resolution: no resolution or reopening per flap.
+    expect(peer.accepted).toHaveLength(2);
+    const after = await server.gql('query($id: ID!) { incident(id: $id) { state notificationCount } }', { id: incident.id }, admin);
+    expect(after.data!.incident).toEqual({ state: 'RESOLVED', notificationCount: 1 });
+  });
+
   it('two replicas opening the same incident in the same instant agree on one incident; neither delays its first notice', async () => {
     peer.accepted.length = 0;
     const node = `n-${randomUUID().slice(0, 6)}`;

@@ -171,6 +171,34 @@ describe('gateway model (replays)', () => {
     expect(later.m.incidentsOpened).toBe(2);
   });
 
+  it('incidents with a resolve hold: an alert flapping within it is told once firing and once resolved, when the hold has passed', () => {
+    const flapping = (resolveHoldSeconds: number) => {
+      const policy = compilePolicy({ name: 'disk', labels: ['cluster', 'node'], resolveHoldSeconds }, 'p').compiled;
+      const { m, sent } = model(['gateway.grouping'], { policies: [policy] });
+      const node = { cluster: 'prod', node: 'n1' };
+      for (const minute of [0, 10, 20]) {
+        m.feed(at(minute, [alert('DiskFull', node)]));
+        m.feed(at(minute + 5, [alert('DiskFull', node, 'resolved')]));
+      }
+      m.advanceTo(T0 + 90 * MIN);
+      return sent.map((n) => [n.kind, Math.round((n.at - T0) / MIN)]);
+    };
+    // Held 10 min: the resolutions at 5 and 15 min are followed by a new firing within the hold.
+    expect(flapping(600)).toEqual([
+      ['alerts', 0],
+      ['incident-resolution', 35],
+    ]);
+    // Without it, every flap costs a resolution and a reopening.
+    expect(flapping(0).map(([kind]) => kind)).toEqual([
+      'alerts',
+      'incident-resolution',
+      'incident-update',
+      'incident-resolution',
+      'incident-update',
+      'incident-resolution',
+    ]);
+  });
+
   it('inhibition: targets are held while a source with equal labels fires, and released when it resolves', () => {
     const rule = compileInhibitionRule(
       {

@@ -1,7 +1,7 @@
 import { CHANNEL_PLUGINS } from '../../../src/services/channels/registry';
 import { renderDefaultTemplates } from '../../../src/services/channels/template-engine';
 import { sampleMessages } from '../../../src/services/channels/template-samples';
-import { incidentNotification } from '../../../src/services/incidents/incident-notifier';
+import { incidentNotification, resolutionHeldUntil } from '../../../src/services/incidents/incident-notifier';
 import type { IncidentAlertRow, IncidentRow } from '../../../src/services/incidents/incident.repository';
 
 const opened = new Date('2026-12-01T10:00:00Z');
@@ -11,6 +11,7 @@ function incident(overrides: Partial<IncidentRow> = {}): IncidentRow {
     id: 'i-1',
     correlationKey: 'k',
     reopenGraceSeconds: 600,
+    resolveHoldSeconds: 0,
     policyId: 'p',
     policyName: 'node',
     labels: { cluster: 'prod', node: 'n1' },
@@ -83,6 +84,19 @@ describe('incident notifications', () => {
     expect(n.kind).toBe('resolved');
     expect(n.message.status).toBe('resolved');
     expect(n.message.incident).toMatchObject({ notice: 'resolved', sequence: 2, resolved: 1, firing: 0, total: 2 });
+  });
+
+  it('a resolve hold waits from the last resolution while nothing fires; no hold, or anything firing, waits for nothing', () => {
+    const at = (minute: number) => opened.getTime() + minute * 60_000;
+    const resolved = [
+      { status: 'resolved', resolvedAt: at(2) },
+      { status: 'resolved', resolvedAt: at(5) },
+    ];
+    expect(resolutionHeldUntil(600, resolved, at(6))).toBe(at(15));
+    expect(resolutionHeldUntil(600, resolved, at(15))).toBeNull();
+    expect(resolutionHeldUntil(0, resolved, at(6))).toBeNull();
+    expect(resolutionHeldUntil(600, [...resolved, { status: 'firing', resolvedAt: null }], at(6))).toBeNull();
+    expect(resolutionHeldUntil(600, [], at(6))).toBeNull();
   });
 
   it('no resolution when everything was already told resolved (fired again and resolved within one interval, as Alertmanager)', () => {

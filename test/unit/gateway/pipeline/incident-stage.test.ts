@@ -13,6 +13,7 @@ const policy: CompiledPolicy = {
   windowSeconds: 3600,
   updateIntervalSeconds: 60,
   reopenGraceSeconds: 60,
+  resolveHoldSeconds: 0,
 };
 
 function setup(answer: (group: CorrelatedAlerts) => JoinOutcome, knownNodes: string[] = []) {
