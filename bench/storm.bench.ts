@@ -15,6 +15,8 @@ const STORM_SECONDS = 3600;
 const TIMING = { groupWait: 30, groupInterval: 300, repeatInterval: 600, replicaLag: 2 };
 const UPDATE_INTERVAL_SECONDS = 300;
 const REOPEN_GRACE_SECONDS = 900;
+/** Modes with a resolve hold: an incident's resolution waits until nothing has fired again for 10 minutes. */
+const RESOLVE_HOLD_SECONDS = 600;
 /** Flap damping: 4 changes within an hour make an alert flapping; 15 minutes steady settle it (the defaults). */
 const FLAP_WINDOW_SECONDS = 3600;
 const FLAP_QUIET_SECONDS = 900;
@@ -26,6 +28,8 @@ interface Mode {
   inhibition: boolean;
   /** The default route has a route window (Alertmanager's group timers, across clusters). */
   routeWindow?: boolean;
+  /** The correlation policies hold resolutions (resolveHoldSeconds). */
+  resolveHold?: boolean;
 }
 
 /**
@@ -58,6 +62,20 @@ const MODES: Mode[] = [
     flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'],
     policies: true,
     inhibition: true,
+  },
+  {
+    name: 'grouping + inhibition + resolve hold',
+    flags: ['gateway.grouping', 'gateway.inhibition'],
+    policies: true,
+    inhibition: true,
+    resolveHold: true,
+  },
+  {
+    name: 'phase 2: all + resolve hold',
+    flags: ['gateway.grouping', 'gateway.inhibition', 'gateway.advanced-convergence'],
+    policies: true,
+    inhibition: true,
+    resolveHold: true,
   },
   {
     name: 'route windows (+ flap damping)',
@@ -116,17 +134,19 @@ function webhookBody(n: StormNotification, runStart: number): string {
 }
 
 /** The correlation policies and inhibition rule a mode uses, as GraphQL input literals. */
+/** A mode's correlation policies as GraphQL input literals, their times compressed like the storm. */
+function policyInputs(mode: Mode): string[] {
+  if (!mode.policies) return [];
+  const compressed = (seconds: number) => Math.round((seconds * MS_PER_SECOND) / 1000);
+  const timing = `updateIntervalSeconds: ${Math.max(1, compressed(UPDATE_INTERVAL_SECONDS))}, reopenGraceSeconds: ${compressed(REOPEN_GRACE_SECONDS)}${mode.resolveHold ? `, resolveHoldSeconds: ${compressed(RESOLVE_HOLD_SECONDS)}` : ''}`;
+  return [
+    ['node', '["cluster", "node"]'],
+    ['service', '["cluster", "namespace"]'],
+  ].map(([name, labels]) => `{ name: "${name}", labels: ${labels}, ${timing} }`);
+}
+
 function proposalParts(mode: Mode, channelId: string): string {
-  const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
-  const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
-  const policies = mode.policies
-    ? `correlationPolicies: [${[
-        ['node', '["cluster", "node"]'],
-        ['service', '["cluster", "namespace"]'],
-      ]
-        .map(([name, labels]) => `{ name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }`)
-        .join(', ')}]`
-    : 'correlationPolicies: []';
+  const policies = `correlationPolicies: [${policyInputs(mode).join(', ')}]`;
   const rules = mode.inhibition ? `inhibitionRules: [${INHIBITION_RULE}]` : 'inhibitionRules: []';
   const routes = `routes: [{ name: "all", isDefault: true, channelIds: ["${channelId}"]${mode.routeWindow ? `, ${routeWindowArgs}` : ''} }]`;
   return `${policies}, ${rules}, ${routes}`;
@@ -206,20 +226,9 @@ async function runMode(
       BOOTSTRAP,
     );
     if (routed.errors) throw new Error(JSON.stringify(routed.errors));
-    const interval = Math.max(1, Math.round((UPDATE_INTERVAL_SECONDS * MS_PER_SECOND) / 1000));
-    const grace = Math.round((REOPEN_GRACE_SECONDS * MS_PER_SECOND) / 1000);
-    if (mode.policies) {
-      for (const [name, labels] of [
-        ['node', '["cluster", "node"]'],
-        ['service', '["cluster", "namespace"]'],
-      ]) {
-        const made = await postGraphQL(
-          server.url,
-          `mutation { createCorrelationPolicy(input: { name: "${name}", labels: ${labels}, updateIntervalSeconds: ${interval}, reopenGraceSeconds: ${grace} }) { id } }`,
-          BOOTSTRAP,
-        );
-        if (made.errors) throw new Error(JSON.stringify(made.errors));
-      }
+    for (const policy of policyInputs(mode)) {
+      const made = await postGraphQL(server.url, `mutation { createCorrelationPolicy(input: ${policy}) { id } }`, BOOTSTRAP);
+      if (made.errors) throw new Error(JSON.stringify(made.errors));
     }
     if (mode.inhibition) {
       const made = await postGraphQL(server.url, `mutation { createInhibitionRule(input: ${INHIBITION_RULE}) { id } }`, BOOTSTRAP);
@@ -250,7 +259,8 @@ async function runMode(
     }
     await Promise.all(sends);
     // Updates, resolutions and flap summaries still due, and a sweep.
-    await new Promise((r) => setTimeout(r, Math.max(2 * UPDATE_INTERVAL_SECONDS, FLAP_QUIET_SECONDS) * MS_PER_SECOND + 2_000));
+    const tail = Math.max(2 * UPDATE_INTERVAL_SECONDS, FLAP_QUIET_SECONDS, RESOLVE_HOLD_SECONDS + UPDATE_INTERVAL_SECONDS);
+    await new Promise((r) => setTimeout(r, tail * MS_PER_SECOND + 2_000));
 
     // BENCH_STORM_DEBUG=1 lists every message the channel got: when (simulated), its incident notice, its alerts.
     if (process.env.BENCH_STORM_DEBUG)
@@ -311,7 +321,7 @@ export async function runStormBench(): Promise<void> {
     `\nStorm: ${alerts.length} alerts in ${incidents.length} incidents, ${notifications.length} webhook posts from an HA pair of Alertmanagers ` +
       `(group_wait ${TIMING.groupWait} s, group_interval ${TIMING.groupInterval} s, repeat_interval ${TIMING.repeatInterval} s), ${STORM_SECONDS / 60} simulated minutes replayed ` +
       `in ${(STORM_SECONDS * MS_PER_SECOND) / 1000} s; incident update interval ${UPDATE_INTERVAL_SECONDS} s, reopen grace ${REOPEN_GRACE_SECONDS} s, ` +
-      `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s (simulated); route windows (real seconds) ${routeWindowArgs}:`,
+      `flapping at 4 changes within ${FLAP_WINDOW_SECONDS} s, settled after ${FLAP_QUIET_SECONDS} s, resolve hold (where named) ${RESOLVE_HOLD_SECONDS} s (simulated); route windows (real seconds) ${routeWindowArgs}:`,
   );
   // BENCH_STORM_MODES="gateway.grouping,phase 2: all" runs only those modes (by name).
   const only = process.env.BENCH_STORM_MODES?.split(',').map((m) => m.trim());

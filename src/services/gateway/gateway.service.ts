@@ -15,7 +15,7 @@ import { IntakeGate } from './intake-gate';
 import { PeriodicTask } from '../shared/periodic-task';
 import { ConvergenceStage } from './pipeline/convergence.stage';
 import { DedupeStage } from './pipeline/dedupe.stage';
-import { FlapStage } from './pipeline/flap.stage';
+import { FlapStage, type FlapStageDeps } from './pipeline/flap.stage';
 import { IncidentStage, type IncidentStageDeps } from './pipeline/incident.stage';
 import { InhibitionStage, type InhibitionStageDeps } from './pipeline/inhibition.stage';
 import { MaintenanceStage, type MaintenanceStageDeps } from './pipeline/maintenance.stage';
@@ -48,7 +48,7 @@ export interface GatewayDeps {
   inhibition: Pick<InhibitionStageDeps, 'rules' | 'repository' | 'releaser'>;
   maintenance: Pick<MaintenanceStageDeps, 'windows' | 'suppressed'>;
   policies: IncidentStageDeps['policies'];
-  incidents: IncidentStageDeps['repository'];
+  incidents: IncidentStageDeps['repository'] & FlapStageDeps['incidents'];
   incidentNotifier: IncidentStageDeps['notifier'];
   routeWindows: Pick<RouteWindowStageDeps, 'repository' | 'flusher'>;
   /** Asked after delivery; never awaited by the delivery path. */

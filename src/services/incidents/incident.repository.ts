@@ -390,6 +390,35 @@ export class IncidentRepository {
     return rows.map((r) => ({ status: r.status as string, notifiedStatus: (r.notified_status as string | null) ?? null }));
   }
 
+  /**
+   * A flapping alert has settled and its flap summary told the channels how: the open incidents
+   * holding it take that status as told, and one with nothing firing any more is due to close
+   * (without a message of its own when nothing else is untold). Answers the updates to book.
+   */
+  async settledFlapping(fingerprint: string, status: 'firing' | 'resolved', now: Date): Promise<PendingUpdate[]> {
+    return this.inTransaction(async (run) => {
+      const touched = await run(
+        `update "incident_alert" a set "status" = ?, "notified" = true, "notified_status" = ?, "resolved_at" = ?, "last_seen_at" = ?
+           from "incident" i where i."id" = a."incident_id" and i."state" <> 'resolved' and a."fingerprint" = ?
+           returning a."incident_id"`,
+        [status, status, status === 'resolved' ? now : null, now, fingerprint],
+      );
+      if (status === 'firing' || touched.length === 0) return [];
+      const due = await run(
+        `update "incident" i set "update_pending_since" = coalesce(i."update_pending_since", ?), "updated_at" = ?
+           where i."id" in (${touched.map(() => '?').join(', ')})
+           and not exists (select 1 from "incident_alert" a where a."incident_id" = i."id" and a."status" = 'firing')
+           returning i."id", i."update_pending_since", coalesce(i."last_notified_at", i."opened_at") + make_interval(secs => i."update_interval_seconds") as "due_at"`,
+        [now, now, ...touched.map((r) => r.incident_id)],
+      );
+      return due.map((r) => ({
+        incidentId: r.id as string,
+        pendingSince: new Date(r.update_pending_since as string),
+        dueAt: new Date(r.due_at as string),
+      }));
+    });
+  }
+
   /** Keys of open incidents, and of resolved ones still within their reopen grace (with its end). */
   async knownKeys(now: Date): Promise<Array<{ key: string; until: number }>> {
     const rows = await this.orm.em.getConnection().execute(

@@ -461,6 +461,16 @@ export class GatewayModel {
     entry.changes = [];
     for (const channelId of decideRoutes(this.config.routes, entry.labels).channelIds)
       this.emit({ at: this.now, kind: 'flap-summary', channelId, routeId: null, alerts: 1 });
+    // Open incidents holding it take the settled status as told; one with nothing firing is due to close.
+    for (const incident of this.incidentsByKey.values()) {
+      const member = incident.members.get(fingerprint);
+      if (incident.resolved || !member) continue;
+      const status = entry.status;
+      incident.members.set(fingerprint, { status, told: status, resolvedAt: status === 'resolved' ? this.now : null });
+      if (status === 'firing' || [...incident.members.values()].some((m) => m.status === 'firing')) continue;
+      incident.pendingSince ??= this.now;
+      this.bookUpdate(incident);
+    }
   }
 
   private group(

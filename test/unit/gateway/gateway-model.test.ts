@@ -320,6 +320,17 @@ describe('gateway model (replays)', () => {
     expect(sent.map((n) => n.kind)).toEqual(['alerts', 'alerts', 'alerts', 'alerts', 'alerts', 'flap-summary']);
   });
 
+  it('flap damping with incidents: an alert that settles resolved closes its incident without a message beyond its summary', () => {
+    const policy = compilePolicy({ name: 'node', labels: ['node'] }, 'p').compiled;
+    const { m, sent } = model(['gateway.grouping', 'gateway.advanced-convergence'], { policies: [policy] });
+    // Becomes flapping at a firing (the fifth report), which reaches the incident; then held.
+    const seq = ['firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved'] as const;
+    seq.forEach((status, i) => m.feed(at(i * 3, [alert('Disk', { node: 'n1' }, status)])));
+    // Long past the incident's quiet window (6 h): it closed when the alert settled, not at the window's end.
+    m.finish(T0 + 8 * 60 * MIN);
+    expect(sent.at(-1)!.kind).toBe('flap-summary');
+  });
+
   it('route windows: wait gathers the first burst, the interval batches what follows, repeats are not told again', () => {
     const routes = table([
       { name: 'all', isDefault: true, channelIds: ['c1'], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 3600 },

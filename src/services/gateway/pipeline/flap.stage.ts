@@ -5,6 +5,8 @@ import type { AlertView, ChannelMessage } from '../../channels/message';
 import type { FlagResolver } from '../../flags/flag-resolver';
 import type { Logger } from '../../../shared/logger';
 import type { JobQueue } from '../../queue/job-queue';
+import type { IncidentNotifier } from '../../incidents/incident-notifier';
+import type { IncidentRepository } from '../../incidents/incident.repository';
 import type { FlapSettings, FlapStore } from '../flap-store';
 import type { RouteService } from '../route.service';
 import { toAlertView, type Hold } from '../record-state';
@@ -19,6 +21,9 @@ export interface FlapStageDeps {
   queue: JobQueue;
   routes: Pick<RouteService, 'decideAll'>;
   deliveries: Pick<DeliveryService, 'deliver'>;
+  /** Incidents holding a settled alert learn how it settled (flag gateway.grouping). */
+  incidents: Pick<IncidentRepository, 'settledFlapping'>;
+  incidentNotifier: Pick<IncidentNotifier, 'schedule'>;
   logger: Pick<Logger, 'warn'>;
   settings: () => FlapSettings;
 }
@@ -114,5 +119,13 @@ export class FlapStage implements HoldStage {
           }),
       ),
     );
+    // Its incident last heard of it at the change that made it flapping: without this, an incident
+    // would read it as firing after it settled resolved, and close only when its window ran out.
+    try {
+      const due = await this.deps.incidents.settledFlapping(fingerprint, settled.status, new Date(settledAt));
+      await Promise.all(due.map((pending) => this.deps.incidentNotifier.schedule(pending)));
+    } catch (err) {
+      logger.warn({ err, fingerprint }, "could not tell a flapping alert's incident how it settled");
+    }
   }
 }
