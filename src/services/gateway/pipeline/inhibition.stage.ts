@@ -63,6 +63,16 @@ export class InhibitionStage implements HoldStage {
       }
     }
     if (sources.length === 0 && targets.length === 0 && resolvedTargets.size === 0) return;
+    const released = (outcome: { released: Parameters<typeof releaser.send>[0] }) => {
+      if (outcome.released.length > 0)
+        void releaser.send(outcome.released).catch((err) => logger.warn({ err }, 'could not send released alerts; the sweeper will'));
+    };
+    if (targets.length === 0 && resolvedTargets.size === 0) {
+      // Sightings of sources alone hold nothing back in this receipt: recorded while its messages go
+      // out (and before its records are written), so a source's own first notice does not wait for them.
+      receipt.afterSend.push(repository.apply(sources, [], [], new Date(), timing()).then(released));
+      return;
+    }
     const outcome = await repository.apply(sources, targets, [...resolvedTargets], new Date(), timing());
     const ruleName = (id: string) => active.find((r) => r.id === id)?.name ?? id;
     for (const index of taken) {
@@ -77,7 +87,6 @@ export class InhibitionStage implements HoldStage {
         held[index] = { state: 'inhibited', detail: 'resolved while inhibited: it was never sent, so neither is its resolution' };
       }
     }
-    if (outcome.released.length > 0)
-      void releaser.send(outcome.released).catch((err) => logger.warn({ err }, 'could not send released alerts; the sweeper will'));
+    released(outcome);
   }
 }
