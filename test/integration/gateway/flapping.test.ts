@@ -10,6 +10,26 @@ import { testRedisPrefix } from '../../support/redis';
 import { waitFor } from '../../support/wait';
 import { validPayload } from '../../support/alerts';
 
+/** Cycle `n` of a disk alert that fires and resolves: each firing starts anew, as Alertmanager reports it. */
+function postCycle(server: TestServer, sender: string, cycle: number, status: 'firing' | 'resolved') {
+  const payload = validPayload();
+  payload.status = status;
+  payload.alerts[0].status = status;
+  payload.alerts[0].startsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle)).toISOString();
+  if (status === 'resolved') payload.alerts[0].endsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle, 30)).toISOString();
+  return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
+    body: JSON.stringify(payload),
+  });
+}
+
+/** Three times firing then resolved. */
+const THREE_CYCLES: Array<[number, 'firing' | 'resolved']> = [0, 1, 2].flatMap((cycle) => [
+  [cycle, 'firing'],
+  [cycle, 'resolved'],
+]);
+
 describe('flap damping (flag gateway.advanced-convergence)', () => {
   let db: TestDatabase;
   const redis = testRedisPrefix();
@@ -19,19 +39,7 @@ describe('flap damping (flag gateway.advanced-convergence)', () => {
   let sender: string;
   let admin: string;
 
-  /** Cycle `n` of a disk alert that fires and resolves: each firing starts anew, as Alertmanager reports it. */
-  const post = (cycle: number, status: 'firing' | 'resolved') => {
-    const payload = validPayload();
-    payload.status = status;
-    payload.alerts[0].status = status;
-    payload.alerts[0].startsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle)).toISOString();
-    if (status === 'resolved') payload.alerts[0].endsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle, 30)).toISOString();
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
-      body: JSON.stringify(payload),
-    });
-  };
+  const post = (cycle: number, status: 'firing' | 'resolved') => postCycle(server, sender, cycle, status);
   const records = async () =>
     (await server.gql('{ alertRecords(limit: 20, order: ASC) { items { status state holdReason } } }', {}, admin)).data!.alertRecords.items;
 
@@ -63,15 +71,7 @@ describe('flap damping (flag gateway.advanced-convergence)', () => {
   });
 
   it('tells a flapping alert once, holds its changes, and summarises it once it settles, across a restart', async () => {
-    const steps: Array<[number, 'firing' | 'resolved']> = [
-      [0, 'firing'],
-      [0, 'resolved'],
-      [1, 'firing'],
-      [1, 'resolved'],
-      [2, 'firing'],
-      [2, 'resolved'],
-    ];
-    for (const [cycle, status] of steps) {
+    for (const [cycle, status] of THREE_CYCLES) {
       expect((await post(cycle, status)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -108,18 +108,7 @@ describe('flap damping with incidents (flags gateway.advanced-convergence and ga
   let sender: string;
   let admin: string;
 
-  const post = (cycle: number, status: 'firing' | 'resolved') => {
-    const payload = validPayload();
-    payload.status = status;
-    payload.alerts[0].status = status;
-    payload.alerts[0].startsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle)).toISOString();
-    if (status === 'resolved') payload.alerts[0].endsAt = new Date(Date.UTC(2026, 11, 1, 10, cycle, 30)).toISOString();
-    return fetch(`${server.baseUrl}/api/v1/alerts/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender}` },
-      body: JSON.stringify(payload),
-    });
-  };
+  const post = (cycle: number, status: 'firing' | 'resolved') => postCycle(server, sender, cycle, status);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -157,15 +146,7 @@ describe('flap damping with incidents (flags gateway.advanced-convergence and ga
   it('an alert that became flapping while firing and settled resolved closes its incident, without a message beyond its summary', async () => {
     // Fires (first notice, opens the incident), resolves, fires again (the change that makes it
     // flapping reaches the incident as firing), then flaps on held until it settles resolved.
-    const steps: Array<[number, 'firing' | 'resolved']> = [
-      [0, 'firing'],
-      [0, 'resolved'],
-      [1, 'firing'],
-      [1, 'resolved'],
-      [2, 'firing'],
-      [2, 'resolved'],
-    ];
-    for (const [cycle, status] of steps) {
+    for (const [cycle, status] of THREE_CYCLES) {
       expect((await post(cycle, status)).status).toBe(200);
       if (peer.accepted.length === 0) await waitFor(() => peer.accepted.length === 1, 'the first notice', 5_000);
       await new Promise((r) => setTimeout(r, 200));
