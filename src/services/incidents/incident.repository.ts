@@ -119,6 +119,16 @@ export interface IncidentFilter {
 
 const dateOrNull = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 
+/** When an incident's next update may go: one update interval after its last notification (or its opening). */
+const UPDATE_DUE_SQL = `coalesce(i."last_notified_at", i."opened_at") + make_interval(secs => i."update_interval_seconds")`;
+
+/** A row selecting "id", "update_pending_since" and `UPDATE_DUE_SQL` as "due_at". */
+const toPending = (r: Record<string, unknown>): PendingUpdate => ({
+  incidentId: r.id as string,
+  pendingSince: new Date(r.update_pending_since as string),
+  dueAt: new Date(r.due_at as string),
+});
+
 const INCIDENT_COLUMNS = `i."id", i."correlation_key", i."reopen_grace_seconds", i."resolve_hold_seconds", i."policy_id", i."policy_name", i."labels", i."title", i."state", i."receiver", i."channel_ids", i."window_seconds",
   i."update_interval_seconds", i."opened_at", i."last_alert_at", i."updated_at", i."resolved_at", i."update_pending_since", i."last_notified_at", i."acknowledged_at", i."acknowledged_by",
   i."notification_count",
@@ -408,14 +418,10 @@ export class IncidentRepository {
         `update "incident" i set "update_pending_since" = coalesce(i."update_pending_since", ?), "updated_at" = ?
            where i."id" in (${touched.map(() => '?').join(', ')})
            and not exists (select 1 from "incident_alert" a where a."incident_id" = i."id" and a."status" = 'firing')
-           returning i."id", i."update_pending_since", coalesce(i."last_notified_at", i."opened_at") + make_interval(secs => i."update_interval_seconds") as "due_at"`,
+           returning i."id", i."update_pending_since", ${UPDATE_DUE_SQL} as "due_at"`,
         [now, now, ...touched.map((r) => r.incident_id)],
       );
-      return due.map((r) => ({
-        incidentId: r.id as string,
-        pendingSince: new Date(r.update_pending_since as string),
-        dueAt: new Date(r.due_at as string),
-      }));
+      return due.map(toPending);
     });
   }
 
@@ -571,19 +577,15 @@ export class IncidentRepository {
     const late = new Date(now.getTime() - slackMs);
     // A resolution held by the policy's resolve hold is not overdue: its job waits for the hold's end.
     const rows = await connection.execute(
-      `select "id", "update_pending_since", coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") as "due_at"
+      `select "id", "update_pending_since", ${UPDATE_DUE_SQL} as "due_at"
          from "incident" i where "update_pending_since" is not null
-         and coalesce("last_notified_at", "opened_at") + make_interval(secs => "update_interval_seconds") < ?::timestamptz
+         and ${UPDATE_DUE_SQL} < ?::timestamptz
          and not ("resolve_hold_seconds" > 0
            and not exists (select 1 from "incident_alert" a where a."incident_id" = i."id" and a."status" = 'firing')
            and (select max(a."resolved_at") from "incident_alert" a where a."incident_id" = i."id") + make_interval(secs => "resolve_hold_seconds") >= ?::timestamptz)
          order by "update_pending_since" limit ${Number(limit)}`,
       [late, late],
     );
-    return rows.map((r: Record<string, unknown>) => ({
-      incidentId: r.id as string,
-      pendingSince: new Date(r.update_pending_since as string),
-      dueAt: new Date(r.due_at as string),
-    }));
+    return rows.map(toPending);
   }
 }

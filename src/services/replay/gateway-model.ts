@@ -466,7 +466,7 @@ export class GatewayModel {
       const member = incident.members.get(fingerprint);
       if (incident.resolved || !member) continue;
       const status = entry.status;
-      incident.members.set(fingerprint, { status, told: status, resolvedAt: status === 'resolved' ? this.now : null });
+      incident.members.set(fingerprint, this.member(status, status));
       if (status === 'firing' || [...incident.members.values()].some((m) => m.status === 'firing')) continue;
       incident.pendingSince ??= this.now;
       this.bookUpdate(incident);
@@ -515,9 +515,7 @@ export class GatewayModel {
         pendingSince: null,
         resolvedAt: null,
         channelIds,
-        members: new Map(
-          members.map((a) => [a.fingerprint, { status: a.status, told: a.status, resolvedAt: a.status === 'resolved' ? this.now : null }]),
-        ),
+        members: new Map(members.map((a) => [a.fingerprint, this.member(a.status, a.status)])),
         updateBooked: false,
         quietCheckAt: null,
       };
@@ -539,11 +537,7 @@ export class GatewayModel {
   private fold(incident: ModelIncident, alerts: AlertmanagerAlert[], reopened: boolean, alreadySent: boolean): void {
     for (const a of alerts) {
       const member = incident.members.get(a.fingerprint);
-      incident.members.set(a.fingerprint, {
-        status: a.status,
-        told: alreadySent ? a.status : (member?.told ?? null),
-        resolvedAt: a.status === 'resolved' ? this.now : null,
-      });
+      incident.members.set(a.fingerprint, this.member(a.status, alreadySent ? a.status : (member?.told ?? null)));
     }
     const changed = !alreadySent && (reopened || [...incident.members.values()].some((m) => m.told !== m.status));
     incident.lastAlertAt = this.now;
@@ -552,10 +546,20 @@ export class GatewayModel {
     this.watchQuiet(incident);
   }
 
-  private bookUpdate(incident: ModelIncident): void {
+  /** An incident member as reported now. */
+  private member(status: string, told: string | null): IncidentMember {
+    return { status, told, resolvedAt: status === 'resolved' ? this.now : null };
+  }
+
+  /** The incident's next notification: once its update interval allows, and not before `notBefore` (a resolve hold). */
+  private bookUpdate(incident: ModelIncident, notBefore = 0): void {
     if (incident.updateBooked) return;
     incident.updateBooked = true;
-    const due = Math.max(this.now, (incident.lastNotifiedAt ?? incident.openedAt) + incident.policy.updateIntervalSeconds * 1000);
+    const due = Math.max(
+      this.now,
+      notBefore,
+      (incident.lastNotifiedAt ?? incident.openedAt) + incident.policy.updateIntervalSeconds * 1000,
+    );
     this.after(due, () => {
       incident.updateBooked = false;
       this.notify(incident);
@@ -583,14 +587,7 @@ export class GatewayModel {
     const changed = members.filter((m) => m.told !== m.status);
     const firing = members.filter((m) => m.status === 'firing').length;
     const heldUntil = resolutionHeldUntil(incident.policy.resolveHoldSeconds, members, this.now);
-    if (heldUntil !== null) {
-      incident.updateBooked = true;
-      this.after(heldUntil, () => {
-        incident.updateBooked = false;
-        this.notify(incident);
-      });
-      return;
-    }
+    if (heldUntil !== null) return this.bookUpdate(incident, heldUntil);
     const quiet = this.now - incident.lastAlertAt > incident.policy.windowSeconds * 1000;
     const resolution = firing === 0 || quiet;
     incident.pendingSince = null;
